@@ -1,0 +1,121 @@
+#include "le_base.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char errbuf[4096];
+static size_t errlen;
+
+int le_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    va_end(ap);
+    errlen = n < 0 ? 0 : ((size_t)n < sizeof errbuf ? (size_t)n : sizeof errbuf - 1);
+    return code;
+}
+
+void le_err_from(const char *func)
+{
+    if (le_log_level < 2 || errlen + 16 >= sizeof errbuf) return;
+    int n = snprintf(errbuf + errlen, sizeof errbuf - errlen, "\n  from %s", func);
+    if (n > 0) errlen += (size_t)n < sizeof errbuf - errlen ? (size_t)n : sizeof errbuf - errlen - 1;
+}
+
+const char *le_errmsg(void) { return errlen ? errbuf : "unknown error"; }
+void le_err_clear(void) { errlen = 0; errbuf[0] = 0; }
+
+static void die_nomem(size_t n)
+{
+    fprintf(stderr, "labelease: error: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *le_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) die_nomem(n);
+    return p;
+}
+
+void *le_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) die_nomem(n * size);
+    return p;
+}
+
+void *le_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) die_nomem(n);
+    return q;
+}
+
+char *le_strndup(const char *s, size_t n)
+{
+    char *d = le_malloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+char *le_strdup(const char *s) { return le_strndup(s, strlen(s)); }
+
+void le_reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) c += c / 2 + 16;
+    *p = le_realloc(*p, c * elem);
+    *cap = c;
+}
+
+int le_log_level = 1;
+int le_log_rank = 0;
+
+static void vlog(const char *tag, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "labelease%s: ", tag);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void le_info(const char *fmt, ...)
+{
+    if (le_log_level < 1 || le_log_rank != 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("", fmt, ap);
+    va_end(ap);
+}
+
+void le_debug(const char *fmt, ...)
+{
+    if (le_log_level < 2) return;
+    va_list ap;
+    va_start(ap, fmt);
+    char tag[32];
+    snprintf(tag, sizeof tag, "[%d]", le_log_rank);
+    vlog(tag, fmt, ap);
+    va_end(ap);
+}
+
+void le_warn(const char *fmt, ...)
+{
+    if (le_log_rank != 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(": warning", fmt, ap);
+    va_end(ap);
+}
+
+double le_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,64 @@
+/* le_base: the few things every layer shares — error reporting, checked
+ * allocation, growable arrays and logging. No MPI here.
+ *
+ * Error convention (after PETSc): a function that can fail returns int,
+ * 0 on success or an LE_ERR_* code. The first failure records a message with
+ * le_fail(); callers propagate with LE_CHECK(), which adds a "from" line so
+ * the message reads like a stack. The driver prints le_errmsg() once. */
+#ifndef LE_BASE_H
+#define LE_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+    LE_OK = 0,
+    LE_ERR_IO = 1,      /* file missing, unreadable, unwritable */
+    LE_ERR_FORMAT = 2,  /* input does not follow its format */
+    LE_ERR_USAGE = 3,   /* bad command line or option value */
+    LE_ERR_NOMEM = 4,
+    LE_ERR_HDF5 = 5,
+    LE_ERR_MPI = 6,
+    LE_ERR_STRICT = 7,  /* --strict stopped at a dropped record */
+    LE_ERR_INTERNAL = 8
+};
+
+/* Record an error message (printf-style) and return code, so a caller can
+ * write: return le_fail(LE_ERR_FORMAT, "%s:%d: bad field", path, line); */
+int le_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *le_errmsg(void);
+void le_err_clear(void);
+void le_err_from(const char *func);
+
+#define LE_CHECK(expr)                                                        \
+    do {                                                                      \
+        int le_rc_ = (expr);                                                  \
+        if (le_rc_) {                                                         \
+            le_err_from(__func__);                                            \
+            return le_rc_;                                                    \
+        }                                                                     \
+    } while (0)
+
+/* Allocation that never returns NULL: on failure it prints and aborts the
+ * process (MPI jobs cannot recover from OOM in a meaningful way). */
+void *le_malloc(size_t n);
+void *le_calloc(size_t n, size_t size);
+void *le_realloc(void *p, size_t n);
+char *le_strdup(const char *s);
+char *le_strndup(const char *s, size_t n);
+
+/* Grow *p (elements of size elem) so it holds at least need elements. */
+void le_reserve(void **p, size_t *cap, size_t need, size_t elem);
+#define LE_RESERVE(ptr, cap, need) le_reserve((void **)&(ptr), &(cap), (need), sizeof(*(ptr)))
+
+/* Logging to stderr. Level: 0 errors only, 1 info (default), 2 debug.
+ * le_log_rank is set by the driver so only rank 0 logs by default. */
+extern int le_log_level;
+extern int le_log_rank;
+void le_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void le_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void le_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double le_now(void); /* monotonic seconds */
+
+#endif

@@ -1,0 +1,98 @@
+/* corpus: the trace corpus in parallel HDF5 (schema in docs/corpus.md).
+ *
+ * Traces are CSR over spans: trace t owns spans [span_offset[t],
+ * span_offset[t+1]). Within a trace, spans are in depth-first preorder
+ * (children by start time), so the root is the first span and a span's
+ * parent index is always smaller than its own.
+ *
+ * Writing is collective: every rank calls create, then write_block the same
+ * number of times (a rank with nothing to write passes an empty block), then
+ * close. Each rank writes its block at explicit global offsets, so the file
+ * is identical whatever the number of ranks. Reading needs no collectives
+ * beyond open; each rank reads the block it asks for. */
+#ifndef LE_CORPUS_H
+#define LE_CORPUS_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#define LE_CORPUS_SCHEMA "labelease-corpus"
+#define LE_CORPUS_VERSION 1
+
+/* Label values of /ground_truth/trace_label */
+#define LE_LABEL_UNKNOWN (-1)
+#define LE_LABEL_NORMAL 0
+#define LE_LABEL_ABNORMAL 1
+
+typedef struct le_fault {
+    int32_t service;      /* index in the service table, -1 if not a known service */
+    char service_name[128];
+    char type[64];        /* e.g. "network_delay", "pod_failure", "exception" */
+    int64_t start_us, end_us;
+} le_fault;
+
+/* Tables every rank holds in full (they are small: names, faults). */
+typedef struct le_corpus_meta {
+    int64_t n_traces, n_spans;    /* global totals */
+    int32_t n_services;
+    char **services;              /* [n_services] */
+    int32_t n_operations;
+    char **operations;            /* [n_operations] operation names */
+    int32_t *operation_service;   /* [n_operations] the service an operation belongs to */
+    int32_t trace_id_len;         /* fixed length of trace id strings (bytes, no NUL) */
+    int has_ground_truth;         /* per-trace labels and fault ids present */
+    int32_t n_faults;
+    le_fault *faults;             /* [n_faults] */
+    char source[256];             /* how the corpus was made, e.g. "ingest --format nezha" */
+} le_corpus_meta;
+
+/* A contiguous block of traces [trace_begin, trace_begin + n_traces) whose
+ * spans are [span_begin, span_begin + n_spans). span_offset is local
+ * (span_offset[0] == 0). label and fault are NULL without ground truth. */
+typedef struct le_corpus_block {
+    int64_t trace_begin, n_traces;
+    int64_t span_begin, n_spans;
+    int64_t *span_offset;   /* [n_traces + 1] */
+    char *trace_id;         /* [n_traces * meta.trace_id_len], NUL-padded, no terminator */
+    int64_t *trace_start_us;/* [n_traces] start of the root span */
+    int32_t *parent;        /* [n_spans] parent's index within the trace, -1 for the root */
+    int32_t *service;       /* [n_spans] */
+    int32_t *operation;     /* [n_spans] */
+    int64_t *start_us;      /* [n_spans] unix microseconds */
+    int64_t *duration_us;   /* [n_spans] */
+    int32_t *status_code;   /* [n_spans] protocol status, 0 = none */
+    int8_t *error;          /* [n_spans] 1 when the span failed */
+    int8_t *label;          /* [n_traces] LE_LABEL_*, or NULL */
+    int32_t *fault;         /* [n_traces] index in meta.faults, -1 none, or NULL */
+} le_corpus_block;
+
+/* Allocate arrays for a block of the given sizes (label/fault when gt). */
+void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, int32_t trace_id_len, int gt);
+void le_block_free(le_corpus_block *b);
+
+typedef struct le_corpus_writer le_corpus_writer;
+int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta, le_corpus_writer **out);
+int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b);
+int le_corpus_close_writer(le_corpus_writer *w); /* collective; frees w */
+
+typedef struct le_corpus {
+    char *path;
+    le_corpus_meta meta;
+    int64_t hid_file;     /* hid_t, kept opaque here */
+} le_corpus;
+
+/* Open for reading (collective: rank 0 could read tables alone, but every
+ * rank opening is simpler and the tables are small). Checks the schema name
+ * and version and names the file and dataset on any mismatch. */
+int le_corpus_open(MPI_Comm comm, const char *path, le_corpus **out);
+void le_corpus_close(le_corpus *c);
+
+/* Traces [t0, t1) for rank r of p, balanced by span count (collective:
+ * each rank reads an equal slice of span_offset, one allreduce of p values). */
+int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1);
+/* Read traces [t0, t1) into b (allocates b). */
+int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b);
+
+void le_meta_free(le_corpus_meta *m);
+
+#endif

@@ -1,0 +1,126 @@
+#include "ingest.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "le_base.h"
+
+static const char *const drop_names[LE_DROP_N] = {
+    [LE_DROP_DUPLICATE] = "duplicate_rows",
+    [LE_DROP_CONFLICT] = "conflicting_span_ids",
+    [LE_DROP_MISSING_FIELD] = "missing_fields",
+    [LE_DROP_UNPARSABLE] = "unparsable_fields",
+    [LE_DROP_BAD_ROW] = "malformed_rows",
+    [LE_DROP_NEGATIVE_DURATION] = "negative_durations",
+    [LE_DROP_ABSURD_DURATION] = "absurd_durations",
+    [LE_DROP_ORPHAN] = "orphan_spans",
+    [LE_DROP_EXTRA_ROOT] = "extra_root_spans",
+    [LE_DROP_CYCLE] = "cycle_spans",
+    [LE_DROP_NO_ROOT] = "rootless_spans",
+};
+
+const char *le_drop_name(le_drop d) { return (unsigned)d < LE_DROP_N ? drop_names[d] : "?"; }
+
+void le_stats_init(le_ingest_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    for (int d = 0; d < LE_DROP_N; d++)
+        for (int k = 0; k < LE_EXAMPLES; k++) st->example[d][k].file = UINT32_MAX;
+}
+
+static int example_less(le_example a, le_example b)
+{
+    return a.file != b.file ? a.file < b.file : a.pos < b.pos;
+}
+
+static void keep_example(le_example *ex, le_example e)
+{
+    /* ex is sorted ascending; empty slots (file = UINT32_MAX) sort last */
+    if (!example_less(e, ex[LE_EXAMPLES - 1])) return;
+    for (int k = 0; k < LE_EXAMPLES; k++)
+        if (ex[k].file == e.file && ex[k].pos == e.pos) return;
+    int k = LE_EXAMPLES - 1;
+    while (k > 0 && example_less(e, ex[k - 1])) {
+        ex[k] = ex[k - 1];
+        k--;
+    }
+    ex[k] = e;
+}
+
+void le_stats_drop(le_ingest_stats *st, le_drop why, uint32_t file, uint64_t pos)
+{
+    st->dropped[why]++;
+    keep_example(st->example[why], (le_example){file, pos});
+}
+
+void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
+{
+    a->rows_read += b->rows_read;
+    a->traces_dropped += b->traces_dropped;
+    a->label_conflicts += b->label_conflicts;
+    a->bytes_read += b->bytes_read;
+    for (int d = 0; d < LE_DROP_N; d++) {
+        a->dropped[d] += b->dropped[d];
+        for (int k = 0; k < LE_EXAMPLES; k++)
+            if (b->example[d][k].file != UINT32_MAX) keep_example(a->example[d], b->example[d][k]);
+    }
+}
+
+int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kind, const char *detail)
+{
+    le_stats_drop(ctx->st, why, ctx->file, pos);
+    if (!ctx->strict) return 0;
+    return le_fail(LE_ERR_STRICT, "%s:%s%llu: %s%s%s (--strict stops at the first dropped record)", ctx->path,
+                   kind == LE_POS_BYTE ? "byte " : "", (unsigned long long)pos, le_drop_name(why),
+                   detail ? ": " : "", detail ? detail : "");
+}
+
+int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind)
+{
+    ctx->st->rows_read++;
+    if (!s->trace_id_len || !s->span_id_len) return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
+    if (s->duration_us < 0) return le_ingest_drop(ctx, LE_DROP_NEGATIVE_DURATION, pos, kind, NULL);
+    if (s->duration_us > ctx->max_duration_us) return le_ingest_drop(ctx, LE_DROP_ABSURD_DURATION, pos, kind, NULL);
+    if (s->label < 0) s->label = ctx->file_label;
+    if (!s->service_len) { s->service = "unknown"; s->service_len = 7; }
+    if (!s->operation_len) { s->operation = "unknown"; s->operation_len = 7; }
+    le_spanbuf_push(ctx->out, s, ctx->file, pos);
+    return 0;
+}
+
+/* A Deployment's pod is <name>-<replicaset hash>-<5 chars>; a StatefulSet's
+ * is <name>-<ordinal>. Anything else is taken as the service name itself. */
+static int all_alnum_lower(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))) return 0;
+    return n > 0;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return 0;
+    return n > 0;
+}
+
+static size_t last_dash(const char *s, size_t n)
+{
+    while (n > 0 && s[n - 1] != '-') n--;
+    return n ? n - 1 : SIZE_MAX;
+}
+
+size_t le_service_from_pod(const char *pod, size_t n)
+{
+    size_t d1 = last_dash(pod, n);
+    if (d1 == SIZE_MAX || d1 == 0) return n;
+    const char *suffix = pod + d1 + 1;
+    size_t slen = n - d1 - 1;
+    if (all_digits(suffix, slen)) return d1; /* StatefulSet ordinal */
+    size_t d2 = last_dash(pod, d1);
+    if (d2 != SIZE_MAX && d2 > 0 && slen == 5 && all_alnum_lower(suffix, slen)) {
+        size_t hlen = d1 - d2 - 1;
+        if (hlen >= 6 && hlen <= 10 && all_alnum_lower(pod + d2 + 1, hlen)) return d2;
+    }
+    return n;
+}

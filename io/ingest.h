@@ -1,0 +1,91 @@
+/* ingest: what format readers share — the parser context, the drop reasons
+ * and the per-rank accounting that lets the summary prove
+ *     rows read = spans kept + sum of every drop reason.
+ * Readers (io/fmt_csv.c, io/fmt_json.c) turn one file into le_spanbuf
+ * records; joining traces across files and ranks happens in mpi/ingest.c. */
+#ifndef LE_INGEST_H
+#define LE_INGEST_H
+
+#include <stdint.h>
+
+#include "spanbuf.h"
+
+typedef enum le_drop {
+    LE_DROP_DUPLICATE = 0,   /* exact copy of another row of the same span */
+    LE_DROP_CONFLICT,        /* same trace and span id as a kept row, other content */
+    LE_DROP_MISSING_FIELD,   /* a required column or key is absent or empty */
+    LE_DROP_UNPARSABLE,      /* a field does not parse (number, time, ...) */
+    LE_DROP_BAD_ROW,         /* wrong number of columns, broken quoting */
+    LE_DROP_NEGATIVE_DURATION,
+    LE_DROP_ABSURD_DURATION, /* longer than --max-duration */
+    LE_DROP_ORPHAN,          /* parent id not in the trace (span and its subtree) */
+    LE_DROP_EXTRA_ROOT,      /* a second root: the subtree of every root but the kept one */
+    LE_DROP_CYCLE,           /* spans on a parent cycle, unreachable from the root */
+    LE_DROP_NO_ROOT,         /* every span of the trace points at a missing parent */
+    LE_DROP_N
+} le_drop;
+
+const char *le_drop_name(le_drop d);  /* snake_case key for reports */
+
+#define LE_EXAMPLES 3  /* file:line examples kept per drop reason */
+
+typedef struct le_example {
+    uint32_t file;     /* UINT32_MAX = empty slot */
+    uint64_t pos;
+} le_example;
+
+typedef struct le_ingest_stats {
+    uint64_t rows_read;               /* every row/span object seen */
+    uint64_t dropped[LE_DROP_N];
+    le_example example[LE_DROP_N][LE_EXAMPLES]; /* smallest (file, pos) per reason */
+    uint64_t traces_dropped;          /* traces with no span left */
+    uint64_t label_conflicts;         /* traces seen in both normal- and abnormal-labelled inputs */
+    uint64_t bytes_read;
+} le_ingest_stats;
+
+void le_stats_init(le_ingest_stats *st);
+/* Count one dropped row at (file, pos); keeps the smallest examples. */
+void le_stats_drop(le_ingest_stats *st, le_drop why, uint32_t file, uint64_t pos);
+/* Fold b into a (same rules as le_stats_drop for examples). */
+void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b);
+
+/* How positions are printed: CSV readers count lines, JSON readers bytes. */
+typedef enum { LE_POS_LINE = 0, LE_POS_BYTE = 1 } le_pos_kind;
+
+typedef struct le_parse_ctx {
+    le_spanbuf *out;
+    le_ingest_stats *st;
+    const char *path;        /* for messages */
+    uint32_t file;           /* index in the job's input list */
+    int8_t file_label;       /* from --label-by-filename: -1 none, 0 normal, 1 abnormal */
+    int strict;              /* stop at the first dropped row */
+    int64_t max_duration_us; /* longer spans are dropped as absurd */
+} le_parse_ctx;
+
+/* Validate one parsed span and append it to ctx->out, or count the drop.
+ * Applies the file label when the span carries none. Returns LE_ERR_STRICT
+ * (with a message naming path:pos) when strict and the span is dropped. */
+int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind);
+/* Count a row the reader could not turn into a span. Same strict rule. */
+int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kind, const char *detail);
+
+/* ---- readers: each parses one whole file into ctx->out ---- */
+
+/* CSV column mapping, loaded from an INI file (configs/formats/NAME.ini). */
+typedef struct le_csv_map le_csv_map;
+int le_csv_map_load(const char *path, le_csv_map **out);
+/* Named layout: looks for NAME.ini in the formats directory (see docs/ingest.md). */
+int le_csv_map_named(const char *name, le_csv_map **out);
+void le_csv_map_free(le_csv_map *m);
+int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map);
+
+int le_read_jaeger(le_parse_ctx *ctx);
+int le_read_zipkin(le_parse_ctx *ctx);
+int le_read_otlp(le_parse_ctx *ctx);
+
+/* Service name from a Kubernetes pod name (docs/ingest.md, "Services from
+ * pods"): "ts-contacts-service-866bd68c97-xcqfx" -> "ts-contacts-service",
+ * "frontend-2" -> "frontend". Writes the length of the service prefix. */
+size_t le_service_from_pod(const char *pod, size_t n);
+
+#endif

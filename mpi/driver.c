@@ -1,0 +1,119 @@
+#include "driver.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+le_job le_world;
+static int failed_elsewhere;
+
+int le_agree(int rc)
+{
+    int worst = rc;
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, le_world.comm);
+    if (worst && !rc) {
+        failed_elsewhere = 1;
+        le_fail(worst, "failed on another rank");
+    }
+    return worst;
+}
+
+int le_failed_elsewhere(void) { return failed_elsewhere; }
+
+int le_common_opt(int c)
+{
+    switch (c) {
+    case 1000: le_world.json = 1; return 1;
+    case 'v': le_log_level++; return 1;
+    case 'q': le_log_level = 0; return 1;
+    default: return 0;
+    }
+}
+
+int le_usage(const char *usage, int is_error)
+{
+    if (le_world.rank == 0) {
+        if (is_error) fprintf(stderr, "%s", usage);
+        else fputs(usage, stdout);
+    }
+    return is_error ? LE_ERR_USAGE : 0;
+}
+
+int le_parse_count(const char *opt, const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double mult = 1;
+    if (*end == 'k' || *end == 'K') mult = 1e3, end++;
+    else if (*end == 'M') mult = 1e6, end++;
+    else if (*end == 'G') mult = 1e9, end++;
+    v *= mult;
+    if (end == s || *end || errno || v < 0 || v > 9.2e18 || v != floor(v))
+        return le_fail(LE_ERR_USAGE, "%s: '%s' is not a non-negative whole number", opt, s);
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* ---- report ---- */
+static int report_items;
+
+void le_report_begin(void)
+{
+    report_items = 0;
+    if (le_world.rank == 0 && le_world.json) fputs("{", stdout);
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') printf("\\%c", *p);
+        else if (*p < 0x20) printf("\\u%04x", *p);
+        else putchar(*p);
+    }
+    putchar('"');
+}
+
+static void key(const char *k)
+{
+    if (le_world.json) {
+        printf("%s\n  ", report_items++ ? "," : "");
+        json_string(k);
+        fputs(": ", stdout);
+    } else {
+        printf("%s: ", k);
+    }
+}
+
+void le_report_int(const char *k, int64_t v)
+{
+    if (le_world.rank) return;
+    key(k);
+    printf("%lld%s", (long long)v, le_world.json ? "" : "\n");
+}
+
+void le_report_dbl(const char *k, double v)
+{
+    if (le_world.rank) return;
+    key(k);
+    if (le_world.json && !isfinite(v)) fputs("null", stdout);
+    else printf("%.6g", v);
+    if (!le_world.json) putchar('\n');
+}
+
+void le_report_str(const char *k, const char *v)
+{
+    if (le_world.rank) return;
+    key(k);
+    if (le_world.json) json_string(v);
+    else printf("%s\n", v);
+}
+
+void le_report_end(void)
+{
+    if (le_world.rank == 0 && le_world.json) fputs("\n}\n", stdout);
+    fflush(stdout);
+}

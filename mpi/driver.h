@@ -1,0 +1,64 @@
+/* driver: what every subcommand shares — the communicator, agreement on
+ * errors across ranks, and the key: value / JSON report on rank 0. */
+#ifndef LE_DRIVER_H
+#define LE_DRIVER_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "le_base.h"
+
+typedef struct le_job {
+    MPI_Comm comm;
+    int rank, size;
+    int json;        /* --json: report as one JSON object */
+} le_job;
+
+extern le_job le_world;
+
+/* Every rank passes its local status; all return the worst one. A rank
+ * whose own status was 0 gets LE_ERR_* with "failed on another rank" so that
+ * only the rank that failed prints the real message. */
+int le_agree(int rc);
+int le_failed_elsewhere(void);
+
+/* MPI calls are checked through one macro, as HDF5 ones are in io/. */
+#define LE_MPI(call)                                                                   \
+    do {                                                                               \
+        int le_mpirc_ = (call);                                                        \
+        if (le_mpirc_ != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "%s failed (%d)", #call, le_mpirc_); \
+    } while (0)
+
+/* Report: key: value lines on stdout from rank 0, or one JSON object. */
+void le_report_begin(void);
+void le_report_int(const char *key, int64_t v);
+void le_report_dbl(const char *key, double v);
+void le_report_str(const char *key, const char *v);
+void le_report_end(void);
+
+/* Subcommands: argv[0] is the subcommand name. */
+int le_cmd_ingest(int argc, char **argv);
+int le_cmd_info(int argc, char **argv);
+int le_cmd_synth(int argc, char **argv);
+
+/* Common option handling: returns 1 when the option was one of the shared
+ * ones (--json, -v/--verbose, -q/--quiet) and was consumed. */
+#define LE_COMMON_LONGOPTS                        \
+    {"json", no_argument, 0, 1000},               \
+    {"verbose", no_argument, 0, 'v'},             \
+    {"quiet", no_argument, 0, 'q'},               \
+    {"help", no_argument, 0, 'h'}
+#define LE_COMMON_HELP                                                     \
+    "  --json          report as one JSON object instead of key: value lines\n" \
+    "  -v, --verbose   more progress on stderr (repeat for debug)\n"          \
+    "  -q, --quiet     errors only on stderr\n"                               \
+    "  -h, --help      this help\n"
+int le_common_opt(int c);
+/* Print usage on rank 0 (help) and return 0, or print a hint and return LE_ERR_USAGE. */
+int le_usage(const char *usage, int is_error);
+
+/* Parse a non-negative integer with optional k/M/G suffix (1e3 powers) or
+ * scientific notation ("1e6"); LE_ERR_USAGE names the option on failure. */
+int le_parse_count(const char *opt, const char *s, int64_t *out);
+
+#endif

@@ -1,0 +1,82 @@
+/* labelease: git-style subcommands, each an MPI job over MPI_COMM_WORLD. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+typedef struct cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    int issue; /* open issue that builds it, 0 when it exists */
+} cmd;
+
+static const cmd commands[] = {
+    {"synth", le_cmd_synth, "generate the synthetic benchmark corpus (Online Boutique with faults)", 0},
+    {"ingest", le_cmd_ingest, "convert Jaeger/Zipkin/OTLP JSON and CSV traces into a corpus", 0},
+    {"info", le_cmd_info, "summarise a labelease HDF5 file", 0},
+    {"train", NULL, "train the GAT trace encoder with triplet loss", 4},
+    {"embed", NULL, "embed every trace with a trained model", 4},
+    {"select", NULL, "pick representative traces for labeling (hybrid k-means)", 5},
+    {"label", NULL, "label the representatives (oracle, terminal or page)", 5},
+    {"propagate", NULL, "propagate representative labels to every trace", 5},
+    {"rootcause", NULL, "fault periods and SBFL service ranking", 6},
+    {"eval", NULL, "score labels against ground truth", 5},
+    {"run", NULL, "run every stage from a config file, restartable", 8},
+};
+enum { NCMD = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: labelease COMMAND [options]   (run under mpirun/srun with any number of ranks)\n"
+            "\n"
+            "Label microservice traces at scale with the LabelEase method.\n"
+            "\n"
+            "commands:\n");
+    for (int i = 0; i < NCMD; i++)
+        fprintf(f, "  %-10s %s%s\n", commands[i].name, commands[i].summary, commands[i].run ? "" : " [not built yet]");
+    fprintf(f,
+            "\n"
+            "'labelease COMMAND --help' describes each command's options.\n"
+            "Reports are key: value lines on stdout from rank 0 (--json for JSON);\n"
+            "progress and errors go to stderr. Exit status is 0 on success.\n"
+            "version %s\n",
+            LE_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    le_world.comm = MPI_COMM_WORLD;
+    MPI_Comm_rank(MPI_COMM_WORLD, &le_world.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &le_world.size);
+    le_log_rank = le_world.rank;
+
+    int rc = 0;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (le_world.rank == 0) usage(argc < 2 ? stderr : stdout);
+        rc = argc < 2 ? LE_ERR_USAGE : 0;
+    } else if (!strcmp(argv[1], "--version")) {
+        if (le_world.rank == 0) printf("labelease %s\n", LE_VERSION);
+    } else {
+        const cmd *c = NULL;
+        for (int i = 0; i < NCMD; i++)
+            if (!strcmp(argv[1], commands[i].name)) c = &commands[i];
+        if (!c) {
+            rc = le_fail(LE_ERR_USAGE, "unknown command '%s' (labelease --help lists them)", argv[1]);
+        } else if (!c->run) {
+            rc = le_fail(LE_ERR_USAGE, "'%s' is not built yet (issue #%d builds it)", c->name, c->issue);
+        } else {
+            rc = c->run(argc - 1, argv + 1);
+        }
+        if (rc && !le_failed_elsewhere()) {
+            if (le_world.size > 1) fprintf(stderr, "labelease: error (rank %d): %s\n", le_world.rank, le_errmsg());
+            else fprintf(stderr, "labelease: error: %s\n", le_errmsg());
+        }
+    }
+    fflush(stdout);
+    MPI_Finalize();
+    return rc;
+}
