@@ -1,8 +1,982 @@
-/* STUB until the CSV reader lands: keeps the tree linking. */
+/* fmt_csv: CSV trace files -> le_spanbuf records, driven by a column mapping
+ * read from an INI file (configs/formats/NAME.ini; every key is documented
+ * there and in docs/formats.md, "CSV layouts").
+ *
+ * Parsing is libcsv's; this file only feeds it and turns rows into spans.
+ * The file is read in large blocks, but each block is handed to csv_parse one
+ * physical line at a time (memchr for '\n'): that is how a row learns the line
+ * it starts on, quoted newlines included, which libcsv does not report.
+ * Memory is bounded by the longest row, whatever the file size: fields of the
+ * current row are copied into one reused buffer, and a field that grows past
+ * LE_CSV_MAX_FIELD (an unterminated quote) is dropped and parsing resyncs at
+ * the next line.
+ *
+ * Mapping rules (decided here, documented in docs/formats.md):
+ *  - [csv] header = yes (default): columns are named by the header row,
+ *    matched case-insensitively, and every row must have exactly as many
+ *    columns as the header. header = no: columns are 1-based numbers and
+ *    rows need [csv] columns columns (or at least the highest one mapped).
+ *  - trace_id and label may list several columns: trace ids are joined with
+ *    '-', a row is abnormal when any label column is.
+ *  - the parent is a root when empty or equal to one of [values] root_parent.
+ *  - duration wins over end - start when both are mapped.
+ *  - times are parsed to nanoseconds (int64, exact) and floored to µs. */
 #include "ingest.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iniparser.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "le_base.h"
-struct le_csv_map { int unused; };
-int le_csv_map_load(const char *path, le_csv_map **out) { (void)out; return le_fail(LE_ERR_USAGE, "%s: CSV not built yet", path); }
-int le_csv_map_named(const char *name, le_csv_map **out) { (void)out; return le_fail(LE_ERR_USAGE, "%s: CSV not built yet", name); }
-void le_csv_map_free(le_csv_map *m) { (void)m; }
-int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map) { (void)map; return le_fail(LE_ERR_USAGE, "%s: CSV not built yet", ctx->path); }
+
+#define LE_CSV_BLOCK (4u << 20)      /* read() size */
+#define LE_CSV_MAX_FIELD (1u << 20)  /* longer fields are an unterminated quote */
+
+/* ------------------------------------------------------------------ */
+/* the mapping                                                         */
+
+typedef enum csv_field {
+    F_TRACE, F_SPAN, F_PARENT, F_SERVICE, F_POD, F_OPERATION,
+    F_START, F_START_FRAC, F_END, F_DURATION, F_STATUS, F_ERROR, F_LABEL, F_N
+} csv_field;
+
+static const char *const field_key[F_N] = {
+    [F_TRACE] = "trace_id", [F_SPAN] = "span_id", [F_PARENT] = "parent_id",
+    [F_SERVICE] = "service", [F_POD] = "pod", [F_OPERATION] = "operation",
+    [F_START] = "start", [F_START_FRAC] = "start_fraction", [F_END] = "end",
+    [F_DURATION] = "duration", [F_STATUS] = "status_code", [F_ERROR] = "error",
+    [F_LABEL] = "label",
+};
+
+/* A unit is the power of ten that turns it into nanoseconds. */
+enum { U_NS = 0, U_US = 3, U_MS = 6, U_S = 9, U_DATETIME = 100, U_UNSET = -1 };
+
+typedef struct str_list { char **v; int n; } str_list;
+
+struct le_csv_map {
+    char *source;            /* the INI file, for messages */
+    unsigned char delim;
+    int header;              /* 1: columns named by the header row */
+    int ncols;               /* header = 0: exact column count, 0 = at least the highest mapped */
+    str_list ref[F_N];       /* column names (header) or 1-based numbers as text */
+    int unit_start, unit_frac, unit_end, unit_duration;
+    str_list root;           /* parent values that mean "no parent" (besides empty) */
+    str_list optional;       /* columns that may be absent from a header */
+};
+
+static void list_free(str_list *l)
+{
+    for (int i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* "a, b ,c" -> {"a","b","c"}; empty items are skipped. */
+static void list_split(str_list *l, const char *s)
+{
+    while (*s) {
+        while (*s == ' ' || *s == '\t') s++;
+        const char *e = s;
+        while (*e && *e != ',') e++;
+        const char *t = e;
+        while (t > s && (t[-1] == ' ' || t[-1] == '\t')) t--;
+        if (t > s) {
+            l->v = le_realloc(l->v, (size_t)(l->n + 1) * sizeof *l->v);
+            l->v[l->n++] = le_strndup(s, (size_t)(t - s));
+        }
+        s = *e ? e + 1 : e;
+    }
+}
+
+static int list_has(const str_list *l, const char *s)
+{
+    for (int i = 0; i < l->n; i++)
+        if (!strcasecmp(l->v[i], s)) return 1;
+    return 0;
+}
+
+void le_csv_map_free(le_csv_map *m)
+{
+    if (!m) return;
+    for (int f = 0; f < F_N; f++) list_free(&m->ref[f]);
+    list_free(&m->root);
+    list_free(&m->optional);
+    free(m->source);
+    free(m);
+}
+
+/* iniparser reports syntax errors through a printf-like callback: keep the
+ * last one so it can go into our own error message. */
+static char ini_msg[512];
+static int capture_ini_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ini_msg, sizeof ini_msg, fmt, ap);
+    va_end(ap);
+    for (char *p = ini_msg; *p; p++)
+        if (*p == '\n') *p = ' ';
+    return 0;
+}
+
+static const char *const csv_keys[] = {"header", "delimiter", "columns", NULL};
+static const char *const value_keys[] = {"root_parent", "start_unit", "start_fraction_unit",
+                                         "end_unit", "duration_unit", NULL};
+
+static int key_known(const char *section, const char *key)
+{
+    if (!strcmp(section, "columns")) {
+        for (int f = 0; f < F_N; f++)
+            if (!strcmp(key, field_key[f])) return 1;
+        return !strcmp(key, "optional");
+    }
+    const char *const *k = !strcmp(section, "csv") ? csv_keys : !strcmp(section, "values") ? value_keys : NULL;
+    for (; k && *k; k++)
+        if (!strcmp(key, *k)) return 1;
+    return 0;
+}
+
+/* Typos in a mapping file would otherwise silently drop a column. */
+static int check_known_keys(const dictionary *d, const char *path)
+{
+    int nsec = iniparser_getnsec(d);
+    for (int i = 0; i < nsec; i++) {
+        const char *sec = iniparser_getsecname(d, i);
+        if (strcmp(sec, "csv") && strcmp(sec, "columns") && strcmp(sec, "values"))
+            return le_fail(LE_ERR_FORMAT, "%s: unknown section [%s] (known: [csv], [columns], [values])", path, sec);
+        int nk = iniparser_getsecnkeys(d, sec);
+        const char **keys = le_calloc((size_t)nk + 1, sizeof *keys);
+        iniparser_getseckeys(d, sec, keys);
+        for (int k = 0; k < nk; k++) {
+            const char *key = strchr(keys[k], ':') + 1;
+            if (!key_known(sec, key)) {
+                int rc = le_fail(LE_ERR_FORMAT, "%s: unknown key '%s' in [%s] (see docs/formats.md)", path, key, sec);
+                free(keys);
+                return rc;
+            }
+        }
+        free(keys);
+    }
+    return 0;
+}
+
+static int parse_unit(const char *path, const char *key, const char *v, int *unit)
+{
+    static const struct { const char *name; int unit; } units[] = {
+        {"s", U_S}, {"ms", U_MS}, {"us", U_US}, {"µs", U_US}, {"ns", U_NS}, {"datetime", U_DATETIME}};
+    *unit = U_UNSET;
+    if (!v || !*v) return 0;
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (!strcasecmp(v, units[i].name)) {
+            *unit = units[i].unit;
+            return 0;
+        }
+    return le_fail(LE_ERR_FORMAT, "%s: [values] %s = %s: expected s, ms, us, ns or datetime", path, key, v);
+}
+
+static int parse_delimiter(const char *path, const char *v, unsigned char *delim)
+{
+    static const struct { const char *name; char c; } named[] = {
+        {"comma", ','}, {"tab", '\t'}, {"semicolon", ';'}, {"pipe", '|'}, {"\\t", '\t'}};
+    *delim = ',';
+    if (!v || !*v) return 0;
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (!strcasecmp(v, named[i].name)) {
+            *delim = (unsigned char)named[i].c;
+            return 0;
+        }
+    if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r') {
+        *delim = (unsigned char)v[0];
+        return 0;
+    }
+    return le_fail(LE_ERR_FORMAT, "%s: [csv] delimiter = %s: one character, or comma|tab|semicolon|pipe", path, v);
+}
+
+static int is_column_number(const char *s)
+{
+    if (!*s || *s == '0') return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+static int csv_header_flag(const dictionary *d, const char *path, int *out)
+{
+    const char *v = iniparser_getstring(d, "csv:header", NULL);
+    if (!v || !*v) { *out = 1; return 0; }
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1")) { *out = 1; return 0; }
+    if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0")) { *out = 0; return 0; }
+    return le_fail(LE_ERR_FORMAT, "%s: [csv] header = %s: expected yes or no", path, v);
+}
+
+/* The checks that make a map usable on any file: required keys, units
+ * beside the times they qualify, one column where only one makes sense. */
+static int validate_map(const le_csv_map *m, const char *path)
+{
+    static const csv_field required[] = {F_TRACE, F_SPAN, F_PARENT, F_START};
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+        if (!m->ref[required[i]].n)
+            return le_fail(LE_ERR_FORMAT, "%s: [columns] %s is required", path, field_key[required[i]]);
+    if (!m->ref[F_SERVICE].n == !m->ref[F_POD].n)
+        return le_fail(LE_ERR_FORMAT, "%s: [columns] needs exactly one of service and pod", path);
+    if (!m->ref[F_END].n && !m->ref[F_DURATION].n)
+        return le_fail(LE_ERR_FORMAT, "%s: [columns] needs end or duration (or both)", path);
+    for (int f = 0; f < F_N; f++)
+        if (f != F_TRACE && f != F_LABEL && m->ref[f].n > 1)
+            return le_fail(LE_ERR_FORMAT, "%s: [columns] %s names %d columns; only trace_id and label take a list",
+                           path, field_key[f], m->ref[f].n);
+    const struct { csv_field f; int unit; const char *key; } units[] = {
+        {F_START, m->unit_start, "start_unit"}, {F_START_FRAC, m->unit_frac, "start_fraction_unit"},
+        {F_END, m->unit_end, "end_unit"}, {F_DURATION, m->unit_duration, "duration_unit"}};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (m->ref[units[i].f].n && units[i].unit == U_UNSET)
+            return le_fail(LE_ERR_FORMAT, "%s: [values] %s is required with [columns] %s", path, units[i].key,
+                           field_key[units[i].f]);
+    if (m->unit_duration == U_DATETIME || m->unit_frac == U_DATETIME)
+        return le_fail(LE_ERR_FORMAT, "%s: [values] a duration or fraction cannot be a datetime", path);
+    if (m->ref[F_END].n && !m->ref[F_DURATION].n && (m->unit_start == U_DATETIME) != (m->unit_end == U_DATETIME))
+        return le_fail(LE_ERR_FORMAT, "%s: [values] start_unit and end_unit must both be datetime or both numbers", path);
+    if (!m->header)
+        for (int f = 0; f < F_N; f++)
+            for (int k = 0; k < m->ref[f].n; k++) {
+                const char *ref = m->ref[f].v[k];
+                if (!is_column_number(ref))
+                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: with header = no, columns are 1-based numbers",
+                                   path, field_key[f], ref);
+                if (m->ncols && strtol(ref, NULL, 10) > m->ncols)
+                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: beyond [csv] columns = %d", path,
+                                   field_key[f], ref, m->ncols);
+            }
+    return 0;
+}
+
+static int map_from_dict(const dictionary *d, const char *path, le_csv_map *m)
+{
+    LE_CHECK(check_known_keys(d, path));
+    LE_CHECK(csv_header_flag(d, path, &m->header));
+    LE_CHECK(parse_delimiter(path, iniparser_getstring(d, "csv:delimiter", NULL), &m->delim));
+    m->ncols = iniparser_getint(d, "csv:columns", 0);
+    if (m->ncols < 0) return le_fail(LE_ERR_FORMAT, "%s: [csv] columns must be positive", path);
+    char key[64];
+    for (int f = 0; f < F_N; f++) {
+        snprintf(key, sizeof key, "columns:%s", field_key[f]);
+        list_split(&m->ref[f], iniparser_getstring(d, key, ""));
+    }
+    list_split(&m->optional, iniparser_getstring(d, "columns:optional", ""));
+    list_split(&m->root, iniparser_getstring(d, "values:root_parent", ""));
+    LE_CHECK(parse_unit(path, "start_unit", iniparser_getstring(d, "values:start_unit", NULL), &m->unit_start));
+    LE_CHECK(parse_unit(path, "start_fraction_unit", iniparser_getstring(d, "values:start_fraction_unit", "ns"),
+                        &m->unit_frac));
+    LE_CHECK(parse_unit(path, "end_unit", iniparser_getstring(d, "values:end_unit", NULL), &m->unit_end));
+    LE_CHECK(parse_unit(path, "duration_unit", iniparser_getstring(d, "values:duration_unit", NULL), &m->unit_duration));
+    return validate_map(m, path);
+}
+
+int le_csv_map_load(const char *path, le_csv_map **out)
+{
+    *out = NULL;
+    if (access(path, R_OK) != 0) return le_fail(LE_ERR_IO, "%s: cannot read mapping file: %s", path, strerror(errno));
+    ini_msg[0] = 0;
+    iniparser_set_error_callback(capture_ini_error);
+    dictionary *d = iniparser_load(path);
+    if (!d) return le_fail(LE_ERR_FORMAT, "%s: not a valid INI file: %s", path, ini_msg[0] ? ini_msg : "unreadable");
+    le_csv_map *m = le_calloc(1, sizeof *m);
+    m->source = le_strdup(path);
+    int rc = map_from_dict(d, path, m);
+    iniparser_freedict(d);
+    if (rc) {
+        le_csv_map_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+/* ---- named layouts ---- */
+
+static int count_dirs(const char **dirs)
+{
+    int n = 0;
+    const char *env = getenv("LABELEASE_FORMATS_DIR");
+    if (env && *env) dirs[n++] = env;
+#ifdef LE_FORMATS_DIR
+    dirs[n++] = LE_FORMATS_DIR;
+#endif
+#ifdef LE_INSTALL_FORMATS_DIR
+    dirs[n++] = LE_INSTALL_FORMATS_DIR;
+#endif
+    return n;
+}
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* "aiops2022, nezha, ..." from the *.ini files of every formats directory. */
+static char *known_layout_names(const char **dirs, int ndirs)
+{
+    str_list names = {0};
+    for (int i = 0; i < ndirs; i++) {
+        DIR *dir = opendir(dirs[i]);
+        if (!dir) continue;
+        for (struct dirent *e; (e = readdir(dir));) {
+            size_t n = strlen(e->d_name);
+            if (n <= 4 || strcmp(e->d_name + n - 4, ".ini")) continue;
+            char *name = le_strndup(e->d_name, n - 4);
+            if (list_has(&names, name)) { free(name); continue; }
+            names.v = le_realloc(names.v, (size_t)(names.n + 1) * sizeof *names.v);
+            names.v[names.n++] = name;
+        }
+        closedir(dir);
+    }
+    qsort(names.v, (size_t)names.n, sizeof *names.v, name_cmp);
+    size_t len = 1;
+    for (int i = 0; i < names.n; i++) len += strlen(names.v[i]) + 2;
+    char *s = le_calloc(len, 1);
+    for (int i = 0; i < names.n; i++) {
+        if (i) strcat(s, ", ");
+        strcat(s, names.v[i]);
+    }
+    list_free(&names);
+    return s;
+}
+
+static int layout_name_ok(const char *name)
+{
+    if (!*name) return 0;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') return 0;
+    return name[0] != '.';
+}
+
+int le_csv_map_named(const char *name, le_csv_map **out)
+{
+    *out = NULL;
+    const char *dirs[3];
+    int ndirs = count_dirs(dirs);
+    if (layout_name_ok(name)) {
+        for (int i = 0; i < ndirs; i++) {
+            size_t n = strlen(dirs[i]) + strlen(name) + 6;
+            char *path = le_malloc(n);
+            snprintf(path, n, "%s/%s.ini", dirs[i], name);
+            struct stat sb;
+            if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+                int rc = le_csv_map_load(path, out);
+                free(path);
+                return rc;
+            }
+            free(path);
+        }
+    }
+    char *known = known_layout_names(dirs, ndirs);
+    char searched[1024] = "";
+    for (int i = 0; i < ndirs; i++)
+        snprintf(searched + strlen(searched), sizeof searched - strlen(searched), "%s%s", i ? ", " : "", dirs[i]);
+    int rc = le_fail(LE_ERR_USAGE, "unknown CSV layout '%s'; known layouts: %s (searched: %s); "
+                     "or describe your own layout with --map FILE.ini (docs/formats.md)",
+                     name, *known ? known : "none", ndirs ? searched : "no formats directory");
+    free(known);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* field parsers: (pointer, length), no NUL needed                     */
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && ((*s)[0] == ' ' || (*s)[0] == '\t')) (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) (*n)--;
+}
+
+static const int64_t pow10_i64[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* A signed decimal "[-]digits[.digits]" times 10^exp, exactly, with fraction
+ * digits past exp truncated: ("1.5", 3) -> 1500. 0 on success. */
+static int parse_scaled(const char *s, size_t n, int exp, int64_t *out)
+{
+    trim(&s, &n);
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    int64_t whole = 0;
+    size_t digits = 0;
+    for (; i < n && (unsigned)(s[i] - '0') < 10; i++, digits++)
+        if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, s[i] - '0', &whole)) return -1;
+    int64_t frac = 0;
+    int fdigits = 0;
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && (unsigned)(s[i] - '0') < 10; i++, digits++)
+            if (fdigits < exp) frac = frac * 10 + (s[i] - '0'), fdigits++;
+    }
+    if (!digits || i != n) return -1;
+    int64_t v;
+    if (__builtin_mul_overflow(whole, pow10_i64[exp], &v) ||
+        __builtin_add_overflow(v, frac * pow10_i64[exp - fdigits], &v))
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+static int parse_i64(const char *s, size_t n, int64_t *out) { return parse_scaled(s, n, 0, out); }
+
+static int two_digits(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+static int all_digits_at(const char *s, const char *pattern)
+{
+    for (size_t i = 0; pattern[i]; i++)
+        if (pattern[i] == 'd' ? (unsigned)(s[i] - '0') >= 10 : s[i] != pattern[i]) return 0;
+    return 1;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD HH:MM:SS[.f{1,9}][Z]" (or 'T' between date and time), UTC. */
+static int parse_datetime_ns(const char *s, size_t n, int64_t *out)
+{
+    trim(&s, &n);
+    if (n && s[n - 1] == 'Z') n--;
+    if (n < 19 || (s[10] != ' ' && s[10] != 'T') || !all_digits_at(s, "dddd-dd-dd") ||
+        !all_digits_at(s + 11, "dd:dd:dd"))
+        return -1;
+    int year = two_digits(s) * 100 + two_digits(s + 2), mon = two_digits(s + 5), day = two_digits(s + 8);
+    int hh = two_digits(s + 11), mm = two_digits(s + 14), ss = two_digits(s + 17);
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return -1;
+    int64_t frac = 0;
+    if (n > 19) {
+        if (s[19] != '.' || n == 20 || n > 29) return -1;
+        for (size_t i = 20; i < n; i++) {
+            if ((unsigned)(s[i] - '0') >= 10) return -1;
+            frac = frac * 10 + (s[i] - '0');
+        }
+        frac *= pow10_i64[29 - n];
+    }
+    int64_t secs = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
+    *out = secs * 1000000000 + frac;
+    return 0;
+}
+
+static int parse_time_ns(const char *s, size_t n, int unit, int64_t *ns)
+{
+    return unit == U_DATETIME ? parse_datetime_ns(s, n, ns) : parse_scaled(s, n, unit, ns);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+static int word_is(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && !strncasecmp(s, w, n);
+}
+
+/* True/False, 1/0, yes/no, any case; empty = not an error. */
+static int parse_flag(const char *s, size_t n, int8_t *out)
+{
+    trim(&s, &n);
+    if (!n || word_is(s, n, "false") || word_is(s, n, "0") || word_is(s, n, "no")) { *out = 0; return 0; }
+    if (word_is(s, n, "true") || word_is(s, n, "1") || word_is(s, n, "yes")) { *out = 1; return 0; }
+    return -1;
+}
+
+/* A label cell: empty -> unknown (-1); 0, normal, false -> 0; any other
+ * number, abnormal, true -> 1. Numbers may be written "1.0". */
+static int parse_label_cell(const char *s, size_t n, int8_t *out)
+{
+    trim(&s, &n);
+    if (!n) { *out = -1; return 0; }
+    if (word_is(s, n, "normal") || word_is(s, n, "false")) { *out = 0; return 0; }
+    if (word_is(s, n, "abnormal") || word_is(s, n, "true")) { *out = 1; return 0; }
+    int64_t v;
+    if (parse_scaled(s, n, 9, &v)) return -1;
+    *out = v != 0;
+    return 0;
+}
+
+/* A status cell: an integer, or a gRPC status name in any case ("OK" and
+ * "Ok" both occur in the AIOps-2022 export beside 0 and 200). */
+static int parse_status(const char *s, size_t n, int32_t *out)
+{
+    static const char *const grpc_names[] = {
+        "ok", "cancelled", "unknown", "invalid_argument", "deadline_exceeded", "not_found",
+        "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted",
+        "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"};
+    int64_t v;
+    trim(&s, &n);
+    if (!n) { *out = 0; return 0; }
+    if (!parse_i64(s, n, &v)) {
+        if (v < INT32_MIN || v > INT32_MAX) return -1;
+        *out = (int32_t)v;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof grpc_names / sizeof *grpc_names; i++)
+        if (word_is(s, n, grpc_names[i])) { *out = (int32_t)i; return 0; }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* the reader                                                          */
+
+typedef struct csv_reader {
+    le_parse_ctx *ctx;
+    const le_csv_map *map;
+    struct csv_parser parser;
+    uint64_t line;        /* 1-based physical line being fed to libcsv */
+    uint64_t row_line;    /* line the current row started on */
+    int in_header;        /* the next row is the header */
+    int skip_to_eol;      /* after a broken row: ignore input up to the next '\n' */
+    size_t col;           /* columns seen so far in the current row */
+    size_t ncols;         /* columns a row must have */
+    int exact;            /* 1: exactly ncols; 0: at least ncols (header = no, no count) */
+    uint8_t *keep;        /* [ncols] copy this column for the row */
+    size_t *off, *len;    /* [ncols] where a kept column's text is in row */
+    size_t cols_cap;
+    char *row;            /* the current row's kept fields, each NUL-terminated */
+    size_t row_len, row_cap;
+    int *bound[F_N];      /* column indexes of each field */
+    int nbound[F_N];
+    char *scratch;        /* composite trace ids */
+    size_t scratch_cap;
+    int rc;
+} csv_reader;
+
+enum { CSV_OPTIONS = CSV_STRICT | CSV_STRICT_FINI };
+
+static void reserve_columns(csv_reader *r, size_t n)
+{
+    if (n <= r->cols_cap) return;
+    size_t cap = r->cols_cap, cap2 = r->cols_cap, cap3 = r->cols_cap;
+    LE_RESERVE(r->off, cap, n);
+    LE_RESERVE(r->len, cap2, n);
+    uint8_t *keep = r->keep;
+    LE_RESERVE(keep, cap3, n);
+    memset(keep + r->cols_cap, 0, cap3 - r->cols_cap);
+    r->keep = keep;
+    r->cols_cap = cap;
+}
+
+static void store_field(csv_reader *r, size_t c, const char *s, size_t n)
+{
+    if (r->row_len + n + 1 > r->row_cap) LE_RESERVE(r->row, r->row_cap, r->row_len + n + 1);
+    memcpy(r->row + r->row_len, s, n);
+    r->row[r->row_len + n] = 0;
+    r->off[c] = r->row_len;
+    r->len[c] = n;
+    r->row_len += n + 1;
+}
+
+static uint64_t count_newlines(const void *s, size_t n)
+{
+    uint64_t k = 0;
+    for (const char *p = s, *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
+    return k;
+}
+
+/* libcsv field callback: the first field fixes the row's start line; only
+ * mapped columns are copied (every column while reading the header). */
+static void on_field(void *data, size_t n, void *arg)
+{
+    csv_reader *r = arg;
+    size_t c = r->col++;
+    if (c == 0) r->row_line = r->line - count_newlines(data, n);
+    if (r->in_header) {
+        reserve_columns(r, c + 1);
+        store_field(r, c, data, n);
+    } else if (c < r->ncols && r->keep[c]) {
+        store_field(r, c, data, n);
+    }
+}
+
+static inline const char *cell(const csv_reader *r, int c, size_t *n)
+{
+    *n = r->len[c];
+    return r->row + r->off[c];
+}
+
+/* Count a row that never reaches le_ingest_span (which counts its own). */
+static int drop_row(csv_reader *r, le_drop why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int drop_row(csv_reader *r, le_drop why, const char *fmt, ...)
+{
+    r->ctx->st->rows_read++;
+    char detail[256];
+    detail[0] = 0;
+    if (r->ctx->strict) { /* the detail only shows in the --strict message */
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
+    return le_ingest_drop(r->ctx, why, r->row_line, LE_POS_LINE, detail[0] ? detail : NULL);
+}
+
+static int find_header_column(const csv_reader *r, const char *name, size_t ncols, int *col)
+{
+    *col = -1;
+    for (size_t c = 0; c < ncols; c++) {
+        size_t n;
+        const char *h = cell(r, (int)c, &n);
+        if (strlen(name) != n || strncasecmp(h, name, n)) continue;
+        if (*col >= 0)
+            return le_fail(LE_ERR_FORMAT, "%s:%llu: column '%s' appears twice in the header", r->ctx->path,
+                           (unsigned long long)r->row_line, name);
+        *col = (int)c;
+    }
+    return 0;
+}
+
+static void bind_column(csv_reader *r, csv_field f, int col)
+{
+    r->bound[f] = le_realloc(r->bound[f], (size_t)(r->nbound[f] + 1) * sizeof *r->bound[f]);
+    r->bound[f][r->nbound[f]++] = col;
+    r->keep[col] = 1;
+}
+
+static char *header_names(const csv_reader *r, size_t ncols)
+{
+    size_t total = 1;
+    for (size_t c = 0; c < ncols; c++) total += r->len[c] + 2;
+    char *s = le_calloc(total, 1);
+    for (size_t c = 0; c < ncols; c++) {
+        if (c) strcat(s, ", ");
+        strcat(s, r->row + r->off[c]);
+    }
+    return s;
+}
+
+static int missing_column_error(const csv_reader *r, size_t ncols, const char *name, csv_field f)
+{
+    char *names = header_names(r, ncols);
+    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%s' ([columns] %s in %s) is not in the header: %s",
+                     r->ctx->path, (unsigned long long)r->row_line, name, field_key[f], r->map->source, names);
+    free(names);
+    return rc;
+}
+
+/* After binding, the fields a span cannot do without must have a column
+ * (a column listed as optional may be absent, but not all of them). */
+static int check_bound(const csv_reader *r)
+{
+    static const csv_field need[] = {F_TRACE, F_SPAN, F_PARENT, F_START};
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+        if (!r->nbound[need[i]])
+            return le_fail(LE_ERR_FORMAT, "%s: no column for [columns] %s", r->ctx->path, field_key[need[i]]);
+    if (!r->nbound[F_SERVICE] && !r->nbound[F_POD])
+        return le_fail(LE_ERR_FORMAT, "%s: no column for the service (or pod)", r->ctx->path);
+    if (!r->nbound[F_END] && !r->nbound[F_DURATION])
+        return le_fail(LE_ERR_FORMAT, "%s: no column for end or duration", r->ctx->path);
+    return 0;
+}
+
+/* The header row is in r->row: turn the map's column names into indexes. */
+static int bind_header(csv_reader *r)
+{
+    size_t ncols = r->col;
+    /* a BOM that did not sit at the very start of the first read() */
+    if (ncols && r->len[0] >= 3 && !memcmp(r->row + r->off[0], "\xEF\xBB\xBF", 3)) r->off[0] += 3, r->len[0] -= 3;
+    const le_csv_map *m = r->map;
+    for (int f = 0; f < F_N; f++)
+        for (int k = 0; k < m->ref[f].n; k++) {
+            int col;
+            LE_CHECK(find_header_column(r, m->ref[f].v[k], ncols, &col));
+            if (col >= 0) bind_column(r, (csv_field)f, col);
+            else if (!list_has(&m->optional, m->ref[f].v[k])) return missing_column_error(r, ncols, m->ref[f].v[k], (csv_field)f);
+        }
+    r->ncols = ncols;
+    r->exact = 1;
+    r->in_header = 0;
+    return check_bound(r);
+}
+
+/* header = no: the map's 1-based numbers are the indexes. */
+static void bind_numbers(csv_reader *r)
+{
+    const le_csv_map *m = r->map;
+    size_t highest = 0;
+    for (int f = 0; f < F_N; f++)
+        for (int k = 0; k < m->ref[f].n; k++) {
+            size_t c = (size_t)strtoul(m->ref[f].v[k], NULL, 10);
+            if (c > highest) highest = c;
+        }
+    r->ncols = m->ncols ? (size_t)m->ncols : highest;
+    r->exact = m->ncols > 0;
+    reserve_columns(r, r->ncols > highest ? r->ncols : highest);
+    for (int f = 0; f < F_N; f++)
+        for (int k = 0; k < m->ref[f].n; k++) bind_column(r, (csv_field)f, (int)strtoul(m->ref[f].v[k], NULL, 10) - 1);
+    r->in_header = 0;
+}
+
+/* The trace id: one column as is, several joined with '-'. Empty when any
+ * part is empty. */
+static const char *trace_id_of(csv_reader *r, size_t *len)
+{
+    if (r->nbound[F_TRACE] == 1) return cell(r, r->bound[F_TRACE][0], len);
+    size_t total = 0;
+    for (int k = 0; k < r->nbound[F_TRACE]; k++) {
+        if (!r->len[r->bound[F_TRACE][k]]) { *len = 0; return ""; }
+        total += r->len[r->bound[F_TRACE][k]] + 1;
+    }
+    LE_RESERVE(r->scratch, r->scratch_cap, total);
+    size_t at = 0;
+    for (int k = 0; k < r->nbound[F_TRACE]; k++) {
+        size_t n;
+        const char *s = cell(r, r->bound[F_TRACE][k], &n);
+        if (k) r->scratch[at++] = '-';
+        memcpy(r->scratch + at, s, n);
+        at += n;
+    }
+    *len = at;
+    return r->scratch;
+}
+
+static int is_root_parent(const le_csv_map *m, const char *s, size_t n)
+{
+    if (!n) return 1;
+    for (int i = 0; i < m->root.n; i++)
+        if (strlen(m->root.v[i]) == n && !memcmp(m->root.v[i], s, n)) return 1;
+    return 0;
+}
+
+/* Empty required cells, checked before any parsing so the drop names them. */
+static int first_empty_required(const csv_reader *r, csv_field *which)
+{
+    static const csv_field need[] = {F_SPAN, F_START, F_START_FRAC, F_DURATION, F_END};
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
+        csv_field f = need[i];
+        if (f == F_END && r->nbound[F_DURATION]) continue; /* end unused when duration is there */
+        if (r->nbound[f] && !r->len[r->bound[f][0]]) { *which = f; return 1; }
+    }
+    return 0;
+}
+
+/* start and duration in µs from start[+fraction] and duration or end. */
+static int parse_times(csv_reader *r, le_span_in *s, csv_field *bad)
+{
+    const le_csv_map *m = r->map;
+    size_t n;
+    const char *v;
+    int64_t start_ns, x;
+    v = cell(r, r->bound[F_START][0], &n);
+    if (parse_time_ns(v, n, m->unit_start, &start_ns)) { *bad = F_START; return -1; }
+    if (r->nbound[F_START_FRAC]) {
+        v = cell(r, r->bound[F_START_FRAC][0], &n);
+        if (parse_scaled(v, n, m->unit_frac, &x) || __builtin_add_overflow(start_ns, x, &start_ns)) {
+            *bad = F_START_FRAC;
+            return -1;
+        }
+    }
+    int64_t duration_ns;
+    if (r->nbound[F_DURATION]) {
+        v = cell(r, r->bound[F_DURATION][0], &n);
+        if (parse_scaled(v, n, m->unit_duration, &duration_ns)) { *bad = F_DURATION; return -1; }
+    } else {
+        v = cell(r, r->bound[F_END][0], &n);
+        if (parse_time_ns(v, n, m->unit_end, &x) || __builtin_sub_overflow(x, start_ns, &duration_ns)) {
+            *bad = F_END;
+            return -1;
+        }
+    }
+    s->start_us = floor_div(start_ns, 1000);
+    s->duration_us = floor_div(duration_ns, 1000);
+    return 0;
+}
+
+/* status code, error flag and label: optional cells, empty = default. */
+static int parse_extras(csv_reader *r, le_span_in *s, csv_field *bad)
+{
+    size_t n;
+    const char *v;
+    if (r->nbound[F_STATUS]) {
+        v = cell(r, r->bound[F_STATUS][0], &n);
+        if (parse_status(v, n, &s->status_code)) { *bad = F_STATUS; return -1; }
+    }
+    if (r->nbound[F_ERROR]) {
+        v = cell(r, r->bound[F_ERROR][0], &n);
+        if (parse_flag(v, n, &s->error)) { *bad = F_ERROR; return -1; }
+    }
+    s->label = -1;
+    for (int k = 0; k < r->nbound[F_LABEL]; k++) {
+        int8_t l;
+        v = cell(r, r->bound[F_LABEL][k], &n);
+        if (parse_label_cell(v, n, &l)) { *bad = F_LABEL; return -1; }
+        if (l > s->label) s->label = l;
+    }
+    return 0;
+}
+
+static void names_of(const csv_reader *r, le_span_in *s)
+{
+    if (r->nbound[F_SERVICE]) {
+        s->service = cell(r, r->bound[F_SERVICE][0], &s->service_len);
+    } else {
+        s->service = cell(r, r->bound[F_POD][0], &s->service_len);
+        s->service_len = le_service_from_pod(s->service, s->service_len);
+    }
+    if (r->nbound[F_OPERATION]) s->operation = cell(r, r->bound[F_OPERATION][0], &s->operation_len);
+}
+
+static int bad_value(csv_reader *r, csv_field f)
+{
+    size_t n = 0;
+    const char *v = f == F_LABEL ? "" : cell(r, r->bound[f][0], &n);
+    return drop_row(r, LE_DROP_UNPARSABLE, "[columns] %s: '%.*s'", field_key[f], (int)(n > 64 ? 64 : n), v);
+}
+
+/* One data row -> one span (or one counted drop). */
+static int take_row(csv_reader *r)
+{
+    if (r->exact ? r->col != r->ncols : r->col < r->ncols)
+        return drop_row(r, LE_DROP_BAD_ROW, "%zu columns, expected %s%zu", r->col, r->exact ? "" : "at least ",
+                        r->ncols);
+    le_span_in s;
+    memset(&s, 0, sizeof s);
+    s.trace_id = trace_id_of(r, &s.trace_id_len);
+    if (!s.trace_id_len) return drop_row(r, LE_DROP_MISSING_FIELD, "empty [columns] trace_id");
+    csv_field f;
+    if (first_empty_required(r, &f)) return drop_row(r, LE_DROP_MISSING_FIELD, "empty [columns] %s", field_key[f]);
+    s.span_id = cell(r, r->bound[F_SPAN][0], &s.span_id_len);
+    s.parent_id = cell(r, r->bound[F_PARENT][0], &s.parent_id_len);
+    if (is_root_parent(r->map, s.parent_id, s.parent_id_len)) s.parent_id = NULL, s.parent_id_len = 0;
+    names_of(r, &s);
+    if (parse_times(r, &s, &f) || parse_extras(r, &s, &f)) return bad_value(r, f);
+    return le_ingest_span(r->ctx, &s, r->row_line, LE_POS_LINE);
+}
+
+/* libcsv row callback. */
+static void on_row(int term, void *arg)
+{
+    (void)term;
+    csv_reader *r = arg;
+    if (!r->rc) r->rc = r->in_header ? bind_header(r) : take_row(r);
+    r->col = 0;
+    r->row_len = 0;
+}
+
+/* The row libcsv choked on (broken quoting, or a runaway quoted field):
+ * count it, restart the parser and resume at the next line. */
+static int abandon_row(csv_reader *r, const char *why)
+{
+    if (r->col == 0 && r->parser.entry_buf)
+        r->row_line = r->line - count_newlines(r->parser.entry_buf, r->parser.entry_pos);
+    else if (r->col == 0)
+        r->row_line = r->line;
+    if (r->in_header)
+        return le_fail(LE_ERR_FORMAT, "%s:%llu: the header row is not valid CSV (%s)", r->ctx->path,
+                       (unsigned long long)r->row_line, why);
+    int rc = drop_row(r, LE_DROP_BAD_ROW, "%s", why);
+    csv_free(&r->parser);
+    csv_init(&r->parser, CSV_OPTIONS);
+    csv_set_delim(&r->parser, r->map->delim);
+    r->col = 0;
+    r->row_len = 0;
+    return rc;
+}
+
+/* Feed one piece of a line (the whole line, or what a block holds of it). */
+static int feed(csv_reader *r, const char *p, size_t n)
+{
+    if (r->skip_to_eol) return 0;
+    size_t used = csv_parse(&r->parser, p, n, on_field, on_row, r);
+    if (r->rc) return r->rc;
+    if (used < n) {
+        if (csv_error(&r->parser) != CSV_EPARSE)
+            return le_fail(LE_ERR_NOMEM, "%s:%llu: libcsv: %s", r->ctx->path, (unsigned long long)r->line,
+                           csv_strerror(csv_error(&r->parser)));
+        r->skip_to_eol = 1;
+        return abandon_row(r, "broken quoting");
+    }
+    if (r->parser.entry_pos > LE_CSV_MAX_FIELD) {
+        r->skip_to_eol = 1;
+        return abandon_row(r, "field longer than 1 MiB (unterminated quote?)");
+    }
+    return 0;
+}
+
+/* Split a block into lines for feed(); a line cut by the block end is
+ * continued by the next block (libcsv keeps its state). */
+static int feed_block(csv_reader *r, const char *p, const char *end)
+{
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl ? nl + 1 : end;
+        LE_CHECK(feed(r, p, (size_t)(stop - p)));
+        if (nl) r->line++, r->skip_to_eol = 0;
+        p = stop;
+    }
+    return 0;
+}
+
+static int finish(csv_reader *r)
+{
+    if (r->skip_to_eol) return 0;
+    if (csv_fini(&r->parser, on_field, on_row, r) != 0 && !r->rc) return abandon_row(r, "unterminated quote at end of file");
+    return r->rc;
+}
+
+static int read_all(csv_reader *r, int fd)
+{
+    char *buf = le_malloc(LE_CSV_BLOCK);
+    int rc = 0, first = 1;
+    for (;;) {
+        ssize_t got = read(fd, buf, LE_CSV_BLOCK);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { rc = le_fail(LE_ERR_IO, "%s: read failed: %s", r->ctx->path, strerror(errno)); break; }
+        if (got == 0) break;
+        r->ctx->st->bytes_read += (uint64_t)got;
+        const char *p = buf;
+        if (first && got >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 BOM */
+        first = 0;
+        if ((rc = feed_block(r, p, buf + got))) break;
+    }
+    free(buf);
+    return rc ? rc : finish(r);
+}
+
+static void reader_init(csv_reader *r, le_parse_ctx *ctx, const le_csv_map *map)
+{
+    memset(r, 0, sizeof *r);
+    r->ctx = ctx;
+    r->map = map;
+    r->line = 1;
+    r->in_header = map->header;
+    csv_init(&r->parser, CSV_OPTIONS);
+    csv_set_delim(&r->parser, map->delim);
+    if (!map->header) bind_numbers(r);
+}
+
+static void reader_free(csv_reader *r)
+{
+    csv_free(&r->parser);
+    free(r->keep);
+    free(r->off);
+    free(r->len);
+    free(r->row);
+    free(r->scratch);
+    for (int f = 0; f < F_N; f++) free(r->bound[f]);
+}
+
+int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map)
+{
+    int fd = open(ctx->path, O_RDONLY);
+    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot open: %s", ctx->path, strerror(errno));
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    csv_reader r;
+    reader_init(&r, ctx, map);
+    int rc = read_all(&r, fd);
+    reader_free(&r);
+    close(fd);
+    return rc;
+}
