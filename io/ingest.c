@@ -16,7 +16,6 @@ static const char *const drop_names[LE_DROP_N] = {
     [LE_DROP_ORPHAN] = "orphan_spans",
     [LE_DROP_EXTRA_ROOT] = "extra_root_spans",
     [LE_DROP_CYCLE] = "cycle_spans",
-    [LE_DROP_NO_ROOT] = "rootless_spans",
 };
 
 const char *le_drop_name(le_drop d) { return (unsigned)d < LE_DROP_N ? drop_names[d] : "?"; }

@@ -21,7 +21,6 @@ typedef enum le_drop {
     LE_DROP_ORPHAN,          /* parent id not in the trace (span and its subtree) */
     LE_DROP_EXTRA_ROOT,      /* a second root: the subtree of every root but the kept one */
     LE_DROP_CYCLE,           /* spans on a parent cycle, unreachable from the root */
-    LE_DROP_NO_ROOT,         /* every span of the trace points at a missing parent */
     LE_DROP_N
 } le_drop;
 

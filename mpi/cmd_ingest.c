@@ -1,2 +1,625 @@
+/* labelease ingest: trace files of any supported format -> a corpus.
+ * The stages are in mpi/ingest.h; this file holds the command line, the
+ * input file list, the parse loop, ground truth and the summary. */
+#include <dirent.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "driver.h"
-int le_cmd_ingest(int argc, char **argv) { (void)argc; (void)argv; return le_fail(LE_ERR_USAGE, "ingest: in progress"); }
+#include "exchange.h"
+#include "groundtruth.h"
+#include "hash.h"
+#include "ingest.h"
+
+static const char usage[] =
+    "usage: labelease ingest --format F [options] -o corpus.h5 INPUT...\n"
+    "\n"
+    "Read trace files (or directories of them) into a labelease corpus. Ranks split\n"
+    "the files; spans of one trace spread over several files are joined. Every input\n"
+    "row is accounted for: rows_read = spans + the sum of every dropped.* count.\n"
+    "\n"
+    "formats (--format):\n"
+    "  jaeger      Jaeger JSON (UI download or /api/traces)\n"
+    "  zipkin      Zipkin v2 JSON (array of spans, or array of traces)\n"
+    "  otlp        OTLP JSON (ExportTraceServiceRequest, or JSON lines of them)\n"
+    "  nezha       CSV: TrainTicket data of the Nezha project\n"
+    "  skywalking  CSV: SkyWalking spans as DeepTraLog exports them\n"
+    "  aiops2022   CSV: AIOps-2022 Online Boutique trace_jaeger-span.csv\n"
+    "  tracevae    CSV: TraceVAE sample layout\n"
+    "  csv         CSV with any columns: give the mapping with --map FILE\n"
+    "  Directories are searched recursively for *.csv (CSV formats) or\n"
+    "  *.json, *.jsonl, *.ndjson (JSON formats), in sorted order.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE            corpus to write (required)\n"
+    "  --map FILE                   column mapping for --format csv (see configs/formats/*.ini)\n"
+    "  --label-by-filename RULES    GLOB=LABEL,... : a trace seen in a file whose name\n"
+    "                               matches GLOB gets LABEL (normal|abnormal); abnormal wins\n"
+    "                               when a trace is in both, first matching rule per file\n"
+    "  --labels FILE                labels CSV trace_id,label[,note]; overrides other labels\n"
+    "  --faults FILE                fault list: Nezha fault_list.json, or CSV service,type,start,end\n"
+    "  --fault-duration SECONDS     length of a fault that has no end (default 300)\n"
+    "  --max-duration SECONDS       spans longer than this are dropped as absurd (default 86400)\n"
+    "  --strict                     stop with an error at the first dropped row\n" LE_COMMON_HELP
+    "\n"
+    "examples:\n"
+    "  mpirun -np 4 labelease ingest --format nezha --faults fault_list.json -o tt.h5 trace/\n"
+    "  labelease ingest --format skywalking \\\n"
+    "      --label-by-filename 'ERROR_*=abnormal,SUCCESS_*=normal' -o dtl.h5 deeptralog/\n"
+    "  labelease ingest --format csv --map my-layout.ini -o c.h5 spans-*.csv\n";
+
+typedef enum { FMT_CSV, FMT_JAEGER, FMT_ZIPKIN, FMT_OTLP } fmt_kind;
+
+typedef struct label_rule {
+    char *glob;
+    int8_t label;
+} label_rule;
+
+typedef struct ingest_opts {
+    const char *format, *map, *output, *labels, *faults;
+    label_rule *rules;
+    int n_rules;
+    int strict;
+    double fault_duration_s, max_duration_s;
+    fmt_kind kind;
+} ingest_opts;
+
+typedef struct file_list {
+    int n;
+    char **path;
+    uint64_t *size;
+    int8_t *label;   /* from --label-by-filename */
+    int *owner;      /* rank that parses it */
+} file_list;
+
+/* ------------------------------------------------------------- options */
+
+static int parse_label(const char *s, int8_t *out)
+{
+    if (!strcasecmp(s, "abnormal") || !strcmp(s, "1")) *out = 1;
+    else if (!strcasecmp(s, "normal") || !strcmp(s, "0")) *out = 0;
+    else return le_fail(LE_ERR_USAGE, "--label-by-filename: label '%s' is neither normal nor abnormal", s);
+    return 0;
+}
+
+static int parse_rules(const char *spec, ingest_opts *o)
+{
+    char *copy = le_strdup(spec), *save = NULL;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strrchr(tok, '=');
+        if (!eq || eq == tok) {
+            rc = le_fail(LE_ERR_USAGE, "--label-by-filename: '%s' is not GLOB=LABEL", tok);
+            break;
+        }
+        *eq = 0;
+        o->rules = le_realloc(o->rules, (size_t)(o->n_rules + 1) * sizeof *o->rules);
+        o->rules[o->n_rules].glob = le_strdup(tok);
+        rc = parse_label(eq + 1, &o->rules[o->n_rules].label);
+        o->n_rules++;
+    }
+    free(copy);
+    return rc;
+}
+
+static int parse_seconds(const char *opt, const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    if (end == s || *end || !(*out > 0)) return le_fail(LE_ERR_USAGE, "%s: '%s' is not a positive number of seconds", opt, s);
+    return 0;
+}
+
+static int resolve_format(ingest_opts *o)
+{
+    if (!o->format) return le_fail(LE_ERR_USAGE, "--format is required (labelease ingest --help lists them)");
+    if (!strcmp(o->format, "jaeger")) o->kind = FMT_JAEGER;
+    else if (!strcmp(o->format, "zipkin")) o->kind = FMT_ZIPKIN;
+    else if (!strcmp(o->format, "otlp")) o->kind = FMT_OTLP;
+    else o->kind = FMT_CSV;
+    if (o->kind == FMT_CSV && !strcmp(o->format, "csv") && !o->map)
+        return le_fail(LE_ERR_USAGE, "--format csv needs --map FILE (a column mapping, see configs/formats/)");
+    if (o->map && strcmp(o->format, "csv")) return le_fail(LE_ERR_USAGE, "--map goes with --format csv only");
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, ingest_opts *o)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, 0, 'F'}, {"map", required_argument, 0, 'm'},
+        {"label-by-filename", required_argument, 0, 'L'}, {"labels", required_argument, 0, 'l'},
+        {"faults", required_argument, 0, 'f'}, {"fault-duration", required_argument, 0, 'd'},
+        {"max-duration", required_argument, 0, 'D'}, {"strict", no_argument, 0, 's'},
+        {"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
+    memset(o, 0, sizeof *o);
+    o->fault_duration_s = 300;
+    o->max_duration_s = 86400;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+        if (le_common_opt(c)) continue;
+        switch (c) {
+        case 'h': return -1;
+        case 'F': o->format = optarg; break;
+        case 'm': o->map = optarg; break;
+        case 'L': LE_CHECK(parse_rules(optarg, o)); break;
+        case 'l': o->labels = optarg; break;
+        case 'f': o->faults = optarg; break;
+        case 'd': LE_CHECK(parse_seconds("--fault-duration", optarg, &o->fault_duration_s)); break;
+        case 'D': LE_CHECK(parse_seconds("--max-duration", optarg, &o->max_duration_s)); break;
+        case 's': o->strict = 1; break;
+        case 'o': o->output = optarg; break;
+        default: return le_usage(usage, 1);
+        }
+    }
+    if (!o->output) return le_fail(LE_ERR_USAGE, "-o corpus.h5 is required");
+    if (optind >= argc) return le_fail(LE_ERR_USAGE, "no INPUT files or directories given");
+    return resolve_format(o);
+}
+
+static void free_options(ingest_opts *o)
+{
+    for (int i = 0; i < o->n_rules; i++) free(o->rules[i].glob);
+    free(o->rules);
+}
+
+/* ----------------------------------------------------------- file list */
+
+static int wanted_in_dir(const char *name, fmt_kind kind)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || name[0] == '.') return 0;
+    if (kind == FMT_CSV) return !strcasecmp(dot, ".csv");
+    return !strcasecmp(dot, ".json") || !strcasecmp(dot, ".jsonl") || !strcasecmp(dot, ".ndjson");
+}
+
+static void add_file(file_list *fl, const char *path, uint64_t size)
+{
+    fl->path = le_realloc(fl->path, (size_t)(fl->n + 1) * sizeof *fl->path);
+    fl->size = le_realloc(fl->size, (size_t)(fl->n + 1) * sizeof *fl->size);
+    fl->path[fl->n] = le_strdup(path);
+    fl->size[fl->n] = size;
+    fl->n++;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int walk(const char *path, fmt_kind kind, int top, file_list *fl)
+{
+    struct stat st;
+    if (stat(path, &st)) return le_fail(LE_ERR_IO, "%s: no such file or directory", path);
+    if (!S_ISDIR(st.st_mode)) {
+        if (top || wanted_in_dir(path, kind)) add_file(fl, path, (uint64_t)st.st_size);
+        return 0;
+    }
+    DIR *d = opendir(path);
+    if (!d) return le_fail(LE_ERR_IO, "%s: cannot read directory", path);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        LE_RESERVE(names, cap, n + 1);
+        size_t len = strlen(path) + strlen(e->d_name) + 2;
+        names[n] = le_malloc(len);
+        snprintf(names[n++], len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rc) rc = walk(names[i], kind, 0, fl);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static int8_t label_for(const ingest_opts *o, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (int i = 0; i < o->n_rules; i++)
+        if (!fnmatch(o->rules[i].glob, strchr(o->rules[i].glob, '/') ? path : base, 0)) return o->rules[i].label;
+    return LE_LABEL_UNKNOWN;
+}
+
+/* Largest files first, each to the least loaded rank: deterministic. */
+static void assign_owners(file_list *fl, int p)
+{
+    int *idx = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *idx);
+    uint64_t *load = le_calloc((size_t)p, sizeof *load);
+    for (int i = 0; i < fl->n; i++) idx[i] = i;
+    for (int i = 1; i < fl->n; i++) { /* insertion sort by size desc, index asc */
+        int x = idx[i], j = i;
+        while (j > 0 && fl->size[idx[j - 1]] < fl->size[x]) idx[j] = idx[j - 1], j--;
+        idx[j] = x;
+    }
+    fl->owner = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *fl->owner);
+    for (int i = 0; i < fl->n; i++) {
+        int best = 0;
+        for (int r = 1; r < p; r++)
+            if (load[r] < load[best]) best = r;
+        fl->owner[idx[i]] = best;
+        load[best] += fl->size[idx[i]] + 1;
+    }
+    free(idx);
+    free(load);
+}
+
+/* Rank 0 lists the inputs; everyone gets the list (paths NUL-separated). */
+static int build_file_list(const ingest_opts *o, int argc, char **argv, file_list *fl)
+{
+    memset(fl, 0, sizeof *fl);
+    int rc = 0;
+    char *buf = NULL;
+    uint64_t len = 0;
+    if (le_world.rank == 0) {
+        for (int i = optind; i < argc && !rc; i++) rc = walk(argv[i], o->kind, 1, fl);
+        if (!rc && fl->n == 0) rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
+                                             o->kind == FMT_CSV ? "*.csv" : "*.json, *.jsonl, *.ndjson");
+        for (int i = 0; i < fl->n; i++) len += strlen(fl->path[i]) + 1 + sizeof(uint64_t);
+        buf = le_malloc(len ? len : 1);
+        char *p = buf;
+        for (int i = 0; i < fl->n; i++) {
+            memcpy(p, &fl->size[i], sizeof(uint64_t));
+            strcpy(p + sizeof(uint64_t), fl->path[i]);
+            p += sizeof(uint64_t) + strlen(fl->path[i]) + 1;
+        }
+    }
+    LE_CHECK(le_agree(rc));
+    LE_CHECK(le_bcast_bytes(le_world.comm, &buf, &len, 0));
+    if (le_world.rank != 0)
+        for (uint64_t off = 0; off < len;) {
+            uint64_t size;
+            memcpy(&size, buf + off, sizeof size);
+            add_file(fl, buf + off + sizeof size, size);
+            off += sizeof size + strlen(buf + off + sizeof size) + 1;
+        }
+    free(buf);
+    fl->label = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *fl->label);
+    for (int i = 0; i < fl->n; i++) fl->label[i] = label_for(o, fl->path[i]);
+    assign_owners(fl, le_world.size);
+    return 0;
+}
+
+static void free_file_list(file_list *fl)
+{
+    for (int i = 0; i < fl->n; i++) free(fl->path[i]);
+    free(fl->path); free(fl->size); free(fl->label); free(fl->owner);
+}
+
+/* --------------------------------------------------------------- parse */
+
+static int parse_one(const ingest_opts *o, const le_csv_map *map, le_parse_ctx *ctx)
+{
+    switch (o->kind) {
+    case FMT_JAEGER: return le_read_jaeger(ctx);
+    case FMT_ZIPKIN: return le_read_zipkin(ctx);
+    case FMT_OTLP: return le_read_otlp(ctx);
+    default: return le_read_csv(ctx, map);
+    }
+}
+
+static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf *rows, le_ingest_stats *st)
+{
+    le_csv_map *map = NULL;
+    if (o->kind == FMT_CSV) LE_CHECK(o->map ? le_csv_map_load(o->map, &map) : le_csv_map_named(o->format, &map));
+    int rc = 0, mine = 0, done = 0;
+    for (int i = 0; i < fl->n; i++) mine += fl->owner[i] == le_world.rank;
+    double t0 = le_now(), last = t0;
+    for (int i = 0; i < fl->n && !rc; i++) {
+        if (fl->owner[i] != le_world.rank) continue;
+        le_parse_ctx ctx = {rows, st, fl->path[i], (uint32_t)i, fl->label[i], o->strict, (int64_t)(o->max_duration_s * 1e6)};
+        rc = parse_one(o, map, &ctx);
+        done++;
+        if (le_now() - last > 5 || done == mine) {
+            last = le_now();
+            le_info("parse: rank 0 %d/%d files, %.1f MB, %.1f MB/s", done, mine, (double)st->bytes_read / 1e6,
+                    (double)st->bytes_read / 1e6 / (last - t0 + 1e-9));
+        }
+    }
+    if (map) le_csv_map_free(map);
+    return rc;
+}
+
+/* -------------------------------------------------------- ground truth */
+
+/* Rank 0 reads the labels file and sends each entry to its trace's owner. */
+static int route_labels(const char *path, le_strtab *ids, int8_t **labels)
+{
+    int p = le_world.size, rc = 0;
+    uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
+    char *send = NULL;
+    uint64_t total = 0;
+    if (le_world.rank == 0) {
+        le_labels l;
+        rc = le_labels_read(path, &l);
+        if (!rc) {
+            for (int64_t i = 0; i < l.n; i++) {
+                size_t n = strlen(l.trace_id[i]);
+                count[le_hash64(l.trace_id[i], n) % (uint64_t)p] += 4 + n + 1;
+                total += 4 + n + 1;
+            }
+            send = le_malloc(total ? total : 1);
+            uint64_t *cur = le_calloc((size_t)p, sizeof *cur);
+            for (int r = 1; r < p; r++) cur[r] = cur[r - 1] + count[r - 1];
+            for (int64_t i = 0; i < l.n; i++) {
+                uint32_t n = (uint32_t)strlen(l.trace_id[i]);
+                int r = (int)(le_hash64(l.trace_id[i], n) % (uint64_t)p);
+                memcpy(send + cur[r], &n, 4);
+                memcpy(send + cur[r] + 4, l.trace_id[i], n);
+                send[cur[r] + 4 + n] = (char)l.label[i];
+                cur[r] += 4 + n + 1;
+            }
+            free(cur);
+            le_labels_free(&l);
+        }
+    }
+    rc = le_agree(rc);
+    char *recv = NULL;
+    uint64_t rtotal = 0;
+    if (!rc) rc = le_alltoallv_bytes(le_world.comm, send ? send : "", count, &recv, rcount, &rtotal);
+    free(send); free(count); free(rcount);
+    LE_CHECK(rc);
+    size_t cap = 0;
+    *labels = NULL;
+    for (uint64_t off = 0; off < rtotal;) {
+        uint32_t n;
+        memcpy(&n, recv + off, 4);
+        uint32_t id = le_strtab_intern(ids, recv + off + 4, n);
+        LE_RESERVE(*labels, cap, (size_t)id + 1);
+        (*labels)[id] = (int8_t)recv[off + 4 + n];
+        off += 4 + n + 1;
+    }
+    free(recv);
+    return 0;
+}
+
+/* Apply the labels file to the assembled traces; count ids not in the corpus. */
+static int apply_labels(const char *path, le_asm *a, int64_t *unmatched, int64_t *applied)
+{
+    le_strtab ids;
+    le_strtab_init(&ids);
+    int8_t *lab = NULL;
+    int rc = route_labels(path, &ids, &lab);
+    if (rc) {
+        le_strtab_free(&ids);
+        return rc;
+    }
+    char *used = le_calloc(ids.n ? ids.n : 1, 1);
+    for (size_t t = 0; t < a->n; t++) {
+        uint32_t id = le_strtab_find(&ids, le_strtab_str(&a->ids, a->id[t]), a->ids.len[a->id[t]]);
+        if (id == UINT32_MAX) continue;
+        a->label[t] = lab[id];
+        used[id] = 1;
+        ++*applied;
+    }
+    for (size_t i = 0; i < ids.n; i++) *unmatched += !used[i];
+    free(used);
+    free(lab);
+    le_strtab_free(&ids);
+    return 0;
+}
+
+static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
+{
+    char *buf = NULL;
+    uint64_t len = 0;
+    int rc = 0;
+    if (le_world.rank == 0) {
+        le_fault *f = NULL;
+        int32_t n = 0;
+        rc = le_faults_read(o->faults, (int64_t)(o->fault_duration_s * 1e6), &f, &n);
+        for (int32_t i = 0; !rc && i < n; i++) {
+            f[i].service = -1;
+            for (int32_t s = 0; s < meta->n_services; s++)
+                if (!strcmp(meta->services[s], f[i].service_name)) f[i].service = s;
+            if (f[i].service < 0) le_warn("fault %d: service '%s' has no span in the corpus", i, f[i].service_name);
+        }
+        buf = (char *)f;
+        len = rc ? 0 : (uint64_t)n * sizeof *f;
+    }
+    LE_CHECK(le_agree(rc));
+    LE_CHECK(le_bcast_bytes(le_world.comm, &buf, &len, 0));
+    meta->faults = (le_fault *)buf;
+    meta->n_faults = (int32_t)(len / sizeof(le_fault));
+    return 0;
+}
+
+/* -------------------------------------------------------------- report */
+
+static void reduce_stats(le_ingest_stats *st)
+{
+    /* counters: one reduction; examples: gathered and merged on rank 0 */
+    enum { NC = 4 + LE_DROP_N };
+    uint64_t c[NC] = {st->rows_read, st->traces_dropped, st->label_conflicts, st->bytes_read};
+    for (int d = 0; d < LE_DROP_N; d++) c[4 + d] = st->dropped[d];
+    MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm);
+    char *all = NULL;
+    uint64_t all_len = 0;
+    le_gather_bytes(le_world.comm, (const char *)st->example, sizeof st->example, &all, &all_len, 0);
+    if (le_world.rank == 0)
+        for (uint64_t off = sizeof st->example; off < all_len; off += sizeof st->example) {
+            le_ingest_stats other;
+            le_stats_init(&other);
+            memcpy(other.example, all + off, sizeof other.example);
+            le_stats_merge(st, &other);
+        }
+    free(all);
+    st->rows_read = c[0];
+    st->traces_dropped = c[1];
+    st->label_conflicts = c[2];
+    st->bytes_read = c[3];
+    for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[4 + d];
+}
+
+static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_kind kind)
+{
+    for (int d = 0; d < LE_DROP_N; d++) {
+        char key[64], ex[2048] = "";
+        snprintf(key, sizeof key, "dropped.%s", le_drop_name((le_drop)d));
+        le_report_int(key, (int64_t)st->dropped[d]);
+        size_t n = 0;
+        for (int k = 0; k < LE_EXAMPLES && st->example[d][k].file != UINT32_MAX; k++)
+            n += (size_t)snprintf(ex + n, sizeof ex - n < 2 ? 0 : sizeof ex - n, "%s%s:%s%llu", k ? ", " : "",
+                                  fl->path[st->example[d][k].file], kind == LE_POS_BYTE ? "byte " : "",
+                                  (unsigned long long)st->example[d][k].pos);
+        if (st->dropped[d]) {
+            snprintf(key, sizeof key, "dropped.%s.examples", le_drop_name((le_drop)d));
+            le_report_str(key, ex);
+        }
+    }
+}
+
+typedef struct summary {
+    int64_t traces, spans, abnormal, normal, promoted, labels_applied, labels_unmatched;
+    double seconds, parse_seconds;
+} summary;
+
+static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st, const le_corpus_meta *meta, const summary *s,
+                  le_pos_kind kind)
+{
+    uint64_t dropped = 0;
+    for (int d = 0; d < LE_DROP_N; d++) dropped += st->dropped[d];
+    le_report_begin();
+    le_report_str("output", o->output);
+    le_report_str("format", o->format);
+    le_report_int("files", fl->n);
+    le_report_int("bytes_read", (int64_t)st->bytes_read);
+    le_report_int("rows_read", (int64_t)st->rows_read);
+    le_report_int("traces", s->traces);
+    le_report_int("spans", s->spans);
+    le_report_int("services", meta->n_services);
+    le_report_int("operations", meta->n_operations);
+    le_report_int("dropped_rows", (int64_t)dropped);
+    report_drops(st, fl, kind);
+    le_report_int("traces_dropped", (int64_t)st->traces_dropped);
+    le_report_int("orphan_roots_promoted", s->promoted);
+    if (meta->has_ground_truth) {
+        le_report_int("abnormal_traces", s->abnormal);
+        le_report_int("normal_traces", s->normal);
+        le_report_int("unlabeled_traces", s->traces - s->abnormal - s->normal);
+        le_report_int("label_conflicts", (int64_t)st->label_conflicts);
+        if (o->labels) {
+            le_report_int("labels_applied", s->labels_applied);
+            le_report_int("labels_unmatched", s->labels_unmatched);
+        }
+        le_report_int("faults", meta->n_faults);
+    }
+    le_report_int("ranks", le_world.size);
+    le_report_dbl("seconds", s->seconds);
+    le_report_dbl("parse_mb_per_s_per_rank",
+                  (double)st->bytes_read / 1e6 / (s->parse_seconds > 0 ? s->parse_seconds : 1e-9) / le_world.size);
+    le_report_end();
+    if ((uint64_t)s->spans + dropped != st->rows_read)
+        return le_fail(LE_ERR_INTERNAL, "accounting mismatch: %lld spans + %llu dropped != %llu rows read", (long long)s->spans,
+                       (unsigned long long)dropped, (unsigned long long)st->rows_read);
+    return 0;
+}
+
+/* ----------------------------------------------------------- the stage */
+
+static int count_labels(const le_corpus_block *b, summary *s)
+{
+    int64_t c[2] = {0, 0};
+    for (int64_t t = 0; b->label && t < b->n_traces; t++) {
+        c[0] += b->label[t] == LE_LABEL_ABNORMAL;
+        c[1] += b->label[t] == LE_LABEL_NORMAL;
+    }
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
+    s->abnormal = c[0];
+    s->normal = c[1];
+    return 0;
+}
+
+static int any_row_label(const le_spanbuf *rows, int *has)
+{
+    int mine = 0;
+    for (size_t i = 0; i < rows->n && !mine; i++) mine = rows->label[i] >= 0;
+    LE_MPI(MPI_Allreduce(&mine, has, 1, MPI_INT, MPI_MAX, le_world.comm));
+    return 0;
+}
+
+static int run_ingest(const ingest_opts *o, file_list *fl)
+{
+    double t0 = le_now();
+    le_pos_kind kind = o->kind == FMT_CSV ? LE_POS_LINE : LE_POS_BYTE;
+    le_ingest_stats st;
+    le_stats_init(&st);
+    le_spanbuf parsed, rows;
+    le_spanbuf_init(&parsed);
+    int rc = le_agree(parse_my_files(o, fl, &parsed, &st));
+    MPI_Barrier(le_world.comm);
+    summary s = {.parse_seconds = le_now() - t0};
+    int has_labels = 0;
+    if (!rc) rc = any_row_label(&parsed, &has_labels);
+    if (!rc) rc = le_agree(le_route_rows(le_world.comm, &parsed, &rows));
+    le_spanbuf_free(&parsed);
+    if (rc) return rc;
+    le_info("join: %zu rows on rank 0 after routing by trace", rows.n);
+
+    le_asm a;
+    rc = le_agree(le_assemble(&rows, &a, &st, o->strict, fl->path, kind));
+    le_spanbuf_free(&rows);
+    le_corpus_meta meta = {0};
+    meta.has_ground_truth = has_labels || o->n_rules || o->labels || o->faults;
+    snprintf(meta.source, sizeof meta.source, "labelease ingest --format %s (%d files)", o->format, fl->n);
+    if (!rc && o->labels) rc = le_agree(apply_labels(o->labels, &a, &s.labels_unmatched, &s.labels_applied));
+    if (!rc) rc = le_agree(le_unify_names(le_world.comm, &a, &meta));
+    if (!rc && o->faults) rc = load_faults(o, &meta);
+    le_corpus_block block = {0};
+    if (!rc) rc = le_agree(le_order_traces(le_world.comm, &a, &meta, &block));
+    int64_t promoted = (int64_t)a.promoted_roots;
+    le_asm_free(&a);
+    if (!rc) rc = count_labels(&block, &s);
+    if (!rc) {
+        le_info("write: %lld traces, %lld spans -> %s", (long long)meta.n_traces, (long long)meta.n_spans, o->output);
+        le_corpus_writer *w = NULL;
+        rc = le_agree(le_corpus_create(le_world.comm, o->output, &meta, &w));
+        if (!rc) rc = le_agree(le_corpus_write_block(w, &block));
+        if (w) {
+            int rc_close = le_corpus_close_writer(w);
+            rc = le_agree(rc ? rc : rc_close);
+        }
+    }
+    le_block_free(&block);
+    if (!rc) {
+        MPI_Allreduce(MPI_IN_PLACE, &promoted, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+        reduce_stats(&st);
+        s.traces = meta.n_traces;
+        s.spans = meta.n_spans;
+        s.promoted = promoted;
+        MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+        MPI_Allreduce(MPI_IN_PLACE, &s.labels_unmatched, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+        s.seconds = le_now() - t0;
+        rc = report(o, fl, &st, &meta, &s, kind);
+    }
+    le_meta_free(&meta);
+    return rc;
+}
+
+int le_cmd_ingest(int argc, char **argv)
+{
+    ingest_opts o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc < 0) {
+        free_options(&o);
+        return le_usage(usage, 0);
+    }
+    if (rc) {
+        free_options(&o);
+        return rc;
+    }
+    file_list fl;
+    rc = build_file_list(&o, argc, argv, &fl);
+    if (!rc) {
+        le_info("ingest: %d files, format %s, %d ranks", fl.n, o.format, le_world.size);
+        rc = run_ingest(&o, &fl);
+        free_file_list(&fl);
+    }
+    free_options(&o);
+    return rc;
+}

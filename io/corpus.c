@@ -1,0 +1,564 @@
+#include "corpus.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5util.h"
+
+/* Dataset names: docs/corpus.md is the reference, this is the one place in
+ * the code that spells them. */
+#define DS_SPAN_OFFSET "/traces/span_offset"
+#define DS_TRACE_ID "/traces/trace_id"
+#define DS_TRACE_START "/traces/start_us"
+#define DS_PARENT "/spans/parent"
+#define DS_SERVICE "/spans/service"
+#define DS_OPERATION "/spans/operation"
+#define DS_START "/spans/start_us"
+#define DS_DURATION "/spans/duration_us"
+#define DS_STATUS "/spans/status_code"
+#define DS_ERROR "/spans/error"
+#define DS_SERVICES "/tables/services"
+#define DS_OPERATIONS "/tables/operations"
+#define DS_OP_SERVICE "/tables/operation_service"
+#define DS_LABEL "/ground_truth/trace_label"
+#define DS_FAULT "/ground_truth/trace_fault"
+#define DS_F_SERVICE "/ground_truth/faults/service"
+#define DS_F_SERVICE_NAME "/ground_truth/faults/service_name"
+#define DS_F_TYPE "/ground_truth/faults/type"
+#define DS_F_START "/ground_truth/faults/start_us"
+#define DS_F_END "/ground_truth/faults/end_us"
+
+enum { D_SPAN_OFFSET, D_TRACE_ID, D_TRACE_START, D_PARENT, D_SERVICE, D_OPERATION, D_START, D_DURATION, D_STATUS, D_ERROR, D_LABEL, D_FAULT, D_N };
+
+struct le_corpus_writer {
+    MPI_Comm comm;
+    char *path;
+    hid_t file;
+    hid_t dset[D_N];
+    hid_t trace_id_type;
+    int gt;
+    int64_t n_traces, n_spans;
+};
+
+void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, int32_t trace_id_len, int gt)
+{
+    memset(b, 0, sizeof *b);
+    b->n_traces = n_traces;
+    b->n_spans = n_spans;
+    size_t t = (size_t)n_traces, s = (size_t)n_spans;
+    b->span_offset = le_calloc(t + 1, sizeof *b->span_offset);
+    b->trace_id = le_calloc(t * (size_t)(trace_id_len > 0 ? trace_id_len : 1), 1);
+    b->trace_start_us = le_malloc(t * sizeof *b->trace_start_us);
+    b->parent = le_malloc(s * sizeof *b->parent);
+    b->service = le_malloc(s * sizeof *b->service);
+    b->operation = le_malloc(s * sizeof *b->operation);
+    b->start_us = le_malloc(s * sizeof *b->start_us);
+    b->duration_us = le_malloc(s * sizeof *b->duration_us);
+    b->status_code = le_malloc(s * sizeof *b->status_code);
+    b->error = le_malloc(s * sizeof *b->error);
+    if (gt) {
+        b->label = le_malloc(t * sizeof *b->label);
+        b->fault = le_malloc(t * sizeof *b->fault);
+    }
+}
+
+void le_block_free(le_corpus_block *b)
+{
+    free(b->span_offset); free(b->trace_id); free(b->trace_start_us);
+    free(b->parent); free(b->service); free(b->operation);
+    free(b->start_us); free(b->duration_us); free(b->status_code); free(b->error);
+    free(b->label); free(b->fault);
+    memset(b, 0, sizeof *b);
+}
+
+void le_meta_free(le_corpus_meta *m)
+{
+    for (int32_t i = 0; i < m->n_services; i++) free(m->services[i]);
+    for (int32_t i = 0; i < m->n_operations; i++) free(m->operations[i]);
+    free(m->services);
+    free(m->operations);
+    free(m->operation_service);
+    free(m->faults);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---------------------------------------------------------------- write */
+
+static size_t max_len(char *const *s, int32_t n)
+{
+    size_t m = 1;
+    for (int32_t i = 0; i < n; i++) {
+        size_t l = strlen(s[i]);
+        if (l > m) m = l;
+    }
+    return m;
+}
+
+/* Pack n strings into a fixed-width buffer for a string dataset. */
+static char *pack_strings(const char *(*get)(const void *, int32_t), const void *ctx, int32_t n, size_t width)
+{
+    char *buf = le_calloc((size_t)(n > 0 ? n : 1), width);
+    for (int32_t i = 0; i < n; i++) strncpy(buf + (size_t)i * width, get(ctx, i), width);
+    return buf;
+}
+
+static const char *get_strv(const void *ctx, int32_t i) { return ((char *const *)ctx)[i]; }
+static const char *get_fault_service(const void *ctx, int32_t i) { return ((const le_fault *)ctx)[i].service_name; }
+static const char *get_fault_type(const void *ctx, int32_t i) { return ((const le_fault *)ctx)[i].type; }
+
+/* A small table written by rank 0 (others select nothing): collective call. */
+static int write_table(hid_t file, const char *name, hid_t ftype, hid_t mtype, int64_t n, const void *buf, int rank, const char *path)
+{
+    hid_t d = le_h5_create_1d(file, name, ftype, n, 0);
+    LE_H5(d, "%s: cannot create %s", path, name);
+    int rc = le_h5_write_1d(d, mtype, 0, rank == 0 ? n : 0, buf, name);
+    H5Dclose(d);
+    return rc;
+}
+
+static int write_string_table(hid_t file, const char *name, const char *(*get)(const void *, int32_t), const void *ctx, int32_t n,
+                              size_t width, int rank, const char *path)
+{
+    hid_t t = le_h5_strtype(width);
+    char *buf = pack_strings(get, ctx, n, width);
+    int rc = write_table(file, name, t, t, n, buf, rank, path);
+    free(buf);
+    H5Tclose(t);
+    return rc;
+}
+
+static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const char *path)
+{
+    int32_t n = m->n_faults;
+    int32_t *svc = le_malloc((size_t)(n ? n : 1) * sizeof *svc);
+    int64_t *start = le_malloc((size_t)(n ? n : 1) * sizeof *start);
+    int64_t *end = le_malloc((size_t)(n ? n : 1) * sizeof *end);
+    size_t wsvc = 1, wtype = 1;
+    for (int32_t i = 0; i < n; i++) {
+        svc[i] = m->faults[i].service;
+        start[i] = m->faults[i].start_us;
+        end[i] = m->faults[i].end_us;
+        size_t a = strnlen(m->faults[i].service_name, sizeof m->faults[i].service_name);
+        size_t b = strnlen(m->faults[i].type, sizeof m->faults[i].type);
+        if (a > wsvc) wsvc = a;
+        if (b > wtype) wtype = b;
+    }
+    int rc = write_table(file, DS_F_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, n, svc, rank, path);
+    if (!rc) rc = write_table(file, DS_F_START, H5T_STD_I64LE, H5T_NATIVE_INT64, n, start, rank, path);
+    if (!rc) rc = write_table(file, DS_F_END, H5T_STD_I64LE, H5T_NATIVE_INT64, n, end, rank, path);
+    if (!rc) rc = write_string_table(file, DS_F_SERVICE_NAME, get_fault_service, m->faults, n, wsvc, rank, path);
+    if (!rc) rc = write_string_table(file, DS_F_TYPE, get_fault_type, m->faults, n, wtype, rank, path);
+    free(svc);
+    free(start);
+    free(end);
+    return rc;
+}
+
+static int create_groups(hid_t file, int gt, const char *path)
+{
+    const char *groups[] = {"/traces", "/spans", "/tables", "/ground_truth", "/ground_truth/faults"};
+    int ng = gt ? 5 : 3;
+    for (int i = 0; i < ng; i++) {
+        hid_t g = H5Gcreate2(file, groups[i], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        LE_H5(g, "%s: cannot create group %s", path, groups[i]);
+        H5Gclose(g);
+    }
+    return 0;
+}
+
+static int write_root_attrs(hid_t file, const le_corpus_meta *m)
+{
+    LE_CHECK(le_h5_attr_str(file, "schema", LE_CORPUS_SCHEMA));
+    LE_CHECK(le_h5_attr_i64(file, "schema_version", LE_CORPUS_VERSION));
+    LE_CHECK(le_h5_attr_i64(file, "n_traces", m->n_traces));
+    LE_CHECK(le_h5_attr_i64(file, "n_spans", m->n_spans));
+    LE_CHECK(le_h5_attr_i64(file, "has_ground_truth", m->has_ground_truth));
+    LE_CHECK(le_h5_attr_str(file, "source", m->source[0] ? m->source : "unknown"));
+    LE_CHECK(le_h5_attr_str(file, "time_unit", "us (microseconds since the unix epoch; durations in microseconds)"));
+    return 0;
+}
+
+static int create_big_datasets(le_corpus_writer *w, const le_corpus_meta *m)
+{
+    struct { int id; const char *name; hid_t type; int64_t n; int gt; } spec[] = {
+        {D_SPAN_OFFSET, DS_SPAN_OFFSET, H5T_STD_I64LE, m->n_traces + 1, 0},
+        {D_TRACE_ID, DS_TRACE_ID, w->trace_id_type, m->n_traces, 0},
+        {D_TRACE_START, DS_TRACE_START, H5T_STD_I64LE, m->n_traces, 0},
+        {D_PARENT, DS_PARENT, H5T_STD_I32LE, m->n_spans, 0},
+        {D_SERVICE, DS_SERVICE, H5T_STD_I32LE, m->n_spans, 0},
+        {D_OPERATION, DS_OPERATION, H5T_STD_I32LE, m->n_spans, 0},
+        {D_START, DS_START, H5T_STD_I64LE, m->n_spans, 0},
+        {D_DURATION, DS_DURATION, H5T_STD_I64LE, m->n_spans, 0},
+        {D_STATUS, DS_STATUS, H5T_STD_I32LE, m->n_spans, 0},
+        {D_ERROR, DS_ERROR, H5T_STD_I8LE, m->n_spans, 0},
+        {D_LABEL, DS_LABEL, H5T_STD_I8LE, m->n_traces, 1},
+        {D_FAULT, DS_FAULT, H5T_STD_I32LE, m->n_traces, 1},
+    };
+    for (size_t i = 0; i < sizeof spec / sizeof spec[0]; i++) {
+        if (spec[i].gt && !m->has_ground_truth) continue;
+        w->dset[spec[i].id] = le_h5_create_1d(w->file, spec[i].name, spec[i].type, spec[i].n, 1);
+        LE_H5(w->dset[spec[i].id], "%s: cannot create dataset %s", w->path, spec[i].name);
+    }
+    /* The last CSR offset is the total span count: rank 0 writes it now. */
+    int rank;
+    MPI_Comm_rank(w->comm, &rank);
+    return le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, m->n_traces, rank == 0 ? 1 : 0, &m->n_spans, DS_SPAN_OFFSET);
+}
+
+static int writer_setup(le_corpus_writer *w, const le_corpus_meta *m, int rank)
+{
+    LE_CHECK(create_groups(w->file, m->has_ground_truth, w->path));
+    LE_CHECK(write_root_attrs(w->file, m));
+    LE_CHECK(write_string_table(w->file, DS_SERVICES, get_strv, m->services, m->n_services, max_len(m->services, m->n_services),
+                                rank, w->path));
+    LE_CHECK(write_string_table(w->file, DS_OPERATIONS, get_strv, m->operations, m->n_operations,
+                                max_len(m->operations, m->n_operations), rank, w->path));
+    LE_CHECK(write_table(w->file, DS_OP_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, m->n_operations, m->operation_service, rank,
+                         w->path));
+    if (m->has_ground_truth) LE_CHECK(write_faults(w->file, m, rank, w->path));
+    LE_CHECK(create_big_datasets(w, m));
+    return 0;
+}
+
+int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta, le_corpus_writer **out)
+{
+    le_h5_quiet();
+    le_corpus_writer *w = le_calloc(1, sizeof *w);
+    for (int i = 0; i < D_N; i++) w->dset[i] = -1;
+    w->comm = comm;
+    w->path = le_strdup(path);
+    w->gt = meta->has_ground_truth;
+    w->n_traces = meta->n_traces;
+    w->n_spans = meta->n_spans;
+    w->trace_id_type = le_h5_strtype((size_t)(meta->trace_id_len > 0 ? meta->trace_id_len : 1));
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    hid_t fapl = le_h5_fapl(comm);
+    w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    int rc = w->file < 0 ? le_fail(LE_ERR_IO, "%s: cannot create file (directory missing or not writable?)", path)
+                         : writer_setup(w, meta, rank);
+    if (rc) {
+        le_corpus_close_writer(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
+{
+    int64_t nt = b->n_traces, ns = b->n_spans;
+    if (b->trace_begin < 0 || b->trace_begin + nt > w->n_traces || b->span_begin < 0 || b->span_begin + ns > w->n_spans)
+        return le_fail(LE_ERR_INTERNAL, "%s: block traces %lld+%lld spans %lld+%lld outside the corpus (%lld traces, %lld spans)",
+                       w->path, (long long)b->trace_begin, (long long)nt, (long long)b->span_begin, (long long)ns,
+                       (long long)w->n_traces, (long long)w->n_spans);
+    /* CSR offsets become global: shift by the block's first span. */
+    int64_t *off = le_malloc((size_t)(nt ? nt : 1) * sizeof *off);
+    for (int64_t i = 0; i < nt; i++) off[i] = b->span_offset[i] + b->span_begin;
+    int rc = le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, b->trace_begin, nt, off, DS_SPAN_OFFSET);
+    free(off);
+    LE_CHECK(rc);
+    LE_CHECK(le_h5_write_1d(w->dset[D_TRACE_ID], w->trace_id_type, b->trace_begin, nt, b->trace_id, DS_TRACE_ID));
+    LE_CHECK(le_h5_write_1d(w->dset[D_TRACE_START], H5T_NATIVE_INT64, b->trace_begin, nt, b->trace_start_us, DS_TRACE_START));
+    LE_CHECK(le_h5_write_1d(w->dset[D_PARENT], H5T_NATIVE_INT32, b->span_begin, ns, b->parent, DS_PARENT));
+    LE_CHECK(le_h5_write_1d(w->dset[D_SERVICE], H5T_NATIVE_INT32, b->span_begin, ns, b->service, DS_SERVICE));
+    LE_CHECK(le_h5_write_1d(w->dset[D_OPERATION], H5T_NATIVE_INT32, b->span_begin, ns, b->operation, DS_OPERATION));
+    LE_CHECK(le_h5_write_1d(w->dset[D_START], H5T_NATIVE_INT64, b->span_begin, ns, b->start_us, DS_START));
+    LE_CHECK(le_h5_write_1d(w->dset[D_DURATION], H5T_NATIVE_INT64, b->span_begin, ns, b->duration_us, DS_DURATION));
+    LE_CHECK(le_h5_write_1d(w->dset[D_STATUS], H5T_NATIVE_INT32, b->span_begin, ns, b->status_code, DS_STATUS));
+    LE_CHECK(le_h5_write_1d(w->dset[D_ERROR], H5T_NATIVE_INT8, b->span_begin, ns, b->error, DS_ERROR));
+    if (w->gt) {
+        if (nt && (!b->label || !b->fault)) return le_fail(LE_ERR_INTERNAL, "%s: block lacks ground truth", w->path);
+        LE_CHECK(le_h5_write_1d(w->dset[D_LABEL], H5T_NATIVE_INT8, b->trace_begin, nt, b->label, DS_LABEL));
+        LE_CHECK(le_h5_write_1d(w->dset[D_FAULT], H5T_NATIVE_INT32, b->trace_begin, nt, b->fault, DS_FAULT));
+    }
+    return 0;
+}
+
+int le_corpus_close_writer(le_corpus_writer *w)
+{
+    if (!w) return 0;
+    int rc = 0;
+    for (int i = 0; i < D_N; i++)
+        if (w->dset[i] >= 0 && H5Dclose(w->dset[i]) < 0) rc = LE_ERR_HDF5;
+    if (w->trace_id_type >= 0) H5Tclose(w->trace_id_type);
+    if (w->file >= 0 && H5Fclose(w->file) < 0) rc = LE_ERR_HDF5;
+    if (rc) le_fail(rc, "%s: closing the file failed (disk full?)", w->path);
+    free(w->path);
+    free(w);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- read */
+
+static int read_string_table(hid_t file, const char *name, const char *path, int64_t *n_out, char ***out)
+{
+    hid_t d;
+    LE_CHECK(le_h5_open(file, name, path, &d));
+    int64_t n = le_h5_len(d);
+    hid_t ft = H5Dget_type(d);
+    size_t width = H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft) ? H5Tget_size(ft) : 0;
+    H5Tclose(ft);
+    if (n < 0 || !width) {
+        H5Dclose(d);
+        return le_fail(LE_ERR_FORMAT, "%s: %s is not a 1-D fixed-length string dataset", path, name);
+    }
+    char *buf = le_calloc((size_t)(n ? n : 1), width);
+    hid_t t = le_h5_strtype(width);
+    int rc = le_h5_read_1d(d, t, 0, n, buf, name);
+    H5Tclose(t);
+    H5Dclose(d);
+    if (rc) {
+        free(buf);
+        return le_fail(rc, "%s: cannot read %s", path, name);
+    }
+    char **s = le_malloc((size_t)(n ? n : 1) * sizeof *s);
+    for (int64_t i = 0; i < n; i++) s[i] = le_strndup(buf + (size_t)i * width, strnlen(buf + (size_t)i * width, width));
+    free(buf);
+    *n_out = n;
+    *out = s;
+    return 0;
+}
+
+static int read_table(hid_t file, const char *name, const char *path, hid_t mtype, size_t elem, int64_t expect, void **out)
+{
+    hid_t d;
+    LE_CHECK(le_h5_open(file, name, path, &d));
+    int64_t n = le_h5_len(d);
+    if (n != expect) {
+        H5Dclose(d);
+        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)n, (long long)expect);
+    }
+    void *buf = le_malloc((size_t)(n ? n : 1) * elem);
+    int rc = le_h5_read_1d(d, mtype, 0, n, buf, name);
+    H5Dclose(d);
+    if (rc) {
+        free(buf);
+        return le_fail(rc, "%s: cannot read %s", path, name);
+    }
+    *out = buf;
+    return 0;
+}
+
+static int read_faults(le_corpus *c, hid_t file)
+{
+    le_corpus_meta *m = &c->meta;
+    int64_t n = 0, n2 = 0;
+    char **svc = NULL, **type = NULL;
+    int32_t *sid = NULL;
+    int64_t *start = NULL, *end = NULL;
+    int rc = read_string_table(file, DS_F_SERVICE_NAME, c->path, &n, &svc);
+    if (!rc) rc = read_string_table(file, DS_F_TYPE, c->path, &n2, &type);
+    if (!rc && n2 != n) rc = le_fail(LE_ERR_FORMAT, "%s: fault tables disagree in length", c->path);
+    if (!rc) rc = read_table(file, DS_F_SERVICE, c->path, H5T_NATIVE_INT32, 4, n, (void **)&sid);
+    if (!rc) rc = read_table(file, DS_F_START, c->path, H5T_NATIVE_INT64, 8, n, (void **)&start);
+    if (!rc) rc = read_table(file, DS_F_END, c->path, H5T_NATIVE_INT64, 8, n, (void **)&end);
+    if (!rc) {
+        m->n_faults = (int32_t)n;
+        m->faults = le_calloc((size_t)(n ? n : 1), sizeof *m->faults);
+        for (int64_t i = 0; i < n; i++) {
+            le_fault *f = &m->faults[i];
+            f->service = sid[i];
+            f->start_us = start[i];
+            f->end_us = end[i];
+            snprintf(f->service_name, sizeof f->service_name, "%s", svc[i]);
+            snprintf(f->type, sizeof f->type, "%s", type[i]);
+        }
+    }
+    for (int64_t i = 0; svc && i < n; i++) free(svc[i]);
+    for (int64_t i = 0; type && i < n2; i++) free(type[i]);
+    free(svc); free(type); free(sid); free(start); free(end);
+    return rc;
+}
+
+static int open_datasets_check(le_corpus *c, hid_t file)
+{
+    /* Every big dataset must exist with the length the header promises:
+     * a truncated or hand-edited file fails here, naming the dataset. */
+    le_corpus_meta *m = &c->meta;
+    struct { const char *name; int64_t n; int gt; } want[] = {
+        {DS_SPAN_OFFSET, m->n_traces + 1, 0}, {DS_TRACE_ID, m->n_traces, 0}, {DS_TRACE_START, m->n_traces, 0},
+        {DS_PARENT, m->n_spans, 0},           {DS_SERVICE, m->n_spans, 0},   {DS_OPERATION, m->n_spans, 0},
+        {DS_START, m->n_spans, 0},            {DS_DURATION, m->n_spans, 0},  {DS_STATUS, m->n_spans, 0},
+        {DS_ERROR, m->n_spans, 0},            {DS_LABEL, m->n_traces, 1},    {DS_FAULT, m->n_traces, 1},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        if (want[i].gt && !m->has_ground_truth) continue;
+        hid_t d;
+        LE_CHECK(le_h5_open(file, want[i].name, c->path, &d));
+        int64_t n = le_h5_len(d);
+        H5Dclose(d);
+        if (n != want[i].n)
+            return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, the header says %lld", c->path, want[i].name, (long long)n,
+                           (long long)want[i].n);
+    }
+    return 0;
+}
+
+static int read_header(le_corpus *c, hid_t file)
+{
+    le_corpus_meta *m = &c->meta;
+    char schema[64];
+    int64_t version, n_services, n_ops, gt;
+    LE_CHECK(le_h5_get_attr_str(file, "schema", schema, sizeof schema, c->path));
+    if (strcmp(schema, LE_CORPUS_SCHEMA))
+        return le_fail(LE_ERR_FORMAT, "%s: schema is '%s', not a labelease corpus (%s)", c->path, schema, LE_CORPUS_SCHEMA);
+    LE_CHECK(le_h5_get_attr_i64(file, "schema_version", &version, c->path));
+    if (version != LE_CORPUS_VERSION)
+        return le_fail(LE_ERR_FORMAT, "%s: corpus schema version %lld, this labelease reads version %d (re-run ingest or synth)",
+                       c->path, (long long)version, LE_CORPUS_VERSION);
+    LE_CHECK(le_h5_get_attr_i64(file, "n_traces", &m->n_traces, c->path));
+    LE_CHECK(le_h5_get_attr_i64(file, "n_spans", &m->n_spans, c->path));
+    LE_CHECK(le_h5_get_attr_i64(file, "has_ground_truth", &gt, c->path));
+    m->has_ground_truth = (int)gt;
+    H5Aexists(file, "source") > 0 ? le_h5_get_attr_str(file, "source", m->source, sizeof m->source, c->path) : 0;
+    LE_CHECK(read_string_table(file, DS_SERVICES, c->path, &n_services, &m->services));
+    m->n_services = (int32_t)n_services;
+    LE_CHECK(read_string_table(file, DS_OPERATIONS, c->path, &n_ops, &m->operations));
+    m->n_operations = (int32_t)n_ops;
+    LE_CHECK(read_table(file, DS_OP_SERVICE, c->path, H5T_NATIVE_INT32, 4, n_ops, (void **)&m->operation_service));
+    hid_t d;
+    LE_CHECK(le_h5_open(file, DS_TRACE_ID, c->path, &d));
+    hid_t t = H5Dget_type(d);
+    m->trace_id_len = (int32_t)H5Tget_size(t);
+    H5Tclose(t);
+    H5Dclose(d);
+    if (m->has_ground_truth) LE_CHECK(read_faults(c, file));
+    LE_CHECK(open_datasets_check(c, file));
+    return 0;
+}
+
+int le_corpus_open(MPI_Comm comm, const char *path, le_corpus **out)
+{
+    le_h5_quiet();
+    if (H5Fis_hdf5(path) <= 0) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return le_fail(LE_ERR_IO, "%s: cannot open (no such file or not readable)", path);
+        fclose(f);
+        return le_fail(LE_ERR_FORMAT, "%s: not an HDF5 file (or truncated)", path);
+    }
+    le_corpus *c = le_calloc(1, sizeof *c);
+    c->path = le_strdup(path);
+    hid_t fapl = le_h5_fapl(comm);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    c->hid_file = file;
+    int rc = file < 0 ? le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path) : read_header(c, file);
+    if (rc) {
+        le_corpus_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void le_corpus_close(le_corpus *c)
+{
+    if (!c) return;
+    if (c->hid_file >= 0) H5Fclose((hid_t)c->hid_file);
+    le_meta_free(&c->meta);
+    free(c->path);
+    free(c);
+}
+
+int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1)
+{
+    int rank, p;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &p);
+    int64_t N = c->meta.n_traces, M = c->meta.n_spans;
+    /* Rank r reads offsets[a..b] (an equal slice by trace count) and finds,
+     * for every boundary k*M/p, the first trace starting at or after it. */
+    int64_t a = N * rank / p, b = N * (rank + 1) / p;
+    int64_t *so = le_malloc((size_t)(b - a + 1) * sizeof *so);
+    hid_t d;
+    int rc = le_h5_open((hid_t)c->hid_file, DS_SPAN_OFFSET, c->path, &d);
+    if (!rc) {
+        rc = le_h5_read_1d(d, H5T_NATIVE_INT64, a, b - a + 1, so, DS_SPAN_OFFSET);
+        H5Dclose(d);
+    }
+    int64_t *bound = le_malloc((size_t)(p + 1) * sizeof *bound);
+    for (int k = 0; k <= p; k++) {
+        bound[k] = N;
+        if (rc) continue;
+        int64_t target = (int64_t)((double)M * k / p);
+        if (k == 0) target = 0;
+        if (so[b - a] < target) continue; /* boundary is past this slice */
+        int64_t lo = a, hi = b;           /* smallest t in [a, b] with so[t] >= target */
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (so[mid - a] >= target) hi = mid;
+            else lo = mid + 1;
+        }
+        bound[k] = lo;
+    }
+    free(so);
+    int worst = rc;
+    MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm);
+    if (worst) {
+        free(bound);
+        return rc ? rc : le_fail(worst, "reading %s failed on another rank", c->path);
+    }
+    MPI_Allreduce(MPI_IN_PLACE, bound, p + 1, MPI_INT64_T, MPI_MIN, comm);
+    bound[0] = 0;
+    bound[p] = N;
+    *t0 = bound[rank];
+    *t1 = bound[rank + 1] > *t0 ? bound[rank + 1] : *t0;
+    free(bound);
+    return 0;
+}
+
+static int read_span_array(le_corpus *c, const char *name, hid_t mtype, int64_t off, int64_t n, void *buf)
+{
+    hid_t d;
+    LE_CHECK(le_h5_open((hid_t)c->hid_file, name, c->path, &d));
+    int rc = le_h5_read_1d(d, mtype, off, n, buf, name);
+    H5Dclose(d);
+    if (rc) return le_fail(rc, "%s: cannot read %s [%lld, %lld)", c->path, name, (long long)off, (long long)(off + n));
+    return 0;
+}
+
+int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b)
+{
+    const le_corpus_meta *m = &c->meta;
+    if (t0 < 0 || t1 < t0 || t1 > m->n_traces)
+        return le_fail(LE_ERR_USAGE, "%s: trace range [%lld, %lld) outside [0, %lld)", c->path, (long long)t0, (long long)t1,
+                       (long long)m->n_traces);
+    int64_t bounds[2];
+    int64_t nt = t1 - t0;
+    int64_t *so = le_malloc((size_t)(nt + 1) * sizeof *so);
+    int rc = read_span_array(c, DS_SPAN_OFFSET, H5T_NATIVE_INT64, t0, nt + 1, so);
+    if (rc) {
+        free(so);
+        return rc;
+    }
+    bounds[0] = so[0];
+    bounds[1] = so[nt];
+    if (bounds[0] < 0 || bounds[1] < bounds[0] || bounds[1] > m->n_spans) {
+        free(so);
+        return le_fail(LE_ERR_FORMAT, "%s: %s is corrupt near trace %lld", c->path, DS_SPAN_OFFSET, (long long)t0);
+    }
+    int64_t ns = bounds[1] - bounds[0];
+    le_block_alloc(b, nt, ns, m->trace_id_len, m->has_ground_truth);
+    b->trace_begin = t0;
+    b->span_begin = bounds[0];
+    for (int64_t i = 0; i <= nt; i++) b->span_offset[i] = so[i] - bounds[0];
+    free(so);
+    hid_t idt = le_h5_strtype((size_t)m->trace_id_len);
+    rc = read_span_array(c, DS_TRACE_ID, idt, t0, nt, b->trace_id);
+    H5Tclose(idt);
+    int64_t s0 = bounds[0];
+    if (!rc) rc = read_span_array(c, DS_TRACE_START, H5T_NATIVE_INT64, t0, nt, b->trace_start_us);
+    if (!rc) rc = read_span_array(c, DS_PARENT, H5T_NATIVE_INT32, s0, ns, b->parent);
+    if (!rc) rc = read_span_array(c, DS_SERVICE, H5T_NATIVE_INT32, s0, ns, b->service);
+    if (!rc) rc = read_span_array(c, DS_OPERATION, H5T_NATIVE_INT32, s0, ns, b->operation);
+    if (!rc) rc = read_span_array(c, DS_START, H5T_NATIVE_INT64, s0, ns, b->start_us);
+    if (!rc) rc = read_span_array(c, DS_DURATION, H5T_NATIVE_INT64, s0, ns, b->duration_us);
+    if (!rc) rc = read_span_array(c, DS_STATUS, H5T_NATIVE_INT32, s0, ns, b->status_code);
+    if (!rc) rc = read_span_array(c, DS_ERROR, H5T_NATIVE_INT8, s0, ns, b->error);
+    if (!rc && m->has_ground_truth) rc = read_span_array(c, DS_LABEL, H5T_NATIVE_INT8, t0, nt, b->label);
+    if (!rc && m->has_ground_truth) rc = read_span_array(c, DS_FAULT, H5T_NATIVE_INT32, t0, nt, b->fault);
+    if (rc) le_block_free(b);
+    return rc;
+}

@@ -1,0 +1,155 @@
+#include "h5util.h"
+
+#include <string.h>
+
+enum { CHUNK_ELEMS = 1 << 16 };
+
+void le_h5_quiet(void)
+{
+    if (le_log_level < 3) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+hid_t le_h5_fapl(MPI_Comm comm)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return fapl;
+    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    /* Metadata written collectively: fewer small writes from every rank.
+     * Reads stay independent so a rank may read any block on its own. */
+    H5Pset_coll_metadata_write(fapl, 1);
+    return fapl;
+}
+
+hid_t le_h5_create_1d(hid_t loc, const char *name, hid_t type, int64_t n, int compress)
+{
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (n > 0 && compress) {
+        hsize_t chunk[1] = {(hsize_t)(n < CHUNK_ELEMS ? n : CHUNK_ELEMS)};
+        H5Pset_chunk(dcpl, 1, chunk);
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, 1);
+    }
+    /* Fill values would cost a full extra write pass on creation. */
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return d;
+}
+
+static int slab_io(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, int write, const char *what)
+{
+    hid_t fspace = H5Dget_space(dset);
+    hsize_t mdims[1] = {(hsize_t)(count > 0 ? count : 1)};
+    hid_t mspace = H5Screate_simple(1, mdims, NULL);
+    if (count > 0) {
+        hsize_t off[1] = {(hsize_t)offset}, cnt[1] = {(hsize_t)count};
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, NULL, cnt, NULL);
+    } else {
+        H5Sselect_none(fspace);
+        H5Sselect_none(mspace);
+    }
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (write) H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    herr_t rc = write ? H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf) : H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
+    H5Pclose(dxpl);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    if (rc < 0)
+        return le_fail(LE_ERR_HDF5, "%s: cannot %s elements %lld..%lld", what, write ? "write" : "read", (long long)offset,
+                       (long long)(offset + count));
+    return 0;
+}
+
+int le_h5_write_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, const void *buf, const char *what)
+{
+    return slab_io(dset, memtype, offset, count, (void *)buf, 1, what);
+}
+
+int le_h5_read_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, const char *what)
+{
+    if (count <= 0) return 0;
+    return slab_io(dset, memtype, offset, count, buf, 0, what);
+}
+
+int64_t le_h5_len(hid_t dset)
+{
+    hid_t s = H5Dget_space(dset);
+    if (s < 0) return -1;
+    hsize_t dims[1] = {0};
+    int nd = H5Sget_simple_extent_ndims(s);
+    if (nd == 1) H5Sget_simple_extent_dims(s, dims, NULL);
+    H5Sclose(s);
+    return nd == 1 ? (int64_t)dims[0] : -1;
+}
+
+hid_t le_h5_strtype(size_t len)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, len ? len : 1);
+    H5Tset_strpad(t, H5T_STR_NULLPAD);
+    return t;
+}
+
+int le_h5_attr_str(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = le_h5_strtype(strlen(value));
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, value);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+    return rc < 0 ? le_fail(LE_ERR_HDF5, "cannot write attribute %s", name) : 0;
+}
+
+int le_h5_attr_i64(hid_t obj, const char *name, int64_t value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_INT64, &value);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(s);
+    return rc < 0 ? le_fail(LE_ERR_HDF5, "cannot write attribute %s", name) : 0;
+}
+
+int le_h5_get_attr_str(hid_t obj, const char *name, char *buf, size_t cap, const char *path)
+{
+    if (H5Aexists(obj, name) <= 0) return le_fail(LE_ERR_FORMAT, "%s: attribute '%s' missing", path, name);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = H5Aget_type(a);
+    int ok = H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft);
+    size_t len = ok ? H5Tget_size(ft) : 0;
+    herr_t rc = -1;
+    if (ok && len < cap) {
+        hid_t t = le_h5_strtype(len);
+        rc = H5Aread(a, t, buf);
+        H5Tclose(t);
+        buf[len] = 0;
+    }
+    H5Tclose(ft);
+    H5Aclose(a);
+    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not a short fixed-length string", path, name) : 0;
+}
+
+int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *path)
+{
+    if (H5Aexists(obj, name) <= 0) return le_fail(LE_ERR_FORMAT, "%s: attribute '%s' missing", path, name);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    herr_t rc = H5Aread(a, H5T_NATIVE_INT64, value);
+    H5Aclose(a);
+    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not an integer", path, name) : 0;
+}
+
+int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+        /* H5Lexists fails on a missing intermediate group: check the parent too */
+        return le_fail(LE_ERR_FORMAT, "%s: dataset %s missing", path, name);
+    }
+    *out = H5Dopen2(file, name, H5P_DEFAULT);
+    if (*out < 0) return le_fail(LE_ERR_FORMAT, "%s: cannot open dataset %s", path, name);
+    return 0;
+}

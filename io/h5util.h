@@ -1,0 +1,53 @@
+/* h5util: the thin layer over parallel HDF5 that every labelease file uses —
+ * one checking macro, collective 1-D slab writes, attribute helpers. */
+#ifndef LE_H5UTIL_H
+#define LE_H5UTIL_H
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdint.h>
+
+#include "le_base.h"
+
+/* Check an HDF5 call returning a negative value on failure. `what` names
+ * the file and dataset so the user knows where to look. */
+#define LE_H5(expr, ...)                                                     \
+    do {                                                                     \
+        if ((expr) < 0) return le_fail(LE_ERR_HDF5, __VA_ARGS__);            \
+    } while (0)
+
+/* Quiet HDF5's own error printing (labelease reports its own), unless -vv. */
+void le_h5_quiet(void);
+
+/* File access list for MPI-IO on comm. */
+hid_t le_h5_fapl(MPI_Comm comm);
+
+/* Create a 1-D dataset of n elements. Chunked + shuffle + deflate when
+ * n > 0 (chunk = min(n, chunk_elems)); contiguous and unfiltered for the
+ * small tables (compress = 0). Returns the dataset id or negative. */
+hid_t le_h5_create_1d(hid_t loc, const char *name, hid_t type, int64_t n, int compress);
+
+/* Collective write of count elements at offset (count may be 0 on some ranks;
+ * every rank must call). buf holds count elements of memtype. */
+int le_h5_write_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, const void *buf, const char *what);
+
+/* Independent read of count elements at offset. */
+int le_h5_read_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, const char *what);
+
+/* Number of elements of a 1-D dataset, or negative on error. */
+int64_t le_h5_len(hid_t dset);
+
+/* Fixed-length string type of len bytes (NUL-padded). Caller closes it. */
+hid_t le_h5_strtype(size_t len);
+
+/* Attributes on an object (collective in parallel: same value on all ranks). */
+int le_h5_attr_str(hid_t obj, const char *name, const char *value);
+int le_h5_attr_i64(hid_t obj, const char *name, int64_t value);
+/* Read; return LE_ERR_FORMAT naming file and attribute when absent. */
+int le_h5_get_attr_str(hid_t obj, const char *name, char *buf, size_t cap, const char *path);
+int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *path);
+
+/* Open a dataset that must exist; the error names file and dataset. */
+int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out);
+
+#endif

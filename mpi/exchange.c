@@ -1,0 +1,108 @@
+#include "exchange.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+/* Largest piece sent to one peer per round: well under INT_MAX. */
+#define ROUND_BYTES ((uint64_t)1 << 30)
+
+int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Alltoall(count, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, comm));
+    uint64_t *sdispl = le_calloc((size_t)p, sizeof *sdispl), *rdispl = le_calloc((size_t)p, sizeof *rdispl);
+    uint64_t total = 0, maxc = 0;
+    for (int r = 0; r < p; r++) {
+        sdispl[r] = r ? sdispl[r - 1] + count[r - 1] : 0;
+        rdispl[r] = total;
+        total += rcount[r];
+        if (count[r] > maxc) maxc = count[r];
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &maxc, 1, MPI_UINT64_T, MPI_MAX, comm);
+    char *out = le_malloc(total ? total : 1);
+    int *sc = le_malloc((size_t)p * sizeof *sc), *sd = le_malloc((size_t)p * sizeof *sd);
+    int *rc = le_malloc((size_t)p * sizeof *rc), *rd = le_malloc((size_t)p * sizeof *rd);
+    /* Each round r moves bytes [r*ROUND, (r+1)*ROUND) of every peer's
+     * segment, packed contiguously in temporary buffers. */
+    uint64_t rounds = (maxc + ROUND_BYTES - 1) / ROUND_BYTES;
+    char *sbuf = NULL, *rbuf = NULL;
+    int err = 0;
+    for (uint64_t k = 0; k < rounds && !err; k++) {
+        uint64_t lo = k * ROUND_BYTES, st = 0, rt = 0;
+        for (int r = 0; r < p; r++) {
+            uint64_t s = count[r] > lo ? count[r] - lo : 0, q = rcount[r] > lo ? rcount[r] - lo : 0;
+            sc[r] = (int)(s < ROUND_BYTES ? s : ROUND_BYTES);
+            rc[r] = (int)(q < ROUND_BYTES ? q : ROUND_BYTES);
+            sd[r] = (int)st;
+            rd[r] = (int)rt;
+            st += (uint64_t)sc[r];
+            rt += (uint64_t)rc[r];
+        }
+        if (rounds == 1) { /* common case: no copies */
+            for (int r = 0; r < p; r++) sd[r] = (int)sdispl[r], rd[r] = (int)rdispl[r];
+            err = MPI_Alltoallv(send, sc, sd, MPI_BYTE, out, rc, rd, MPI_BYTE, comm);
+            break;
+        }
+        sbuf = le_realloc(sbuf, st ? st : 1);
+        rbuf = le_realloc(rbuf, rt ? rt : 1);
+        for (int r = 0; r < p; r++) memcpy(sbuf + sd[r], send + sdispl[r] + lo, (size_t)sc[r]);
+        err = MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, comm);
+        for (int r = 0; r < p; r++) memcpy(out + rdispl[r] + lo, rbuf + rd[r], (size_t)rc[r]);
+    }
+    free(sbuf); free(rbuf); free(sc); free(sd); free(rc); free(rd); free(sdispl); free(rdispl);
+    if (err) {
+        free(out);
+        return le_fail(LE_ERR_MPI, "MPI_Alltoallv failed (%d)", err);
+    }
+    *recv = out;
+    *rtotal = total;
+    return 0;
+}
+
+int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Bcast(len, 1, MPI_UINT64_T, root, comm));
+    if (rank != root) *buf = le_malloc(*len ? *len : 1);
+    for (uint64_t off = 0; off < *len; off += ROUND_BYTES) {
+        uint64_t n = *len - off < ROUND_BYTES ? *len - off : ROUND_BYTES;
+        LE_MPI(MPI_Bcast(*buf + off, (int)n, MPI_BYTE, root, comm));
+    }
+    return 0;
+}
+
+int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root)
+{
+    int rank, p;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &p);
+    if (len > ROUND_BYTES) return le_fail(LE_ERR_INTERNAL, "gather of %llu bytes from one rank is too large", (unsigned long long)len);
+    int n = (int)len;
+    int *counts = rank == root ? le_malloc((size_t)p * sizeof *counts) : NULL;
+    int *displ = rank == root ? le_malloc((size_t)p * sizeof *displ) : NULL;
+    LE_MPI(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, root, comm));
+    uint64_t total = 0;
+    if (rank == root) {
+        for (int r = 0; r < p; r++) {
+            displ[r] = (int)total;
+            total += (uint64_t)counts[r];
+        }
+        if (total > INT32_MAX) {
+            free(counts);
+            free(displ);
+            return le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
+        }
+        *out = le_malloc(total ? total : 1);
+    } else {
+        *out = NULL;
+    }
+    int err = MPI_Gatherv(buf, n, MPI_BYTE, rank == root ? *out : NULL, counts, displ, MPI_BYTE, root, comm);
+    free(counts);
+    free(displ);
+    *out_len = total;
+    return err ? le_fail(LE_ERR_MPI, "MPI_Gatherv failed (%d)", err) : 0;
+}

@@ -1,0 +1,23 @@
+/* exchange: the collectives the driver needs beyond plain MPI calls —
+ * an all-to-all of byte buffers of any size (counts past 2 GiB go in
+ * rounds), and gathering/broadcasting string tables. */
+#ifndef LE_EXCHANGE_H
+#define LE_EXCHANGE_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Send send[displ[r] .. displ[r]+count[r]) to rank r. On return *recv
+ * (allocated) holds what every rank sent here, ordered by source rank, and
+ * rcount[r] (caller array of size p) how many bytes came from r. */
+int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal);
+
+/* Broadcast a byte buffer of any size from root (allocating it elsewhere). */
+int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root);
+
+/* Gather variable-length byte buffers to root: on root *out holds all of
+ * them concatenated in rank order (allocated), others get NULL. */
+int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root);
+
+#endif

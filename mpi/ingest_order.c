@@ -1,0 +1,329 @@
+/* Global name tables and the global trace order of an ingested corpus. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "exchange.h"
+#include "ingest.h"
+
+/* --------------------------------------------------------- name tables */
+
+typedef struct bstr {
+    const char *s;
+    uint32_t n;
+} bstr;
+
+static int bstr_cmp(const void *pa, const void *pb)
+{
+    const bstr *a = pa, *b = pb;
+    uint32_t n = a->n < b->n ? a->n : b->n;
+    int c = memcmp(a->s, b->s, n);
+    return c ? c : (a->n > b->n) - (a->n < b->n);
+}
+
+/* Pack a strtab as [u32 len][bytes]... */
+static char *pack_strtab(const le_strtab *t, uint64_t *len)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->n; i++) n += 4 + t->len[i];
+    char *buf = le_malloc(n ? n : 1), *p = buf;
+    for (size_t i = 0; i < t->n; i++) {
+        memcpy(p, &t->len[i], 4);
+        memcpy(p + 4, le_strtab_str(t, (uint32_t)i), t->len[i]);
+        p += 4 + t->len[i];
+    }
+    *len = n;
+    return buf;
+}
+
+static size_t unpack_bstrs(const char *buf, uint64_t len, bstr **out)
+{
+    size_t n = 0, cap = 0;
+    bstr *v = NULL;
+    for (uint64_t off = 0; off < len;) {
+        uint32_t l;
+        memcpy(&l, buf + off, 4);
+        LE_RESERVE(v, cap, n + 1);
+        v[n++] = (bstr){buf + off + 4, l};
+        off += 4 + l;
+    }
+    *out = v;
+    return n;
+}
+
+/* Every rank's names -> one sorted, unique table on every rank (packed). */
+static int global_table(MPI_Comm comm, const le_strtab *local, char **table, uint64_t *table_len)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    uint64_t len, all_len = 0;
+    char *mine = pack_strtab(local, &len), *all = NULL;
+    int rc = le_gather_bytes(comm, mine, len, &all, &all_len, 0);
+    free(mine);
+    LE_CHECK(rc);
+    *table = NULL;
+    *table_len = 0;
+    if (rank == 0) {
+        bstr *v;
+        size_t n = unpack_bstrs(all, all_len, &v), u = 0;
+        qsort(v, n, sizeof *v, bstr_cmp);
+        for (size_t i = 0; i < n; i++)
+            if (!u || bstr_cmp(&v[u - 1], &v[i])) v[u++] = v[i];
+        le_strtab t;
+        le_strtab_init(&t);
+        for (size_t i = 0; i < u; i++) le_strtab_intern(&t, v[i].s, v[i].n);
+        *table = pack_strtab(&t, table_len);
+        le_strtab_free(&t);
+        free(v);
+    }
+    free(all);
+    return le_bcast_bytes(comm, table, table_len, 0);
+}
+
+static int32_t find_sorted(const bstr *v, size_t n, const char *s, uint32_t len)
+{
+    bstr key = {s, len};
+    const bstr *hit = bsearch(&key, v, n, sizeof *v, bstr_cmp);
+    return hit ? (int32_t)(hit - v) : -1;
+}
+
+int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
+{
+    char *svc_buf, *op_buf;
+    uint64_t svc_len, op_len;
+    LE_CHECK(global_table(comm, &a->services, &svc_buf, &svc_len));
+    LE_CHECK(global_table(comm, &a->operations, &op_buf, &op_len));
+    bstr *svc, *ops;
+    size_t ns = unpack_bstrs(svc_buf, svc_len, &svc), no = unpack_bstrs(op_buf, op_len, &ops);
+
+    meta->n_services = (int32_t)ns;
+    meta->services = le_malloc((ns ? ns : 1) * sizeof *meta->services);
+    for (size_t i = 0; i < ns; i++) meta->services[i] = le_strndup(svc[i].s, svc[i].n);
+    meta->n_operations = (int32_t)no;
+    meta->operations = le_malloc((no ? no : 1) * sizeof *meta->operations);
+    meta->operation_service = le_malloc((no ? no : 1) * sizeof *meta->operation_service);
+    for (size_t i = 0; i < no; i++) {
+        uint32_t cut = (uint32_t)strnlen(ops[i].s, ops[i].n); /* key is service NUL operation */
+        meta->operation_service[i] = find_sorted(svc, ns, ops[i].s, cut);
+        meta->operations[i] = le_strndup(ops[i].s + cut + 1, ops[i].n - cut - 1);
+    }
+
+    int32_t *svc_map = le_malloc((a->services.n ? a->services.n : 1) * sizeof *svc_map);
+    int32_t *op_map = le_malloc((a->operations.n ? a->operations.n : 1) * sizeof *op_map);
+    for (size_t i = 0; i < a->services.n; i++)
+        svc_map[i] = find_sorted(svc, ns, le_strtab_str(&a->services, (uint32_t)i), a->services.len[i]);
+    for (size_t i = 0; i < a->operations.n; i++)
+        op_map[i] = find_sorted(ops, no, le_strtab_str(&a->operations, (uint32_t)i), a->operations.len[i]);
+    for (size_t s = 0; s < a->m; s++) {
+        a->service[s] = svc_map[a->service[s]];
+        a->operation[s] = op_map[a->operation[s]];
+    }
+    free(svc_map); free(op_map); free(svc); free(ops); free(svc_buf); free(op_buf);
+    return 0;
+}
+
+/* --------------------------------------------------------- trace order */
+
+/* The corpus order: root start, then hash of the id, then the id itself. */
+typedef struct tkey {
+    int64_t start;
+    uint64_t hash;
+} tkey;
+
+static int tkey_cmp(tkey a, tkey b)
+{
+    if (a.start != b.start) return a.start < b.start ? -1 : 1;
+    if (a.hash != b.hash) return a.hash < b.hash ? -1 : 1;
+    return 0;
+}
+
+/* Wire format of one trace in the order exchange. */
+typedef struct wire_trace {
+    int64_t start;
+    uint64_t hash;
+    uint32_t id_len, n_spans;
+    int8_t label;
+} wire_trace;
+
+typedef struct wire_span {
+    int64_t start_us, duration_us;
+    int32_t parent, service, operation, status;
+    int8_t error;
+} wire_span;
+
+static const le_asm *g_asm;
+
+static int asm_trace_cmp(const void *pa, const void *pb)
+{
+    size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
+    const le_asm *a = g_asm;
+    int c = tkey_cmp((tkey){a->start[x], a->hash[x]}, (tkey){a->start[y], a->hash[y]});
+    if (c) return c;
+    bstr bx = {le_strtab_str(&a->ids, a->id[x]), a->ids.len[a->id[x]]}, by = {le_strtab_str(&a->ids, a->id[y]), a->ids.len[a->id[y]]};
+    return bstr_cmp(&bx, &by);
+}
+
+/* Splitters for p buckets from a regular sample of every rank's sorted keys. */
+static int choose_splitters(MPI_Comm comm, const le_asm *a, const size_t *sorted, tkey *split)
+{
+    int rank, p;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &p);
+    size_t s = a->n < 64 ? a->n : 64;
+    tkey *sample = le_malloc((s ? s : 1) * sizeof *sample);
+    for (size_t j = 0; j < s; j++) {
+        size_t i = sorted[(size_t)(((double)j + 0.5) * (double)a->n / (double)s)];
+        sample[j] = (tkey){a->start[i], a->hash[i]};
+    }
+    char *all = NULL;
+    uint64_t all_len = 0;
+    int rc = le_gather_bytes(comm, (const char *)sample, s * sizeof *sample, &all, &all_len, 0);
+    free(sample);
+    LE_CHECK(rc);
+    if (rank == 0) {
+        size_t n = all_len / sizeof(tkey);
+        tkey *v = (tkey *)all;
+        for (size_t i = 1; i < n; i++) { /* insertion sort: samples are few and nearly sorted per rank */
+            tkey x = v[i];
+            size_t j = i;
+            while (j > 0 && tkey_cmp(v[j - 1], x) > 0) v[j] = v[j - 1], j--;
+            v[j] = x;
+        }
+        for (int k = 1; k < p; k++) split[k - 1] = n ? v[(size_t)k * n / (size_t)p] : (tkey){INT64_MAX, UINT64_MAX};
+    }
+    free(all);
+    LE_MPI(MPI_Bcast(split, (int)((size_t)(p > 1 ? p - 1 : 0) * sizeof *split), MPI_BYTE, 0, comm));
+    return 0;
+}
+
+static size_t pack_trace(const le_asm *a, size_t t, char *dst)
+{
+    int64_t s0 = a->span_off[t], s1 = a->span_off[t + 1];
+    wire_trace w = {a->start[t], a->hash[t], a->ids.len[a->id[t]], (uint32_t)(s1 - s0), a->label[t]};
+    size_t n = sizeof w + w.id_len + (size_t)(s1 - s0) * sizeof(wire_span);
+    if (!dst) return n;
+    memcpy(dst, &w, sizeof w);
+    memcpy(dst + sizeof w, le_strtab_str(&a->ids, a->id[t]), w.id_len);
+    char *p = dst + sizeof w + w.id_len;
+    for (int64_t s = s0; s < s1; s++, p += sizeof(wire_span)) {
+        wire_span ws = {a->start_us[s], a->duration_us[s], a->parent[s], a->service[s], a->operation[s], a->status[s], a->error[s]};
+        memcpy(p, &ws, sizeof ws);
+    }
+    return n;
+}
+
+typedef struct recv_trace {
+    const char *rec;
+    wire_trace w;
+} recv_trace;
+
+static int recv_cmp(const void *pa, const void *pb)
+{
+    const recv_trace *x = pa, *y = pb;
+    int c = tkey_cmp((tkey){x->w.start, x->w.hash}, (tkey){y->w.start, y->w.hash});
+    if (c) return c;
+    bstr bx = {x->rec + sizeof(wire_trace), x->w.id_len}, by = {y->rec + sizeof(wire_trace), y->w.id_len};
+    return bstr_cmp(&bx, &by);
+}
+
+static void fill_block(recv_trace *v, size_t n, int32_t id_len, int gt, le_corpus_block *b)
+{
+    int64_t spans = 0;
+    for (size_t i = 0; i < n; i++) spans += v[i].w.n_spans;
+    le_block_alloc(b, (int64_t)n, spans, id_len, gt);
+    int64_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        b->span_offset[i] = s;
+        b->trace_start_us[i] = v[i].w.start;
+        memcpy(b->trace_id + i * (size_t)id_len, v[i].rec + sizeof(wire_trace), v[i].w.id_len);
+        if (gt) {
+            b->label[i] = v[i].w.label;
+            b->fault[i] = -1;
+        }
+        const char *p = v[i].rec + sizeof(wire_trace) + v[i].w.id_len;
+        for (uint32_t j = 0; j < v[i].w.n_spans; j++, s++, p += sizeof(wire_span)) {
+            wire_span ws;
+            memcpy(&ws, p, sizeof ws);
+            b->parent[s] = ws.parent;
+            b->service[s] = ws.service;
+            b->operation[s] = ws.operation;
+            b->start_us[s] = ws.start_us;
+            b->duration_us[s] = ws.duration_us;
+            b->status_code[s] = ws.status;
+            b->error[s] = ws.error;
+        }
+    }
+    b->span_offset[n] = s;
+}
+
+static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted, const tkey *split, char **recv, uint64_t *rtotal)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
+    int *dest = le_malloc((a->n ? a->n : 1) * sizeof *dest);
+    int d = 0;
+    for (size_t k = 0; k < a->n; k++) { /* sorted: the bucket only moves forward */
+        size_t t = sorted[k];
+        while (d < p - 1 && tkey_cmp((tkey){a->start[t], a->hash[t]}, split[d]) >= 0) d++;
+        dest[k] = d;
+        count[d] += pack_trace(a, t, NULL);
+    }
+    uint64_t total = 0;
+    for (int r = 0; r < p; r++) total += count[r];
+    char *send = le_malloc(total ? total : 1), *q = send;
+    for (size_t k = 0; k < a->n; k++) q += pack_trace(a, sorted[k], q);
+    free(dest);
+    int rc = le_alltoallv_bytes(comm, send, count, recv, rcount, rtotal);
+    free(send);
+    free(count);
+    free(rcount);
+    return rc;
+}
+
+int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_corpus_block *block)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    size_t *sorted = le_malloc((a->n ? a->n : 1) * sizeof *sorted);
+    for (size_t i = 0; i < a->n; i++) sorted[i] = i;
+    g_asm = a;
+    qsort(sorted, a->n, sizeof *sorted, asm_trace_cmp);
+    tkey *split = le_malloc((size_t)(p > 1 ? p - 1 : 1) * sizeof *split);
+    int rc = choose_splitters(comm, a, sorted, split);
+    char *recv = NULL;
+    uint64_t rtotal = 0;
+    if (!rc) rc = exchange_traces(comm, a, sorted, split, &recv, &rtotal);
+    free(split);
+    free(sorted);
+    LE_CHECK(rc);
+
+    size_t n = 0, cap = 0;
+    recv_trace *v = NULL;
+    int32_t id_len = 1;
+    for (uint64_t off = 0; off < rtotal;) {
+        LE_RESERVE(v, cap, n + 1);
+        v[n].rec = recv + off;
+        memcpy(&v[n].w, recv + off, sizeof v[n].w);
+        if ((int32_t)v[n].w.id_len > id_len) id_len = (int32_t)v[n].w.id_len;
+        off += sizeof(wire_trace) + v[n].w.id_len + (uint64_t)v[n].w.n_spans * sizeof(wire_span);
+        n++;
+    }
+    qsort(v, n, sizeof *v, recv_cmp);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &id_len, 1, MPI_INT32_T, MPI_MAX, comm));
+    meta->trace_id_len = id_len;
+    fill_block(v, n, id_len, meta->has_ground_truth, block);
+    free(v);
+    free(recv);
+
+    int64_t mine[2] = {block->n_traces, block->n_spans}, before[2] = {0, 0}, total[2];
+    LE_MPI(MPI_Exscan(mine, before, 2, MPI_INT64_T, MPI_SUM, comm));
+    LE_MPI(MPI_Allreduce(mine, total, 2, MPI_INT64_T, MPI_SUM, comm));
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    block->trace_begin = rank ? before[0] : 0;
+    block->span_begin = rank ? before[1] : 0;
+    meta->n_traces = total[0];
+    meta->n_spans = total[1];
+    return 0;
+}
