@@ -117,6 +117,11 @@ for ((i = 0; i < wait_s * 2; i++)); do
                 resumed=1
             fi ;;
     esac
+    # a daemon that died at start (bad config, port taken) will not come back
+    if [ $i -ge 10 ] && ! { pid_alive "$D/run/slurmctld.pid" slurmctld && pid_alive "$D/run/slurmd.pid" slurmd; }; then
+        state="daemon exited"
+        break
+    fi
     sleep 0.5
 done
 case "$state" in
