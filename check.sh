@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --no-deps) deps=0 ;;
         -R|-E) ctest_args+=("$1" "$2"); shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "check.sh: unknown option '$1' (--help)" >&2; exit 2 ;;
     esac
     shift

@@ -17,7 +17,7 @@
 set -euo pipefail
 
 TRACES="" SEED=1 NP=2 OUT="" DEPS=1
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --traces) TRACES=$2; shift ;;
