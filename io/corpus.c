@@ -84,14 +84,16 @@ void le_meta_free(le_corpus_meta *m)
 
 /* ---------------------------------------------------------------- write */
 
-static size_t max_len(char *const *s, int32_t n)
+/* Width of a string dataset: one past the longest string, so every
+ * stored string is NUL-terminated and h5dump prints it cleanly. */
+static size_t str_width(char *const *s, int32_t n)
 {
-    size_t m = 1;
+    size_t m = 0;
     for (int32_t i = 0; i < n; i++) {
         size_t l = strlen(s[i]);
         if (l > m) m = l;
     }
-    return m;
+    return m + 1;
 }
 
 /* Pack n strings into a fixed-width buffer for a string dataset. */
@@ -111,7 +113,7 @@ static int write_table(hid_t file, const char *name, hid_t ftype, hid_t mtype, i
 {
     hid_t d = le_h5_create_1d(file, name, ftype, n, 0);
     LE_H5(d, "%s: cannot create %s", path, name);
-    int rc = le_h5_write_1d(d, mtype, 0, rank == 0 ? n : 0, buf, name);
+    int rc = n ? le_h5_write_1d(d, mtype, 0, rank == 0 ? n : 0, buf, name) : 0; /* nothing to write to an empty dataset */
     H5Dclose(d);
     return rc;
 }
@@ -133,7 +135,7 @@ static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const cha
     int32_t *svc = le_malloc((size_t)(n ? n : 1) * sizeof *svc);
     int64_t *start = le_malloc((size_t)(n ? n : 1) * sizeof *start);
     int64_t *end = le_malloc((size_t)(n ? n : 1) * sizeof *end);
-    size_t wsvc = 1, wtype = 1;
+    size_t wsvc = 0, wtype = 0;
     for (int32_t i = 0; i < n; i++) {
         svc[i] = m->faults[i].service;
         start[i] = m->faults[i].start_us;
@@ -143,6 +145,7 @@ static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const cha
         if (a > wsvc) wsvc = a;
         if (b > wtype) wtype = b;
     }
+    wsvc++, wtype++; /* room for the terminator */
     int rc = write_table(file, DS_F_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, n, svc, rank, path);
     if (!rc) rc = write_table(file, DS_F_START, H5T_STD_I64LE, H5T_NATIVE_INT64, n, start, rank, path);
     if (!rc) rc = write_table(file, DS_F_END, H5T_STD_I64LE, H5T_NATIVE_INT64, n, end, rank, path);
@@ -209,10 +212,10 @@ static int writer_setup(le_corpus_writer *w, const le_corpus_meta *m, int rank)
 {
     LE_CHECK(create_groups(w->file, m->has_ground_truth, w->path));
     LE_CHECK(write_root_attrs(w->file, m));
-    LE_CHECK(write_string_table(w->file, DS_SERVICES, get_strv, m->services, m->n_services, max_len(m->services, m->n_services),
+    LE_CHECK(write_string_table(w->file, DS_SERVICES, get_strv, m->services, m->n_services, str_width(m->services, m->n_services),
                                 rank, w->path));
     LE_CHECK(write_string_table(w->file, DS_OPERATIONS, get_strv, m->operations, m->n_operations,
-                                max_len(m->operations, m->n_operations), rank, w->path));
+                                str_width(m->operations, m->n_operations), rank, w->path));
     LE_CHECK(write_table(w->file, DS_OP_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, m->n_operations, m->operation_service, rank,
                          w->path));
     if (m->has_ground_truth) LE_CHECK(write_faults(w->file, m, rank, w->path));

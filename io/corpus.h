@@ -39,7 +39,7 @@ typedef struct le_corpus_meta {
     int32_t n_operations;
     char **operations;            /* [n_operations] operation names */
     int32_t *operation_service;   /* [n_operations] the service an operation belongs to */
-    int32_t trace_id_len;         /* fixed length of trace id strings (bytes, no NUL) */
+    int32_t trace_id_len;         /* width of a trace id field: longest id + 1 (ids are NUL-padded) */
     int has_ground_truth;         /* per-trace labels and fault ids present */
     int32_t n_faults;
     le_fault *faults;             /* [n_faults] */
@@ -53,7 +53,7 @@ typedef struct le_corpus_block {
     int64_t trace_begin, n_traces;
     int64_t span_begin, n_spans;
     int64_t *span_offset;   /* [n_traces + 1] */
-    char *trace_id;         /* [n_traces * meta.trace_id_len], NUL-padded, no terminator */
+    char *trace_id;         /* [n_traces * meta.trace_id_len], each id NUL-padded to the width */
     int64_t *trace_start_us;/* [n_traces] start of the root span */
     int32_t *parent;        /* [n_spans] parent's index within the trace, -1 for the root */
     int32_t *service;       /* [n_spans] */

@@ -89,7 +89,7 @@ hid_t le_h5_strtype(size_t len)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, len ? len : 1);
-    H5Tset_strpad(t, H5T_STR_NULLPAD);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
     return t;
 }
 

@@ -37,7 +37,8 @@ int le_h5_read_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void
 /* Number of elements of a 1-D dataset, or negative on error. */
 int64_t le_h5_len(hid_t dset);
 
-/* Fixed-length string type of len bytes (NUL-padded). Caller closes it. */
+/* Fixed-length string type of len bytes, NUL-terminated when shorter
+ * (writers size it one past the longest string). Caller closes it. */
 hid_t le_h5_strtype(size_t len);
 
 /* Attributes on an object (collective in parallel: same value on all ranks). */

@@ -1,5 +1,5 @@
 /* labelease ingest: trace files of any supported format -> a corpus.
- * The stages are in mpi/ingest.h; this file holds the command line, the
+ * The stages are in mpi/ingest_stages.h; this file holds the command line, the
  * input file list, the parse loop, ground truth and the summary. */
 #include <dirent.h>
 #include <fnmatch.h>
@@ -13,6 +13,7 @@
 #include "groundtruth.h"
 #include "hash.h"
 #include "ingest.h"
+#include "ingest_stages.h"
 
 static const char usage[] =
     "usage: labelease ingest --format F [options] -o corpus.h5 INPUT...\n"
@@ -73,6 +74,7 @@ typedef struct file_list {
     uint64_t *size;
     int8_t *label;   /* from --label-by-filename */
     int *owner;      /* rank that parses it */
+    int unmatched;   /* files no --label-by-filename rule matched */
 } file_list;
 
 /* ------------------------------------------------------------- options */
@@ -280,7 +282,12 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
         }
     free(buf);
     fl->label = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *fl->label);
-    for (int i = 0; i < fl->n; i++) fl->label[i] = label_for(o, fl->path[i]);
+    for (int i = 0; i < fl->n; i++) {
+        fl->label[i] = label_for(o, fl->path[i]);
+        if (o->n_rules && fl->label[i] == LE_LABEL_UNKNOWN && !fl->unmatched++)
+            le_warn("%s matches no --label-by-filename rule: its traces stay unlabeled unless another file labels them", fl->path[i]);
+    }
+    if (fl->unmatched > 1) le_warn("%d files in all match no --label-by-filename rule", fl->unmatched);
     assign_owners(fl, le_world.size);
     return 0;
 }
@@ -503,6 +510,7 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
         le_report_int("normal_traces", s->normal);
         le_report_int("unlabeled_traces", s->traces - s->abnormal - s->normal);
         le_report_int("label_conflicts", (int64_t)st->label_conflicts);
+        if (o->n_rules) le_report_int("files_matching_no_label_rule", fl->unmatched);
         if (o->labels) {
             le_report_int("labels_applied", s->labels_applied);
             le_report_int("labels_unmatched", s->labels_unmatched);

@@ -7,6 +7,7 @@
 #include "exchange.h"
 #include "hash.h"
 #include "ingest.h"
+#include "ingest_stages.h"
 #include "tracetree.h"
 
 void le_asm_init(le_asm *a)

@@ -5,6 +5,7 @@
 #include "driver.h"
 #include "exchange.h"
 #include "ingest.h"
+#include "ingest_stages.h"
 
 /* --------------------------------------------------------- name tables */
 
@@ -300,12 +301,12 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
 
     size_t n = 0, cap = 0;
     recv_trace *v = NULL;
-    int32_t id_len = 1;
+    int32_t id_len = 1; /* width: longest id + its terminator */
     for (uint64_t off = 0; off < rtotal;) {
         LE_RESERVE(v, cap, n + 1);
         v[n].rec = recv + off;
         memcpy(&v[n].w, recv + off, sizeof v[n].w);
-        if ((int32_t)v[n].w.id_len > id_len) id_len = (int32_t)v[n].w.id_len;
+        if ((int32_t)v[n].w.id_len + 1 > id_len) id_len = (int32_t)v[n].w.id_len + 1;
         off += sizeof(wire_trace) + v[n].w.id_len + (uint64_t)v[n].w.n_spans * sizeof(wire_span);
         n++;
     }

@@ -8,8 +8,8 @@
  *   -> write the corpus collectively
  * Only the order step decides where a trace lands, so the corpus is the
  * same whatever the number of ranks. */
-#ifndef LE_MPI_INGEST_H
-#define LE_MPI_INGEST_H
+#ifndef LE_INGEST_STAGES_H
+#define LE_INGEST_STAGES_H
 
 #include <stdint.h>
 
