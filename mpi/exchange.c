@@ -5,8 +5,8 @@
 
 #include "driver.h"
 
-/* Largest piece sent to one peer per round: well under INT_MAX. */
-#define ROUND_BYTES ((uint64_t)1 << 30)
+uint64_t le_exchange_round_bytes = (uint64_t)1 << 30;
+#define ROUND_BYTES le_exchange_round_bytes
 
 int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal)
 {

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Largest piece sent to one peer in one MPI call (must stay under INT_MAX;
+ * tests lower it to exercise the rounds). */
+extern uint64_t le_exchange_round_bytes;
+
 /* Send send[displ[r] .. displ[r]+count[r]) to rank r. On return *recv
  * (allocated) holds what every rank sent here, ordered by source rank, and
  * rcount[r] (caller array of size p) how many bytes came from r. */

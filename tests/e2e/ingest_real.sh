@@ -1,0 +1,45 @@
+# Real data from ../shared: counts the issue names, and the same corpus at
+# 1, 2 and 4 ranks.
+source "$(dirname "$0")/lib.bash"
+need_shared
+tar -xJf "$LE_SHARED/data/real/trainticket-2023-01-29.tar.xz" -C "$WORK"
+tar -xJf "$LE_SHARED/data/real/deeptralog-trainticket.tar.xz" -C "$WORK"
+TT=$WORK/trainticket-2023-01-29 DTL=$WORK/deeptralog-trainticket
+
+for np in 1 2 4; do
+    run_le $np ingest --format nezha --faults "$TT/fault_list.json" -o "$WORK/tt$np.h5" "$TT/trace" > "$WORK/tt$np.txt"
+    expect traces 4483 "$WORK/tt$np.txt"
+    expect spans 321068 "$WORK/tt$np.txt"
+    expect rows_read 328848 "$WORK/tt$np.txt"
+    expect dropped.duplicate_rows 7780 "$WORK/tt$np.txt"
+    expect dropped_rows 7780 "$WORK/tt$np.txt"
+    expect faults 28 "$WORK/tt$np.txt"
+    run_le $np ingest --format skywalking --label-by-filename 'ERROR_*=abnormal,SUCCESS_*=normal' \
+        -o "$WORK/dtl$np.h5" "$DTL" > "$WORK/dtl$np.txt"
+    expect traces 5263 "$WORK/dtl$np.txt"
+    expect abnormal_traces 2763 "$WORK/dtl$np.txt"
+    expect rows_read 51303 "$WORK/dtl$np.txt"
+    expect label_conflicts 500 "$WORK/dtl$np.txt"
+done
+for np in 2 4; do
+    h5diff "$WORK/tt1.h5" "$WORK/tt$np.h5" || fail "nezha corpus at $np ranks differs from 1 rank"
+    h5diff "$WORK/dtl1.h5" "$WORK/dtl$np.h5" || fail "skywalking corpus at $np ranks differs from 1 rank"
+done
+# info agrees with ingest, at 2 ranks
+run_le 2 info "$WORK/tt1.h5" > "$WORK/info.txt"
+expect traces 4483 "$WORK/info.txt"
+expect spans 321068 "$WORK/info.txt"
+expect faults 28 "$WORK/info.txt"
+run_le 2 info "$WORK/dtl1.h5" > "$WORK/info2.txt"
+expect abnormal_traces 2763 "$WORK/info2.txt"
+# h5py reads it (Debian's python3, not a pyenv one)
+/usr/bin/python3 - "$WORK/tt1.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+off = f["traces/span_offset"][:]
+assert off[-1] == 321068 and len(off) == 4484, off[-1]
+par = f["spans/parent"][:]
+assert (par[off[:-1]] == -1).all(), "first span of every trace is its root"
+assert len(f["ground_truth/faults/type"]) == 28
+PY
+echo "PASS ingest_real"
