@@ -98,6 +98,13 @@ static void assert_examples(const parsed *p, le_drop why, uint64_t a, uint64_t b
     }
 }
 
+/* count of one drop reason and its first example lines (0 = empty slot) */
+static void assert_drops(const parsed *p, le_drop why, uint64_t count, uint64_t a, uint64_t b, uint64_t c)
+{
+    assert_int_equal(p->st.dropped[why], count);
+    assert_examples(p, why, a, b, c);
+}
+
 static size_t span_index(const parsed *p, const char *span_id)
 {
     for (size_t i = 0; i < p->buf.n; i++)
@@ -231,14 +238,10 @@ static void test_broken_rows(void **state)
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.st.rows_read, 13);
     assert_int_equal(p.buf.n, 2);
-    assert_int_equal(p.st.dropped[LE_DROP_BAD_ROW], 5); /* 7 and 9 columns, two broken quotes, truncated last line */
-    assert_examples(&p, LE_DROP_BAD_ROW, 3, 4, 11);
-    assert_int_equal(p.st.dropped[LE_DROP_UNPARSABLE], 2);
-    assert_examples(&p, LE_DROP_UNPARSABLE, 5, 6, 0);
-    assert_int_equal(p.st.dropped[LE_DROP_MISSING_FIELD], 3);
-    assert_examples(&p, LE_DROP_MISSING_FIELD, 7, 8, 9);
-    assert_int_equal(p.st.dropped[LE_DROP_NEGATIVE_DURATION], 1);
-    assert_examples(&p, LE_DROP_NEGATIVE_DURATION, 10, 0, 0);
+    assert_drops(&p, LE_DROP_BAD_ROW, 5, 3, 4, 11); /* 7 and 9 columns, two broken quotes, truncated last line */
+    assert_drops(&p, LE_DROP_UNPARSABLE, 2, 5, 6, 0);
+    assert_drops(&p, LE_DROP_MISSING_FIELD, 3, 7, 8, 9);
+    assert_drops(&p, LE_DROP_NEGATIVE_DURATION, 1, 10, 0, 0);
     assert_accounted(&p);
     size_t s12 = span_index(&p, "s12");
     assert_int_equal(p.buf.pos[s12], 14); /* after a blank line and two resyncs */
@@ -336,8 +339,7 @@ static void test_unterminated_quote_at_eof(void **state)
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.st.rows_read, 2);
     assert_int_equal(p.buf.n, 1);
-    assert_int_equal(p.st.dropped[LE_DROP_BAD_ROW], 1);
-    assert_examples(&p, LE_DROP_BAD_ROW, 3, 0, 0);
+    assert_drops(&p, LE_DROP_BAD_ROW, 1, 3, 0, 0);
     done(&p);
 }
 
@@ -371,10 +373,8 @@ static void test_headerless_numbers_and_decimals(void **state)
     assert_int_equal(p.buf.start_us[b], 1674981768600123LL); /* extra digits truncated */
     assert_int_equal(p.buf.duration_us[b], 1);               /* 0.0015 ms */
     assert_int_equal(p.buf.error[b], 0);
-    assert_int_equal(p.st.dropped[LE_DROP_UNPARSABLE], 1);
-    assert_examples(&p, LE_DROP_UNPARSABLE, 3, 0, 0); /* error flag "maybe" */
-    assert_int_equal(p.st.dropped[LE_DROP_BAD_ROW], 1);
-    assert_examples(&p, LE_DROP_BAD_ROW, 4, 0, 0); /* 6 of 7 columns */
+    assert_drops(&p, LE_DROP_UNPARSABLE, 1, 3, 0, 0); /* error flag "maybe" */
+    assert_drops(&p, LE_DROP_BAD_ROW, 1, 4, 0, 0); /* 6 of 7 columns */
     assert_accounted(&p);
     done(&p);
 }
@@ -387,8 +387,7 @@ static void test_label_status_error_columns(void **state)
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.st.rows_read, 7);
     assert_int_equal(p.buf.n, 4);
-    assert_int_equal(p.st.dropped[LE_DROP_UNPARSABLE], 3); /* label "maybe", month 13, status "teapot" */
-    assert_examples(&p, LE_DROP_UNPARSABLE, 6, 7, 8);
+    assert_drops(&p, LE_DROP_UNPARSABLE, 3, 6, 7, 8); /* label "maybe", month 13, status "teapot" */
     /* trace ids and span ids repeat across traces: look rows up by line */
     for (size_t i = 0; i < p.buf.n; i++) {
         switch (p.buf.pos[i]) {
@@ -432,8 +431,7 @@ static void test_file_label_and_max_duration(void **state)
     parse_path(&p, path, "nezha", (opts){0, 1, 100000});
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.buf.n, 2);
-    assert_int_equal(p.st.dropped[LE_DROP_ABSURD_DURATION], 2);
-    assert_examples(&p, LE_DROP_ABSURD_DURATION, 2, 3, 0);
+    assert_drops(&p, LE_DROP_ABSURD_DURATION, 2, 2, 3, 0);
     for (size_t i = 0; i < p.buf.n; i++) assert_int_equal(p.buf.label[i], 1);
     done(&p);
 }
@@ -543,8 +541,7 @@ static void test_runaway_quote_resyncs(void **state)
     parsed p;
     parse_path(&p, path, "nezha", (opts){0, -1, 0});
     assert_int_equal(p.rc, 0);
-    assert_int_equal(p.st.dropped[LE_DROP_BAD_ROW], 1);
-    assert_examples(&p, LE_DROP_BAD_ROW, 2, 0, 0);
+    assert_drops(&p, LE_DROP_BAD_ROW, 1, 2, 0, 0);
     assert_accounted(&p);
     assert_true(p.buf.n > 5000 && p.buf.n < 20000);
     size_t last = span_index(&p, "s20000");
