@@ -42,7 +42,7 @@ typedef struct jaeger {
     size_t n_procs, cap_procs;
     int procs_done;            /* its "processes" map has been read */
     le_jstr cur_pid;
-    uint64_t spans_seen, traces_without_spans;
+    uint64_t spans_seen, traces_without_spans, traces_not_objects;
     int root_is_wrapper;       /* the top object has "data": it is no trace itself */
     int trace_has_spans;
     /* the span being read */
@@ -229,6 +229,7 @@ static int jaeger_open(void *u, le_jnode *node, int is_map, uint64_t pos)
     case J_TRACE:
         if (is_map) { trace_begin(J); return 0; }
         *node = LE_JN_SKIP;
+        J->traces_not_objects++;
         return bad_row(J, pos, "trace is not an object");
     case J_SPANS: case J_TRACES: {
         int spans = *node == J_SPANS;
@@ -285,7 +286,7 @@ static int misplaced_scalar(jaeger *J, le_jnode node, le_jv_type t, uint64_t pos
     case J_ROOT:
         return le_fail(LE_ERR_FORMAT, "%s: byte %llu: top-level value is not an object or array: not Jaeger JSON",
                        J->ctx->path, (unsigned long long)pos);
-    case J_TRACE: return bad_row(J, pos, "trace is not an object");
+    case J_TRACE: J->traces_not_objects++; return bad_row(J, pos, "trace is not an object");
     case J_SPAN: return bad_row(J, pos, "span is not an object");
     case J_SPANS: return t == LE_JV_NULL ? 0 : bad_row(J, pos, "\"spans\" is not an array");
     case J_REFS: case J_TAGS: case J_REF: case J_TAG:
@@ -322,8 +323,8 @@ static int jaeger_scalar(void *u, le_jnode node, le_jv_type t, const char *v, si
 static int jaeger_finish(void *u)
 {
     jaeger *J = u;
-    if (J->spans_seen == 0 && J->traces_without_spans > 0)
-        return le_fail(LE_ERR_FORMAT, "%s: byte 0: no trace object has a \"spans\" array: not Jaeger JSON "
+    if (J->spans_seen == 0 && J->traces_without_spans + J->traces_not_objects > 0)
+        return le_fail(LE_ERR_FORMAT, "%s: byte 0: no trace object with a \"spans\" array: not Jaeger JSON "
                        "(a Zipkin or OTLP file? see --format)", J->ctx->path);
     return 0;
 }

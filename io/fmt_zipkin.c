@@ -157,7 +157,7 @@ static int zipkin_scalar(void *u, le_jnode node, le_jv_type t, const char *v, si
     case Z_ROOT:
         return le_fail(LE_ERR_FORMAT, "%s: byte %llu: top-level value is not an array or object: not Zipkin v2 JSON",
                        Z->ctx->path, (unsigned long long)pos);
-    case Z_ITEM: case Z_SPANS: return bad_row(Z, pos, "span is not an object");
+    case Z_ITEM: case Z_SPAN: return bad_row(Z, pos, "span is not an object");
     case Z_LOCAL: case Z_TAGS: return 0; /* null or a stray scalar: nothing to read */
     }
     return 0;

@@ -61,7 +61,10 @@ static int on_scalar(jrun *R, le_jv_type t, const char *s, size_t n)
     if (R->skip) return 1;
     le_jnode node = value_node(R);
     if (node == LE_JN_SKIP) return 1;
-    return hook_result(R, R->r->scalar(R->u, node, t, s, n, R->base + yajl_get_bytes_consumed(R->h)));
+    /* yajl reports where the token ends; step back over it (a string's
+     * quotes included; escapes make the string start a little earlier) */
+    uint64_t end = R->base + yajl_get_bytes_consumed(R->h), len = n + (t == LE_JV_STRING ? 2 : 0);
+    return hook_result(R, R->r->scalar(R->u, node, t, s, n, end >= len ? end - len : 0));
 }
 
 static int cb_null(void *c) { return on_scalar(c, LE_JV_NULL, "null", 4); }

@@ -42,8 +42,8 @@ typedef struct le_json_rules {
      * node the container's type reveals (a root that is an array). */
     int (*open)(void *u, le_jnode *node, int is_map, uint64_t pos);
     int (*close)(void *u, le_jnode node, int is_map);
-    /* A scalar; s is only valid during the call. pos is the byte just
-     * after the value. */
+    /* A scalar; s is only valid during the call. pos is the byte where
+     * the value starts (for a string with escapes, a few bytes late). */
     int (*scalar)(void *u, le_jnode node, le_jv_type t, const char *s, size_t n, uint64_t pos);
     /* Optional: after the whole file parsed; may still reject it (a file
      * of another format that parsed as JSON but held no spans). */
