@@ -621,6 +621,30 @@ static void test_shared_nezha_all_files(void **state)
     done(&p);
 }
 
+/* 28 pods, one per service: every pod name must lose both suffixes, also
+ * ts-basic-service-5dc8d4f9fd-46997 whose random suffix is all digits
+ * (le_service_from_pod in io/ingest.c). */
+static void test_shared_nezha_services(void **state)
+{
+    (void)state;
+    parsed p;
+    size_t n;
+    parse_all("trainticket-2023-01-29/trace/*_trace.csv", "nezha", &p, &n);
+    assert_int_equal(p.rc, 0);
+    uint8_t *seen = calloc(p.buf.names.n, 1);
+    size_t services = 0;
+    for (size_t i = 0; i < p.buf.n; i++) {
+        if (seen[p.buf.service[i]]++) continue;
+        services++;
+        const char *name = service_of(&p, i);
+        if (strncmp(name, "ts-", 3) || strstr(name, "-service-"))
+            fail_msg("pod suffix left in service '%s'", name);
+    }
+    assert_int_equal(services, 28);
+    free(seen);
+    done(&p);
+}
+
 static void test_shared_deeptralog_all_files(void **state)
 {
     (void)state;
@@ -669,6 +693,7 @@ int main(void)
     if (!mkdtemp(shared_tmp)) return 1;
     const struct CMUnitTest shared[] = {
         cmocka_unit_test(test_shared_nezha_all_files),
+        cmocka_unit_test(test_shared_nezha_services),
         cmocka_unit_test(test_shared_deeptralog_all_files),
     };
     failed = cmocka_run_group_tests_name("csv_shared_data", shared, NULL, NULL);
