@@ -115,11 +115,12 @@ size_t le_service_from_pod(const char *pod, size_t n)
     if (d1 == SIZE_MAX || d1 == 0) return n;
     const char *suffix = pod + d1 + 1;
     size_t slen = n - d1 - 1;
-    if (all_digits(suffix, slen)) return d1; /* StatefulSet ordinal */
+    /* Deployment first: its 5-char suffix may be all digits ("...-46997") */
     size_t d2 = last_dash(pod, d1);
     if (d2 != SIZE_MAX && d2 > 0 && slen == 5 && all_alnum_lower(suffix, slen)) {
         size_t hlen = d1 - d2 - 1;
         if (hlen >= 6 && hlen <= 10 && all_alnum_lower(pod + d2 + 1, hlen)) return d2;
     }
+    if (all_digits(suffix, slen)) return d1; /* StatefulSet ordinal */
     return n;
 }

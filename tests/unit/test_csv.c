@@ -634,7 +634,8 @@ static void test_shared_nezha_services(void **state)
     uint8_t *seen = calloc(p.buf.names.n, 1);
     size_t services = 0;
     for (size_t i = 0; i < p.buf.n; i++) {
-        if (seen[p.buf.service[i]]++) continue;
+        if (seen[p.buf.service[i]]) continue;
+        seen[p.buf.service[i]] = 1;
         services++;
         const char *name = service_of(&p, i);
         if (strncmp(name, "ts-", 3) || strstr(name, "-service-"))
