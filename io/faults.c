@@ -33,29 +33,6 @@ typedef struct fault_list {
 
 /* ---- times ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): no timegm, no TZ environment involved. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 /* Fraction digits after a '.', as microseconds (extra digits truncated). */
 static int fraction_us(const char *s, int64_t *us, const char **end)
 {
@@ -68,23 +45,12 @@ static int fraction_us(const char *s, int64_t *us, const char **end)
     return 0;
 }
 
-/* "YYYY-MM-DD HH:MM:SS[.ffffff]", 'T' allowed for the space, optional 'Z':
- * UTC, to unix microseconds. */
+/* ISO-8601 UTC (le_parse_utc_datetime_ns) to unix microseconds. */
 static int parse_iso_utc(const char *s, int64_t *us)
 {
-    int y, mo, d, h, mi, se;
-    if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
-        return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
-        digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return -1;
-    const char *p = s + 19;
-    int64_t frac = 0;
-    if (*p == '.' && fraction_us(p + 1, &frac, &p)) return -1;
-    if (*p == 'Z') p++;
-    if (*p) return -1;
-    *us = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 * INT64_C(1000000) + se * INT64_C(1000000) + frac;
+    int64_t ns;
+    if (le_parse_utc_datetime_ns(s, strlen(s), &ns)) return -1;
+    *us = ns / 1000;
     return 0;
 }
 

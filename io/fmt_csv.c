@@ -427,54 +427,9 @@ static int parse_scaled(const char *s, size_t n, int exp, int64_t *out)
 
 static int parse_i64(const char *s, size_t n, int64_t *out) { return parse_scaled(s, n, 0, out); }
 
-static int two_digits(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
-
-static int all_digits_at(const char *s, const char *pattern)
-{
-    for (size_t i = 0; pattern[i]; i++)
-        if (pattern[i] == 'd' ? (unsigned)(s[i] - '0') >= 10 : s[i] != pattern[i]) return 0;
-    return 1;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* "YYYY-MM-DD HH:MM:SS[.f{1,9}][Z]" (or 'T' between date and time), UTC. */
-static int parse_datetime_ns(const char *s, size_t n, int64_t *out)
-{
-    trim(&s, &n);
-    if (n && s[n - 1] == 'Z') n--;
-    if (n < 19 || (s[10] != ' ' && s[10] != 'T') || !all_digits_at(s, "dddd-dd-dd") ||
-        !all_digits_at(s + 11, "dd:dd:dd"))
-        return -1;
-    int year = two_digits(s) * 100 + two_digits(s + 2), mon = two_digits(s + 5), day = two_digits(s + 8);
-    int hh = two_digits(s + 11), mm = two_digits(s + 14), ss = two_digits(s + 17);
-    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return -1;
-    int64_t frac = 0;
-    if (n > 19) {
-        if (s[19] != '.' || n == 20 || n > 29) return -1;
-        for (size_t i = 20; i < n; i++) {
-            if ((unsigned)(s[i] - '0') >= 10) return -1;
-            frac = frac * 10 + (s[i] - '0');
-        }
-        frac *= pow10_i64[29 - n];
-    }
-    int64_t secs = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
-    *out = secs * 1000000000 + frac;
-    return 0;
-}
-
 static int parse_time_ns(const char *s, size_t n, int unit, int64_t *ns)
 {
-    return unit == U_DATETIME ? parse_datetime_ns(s, n, ns) : parse_scaled(s, n, unit, ns);
+    return unit == U_DATETIME ? le_parse_utc_datetime_ns(s, n, ns) : parse_scaled(s, n, unit, ns);
 }
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }

@@ -124,3 +124,47 @@ size_t le_service_from_pod(const char *pod, size_t n)
     if (all_digits(suffix, slen)) return d1; /* StatefulSet ordinal */
     return n;
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): no timegm, no TZ environment involved. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int digits_match(const char *s, const char *pattern)
+{
+    for (size_t i = 0; pattern[i]; i++)
+        if (pattern[i] == 'd' ? (unsigned)(s[i] - '0') >= 10 : s[i] != pattern[i]) return 0;
+    return 1;
+}
+
+static int two_digits(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+int le_parse_utc_datetime_ns(const char *s, size_t n, int64_t *ns)
+{
+    while (n && (*s == ' ' || *s == '\t')) s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    if (n && s[n - 1] == 'Z') n--;
+    if (n < 19 || (s[10] != ' ' && s[10] != 'T') || !digits_match(s, "dddd-dd-dd") || !digits_match(s + 11, "dd:dd:dd"))
+        return -1;
+    int year = two_digits(s) * 100 + two_digits(s + 2), mon = two_digits(s + 5), day = two_digits(s + 8);
+    int hh = two_digits(s + 11), mm = two_digits(s + 14), ss = two_digits(s + 17);
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return -1;
+    int64_t frac = 0;
+    if (n > 19) {
+        if (s[19] != '.' || n == 20) return -1;
+        int64_t scale = 100000000; /* first fraction digit is 1e8 ns; digits past 9 are truncated */
+        for (size_t i = 20; i < n; i++, scale /= 10) {
+            if ((unsigned)(s[i] - '0') >= 10) return -1;
+            frac += (s[i] - '0') * scale;
+        }
+    }
+    *ns = (days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss) * INT64_C(1000000000) + frac;
+    return 0;
+}

@@ -65,7 +65,9 @@ typedef struct le_parse_ctx {
  * Applies the file label when the span carries none. Returns LE_ERR_STRICT
  * (with a message naming path:pos) when strict and the span is dropped. */
 int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind);
-/* Count a row the reader could not turn into a span. Same strict rule. */
+/* Count a row the reader could not turn into a span. Same strict rule.
+ * Counts the drop only: the reader also counts the row in st->rows_read
+ * (le_ingest_span does that itself for the rows it is given). */
 int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kind, const char *detail);
 
 /* ---- readers: each parses one whole file into ctx->out ---- */
@@ -86,5 +88,11 @@ int le_read_otlp(le_parse_ctx *ctx);
  * pods"): "ts-contacts-service-866bd68c97-xcqfx" -> "ts-contacts-service",
  * "frontend-2" -> "frontend". Writes the length of the service prefix. */
 size_t le_service_from_pod(const char *pod, size_t n);
+
+/* "YYYY-MM-DD HH:MM:SS[.fraction][Z]" ('T' allowed between date and time,
+ * surrounding blanks ignored), read as UTC, to unix nanoseconds. Returns 0,
+ * or -1 when s[0..n) is not such a time. Used by the CSV reader and the
+ * fault-list reader. */
+int le_parse_utc_datetime_ns(const char *s, size_t n, int64_t *ns);
 
 #endif

@@ -169,7 +169,7 @@ static void alltoallv_in_rounds(void **state)
     le_exchange_round_bytes = 64;
     uint64_t *count = calloc((size_t)p, 8), *rcount = calloc((size_t)p, 8), total = 0;
     for (int d = 0; d < p; d++) total += count[d] = (uint64_t)(r + 1) * (uint64_t)(d + 1) * 37;
-    char *send = malloc(total ? total : 1), *q = send;
+    char *send = calloc(total ? total : 1, 1), *q = send;
     for (int d = 0; d < p; d++)
         for (uint64_t i = 0; i < count[d]; i++) *q++ = (char)(r * 31 + d * 7 + (int)i);
     char *recv;
