@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a realistic Jaeger JSON export ({"data":[trace, ...]}, as the UI's
 "Download JSON" and /api/traces give it) of about --size bytes, for timing
-the JSON readers (bench/bench_json.c).
+the JSON readers (bench/ingest.sh).
 
 Traces look like TrainTicket requests: a gateway root, a fan-out of
 service calls 2-4 levels deep, tags with HTTP/gRPC status codes, a few

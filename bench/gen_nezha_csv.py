@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write a Nezha-layout trace CSV of a given size, for bench_parse.
+"""Write a Nezha-layout trace CSV of a given size, for bench/ingest.sh.
 
     gen_nezha_csv.py --size 1G --out /tmp/nezha_1g.csv [--seed 1]
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Ingest throughput: generated Nezha-layout CSV and Jaeger JSON of SIZE in
+# total (split into FILES files so ranks share the work), ingested by
+# `labelease ingest` at each rank count. Prints key: value lines; the figure
+# that matters is parse_mb_per_s_per_rank (input MB per second per rank of
+# the parse phase), plus end-to-end MB/s of the whole ingest (parse, join,
+# order, write).
+#
+#   bench/ingest.sh                 # 1 GiB of each, 1 and 2 ranks (~5 min here)
+#   bench/ingest.sh --quick         # 16 MiB of each, for CI (tests/e2e/bench_ingest_quick.sh)
+#   bench/ingest.sh --size 4G --np "1 2 4" --dir /scratch/le-bench
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+size=1G files=8 nps="1 2" dir=${TMPDIR:-/tmp}/labelease-bench
+bin=${LABELEASE:-$here/../build/labelease}
+py=/usr/bin/python3
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) size=16M files=2 ;;
+    --size) size=$2; shift ;;
+    --files) files=$2; shift ;;
+    --np) nps=$2; shift ;;
+    --dir) dir=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "bench/ingest.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ -x "$bin" ] || { echo "bench/ingest.sh: $bin not built (run ./check.sh or cmake --build build)" >&2; exit 1; }
+mpi=(mpiexec --oversubscribe)
+[ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OPENBLAS_NUM_THREADS=1
+
+bytes_of() { # 1G -> bytes (powers of 2, as the generators read it)
+    local n=${1%[KMGkmg]} u=${1: -1}
+    case $u in K|k) echo $((n << 10)) ;; M|m) echo $((n << 20)) ;; G|g) echo $((n << 30)) ;; *) echo "$1" ;; esac
+}
+per_file=$(( $(bytes_of "$size") / files ))
+
+# make FORMAT GENERATOR EXT: cached by size so repeated runs skip generation
+make_input() {
+    local d=$dir/$1-$size-$files
+    if [ ! -f "$d/.done" ]; then
+        rm -rf "$d" && mkdir -p "$d"
+        echo "generating $size of $1 in $files files under $d ..." >&2
+        for i in $(seq 1 "$files"); do
+            $py "$here/$2" --size "$per_file" --seed "$i" --out "$d/part-$i.$3" > /dev/null &
+            [ $((i % 2)) = 0 ] && wait
+        done
+        wait
+        touch "$d/.done"
+    fi
+    echo "$d"
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+echo "size: $size"
+echo "files: $files"
+for fmt in nezha:gen_nezha_csv.py:csv:csv jaeger:gen_jaeger_json.py:json:json; do
+    IFS=: read -r name gen ext tag <<<"$fmt"
+    in=$(make_input "$name" "$gen" "$ext")
+    for np in $nps; do
+        out=$dir/out-$name-np$np.h5
+        rep=$dir/report-$name-np$np.txt
+        "${mpi[@]}" -np "$np" "$bin" ingest -q --format "$name" -o "$out" "$in" > "$rep"
+        v() { sed -n "s/^$1: //p" "$rep"; }
+        echo "${tag}_np${np}_bytes: $(v bytes_read)"
+        echo "${tag}_np${np}_spans: $(v spans)"
+        echo "${tag}_np${np}_parse_mb_per_s_per_rank: $(v parse_mb_per_s_per_rank)"
+        echo "${tag}_np${np}_seconds: $(v seconds)"
+        echo "${tag}_np${np}_end_to_end_mb_per_s: $(awk -v b="$(v bytes_read)" -v s="$(v seconds)" 'BEGIN{printf "%.1f", b/1e6/s}')"
+        rm -f "$out"
+    done
+done

@@ -1,0 +1,14 @@
+# The ingest benchmark runs (quick mode) and prints its figures; the real
+# 1 GiB run is documented in docs/ingest.md.
+source "$(dirname "$0")/lib.bash"
+LABELEASE=$LABELEASE bash "$LE_SRC/bench/ingest.sh" --quick --np "1 2" --dir "$WORK" > "$WORK/out.txt"
+cat "$WORK/out.txt"
+for tag in csv json; do
+    for np in 1 2; do
+        v=$(value "${tag}_np${np}_parse_mb_per_s_per_rank" "$WORK/out.txt")
+        awk -v v="$v" 'BEGIN{exit !(v > 0)}' || fail "${tag} np$np: no throughput figure"
+    done
+    [ "$(value "${tag}_np1_spans" "$WORK/out.txt")" = "$(value "${tag}_np2_spans" "$WORK/out.txt")" ] \
+        || fail "$tag: span count differs between 1 and 2 ranks"
+done
+echo "PASS bench_ingest_quick"
