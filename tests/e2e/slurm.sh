@@ -58,23 +58,10 @@ bash "$LE_SRC/slurm/local/start.sh"
 export SLURM_CONF=$LE_SLURM_DIR/slurm.conf
 echo "== cluster up in $((SECONDS - t0)) s"
 
-# TEMPORARY (until `labelease synth` lands, issue #3): without synth the job
-# runs `labelease --help` for each stage through a shim, which still checks
-# sbatch, srun --mpi=pmix and MPI_Init on 2 ranks, but not `traces: N`.
-JOB_LABELEASE=$LABELEASE
-fallback=0
-if ! "$LABELEASE" synth --help >/dev/null 2>&1; then
-    fallback=1
-    printf '#!/bin/sh\nexec "%s" --help\n' "$LABELEASE" >"$W/labelease-help"
-    chmod +x "$W/labelease-help"
-    JOB_LABELEASE=$W/labelease-help
-    echo "NOTE: 'labelease synth' is not built yet: the job runs 'labelease --help' instead"
-fi
-
 extra=()
 [ "$(nproc)" -lt 2 ] && extra+=(--overcommit)
 mkdir -p "$W/submit"
-jobid=$(cd "$W/submit" && LABELEASE=$JOB_LABELEASE OUT=$W/out TRACES=$TRACES SEED=7 \
+jobid=$(cd "$W/submit" && LABELEASE=$LABELEASE OUT=$W/out TRACES=$TRACES SEED=7 \
     sbatch --parsable --job-name=le-e2e --nodes=1 --ntasks=2 --ntasks-per-node=2 \
         --cpus-per-task=1 --time=10 --output="$W/job-%j.out" "${extra[@]}" \
         "$LE_SRC/slurm/labelease.sbatch")
@@ -103,10 +90,16 @@ if [ "$state" != COMPLETED ]; then
     scancel "$jobid" >/dev/null 2>&1 || true
     fail=1
 fi
-if [ $fallback = 1 ]; then
-    grep -q '^usage: labelease' "$out" 2>/dev/null || { echo "FAIL: no 'usage: labelease' in the job output"; fail=1; }
-elif ! grep -qx "traces: $TRACES" "$out" 2>/dev/null; then
+if ! grep -qx "traces: $TRACES" "$out" 2>/dev/null; then
     echo "FAIL: no 'traces: $TRACES' line in the job output"
+    fail=1
+fi
+if [ "$(grep -cx "traces: $TRACES" "$out" 2>/dev/null)" != 2 ]; then
+    echo "FAIL: want 'traces: $TRACES' from both synth and info"
+    fail=1
+fi
+if ! grep -q '^ranks: 2$' "$out" 2>/dev/null; then
+    echo "FAIL: synth did not run on 2 ranks (no 'ranks: 2')"
     fail=1
 fi
 if ! grep -q '^== synth: srun --mpi=pmix' "$out" 2>/dev/null; then
@@ -115,8 +108,4 @@ if ! grep -q '^== synth: srun --mpi=pmix' "$out" 2>/dev/null; then
 fi
 [ $fail = 0 ] || exit 1
 ok=1
-if [ $fallback = 1 ]; then
-    echo "PASS e2e_slurm (synth not built yet: job ran 'labelease --help'): job $jobid COMPLETED in $((SECONDS - t0)) s"
-else
-    echo "PASS e2e_slurm: job $jobid COMPLETED with 'traces: $TRACES' in $((SECONDS - t0)) s"
-fi
+echo "PASS e2e_slurm: job $jobid COMPLETED with 'traces: $TRACES' in $((SECONDS - t0)) s"
