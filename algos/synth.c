@@ -69,6 +69,16 @@ static double spawn_us(gen *g) { return 20.0 + 40.0 * le_rng_uniform(&g->r); }
 /* The fault type acting on service s in this trace, or -1. */
 static int effect_on(const gen *g, int s) { return g->f && g->f->service == s ? g->f->type : -1; }
 
+/* The ad service is the one JVM: starved of CPU or memory it stops the
+ * world for longer than the frontend's 100 ms deadline for ads (benign GC
+ * pauses of that size are noise_ad_failure), so stress there shows as
+ * deadline errors rather than as a few milliseconds lost in its wide spread. */
+static double jvm_gc_pause(gen *g, int s)
+{
+    if (s != SV_AD) return 0;
+    return 80000.0 + 120000.0 * le_rng_uniform(&g->fr);
+}
+
 /* A service's own work: lognormal body, a rare heavy-tailed slow-down
  * (benign noise: GC, noisy neighbours), the load factor, and CPU or memory
  * stress when the service is under such a fault. */
@@ -80,15 +90,16 @@ static double service_time(gen *g, int s, double median_ms, double sigma)
     int e = effect_on(g, s);
     if (e == FT_CPU_STRESS) {
         double I = g->f->intensity;
-        /* Slower everywhere, plus CFS throttling when the quota runs out. */
-        t = t * (1.5 + 3.0 * I) + (0.5 + 0.5 * le_rng_uniform(&g->fr)) * (1000.0 + 14000.0 * I);
+        /* A fraction of the CPU it had, plus CFS throttling when the quota runs out. */
+        t = t * (3.0 + 9.0 * I) + (0.5 + 0.5 * le_rng_uniform(&g->fr)) * (3000.0 + 9000.0 * I);
+        t += jvm_gc_pause(g, s);
         g->touched = 1;
     } else if (e == FT_MEMORY_STRESS) {
         double I = g->f->intensity;
         /* Paging and GC: the first request through the service always stalls
          * (so an affected trace shows it), later ones often. */
         if (g->hits++ == 0 || le_rng_bernoulli(&g->fr, 0.2 + 0.4 * I))
-            t = t * 1.5 + (2000.0 + 18000.0 * I) * le_rng_lognormal(&g->fr, 1.0, 0.3);
+            t = t * (2.0 + 6.0 * I) + (3000.0 + 17000.0 * I) * le_rng_lognormal(&g->fr, 1.0, 0.3) + jvm_gc_pause(g, s);
         g->touched = 1;
     }
     return t;

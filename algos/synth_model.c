@@ -101,7 +101,7 @@ void synth_params_default(synth_params *p)
     p->n_recommendations = 4;
     p->cart_items_mean = 2.5;
     p->latency_scale = 1.0;
-    p->tail_prob = 0.01;
+    p->tail_prob = 0.005;
     p->tail_alpha = 1.3;
     p->noise_client_error = 0.02;
     p->noise_ad_failure = 0.005;
