@@ -97,23 +97,51 @@ static int owner_of(const le_spanbuf *b, size_t i, int p)
     return (int)(le_strtab_len(&b->traces, t) ? b->traces.hash[t] % (uint64_t)p : 0);
 }
 
-int le_route_rows(MPI_Comm comm, const le_spanbuf *in, le_spanbuf *out)
+/* A row that stays on this rank is copied straight across, never packed. */
+static void keep_row(const le_spanbuf *in, size_t i, le_spanbuf *out)
 {
-    int p;
+    le_span_in s = {0};
+    uint32_t len[5];
+    const char *str[5];
+    for (int k = 0; k < 5; k++) str[k] = row_str(in, i, k, &len[k]);
+    s.trace_id = str[0]; s.trace_id_len = len[0];
+    s.span_id = str[1]; s.span_id_len = len[1];
+    if (str[2]) { s.parent_id = str[2]; s.parent_id_len = len[2]; }
+    s.service = str[3]; s.service_len = len[3];
+    s.operation = str[4]; s.operation_len = len[4];
+    s.start_us = in->start_us[i]; s.duration_us = in->duration_us[i]; s.status_code = in->status_code[i];
+    s.error = in->error[i]; s.label = in->label[i];
+    le_spanbuf_push(out, &s, in->file[i], in->pos[i]);
+}
+
+int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
+{
+    int p, rank;
     MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &rank);
+    if (p == 1) { /* nothing moves: hand the buffer over */
+        *out = *in;
+        le_spanbuf_init(in);
+        return 0;
+    }
     uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
     uint64_t *cursor = le_calloc((size_t)p, sizeof *cursor);
     int *dest = le_malloc((in->n ? in->n : 1) * sizeof *dest);
     for (size_t i = 0; i < in->n; i++) {
         dest[i] = owner_of(in, i, p);
-        count[dest[i]] += pack_row(in, i, NULL);
+        if (dest[i] != rank) count[dest[i]] += pack_row(in, i, NULL);
     }
     uint64_t total = 0;
     for (int r = 0; r < p; r++) cursor[r] = total, total += count[r];
     char *send = le_malloc(total ? total : 1);
-    for (size_t i = 0; i < in->n; i++) cursor[dest[i]] += pack_row(in, i, send + cursor[dest[i]]);
+    le_spanbuf_init(out);
+    for (size_t i = 0; i < in->n; i++) {
+        if (dest[i] == rank) keep_row(in, i, out);
+        else cursor[dest[i]] += pack_row(in, i, send + cursor[dest[i]]);
+    }
     free(dest);
     free(cursor);
+    le_spanbuf_free(in); /* its rows are in out or in send: free it before the exchange doubles memory */
     char *recv = NULL;
     uint64_t rtotal = 0;
     int rc = le_alltoallv_bytes(comm, send, count, &recv, rcount, &rtotal);
@@ -121,7 +149,6 @@ int le_route_rows(MPI_Comm comm, const le_spanbuf *in, le_spanbuf *out)
     free(count);
     free(rcount);
     if (rc) return rc;
-    le_spanbuf_init(out);
     for (uint64_t off = 0; off < rtotal;) off += unpack_row(recv + off, out);
     free(recv);
     return 0;

@@ -40,8 +40,8 @@ void le_asm_init(le_asm *a);
 void le_asm_free(le_asm *a);
 
 /* Send every row of `in` to the rank owning its trace; `out` receives
- * this rank's rows (from all ranks). */
-int le_route_rows(MPI_Comm comm, const le_spanbuf *in, le_spanbuf *out);
+ * this rank's rows (from all ranks). Consumes `in` (left empty). */
+int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out);
 
 /* Build traces from the rows this rank owns, counting every dropped row in
  * st. With strict, the first drop is an error naming file:pos (files[] and
