@@ -42,7 +42,7 @@ void le_linear_backward(int n, int in, int out, const float *X, const float *W, 
 
 void le_tanh_forward(int64_t n, const float *x, float *y)
 {
-    for (int64_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = le_tanhf(x[i]);
 }
 
 void le_tanh_backward(int64_t n, const float *y, const float *dy, float *dx)

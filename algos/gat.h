@@ -17,6 +17,7 @@
 #ifndef LE_GAT_H
 #define LE_GAT_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "graphbatch.h"
@@ -37,6 +38,18 @@ void le_linear_forward(int n, int in, int out, const float *X, const float *W, c
 /* dX (overwritten, may be NULL) = dY·Wᵀ; dW += Xᵀ·dY; db += Σ dY (may be NULL). */
 void le_linear_backward(int n, int in, int out, const float *X, const float *W, const float *dY, float *dX, float *dW,
                         float *db);
+
+/* tanh without libm's expm1f (which cost 40% of an embed): 1 − 2/(e^{2x} + 1),
+ * with the odd Taylor series below |x| = 0.1 where that form cancels.
+ * Absolute error ≤ 1e-7, relative ≤ 1e-6. */
+static inline float le_tanhf(float x)
+{
+    if (x < 0.1f && x > -0.1f) {
+        float x2 = x * x;
+        return x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315))));
+    }
+    return 1.0f - 2.0f / (expf(2.0f * x) + 1.0f);
+}
 
 void le_tanh_forward(int64_t n, const float *x, float *y);
 /* dx = dy·(1 − y²), in place on d allowed (dx may equal dy). */

@@ -40,6 +40,8 @@ void le_report_end(void);
 int le_cmd_ingest(int argc, char **argv);
 int le_cmd_info(int argc, char **argv);
 int le_cmd_synth(int argc, char **argv);
+int le_cmd_train(int, char **);
+int le_cmd_embed(int, char **);
 
 /* Common option handling: returns 1 when the option was one of the shared
  * ones (--json, -v/--verbose, -q/--quiet) and was consumed. */

@@ -1,0 +1,75 @@
+#include "embfile.h"
+
+#include <hdf5.h>
+#include <stdlib.h>
+
+#include "h5util.h"
+
+struct le_embfile {
+    hid_t file, dset;
+    int64_t n;
+    int dim;
+    char *path;
+};
+
+static int create_body(le_embfile *f, const char *corpus, const char *model)
+{
+    hsize_t dims[2] = {(hsize_t)f->n, (hsize_t)f->dim}, chunk[2] = {4096, (hsize_t)f->dim};
+    if (chunk[0] > dims[0]) chunk[0] = dims[0] ? dims[0] : 1;
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (f->n > 0) H5Pset_chunk(dcpl, 2, chunk);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    f->dset = H5Dcreate2(f->file, "embeddings", H5T_NATIVE_FLOAT, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    LE_H5(f->dset, "%s: cannot create /embeddings", f->path);
+    LE_CHECK(le_h5_attr_str(f->file, "schema", LE_EMB_SCHEMA));
+    LE_CHECK(le_h5_attr_i64(f->file, "schema_version", LE_EMB_VERSION));
+    LE_CHECK(le_h5_attr_i64(f->file, "n_traces", f->n));
+    LE_CHECK(le_h5_attr_i64(f->file, "dim", f->dim));
+    LE_CHECK(le_h5_attr_str(f->file, "corpus", corpus));
+    LE_CHECK(le_h5_attr_str(f->file, "model", model));
+    return 0;
+}
+
+int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const char *corpus, const char *model,
+                  le_embfile **out)
+{
+    le_h5_quiet();
+    le_embfile *f = le_calloc(1, sizeof *f);
+    f->n = n, f->dim = dim, f->path = le_strdup(path), f->dset = -1;
+    hid_t fapl = le_h5_fapl(comm);
+    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    *out = f;
+    if (f->file < 0) return le_fail(LE_ERR_IO, "%s: cannot create the embeddings file", path);
+    return create_body(f, corpus, model);
+}
+
+/* The 2-D counterpart of le_h5_write_1d: a row slab, collective transfer. */
+int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf)
+{
+    hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)f->dim};
+    hid_t fs = H5Dget_space(f->dset), ms = H5Screate_simple(2, count, NULL);
+    if (nrows > 0) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    else H5Sselect_none(fs), H5Sselect_none(ms);
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    static const float dummy = 0;
+    herr_t rc = H5Dwrite(f->dset, H5T_NATIVE_FLOAT, ms, fs, dxpl, nrows > 0 ? buf : &dummy);
+    H5Pclose(dxpl), H5Sclose(ms), H5Sclose(fs);
+    LE_H5(rc, "%s: cannot write /embeddings rows %lld..%lld", f->path, (long long)row0, (long long)(row0 + nrows));
+    return 0;
+}
+
+int le_emb_close(le_embfile *f)
+{
+    if (!f) return 0;
+    int bad = 0;
+    if (f->dset >= 0) bad |= H5Dclose(f->dset) < 0;
+    if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
+    int rc = bad ? le_fail(LE_ERR_IO, "%s: cannot close", f->path) : 0;
+    free(f->path), free(f);
+    return rc;
+}
