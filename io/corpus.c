@@ -27,6 +27,7 @@
 #define DS_F_TYPE "/ground_truth/faults/type"
 #define DS_F_START "/ground_truth/faults/start_us"
 #define DS_F_END "/ground_truth/faults/end_us"
+#define DS_F_INTENSITY "/ground_truth/faults/intensity"
 
 enum { D_SPAN_OFFSET, D_TRACE_ID, D_TRACE_START, D_PARENT, D_SERVICE, D_OPERATION, D_START, D_DURATION, D_STATUS, D_ERROR, D_LABEL, D_FAULT, D_N };
 
@@ -135,11 +136,13 @@ static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const cha
     int32_t *svc = le_malloc((size_t)(n ? n : 1) * sizeof *svc);
     int64_t *start = le_malloc((size_t)(n ? n : 1) * sizeof *start);
     int64_t *end = le_malloc((size_t)(n ? n : 1) * sizeof *end);
+    double *intensity = le_malloc((size_t)(n ? n : 1) * sizeof *intensity);
     size_t wsvc = 0, wtype = 0;
     for (int32_t i = 0; i < n; i++) {
         svc[i] = m->faults[i].service;
         start[i] = m->faults[i].start_us;
         end[i] = m->faults[i].end_us;
+        intensity[i] = m->faults[i].intensity;
         size_t a = strnlen(m->faults[i].service_name, sizeof m->faults[i].service_name);
         size_t b = strnlen(m->faults[i].type, sizeof m->faults[i].type);
         if (a > wsvc) wsvc = a;
@@ -149,11 +152,13 @@ static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const cha
     int rc = write_table(file, DS_F_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, n, svc, rank, path);
     if (!rc) rc = write_table(file, DS_F_START, H5T_STD_I64LE, H5T_NATIVE_INT64, n, start, rank, path);
     if (!rc) rc = write_table(file, DS_F_END, H5T_STD_I64LE, H5T_NATIVE_INT64, n, end, rank, path);
+    if (!rc) rc = write_table(file, DS_F_INTENSITY, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, intensity, rank, path);
     if (!rc) rc = write_string_table(file, DS_F_SERVICE_NAME, get_fault_service, m->faults, n, wsvc, rank, path);
     if (!rc) rc = write_string_table(file, DS_F_TYPE, get_fault_type, m->faults, n, wtype, rank, path);
     free(svc);
     free(start);
     free(end);
+    free(intensity);
     return rc;
 }
 
@@ -351,12 +356,14 @@ static int read_faults(le_corpus *c, hid_t file)
     char **svc = NULL, **type = NULL;
     int32_t *sid = NULL;
     int64_t *start = NULL, *end = NULL;
+    double *intensity = NULL;
     int rc = read_string_table(file, DS_F_SERVICE_NAME, c->path, &n, &svc);
     if (!rc) rc = read_string_table(file, DS_F_TYPE, c->path, &n2, &type);
     if (!rc && n2 != n) rc = le_fail(LE_ERR_FORMAT, "%s: fault tables disagree in length", c->path);
     if (!rc) rc = read_table(file, DS_F_SERVICE, c->path, H5T_NATIVE_INT32, 4, n, (void **)&sid);
     if (!rc) rc = read_table(file, DS_F_START, c->path, H5T_NATIVE_INT64, 8, n, (void **)&start);
     if (!rc) rc = read_table(file, DS_F_END, c->path, H5T_NATIVE_INT64, 8, n, (void **)&end);
+    if (!rc) rc = read_table(file, DS_F_INTENSITY, c->path, H5T_NATIVE_DOUBLE, 8, n, (void **)&intensity);
     if (!rc) {
         m->n_faults = (int32_t)n;
         m->faults = le_calloc((size_t)(n ? n : 1), sizeof *m->faults);
@@ -365,13 +372,14 @@ static int read_faults(le_corpus *c, hid_t file)
             f->service = sid[i];
             f->start_us = start[i];
             f->end_us = end[i];
+            f->intensity = intensity[i];
             snprintf(f->service_name, sizeof f->service_name, "%s", svc[i]);
             snprintf(f->type, sizeof f->type, "%s", type[i]);
         }
     }
     for (int64_t i = 0; svc && i < n; i++) free(svc[i]);
     for (int64_t i = 0; type && i < n2; i++) free(type[i]);
-    free(svc); free(type); free(sid); free(start); free(end);
+    free(svc); free(type); free(sid); free(start); free(end); free(intensity);
     return rc;
 }
 

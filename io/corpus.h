@@ -29,6 +29,7 @@ typedef struct le_fault {
     char service_name[128];
     char type[64];        /* e.g. "network_delay", "pod_failure", "exception" */
     int64_t start_us, end_us;
+    double intensity;     /* 0..1 where the source knows it (synth), else 0 */
 } le_fault;
 
 /* Tables every rank holds in full (they are small: names, faults). */

@@ -82,8 +82,9 @@ static void report_faults(const le_corpus_meta *m)
         char key[32], start[40], val[512];
         iso_time(f->start_us, start, sizeof start);
         snprintf(key, sizeof key, "fault_%d", i);
-        snprintf(val, sizeof val, "%s %s start=%s duration_s=%.1f", f->service_name, f->type, start,
-                 (double)(f->end_us - f->start_us) / 1e6);
+        int n = snprintf(val, sizeof val, "%s %s start=%s duration_s=%.1f", f->service_name, f->type, start,
+                         (double)(f->end_us - f->start_us) / 1e6);
+        if (f->intensity > 0 && n > 0 && (size_t)n < sizeof val) snprintf(val + n, sizeof val - (size_t)n, " intensity=%.2f", f->intensity);
         le_report_str(key, val);
     }
 }

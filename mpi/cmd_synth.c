@@ -222,6 +222,7 @@ static void make_meta(const synth_model *m, const synth_opts *o, le_corpus_meta 
         snprintf(f->type, sizeof f->type, "%s", synth_fault_type_name(m->faults[k].type));
         f->start_us = m->faults[k].start_us;
         f->end_us = m->faults[k].end_us;
+        f->intensity = m->faults[k].intensity;
     }
     const char *cfg = o->config ? strrchr(o->config, '/') : NULL;
     snprintf(meta->source, sizeof meta->source, "labelease synth --seed %llu --traces %lld%s%s (Online Boutique model, %d faults)",

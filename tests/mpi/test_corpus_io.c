@@ -57,7 +57,7 @@ static le_corpus_meta make_meta(void)
     static char *svc[] = {"cart", "frontend", "redis"};
     static char *ops[] = {"GET /", "GetCart", "HGET", "Recv."};
     static int32_t op_svc[] = {1, 0, 2, 1};
-    static le_fault faults[2] = {{0, "cart", "network_delay", 0, 5000}, {2, "redis", "pod_failure", 10000, 20000}};
+    static le_fault faults[2] = {{0, "cart", "network_delay", 0, 5000, 0.5}, {2, "redis", "pod_failure", 10000, 20000, 1.0}};
     le_corpus_meta m = {0};
     m.n_traces = N_TRACES;
     m.n_spans = spans_before(N_TRACES);
@@ -116,6 +116,7 @@ static void write_then_read_back(void **state)
     assert_int_equal(c->meta.n_faults, 2);
     assert_string_equal(c->meta.faults[1].type, "pod_failure");
     assert_int_equal(c->meta.faults[1].end_us, 20000);
+    assert_true(c->meta.faults[0].intensity == 0.5);
 
     int64_t s0, s1;
     assert_int_equal(le_corpus_shard(c, MPI_COMM_WORLD, &s0, &s1), 0);
