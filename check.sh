@@ -3,7 +3,8 @@
 #
 #   ./check.sh [-R REGEX] [-E REGEX] [--no-deps]
 #
-#   1. .ci/deps.sh --slurm   Debian packages, with the Slurm test extras
+#   1. .ci/deps.sh --tests   Debian packages, with the test extras (torch, sklearn,
+#                            faiss, Chromium, tmux, Slurm)
 #   2. cmake configure + build into build/ (RelWithDebInfo, -j$(nproc))
 #   3. ctest --output-on-failure, -j$(nproc), every test limited in time
 # Exits with ctest's status. -R/-E are passed to ctest (e.g. ./check.sh -R e2e_).
@@ -30,8 +31,8 @@ start=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(($(date +%s) - start))" "$*"; }
 
 if [ $deps = 1 ]; then
-    step "dependencies: .ci/deps.sh --slurm"
-    bash .ci/deps.sh --slurm
+    step "dependencies: .ci/deps.sh --tests"
+    bash .ci/deps.sh --tests
 fi
 
 step "configure: cmake -S . -B $BUILD_DIR -DCMAKE_BUILD_TYPE=RelWithDebInfo"

@@ -9,8 +9,10 @@
 # Not root and something missing: prints the exact sudo line and exits 1.
 #
 #   (no option)  build + run: compilers, MPI, parallel HDF5, BLAS/ScaLAPACK, libs
-#   --slurm      also the test extras: munge + Slurm (single-node test cluster,
-#                tests/e2e/slurm.sh) and the PMIx library srun --mpi=pmix loads
+#   --tests      also what the tests and benchmarks need: python3-torch,
+#                scikit-learn, faiss, Chromium, tmux, and munge + Slurm (the
+#                single-node test cluster of tests/e2e/slurm.sh) with the PMIx
+#                library srun --mpi=pmix loads (--slurm is the old name)
 #   --list       print the packages that would be checked, one a line, and exit
 #
 # Also usable as `source .ci/deps.sh [--slurm]`: it then returns instead of exiting.
@@ -25,9 +27,12 @@ le_deps_main() {
         libcmocka-dev libyajl-dev libcsv-dev libiniparser-dev
         python3-h5py python3-numpy
     )
-    # --- reference tests (python) ------------------------------------------------
-    # >>> python3-torch goes here when the PyTorch reference test lands <<<
+    # --- test and benchmark extras (--tests) -----------------------------------
+    # PyTorch: the GAT reference test; scikit-learn and faiss: the k-means
+    # comparisons; Chromium and tmux: the labeling page and terminal tests.
     local reference=(
+        python3-torch python3-sklearn python3-faiss
+        chromium tmux
     )
     # --- Slurm test extras (--slurm) --------------------------------------------
     # Slurm's mpi/pmix plugin (slurm-wlm-basic-plugins) dlopens libpmix.so,
@@ -38,15 +43,15 @@ le_deps_main() {
     local want_slurm=0 list_only=0 a
     for a in "$@"; do
         case "$a" in
-            --slurm) want_slurm=1 ;;
+            --tests|--slurm) want_slurm=1 ;;
             --list) list_only=1 ;;
             -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
             *) echo "deps.sh: unknown option '$a' (--help)" >&2; return 2 ;;
         esac
     done
 
-    local pkgs=("${base[@]}" "${reference[@]}")
-    [ "$want_slurm" = 1 ] && pkgs+=("${slurm[@]}")
+    local pkgs=("${base[@]}")
+    [ "$want_slurm" = 1 ] && pkgs+=("${reference[@]}" "${slurm[@]}")
     if [ "$list_only" = 1 ]; then printf '%s\n' "${pkgs[@]}"; return 0; fi
 
     local missing=() p st

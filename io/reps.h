@@ -1,0 +1,53 @@
+/* reps: the representatives file (reps.h5) that `select` writes and every
+ * labeling front end reads (oracle, terminal, page). It is small (K traces,
+ * K ~ 0.1% of the corpus), written and read by rank 0 alone with plain HDF5.
+ *
+ * Layout (docs/labeling.md is the reference):
+ *   /  attrs schema="labelease-reps", schema_version=1, corpus, embeddings,
+ *      method ("kmeans"|"random"|"spectral"|"uncertainty"), representation
+ *      ("gat"|"stv"), round (1 = first selection), n_corpus_traces
+ *   /reps/trace_index    int64 [K]   index of the trace in the corpus
+ *   /reps/cluster_size   int64 [K]   traces its cluster holds (whole corpus)
+ *   /reps/trace_id, /reps/span_offset [K+1], /reps/trace_start_us and the
+ *      span datasets /reps/spans/{parent,service,operation,start_us,
+ *      duration_us,status_code,error}: the representatives' whole traces, in
+ *      the corpus layout (io/corpus.h), spans in preorder
+ *   /reps/spans/path_count, path_mean_us, path_std_us  [spans]: for the call
+ *      path of each span (the operations from the root down to it), over the
+ *      whole corpus: how many spans have that path, their mean and std latency
+ *   /reps/centroids      float32 [K x dim] (optional) the cluster centres
+ *   /tables/services, /tables/operations, /tables/operation_service: copies
+ *      of the corpus tables, so the file is self-contained for the page. */
+#ifndef LE_REPS_H
+#define LE_REPS_H
+
+#include <stdint.h>
+
+#include "corpus.h"
+
+#define LE_REPS_SCHEMA "labelease-reps"
+#define LE_REPS_VERSION 1
+
+typedef struct le_reps {
+    int64_t k;
+    int64_t *trace_index;    /* [k] */
+    int64_t *cluster_size;   /* [k] */
+    le_corpus_block traces;  /* the k traces (trace_begin/span_begin unused) */
+    int64_t *path_count;     /* [traces.n_spans] */
+    double *path_mean_us;    /* [traces.n_spans] */
+    double *path_std_us;     /* [traces.n_spans] */
+    int32_t dim;             /* centroid dimension, 0 when absent */
+    float *centroids;        /* [k * dim] or NULL */
+    char corpus[512], embeddings[512];
+    char method[32], representation[32];
+    int32_t round;
+    int64_t n_corpus_traces;
+} le_reps;
+
+/* meta supplies the tables (services, operations) and trace_id_len. */
+int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta);
+/* Fills r and the tables of meta (n_traces/n_spans of meta stay 0). */
+int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta);
+void le_reps_free(le_reps *r);
+
+#endif
