@@ -1,0 +1,193 @@
+#include "kmeans.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "rng.h"
+
+double le_km_uniform(uint64_t seed, uint64_t index, uint32_t domain, uint32_t n)
+{
+    le_rng r;
+    le_rng_init(&r, seed, index, domain);
+    r.ctr[2] = n; /* jump straight to the n-th block of the stream */
+    return le_rng_uniform(&r);
+}
+
+void le_km_row_norms(const float *x, int64_t n, int d, float *norm2)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const float *r = x + i * d;
+        float s = 0;
+        for (int j = 0; j < d; j++) s += r[j] * r[j];
+        norm2[i] = s;
+    }
+}
+
+void le_km_normalize_rows(float *x, int64_t n, int d)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float *r = x + i * d;
+        double s = 0;
+        for (int j = 0; j < d; j++) s += (double)r[j] * r[j];
+        if (s <= 0) continue;
+        float inv = (float)(1.0 / sqrt(s));
+        for (int j = 0; j < d; j++) r[j] *= inv;
+    }
+}
+
+/* Argmin over one row of -2 x.c (already in dots) + |c|^2. */
+static inline int argmin_row(const float *dots, const float *cnorm, int k, float *best)
+{
+    int bj = 0;
+    float bv = dots[0] + cnorm[0];
+    for (int j = 1; j < k; j++) {
+        float v = dots[j] + cnorm[j];
+        if (v < bv) bv = v, bj = j;
+    }
+    *best = bv;
+    return bj;
+}
+
+/* One block of rows: dots = -2 X C^T by sgemm, then the argmin per row. */
+static void nearest_block(const float *x, const float *xnorm, int64_t rows, int d, const float *c, const float *cnorm,
+                          int k, float *dots, int32_t *assign, float *d2)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, d, -2.0f, x, d, c, d, 0.0f, dots, k);
+    for (int64_t i = 0; i < rows; i++) {
+        float best;
+        assign[i] = argmin_row(dots + i * k, cnorm, k, &best);
+        float v = xnorm[i] + best;
+        d2[i] = v > 0 ? v : 0;
+    }
+}
+
+void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
+                   float *work, int32_t *assign, float *d2)
+{
+    for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
+        int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
+        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, work, assign + i0, d2 + i0);
+    }
+}
+
+double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
+                         int k, float *work, int32_t *assign, float *d2, double *acc)
+{
+    double inertia = 0;
+    double *count = acc + (int64_t)k * d;
+    for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
+        int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
+        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, work, assign + i0, d2 + i0);
+        /* Accumulate while the block is still in cache. */
+        for (int64_t i = i0; i < i0 + rows; i++) {
+            const float *r = x + i * d;
+            double *s = acc + (int64_t)assign[i] * d;
+            for (int j = 0; j < d; j++) s[j] += r[j];
+            count[assign[i]] += 1;
+            inertia += d2[i];
+        }
+    }
+    return inertia;
+}
+
+int le_km_update(const double *acc, int k, int d, float *c, float *cnorm, uint8_t *empty, double *max_shift)
+{
+    const double *count = acc + (int64_t)k * d;
+    int n_empty = 0;
+    double shift = 0;
+    for (int j = 0; j < k; j++) {
+        float *cj = c + (int64_t)j * d;
+        empty[j] = count[j] == 0;
+        if (empty[j]) {
+            n_empty++;
+            continue;
+        }
+        double inv = 1.0 / count[j], s = 0;
+        for (int t = 0; t < d; t++) {
+            float v = (float)(acc[(int64_t)j * d + t] * inv);
+            s += ((double)v - cj[t]) * ((double)v - cj[t]);
+            cj[t] = v;
+        }
+        if (s > shift) shift = s;
+    }
+    le_km_row_norms(c, k, d, cnorm);
+    *max_shift = shift;
+    return n_empty;
+}
+
+int64_t le_km_oversample(const float *d2, const int64_t *gidx, int64_t n, double phi, double l, uint64_t seed,
+                         uint32_t round, int64_t *picked)
+{
+    int64_t m = 0;
+    if (phi <= 0) return 0;
+    for (int64_t i = 0; i < n; i++) {
+        double p = l * d2[i] / phi;
+        if (p > 0 && le_km_uniform(seed, (uint64_t)gidx[i], LE_KM_DRAW_ROUND, round) < p) picked[m++] = i;
+    }
+    return m;
+}
+
+static double sqdist(const float *a, const float *b, int d)
+{
+    double s = 0;
+    for (int j = 0; j < d; j++) {
+        double t = (double)a[j] - b[j];
+        s += t * t;
+    }
+    return s;
+}
+
+/* Index drawn with probability proportional to p[i] (sum total > 0). */
+static int64_t draw_by_weight(const double *p, int64_t m, double total, double u)
+{
+    double x = u * total, c = 0;
+    int64_t last = -1;
+    for (int64_t i = 0; i < m; i++) {
+        if (p[i] <= 0) continue;
+        c += p[i];
+        last = i;
+        if (x < c) return i;
+    }
+    return last; /* rounding left x at the very top */
+}
+
+void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
+                       double *work)
+{
+    double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
+    double total = 0;
+    for (int64_t i = 0; i < m; i++) total += w[i];
+    int64_t pick = draw_by_weight(w, m, total, le_km_uniform(seed, 0, LE_KM_DRAW_PP, 0));
+    memcpy(centers, cand + pick * d, sizeof(float) * (size_t)d);
+    for (int64_t i = 0; i < m; i++) near[i] = sqdist(cand + i * d, centers, d);
+    for (int c = 1; c < k; c++) {
+        total = 0;
+        for (int64_t i = 0; i < m; i++) total += p[i] = w[i] * near[i];
+        if (total <= 0) { /* fewer distinct candidates than k: repeat by weight */
+            for (int64_t i = 0; i < m; i++) total += p[i] = w[i];
+        }
+        pick = draw_by_weight(p, m, total, le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0));
+        float *cc = centers + (int64_t)c * d;
+        memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
+        for (int64_t i = 0; i < m; i++) {
+            double t = sqdist(cand + i * d, cc, d);
+            if (t < near[i]) near[i] = t;
+        }
+    }
+}
+
+void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2)
+{
+    for (int64_t i = 0; i < n; i++) {
+        double best = DBL_MAX;
+        int bj = 0;
+        for (int j = 0; j < k; j++) {
+            double s = sqdist(x + i * d, c + (int64_t)j * d, d);
+            if (s < best) best = s, bj = j;
+        }
+        assign[i] = bj;
+        d2[i] = (float)best;
+    }
+}

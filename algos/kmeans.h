@@ -1,0 +1,71 @@
+/* kmeans: the single-process pieces of distributed k-means (no MPI).
+ *
+ * mpi/kmeans_dist.c combines them with one allreduce per Lloyd iteration,
+ * after Liao's parallel k-means: every rank assigns its own rows and adds
+ * them into a flat [k*d sums | k counts] buffer, the buffers are summed
+ * across ranks, and every rank divides to the same new centroids.
+ *
+ * Distances go through sgemm: |x - c|^2 = |x|^2 - 2 x.c + |c|^2, with the
+ * -2 x.c term for a block of rows against all centroids in one call; the
+ * argmin only needs -2 x.c + |c|^2, |x|^2 is added for the distance itself.
+ *
+ * Randomness is counter-based (algos/rng.h): a draw is a function of
+ * (seed, global row index, purpose), so which rows are sampled or picked
+ * does not depend on how rows are split across ranks. */
+#ifndef LE_KMEANS_H
+#define LE_KMEANS_H
+
+#include <stdint.h>
+
+/* Rows per sgemm block: the block of dot products (rows x k floats) stays
+ * in L2 for the k of a labeling budget. */
+#define LE_KM_BLOCK 256
+
+/* Purposes of the counter-based draws (the rng domain). */
+enum { LE_KM_DRAW_SAMPLE = 0x6b6d0001, LE_KM_DRAW_FIRST, LE_KM_DRAW_ROUND, LE_KM_DRAW_PP, LE_KM_DRAW_RANDOM };
+
+/* Uniform in [0, 1) for row `index` (global), purpose `domain`, draw `n`. */
+double le_km_uniform(uint64_t seed, uint64_t index, uint32_t domain, uint32_t n);
+
+/* Squared norms of n rows of x [n x d]. */
+void le_km_row_norms(const float *x, int64_t n, int d, float *norm2);
+
+/* Scale rows to unit length (zero rows stay zero): k-means on unit rows
+ * clusters by cosine, the distance the encoder is trained with. */
+void le_km_normalize_rows(float *x, int64_t n, int d);
+
+/* Nearest centroid of each row: assign[i] and d2[i] = squared distance
+ * (clamped at 0). work holds LE_KM_BLOCK * k floats. Ties go to the lower
+ * centroid index. */
+void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
+                   float *work, int32_t *assign, float *d2);
+
+/* The local part of one Lloyd iteration: nearest centroid of each row, then
+ * acc[j*d..] += row and acc[k*d + j] += 1 for its centroid j (acc is
+ * [k*d + k] doubles, zeroed by the caller). Returns the rows' summed d2. */
+double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
+                         int k, float *work, int32_t *assign, float *d2, double *acc);
+
+/* New centroids from summed acc: c[j] = sums[j] / count[j] for every j with
+ * a count; centroids of empty clusters are left as they were and flagged in
+ * empty[j]. Returns how many are empty; *max_shift is the largest squared
+ * move of a centroid. Recomputes cnorm. */
+int le_km_update(const double *acc, int k, int d, float *c, float *cnorm, uint8_t *empty, double *max_shift);
+
+/* k-means|| oversampling (Bahmani et al. 2012): row i (global index
+ * gidx[i]) joins the candidates with probability min(1, l * d2[i] / phi).
+ * Writes the local indices of the picked rows to picked; returns how many. */
+int64_t le_km_oversample(const float *d2, const int64_t *gidx, int64_t n, double phi, double l, uint64_t seed,
+                         uint32_t round, int64_t *picked);
+
+/* Weighted k-means++ on m candidates cand [m x d] with weights w: k centres
+ * into centers [k x d] (k <= m). The first is drawn by weight, each next one
+ * by weight x squared distance to the nearest centre so far. Deterministic
+ * in seed. work holds 2*m doubles. */
+void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
+                       double *work);
+
+/* Reference for tests: nearest centroid by the plain O(n k d) loop. */
+void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2);
+
+#endif

@@ -1,0 +1,220 @@
+#include "kmeans_dist.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "kmeans.h"
+
+void le_kmd_defaults(le_kmd_opts *o, int k, uint64_t seed)
+{
+    *o = (le_kmd_opts){.k = k, .seed = seed, .max_iter = 100, .tol_changed = 0, .rounds = 5, .oversample = 2};
+}
+
+/* Every rank gets the local rows picked[0..m) of every rank, in rank order,
+ * appended to cand (grown as needed). Returns the new total in *m_total. */
+static int allgather_rows(MPI_Comm comm, const float *x, int d, const int64_t *picked, int64_t m, float **cand,
+                          int64_t *m_total, int64_t *cap)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    int mine = (int)(m * d);
+    MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm);
+    int64_t add = 0;
+    for (int r = 0; r < p; r++) disp[r] = (int)add, add += cnt[r];
+    if ((*m_total) * d + add > *cap) {
+        *cap = (*m_total) * d + add;
+        *cand = le_realloc(*cand, sizeof(float) * (size_t)*cap);
+    }
+    float *send = le_malloc(sizeof(float) * (size_t)(mine ? mine : 1));
+    for (int64_t i = 0; i < m; i++) memcpy(send + i * d, x + picked[i] * d, sizeof(float) * (size_t)d);
+    int rc = MPI_Allgatherv(send, mine, MPI_FLOAT, *cand + (*m_total) * d, cnt, disp, MPI_FLOAT, comm);
+    free(send), free(cnt), free(disp);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of k-means candidates failed");
+    *m_total += add / d;
+    return 0;
+}
+
+/* The row with the smallest draw for `domain` over all ranks, as every
+ * rank's copy in out [d]. Returns 0; *found = 0 when no rank has rows. */
+static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, uint64_t seed,
+                      float *out)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    struct { double u; int rank; } best = {2.0, rank};
+    int64_t li = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double u = le_km_uniform(seed, (uint64_t)gidx[i], LE_KM_DRAW_FIRST, 0);
+        if (u < best.u) best.u = u, li = i;
+    }
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &best, 1, MPI_DOUBLE_INT, MPI_MINLOC, comm));
+    if (rank == best.rank) memcpy(out, x + li * d, sizeof(float) * (size_t)d);
+    LE_MPI(MPI_Bcast(out, d, MPI_FLOAT, best.rank, comm));
+    return 0;
+}
+
+/* d2[i] = min(d2[i], squared distance to the candidates c [m x d]). */
+static void lower_d2(const float *x, const float *xnorm, int64_t n, int d, const float *c, int64_t m, float *work,
+                     int32_t *tmp_assign, float *tmp_d2, float *d2)
+{
+    float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    le_km_row_norms(c, m, d, cnorm);
+    le_km_nearest(x, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
+    for (int64_t i = 0; i < n; i++)
+        if (tmp_d2[i] < d2[i]) d2[i] = tmp_d2[i];
+    free(cnorm);
+}
+
+/* k-means|| (Bahmani et al.): a first row, then `rounds` rounds that add
+ * each row with probability ~ l d2 / phi, then weighted k-means++ on the
+ * candidates, weighted by how many rows are nearest each. */
+static int init_parallel(MPI_Comm comm, const float *x, const float *xnorm, const int64_t *gidx, int64_t n, int d,
+                         const le_kmd_opts *o, float *centers, int64_t *n_cand)
+{
+    int64_t cap = d, m = 1;
+    float *cand = le_malloc(sizeof(float) * (size_t)cap);
+    LE_CHECK(pick_first(comm, x, gidx, n, d, o->seed, cand));
+    float *d2 = le_malloc(sizeof(float) * (size_t)(n ? n : 1)), *tmp = le_malloc(sizeof(float) * (size_t)(n ? n : 1));
+    int32_t *asg = le_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    int64_t *picked = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    int64_t work_cap = (int64_t)LE_KM_BLOCK * (o->k * 8 + 16);
+    float *work = le_malloc(sizeof(float) * (size_t)work_cap);
+    for (int64_t i = 0; i < n; i++) d2[i] = FLT_MAX;
+    int64_t done = 0; /* candidates already folded into d2 */
+    for (int round = 0; round <= o->rounds; round++) {
+        int64_t fresh = m - done;
+        if ((int64_t)LE_KM_BLOCK * fresh > work_cap) {
+            work_cap = (int64_t)LE_KM_BLOCK * fresh;
+            work = le_realloc(work, sizeof(float) * (size_t)work_cap);
+        }
+        lower_d2(x, xnorm, n, d, cand + done * d, fresh, work, asg, tmp, d2);
+        done = m;
+        if (round == o->rounds) break;
+        double phi = 0;
+        for (int64_t i = 0; i < n; i++) phi += d2[i];
+        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &phi, 1, MPI_DOUBLE, MPI_SUM, comm));
+        int64_t np = le_km_oversample(d2, gidx, n, phi, o->oversample * o->k, o->seed, (uint32_t)round, picked);
+        LE_CHECK(allgather_rows(comm, x, d, picked, np, &cand, &m, &cap));
+    }
+    /* Weights: rows nearest each candidate. */
+    if ((int64_t)LE_KM_BLOCK * m > work_cap) work = le_realloc(work, sizeof(float) * (size_t)(LE_KM_BLOCK * m));
+    float *cnorm = le_malloc(sizeof(float) * (size_t)m);
+    le_km_row_norms(cand, m, d, cnorm);
+    le_km_nearest(x, xnorm, n, d, cand, cnorm, (int)m, work, asg, tmp);
+    double *w = le_calloc((size_t)m, sizeof(double)), *ppwork = le_malloc(sizeof(double) * 2 * (size_t)m);
+    for (int64_t i = 0; i < n; i++) w[asg[i]] += 1;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)m, MPI_DOUBLE, MPI_SUM, comm);
+    if (rc == MPI_SUCCESS) le_km_pp_weighted(cand, w, m, d, o->k, o->seed, centers, ppwork);
+    *n_cand = m;
+    free(cand), free(d2), free(tmp), free(asg), free(picked), free(work), free(cnorm), free(w), free(ppwork);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of k-means|| weights failed");
+    return 0;
+}
+
+/* Empty cluster j gets the row farthest from its centroid over all ranks
+ * (smallest global index on a tie); that row's d2 drops to 0 so the next
+ * empty cluster takes another. Three small allreduces; empties are rare. */
+static int reseed_empty(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, float *d2, float *cj)
+{
+    double far = -1;
+    for (int64_t i = 0; i < n; i++)
+        if (d2[i] > far) far = d2[i];
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &far, 1, MPI_DOUBLE, MPI_MAX, comm));
+    int64_t who = INT64_MAX, li = -1;
+    for (int64_t i = 0; i < n && who == INT64_MAX; i++)
+        if ((double)d2[i] == far) who = gidx[i], li = i;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &who, 1, MPI_INT64_T, MPI_MIN, comm));
+    memset(cj, 0, sizeof(float) * (size_t)d);
+    if (li >= 0 && gidx[li] == who) memcpy(cj, x + li * d, sizeof(float) * (size_t)d), d2[li] = 0;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, cj, d, MPI_FLOAT, MPI_SUM, comm));
+    return 0;
+}
+
+int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, const le_kmd_opts *o,
+                   le_kmd_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const int k = o->k;
+    int64_t n_all = n;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &n_all, 1, MPI_INT64_T, MPI_SUM, comm));
+    if (n_all < k) return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, k);
+    size_t nn = (size_t)(n ? n : 1);
+    float *xnorm = le_malloc(sizeof(float) * nn), *d2 = le_malloc(sizeof(float) * nn);
+    int32_t *assign = le_malloc(sizeof(int32_t) * nn), *prev = le_malloc(sizeof(int32_t) * nn);
+    le_km_row_norms(x, n, d, xnorm);
+    float *c = le_malloc(sizeof(float) * (size_t)k * d), *cnorm = le_malloc(sizeof(float) * (size_t)k);
+    double t0 = MPI_Wtime();
+    LE_CHECK(init_parallel(comm, x, xnorm, gidx, n, d, o, c, &r->candidates));
+    r->seconds_init = MPI_Wtime() - t0;
+    le_km_row_norms(c, k, d, cnorm);
+
+    /* acc = [k*d sums | k counts | rows that changed cluster | inertia] */
+    int64_t acc_len = (int64_t)k * d + k + 2;
+    double *acc = le_malloc(sizeof(double) * (size_t)acc_len);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * k);
+    uint8_t *empty = le_malloc((size_t)k);
+    for (int64_t i = 0; i < n; i++) prev[i] = -1;
+    t0 = MPI_Wtime();
+    int it;
+    for (it = 0; it < o->max_iter; it++) {
+        memset(acc, 0, sizeof(double) * (size_t)acc_len);
+        acc[acc_len - 1] = le_km_lloyd_local(x, xnorm, n, d, c, cnorm, k, work, assign, d2, acc);
+        double changed = 0;
+        for (int64_t i = 0; i < n; i++) changed += assign[i] != prev[i], prev[i] = assign[i];
+        acc[acc_len - 2] = changed;
+        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, acc, (int)acc_len, MPI_DOUBLE, MPI_SUM, comm));
+        r->inertia = acc[acc_len - 1];
+        /* Converged: the assignment that produced these centroids is final. */
+        if (acc[acc_len - 2] <= o->tol_changed * (double)n_all) break;
+        double shift;
+        int n_empty = le_km_update(acc, k, d, c, cnorm, empty, &shift);
+        for (int j = 0; n_empty && j < k; j++) {
+            if (!empty[j]) continue;
+            LE_CHECK(reseed_empty(comm, x, gidx, n, d, d2, c + (int64_t)j * d));
+            r->reseeded++;
+        }
+        if (n_empty) le_km_row_norms(c, k, d, cnorm);
+    }
+    r->iterations = it < o->max_iter ? it + 1 : it;
+    r->seconds_lloyd = MPI_Wtime() - t0;
+    r->centroids = c;
+    free(xnorm), free(d2), free(assign), free(prev), free(cnorm), free(acc), free(work), free(empty);
+    return 0;
+}
+
+int le_kmeans_assign_reps(MPI_Comm comm, const float *x, int64_t first, int64_t n, int d, const float *c, int k,
+                          int64_t *size, int64_t *rep, int32_t *assign, float *d2)
+{
+    size_t nn = (size_t)(n ? n : 1);
+    float *xnorm = le_malloc(sizeof(float) * nn), *cnorm = le_malloc(sizeof(float) * (size_t)k);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * k);
+    int32_t *a = assign ? assign : le_malloc(sizeof(int32_t) * nn);
+    float *dd = d2 ? d2 : le_malloc(sizeof(float) * nn);
+    le_km_row_norms(x, n, d, xnorm);
+    le_km_row_norms(c, k, d, cnorm);
+    le_km_nearest(x, xnorm, n, d, c, cnorm, k, work, a, dd);
+    double *best = le_malloc(sizeof(double) * (size_t)k);
+    for (int j = 0; j < k; j++) size[j] = 0, best[j] = DBL_MAX, rep[j] = INT64_MAX;
+    for (int64_t i = 0; i < n; i++) {
+        int j = a[i];
+        size[j]++;
+        if (dd[i] < best[j]) best[j] = dd[i], rep[j] = first + i;
+    }
+    /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
+    int rc = MPI_Allreduce(MPI_IN_PLACE, size, k, MPI_INT64_T, MPI_SUM, comm);
+    double *gbest = le_malloc(sizeof(double) * (size_t)k);
+    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(best, gbest, k, MPI_DOUBLE, MPI_MIN, comm);
+    for (int j = 0; j < k; j++)
+        if (best[j] != gbest[j]) rep[j] = INT64_MAX;
+    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, rep, k, MPI_INT64_T, MPI_MIN, comm);
+    for (int j = 0; j < k; j++)
+        if (rep[j] == INT64_MAX) rep[j] = -1;
+    free(xnorm), free(cnorm), free(work), free(best), free(gbest);
+    if (!assign) free(a);
+    if (!d2) free(dd);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of cluster representatives failed");
+    return 0;
+}

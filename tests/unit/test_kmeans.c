@@ -1,0 +1,150 @@
+/* k-means local pieces against the plain O(n k d) loop, empty clusters,
+ * the counter-based draws and weighted k-means++. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kmeans.h"
+#include "rng.h"
+
+static void fill_normal(float *x, int64_t n, uint64_t seed)
+{
+    le_rng r;
+    le_rng_init(&r, seed, 0, 1);
+    for (int64_t i = 0; i < n; i++) x[i] = (float)le_rng_normal(&r);
+}
+
+/* sgemm distances pick the same centroid as the naive loop, except on
+ * near-ties that float rounding may flip; d2 agrees to rounding. */
+static void test_nearest_matches_naive(void **state)
+{
+    enum { N = 1000, D = 37, K = 29 }; /* sizes that are no multiple of the block */
+    float *x = malloc(sizeof(float) * N * D), *c = malloc(sizeof(float) * K * D);
+    fill_normal(x, N * D, 1);
+    fill_normal(c, K * D, 2);
+    float xn[N], cn[K], d2[N], d2n[N], work[LE_KM_BLOCK * K];
+    int32_t a[N], an[N];
+    le_km_row_norms(x, N, D, xn);
+    le_km_row_norms(c, K, D, cn);
+    le_km_nearest(x, xn, N, D, c, cn, K, work, a, d2);
+    le_km_nearest_naive(x, N, D, c, K, an, d2n);
+    int differ = 0;
+    for (int i = 0; i < N; i++) {
+        assert_true(fabsf(d2[i] - d2n[i]) <= 1e-4f * (1 + d2n[i]));
+        differ += a[i] != an[i];
+    }
+    assert_true(differ <= 2);
+    free(x), free(c);
+}
+
+/* The accumulated sums and counts equal a direct recount by assignment. */
+static void test_lloyd_local_sums(void **state)
+{
+    enum { N = 700, D = 8, K = 5 };
+    float x[N * D], c[K * D], xn[N], cn[K], d2[N], work[LE_KM_BLOCK * K];
+    int32_t a[N];
+    double acc[K * D + K] = {0}, want[K * D + K] = {0};
+    fill_normal(x, N * D, 3);
+    memcpy(c, x, sizeof(float) * K * D);
+    le_km_row_norms(x, N, D, xn);
+    le_km_row_norms(c, K, D, cn);
+    double inertia = le_km_lloyd_local(x, xn, N, D, c, cn, K, work, a, d2, acc);
+    double sum_d2 = 0;
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < D; j++) want[a[i] * D + j] += x[i * D + j];
+        want[K * D + a[i]] += 1;
+        sum_d2 += d2[i];
+    }
+    for (int j = 0; j < K * D + K; j++) assert_true(fabs(acc[j] - want[j]) < 1e-9);
+    assert_true(fabs(inertia - sum_d2) < 1e-6 * sum_d2);
+    /* each centroid is a row, so its own row sits at distance 0 */
+    for (int j = 0; j < K; j++) assert_true(want[K * D + j] >= 1);
+}
+
+/* A cluster nobody chose keeps its centroid, is flagged, and is counted. */
+static void test_update_flags_empty(void **state)
+{
+    enum { K = 3, D = 2 };
+    double acc[K * D + K] = {2, 4, 0, 0, 9, 3, /* counts */ 2, 0, 3};
+    float c[K * D] = {0, 0, 7, 7, 0, 0}, cn[K];
+    uint8_t empty[K];
+    double shift;
+    int n = le_km_update(acc, K, D, c, cn, empty, &shift);
+    assert_int_equal(n, 1);
+    assert_int_equal(empty[1], 1);
+    assert_int_equal(empty[0], 0);
+    assert_true(c[0] == 1 && c[1] == 2 && c[2] == 7 && c[3] == 7 && c[4] == 3 && c[5] == 1);
+    assert_true(fabs(cn[1] - 98) < 1e-5);
+    assert_true(fabs(shift - 10) < 1e-9); /* centroid 2 moved (0,0) -> (3,1) */
+}
+
+/* Draws depend on (seed, index, purpose, n) only, and look uniform. */
+static void test_uniform_is_counter_based(void **state)
+{
+    assert_true(le_km_uniform(7, 123, LE_KM_DRAW_SAMPLE, 0) == le_km_uniform(7, 123, LE_KM_DRAW_SAMPLE, 0));
+    assert_true(le_km_uniform(7, 123, LE_KM_DRAW_SAMPLE, 0) != le_km_uniform(8, 123, LE_KM_DRAW_SAMPLE, 0));
+    assert_true(le_km_uniform(7, 123, LE_KM_DRAW_SAMPLE, 0) != le_km_uniform(7, 124, LE_KM_DRAW_SAMPLE, 0));
+    int below = 0;
+    for (int i = 0; i < 100000; i++) below += le_km_uniform(1, (uint64_t)i, LE_KM_DRAW_SAMPLE, 0) < 0.1;
+    assert_true(below > 9700 && below < 10300);
+}
+
+/* Oversampling takes every row whose l d2 / phi >= 1 and none with d2 = 0. */
+static void test_oversample_extremes(void **state)
+{
+    float d2[4] = {0, 10, 0, 10};
+    int64_t g[4] = {0, 1, 2, 3}, picked[4];
+    int64_t m = le_km_oversample(d2, g, 4, 20, 2, 5, 0, picked);
+    assert_int_equal(m, 2);
+    assert_int_equal(picked[0], 1);
+    assert_int_equal(picked[1], 3);
+}
+
+/* Weighted k-means++ over four far-apart groups of candidates puts one
+ * centre in each group, and never a zero-weight candidate. */
+static void test_pp_weighted_spreads(void **state)
+{
+    enum { M = 12, D = 2, K = 4 };
+    float cand[M * D];
+    double w[M], work[2 * M];
+    for (int i = 0; i < M; i++) {
+        int g = i % 4;
+        cand[i * D] = (float)(g * 100 + i * 0.01);
+        cand[i * D + 1] = (float)(g % 2 * 50);
+        w[i] = i >= 8 ? 0 : 1 + i;
+    }
+    float centers[K * D];
+    le_km_pp_weighted(cand, w, M, D, K, 42, centers, work);
+    int seen[4] = {0};
+    for (int j = 0; j < K; j++) {
+        int g = (int)(centers[j * D] / 100 + 0.5);
+        seen[g]++;
+        assert_true(centers[j * D] - g * 100 < 0.08); /* candidates 8..11 have weight 0 */
+    }
+    for (int g = 0; g < 4; g++) assert_int_equal(seen[g], 1);
+}
+
+static void test_normalize_rows(void **state)
+{
+    float x[6] = {3, 4, 0, 0, 0, 0};
+    le_km_normalize_rows(x, 2, 3);
+    assert_true(fabsf(x[0] - 0.6f) < 1e-6f && fabsf(x[1] - 0.8f) < 1e-6f);
+    assert_true(x[3] == 0 && x[4] == 0 && x[5] == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nearest_matches_naive), cmocka_unit_test(test_lloyd_local_sums),
+        cmocka_unit_test(test_update_flags_empty),    cmocka_unit_test(test_uniform_is_counter_based),
+        cmocka_unit_test(test_oversample_extremes),   cmocka_unit_test(test_pp_weighted_spreads),
+        cmocka_unit_test(test_normalize_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
