@@ -1,0 +1,232 @@
+/* page: the shell writer, the script-safe JSON helpers and the labeling
+ * page's data block (see page.h). */
+#include "page.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "le_base.h"
+#include "page_assets.h"
+
+/* ---- JSON for a <script> element ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+void le_json_string(FILE *f, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strnlen(s, n);
+    fputc('"', f);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c), i++;
+        /* The HTML parser ends a script at "</script" and treats "<!--"
+         * specially; \u escapes of these keep it from ever seeing either. */
+        else if (c == '<' || c == '>' || c == '&' || c == '\'' || c < 0x20 || c == 0x7F) fprintf(f, "\\u%04x", c), i++;
+        else if (c < 0x80) fputc(c, f), i++;
+        else {
+            size_t k = utf8_seq(p + i, len - i);
+            if (!k) fputs("\\ufffd", f), i++;
+            /* U+2028/2029 end a line in older JavaScript string literals. */
+            else if (k == 3 && c == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))
+                fprintf(f, "\\u%s", p[i + 2] == 0xA8 ? "2028" : "2029"), i += 3;
+            else fwrite(p + i, 1, k, f), i += k;
+        }
+    }
+    fputc('"', f);
+}
+
+void le_json_double(FILE *f, double v)
+{
+    if (isfinite(v)) fprintf(f, "%.10g", v);
+    else fputs("null", f);
+}
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else fputc(*s, f);
+    }
+}
+
+/* ---- the shell ---- */
+
+/* Only the page's own script may run; no source of any kind may load. */
+static void write_csp(FILE *f, const le_page *page)
+{
+    fprintf(f,
+            "default-src 'none'; script-src '%s'; style-src 'unsafe-inline'; img-src data:; "
+            "base-uri 'none'; form-action 'none'",
+            page->js_hash);
+}
+
+/* Copy the template, replacing each @NAME@ with its part. */
+static int fill_shell(FILE *f, const le_page *page, le_page_data_fn data, const void *ctx)
+{
+    const char *t = le_page_shell_html;
+    while (*t) {
+        const char *at = strchr(t, '@');
+        if (!at) { fputs(t, f); break; }
+        fwrite(t, 1, (size_t)(at - t), f);
+        const char *end = strchr(at + 1, '@');
+        if (!end) return le_fail(LE_ERR_INTERNAL, "page shell: unterminated @ marker");
+        size_t n = (size_t)(end - at - 1);
+#define IS(name) (n == sizeof name - 1 && !memcmp(at + 1, name, n))
+        if (IS("CSP")) write_csp(f, page);
+        else if (IS("TITLE")) html_text(f, page->title);
+        else if (IS("CSS")) fputs(page->css, f);
+        else if (IS("BODY")) fputs(page->body, f);
+        else if (IS("JS")) fputs(page->js, f);
+        else if (IS("DATA")) LE_CHECK(data(f, ctx));
+        else return le_fail(LE_ERR_INTERNAL, "page shell: unknown marker @%.*s@", (int)n, at + 1);
+#undef IS
+        t = end + 1;
+    }
+    return 0;
+}
+
+int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return le_fail(LE_ERR_USAGE, "%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    int rc = fill_shell(f, page, data, ctx);
+    int werr = ferror(f);
+    if (fclose(f) || werr) rc = rc ? rc : le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path)) rc = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+    if (rc) unlink(tmp);
+    return rc;
+}
+
+/* ---- the labeling page's data ---- */
+
+typedef struct labeling_ctx {
+    const le_reps *r;
+    const le_corpus_meta *meta;
+} labeling_ctx;
+
+static void names(FILE *f, char **v, int32_t n)
+{
+    fputc('[', f);
+    for (int32_t i = 0; i < n; i++) {
+        if (i) fputc(',', f);
+        le_json_string(f, v[i] ? v[i] : "", SIZE_MAX);
+    }
+    fputc(']', f);
+}
+
+/* "key":[v0,v1,...] over spans [lo, hi) of an int32/int64/int8/double array. */
+#define SPAN_ARRAY(f, key, arr, lo, hi, fmt, cast)                    \
+    do {                                                              \
+        fprintf(f, ",\"%s\":[", key);                                 \
+        for (int64_t i_ = (lo); i_ < (hi); i_++)                      \
+            fprintf(f, i_ > (lo) ? "," fmt : fmt, (cast)(arr)[i_]);   \
+        fputc(']', f);                                                \
+    } while (0)
+
+static void span_doubles(FILE *f, const char *key, const double *v, int64_t lo, int64_t hi)
+{
+    fprintf(f, ",\"%s\":[", key);
+    for (int64_t i = lo; i < hi; i++) {
+        if (i > lo) fputc(',', f);
+        le_json_double(f, v ? v[i] : NAN);
+    }
+    fputc(']', f);
+}
+
+/* One representative: its identity, then its spans as parallel arrays
+ * (start relative to the trace's start, so the numbers stay short). */
+static void trace_json(FILE *f, const le_reps *r, const le_corpus_meta *m, int64_t t)
+{
+    const le_corpus_block *b = &r->traces;
+    int64_t lo = b->span_offset[t], hi = b->span_offset[t + 1], t0 = b->trace_start_us[t];
+    fputs("{\"id\":", f);
+    le_json_string(f, b->trace_id + t * m->trace_id_len, (size_t)m->trace_id_len);
+    fprintf(f, ",\"index\":%" PRId64 ",\"cluster_size\":%" PRId64 ",\"start_us\":%" PRId64,
+            r->trace_index ? r->trace_index[t] : -1, r->cluster_size ? r->cluster_size[t] : 0, t0);
+    SPAN_ARRAY(f, "parent", b->parent, lo, hi, "%d", int);
+    SPAN_ARRAY(f, "service", b->service, lo, hi, "%d", int);
+    SPAN_ARRAY(f, "operation", b->operation, lo, hi, "%d", int);
+    fputs(",\"start\":[", f);
+    for (int64_t i = lo; i < hi; i++) fprintf(f, i > lo ? ",%" PRId64 : "%" PRId64, b->start_us[i] - t0);
+    fputc(']', f);
+    SPAN_ARRAY(f, "duration", b->duration_us, lo, hi, "%" PRId64, int64_t);
+    SPAN_ARRAY(f, "status", b->status_code, lo, hi, "%d", int);
+    SPAN_ARRAY(f, "error", b->error, lo, hi, "%d", int);
+    fputs(",\"path_count\":[", f);
+    for (int64_t i = lo; i < hi; i++) fprintf(f, i > lo ? ",%" PRId64 : "%" PRId64, r->path_count ? r->path_count[i] : 0);
+    fputc(']', f);
+    span_doubles(f, "path_mean", r->path_mean_us, lo, hi);
+    span_doubles(f, "path_std", r->path_std_us, lo, hi);
+    fputc('}', f);
+}
+
+static int labeling_data(FILE *f, const void *vctx)
+{
+    const labeling_ctx *c = vctx;
+    const le_reps *r = c->r;
+    const le_corpus_meta *m = c->meta;
+    fputs("{\"schema\":\"labelease-labeling-page\",\"version\":1,\"corpus\":", f);
+    le_json_string(f, r->corpus, sizeof r->corpus);
+    fputs(",\"method\":", f);
+    le_json_string(f, r->method, sizeof r->method);
+    fputs(",\"representation\":", f);
+    le_json_string(f, r->representation, sizeof r->representation);
+    fprintf(f, ",\"round\":%d,\"n_corpus_traces\":%" PRId64 ",\n\"services\":", (int)r->round, r->n_corpus_traces);
+    names(f, m->services, m->n_services);
+    fputs(",\n\"operations\":", f);
+    names(f, m->operations, m->n_operations);
+    fputs(",\n\"traces\":[", f);
+    for (int64_t t = 0; t < r->k; t++) {
+        fputs(t ? ",\n" : "\n", f);
+        trace_json(f, r, m, t);
+    }
+    fputs("]}", f);
+    return 0;
+}
+
+static int check_reps(const le_reps *r, const le_corpus_meta *m)
+{
+    if (r->k < 0 || r->traces.n_traces != r->k)
+        return le_fail(LE_ERR_FORMAT, "representatives: k=%lld but %lld traces", (long long)r->k, (long long)r->traces.n_traces);
+    if (r->k > 0 && m->trace_id_len < 1) return le_fail(LE_ERR_FORMAT, "representatives: trace_id_len is %d", m->trace_id_len);
+    return 0;
+}
+
+int le_page_labeling_write(const char *path, const le_reps *r, const le_corpus_meta *meta)
+{
+    LE_CHECK(check_reps(r, meta));
+    le_page page = {.title = "LabelEase: label representative traces",
+                    .body = le_page_labeling_body,
+                    .css = le_page_labeling_css,
+                    .js = le_page_labeling_js,
+                    .js_hash = le_page_labeling_js_hash};
+    labeling_ctx ctx = {r, meta};
+    LE_CHECK(le_page_write(path, &page, labeling_data, &ctx));
+    return 0;
+}
