@@ -120,7 +120,7 @@ const char le_page_labeling_css[] =
     "\n"
     "#timeline { border: 1px solid var(--line); border-radius: 6px; font-size: 12px; }\n"
     ".span-row, .span-head {\n"
-    "  display: grid; grid-template-columns: minmax(260px, 2.2fr) minmax(200px, 3fr) 70px 64px minmax(160px, 1.2fr) 84px;\n"
+    "  display: grid; grid-template-columns: minmax(240px, 2fr) minmax(160px, 2.2fr) 70px 60px minmax(230px, 1.7fr) 60px;\n"
     "  align-items: center; gap: 0 8px; padding: 2px 8px; border-bottom: 1px solid var(--bg-soft);\n"
     "}\n"
     ".span-head { font-weight: 600; background: var(--bg-soft); color: var(--muted); }\n"
@@ -263,6 +263,7 @@ const char le_page_labeling_js[] =
     "  }\n"
     "\n"
     "  const stateOf = (t) => S.labels[t.id] || \"unlabeled\";\n"
+    "  const plural = (n, what) => n + \" \" + what + (n === 1 ? \"\" : \"s\");\n"
     "\n"
     "  /* ---- the list ---- */\n"
     "  function renderList() {\n"
@@ -274,7 +275,7 @@ const char le_page_labeling_js[] =
     "      li.dataset.state = stateOf(t);\n"
     "      li.appendChild(LE.el(\"span\", \"t-id\", t.id)).title = t.id;\n"
     "      li.appendChild(LE.el(\"span\", \"t-size\", \"cluster \" + t.cluster_size.toLocaleString(\"en\")));\n"
-    "      li.appendChild(LE.el(\"span\", \"t-sub\", t.parent.length + \" spans \302\267 \" + LE.fmtUs(traceDuration(t)) +\n"
+    "      li.appendChild(LE.el(\"span\", \"t-sub\", plural(t.parent.length, \"span\") + \" \302\267 \" + LE.fmtUs(traceDuration(t)) +\n"
     "        (t.error.some((e) => e) ? \" \302\267 errors\" : \"\")));\n"
     "      li.addEventListener(\"click\", () => go(i));\n"
     "      ol.appendChild(li);\n"
@@ -331,7 +332,7 @@ const char le_page_labeling_js[] =
     "    for (const txt of [\n"
     "      \"trace \" + (S.cur + 1) + \" of \" + T.length,\n"
     "      \"cluster size \" + t.cluster_size.toLocaleString(\"en\"),\n"
-    "      t.parent.length + \" spans\",\n"
+    "      plural(t.parent.length, \"span\"),\n"
     "      \"duration \" + LE.fmtUs(traceDuration(t)),\n"
     "      errs + \" error spans\",\n"
     "      \"corpus index \" + t.index,\n"
@@ -505,4 +506,4 @@ const char le_page_labeling_js[] =
     "})();\n";
 
 const char le_page_labeling_js_hash[] =
-    "sha256-Br/F90gIzQE7LTpItYgZq8HiEabHbJeubSoEA9l9p94=";
+    "sha256-lFjRpaxvwUpznE2tXTj0PraQ8wmL9WHaw8jX4DKalEs=";

@@ -21,6 +21,7 @@
   }
 
   const stateOf = (t) => S.labels[t.id] || "unlabeled";
+  const plural = (n, what) => n + " " + what + (n === 1 ? "" : "s");
 
   /* ---- the list ---- */
   function renderList() {
@@ -32,7 +33,7 @@
       li.dataset.state = stateOf(t);
       li.appendChild(LE.el("span", "t-id", t.id)).title = t.id;
       li.appendChild(LE.el("span", "t-size", "cluster " + t.cluster_size.toLocaleString("en")));
-      li.appendChild(LE.el("span", "t-sub", t.parent.length + " spans · " + LE.fmtUs(traceDuration(t)) +
+      li.appendChild(LE.el("span", "t-sub", plural(t.parent.length, "span") + " · " + LE.fmtUs(traceDuration(t)) +
         (t.error.some((e) => e) ? " · errors" : "")));
       li.addEventListener("click", () => go(i));
       ol.appendChild(li);
@@ -89,7 +90,7 @@
     for (const txt of [
       "trace " + (S.cur + 1) + " of " + T.length,
       "cluster size " + t.cluster_size.toLocaleString("en"),
-      t.parent.length + " spans",
+      plural(t.parent.length, "span"),
       "duration " + LE.fmtUs(traceDuration(t)),
       errs + " error spans",
       "corpus index " + t.index,

@@ -1,0 +1,138 @@
+/* Headless Chromium test of the labeling page (run by tests/e2e/labeling_page.sh):
+ *   node labeling.cjs PAGE.html EVIL.html OUT_DIR [SHOT_DIR]
+ * Opens the page from file://, labels with clicks and keys, undoes, reloads
+ * (labels survive), exports labels.csv into OUT_DIR; then opens EVIL.html,
+ * whose names hold markup and script, and checks they render as text and
+ * run nothing. Screenshots go to SHOT_DIR when given (docs/img). */
+"use strict";
+const path = require("path");
+const fs = require("fs");
+const os = require("os");
+const { chromium } = require(path.join(process.env.LE_NODE_MODULES, "playwright-core"));
+
+const [pagePath, evilPath, outDir, shotDir] = process.argv.slice(2);
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); console.log((ok ? "ok   " : "FAIL ") + what); };
+
+async function launch() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "le-chromium-"));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 860 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  return { ctx, profile };
+}
+
+/* Any request that is not the file itself (or a Blob/data URL it made) is a
+ * page that is not self-contained. */
+function watch(page, name) {
+  const seen = { dialogs: [], errors: [], requests: [] };
+  page.on("dialog", (d) => { seen.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on("console", (m) => { if (m.type() === "error") seen.errors.push(m.text()); });
+  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  page.on("request", (r) => { if (!/^(file|blob|data):/.test(r.url())) seen.requests.push(r.url()); });
+  return seen;
+}
+
+const states = (page) => page.$$eval("#trace-list li", (lis) => lis.map((li) => li.dataset.state));
+const progress = (page) => page.textContent("#progress");
+const ready = (page) => page.waitForSelector("body[data-ready='1']", { timeout: 10000 });
+
+async function labeling(ctx) {
+  const page = await ctx.newPage();
+  const seen = watch(page);
+  await page.goto("file://" + path.resolve(pagePath));
+  await ready(page);
+  const n = (await states(page)).length;
+  check(n >= 8, `the list shows the representatives (${n})`);
+  check((await progress(page)).startsWith(`0 / ${n} labelled`), "progress starts at 0");
+
+  /* The first trace: timeline and topology show every span. */
+  const spans = await page.$$eval("#timeline .span-row", (r) => r.length);
+  const nodes = await page.$$eval("#topology svg g.node", (g) => g.length);
+  check(spans > 0 && spans === nodes, `timeline rows (${spans}) and topology nodes (${nodes}) match`);
+  check((await page.textContent("#timeline")).includes("n="), "reference statistics beside the spans");
+
+  await page.click("#btn-normal");                        // trace 0 normal -> 1
+  await page.click("#trace-list li[data-index='3']");      // select trace 3
+  await page.fill("#note", 'slow, "checkout"');
+  await page.click("#btn-abnormal");                       // 3 abnormal (with note) -> 4
+  await page.keyboard.press("a");                          // 4 abnormal -> 5
+  await page.keyboard.press("n");                          // 5 normal -> 6
+  await page.keyboard.press("j");                          // -> 7
+  await page.keyboard.press("k");                          // -> 6
+  await page.keyboard.press("ArrowDown");                  // -> 7
+  await page.keyboard.press("n");                          // 7 normal -> 8
+  await page.keyboard.press("u");                          // undo: 7 unlabeled, back on 7
+  check((await page.getAttribute("#trace-list li.current", "data-index")) === "7", "undo returns to the trace it undid");
+  await page.keyboard.press("a");                          // 7 abnormal -> 8
+  const want = ["normal", "unlabeled", "unlabeled", "abnormal", "abnormal", "normal", "unlabeled", "abnormal"];
+  const got = (await states(page)).slice(0, 8);
+  check(JSON.stringify(got) === JSON.stringify(want), "states after clicks and keys: " + got.join(","));
+  check((await progress(page)).startsWith(`5 / ${n} labelled (3 abnormal)`), "progress: " + (await progress(page)));
+  const colour = await page.$eval("#trace-list li[data-index='3']", (li) => getComputedStyle(li).color);
+  check(colour === "rgb(207, 34, 46)", "an abnormal trace is red in the list (" + colour + ")");
+  if (shotDir) await page.screenshot({ path: path.join(shotDir, "labeling-page.png") });
+
+  await page.reload();
+  await ready(page);
+  const after = (await states(page)).slice(0, 8);
+  check(JSON.stringify(after) === JSON.stringify(want), "labels survive a reload");
+  check((await page.getAttribute("#trace-list li.current", "data-index")) === "8", "the position survives a reload");
+  await page.click("#trace-list li[data-index='3']");
+  check((await page.inputValue("#note")) === 'slow, "checkout"', "the note survives a reload");
+
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#btn-export")]);
+  check(dl.suggestedFilename() === "labels.csv", "export is named labels.csv");
+  await dl.saveAs(path.join(outDir, "labels.csv"));
+  if (shotDir) {
+    await page.click("#trace-list li[data-index='4']");
+    await page.locator("#timeline").screenshot({ path: path.join(shotDir, "labeling-timeline.png") });
+  }
+  check(seen.requests.length === 0, "no network request: " + seen.requests.join(" "));
+  check(seen.errors.length === 0 && seen.dialogs.length === 0, "no console error or dialog: " + seen.errors.concat(seen.dialogs).join(" | "));
+  await page.close();
+}
+
+async function injection(ctx) {
+  const page = await ctx.newPage();
+  const seen = watch(page);
+  await page.goto("file://" + path.resolve(evilPath));
+  await ready(page);
+  const n = (await states(page)).length;
+  let text = "";
+  for (let i = 0; i < n; i++) {
+    text += await page.textContent("#timeline");
+    text += await page.$eval("#topology svg", (s) => Array.from(s.querySelectorAll("title")).map((t) => t.textContent).join(" "));
+    await page.keyboard.press("j");
+  }
+  check(text.includes("</script><script>alert('svc')</script>"), "a <script> service name renders as text");
+  check(text.includes("<img src=x onerror=alert('img')>"), "an <img onerror> service name renders as text");
+  check(text.includes("GET /<b>bold</b>"), "markup in an operation name renders as text");
+  check(await page.evaluate(() => document.scripts.length === 2 && document.images.length === 0 &&
+    document.querySelectorAll("b, img, iframe, object").length === 0), "no element came from the data");
+  await page.waitForTimeout(300); /* let any injected handler fire */
+  check(seen.dialogs.length === 0, "no dialog opened: " + seen.dialogs.join(" | "));
+  check(seen.errors.length === 0, "no console error (a CSP block would show here): " + seen.errors.join(" | "));
+  await page.close();
+}
+
+(async () => {
+  const { ctx, profile } = await launch();
+  try {
+    await labeling(ctx);
+    await injection(ctx);
+  } catch (e) {
+    failures.push(String(e && e.stack || e));
+    console.log("FAIL " + e);
+  } finally {
+    await ctx.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  if (failures.length) { console.log(failures.length + " check(s) failed"); process.exit(1); }
+  console.log("all checks passed");
+})();

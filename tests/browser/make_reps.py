@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Write a small reps.h5 (layout: io/reps.h) from a corpus with h5py, for the
+labeling tests while `labelease select` is not there to make one.
+
+    make_reps.py corpus.h5 reps.h5 [--k 12] [--evil]
+
+Representatives: half abnormal, half normal by ground truth (evenly spaced),
+so a page or a terminal has both kinds to show. Call-path statistics are
+over the whole corpus, as select computes them. --evil renames two services
+and an operation to markup (<script>, <img onerror>) for injection tests.
+"""
+import argparse
+
+import h5py
+import numpy as np
+
+EVIL = ["</script><script>alert('svc')</script>", "<img src=x onerror=alert('img')>"]
+EVIL_OP = "GET /<b>bold</b>?q=\"x\"&y='z'\u2028"
+
+
+def path_ids(off, parent, op):
+    """An id per span for its call path (the operations from the root)."""
+    ids, table = np.empty(len(parent), np.int64), {}
+    for t in range(len(off) - 1):
+        lo = off[t]
+        for i in range(lo, off[t + 1]):
+            p = parent[i]
+            key = (ids[lo + p] if p >= 0 else -1, int(op[i]))
+            ids[i] = table.setdefault(key, len(table))
+    return ids
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus")
+    ap.add_argument("reps")
+    ap.add_argument("--k", type=int, default=12)
+    ap.add_argument("--evil", action="store_true")
+    a = ap.parse_args()
+    c = h5py.File(a.corpus, "r")
+    off = c["traces/span_offset"][:]
+    parent, op = c["spans/parent"][:], c["spans/operation"][:]
+    dur = c["spans/duration_us"][:].astype(np.float64)
+    pid = path_ids(off, parent, op)
+    n_paths = int(pid.max()) + 1
+    cnt = np.bincount(pid, minlength=n_paths)
+    mean = np.bincount(pid, dur, n_paths) / np.maximum(cnt, 1)
+    var = np.bincount(pid, dur * dur, n_paths) / np.maximum(cnt, 1) - mean * mean
+    std = np.sqrt(np.maximum(var, 0))
+
+    lab = c["ground_truth/trace_label"][:]
+    abn, nor = np.flatnonzero(lab == 1), np.flatnonzero(lab == 0)
+    half = a.k // 2
+    pick = np.concatenate([abn[np.linspace(0, len(abn) - 1, min(half, len(abn))).astype(int)],
+                           nor[np.linspace(0, len(nor) - 1, a.k - min(half, len(abn))).astype(int)]])
+    pick = np.unique(pick)
+    spans = np.concatenate([np.arange(off[t], off[t + 1]) for t in pick])
+    counts = np.array([off[t + 1] - off[t] for t in pick])
+
+    services = list(c["tables/services"][:])
+    operations = list(c["tables/operations"][:])
+    if a.evil:
+        used = np.unique(c["spans/service"][spans])
+        for j, s in enumerate(used[1:3]):  # keep the root's service readable
+            services[s] = EVIL[j].encode()
+        operations[int(c["spans/operation"][spans[1]])] = EVIL_OP.encode()
+
+    with h5py.File(a.reps, "w") as f:
+        for k, v in dict(schema="labelease-reps", corpus=a.corpus, embeddings="", method="kmeans",
+                         representation="gat").items():
+            # one byte past the text, NUL-terminated, as the C writers make them
+            f.attrs.create(k, v.encode(), dtype=h5py.string_dtype("ascii", len(v) + 1))
+        for k, v in dict(schema_version=1, round=1, n_corpus_traces=len(off) - 1).items():
+            f.attrs[k] = np.int64(v)
+        f["reps/trace_index"] = pick.astype(np.int64)
+        f["reps/cluster_size"] = (np.arange(len(pick), dtype=np.int64) * 37 + 5)
+        f["reps/trace_id"] = c["traces/trace_id"][:][pick]
+        f["reps/span_offset"] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        f["reps/trace_start_us"] = c["traces/start_us"][:][pick]
+        for name in ("parent", "service", "operation", "start_us", "duration_us", "status_code", "error"):
+            f["reps/spans/" + name] = c["spans/" + name][:][spans]
+        f["reps/spans/path_count"] = cnt[pid[spans]].astype(np.int64)
+        f["reps/spans/path_mean_us"] = mean[pid[spans]]
+        f["reps/spans/path_std_us"] = std[pid[spans]]
+        width = max(len(s) for s in services + operations) + 1
+        f["tables/services"] = np.array(services, dtype="S%d" % width)
+        f["tables/operations"] = np.array(operations, dtype="S%d" % width)
+        f["tables/operation_service"] = c["tables/operation_service"][:]
+
+
+if __name__ == "__main__":
+    main()
