@@ -13,7 +13,7 @@
  *  3. W = B^T D_X^-1 B and the anchor degrees D_Y summed across ranks in
  *     fixed point (exact, so the same at any rank count), then
  *     E = D_Y^-1/2 W D_Y^-1/2, a p x p symmetric matrix.
- *  4. The top-k eigenpairs of E by ScaLAPACK pdsyevr on a BLACS grid over
+ *  4. The top-k eigenpairs of E by ScaLAPACK pdsyevd on a BLACS grid over
  *     all ranks; the eigenvectors are gathered to every rank and their
  *     signs fixed (largest-magnitude component positive).
  *  5. Each rank maps its points to the spectral embedding (transfer cut),
@@ -30,9 +30,11 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "spectral.h"
+
 /* Defaults when a caller passes p_reps <= 0 or r_neighbours <= 0 (U-SPEC's). */
-#define LE_SPECTRAL_DEFAULT_P 1000
-#define LE_SPECTRAL_DEFAULT_R 5
+#define LE_SPECTRAL_DEFAULT_P LE_SPEC_DEFAULT_P
+#define LE_SPECTRAL_DEFAULT_R LE_SPEC_DEFAULT_R
 
 /* x: n_local rows of dim floats (row-major). k clusters (1 <= k < p).
  * p_reps is capped by the number of points; it must stay above k.
