@@ -47,7 +47,7 @@ static int parse_opts(int argc, char **argv, embed_opts *o, int *help)
                                          {"bench-traces", required_argument, 0, 'n'}, LE_COMMON_LONGOPTS, {0}};
     *o = (embed_opts){.chunk = 16384, .batch = 256, .bench_traces = 4096};
     int c;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         switch (c) {

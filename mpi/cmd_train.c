@@ -90,7 +90,7 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
     *o = (train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .log_every = 50, .hidden = 32,
                       .heads = 3, .layers = 3, .dims = 16, .buckets = 1024, .lr = 1e-3, .margin = 1.0, .far = 0.7, .hard = 0.5};
     int c;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         switch (c) {
