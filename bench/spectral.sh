@@ -3,8 +3,8 @@
 #
 #   bench/spectral.sh [--points N] [--dim D] [--k K] [--anchors P] [--ranks "2"]
 #
-# Builds bench/spectral_bench.c against the libraries of LE_BUILD (default
-# build/; build it first), generates N points in D dimensions from K
+# Runs bench/spectral_bench (built with the project into LE_BUILD, default
+# build/), which generates N points in D dimensions from K
 # Gaussian blobs (split evenly over the ranks) and runs le_spectral_select
 # with K clusters, P anchors and 5 neighbours. Prints key: value lines per
 # rank count: seconds (total) and per step (slowest rank), Lloyd
@@ -26,14 +26,8 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for lib in lible_driver.a lible_algos.a; do
-    [ -f "$LE_BUILD/$lib" ] || { echo "bench/spectral.sh: no $LE_BUILD/$lib (build first, or set LE_BUILD)" >&2; exit 1; }
-done
-BIN=$(mktemp -d)
-trap 'rm -rf "$BIN"' EXIT
-mpicc -O2 -std=gnu11 -I"$ROOT/algos" -I"$ROOT/mpi" "$ROOT/bench/spectral_bench.c" -o "$BIN/spectral_bench" \
-    "$LE_BUILD/lible_driver.a" "$LE_BUILD/lible_algos.a" \
-    $(pkg-config --libs scalapack-openmpi openblas) -lm
+[ -x "$LE_BUILD/bench/spectral_bench" ] || { echo "bench/spectral.sh: no $LE_BUILD/bench/spectral_bench (build first, or set LE_BUILD)" >&2; exit 1; }
+BIN=$LE_BUILD/bench
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OPENBLAS_NUM_THREADS=1
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)"
