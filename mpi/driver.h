@@ -42,6 +42,9 @@ int le_cmd_info(int argc, char **argv);
 int le_cmd_synth(int argc, char **argv);
 int le_cmd_train(int, char **);
 int le_cmd_embed(int, char **);
+int le_cmd_select(int, char **);
+int le_cmd_propagate(int, char **);
+int le_cmd_eval(int, char **);
 
 /* Common option handling: returns 1 when the option was one of the shared
  * ones (--json, -v/--verbose, -q/--quiet) and was consumed. */

@@ -185,7 +185,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     return 0;
 }
 
-int le_kmeans_assign_reps(MPI_Comm comm, const float *x, int64_t first, int64_t n, int d, const float *c, int k,
+int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d, const float *c, int k,
                           int64_t *size, int64_t *rep, int32_t *assign, float *d2)
 {
     size_t nn = (size_t)(n ? n : 1);
@@ -201,7 +201,7 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, int64_t first, int64_t 
     for (int64_t i = 0; i < n; i++) {
         int j = a[i];
         size[j]++;
-        if (dd[i] < best[j]) best[j] = dd[i], rep[j] = first + i;
+        if (dd[i] < best[j]) best[j] = dd[i], rep[j] = gidx ? gidx[i] : first + i;
     }
     /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
     int rc = MPI_Allreduce(MPI_IN_PLACE, size, k, MPI_INT64_T, MPI_SUM, comm);

@@ -39,12 +39,13 @@ void le_kmd_defaults(le_kmd_opts *o, int k, uint64_t seed);
 int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, const le_kmd_opts *o,
                    le_kmd_result *r);
 
-/* Collective. Assigns rows x [n x d] (global indices first + i) to the k
+/* Collective. Assigns rows x [n x d] (global indices gidx[i], or first + i
+ * when gidx is NULL) to the k
  * centroids: size[j] = rows of cluster j over all ranks; rep[j] = the global
  * index of the member of cluster j nearest its centroid (smallest index on a
  * tie), -1 for a cluster without members. assign (may be NULL) gets each
  * local row's cluster, d2 (may be NULL) its squared distance. */
-int le_kmeans_assign_reps(MPI_Comm comm, const float *x, int64_t first, int64_t n, int d, const float *c, int k,
+int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d, const float *c, int k,
                           int64_t *size, int64_t *rep, int32_t *assign, float *d2);
 
 #endif

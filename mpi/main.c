@@ -18,11 +18,11 @@ static const cmd commands[] = {
     {"info", le_cmd_info, "summarise a labelease HDF5 file", 0},
     {"train", le_cmd_train, "train the GAT trace encoder with triplet loss", 0},
     {"embed", le_cmd_embed, "embed every trace with a trained model", 0},
-    {"select", NULL, "pick representative traces for labeling (hybrid k-means)", 5},
+    {"select", le_cmd_select, "pick representative traces for labeling (hybrid k-means)", 0},
     {"label", NULL, "label the representatives (oracle, terminal or page)", 5},
-    {"propagate", NULL, "propagate representative labels to every trace", 5},
+    {"propagate", le_cmd_propagate, "propagate representative labels to every trace", 0},
     {"rootcause", NULL, "fault periods and SBFL service ranking", 6},
-    {"eval", NULL, "score labels against ground truth", 5},
+    {"eval", le_cmd_eval, "score labels against ground truth", 0},
     {"run", NULL, "run every stage from a config file, restartable", 8},
 };
 enum { NCMD = sizeof commands / sizeof commands[0] };

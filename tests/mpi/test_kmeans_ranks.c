@@ -46,7 +46,7 @@ static void run(MPI_Comm comm, int64_t lo, int64_t hi, result *out)
     assert_int_equal(le_kmeans_dist(comm, x, g, n, D, &o, &r), 0);
     memcpy(out->c, r.centroids, sizeof out->c);
     out->iterations = r.iterations;
-    assert_int_equal(le_kmeans_assign_reps(comm, x, lo, n, D, r.centroids, K, out->size, out->rep, NULL, NULL), 0);
+    assert_int_equal(le_kmeans_assign_reps(comm, x, NULL, lo, n, D, r.centroids, K, out->size, out->rep, NULL, NULL), 0);
     free(r.centroids), free(x), free(g);
 }
 

@@ -1,0 +1,72 @@
+#include "stv.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "hash.h"
+
+void le_callpath_ids(const int32_t *parent, const int32_t *operation, int64_t n_spans, uint64_t *id)
+{
+    for (int64_t i = 0; i < n_spans; i++) {
+        uint64_t up = parent[i] >= 0 && parent[i] < i ? id[parent[i]] : 0x63616c6c70617468ULL; /* "callpath" */
+        id[i] = le_mix64(up * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uint32_t)operation[i]);
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int64_t le_callpath_unique(uint64_t *id, int64_t n)
+{
+    if (n <= 0) return 0;
+    qsort(id, (size_t)n, sizeof *id, cmp_u64);
+    int64_t m = 1;
+    for (int64_t i = 1; i < n; i++)
+        if (id[i] != id[m - 1]) id[m++] = id[i];
+    return m;
+}
+
+int64_t le_callpath_find(const uint64_t *voc, int64_t n, uint64_t id)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (voc[mid] < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && voc[lo] == id ? lo : -1;
+}
+
+void le_welford_merge(le_welford *into, const le_welford *from)
+{
+    double n = into->n + from->n;
+    if (n == 0) return;
+    double dlt = from->mean - into->mean;
+    into->mean += dlt * from->n / n;
+    into->m2 += from->m2 + dlt * dlt * into->n * from->n / n;
+    into->n = n;
+}
+
+double le_welford_std(const le_welford *w) { return w->n > 1 ? sqrt(w->m2 / w->n) : 0; }
+
+void le_stv_raw(const uint64_t *ids, const int64_t *duration_us, int64_t n_spans, const uint64_t *voc, int64_t n_voc,
+                float *out)
+{
+    for (int64_t j = 0; j < n_voc; j++) out[j] = -1;
+    for (int64_t i = 0; i < n_spans; i++) {
+        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        float ms = (float)((double)duration_us[i] / 1000.0);
+        if (j >= 0 && ms > out[j]) out[j] = ms;
+    }
+}
+
+void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, const double *inv_std)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float *r = x + i * d;
+        for (int64_t j = 0; j < d; j++) r[j] = (float)((r[j] - mean[j]) * inv_std[j]);
+    }
+}

@@ -1,0 +1,39 @@
+/* labelsfile: per-trace labels that `propagate` writes and `eval` and
+ * `select --round` read, in parallel HDF5, in corpus order.
+ *
+ *   /  attrs schema="labelease-labels", schema_version=1, corpus, n_traces,
+ *      n_given (labels a person gave), method (e.g. "nearest", "knn5")
+ *   /labels/label       int8    [N]  0 normal, 1 abnormal
+ *   /labels/confidence  float32 [N]  cosine distance to the nearest
+ *                                    representative of the other label minus
+ *                                    that to the nearest of its own (>= 0;
+ *                                    large = sure; FLT_MAX-free: a label
+ *                                    with no other class present gets 2)
+ *   /labels/given       int8    [N]  1 where a person labelled the trace
+ *
+ * Writing is collective (every rank writes its contiguous rows once);
+ * reading is independent. */
+#ifndef LE_LABELSFILE_H
+#define LE_LABELSFILE_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#define LE_LABELS_SCHEMA "labelease-labels"
+#define LE_LABELS_VERSION 1
+
+typedef struct le_labelsfile_info {
+    int64_t n_traces, n_given;
+    char corpus[512], method[64];
+} le_labelsfile_info;
+
+/* Collective: rows [row0, row0 + n) of every dataset from this rank. */
+int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_info *info, int64_t row0, int64_t n,
+                        const int8_t *label, const float *confidence, const int8_t *given);
+
+/* Collective open, then independent reads of rows [row0, row0 + n); any of
+ * the output arrays may be NULL. n_expected (>= 0) must equal n_traces. */
+int le_labelsfile_read(MPI_Comm comm, const char *path, int64_t n_expected, int64_t row0, int64_t n, int8_t *label,
+                       float *confidence, int8_t *given, le_labelsfile_info *info);
+
+#endif

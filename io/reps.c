@@ -1,0 +1,219 @@
+/* The representatives file (layout in io/reps.h and docs/labeling.md):
+ * small, so rank 0 writes and reads it with plain serial HDF5. */
+#include "reps.h"
+
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5util.h"
+
+/* A whole small dataset of n elements (n may be 0), dims rows x cols. */
+static int put(hid_t loc, const char *name, hid_t type, int64_t rows, int64_t cols, const void *buf, const char *path)
+{
+    hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
+    hid_t s = H5Screate_simple(cols ? 2 : 1, dims, NULL);
+    hid_t d = H5Dcreate2(loc, name, type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(s);
+    LE_H5(d, "%s: cannot create %s", path, name);
+    herr_t rc = rows > 0 ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    H5Dclose(d);
+    LE_H5(rc, "%s: cannot write %s", path, name);
+    return 0;
+}
+
+static int put_strings(hid_t loc, const char *name, char *const *s, int64_t n, const char *path)
+{
+    size_t w = 1;
+    for (int64_t i = 0; i < n; i++)
+        if (strlen(s[i]) + 1 > w) w = strlen(s[i]) + 1;
+    char *buf = le_calloc((size_t)(n ? n : 1), w);
+    for (int64_t i = 0; i < n; i++) memcpy(buf + (size_t)i * w, s[i], strlen(s[i]));
+    hid_t t = le_h5_strtype(w);
+    int rc = put(loc, name, t, n, 0, buf, path);
+    H5Tclose(t), free(buf);
+    return rc;
+}
+
+static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const char *path)
+{
+    const le_corpus_block *b = &r->traces;
+    int64_t k = r->k, ns = b->n_spans;
+    LE_CHECK(le_h5_attr_str(f, "schema", LE_REPS_SCHEMA));
+    LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_REPS_VERSION));
+    LE_CHECK(le_h5_attr_str(f, "corpus", r->corpus));
+    LE_CHECK(le_h5_attr_str(f, "embeddings", r->embeddings));
+    LE_CHECK(le_h5_attr_str(f, "method", r->method));
+    LE_CHECK(le_h5_attr_str(f, "representation", r->representation));
+    LE_CHECK(le_h5_attr_i64(f, "round", r->round));
+    LE_CHECK(le_h5_attr_i64(f, "n_corpus_traces", r->n_corpus_traces));
+    hid_t g = H5Gcreate2(f, "reps", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t gs = H5Gcreate2(g, "spans", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t gt = H5Gcreate2(f, "tables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    LE_H5(g < 0 || gs < 0 || gt < 0 ? -1 : 0, "%s: cannot create groups", path);
+    hid_t idt = le_h5_strtype((size_t)(m->trace_id_len > 0 ? m->trace_id_len : 1));
+    int rc = put(g, "trace_index", H5T_NATIVE_INT64, k, 0, r->trace_index, path);
+    if (!rc) rc = put(g, "cluster_size", H5T_NATIVE_INT64, k, 0, r->cluster_size, path);
+    if (!rc) rc = put(g, "trace_id", idt, k, 0, b->trace_id, path);
+    if (!rc) rc = put(g, "span_offset", H5T_NATIVE_INT64, k + 1, 0, b->span_offset, path);
+    if (!rc) rc = put(g, "trace_start_us", H5T_NATIVE_INT64, k, 0, b->trace_start_us, path);
+    if (!rc) rc = put(gs, "parent", H5T_NATIVE_INT32, ns, 0, b->parent, path);
+    if (!rc) rc = put(gs, "service", H5T_NATIVE_INT32, ns, 0, b->service, path);
+    if (!rc) rc = put(gs, "operation", H5T_NATIVE_INT32, ns, 0, b->operation, path);
+    if (!rc) rc = put(gs, "start_us", H5T_NATIVE_INT64, ns, 0, b->start_us, path);
+    if (!rc) rc = put(gs, "duration_us", H5T_NATIVE_INT64, ns, 0, b->duration_us, path);
+    if (!rc) rc = put(gs, "status_code", H5T_NATIVE_INT32, ns, 0, b->status_code, path);
+    if (!rc) rc = put(gs, "error", H5T_NATIVE_INT8, ns, 0, b->error, path);
+    if (!rc) rc = put(gs, "path_count", H5T_NATIVE_INT64, ns, 0, r->path_count, path);
+    if (!rc) rc = put(gs, "path_mean_us", H5T_NATIVE_DOUBLE, ns, 0, r->path_mean_us, path);
+    if (!rc) rc = put(gs, "path_std_us", H5T_NATIVE_DOUBLE, ns, 0, r->path_std_us, path);
+    if (!rc && r->centroids && r->dim > 0) rc = put(g, "centroids", H5T_NATIVE_FLOAT, k, r->dim, r->centroids, path);
+    if (!rc) rc = put_strings(gt, "services", m->services, m->n_services, path);
+    if (!rc) rc = put_strings(gt, "operations", m->operations, m->n_operations, path);
+    if (!rc) rc = put(gt, "operation_service", H5T_NATIVE_INT32, m->n_operations, 0, m->operation_service, path);
+    H5Tclose(idt), H5Gclose(gt), H5Gclose(gs), H5Gclose(g);
+    return rc;
+}
+
+int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta)
+{
+    le_h5_quiet();
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the representatives file", path);
+    int rc = write_body(f, r, meta, path);
+    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ read */
+
+/* Dataset `name` of exactly n elements (of rows x cols when cols > 0). */
+static int get(hid_t loc, const char *name, hid_t type, size_t elem, int64_t n, void **out, const char *path)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return le_fail(LE_ERR_FORMAT, "%s: no dataset %s", path, name);
+    hid_t s = H5Dget_space(d);
+    hssize_t have = H5Sget_simple_extent_npoints(s);
+    H5Sclose(s);
+    if (have != n) {
+        H5Dclose(d);
+        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)have, (long long)n);
+    }
+    *out = le_calloc((size_t)(n ? n : 1), elem);
+    herr_t rc = n > 0 ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) : 0;
+    H5Dclose(d);
+    LE_H5(rc, "%s: cannot read %s", path, name);
+    return 0;
+}
+
+static int get_strings(hid_t loc, const char *name, int64_t *n, char ***out, const char *path)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return le_fail(LE_ERR_FORMAT, "%s: no dataset %s", path, name);
+    hid_t s = H5Dget_space(d), ft = H5Dget_type(d);
+    *n = H5Sget_simple_extent_npoints(s);
+    size_t w = H5Tget_size(ft);
+    H5Sclose(s), H5Tclose(ft);
+    char *buf = le_calloc((size_t)(*n ? *n : 1), w);
+    hid_t t = le_h5_strtype(w);
+    herr_t rc = *n > 0 ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    H5Tclose(t), H5Dclose(d);
+    *out = le_malloc(sizeof(char *) * (size_t)(*n ? *n : 1));
+    for (int64_t i = 0; i < *n; i++) (*out)[i] = le_strndup(buf + (size_t)i * w, strnlen(buf + (size_t)i * w, w));
+    free(buf);
+    LE_H5(rc, "%s: cannot read %s", path, name);
+    return 0;
+}
+
+static int read_ids(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
+{
+    hid_t d = H5Dopen2(f, "reps/trace_id", H5P_DEFAULT);
+    if (d < 0) return le_fail(LE_ERR_FORMAT, "%s: no dataset /reps/trace_id", path);
+    hid_t ft = H5Dget_type(d);
+    m->trace_id_len = (int32_t)H5Tget_size(ft);
+    H5Tclose(ft);
+    r->traces.trace_id = le_calloc((size_t)(r->k ? r->k : 1), (size_t)m->trace_id_len);
+    hid_t t = le_h5_strtype((size_t)m->trace_id_len);
+    herr_t rc = r->k > 0 ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->traces.trace_id) : 0;
+    H5Tclose(t), H5Dclose(d);
+    LE_H5(rc, "%s: cannot read /reps/trace_id", path);
+    return 0;
+}
+
+static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
+{
+    char schema[64];
+    int64_t v, round;
+    LE_CHECK(le_h5_get_attr_str(f, "schema", schema, sizeof schema, path));
+    if (strcmp(schema, LE_REPS_SCHEMA)) return le_fail(LE_ERR_FORMAT, "%s: schema '%s' is not %s", path, schema, LE_REPS_SCHEMA);
+    LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &v, path));
+    if (v != LE_REPS_VERSION) return le_fail(LE_ERR_FORMAT, "%s: reps schema_version %lld, expected %d", path, (long long)v, LE_REPS_VERSION);
+    LE_CHECK(le_h5_get_attr_str(f, "corpus", r->corpus, sizeof r->corpus, path));
+    LE_CHECK(le_h5_get_attr_str(f, "embeddings", r->embeddings, sizeof r->embeddings, path));
+    LE_CHECK(le_h5_get_attr_str(f, "method", r->method, sizeof r->method, path));
+    LE_CHECK(le_h5_get_attr_str(f, "representation", r->representation, sizeof r->representation, path));
+    LE_CHECK(le_h5_get_attr_i64(f, "round", &round, path));
+    LE_CHECK(le_h5_get_attr_i64(f, "n_corpus_traces", &r->n_corpus_traces, path));
+    r->round = (int32_t)round;
+    hid_t d = H5Dopen2(f, "reps/trace_index", H5P_DEFAULT);
+    if (d < 0) return le_fail(LE_ERR_FORMAT, "%s: no dataset /reps/trace_index", path);
+    hid_t s = H5Dget_space(d);
+    r->k = H5Sget_simple_extent_npoints(s);
+    H5Sclose(s), H5Dclose(d);
+    le_corpus_block *b = &r->traces;
+    int64_t k = r->k;
+    LE_CHECK(get(f, "reps/trace_index", H5T_NATIVE_INT64, 8, k, (void **)&r->trace_index, path));
+    LE_CHECK(get(f, "reps/cluster_size", H5T_NATIVE_INT64, 8, k, (void **)&r->cluster_size, path));
+    LE_CHECK(get(f, "reps/span_offset", H5T_NATIVE_INT64, 8, k + 1, (void **)&b->span_offset, path));
+    LE_CHECK(get(f, "reps/trace_start_us", H5T_NATIVE_INT64, 8, k, (void **)&b->trace_start_us, path));
+    LE_CHECK(read_ids(f, r, m, path));
+    int64_t ns = b->n_spans = b->span_offset[k];
+    b->n_traces = k;
+    LE_CHECK(get(f, "reps/spans/parent", H5T_NATIVE_INT32, 4, ns, (void **)&b->parent, path));
+    LE_CHECK(get(f, "reps/spans/service", H5T_NATIVE_INT32, 4, ns, (void **)&b->service, path));
+    LE_CHECK(get(f, "reps/spans/operation", H5T_NATIVE_INT32, 4, ns, (void **)&b->operation, path));
+    LE_CHECK(get(f, "reps/spans/start_us", H5T_NATIVE_INT64, 8, ns, (void **)&b->start_us, path));
+    LE_CHECK(get(f, "reps/spans/duration_us", H5T_NATIVE_INT64, 8, ns, (void **)&b->duration_us, path));
+    LE_CHECK(get(f, "reps/spans/status_code", H5T_NATIVE_INT32, 4, ns, (void **)&b->status_code, path));
+    LE_CHECK(get(f, "reps/spans/error", H5T_NATIVE_INT8, 1, ns, (void **)&b->error, path));
+    LE_CHECK(get(f, "reps/spans/path_count", H5T_NATIVE_INT64, 8, ns, (void **)&r->path_count, path));
+    LE_CHECK(get(f, "reps/spans/path_mean_us", H5T_NATIVE_DOUBLE, 8, ns, (void **)&r->path_mean_us, path));
+    LE_CHECK(get(f, "reps/spans/path_std_us", H5T_NATIVE_DOUBLE, 8, ns, (void **)&r->path_std_us, path));
+    if (H5Lexists(f, "reps/centroids", H5P_DEFAULT) > 0) {
+        hid_t c = H5Dopen2(f, "reps/centroids", H5P_DEFAULT);
+        hid_t cs = H5Dget_space(c);
+        hsize_t dims[2] = {0, 0};
+        H5Sget_simple_extent_dims(cs, dims, NULL);
+        H5Sclose(cs), H5Dclose(c);
+        r->dim = (int32_t)dims[1];
+        LE_CHECK(get(f, "reps/centroids", H5T_NATIVE_FLOAT, 4, k * r->dim, (void **)&r->centroids, path));
+    }
+    int64_t n;
+    LE_CHECK(get_strings(f, "tables/services", &n, &m->services, path));
+    m->n_services = (int32_t)n;
+    LE_CHECK(get_strings(f, "tables/operations", &n, &m->operations, path));
+    m->n_operations = (int32_t)n;
+    LE_CHECK(get(f, "tables/operation_service", H5T_NATIVE_INT32, 4, n, (void **)&m->operation_service, path));
+    return 0;
+}
+
+int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta)
+{
+    le_h5_quiet();
+    memset(r, 0, sizeof *r);
+    memset(meta, 0, sizeof *meta);
+    if (H5Fis_hdf5(path) <= 0) return le_fail(LE_ERR_IO, "%s: cannot open (missing, unreadable or not HDF5)", path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it", path);
+    int rc = read_body(f, r, meta, path);
+    H5Fclose(f);
+    return rc;
+}
+
+void le_reps_free(le_reps *r)
+{
+    free(r->trace_index), free(r->cluster_size), free(r->path_count), free(r->path_mean_us), free(r->path_std_us);
+    free(r->centroids);
+    le_block_free(&r->traces);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,144 @@
+/* labelease propagate: every trace takes the label of its nearest labeled
+ * representative (paper section III-C, "active learning"); the labeled
+ * vectors go to every rank and each rank labels its own traces. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "kmeans.h"
+#include "labelsfile.h"
+#include "propagate.h"
+#include "sel_common.h"
+
+static const char usage[] =
+    "usage: labelease propagate CORPUS.h5 EMBEDDINGS.h5 LABELS.csv -o LABELS.h5 [options]\n"
+    "\n"
+    "Label every trace from the labeled representatives: each trace takes the\n"
+    "label of the nearest one (cosine distance on the embeddings), or the majority\n"
+    "of the --knn nearest. Writes /labels/label, /labels/confidence (the margin\n"
+    "between the nearest normal and the nearest abnormal representative) and\n"
+    "/labels/given (1 where a person labelled the trace). Trace ids in LABELS.csv\n"
+    "that the corpus lacks, or that appear twice, are an error that lists them.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE       labels file to write (required)\n"
+    "  --knn K                 majority of the K nearest representatives (default 1)\n"
+    "  --representation R      gat (default) or stv, as given to select\n" LE_COMMON_HELP
+    "\n"
+    "example:\n"
+    "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5\n";
+
+typedef struct prop_opts {
+    const char *corpus, *emb, *csv, *out, *repr;
+    int knn;
+} prop_opts;
+
+static int parse(int argc, char **argv, prop_opts *o)
+{
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"knn", required_argument, 0, 'k'},
+                                         {"representation", required_argument, 0, 'r'}, LE_COMMON_LONGOPTS, {0}};
+    *o = (prop_opts){.repr = "gat", .knn = 1};
+    int c;
+    int64_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+        if (le_common_opt(c)) continue;
+        if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
+        if (c == 'o') o->out = optarg;
+        else if (c == 'r') o->repr = optarg;
+        else if (c == 'k') {
+            LE_CHECK(le_parse_count("--knn", optarg, &v));
+            o->knn = (int)v;
+        } else return le_usage(usage, 1);
+    }
+    if (optind + 3 != argc || !o->out) return le_usage(usage, 1);
+    o->corpus = argv[optind], o->emb = argv[optind + 1], o->csv = argv[optind + 2];
+    if (o->knn < 1 || o->knn > 64) return le_fail(LE_ERR_USAGE, "--knn must be 1..64");
+    return 0;
+}
+
+/* Labels and margins for the shard; given traces keep the person's label. */
+static void label_shard(const le_shard *s, const le_labeled *lab, int knn, int8_t *label, float *conf, int8_t *given,
+                        int64_t *abnormal)
+{
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab->n ? lab->n : 1));
+    le_prop_label_rows(s->x, s->n, s->dim, lab->x, lab->label, lab->n, knn, work, label, conf);
+    memset(given, 0, (size_t)s->n);
+    for (int64_t i = 0; i < lab->n; i++) {
+        int64_t t = lab->index[i] - s->t0;
+        if (t < 0 || t >= s->n) continue;
+        label[t] = lab->label[i], conf[t] = INFINITY, given[t] = 1;
+    }
+    *abnormal = 0;
+    for (int64_t t = 0; t < s->n; t++) *abnormal += label[t] == 1;
+    free(work);
+}
+
+static int run(le_corpus *c, const prop_opts *o)
+{
+    double t0 = MPI_Wtime();
+    le_shard s;
+    le_callpaths cp = {0};
+    le_labeled lab = {0};
+    int stv = !strcmp(o->repr, "stv");
+    int rc = le_agree(le_shard_load(le_world.comm, c, &s));
+    double t_read = MPI_Wtime();
+    if (!rc && stv) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
+    if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
+    if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
+    if (rc) return rc;
+    double t_vec = MPI_Wtime();
+    size_t nn = (size_t)(s.n ? s.n : 1);
+    int8_t *label = le_malloc(nn), *given = le_malloc(nn);
+    float *conf = le_malloc(sizeof(float) * nn);
+    int64_t counts[2] = {0, 0};
+    label_shard(&s, &lab, o->knn, label, conf, given, &counts[0]);
+    double t_prop = MPI_Wtime();
+    le_labelsfile_info info = {.n_traces = c->meta.n_traces, .n_given = lab.n};
+    snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
+    snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
+    rc = le_agree(le_labelsfile_write(le_world.comm, o->out, &info, s.t0, s.n, label, conf, given));
+    MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+    double t_end = MPI_Wtime();
+    if (!rc) {
+        int64_t n_lab[2] = {0, 0};
+        for (int64_t i = 0; i < lab.n; i++) n_lab[lab.label[i] == 1]++;
+        le_report_begin();
+        le_report_int("traces", c->meta.n_traces);
+        le_report_int("ranks", le_world.size);
+        le_report_str("representation", o->repr);
+        le_report_int("given", lab.n);
+        le_report_int("given_abnormal", n_lab[1]);
+        le_report_int("knn", o->knn);
+        le_report_int("abnormal", counts[0]);
+        le_report_dbl("abnormal_share", c->meta.n_traces ? (double)counts[0] / (double)c->meta.n_traces : 0);
+        le_report_str("output", o->out);
+        le_report_dbl("seconds_read", t_read - t0);
+        le_report_dbl("seconds_vectors", t_vec - t_read);
+        le_report_dbl("seconds_propagate", t_prop - t_vec);
+        le_report_dbl("seconds_write", t_end - t_prop);
+        le_report_dbl("seconds", t_end - t0);
+        le_report_end();
+    }
+    free(label), free(given), free(conf);
+    le_labeled_free(&lab);
+    le_callpaths_free(&cp);
+    le_shard_free(&s);
+    return rc;
+}
+
+int le_cmd_propagate(int argc, char **argv)
+{
+    prop_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    le_corpus *c = NULL;
+    rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
+    if (rc) return rc;
+    rc = run(c, &o);
+    le_corpus_close(c);
+    return rc;
+}

@@ -1,0 +1,391 @@
+/* labelease select: pick the representative traces a person labels
+ * (LabelEase's hybrid representative selection, paper section III-C), and
+ * write them with the corpus reference statistics to reps.h5 (+ reps.html). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "kmeans.h"
+#include "kmeans_dist.h"
+#include "page.h"
+#include "propagate.h"
+#include "reps.h"
+#include "sel_common.h"
+#include "spectral_dist.h"
+
+static const char usage[] =
+    "usage: labelease select CORPUS.h5 EMBEDDINGS.h5 -o REPS.h5 [options]\n"
+    "\n"
+    "Pick the traces a person should label. Each rank samples a share of its traces\n"
+    "(keyed by trace index and seed, so the same at any rank count); distributed\n"
+    "k-means (k-means|| start, sgemm Lloyd steps, one allreduce each) clusters the\n"
+    "sample into --budget clusters, and each cluster's representative is its member\n"
+    "nearest the centre over the whole corpus. The representatives' traces, cluster\n"
+    "sizes and per-call-path latency statistics of the corpus go to REPS.h5, and\n"
+    "the labeling page to REPS.html beside it.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE       representatives file to write (required)\n"
+    "  --budget K              representatives (default 0.1%% of traces, at least 10)\n"
+    "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
+    "  --representation R      gat (the embeddings, default) or stv (TraceAnomaly's\n"
+    "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -)\n"
+    "  --sample X              share of traces k-means clusters (default 0.1)\n"
+    "  --seed N                sample and initialisation (default 1)\n"
+    "  --max-iter N            Lloyd iterations at most (default 100)\n"
+    "  --round N --labels CSV  round N >= 2: K more traces where the labels so far\n"
+    "                          are least certain (low margin), spread by k-means\n"
+    "  --no-page               do not write REPS.html\n" LE_COMMON_HELP
+    "\n"
+    "example:\n"
+    "  mpirun -np 2 labelease select corpus.h5 emb.h5 -o reps.h5\n"
+    "  mpirun -np 2 labelease select corpus.h5 emb.h5 -o reps2.h5 --round 2 --labels labels.csv --budget 50\n";
+
+typedef struct sel_opts {
+    const char *corpus, *emb, *out, *method, *repr, *labels;
+    int64_t budget;
+    double sample;
+    uint64_t seed;
+    int max_iter, round, page;
+} sel_opts;
+
+typedef struct sel_result {
+    int k;
+    int64_t *rep, *size; /* [k] */
+    float *centroids;    /* [k x dim] or NULL */
+    int64_t sample_rows, candidates;
+    int iterations;
+    double inertia;
+} sel_result;
+
+/* Spectral selection lives in another engineer's file; until it is built
+ * the symbol is absent and --method spectral says so. */
+#pragma weak le_spectral_select
+
+static int parse(int argc, char **argv, sel_opts *o)
+{
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},     {"budget", required_argument, 0, 'b'},
+                                         {"method", required_argument, 0, 'm'},     {"representation", required_argument, 0, 'r'},
+                                         {"sample", required_argument, 0, 's'},     {"seed", required_argument, 0, 'S'},
+                                         {"max-iter", required_argument, 0, 'i'},   {"round", required_argument, 0, 'R'},
+                                         {"labels", required_argument, 0, 'l'},     {"no-page", no_argument, 0, 'P'},
+                                         LE_COMMON_LONGOPTS,                        {0}};
+    *o = (sel_opts){.method = "kmeans", .repr = "gat", .sample = 0.1, .seed = 1, .max_iter = 100, .round = 1, .page = 1};
+    int c;
+    int64_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+        if (le_common_opt(c)) continue;
+        switch (c) {
+        case 'h': return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
+        case 'o': o->out = optarg; break;
+        case 'b': LE_CHECK(le_parse_count("--budget", optarg, &o->budget)); break;
+        case 'm': o->method = optarg; break;
+        case 'r': o->repr = optarg; break;
+        case 's': o->sample = atof(optarg); break;
+        case 'S': LE_CHECK(le_parse_count("--seed", optarg, &v)); o->seed = (uint64_t)v; break;
+        case 'i': LE_CHECK(le_parse_count("--max-iter", optarg, &v)); o->max_iter = (int)v; break;
+        case 'R': LE_CHECK(le_parse_count("--round", optarg, &v)); o->round = (int)v; break;
+        case 'l': o->labels = optarg; break;
+        case 'P': o->page = 0; break;
+        default: return le_usage(usage, 1);
+        }
+    }
+    if (optind + 2 != argc || !o->out) return le_usage(usage, 1);
+    o->corpus = argv[optind], o->emb = argv[optind + 1];
+    if (!(o->sample > 0 && o->sample <= 1)) return le_fail(LE_ERR_USAGE, "--sample must be in (0, 1]");
+    if (o->round < 1) return le_fail(LE_ERR_USAGE, "--round must be at least 1");
+    if (o->round > 1 && !o->labels) return le_fail(LE_ERR_USAGE, "--round %d needs --labels (the labels so far)", o->round);
+    if (strcmp(o->method, "kmeans") && strcmp(o->method, "random") && strcmp(o->method, "spectral"))
+        return le_fail(LE_ERR_USAGE, "--method must be kmeans, random or spectral, not '%s'", o->method);
+    return 0;
+}
+
+/* Local rows whose draw falls under the share (keyed by global index). */
+static int64_t pick_sample(const le_shard *s, double share, uint64_t seed, int64_t *gidx, float *xs)
+{
+    int64_t m = 0;
+    for (int64_t t = 0; t < s->n; t++) {
+        if (share < 1 && le_km_uniform(seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) >= share) continue;
+        gidx[m] = s->t0 + t;
+        memcpy(xs + m * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
+        m++;
+    }
+    return m;
+}
+
+static void result_alloc(sel_result *r, int k)
+{
+    r->k = k;
+    r->rep = le_malloc(sizeof(int64_t) * (size_t)k);
+    r->size = le_malloc(sizeof(int64_t) * (size_t)k);
+}
+
+/* k-means over rows xs (global indices g), representatives over rows
+ * (x_rep, g_rep): the whole shard for round 1, the candidates later. */
+static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const float *x_rep, const int64_t *g_rep,
+                        int64_t first_rep, int64_t n_rep, int dim, int k, const sel_opts *o, sel_result *r)
+{
+    le_kmd_opts ko;
+    le_kmd_defaults(&ko, k, o->seed);
+    ko.max_iter = o->max_iter;
+    le_kmd_result kr;
+    LE_CHECK(le_kmeans_dist(le_world.comm, xs, g, m, dim, &ko, &kr));
+    result_alloc(r, k);
+    r->centroids = kr.centroids, r->iterations = kr.iterations, r->inertia = kr.inertia, r->candidates = kr.candidates;
+    return le_kmeans_assign_reps(le_world.comm, x_rep, g_rep, first_rep, n_rep, dim, kr.centroids, k, r->size, r->rep, NULL, NULL);
+}
+
+static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result *r)
+{
+    int64_t *g = le_malloc(sizeof(int64_t) * (size_t)(s->n ? s->n : 1));
+    float *xs = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
+    int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
+    r->sample_rows = total;
+    int rc = cluster_rows(xs, g, m, s->x, NULL, s->t0, s->n, s->dim, k, o, r);
+    free(g), free(xs);
+    return rc;
+}
+
+/* The k traces with the smallest draws over all ranks; cluster sizes are
+ * the Voronoi cells of the picked traces. */
+static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result *r)
+{
+    typedef struct { double u; int64_t g; } draw;
+    draw *mine = le_malloc(sizeof(draw) * (size_t)k);
+    int have = 0;
+    for (int64_t t = 0; t < s->n; t++) { /* keep the k smallest, sorted */
+        draw d = {le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_RANDOM, 0), s->t0 + t};
+        if (have == k && d.u >= mine[k - 1].u) continue;
+        int p = have < k ? have++ : k - 1;
+        while (p > 0 && mine[p - 1].u > d.u) mine[p] = mine[p - 1], p--;
+        mine[p] = d;
+    }
+    for (int i = have; i < k; i++) mine[i] = (draw){2.0, -1};
+    draw *all = le_malloc(sizeof(draw) * (size_t)k * (size_t)le_world.size);
+    LE_MPI(MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    result_alloc(r, k);
+    r->centroids = le_calloc((size_t)k * (size_t)s->dim, sizeof(float));
+    for (int j = 0; j < k; j++) { /* k-way pick of the smallest by selection: k and ranks are small */
+        int64_t bi = 0;
+        for (int64_t i = 1; i < (int64_t)k * le_world.size; i++)
+            if (all[i].u < all[bi].u) bi = i;
+        r->rep[j] = all[bi].g, all[bi].u = 3.0;
+        if (r->rep[j] >= s->t0 && r->rep[j] < s->t1)
+            memcpy(r->centroids + (int64_t)j * s->dim, s->x + (r->rep[j] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
+    }
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm));
+    int64_t *nearest = le_malloc(sizeof(int64_t) * (size_t)k);
+    int rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
+    free(mine), free(all), free(nearest);
+    return rc;
+}
+
+static int select_spectral(const le_shard *s, int k, const sel_opts *o, sel_result *r)
+{
+    if (!le_spectral_select) return le_fail(LE_ERR_USAGE, "--method spectral is not built yet (mpi/spectral_dist.c)");
+    result_alloc(r, k);
+    return le_spectral_select(le_world.comm, s->x, s->n, s->t0, s->dim, k, 0, 0, o->seed, r->rep, r->size, NULL);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Round >= 2: margins of every sampled trace under the labels so far; the
+ * least certain (about 20 per new label) are clustered into k groups, so
+ * the new picks are uncertain and unlike each other. */
+static int select_uncertain(le_corpus *c, const le_shard *s, int k, const sel_opts *o, sel_result *r)
+{
+    le_labeled lab;
+    LE_CHECK(le_labeled_load(le_world.comm, c, s, o->labels, &lab));
+    size_t nn = (size_t)(s->n ? s->n : 1);
+    int8_t *label = le_malloc(nn);
+    float *margin = le_malloc(sizeof(float) * nn);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab.n ? lab.n : 1));
+    le_prop_label_rows(s->x, s->n, s->dim, lab.x, lab.label, lab.n, 1, work, label, margin);
+    for (int64_t i = 0; i < lab.n; i++)
+        if (lab.index[i] >= s->t0 && lab.index[i] < s->t1) margin[lab.index[i] - s->t0] = INFINITY;
+    /* Threshold: the pool-th smallest sampled margin over all ranks. */
+    int64_t *g = le_malloc(sizeof(int64_t) * nn);
+    float *xs = le_malloc(sizeof(float) * nn * (size_t)s->dim), *ms = le_malloc(sizeof(float) * nn);
+    int64_t m = 0;
+    for (int64_t t = 0; t < s->n; t++)
+        if (isfinite(margin[t]) && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample) ms[m++] = margin[t];
+    int *cnt = le_malloc(sizeof(int) * (size_t)le_world.size), *disp = le_malloc(sizeof(int) * (size_t)le_world.size), mi = (int)m;
+    LE_MPI(MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, le_world.comm));
+    int64_t tot = 0;
+    for (int i = 0; i < le_world.size; i++) disp[i] = (int)tot, tot += cnt[i];
+    float *allm = le_malloc(sizeof(float) * (size_t)(tot ? tot : 1));
+    LE_MPI(MPI_Allgatherv(ms, mi, MPI_FLOAT, allm, cnt, disp, MPI_FLOAT, le_world.comm));
+    qsort(allm, (size_t)tot, sizeof(float), cmp_float);
+    int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
+    float tau = pool > 0 ? allm[pool - 1] : 0;
+    m = 0;
+    for (int64_t t = 0; t < s->n; t++) {
+        if (!(margin[t] <= tau) || le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) >= o->sample) continue;
+        g[m] = s->t0 + t;
+        memcpy(xs + m * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
+        m++;
+    }
+    if (k > pool) k = (int)pool;
+    r->sample_rows = pool;
+    int rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
+    free(label), free(margin), free(work), free(g), free(xs), free(ms), free(cnt), free(disp), free(allm);
+    le_labeled_free(&lab);
+    return rc;
+}
+
+/* Rank 0 reads each representative's whole trace from the corpus and looks
+ * up each span's call-path statistics. Clusters without members drop out. */
+static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
+                       le_reps *r)
+{
+    memset(r, 0, sizeof *r);
+    int64_t k = 0, ns = 0;
+    le_corpus_block *tb = le_calloc((size_t)sr->k, sizeof *tb);
+    r->trace_index = le_malloc(sizeof(int64_t) * (size_t)sr->k);
+    r->cluster_size = le_malloc(sizeof(int64_t) * (size_t)sr->k);
+    if (sr->centroids) r->centroids = le_malloc(sizeof(float) * (size_t)sr->k * (size_t)s->dim), r->dim = s->dim;
+    for (int j = 0; j < sr->k; j++) {
+        if (sr->rep[j] < 0) continue;
+        LE_CHECK(le_corpus_read_block(c, sr->rep[j], sr->rep[j] + 1, &tb[k]));
+        r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
+        if (sr->centroids) memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
+        ns += tb[k].n_spans, k++;
+    }
+    r->k = k;
+    int w = c->meta.trace_id_len;
+    le_block_alloc(&r->traces, k, ns, w, 0);
+    r->path_count = le_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
+    r->path_mean_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
+    r->path_std_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
+    le_corpus_block *b = &r->traces;
+    b->span_offset[0] = 0;
+    uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)(ns ? ns : 1));
+    for (int64_t t = 0; t < k; t++) {
+        const le_corpus_block *x = &tb[t];
+        int64_t o0 = b->span_offset[t], m = x->n_spans;
+        b->span_offset[t + 1] = o0 + m;
+        memcpy(b->trace_id + t * w, x->trace_id, (size_t)w);
+        b->trace_start_us[t] = x->trace_start_us[0];
+#define COPY(f) memcpy(b->f + o0, x->f, sizeof(*b->f) * (size_t)m)
+        COPY(parent), COPY(service), COPY(operation), COPY(start_us), COPY(duration_us), COPY(status_code), COPY(error);
+#undef COPY
+        le_callpath_ids(x->parent, x->operation, m, ids + o0);
+        for (int64_t i = o0; i < o0 + m; i++) {
+            int64_t p = le_callpath_find(cp->id, cp->n, ids[i]);
+            const le_welford *st = &cp->stat[p];
+            r->path_count[i] = (int64_t)st->n, r->path_mean_us[i] = st->mean, r->path_std_us[i] = le_welford_std(st);
+        }
+        le_block_free(&tb[t]);
+    }
+    free(tb), free(ids);
+    snprintf(r->corpus, sizeof r->corpus, "%s", o->corpus);
+    snprintf(r->embeddings, sizeof r->embeddings, "%s", strcmp(o->repr, "stv") ? o->emb : "");
+    snprintf(r->method, sizeof r->method, "%s", o->round > 1 ? "uncertainty" : o->method);
+    snprintf(r->representation, sizeof r->representation, "%s", o->repr);
+    r->round = o->round;
+    r->n_corpus_traces = c->meta.n_traces;
+    return 0;
+}
+
+/* reps.h5 -> reps.html, beside it. */
+static void page_path(const char *out, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", out);
+    char *dot = strrchr(buf, '.'), *slash = strrchr(buf, '/');
+    if (dot && (!slash || dot > slash)) *dot = 0;
+    strncat(buf, ".html", cap - strlen(buf) - 1);
+}
+
+static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o,
+                         const le_shard *s, int64_t *n_reps, char *page, size_t page_cap)
+{
+    le_reps r;
+    page[0] = 0;
+    int rc = gather_reps(c, cp, sr, o, s, &r);
+    if (!rc) rc = le_reps_write(o->out, &r, &c->meta);
+    if (!rc && o->page) {
+        page_path(o->out, page, page_cap);
+        rc = le_page_labeling_write(page, &r, &c->meta);
+    }
+    *n_reps = r.k;
+    le_reps_free(&r);
+    return rc;
+}
+
+static int run(le_corpus *c, const sel_opts *o)
+{
+    double t_start = MPI_Wtime();
+    le_shard s;
+    le_callpaths cp;
+    int rc = le_agree(le_shard_load(le_world.comm, c, &s));
+    double t_read = MPI_Wtime();
+    if (!rc) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
+    if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
+    if (rc) return rc;
+    double t_vec = MPI_Wtime();
+    int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
+    if (K < 10) K = 10;
+    if (K > N) K = N;
+    sel_result sr = {0};
+    if (o->round > 1) rc = select_uncertain(c, &s, (int)K, o, &sr);
+    else if (!strcmp(o->method, "random")) rc = select_random(&s, (int)K, o, &sr);
+    else if (!strcmp(o->method, "spectral")) rc = select_spectral(&s, (int)K, o, &sr);
+    else rc = select_kmeans(&s, (int)K, o, &sr);
+    rc = le_agree(rc);
+    double t_sel = MPI_Wtime();
+    int64_t n_reps = 0;
+    char page[600] = "";
+    if (!rc) rc = le_agree(le_world.rank == 0 ? write_outputs(c, &cp, &sr, o, &s, &n_reps, page, sizeof page) : 0);
+    double t_end = MPI_Wtime();
+    if (!rc) {
+        le_report_begin();
+        le_report_str("corpus", o->corpus);
+        le_report_int("traces", N);
+        le_report_int("ranks", le_world.size);
+        le_report_str("method", o->round > 1 ? "uncertainty" : o->method);
+        le_report_str("representation", o->repr);
+        le_report_int("round", o->round);
+        le_report_int("dim", s.dim);
+        le_report_int("call_paths", cp.n);
+        le_report_int("budget", K);
+        le_report_int("representatives", n_reps);
+        if (sr.sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr.sample_rows);
+        if (sr.iterations) le_report_int("lloyd_iterations", sr.iterations), le_report_int("init_candidates", sr.candidates);
+        if (sr.iterations) le_report_dbl("inertia", sr.inertia);
+        le_report_str("output", o->out);
+        if (page[0]) le_report_str("page", page);
+        le_report_dbl("seconds_read", t_read - t_start);
+        le_report_dbl("seconds_vectors", t_vec - t_read);
+        le_report_dbl("seconds_select", t_sel - t_vec);
+        le_report_dbl("seconds_write", t_end - t_sel);
+        le_report_dbl("seconds", t_end - t_start);
+        le_report_end();
+    }
+    free(sr.rep), free(sr.size), free(sr.centroids);
+    le_shard_free(&s);
+    le_callpaths_free(&cp);
+    return rc;
+}
+
+int le_cmd_select(int argc, char **argv)
+{
+    sel_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    le_corpus *c = NULL;
+    rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
+    if (rc) return rc;
+    rc = run(c, &o);
+    le_corpus_close(c);
+    return rc;
+}

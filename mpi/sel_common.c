@@ -1,0 +1,254 @@
+#include "sel_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "exchange.h"
+#include "embread.h"
+#include "groundtruth.h"
+#include "kmeans.h"
+
+int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s)
+{
+    memset(s, 0, sizeof *s);
+    LE_CHECK(le_corpus_shard(c, comm, &s->t0, &s->t1));
+    s->n = s->t1 - s->t0;
+    LE_CHECK(le_corpus_read_block(c, s->t0, s->t1, &s->b));
+    s->path = le_malloc(sizeof(uint64_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
+        le_callpath_ids(s->b.parent + lo, s->b.operation + lo, hi - lo, s->path + lo);
+    }
+    return 0;
+}
+
+void le_shard_free(le_shard *s)
+{
+    le_block_free(&s->b);
+    free(s->path), free(s->x);
+    memset(s, 0, sizeof *s);
+}
+
+/* MPI reduction of Welford triples, merged by Chan's formula. */
+static void welford_op(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    le_welford *a = in, *b = inout;
+    for (int i = 0; i < *len; i++) {
+        le_welford m = a[i];
+        le_welford_merge(&m, &b[i]);
+        b[i] = m;
+    }
+}
+
+static int allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n)
+{
+    MPI_Datatype t;
+    MPI_Op op;
+    MPI_Type_contiguous(3, MPI_DOUBLE, &t);
+    MPI_Type_commit(&t);
+    MPI_Op_create(welford_op, 0, &op); /* not commutative: merged in rank order */
+    int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)n, t, op, comm);
+    MPI_Op_free(&op);
+    MPI_Type_free(&t);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of call-path statistics failed");
+    return 0;
+}
+
+/* Every rank's distinct path ids, merged and sorted: the same vocabulary
+ * whatever the split. */
+static int gather_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    int64_t n = s->b.n_spans;
+    uint64_t *mine = le_malloc(sizeof(uint64_t) * (size_t)(n ? n : 1));
+    memcpy(mine, s->path, sizeof(uint64_t) * (size_t)n);
+    n = le_callpath_unique(mine, n);
+    int cnt = (int)n, *cnts = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    LE_MPI(MPI_Allgather(&cnt, 1, MPI_INT, cnts, 1, MPI_INT, comm));
+    int64_t tot = 0;
+    for (int r = 0; r < p; r++) disp[r] = (int)tot, tot += cnts[r];
+    cp->id = le_malloc(sizeof(uint64_t) * (size_t)(tot ? tot : 1));
+    int rc = MPI_Allgatherv(mine, cnt, MPI_UINT64_T, cp->id, cnts, disp, MPI_UINT64_T, comm);
+    free(mine), free(cnts), free(disp);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of call paths failed");
+    cp->n = le_callpath_unique(cp->id, tot);
+    return 0;
+}
+
+int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
+{
+    memset(cp, 0, sizeof *cp);
+    LE_CHECK(gather_vocabulary(comm, s, cp));
+    cp->stat = le_calloc((size_t)(cp->n ? cp->n : 1), sizeof(le_welford));
+    for (int64_t i = 0; i < s->b.n_spans; i++)
+        le_welford_add(&cp->stat[le_callpath_find(cp->id, cp->n, s->path[i])], (double)s->b.duration_us[i]);
+    return allreduce_welford(comm, cp->stat, cp->n);
+}
+
+void le_callpaths_free(le_callpaths *cp)
+{
+    free(cp->id), free(cp->stat);
+    memset(cp, 0, sizeof *cp);
+}
+
+static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard *s)
+{
+    le_embreader er;
+    int rc = le_emb_open(comm, emb_path, c->meta.n_traces, &er);
+    if (!rc) {
+        s->dim = er.dim;
+        s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
+        rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
+    }
+    le_emb_close_reader(&er);
+    if (!rc) le_km_normalize_rows(s->x, s->n, s->dim);
+    return rc;
+}
+
+/* STV rows, then each dimension standardised by its mean and std over all
+ * traces (with the -1 of absent paths counted, as the vector holds them). */
+static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
+{
+    int64_t d = cp->n;
+    if (d > (1 << 20)) return le_fail(LE_ERR_USAGE, "STV: %lld call paths is too many dimensions", (long long)d);
+    s->dim = (int)d;
+    s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)d);
+    le_welford *w = le_calloc((size_t)(d ? d : 1), sizeof *w);
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
+        float *row = s->x + t * d;
+        le_stv_raw(s->path + lo, s->b.duration_us + lo, hi - lo, cp->id, d, row);
+        for (int64_t j = 0; j < d; j++) le_welford_add(&w[j], row[j]);
+    }
+    int rc = allreduce_welford(comm, w, d);
+    double *mean = le_malloc(sizeof(double) * (size_t)(d ? d : 1)), *inv = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
+    for (int64_t j = 0; j < d; j++) {
+        double sd = le_welford_std(&w[j]);
+        mean[j] = w[j].mean, inv[j] = sd > 0 ? 1.0 / sd : 0;
+    }
+    if (!rc) le_stv_standardise(s->x, s->n, d, mean, inv);
+    free(w), free(mean), free(inv);
+    return rc;
+}
+
+int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
+                     const le_callpaths *cp, le_shard *s)
+{
+    if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
+    if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
+    return le_fail(LE_ERR_USAGE, "--representation must be gat or stv, not '%s'", representation);
+}
+
+/* ------------------------------------------------------------ labels CSV */
+
+typedef struct id_ref {
+    const char *id;
+    int64_t row;
+} id_ref;
+
+static int cmp_id_ref(const void *a, const void *b) { return strcmp(((const id_ref *)a)->id, ((const id_ref *)b)->id); }
+
+/* Rank 0's labels CSV to every rank, as "id\0" strings and labels. */
+static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int rc = rank == 0 ? le_labels_read(csv, l) : 0;
+    LE_CHECK(le_agree(rc));
+    char *buf = NULL;
+    uint64_t len = 0;
+    if (rank == 0) {
+        for (int64_t i = 0; i < l->n; i++) len += strlen(l->trace_id[i]) + 2;
+        buf = le_malloc(len ? len : 1);
+        char *p = buf;
+        for (int64_t i = 0; i < l->n; i++) {
+            *p++ = (char)(l->label[i] + '0');
+            size_t m = strlen(l->trace_id[i]) + 1;
+            memcpy(p, l->trace_id[i], m), p += m;
+        }
+        le_labels_free(l);
+    }
+    LE_CHECK(le_bcast_bytes(comm, &buf, &len, 0));
+    memset(l, 0, sizeof *l);
+    for (uint64_t o = 0; o < len; o += strlen(buf + o + 1) + 2) l->n++;
+    l->trace_id = le_malloc(sizeof(char *) * (size_t)(l->n ? l->n : 1));
+    l->label = le_malloc((size_t)(l->n ? l->n : 1));
+    int64_t i = 0;
+    for (uint64_t o = 0; o < len; o += strlen(buf + o + 1) + 2, i++)
+        l->label[i] = (int8_t)(buf[o] - '0'), l->trace_id[i] = le_strdup(buf + o + 1);
+    free(buf);
+    return 0;
+}
+
+/* A list of up to 5 ids for an error message. */
+static void list_ids(char *msg, size_t cap, const id_ref *r, const int64_t *which, int64_t n)
+{
+    size_t used = 0;
+    msg[0] = 0;
+    for (int64_t i = 0; i < n && i < 5 && used < cap; i++)
+        used += (size_t)snprintf(msg + used, cap - used, "%s%s", i ? ", " : "", r[which[i]].id);
+    if (n > 5 && used < cap) snprintf(msg + used, cap - used, " and %lld more", (long long)(n - 5));
+}
+
+static int check_duplicates(const char *csv, const id_ref *ref, int64_t n)
+{
+    int64_t *dup = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1)), nd = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (!strcmp(ref[i].id, ref[i - 1].id) && (nd == 0 || strcmp(ref[dup[nd - 1]].id, ref[i].id))) dup[nd++] = i;
+    char msg[1024];
+    list_ids(msg, sizeof msg, ref, dup, nd);
+    free(dup);
+    if (nd) return le_fail(LE_ERR_FORMAT, "%s: %lld trace ids given more than once: %s", csv, (long long)nd, msg);
+    return 0;
+}
+
+int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *csv, le_labeled *out)
+{
+    memset(out, 0, sizeof *out);
+    le_labels l;
+    LE_CHECK(share_labels(comm, csv, &l));
+    int64_t n = l.n, w = c->meta.trace_id_len;
+    id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)(n ? n : 1));
+    for (int64_t i = 0; i < n; i++) ref[i] = (id_ref){l.trace_id[i], i};
+    qsort(ref, (size_t)n, sizeof *ref, cmp_id_ref);
+    int rc = check_duplicates(csv, ref, n);
+    /* Each rank finds the ids among its traces: index and vector. */
+    out->n = n;
+    out->index = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    out->label = le_malloc((size_t)(n ? n : 1));
+    out->x = le_calloc((size_t)(n ? n : 1) * (size_t)s->dim, sizeof(float));
+    for (int64_t i = 0; i < n; i++) out->index[i] = -1, out->label[i] = l.label[i];
+    char *id = le_malloc((size_t)w + 1);
+    for (int64_t t = 0; !rc && t < s->n; t++) {
+        memcpy(id, s->b.trace_id + t * w, (size_t)w), id[w] = 0;
+        id_ref key = {id, 0}, *hit = bsearch(&key, ref, (size_t)n, sizeof *ref, cmp_id_ref);
+        if (!hit) continue;
+        out->index[hit->row] = s->t0 + t;
+        memcpy(out->x + hit->row * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
+    }
+    free(id);
+    if (!rc && MPI_Allreduce(MPI_IN_PLACE, out->index, (int)n, MPI_INT64_T, MPI_MAX, comm) != MPI_SUCCESS)
+        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of label indices failed");
+    if (!rc && MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm) != MPI_SUCCESS)
+        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of labeled vectors failed");
+    int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1)), nm = 0;
+    for (int64_t i = 0; !rc && i < n; i++)
+        if (out->index[ref[i].row] < 0) missing[nm++] = i;
+    if (nm) {
+        char msg[1024];
+        list_ids(msg, sizeof msg, ref, missing, nm);
+        rc = le_fail(LE_ERR_FORMAT, "%s: %lld trace ids are not in the corpus %s: %s", csv, (long long)nm, c->path, msg);
+    }
+    free(missing), free(ref);
+    for (int64_t i = 0; i < n; i++) free(l.trace_id[i]);
+    free(l.trace_id), free(l.label);
+    return rc;
+}
+
+void le_labeled_free(le_labeled *l)
+{
+    free(l->index), free(l->label), free(l->x);
+    memset(l, 0, sizeof *l);
+}

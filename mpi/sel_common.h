@@ -1,0 +1,59 @@
+/* sel_common: what select and propagate share — each rank's vectors for its
+ * shard (GAT embeddings or STV), the corpus-wide call-path statistics, and
+ * a labels CSV resolved to global trace indices and vectors. */
+#ifndef LE_SEL_COMMON_H
+#define LE_SEL_COMMON_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "corpus.h"
+#include "stv.h"
+
+/* The call-path vocabulary (sorted path ids) and, per path, the latency of
+ * its spans over the whole corpus (microseconds). The same on every rank. */
+typedef struct le_callpaths {
+    int64_t n;
+    uint64_t *id;
+    le_welford *stat;
+} le_callpaths;
+
+/* This rank's traces [t0, t1) (span-balanced), held whole: about 40 bytes
+ * a span, the price of one read per command; their call-path ids; and
+ * their vectors x [n x dim]. */
+typedef struct le_shard {
+    int64_t t0, t1, n;
+    le_corpus_block b;
+    uint64_t *path;  /* [b.n_spans] call-path id of each span */
+    int dim;
+    float *x;
+} le_shard;
+
+/* Collective: this rank's shard and its spans' call-path ids. */
+int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s);
+void le_shard_free(le_shard *s);
+
+/* Collective: the vocabulary and the span statistics over every rank. */
+int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *out);
+void le_callpaths_free(le_callpaths *cp);
+
+/* Collective: the shard's vectors. representation "gat": rows of emb_path,
+ * scaled to unit length (cosine, as trained); "stv": service trace vectors
+ * over cp, each dimension standardised over the corpus. */
+int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
+                     const le_callpaths *cp, le_shard *s);
+
+/* A labels CSV resolved against the corpus: the same on every rank. */
+typedef struct le_labeled {
+    int64_t n;
+    int64_t *index;   /* [n] global trace index */
+    int8_t *label;    /* [n] */
+    float *x;         /* [n x dim] their vectors */
+} le_labeled;
+
+/* Collective: reads the CSV (rank 0), finds every id in the corpus; ids the
+ * corpus lacks and ids given twice are an error that lists them. */
+int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *csv, le_labeled *out);
+void le_labeled_free(le_labeled *l);
+
+#endif
