@@ -21,6 +21,7 @@ static int dim_D(const le_enc_cfg *c) { return c->heads * c->hc; }
 int le_enc_layout(le_encoder *e, const le_enc_cfg *cfg)
 {
     if (cfg->layers < 1 || cfg->layers > LE_MAX_LAYERS) return le_fail(LE_ERR_USAGE, "layers must be 1..%d", LE_MAX_LAYERS);
+    if (cfg->heads > LE_MAX_HEADS) return le_fail(LE_ERR_USAGE, "heads must be 1..%d", LE_MAX_HEADS);
     if (cfg->heads < 1 || cfg->hc < 1 || cfg->out_dim < 1 || cfg->feat.d_op < 1 || cfg->feat.d_tok < 1 ||
         cfg->feat.n_buckets < 1 || cfg->feat.n_vocab < 0)
         return le_fail(LE_ERR_USAGE, "model sizes must be positive");
