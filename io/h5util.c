@@ -95,7 +95,7 @@ hid_t le_h5_strtype(size_t len)
 
 int le_h5_attr_str(hid_t obj, const char *name, const char *value)
 {
-    hid_t t = le_h5_strtype(strlen(value));
+    hid_t t = le_h5_strtype(strlen(value) + 1);
     hid_t s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = a < 0 ? -1 : H5Awrite(a, t, value);
@@ -115,23 +115,37 @@ int le_h5_attr_i64(hid_t obj, const char *name, int64_t value)
     return rc < 0 ? le_fail(LE_ERR_HDF5, "cannot write attribute %s", name) : 0;
 }
 
+/* Reads fixed-length strings of any padding (ours, h5py's np.bytes_) and
+ * variable-length ones (h5py's default for str). */
 int le_h5_get_attr_str(hid_t obj, const char *name, char *buf, size_t cap, const char *path)
 {
     if (H5Aexists(obj, name) <= 0) return le_fail(LE_ERR_FORMAT, "%s: attribute '%s' missing", path, name);
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t ft = H5Aget_type(a);
-    int ok = H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft);
-    size_t len = ok ? H5Tget_size(ft) : 0;
     herr_t rc = -1;
-    if (ok && len < cap) {
-        hid_t t = le_h5_strtype(len);
-        rc = H5Aread(a, t, buf);
+    if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft)) {
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, H5T_VARIABLE);
+        H5Tset_cset(t, H5Tget_cset(ft)); /* HDF5 does not convert between ASCII and UTF-8 */
+        char *p = NULL;
+        rc = H5Aread(a, t, &p);
+        if (rc >= 0 && p && strlen(p) < cap) strcpy(buf, p);
+        else rc = -1;
+        if (p) H5free_memory(p);
         H5Tclose(t);
-        buf[len] = 0;
+    } else if (H5Tget_class(ft) == H5T_STRING) {
+        size_t len = H5Tget_size(ft);
+        if (len < cap) { /* one byte more than stored, so no character gives way to the NUL */
+            hid_t t = le_h5_strtype(len + 1);
+            H5Tset_cset(t, H5Tget_cset(ft));
+            rc = H5Aread(a, t, buf);
+            H5Tclose(t);
+            buf[len] = 0;
+        }
     }
     H5Tclose(ft);
     H5Aclose(a);
-    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not a short fixed-length string", path, name) : 0;
+    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not a string shorter than %zu bytes", path, name, cap) : 0;
 }
 
 int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *path)

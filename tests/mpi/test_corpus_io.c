@@ -13,6 +13,7 @@
 #include "corpus.h"
 #include "driver.h"
 #include "exchange.h"
+#include "h5util.h"
 
 enum { N_TRACES = 1000 };
 
@@ -162,6 +163,38 @@ static void open_rejects_non_corpus(void **state)
     assert_int_equal(le_corpus_open(MPI_COMM_WORLD, "missing.h5", &c), LE_ERR_IO);
 }
 
+/* String attributes as h5py writes them: variable-length UTF-8 (str) and
+ * fixed-length NUL-padded (np.bytes_) both read back whole. */
+static void string_attributes_of_any_kind(void **state)
+{
+    char path[64], buf[64];
+    snprintf(path, sizeof path, "attrs_%d.h5", le_world.rank);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t vl = H5Tcopy(H5T_C_S1);
+    H5Tset_size(vl, H5T_VARIABLE);
+    H5Tset_cset(vl, H5T_CSET_UTF8);
+    const char *v = "labelease-reps";
+    hid_t a = H5Acreate2(f, "vl", vl, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, vl, &v);
+    H5Aclose(a);
+    hid_t fx = H5Tcopy(H5T_C_S1);
+    H5Tset_size(fx, 14);
+    H5Tset_strpad(fx, H5T_STR_NULLPAD);
+    a = H5Acreate2(f, "fixed", fx, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, fx, v);
+    H5Aclose(a);
+    assert_int_equal(le_h5_attr_str(f, "ours", v), 0);
+    const char *names[] = {"vl", "fixed", "ours"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(le_h5_get_attr_str(f, names[i], buf, sizeof buf, path), 0);
+        assert_string_equal(buf, v);
+    }
+    assert_int_equal(le_h5_get_attr_str(f, "vl", buf, 8, path), LE_ERR_FORMAT); /* too long for the buffer */
+    H5Tclose(vl); H5Tclose(fx); H5Sclose(sp); H5Fclose(f);
+    remove(path);
+}
+
 static void alltoallv_in_rounds(void **state)
 {
     /* rank r sends (r + 1) * (d + 1) * 37 bytes to rank d, in 64-byte rounds */
@@ -195,6 +228,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(write_then_read_back),
         cmocka_unit_test(open_rejects_non_corpus),
         cmocka_unit_test(alltoallv_in_rounds),
+        cmocka_unit_test(string_attributes_of_any_kind),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
