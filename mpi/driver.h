@@ -45,6 +45,7 @@ int le_cmd_embed(int, char **);
 int le_cmd_select(int, char **);
 int le_cmd_propagate(int, char **);
 int le_cmd_eval(int, char **);
+int le_cmd_label(int, char **);
 
 /* Common option handling: returns 1 when the option was one of the shared
  * ones (--json, -v/--verbose, -q/--quiet) and was consumed. */

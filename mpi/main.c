@@ -19,7 +19,7 @@ static const cmd commands[] = {
     {"train", le_cmd_train, "train the GAT trace encoder with triplet loss", 0},
     {"embed", le_cmd_embed, "embed every trace with a trained model", 0},
     {"select", le_cmd_select, "pick representative traces for labeling (hybrid k-means)", 0},
-    {"label", NULL, "label the representatives (oracle, terminal or page)", 5},
+    {"label", le_cmd_label, "label the representatives (oracle, terminal or page)", 0},
     {"propagate", le_cmd_propagate, "propagate representative labels to every trace", 0},
     {"rootcause", NULL, "fault periods and SBFL service ranking", 6},
     {"eval", le_cmd_eval, "score labels against ground truth", 0},

@@ -1,0 +1,276 @@
+/* labelease label: the human step of LabelEase (§IV-A). Labels for the
+ * representatives in reps.h5 go into one labels CSV, from the corpus ground
+ * truth (--oracle, for experiments and CI) or from a person at a terminal
+ * (--tui); --page writes the self-contained labeling page (select writes it
+ * too). Rank 0 does the work; other ranks only join the collective corpus
+ * open of --oracle and the final agreement on errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "label_tui.h"
+#include "page.h"
+
+static const char usage[] =
+    "usage: labelease label REPS.h5 (--oracle CORPUS.h5 | --tui) -o LABELS.csv\n"
+    "       labelease label REPS.h5 --page REPS.html\n"
+    "\n"
+    "Label the representative traces that 'select' picked. The labels file is CSV\n"
+    "with the header trace_id,label,note (label: normal or abnormal), the input of\n"
+    "'propagate'.\n"
+    "\n"
+    "modes:\n"
+    "  --oracle CORPUS.h5  take each label from the corpus ground truth\n"
+    "                      (/ground_truth/trace_label), for experiments and CI\n"
+    "  --tui               label in this terminal (works over SSH): keys n normal,\n"
+    "                      a abnormal, j/k or arrows next/previous, u undo, q quit;\n"
+    "                      saves after every key and resumes from an existing -o file\n"
+    "  --page FILE.html    write the labeling page for a browser (no server needed)\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE   the labels CSV (required with --oracle and --tui)\n" LE_COMMON_HELP
+    "\n"
+    "examples:\n"
+    "  labelease label reps.h5 --oracle corpus.h5 -o labels.csv\n"
+    "  labelease label reps.h5 --tui -o labels.csv\n";
+
+/* ---- the labels file ---- */
+
+void le_rep_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap)
+{
+    size_t w = (size_t)m->trace_id_len, n = strnlen(r->traces.trace_id + (size_t)t * w, w);
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, r->traces.trace_id + (size_t)t * w, n);
+    buf[n] = 0;
+}
+
+static int64_t rep_of(const le_label_set *s, const char *id)
+{
+    char buf[1024];
+    for (int64_t t = 0; t < s->r->k; t++) {
+        le_rep_id(s->r, s->meta, t, buf, sizeof buf);
+        if (!strcmp(buf, id)) return t;
+    }
+    return -1;
+}
+
+int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *meta, const char *path, int resume)
+{
+    memset(s, 0, sizeof *s);
+    s->r = r, s->meta = meta, s->path = path;
+    s->label = le_malloc((size_t)(r->k ? r->k : 1));
+    memset(s->label, LE_LABEL_UNKNOWN, (size_t)r->k);
+    s->note = le_calloc((size_t)(r->k ? r->k : 1), sizeof *s->note);
+    if (!resume || access(path, F_OK)) return 0; /* a new file */
+    LE_CHECK(le_labels_read(path, &s->others));
+    s->other_kept = le_calloc((size_t)(s->others.n ? s->others.n : 1), 1);
+    for (int64_t i = 0; i < s->others.n; i++) {
+        int64_t t = rep_of(s, s->others.trace_id[i]);
+        if (t < 0) { s->other_kept[i] = 1; continue; }
+        s->label[t] = s->others.label[i];
+        if (s->others.note[i]) s->note[t] = le_strdup(s->others.note[i]);
+    }
+    return 0;
+}
+
+/* RFC 4180: quote only when the field needs it, so ids stay readable. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_row(FILE *f, const char *id, int label, const char *note)
+{
+    csv_field(f, id);
+    fputs(label == LE_LABEL_ABNORMAL ? ",abnormal," : ",normal,", f);
+    csv_field(f, note ? note : "");
+    fputc('\n', f);
+}
+
+static int write_rows(FILE *f, const le_label_set *s)
+{
+    char id[1024];
+    fputs("trace_id,label,note\n", f);
+    for (int64_t t = 0; t < s->r->k; t++) {
+        if (s->label[t] == LE_LABEL_UNKNOWN) continue;
+        le_rep_id(s->r, s->meta, t, id, sizeof id);
+        csv_row(f, id, s->label[t], s->note[t]);
+    }
+    for (int64_t i = 0; i < s->others.n; i++)
+        if (s->other_kept[i]) csv_row(f, s->others.trace_id[i], s->others.label[i], s->others.note[i]);
+    return 0;
+}
+
+int le_label_set_save(const le_label_set *s)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", s->path, (long)getpid()) >= (int)sizeof tmp)
+        return le_fail(LE_ERR_USAGE, "%s: path too long", s->path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    write_rows(f, s);
+    /* fsync before rename: otherwise a crash can leave the new name on an
+     * empty file, which is worse than the old labels. */
+    int bad = fflush(f) || ferror(f) || fsync(fileno(f));
+    if (fclose(f) || bad) {
+        unlink(tmp);
+        return le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, s->path)) {
+        unlink(tmp);
+        return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", tmp, s->path, strerror(errno));
+    }
+    return 0;
+}
+
+int64_t le_label_set_count(const le_label_set *s, int label)
+{
+    int64_t n = 0;
+    for (int64_t t = 0; t < s->r->k; t++) n += s->label[t] == label;
+    return n;
+}
+
+void le_label_set_free(le_label_set *s)
+{
+    for (int64_t t = 0; s->note && t < s->r->k; t++) free(s->note[t]);
+    free(s->note);
+    free(s->label);
+    free(s->other_kept);
+    le_labels_free(&s->others);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- --oracle ---- */
+
+/* Each representative's label is its trace's ground truth; the trace id is
+ * checked too, so a reps file made from another corpus is caught. */
+static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown)
+{
+    const char *path = c->path;
+    if (!c->meta.has_ground_truth) return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
+    char want[1024], got[1024];
+    for (int64_t t = 0; t < s->r->k; t++) {
+        int64_t idx = s->r->trace_index[t];
+        if (idx < 0 || idx >= c->meta.n_traces)
+            return le_fail(LE_ERR_FORMAT, "representative %lld: trace index %lld is outside %s (%lld traces)", (long long)t, (long long)idx, path, (long long)c->meta.n_traces);
+        le_corpus_block b;
+        LE_CHECK(le_corpus_read_block(c, idx, idx + 1, &b));
+        le_rep_id(s->r, s->meta, t, want, sizeof want);
+        size_t w = (size_t)c->meta.trace_id_len, n = strnlen(b.trace_id, w);
+        snprintf(got, sizeof got, "%.*s", (int)n, b.trace_id);
+        int8_t label = b.label[0];
+        le_block_free(&b);
+        if (strcmp(want, got))
+            return le_fail(LE_ERR_FORMAT, "representative %lld is trace %s but trace %lld of %s is %s: the reps file comes from another corpus", (long long)t, want, (long long)idx, path, got);
+        s->label[t] = label == LE_LABEL_ABNORMAL ? LE_LABEL_ABNORMAL : label == LE_LABEL_NORMAL ? LE_LABEL_NORMAL : LE_LABEL_UNKNOWN;
+        *unknown += s->label[t] == LE_LABEL_UNKNOWN;
+    }
+    return 0;
+}
+
+/* ---- the command ---- */
+
+typedef struct label_opts {
+    const char *reps, *oracle, *page, *out;
+    int tui;
+} label_opts;
+
+static int parse(int argc, char **argv, label_opts *o)
+{
+    static const struct option opts[] = {{"oracle", required_argument, 0, 'O'}, {"tui", no_argument, 0, 'T'}, {"page", required_argument, 0, 'P'},
+                                         {"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
+    int c;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
+    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+        if (le_common_opt(c)) continue;
+        if (c == 'h') return -1;
+        if (c == 'O') o->oracle = optarg;
+        else if (c == 'T') o->tui = 1;
+        else if (c == 'P') o->page = optarg;
+        else if (c == 'o') o->out = optarg;
+        else return le_usage(usage, 1);
+    }
+    if (optind + 1 != argc) return le_usage(usage, 1);
+    o->reps = argv[optind];
+    if ((o->oracle != NULL) + o->tui + (o->page != NULL) != 1) return le_fail(LE_ERR_USAGE, "give one of --oracle, --tui and --page (labelease label --help)");
+    if (!o->page && !o->out) return le_fail(LE_ERR_USAGE, "-o LABELS.csv is required with --%s", o->tui ? "tui" : "oracle");
+    return 0;
+}
+
+static void report(const label_opts *o, const le_label_set *s, int64_t unknown)
+{
+    le_report_begin();
+    le_report_str("reps", o->reps);
+    le_report_str("mode", o->oracle ? "oracle" : "tui");
+    le_report_str("labels", o->out);
+    le_report_int("representatives", s->r->k);
+    le_report_int("labeled", le_label_set_count(s, LE_LABEL_NORMAL) + le_label_set_count(s, LE_LABEL_ABNORMAL));
+    le_report_int("normal", le_label_set_count(s, LE_LABEL_NORMAL));
+    le_report_int("abnormal", le_label_set_count(s, LE_LABEL_ABNORMAL));
+    if (o->oracle) le_report_int("unknown", unknown);
+    le_report_end();
+}
+
+/* Rank 0's whole job once the reps file is read. */
+static int label_rank0(const label_opts *o, le_corpus *corpus, const le_reps *r, const le_corpus_meta *m)
+{
+    if (o->page) {
+        LE_CHECK(le_page_labeling_write(o->page, r, m));
+        le_report_begin();
+        le_report_str("reps", o->reps);
+        le_report_str("page", o->page);
+        le_report_int("representatives", r->k);
+        le_report_end();
+        return 0;
+    }
+    le_label_set s;
+    int64_t unknown = 0;
+    /* The oracle replaces the file; a person resumes it. */
+    int rc = le_label_set_open(&s, r, m, o->out, !o->oracle);
+    if (!rc) rc = o->oracle ? oracle_labels(corpus, &s, &unknown) : le_label_tui(&s, o->reps);
+    if (!rc && o->oracle) rc = le_label_set_save(&s);
+    if (!rc) report(o, &s, unknown);
+    le_label_set_free(&s);
+    return rc;
+}
+
+static int label_root(const label_opts *o, le_corpus *corpus)
+{
+    le_reps r;
+    le_corpus_meta m;
+    memset(&r, 0, sizeof r);
+    memset(&m, 0, sizeof m);
+    int rc = le_reps_read(o->reps, &r, &m);
+    if (!rc) rc = label_rank0(o, corpus, &r, &m);
+    le_reps_free(&r);
+    le_meta_free(&m);
+    return rc;
+}
+
+int le_cmd_label(int argc, char **argv)
+{
+    label_opts o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc < 0) return le_usage(usage, 0);
+    if (rc) return rc;
+    le_corpus *corpus = NULL;
+    if (o.oracle) {
+        rc = le_agree(le_corpus_open(le_world.comm, o.oracle, &corpus));
+        if (rc) return rc;
+    }
+    if (le_world.rank == 0) rc = label_root(&o, corpus);
+    rc = le_agree(rc);
+    if (corpus) le_corpus_close(corpus);
+    return rc;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The labeling page in headless Chromium (Debian's /usr/bin/chromium driven by
+# playwright-core from npm, which never downloads a browser): a small corpus,
+# representatives, the page opened from file://, labels by clicks and keys,
+# undo, reload, export; the exported CSV checked row by row; a page whose
+# names hold <script> and <img onerror> shows them as text and runs nothing.
+# Screenshots for docs/labeling-ui.md go to docs/img when LE_SHOTS=1.
+source "$(dirname "$0")/lib.bash"
+command -v node >/dev/null || skip "node is absent"
+command -v npm >/dev/null || skip "npm is absent"
+[ -x /usr/bin/chromium ] || skip "/usr/bin/chromium is absent (apt-get install chromium)"
+PY=/usr/bin/python3
+$PY -c 'import h5py' 2>/dev/null || fail "python3-h5py is needed to write the representatives file"
+
+# playwright-core, installed once from the committed lock into a cache.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+CACHE=${LE_BROWSER_CACHE:-$LE_BUILD/browser-cache}
+mkdir -p "$CACHE"
+if ! cmp -s "$LE_SRC/tests/browser/package-lock.json" "$CACHE/package-lock.json" || [ ! -d "$CACHE/node_modules/playwright-core" ]; then
+    cp "$LE_SRC/tests/browser/package.json" "$LE_SRC/tests/browser/package-lock.json" "$CACHE/"
+    (cd "$CACHE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci of tests/browser failed"
+fi
+export LE_NODE_MODULES=$CACHE/node_modules
+
+# The committed page assets match io/page/*.
+$PY "$LE_SRC/io/page/embed.py" --check || fail "io/page_assets.c is stale: run python3 io/page/embed.py"
+
+cd "$WORK"
+run_le 1 synth -o c.h5 --traces 3000 --seed 1 >/dev/null
+# TODO(select): use 'labelease select' once it runs without a trained model;
+# until then the representatives come from the h5py writer (same layout).
+$PY "$LE_SRC/tests/browser/make_reps.py" c.h5 reps.h5 --k 12
+$PY "$LE_SRC/tests/browser/make_reps.py" c.h5 evil.h5 --k 6 --evil
+run_le 1 label reps.h5 --page reps.html > page.out
+expect page reps.html page.out
+run_le 1 label evil.h5 --page evil.html >/dev/null
+grep -qiE '(src|href)=|https?://[^w]' reps.html && fail "reps.html refers to a URL"
+
+SHOTS=
+[ "${LE_SHOTS:-0}" = 1 ] && SHOTS=$LE_SRC/docs/img && mkdir -p "$SHOTS"
+mkdir -p out
+timeout 300 node "$LE_SRC/tests/browser/labeling.cjs" reps.html evil.html out $SHOTS || fail "browser checks failed"
+
+# The export: header, then the five labelled traces in list order, the note quoted.
+ids=$($PY -c 'import h5py; [print(x.decode()) for x in h5py.File("reps.h5")["reps/trace_id"][:]]')
+id() { sed -n "$(( $1 + 1 ))p" <<<"$ids"; }
+cat > want.csv <<CSV
+trace_id,label,note
+$(id 0),normal,
+$(id 3),abnormal,"slow, ""checkout"""
+$(id 4),abnormal,
+$(id 5),normal,
+$(id 7),abnormal,
+CSV
+diff want.csv out/labels.csv || fail "exported labels.csv differs from the labels given"
+
+# The export is a labels file the rest of labelease reads: propagate it.
+if run_le 1 propagate --help >/dev/null 2>&1; then
+    run_le 1 train c.h5 -o model.h5 --steps 20 >/dev/null 2>&1 || fail "train failed"
+    run_le 1 embed c.h5 model.h5 -o emb.h5 >/dev/null 2>&1 || fail "embed failed"
+    run_le 2 propagate c.h5 emb.h5 out/labels.csv -o labels.h5 > prop.out || fail "propagate rejected the export"
+    expect given 5 prop.out
+    expect given_abnormal 3 prop.out
+else
+    echo "NOTE: labelease propagate is not built yet: the export was not fed to it"
+fi
+echo "labeling page: all checks passed"
