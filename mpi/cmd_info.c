@@ -7,6 +7,7 @@
 
 #include "corpus.h"
 #include "driver.h"
+#include "h5util.h"
 
 static const char usage[] =
     "usage: labelease info FILE.h5 [--json] [--faults]\n"
@@ -14,7 +15,9 @@ static const char usage[] =
     "Summarise a labelease HDF5 file. For a trace corpus: traces, spans, services,\n"
     "operations, the time range, spans per trace, error spans and, when the corpus\n"
     "has ground truth, abnormal_traces and faults. Runs on any number of ranks;\n"
-    "each rank scans its shard (balanced by span count) in chunks.\n"
+    "each rank scans its shard (balanced by span count) in chunks. For the other\n"
+    "labelease files (model, embeddings, reps, labels) and any other HDF5 file: its\n"
+    "schema, root attributes and the shape of every dataset.\n"
     "\n"
     "options:\n"
     "  --faults        also list every fault (service, type, start, end)\n"
@@ -135,6 +138,96 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
     return 0;
 }
 
+/* ---- any other HDF5 file: rank 0 prints attributes and dataset shapes ---- */
+
+static herr_t report_attr(hid_t obj, const char *name, const H5A_info_t *ai, void *path)
+{
+    (void)ai;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    char key[256];
+    snprintf(key, sizeof key, "attr.%s", name);
+    if (H5Sget_simple_extent_npoints(sp) == 1) {
+        H5T_class_t cls = H5Tget_class(t);
+        if (cls == H5T_STRING) {
+            char buf[1024];
+            if (!le_h5_get_attr_str(obj, name, buf, sizeof buf, path)) le_report_str(key, buf);
+        } else if (cls == H5T_INTEGER) {
+            int64_t v;
+            if (H5Aread(a, H5T_NATIVE_INT64, &v) >= 0) le_report_int(key, v);
+        } else if (cls == H5T_FLOAT) {
+            double v;
+            if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) le_report_dbl(key, v);
+        }
+    }
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Aclose(a);
+    return 0;
+}
+
+static herr_t report_dataset(hid_t loc, const char *name, const H5O_info_t *oi, void *unused)
+{
+    (void)unused;
+    if (oi->type != H5O_TYPE_DATASET) return 0;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[8] = {0};
+    int nd = H5Sget_simple_extent_ndims(sp);
+    char key[512], val[128] = "";
+    size_t n = 0;
+    for (int i = 0; i < nd && i < 8; i++) {
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+        n += (size_t)snprintf(val + n, sizeof val - n, "%s%llu", i ? " x " : "", (unsigned long long)dims[i]);
+    }
+    snprintf(key, sizeof key, "dataset./%s", name);
+    le_report_str(key, nd ? val : "scalar");
+    H5Sclose(sp);
+    H5Dclose(d);
+    return 0;
+}
+
+static int info_generic(const char *path, const char *schema)
+{
+    if (le_world.rank != 0) return 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path);
+    le_report_begin();
+    le_report_str("file", path);
+    le_report_str("kind", !strncmp(schema, "labelease-", 10) ? schema + 10 : "hdf5");
+    H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, report_attr, (void *)path);
+    H5Ovisit(f, H5_INDEX_NAME, H5_ITER_INC, report_dataset, NULL);
+    le_report_end();
+    H5Fclose(f);
+    return 0;
+}
+
+/* The schema attribute of the file, read by rank 0 and broadcast. */
+static int file_schema(const char *path, char *schema, size_t cap)
+{
+    int rc = 0;
+    schema[0] = 0;
+    if (le_world.rank == 0) {
+        le_h5_quiet();
+        if (H5Fis_hdf5(path) <= 0) {
+            FILE *f = fopen(path, "rb");
+            rc = f ? le_fail(LE_ERR_FORMAT, "%s: not an HDF5 file (or truncated)", path)
+                   : le_fail(LE_ERR_IO, "%s: cannot open (no such file or not readable)", path);
+            if (f) fclose(f);
+        } else {
+            hid_t h = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+            if (h < 0) rc = le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path);
+            else {
+                if (H5Aexists(h, "schema") > 0) le_h5_get_attr_str(h, "schema", schema, cap, path);
+                H5Fclose(h);
+            }
+        }
+    }
+    LE_CHECK(le_agree(rc));
+    MPI_Bcast(schema, (int)cap, MPI_CHAR, 0, le_world.comm);
+    return 0;
+}
+
 int le_cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {{"faults", no_argument, 0, 'f'}, {"chunk", required_argument, 0, 'c'}, LE_COMMON_LONGOPTS, {0}};
@@ -151,6 +244,9 @@ int le_cmd_info(int argc, char **argv)
     if (optind + 1 != argc) return le_usage(usage, 1);
     if (chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
     const char *path = argv[optind];
+    char schema[128];
+    LE_CHECK(file_schema(path, schema, sizeof schema));
+    if (strcmp(schema, LE_CORPUS_SCHEMA)) return info_generic(path, schema);
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, path, &corpus));
     if (rc) return rc;

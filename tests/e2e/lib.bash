@@ -6,7 +6,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 # run_le NP ARGS...: labelease under mpiexec with NP ranks
 run_le() { local np=$1; shift; $LE_MPIEXEC -np "$np" "$LABELEASE" "$@"; }
 # value KEY FILE: the value of a "key: value" report line
-value() { sed -n "s/^$1: //p" "$2" | head -n1; }
+value() { sed -n "s|^$1: ||p" "$2" | head -n1; }
 expect() { # expect KEY WANT FILE
     local got; got=$(value "$1" "$3")
     [ "$got" = "$2" ] || fail "$1 is '$got', expected '$2' ($3)"
