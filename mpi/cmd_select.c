@@ -61,10 +61,6 @@ typedef struct sel_result {
     double inertia;
 } sel_result;
 
-/* Spectral selection lives in another engineer's file; until it is built
- * the symbol is absent and --method spectral says so. */
-#pragma weak le_spectral_select
-
 static int parse(int argc, char **argv, sel_opts *o)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},     {"budget", required_argument, 0, 'b'},
@@ -188,7 +184,6 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
 
 static int select_spectral(const le_shard *s, int k, const sel_opts *o, sel_result *r)
 {
-    if (!le_spectral_select) return le_fail(LE_ERR_USAGE, "--method spectral is not built yet (mpi/spectral_dist.c)");
     result_alloc(r, k);
     return le_spectral_select(le_world.comm, s->x, s->n, s->t0, s->dim, k, 0, 0, o->seed, r->rep, r->size, NULL);
 }
