@@ -4,8 +4,9 @@
  * A labels file is written by people, so the reader does not stop at the
  * first mistake: it reads the whole file, collects every problem (unknown
  * label, one trace labelled both ways, broken rows) and fails once with the
- * first few and a count, so one edit fixes them all. A line repeating an
- * earlier label for the same trace is not a problem: it is kept once.
+ * first few and a count, so one edit fixes them all. A trace id listed twice
+ * is a problem even with the same label: a labels file is one decision per
+ * trace, and a repeat usually means two files were pasted together.
  *
  * libcsv parses; lines are fed to it one at a time so that each row knows
  * the physical line it starts on (quoted newlines included). */
@@ -157,6 +158,9 @@ static void take_row(labels_reader *r)
     } else if (r->out->label[k] != label) {
         problem(r, r->row_line, "trace %.*s labelled %s, but %s at line %llu", (int)(id_len > 64 ? 64 : id_len), id,
                 label_word(label), label_word(r->out->label[k]), (unsigned long long)r->first_line[k]);
+    } else {
+        problem(r, r->row_line, "trace %.*s listed again (first at line %llu)", (int)(id_len > 64 ? 64 : id_len), id,
+                (unsigned long long)r->first_line[k]);
     }
 }
 

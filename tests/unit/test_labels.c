@@ -46,12 +46,12 @@ static void test_labels_ok(void **state)
     (void)state;
     le_labels l;
     assert_int_equal(read_fixture("labels_ok.csv", &l), 0);
-    assert_int_equal(l.n, 5); /* the exact repeat of a and the second b are kept once */
+    assert_int_equal(l.n, 5);
     int64_t a = find(&l, "a"), b = find(&l, "b");
     assert_int_equal(l.label[a], LE_LABEL_NORMAL);
     assert_string_equal(l.note[a], "looked fine");
     assert_int_equal(l.label[b], LE_LABEL_ABNORMAL); /* "ABNORMAL" */
-    assert_string_equal(l.note[b], "slow, then\r\ntimeout"); /* the first note stays */
+    assert_string_equal(l.note[b], "slow, then\r\ntimeout"); /* a quoted newline stays in the note */
     assert_int_equal(l.label[find(&l, "c")], LE_LABEL_ABNORMAL);
     assert_null(l.note[find(&l, "c")]);
     assert_int_equal(l.label[find(&l, "d")], LE_LABEL_NORMAL);
@@ -88,6 +88,16 @@ static void test_labels_problems_listed(void **state)
     assert_in_message("line 7: trace d: unknown label 'yes'");
     assert_in_message("... and 2 more"); /* line 8 (a again) and line 9 (broken quoting) */
     assert_null(strstr(le_errmsg(), "line 8"));
+}
+
+/* One decision per trace: a repeated id is an error even with the same label. */
+static void test_labels_repeated_id(void **state)
+{
+    (void)state;
+    le_labels l;
+    assert_int_equal(read_fixture("labels_dup.csv", &l), LE_ERR_FORMAT);
+    assert_int_equal(l.n, 0);
+    assert_in_message("line 4: trace x listed again (first at line 2)");
 }
 
 static void test_labels_header_required(void **state)
@@ -128,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_labels_ok),
         cmocka_unit_test(test_labels_columns_by_name),
         cmocka_unit_test(test_labels_problems_listed),
+        cmocka_unit_test(test_labels_repeated_id),
         cmocka_unit_test(test_labels_header_required),
     };
     int failed = cmocka_run_group_tests_name("labels_fixtures", tests, NULL, NULL);
