@@ -20,7 +20,8 @@ static const char usage[] =
     "schema, root attributes and the shape of every dataset.\n"
     "\n"
     "options:\n"
-    "  --faults        also list every fault (service, type, start, end)\n"
+    "  --faults        list every fault (service, type, start, duration) even when\n"
+    "                  there are more than 64 (up to 64 are always listed)\n"
     "  --chunk N       traces read at a time per rank (default 65536)\n" LE_COMMON_HELP
     "\n"
     "example:\n"
@@ -92,6 +93,9 @@ static void report_faults(const le_corpus_meta *m)
     }
 }
 
+/* A short fault list is part of the summary; a long one only on request. */
+#define FAULTS_LISTED_BY_DEFAULT 64
+
 static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_faults)
 {
     const le_corpus_meta *m = &c->meta;
@@ -132,7 +136,7 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
         le_report_int("unlabeled_traces", sums[4]);
         le_report_dbl("abnormal_share", m->n_traces ? (double)sums[2] / (double)m->n_traces : 0);
         le_report_int("faults", m->n_faults);
-        if (list_faults) report_faults(m);
+        if (list_faults || m->n_faults <= FAULTS_LISTED_BY_DEFAULT) report_faults(m);
     }
     le_report_end();
     return 0;
