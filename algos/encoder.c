@@ -102,8 +102,8 @@ static void free_bufs(le_enc_ws *w)
     free(w->X), free(w->dX), free(w->dY), free(w->dYin), free(w->scratch);
     for (int l = 0; l < LE_MAX_LAYERS; l++) {
         le_gat_cache *c = &w->c[l];
-        free(w->Y[l]), free(c->Wh), free(c->s_src), free(c->s_dst), free(c->logit), free(c->alpha), free(c->A),
-            free(c->xhat), free(c->rstd);
+        free(w->Y[l]), free(c->WA), free(c->WhS), free(c->logit), free(c->alpha), free(c->A), free(c->xhat),
+            free(c->rstd);
     }
     free(w->P), free(w->H1), free(w->O), free(w->dP), free(w->dH1);
 }
@@ -128,13 +128,14 @@ static void ws_fit(le_enc_ws *w, const le_encoder *e, const le_graphbatch *gb)
     if (E < w->cap_e) E = w->cap_e;
     if (G < w->cap_g) G = w->cap_g;
     const size_t F = (size_t)le_feat_dim(&c->feat), D = (size_t)dim_D(c), H = (size_t)c->heads;
-    const size_t wide = D > F ? D : F;
+    const size_t wide = D > F ? D : F, ld = D + 2 * H;
     w->X = fl(N * F), w->dX = fl(N * F), w->dY = fl(N * wide), w->dYin = fl(N * wide);
-    w->scratch = fl(N * D + 2 * N * H + E * H);
+    le_gat_dims widest = {(int)wide, c->heads, c->hc};
+    w->scratch = fl(le_gat_scratch_floats(&widest, N, E));
     for (int l = 0; l < c->layers; l++) {
         le_gat_cache *g = &w->c[l];
-        w->Y[l] = fl(N * D), g->Wh = fl(N * D), g->s_src = fl(N * H), g->s_dst = fl(N * H), g->logit = fl(E * H),
-        g->alpha = fl(E * H), g->A = fl(N * D), g->xhat = fl(N * D), g->rstd = fl(N);
+        w->Y[l] = fl(N * D), g->WA = fl(wide * ld), g->WhS = fl(N * ld), g->logit = fl(E * H), g->alpha = fl(E * H),
+        g->A = fl(N * D), g->xhat = fl(N * D), g->rstd = fl(N);
     }
     w->P = fl(G * D), w->H1 = fl(G * D), w->dP = fl(G * D), w->dH1 = fl(G * D), w->O = fl(G * (size_t)c->out_dim);
     w->cap_n = N, w->cap_e = E, w->cap_g = G;
@@ -146,7 +147,10 @@ static le_gat_dims layer_dims(const le_enc_cfg *c, int l)
     return d;
 }
 
-void le_enc_forward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws)
+/* train: keep every layer's cache for backward; otherwise layer l's cache
+ * has no A/xhat/rstd/logit, so inference writes only what the next layer reads. */
+static void forward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws,
+                    int train)
 {
     const le_enc_cfg *c = &e->cfg;
     const int D = dim_D(c), G = gb->n_graphs;
@@ -156,12 +160,24 @@ void le_enc_forward(const le_encoder *e, float *params, const le_opmap *m, const
     le_input_forward(&c->feat, m, v.emb_op, v.emb_tok, gb->n_nodes, gb->op, gb->time, gb->status, ws->X);
     for (int l = 0; l < c->layers; l++) {
         le_gat_dims d = layer_dims(c, l);
-        le_gat_forward(&d, &v.gat[l], gb, l ? ws->Y[l - 1] : ws->X, &ws->c[l], ws->Y[l]);
+        le_gat_cache gc = ws->c[l];
+        if (!train) gc.logit = gc.A = gc.xhat = gc.rstd = NULL;
+        le_gat_forward(&d, &v.gat[l], gb, l ? ws->Y[l - 1] : ws->X, &gc, ws->Y[l]);
     }
     le_meanpool_forward(gb, D, ws->Y[c->layers - 1], ws->P);
     le_linear_forward(G, D, D, ws->P, v.W1, v.b1, ws->H1);
     le_tanh_forward((int64_t)G * D, ws->H1, ws->H1);
     le_linear_forward(G, D, c->out_dim, ws->H1, v.W2, v.b2, ws->O);
+}
+
+void le_enc_forward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws)
+{
+    forward(e, params, m, gb, ws, 1);
+}
+
+void le_enc_infer(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws)
+{
+    forward(e, params, m, gb, ws, 0);
 }
 
 void le_enc_backward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws,

@@ -56,15 +56,17 @@ typedef struct le_enc_ws {
     float *Y[LE_MAX_LAYERS];               /* [N × D] layer outputs */
     le_gat_cache c[LE_MAX_LAYERS];
     float *dY, *dYin;                      /* [N × max(D, F)] */
-    float *scratch;                        /* N·D + 2·N·H + E·H */
+    float *scratch;                        /* le_gat_scratch_floats of the widest layer */
     float *P, *H1, *O, *dP, *dH1;          /* [G × D], O [G × out] */
 } le_enc_ws;
 
 void le_enc_ws_init(le_enc_ws *w);
 void le_enc_ws_free(le_enc_ws *w);
 
-/* O (= ws->O) [G × out] for the batch. */
+/* O (= ws->O) [G × out] for the batch, keeping what backward needs. */
 void le_enc_forward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws);
+/* The same O, bit for bit, without the backward caches (embedding). */
+void le_enc_infer(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws);
 /* After forward on the same batch: grads (flat, same layout) += dL/dparams given dO [G × out]. */
 void le_enc_backward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws,
                      const float *dO, float *grads);

@@ -4,7 +4,7 @@
  *
  *   linear:   Y[N×out] = X[N×in] · W[in×out] + b[out]                  (cblas_sgemm)
  *   gat:      Wh = X·W            [N×D]                                 (cblas_sgemm)
- *             s_src[i,h] = Σc Wh[i,h,c]·att_src[h,c], s_dst likewise    [N×H]
+ *             s_src[i,h] = Σc Wh[i,h,c]·att_src[h,c], s_dst likewise    [N×H] (same sgemm)
  *             logit[k,h] = s_dst[i,h] + s_src[j,h] for edge k = (j → i) [E×H]
  *             alpha = softmax over the edges into i of LeakyReLU(logit, 0.2)
  *             Z[i,h,:] = Σk alpha[k,h]·Wh[j,h,:] + bias                [N×D] (heads concatenated)
@@ -47,7 +47,8 @@ void le_linear_backward(int n, int in, int out, const float *X, const float *W, 
 static inline float le_tanhf(float x)
 {
     const float c = 7.90531110763549805f;
-    x = x > c ? c : x < -c ? -c : x;
+    x = x < c ? x : c; /* two selects (min, max): they vectorise where a nested ternary did not */
+    x = x > -c ? x : -c;
     const float x2 = x * x;
     float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
     p = x2 * p + -8.60467152213735e-11f;
@@ -66,7 +67,8 @@ static inline float le_tanhf(float x)
  * call, so the softmax's flat exp loop vectorises. Relative error ≤ 2e-7. */
 static inline float le_expf(float x)
 {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    x = x > -87.0f ? x : -87.0f;
+    x = x < 88.0f ? x : 88.0f;
     float t = x * 1.44269504088896341f;
     int n = (int)(t + (t < 0 ? -0.5f : 0.5f));
     float r = x - (float)n * 0.693359375f - (float)n * -2.12194440e-4f;
@@ -89,6 +91,9 @@ typedef struct le_gat_dims {
     int fin, heads, hc; /* input width, H, C */
 } le_gat_dims;
 
+/* Row width of the fused projection: Wh (D) | s_src (H) | s_dst (H). */
+static inline int le_gat_ld(const le_gat_dims *d) { return d->heads * d->hc + 2 * d->heads; }
+
 /* Weights of one layer, or their gradients (same layout). */
 typedef struct le_gat_params {
     float *W;       /* [fin × D] */
@@ -99,23 +104,31 @@ typedef struct le_gat_params {
     float *ln_b;    /* [D] */
 } le_gat_params;
 
-/* What forward keeps for backward. */
+/* What forward keeps for backward. The attention scores are linear in Wh,
+ * s = Wh·A with A [D × 2H] block-diagonal (att_src, att_dst), so they come
+ * out of the same sgemm as Wh: X·[W | W·A] (WA is rebuilt per forward, fin·D·2H
+ * flops). Inference leaves logit, A, xhat and rstd NULL: nothing is kept but
+ * the layer output. */
 typedef struct le_gat_cache {
-    float *Wh;    /* [N × D] */
-    float *s_src; /* [N × H] */
-    float *s_dst; /* [N × H] */
-    float *logit; /* [E × H] before LeakyReLU */
+    float *WA;    /* [fin × ld]  ld = D + 2H: [W | W·A_src | W·A_dst] */
+    float *WhS;   /* [N × ld]    row i: Wh[i] | s_src[i] | s_dst[i] */
+    float *logit; /* [E × H] before LeakyReLU (training only) */
     float *alpha; /* [E × H] */
-    float *A;     /* [N × D] tanh output */
-    float *xhat;  /* [N × D] normalised A */
-    float *rstd;  /* [N] */
+    float *A;     /* [N × D] tanh output (training only) */
+    float *xhat;  /* [N × D] normalised A (training only) */
+    float *rstd;  /* [N] (training only) */
 } le_gat_cache;
 
 void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
                     le_gat_cache *c, float *Y);
+/* Floats of scratch le_gat_backward needs: N·ld + E·H + fin·ld. */
+static inline size_t le_gat_scratch_floats(const le_gat_dims *d, size_t N, size_t E)
+{
+    return (N + (size_t)d->fin) * (size_t)le_gat_ld(d) + E * (size_t)d->heads;
+}
 /* dY [N×D] is clobbered (becomes dZ). grads accumulate into g. dX [N×fin]
  * is overwritten (NULL for the first layer when the input needs no gradient).
- * scratch: N·D + 2·N·H + E·H floats. */
+ * scratch: le_gat_scratch_floats. */
 void le_gat_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
                      const le_gat_cache *c, float *dY, le_gat_params *g, float *dX, float *scratch);
 

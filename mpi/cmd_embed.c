@@ -85,7 +85,7 @@ static void embed_block(embedder *e, const le_corpus_block *b, int64_t batch)
         int64_t hi = lo + batch < b->n_traces ? lo + batch : b->n_traces;
         le_gb_reset(&e->gb);
         for (int64_t t = lo; t < hi; t++) le_gb_add_block_trace(&e->gb, b, &e->feat, t);
-        le_enc_forward(&e->m->enc, e->m->params, &e->map, &e->gb, &e->ws);
+        le_enc_infer(&e->m->enc, e->m->params, &e->map, &e->gb, &e->ws);
         memcpy(e->rows + lo * out, e->ws.O, sizeof(float) * (size_t)((hi - lo) * out));
     }
 }

@@ -142,7 +142,7 @@ static double bench_embed(const le_model *m, bench_in *b, int64_t n, int64_t bat
     do {
         for (int64_t lo = 0; lo < n; lo += batch) {
             add_range(&b->gb, b, lo, lo + batch < n ? lo + batch : n);
-            le_enc_forward(&m->enc, m->params, &b->map, &b->gb, &b->ws);
+            le_enc_infer(&m->enc, m->params, &b->map, &b->gb, &b->ws);
         }
         reps++;
     } while (le_now() - t0 < 2.0);

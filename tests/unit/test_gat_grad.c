@@ -158,12 +158,13 @@ static void test_gat_layer(void **state)
     for (size_t q = 0; q < D; q++) c.w.ln_g[q] += 1.0f;
     c.X = malloc(sizeof(float) * N * F), c.Y = malloc(sizeof(float) * N * D), c.r = malloc(sizeof(float) * N * D);
     fill(c.X, N * F, 1), fill(c.r, N * D, 1);
-    c.buf = malloc(sizeof(float) * (5 * N * D + 3 * N * H + 2 * E * H + N));
+    const size_t ld = (size_t)le_gat_ld(&c.d);
+    c.buf = malloc(sizeof(float) * ((F + N) * ld + 2 * E * H + 2 * N * D + N));
     cur = c.buf;
-    carve(&cur, &c.c.Wh, N * D), carve(&cur, &c.c.s_src, N * H), carve(&cur, &c.c.s_dst, N * H);
+    carve(&cur, &c.c.WA, F * ld), carve(&cur, &c.c.WhS, N * ld);
     carve(&cur, &c.c.logit, E * H), carve(&cur, &c.c.alpha, E * H), carve(&cur, &c.c.A, N * D);
     carve(&cur, &c.c.xhat, N * D), carve(&cur, &c.c.rstd, N);
-    float *scratch = malloc(sizeof(float) * (N * D + 2 * N * H + E * H)), *dY = malloc(sizeof(float) * N * D);
+    float *scratch = malloc(sizeof(float) * le_gat_scratch_floats(&c.d, N, E)), *dY = malloc(sizeof(float) * N * D);
     float *dX = malloc(sizeof(float) * N * F);
     gat_obj(&c);
     memcpy(dY, c.r, sizeof(float) * N * D);
@@ -234,8 +235,15 @@ static void test_encoder(void **state)
     float *g = calloc((size_t)c.e.n_params, sizeof(float));
     le_enc_init_params(&c.e, c.p, 42);
     for (int64_t i = 0; i < c.e.n_params; i++) c.p[i] += 0.2f * urand(); /* no zero biases, no unit gains */
+    /* inference (no caches) gives the training forward's output bit for bit */
+    const size_t nO = (size_t)c.gb.n_graphs * cfg.out_dim;
+    le_enc_infer(&c.e, c.p, &c.m, &c.gb, &c.ws);
+    float *Oi = malloc(sizeof(float) * nO);
+    memcpy(Oi, c.ws.O, sizeof(float) * nO);
     enc_obj(&c);
-    float *dO = calloc((size_t)c.gb.n_graphs * cfg.out_dim, sizeof(float));
+    assert_memory_equal(Oi, c.ws.O, sizeof(float) * nO);
+    free(Oi);
+    float *dO = calloc(nO, sizeof(float));
     double l = le_triplet_loss(cfg.out_dim, c.ws.O, 2, c.trip, 1.0f, 1.0f, dO, NULL);
     assert_true(l > 0);
     le_enc_backward(&c.e, c.p, &c.m, &c.gb, &c.ws, dO, g);
