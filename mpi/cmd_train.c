@@ -1,16 +1,20 @@
 /* labelease train CORPUS -o MODEL: the GAT trace encoder, triplet loss, Adam,
  * data-parallel over ranks.
  *
- * Rank-count independence. The corpus is cut into fixed windows of W traces
- * (not into rank shards): triplets are drawn inside one window, and rank r
- * holds a contiguous run of windows. Step s of the global batch B is M = B/K
- * micro-batches of K triplets; micro-batch m draws its window and its
- * triplets from a counter-based stream keyed by (seed, s·M + m), so the
- * global batch is the same at any rank count, and the owner of the window
- * computes it. Each micro-batch's gradient goes into an int64 fixed-point
- * accumulator (scale 2^32) and one MPI_Allreduce of that flat buffer sums
- * them exactly — integer sums do not depend on order — so every rank applies
- * the identical Adam update, and 1, 2 or 64 ranks give bit-identical weights. */
+ * Rank-count independence. The corpus is cut into fixed windows of W traces;
+ * triplets are drawn inside one window. A pool of `pool` windows is resident
+ * at a time (slot j on rank j mod p), and the pool moves through the corpus
+ * every pool_steps steps, so memory per rank depends on the window, the pool
+ * and the batch, never on the shard. Step s of the global batch B is M = B/K
+ * micro-batches of K triplets; micro-batch m draws its slot and its triplets
+ * from a counter-based stream keyed by (seed, s·M + m), so the global batch is
+ * the same at any rank count. The slot's owner samples the triplets and ships
+ * their featurised traces (one MPI_Alltoallv per step) to rank m mod p, which
+ * computes the micro-batch: every rank computes an equal share. Each
+ * micro-batch's gradient goes into an int64 fixed-point accumulator (scale
+ * 2^32) and one MPI_Allreduce of that flat buffer sums them exactly — integer
+ * sums do not depend on order — so every rank applies the identical Adam
+ * update, and 1, 2 or 64 ranks give bit-identical weights. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,10 +35,12 @@ static const char usage[] =
     "usage: labelease train CORPUS.h5 -o MODEL.h5 [options]\n"
     "\n"
     "Train the GAT trace encoder (3 GAT layers x 3 heads, tanh + LayerNorm, mean pool,\n"
-    "MLP to 64) with the cosine triplet loss. Data-parallel: each rank holds a run of\n"
-    "fixed windows of traces, computes the gradient of its part of every global batch,\n"
-    "and one allreduce per step gives every rank the same Adam update. The result does\n"
-    "not depend on the number of ranks.\n"
+    "MLP to 64) with the cosine triplet loss. Triplets come from windows of consecutive\n"
+    "traces; a pool of windows is resident at a time, spread over the ranks, and moves\n"
+    "through the corpus, so memory per rank does not grow with the corpus. Every rank\n"
+    "computes an equal share of each global batch (the traces a micro-batch needs are\n"
+    "sent to the rank computing it), and one allreduce per step gives every rank the\n"
+    "same Adam update. The result does not depend on the number of ranks.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE  model file to write (required)\n"
@@ -42,8 +48,15 @@ static const char usage[] =
     "  --steps N          optimiser steps (default 400)\n"
     "  --epochs X         instead of --steps: X passes of anchors over the corpus\n"
     "  --batch N          global batch in triplets (default 64)\n"
-    "  --micro N          triplets per micro-batch, the unit of work (default 16; divides --batch)\n"
+    "  --micro N          triplets per micro-batch, the unit of work (default 16; divides --batch);\n"
+    "                     rank r computes micro-batches r, r+p, ...: keep batch/micro >= ranks\n"
     "  --window N         traces per triplet window (default 4096)\n"
+    "  --pool N           windows resident at a time over all ranks (default 8; all of\n"
+    "                     them when the corpus has fewer); use >= ranks to spread the reads\n"
+    "  --pool-steps N     steps before the pool moves on (default pool*window/batch,\n"
+    "                     about one anchor per trace of the pool)\n"
+    "  --chunk N          traces read at a time for the vocabulary and time statistics\n"
+    "                     (default 16384)\n"
     "  --lr X             Adam learning rate (default 1e-3)\n"
     "  --margin X         triplet margin on cosine distance (default 1.0)\n"
     "  --far X            hard negative: same structure, |log1p root latency gap| >= X (default 0.7)\n"
@@ -59,17 +72,23 @@ static const char usage[] =
     "  mpirun -np 4 labelease train corpus.h5 -o model.h5 --steps 1000 --seed 7\n";
 
 typedef struct train_opts {
-    int64_t seed, steps, batch, micro, window, log_every, hidden, heads, layers, dims, buckets;
+    int64_t seed, steps, batch, micro, window, pool, pool_steps, chunk, log_every, hidden, heads, layers, dims, buckets;
     double epochs, lr, margin, far, hard;
     const char *corpus, *out, *dump;
 } train_opts;
 
-/* This rank's windows [w0, w1) and what was computed from them. */
-typedef struct train_data {
-    int64_t n_windows, w0, w1, window, t0;
+/* One resident window: its traces, their features, its triplet groups. */
+typedef struct window_slot {
+    int64_t w; /* window id, -1 when empty */
     le_corpus_block blk;
     le_blockfeat feat;
-    le_tripwin *wins;
+    le_tripwin win;
+} window_slot;
+
+typedef struct train_data {
+    int64_t n_traces, n_windows, window, pool, pool_steps, phase;
+    int64_t *pool_win;  /* [pool] window of each slot in the current phase */
+    window_slot *slots; /* [ceil(pool / p)]: slot j lives on rank j mod p as slots[j / p] */
     le_opmap map;
     int32_t n_vocab;
     int32_t *vocab_of; /* [corpus ops] */
@@ -81,13 +100,14 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 's'}, {"steps", required_argument, 0, 'n'},
         {"epochs", required_argument, 0, 'e'}, {"batch", required_argument, 0, 'b'}, {"micro", required_argument, 0, 'm'},
-        {"window", required_argument, 0, 'w'}, {"lr", required_argument, 0, 'l'}, {"margin", required_argument, 0, 'g'},
+        {"window", required_argument, 0, 'w'}, {"pool", required_argument, 0, 'P'},
+        {"pool-steps", required_argument, 0, 'S'}, {"chunk", required_argument, 0, 'C'}, {"lr", required_argument, 0, 'l'}, {"margin", required_argument, 0, 'g'},
         {"far", required_argument, 0, 'f'}, {"hard", required_argument, 0, 'H'}, {"hidden", required_argument, 0, 'c'},
         {"heads", required_argument, 0, 'a'}, {"layers", required_argument, 0, 'L'}, {"embed-dims", required_argument, 0, 'd'},
         {"buckets", required_argument, 0, 'k'}, {"log-every", required_argument, 0, 'p'},
         {"dump-reference", required_argument, 0, 'D'}, /* hidden: fixed batch + gradients for tests/torch */
         LE_COMMON_LONGOPTS, {0}};
-    *o = (train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .log_every = 50, .hidden = 32,
+    *o = (train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .pool = 8, .chunk = 16384, .log_every = 50, .hidden = 32,
                       .heads = 3, .layers = 3, .dims = 16, .buckets = 1024, .lr = 1e-3, .margin = 1.0, .far = 0.7, .hard = 0.5};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
@@ -102,6 +122,9 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;
         case 'm': LE_CHECK(le_parse_count("--micro", optarg, &o->micro)); break;
         case 'w': LE_CHECK(le_parse_count("--window", optarg, &o->window)); break;
+        case 'P': LE_CHECK(le_parse_count("--pool", optarg, &o->pool)); break;
+        case 'S': LE_CHECK(le_parse_count("--pool-steps", optarg, &o->pool_steps)); break;
+        case 'C': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
         case 'c': LE_CHECK(le_parse_count("--hidden", optarg, &o->hidden)); break;
         case 'a': LE_CHECK(le_parse_count("--heads", optarg, &o->heads)); break;
         case 'L': LE_CHECK(le_parse_count("--layers", optarg, &o->layers)); break;
@@ -120,6 +143,7 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
     if (optind + 1 != argc || !o->out) return le_usage(usage, 1);
     o->corpus = argv[optind];
     if (o->batch < 1 || o->micro < 1 || o->batch % o->micro) return le_fail(LE_ERR_USAGE, "--micro must divide --batch (got %lld, %lld)", (long long)o->micro, (long long)o->batch);
+    if (o->pool < 1 || o->chunk < 1) return le_fail(LE_ERR_USAGE, "--pool and --chunk must be at least 1");
     if (o->window < 2 || o->lr <= 0 || o->log_every < 1 || o->hard < 0 || o->hard > 1) return le_fail(LE_ERR_USAGE, "--window >= 2, --lr > 0, --log-every >= 1, 0 <= --hard <= 1");
     return 0;
 }
@@ -132,80 +156,154 @@ static le_enc_cfg encoder_cfg(const train_opts *o, int32_t n_vocab)
     return c;
 }
 
-/* Windows [w0, w1) of this rank and their traces, read in one block. */
-static int read_windows(le_corpus *c, train_data *d, int64_t window)
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Operation counts and raw time sums per corpus operation (row n_ops: all
+ * spans) of traces [a, z), read as one block. */
+static int scan_chunk(le_corpus *c, int64_t a, int64_t z, le_blockfeat *f, int64_t *count, int64_t *sums)
 {
-    const int64_t N = c->meta.n_traces, p = le_world.size, r = le_world.rank;
-    d->window = window;
-    d->n_windows = (N + window - 1) / window;
-    d->w0 = d->n_windows * r / p, d->w1 = d->n_windows * (r + 1) / p;
-    d->t0 = d->w0 * window;
-    int64_t t1 = d->w1 * window < N ? d->w1 * window : N;
-    LE_CHECK(le_corpus_read_block(c, d->t0 < t1 ? d->t0 : t1, t1, &d->blk));
+    le_corpus_block b;
+    LE_CHECK(le_corpus_read_block(c, a, z, &b));
+    le_blockfeat_compute(f, &b);
+    const int32_t n_ops = c->meta.n_operations;
+    for (int64_t i = 0; i < b.n_spans; i++) {
+        count[b.operation[i]]++;
+        le_timestats_add(sums, n_ops, b.operation[i], f->time + i * LE_NTIME);
+    }
+    le_block_free(&b);
+    return 0;
+}
+
+/* One streamed pass over this rank's span-balanced shard, --chunk traces at a
+ * time, then one allreduce: integer sums, so exact at any rank count. */
+static int scan_corpus(le_corpus *c, int64_t chunk, int64_t *count, int64_t *sums)
+{
+    int64_t t0, t1;
+    LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
+    le_blockfeat f = {0};
+    int rc = 0;
+    for (int64_t a = t0; a < t1 && !rc; a += chunk) rc = scan_chunk(c, a, min64(a + chunk, t1), &f, count, sums);
+    le_blockfeat_free(&f);
+    LE_CHECK(le_agree(rc));
+    const int n = c->meta.n_operations;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, count, n, MPI_INT64_T, MPI_SUM, le_world.comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, (n + 1) * LE_STAT_COLS, MPI_INT64_T, MPI_SUM, le_world.comm));
     return 0;
 }
 
 /* Vocabulary = the corpus operations that occur in it, in the corpus table
- * order (sorted by service, operation name), so ids never depend on ranks. */
-static int build_vocab(const le_corpus_meta *meta, train_data *d)
+ * order (sorted by service, operation name), so ids never depend on ranks.
+ * Time statistics: vocabulary row v takes the sums of its operation, row V
+ * those of all spans (what le_timestats_add gives when fed vocabulary rows). */
+static int vocab_and_stats(le_corpus *c, const train_opts *o, train_data *d)
 {
-    int64_t *count = le_calloc((size_t)meta->n_operations + 1, sizeof(int64_t));
-    for (int64_t i = 0; i < d->blk.n_spans; i++) count[d->blk.operation[i]]++;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, count, meta->n_operations, MPI_INT64_T, MPI_SUM, le_world.comm));
-    d->vocab_of = le_malloc(sizeof(int32_t) * ((size_t)meta->n_operations + 1));
+    const int32_t n = c->meta.n_operations;
+    int64_t *count = le_calloc((size_t)n + 1, sizeof(int64_t));
+    int64_t *op_sums = le_calloc((size_t)(n + 1) * LE_STAT_COLS, sizeof(int64_t));
+    int rc = scan_corpus(c, o->chunk, count, op_sums);
+    d->vocab_of = le_malloc(sizeof(int32_t) * ((size_t)n + 1));
     d->n_vocab = 0;
-    for (int32_t i = 0; i < meta->n_operations; i++) d->vocab_of[i] = count[i] ? d->n_vocab++ : -1;
-    for (int32_t i = 0; i < meta->n_operations; i++)
+    for (int32_t i = 0; i < n; i++) d->vocab_of[i] = count[i] ? d->n_vocab++ : -1;
+    for (int32_t i = 0; i < n; i++)
         if (d->vocab_of[i] < 0) d->vocab_of[i] = d->n_vocab; /* unused ops → the unknown row */
-    free(count);
-    return 0;
-}
-
-/* Per-operation time statistics, summed exactly over ranks, then applied. */
-static int normalise_times(train_data *d)
-{
     const int32_t V = d->n_vocab;
     int64_t *sums = le_calloc((size_t)(V + 1) * LE_STAT_COLS, sizeof(int64_t));
-    le_blockfeat_stats(&d->feat, &d->blk, &d->map, V, sums);
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, (V + 1) * LE_STAT_COLS, MPI_INT64_T, MPI_SUM, le_world.comm));
+    for (int32_t i = 0; i < n; i++)
+        if (d->vocab_of[i] < V) memcpy(sums + (size_t)d->vocab_of[i] * LE_STAT_COLS, op_sums + (size_t)i * LE_STAT_COLS, sizeof(int64_t) * LE_STAT_COLS);
+    memcpy(sums + (size_t)V * LE_STAT_COLS, op_sums + (size_t)n * LE_STAT_COLS, sizeof(int64_t) * LE_STAT_COLS);
     d->mean = le_malloc(sizeof(float) * LE_NTIME * (size_t)(V + 1));
     d->std = le_malloc(sizeof(float) * LE_NTIME * (size_t)(V + 1));
     le_timestats_finish(sums, V, d->mean, d->std);
-    le_blockfeat_normalise(&d->feat, &d->blk, &d->map, d->mean, d->std);
-    free(sums);
+    free(count), free(op_sums), free(sums);
+    return rc;
+}
+
+static uint64_t gcd64(uint64_t u, uint64_t v)
+{
+    while (v) {
+        uint64_t t = u % v;
+        u = v, v = t;
+    }
+    return u;
+}
+
+/* Window of pool slot j in phase q. When the whole corpus fits in the pool,
+ * slot j is window j for good. Otherwise the pool walks through the epochs
+ * e = 0, 1, ...: epoch e visits window (a_e·x + b_e) mod W_n at position x, an
+ * affine permutation (a_e coprime to W_n) keyed by the seed: constant memory
+ * however many windows there are. */
+static int64_t pool_window(const train_opts *o, const train_data *d, int64_t q, int64_t j)
+{
+    const int64_t nw = d->n_windows;
+    if (d->pool == nw) return j;
+    const int64_t i = q * d->pool + j, e = i / nw, x = i % nw;
+    le_rng r;
+    le_rng_init(&r, (uint64_t)o->seed, (uint64_t)e, 0x504f4f4cu /* "POOL" */);
+    uint64_t a = 1 + le_rng_below(&r, (uint32_t)(nw - 1)), b = le_rng_below(&r, (uint32_t)nw);
+    while (gcd64(a, (uint64_t)nw) != 1) a = a % (uint64_t)(nw - 1) + 1; /* 1 is coprime: this ends */
+    return (int64_t)((a * (uint64_t)x + b) % (uint64_t)nw);
+}
+
+static void slot_clear(window_slot *sl)
+{
+    if (sl->w >= 0) le_block_free(&sl->blk), le_tripwin_free(&sl->win);
+    sl->w = -1;
+}
+
+/* Read window w into the slot, featurise and normalise it, group its triplets. */
+static int slot_load(le_corpus *c, const train_data *d, window_slot *sl, int64_t w)
+{
+    if (sl->w == w) return 0;
+    slot_clear(sl);
+    const int64_t t0 = w * d->window, t1 = min64(t0 + d->window, d->n_traces);
+    LE_CHECK(le_corpus_read_block(c, t0, t1, &sl->blk));
+    le_blockfeat_compute(&sl->feat, &sl->blk);
+    le_blockfeat_normalise(&sl->feat, &sl->blk, &d->map, d->mean, d->std);
+    le_tripwin_build(&sl->win, (int32_t)(t1 - t0), sl->feat.shash, sl->feat.root_lat);
+    sl->w = w;
     return 0;
 }
 
-static void build_windows(train_data *d)
+/* Make the pool that of step s's phase: this rank (re)loads the slots it owns. Collective. */
+static int pool_enter(le_corpus *c, const train_opts *o, train_data *d, int64_t s)
 {
-    int64_t nw = d->w1 - d->w0;
-    d->wins = le_calloc((size_t)(nw ? nw : 1), sizeof(le_tripwin));
-    for (int64_t w = 0; w < nw; w++) {
-        int64_t lo = w * d->window, hi = lo + d->window < d->blk.n_traces ? lo + d->window : d->blk.n_traces;
-        le_tripwin_build(&d->wins[w], (int32_t)(hi - lo), d->feat.shash + lo, d->feat.root_lat + lo);
+    const int64_t q = s / d->pool_steps, p = le_world.size;
+    if (q == d->phase) return 0;
+    int rc = 0;
+    for (int64_t j = 0; j < d->pool; j++) {
+        d->pool_win[j] = pool_window(o, d, q, j);
+        if (j % p == le_world.rank && !rc) rc = slot_load(c, d, &d->slots[j / p], d->pool_win[j]);
     }
+    d->phase = q;
+    return le_agree(rc);
 }
 
 static int prepare(le_corpus *c, const train_opts *o, train_data *d)
 {
-    LE_CHECK(read_windows(c, d, o->window));
-    LE_CHECK(build_vocab(&c->meta, d));
+    d->n_traces = c->meta.n_traces;
+    d->window = o->window;
+    d->n_windows = (d->n_traces + o->window - 1) / o->window;
+    d->pool = min64(o->pool, d->n_windows);
+    d->pool_steps = o->pool_steps ? o->pool_steps : (d->pool * o->window + o->batch - 1) / o->batch;
+    if (d->pool_steps < 1) d->pool_steps = 1;
+    d->phase = -1;
+    const int64_t mine = (d->pool + le_world.size - 1) / le_world.size;
+    d->pool_win = le_calloc((size_t)(d->pool ? d->pool : 1), sizeof(int64_t));
+    d->slots = le_calloc((size_t)(mine ? mine : 1), sizeof(window_slot));
+    for (int64_t k = 0; k < mine; k++) d->slots[k].w = -1;
+    LE_CHECK(vocab_and_stats(c, o, d));
     le_feat_cfg fc = encoder_cfg(o, d->n_vocab).feat;
     le_opmap_build(&d->map, &fc, c->meta.n_operations, (const char *const *)c->meta.services,
                    (const char *const *)c->meta.operations, c->meta.operation_service, d->vocab_of);
-    le_blockfeat_compute(&d->feat, &d->blk);
-    LE_CHECK(normalise_times(d));
-    build_windows(d);
     return 0;
 }
 
 static void free_data(train_data *d)
 {
-    for (int64_t w = 0; d->wins && w < d->w1 - d->w0; w++) le_tripwin_free(&d->wins[w]);
-    free(d->wins), free(d->vocab_of), free(d->mean), free(d->std);
+    const int64_t mine = (d->pool + le_world.size - 1) / le_world.size;
+    for (int64_t k = 0; d->slots && k < mine; k++) slot_clear(&d->slots[k]), le_blockfeat_free(&d->slots[k].feat);
+    free(d->slots), free(d->pool_win), free(d->vocab_of), free(d->mean), free(d->std);
     le_opmap_free(&d->map);
-    le_blockfeat_free(&d->feat);
-    le_block_free(&d->blk);
 }
 
 #define FIX_SCALE 4294967296.0 /* 2^32: gradient fixed point */
@@ -226,45 +324,88 @@ typedef struct trainer {
     le_adam adam;
     le_graphbatch gb;
     le_enc_ws ws;
+    char *send, *recv;       /* this step's micro-batch records, by destination / by source */
+    size_t send_cap, recv_cap;
+    int *scount, *sdispl, *rcount, *rdispl; /* [p] */
 } trainer;
 
-/* One micro-batch: K triplets from window w (global), gradient into t->acc. */
-static void micro_batch(trainer *t, train_data *d, const train_opts *o, le_rng *r, int64_t w)
+/* Micro-batch record: int32 m, int32 traces (3K), then the trace records
+ * (anchor, positive, negative of each triplet; gat_data.h). */
+static void pack_micro(trainer *t, size_t *len, const window_slot *sl, const train_opts *o, le_rng *r, int32_t m)
 {
-    const le_tripwin *win = &d->wins[w - d->w0];
-    const int64_t base = (w - d->w0) * d->window, K = o->micro;
-    const int out = t->enc.cfg.out_dim;
-    le_gb_reset(&t->gb);
-    for (int64_t k = 0; k < K; k++) {
+    const int32_t head[2] = {m, (int32_t)(3 * o->micro)};
+    if (*len + sizeof head > t->send_cap) t->send_cap = 2 * (*len + sizeof head), t->send = le_realloc(t->send, t->send_cap);
+    memcpy(t->send + *len, head, sizeof head), *len += sizeof head;
+    for (int64_t k = 0; k < o->micro; k++) {
         int32_t tr[3];
-        le_triplet_sample(win, r, (float)o->far, (float)o->hard, tr);
-        for (int q = 0; q < 3; q++) {
-            le_gb_add_block_trace(&t->gb, &d->blk, &d->feat, base + tr[q]);
-            t->trip[3 * k + q] = (int32_t)(3 * k + q);
-        }
+        le_triplet_sample(&sl->win, r, (float)o->far, (float)o->hard, tr);
+        for (int q = 0; q < 3; q++) le_trace_record_pack(&t->send, len, &t->send_cap, &sl->blk, &sl->feat, tr[q]);
     }
+}
+
+/* Step s: draw every micro-batch's slot; for the slots this rank owns, sample
+ * the triplets and pack them for rank m mod p, grouped by destination. */
+static int pack_step(trainer *t, const train_data *d, const train_opts *o, int64_t s)
+{
+    const int64_t M = o->batch / o->micro, p = le_world.size;
+    size_t len = 0;
+    for (int64_t dest = 0; dest < p; dest++) {
+        size_t start = len;
+        for (int64_t m = dest; m < M; m += p) {
+            le_rng r;
+            le_rng_init(&r, (uint64_t)o->seed, (uint64_t)(s * M + m), 0x54524950u /* "TRIP" */);
+            int64_t j = (int64_t)le_rng_below(&r, (uint32_t)d->pool);
+            if (j % p == le_world.rank) pack_micro(t, &len, &d->slots[j / p], o, &r, (int32_t)m);
+        }
+        if (len - start > INT32_MAX || len > INT32_MAX) return le_fail(LE_ERR_USAGE, "train: micro-batch records past 2 GiB; lower --micro");
+        t->scount[dest] = (int)(len - start), t->sdispl[dest] = (int)start;
+    }
+    return 0;
+}
+
+/* Records to the ranks that compute them: counts, then the bytes. */
+static int exchange(trainer *t)
+{
+    const int p = le_world.size;
+    LE_MPI(MPI_Alltoall(t->scount, 1, MPI_INT, t->rcount, 1, MPI_INT, le_world.comm));
+    size_t total = 0;
+    for (int r = 0; r < p; r++) t->rdispl[r] = (int)total, total += (size_t)t->rcount[r];
+    if (total > INT32_MAX) return le_fail(LE_ERR_USAGE, "train: micro-batch records past 2 GiB; lower --micro");
+    if (total > t->recv_cap) t->recv_cap = 2 * total, t->recv = le_realloc(t->recv, t->recv_cap);
+    LE_MPI(MPI_Alltoallv(t->send, t->scount, t->sdispl, MPI_BYTE, t->recv, t->rcount, t->rdispl, MPI_BYTE, le_world.comm));
+    return 0;
+}
+
+/* One micro-batch record at rec: forward, loss (scaled 1/B), backward, gradient into t->acc. Returns its size. */
+static size_t micro_batch(trainer *t, const train_data *d, const train_opts *o, const char *rec)
+{
+    int32_t head[2];
+    memcpy(head, rec, sizeof head);
+    size_t used = sizeof head;
+    const int K = head[1] / 3, out = t->enc.cfg.out_dim;
+    le_gb_reset(&t->gb);
+    for (int32_t k = 0; k < head[1]; k++) used += le_gb_add_record(&t->gb, rec + used), t->trip[k] = k;
     le_enc_forward(&t->enc, t->params, &d->map, &t->gb, &t->ws);
     memset(t->dO, 0, sizeof(float) * (size_t)(3 * K * out));
     int ok = 0;
-    double loss = le_triplet_loss(out, t->ws.O, (int)K, t->trip, (float)o->margin, (float)(1.0 / (double)o->batch), t->dO, &ok);
+    double loss = le_triplet_loss(out, t->ws.O, K, t->trip, (float)o->margin, (float)(1.0 / (double)o->batch), t->dO, &ok);
     memset(t->grad, 0, sizeof(float) * (size_t)t->enc.n_params);
     le_enc_backward(&t->enc, t->params, &d->map, &t->gb, &t->ws, t->dO, t->grad);
     accumulate_fixed(t->acc, t->grad, t->enc.n_params);
     t->acc[t->enc.n_params] += llrint(loss * FIX_SCALE);
     t->acc[t->enc.n_params + 1] += ok;
+    return used;
 }
 
 /* One optimiser step; returns the global mean loss and accuracy. */
-static int train_step(trainer *t, train_data *d, const train_opts *o, int64_t step, double *loss, double *acc)
+static int train_step(trainer *t, const train_data *d, const train_opts *o, int64_t step, double *loss, double *acc)
 {
-    const int64_t P = t->enc.n_params, M = o->batch / o->micro;
+    const int64_t P = t->enc.n_params;
     memset(t->acc, 0, sizeof(int64_t) * (size_t)(P + 2));
-    for (int64_t m = 0; m < M; m++) {
-        le_rng r;
-        le_rng_init(&r, (uint64_t)o->seed, (uint64_t)(step * M + m), 0x54524950u /* "TRIP" */);
-        int64_t w = (int64_t)le_rng_below(&r, (uint32_t)d->n_windows);
-        if (w >= d->w0 && w < d->w1) micro_batch(t, d, o, &r, w);
-    }
+    LE_CHECK(le_agree(pack_step(t, d, o, step)));
+    LE_CHECK(exchange(t));
+    size_t total = (size_t)t->rdispl[le_world.size - 1] + (size_t)t->rcount[le_world.size - 1];
+    for (size_t at = 0; at < total;) at += micro_batch(t, d, o, t->recv + at);
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, t->acc, (int)(P + 2), MPI_INT64_T, MPI_SUM, le_world.comm));
     for (int64_t i = 0; i < P; i++) t->grad[i] = (float)((double)t->acc[i] / FIX_SCALE);
     le_adam_step(&t->adam, t->params, t->grad);
@@ -276,11 +417,14 @@ static int train_step(trainer *t, train_data *d, const train_opts *o, int64_t st
 static void trainer_init(trainer *t, const train_opts *o)
 {
     const int64_t P = t->enc.n_params;
+    const size_t p = (size_t)le_world.size;
     t->params = le_malloc(sizeof(float) * (size_t)P);
     t->grad = le_malloc(sizeof(float) * (size_t)P);
     t->acc = le_malloc(sizeof(int64_t) * (size_t)(P + 2));
     t->dO = le_malloc(sizeof(float) * (size_t)(3 * o->micro * t->enc.cfg.out_dim));
     t->trip = le_malloc(sizeof(int32_t) * (size_t)(3 * o->micro));
+    t->scount = le_malloc(sizeof(int) * p), t->sdispl = le_malloc(sizeof(int) * p);
+    t->rcount = le_malloc(sizeof(int) * p), t->rdispl = le_malloc(sizeof(int) * p);
     le_enc_init_params(&t->enc, t->params, (uint64_t)o->seed);
     le_adam_init(&t->adam, P, (float)o->lr);
     le_gb_init(&t->gb);
@@ -289,7 +433,8 @@ static void trainer_init(trainer *t, const train_opts *o)
 
 static void trainer_free(trainer *t)
 {
-    free(t->params), free(t->grad), free(t->acc), free(t->dO), free(t->trip);
+    free(t->params), free(t->grad), free(t->acc), free(t->dO), free(t->trip), free(t->send), free(t->recv);
+    free(t->scount), free(t->sdispl), free(t->rcount), free(t->rdispl);
     le_adam_free(&t->adam);
     le_gb_free(&t->gb);
     le_enc_ws_free(&t->ws);
@@ -331,12 +476,13 @@ static int write_model(const train_opts *o, const le_corpus_meta *meta, const tr
     return rc;
 }
 
-static int run_training(const train_opts *o, train_data *d, trainer *t, progress *p)
+static int run_training(le_corpus *c, const train_opts *o, train_data *d, trainer *t, progress *p)
 {
     int64_t steps = o->steps;
     p->t_start = le_now();
     for (int64_t s = 0; s < steps; s++) {
         double loss = 0, acc = 0;
+        LE_CHECK(pool_enter(c, o, d, s));
         LE_CHECK(train_step(t, d, o, s, &loss, &acc));
         p->loss_sum += loss, p->acc_sum += acc, p->n++;
         if ((s + 1) % o->log_every == 0 || s + 1 == steps) log_progress(p, o, s, steps);
@@ -352,6 +498,8 @@ static void report(const train_opts *o, const train_data *d, const trainer *t, c
     le_report_int("batch", o->batch);
     le_report_int("ranks", le_world.size);
     le_report_int("windows", d->n_windows);
+    le_report_int("pool", d->pool);
+    le_report_int("pool_steps", d->pool_steps);
     le_report_int("vocabulary", d->n_vocab);
     le_report_int("parameters", t->enc.n_params);
     le_report_dbl("final_loss", p->last_loss);
@@ -373,11 +521,11 @@ static int train_corpus(le_corpus *c, train_opts *o)
     if (!rc && c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to train on", o->corpus));
     if (!rc) {
         trainer_init(&t, o);
-        le_info("train: %lld traces, %lld windows, vocabulary %d, %lld parameters, %lld steps of %lld triplets on %d ranks",
-                (long long)c->meta.n_traces, (long long)d.n_windows, d.n_vocab, (long long)t.enc.n_params,
+        le_info("train: %lld traces, %lld windows (pool %lld, %lld steps each), vocabulary %d, %lld parameters, %lld steps of %lld triplets on %d ranks",
+                (long long)c->meta.n_traces, (long long)d.n_windows, (long long)d.pool, (long long)d.pool_steps, d.n_vocab, (long long)t.enc.n_params,
                 (long long)o->steps, (long long)o->batch, le_world.size);
         double t0 = le_now();
-        rc = le_agree(run_training(o, &d, &t, &p));
+        rc = le_agree(run_training(c, o, &d, &t, &p));
         double secs = le_now() - t0;
         if (!rc) rc = le_agree(write_model(o, &c->meta, &d, &t, &p));
         if (!rc) report(o, &d, &t, &p, secs);

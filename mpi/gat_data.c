@@ -59,3 +59,39 @@ void le_gb_add_block_trace(le_graphbatch *gb, const le_corpus_block *b, const le
     le_gb_add_trace(gb, (int)(b->span_offset[t + 1] - lo), b->parent + lo, b->operation + lo, f->time + lo * LE_NTIME,
                     f->status + lo);
 }
+
+size_t le_trace_record_bytes(int n)
+{
+    return sizeof(int32_t) * (1 + 2 * (size_t)n + LE_NTIME * (size_t)n) + (((size_t)n + 3) & ~(size_t)3);
+}
+
+void le_trace_record_pack(char **buf, size_t *len, size_t *cap, const le_corpus_block *b, const le_blockfeat *f,
+                          int64_t t)
+{
+    const int64_t lo = b->span_offset[t];
+    const int32_t n = (int32_t)(b->span_offset[t + 1] - lo);
+    const size_t need = *len + le_trace_record_bytes(n);
+    if (need > *cap) {
+        *cap = need > 2 * *cap ? need : 2 * *cap;
+        *buf = le_realloc(*buf, *cap);
+    }
+    char *p = *buf + *len;
+    memcpy(p, &n, sizeof n), p += sizeof n;
+    memcpy(p, b->parent + lo, sizeof(int32_t) * (size_t)n), p += sizeof(int32_t) * (size_t)n;
+    memcpy(p, b->operation + lo, sizeof(int32_t) * (size_t)n), p += sizeof(int32_t) * (size_t)n;
+    memcpy(p, f->time + lo * LE_NTIME, sizeof(float) * LE_NTIME * (size_t)n), p += sizeof(float) * LE_NTIME * (size_t)n;
+    memcpy(p, f->status + lo, (size_t)n);
+    memset(p + n, 0, (((size_t)n + 3) & ~(size_t)3) - (size_t)n); /* padding: keep the bytes sent defined */
+    *len = need;
+}
+
+size_t le_gb_add_record(le_graphbatch *gb, const char *rec)
+{
+    int32_t n;
+    memcpy(&n, rec, sizeof n);
+    const int32_t *parent = (const int32_t *)(const void *)(rec + sizeof n), *op = parent + n;
+    const float *time = (const float *)(const void *)(op + n);
+    const int8_t *status = (const int8_t *)(time + (size_t)LE_NTIME * n);
+    le_gb_add_trace(gb, n, parent, op, time, status);
+    return le_trace_record_bytes(n);
+}

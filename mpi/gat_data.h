@@ -30,4 +30,15 @@ void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_
 /* Append trace t of b (block-local index) to the batch. */
 void le_gb_add_block_trace(le_graphbatch *gb, const le_corpus_block *b, const le_blockfeat *f, int64_t t);
 
+/* A featurised trace as a self-contained record, for shipping the traces of a
+ * micro-batch to the rank that computes it: int32 n, parent[n], op[n],
+ * time[n × 4] (float), status[n] (int8, padded to 4 bytes). Every field is
+ * 4-byte aligned, so a record in a malloc'ed buffer is read in place. */
+size_t le_trace_record_bytes(int n);
+/* Append trace t of b at buf + *len, growing *buf / *cap geometrically. */
+void le_trace_record_pack(char **buf, size_t *len, size_t *cap, const le_corpus_block *b, const le_blockfeat *f,
+                          int64_t t);
+/* Append the record at rec to the batch; returns its size in bytes. */
+size_t le_gb_add_record(le_graphbatch *gb, const char *rec);
+
 #endif

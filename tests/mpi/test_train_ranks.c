@@ -1,6 +1,8 @@
 /* Training does not depend on the number of ranks: rank 0 trains alone (on
  * MPI_COMM_SELF), then all ranks train together with the same global batch
- * and seed; the two models must have the same weights. The design promises
+ * and seed; the two models must have the same weights. Twice: with every
+ * window resident, and with a pool of 3 of the 6 windows that moves every 4
+ * steps (reloads, an epoch boundary inside a pool, ranks owning no slot). The design promises
  * bit-identical weights (exact integer gradient sums, see mpi/cmd_train.c),
  * so the tolerance is zero; a float tolerance would hide a broken reduction
  * only briefly, since Adam amplifies any difference step by step. */
@@ -32,12 +34,9 @@ static int run(int (*cmd)(int, char **), const char *line)
     return rc;
 }
 
-static void test_same_weights_at_any_rank_count(void **state)
+static void same_weights(const char *train)
 {
     char line[1024];
-    snprintf(line, sizeof line, "synth -o %s/c.h5 --traces 3000 --seed 11 -q", dir);
-    assert_int_equal(run(le_cmd_synth, line), 0);
-    const char *train = "train %s/c.h5 -o %s/%s --steps 30 --batch 48 --micro 8 --window 512 --seed 5 -q";
     /* reference: one rank */
     MPI_Comm world = le_world.comm;
     int rank = le_world.rank, size = le_world.size;
@@ -70,6 +69,15 @@ static void test_same_weights_at_any_rank_count(void **state)
     for (int32_t k = 0; k < (a.enc.cfg.feat.n_vocab + 1) * 4; k++) assert_true(a.mean[k] == b.mean[k] && a.std[k] == b.std[k]);
     free(init);
     le_model_free(&a), le_model_free(&b);
+}
+
+static void test_same_weights_at_any_rank_count(void **state)
+{
+    char line[1024];
+    snprintf(line, sizeof line, "synth -o %s/c.h5 --traces 3000 --seed 11 -q", dir);
+    assert_int_equal(run(le_cmd_synth, line), 0);
+    same_weights("train %s/c.h5 -o %s/%s --steps 30 --batch 48 --micro 8 --window 512 --seed 5 -q");
+    same_weights("train %s/c.h5 -o %s/%s --steps 30 --batch 48 --micro 8 --window 512 --pool 3 --pool-steps 4 --chunk 700 --seed 5 -q");
 }
 
 int main(int argc, char **argv)
