@@ -7,5 +7,9 @@ extern const char le_page_labeling_body[];
 extern const char le_page_labeling_css[];
 extern const char le_page_labeling_js[];
 extern const char le_page_labeling_js_hash[];
+extern const char le_page_rootcause_body[];
+extern const char le_page_rootcause_css[];
+extern const char le_page_rootcause_js[];
+extern const char le_page_rootcause_js_hash[];
 
 #endif

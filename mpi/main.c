@@ -21,7 +21,8 @@ static const cmd commands[] = {
     {"select", le_cmd_select, "pick representative traces for labeling (hybrid k-means)", 0},
     {"label", le_cmd_label, "label the representatives (oracle, terminal or page)", 0},
     {"propagate", le_cmd_propagate, "propagate representative labels to every trace", 0},
-    {"rootcause", NULL, "fault periods and SBFL service ranking", 6},
+    {"rootcause", le_cmd_rootcause, "fault periods and SBFL service ranking, with the root-cause page", 0},
+    {"export", le_cmd_export, "write the labeled dataset (HDF5, CSV, JSON)", 0},
     {"eval", le_cmd_eval, "score labels against ground truth", 0},
     {"run", NULL, "run every stage from a config file, restartable", 8},
 };

@@ -23,6 +23,7 @@ IO = HERE.parent
 # page name -> (body fragment, css files, js files)
 PAGES = {
     "labeling": ("labeling.body.html", ["shell.css", "labeling.css"], ["shell.js", "labeling.js"]),
+    "rootcause": ("rootcause.body.html", ["shell.css", "rootcause.css"], ["shell.js", "rootcause.js"]),
 }
 
 

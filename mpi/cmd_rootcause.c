@@ -1,0 +1,545 @@
+/* labelease rootcause: fault periods from the abnormal traces, then per
+ * period and per service the SBFL spectrum, evidence and latency that rank
+ * the suspects (LabelEase §III-D, §IV-B; docs/rootcause.md).
+ *
+ * Two streaming passes over each rank's shard. Pass A: each rank merges its
+ * abnormal traces' intervals, learns which service each client operation
+ * calls, and summarises latencies (Welford); rank 0 merges the gathered
+ * intervals into periods and broadcasts them; summaries merge by Chan in
+ * rank order. Pass B: every count of every period in one buffer, reduced
+ * once. Ranks then hold the same integers, so scores and the order are the
+ * same at any rank count; rank 0 writes rootcause.h5 and rootcause.html. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "driver.h"
+#include "exchange.h"
+#include "labelsfile.h"
+#include "periods.h"
+#include "rcfile.h"
+#include "sbfl.h"
+#include "stv.h"
+
+static const char usage[] =
+    "usage: labelease rootcause CORPUS.h5 (LABELS.h5 | --from-truth) -o ROOTCAUSE.h5 [options]\n"
+    "\n"
+    "Group the abnormal traces of LABELS.h5 (from propagate) into fault periods:\n"
+    "each abnormal trace opens [start, start + window]; overlapping intervals, or\n"
+    "intervals at most --gap apart, merge. In each period every service gets the\n"
+    "SBFL counts ef/ep/nf/np, a score, the share of abnormal traces whose own\n"
+    "anomalous span points at it (evidence), its latency in the period against the\n"
+    "whole corpus, and a rank (docs/rootcause.md). Writes ROOTCAUSE.h5 and the\n"
+    "root-cause page beside it (ROOTCAUSE.html), where a person confirms each\n"
+    "period's root cause and fault type and exports rootcause-labels.csv.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  the root-cause file to write (required)\n"
+    "  --window S         seconds an abnormal trace covers (default 300, the paper's)\n"
+    "  --gap S            merge periods at most S seconds apart (default 0)\n"
+    "  --min-traces N     abnormal traces a period needs (default 1)\n"
+    "  --score F          ochiai (default, the paper's Eq. 3), tarantula, dstar, jaccard\n"
+    "  --tie T            scores within T (relative) of a group's leader are ordered\n"
+    "                     by evidence and depth, not by score (default 0.2; 0: exact ties only)\n"
+    "  --from-truth       abnormal traces from the corpus ground truth instead of a\n"
+    "                     labels file (approximate for fault-list-only corpora)\n"
+    "  --page FILE        where the page goes (default: ROOTCAUSE with .html)\n"
+    "  --no-page          write no page\n"
+    "  --chunk N          traces read at a time per rank (default 65536)\n" LE_COMMON_HELP
+    "\n"
+    "example:\n"
+    "  mpirun -np 2 labelease rootcause corpus.h5 labels.h5 -o rootcause.h5\n";
+
+typedef struct rc_opts {
+    const char *corpus, *labels, *out, *page;
+    int64_t window_s, gap_s, min_traces, chunk;
+    int formula, from_truth, no_page;
+    double tie;
+} rc_opts;
+
+static int parse(int argc, char **argv, rc_opts *o)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"window", required_argument, 0, 'w'},
+        {"gap", required_argument, 0, 'g'},    {"min-traces", required_argument, 0, 'm'},
+        {"score", required_argument, 0, 's'},  {"tie", required_argument, 0, 't'},
+        {"from-truth", no_argument, 0, 'T'},   {"page", required_argument, 0, 'p'},
+        {"no-page", no_argument, 0, 'P'},      {"chunk", required_argument, 0, 'c'},
+        LE_COMMON_LONGOPTS,                    {0}};
+    *o = (rc_opts){.window_s = 300, .min_traces = 1, .chunk = 65536, .tie = 0.2};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+        if (le_common_opt(c)) continue;
+        if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
+        char *end;
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 'w': LE_CHECK(le_parse_count("--window", optarg, &o->window_s)); break;
+        case 'g': LE_CHECK(le_parse_count("--gap", optarg, &o->gap_s)); break;
+        case 'm': LE_CHECK(le_parse_count("--min-traces", optarg, &o->min_traces)); break;
+        case 'c': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
+        case 'T': o->from_truth = 1; break;
+        case 'p': o->page = optarg; break;
+        case 'P': o->no_page = 1; break;
+        case 's':
+            if ((o->formula = le_sbfl_parse(optarg)) < 0)
+                return le_fail(LE_ERR_USAGE, "--score '%s': ochiai, tarantula, dstar or jaccard", optarg);
+            break;
+        case 't':
+            o->tie = strtod(optarg, &end);
+            if (*end || !(o->tie >= 0 && o->tie < 1)) return le_fail(LE_ERR_USAGE, "--tie '%s': a number in [0, 1)", optarg);
+            break;
+        default: return le_usage(usage, 1);
+        }
+    }
+    if (optind + (o->from_truth ? 1 : 2) != argc || !o->out) return le_usage(usage, 1);
+    o->corpus = argv[optind];
+    o->labels = o->from_truth ? NULL : argv[optind + 1];
+    if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
+    if (o->min_traces < 1) o->min_traces = 1;
+    return 0;
+}
+
+/* ---- the shard and what both passes share ---- */
+
+typedef struct rc_job {
+    const rc_opts *o;
+    le_corpus *c;
+    int32_t S, O;
+    int64_t t0, t1;
+    int8_t *label;          /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
+    int approx;             /* the truth came from the fault-list approximation */
+    /* pass A */
+    le_period *iv;          /* local intervals, merged as they grow */
+    int64_t n_iv;
+    size_t cap_iv;
+    int64_t *callee_n;      /* [O*S] how often op's span has a child in service s */
+    int32_t *callee;        /* [O] the service an operation calls, -1 none */
+    le_welford *all_svc;    /* [S] span durations, whole corpus */
+    le_welford *op_self;    /* [O] self time of spans in normal traces */
+    int64_t *thr;           /* [O] self-time threshold (us), -1 none */
+    /* periods */
+    le_period *per;
+    int64_t P;
+    /* pass B */
+    int64_t *cnt;           /* [P * stride] see slot() */
+    int64_t stride;
+    le_welford *per_svc;    /* [P*S] */
+    /* per-trace scratch */
+    int64_t *child_sum;
+    int8_t *child_err, *n_child;
+    int64_t *seen_s, *seen_o, *seen_v, *seen_g, *gap, stamp;
+    size_t cap_span;
+} rc_job;
+
+/* Offsets inside one period's slice of the count buffer. */
+enum { C_ABN = 0, C_NORM = 1, C_EF = 2 };
+#define EF(j) (C_EF)
+#define EP(j) (C_EF + (j)->S)
+#define VOTES(j) (C_EF + 2 * (j)->S)
+#define OP_EF(j) (C_EF + 3 * (j)->S)
+#define OP_EP(j) (C_EF + 3 * (j)->S + (j)->O)
+#define EDGES(j) (C_EF + 3 * (j)->S + 2 * (j)->O)
+
+static int read_labels(rc_job *j)
+{
+    int64_t n = j->t1 - j->t0;
+    j->label = le_calloc((size_t)(n ? n : 1), 1);
+    if (j->o->labels) {
+        le_labelsfile_info info;
+        LE_CHECK(le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
+        return 0;
+    }
+    if (!j->c->meta.has_ground_truth && j->c->meta.n_faults == 0)
+        return le_fail(LE_ERR_USAGE, "%s has no ground truth: --from-truth needs labels or a fault list", j->o->corpus);
+    for (int64_t a = j->t0; a < j->t1; a += j->o->chunk) {
+        le_corpus_block b;
+        int64_t e = a + j->o->chunk < j->t1 ? a + j->o->chunk : j->t1;
+        LE_CHECK(le_corpus_read_block(j->c, a, e, &b));
+        for (int64_t t = 0; t < b.n_traces; t++)
+            j->label[a - j->t0 + t] = le_trace_truth(&j->c->meta, &b, t, &j->approx) == LE_LABEL_ABNORMAL;
+        le_block_free(&b);
+    }
+    return 0;
+}
+
+/* Children of each span of trace t: count, duration sum, any error. */
+static void scan_children(rc_job *j, const le_corpus_block *b, int64_t t)
+{
+    int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
+    LE_RESERVE(j->child_sum, j->cap_span, (size_t)n + 1);
+    j->child_err = le_realloc(j->child_err, j->cap_span), j->n_child = le_realloc(j->n_child, j->cap_span);
+    memset(j->child_sum, 0, sizeof *j->child_sum * (size_t)n);
+    memset(j->child_err, 0, (size_t)n), memset(j->n_child, 0, (size_t)n);
+    for (int64_t k = 1; k < n; k++) {
+        int32_t p = b->parent[lo + k];
+        if (p < 0 || p >= k) continue;
+        j->child_sum[p] += b->duration_us[lo + k];
+        j->child_err[p] |= b->error[lo + k] != 0;
+        j->n_child[p] = 1;
+    }
+}
+
+static int64_t self_us(const rc_job *j, const le_corpus_block *b, int64_t lo, int64_t k)
+{
+    int64_t s = b->duration_us[lo + k] - j->child_sum[k];
+    return s > 0 ? s : 0;
+}
+
+typedef void (*block_fn)(rc_job *j, const le_corpus_block *b);
+
+static int each_block(rc_job *j, block_fn fn)
+{
+    for (int64_t a = j->t0; a < j->t1; a += j->o->chunk) {
+        le_corpus_block b;
+        int64_t e = a + j->o->chunk < j->t1 ? a + j->o->chunk : j->t1;
+        LE_CHECK(le_corpus_read_block(j->c, a, e, &b));
+        fn(j, &b);
+        le_block_free(&b);
+    }
+    return 0;
+}
+
+/* ---- pass A ---- */
+
+static void pass_a(rc_job *j, const le_corpus_block *b)
+{
+    int64_t W = j->o->window_s * 1000000;
+    for (int64_t t = 0; t < b->n_traces; t++) {
+        int abn = j->label[b->trace_begin - j->t0 + t];
+        int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
+        if (abn) {
+            LE_RESERVE(j->iv, j->cap_iv, (size_t)j->n_iv + 1);
+            j->iv[j->n_iv++] = (le_period){b->trace_start_us[t], b->trace_start_us[t] + W, 1};
+            /* Keep memory bounded: merging early gives the same periods. */
+            if (j->n_iv >= 1 << 20) j->n_iv = le_periods_merge(j->iv, j->n_iv, j->o->gap_s * 1000000);
+        }
+        scan_children(j, b, t);
+        for (int64_t k = 0; k < n; k++) {
+            int32_t s = b->service[lo + k], op = b->operation[lo + k], p = b->parent[lo + k];
+            if (s >= 0 && s < j->S) le_welford_add(&j->all_svc[s], (double)b->duration_us[lo + k]);
+            if (p >= 0 && p < k) {
+                int32_t pop = b->operation[lo + p];
+                if (pop >= 0 && pop < j->O && s >= 0 && s < j->S && s != b->service[lo + p]) j->callee_n[(int64_t)pop * j->S + s]++;
+            }
+            if (!abn && op >= 0 && op < j->O) le_welford_add(&j->op_self[op], (double)self_us(j, b, lo, k));
+        }
+    }
+}
+
+/* Chan-merge every rank's summaries in rank order, so all ranks agree. */
+static int merge_welford(le_welford *w, int64_t n)
+{
+    size_t bytes = sizeof *w * (size_t)n;
+    le_welford *all = le_malloc(bytes * (size_t)le_world.size + 1);
+    LE_MPI(MPI_Allgather(w, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, le_world.comm));
+    for (int64_t i = 0; i < n; i++) {
+        le_welford m = {0};
+        for (int r = 0; r < le_world.size; r++) le_welford_merge(&m, &all[(int64_t)r * n + i]);
+        w[i] = m;
+    }
+    free(all);
+    return 0;
+}
+
+static int periods_from_ranks(rc_job *j)
+{
+    int64_t gap = j->o->gap_s * 1000000;
+    j->n_iv = le_periods_merge(j->iv, j->n_iv, gap);
+    char *all = NULL;
+    uint64_t len = 0;
+    LE_CHECK(le_gather_bytes(le_world.comm, (const char *)j->iv, sizeof *j->iv * (uint64_t)j->n_iv, &all, &len, 0));
+    if (le_world.rank == 0) {
+        int64_t n = (int64_t)(len / sizeof(le_period));
+        n = le_periods_merge((le_period *)all, n, gap);
+        n = le_periods_filter((le_period *)all, n, j->o->min_traces);
+        len = sizeof(le_period) * (uint64_t)n;
+    }
+    LE_CHECK(le_bcast_bytes(le_world.comm, &all, &len, 0));
+    j->per = (le_period *)all, j->P = (int64_t)(len / sizeof(le_period));
+    return 0;
+}
+
+static int finish_a(rc_job *j)
+{
+    int64_t OS = (int64_t)j->O * j->S;
+    if (OS) LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->callee_n, (int)OS, MPI_INT64_T, MPI_SUM, le_world.comm));
+    for (int32_t op = 0; op < j->O; op++) {
+        int64_t best = 0;
+        j->callee[op] = -1;
+        for (int32_t s = 0; s < j->S; s++)
+            if (j->callee_n[(int64_t)op * j->S + s] > best) best = j->callee_n[(int64_t)op * j->S + s], j->callee[op] = s;
+    }
+    LE_CHECK(merge_welford(j->all_svc, j->S));
+    LE_CHECK(merge_welford(j->op_self, j->O));
+    for (int32_t op = 0; op < j->O; op++) {
+        const le_welford *w = &j->op_self[op];
+        /* Whole microseconds: a threshold that differs in the last bit
+         * between rank counts cannot flip a comparison with integer times. */
+        j->thr[op] = w->n >= 5 ? (int64_t)floor(w->mean + 3 * le_welford_std(w)) : -1;
+    }
+    return periods_from_ranks(j);
+}
+
+/* ---- pass B ---- */
+
+static void mark(int64_t *seen, int32_t i, int64_t stamp, int64_t *count)
+{
+    if (seen[i] == stamp) return;
+    seen[i] = stamp;
+    if (count) (*count)++;
+}
+
+/* The services the trace's own anomalous spans point at, one vote each
+ * (docs/rootcause.md, "Evidence"). A client span is a span inside its own
+ * service's span that calls another service (its parent has its service).
+ * A failed span none of whose children failed is where the error began; a
+ * failed client span with no server span below it is a call the callee
+ * refused (a pod that is down), so the callee gets the vote. A span whose
+ * self time passes its operation's mean + 3 std in normal traces
+ * (TraceAnomaly's rule) votes for its service, except a client span: its
+ * self time is the network between caller and callee, so such pairs are
+ * tallied and the service in most of them gets the vote (a delayed pod is
+ * in every slow pair: calls into it and calls it makes). */
+static void votes(rc_job *j, const le_corpus_block *b, int64_t t, int64_t *slice)
+{
+    int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo, pairs = 0;
+    for (int64_t k = 0; k < n; k++) {
+        int32_t s = b->service[lo + k], op = b->operation[lo + k], par = b->parent[lo + k];
+        if (s < 0 || s >= j->S || op < 0 || op >= j->O) continue;
+        int32_t callee = j->callee[op] != s ? j->callee[op] : -1;
+        int client = callee >= 0 && par >= 0 && par < k && b->service[lo + par] == s;
+        if (b->error[lo + k] && !j->child_err[k]) {
+            int32_t who = client && !j->n_child[k] ? callee : s;
+            mark(j->seen_v, who, j->stamp, &slice[VOTES(j) + who]);
+        }
+        if (j->thr[op] < 0 || self_us(j, b, lo, k) <= j->thr[op]) continue;
+        if (!client) {
+            mark(j->seen_v, s, j->stamp, &slice[VOTES(j) + s]);
+            continue;
+        }
+        if (j->seen_g[s] != j->stamp) j->seen_g[s] = j->stamp, j->gap[s] = 0;
+        if (j->seen_g[callee] != j->stamp) j->seen_g[callee] = j->stamp, j->gap[callee] = 0;
+        j->gap[s]++, j->gap[callee]++, pairs++;
+    }
+    if (!pairs) return;
+    int64_t most = 0;
+    for (int32_t s = 0; s < j->S; s++)
+        if (j->seen_g[s] == j->stamp && j->gap[s] > most) most = j->gap[s];
+    for (int32_t s = 0; s < j->S; s++)
+        if (j->seen_g[s] == j->stamp && j->gap[s] == most) mark(j->seen_v, s, j->stamp, &slice[VOTES(j) + s]);
+}
+
+static void pass_b(rc_job *j, const le_corpus_block *b)
+{
+    for (int64_t t = 0; t < b->n_traces; t++) {
+        int64_t p = le_periods_find(j->per, j->P, b->trace_start_us[t]);
+        if (p < 0) continue;
+        int abn = j->label[b->trace_begin - j->t0 + t];
+        int64_t *slice = j->cnt + p * j->stride, lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
+        slice[abn ? C_ABN : C_NORM]++;
+        j->stamp++;
+        scan_children(j, b, t);
+        int64_t cover = abn ? EF(j) : EP(j), opc = abn ? OP_EF(j) : OP_EP(j);
+        for (int64_t k = 0; k < n; k++) {
+            int32_t s = b->service[lo + k], op = b->operation[lo + k], par = b->parent[lo + k];
+            if (s < 0 || s >= j->S || op < 0 || op >= j->O) continue;
+            le_welford_add(&j->per_svc[p * j->S + s], (double)b->duration_us[lo + k]);
+            mark(j->seen_s, s, j->stamp, &slice[cover + s]);
+            mark(j->seen_o, op, j->stamp, &slice[opc + op]);
+            int32_t callee = j->callee[op];
+            /* A call that reached no server still tried that service. */
+            if (callee >= 0 && callee != s) {
+                mark(j->seen_s, callee, j->stamp, &slice[cover + callee]);
+                if (!j->n_child[k]) slice[EDGES(j) + (int64_t)s * j->S + callee]++;
+            }
+            if (par >= 0 && par < k && b->service[lo + par] != s && b->service[lo + par] >= 0 && b->service[lo + par] < j->S)
+                slice[EDGES(j) + (int64_t)b->service[lo + par] * j->S + s]++;
+        }
+        if (abn) votes(j, b, t, slice);
+    }
+}
+
+/* ---- results ---- */
+
+static void rank_period(const rc_job *j, le_rc *rc, int64_t p)
+{
+    int32_t S = j->S;
+    const int64_t *slice = j->cnt + p * j->stride;
+    int64_t abn = slice[C_ABN], norm = slice[C_NORM], i0 = p * S;
+    uint8_t *present = le_calloc((size_t)S + 1, 1);
+    for (int32_t s = 0; s < S; s++) {
+        int64_t i = i0 + s;
+        rc->ef[i] = slice[EF(j) + s], rc->ep[i] = slice[EP(j) + s];
+        rc->nf[i] = abn - rc->ef[i], rc->np[i] = norm - rc->ep[i];
+        rc->votes[i] = slice[VOTES(j) + s];
+        rc->score[i] = le_sbfl_score(j->o->formula, (le_sbfl){rc->ef[i], rc->ep[i], rc->nf[i], rc->np[i]});
+        rc->evidence[i] = abn ? (double)rc->votes[i] / (double)abn : 0;
+        const le_welford *w = &j->per_svc[i];
+        rc->count[i] = (int64_t)w->n, rc->mean_us[i] = w->n ? w->mean : NAN, rc->std_us[i] = le_welford_std(w);
+        present[s] = rc->ef[i] + rc->ep[i] > 0;
+    }
+    for (int32_t o = 0; o < j->O; o++) {
+        int64_t i = p * j->O + o;
+        rc->op_ef[i] = slice[OP_EF(j) + o], rc->op_ep[i] = slice[OP_EP(j) + o];
+        rc->op_score[i] = le_sbfl_score(j->o->formula, (le_sbfl){rc->op_ef[i], rc->op_ep[i], abn - rc->op_ef[i], norm - rc->op_ep[i]});
+    }
+    le_call_depth(S, slice + EDGES(j), present, rc->depth + i0);
+    le_sbfl_order(S, rc->score + i0, rc->evidence + i0, rc->depth + i0, j->o->tie, rc->order + i0);
+    free(present);
+}
+
+static void collect_edges(const rc_job *j, le_rc *rc)
+{
+    size_t cap = 0;
+    int64_t S = j->S;
+    for (int64_t p = 0; p < j->P; p++)
+        for (int64_t e = 0; e < S * S; e++) {
+            int64_t n = j->cnt[p * j->stride + EDGES(j) + e];
+            if (!n) continue;
+            size_t need = (size_t)rc->n_edges + 1, c0 = cap;
+            LE_RESERVE(rc->edge_period, cap, need);
+            cap = c0, LE_RESERVE(rc->edge_count, cap, need);
+            cap = c0, LE_RESERVE(rc->edge_caller, cap, need);
+            cap = c0, LE_RESERVE(rc->edge_callee, cap, need);
+            rc->edge_period[rc->n_edges] = p, rc->edge_count[rc->n_edges] = n;
+            rc->edge_caller[rc->n_edges] = (int32_t)(e / S), rc->edge_callee[rc->n_edges++] = (int32_t)(e % S);
+        }
+}
+
+static char **copy_names(char **v, int32_t n)
+{
+    char **out = le_malloc(sizeof *out * (size_t)(n ? n : 1));
+    for (int32_t i = 0; i < n; i++) out[i] = le_strdup(v[i]);
+    return out;
+}
+
+static void build_rc(const rc_job *j, le_rc *rc)
+{
+    const le_corpus_meta *m = &j->c->meta;
+    le_rc_alloc(rc, j->P, j->S, j->O);
+    snprintf(rc->corpus, sizeof rc->corpus, "%s", j->o->corpus);
+    snprintf(rc->labels, sizeof rc->labels, "%s", j->o->labels ? j->o->labels : "(corpus ground truth)");
+    snprintf(rc->score_name, sizeof rc->score_name, "%s", le_sbfl_name(j->o->formula));
+    snprintf(rc->truth, sizeof rc->truth, "%s", j->o->labels ? "labels" : j->approx ? "approximate" : "exact");
+    rc->window_us = j->o->window_s * 1000000, rc->gap_us = j->o->gap_s * 1000000;
+    rc->min_traces = j->o->min_traces, rc->tie = j->o->tie;
+    rc->services = copy_names(m->services, j->S);
+    rc->operations = copy_names(m->operations, j->O);
+    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)(j->O ? j->O : 1));
+    memcpy(rc->operation_service, m->operation_service, sizeof(int32_t) * (size_t)j->O);
+    for (int32_t s = 0; s < j->S; s++)
+        rc->all_count[s] = (int64_t)j->all_svc[s].n, rc->all_mean_us[s] = j->all_svc[s].mean,
+        rc->all_std_us[s] = le_welford_std(&j->all_svc[s]);
+    for (int64_t p = 0; p < j->P; p++) {
+        rc->periods[p] = j->per[p];
+        rc->periods[p].n_traces = j->cnt[p * j->stride + C_ABN];
+        rc->n_normal[p] = j->cnt[p * j->stride + C_NORM];
+        rank_period(j, rc, p);
+    }
+    collect_edges(j, rc);
+}
+
+static int run(rc_job *j)
+{
+    int64_t S = j->S, O = j->O;
+    LE_CHECK(le_corpus_shard(j->c, le_world.comm, &j->t0, &j->t1));
+    LE_CHECK(read_labels(j));
+    j->callee_n = le_calloc((size_t)(O * S + 1), sizeof(int64_t));
+    j->callee = le_calloc((size_t)O + 1, sizeof(int32_t));
+    j->thr = le_calloc((size_t)O + 1, sizeof(int64_t));
+    j->all_svc = le_calloc((size_t)S + 1, sizeof(le_welford));
+    j->op_self = le_calloc((size_t)O + 1, sizeof(le_welford));
+    LE_CHECK(each_block(j, pass_a));
+    LE_CHECK(finish_a(j));
+    j->stride = EDGES(j) + S * S;
+    j->cnt = le_calloc((size_t)(j->P * j->stride + 1), sizeof(int64_t));
+    j->per_svc = le_calloc((size_t)(j->P * S + 1), sizeof(le_welford));
+    j->seen_s = le_calloc((size_t)S + 1, sizeof(int64_t));
+    j->seen_o = le_calloc((size_t)O + 1, sizeof(int64_t));
+    j->seen_v = le_calloc((size_t)S + 1, sizeof(int64_t));
+    j->seen_g = le_calloc((size_t)S + 1, sizeof(int64_t));
+    j->gap = le_calloc((size_t)S + 1, sizeof(int64_t));
+    LE_CHECK(each_block(j, pass_b));
+    /* Every count of every period: one reduction (in pieces under INT_MAX). */
+    for (int64_t off = 0, n = j->P * j->stride; off < n; off += 1 << 28) {
+        int len = (int)(n - off < (1 << 28) ? n - off : 1 << 28);
+        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->cnt + off, len, MPI_INT64_T, MPI_SUM, le_world.comm));
+    }
+    LE_CHECK(merge_welford(j->per_svc, j->P * S));
+    int approx = j->approx;
+    LE_MPI(MPI_Allreduce(&approx, &j->approx, 1, MPI_INT, MPI_MAX, le_world.comm));
+    return 0;
+}
+
+static void job_free(rc_job *j)
+{
+    void *all[] = {j->label, j->iv, j->callee_n, j->callee, j->all_svc, j->op_self, j->thr, j->per, j->cnt,
+                   j->per_svc, j->child_sum, j->child_err, j->n_child, j->seen_s, j->seen_o, j->seen_v,
+                   j->seen_g, j->gap};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+}
+
+static void page_path(const rc_opts *o, char *buf, size_t cap)
+{
+    if (o->page) { snprintf(buf, cap, "%s", o->page); return; }
+    size_t n = strlen(o->out);
+    if (n > 3 && !strcmp(o->out + n - 3, ".h5")) snprintf(buf, cap, "%.*s.html", (int)(n - 3), o->out);
+    else snprintf(buf, cap, "%s.html", o->out);
+}
+
+static void report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
+{
+    int64_t abn = 0, norm = 0;
+    for (int64_t p = 0; p < rc->n_periods; p++) abn += rc->periods[p].n_traces, norm += rc->n_normal[p];
+    le_report_begin();
+    le_report_int("periods", rc->n_periods);
+    le_report_int("abnormal_in_periods", abn);
+    le_report_int("normal_in_periods", norm);
+    le_report_str("score", rc->score_name);
+    le_report_str("truth", rc->truth);
+    if (!strcmp(rc->truth, "approximate"))
+        le_report_str("note", "abnormal traces approximated from the fault list (docs/rootcause.md)");
+    le_report_str("output", o->out);
+    if (page) le_report_str("page", page);
+    if (rc->n_periods) le_report_str("top_service_period_0", rc->services[rc->order[0]]);
+    le_report_dbl("seconds", secs);
+    le_report_end();
+}
+
+int le_cmd_rootcause(int argc, char **argv)
+{
+    rc_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    double t0 = le_now();
+    rc_job j = {.o = &o};
+    rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &j.c));
+    if (rc) return rc;
+    j.S = j.c->meta.n_services, j.O = j.c->meta.n_operations;
+    rc = le_agree(run(&j));
+    le_rc out = {0};
+    char page[4200] = "";
+    if (!rc) {
+        build_rc(&j, &out);
+        if (!o.no_page) page_path(&o, page, sizeof page);
+        int w = 0;
+        if (le_world.rank == 0) {
+            w = le_rc_write(o.out, &out);
+            if (!w && page[0]) w = le_rc_page_write(page, &out);
+        }
+        rc = le_agree(w);
+    }
+    if (!rc) {
+        le_info("rootcause: %lld periods, %s, %.2f s\n", (long long)out.n_periods, out.score_name, le_now() - t0);
+        report(&o, &out, page[0] ? page : NULL, le_now() - t0);
+    }
+    le_rc_free(&out);
+    job_free(&j);
+    le_corpus_close(j.c);
+    return rc;
+}
