@@ -4,18 +4,25 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "corpus.h"
 #include "driver.h"
 #include "labelsfile.h"
+#include "rcfile.h"
 
 static const char usage[] =
     "usage: labelease eval CORPUS.h5 LABELS.h5 [ROOTCAUSE.h5] [options]\n"
     "\n"
     "Compare LABELS.h5 (from propagate) with the corpus ground truth: precision,\n"
     "recall and f1 with abnormal as the positive class, labeled (labels a person\n"
-    "gave), and the confusion counts. Traces whose truth is unknown are skipped.\n"
-    "ROOTCAUSE.h5 is accepted and not yet scored (issue #6).\n"
+    "gave), and the confusion counts. Traces whose truth is unknown are skipped;\n"
+    "a corpus with a fault list but no per-trace labels is scored against the\n"
+    "approximation of docs/rootcause.md (truth: approximate in the report).\n"
+    "With ROOTCAUSE.h5 (from rootcause), against the corpus fault list:\n"
+    "period_precision and period_recall (point-wise over traces, point-adjusted),\n"
+    "and hr@1, hr@3, hr@5 of the injected service in the ranking of the period\n"
+    "that overlaps each fault most (docs/rootcause.md).\n"
     "\n"
     "options:\n"
     "  --chunk N       traces read at a time per rank (default 65536)\n" LE_COMMON_HELP
@@ -25,7 +32,8 @@ static const char usage[] =
 
 enum { TP, FP, FN, TN, SKIPPED, NCOUNT };
 
-static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t counts[NCOUNT], le_labelsfile_info *info)
+static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t counts[NCOUNT], le_labelsfile_info *info,
+                       int *approx)
 {
     int64_t t0, t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
@@ -36,7 +44,7 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t co
         int64_t e = a + chunk < t1 ? a + chunk : t1;
         LE_CHECK(le_corpus_read_block(c, a, e, &b));
         for (int64_t t = 0; t < b.n_traces; t++) {
-            int truth = b.label[t], got = mine[a - t0 + t] == LE_LABEL_ABNORMAL;
+            int truth = le_trace_truth(&c->meta, &b, t, approx), got = mine[a - t0 + t] == LE_LABEL_ABNORMAL;
             if (truth == LE_LABEL_UNKNOWN) counts[SKIPPED]++;
             else if (truth == LE_LABEL_ABNORMAL) counts[got ? TP : FN]++;
             else counts[got ? FP : TN]++;
@@ -48,6 +56,99 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t co
 }
 
 static double ratio(int64_t a, int64_t b) { return b ? (double)a / (double)b : 0; }
+
+/* ---- root cause (issue #6): periods against the fault list, hit rates ---- */
+
+typedef struct rc_scores {
+    double precision, recall, hr[3], hr_all[3];
+    int64_t faults, faults_found, faults_ranked, periods, periods_matched;
+} rc_scores;
+
+/* Point-wise over traces: a trace is a point, truly positive when it starts
+ * inside a fault's window, predicted when it starts inside a period. Point
+ * adjustment (the paper's PA): a fault with any predicted point counts all
+ * its points as found. pt[2f] = points of fault f, pt[2f+1] = predicted ones,
+ * pt[2F] = predicted points outside every fault. */
+static int rc_points(le_corpus *c, const le_rc *rc, int64_t chunk, int64_t *pt)
+{
+    int64_t t0, t1, F = c->meta.n_faults;
+    LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
+    for (int64_t a = t0; a < t1; a += chunk) {
+        le_corpus_block b;
+        LE_CHECK(le_corpus_read_block(c, a, a + chunk < t1 ? a + chunk : t1, &b));
+        for (int64_t t = 0; t < b.n_traces; t++) {
+            int64_t s = b.trace_start_us[t], f = 0;
+            int pred = le_periods_find(rc->periods, rc->n_periods, s) >= 0;
+            /* The first fault whose window holds it: overlapping faults count once. */
+            while (f < F && !(c->meta.faults[f].start_us <= s && s <= c->meta.faults[f].end_us)) f++;
+            if (f < F) pt[2 * f]++, pt[2 * f + 1] += pred;
+            else pt[2 * F] += pred;
+        }
+        le_block_free(&b);
+    }
+    return 0;
+}
+
+static void rc_hits(const le_corpus_meta *m, const le_rc *rc, rc_scores *r)
+{
+    static const int K[3] = {1, 3, 5};
+    int64_t hit[3] = {0};
+    for (int32_t f = 0; f < m->n_faults; f++) {
+        const le_fault *x = &m->faults[f];
+        int64_t p = le_periods_best_overlap(rc->periods, rc->n_periods, x->start_us, x->end_us);
+        if (p < 0) continue;
+        r->faults_found++;
+        int32_t s = -1; /* by name: the root-cause file keeps its own service table */
+        for (int32_t i = 0; i < rc->n_services && s < 0; i++)
+            if (!strcmp(rc->services[i], x->service_name)) s = i;
+        if (s < 0) continue;
+        r->faults_ranked++;
+        int32_t rank = le_rc_rank_of(rc, p, s);
+        for (int k = 0; k < 3; k++) hit[k] += rank >= 0 && rank < K[k];
+    }
+    for (int k = 0; k < 3; k++) r->hr[k] = ratio(hit[k], r->faults_ranked), r->hr_all[k] = ratio(hit[k], r->faults);
+    for (int64_t p = 0; p < rc->n_periods; p++) {
+        int matched = 0;
+        for (int32_t f = 0; f < m->n_faults && !matched; f++)
+            matched = le_overlap_us(rc->periods[p].start_us, rc->periods[p].end_us, m->faults[f].start_us, m->faults[f].end_us) > 0;
+        r->periods_matched += matched;
+    }
+}
+
+static int rc_score(le_corpus *c, const char *path, int64_t chunk, rc_scores *r)
+{
+    le_rc rc = {0};
+    LE_CHECK(le_rc_read(path, &rc));
+    int64_t F = c->meta.n_faults, *pt = le_calloc((size_t)(2 * F + 1), sizeof *pt);
+    int e = rc_points(c, &rc, chunk, pt);
+    if (!e) e = MPI_Allreduce(MPI_IN_PLACE, pt, (int)(2 * F + 1), MPI_INT64_T, MPI_SUM, le_world.comm) == MPI_SUCCESS ? 0 : LE_ERR_MPI;
+    if (!e) {
+        int64_t tp = 0, fn = 0, fp = pt[2 * F];
+        for (int64_t f = 0; f < F; f++) *(pt[2 * f + 1] ? &tp : &fn) += pt[2 * f];
+        r->precision = ratio(tp, tp + fp), r->recall = ratio(tp, tp + fn);
+        r->faults = F, r->periods = rc.n_periods;
+        rc_hits(&c->meta, &rc, r);
+    }
+    free(pt);
+    le_rc_free(&rc);
+    return e;
+}
+
+static void rc_report(const rc_scores *r)
+{
+    le_report_int("periods", r->periods);
+    le_report_int("periods_matched", r->periods_matched);
+    le_report_int("faults", r->faults);
+    le_report_int("faults_found", r->faults_found);
+    le_report_dbl("period_precision", r->precision);
+    le_report_dbl("period_recall", r->recall);
+    le_report_int("faults_ranked", r->faults_ranked);
+    le_report_dbl("hr@1", r->hr[0]);
+    le_report_dbl("hr@3", r->hr[1]);
+    le_report_dbl("hr@5", r->hr[2]);
+    le_report_dbl("hr@1_all_faults", r->hr_all[0]);
+    le_report_dbl("hr@3_all_faults", r->hr_all[1]);
+}
 
 int le_cmd_eval(int argc, char **argv)
 {
@@ -64,7 +165,7 @@ int le_cmd_eval(int argc, char **argv)
     if (optind + 2 != argc && optind + 3 != argc) return le_usage(usage, 1);
     if (chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
     const char *cpath = argv[optind], *lpath = argv[optind + 1];
-    if (optind + 3 == argc) le_warn("%s: root-cause scoring is not built yet (issue #6); ignored\n", argv[optind + 2]);
+    const char *rcpath = optind + 3 == argc ? argv[optind + 2] : NULL;
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, cpath, &corpus));
     if (rc) return rc;
@@ -74,8 +175,12 @@ int le_cmd_eval(int argc, char **argv)
     }
     int64_t k[NCOUNT] = {0};
     le_labelsfile_info info = {0};
-    rc = le_agree(count_shard(corpus, lpath, chunk, k, &info));
+    int approx = 0;
+    rc_scores rs = {0};
+    rc = le_agree(count_shard(corpus, lpath, chunk, k, &info, &approx));
+    if (!rc && rcpath) rc = le_agree(rc_score(corpus, rcpath, chunk, &rs));
     if (!rc) {
+        MPI_Allreduce(MPI_IN_PLACE, &approx, 1, MPI_INT, MPI_MAX, le_world.comm);
         MPI_Allreduce(MPI_IN_PLACE, k, NCOUNT, MPI_INT64_T, MPI_SUM, le_world.comm);
         double p = ratio(k[TP], k[TP] + k[FP]), r = ratio(k[TP], k[TP] + k[FN]);
         le_report_begin();
@@ -90,6 +195,8 @@ int le_cmd_eval(int argc, char **argv)
         le_report_int("fn", k[FN]);
         le_report_int("tn", k[TN]);
         le_report_int("unknown_truth", k[SKIPPED]);
+        le_report_str("truth", approx ? "approximate" : "exact");
+        if (rcpath) rc_report(&rs);
         le_report_end();
     }
     le_corpus_close(corpus);
