@@ -70,3 +70,51 @@ void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, cons
         for (int64_t j = 0; j < d; j++) r[j] = (float)((r[j] - mean[j]) * inv_std[j]);
     }
 }
+
+void le_dev_selftime(const int32_t *parent, const int64_t *duration_us, int64_t n_spans, int64_t *wait, float *out)
+{
+    for (int64_t i = 0; i < n_spans; i++) wait[i] = 0;
+    for (int64_t i = 0; i < n_spans; i++)
+        if (parent[i] >= 0 && parent[i] < i) wait[parent[i]] += duration_us[i] > 0 ? duration_us[i] : 0;
+    for (int64_t i = 0; i < n_spans; i++) {
+        int64_t self = duration_us[i] - wait[i]; /* concurrent children can outlast the parent */
+        out[i] = (float)log1p(self > 0 ? (double)self : 0.0);
+    }
+}
+
+void le_dev_stats_add(int64_t *sums, const uint64_t *voc, int64_t n_voc, const uint64_t *ids, const float *x,
+                      int64_t n_spans, const float *mean, const float *std)
+{
+    for (int64_t i = 0; i < n_spans; i++) {
+        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        if (j < 0) continue;
+        if (mean && fabsf((x[i] - mean[j]) / std[j]) >= LE_DEV_TRIM) continue;
+        int64_t *s = sums + j * LE_DEV_COLS;
+        double v = x[i];
+        s[0] += 1, s[1] += llrint(v * LE_DEV_FIX), s[2] += llrint(v * v * LE_DEV_FIX);
+    }
+}
+
+void le_dev_stats_finish(const int64_t *sums, int64_t n_voc, float *mean, float *std)
+{
+    for (int64_t j = 0; j < n_voc; j++) {
+        const int64_t *s = sums + j * LE_DEV_COLS;
+        double n = s[0] > 0 ? (double)s[0] : 1.0, m = (double)s[1] / LE_DEV_FIX / n;
+        double var = (double)s[2] / LE_DEV_FIX / n - m * m;
+        mean[j] = (float)m, std[j] = (float)sqrt(var > 0.01 ? var : 0.01);
+    }
+}
+
+void le_dev_row(const uint64_t *ids, const float *x, const int8_t *err, int64_t n_spans, const uint64_t *voc,
+                int64_t n_voc, const float *mean, const float *std, const le_dev_cfg *cfg, float *out)
+{
+    for (int64_t j = 0; j < 2 * n_voc; j++) out[j] = 0;
+    for (int64_t i = 0; i < n_spans; i++) {
+        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        if (j < 0) continue;
+        float z = (x[i] - mean[j]) / std[j] - cfg->thr;
+        float d = z > 0 ? cfg->w_dev * log1pf(z) : 0;
+        if (d > out[j]) out[j] = d;
+        if (err[i]) out[n_voc + j] = cfg->w_err;
+    }
+}

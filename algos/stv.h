@@ -52,4 +52,49 @@ void le_stv_raw(const uint64_t *ids, const int64_t *duration_us, int64_t n_spans
 /* Standardise rows x [n x d] by column: (x - mean[j]) * inv_std[j]. */
 void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, const double *inv_std);
 
+/* ------------------------------------------------ deviation vector (DEV)
+ *
+ * Beyond TraceAnomaly's STV: what makes a trace abnormal is a span that
+ * deviates from what its call path usually does, and an error where the
+ * path usually has none. Per call path j, over the corpus:
+ *   x = log1p(self time in us) of each span (duration minus its children's:
+ *       a slow callee is then not blamed on every caller, and the gap of a
+ *       client span over its server span, a network delay, is self time),
+ *   mean_j, std_j of x — then again over the spans with |z| < LE_DEV_TRIM
+ *       only, so the faults themselves do not widen the norm they are
+ *       measured against.
+ * Row of a trace [2 x n_voc]:
+ *   dev_j = w_dev * log1p(max(0, max_spans z_j - thr))
+ *           ordinary spread maps to 0; the log keeps a 50-sigma stall from
+ *           pulling k-means centres apart by magnitude: that a path is slow
+ *           matters more than how slow
+ *   err_j = w_err if any span of path j failed (error flag or code >= 500)
+ * Sums are int64 fixed point (LE_DEV_FIX), so statistics summed over ranks
+ * are exact and the vectors do not depend on the rank count. */
+#define LE_DEV_FIX 1048576.0 /* 2^20 */
+#define LE_DEV_TRIM 3.0
+#define LE_DEV_THRESHOLD 3.0f
+#define LE_DEV_WEIGHT 1.0f
+#define LE_ERR_WEIGHT 1.0f
+#define LE_DEV_COLS 3 /* count, sum x, sum x^2 */
+
+/* log1p of each span's self time (spans in preorder); wait: scratch [n]. */
+void le_dev_selftime(const int32_t *parent, const int64_t *duration_us, int64_t n_spans, int64_t *wait, float *out);
+
+/* Add the spans of one trace to sums [n_voc x LE_DEV_COLS]; with mean and
+ * std given, only spans whose |z| < LE_DEV_TRIM (the trimmed pass). */
+void le_dev_stats_add(int64_t *sums, const uint64_t *voc, int64_t n_voc, const uint64_t *ids, const float *x,
+                      int64_t n_spans, const float *mean, const float *std);
+/* mean/std per path from the sums; std floored at 0.1 (a path whose time
+ * never varies must not turn noise into deviations). */
+void le_dev_stats_finish(const int64_t *sums, int64_t n_voc, float *mean, float *std);
+
+typedef struct le_dev_cfg {
+    float thr, w_dev, w_err;
+} le_dev_cfg;
+
+/* One trace's deviation row out [2 x n_voc]. err[i]: span i failed. */
+void le_dev_row(const uint64_t *ids, const float *x, const int8_t *err, int64_t n_spans, const uint64_t *voc,
+                int64_t n_voc, const float *mean, const float *std, const le_dev_cfg *cfg, float *out);
+
 #endif

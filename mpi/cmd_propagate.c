@@ -26,7 +26,7 @@ static const char usage[] =
     "options:\n"
     "  -o, --output FILE       labels file to write (required)\n"
     "  --knn K                 majority of the K nearest representatives (default 1)\n"
-    "  --representation R      gat (default) or stv, as given to select\n" LE_COMMON_HELP
+    "  --representation R      gat (default), stv, dev or hybrid, as given to select\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5\n";
@@ -83,10 +83,10 @@ static int run(le_corpus *c, const prop_opts *o)
     le_shard s;
     le_callpaths cp = {0};
     le_labeled lab = {0};
-    int stv = !strcmp(o->repr, "stv");
+    int paths = le_repr_needs_paths(o->repr);
     int rc = le_agree(le_shard_load(le_world.comm, c, &s));
     double t_read = MPI_Wtime();
-    if (!rc && stv) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
+    if (!rc && paths) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
     if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
     if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
     if (rc) return rc;

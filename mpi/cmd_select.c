@@ -31,8 +31,10 @@ static const char usage[] =
     "  -o, --output FILE       representatives file to write (required)\n"
     "  --budget K              representatives (default 0.1%% of traces, at least 10)\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
-    "  --representation R      gat (the embeddings, default) or stv (TraceAnomaly's\n"
-    "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -)\n"
+    "  --representation R      gat (the embeddings, default), stv (TraceAnomaly's\n"
+    "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -),\n"
+    "                          dev (per call path: self-time excess over the path's norm\n"
+    "                          and failures; no model, give -) or hybrid (gat then dev)\n"
     "  --sample X              share of traces k-means clusters (default 0.1)\n"
     "  --seed N                sample and initialisation (default 1)\n"
     "  --max-iter N            Lloyd iterations at most (default 100)\n"
@@ -298,7 +300,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     }
     free(tb), free(ids), free(order);
     snprintf(r->corpus, sizeof r->corpus, "%s", o->corpus);
-    snprintf(r->embeddings, sizeof r->embeddings, "%s", strcmp(o->repr, "stv") ? o->emb : "");
+    snprintf(r->embeddings, sizeof r->embeddings, "%s", strcmp(o->repr, "stv") && strcmp(o->repr, "dev") ? o->emb : "");
     snprintf(r->method, sizeof r->method, "%s", o->round > 1 ? "uncertainty" : o->method);
     snprintf(r->representation, sizeof r->representation, "%s", o->repr);
     r->round = o->round;

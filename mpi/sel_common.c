@@ -133,12 +133,70 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
     return rc;
 }
 
+/* Per-path self-time norm over the corpus, in two exact passes (all spans,
+ * then those within LE_DEV_TRIM deviations), and every span's log self time. */
+static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, float *x, float *mean, float *std)
+{
+    int64_t d = cp->n, ns = s->b.n_spans;
+    int64_t *wait = le_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(d ? d : 1) * LE_DEV_COLS);
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
+        le_dev_selftime(s->b.parent + lo, s->b.duration_us + lo, hi - lo, wait + lo, x + lo);
+    }
+    int rc = 0;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
+        le_dev_stats_add(sums, cp->id, d, s->path, x, ns, pass ? mean : NULL, pass ? std : NULL);
+        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
+        else le_dev_stats_finish(sums, d, mean, std);
+    }
+    free(wait), free(sums);
+    return rc;
+}
+
+/* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
+ * alone (no model needed). See algos/stv.h for the deviation row. */
+static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const le_callpaths *cp, int with_gat,
+                        le_shard *s)
+{
+    int64_t d = cp->n, ns = s->b.n_spans;
+    if (d > (1 << 19)) return le_fail(LE_ERR_USAGE, "deviation vector: %lld call paths is too many", (long long)d);
+    int g = 0;
+    float *gat = NULL;
+    if (with_gat) {
+        LE_CHECK(read_gat(comm, c, emb_path, s));
+        g = s->dim, gat = s->x;
+    }
+    s->dim = g + (int)(2 * d);
+    s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
+    float *x = le_malloc(sizeof(float) * (size_t)(ns ? ns : 1));
+    float *mean = le_malloc(sizeof(float) * (size_t)(d ? d : 1)), *std = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
+    int8_t *err = le_malloc((size_t)(ns ? ns : 1));
+    for (int64_t i = 0; i < ns; i++) err[i] = s->b.error[i] || s->b.status_code[i] >= 500;
+    int rc = dev_norms(comm, cp, s, x, mean, std);
+    const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
+    for (int64_t t = 0; !rc && t < s->n; t++) {
+        int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
+        float *row = s->x + t * s->dim;
+        if (g) memcpy(row, gat + t * g, sizeof(float) * (size_t)g);
+        le_dev_row(s->path + lo, x + lo, err + lo, hi - lo, cp->id, d, mean, std, &cfg, row + g);
+    }
+    free(gat), free(x), free(mean), free(std), free(err);
+    return rc;
+}
+
+int le_repr_needs_paths(const char *representation) { return strcmp(representation, "gat") != 0; }
+
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s)
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
     if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
-    return le_fail(LE_ERR_USAGE, "--representation must be gat or stv, not '%s'", representation);
+    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, s);
+    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, s);
+    return le_fail(LE_ERR_USAGE, "--representation must be gat, stv, hybrid or dev, not '%s'", representation);
 }
 
 /* ------------------------------------------------------------ labels CSV */

@@ -39,7 +39,11 @@ void le_callpaths_free(le_callpaths *cp);
 
 /* Collective: the shard's vectors. representation "gat": rows of emb_path,
  * scaled to unit length (cosine, as trained); "stv": service trace vectors
- * over cp, each dimension standardised over the corpus. */
+ * over cp, each dimension standardised over the corpus; "dev": per call
+ * path, the excess of the span's self time over the path's norm and its
+ * failures (algos/stv.h); "hybrid": the unit GAT row then the "dev" row. */
+/* Whether the representation needs the call paths (le_callpaths_build). */
+int le_repr_needs_paths(const char *representation);
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s);
 

@@ -73,9 +73,63 @@ static void test_stv_raw(void **state)
     assert_true(v[le_callpath_find(voc, n, id[0])] == 4.0f);
 }
 
+/* Self time: a parent's duration minus its children's (never below 0). */
+static void test_dev_selftime(void **state)
+{
+    int32_t parent[4] = {-1, 0, 0, 1};
+    int64_t dur[4] = {1000, 300, 900, 100}, wait[4];
+    float x[4];
+    le_dev_selftime(parent, dur, 4, wait, x);
+    assert_true(x[0] == 0.0f); /* 1000 - 1200 overlapping children: 0 */
+    assert_float_equal(x[1], log1pf(200), 1e-6);
+    assert_float_equal(x[2], log1pf(900), 1e-6);
+    assert_float_equal(x[3], log1pf(100), 1e-6);
+}
+
+/* The trimmed pass drops the outlier, so the norm is the ordinary spans'
+ * and the outlier stands out; split sums add up to the whole exactly. */
+static void test_dev_stats_trim_and_split(void **state)
+{
+    uint64_t voc[1] = {7}, ids[21];
+    float x[21];
+    for (int i = 0; i < 21; i++) ids[i] = 7, x[i] = (float)(i % 2); /* mean 0.5, std 0.5 */
+    x[20] = 40;
+    int64_t all[LE_DEV_COLS] = {0}, a[LE_DEV_COLS] = {0}, b[LE_DEV_COLS] = {0};
+    float mean, std, mean2, std2;
+    le_dev_stats_add(all, voc, 1, ids, x, 21, NULL, NULL);
+    le_dev_stats_add(a, voc, 1, ids, x, 9, NULL, NULL);
+    le_dev_stats_add(b, voc, 1, ids + 9, x + 9, 12, NULL, NULL);
+    for (int k = 0; k < LE_DEV_COLS; k++) assert_true(a[k] + b[k] == all[k]);
+    le_dev_stats_finish(all, 1, &mean, &std);
+    assert_true(mean > 2 && std > 8); /* the outlier widens the plain norm */
+    int64_t t[LE_DEV_COLS] = {0};
+    le_dev_stats_add(t, voc, 1, ids, x, 21, &mean, &std);
+    le_dev_stats_finish(t, 1, &mean2, &std2);
+    assert_int_equal(t[0], 20);
+    assert_float_equal(mean2, 0.5f, 1e-5);
+    assert_float_equal(std2, 0.5f, 1e-5);
+}
+
+/* Row: excess over the threshold, log-compressed, largest repeat; failure
+ * flag in the second half; paths the trace lacks stay 0. */
+static void test_dev_row(void **state)
+{
+    uint64_t voc[2] = {3, 9}, ids[3] = {9, 9, 3};
+    float x[3] = {1.0f, 6.0f, 0.5f}, mean[2] = {0, 1}, std[2] = {1, 1};
+    int8_t err[3] = {0, 0, 1};
+    le_dev_cfg cfg = {2.0f, 1.0f, 0.5f};
+    float out[4];
+    le_dev_row(ids, x, err, 3, voc, 2, mean, std, &cfg, out);
+    assert_true(out[0] == 0.0f);                    /* z 0.5 < 2 */
+    assert_float_equal(out[1], log1pf(3.0f), 1e-6); /* z 5 over 2 */
+    assert_true(out[2] == 0.5f && out[3] == 0.0f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_paths_name_the_operation_sequence),
-                                       cmocka_unit_test(test_welford_merge), cmocka_unit_test(test_stv_raw)};
+                                       cmocka_unit_test(test_welford_merge), cmocka_unit_test(test_stv_raw),
+                                       cmocka_unit_test(test_dev_selftime), cmocka_unit_test(test_dev_stats_trim_and_split),
+                                       cmocka_unit_test(test_dev_row)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
