@@ -11,19 +11,10 @@
 
 #include "le_base.h"
 
-/* The per-node kernels are compiled twice, for x86-64-v3 (AVX2 + FMA) and the
- * baseline, and picked at load time: 8-wide lanes halve their cost, and the
- * binary still runs on any x86-64. FMA contraction changes only rounding. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define LE_SIMD __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define LE_SIMD
-#endif
-
 int le_dense_timing;
 double le_dense_flops, le_dense_seconds;
 
-static void sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B,
+void le_sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B,
                      int ldb, float beta, float *C, int ldc)
 {
     if (m == 0 || n == 0) return;
@@ -39,7 +30,7 @@ static void sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, c
 void le_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, const float *B, float beta,
               float *C)
 {
-    sgemm_ld(transA, transB, m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
+    le_sgemm_ld(transA, transB, m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
 }
 
 void le_linear_forward(int n, int in, int out, const float *X, const float *W, const float *b, float *Y)
@@ -104,7 +95,7 @@ static inline float sum8(const float *restrict a, int n)
 }
 
 /* WA [fin × ld] = [W | W·A_src | W·A_dst]: column D+h is Σc W[:,hC+c]·att_src[h,c], D+H+h likewise for att_dst. */
-static void fold_attention(const le_gat_dims *d, const le_gat_params *w, float *restrict WA)
+void le_gat_fold(const le_gat_dims *d, const le_gat_params *w, float *restrict WA)
 {
     const int H = d->heads, C = d->hc, D = H * C, ld = le_gat_ld(d);
     for (int r = 0; r < d->fin; r++) {
@@ -184,14 +175,19 @@ LE_SIMD static void aggregate_norm(const le_gat_dims *d, const le_gat_params *w,
     }
 }
 
+void le_gat_attend(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, le_gat_cache *c, float *Y)
+{
+    edge_softmax(gb, d->heads, le_gat_ld(d), c->WhS, c->A ? c->logit : NULL, c->alpha);
+    aggregate_norm(d, w, gb, c, Y);
+}
+
 void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
                     le_gat_cache *c, float *Y)
 {
     const int ld = le_gat_ld(d);
-    fold_attention(d, w, c->WA);
-    sgemm_ld(0, 0, gb->n_nodes, ld, d->fin, 1.0f, X, d->fin, c->WA, ld, 0.0f, c->WhS, ld); /* [N × ld] */
-    edge_softmax(gb, d->heads, ld, c->WhS, c->A ? c->logit : NULL, c->alpha);
-    aggregate_norm(d, w, gb, c, Y);
+    le_gat_fold(d, w, c->WA);
+    le_sgemm_ld(0, 0, gb->n_nodes, ld, d->fin, 1.0f, X, d->fin, c->WA, ld, 0.0f, c->WhS, ld); /* [N × ld] */
+    le_gat_attend(d, w, gb, c, Y);
 }
 
 /* Backward of aggregate_norm's last three steps, one pass per node:
@@ -249,7 +245,7 @@ LE_SIMD static void aggregate_backward(const le_gat_dims *d, const le_graphbatch
 /* From dWA = Xᵀ·dWhS [fin × ld] (WhS = X·WA) to the layer's weights:
  * dW[f,hC+c] += dWA[f,hC+c] + dWA[f,D+h]·att_src[h,c] + dWA[f,D+H+h]·att_dst[h,c];
  * datt_src[h,c] += Σf W[f,hC+c]·dWA[f,D+h] (s_src = X·W·att_src), att_dst likewise. */
-static void unfold_attention(const le_gat_dims *d, const le_gat_params *w, const float *restrict dWA, le_gat_params *g)
+void le_gat_unfold(const le_gat_dims *d, const le_gat_params *w, const float *restrict dWA, le_gat_params *g)
 {
     const int H = d->heads, C = d->hc, D = H * C, ld = le_gat_ld(d);
     for (int f = 0; f < d->fin; f++) {
@@ -265,17 +261,24 @@ static void unfold_attention(const le_gat_dims *d, const le_gat_params *w, const
     }
 }
 
+void le_gat_attend_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb,
+                            const le_gat_cache *c, float *dY, le_gat_params *g, float *dWhS, float *dal)
+{
+    const int N = gb->n_nodes, D = d->heads * d->hc;
+    norm_backward(N, D, c, w->ln_g, dY, g->ln_g, g->ln_b, g->bias); /* dY := dZ */
+    memset(dWhS, 0, sizeof(float) * (size_t)N * le_gat_ld(d));     /* scatter-added below */
+    aggregate_backward(d, gb, c, dY, dWhS, dal);
+}
+
 void le_gat_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
                      const le_gat_cache *c, float *dY, le_gat_params *g, float *dX, float *scratch)
 {
-    const int N = gb->n_nodes, H = d->heads, D = H * d->hc, ld = le_gat_ld(d);
-    float *dWhS = scratch, *dal = dWhS + (size_t)N * ld, *dWA = dal + (size_t)gb->n_edges * H;
-    norm_backward(N, D, c, w->ln_g, dY, g->ln_g, g->ln_b, g->bias); /* dY := dZ */
-    memset(dWhS, 0, sizeof(float) * (size_t)N * ld);                 /* scatter-added below */
-    aggregate_backward(d, gb, c, dY, dWhS, dal);
-    sgemm_ld(1, 0, d->fin, ld, N, 1.0f, X, d->fin, dWhS, ld, 0.0f, dWA, ld); /* dWA = Xᵀ dWhS */
-    unfold_attention(d, w, dWA, g);
-    if (dX) sgemm_ld(0, 1, N, d->fin, ld, 1.0f, dWhS, ld, c->WA, ld, 0.0f, dX, d->fin); /* dX = dWhS WAᵀ */
+    const int N = gb->n_nodes, ld = le_gat_ld(d);
+    float *dWhS = scratch, *dal = dWhS + (size_t)N * ld, *dWA = dal + (size_t)gb->n_edges * d->heads;
+    le_gat_attend_backward(d, w, gb, c, dY, g, dWhS, dal);
+    le_sgemm_ld(1, 0, d->fin, ld, N, 1.0f, X, d->fin, dWhS, ld, 0.0f, dWA, ld); /* dWA = Xᵀ dWhS */
+    le_gat_unfold(d, w, dWA, g);
+    if (dX) le_sgemm_ld(0, 1, N, d->fin, ld, 1.0f, dWhS, ld, c->WA, ld, 0.0f, dX, d->fin); /* dX = dWhS WAᵀ */
 }
 
 void le_meanpool_forward(const le_graphbatch *gb, int D, const float *Y, float *P)

@@ -26,6 +26,15 @@
 #define LE_MAX_HEADS 16
 #define LE_LN_EPS 1e-5f
 
+/* Per-node kernels are compiled twice, for x86-64-v3 (AVX2 + FMA) and the
+ * baseline, and picked at load time: 8-wide lanes halve their cost and the
+ * binary still runs on any x86-64. FMA contraction changes only rounding. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LE_SIMD __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LE_SIMD
+#endif
+
 /* Dense-layer accounting for the benchmark: when le_dense_timing is set,
  * every sgemm adds its flops and wall time here. */
 extern int le_dense_timing;
@@ -34,6 +43,9 @@ extern double le_dense_flops, le_dense_seconds;
 /* C[m×n] = alpha·op(A)·op(B) + beta·C, row-major; timed when le_dense_timing. */
 void le_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, const float *B, float beta,
               float *C);
+/* The same with explicit leading dimensions. */
+void le_sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B,
+                 int ldb, float beta, float *C, int ldc);
 
 void le_linear_forward(int n, int in, int out, const float *X, const float *W, const float *b, float *Y);
 /* dX (overwritten, may be NULL) = dY·Wᵀ; dW += Xᵀ·dY; db += Σ dY (may be NULL). */
@@ -119,6 +131,12 @@ typedef struct le_gat_cache {
     float *rstd;  /* [N] (training only) */
 } le_gat_cache;
 
+/* The layer in two halves, for callers that project their input another way:
+ *   fold:   WA = [W | W·A]                      (then WhS = X·WA)
+ *   attend: c->WhS given → alpha, Y             (softmax, aggregation, tanh, LayerNorm)
+ * le_gat_forward = fold + sgemm + attend. */
+void le_gat_fold(const le_gat_dims *d, const le_gat_params *w, float *WA);
+void le_gat_attend(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, le_gat_cache *c, float *Y);
 void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
                     le_gat_cache *c, float *Y);
 /* Floats of scratch le_gat_backward needs: N·ld + E·H + fin·ld. */
@@ -131,6 +149,12 @@ static inline size_t le_gat_scratch_floats(const le_gat_dims *d, size_t N, size_
  * scratch: le_gat_scratch_floats. */
 void le_gat_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
                      const le_gat_cache *c, float *dY, le_gat_params *g, float *dX, float *scratch);
+/* Backward of attend: dY clobbered; dWhS [N × ld] overwritten; ln and bias
+ * gradients into g; dal: E·H floats of scratch. */
+void le_gat_attend_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb,
+                            const le_gat_cache *c, float *dY, le_gat_params *g, float *dWhS, float *dal);
+/* Backward of fold: from dWA [fin × ld] (= Xᵀ·dWhS) into g->W, g->att_src, g->att_dst. */
+void le_gat_unfold(const le_gat_dims *d, const le_gat_params *w, const float *dWA, le_gat_params *g);
 
 void le_meanpool_forward(const le_graphbatch *gb, int D, const float *Y, float *P);
 void le_meanpool_backward(const le_graphbatch *gb, int D, const float *dP, float *dY);
