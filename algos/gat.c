@@ -111,15 +111,17 @@ void le_gat_fold(const le_gat_dims *d, const le_gat_params *w, float *restrict W
 
 /* alpha[k,h] = softmax over the edges k into i of LeakyReLU(s_dst[i,h] + s_src[j,h]) [E × H];
  * logit (may be NULL) keeps the pre-LeakyReLU value. Three passes so that the
- * exponentials are one flat loop over E·H values. */
-LE_SIMD static void edge_softmax(const le_graphbatch *gb, int H, int ld, const float *restrict WhS, float *restrict logit,
-                                 float *restrict alpha)
+ * exponentials are one flat loop over E·H values. Always inlined so that the
+ * default H = 3 is a constant in its copy: the head loops unroll into registers. */
+static inline __attribute__((always_inline)) void softmax_body(const le_graphbatch *gb, const int H, int ld,
+                                                               const float *restrict WhS, float *restrict logit,
+                                                               float *restrict alpha)
 {
     const int D = ld - 2 * H;
-    float mx[LE_MAX_HEADS];
     for (int i = 0; i < gb->n_nodes; i++) {
         const int32_t lo = gb->nbr_off[i], hi = gb->nbr_off[i + 1];
         const float *sd = WhS + (size_t)i * ld + D + H;
+        float mx[LE_MAX_HEADS];
         for (int h = 0; h < H; h++) mx[h] = -INFINITY;
         for (int32_t k = lo; k < hi; k++) {
             const float *ss = WhS + (size_t)gb->nbr[k] * ld + D;
@@ -137,13 +139,23 @@ LE_SIMD static void edge_softmax(const le_graphbatch *gb, int H, int ld, const f
     for (size_t x = 0; x < EH; x++) alpha[x] = le_expf(alpha[x]);
     for (int i = 0; i < gb->n_nodes; i++) {
         const int32_t lo = gb->nbr_off[i], hi = gb->nbr_off[i + 1];
-        float sum[LE_MAX_HEADS] = {0};
+        float sum[LE_MAX_HEADS];
+        for (int h = 0; h < H; h++) sum[h] = 0;
         for (int32_t k = lo; k < hi; k++)
             for (int h = 0; h < H; h++) sum[h] += alpha[(size_t)k * H + h];
         for (int h = 0; h < H; h++) sum[h] = 1.0f / sum[h];
         for (int32_t k = lo; k < hi; k++)
             for (int h = 0; h < H; h++) alpha[(size_t)k * H + h] *= sum[h];
     }
+}
+
+LE_SIMD static void edge_softmax(const le_graphbatch *gb, int H, int ld, const float *restrict WhS, float *restrict logit,
+                                 float *restrict alpha)
+{
+    if (H == 3)
+        softmax_body(gb, 3, ld, WhS, logit, alpha);
+    else
+        softmax_body(gb, H, ld, WhS, logit, alpha);
 }
 
 /* One pass per node while its row is in L1: z = bias + Σk alpha[k,h]·Wh[j,h,:] (heads
@@ -156,12 +168,26 @@ LE_SIMD static void aggregate_norm(const le_gat_dims *d, const le_gat_params *w,
     const float *restrict bias = w->bias, *restrict g = w->ln_g, *restrict b = w->ln_b;
     for (int i = 0; i < gb->n_nodes; i++) {
         float *restrict z = Y + (size_t)i * D;
-        memcpy(z, bias, sizeof(float) * (size_t)D);
-        for (int32_t k = gb->nbr_off[i]; k < gb->nbr_off[i + 1]; k++) {
-            const float *restrict x = c->WhS + (size_t)gb->nbr[k] * ld;
-            const float *al = c->alpha + (size_t)k * H;
-            for (int h = 0; h < H; h++)
-                for (int q = 0; q < C; q++) z[h * C + q] += al[h] * x[h * C + q];
+        const int32_t lo = gb->nbr_off[i], hi = gb->nbr_off[i + 1];
+        if (C % 8 == 0) { /* 8 channels of one head at a time, summed over the edges in a register */
+            for (int q0 = 0; q0 < D; q0 += 8) {
+                const int h = q0 / C;
+                float acc[8];
+                for (int l = 0; l < 8; l++) acc[l] = bias[q0 + l];
+                for (int32_t k = lo; k < hi; k++) {
+                    const float a = c->alpha[(size_t)k * H + h], *restrict x = c->WhS + (size_t)gb->nbr[k] * ld + q0;
+                    for (int l = 0; l < 8; l++) acc[l] += a * x[l];
+                }
+                for (int l = 0; l < 8; l++) z[q0 + l] = acc[l];
+            }
+        } else {
+            memcpy(z, bias, sizeof(float) * (size_t)D);
+            for (int32_t k = lo; k < hi; k++) {
+                const float *restrict x = c->WhS + (size_t)gb->nbr[k] * ld;
+                const float *al = c->alpha + (size_t)k * H;
+                for (int h = 0; h < H; h++)
+                    for (int q = 0; q < C; q++) z[h * C + q] += al[h] * x[h * C + q];
+            }
         }
         for (int q = 0; q < D; q++) z[q] = le_tanhf(z[q]);
         const float mu = sum8(z, D) / (float)D;

@@ -82,7 +82,7 @@ static inline float le_expf(float x)
     x = x > -87.0f ? x : -87.0f;
     x = x < 88.0f ? x : 88.0f;
     float t = x * 1.44269504088896341f;
-    int n = (int)(t + (t < 0 ? -0.5f : 0.5f));
+    int n = (int)__builtin_roundf(t); /* half away from zero; expanded inline, so the loop vectorises */
     float r = x - (float)n * 0.693359375f - (float)n * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;

@@ -142,11 +142,12 @@ static double gat_obj(void *p)
     return dotd(c->Y, c->r, (size_t)c->gb.n_nodes * c->d.heads * c->d.hc);
 }
 static void carve(float **cur, float **out, size_t n) { *out = *cur, *cur += n; }
-static void test_gat_layer(void **state)
+/* C = 4 takes the aggregation's generic path, C = 8 its 8-channel register path. */
+static void check_gat_layer(int heads, int hc)
 {
-    gat_ctx c = {.d = {5, 3, 4}};
+    gat_ctx c = {.d = {5, heads, hc}};
     small_batch(&c.gb, 5);
-    const size_t N = (size_t)c.gb.n_nodes, E = (size_t)c.gb.n_edges, H = 3, D = 12, F = 5;
+    const size_t N = (size_t)c.gb.n_nodes, E = (size_t)c.gb.n_edges, H = (size_t)heads, D = H * (size_t)hc, F = 5;
     size_t nw = F * D + 2 * D + 3 * D;
     float *wbuf = calloc(2 * nw, sizeof(float)), *cur = wbuf;
     le_gat_params g;
@@ -178,6 +179,12 @@ static void test_gat_layer(void **state)
     check_grad("gat.X", gat_obj, &c, c.X, dX, N * F, 60);
     free(wbuf), free(c.X), free(c.Y), free(c.r), free(c.buf), free(scratch), free(dY), free(dX);
     le_gb_free(&c.gb);
+}
+
+static void test_gat_layer(void **state)
+{
+    check_gat_layer(3, 4);
+    check_gat_layer(2, 8);
 }
 
 /* ---- triplet loss ---- */
