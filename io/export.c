@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csvout.h"
 #include "le_base.h"
 
 int le_csv_split(char *line, char **field, int max)
@@ -81,17 +82,6 @@ int le_period_labels_read(const char *path, le_period_label **out, int64_t *n)
     return rc;
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int le_period_labels_write(const char *path, const le_period_label *v, int64_t n)
 {
     char tmp[4200];
@@ -101,15 +91,16 @@ int le_period_labels_write(const char *path, const le_period_label *v, int64_t n
     fputs("period,start_us,end_us,service,fault_type,note\n", f);
     for (int64_t i = 0; i < n; i++) {
         fprintf(f, "%lld,%lld,%lld,", (long long)v[i].period, (long long)v[i].start_us, (long long)v[i].end_us);
-        csv_field(f, v[i].service);
+        le_csv_write_field(f, v[i].service);
         fputc(',', f);
-        csv_field(f, v[i].fault_type);
+        le_csv_write_field(f, v[i].fault_type);
         fputc(',', f);
-        csv_field(f, v[i].note);
+        le_csv_write_field(f, v[i].note);
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fsync(fileno(f))) bad = 1;
+    /* fflush before fsync: the rows still in stdio's buffer are not on
+     * disk otherwise, and a crash could leave the new name on a short file. */
+    int bad = fflush(f) || ferror(f) || fsync(fileno(f));
     if (fclose(f) || bad) return unlink(tmp), le_fail(LE_ERR_IO, "%s: write failed", tmp);
     if (rename(tmp, path)) return unlink(tmp), le_fail(LE_ERR_IO, "%s: cannot rename to %s", tmp, path);
     return 0;

@@ -61,6 +61,16 @@ void le_json_double(FILE *f, double v)
     else fputs("null", f);
 }
 
+void le_json_names(FILE *f, char **v, int32_t n)
+{
+    fputc('[', f);
+    for (int32_t i = 0; i < n; i++) {
+        if (i) fputc(',', f);
+        le_json_string(f, v[i] ? v[i] : "", SIZE_MAX);
+    }
+    fputc(']', f);
+}
+
 static void html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
@@ -130,16 +140,6 @@ typedef struct labeling_ctx {
     const le_corpus_meta *meta;
 } labeling_ctx;
 
-static void names(FILE *f, char **v, int32_t n)
-{
-    fputc('[', f);
-    for (int32_t i = 0; i < n; i++) {
-        if (i) fputc(',', f);
-        le_json_string(f, v[i] ? v[i] : "", SIZE_MAX);
-    }
-    fputc(']', f);
-}
-
 /* "key":[v0,v1,...] over spans [lo, hi) of an int32/int64/int8/double array. */
 #define SPAN_ARRAY(f, key, arr, lo, hi, fmt, cast)                    \
     do {                                                              \
@@ -198,9 +198,9 @@ static int labeling_data(FILE *f, const void *vctx)
     fputs(",\"representation\":", f);
     le_json_string(f, r->representation, sizeof r->representation);
     fprintf(f, ",\"round\":%d,\"n_corpus_traces\":%" PRId64 ",\n\"services\":", (int)r->round, r->n_corpus_traces);
-    names(f, m->services, m->n_services);
+    le_json_names(f, m->services, m->n_services);
     fputs(",\n\"operations\":", f);
-    names(f, m->operations, m->n_operations);
+    le_json_names(f, m->operations, m->n_operations);
     fputs(",\n\"traces\":[", f);
     for (int64_t t = 0; t < r->k; t++) {
         fputs(t ? ",\n" : "\n", f);

@@ -17,6 +17,7 @@
 #define LE_PAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "corpus.h"
@@ -42,6 +43,9 @@ int le_page_write(const char *path, const le_page *page, le_page_data_fn data, c
 void le_json_string(FILE *f, const char *s, size_t n);
 /* A number, or null for NaN and infinities (JSON has neither). */
 void le_json_double(FILE *f, double v);
+/* A JSON array of the n strings of v (NULL entries as ""): the service and
+ * operation tables of every page. */
+void le_json_names(FILE *f, char **v, int32_t n);
 
 /* The labeling page for a representatives file: reps.html beside reps.h5.
  * meta supplies the service and operation tables and trace_id_len. */

@@ -9,16 +9,6 @@
 #include "page_assets.h"
 #include "rcfile.h"
 
-static void names(FILE *f, char **v, int32_t n)
-{
-    fputc('[', f);
-    for (int32_t i = 0; i < n; i++) {
-        if (i) fputc(',', f);
-        le_json_string(f, v[i] ? v[i] : "", SIZE_MAX);
-    }
-    fputc(']', f);
-}
-
 static void ints(FILE *f, const char *key, const int64_t *v, int64_t n)
 {
     fprintf(f, ",\"%s\":[", key);
@@ -72,7 +62,7 @@ static int rc_data(FILE *f, const void *ctx)
     fputs(",\"truth\":", f);
     le_json_string(f, rc->truth, sizeof rc->truth);
     fprintf(f, ",\"window_us\":%" PRId64 ",\n\"services\":", rc->window_us);
-    names(f, rc->services, rc->n_services);
+    le_json_names(f, rc->services, rc->n_services);
     ints(f, "all_count", rc->all_count, rc->n_services);
     dbls(f, "all_mean_us", rc->all_mean_us, rc->n_services);
     dbls(f, "all_std_us", rc->all_std_us, rc->n_services);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csvout.h"
 #include "driver.h"
 #include "label_tui.h"
 #include "page.h"
@@ -78,23 +79,11 @@ int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *m
     return 0;
 }
 
-/* RFC 4180: quote only when the field needs it, so ids stay readable. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_row(FILE *f, const char *id, int label, const char *note)
 {
-    csv_field(f, id);
+    le_csv_write_field(f, id);
     fputs(label == LE_LABEL_ABNORMAL ? ",abnormal," : ",normal,", f);
-    csv_field(f, note ? note : "");
+    le_csv_write_field(f, note ? note : "");
     fputc('\n', f);
 }
 
