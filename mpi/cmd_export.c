@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "corpus.h"
+#include "csvout.h"
 #include "driver.h"
 #include "export.h"
 #include "h5util.h"
@@ -290,11 +291,7 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
                 ep->per[p].n_traces, ep->n_normal[p]);
         const char *v[] = {l->service, l->fault_type, l->note, l->source};
         for (int i = 0; i < 4; i++) {
-            if (strpbrk(v[i], ",\"\r\n")) {
-                fputc('"', f);
-                for (const char *s = v[i]; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
-                fputc('"', f);
-            } else fputs(v[i], f);
+            le_csv_write_field(f, v[i]);
             fputc(i < 3 ? ',' : '\n', f);
         }
     }

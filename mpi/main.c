@@ -22,6 +22,7 @@ static const cmd commands[] = {
     {"label", le_cmd_label, "label the representatives (oracle, terminal or page)", 0},
     {"propagate", le_cmd_propagate, "propagate representative labels to every trace", 0},
     {"rootcause", le_cmd_rootcause, "fault periods and SBFL service ranking, with the root-cause page", 0},
+    {"label-rootcause", le_cmd_label_rootcause, "confirm each period's root cause in a terminal (SSH)", 0},
     {"export", le_cmd_export, "write the labeled dataset (HDF5, CSV, JSON)", 0},
     {"eval", le_cmd_eval, "score labels against ground truth", 0},
     {"run", NULL, "run every stage from a config file, restartable", 8},

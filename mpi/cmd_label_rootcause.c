@@ -1,0 +1,84 @@
+/* labelease label-rootcause: confirm each fault period's root cause and
+ * fault type at a terminal (over SSH), the terminal twin of rootcause.html.
+ * It writes the same rootcause-labels.csv the page exports, so `labelease
+ * export` reads either. Rank 0 does the work; other ranks only agree on
+ * errors (run it without mpirun: it needs the terminal on stdin). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driver.h"
+#include "rc_tui.h"
+
+static const char usage[] =
+    "usage: labelease label-rootcause ROOTCAUSE.h5 -o ROOTCAUSE-LABELS.csv\n"
+    "\n"
+    "Confirm the root cause of each fault period in this terminal (works over\n"
+    "SSH): the periods, the ranked services of the current one (score, abnormal\n"
+    "traces through each, period latency against the corpus) and its invocation\n"
+    "edges. The labels file is the one the root-cause page exports,\n"
+    "period,start_us,end_us,service,fault_type,note, read by 'labelease export'.\n"
+    "It is rewritten after every confirm or undo, and an existing file is resumed.\n"
+    "\n"
+    "keys: j/k next/previous period; up/down or 1-9 the service; fault type\n"
+    "p pod failure, m memory, c cpu, d delay, l loss, o other (type a text);\n"
+    "n note; Enter confirm; u undo; PgUp/PgDn scroll the edges; q quit.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE   the root-cause labels CSV (required)\n" LE_COMMON_HELP
+    "\n"
+    "example:\n"
+    "  labelease label-rootcause rootcause.h5 -o rootcause-labels.csv\n";
+
+typedef struct lrc_opts {
+    const char *rc, *out;
+} lrc_opts;
+
+static int parse(int argc, char **argv, lrc_opts *o)
+{
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
+    int c;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
+    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+        if (le_common_opt(c)) continue;
+        if (c == 'h') return -1;
+        if (c == 'o') o->out = optarg;
+        else return le_usage(usage, 1);
+    }
+    if (optind + 1 != argc) return le_usage(usage, 1);
+    o->rc = argv[optind];
+    if (!o->out) return le_fail(LE_ERR_USAGE, "-o ROOTCAUSE-LABELS.csv is required (labelease label-rootcause --help)");
+    return 0;
+}
+
+static int run_rank0(const lrc_opts *o)
+{
+    le_rc rc;
+    memset(&rc, 0, sizeof rc);
+    le_rc_labels l;
+    memset(&l, 0, sizeof l);
+    int err = le_rc_read(o->rc, &rc);
+    if (!err) err = le_rc_labels_open(&l, &rc, o->out);
+    if (!err) err = le_rc_tui(&l, o->rc);
+    if (!err) {
+        le_report_begin();
+        le_report_str("rootcause", o->rc);
+        le_report_str("labels", o->out);
+        le_report_int("periods", rc.n_periods);
+        le_report_int("labelled", le_rc_labels_count(&l));
+        le_report_end();
+    }
+    le_rc_labels_free(&l);
+    le_rc_free(&rc);
+    return err;
+}
+
+int le_cmd_label_rootcause(int argc, char **argv)
+{
+    lrc_opts o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc < 0) return le_usage(usage, 0);
+    if (rc) return rc;
+    if (le_world.rank == 0) rc = run_rank0(&o);
+    return le_agree(rc);
+}
