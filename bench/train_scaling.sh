@@ -6,6 +6,9 @@
 #   bench/train_scaling.sh [BUILD_DIR] [TRACES] [STEPS]   (default build/, 20000, 400)
 # Prints train_seconds_np1, train_seconds_np2, train_speedup_np2 and
 # weights_identical. Needs as many free cores as ranks to mean anything.
+# Then memory: the peak RSS of a short 1-rank training on TRACES and on
+# 20 x TRACES traces (train_maxrss_kb_TRACES): with the window pool it must
+# not grow with the corpus.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
@@ -33,3 +36,7 @@ import sys, h5py, numpy as np
 a, b = (h5py.File(p, "r")["weights"][:] for p in sys.argv[1:3])
 print("weights_identical:", "yes" if a.shape == b.shape and np.array_equal(a, b) else "NO")
 PY
+for n in "$TRACES" $((20 * TRACES)); do
+    [ "$n" = "$TRACES" ] || "$LE" synth -o "$W/c.h5" --traces "$n" --seed 2 > /dev/null
+    /usr/bin/time -f "train_maxrss_kb_$n: %M" "$LE" train "$W/c.h5" -o "$W/mm.h5" --steps 20 --seed 1 -q 2>&1 > /dev/null | tail -1
+done

@@ -179,20 +179,27 @@ static double bench_train(const le_model *m, bench_in *b, int T, const int32_t *
     return ms;
 }
 
-/* OpenBLAS alone on the forward's shapes for one batch: the ceiling for our dense layers. */
-static double bench_sgemm(const le_model *m, int64_t nodes, int64_t graphs)
+/* OpenBLAS alone on the forward's shapes for one batch: the ceiling for our
+ * dense layers. Layer 0 multiplies only its per-operation table (ops × e · e × ld,
+ * e = d_op + d_tok); layers 1.. project N × D · D × ld (ld = D + 2H: Wh and the
+ * attention scores); then the MLP. */
+static double bench_sgemm(const le_model *m, int64_t nodes, int64_t graphs, int64_t ops)
 {
     const le_enc_cfg *c = &m->enc.cfg;
-    const int D = c->heads * c->hc, F = le_feat_dim(&c->feat);
-    int shapes[][3] = {{(int)nodes, D, F}, {(int)nodes, D, D}, {(int)nodes, D, D}, {(int)graphs, D, D}, {(int)graphs, c->out_dim, D}};
-    size_t big = (size_t)nodes * (size_t)(D > F ? D : F);
-    float *A = le_malloc(sizeof(float) * big), *B = le_malloc(sizeof(float) * (size_t)D * D), *C = le_malloc(sizeof(float) * big);
+    const int D = c->heads * c->hc, ld = D + 2 * c->heads, e = c->feat.d_op + c->feat.d_tok;
+    int shapes[LE_MAX_LAYERS + 3][3], n = 0;
+    shapes[n][0] = (int)ops, shapes[n][1] = ld, shapes[n++][2] = e;
+    for (int l = 1; l < c->layers; l++) shapes[n][0] = (int)nodes, shapes[n][1] = ld, shapes[n++][2] = D;
+    shapes[n][0] = (int)graphs, shapes[n][1] = D, shapes[n++][2] = D;
+    shapes[n][0] = (int)graphs, shapes[n][1] = c->out_dim, shapes[n++][2] = D;
+    const size_t big = (size_t)nodes * (size_t)ld;
+    float *A = le_malloc(sizeof(float) * big), *B = le_malloc(sizeof(float) * (size_t)D * ld), *C = le_malloc(sizeof(float) * big);
     for (size_t i = 0; i < big; i++) A[i] = (float)(i % 7) * 0.1f;
-    for (int i = 0; i < D * D; i++) B[i] = (float)(i % 5) * 0.1f;
+    for (int i = 0; i < D * ld; i++) B[i] = (float)(i % 5) * 0.1f;
     le_dense_flops = le_dense_seconds = 0, le_dense_timing = 1;
     double t0 = le_now();
     while (le_now() - t0 < 1.0)
-        for (int s = 0; s < 5; s++) le_sgemm(0, 0, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, A, B, 0.0f, C);
+        for (int s = 0; s < n; s++) le_sgemm(0, 0, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, A, B, 0.0f, C);
     le_dense_timing = 0;
     free(A), free(B), free(C);
     return le_dense_flops / le_dense_seconds / 1e9;
@@ -214,7 +221,8 @@ static int bench_body(le_corpus *c, const le_model *m, bench_in *b, int64_t n, i
     for (int i = 0; i < 3 * T; i++) trip[i] = i;
     double step_ms = bench_train(m, b, T, trip);
     add_range(&b->gb, b, 0, batch < n ? batch : n);
-    double sgemm = bench_sgemm(m, b->gb.n_nodes, b->gb.n_graphs);
+    le_enc_infer(&m->enc, m->params, &b->map, &b->gb, &b->ws); /* for the batch's operation count */
+    double sgemm = bench_sgemm(m, b->gb.n_nodes, b->gb.n_graphs, b->ws.n_used);
     printf("bench_traces: %lld\nbench_batch: %lld\nspans_per_trace: %.1f\n", (long long)n, (long long)batch,
            (double)b->blk.n_spans / (double)n);
     printf("embed_traces_per_s: %.0f\ntrain_step_ms: %.3f\ntrain_triplets: %d\n", rate, step_ms, T);
