@@ -760,7 +760,7 @@ const char le_page_rootcause_js[] =
     "      li.addEventListener(\"click\", () => go(i));\n"
     "      ol.appendChild(li);\n"
     "    });\n"
-    "    $(\"list-head\").textContent = P.length + \" fault periods \302\267 score \" + D.score + \" \302\267 labels \" + D.truth;\n"
+    "    $(\"list-head\").textContent = P.length + \" fault periods \302\267 score \" + D.score + \" \302\267 truth: \" + D.truth;\n"
     "  }\n"
     "\n"
     "  function refreshList() {\n"
@@ -785,10 +785,17 @@ const char le_page_rootcause_js[] =
     "    const present = SV.map((_, s) => p.ef[s] + p.ep[s] > 0);\n"
     "    const depth = SV.map(() => -1), callers = SV.map(() => 0);\n"
     "    p.edges.forEach(([a, b]) => { if (a !== b) callers[b]++; });\n"
-    "    const q = [];\n"
-    "    SV.forEach((_, s) => { if (present[s] && !callers[s]) { depth[s] = 0; q.push(s); } });\n"
-    "    for (let h = 0; h < q.length; h++)\n"
-    "      p.edges.forEach(([a, b]) => { if (a === q[h] && present[b] && depth[b] < 0) { depth[b] = depth[a] + 1; q.push(b); } });\n"
+    "    SV.forEach((_, s) => { if (present[s] && !callers[s]) depth[s] = 0; });\n"
+    "    /* Longest path from a root, so every callee sits right of all its\n"
+    "     * callers and no arrow runs backwards; at most |S| rounds, which also\n"
+    "     * ends a cycle. */\n"
+    "    for (let round = 0; round < SV.length; round++) {\n"
+    "      let moved = false;\n"
+    "      p.edges.forEach(([a, b]) => {\n"
+    "        if (a !== b && depth[a] >= 0 && present[b] && depth[b] < depth[a] + 1 && depth[a] + 1 < SV.length) { depth[b] = depth[a] + 1; moved = true; }\n"
+    "      });\n"
+    "      if (!moved) break;\n"
+    "    }\n"
     "    const deepest = Math.max(0, ...depth);\n"
     "    SV.forEach((_, s) => { if (present[s] && depth[s] < 0) depth[s] = deepest + 1; });\n"
     "    return depth;\n"
@@ -976,4 +983,4 @@ const char le_page_rootcause_js[] =
     "})();\n";
 
 const char le_page_rootcause_js_hash[] =
-    "sha256-tzVwvisZ2Y2CO/SVJpx2XgtTgAoA+E/fgXAcquUhVwI=";
+    "sha256-aytW6LN73RPNCmqfhclSnSh6SFQqXm0/UljH/ytxl1o=";

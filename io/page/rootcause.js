@@ -36,7 +36,7 @@
       li.addEventListener("click", () => go(i));
       ol.appendChild(li);
     });
-    $("list-head").textContent = P.length + " fault periods · score " + D.score + " · labels " + D.truth;
+    $("list-head").textContent = P.length + " fault periods · score " + D.score + " · truth: " + D.truth;
   }
 
   function refreshList() {
@@ -61,10 +61,17 @@
     const present = SV.map((_, s) => p.ef[s] + p.ep[s] > 0);
     const depth = SV.map(() => -1), callers = SV.map(() => 0);
     p.edges.forEach(([a, b]) => { if (a !== b) callers[b]++; });
-    const q = [];
-    SV.forEach((_, s) => { if (present[s] && !callers[s]) { depth[s] = 0; q.push(s); } });
-    for (let h = 0; h < q.length; h++)
-      p.edges.forEach(([a, b]) => { if (a === q[h] && present[b] && depth[b] < 0) { depth[b] = depth[a] + 1; q.push(b); } });
+    SV.forEach((_, s) => { if (present[s] && !callers[s]) depth[s] = 0; });
+    /* Longest path from a root, so every callee sits right of all its
+     * callers and no arrow runs backwards; at most |S| rounds, which also
+     * ends a cycle. */
+    for (let round = 0; round < SV.length; round++) {
+      let moved = false;
+      p.edges.forEach(([a, b]) => {
+        if (a !== b && depth[a] >= 0 && present[b] && depth[b] < depth[a] + 1 && depth[a] + 1 < SV.length) { depth[b] = depth[a] + 1; moved = true; }
+      });
+      if (!moved) break;
+    }
     const deepest = Math.max(0, ...depth);
     SV.forEach((_, s) => { if (present[s] && depth[s] < 0) depth[s] = deepest + 1; });
     return depth;

@@ -6,41 +6,12 @@
  * run nothing. Screenshots go to SHOT_DIR when given (docs/img). */
 "use strict";
 const path = require("path");
-const fs = require("fs");
-const os = require("os");
-const { chromium } = require(path.join(process.env.LE_NODE_MODULES, "playwright-core"));
+const { check, watch, ready, run } = require("./common.cjs");
 
 const [pagePath, evilPath, outDir, shotDir] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); console.log((ok ? "ok   " : "FAIL ") + what); };
-
-async function launch() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "le-chromium-"));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 860 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  return { ctx, profile };
-}
-
-/* Any request that is not the file itself (or a Blob/data URL it made) is a
- * page that is not self-contained. */
-function watch(page, name) {
-  const seen = { dialogs: [], errors: [], requests: [] };
-  page.on("dialog", (d) => { seen.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-  page.on("console", (m) => { if (m.type() === "error") seen.errors.push(m.text()); });
-  page.on("pageerror", (e) => seen.errors.push(String(e)));
-  page.on("request", (r) => { if (!/^(file|blob|data):/.test(r.url())) seen.requests.push(r.url()); });
-  return seen;
-}
 
 const states = (page) => page.$$eval("#trace-list li", (lis) => lis.map((li) => li.dataset.state));
 const progress = (page) => page.textContent("#progress");
-const ready = (page) => page.waitForSelector("body[data-ready='1']", { timeout: 10000 });
 
 async function labeling(ctx) {
   const page = await ctx.newPage();
@@ -121,18 +92,4 @@ async function injection(ctx) {
   await page.close();
 }
 
-(async () => {
-  const { ctx, profile } = await launch();
-  try {
-    await labeling(ctx);
-    await injection(ctx);
-  } catch (e) {
-    failures.push(String(e && e.stack || e));
-    console.log("FAIL " + e);
-  } finally {
-    await ctx.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-  if (failures.length) { console.log(failures.length + " check(s) failed"); process.exit(1); }
-  console.log("all checks passed");
-})();
+run({ width: 1400, height: 860 }, [labeling, injection]);

@@ -128,7 +128,7 @@ r = h5py.File("evil.h5", "r+")
 names = list(r["services/name"][:])
 names[r["rank/order"][0][0]] = b"evil\x1b[2J\x1b]0;pwn\x07<b>"
 del r["services/name"]
-r["services/name"] = np.array(names, dtype="S%d" % max(map(len, names)))
+r["services/name"] = np.array(names, dtype="S%d" % (max(map(len, names)) + 1))  # NUL-terminated, as the C writers make them
 PY
 $T kill-session -t rct
 start evil.h5 evil.csv
