@@ -38,7 +38,7 @@ static void usage(FILE *f)
             "\n"
             "commands:\n");
     for (int i = 0; i < NCMD; i++)
-        fprintf(f, "  %-10s %s%s\n", commands[i].name, commands[i].summary, commands[i].run ? "" : " [not built yet]");
+        fprintf(f, "  %-16s %s%s\n", commands[i].name, commands[i].summary, commands[i].run ? "" : " [not built yet]");
     fprintf(f,
             "\n"
             "'labelease COMMAND --help' describes each command's options.\n"
