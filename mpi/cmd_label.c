@@ -16,6 +16,7 @@
 #include "driver.h"
 #include "label_tui.h"
 #include "page.h"
+#include "rcfile.h"
 
 static const char usage[] =
     "usage: labelease label REPS.h5 (--oracle CORPUS.h5 | --tui) -o LABELS.csv\n"
@@ -142,9 +143,11 @@ void le_label_set_free(le_label_set *s)
 
 /* ---- --oracle ---- */
 
-/* Each representative's label is its trace's ground truth; the trace id is
- * checked too, so a reps file made from another corpus is caught. */
-static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown)
+/* Each representative's label is its trace's ground truth (le_trace_truth:
+ * exact with per-trace labels, the documented approximation for a corpus
+ * with only a fault list); the trace id is checked too, so a reps file made
+ * from another corpus is caught. */
+static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown, int *approx)
 {
     const char *path = c->path;
     if (!c->meta.has_ground_truth) return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
@@ -158,7 +161,9 @@ static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown)
         le_rep_id(s->r, s->meta, t, want, sizeof want);
         size_t w = (size_t)c->meta.trace_id_len, n = strnlen(b.trace_id, w);
         snprintf(got, sizeof got, "%.*s", (int)n, b.trace_id);
-        int8_t label = b.label[0];
+        int approx_here = 0;
+        int label = le_trace_truth(&c->meta, &b, 0, &approx_here);
+        *approx |= approx_here;
         le_block_free(&b);
         if (strcmp(want, got))
             return le_fail(LE_ERR_FORMAT, "representative %lld is trace %s but trace %lld of %s is %s: the reps file comes from another corpus", (long long)t, want, (long long)idx, path, got);
@@ -197,7 +202,7 @@ static int parse(int argc, char **argv, label_opts *o)
     return 0;
 }
 
-static void report(const label_opts *o, const le_label_set *s, int64_t unknown)
+static void report(const label_opts *o, const le_label_set *s, int64_t unknown, int approx)
 {
     le_report_begin();
     le_report_str("reps", o->reps);
@@ -208,6 +213,7 @@ static void report(const label_opts *o, const le_label_set *s, int64_t unknown)
     le_report_int("normal", le_label_set_count(s, LE_LABEL_NORMAL));
     le_report_int("abnormal", le_label_set_count(s, LE_LABEL_ABNORMAL));
     if (o->oracle) le_report_int("unknown", unknown);
+    if (o->oracle) le_report_str("truth", approx ? "approximate (fault windows and services; no per-trace labels)" : "labels");
     le_report_end();
 }
 
@@ -225,11 +231,12 @@ static int label_rank0(const label_opts *o, le_corpus *corpus, const le_reps *r,
     }
     le_label_set s;
     int64_t unknown = 0;
+    int approx = 0;
     /* The oracle replaces the file; a person resumes it. */
     int rc = le_label_set_open(&s, r, m, o->out, !o->oracle);
-    if (!rc) rc = o->oracle ? oracle_labels(corpus, &s, &unknown) : le_label_tui(&s, o->reps);
+    if (!rc) rc = o->oracle ? oracle_labels(corpus, &s, &unknown, &approx) : le_label_tui(&s, o->reps);
     if (!rc && o->oracle) rc = le_label_set_save(&s);
-    if (!rc) report(o, &s, unknown);
+    if (!rc) report(o, &s, unknown, approx);
     le_label_set_free(&s);
     return rc;
 }

@@ -42,4 +42,11 @@ par = f["spans/parent"][:]
 assert (par[off[:-1]] == -1).all(), "first span of every trace is its root"
 assert len(f["ground_truth/faults/type"]) == 28
 PY
+# TrainTicket has a fault list but no per-trace labels: the oracle uses the
+# documented approximation and says so
+run_le 2 select "$WORK/tt1.h5" - --representation stv --budget 20 --no-page -o "$WORK/reps.h5" > /dev/null
+run_le 2 label "$WORK/reps.h5" --oracle "$WORK/tt1.h5" -o "$WORK/l.csv" > "$WORK/oracle.txt"
+expect representatives 20 "$WORK/oracle.txt"
+grep -q '^truth: approximate' "$WORK/oracle.txt" || fail "oracle on fault-list-only data does not say it is approximate"
+[ "$(value unknown "$WORK/oracle.txt")" = 0 ] || fail "approximate oracle left labels unknown"
 echo "PASS ingest_real"
