@@ -118,3 +118,38 @@ void le_dev_row(const uint64_t *ids, const float *x, const int8_t *err, int64_t 
         if (err[i]) out[n_voc + j] = cfg->w_err;
     }
 }
+
+void le_burst_count(const float *dev, int64_t d, int64_t bin, int64_t *cnt, int64_t *tot)
+{
+    tot[bin]++;
+    for (int64_t j = 0; j < d; j++)
+        if (dev[j] > 0 || dev[d + j] > 0) cnt[bin * d + j]++;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch, double *base)
+{
+    for (int64_t j = 0; j < d; j++) {
+        int64_t m = 0;
+        for (int64_t b = 0; b < nb; b++)
+            if (tot[b] > 0) scratch[m++] = (double)cnt[b * d + j] / (double)tot[b];
+        qsort(scratch, (size_t)m, sizeof *scratch, cmp_double);
+        base[j] = m == 0 ? 0 : m % 2 ? scratch[m / 2] : 0.5 * (scratch[m / 2 - 1] + scratch[m / 2]);
+    }
+}
+
+void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
+                  float *out)
+{
+    for (int64_t j = 0; j < d; j++) {
+        out[j] = 0;
+        if (!(dev[j] > 0 || dev[d + j] > 0) || tot_b <= 0) continue;
+        double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
+        out[j] = r > 0 ? w * (float)r : 0;
+    }
+}

@@ -97,4 +97,36 @@ typedef struct le_dev_cfg {
 void le_dev_row(const uint64_t *ids, const float *x, const int8_t *err, int64_t n_spans, const uint64_t *voc,
                 int64_t n_voc, const float *mean, const float *std, const le_dev_cfg *cfg, float *out);
 
+/* ------------------------------------------------ burst part (BURST)
+ *
+ * Beyond the paper. A fault lasts tens of minutes and makes the same call
+ * paths deviate in many traces at once; benign noise (a missing product,
+ * an ad-service GC pause, a redis retry) looks the same in one trace but is
+ * spread evenly over the day. So a deviation that is bursty in time is
+ * evidence of a fault that no single trace holds. Per call path j
+ * ("component": dev_j > 0 or err_j > 0 in the deviation row) and time bin b
+ * (LE_BURST_BIN_US from the corpus' first trace):
+ *   rate(b, j) = traces in b with component j / traces in b
+ *   base(j)    = median over the bins that hold traces of rate(., j)
+ *   burst_j    = w * max(0, log2((rate(b, j) + eps) / (base(j) + eps)))
+ *                for the trace's bin b where the trace has component j, else 0
+ * Counts are int64 summed over ranks and the median is taken from them, so
+ * the part is the same at any rank count. */
+#define LE_BURST_BIN_US 300000000LL /* 5 minutes: faults last 30-80 */
+#define LE_BURST_EPS 1e-3
+#define LE_BURST_WEIGHT 0.5f
+#define LE_BURST_MAX_CELLS (1LL << 24) /* bins x paths; wider bins beyond */
+
+/* Count one trace (its deviation row dev [2 x d]) into its bin:
+ * cnt [nb x d] per component, tot [nb] traces. */
+void le_burst_count(const float *dev, int64_t d, int64_t bin, int64_t *cnt, int64_t *tot);
+
+/* base [d]: per component, the median over bins with tot > 0 of
+ * cnt / tot (the usual share of traces with it). scratch: [nb] doubles. */
+void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch, double *base);
+
+/* The burst part out [d] of a trace in bin row cnt_b [d], tot_b. */
+void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
+                  float *out);
+
 #endif

@@ -3,7 +3,8 @@
 # table row per (seed, budget): select -> label --oracle -> propagate -> eval.
 #   data=FILE.tar.xz + ingest=...   real traces from ../shared/data/real, or
 #   synth=ARGS                      labelease synth ARGS --seed S for each seed;
-#   representation=gat|stv|dev|hybrid (gat and hybrid train and embed first,
+#   representation=gat|stv|dev|hybrid|dev-burst|hybrid-burst (gat, hybrid and
+#   hybrid-burst train and embed first,
 #   with train=ARGS); budget_share=X or budgets=K1 K2 ...; seed= or seeds=;
 #   select=ARGS and propagate=ARGS are passed through; ranks=NP.
 # usage: bench/label_experiment.sh CONF [BUILD]
@@ -34,7 +35,7 @@ corpus() { # $1 = seed -> $W/c.h5
 
 vectors() { # $1 = seed -> $W/e.h5 (or -)
     E=-
-    case $REPR in gat | hybrid)
+    case $REPR in gat | hybrid | hybrid-burst)
         le train "$W/c.h5" -o "$W/m.h5" --seed "$1" "${TRAIN[@]}" > /dev/null 2>&1
         le embed "$W/c.h5" "$W/m.h5" -o "$W/e.h5" > /dev/null
         E=$W/e.h5 ;;

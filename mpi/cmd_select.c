@@ -34,7 +34,9 @@ static const char usage[] =
     "  --representation R      gat (the embeddings, default), stv (TraceAnomaly's\n"
     "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -),\n"
     "                          dev (per call path: self-time excess over the path's norm\n"
-    "                          and failures; no model, give -) or hybrid (gat then dev)\n"
+    "                          and failures; no model, give -), hybrid (gat then dev),\n"
+    "                          dev-burst or hybrid-burst (then, per path, how much more\n"
+    "                          often than usual it deviates in the trace's 5-minute bin)\n"
     "  --sample X              share of traces k-means clusters (default 0.1)\n"
     "  --seed N                sample and initialisation (default 1)\n"
     "  --max-iter N            Lloyd iterations at most (default 100)\n"
@@ -300,7 +302,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     }
     free(tb), free(ids), free(order);
     snprintf(r->corpus, sizeof r->corpus, "%s", o->corpus);
-    snprintf(r->embeddings, sizeof r->embeddings, "%s", strcmp(o->repr, "stv") && strcmp(o->repr, "dev") ? o->emb : "");
+    snprintf(r->embeddings, sizeof r->embeddings, "%s", le_repr_uses_model(o->repr) ? o->emb : "");
     snprintf(r->method, sizeof r->method, "%s", o->round > 1 ? "uncertainty" : o->method);
     snprintf(r->representation, sizeof r->representation, "%s", o->repr);
     r->round = o->round;

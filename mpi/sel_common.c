@@ -157,9 +157,53 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
 }
 
 /* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
- * alone (no model needed). See algos/stv.h for the deviation row. */
+ * alone (no model needed); "-burst": then the burst part. See algos/stv.h. */
+/* The corpus' first start time and the bin width that keeps bins x paths
+ * under LE_BURST_MAX_CELLS (the same on every rank). */
+static int burst_bins(MPI_Comm comm, const le_shard *s, int64_t d, int64_t *t0, int64_t *width, int64_t *nb)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t v = s->b.trace_start_us[t];
+        lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+    }
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_INT64_T, MPI_MIN, comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT64_T, MPI_MAX, comm));
+    if (lo > hi) lo = hi = 0; /* no traces anywhere */
+    int64_t dd = d > 0 ? d : 1;
+    *t0 = lo, *width = LE_BURST_BIN_US;
+    while ((hi - lo) / *width + 1 > LE_BURST_MAX_CELLS / dd) *width *= 2;
+    *nb = (hi - lo) / *width + 1;
+    return 0;
+}
+
+/* Appends the burst part (algos/stv.h) after each trace's deviation row,
+ * which starts at column g of a row of s->dim: per (time bin, path) counts
+ * summed exactly over ranks, a median share per path, then each trace. */
+static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
+{
+    int64_t t0 = 0, width = LE_BURST_BIN_US, nb = 1;
+    LE_CHECK(burst_bins(comm, s, d, &t0, &width, &nb));
+    int64_t *cnt = le_calloc((size_t)(nb * (d ? d : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    for (int64_t t = 0; t < s->n; t++)
+        le_burst_count(s->x + t * s->dim + g, d, (s->b.trace_start_us[t] - t0) / width, cnt, tot);
+    int rc = 0;
+    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
+        MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
+    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
+    if (!rc) le_burst_base(cnt, tot, nb, d, scratch, base);
+    for (int64_t t = 0; !rc && t < s->n; t++) {
+        float *row = s->x + t * s->dim + g;
+        int64_t b = (s->b.trace_start_us[t] - t0) / width;
+        le_burst_row(row, d, cnt + b * d, tot[b], base, LE_BURST_WEIGHT, row + 2 * d);
+    }
+    free(cnt), free(tot), free(scratch), free(base);
+    return rc;
+}
+
 static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const le_callpaths *cp, int with_gat,
-                        le_shard *s)
+                        int with_burst, le_shard *s)
 {
     int64_t d = cp->n, ns = s->b.n_spans;
     if (d > (1 << 19)) return le_fail(LE_ERR_USAGE, "deviation vector: %lld call paths is too many", (long long)d);
@@ -169,7 +213,7 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         LE_CHECK(read_gat(comm, c, emb_path, s));
         g = s->dim, gat = s->x;
     }
-    s->dim = g + (int)(2 * d);
+    s->dim = g + (int)((with_burst ? 3 : 2) * d);
     s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
     float *x = le_malloc(sizeof(float) * (size_t)(ns ? ns : 1));
     float *mean = le_malloc(sizeof(float) * (size_t)(d ? d : 1)), *std = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
@@ -184,19 +228,28 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         le_dev_row(s->path + lo, x + lo, err + lo, hi - lo, cp->id, d, mean, std, &cfg, row + g);
     }
     free(gat), free(x), free(mean), free(std), free(err);
+    if (!rc && with_burst) rc = add_burst(comm, s, g, d);
     return rc;
 }
 
 int le_repr_needs_paths(const char *representation) { return strcmp(representation, "gat") != 0; }
+
+int le_repr_uses_model(const char *representation)
+{
+    return !strcmp(representation, "gat") || !strcmp(representation, "hybrid") || !strcmp(representation, "hybrid-burst");
+}
 
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s)
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
     if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
-    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, s);
-    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, s);
-    return le_fail(LE_ERR_USAGE, "--representation must be gat, stv, hybrid or dev, not '%s'", representation);
+    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, s);
+    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, s);
+    if (!strcmp(representation, "hybrid-burst")) return build_hybrid(comm, c, emb_path, cp, 1, 1, s);
+    if (!strcmp(representation, "dev-burst")) return build_hybrid(comm, c, emb_path, cp, 0, 1, s);
+    return le_fail(LE_ERR_USAGE, "--representation must be gat, stv, hybrid, dev, hybrid-burst or dev-burst, not '%s'",
+                   representation);
 }
 
 /* ------------------------------------------------------------ labels CSV */

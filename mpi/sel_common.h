@@ -41,9 +41,14 @@ void le_callpaths_free(le_callpaths *cp);
  * scaled to unit length (cosine, as trained); "stv": service trace vectors
  * over cp, each dimension standardised over the corpus; "dev": per call
  * path, the excess of the span's self time over the path's norm and its
- * failures (algos/stv.h); "hybrid": the unit GAT row then the "dev" row. */
+ * failures (algos/stv.h); "hybrid": the unit GAT row then the "dev" row;
+ * "dev-burst", "hybrid-burst": those followed by the burst part (how much
+ * more often than usual the trace's deviating paths deviate in its 5-minute
+ * bin; beyond the paper, algos/stv.h). */
 /* Whether the representation needs the call paths (le_callpaths_build). */
 int le_repr_needs_paths(const char *representation);
+/* Whether it reads the embeddings file (gat, hybrid, hybrid-burst). */
+int le_repr_uses_model(const char *representation);
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s);
 

@@ -1,6 +1,7 @@
 # synth -> train -> embed -> select -> label --oracle -> propagate -> eval at
 # 1 and 2 ranks: the same representatives, labels and scores at both (GAT and
-# STV, and the dev and hybrid vectors); unknown and duplicate trace ids in the labels CSV are listed errors;
+# STV, the dev and hybrid vectors, and both with the burst part: its counts
+# per time bin are summed over ranks); unknown and duplicate trace ids in the labels CSV are listed errors;
 # round 2 adds new traces only.
 source "$(dirname "$0")/lib.bash"
 C=$WORK/c.h5
@@ -31,7 +32,7 @@ pipeline() { # pipeline NP REPR: files $WORK/{r,l,p}_REPR_NP.*
     run_le $np eval "$C" "$WORK/p_$t.h5" > "$WORK/eval_$t.txt"
     expect labeled 40 "$WORK/eval_$t.txt"
 }
-for repr in gat stv dev hybrid; do
+for repr in gat stv dev hybrid dev-burst hybrid-burst; do
     for np in 1 2; do pipeline $np $repr; done
     h5diff "$WORK/r_${repr}_1.h5" "$WORK/r_${repr}_2.h5" /reps/trace_index || fail "$repr: representatives differ at 1 and 2 ranks"
     h5diff "$WORK/p_${repr}_1.h5" "$WORK/p_${repr}_2.h5" /labels/label || fail "$repr: labels differ at 1 and 2 ranks"

@@ -125,11 +125,49 @@ static void test_dev_row(void **state)
     assert_true(out[2] == 0.5f && out[3] == 0.0f);
 }
 
+/* Burst: 4 bins of 10 traces; path 0 is in 1 trace of each bin (benign
+ * background, base 0.1) except bin 2, where a fault puts it in 6. Path 1
+ * never deviates. Only traces holding the component get a value, and only
+ * where their bin's share exceeds the usual one. */
+static void test_burst(void **state)
+{
+    const int64_t d = 2, nb = 4;
+    int64_t cnt[8] = {0}, tot[4] = {0};
+    float on[4] = {0.7f, 0, 0, 0}, err_only[4] = {0, 0, 1, 0}, off[4] = {0};
+    for (int64_t b = 0; b < nb; b++)
+        for (int i = 0; i < 10; i++) {
+            int hit = b == 2 ? i < 6 : i == 0;
+            le_burst_count(hit ? (i % 2 ? err_only : on) : off, d, b, cnt, tot);
+        }
+    assert_true(tot[2] == 10 && cnt[2 * d] == 6 && cnt[2 * d + 1] == 0);
+    double scratch[4], base[2];
+    le_burst_base(cnt, tot, nb, d, scratch, base);
+    assert_float_equal(base[0], 0.1, 1e-12); /* median of .1 .1 .6 .1 */
+    assert_true(base[1] == 0);
+    float out[2];
+    le_burst_row(on, d, cnt + 2 * d, tot[2], base, 0.5f, out);
+    assert_float_equal(out[0], 0.5 * log2((0.6 + LE_BURST_EPS) / (0.1 + LE_BURST_EPS)), 1e-5);
+    assert_true(out[1] == 0);
+    le_burst_row(err_only, d, cnt + 2 * d, tot[2], base, 0.5f, out); /* a failure is a component too */
+    assert_true(out[0] > 1.2f);
+    le_burst_row(on, d, cnt, tot[0], base, 0.5f, out); /* the usual share: no burst */
+    assert_true(out[0] == 0);
+    le_burst_row(off, d, cnt + 2 * d, tot[2], base, 0.5f, out); /* a normal trace in the burst: 0 */
+    assert_true(out[0] == 0 && out[1] == 0);
+    /* an empty bin does not pull the median down */
+    int64_t cnt5[10] = {0}, tot5[5] = {0};
+    for (int k = 0; k < 8; k++) cnt5[k] = cnt[k];
+    for (int k = 0; k < 4; k++) tot5[k] = tot[k];
+    double s5[5], b5[2];
+    le_burst_base(cnt5, tot5, 5, d, s5, b5);
+    assert_float_equal(b5[0], 0.1, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_paths_name_the_operation_sequence),
                                        cmocka_unit_test(test_welford_merge), cmocka_unit_test(test_stv_raw),
                                        cmocka_unit_test(test_dev_selftime), cmocka_unit_test(test_dev_stats_trim_and_split),
-                                       cmocka_unit_test(test_dev_row)};
+                                       cmocka_unit_test(test_dev_row), cmocka_unit_test(test_burst)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
