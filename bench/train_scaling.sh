@@ -3,7 +3,10 @@
 # batch) at 1 and 2 ranks on a synthetic corpus, wall time of the training
 # loop as `labelease train` reports it, and a check that both models hold
 # bit-identical weights (the result must not depend on the rank count).
-#   bench/train_scaling.sh [BUILD_DIR] [TRACES] [STEPS]   (default build/, 20000, 400)
+#   bench/train_scaling.sh [BUILD_DIR] [TRACES] [STEPS] [REPS]   (default build/, 20000, 400, 3)
+# 1 and 2 ranks alternate REPS times; each time is the best of its repetitions
+# (a burst of load from other jobs hurts 2 ranks most: a rank that loses its
+# core makes the other wait at every step).
 # Prints train_seconds_np1, train_seconds_np2, train_speedup_np2 and
 # weights_identical. Needs as many free cores as ranks to mean anything.
 # Then memory: the peak RSS of a short 1-rank training on TRACES and on
@@ -14,6 +17,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 TRACES=${2:-20000}
 STEPS=${3:-400}
+REPS=${4:-3}
 LE=$BUILD/labelease
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 MPIRUN=(mpirun --oversubscribe)
@@ -25,11 +29,16 @@ echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc
 echo "load_before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "traces: $TRACES"
 echo "steps: $STEPS"
-for np in 1 2; do
-    "${MPIRUN[@]}" -np $np "$LE" train "$W/c.h5" -o "$W/m$np.h5" --steps "$STEPS" --seed 1 -q > "$W/t$np.txt"
-    echo "train_seconds_np$np: $(sed -n 's/^seconds: //p' "$W/t$np.txt")"
+for r in $(seq "$REPS"); do
+    for np in 1 2; do
+        "${MPIRUN[@]}" -np $np "$LE" train "$W/c.h5" -o "$W/m$np.h5" --steps "$STEPS" --seed 1 -q > "$W/t$np.txt"
+        sed -n 's/^seconds: //p' "$W/t$np.txt" >> "$W/s$np.txt"
+    done
 done
-awk -v a="$(sed -n 's/^seconds: //p' "$W/t1.txt")" -v b="$(sed -n 's/^seconds: //p' "$W/t2.txt")" \
+echo "load_after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "repetitions: $REPS (best of each)"
+for np in 1 2; do echo "train_seconds_np$np: $(sort -g "$W/s$np.txt" | head -1)"; done
+awk -v a="$(sort -g "$W/s1.txt" | head -1)" -v b="$(sort -g "$W/s2.txt" | head -1)" \
     'BEGIN { printf "train_speedup_np2: %.2f\n", a / b }'
 /usr/bin/python3 - "$W/m1.h5" "$W/m2.h5" <<'PY'
 import sys, h5py, numpy as np

@@ -53,7 +53,7 @@ static const char usage[] =
     "  --window N         traces per triplet window (default 4096)\n"
     "  --pool N           windows resident at a time over all ranks (default 8; all of\n"
     "                     them when the corpus has fewer); use >= ranks to spread the reads\n"
-    "  --pool-steps N     steps before the pool moves on (default pool*window/batch,\n"
+    "  --pool-steps N     steps before the pool moves on (default or 0: pool*window/batch,\n"
     "                     about one anchor per trace of the pool)\n"
     "  --chunk N          traces read at a time for the vocabulary and time statistics\n"
     "                     (default 16384)\n"
