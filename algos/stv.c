@@ -71,13 +71,40 @@ void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, cons
     }
 }
 
-void le_dev_selftime(const int32_t *parent, const int64_t *duration_us, int64_t n_spans, int64_t *wait, float *out)
+/* Time within [lo, hi) covered by the intervals of spans c[0..m), which
+ * are sorted by start in place (insertion sort: sibling groups are small). */
+static int64_t covered_us(int64_t *c, int64_t m, const int64_t *start, const int64_t *dur, int64_t lo, int64_t hi)
 {
-    for (int64_t i = 0; i < n_spans; i++) wait[i] = 0;
+    for (int64_t a = 1; a < m; a++)
+        for (int64_t b = a; b > 0 && start[c[b]] < start[c[b - 1]]; b--) {
+            int64_t t = c[b];
+            c[b] = c[b - 1], c[b - 1] = t;
+        }
+    int64_t total = 0, end = lo; /* covered up to end */
+    for (int64_t a = 0; a < m; a++) {
+        int64_t s = start[c[a]] > end ? start[c[a]] : end, e = start[c[a]] + (dur[c[a]] > 0 ? dur[c[a]] : 0);
+        if (e > hi) e = hi;
+        if (e > s) total += e - s, end = e;
+    }
+    return total;
+}
+
+void le_dev_selftime(const int32_t *parent, const int64_t *start_us, const int64_t *duration_us, int64_t n_spans,
+                     int64_t *scratch, float *out)
+{
+    /* children grouped by parent (counting sort): group p is kid[first[p] .. first[p + 1]) */
+    int64_t *first = scratch, *kid = scratch + n_spans + 1;
+    for (int64_t i = 0; i <= n_spans; i++) first[i] = 0;
     for (int64_t i = 0; i < n_spans; i++)
-        if (parent[i] >= 0 && parent[i] < i) wait[parent[i]] += duration_us[i] > 0 ? duration_us[i] : 0;
+        if (parent[i] >= 0 && parent[i] < i) first[parent[i] + 1]++;
+    for (int64_t i = 0; i < n_spans; i++) first[i + 1] += first[i];
+    for (int64_t i = 0; i < n_spans; i++) /* first[p] is the next free slot of group p meanwhile */
+        if (parent[i] >= 0 && parent[i] < i) kid[first[parent[i]]++] = i;
+    for (int64_t p = n_spans; p > 0; p--) first[p] = first[p - 1]; /* restore the group starts */
+    first[0] = 0;
     for (int64_t i = 0; i < n_spans; i++) {
-        int64_t self = duration_us[i] - wait[i]; /* concurrent children can outlast the parent */
+        int64_t lo = start_us[i], hi = lo + (duration_us[i] > 0 ? duration_us[i] : 0);
+        int64_t self = hi - lo - covered_us(kid + first[i], first[i + 1] - first[i], start_us, duration_us, lo, hi);
         out[i] = (float)log1p(self > 0 ? (double)self : 0.0);
     }
 }

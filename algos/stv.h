@@ -57,7 +57,8 @@ void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, cons
  * Beyond TraceAnomaly's STV: what makes a trace abnormal is a span that
  * deviates from what its call path usually does, and an error where the
  * path usually has none. Per call path j, over the corpus:
- *   x = log1p(self time in us) of each span (duration minus its children's:
+ *   x = log1p(self time in us) of each span (duration minus the time its
+ *       children cover:
  *       a slow callee is then not blamed on every caller, and the gap of a
  *       client span over its server span, a network delay, is self time),
  *   mean_j, std_j of x — then again over the spans with |z| < LE_DEV_TRIM
@@ -78,8 +79,13 @@ void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, cons
 #define LE_ERR_WEIGHT 1.0f
 #define LE_DEV_COLS 3 /* count, sum x, sum x^2 */
 
-/* log1p of each span's self time (spans in preorder); wait: scratch [n]. */
-void le_dev_selftime(const int32_t *parent, const int64_t *duration_us, int64_t n_spans, int64_t *wait, float *out);
+/* log1p of each span's self time (spans in preorder): its duration minus
+ * the time covered by the union of its children's intervals inside it.
+ * Children that run in parallel (a frontend fanning out) overlap; summing
+ * their durations would exceed the parent's and erase its own time, so a
+ * slow frontend would not show. scratch: [2n + 1]. */
+void le_dev_selftime(const int32_t *parent, const int64_t *start_us, const int64_t *duration_us, int64_t n_spans,
+                     int64_t *scratch, float *out);
 
 /* Add the spans of one trace to sums [n_voc x LE_DEV_COLS]; with mean and
  * std given, only spans whose |z| < LE_DEV_TRIM (the trimmed pass). */

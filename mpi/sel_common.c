@@ -138,11 +138,14 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
 static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, float *x, float *mean, float *std)
 {
     int64_t d = cp->n, ns = s->b.n_spans;
-    int64_t *wait = le_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
+    int64_t longest = 0; /* scratch for the largest trace */
+    for (int64_t t = 0; t < s->n; t++)
+        if (s->b.span_offset[t + 1] - s->b.span_offset[t] > longest) longest = s->b.span_offset[t + 1] - s->b.span_offset[t];
+    int64_t *wait = le_malloc(sizeof(int64_t) * (size_t)(2 * longest + 1));
     int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(d ? d : 1) * LE_DEV_COLS);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
-        le_dev_selftime(s->b.parent + lo, s->b.duration_us + lo, hi - lo, wait + lo, x + lo);
+        le_dev_selftime(s->b.parent + lo, s->b.start_us + lo, s->b.duration_us + lo, hi - lo, wait, x + lo);
     }
     int rc = 0;
     for (int pass = 0; pass < 2 && !rc; pass++) {

@@ -73,17 +73,32 @@ static void test_stv_raw(void **state)
     assert_true(v[le_callpath_find(voc, n, id[0])] == 4.0f);
 }
 
-/* Self time: a parent's duration minus its children's (never below 0). */
+/* Self time: a parent's duration minus the time its children cover inside
+ * it (the union: parallel children count once; never below 0). */
 static void test_dev_selftime(void **state)
 {
-    int32_t parent[4] = {-1, 0, 0, 1};
-    int64_t dur[4] = {1000, 300, 900, 100}, wait[4];
+    /* 0 [0,1000) with kids 1 [100,400) (its kid 2 [150,250)) and
+     * 3 [200,1100), clipped at the parent's end */
+    int32_t parent[4] = {-1, 0, 1, 0};
+    int64_t start[4] = {0, 100, 150, 200}, dur[4] = {1000, 300, 100, 900}, scratch[9];
     float x[4];
-    le_dev_selftime(parent, dur, 4, wait, x);
-    assert_true(x[0] == 0.0f); /* 1000 - 1200 overlapping children: 0 */
+    le_dev_selftime(parent, start, dur, 4, scratch, x);
+    assert_float_equal(x[0], log1pf(100), 1e-6); /* covered [100, 1000) */
     assert_float_equal(x[1], log1pf(200), 1e-6);
-    assert_float_equal(x[2], log1pf(900), 1e-6);
-    assert_float_equal(x[3], log1pf(100), 1e-6);
+    assert_float_equal(x[2], log1pf(100), 1e-6);
+    assert_float_equal(x[3], log1pf(900), 1e-6);
+    /* a fan-out: three parallel calls, listed out of start order, cover
+     * [0, 500) and [600, 700): the parent's own 400 us remain (summing
+     * durations would have left 0) */
+    int32_t p2[4] = {-1, 0, 0, 0};
+    int64_t s2[4] = {0, 600, 0, 10}, d2[4] = {1000, 100, 500, 450}, sc2[9];
+    float x2[4];
+    le_dev_selftime(p2, s2, d2, 4, sc2, x2);
+    assert_float_equal(x2[0], log1pf(400), 1e-6);
+    /* children entirely covering the parent: 0 */
+    int64_t s3[4] = {0, 0, 300, 10}, d3[4] = {1000, 400, 800, 100};
+    le_dev_selftime(p2, s3, d3, 4, sc2, x2);
+    assert_true(x2[0] == 0.0f);
 }
 
 /* The trimmed pass drops the outlier, so the norm is the ordinary spans'
