@@ -84,7 +84,7 @@ double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, c
         for (int64_t i = i0; i < i0 + rows; i++) {
             const float *r = x + i * d;
             double *s = acc + (int64_t)assign[i] * d;
-            for (int j = 0; j < d; j++) s[j] += r[j];
+            for (int j = 0; j < d; j++) s[j] += rintf(r[j] * LE_KM_FIX);
             count[assign[i]] += 1;
             inertia += d2[i];
         }
@@ -104,7 +104,7 @@ int le_km_update(const double *acc, int k, int d, float *c, float *cnorm, uint8_
             n_empty++;
             continue;
         }
-        double inv = 1.0 / count[j], s = 0;
+        double inv = 1.0 / (count[j] * LE_KM_FIX), s = 0;
         for (int t = 0; t < d; t++) {
             float v = (float)(acc[(int64_t)j * d + t] * inv);
             s += ((double)v - cj[t]) * ((double)v - cj[t]);

@@ -40,13 +40,22 @@ void le_km_normalize_rows(float *x, int64_t n, int d);
 void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
                    float *work, int32_t *assign, float *d2);
 
+/* Sums of rows are kept in fixed point: each value is rounded to a multiple
+ * of 1/LE_KM_FIX before it is added, so every partial sum is an integer
+ * held exactly in a double (below 2^53: |value| x rows < 1.3e11), and the
+ * sums, hence the centroids, are the same whatever the order of addition
+ * or the split over ranks. Floating sums made the representatives depend on
+ * the rank count by rounding. */
+#define LE_KM_FIX 65536.0f
+
 /* The local part of one Lloyd iteration: nearest centroid of each row, then
- * acc[j*d..] += row and acc[k*d + j] += 1 for its centroid j (acc is
- * [k*d + k] doubles, zeroed by the caller). Returns the rows' summed d2. */
+ * acc[j*d..] += round(row * LE_KM_FIX) and acc[k*d + j] += 1 for its
+ * centroid j (acc is [k*d + k] doubles, zeroed by the caller). Returns the
+ * rows' summed d2. */
 double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
                          int k, float *work, int32_t *assign, float *d2, double *acc);
 
-/* New centroids from summed acc: c[j] = sums[j] / count[j] for every j with
+/* New centroids from summed acc: c[j] = sums[j] / LE_KM_FIX / count[j] for every j with
  * a count; centroids of empty clusters are left as they were and flagged in
  * empty[j]. Returns how many are empty; *max_shift is the largest squared
  * move of a centroid. Recomputes cnorm. */

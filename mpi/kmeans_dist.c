@@ -1,6 +1,7 @@
 #include "kmeans_dist.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,9 +94,11 @@ static int init_parallel(MPI_Comm comm, const float *x, const float *xnorm, cons
         lower_d2(x, xnorm, n, d, cand + done * d, fresh, work, asg, tmp, d2);
         done = m;
         if (round == o->rounds) break;
+        /* fixed point (kmeans.h): the same phi, so the same picks, at any rank count */
         double phi = 0;
-        for (int64_t i = 0; i < n; i++) phi += d2[i];
+        for (int64_t i = 0; i < n; i++) phi += rintf(d2[i] * LE_KM_FIX);
         LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &phi, 1, MPI_DOUBLE, MPI_SUM, comm));
+        phi /= LE_KM_FIX;
         int64_t np = le_km_oversample(d2, gidx, n, phi, o->oversample * o->k, o->seed, (uint32_t)round, picked);
         LE_CHECK(allgather_rows(comm, x, d, picked, np, &cand, &m, &cap));
     }
@@ -201,7 +204,15 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
     for (int64_t i = 0; i < n; i++) {
         int j = a[i];
         size[j]++;
-        if (dd[i] < best[j]) best[j] = dd[i], rep[j] = gidx ? gidx[i] : first + i;
+        /* The sgemm distance of a row depends in its last bits on where the
+         * row falls in a block, i.e. on the shard bounds; near-identical
+         * members then pick different representatives at different rank
+         * counts. The member's own distance, summed in row order in double,
+         * does not. */
+        const float *xi = x + i * (int64_t)d, *cj = c + (int64_t)j * d;
+        double e = 0;
+        for (int t = 0; t < d; t++) e += ((double)xi[t] - cj[t]) * ((double)xi[t] - cj[t]);
+        if (e < best[j]) best[j] = e, rep[j] = gidx ? gidx[i] : first + i;
     }
     /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
     int rc = MPI_Allreduce(MPI_IN_PLACE, size, k, MPI_INT64_T, MPI_SUM, comm);

@@ -7,8 +7,9 @@
  * Rank-count independence: every rank holds rows in ascending global index
  * and the ranks' ranges follow each other, so "concatenate in rank order"
  * is "global order", and every random draw is keyed by a row's global
- * index. Results differ between rank counts only by the rounding of the
- * summed floats. */
+ * index. Sums of rows and of squared distances are fixed point (kmeans.h,
+ * LE_KM_FIX), exact in any order, so the centroids and the picks are the
+ * same at any rank count; only the reported inertia is a float sum. */
 #ifndef LE_KMEANS_DIST_H
 #define LE_KMEANS_DIST_H
 

@@ -1,6 +1,7 @@
-/* Distributed k-means gives the same centroids (to float rounding) and the
- * same representatives at any rank count: every rank count is checked
- * against rank 0 running the same problem alone on MPI_COMM_SELF. */
+/* Distributed k-means gives the same centroids (bit for bit: the sums are
+ * fixed point) and the same representatives at any rank count, also when
+ * many rows are exact copies (ties): every rank count is checked against
+ * rank 0 running the same problem alone on MPI_COMM_SELF. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,12 +35,17 @@ typedef struct result {
     int iterations;
 } result;
 
+/* dup: row i is a copy of row i % DUP_ROWS, so every cluster has many
+ * members at exactly the nearest distance (the smallest index must win). */
+enum { DUP_ROWS = 700 };
+static int dup;
+
 static void run(MPI_Comm comm, int64_t lo, int64_t hi, result *out)
 {
     int64_t n = hi - lo;
     float *x = malloc(sizeof(float) * (size_t)(n ? n : 1) * D);
     int64_t *g = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; i < n; i++) make_row(lo + i, x + i * D), g[i] = lo + i;
+    for (int64_t i = 0; i < n; i++) make_row(dup ? (lo + i) % DUP_ROWS : lo + i, x + i * D), g[i] = lo + i;
     le_kmd_opts o;
     le_kmd_defaults(&o, K, 5);
     le_kmd_result r;
@@ -65,12 +71,26 @@ static void test_same_at_every_rank_count(void **state)
     if (rank == 0) {
         run(MPI_COMM_SELF, 0, N, &alone);
         assert_int_equal(all.iterations, alone.iterations);
-        for (int j = 0; j < K * D; j++) assert_true(fabsf(all.c[j] - alone.c[j]) <= 1e-4f * (1 + fabsf(alone.c[j])));
+        for (int j = 0; j < K * D; j++) assert_true(all.c[j] == alone.c[j]);
         for (int j = 0; j < K; j++) {
             assert_int_equal(all.size[j], alone.size[j]);
             assert_int_equal(all.rep[j], alone.rep[j]);
         }
     }
+}
+
+static void test_ties_same_at_every_rank_count(void **state)
+{
+    dup = 1;
+    test_same_at_every_rank_count(state);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0) {
+        result r;
+        run(MPI_COMM_SELF, 0, N, &r);
+        for (int j = 0; j < K; j++) assert_true(r.rep[j] < DUP_ROWS); /* the first copy */
+    }
+    dup = 0;
 }
 
 /* Each representative is a member of its cluster and the nearest one:
@@ -105,7 +125,8 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_at_every_rank_count),
-                                       cmocka_unit_test(test_reps_are_nearest_members)};
+                                       cmocka_unit_test(test_reps_are_nearest_members),
+                                       cmocka_unit_test(test_ties_same_at_every_rank_count)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();
     return rc;

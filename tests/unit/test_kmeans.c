@@ -57,11 +57,18 @@ static void test_lloyd_local_sums(void **state)
     double inertia = le_km_lloyd_local(x, xn, N, D, c, cn, K, work, a, d2, acc);
     double sum_d2 = 0;
     for (int i = 0; i < N; i++) {
-        for (int j = 0; j < D; j++) want[a[i] * D + j] += x[i * D + j];
+        for (int j = 0; j < D; j++) want[a[i] * D + j] += rintf(x[i * D + j] * LE_KM_FIX);
         want[K * D + a[i]] += 1;
         sum_d2 += d2[i];
     }
-    for (int j = 0; j < K * D + K; j++) assert_true(fabs(acc[j] - want[j]) < 1e-9);
+    for (int j = 0; j < K * D + K; j++) assert_true(acc[j] == want[j]);
+    /* fixed point: two parts (as on two ranks) add up to the whole exactly */
+    double part[K * D + K] = {0};
+    float d2b[N];
+    int32_t ab[N];
+    le_km_lloyd_local(x, xn, 300, D, c, cn, K, work, ab, d2b, part);
+    le_km_lloyd_local(x + 300 * D, xn + 300, N - 300, D, c, cn, K, work, ab + 300, d2b + 300, part);
+    for (int j = 0; j < K * D + K; j++) assert_true(part[j] == acc[j]);
     assert_true(fabs(inertia - sum_d2) < 1e-6 * sum_d2);
     /* each centroid is a row, so its own row sits at distance 0 */
     for (int j = 0; j < K; j++) assert_true(want[K * D + j] >= 1);
@@ -71,7 +78,8 @@ static void test_lloyd_local_sums(void **state)
 static void test_update_flags_empty(void **state)
 {
     enum { K = 3, D = 2 };
-    double acc[K * D + K] = {2, 4, 0, 0, 9, 3, /* counts */ 2, 0, 3};
+    const double F = LE_KM_FIX; /* sums are in fixed point */
+    double acc[K * D + K] = {2 * F, 4 * F, 0, 0, 9 * F, 3 * F, /* counts */ 2, 0, 3};
     float c[K * D] = {0, 0, 7, 7, 0, 0}, cn[K];
     uint8_t empty[K];
     double shift;
