@@ -29,7 +29,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output FILE       representatives file to write (required)\n"
-    "  --budget K              representatives (default 0.1%% of traces, at least 10)\n"
+    "  --budget K              representatives (default 0.1% of traces, at least 10)\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
     "  --representation R      gat (the embeddings, default), stv (TraceAnomaly's\n"
     "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -),\n"
