@@ -262,6 +262,49 @@ static void test_encoder(void **state)
     le_enc_ws_free(&c.ws), le_gb_free(&c.gb), le_opmap_free(&c.m);
 }
 
+/* ---- layer 0 forms no X: its per-operation projection must equal X·[W | W·A] ----
+ * Guards the coupling with spanfeat's input layout (embedding columns, then
+ * 4 time columns, then the status one-hot): a per-node feature added there
+ * and not here makes this fail. */
+static void test_input_projection(void **state)
+{
+    le_enc_cfg cfg = {.feat = {.n_vocab = 3, .d_op = 4, .d_tok = 3, .n_buckets = 11, .salt = 7}, .layers = 2, .heads = 2, .hc = 8, .out_dim = 8};
+    le_encoder e;
+    assert_int_equal(le_enc_layout(&e, &cfg), 0);
+    const char *svc[] = {"cart", "front-end"};
+    const char *ops[] = {"GetCart", "/api/v1/cart", "HTTP GET /home", "checkout", "Unseen op"};
+    const int32_t osvc[] = {0, 1, 1, 0, 1}, vocab[] = {0, 1, 2, 3, 3};
+    le_opmap m;
+    le_opmap_build(&m, &cfg.feat, 5, svc, ops, osvc, vocab);
+    le_graphbatch gb;
+    small_batch(&gb, 5);
+    float *p = malloc(sizeof(float) * (size_t)e.n_params);
+    le_enc_init_params(&e, p, 3);
+    for (int64_t i = 0; i < e.n_params; i++) p[i] += 0.2f * urand();
+    le_enc_ws ws;
+    le_enc_ws_init(&ws);
+    le_enc_forward(&e, p, &m, &gb, &ws);
+    le_enc_view v;
+    le_enc_view_of(&e, p, &v);
+    const int F = le_feat_dim(&cfg.feat), N = gb.n_nodes;
+    le_gat_dims d = {F, cfg.heads, cfg.hc};
+    const int ld = le_gat_ld(&d);
+    float *X = malloc(sizeof(float) * (size_t)N * F), *WA = malloc(sizeof(float) * (size_t)F * ld);
+    float *ref = malloc(sizeof(float) * (size_t)N * ld);
+    le_input_forward(&cfg.feat, &m, v.emb_op, v.emb_tok, N, gb.op, gb.time, gb.status, X);
+    le_gat_fold(&d, &v.gat[0], WA);
+    le_sgemm_ld(0, 0, N, ld, F, 1.0f, X, F, WA, ld, 0.0f, ref, ld);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < (size_t)N * ld; i++) {
+        worst = fmax(worst, fabs((double)ws.c[0].WhS[i] - ref[i]));
+        scale = fmax(scale, fabs((double)ref[i]));
+    }
+    printf("  layer-0 projection: max |table - X·WA| = %.2e (max |X·WA| = %.2f)\n", worst, scale);
+    assert_true(scale > 0.1 && worst <= 1e-5 * scale);
+    free(p), free(X), free(WA), free(ref);
+    le_enc_ws_free(&ws), le_gb_free(&gb), le_opmap_free(&m);
+}
+
 /* ---- Adam: the first step moves every parameter by lr against its gradient's sign ---- */
 static void test_adam(void **state)
 {
@@ -281,6 +324,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear),       cmocka_unit_test(test_tanh_meanpool), cmocka_unit_test(test_gat_layer),
         cmocka_unit_test(test_triplet_loss), cmocka_unit_test(test_encoder),       cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_input_projection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
