@@ -105,13 +105,14 @@ stage() {
 pipeline() {
     stage synth     synth -o corpus.h5 ${TRACES:+--traces "$TRACES"} --seed "$SEED"
     stage info      info corpus.h5
-    # stage train     train corpus.h5 -o model.h5
-    # stage embed     embed corpus.h5 --model model.h5 -o embeddings.h5
-    # stage select    select embeddings.h5 -o selection.h5
-    # stage label     label selection.h5 --oracle corpus.h5 -o labels.h5
-    # stage propagate propagate embeddings.h5 --labels labels.h5 -o propagated.h5
-    # stage rootcause rootcause corpus.h5 --labels propagated.h5 -o rootcause.txt
-    # stage eval      eval corpus.h5 --labels propagated.h5
+    stage train     train corpus.h5 -o model.h5 --seed "$SEED"
+    stage embed     embed corpus.h5 model.h5 -o embeddings.h5
+    stage select    select corpus.h5 embeddings.h5 -o reps.h5 --representation hybrid-burst --seed "$SEED"
+    stage label     label reps.h5 --oracle corpus.h5 -o labels.csv
+    stage propagate propagate corpus.h5 embeddings.h5 labels.csv -o labels.h5 --representation hybrid-burst
+    stage rootcause rootcause corpus.h5 labels.h5 -o rootcause.h5
+    stage eval      eval corpus.h5 labels.h5 rootcause.h5
+    stage export    export corpus.h5 labels.h5 rootcause.h5 -o dataset
 }
 # ==============================================================================
 
@@ -133,4 +134,10 @@ if [ -n "$STOPPED" ] && [ "$STOPPED" = "${STATUS[0]%%|*}" ]; then
     (cd "$OUT" && "${MPIRUN[@]}" "$LABELEASE" --help) | tee "$OUT/help.txt" | sed 's/^/    /'
 fi
 summary
+if [ -f "$OUT/eval.txt" ]; then
+    step "result"
+    grep -E '^(labeled|precision|recall|f1|period_precision|period_recall|hr@1|hr@3): ' "$OUT/eval.txt" | sed 's/^/  /'
+    echo "  pages to open in a browser: $OUT/reps.html (labeling), $OUT/rootcause.html (root causes)"
+    echo "  labeled dataset: $OUT/dataset/"
+fi
 echo "demo.sh: done in $(($(date +%s) - t0)) s"
