@@ -122,6 +122,7 @@ static int run(le_corpus *c, const prop_opts *o)
         le_report_dbl("seconds_propagate", t_prop - t_vec);
         le_report_dbl("seconds_write", t_end - t_prop);
         le_report_dbl("seconds", t_end - t0);
+        le_report_rank_seconds("seconds", t_end - t0);
         le_report_end();
     }
     free(label), free(given), free(conf);

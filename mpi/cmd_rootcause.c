@@ -508,6 +508,7 @@ static void report(const rc_opts *o, const le_rc *rc, const char *page, double s
     if (page) le_report_str("page", page);
     if (rc->n_periods) le_report_str("top_service_period_0", rc->services[rc->order[0]]);
     le_report_dbl("seconds", secs);
+    le_report_rank_seconds("seconds", secs);
     le_report_end();
 }
 

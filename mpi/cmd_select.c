@@ -382,6 +382,7 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_dbl("seconds_select", t_sel - t_vec);
         le_report_dbl("seconds_write", t_end - t_sel);
         le_report_dbl("seconds", t_end - t_start);
+        le_report_rank_seconds("seconds", t_end - t_start);
         le_report_end();
     }
     free(sr.rep), free(sr.size), free(sr.centroids);

@@ -351,7 +351,7 @@ static int write_pass(const synth_model *m, const shard *s, const counts *c, int
 /* ------------------------------------------------------------- report */
 
 static void report(const synth_model *m, const char *out, int64_t spans, int64_t abnormal, double t_gen, double t_write,
-                   double t_all)
+                   double t_all, double t_local)
 {
     int64_t n = m->p.n_traces;
     le_report_begin();
@@ -367,6 +367,7 @@ static void report(const synth_model *m, const char *out, int64_t spans, int64_t
     le_report_dbl("generate_seconds", t_gen);
     le_report_dbl("write_seconds", t_write);
     le_report_dbl("seconds", t_all);
+    le_report_rank_seconds("seconds", t_local);
     le_report_dbl("traces_per_s_per_rank", t_all > 0 ? (double)n / t_all / le_world.size : 0);
     le_report_end();
 }
@@ -427,7 +428,7 @@ static int run(const synth_opts *o)
     if (!rc) {
         double local[3] = {t_gen, t_io, le_now() - t_start}, worst[3];
         MPI_Reduce(local, worst, 3, MPI_DOUBLE, MPI_MAX, 0, le_world.comm);
-        report(&m, o->output, sums[0], sums[1], worst[0], worst[1], worst[2]);
+        report(&m, o->output, sums[0], sums[1], worst[0], worst[1], worst[2], local[2]);
     }
     synth_model_free(&m);
     return rc;

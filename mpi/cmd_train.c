@@ -505,6 +505,7 @@ static void report(const train_opts *o, const train_data *d, const trainer *t, c
     le_report_dbl("final_loss", p->last_loss);
     le_report_dbl("triplet_accuracy", p->last_acc);
     le_report_dbl("seconds", secs);
+    le_report_rank_seconds("seconds", secs);
     le_report_dbl("traces_per_s", secs > 0 ? 3.0 * (double)o->batch * (double)o->steps / secs : 0);
     le_report_end();
 }

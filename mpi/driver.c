@@ -112,6 +112,18 @@ void le_report_str(const char *k, const char *v)
     else printf("%s\n", v);
 }
 
+void le_report_rank_seconds(const char *k, double local_seconds)
+{
+    /* min as the max of the negation, so two small reductions: max and sum */
+    double in[3] = {-local_seconds, local_seconds, local_seconds}, out[3] = {0, 0, 0}, sum = 0;
+    MPI_Reduce(in, out, 2, MPI_DOUBLE, MPI_MAX, 0, le_world.comm);
+    MPI_Reduce(in + 2, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, le_world.comm);
+    char name[128];
+    snprintf(name, sizeof name, "%s_min", k), le_report_dbl(name, -out[0]);
+    snprintf(name, sizeof name, "%s_max", k), le_report_dbl(name, out[1]);
+    snprintf(name, sizeof name, "%s_mean", k), le_report_dbl(name, sum / le_world.size);
+}
+
 void le_report_end(void)
 {
     if (le_world.rank == 0 && le_world.json) fputs("\n}\n", stdout);

@@ -35,6 +35,10 @@ void le_report_int(const char *key, int64_t v);
 void le_report_dbl(const char *key, double v);
 void le_report_str(const char *key, const char *v);
 void le_report_end(void);
+/* Collective (every rank calls it, between begin and end): reduces each
+ * rank's local_seconds to min, max and mean over the ranks and reports them
+ * as KEY_min, KEY_max, KEY_mean; max/min shows the load imbalance. */
+void le_report_rank_seconds(const char *key, double local_seconds);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int le_cmd_ingest(int argc, char **argv);
