@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""gather_scaling.py — the JSON files of a scaling sweep (slurm/scaling.sh)
+into one CSV, and a plot of speedup and efficiency when gnuplot is there.
+
+  slurm/gather_scaling.py [DIR] [--csv FILE] [--png FILE]
+    DIR    the runs' JSON files                [results/scaling]
+    --csv  the table                           [results/scaling.csv]
+    --png  the plot (gnuplot; skipped without) [results/scaling.png]
+
+One row per run and stage (plus "total": the sum of the stages' max):
+  mode, nodes, tasks, traces, stage, min, max, mean, speedup, efficiency, note
+Times are the stage's seconds over the ranks; speedup and efficiency use
+max (the slowest rank ends the stage) against the run of the same mode with
+the fewest tasks (base, b tasks):
+  strong: speedup = T_b / T_p,                 efficiency = speedup * b / p
+  weak:   speedup = (T_b / T_p) * p / b (scaled), efficiency = T_b / T_p
+Runs marked oversubscribed keep their note ("correctness only").
+Standard library only.
+"""
+import argparse
+import csv
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+STAGES = ("synth", "train", "embed", "select", "propagate", "rootcause")
+
+
+def load(directory):
+    runs = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+        with open(path) as f:
+            r = json.load(f)
+        if not {"mode", "tasks", "traces", "stages"} <= r.keys():
+            print(f"gather_scaling: {path}: not a scaling run, skipped", file=sys.stderr)
+            continue
+        runs.append(r)
+    return runs
+
+
+def rows_of(runs):
+    rows = []
+    for r in runs:
+        st = dict(r["stages"])
+        st["total"] = {k: sum(v[k] for v in r["stages"].values()) for k in ("min", "max", "mean")}
+        for name, t in st.items():
+            rows.append({"mode": r["mode"], "nodes": r.get("nodes", 1), "tasks": r["tasks"],
+                         "traces": r["traces"], "stage": name, "min": t["min"], "max": t["max"],
+                         "mean": t["mean"], "note": r.get("note", "")})
+    for row in rows:
+        same = [x for x in rows if x["mode"] == row["mode"] and x["stage"] == row["stage"]]
+        base = min(same, key=lambda x: x["tasks"])
+        ratio = base["max"] / row["max"] if row["max"] > 0 else float("nan")
+        scale = row["tasks"] / base["tasks"]
+        if row["mode"] == "weak":
+            row["speedup"], row["efficiency"] = ratio * scale, ratio
+        else:
+            row["speedup"], row["efficiency"] = ratio, ratio / scale
+    order = {s: i for i, s in enumerate(STAGES + ("total",))}
+    rows.sort(key=lambda x: (x["mode"], order.get(x["stage"], 99), x["tasks"]))
+    return rows
+
+
+def write_csv(rows, path):
+    cols = ["mode", "nodes", "tasks", "traces", "stage", "min", "max", "mean", "speedup", "efficiency", "note"]
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{r[k]:.4g}" if isinstance(r[k], float) else r[k]) for k in cols})
+
+
+def plot(rows, path):
+    gp = shutil.which("gnuplot")
+    if not gp:
+        print("gather_scaling: gnuplot not found, no plot (apt-get install gnuplot-nox)", file=sys.stderr)
+        return False
+    stages = [s for s in STAGES + ("total",) if any(r["stage"] == s for r in rows)]
+    blocks, plots = [], {"strong": [], "weak": []}
+    for mode in ("strong", "weak"):
+        for s in stages:
+            pts = [r for r in rows if r["mode"] == mode and r["stage"] == s]
+            if not pts:
+                continue
+            blocks.append("\n".join(f'{r["tasks"]} {r["speedup"]:.6g} {r["efficiency"]:.6g}' for r in pts))
+            plots[mode].append((len(blocks) - 1, s))
+    data = "\n\n\n".join(blocks) + "\n"
+    dat = path + ".dat"
+    with open(dat, "w") as f:
+        f.write(data)
+    max_tasks = max(r["tasks"] for r in rows)
+    over = sorted({r["tasks"] for r in rows if r["note"]})
+    label = f'tasks {", ".join(map(str, over))}: oversubscribed, correctness only' if over else ""
+    cmds = [
+        "set terminal pngcairo size 1200,450 font ',10'" if "pngcairo" in terminals(gp) else "set terminal png size 1200,450",
+        f"set output '{path}'", "set multiplot layout 1,3", "set key top left", "set grid",
+        f"set xrange [0.8:{max_tasks * 1.25}]", "set logscale x 2", "set xlabel 'tasks'",
+    ]
+    if label:
+        cmds.append(f"set label 1 '{label}' at graph 0.02, graph 0.04 font ',8'")
+    panels = [("strong", 2, "strong scaling: speedup (T_1 / T_p, max over ranks)", "speedup", True),
+              ("strong", 3, "strong scaling: efficiency", "efficiency", False),
+              ("weak", 3, "weak scaling: efficiency (T_1 / T_p)", "efficiency", False)]
+    for mode, col, title, ylabel, ideal in panels:
+        if not plots[mode]:
+            continue
+        cmds += [f"set title '{title}'", f"set ylabel '{ylabel}'",
+                 f"set yrange [0:{max_tasks * 1.1 if ideal else 1.3}]"]
+        parts = [f"'{dat}' index {i} using 1:{col} with linespoints title '{s}'" for i, s in plots[mode]]
+        parts.append("x title 'ideal' dashtype 2 lc 'black'" if ideal else "1 title 'ideal' dashtype 2 lc 'black'")
+        cmds.append("plot " + ", ".join(parts))
+    cmds.append("unset multiplot")
+    res = subprocess.run([gp], input="\n".join(cmds) + "\n", text=True, capture_output=True)
+    os.remove(dat)
+    if res.returncode:
+        print("gather_scaling: gnuplot failed:\n" + res.stderr, file=sys.stderr)
+        return False
+    return True
+
+
+def terminals(gp):
+    res = subprocess.run([gp, "-e", "set terminal"], text=True, capture_output=True)
+    return res.stdout + res.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir", nargs="?", default="results/scaling")
+    ap.add_argument("--csv", default="results/scaling.csv")
+    ap.add_argument("--png", default="results/scaling.png")
+    a = ap.parse_args()
+    runs = load(a.dir)
+    if not runs:
+        sys.exit(f"gather_scaling: no scaling JSON in {a.dir}")
+    rows = rows_of(runs)
+    write_csv(rows, a.csv)
+    print(f"gather_scaling: {len(runs)} runs, {len(rows)} rows -> {a.csv}")
+    for r in rows:
+        if r["stage"] == "total":
+            print(f'  {r["mode"]:6} tasks {r["tasks"]:3} traces {r["traces"]:7}: total {r["max"]:.2f} s, '
+                  f'speedup {r["speedup"]:.2f}, efficiency {r["efficiency"]:.2f} {r["note"]}')
+    if plot(rows, a.png):
+        print(f"gather_scaling: plot -> {a.png}")
+
+
+if __name__ == "__main__":
+    main()
