@@ -52,9 +52,13 @@ for mode in $MODES; do
                 *) echo "scaling.sh: mode '$mode' is not strong or weak" >&2; exit 2 ;;
             esac
             echo "scaling.sh: $mode, $n node(s) x $t task(s), $traces traces"
+            # --ntasks-per-node above the node's CPUs is refused even with
+            # --overcommit, so overcommitted jobs give the task count only
+            per_node=(--ntasks-per-node="$t")
+            [ "${OVERCOMMIT:-0}" = 1 ] && per_node=()
             job=$(MODE=$mode TRACES=$traces OUT=$OUT LABELEASE=$LABELEASE \
                 sbatch "${args[@]}" --job-name="le-$mode-n$n-t$t" --nodes="$n" \
-                    --ntasks-per-node="$t" --ntasks="$tasks" "$HERE/scaling.sbatch") || {
+                    "${per_node[@]}" --ntasks="$tasks" "$HERE/scaling.sbatch") || {
                 echo "scaling.sh: job $mode n$n t$t failed; see $OUT/le-scaling-*.out" >&2; exit 1; }
             echo "  job ${job%%;*}"
         done
