@@ -29,10 +29,11 @@ le_deps_main() {
     )
     # --- test and benchmark extras (--tests) -----------------------------------
     # PyTorch: the GAT reference test; scikit-learn and faiss: the k-means
-    # comparisons; Chromium and tmux: the labeling page and terminal tests.
+    # comparisons; Chromium and tmux: the labeling page and terminal tests;
+    # gnuplot: the plots of the benchmarks and scaling runs.
     local reference=(
         python3-torch python3-sklearn python3-faiss
-        chromium tmux
+        chromium tmux gnuplot-nox
     )
     # --- Slurm test extras (--slurm) --------------------------------------------
     # Slurm's mpi/pmix plugin (slurm-wlm-basic-plugins) dlopens libpmix.so,

@@ -155,7 +155,7 @@ int le_cmd_eval(int argc, char **argv)
     static const struct option opts[] = {{"chunk", required_argument, 0, 'c'}, LE_COMMON_LONGOPTS, {0}};
     int64_t chunk = 65536;
     int c;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0);

@@ -51,7 +51,7 @@ static int parse(int argc, char **argv, ex_opts *o)
     static const struct option opts[] = {{"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
     *o = (ex_opts){0};
     int c;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;

@@ -139,7 +139,7 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
     memset(o, 0, sizeof *o);
     o->fault_duration_s = 300;
     o->max_duration_s = 86400;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     int c;
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;

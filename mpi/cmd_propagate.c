@@ -44,7 +44,7 @@ static int parse(int argc, char **argv, prop_opts *o)
     *o = (prop_opts){.repr = "gat", .knn = 1};
     int c;
     int64_t v;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;

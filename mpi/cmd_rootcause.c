@@ -71,7 +71,7 @@ static int parse(int argc, char **argv, rc_opts *o)
         LE_COMMON_LONGOPTS,                    {0}};
     *o = (rc_opts){.window_s = 300, .min_traces = 1, .chunk = 65536, .tie = 0.2};
     int c;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;

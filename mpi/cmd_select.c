@@ -83,7 +83,7 @@ static int parse(int argc, char **argv, sel_opts *o)
     *o = (sel_opts){.method = "kmeans", .repr = "gat", .sample = 0.1, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1};
     int c;
     int64_t v;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         switch (c) {

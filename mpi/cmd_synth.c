@@ -61,7 +61,7 @@ static int parse_options(int argc, char **argv, synth_opts *o, int *help)
     memset(o, 0, sizeof *o);
     o->chunk = 65536;
     *help = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     int c;
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
