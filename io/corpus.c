@@ -33,7 +33,8 @@ enum { D_SPAN_OFFSET, D_TRACE_ID, D_TRACE_START, D_PARENT, D_SERVICE, D_OPERATIO
 
 struct le_corpus_writer {
     MPI_Comm comm;
-    char *path;
+    char *path;          /* final name; the file is written as path.partial */
+    int failed;          /* a write failed on this rank: discard at close */
     hid_t file;
     hid_t dset[D_N];
     hid_t trace_id_type;
@@ -241,20 +242,25 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     w->trace_id_type = le_h5_strtype((size_t)(meta->trace_id_len > 0 ? meta->trace_id_len : 1));
     int rank;
     MPI_Comm_rank(comm, &rank);
+    char partial[4096];
+    le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
-    w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    w->file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    int rc = w->file < 0 ? le_fail(LE_ERR_IO, "%s: cannot create file (directory missing or not writable?)", path)
+    int rc = w->file < 0 ? le_fail(LE_ERR_IO, "%s: cannot create file (directory missing or not writable?)", partial)
                          : writer_setup(w, meta, rank);
-    if (rc) {
+    if (rc) { /* every rank fails here alike: creation is collective */
+        char msg[4096];
+        snprintf(msg, sizeof msg, "%s", le_errmsg());
+        w->failed = rc;
         le_corpus_close_writer(w);
-        return rc;
+        return le_fail(rc, "%s", msg);
     }
     *out = w;
     return 0;
 }
 
-int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
+static int write_block(le_corpus_writer *w, const le_corpus_block *b)
 {
     int64_t nt = b->n_traces, ns = b->n_spans;
     if (b->trace_begin < 0 || b->trace_begin + nt > w->n_traces || b->span_begin < 0 || b->span_begin + ns > w->n_spans)
@@ -284,6 +290,13 @@ int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
     return 0;
 }
 
+int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
+{
+    int rc = write_block(w, b);
+    if (rc) w->failed = rc;
+    return rc;
+}
+
 int le_corpus_close_writer(le_corpus_writer *w)
 {
     if (!w) return 0;
@@ -293,9 +306,13 @@ int le_corpus_close_writer(le_corpus_writer *w)
     if (w->trace_id_type >= 0) H5Tclose(w->trace_id_type);
     if (w->file >= 0 && H5Fclose(w->file) < 0) rc = LE_ERR_HDF5;
     if (rc) le_fail(rc, "%s: closing the file failed (disk full?)", w->path);
+    char msg[4096];
+    snprintf(msg, sizeof msg, "%s", le_errmsg()); /* publish may only add a rename error */
+    int published = le_h5_publish(w->comm, w->path, rc ? rc : w->failed);
+    if (published && (rc || w->failed)) le_fail(published, "%s", msg);
     free(w->path);
     free(w);
-    return rc;
+    return rc ? rc : published;
 }
 
 /* ----------------------------------------------------------------- read */

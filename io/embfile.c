@@ -9,7 +9,9 @@ struct le_embfile {
     hid_t file, dset;
     int64_t n;
     int dim;
-    char *path;
+    char *path;      /* final name; written as path.partial until closed */
+    MPI_Comm comm;
+    int failed;      /* a write failed on this rank: discard at close */
 };
 
 static int create_body(le_embfile *f, const char *corpus, const char *model)
@@ -38,13 +40,17 @@ int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const cha
 {
     le_h5_quiet();
     le_embfile *f = le_calloc(1, sizeof *f);
-    f->n = n, f->dim = dim, f->path = le_strdup(path), f->dset = -1;
+    f->n = n, f->dim = dim, f->path = le_strdup(path), f->dset = -1, f->comm = comm;
+    char partial[4096];
+    le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
-    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    f->file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     *out = f;
-    if (f->file < 0) return le_fail(LE_ERR_IO, "%s: cannot create the embeddings file", path);
-    return create_body(f, corpus, model);
+    if (f->file < 0) return f->failed = le_fail(LE_ERR_IO, "%s: cannot create the embeddings file", partial);
+    int rc = create_body(f, corpus, model);
+    if (rc) f->failed = rc;
+    return rc;
 }
 
 /* The 2-D counterpart of le_h5_write_1d: a row slab, collective transfer. */
@@ -59,7 +65,9 @@ int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf)
     static const float dummy = 0;
     herr_t rc = H5Dwrite(f->dset, H5T_NATIVE_FLOAT, ms, fs, dxpl, nrows > 0 ? buf : &dummy);
     H5Pclose(dxpl), H5Sclose(ms), H5Sclose(fs);
-    LE_H5(rc, "%s: cannot write /embeddings rows %lld..%lld", f->path, (long long)row0, (long long)(row0 + nrows));
+    if (rc < 0)
+        return f->failed = le_fail(LE_ERR_HDF5, "%s: cannot write /embeddings rows %lld..%lld", f->path, (long long)row0,
+                                   (long long)(row0 + nrows));
     return 0;
 }
 
@@ -70,6 +78,7 @@ int le_emb_close(le_embfile *f)
     if (f->dset >= 0) bad |= H5Dclose(f->dset) < 0;
     if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
     int rc = bad ? le_fail(LE_ERR_IO, "%s: cannot close", f->path) : 0;
+    int published = le_h5_publish(f->comm, f->path, rc ? rc : f->failed);
     free(f->path), free(f);
-    return rc;
+    return rc ? rc : published;
 }

@@ -1,5 +1,7 @@
 #include "h5util.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { CHUNK_ELEMS = 1 << 16 };
@@ -166,4 +168,22 @@ int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out)
     *out = H5Dopen2(file, name, H5P_DEFAULT);
     if (*out < 0) return le_fail(LE_ERR_FORMAT, "%s: cannot open dataset %s", path, name);
     return 0;
+}
+
+void le_h5_partial(const char *path, char *buf, size_t cap) { snprintf(buf, cap, "%s.partial", path); }
+
+int le_h5_publish(MPI_Comm comm, const char *path, int rc)
+{
+    int rank, worst = rc;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm);
+    int mine = 0;
+    if (rank == 0) {
+        char partial[4096];
+        le_h5_partial(path, partial, sizeof partial);
+        if (worst) remove(partial);
+        else if (rename(partial, path)) mine = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", partial, path, strerror(errno));
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MAX, comm);
+    return worst ? worst : mine;
 }

@@ -51,4 +51,13 @@ int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *
 /* Open a dataset that must exist; the error names file and dataset. */
 int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out);
 
+/* Outputs appear under their final name only when complete (a killed job
+ * leaves NAME.partial, never a NAME that looks finished): writers create
+ * le_h5_partial(path) and, after closing it, call le_h5_publish. */
+void le_h5_partial(const char *path, char *buf, size_t cap);
+/* Collective on comm (MPI_COMM_SELF for a one-process writer): when rc is 0
+ * on every rank, rank 0 renames the partial file to path, else removes it.
+ * Returns the worst rc over the ranks (LE_ERR_IO when the rename fails). */
+int le_h5_publish(MPI_Comm comm, const char *path, int rc);
+
 #endif

@@ -40,13 +40,16 @@ int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_inf
                         const int8_t *label, const float *confidence, const int8_t *given)
 {
     le_h5_quiet();
+    char partial[4096];
+    le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
     hid_t fapl = le_h5_fapl(comm);
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the labels file", path);
+    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the labels file", partial);
     int rc = write_body(f, path, info, row0, n, label, confidence, given);
     if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
-    return rc;
+    int published = le_h5_publish(comm, path, rc);
+    return rc ? rc : published;
 }
 
 static int read_column(hid_t f, const char *name, hid_t type, int64_t row0, int64_t n, void *buf, const char *path)

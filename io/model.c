@@ -144,11 +144,14 @@ static int write_body(hid_t f, const le_model *m, const char *path)
 int le_model_write(const char *path, const le_model *m)
 {
     le_h5_quiet();
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the model file", path);
+    char partial[4096];
+    le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
+    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the model file", partial);
     int rc = write_body(f, m, path);
     if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
-    return rc;
+    int published = le_h5_publish(MPI_COMM_SELF, path, rc);
+    return rc ? rc : published;
 }
 
 static int read_cfg(hid_t f, le_model *m, const char *path)

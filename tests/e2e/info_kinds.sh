@@ -2,6 +2,7 @@
 # file (attributes and dataset shapes), and files that are not HDF5.
 source "$(dirname "$0")/lib.bash"
 run_le 2 synth -q -o "$WORK/c.h5" --traces 500 --seed 4 > /dev/null
+[ ! -e "$WORK/c.h5.partial" ] || fail "a finished corpus left its .partial file"
 run_le 2 info "$WORK/c.h5" > "$WORK/c.txt"
 expect kind corpus "$WORK/c.txt"
 expect traces 500 "$WORK/c.txt"
@@ -31,4 +32,7 @@ grep -q "missing.h5: cannot open" "$WORK/e2.txt" || fail "message: $(cat "$WORK/
 head -c 20000 "$WORK/c.h5" > "$WORK/cut.h5"
 if run_le 2 info "$WORK/cut.h5" 2> "$WORK/e3.txt"; then fail "info accepted a truncated corpus"; fi
 grep -q "cut.h5" "$WORK/e3.txt" || fail "message: $(cat "$WORK/e3.txt")"
+# an output that cannot be written: an error naming it, and no file under its name
+if run_le 2 synth -q -o "$WORK/no/such/dir/c.h5" --traces 10 2> "$WORK/e4.txt"; then fail "synth wrote into a missing directory"; fi
+grep -q "no/such/dir/c.h5" "$WORK/e4.txt" || fail "message: $(cat "$WORK/e4.txt")"
 echo "PASS info_kinds"
