@@ -1,0 +1,10 @@
+/* libFuzzer target: the Otlp JSON reader (io/fmt_otlp.c, le_read_otlp).
+ * Seeds: tests/fixtures/otlp. The low bit of the size picks strict mode. */
+#define FUZZ_DEFAULT_INIT
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_spans(fuzz_write(data, size), (int)(size & 1), le_read_otlp, NULL);
+    return 0;
+}
