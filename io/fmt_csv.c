@@ -82,6 +82,14 @@ static void list_free(str_list *l)
 }
 
 /* "a, b ,c" -> {"a","b","c"}; empty items are skipped. */
+/* iniparser_getstring, but def also when the key is a section name: a
+ * section [csv:columns] is an entry "csv:columns" with a NULL value. */
+static const char *ini_str(const dictionary *d, const char *key, const char *def)
+{
+    const char *v = iniparser_getstring(d, key, def);
+    return v ? v : def;
+}
+
 static void list_split(str_list *l, const char *s)
 {
     while (*s) {
@@ -202,17 +210,20 @@ static int parse_delimiter(const char *path, const char *v, unsigned char *delim
     return le_fail(LE_ERR_FORMAT, "%s: [csv] delimiter = %s: one character, or comma|tab|semicolon|pipe", path, v);
 }
 
+/* Column numbers and [csv] columns stop here: the reader allocates per column. */
+#define MAX_COLUMNS 10000
+
 static int is_column_number(const char *s)
 {
-    if (!*s || *s == '0') return 0;
-    for (; *s; s++)
-        if (!isdigit((unsigned char)*s)) return 0;
-    return 1;
+    if (!*s || *s == '0' || strlen(s) > 5) return 0;
+    for (const char *c = s; *c; c++)
+        if (!isdigit((unsigned char)*c)) return 0;
+    return atoi(s) <= MAX_COLUMNS;
 }
 
 static int csv_header_flag(const dictionary *d, const char *path, int *out)
 {
-    const char *v = iniparser_getstring(d, "csv:header", NULL);
+    const char *v = ini_str(d, "csv:header", NULL);
     if (!v || !*v) { *out = 1; return 0; }
     if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1")) { *out = 1; return 0; }
     if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0")) { *out = 0; return 0; }
@@ -251,8 +262,8 @@ static int validate_map(const le_csv_map *m, const char *path)
             for (int k = 0; k < m->ref[f].n; k++) {
                 const char *ref = m->ref[f].v[k];
                 if (!is_column_number(ref))
-                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: with header = no, columns are 1-based numbers",
-                                   path, field_key[f], ref);
+                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: with header = no, columns are 1-based numbers up to %d",
+                                   path, field_key[f], ref, MAX_COLUMNS);
                 if (m->ncols && strtol(ref, NULL, 10) > m->ncols)
                     return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: beyond [csv] columns = %d", path,
                                    field_key[f], ref, m->ncols);
@@ -264,21 +275,22 @@ static int map_from_dict(const dictionary *d, const char *path, le_csv_map *m)
 {
     LE_CHECK(check_known_keys(d, path));
     LE_CHECK(csv_header_flag(d, path, &m->header));
-    LE_CHECK(parse_delimiter(path, iniparser_getstring(d, "csv:delimiter", NULL), &m->delim));
-    m->ncols = iniparser_getint(d, "csv:columns", 0);
-    if (m->ncols < 0) return le_fail(LE_ERR_FORMAT, "%s: [csv] columns must be positive", path);
+    LE_CHECK(parse_delimiter(path, ini_str(d, "csv:delimiter", NULL), &m->delim));
+    m->ncols = (int)strtol(ini_str(d, "csv:columns", "0"), NULL, 0); /* as iniparser_getint */
+    if (m->ncols < 0 || m->ncols > MAX_COLUMNS)
+        return le_fail(LE_ERR_FORMAT, "%s: [csv] columns must be between 1 and %d", path, MAX_COLUMNS);
     char key[64];
     for (int f = 0; f < F_N; f++) {
         snprintf(key, sizeof key, "columns:%s", field_key[f]);
-        list_split(&m->ref[f], iniparser_getstring(d, key, ""));
+        list_split(&m->ref[f], ini_str(d, key, ""));
     }
-    list_split(&m->optional, iniparser_getstring(d, "columns:optional", ""));
-    list_split(&m->root, iniparser_getstring(d, "values:root_parent", ""));
-    LE_CHECK(parse_unit(path, "start_unit", iniparser_getstring(d, "values:start_unit", NULL), &m->unit_start));
-    LE_CHECK(parse_unit(path, "start_fraction_unit", iniparser_getstring(d, "values:start_fraction_unit", "ns"),
+    list_split(&m->optional, ini_str(d, "columns:optional", ""));
+    list_split(&m->root, ini_str(d, "values:root_parent", ""));
+    LE_CHECK(parse_unit(path, "start_unit", ini_str(d, "values:start_unit", NULL), &m->unit_start));
+    LE_CHECK(parse_unit(path, "start_fraction_unit", ini_str(d, "values:start_fraction_unit", "ns"),
                         &m->unit_frac));
-    LE_CHECK(parse_unit(path, "end_unit", iniparser_getstring(d, "values:end_unit", NULL), &m->unit_end));
-    LE_CHECK(parse_unit(path, "duration_unit", iniparser_getstring(d, "values:duration_unit", NULL), &m->unit_duration));
+    LE_CHECK(parse_unit(path, "end_unit", ini_str(d, "values:end_unit", NULL), &m->unit_end));
+    LE_CHECK(parse_unit(path, "duration_unit", ini_str(d, "values:duration_unit", NULL), &m->unit_duration));
     return validate_map(m, path);
 }
 

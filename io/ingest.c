@@ -165,6 +165,9 @@ int le_parse_utc_datetime_ns(const char *s, size_t n, int64_t *ns)
             frac += (s[i] - '0') * scale;
         }
     }
-    *ns = (days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss) * INT64_C(1000000000) + frac;
+    int64_t sec = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
+    /* int64 nanoseconds cover 1677-09-21 .. 2262-04-11: other years do not parse */
+    if (sec < INT64_MIN / INT64_C(1000000000) + 1 || sec > INT64_MAX / INT64_C(1000000000) - 1) return -1;
+    *ns = sec * INT64_C(1000000000) + frac;
     return 0;
 }

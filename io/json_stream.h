@@ -86,7 +86,7 @@ typedef struct le_jscratch {
 
 void le_jscratch_free(le_jscratch *s);
 le_jstr le_jstr_put(le_jscratch *s, const char *p, size_t n);
-static inline const char *le_jstr_ptr(const le_jscratch *s, le_jstr t) { return s->arena + t.off; }
+static inline const char *le_jstr_ptr(const le_jscratch *s, le_jstr t) { return s->arena ? s->arena + t.off : ""; }
 /* A copy of a with suffix appended (a's bytes may move: no pointer kept). */
 le_jstr le_jstr_suffix(le_jscratch *s, le_jstr a, const char *suffix);
 int le_jstr_eq(const le_jscratch *s, le_jstr a, le_jstr b);

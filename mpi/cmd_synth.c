@@ -178,7 +178,10 @@ static int load_config(const char *path, synth_params *p)
             for (int j = 0; j < nk && found < 0; j++)
                 if (!strcmp(keys[j].name, names[i])) found = j;
             if (found < 0) rc = le_fail(LE_ERR_USAGE, "%s: unknown key '%s' (docs/synth.md lists the keys)", path, names[i]);
-            else rc = set_key(&keys[found], iniparser_getstring(d, names[i], ""), path);
+            else {
+                const char *v = iniparser_getstring(d, names[i], ""); /* NULL: [a:b] is also a section */
+                rc = set_key(&keys[found], v ? v : "", path);
+            }
         }
         free(names);
     }
