@@ -8,7 +8,8 @@ Stdlib only. MEASURED constants come from this repository's result files
 (2-core AMD EPYC VM, one core per rank); ASSUMED constants describe a typical
 HPC node and are guesses: change them and re-run.
 """
-import argparse, math
+import argparse
+import math
 
 # ---- MEASURED here (2-core AMD EPYC VM, per core / rank) --------------------
 CSV_BYTES_PER_SPAN = 1088060915 / 6119055   # results/ingest-bench.txt (csv_np1_bytes / spans) = 178 B
@@ -43,7 +44,7 @@ FS_BPS_PER_NODE, FS_BPS_MAX = 10e9, 100e9   # parallel file system: 10 GB/s from
 JOIN_BYTES_PER_SPAN = 64          # a span row in the ingest all-to-all (numeric columns + interned ids)
 LLOYD_ITERS = 30                  # with --tol 0.001 (59 at --tol 0 on 130K traces, half that with the tolerance)
 SCALAR_FLOPS = 8e9                # le_km_pp_weighted's sqdist loop, one core (not sgemm)
-INSERT_MOVE_S = 1e-9              # one element move of rank 0's insertion sort of the splitter samples
+SORT_STEP_S = 1e-9                # one compare/move of rank 0's qsort of the splitter samples
 RANK0_INFLATE_BPS = 300e6         # one rank reading + inflating the corpus (uncompressed bytes/s)
 PERIODS = 10000                   # fault periods in a 1e9-trace corpus (synth default: 41 per 130K traces)
 MERGE_S = 10e-9                   # one Welford (Chan) merge
@@ -93,7 +94,7 @@ def model(traces, n):
         "read": csv / fs(n), "write": corpus / fs(n),
         "join a2a": alltoallv(spans * JOIN_BYTES_PER_SPAN, n, p),
         "order a2a": alltoallv(raw, n, p),
-        "splitters rank0": gather(INGEST_SAMPLES_PER_RANK * 16, n, p) + smp * smp / 4 * INSERT_MOVE_S,
+        "splitters rank0": gather(INGEST_SAMPLES_PER_RANK * 16, n, p) + smp * math.log2(max(smp, 2)) * SORT_STEP_S,
         "names": gather(1024, n, p) + math.log2(max(p, 2)) * ALPHA,
     }
     t["synth"] = {"compute": traces / (p * SYNTH_TRACES_PER_S), "write": corpus / fs(n)}
