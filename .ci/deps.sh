@@ -10,7 +10,7 @@
 #
 #   (no option)  build + run: compilers, MPI, parallel HDF5, BLAS/ScaLAPACK, libs
 #   --tests      also what the tests and benchmarks need: python3-torch,
-#                scikit-learn, faiss, Chromium, tmux, and munge + Slurm (the
+#                scikit-learn, faiss, Chromium, tmux, clang + libFuzzer, and munge + Slurm (the
 #                single-node test cluster of tests/e2e/slurm.sh) with the PMIx
 #                library srun --mpi=pmix loads (--slurm is the old name)
 #   --list       print the packages that would be checked, one a line, and exit
@@ -30,10 +30,12 @@ le_deps_main() {
     # --- test and benchmark extras (--tests) -----------------------------------
     # PyTorch: the GAT reference test; scikit-learn and faiss: the k-means
     # comparisons; Chromium and tmux: the labeling page and terminal tests;
-    # gnuplot: the plots of the benchmarks and scaling runs.
+    # gnuplot: the plots of the benchmarks and scaling runs; clang and
+    # libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/e2e/fuzz_smoke.sh.
     local reference=(
         python3-torch python3-sklearn python3-faiss
         chromium tmux gnuplot-nox
+        clang libclang-rt-14-dev
     )
     # --- Slurm test extras (--slurm) --------------------------------------------
     # Slurm's mpi/pmix plugin (slurm-wlm-basic-plugins) dlopens libpmix.so,
