@@ -12,15 +12,7 @@ command -v npm >/dev/null || skip "npm is absent"
 PY=/usr/bin/python3
 $PY -c 'import h5py' 2>/dev/null || fail "python3-h5py is needed to write the representatives file"
 
-# playwright-core, installed once from the committed lock into a cache.
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-CACHE=${LE_BROWSER_CACHE:-$LE_BUILD/browser-cache}
-mkdir -p "$CACHE"
-if ! cmp -s "$LE_SRC/tests/browser/package-lock.json" "$CACHE/package-lock.json" || [ ! -d "$CACHE/node_modules/playwright-core" ]; then
-    cp "$LE_SRC/tests/browser/package.json" "$LE_SRC/tests/browser/package-lock.json" "$CACHE/"
-    (cd "$CACHE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci of tests/browser failed"
-fi
-export LE_NODE_MODULES=$CACHE/node_modules
+use_playwright browser-cache
 
 # The committed page assets match io/page/*.
 $PY "$LE_SRC/io/page/embed.py" --check || fail "io/page_assets.c is stale: run python3 io/page/embed.py"

@@ -14,3 +14,17 @@ expect() { # expect KEY WANT FILE
 need_shared() { [ -d "$LE_SHARED/data" ] || skip "../shared/data is absent (a user's clone has none)"; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/le-e2e.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# use_playwright CACHE_NAME: playwright-core from the committed lock of
+# tests/browser, installed once into $LE_BUILD/CACHE_NAME (one cache per test,
+# so tests filling theirs under ctest -j do not meet); exports LE_NODE_MODULES.
+# Never lets Playwright download a browser: the tests use Debian's chromium.
+use_playwright() {
+    export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+    local cache=${LE_BROWSER_CACHE:-$LE_BUILD/$1}
+    mkdir -p "$cache"
+    if ! cmp -s "$LE_SRC/tests/browser/package-lock.json" "$cache/package-lock.json" || [ ! -d "$cache/node_modules/playwright-core" ]; then
+        cp "$LE_SRC/tests/browser/package.json" "$LE_SRC/tests/browser/package-lock.json" "$cache/"
+        (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci of tests/browser failed"
+    fi
+    export LE_NODE_MODULES=$cache/node_modules
+}

@@ -15,16 +15,7 @@ command -v npm >/dev/null || skip "npm is absent"
 PY=/usr/bin/python3
 $PY -c 'import h5py' 2>/dev/null || fail "python3-h5py is needed to write labels.h5"
 
-# playwright-core from the committed lock, in a cache of this test's own (the
-# labeling page's test fills its cache at the same time under ctest -j).
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-CACHE=${LE_BROWSER_CACHE:-$LE_BUILD/browser-cache-rootcause}
-mkdir -p "$CACHE"
-if ! cmp -s "$LE_SRC/tests/browser/package-lock.json" "$CACHE/package-lock.json" || [ ! -d "$CACHE/node_modules/playwright-core" ]; then
-    cp "$LE_SRC/tests/browser/package.json" "$LE_SRC/tests/browser/package-lock.json" "$CACHE/"
-    (cd "$CACHE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci of tests/browser failed"
-fi
-export LE_NODE_MODULES=$CACHE/node_modules
+use_playwright browser-cache-rootcause
 $PY "$LE_SRC/io/page/embed.py" --check || fail "io/page_assets.c is stale: run python3 io/page/embed.py"
 
 cd "$WORK"
