@@ -111,7 +111,8 @@ static int get_floats(hid_t f, const char *name, int64_t n, float *buf, const ch
     return 0;
 }
 
-static int check_keys(hid_t f, const le_ckpt *want, const char *path)
+/* The first key of want that differs from the file's, named in the error. */
+static int check_keys(hid_t f, const le_ckpt *want, const le_ckpt *c, const char *path)
 {
     hid_t run;
     if (H5Lexists(f, "run", H5P_DEFAULT) <= 0 || (run = H5Gopen2(f, "run", H5P_DEFAULT)) < 0)
@@ -126,15 +127,16 @@ static int check_keys(hid_t f, const le_ckpt *want, const char *path)
             double x = 0;
             rc = get_attr_f64(run, w->name, &x, path);
             if (!rc && x != w->x)
-                rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run: %s is %.17g there, %.17g here; resume with the corpus and "
-                             "options that wrote it, or delete it (or give another --checkpoint) to start over", path, w->name, x, w->x);
+                rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run (%s, step %lld): %s is %.17g there, %.17g here; resume with "
+                             "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
+                             path, c->corpus, (long long)c->next_step, w->name, x, w->x);
         } else {
             int64_t v = 0;
             rc = le_h5_get_attr_i64(run, w->name, &v, path);
             if (!rc && v != w->i)
-                rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run: %s is %lld there, %lld here; resume with the corpus and "
-                             "options that wrote it, or delete it (or give another --checkpoint) to start over", path, w->name,
-                             (long long)v, (long long)w->i);
+                rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run (%s, step %lld): %s is %lld there, %lld here; resume with "
+                             "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
+                             path, c->corpus, (long long)c->next_step, w->name, (long long)v, (long long)w->i);
         }
     }
     H5Gclose(run);
@@ -150,19 +152,19 @@ static int read_body(hid_t f, const le_ckpt *want, le_ckpt *c, const char *path)
     LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &ver, path));
     if (ver != LE_CKPT_VERSION)
         return le_fail(LE_ERR_FORMAT, "%s: checkpoint schema version %lld, this labelease reads %d", path, (long long)ver, LE_CKPT_VERSION);
-    LE_CHECK(check_keys(f, want, path));
+    LE_CHECK(le_h5_get_attr_str(f, "corpus", c->corpus, sizeof c->corpus, path));
+    LE_CHECK(le_h5_get_attr_i64(f, "next_step", &c->next_step, path));
+    LE_CHECK(check_keys(f, want, c, path));
     LE_CHECK(le_h5_get_attr_i64(f, "n_params", &c->n_params, path));
     if (c->n_params != want->n_params)
         return le_fail(LE_ERR_USAGE, "%s: checkpoint of another run: n_params is %lld there, %lld here", path, (long long)c->n_params,
                        (long long)want->n_params);
-    LE_CHECK(le_h5_get_attr_i64(f, "next_step", &c->next_step, path));
     LE_CHECK(le_h5_get_attr_i64(f, "adam_t", &c->adam_t, path));
     LE_CHECK(le_h5_get_attr_i64(f, "log_n", &c->log_n, path));
     LE_CHECK(get_attr_f64(f, "log_loss_sum", &c->log_loss_sum, path));
     LE_CHECK(get_attr_f64(f, "log_acc_sum", &c->log_acc_sum, path));
     LE_CHECK(get_attr_f64(f, "last_loss", &c->last_loss, path));
     LE_CHECK(get_attr_f64(f, "last_acc", &c->last_acc, path));
-    LE_CHECK(le_h5_get_attr_str(f, "corpus", c->corpus, sizeof c->corpus, path));
     if (c->next_step < 0 || c->adam_t < 0 || c->log_n < 0) return le_fail(LE_ERR_FORMAT, "%s: negative step count", path);
     const size_t n = (size_t)(c->n_params ? c->n_params : 1);
     c->params = le_malloc(sizeof(float) * n), c->adam_m = le_malloc(sizeof(float) * n), c->adam_v = le_malloc(sizeof(float) * n);

@@ -521,6 +521,17 @@ static uint64_t mix_str(uint64_t h, const char *s) { return le_mix64(h ^ le_hash
 static void ckpt_keys(le_ckpt *k, const train_opts *o, const le_corpus_meta *m, const train_data *d, const trainer *t)
 {
     const le_enc_cfg *e = &t->enc.cfg;
+    le_ckpt_key_int(k, "corpus_traces", m->n_traces);
+    le_ckpt_key_int(k, "corpus_spans", m->n_spans);
+    le_ckpt_key_int(k, "corpus_services", m->n_services);
+    le_ckpt_key_int(k, "corpus_operations", m->n_operations);
+    le_ckpt_key_int(k, "corpus_vocabulary", d->n_vocab);
+    uint64_t h = 0x6e616d6573ULL; /* "names" */
+    for (int32_t i = 0; i < m->n_services; i++) h = mix_str(h, m->services[i]);
+    for (int32_t i = 0; i < m->n_operations; i++) h = le_mix64(mix_str(h, m->operations[i]) ^ (uint64_t)m->operation_service[i]);
+    le_ckpt_key_int(k, "corpus_names_hash", (int64_t)h);
+    const size_t rows = LE_NTIME * (size_t)(d->n_vocab + 1) * sizeof(float);
+    le_ckpt_key_int(k, "corpus_time_stats_hash", (int64_t)le_mix64(le_hash64(d->mean, rows) ^ le_mix64(le_hash64(d->std, rows))));
     le_ckpt_key_int(k, "seed", o->seed);
     le_ckpt_key_int(k, "steps", o->steps);
     le_ckpt_key_int(k, "batch", o->batch);
@@ -539,17 +550,6 @@ static void ckpt_keys(le_ckpt *k, const train_opts *o, const le_corpus_meta *m, 
     le_ckpt_key_int(k, "buckets", e->feat.n_buckets);
     le_ckpt_key_int(k, "out_dim", e->out_dim);
     le_ckpt_key_int(k, "token_salt", (int64_t)e->feat.salt);
-    le_ckpt_key_int(k, "vocabulary", d->n_vocab);
-    le_ckpt_key_int(k, "corpus_traces", m->n_traces);
-    le_ckpt_key_int(k, "corpus_spans", m->n_spans);
-    le_ckpt_key_int(k, "corpus_services", m->n_services);
-    le_ckpt_key_int(k, "corpus_operations", m->n_operations);
-    uint64_t h = 0x6e616d6573ULL; /* "names" */
-    for (int32_t i = 0; i < m->n_services; i++) h = mix_str(h, m->services[i]);
-    for (int32_t i = 0; i < m->n_operations; i++) h = le_mix64(mix_str(h, m->operations[i]) ^ (uint64_t)m->operation_service[i]);
-    le_ckpt_key_int(k, "corpus_names_hash", (int64_t)h);
-    const size_t rows = LE_NTIME * (size_t)(d->n_vocab + 1) * sizeof(float);
-    le_ckpt_key_int(k, "corpus_time_stats_hash", (int64_t)le_mix64(le_hash64(d->mean, rows) ^ le_mix64(le_hash64(d->std, rows))));
     k->n_params = t->enc.n_params;
 }
 
