@@ -707,12 +707,13 @@ int le_cmd_train(int argc, char **argv)
     LE_CHECK(parse_opts(argc, argv, &o, &help));
     if (help) return le_usage(usage, 0);
     if (o.dump) return le_agree(le_world.rank ? 0 : le_gat_dump_reference(o.dump, (uint64_t)o.seed));
+    le_interrupt_install(); /* from here on a signal stops training at the end of a step */
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &corpus));
-    if (rc) return rc;
-    le_interrupt_install(); /* a signal from here on stops at the next step boundary */
-    rc = train_corpus(corpus, &o);
+    if (!rc) {
+        rc = train_corpus(corpus, &o);
+        le_corpus_close(corpus);
+    }
     le_interrupt_restore();
-    le_corpus_close(corpus);
     return rc;
 }
