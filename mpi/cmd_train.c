@@ -15,7 +15,9 @@
  * 2^32) and one MPI_Allreduce of that flat buffer sums them exactly — integer
  * sums do not depend on order — so every rank applies the identical Adam
  * update, and 1, 2 or 64 ranks give bit-identical weights. */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -81,10 +83,10 @@ static const char usage[] =
     "                     and at the end)\n" LE_COMMON_HELP
     "\n"
     "Signals: SIGUSR1 or SIGTERM (Slurm's --signal=USR1@SECONDS, preemption, scancel;\n"
-    "mpirun forwards SIGUSR1 to the ranks) stop training at the next step: the checkpoint\n"
-    "is written and the exit status is 75 (EX_TEMPFAIL); re-run the same command to\n"
-    "resume. Without --checkpoint nothing is saved, the status is 75 too. Resuming gives\n"
-    "the weights of an uninterrupted run, at any rank count.\n"
+    "mpirun forwards SIGUSR1 to the ranks) stop training at the end of the step in\n"
+    "progress: the checkpoint is written and the exit status is 75 (EX_TEMPFAIL); re-run\n"
+    "the same command to resume. Without --checkpoint nothing is saved, the status is 75\n"
+    "too. Resuming gives the weights of an uninterrupted run, at any rank count.\n"
     "\n"
     "examples:\n"
     "  mpirun -np 4 labelease train corpus.h5 -o model.h5 --steps 1000 --seed 7\n"
@@ -587,6 +589,11 @@ static int resume(const train_opts *o, const le_corpus_meta *m, const train_data
         ckpt_keys(&want, o, m, d, t);
         exists = 1;
         rc = le_ckpt_read(o->ckpt, &want, &got);
+    } else if (le_world.rank == 0) { /* fail now, not at the first checkpoint */
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", o->ckpt);
+        if (access(dirname(dir), W_OK | X_OK))
+            rc = le_fail(LE_ERR_IO, "--checkpoint %s: cannot write in %s: %s", o->ckpt, dir, strerror(errno));
     }
     LE_CHECK(le_agree(rc));
     LE_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, le_world.comm));
