@@ -7,8 +7,9 @@
 #   C  1 rank, stopped after step 25; resumed at 4 ranks (oversubscribed)
 #   D  2 ranks under mpirun, a real SIGUSR1 to the mpirun pid once the log
 #      shows progress: exit 75, checkpoint; resumed at 2 ranks
+#   E  2 ranks, SIGTERM to one rank only: exit 75, checkpoint; resumed at 1 rank
 # The pool (2 of 6 windows, moving every 10 steps) moves across the stop.
-# /weights of A, B, C, D must be identical (h5diff, no tolerance), and so
+# /weights of A, B, C, D, E must be identical (h5diff, no tolerance), and so
 # must the training record (final_loss: the progress sums are checkpointed
 # too). Also: a checkpoint of another --seed or another corpus is refused
 # naming the field; a stale FILE.partial (a writer killed mid-write) is
@@ -57,8 +58,8 @@ same_weights "$WORK/A.h5" "$WORK/C.h5" "C (1 rank -> 4 ranks)"
 $LE_MPIEXEC -np 2 "$LABELEASE" train "$WORK/c.h5" "${OPTS[@]}" --log-every 1 -o "$WORK/D.h5" --checkpoint "$WORK/D.ck" \
     > /dev/null 2> "$WORK/D1.err" &
 pid=$!
-for _ in $(seq 600); do grep -q "step 3/60" "$WORK/D1.err" && break; sleep 0.05; done
-grep -q "step 3/60" "$WORK/D1.err" || { kill $pid; fail "D: no progress line after 30 s: $(cat "$WORK/D1.err")"; }
+for _ in $(seq 2400); do grep -q "step 3/60" "$WORK/D1.err" && break; sleep 0.05; done
+grep -q "step 3/60" "$WORK/D1.err" || { kill $pid; fail "D: no progress line after 120 s: $(cat "$WORK/D1.err")"; }
 kill -USR1 $pid
 rc=0; wait $pid || rc=$?
 [ "$rc" = 75 ] || fail "D: train sent SIGUSR1 exited $rc, expected 75 (did it finish first?): $(tail -5 "$WORK/D1.err")"
@@ -67,6 +68,21 @@ at=$(sed -n 's|.*interrupted by SIGUSR1 after step \([0-9]*\)/60.*|\1|p' "$WORK/
 train 2 -o "$WORK/D.h5" --checkpoint "$WORK/D.ck" > "$WORK/D.txt" 2> "$WORK/D2.err"
 expect resumed_at_step "$at" "$WORK/D.txt"
 same_weights "$WORK/A.h5" "$WORK/D.h5" "D (SIGUSR1 at step $at, 2 ranks -> 2 ranks)"
+
+# E: SIGTERM (preemption, scancel) to one rank only: the ranks agree through
+# the step's allreduce, checkpoint, exit 75; resumed at 1 rank
+$LE_MPIEXEC -np 2 "$LABELEASE" train "$WORK/c.h5" "${OPTS[@]}" --log-every 1 -o "$WORK/E.h5" --checkpoint "$WORK/E.ck" \
+    > /dev/null 2> "$WORK/E1.err" &
+pid=$!
+for _ in $(seq 2400); do grep -q "step 3/60" "$WORK/E1.err" && break; sleep 0.05; done
+rank=$(pgrep -P $pid -f "train $WORK/c.h5" | head -n1)
+[ -n "$rank" ] || { kill $pid; fail "E: no rank process under mpirun $pid"; }
+kill -TERM "$rank"
+rc=0; wait $pid || rc=$?
+[ "$rc" = 75 ] || fail "E: train with SIGTERM to one rank exited $rc, expected 75: $(tail -5 "$WORK/E1.err")"
+grep -q "interrupted by SIGTERM after step [0-9]*/60; checkpoint $WORK/E.ck written" "$WORK/E1.err" || fail "E: no SIGTERM message"
+train 1 -o "$WORK/E.h5" --checkpoint "$WORK/E.ck" > /dev/null 2>&1
+same_weights "$WORK/A.h5" "$WORK/E.h5" "E (SIGTERM to one rank, 2 ranks -> 1 rank)"
 
 # The finished run left its checkpoint at step 60: re-running only rewrites the model.
 rm "$WORK/D.h5"
@@ -89,4 +105,4 @@ rc=0; train 2 -o "$WORK/N.h5" --interrupt-at-step 3 > /dev/null 2> "$WORK/N.err"
 [ "$rc" = 75 ] || fail "interrupted train without --checkpoint exited $rc"
 grep -q "nothing was saved" "$WORK/N.err" || fail "no 'nothing was saved': $(cat "$WORK/N.err")"
 [ ! -e "$WORK/N.h5" ] || fail "an interrupted run wrote a model"
-echo "PASS: resumed runs (2->2, 1->4, SIGUSR1 at step $at) give the weights of the uninterrupted run; foreign checkpoints refused"
+echo "PASS: resumed runs (2->2, 1->4, SIGUSR1 at step $at, SIGTERM to one rank) give the weights of the uninterrupted run; foreign checkpoints refused"
