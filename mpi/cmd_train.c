@@ -15,18 +15,25 @@
  * 2^32) and one MPI_Allreduce of that flat buffer sums them exactly — integer
  * sums do not depend on order — so every rank applies the identical Adam
  * update, and 1, 2 or 64 ranks give bit-identical weights. */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "adam.h"
+#include "checkpoint.h"
 #include "corpus.h"
 #include "driver.h"
 #include "encoder.h"
 #include "gat_data.h"
 #include "gat_debug.h"
+#include "hash.h"
+#include "interrupt.h"
 #include "model.h"
 #include "rng.h"
 #include "triplet.h"
@@ -66,15 +73,30 @@ static const char usage[] =
     "  --layers N         GAT layers (default 3)\n"
     "  --embed-dims N     width of the operation and token embeddings (default 16)\n"
     "  --buckets N        token hash buckets (default 1024)\n"
-    "  --log-every N      progress line every N steps (default 50)\n" LE_COMMON_HELP
+    "  --log-every N      progress line every N steps (default 50)\n"
+    "  --checkpoint FILE  save the training state to FILE every --checkpoint-every steps, on\n"
+    "                     SIGUSR1/SIGTERM and at the end (atomically: FILE.partial, then\n"
+    "                     renamed); when FILE exists, resume from it. FILE is refused when\n"
+    "                     another corpus or other training options wrote it (the error\n"
+    "                     names the field). It is left in place after the model is written.\n"
+    "  --checkpoint-every N  steps between checkpoints (default 100; 0: only on a signal\n"
+    "                     and at the end)\n" LE_COMMON_HELP
     "\n"
-    "example:\n"
-    "  mpirun -np 4 labelease train corpus.h5 -o model.h5 --steps 1000 --seed 7\n";
+    "Signals: SIGUSR1 or SIGTERM (Slurm's --signal=USR1@SECONDS, preemption, scancel;\n"
+    "mpirun forwards SIGUSR1 to the ranks) stop training at the end of the step in\n"
+    "progress: the checkpoint is written and the exit status is 75 (EX_TEMPFAIL); re-run\n"
+    "the same command to resume. Without --checkpoint nothing is saved, the status is 75\n"
+    "too. Resuming gives the weights of an uninterrupted run, at any rank count.\n"
+    "\n"
+    "examples:\n"
+    "  mpirun -np 4 labelease train corpus.h5 -o model.h5 --steps 1000 --seed 7\n"
+    "  srun labelease train corpus.h5 -o model.h5 --checkpoint train.ckpt.h5  # again after status 75\n";
 
 typedef struct train_opts {
     int64_t seed, steps, batch, micro, window, pool, pool_steps, chunk, log_every, hidden, heads, layers, dims, buckets;
+    int64_t ckpt_every, interrupt_at; /* interrupt_at: hidden test option, 0 = off */
     double epochs, lr, margin, far, hard;
-    const char *corpus, *out, *dump;
+    const char *corpus, *out, *dump, *ckpt;
 } train_opts;
 
 /* One resident window: its traces, their features, its triplet groups. */
@@ -105,10 +127,12 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
         {"far", required_argument, 0, 'f'}, {"hard", required_argument, 0, 'H'}, {"hidden", required_argument, 0, 'c'},
         {"heads", required_argument, 0, 'a'}, {"layers", required_argument, 0, 'L'}, {"embed-dims", required_argument, 0, 'd'},
         {"buckets", required_argument, 0, 'k'}, {"log-every", required_argument, 0, 'p'},
+        {"checkpoint", required_argument, 0, 'K'}, {"checkpoint-every", required_argument, 0, 'E'},
         {"dump-reference", required_argument, 0, 'D'}, /* hidden: fixed batch + gradients for tests/torch */
+        {"interrupt-at-step", required_argument, 0, 'I'}, /* hidden: as if SIGUSR1 reached the last rank during step S */
         LE_COMMON_LONGOPTS, {0}};
     *o = (train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .pool = 8, .chunk = 16384, .log_every = 50, .hidden = 32,
-                      .heads = 3, .layers = 3, .dims = 16, .buckets = 1024, .lr = 1e-3, .margin = 1.0, .far = 0.7, .hard = 0.5};
+                      .heads = 3, .layers = 3, .dims = 16, .buckets = 1024, .ckpt_every = -1, .lr = 1e-3, .margin = 1.0, .far = 0.7, .hard = 0.5};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -117,6 +141,9 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
         case 'h': *help = 1; return 0;
         case 'o': o->out = optarg; break;
         case 'D': o->dump = optarg; break;
+        case 'K': o->ckpt = optarg; break;
+        case 'E': LE_CHECK(le_parse_count("--checkpoint-every", optarg, &o->ckpt_every)); break;
+        case 'I': LE_CHECK(le_parse_count("--interrupt-at-step", optarg, &o->interrupt_at)); break;
         case 's': LE_CHECK(le_parse_count("--seed", optarg, &o->seed)); break;
         case 'n': LE_CHECK(le_parse_count("--steps", optarg, &o->steps)); break;
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;
@@ -145,6 +172,9 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
     if (o->batch < 1 || o->micro < 1 || o->batch % o->micro) return le_fail(LE_ERR_USAGE, "--micro must divide --batch (got %lld, %lld)", (long long)o->micro, (long long)o->batch);
     if (o->pool < 1 || o->chunk < 1) return le_fail(LE_ERR_USAGE, "--pool and --chunk must be at least 1");
     if (o->window < 2 || o->lr <= 0 || o->log_every < 1 || o->hard < 0 || o->hard > 1) return le_fail(LE_ERR_USAGE, "--window >= 2, --lr > 0, --log-every >= 1, 0 <= --hard <= 1");
+    if (o->ckpt_every >= 0 && !o->ckpt) return le_fail(LE_ERR_USAGE, "--checkpoint-every needs --checkpoint FILE");
+    if (o->ckpt_every < 0) o->ckpt_every = 100; /* 0: only on a signal and at the end */
+    if (o->ckpt && (!*o->ckpt || !strcmp(o->ckpt, o->out))) return le_fail(LE_ERR_USAGE, "--checkpoint must name a file other than the model (-o)");
     return 0;
 }
 
@@ -307,6 +337,7 @@ static void free_data(train_data *d)
 }
 
 #define FIX_SCALE 4294967296.0 /* 2^32: gradient fixed point */
+#define ACC_EXTRA (2 + LE_INTERRUPT_NSIG) /* after the gradient: loss, correct triplets, ranks interrupted by each signal */
 
 static void accumulate_fixed(int64_t *acc, const float *g, int64_t n)
 {
@@ -319,7 +350,7 @@ static void accumulate_fixed(int64_t *acc, const float *g, int64_t n)
 typedef struct trainer {
     le_encoder enc;
     float *params, *grad, *dO;
-    int64_t *acc; /* [P + 2]: gradient, loss, correct triplets */
+    int64_t *acc; /* [P + ACC_EXTRA]: gradient, loss, correct triplets, interrupt slots */
     int32_t *trip;
     le_adam adam;
     le_graphbatch gb;
@@ -397,16 +428,20 @@ static size_t micro_batch(trainer *t, const train_data *d, const train_opts *o, 
     return used;
 }
 
-/* One optimiser step; returns the global mean loss and accuracy. */
-static int train_step(trainer *t, const train_data *d, const train_opts *o, int64_t step, double *loss, double *acc)
+/* One optimiser step; returns the global mean loss and accuracy, and in *sig
+ * the signal some rank had received before the allreduce (0: none; the flag
+ * rides in the step's allreduce, so every rank gets the same answer). */
+static int train_step(trainer *t, const train_data *d, const train_opts *o, int64_t step, double *loss, double *acc, int *sig)
 {
     const int64_t P = t->enc.n_params;
-    memset(t->acc, 0, sizeof(int64_t) * (size_t)(P + 2));
+    memset(t->acc, 0, sizeof(int64_t) * (size_t)(P + ACC_EXTRA));
     LE_CHECK(le_agree(pack_step(t, d, o, step)));
     LE_CHECK(exchange(t));
     size_t total = (size_t)t->rdispl[le_world.size - 1] + (size_t)t->rcount[le_world.size - 1];
     for (size_t at = 0; at < total;) at += micro_batch(t, d, o, t->recv + at);
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, t->acc, (int)(P + 2), MPI_INT64_T, MPI_SUM, le_world.comm));
+    le_interrupt_fold(t->acc + P + 2);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, t->acc, (int)(P + ACC_EXTRA), MPI_INT64_T, MPI_SUM, le_world.comm));
+    *sig = le_interrupt_unfold(t->acc + P + 2);
     for (int64_t i = 0; i < P; i++) t->grad[i] = (float)((double)t->acc[i] / FIX_SCALE);
     le_adam_step(&t->adam, t->params, t->grad);
     *loss = (double)t->acc[P] / FIX_SCALE;
@@ -420,7 +455,7 @@ static void trainer_init(trainer *t, const train_opts *o)
     const size_t p = (size_t)le_world.size;
     t->params = le_malloc(sizeof(float) * (size_t)P);
     t->grad = le_malloc(sizeof(float) * (size_t)P);
-    t->acc = le_malloc(sizeof(int64_t) * (size_t)(P + 2));
+    t->acc = le_malloc(sizeof(int64_t) * (size_t)(P + ACC_EXTRA));
     t->dO = le_malloc(sizeof(float) * (size_t)(3 * o->micro * t->enc.cfg.out_dim));
     t->trip = le_malloc(sizeof(int32_t) * (size_t)(3 * o->micro));
     t->scount = le_malloc(sizeof(int) * p), t->sdispl = le_malloc(sizeof(int) * p);
@@ -442,15 +477,15 @@ static void trainer_free(trainer *t)
 
 typedef struct progress {
     double t_start, loss_sum, acc_sum;
-    int64_t n;
+    int64_t n, start; /* start: the step this process began at (> 0 when resumed) */
     double last_loss, last_acc; /* means over the last logging interval */
 } progress;
 
 static void log_progress(progress *p, const train_opts *o, int64_t step, int64_t steps)
 {
     p->last_loss = p->loss_sum / (double)p->n, p->last_acc = p->acc_sum / (double)p->n;
-    double el = le_now() - p->t_start, rate = 3.0 * (double)o->batch * (double)(step + 1) / el;
-    double eta = el / (double)(step + 1) * (double)(steps - step - 1);
+    double el = le_now() - p->t_start, rate = 3.0 * (double)o->batch * (double)(step + 1 - p->start) / el;
+    double eta = el / (double)(step + 1 - p->start) * (double)(steps - step - 1);
     le_info("train: step %lld/%lld loss %.4f triplet_acc %.3f traces/s %.0f eta %.0fs", (long long)(step + 1),
             (long long)steps, p->last_loss, p->last_acc, rate, eta);
     p->loss_sum = p->acc_sum = 0, p->n = 0;
@@ -476,16 +511,149 @@ static int write_model(const train_opts *o, const le_corpus_meta *meta, const tr
     return rc;
 }
 
-static int run_training(le_corpus *c, const train_opts *o, train_data *d, trainer *t, progress *p)
+/* ---- checkpoints (io/checkpoint.h) ---- */
+
+static uint64_t mix_str(uint64_t h, const char *s) { return le_mix64(h ^ le_hash64(s, strlen(s))); }
+
+/* Everything that fixes the trajectory from a given state: the options as
+ * resolved for this corpus, and a fingerprint of the corpus — its sizes, a
+ * hash of its name tables, and a hash of the time statistics (exact integer
+ * sums, so the same at any rank count). Not --chunk or --log-every, which
+ * change nothing. A checkpoint is resumed only when all of them are equal. */
+static void ckpt_keys(le_ckpt *k, const train_opts *o, const le_corpus_meta *m, const train_data *d, const trainer *t)
+{
+    const le_enc_cfg *e = &t->enc.cfg;
+    le_ckpt_key_int(k, "corpus_traces", m->n_traces);
+    le_ckpt_key_int(k, "corpus_spans", m->n_spans);
+    le_ckpt_key_int(k, "corpus_services", m->n_services);
+    le_ckpt_key_int(k, "corpus_operations", m->n_operations);
+    le_ckpt_key_int(k, "corpus_vocabulary", d->n_vocab);
+    uint64_t h = 0x6e616d6573ULL; /* "names" */
+    for (int32_t i = 0; i < m->n_services; i++) h = mix_str(h, m->services[i]);
+    for (int32_t i = 0; i < m->n_operations; i++) h = le_mix64(mix_str(h, m->operations[i]) ^ (uint64_t)m->operation_service[i]);
+    le_ckpt_key_int(k, "corpus_names_hash", (int64_t)h);
+    const size_t rows = LE_NTIME * (size_t)(d->n_vocab + 1) * sizeof(float);
+    le_ckpt_key_int(k, "corpus_time_stats_hash", (int64_t)le_mix64(le_hash64(d->mean, rows) ^ le_mix64(le_hash64(d->std, rows))));
+    le_ckpt_key_int(k, "seed", o->seed);
+    le_ckpt_key_int(k, "steps", o->steps);
+    le_ckpt_key_int(k, "batch", o->batch);
+    le_ckpt_key_int(k, "micro", o->micro);
+    le_ckpt_key_int(k, "window", o->window);
+    le_ckpt_key_int(k, "pool", d->pool);
+    le_ckpt_key_int(k, "pool_steps", d->pool_steps);
+    le_ckpt_key_real(k, "lr", o->lr);
+    le_ckpt_key_real(k, "margin", o->margin);
+    le_ckpt_key_real(k, "far", o->far);
+    le_ckpt_key_real(k, "hard", o->hard);
+    le_ckpt_key_int(k, "layers", e->layers);
+    le_ckpt_key_int(k, "heads", e->heads);
+    le_ckpt_key_int(k, "hidden", e->hc);
+    le_ckpt_key_int(k, "embed_dims", e->feat.d_op);
+    le_ckpt_key_int(k, "buckets", e->feat.n_buckets);
+    le_ckpt_key_int(k, "out_dim", e->out_dim);
+    le_ckpt_key_int(k, "token_salt", (int64_t)e->feat.salt);
+    k->n_params = t->enc.n_params;
+}
+
+/* Rank 0 writes the state after `next` steps; collective (the ranks agree on the outcome). */
+static int save_checkpoint(const train_opts *o, const le_corpus_meta *m, const train_data *d, const trainer *t, const progress *p,
+                           int64_t next)
+{
+    int rc = 0;
+    if (le_world.rank == 0) {
+        le_ckpt c = {0};
+        ckpt_keys(&c, o, m, d, t);
+        c.next_step = next, c.adam_t = t->adam.t;
+        c.params = t->params, c.adam_m = t->adam.m, c.adam_v = t->adam.v;
+        c.log_loss_sum = p->loss_sum, c.log_acc_sum = p->acc_sum, c.log_n = p->n;
+        c.last_loss = p->last_loss, c.last_acc = p->last_acc;
+        snprintf(c.corpus, sizeof c.corpus, "%s", o->corpus);
+        double t0 = le_now();
+        rc = le_ckpt_write(o->ckpt, &c);
+        if (!rc) le_debug("train: checkpoint %s at step %lld (%.3f s)", o->ckpt, (long long)next, le_now() - t0);
+    }
+    return le_agree(rc);
+}
+
+/* When --checkpoint names an existing file, rank 0 reads and checks it and
+ * every rank takes its state; *start = the step to go on from (0 without
+ * one). Collective. */
+static int resume(const train_opts *o, const le_corpus_meta *m, const train_data *d, trainer *t, progress *p, int64_t *start)
+{
+    *start = 0;
+    if (!o->ckpt) return 0;
+    int exists = 0, rc = 0;
+    le_ckpt got = {0};
+    if (le_world.rank == 0 && access(o->ckpt, F_OK) == 0) {
+        le_ckpt want = {0};
+        ckpt_keys(&want, o, m, d, t);
+        exists = 1;
+        rc = le_ckpt_read(o->ckpt, &want, &got);
+    } else if (le_world.rank == 0) { /* fail now, not at the first checkpoint */
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", o->ckpt);
+        if (access(dirname(dir), W_OK | X_OK))
+            rc = le_fail(LE_ERR_IO, "--checkpoint %s: cannot write in %s: %s", o->ckpt, dir, strerror(errno));
+    }
+    LE_CHECK(le_agree(rc));
+    LE_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, le_world.comm));
+    if (!exists) {
+        le_info("train: no checkpoint at %s yet: starting at step 0", o->ckpt);
+        return 0;
+    }
+    int64_t head[3] = {got.next_step, got.adam_t, got.log_n};
+    double prog[4] = {got.log_loss_sum, got.log_acc_sum, got.last_loss, got.last_acc};
+    const int P = (int)t->enc.n_params;
+    if (le_world.rank == 0) {
+        memcpy(t->params, got.params, sizeof(float) * (size_t)P);
+        memcpy(t->adam.m, got.adam_m, sizeof(float) * (size_t)P);
+        memcpy(t->adam.v, got.adam_v, sizeof(float) * (size_t)P);
+        le_ckpt_free(&got);
+    }
+    LE_MPI(MPI_Bcast(head, 3, MPI_INT64_T, 0, le_world.comm));
+    LE_MPI(MPI_Bcast(prog, 4, MPI_DOUBLE, 0, le_world.comm));
+    LE_MPI(MPI_Bcast(t->params, P, MPI_FLOAT, 0, le_world.comm));
+    LE_MPI(MPI_Bcast(t->adam.m, P, MPI_FLOAT, 0, le_world.comm));
+    LE_MPI(MPI_Bcast(t->adam.v, P, MPI_FLOAT, 0, le_world.comm));
+    *start = head[0], t->adam.t = head[1], p->n = head[2];
+    p->loss_sum = prog[0], p->acc_sum = prog[1], p->last_loss = prog[2], p->last_acc = prog[3];
+    le_info("train: resuming from %s at step %lld/%lld (%lld done)", o->ckpt, (long long)*start + 1, (long long)o->steps, (long long)*start);
+    return 0;
+}
+
+/* Stopped by a signal after `done` steps. Only rank 0 records the message
+ * and returns LE_EXIT_INTERRUPTED; the others return 0 and get the status
+ * from the caller's le_agree, so the message is printed once. */
+static int interrupted(const train_opts *o, int sig, int64_t done)
+{
+    if (le_world.rank != 0) return 0;
+    if (o->ckpt)
+        return le_fail(LE_EXIT_INTERRUPTED, "train: interrupted by %s after step %lld/%lld; checkpoint %s written; "
+                       "re-run the same command to resume", le_interrupt_name(sig), (long long)done, (long long)o->steps, o->ckpt);
+    return le_fail(LE_EXIT_INTERRUPTED, "train: interrupted by %s after step %lld/%lld; nothing was saved (no --checkpoint FILE) "
+                   "and %s was not written", le_interrupt_name(sig), (long long)done, (long long)o->steps, o->out);
+}
+
+/* Steps start..steps-1. A signal seen by any rank (it rides in the step's
+ * allreduce) ends the loop at that step's end: checkpoint, then
+ * LE_EXIT_INTERRUPTED; on the last step it changes nothing. */
+static int run_training(le_corpus *c, const train_opts *o, train_data *d, trainer *t, progress *p, int64_t start)
 {
     int64_t steps = o->steps;
-    p->t_start = le_now();
-    for (int64_t s = 0; s < steps; s++) {
+    p->t_start = le_now(), p->start = start;
+    for (int64_t s = start; s < steps; s++) {
         double loss = 0, acc = 0;
+        int sig = 0;
+        if (s + 1 == o->interrupt_at && le_world.rank == le_world.size - 1) raise(SIGUSR1);
         LE_CHECK(pool_enter(c, o, d, s));
-        LE_CHECK(train_step(t, d, o, s, &loss, &acc));
+        LE_CHECK(train_step(t, d, o, s, &loss, &acc, &sig));
         p->loss_sum += loss, p->acc_sum += acc, p->n++;
         if ((s + 1) % o->log_every == 0 || s + 1 == steps) log_progress(p, o, s, steps);
+        const int stop = sig && s + 1 < steps;
+        if (sig && !stop) le_info("train: %s during the last step: finishing", le_interrupt_name(sig));
+        if (o->ckpt && (stop || s + 1 == steps || (o->ckpt_every && (s + 1) % o->ckpt_every == 0)))
+            LE_CHECK(save_checkpoint(o, &c->meta, d, t, p, s + 1));
+        if (stop) return interrupted(o, sig, s + 1);
     }
     return 0;
 }
@@ -495,6 +663,7 @@ static void report(const train_opts *o, const train_data *d, const trainer *t, c
     le_report_begin();
     le_report_str("model", o->out);
     le_report_int("steps", o->steps);
+    if (o->ckpt) le_report_str("checkpoint", o->ckpt), le_report_int("resumed_at_step", p->start);
     le_report_int("batch", o->batch);
     le_report_int("ranks", le_world.size);
     le_report_int("windows", d->n_windows);
@@ -506,7 +675,7 @@ static void report(const train_opts *o, const train_data *d, const trainer *t, c
     le_report_dbl("triplet_accuracy", p->last_acc);
     le_report_dbl("seconds", secs);
     le_report_rank_seconds("seconds", secs);
-    le_report_dbl("traces_per_s", secs > 0 ? 3.0 * (double)o->batch * (double)o->steps / secs : 0);
+    le_report_dbl("traces_per_s", secs > 0 ? 3.0 * (double)o->batch * (double)(o->steps - p->start) / secs : 0);
     le_report_end();
 }
 
@@ -525,8 +694,10 @@ static int train_corpus(le_corpus *c, train_opts *o)
         le_info("train: %lld traces, %lld windows (pool %lld, %lld steps each), vocabulary %d, %lld parameters, %lld steps of %lld triplets on %d ranks",
                 (long long)c->meta.n_traces, (long long)d.n_windows, (long long)d.pool, (long long)d.pool_steps, d.n_vocab, (long long)t.enc.n_params,
                 (long long)o->steps, (long long)o->batch, le_world.size);
+        int64_t start = 0;
+        rc = le_agree(resume(o, &c->meta, &d, &t, &p, &start));
         double t0 = le_now();
-        rc = le_agree(run_training(c, o, &d, &t, &p));
+        if (!rc) rc = le_agree(run_training(c, o, &d, &t, &p, start));
         double secs = le_now() - t0;
         if (!rc) rc = le_agree(write_model(o, &c->meta, &d, &t, &p));
         if (!rc) report(o, &d, &t, &p, secs);
@@ -543,10 +714,13 @@ int le_cmd_train(int argc, char **argv)
     LE_CHECK(parse_opts(argc, argv, &o, &help));
     if (help) return le_usage(usage, 0);
     if (o.dump) return le_agree(le_world.rank ? 0 : le_gat_dump_reference(o.dump, (uint64_t)o.seed));
+    le_interrupt_install(); /* from here on a signal stops training at the end of a step */
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &corpus));
-    if (rc) return rc;
-    rc = train_corpus(corpus, &o);
-    le_corpus_close(corpus);
+    if (!rc) {
+        rc = train_corpus(corpus, &o);
+        le_corpus_close(corpus);
+    }
+    le_interrupt_restore();
     return rc;
 }

@@ -1,0 +1,78 @@
+/* mpi/interrupt: a real signal sets the flag through the handler; every rank
+ * agrees on the signal some rank got (le_interrupt_agree, and the same
+ * through a SUM allreduce of its own with fold/unfold); SIGTERM wins over
+ * SIGUSR1; restore puts the previous handlers back. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <mpi.h>
+
+#include "interrupt.h"
+
+static int rank, size;
+
+static void test_handler_sets_flag(void **state)
+{
+    (void)state;
+    struct sigaction before, now;
+    sigaction(SIGUSR1, NULL, &before);
+    le_interrupt_install();
+    assert_int_equal(le_interrupt_pending(), 0);
+    raise(SIGUSR1); /* delivered before raise returns */
+    assert_int_equal(le_interrupt_pending(), SIGUSR1);
+    raise(SIGTERM);
+    assert_int_equal(le_interrupt_pending(), SIGTERM);
+    le_interrupt_restore();
+    assert_int_equal(le_interrupt_pending(), 0);
+    sigaction(SIGUSR1, NULL, &now);
+    assert_true(now.sa_handler == before.sa_handler);
+    assert_string_equal(le_interrupt_name(SIGUSR1), "SIGUSR1");
+    assert_string_equal(le_interrupt_name(SIGTERM), "SIGTERM");
+}
+
+static void test_agree(void **state)
+{
+    (void)state;
+    le_interrupt_install();
+    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD), 0);
+    if (rank == size - 1) le_interrupt_set(SIGUSR1); /* one rank only */
+    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD), SIGUSR1);
+    if (rank == 0) le_interrupt_set(SIGTERM);
+    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD), SIGTERM);
+    le_interrupt_restore();
+}
+
+static void test_fold_in_a_sum(void **state)
+{
+    (void)state;
+    le_interrupt_install();
+    int64_t buf[3 + LE_INTERRUPT_NSIG];
+    for (int round = 0; round < 2; round++) {
+        memset(buf, 0, sizeof buf);
+        buf[0] = 1, buf[1] = rank, buf[2] = 2; /* the stage's own sums ride along */
+        if (round == 1 && rank == size / 2) le_interrupt_set(SIGTERM);
+        le_interrupt_fold(buf + 3);
+        MPI_Allreduce(MPI_IN_PLACE, buf, 3 + LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+        assert_int_equal(buf[0], size);
+        assert_int_equal(buf[1], (int64_t)size * (size - 1) / 2);
+        assert_int_equal(le_interrupt_unfold(buf + 3), round ? SIGTERM : 0);
+    }
+    le_interrupt_restore();
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_handler_sets_flag), cmocka_unit_test(test_agree),
+                                       cmocka_unit_test(test_fold_in_a_sum)};
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    MPI_Finalize();
+    return rc;
+}
