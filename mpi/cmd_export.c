@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "corpus.h"
 #include "csvout.h"
@@ -330,11 +332,47 @@ static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64
     return 0;
 }
 
+/* rm -r, best effort (what export itself left as DIR.old). */
+static void rm_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        for (struct dirent *e; (e = readdir(d));) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            rm_tree(p);
+        }
+        closedir(d);
+    }
+    remove(path);
+}
+
+/* DIR appears complete or not at all (a killed export leaves DIR.partial):
+ * the files are written into DIR.partial, which then takes DIR's place; an
+ * older DIR is moved aside to DIR.old first and removed after. */
+static int publish_dir(const char *partial, const char *dir)
+{
+    char old[4300];
+    struct stat sb;
+    snprintf(old, sizeof old, "%s.old", dir);
+    rm_tree(old);
+    if (!stat(dir, &sb) && rename(dir, old)) return le_fail(LE_ERR_IO, "cannot move %s aside to %s: %s", dir, old, strerror(errno));
+    if (rename(partial, dir)) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", partial, dir, strerror(errno));
+    rm_tree(old);
+    return 0;
+}
+
 int le_cmd_export(int argc, char **argv)
 {
     ex_opts o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
+    char final[4000], partial[4096];
+    snprintf(final, sizeof final, "%s", o.dir);
+    for (size_t k = strlen(final); k > 1 && final[k - 1] == '/';) final[--k] = 0;
+    snprintf(partial, sizeof partial, "%s.partial", final);
+    o.dir = partial;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return rc;
@@ -347,6 +385,8 @@ int le_cmd_export(int argc, char **argv)
     for (int64_t t = 0; t < r.n; t++) n_abn += r.label[t] == 1;
     MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
     if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o.dir, &o, &ep, c->meta.n_traces, n_abn) : 0);
+    if (!rc) rc = le_agree(le_world.rank == 0 ? publish_dir(partial, final) : 0);
+    o.dir = final;
     if (!rc) {
         le_report_begin();
         le_report_int("traces", c->meta.n_traces);
