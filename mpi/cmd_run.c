@@ -215,7 +215,7 @@ static int config_parse(char *text, const char *path, config *c)
         const stage_def *d = def_of(cur->name);
         if (!word_in(key, d->keys) && !word_in(key, d->run_keys) && !word_in(key, common_keys)) {
             char known[1024];
-            snprintf(known, sizeof known, "%s%s%s %s", d->keys, *d->keys ? " " : "", d->run_keys, common_keys);
+            snprintf(known, sizeof known, "%s%s%s%s%s", d->keys, *d->keys ? " " : "", d->run_keys, *d->run_keys ? " " : "", common_keys);
             return le_fail(LE_ERR_USAGE, "%s:%d: unknown key '%s' in [%s] (known: %s; see labelease %s --help)", path,
                            line, key, cur->name, trim(known), !strcmp(cur->name, "label") ? "run" : cur->name);
         }
@@ -689,15 +689,15 @@ static char *why_run(const char *dir, const stage *st, const mentry *e)
         snprintf(why, sizeof why, "last status %s", e->status);
         return le_strdup(why);
     }
-    strv a = {0};
-    rel_strv(dir, &st->argv, &a);
-    int same = sv_eq(&a, &e->argv);
-    sv_free(&a);
-    if (!same) return le_strdup("its command line changed");
     if (strcmp(e->section, st->sectext)) {
         snprintf(why, sizeof why, "config section [%s] changed", st->def->name);
         return le_strdup(why);
     }
+    strv a = {0};
+    rel_strv(dir, &st->argv, &a);
+    int same = sv_eq(&a, &e->argv);
+    sv_free(&a);
+    if (!same) return le_strdup("its command line changed (labelease run itself changed)");
     const strv *want[2] = {&st->inputs, &st->outputs};
     const strv *have_p[2] = {&e->in_path, &e->out_path}, *have_f[2] = {&e->in_fp, &e->out_fp};
     for (int k = 0; k < 2; k++) {
@@ -979,14 +979,13 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         if (rc) break;
         double t0 = MPI_Wtime();
         int src;
-        if (s->copy_labels) src = root ? copy_labels(s->argv.v[1], s->argv.v[2]) : 0;
+        if (s->copy_labels) src = root ? copy_labels(s->argv.v[2], s->argv.v[3]) : 0;
         else src = s->def->fn(s->argv.n, s->argv.v);
         le_log_level = saved_level, le_world.json = 0;
-        int any75 = src == RUN_INTERRUPTED, worst = src;
+        int any75 = src == RUN_INTERRUPTED;
         MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm);
-        MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, le_world.comm);
+        int worst = le_agree(src);
         if (any75) worst = RUN_INTERRUPTED;
-        if (worst && !src) le_fail(worst, "failed on another rank");
         double secs = MPI_Wtime() - t0;
         if (root) {
             int wrc = redirect_end(&red, !worst);
