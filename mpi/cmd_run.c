@@ -14,9 +14,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
@@ -795,6 +797,20 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
+/* Two runs on one DIR would overwrite each other's files: rank 0 holds
+ * flock(DIR/run.lock) until it exits (a killed run releases it). A file
+ * system without flock is not an error. */
+static int lock_dir(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/run.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK)
+        return close(fd), le_fail(LE_ERR_IO, "%s: another labelease run is using %s (or wait for it to end)", path, dir);
+    return 0; /* fd stays open: the lock lasts as long as the process */
+}
+
 static void print_eval(const char *dir)
 {
     char path[4200];
@@ -887,6 +903,7 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
     int plan[MAX_STAGES] = {0}; /* 1: run */
     char *why[MAX_STAGES] = {0};
     if (root && !o->dry) rc = mkdir_p(dir);
+    if (root && !o->dry && !rc) rc = lock_dir(dir);
     rc = le_agree(rc);
     if (rc) return rc;
 
@@ -978,9 +995,15 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         rc = le_agree(prc);
         if (rc) break;
         double t0 = MPI_Wtime();
+        /* a stage may catch SIGTERM/SIGUSR1 (train, to checkpoint): the
+         * stages after it get the dispositions run started with */
+        static const int sigs[] = {SIGTERM, SIGUSR1, SIGINT};
+        struct sigaction sa[3];
+        for (int k = 0; k < 3; k++) sigaction(sigs[k], NULL, &sa[k]);
         int src;
         if (s->copy_labels) src = root ? copy_labels(s->argv.v[2], s->argv.v[3]) : 0;
         else src = s->def->fn(s->argv.n, s->argv.v);
+        for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
         le_log_level = saved_level, le_world.json = 0;
         int any75 = src == RUN_INTERRUPTED;
         MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm);

@@ -47,6 +47,11 @@ for sec in synth ingest info train embed select propagate rootcause eval; do
     done
 done
 [ -e x ] && fail "a config error created the --out directory"
+for c in demo.ini example-ingest.ini; do
+    "$LABELEASE" run "$LE_SRC/configs/$c" --out x --dry-run > dry.txt 2>err.txt || fail "configs/$c: $(cat err.txt)"
+    grep -qE '^  export +run ' dry.txt || grep -q 'stops for labeling' dry.txt || fail "configs/$c dry run: $(cat dry.txt)"
+done
+[ -e x ] && fail "--dry-run created the --out directory"
 "$LABELEASE" run --help > help.txt
 grep -q 'example:' help.txt || fail "run --help has no example"
 
@@ -122,10 +127,9 @@ kill_at() {
 }
 kill_at synth     'run: synth: starting'     0
 kill_at train     'run: train: starting'     0.3
-kill_at train     'run: train: starting'     1
+kill_at train     'run: train: starting'     0.8
 kill_at embed     'run: embed: starting'     0
 kill_at select    'run: select: starting'    0
-kill_at select    'run: select: starting'    0.1
 kill_at label     'run: label: starting'     0
 kill_at propagate 'run: propagate: starting' 0
 kill_at rootcause 'run: rootcause: starting' 0
