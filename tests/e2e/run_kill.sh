@@ -81,21 +81,50 @@ head -c 300 ref/manifest.json > ref/manifest.json.tmp   # what a kill during a m
 run_le 2 run "$CFG" --out ref > b3.out 2> b3.err || fail "run back failed"
 [ "$(count ran b3.out)" = 6 ] || fail "(b) going back redid $(count ran b3.out) stages"
 same_labels ref || fail "(b) labels differ from the first run after going back"
-run_le 2 run "$CFG" --out ref --force > b4.out 2>/dev/null || fail "--force failed"
+echo stale > ref/train.ckpt.h5   # a checkpoint of another training must not be resumed
+run_le 2 run "$CFG" --out ref --force > b4.out 2>b4.err || fail "--force failed"
+[ -e ref/train.ckpt.h5 ] && fail "a stale train checkpoint was kept"
+grep -q 'removed ref/train.ckpt.h5' b4.err || fail "no log line for the removed checkpoint"
 [ "$(count ran b4.out)" = 10 ] || fail "(b) --force did not redo everything"
 same_labels ref || fail "(b) --force gave other labels"
 touch ref/embeddings.h5
 run_le 2 run "$CFG" --out ref > b5.out 2> b5.err || fail "run after touch failed"
 grep -qE '^  embed +ran' b5.out && grep -qE '^  train +skipped' b5.out || fail "(b) touching embeddings.h5 did not redo embed only onwards: $(cat b5.out)"
-echo "(b) re-run skips all 10; [select] budget change redoes select..export; going back, --force, touch: ok"
+# the human-labeling stop: [label] without mode or labels stops after select
+sed '/^mode = oracle$/d' "$CFG" > nolabel.ini
+run_le 2 run nolabel.ini --out ref > b6.out 2> b6.err || fail "the labeling stop is not exit 0"
+grep -q 'stopped for labeling' b6.out && grep -q 'labelease label ref/reps.h5 --tui -o ref/labels.csv' b6.out \
+    || fail "no labeling message: $(cat b6.out)"
+grep -qE '^  (label|propagate) ' b6.out && fail "ran past select: $(cat b6.out)"
+cp ref/labels.csv person.csv    # as if a person had given the oracle's labels
+sed 's|^mode = oracle$|labels = person.csv|' "$CFG" > person.ini
+run_le 2 run person.ini --out ref > b7.out 2> b7.err || fail "run with labels = FILE failed: $(cat b7.err)"
+grep -qE '^  select +skipped' b7.out && grep -qE '^  label +ran' b7.out || fail "labels = FILE: $(cat b7.out)"
+same_labels ref || fail "labels = FILE gave other labels than the oracle's run"
+# a stage that returns 75 (train stopped by SIGUSR1/SIGTERM with a checkpoint;
+# faked here by LE_RUN_TEST_INTERRUPT): run stops at once with 75, the
+# manifest says interrupted, the next run resumes there
+touch ref/embeddings.h5
+rc=0; LE_RUN_TEST_INTERRUPT=embed run_le 2 run "$CFG" --out ref > b8.out 2> b8.err || rc=$?
+[ $rc = 75 ] || fail "an interrupted stage gave exit $rc, not 75"
+grep -q '"name": "embed", "status": "interrupted", "exit": 75' ref/manifest.json || fail "manifest: $(cat ref/manifest.json)"
+grep -qE '^  select ' b8.out && fail "ran on after the interrupted stage: $(cat b8.out)"
+run_le 2 run "$CFG" --out ref > b9.out 2> b9.err || fail "resume after 75 failed"
+[ "$(count skipped b9.out)" = 3 ] || fail "resume after 75 did not start at embed: $(cat b9.out)"
+same_labels ref || fail "labels after the 75 resume differ"
+echo "(b) re-run skips all 10; [select] budget change redoes select..export; going back, --force, touch, labeling stop, labels = FILE, exit 75 and resume: ok"
 
 # ---- (c) kill -9 of one rank ------------------------------------------------
-# kill_at NAME PATTERN DELAY: start a run, wait for PATTERN in its stderr+stdout,
-# sleep DELAY, kill -9 one rank, then re-run to completion and check.
+# kill_at NAME PATTERN DELAY FROM: start a run, wait for PATTERN in its
+# stderr+stdout, sleep DELAY, kill -9 one rank, then re-run to completion and
+# check. FROM "fresh" starts in an empty DIR; FROM FILE starts from a copy of
+# the finished reference (cp -a keeps the mtimes) without FILE, so the run
+# skips the stages before the one that writes FILE (quicker than from scratch).
 RESULTS=()
 kill_at() {
-    local name=$1 pat=$2 delay=$3 d=k_$1_$3 i rank_pids victim landed rc
+    local name=$1 pat=$2 delay=$3 from=$4 d=k_$1_$3 i rank_pids victim landed rc t1=$(date +%s)
     rm -rf "$d"
+    if [ "$from" != fresh ]; then cp -a ref "$d" && rm -rf "${d:?}/$from"; fi
     $LE_MPIEXEC -np 2 "$LABELEASE" run "$CFG" --out "$d" > "$d.out" 2> "$d.err" &
     local mpid=$!
     for ((i = 0; i < 3000; i++)); do
@@ -121,20 +150,20 @@ kill_at() {
     no_partial "$d" || fail "partial files left after the kill at $name: $(ls "$d")"
     local skipped; skipped=$(count skipped "$d.re.out")
     [ "$skipped" = "${completed:-0}" ] || fail "kill at $name: ${completed:-0} stages were completed, the re-run skipped $skipped"
-    RESULTS+=("$(printf '%-26s landed in: %-12s exit %-3s left: %-28s re-run skipped %s, labels.h5 identical' \
-        "$name +${delay}s" "$landed" "$rc" "${partials:-nothing partial}" "$skipped")")
+    RESULTS+=("$(printf '%-18s %-14s landed in: %-10s exit %-3s left: %-28s re-run skipped %s, labels.h5 identical (%s s)' \
+        "$name +${delay}s" "(${from})" "$landed" "$rc" "${partials:-nothing partial}" "$skipped" $(($(date +%s) - t1)))")
     rm -rf "$d"
 }
-kill_at synth     'run: synth: starting'     0
-kill_at train     'run: train: starting'     0.3
-kill_at train     'run: train: starting'     0.8
-kill_at embed     'run: embed: starting'     0
-kill_at select    'run: select: starting'    0
-kill_at label     'run: label: starting'     0
-kill_at propagate 'run: propagate: starting' 0
-kill_at rootcause 'run: rootcause: starting' 0
-kill_at export    'run: export: starting'    0
-kill_at after-select '^  select +ran'        0    # the manifest write after select
+kill_at synth     'run: synth: starting'     0   fresh
+kill_at train     'run: train: starting'     0.3 fresh
+kill_at train     'run: train: starting'     0.8 model.h5
+kill_at embed     'run: embed: starting'     0   embeddings.h5
+kill_at select    'run: select: starting'    0   reps.h5
+kill_at label     'run: label: starting'     0   labels.csv
+kill_at propagate 'run: propagate: starting' 0   labels.h5
+kill_at rootcause 'run: rootcause: starting' 0   rootcause.h5
+kill_at export    'run: export: starting'    0   dataset
+kill_at after-select '^  select +ran'        0   reps.h5   # the manifest writes after select
 echo "(c) kill -9 of one rank, then a re-run:"
 for r in "${RESULTS[@]}"; do echo "  $r"; done
 echo "run_kill: ok in $(($(date +%s) - t0)) s"
