@@ -332,34 +332,60 @@ static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64
     return 0;
 }
 
-/* rm -r, best effort (what export itself left as DIR.old). */
-static void rm_tree(const char *path)
+/* The files export writes into DIR. */
+static const char *const ex_files[] = {"dataset.h5", "traces.csv", "periods.csv", "dataset.json"};
+enum { EX_NFILES = sizeof ex_files / sizeof *ex_files };
+
+/* 1 when DIR holds nothing but export's files (a dataset written before). */
+static int only_ours(const char *dir)
 {
-    DIR *d = opendir(path);
-    if (d) {
-        for (struct dirent *e; (e = readdir(d));) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char p[4400];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            rm_tree(p);
-        }
-        closedir(d);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int ours = 1;
+    for (struct dirent *e; ours && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        int k = 0;
+        while (k < EX_NFILES && strcmp(e->d_name, ex_files[k])) k++;
+        ours = k < EX_NFILES;
     }
-    remove(path);
+    closedir(d);
+    return ours;
+}
+
+static int move_files(const char *from, const char *to)
+{
+    char a[4400], b[4400];
+    for (int k = 0; k < EX_NFILES; k++) {
+        snprintf(a, sizeof a, "%s/%s", from, ex_files[k]);
+        snprintf(b, sizeof b, "%s/%s", to, ex_files[k]);
+        if (rename(a, b) && errno != ENOENT) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", a, b, strerror(errno));
+    }
+    return 0;
 }
 
 /* DIR appears complete or not at all (a killed export leaves DIR.partial):
  * the files are written into DIR.partial, which then takes DIR's place; an
- * older DIR is moved aside to DIR.old first and removed after. */
+ * older DIR holding only an earlier export is moved aside and removed. A DIR
+ * that holds other files too (export -o into a shared directory) gets the
+ * files renamed in one by one instead, and keeps the rest. */
 static int publish_dir(const char *partial, const char *dir)
 {
-    char old[4300];
     struct stat sb;
-    snprintf(old, sizeof old, "%s.old", dir);
-    rm_tree(old);
-    if (!stat(dir, &sb) && rename(dir, old)) return le_fail(LE_ERR_IO, "cannot move %s aside to %s: %s", dir, old, strerror(errno));
+    if (!stat(dir, &sb) && !only_ours(dir)) {
+        LE_CHECK(move_files(partial, dir));
+        rmdir(partial);
+        return 0;
+    }
+    char old[4300];
+    snprintf(old, sizeof old, "%s.old%ld", dir, (long)getpid());
+    int moved = !stat(dir, &sb);
+    if (moved && rename(dir, old)) return le_fail(LE_ERR_IO, "cannot move %s aside to %s: %s", dir, old, strerror(errno));
     if (rename(partial, dir)) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", partial, dir, strerror(errno));
-    rm_tree(old);
+    if (moved) {
+        char f[4400];
+        for (int k = 0; k < EX_NFILES; k++) snprintf(f, sizeof f, "%s/%s", old, ex_files[k]), unlink(f);
+        rmdir(old);
+    }
     return 0;
 }
 
