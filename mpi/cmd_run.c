@@ -75,26 +75,33 @@ typedef struct stage_def {
     const char *keys;     /* stage options a config key may name (space-separated) */
     const char *in_keys;  /* those whose value is an input file (fingerprinted) */
     const char *run_keys; /* keys run reads itself (not passed on) */
+    const char *reads;    /* files of DIR given as the first arguments, in order */
+    const char *writes;   /* the file or directory of DIR given to -o ("": none) */
+    const char *page;     /* the page written beside it unless no-page / page = FILE */
+    const char *args_key; /* run key whose paths are the last arguments (and inputs) */
 } stage_def;
 
 /* The key lists follow each command's --help; tests/e2e/run_kill.sh checks
  * every name against it so the table cannot drift silently. */
 static const stage_def defs[] = {
-    {"synth", le_cmd_synth, "traces seed config chunk", "config", ""},
+    {"synth", le_cmd_synth, "traces seed config chunk", "config", "", "", "corpus.h5", "", ""},
     {"ingest", le_cmd_ingest, "format map label-by-filename labels faults fault-duration max-duration strict",
-     "map labels faults", "inputs"},
-    {"info", le_cmd_info, "faults chunk", "", "skip"},
+     "map labels faults", "inputs", "", "corpus.h5", "", "inputs"},
+    {"info", le_cmd_info, "faults chunk", "", "skip", "corpus.h5", "", "", ""},
     {"train", le_cmd_train,
      "seed steps epochs batch micro window pool pool-steps chunk lr margin far hard hidden heads layers "
      "embed-dims buckets log-every",
-     "", ""},
-    {"embed", le_cmd_embed, "chunk batch", "", ""},
-    {"select", le_cmd_select, "budget method representation sample seed max-iter round labels no-page tol", "labels", ""},
-    {"label", le_cmd_label, "", "", "mode labels"},
-    {"propagate", le_cmd_propagate, "knn representation", "", ""},
-    {"rootcause", le_cmd_rootcause, "window gap min-traces score tie page no-page chunk", "", ""},
-    {"eval", le_cmd_eval, "chunk", "", "skip"},
-    {"export", le_cmd_export, "", "", "rootcause-labels"},
+     "", "", "corpus.h5", "model.h5", "", ""},
+    {"embed", le_cmd_embed, "chunk batch", "", "", "corpus.h5 model.h5", "embeddings.h5", "", ""},
+    {"select", le_cmd_select, "budget method representation sample seed max-iter round labels no-page tol", "labels", "",
+     "corpus.h5 embeddings.h5", "reps.h5", "reps.html", ""},
+    {"label", le_cmd_label, "", "", "mode labels", "reps.h5", "labels.csv", "", ""},
+    {"propagate", le_cmd_propagate, "knn representation", "", "", "corpus.h5 embeddings.h5 labels.csv", "labels.h5", "", ""},
+    {"rootcause", le_cmd_rootcause, "window gap min-traces score tie page no-page chunk", "", "", "corpus.h5 labels.h5",
+     "rootcause.h5", "rootcause.html", ""},
+    {"eval", le_cmd_eval, "chunk", "", "skip", "corpus.h5 labels.h5 rootcause.h5", "", "", ""},
+    {"export", le_cmd_export, "", "", "rootcause-labels", "corpus.h5 labels.h5 rootcause.h5", "dataset", "",
+     "rootcause-labels"},
 };
 enum { NDEFS = sizeof defs / sizeof *defs };
 static const char common_keys[] = "verbose quiet";
@@ -326,6 +333,48 @@ static void add_words(strv *a, const char *list)
     }
 }
 
+/* "a b c" -> DIR/a, DIR/b, DIR/c appended to each of the lists given. */
+static void add_dir_files(const char *dir, const char *names, strv *x, strv *y)
+{
+    strv w = {0};
+    add_words(&w, names);
+    for (int i = 0; i < w.n; i++) {
+        sv_addf(x, dir, w.v[i]);
+        if (y) sv_addf(y, dir, w.v[i]);
+    }
+    sv_free(&w);
+}
+
+/* A stage's command line, inputs and outputs from its table row and section:
+ * NAME READS... [-o WRITES] OPTIONS... [ARGS_KEY paths...]. */
+static void build_stage(stage *t, const char *dir)
+{
+    const stage_def *d = t->def;
+    const section *s = t->sec;
+    strv *a = &t->argv;
+    sv_add(a, d->name);
+    const char *file = !strcmp(d->name, "label") ? get(s, "labels") : NULL;
+    if (file) { /* a person's labels: copied, no command */
+        t->copy_labels = 1;
+        sv_add(a, "(copy)"), sv_add(a, file), sv_addf(a, dir, d->writes);
+        sv_add(&t->inputs, file), sv_addf(&t->outputs, dir, d->writes);
+        return;
+    }
+    add_dir_files(dir, d->reads, a, &t->inputs);
+    if (!strcmp(d->name, "label")) sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
+    if (*d->writes) sv_add(a, "-o"), add_dir_files(dir, d->writes, a, &t->outputs);
+    if (RUN_TRAIN_CHECKPOINT && !strcmp(d->name, "train")) sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");
+    add_options(t);
+    if (*d->args_key && get(s, d->args_key)) {
+        strv w = {0};
+        add_words(&w, get(s, d->args_key));
+        for (int i = 0; i < w.n; i++) sv_add(a, w.v[i]), sv_add(&t->inputs, w.v[i]);
+        sv_free(&w);
+    }
+    if (*d->page && get(s, "page")) sv_add(&t->outputs, get(s, "page"));
+    else if (*d->page && !truthy(get(s, "no-page"))) sv_addf(&t->outputs, dir, d->page);
+}
+
 static char *section_text(const section *s)
 {
     size_t cap = 64;
@@ -356,79 +405,7 @@ static int build_plan(const config *c, const char *dir, stage *st, int *stop_for
         stage *t = &st[n++];
         memset(t, 0, sizeof *t);
         t->def = def_of(name), t->sec = s, t->sectext = section_text(s);
-        strv *a = &t->argv;
-        sv_add(a, name);
-        if (!strcmp(name, "synth")) {
-            sv_add(a, "-o"), sv_addf(a, dir, "corpus.h5");
-            add_options(t);
-            sv_addf(&t->outputs, dir, "corpus.h5");
-        } else if (!strcmp(name, "ingest")) {
-            sv_add(a, "-o"), sv_addf(a, dir, "corpus.h5");
-            add_options(t);
-            strv in = {0};
-            add_words(&in, get(s, "inputs"));
-            for (int i = 0; i < in.n; i++) sv_add(a, in.v[i]), sv_add(&t->inputs, in.v[i]);
-            sv_free(&in);
-            sv_addf(&t->outputs, dir, "corpus.h5");
-        } else if (!strcmp(name, "info")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(&t->inputs, dir, "corpus.h5");
-            add_options(t);
-        } else if (!strcmp(name, "train")) {
-            sv_addf(a, dir, "corpus.h5"), sv_add(a, "-o"), sv_addf(a, dir, "model.h5");
-            if (RUN_TRAIN_CHECKPOINT) sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");
-            add_options(t);
-            sv_addf(&t->inputs, dir, "corpus.h5");
-            sv_addf(&t->outputs, dir, "model.h5");
-        } else if (!strcmp(name, "embed")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(a, dir, "model.h5"), sv_add(a, "-o"), sv_addf(a, dir, "embeddings.h5");
-            add_options(t);
-            sv_addf(&t->inputs, dir, "corpus.h5"), sv_addf(&t->inputs, dir, "model.h5");
-            sv_addf(&t->outputs, dir, "embeddings.h5");
-        } else if (!strcmp(name, "select")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(a, dir, "embeddings.h5"), sv_add(a, "-o"), sv_addf(a, dir, "reps.h5");
-            add_options(t);
-            sv_addf(&t->inputs, dir, "corpus.h5"), sv_addf(&t->inputs, dir, "embeddings.h5");
-            sv_addf(&t->outputs, dir, "reps.h5");
-            if (!truthy(get(s, "no-page"))) sv_addf(&t->outputs, dir, "reps.html");
-        } else if (!strcmp(name, "label")) {
-            const char *file = get(s, "labels");
-            if (file) {
-                t->copy_labels = 1;
-                sv_add(a, "(copy)"), sv_add(a, file), sv_addf(a, dir, "labels.csv");
-                sv_add(&t->inputs, file);
-            } else {
-                sv_addf(a, dir, "reps.h5"), sv_add(a, "--oracle"), sv_addf(a, dir, "corpus.h5");
-                sv_add(a, "-o"), sv_addf(a, dir, "labels.csv");
-                add_options(t);
-                sv_addf(&t->inputs, dir, "reps.h5"), sv_addf(&t->inputs, dir, "corpus.h5");
-            }
-            sv_addf(&t->outputs, dir, "labels.csv");
-        } else if (!strcmp(name, "propagate")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(a, dir, "embeddings.h5"), sv_addf(a, dir, "labels.csv");
-            sv_add(a, "-o"), sv_addf(a, dir, "labels.h5");
-            add_options(t);
-            for (int i = 1; i <= 3; i++) sv_add(&t->inputs, a->v[i]);
-            sv_addf(&t->outputs, dir, "labels.h5");
-        } else if (!strcmp(name, "rootcause")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(a, dir, "labels.h5"), sv_add(a, "-o"), sv_addf(a, dir, "rootcause.h5");
-            add_options(t);
-            sv_addf(&t->inputs, dir, "corpus.h5"), sv_addf(&t->inputs, dir, "labels.h5");
-            sv_addf(&t->outputs, dir, "rootcause.h5");
-            if (get(s, "page")) sv_add(&t->outputs, get(s, "page"));
-            else if (!truthy(get(s, "no-page"))) sv_addf(&t->outputs, dir, "rootcause.html");
-        } else if (!strcmp(name, "eval")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(a, dir, "labels.h5"), sv_addf(a, dir, "rootcause.h5");
-            add_options(t);
-            for (int i = 1; i <= 3; i++) sv_add(&t->inputs, a->v[i]);
-        } else if (!strcmp(name, "export")) {
-            sv_addf(a, dir, "corpus.h5"), sv_addf(a, dir, "labels.h5"), sv_addf(a, dir, "rootcause.h5");
-            const char *rl = get(s, "rootcause-labels");
-            if (rl) sv_add(a, rl);
-            sv_add(a, "-o"), sv_addf(a, dir, "dataset");
-            add_options(t);
-            for (int i = 1; i <= (rl ? 4 : 3); i++) sv_add(&t->inputs, a->v[i]);
-            sv_addf(&t->outputs, dir, "dataset");
-        }
+        build_stage(t, dir);
         char rep[64];
         snprintf(rep, sizeof rep, "%s.txt", name);
         sv_addf(&t->outputs, dir, rep);

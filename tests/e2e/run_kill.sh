@@ -164,6 +164,14 @@ kill_at propagate 'run: propagate: starting' 0   labels.h5
 kill_at rootcause 'run: rootcause: starting' 0   rootcause.h5
 kill_at export    'run: export: starting'    0   dataset
 kill_at after-select '^  select +ran'        0   reps.h5   # the manifest writes after select
+# a restart at another rank count: the skip decision ignores the ranks; the
+# labels are the same, the confidences within float rounding
+cp -a ref k_np1 && rm k_np1/labels.h5
+run_le 1 run "$CFG" --out k_np1 > np1.out 2> np1.err || fail "re-run at 1 rank failed: $(cat np1.err)"
+[ "$(count skipped np1.out)" = 6 ] || fail "re-run at 1 rank: $(cat np1.out)"
+for d in label given; do h5diff -q ref.h5 k_np1/labels.h5 /labels/$d /labels/$d || fail "labels at 1 rank differ"; done
+h5diff -q -d 1e-4 ref.h5 k_np1/labels.h5 /labels/confidence /labels/confidence || fail "confidence at 1 rank differs"
+echo "(c) re-run at 1 rank after 2: propagate onwards redone, labels identical"
 echo "(c) kill -9 of one rank, then a re-run:"
 for r in "${RESULTS[@]}"; do echo "  $r"; done
 echo "run_kill: ok in $(($(date +%s) - t0)) s"
