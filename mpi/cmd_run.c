@@ -538,6 +538,20 @@ static void json_files(FILE *f, const strv *path, const strv *fp)
     fputs(path->n ? "]" : "]", f);
 }
 
+/* Tests only (tests/e2e/run_kill.sh kills a rank inside a manifest write):
+ * LE_RUN_TEST_MANIFEST_PAUSE=STAGE holds the write that records STAGE
+ * completed for 60 s between the complete temporary file and the rename. */
+static void test_pause_before_rename(const mentry *e, int n, const char *tmp)
+{
+    const char *when = getenv("LE_RUN_TEST_MANIFEST_PAUSE");
+    int last = n - 1;
+    while (last >= 0 && !e[last].used) last--;
+    if (!when || last < 0 || strcmp(e[last].name, when) || strcmp(e[last].status, "completed")) return;
+    fprintf(stderr, "labelease: run: test pause: %s written, not yet renamed\n", tmp);
+    fflush(stderr);
+    sleep(60);
+}
+
 /* Rank 0: DIR/manifest.json.tmp, fsync, rename: a kill leaves the old or the
  * new manifest, never half of one. */
 static int manifest_write(const char *dir, const char *config_path, const mentry *e, int n)
@@ -574,6 +588,7 @@ static int manifest_write(const char *dir, const char *config_path, const mentry
     fputs("\n ]}\n", f);
     int bad = fflush(f) || ferror(f) || fsync(fileno(f));
     if (fclose(f) || bad) return unlink(tmp), le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
+    test_pause_before_rename(e, n, tmp);
     if (rename(tmp, path)) return unlink(tmp), le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
     return 0;
 }

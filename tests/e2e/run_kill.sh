@@ -135,6 +135,11 @@ kill_at() {
     sleep "$delay"
     rank_pids=$(pgrep -P $mpid -f "$LABELEASE" || true)
     victim=$(echo "$rank_pids" | tail -n 1)
+    if [ -n "${KILL_RANK0:-}" ]; then   # the rank that writes the manifest
+        for i in $rank_pids; do
+            tr '\0' '\n' < /proc/$i/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=0' && victim=$i
+        done
+    fi
     if [ -n "$victim" ]; then kill -9 "$victim"; fi
     rc=0; wait $mpid || rc=$?
     # where it landed: the stage the manifest says was running
@@ -144,7 +149,7 @@ kill_at() {
     local partials; partials=$(cd "$d" 2>/dev/null && find . -name '*.partial' -o -name '*.tmp*' | tr '\n' ' ')
     local completed; completed=$(grep -c '"status": "completed"' "$d/manifest.json" 2>/dev/null || true)
     # re-run to completion
-    $LE_MPIEXEC -np 2 "$LABELEASE" run "$CFG" --out "$d" > "$d.re.out" 2> "$d.re.err" \
+    env -u LE_RUN_TEST_MANIFEST_PAUSE $LE_MPIEXEC -np 2 "$LABELEASE" run "$CFG" --out "$d" > "$d.re.out" 2> "$d.re.err" \
         || { cat "$d.re.err" >&2; fail "re-run after the kill at $name failed"; }
     same_labels "$d" || fail "labels.h5 after the kill at $name+$delay differ from the reference"
     no_partial "$d" || fail "partial files left after the kill at $name: $(ls "$d")"
@@ -164,6 +169,11 @@ kill_at propagate 'run: propagate: starting' 0   labels.h5
 kill_at rootcause 'run: rootcause: starting' 0   rootcause.h5
 kill_at export    'run: export: starting'    0   dataset
 kill_at after-select '^  select +ran'        0   reps.h5   # the manifest writes after select
+# inside the manifest write that records select completed: manifest.json.tmp is
+# complete, the rename not done (held there by LE_RUN_TEST_MANIFEST_PAUSE), and
+# rank 0, the writer, is killed: the old manifest stands, select runs again
+LE_RUN_TEST_MANIFEST_PAUSE=select KILL_RANK0=1 \
+kill_at manifest-write 'test pause: .*manifest.json.tmp written' 0 reps.h5
 # a restart at another rank count: the skip decision ignores the ranks; the
 # labels are the same, the confidences within float rounding
 cp -a ref k_np1 && rm k_np1/labels.h5
