@@ -78,11 +78,14 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
 int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta)
 {
     le_h5_quiet();
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the representatives file", path);
+    char partial[4096];
+    le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
+    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the representatives file", partial);
     int rc = write_body(f, r, meta, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
-    return rc;
+    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", partial);
+    int published = le_h5_publish(MPI_COMM_SELF, path, rc);
+    return rc ? rc : published;
 }
 
 /* ------------------------------------------------------------------ read */

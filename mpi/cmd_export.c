@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "corpus.h"
 #include "csvout.h"
@@ -330,11 +332,73 @@ static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64
     return 0;
 }
 
+/* The files export writes into DIR. */
+static const char *const ex_files[] = {"dataset.h5", "traces.csv", "periods.csv", "dataset.json"};
+enum { EX_NFILES = sizeof ex_files / sizeof *ex_files };
+
+/* 1 when DIR holds nothing but export's files (a dataset written before). */
+static int only_ours(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int ours = 1;
+    for (struct dirent *e; ours && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        int k = 0;
+        while (k < EX_NFILES && strcmp(e->d_name, ex_files[k])) k++;
+        ours = k < EX_NFILES;
+    }
+    closedir(d);
+    return ours;
+}
+
+static int move_files(const char *from, const char *to)
+{
+    char a[4400], b[4400];
+    for (int k = 0; k < EX_NFILES; k++) {
+        snprintf(a, sizeof a, "%s/%s", from, ex_files[k]);
+        snprintf(b, sizeof b, "%s/%s", to, ex_files[k]);
+        if (rename(a, b) && errno != ENOENT) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", a, b, strerror(errno));
+    }
+    return 0;
+}
+
+/* DIR appears complete or not at all (a killed export leaves DIR.partial):
+ * the files are written into DIR.partial, which then takes DIR's place; an
+ * older DIR holding only an earlier export is moved aside and removed. A DIR
+ * that holds other files too (export -o into a shared directory) gets the
+ * files renamed in one by one instead, and keeps the rest. */
+static int publish_dir(const char *partial, const char *dir)
+{
+    struct stat sb;
+    if (!stat(dir, &sb) && !only_ours(dir)) {
+        LE_CHECK(move_files(partial, dir));
+        rmdir(partial);
+        return 0;
+    }
+    char old[4300];
+    snprintf(old, sizeof old, "%s.old%ld", dir, (long)getpid());
+    int moved = !stat(dir, &sb);
+    if (moved && rename(dir, old)) return le_fail(LE_ERR_IO, "cannot move %s aside to %s: %s", dir, old, strerror(errno));
+    if (rename(partial, dir)) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", partial, dir, strerror(errno));
+    if (moved) {
+        char f[4400];
+        for (int k = 0; k < EX_NFILES; k++) snprintf(f, sizeof f, "%s/%s", old, ex_files[k]), unlink(f);
+        rmdir(old);
+    }
+    return 0;
+}
+
 int le_cmd_export(int argc, char **argv)
 {
     ex_opts o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
+    char final[4000], partial[4096];
+    snprintf(final, sizeof final, "%s", o.dir);
+    for (size_t k = strlen(final); k > 1 && final[k - 1] == '/';) final[--k] = 0;
+    snprintf(partial, sizeof partial, "%s.partial", final);
+    o.dir = partial;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return rc;
@@ -347,6 +411,8 @@ int le_cmd_export(int argc, char **argv)
     for (int64_t t = 0; t < r.n; t++) n_abn += r.label[t] == 1;
     MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
     if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o.dir, &o, &ep, c->meta.n_traces, n_abn) : 0);
+    if (!rc) rc = le_agree(le_world.rank == 0 ? publish_dir(partial, final) : 0);
+    o.dir = final;
     if (!rc) {
         le_report_begin();
         le_report_int("traces", c->meta.n_traces);

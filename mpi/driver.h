@@ -53,6 +53,7 @@ int le_cmd_label(int, char **);
 int le_cmd_rootcause(int, char **);
 int le_cmd_export(int, char **);
 int le_cmd_label_rootcause(int, char **);
+int le_cmd_run(int, char **);
 
 /* Common option handling: returns 1 when the option was one of the shared
  * ones (--json, -v/--verbose, -q/--quiet) and was consumed. */

@@ -25,7 +25,7 @@ static const cmd commands[] = {
     {"label-rootcause", le_cmd_label_rootcause, "confirm each period's root cause in a terminal (SSH)", 0},
     {"export", le_cmd_export, "write the labeled dataset (HDF5, CSV, JSON)", 0},
     {"eval", le_cmd_eval, "score labels against ground truth", 0},
-    {"run", NULL, "run every stage from a config file, restartable", 8},
+    {"run", le_cmd_run, "run every stage from a config file, restartable (docs/run.md)", 0},
 };
 enum { NCMD = sizeof commands / sizeof commands[0] };
 
