@@ -25,12 +25,6 @@
 
 #include "driver.h"
 
-/* train --checkpoint FILE (resume from FILE when it exists, exit status 75
- * when SIGUSR1/SIGTERM stopped it with a checkpoint written) is being added
- * to `train` on another branch. Set this to 1 once it is merged: run then
- * passes --checkpoint DIR/train.ckpt.h5 to train. */
-#define RUN_TRAIN_CHECKPOINT 0
-
 #define RUN_INTERRUPTED 75 /* EX_TEMPFAIL: a stage was stopped by a signal after checkpointing */
 #define FP_EDGE (1 << 20)  /* fingerprint hashes the first and last 1 MiB */
 #define MAX_STAGES 16
@@ -90,7 +84,7 @@ static const stage_def defs[] = {
     {"info", le_cmd_info, "faults chunk", "", "skip", "corpus.h5", "", "", ""},
     {"train", le_cmd_train,
      "seed steps epochs batch micro window pool pool-steps chunk lr margin far hard hidden heads layers "
-     "embed-dims buckets log-every",
+     "embed-dims buckets log-every checkpoint-every",
      "", "", "corpus.h5", "model.h5", "", ""},
     {"embed", le_cmd_embed, "chunk batch", "", "", "corpus.h5 model.h5", "embeddings.h5", "", ""},
     {"select", le_cmd_select, "budget method representation sample seed max-iter round labels no-page tol", "labels", "",
@@ -363,7 +357,9 @@ static void build_stage(stage *t, const char *dir)
     add_dir_files(dir, d->reads, a, &t->inputs);
     if (!strcmp(d->name, "label")) sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
     if (*d->writes) sv_add(a, "-o"), add_dir_files(dir, d->writes, a, &t->outputs);
-    if (RUN_TRAIN_CHECKPOINT && !strcmp(d->name, "train")) sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");
+    /* train resumes from the checkpoint when it exists and exits 75 when a
+     * signal stopped it after writing one (docs/model.md). */
+    if (!strcmp(d->name, "train")) sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");
     add_options(t);
     if (*d->args_key && get(s, d->args_key)) {
         strv w = {0};

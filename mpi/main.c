@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "interrupt.h"
 
 typedef struct cmd {
     const char *name;
@@ -74,8 +75,10 @@ int main(int argc, char **argv)
             rc = c->run(argc - 1, argv + 1);
         }
         if (rc && !le_failed_elsewhere()) {
-            if (le_world.size > 1) fprintf(stderr, "labelease: error (rank %d): %s\n", le_world.rank, le_errmsg());
-            else fprintf(stderr, "labelease: error: %s\n", le_errmsg());
+            /* 75: stopped by a signal with a checkpoint written, not an error */
+            const char *what = rc == LE_EXIT_INTERRUPTED ? "stopped" : "error";
+            if (le_world.size > 1) fprintf(stderr, "labelease: %s (rank %d): %s\n", what, le_world.rank, le_errmsg());
+            else fprintf(stderr, "labelease: %s: %s\n", what, le_errmsg());
         }
     }
     fflush(stdout);
