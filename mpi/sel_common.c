@@ -159,6 +159,32 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
     return rc;
 }
 
+/* Two more passes over norms from dev_norms: spans within LE_DEV_TIGHT std,
+ * then within LE_DEV_TRIM std of that. A fault that slows a path in a tenth
+ * of its spans (a redis delay lasting an hour) widens the first std so much
+ * that the 3-std trim keeps all of it, and the fault then hides inside its
+ * own norm; the tighter cut drops it, the last pass restores the tails of
+ * the ordinary spread that the tight cut lost. */
+static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, const float *x, float *mean,
+                             float *std)
+{
+    int64_t d = cp->n;
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(d ? d : 1) * LE_DEV_COLS);
+    float *cut = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
+    int rc = 0;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        /* le_dev_stats_add trims at LE_DEV_TRIM of the std it is given */
+        for (int64_t j = 0; j < d; j++) cut[j] = pass ? std[j] : std[j] * (float)(LE_DEV_TIGHT / LE_DEV_TRIM);
+        memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
+        le_dev_stats_add(sums, cp->id, d, s->path, x, s->b.n_spans, mean, cut);
+        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
+        else le_dev_stats_finish(sums, d, mean, std);
+    }
+    free(sums), free(cut);
+    return rc;
+}
+
 /* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
  * alone (no model needed); "-burst": then the burst part. See algos/stv.h. */
 /* The corpus' first start time and the bin width that keeps bins x paths
@@ -316,6 +342,7 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
     int8_t *err = le_malloc((size_t)(ns ? ns : 1));
     for (int64_t i = 0; i < ns; i++) err[i] = s->b.error[i] || s->b.status_code[i] >= 500;
     int rc = dev_norms(comm, cp, s, x, mean, std);
+    if (!rc && with_burst > 1) rc = dev_norms_tighten(comm, cp, s, x, mean, std);
     const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
