@@ -180,3 +180,41 @@ void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot
         out[j] = r > 0 ? w * (float)r : 0;
     }
 }
+
+void le_count_paths(const uint64_t *ids, int64_t n_spans, const uint64_t *voc, int64_t n_voc, int32_t *cnt)
+{
+    for (int64_t j = 0; j < n_voc; j++) cnt[j] = 0;
+    for (int64_t i = 0; i < n_spans; i++) {
+        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        if (j >= 0) cnt[j]++;
+    }
+}
+
+void le_count_stats_add(int64_t *sums, const int32_t *cnt, int64_t d, const double *mean, const double *std)
+{
+    for (int64_t j = 0; j < d; j++) {
+        int64_t c = cnt[j];
+        if (mean && fabs((double)c - mean[j]) > LE_CNT_TRIM * std[j]) continue;
+        int64_t *s = sums + j * LE_CNT_COLS;
+        s[0] += 1, s[1] += c, s[2] += c * c;
+    }
+}
+
+void le_count_stats_finish(const int64_t *sums, int64_t d, double *mean, double *std)
+{
+    for (int64_t j = 0; j < d; j++) {
+        const int64_t *s = sums + j * LE_CNT_COLS;
+        double n = s[0] > 0 ? (double)s[0] : 1.0, m = (double)s[1] / n, var = (double)s[2] / n - m * m;
+        mean[j] = m, std[j] = var > 0 ? sqrt(var) : 0;
+    }
+}
+
+void le_count_sides(const int32_t *cnt, int64_t d, const double *mean, const double *std, float *comp)
+{
+    for (int64_t j = 0; j < 4 * d; j++) comp[j] = 0;
+    for (int64_t j = 0; j < d; j++) {
+        double z = ((double)cnt[j] - mean[j]) / (std[j] > LE_CNT_STD_FLOOR ? std[j] : LE_CNT_STD_FLOOR);
+        if (z < -LE_CNT_THRESHOLD) comp[j] = 1;
+        if (z > LE_CNT_THRESHOLD) comp[d + j] = 1;
+    }
+}

@@ -74,6 +74,7 @@ void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, cons
  * are exact and the vectors do not depend on the rank count. */
 #define LE_DEV_FIX 1048576.0 /* 2^20 */
 #define LE_DEV_TRIM 3.0
+#define LE_DEV_TIGHT 2.0 /* dev-burst-count: an extra trimmed pass (mpi/sel_common.c) */
 #define LE_DEV_THRESHOLD 3.0f
 #define LE_DEV_WEIGHT 1.0f
 #define LE_ERR_WEIGHT 1.0f
@@ -134,5 +135,43 @@ void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d
 /* The burst part out [d] of a trace in bin row cnt_b [d], tot_b. */
 void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
                   float *out);
+
+/* ------------------------------------------------ call-count burst (COUNT)
+ *
+ * Beyond the paper. A service that answers OK with wrong content (an empty
+ * list the caller iterates over) leaves no slow or failed span: its traces
+ * only lack calls that normal ones make (fewer product lookups after an
+ * empty recommendation list). Raw call counts do not help: many normal
+ * traces have unusual counts (a long cart, a page cut short by a benign
+ * error). What sets a fault apart is again that it is bursty in time. Per
+ * root call path r (the page) and call path j, over the traces with root r:
+ *   mean_rj, std_rj of the number of spans with path j (0 where absent),
+ *     then again over the traces within LE_CNT_TRIM std of that mean, so
+ *     that the faults do not widen the norm;
+ *   z_j = (count_j - mean_rj) / max(std_rj, LE_CNT_STD_FLOOR);
+ * a trace has the components "j low" (z_j < -LE_CNT_THRESHOLD) and "j high"
+ * (z_j > LE_CNT_THRESHOLD), kept apart because too many calls is common
+ * and harmless (a long cart) where too few is rare. The vector gets only
+ * the burst part of these components (algos le_burst_*, over 2 x n_voc
+ * components), per path the larger of low and high: never the counts. */
+#define LE_CNT_TRIM 3.0
+#define LE_CNT_STD_FLOOR 0.5
+#define LE_CNT_THRESHOLD 2.0
+#define LE_CNT_COLS 3 /* traces, sum count, sum count^2 */
+
+/* cnt [n_voc]: spans of each path in one trace (unknown paths skipped). */
+void le_count_paths(const uint64_t *ids, int64_t n_spans, const uint64_t *voc, int64_t n_voc, int32_t *cnt);
+
+/* Add one trace's counts cnt [d] to sums [d x LE_CNT_COLS] (the sums of its
+ * root path); with mean and std given, only the paths whose count is within
+ * LE_CNT_TRIM std of the mean (the trimmed pass). */
+void le_count_stats_add(int64_t *sums, const int32_t *cnt, int64_t d, const double *mean, const double *std);
+/* mean/std [d] from sums; the std is not floored here (the trim needs the
+ * true spread: a count that never varies keeps only its exact value). */
+void le_count_stats_finish(const int64_t *sums, int64_t d, double *mean, double *std);
+
+/* One trace's components as a row comp [4 x d] shaped for le_burst_count
+ * and le_burst_row over 2d components: [low (d) | high (d) | 0 (2d)]. */
+void le_count_sides(const int32_t *cnt, int64_t d, const double *mean, const double *std, float *comp);
 
 #endif

@@ -6,7 +6,9 @@
 #   representation=gat|stv|dev|hybrid|dev-burst|hybrid-burst (gat, hybrid and
 #   hybrid-burst train and embed first,
 #   with train=ARGS); budget_share=X or budgets=K1 K2 ...; seed= or seeds=;
-#   select=ARGS and propagate=ARGS are passed through; ranks=NP.
+#   select=ARGS and propagate=ARGS are passed through; ranks=NP;
+#   round2=K2: of each budget K, K - K2 by k-means, then K2 more by
+#   `select --round 2` from those labels (labeled counts both).
 # usage: bench/label_experiment.sh CONF [BUILD]
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,8 +53,15 @@ for S in $SEEDS; do
     BUDGETS=$(get budgets)
     [ -n "$BUDGETS" ] || BUDGETS=$(awk -v n="$N" -v s="$(get budget_share)" 'BEGIN { printf "%d", n * s }')
     for K in $BUDGETS; do
-        le select "$W/c.h5" "$E" -o "$W/r.h5" --representation "$REPR" --budget "$K" --seed "$S" --no-page "${SEL[@]}" > "$W/sel.txt"
+        K2=$(get round2); K2=${K2:-0}
+        le select "$W/c.h5" "$E" -o "$W/r.h5" --representation "$REPR" --budget "$((K - K2))" --seed "$S" --no-page "${SEL[@]}" > "$W/sel.txt"
         "$B" label "$W/r.h5" --oracle "$W/c.h5" -o "$W/l.csv" > /dev/null
+        if [ "$K2" -gt 0 ]; then
+            le select "$W/c.h5" "$E" -o "$W/r2.h5" --representation "$REPR" --budget "$K2" --seed "$S" --no-page \
+                --round 2 --labels "$W/l.csv" "${SEL[@]}" > /dev/null
+            "$B" label "$W/r2.h5" --oracle "$W/c.h5" -o "$W/l2.csv" > /dev/null
+            tail -n +2 "$W/l2.csv" >> "$W/l.csv"
+        fi
         le propagate "$W/c.h5" "$E" "$W/l.csv" -o "$W/p.h5" --representation "$REPR" "${PROP[@]}" > "$W/prop.txt"
         le eval "$W/c.h5" "$W/p.h5" > "$W/eval.txt"
         echo "$S $K $(key labeled "$W/eval.txt") $(key precision "$W/eval.txt") $(key recall "$W/eval.txt")" \

@@ -26,8 +26,9 @@ static const char usage[] =
     "options:\n"
     "  -o, --output FILE       labels file to write (required)\n"
     "  --knn K                 majority of the K nearest representatives (default 1)\n"
-    "  --representation R      gat (default), stv, dev, hybrid, dev-burst or\n"
-    "                          hybrid-burst, as given to select\n" LE_COMMON_HELP
+    "  --representation R      gat (default), stv, dev, hybrid, dev-burst,\n"
+    "                          hybrid-burst, dev-burst-count or hybrid-burst-count, as\n"
+    "                          given to select\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5\n";

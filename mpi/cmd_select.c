@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "embfile.h"
 #include "kmeans.h"
 #include "kmeans_dist.h"
 #include "page.h"
@@ -36,7 +37,10 @@ static const char usage[] =
     "                          dev (per call path: self-time excess over the path's norm\n"
     "                          and failures; no model, give -), hybrid (gat then dev),\n"
     "                          dev-burst or hybrid-burst (then, per path, how much more\n"
-    "                          often than usual it deviates in the trace's 5-minute bin)\n"
+    "                          often than usual it deviates in the trace's 5-minute bin),\n"
+    "                          dev-burst-count or hybrid-burst-count (then, per path, how\n"
+    "                          much more often than usual its call count is unusual for\n"
+    "                          the page in that bin: calls a wrong answer skipped)\n"
     "  --sample X              share of traces k-means clusters (default 0.1)\n"
     "  --seed N                sample and initialisation (default 1)\n"
     "  --max-iter N            Lloyd iterations at most (default 100)\n"
@@ -44,7 +48,9 @@ static const char usage[] =
     "                          cluster in an iteration (default 0.001; 0 = none changes)\n"
     "  --round N --labels CSV  round N >= 2: K more traces where the labels so far\n"
     "                          are least certain (low margin), spread by k-means\n"
-    "  --no-page               do not write REPS.html\n" LE_COMMON_HELP
+    "  --no-page               do not write REPS.html\n"
+    "  --dump-vectors FILE     also write every trace's vector (N x dim) to FILE as an\n"
+    "                          embeddings file, to study a run offline\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 2 labelease select corpus.h5 emb.h5 -o reps.h5\n"
@@ -55,7 +61,7 @@ static const char usage[] =
 #define TOL_DEFAULT 1e-3
 
 typedef struct sel_opts {
-    const char *corpus, *emb, *out, *method, *repr, *labels;
+    const char *corpus, *emb, *out, *method, *repr, *labels, *dump;
     int64_t budget;
     double sample, tol;
     uint64_t seed;
@@ -78,7 +84,7 @@ static int parse(int argc, char **argv, sel_opts *o)
                                          {"sample", required_argument, 0, 's'},     {"seed", required_argument, 0, 'S'},
                                          {"max-iter", required_argument, 0, 'i'},   {"round", required_argument, 0, 'R'},
                                          {"labels", required_argument, 0, 'l'},     {"no-page", no_argument, 0, 'P'},
-                                         {"tol", required_argument, 0, 't'},
+                                         {"tol", required_argument, 0, 't'},       {"dump-vectors", required_argument, 0, 'D'},
                                          LE_COMMON_LONGOPTS,                        {0}};
     *o = (sel_opts){.method = "kmeans", .repr = "gat", .sample = 0.1, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1};
     int c;
@@ -99,6 +105,7 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 'l': o->labels = optarg; break;
         case 'P': o->page = 0; break;
         case 't': o->tol = atof(optarg); break;
+        case 'D': o->dump = optarg; break;
         default: return le_usage(usage, 1);
         }
     }
@@ -252,6 +259,17 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int k, const sel_op
     return rc;
 }
 
+/* Collective: the shard's vectors in corpus order, in the embeddings file
+ * format, so a run's exact vectors can be inspected offline. */
+static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
+{
+    le_embfile *f = NULL;
+    LE_CHECK(le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f)));
+    int rc = le_emb_write(f, s->t0, s->n, s->x);
+    int rc2 = le_emb_close(f);
+    return le_agree(rc ? rc : rc2);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -354,6 +372,7 @@ static int run(le_corpus *c, const sel_opts *o)
     double t_read = MPI_Wtime();
     if (!rc) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
     if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
+    if (!rc && o->dump) rc = dump_vectors(c, &s, o);
     if (rc) return rc;
     double t_vec = MPI_Wtime();
     int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);

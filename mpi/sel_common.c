@@ -159,6 +159,32 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
     return rc;
 }
 
+/* Two more passes over norms from dev_norms: spans within LE_DEV_TIGHT std,
+ * then within LE_DEV_TRIM std of that. A fault that slows a path in a tenth
+ * of its spans (a redis delay lasting an hour) widens the first std so much
+ * that the 3-std trim keeps all of it, and the fault then hides inside its
+ * own norm; the tighter cut drops it, the last pass restores the tails of
+ * the ordinary spread that the tight cut lost. */
+static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, const float *x, float *mean,
+                             float *std)
+{
+    int64_t d = cp->n;
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(d ? d : 1) * LE_DEV_COLS);
+    float *cut = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
+    int rc = 0;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        /* le_dev_stats_add trims at LE_DEV_TRIM of the std it is given */
+        for (int64_t j = 0; j < d; j++) cut[j] = pass ? std[j] : std[j] * (float)(LE_DEV_TIGHT / LE_DEV_TRIM);
+        memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
+        le_dev_stats_add(sums, cp->id, d, s->path, x, s->b.n_spans, mean, cut);
+        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
+        else le_dev_stats_finish(sums, d, mean, std);
+    }
+    free(sums), free(cut);
+    return rc;
+}
+
 /* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
  * alone (no model needed); "-burst": then the burst part. See algos/stv.h. */
 /* The corpus' first start time and the bin width that keeps bins x paths
@@ -205,6 +231,99 @@ static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
     return rc;
 }
 
+/* Per trace, the index of its root call path among the corpus' root paths
+ * (compacted over all ranks, so the tables stay small for many paths);
+ * *n_roots is their number. */
+static int root_index(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, int64_t *root, int64_t *n_roots)
+{
+    int64_t d = cp->n;
+    int *slot = le_calloc((size_t)(d ? d : 1), sizeof(int));
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = s->b.span_offset[t];
+        root[t] = s->b.span_offset[t + 1] > lo ? le_callpath_find(cp->id, d, s->path[lo]) : -1;
+        if (root[t] >= 0) slot[root[t]] = 1;
+    }
+    int rc = MPI_Allreduce(MPI_IN_PLACE, slot, (int)d, MPI_INT, MPI_MAX, comm);
+    *n_roots = 0;
+    for (int64_t j = 0; j < d; j++) slot[j] = slot[j] ? (int)(*n_roots)++ : -1;
+    for (int64_t t = 0; t < s->n; t++)
+        if (root[t] >= 0) root[t] = slot[root[t]];
+    free(slot);
+    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allreduce of root call paths failed");
+}
+
+/* Per (root path, path) count norms in two exact passes (all traces of the
+ * root, then those within LE_CNT_TRIM std): mean and std [n_roots x d]. */
+static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, const int64_t *root, int64_t n_roots,
+                       int32_t *cnt, double *mean, double *std)
+{
+    int64_t d = cp->n, cells = n_roots * d;
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(cells ? cells : 1) * LE_CNT_COLS);
+    int rc = 0;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        memset(sums, 0, sizeof(int64_t) * (size_t)cells * LE_CNT_COLS);
+        for (int64_t t = 0; t < s->n; t++) {
+            if (root[t] < 0) continue;
+            int64_t lo = s->b.span_offset[t], r = root[t] * d;
+            le_count_paths(s->path + lo, s->b.span_offset[t + 1] - lo, cp->id, d, cnt);
+            le_count_stats_add(sums + r * LE_CNT_COLS, cnt, d, pass ? mean + r : NULL, pass ? std + r : NULL);
+        }
+        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(cells * LE_CNT_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count sums failed");
+        else le_count_stats_finish(sums, cells, mean, std);
+    }
+    free(sums);
+    return rc;
+}
+
+/* The count components of trace t (algos/stv.h le_count_sides) into comp [4d]. */
+static void count_components(const le_callpaths *cp, const le_shard *s, int64_t t, const int64_t *root,
+                             const double *mean, const double *std, int32_t *cnt, float *comp)
+{
+    int64_t d = cp->n, lo = s->b.span_offset[t];
+    if (root[t] < 0) {
+        memset(comp, 0, sizeof(float) * (size_t)(4 * d));
+        return;
+    }
+    le_count_paths(s->path + lo, s->b.span_offset[t + 1] - lo, cp->id, d, cnt);
+    le_count_sides(cnt, d, mean + root[t] * d, std + root[t] * d, comp);
+}
+
+/* Writes the call-count burst part (algos/stv.h, COUNT) at column col of
+ * each row: count norms per root path, then the burst statistic over the
+ * 2d low/high components, counted exactly over ranks as in add_burst. */
+static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, int col)
+{
+    int64_t d = cp->n, d2 = 2 * d, n_roots = 0, t0 = 0, width = LE_BURST_BIN_US, nb = 1;
+    int64_t *root = le_malloc(sizeof(int64_t) * (size_t)(s->n ? s->n : 1));
+    int rc = root_index(comm, cp, s, root, &n_roots);
+    size_t cells = (size_t)(n_roots * d > 0 ? n_roots * d : 1);
+    double *mean = le_malloc(sizeof(double) * cells), *std = le_malloc(sizeof(double) * cells);
+    int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)(d ? d : 1));
+    float *comp = le_malloc(sizeof(float) * (size_t)(4 * d + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
+    if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
+    if (!rc) rc = burst_bins(comm, s, d2, &t0, &width, &nb);
+    int64_t *bcnt = le_calloc((size_t)(nb * (d2 ? d2 : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    for (int64_t t = 0; !rc && t < s->n; t++) {
+        count_components(cp, s, t, root, mean, std, cnt, comp);
+        le_burst_count(comp, d2, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
+    }
+    if (!rc && (MPI_Allreduce(MPI_IN_PLACE, bcnt, (int)(nb * d2), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
+                MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
+        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count burst counts failed");
+    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d2 ? d2 : 1));
+    if (!rc) le_burst_base(bcnt, tot, nb, d2, scratch, base);
+    for (int64_t t = 0; !rc && t < s->n; t++) {
+        int64_t b = (s->b.trace_start_us[t] - t0) / width;
+        float *row = s->x + t * s->dim + col;
+        count_components(cp, s, t, root, mean, std, cnt, comp);
+        le_burst_row(comp, d2, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
+        for (int64_t j = 0; j < d; j++) row[j] = out[j] > out[d + j] ? out[j] : out[d + j];
+    }
+    free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(scratch), free(base);
+    return rc;
+}
+
 static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const le_callpaths *cp, int with_gat,
                         int with_burst, le_shard *s)
 {
@@ -216,13 +335,14 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         LE_CHECK(read_gat(comm, c, emb_path, s));
         g = s->dim, gat = s->x;
     }
-    s->dim = g + (int)((with_burst ? 3 : 2) * d);
+    s->dim = g + (int)((with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0)); /* with_burst 2: and the count part */
     s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
     float *x = le_malloc(sizeof(float) * (size_t)(ns ? ns : 1));
     float *mean = le_malloc(sizeof(float) * (size_t)(d ? d : 1)), *std = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
     int8_t *err = le_malloc((size_t)(ns ? ns : 1));
     for (int64_t i = 0; i < ns; i++) err[i] = s->b.error[i] || s->b.status_code[i] >= 500;
     int rc = dev_norms(comm, cp, s, x, mean, std);
+    if (!rc && with_burst > 1) rc = dev_norms_tighten(comm, cp, s, x, mean, std);
     const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
@@ -232,6 +352,7 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
     }
     free(gat), free(x), free(mean), free(std), free(err);
     if (!rc && with_burst) rc = add_burst(comm, s, g, d);
+    if (!rc && with_burst > 1) rc = add_count_burst(comm, cp, s, g + (int)(3 * d));
     return rc;
 }
 
@@ -239,7 +360,8 @@ int le_repr_needs_paths(const char *representation) { return strcmp(representati
 
 int le_repr_uses_model(const char *representation)
 {
-    return !strcmp(representation, "gat") || !strcmp(representation, "hybrid") || !strcmp(representation, "hybrid-burst");
+    return !strcmp(representation, "gat") || !strcmp(representation, "hybrid") || !strcmp(representation, "hybrid-burst") ||
+           !strcmp(representation, "hybrid-burst-count");
 }
 
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
@@ -251,7 +373,11 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
     if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, s);
     if (!strcmp(representation, "hybrid-burst")) return build_hybrid(comm, c, emb_path, cp, 1, 1, s);
     if (!strcmp(representation, "dev-burst")) return build_hybrid(comm, c, emb_path, cp, 0, 1, s);
-    return le_fail(LE_ERR_USAGE, "--representation must be gat, stv, hybrid, dev, hybrid-burst or dev-burst, not '%s'",
+    if (!strcmp(representation, "hybrid-burst-count")) return build_hybrid(comm, c, emb_path, cp, 1, 2, s);
+    if (!strcmp(representation, "dev-burst-count")) return build_hybrid(comm, c, emb_path, cp, 0, 2, s);
+    return le_fail(LE_ERR_USAGE,
+                   "--representation must be gat, stv, hybrid, dev, hybrid-burst, dev-burst, hybrid-burst-count or "
+                   "dev-burst-count, not '%s'",
                    representation);
 }
 

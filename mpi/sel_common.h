@@ -44,10 +44,14 @@ void le_callpaths_free(le_callpaths *cp);
  * failures (algos/stv.h); "hybrid": the unit GAT row then the "dev" row;
  * "dev-burst", "hybrid-burst": those followed by the burst part (how much
  * more often than usual the trace's deviating paths deviate in its 5-minute
- * bin; beyond the paper, algos/stv.h). */
+ * bin; beyond the paper, algos/stv.h); "dev-burst-count",
+ * "hybrid-burst-count": then the call-count burst part (how much more often
+ * than usual each path's call count is unusual for the trace's root path in
+ * its bin, algos/stv.h COUNT). */
 /* Whether the representation needs the call paths (le_callpaths_build). */
 int le_repr_needs_paths(const char *representation);
-/* Whether it reads the embeddings file (gat, hybrid, hybrid-burst). */
+/* Whether it reads the embeddings file (gat, hybrid, hybrid-burst,
+ * hybrid-burst-count). */
 int le_repr_uses_model(const char *representation);
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s);

@@ -1,7 +1,9 @@
 # synth -> train -> embed -> select -> label --oracle -> propagate -> eval at
 # 1 and 2 ranks: the same representatives, labels and scores at both (GAT and
 # STV, the dev and hybrid vectors, and both with the burst part: its counts
-# per time bin are summed over ranks); unknown and duplicate trace ids in the labels CSV are listed errors;
+# per time bin are summed over ranks; and dev-burst-count, whose call-count
+# norms and burst counts are too: its --dump-vectors equal bit for bit);
+# unknown and duplicate trace ids in the labels CSV are listed errors;
 # round 2 adds new traces only.
 source "$(dirname "$0")/lib.bash"
 C=$WORK/c.h5
@@ -32,7 +34,7 @@ pipeline() { # pipeline NP REPR: files $WORK/{r,l,p}_REPR_NP.*
     run_le $np eval "$C" "$WORK/p_$t.h5" > "$WORK/eval_$t.txt"
     expect labeled 40 "$WORK/eval_$t.txt"
 }
-for repr in gat stv dev hybrid dev-burst hybrid-burst; do
+for repr in gat stv dev hybrid dev-burst hybrid-burst dev-burst-count; do
     for np in 1 2; do pipeline $np $repr; done
     h5diff "$WORK/r_${repr}_1.h5" "$WORK/r_${repr}_2.h5" /reps/trace_index || fail "$repr: representatives differ at 1 and 2 ranks"
     h5diff "$WORK/p_${repr}_1.h5" "$WORK/p_${repr}_2.h5" /labels/label || fail "$repr: labels differ at 1 and 2 ranks"
@@ -42,6 +44,11 @@ for repr in gat stv dev hybrid dev-burst hybrid-burst; do
     awk -v f="$f1" 'BEGIN { exit !(f > 0.6) }' || fail "$repr: f1 $f1 is below 0.6"
 done
 [ -s "$WORK/r_gat_1.html" ] || fail "select wrote no labeling page"
+for np in 1 2; do
+    run_le $np select "$C" - -o "$WORK/rv_$np.h5" --representation dev-burst-count --budget 40 --no-page \
+        --dump-vectors "$WORK/v_$np.h5" > /dev/null
+done
+h5diff "$WORK/v_1.h5" "$WORK/v_2.h5" /embeddings || fail "dev-burst-count: vectors differ at 1 and 2 ranks"
 
 # The person's labels survive propagation; confidence is a margin >= 0.
 /usr/bin/python3 - "$WORK/p_gat_2.h5" "$WORK/l_gat_2.csv" "$C" <<'PY' || fail "labels.h5 contents"

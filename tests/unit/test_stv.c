@@ -178,11 +178,53 @@ static void test_burst(void **state)
     assert_float_equal(b5[0], 0.1, 1e-12);
 }
 
+/* Call counts: a page normally makes 5 product lookups (path 0) and, in a
+ * long cart, sometimes 9; path 1 is called once. 20 traces: 17 normal with
+ * 5 lookups, 2 long carts with 9, 1 wrong answer with 1. */
+static void test_count_norms_and_sides(void **state)
+{
+    const uint64_t voc[2] = {10, 20};
+    uint64_t ids[4] = {10, 10, 20, 99}; /* 99: not in the vocabulary */
+    int32_t cnt[2];
+    le_count_paths(ids, 4, voc, 2, cnt);
+    assert_true(cnt[0] == 2 && cnt[1] == 1);
+
+    int64_t sums[2 * LE_CNT_COLS] = {0}, split_a[2 * LE_CNT_COLS] = {0}, split_b[2 * LE_CNT_COLS] = {0};
+    int32_t rows[20][2];
+    for (int t = 0; t < 20; t++) rows[t][0] = t < 17 ? 5 : t < 19 ? 9 : 1, rows[t][1] = 1;
+    for (int t = 0; t < 20; t++) {
+        le_count_stats_add(sums, rows[t], 2, NULL, NULL);
+        le_count_stats_add(t < 7 ? split_a : split_b, rows[t], 2, NULL, NULL);
+    }
+    for (int k = 0; k < 2 * LE_CNT_COLS; k++) assert_true(split_a[k] + split_b[k] == sums[k]); /* exact over ranks */
+    double mean[2], std[2];
+    le_count_stats_finish(sums, 2, mean, std);
+    assert_float_equal(mean[0], (17 * 5 + 18 + 1) / 20.0, 1e-12);
+    assert_true(std[1] == 0); /* a count that never varies: no floor here */
+    /* trimmed pass: the wrong answer (z about -2.6) is within 3 std, the
+     * constant path keeps only its exact value */
+    int64_t trim[2 * LE_CNT_COLS] = {0};
+    for (int t = 0; t < 20; t++) le_count_stats_add(trim, rows[t], 2, mean, std);
+    assert_true(trim[LE_CNT_COLS] == 20);
+
+    float comp[8];
+    int32_t few[2] = {1, 1}, many[2] = {9, 1}, usual[2] = {5, 3};
+    double m2[2] = {5, 1}, s2[2] = {1, 0};
+    le_count_sides(few, 2, m2, s2, comp); /* z = -4: low */
+    assert_true(comp[0] == 1 && comp[2] == 0 && comp[1] == 0 && comp[3] == 0);
+    le_count_sides(many, 2, m2, s2, comp); /* z = +4: high, in the second quarter */
+    assert_true(comp[0] == 0 && comp[2] == 1);
+    le_count_sides(usual, 2, m2, s2, comp); /* path 1: std 0 floored at 0.5, z = 4: high */
+    assert_true(comp[0] == 0 && comp[2] == 0 && comp[3] == 1);
+    for (int k = 4; k < 8; k++) assert_true(comp[k] == 0); /* the "failure" half le_burst_* reads */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_paths_name_the_operation_sequence),
                                        cmocka_unit_test(test_welford_merge), cmocka_unit_test(test_stv_raw),
                                        cmocka_unit_test(test_dev_selftime), cmocka_unit_test(test_dev_stats_trim_and_split),
-                                       cmocka_unit_test(test_dev_row), cmocka_unit_test(test_burst)};
+                                       cmocka_unit_test(test_dev_row), cmocka_unit_test(test_burst),
+                                       cmocka_unit_test(test_count_norms_and_sides)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
