@@ -39,11 +39,11 @@ for rq in ${ONLY//,/ }; do
     [ -f "$CONF/$rq.conf" ] || { echo "bench/experiments.sh: --only: no $CONF/$rq.conf" >&2; exit 2; }
 done
 if [ -z "$OUT" ]; then
-    if [ $QUICK = 1 ]; then OUT=$(mktemp -d /tmp/le-experiments.XXXXXX); else OUT=$SRC/results; fi
+    if [ $QUICK = 1 ]; then OUT=$(mktemp -d "${TMPDIR:-/tmp}/le-experiments.XXXXXX"); else OUT=$SRC/results; fi
 fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-W=$(mktemp -d /tmp/le-exp-work.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/le-exp-work.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 T0=$(date +%s)
