@@ -104,7 +104,7 @@ def bars(png, title, ylabel, rows, cols, value, ymax=1.05):
     data = "\n".join(q(r) + " " + " ".join(
         (f"{value(r, c):.4f}" if value(r, c) is not None else "?") for c in cols) for r in rows)
     using = ", ".join(f"$d using {i + 2}:xtic(1) title {q(c)}" for i, c in enumerate(cols))
-    gnuplot(f"""set terminal pngcairo size 1150,560 font ',10'
+    gnuplot(f"""set terminal pngcairo size 1150,560 font ',10' noenhanced
 set output {q(png)}
 set title {q(title)}
 set ylabel {q(ylabel)}
@@ -279,8 +279,11 @@ def section_rq4():
         blocks.append("$r << EOD\n" + "\n".join(f"{r['labels']} {r['rounds_f1']} {r['larger_k_f1']}" for r in rounds) + "\nEOD")
         plots.append(f"$r using 1:2 with linespoints dt 2 title {q('synth seed ' + rounds[0]['seed'] + ': rounds')}")
         plots.append(f"$r using 1:3 with linespoints dt 3 title {q('synth seed ' + rounds[0]['seed'] + ': one k-means')}")
+    paper_pts = [(pv("rq4", ds, "LabelEase", "labels"), pv("rq4", ds, "LabelEase", "f1"), ds) for ds in ("D1", "D2")]
+    blocks.append("$p << EOD\n" + "\n".join(f"{k} {f}" for k, f, _ in paper_pts) + "\nEOD")
+    plots.append("$p using 1:2 with points pt 7 ps 1.5 lc rgb 'red' title 'paper (D1 at 35, D2 at 67 labels)'")
     nl = "\n"
-    gnuplot(f"""set terminal pngcairo size 900,520 font ',10'
+    gnuplot(f"""set terminal pngcairo size 900,520 font ',10' noenhanced
 set output {q(os.path.join(OUT, 'rq4.png'))}
 set title 'RQ4: F1 against the number of labels'
 set xlabel 'labels (log scale)'
