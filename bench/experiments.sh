@@ -1,0 +1,262 @@
+#!/bin/bash
+# bench/experiments.sh — re-runs the LabelEase paper's evaluation (§V, RQ1-RQ5)
+# and regenerates results/: per RQ a CSV (rqN-*.csv) and a PNG plot, and
+# results/README.md with the paper's numbers beside ours.
+#
+#   bench/experiments.sh [--quick] [--only rq1,rq3,...] [--out DIR] [--build DIR]
+#
+#   --quick        a 5,000-trace synthetic corpus, a few training steps, one seed:
+#                  every RQ end to end in a few minutes (what CI runs); writes to
+#                  a new temporary directory unless --out is given, never to results/
+#   --only LIST    the RQs to run (default rq1,rq2,rq3,rq4,rq5)
+#   --out DIR      where the CSVs, plots and README.md go (default results/)
+#   --build DIR    the build directory holding labelease (default build/)
+#
+# Settings: configs/experiments/experiments.conf and rqN.conf (a key in rqN.conf
+# wins; with --quick, quick_KEY wins over KEY). Real-data parts (DeepTraLog,
+# TrainTicket, the published TraceAnomaly scores) read ../shared/data/real and
+# are skipped with a line when it is absent. Ranks: `ranks=` (2).
+# Plots: gnuplot; report: bench/experiments_report.py (Debian's python3).
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0 ONLY=rq1,rq2,rq3,rq4,rq5 OUT= BUILD=$SRC/build
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) QUICK=1 ;;
+        --only) ONLY=$2; shift ;;
+        --out) OUT=$2; shift ;;
+        --build) BUILD=$2; shift ;;
+        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench/experiments.sh: unknown option '$1' (--help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+B=$BUILD/labelease PY=/usr/bin/python3 CONF=$SRC/configs/experiments
+REAL=${LE_SHARED:-$SRC/../shared}/data/real
+[ -x "$B" ] || { echo "bench/experiments.sh: no $B (build first, or --build DIR)" >&2; exit 1; }
+command -v gnuplot > /dev/null || { echo "bench/experiments.sh: gnuplot is missing (.ci/deps.sh --tests installs gnuplot-nox)" >&2; exit 1; }
+for rq in ${ONLY//,/ }; do
+    [ -f "$CONF/$rq.conf" ] || { echo "bench/experiments.sh: --only: no $CONF/$rq.conf" >&2; exit 2; }
+done
+if [ -z "$OUT" ]; then
+    if [ $QUICK = 1 ]; then OUT=$(mktemp -d "${TMPDIR:-/tmp}/le-experiments.XXXXXX"); else OUT=$SRC/results; fi
+fi
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+W=$(mktemp -d "${TMPDIR:-/tmp}/le-exp-work.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+T0=$(date +%s)
+log() { echo "[$(date +%H:%M:%S) +$(($(date +%s) - T0))s] $*" >&2; }
+
+# get KEY [RQ]: quick_KEY (in --quick) or KEY, from rqN.conf then experiments.conf
+get() {
+    local f k
+    for f in ${2:+"$CONF/$2.conf"} "$CONF/experiments.conf"; do
+        for k in $([ $QUICK = 1 ] && echo "quick_$1") "$1"; do
+            if grep -q "^$k=" "$f"; then sed -n "s/^$k=//p" "$f" | head -n1; return; fi
+        done
+    done
+}
+NP=$(get ranks) REPR=$(get representation) SEEDS=$(get seeds)
+SEED1=${SEEDS%% *}
+le() { mpirun --oversubscribe -np "$NP" "$B" "$@" < /dev/null; }
+key() { sed -n "s/^$1: //p" "$2" | head -n1; }
+have_real() { [ -f "$REAL/$1" ]; }
+SYNTH_NAME="synth($(get synth | sed 's/--traces //'))"
+
+# --- corpora and embeddings, made once per run -------------------------------
+corpus() { # corpus NAME SEED -> path of the corpus (synth, deeptralog, trainticket)
+    local c=$W/$1-$2.h5
+    if [ ! -f "$c" ]; then
+        case $1 in
+        synth) read -r -a a <<< "$(get synth)"; log "synth ${a[*]} --seed $2"
+            le synth "${a[@]}" --seed "$2" -o "$c" > /dev/null ;;
+        deeptralog) log "ingest DeepTraLog"
+            mkdir -p "$W/dtl" && tar -xJf "$REAL/$(get deeptralog)" -C "$W/dtl"
+            read -r -a a <<< "$(get deeptralog_ingest)"
+            le ingest "${a[@]}" -o "$c" "$W"/dtl/*/ > /dev/null 2> "$W/dtl-ingest.err" ;;
+        trainticket) log "ingest TrainTicket"
+            mkdir -p "$W/tt" && tar -xJf "$REAL/$(get trainticket)" -C "$W/tt"
+            le ingest --format nezha --faults "$W"/tt/*/fault_list.json -o "$c" "$W"/tt/*/trace > /dev/null 2> "$W/tt-ingest.err" ;;
+        esac
+    fi
+    echo "$c"
+}
+embeddings() { # embeddings NAME SEED -> embeddings path; model seconds in $W/NAME-SEED.model
+    local c e=$W/$1-$2-e.h5
+    c=$(corpus "$1" "$2")
+    if [ ! -f "$e" ]; then
+        read -r -a a <<< "$(get train)"
+        log "train + embed $1 seed $2"
+        le train "$c" -o "$W/$1-$2-m.h5" --seed "$2" ${a[@]+"${a[@]}"} > "$W/train.txt" 2> /dev/null
+        le embed "$c" "$W/$1-$2-m.h5" -o "$e" > "$W/embed.txt"
+        awk -v a="$(key seconds "$W/train.txt")" -v b="$(key seconds "$W/embed.txt")" 'BEGIN { printf "%.2f\n", a + b }' > "$W/$1-$2.model"
+    fi
+    echo "$e"
+}
+needs_model() { case $1 in gat | hybrid | hybrid-burst) return 0 ;; esac; return 1; }
+
+# label_run NAME SEED REPR METHOD K: sets LR to a file holding
+# "labeled precision recall f1 s_select s_propagate s_model";
+# propagated labels kept as $W/runs/NAME-SEED-REPR-METHOD-K.h5
+label_run() {
+    local id=$1-$2-$3-$4-$5 c e=- m=0
+    local r=$W/runs/$id
+    mkdir -p "$W/runs"
+    if [ ! -f "$r.txt" ]; then
+        c=$(corpus "$1" "$2")
+        if needs_model "$3"; then e=$(embeddings "$1" "$2"); m=$(cat "$W/$1-$2.model"); fi
+        log "label $id"
+        le select "$c" "$e" -o "$W/reps.h5" --representation "$3" --method "$4" --budget "$5" --seed "$2" --no-page > "$W/sel.txt"
+        "$B" label "$W/reps.h5" --oracle "$c" -o "$W/l.csv" > /dev/null < /dev/null
+        le propagate "$c" "$e" "$W/l.csv" -o "$r.h5" --representation "$3" > "$W/prop.txt"
+        le eval "$c" "$r.h5" > "$W/eval.txt"
+        echo "$(key labeled "$W/eval.txt") $(key precision "$W/eval.txt") $(key recall "$W/eval.txt") $(key f1 "$W/eval.txt")" \
+            "$(key seconds_select "$W/sel.txt") $(key seconds_propagate "$W/prop.txt") $m" > "$r.txt"
+    fi
+    LR=$r.txt
+}
+pipeline_cmd() { # the commands behind a label_run row
+    echo "select --representation $1 --method $2 --budget $3 --seed $4; label --oracle; propagate --representation $1; eval"
+}
+# Corpora of the labeling RQs: the synthetic one per seed, DeepTraLog once.
+label_corpora() {
+    local s
+    for s in $SEEDS; do echo "synth $s"; done
+    if have_real "$(get deeptralog)"; then echo "deeptralog 1"; else
+        echo "skip: DeepTraLog rows of $1 ($REAL/$(get deeptralog) is absent)" >&2; fi
+}
+corpus_label() { if [ "$1" = synth ]; then echo "$SYNTH_NAME"; else echo "$1(5263)"; fi; }
+budgets() { get "$1_budgets" "$2"; }
+csv_row() { local IFS=,; echo "$*"; }
+
+# --- RQ1: LabelEase against baselines ----------------------------------------
+rq1() {
+    local f=$OUT/rq1-baselines.csv name seed k c t r
+    echo "corpus,seed,ranks,approach,labels,precision,recall,f1,seconds,command" > "$f"
+    while read -r name seed; do
+        for k in $(budgets "$name" rq1); do
+            label_run "$name" "$seed" "$REPR" kmeans "$k"
+            read -r lab p r f1 ss sp _ < "$LR"
+            csv_row "$(corpus_label "$name")" "$seed" "$NP" "LabelEase ($REPR)" "$lab" "$p" "$r" "$f1" \
+                "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$REPR" kmeans "$k" "$seed")" >> "$f"
+        done
+        c=$(corpus "$name" "$seed")
+        t=$(date +%s.%N)
+        $PY "$SRC/bench/rule_baseline.py" "$c" > "$W/rule.txt"
+        t=$(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+        csv_row "$(corpus_label "$name")" "$seed" 1 "rule (error or root > normal p99)" 0 "$(key precision "$W/rule.txt")" \
+            "$(key recall "$W/rule.txt")" "$(key f1 "$W/rule.txt")" "$t" "bench/rule_baseline.py CORPUS" >> "$f"
+        for r in all normal; do
+            $PY "$SRC/bench/stv_3sigma.py" "$c" --reference "$r" > "$W/3s.txt"
+            csv_row "$(corpus_label "$name")" "$seed" 1 "STV 3-sigma (stats: $r traces)" 0 "$(key precision "$W/3s.txt")" \
+                "$(key recall "$W/3s.txt")" "$(key f1 "$W/3s.txt")" "$(key seconds "$W/3s.txt")" \
+                "bench/stv_3sigma.py CORPUS --reference $r" >> "$f"
+        done
+    done < <(label_corpora rq1)
+    if have_real "$(get traceanomaly_scores)"; then
+        for t in best-f1 normal-tail; do
+            $PY "$SRC/bench/traceanomaly_scores.py" "$REAL/$(get traceanomaly_scores)" --threshold "$t" > "$W/ta.txt"
+            csv_row "deeptralog(3345 scored)" - - "TraceAnomaly published scores ($t threshold)" 0 "$(key precision "$W/ta.txt")" \
+                "$(key recall "$W/ta.txt")" "$(key f1 "$W/ta.txt")" - \
+                "bench/traceanomaly_scores.py ../shared/data/real/$(get traceanomaly_scores) --threshold $t" >> "$f"
+        done
+    else echo "skip: RQ1 TraceAnomaly scores ($REAL/$(get traceanomaly_scores) is absent)" >&2; fi
+}
+
+# --- RQ2 / RQ3: one label_run per representation or selection method ---------
+# sweep RQ FILE COLUMN VALUES...: rows of label_run over the values, as the
+# representation (RQ2, k-means) or the method (RQ3, default representation)
+sweep() {
+    local rq=$1 f=$2 col=$3 name seed k v rep met; shift 3
+    echo "corpus,seed,ranks,$col,labels,precision,recall,f1,seconds_select,seconds_propagate,seconds_model,command" > "$f"
+    while read -r name seed; do
+        for k in $(budgets "$name" "$rq"); do
+            for v in "$@"; do
+                if [ "$col" = representation ]; then rep=$v met=kmeans; else rep=$REPR met=$v; fi
+                label_run "$name" "$seed" "$rep" "$met" "$k"
+                read -r lab p r f1 ss sp sm < "$LR"
+                csv_row "$(corpus_label "$name")" "$seed" "$NP" "$v" "$lab" "$p" "$r" "$f1" "$ss" "$sp" "$sm" \
+                    "$(pipeline_cmd "$rep" "$met" "$k" "$seed")" >> "$f"
+            done
+        done
+    done < <(label_corpora "$rq")
+}
+rq2() { sweep rq2 "$OUT/rq2-representation.csv" representation $(get representations rq2); }
+rq3() { sweep rq3 "$OUT/rq3-selection.csv" method $(get methods rq3); }
+
+# --- RQ4: F1 against labels, and against extra rounds -------------------------
+rq4() {
+    local f=$OUT/rq4-labels.csv g=$OUT/rq4-rounds.csv name seed k c e
+    echo "corpus,seed,ranks,labels,precision,recall,f1,seconds_select,command" > "$f"
+    while read -r name seed; do
+        for k in $(budgets "$name" rq4); do
+            label_run "$name" "$seed" "$REPR" kmeans "$k"
+            read -r lab p r f1 ss _ < "$LR"
+            csv_row "$(corpus_label "$name")" "$seed" "$NP" "$lab" "$p" "$r" "$f1" "$ss" "$(pipeline_cmd "$REPR" kmeans "$k" "$seed")" >> "$f"
+        done
+    done < <(label_corpora rq4)
+    echo "corpus,seed,ranks,representation,labels,rounds_f1,larger_k_f1,command" > "$g"
+    c=$(corpus synth "$SEED1"); e=$(embeddings synth "$SEED1")
+    local k0 step n
+    k0=$(get rounds_k0 rq4) step=$(get rounds_step rq4) n=$(get rounds rq4)
+    log "rounds synth seed $SEED1"
+    LABELEASE=$B LE_REPRESENTATION=$REPR bash "$SRC/bench/rounds.sh" "$c" "$e" "$NP" "$k0" "$step" "$n" | tail -n +2 |
+        while read -r lab rf kf; do
+            csv_row "$SYNTH_NAME" "$SEED1" "$NP" "$REPR" "$lab" "$rf" "$kf" \
+                "LE_REPRESENTATION=$REPR bench/rounds.sh CORPUS EMB $NP $k0 $step $n" >> "$g"
+        done
+}
+
+# --- RQ5: fault periods and root-cause hit rates ------------------------------
+# rc_row NAME CORPUS LABELS.h5 LABELS_FROM RCCONF
+rc_row() {
+    local rc=$CONF/$2.conf c=$3 l=$4 from=$5
+    ck() { sed -n "s/^$1=//p" "$rc"; }
+    log "rootcause $1 $2 ($from)"
+    le rootcause "$c" "$l" -o "$W/rc.h5" --no-page -q --window "$(ck window)" --gap "$(ck gap)" \
+        --min-traces "$(ck min_traces)" --score "$(ck score)" --tie "$(ck tie)" > "$W/rc.txt"
+    le eval "$c" "$l" "$W/rc.h5" > "$W/rce.txt"
+    csv_row "$1" "$NP" "$from" "$(ck window)" "$(ck score)" "$(ck tie)" "$(key periods "$W/rce.txt")" "$(key faults "$W/rce.txt")" \
+        "$(key faults_found "$W/rce.txt")" "$(key period_precision "$W/rce.txt")" "$(key period_recall "$W/rce.txt")" \
+        "$(key hr@1 "$W/rce.txt")" "$(key hr@3 "$W/rce.txt")" "$(key hr@5 "$W/rce.txt")" "$(key seconds "$W/rc.txt")" \
+        "rootcause --window $(ck window) --score $(ck score) --tie $(ck tie) (configs/experiments/$2.conf); eval" >> "$OUT/rq5-rootcause.csv"
+}
+rq5() {
+    local c k rcc
+    echo "corpus,ranks,abnormal_from,window_s,score,tie,periods,faults,faults_found,period_precision,period_recall,hr@1,hr@3,hr@5,seconds,command" > "$OUT/rq5-rootcause.csv"
+    c=$(corpus synth "$SEED1")
+    $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/truth.h5" > /dev/null
+    k=$(budgets synth rq1)
+    label_run synth "$SEED1" "$REPR" kmeans "${k%% *}"
+    for rcc in $(get synth_configs rq5); do
+        rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/truth.h5" "ground truth"
+        rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/runs/synth-$SEED1-$REPR-kmeans-${k%% *}.h5" "LabelEase ${k%% *} labels"
+    done
+    if have_real "$(get trainticket)"; then
+        c=$(corpus trainticket 1)
+        $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/tt-truth.h5" > /dev/null
+        for rcc in $(get trainticket_configs rq5); do
+            rc_row "trainticket(4483)" "$rcc" "$c" "$W/tt-truth.h5" "approximate truth"
+        done
+    else echo "skip: RQ5 TrainTicket rows ($REAL/$(get trainticket) is absent)" >&2; fi
+}
+
+for rq in ${ONLY//,/ }; do
+    log "== $rq"
+    "$rq"
+done
+T1=$(date +%s)
+{
+    echo "mode: $([ $QUICK = 1 ] && echo quick || echo full)"
+    echo "only: $ONLY"
+    echo "ranks: $NP"
+    echo "seconds: $((T1 - T0))"
+    echo "started: $(date -u -d "@$T0" '+%Y-%m-%d %H:%M UTC')"
+    echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "load_average_at_end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "commit: $(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo unknown)"
+} > "$OUT/rq-run.txt"
+$PY "$SRC/bench/experiments_report.py" "$OUT" "$CONF/paper-numbers.csv"
+log "done: $OUT ($((T1 - T0)) s)"
