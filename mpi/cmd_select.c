@@ -375,8 +375,9 @@ static int run(le_corpus *c, const sel_opts *o)
     if (!rc && o->dump) rc = dump_vectors(c, &s, o);
     if (rc) return rc;
     double t_vec = MPI_Wtime();
+    /* the floor of 10 is for the default only: an explicit --budget is taken as given */
     int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
-    if (K < 10) K = 10;
+    if (!o->budget && K < 10) K = 10;
     if (K > N) K = N;
     sel_result sr = {0};
     if (o->round > 1) rc = select_uncertain(c, &s, (int)K, o, &sr);
