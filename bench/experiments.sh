@@ -58,7 +58,7 @@ get() {
         done
     done
 }
-NP=$(get ranks) REPR=$(get representation) SEEDS=$(get seeds)
+NP=$(get ranks) REPR=$(get representation) BEST=$(get best_representation) SEEDS=$(get seeds)
 SEED1=${SEEDS%% *}
 le() { mpirun --oversubscribe -np "$NP" "$B" "$@" < /dev/null; }
 key() { sed -n "s/^$1: //p" "$2" | head -n1; }
@@ -95,21 +95,31 @@ embeddings() { # embeddings NAME SEED -> embeddings path; model seconds in $W/NA
     fi
     echo "$e"
 }
-needs_model() { case $1 in gat | hybrid | hybrid-burst) return 0 ;; esac; return 1; }
+needs_model() { case $1 in gat | hybrid | hybrid-burst | hybrid-burst-count) return 0 ;; esac; return 1; }
 
-# label_run NAME SEED REPR METHOD K: sets LR to a file holding
+# label_run NAME SEED REPR METHOD K [K2]: sets LR to a file holding
 # "labeled precision recall f1 s_select s_propagate s_model";
-# propagated labels kept as $W/runs/NAME-SEED-REPR-METHOD-K.h5
+# propagated labels kept as $W/runs/NAME-SEED-REPR-METHOD-K[-K2].h5.
+# With K2, the K labels are spent in two rounds: K - K2 by METHOD, then K2 by
+# `select --round 2` where the first labels are least certain.
 label_run() {
-    local id=$1-$2-$3-$4-$5 c e=- m=0
+    local id=$1-$2-$3-$4-$5${6:+-$6} c e=- m=0 k1=$(($5 - ${6:-0}))
     local r=$W/runs/$id
     mkdir -p "$W/runs"
     if [ ! -f "$r.txt" ]; then
         c=$(corpus "$1" "$2")
         if needs_model "$3"; then e=$(embeddings "$1" "$2"); m=$(cat "$W/$1-$2.model"); fi
         log "label $id"
-        le select "$c" "$e" -o "$W/reps.h5" --representation "$3" --method "$4" --budget "$5" --seed "$2" --no-page > "$W/sel.txt"
+        le select "$c" "$e" -o "$W/reps.h5" --representation "$3" --method "$4" --budget "$k1" --seed "$2" --no-page > "$W/sel.txt"
         "$B" label "$W/reps.h5" --oracle "$c" -o "$W/l.csv" > /dev/null < /dev/null
+        if [ -n "${6:-}" ]; then
+            le select "$c" "$e" -o "$W/reps2.h5" --representation "$3" --round 2 --labels "$W/l.csv" --budget "$6" \
+                --seed "$2" --no-page > "$W/sel2.txt"
+            "$B" label "$W/reps2.h5" --oracle "$c" -o "$W/l2.csv" > /dev/null < /dev/null
+            tail -n +2 "$W/l2.csv" >> "$W/l.csv"
+            awk -v a="$(key seconds_select "$W/sel.txt")" -v b="$(key seconds_select "$W/sel2.txt")" \
+                'BEGIN { printf "seconds_select: %.3f\n", a + b }' > "$W/sel.txt"
+        fi
         le propagate "$c" "$e" "$W/l.csv" -o "$r.h5" --representation "$3" > "$W/prop.txt"
         le eval "$c" "$r.h5" > "$W/eval.txt"
         echo "$(key labeled "$W/eval.txt") $(key precision "$W/eval.txt") $(key recall "$W/eval.txt") $(key f1 "$W/eval.txt")" \
@@ -117,8 +127,13 @@ label_run() {
     fi
     LR=$r.txt
 }
-pipeline_cmd() { # the commands behind a label_run row
-    echo "select --representation $1 --method $2 --budget $3 --seed $4; label --oracle; propagate --representation $1; eval"
+pipeline_cmd() { # the commands behind a label_run row: REPR METHOD K SEED [K2]
+    if [ -n "${5:-}" ]; then
+        echo "select --representation $1 --method $2 --budget $(($3 - $5)) --seed $4; label --oracle;" \
+            "select --round 2 --labels L --budget $5; label --oracle; propagate --representation $1; eval"
+    else
+        echo "select --representation $1 --method $2 --budget $3 --seed $4; label --oracle; propagate --representation $1; eval"
+    fi
 }
 # Corpora of the labeling RQs: the synthetic one per seed, DeepTraLog once.
 label_corpora() {
@@ -133,7 +148,7 @@ csv_row() { local IFS=,; echo "$*"; }
 
 # --- RQ1: LabelEase against baselines ----------------------------------------
 rq1() {
-    local f=$OUT/rq1-baselines.csv name seed k c t r
+    local f=$OUT/rq1-baselines.csv name seed k k2 c t r
     echo "corpus,seed,ranks,approach,labels,precision,recall,f1,seconds,command" > "$f"
     while read -r name seed; do
         for k in $(budgets "$name" rq1); do
@@ -141,6 +156,13 @@ rq1() {
             read -r lab p r f1 ss sp _ < "$LR"
             csv_row "$(corpus_label "$name")" "$seed" "$NP" "LabelEase ($REPR)" "$lab" "$p" "$r" "$f1" \
                 "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$REPR" kmeans "$k" "$seed")" >> "$f"
+            # the most accurate configuration (docs/labeling.md, dev-burst-count):
+            # the same K labels, a share of them in a second round
+            k2=$((k * $(get best_round2_percent rq1) / 100))
+            label_run "$name" "$seed" "$BEST" kmeans "$k" "$k2"
+            read -r lab p r f1 ss sp _ < "$LR"
+            csv_row "$(corpus_label "$name")" "$seed" "$NP" "LabelEase ($BEST; $((k - k2)) + $k2 in 2 rounds)" "$lab" "$p" "$r" "$f1" \
+                "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$BEST" kmeans "$k" "$seed" "$k2")" >> "$f"
         done
         c=$(corpus "$name" "$seed")
         t=$(date +%s.%N)

@@ -166,17 +166,20 @@ def section_rq1():
     approaches = list(OrderedDict((a, 1) for _, a in g))
     bars(os.path.join(OUT, "rq1.png"), "RQ1: F1 of LabelEase and baselines", "F1", approaches, corpora,
          lambda a, c: mean(g[(c, a)]["f1"]) if (c, a) in g else None)
-    ours = {family(c): mean(d["f1"]) for (c, a), d in g.items() if a.startswith("LabelEase")}
+    ours = {}  # family -> (F1, approach) of our best configuration on it
+    for (c, a), d in g.items():
+        if a.startswith("LabelEase") and (mean(d["f1"]) or 0) > ours.get(family(c), (-1, ""))[0]:
+            ours[family(c)] = (mean(d["f1"]) or 0, a)
     best_base = {}
     for (c, a), d in g.items():
         if not a.startswith("LabelEase"):
             best_base[family(c)] = max(best_base.get(family(c), 0), mean(d["f1"]) or 0)
     says = []
-    for fam, f1 in ours.items():
+    for fam, (f1, appr) in ours.items():
         ds = PAPER_DATASET[fam]
         pf = float(pv("rq1", ds, "LabelEase", "f1"))
         rel = "below" if f1 < pf - 0.0005 else ("above" if f1 > pf + 0.0005 else "equal to")
-        says.append(f"on {fam} LabelEase reaches F1 {f1:.3f}, {rel} the paper's {pf} on {ds}"
+        says.append(f"on {fam} {appr} reaches F1 {f1:.3f} (mean over seeds), {rel} the paper's {pf} on {ds}"
                     f" (best baseline here: {best_base.get(fam, 0):.3f})")
     unsup = ", ".join(f"{mean(d['f1']):.3f} on {family(c)}" for (c, a), d in g.items() if "all traces" in a)
     md.append("\n![RQ1](rq1.png)\n")
