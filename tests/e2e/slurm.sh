@@ -11,9 +11,7 @@
 # The interrupted-and-requeued job is tests/e2e/slurm_requeue.sh.
 source "$(dirname "$0")/slurm_cluster.bash"
 TRACES=${LE_SLURM_TRACES:-300}
-JOB_TIMEOUT=${LE_SLURM_JOB_TIMEOUT:-420}
 
-t0=$SECONDS
 slurm_cluster_start e2e_slurm
 # small: the stages' defaults, 300 traces and 20 training steps
 cat > "$W/submit/small.ini" <<EOF

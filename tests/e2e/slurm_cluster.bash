@@ -14,6 +14,8 @@
 set -euo pipefail
 
 : "${LABELEASE:?set LABELEASE (ctest does)}" "${LE_SRC:?set LE_SRC}"
+JOB_TIMEOUT=${LE_SLURM_JOB_TIMEOUT:-420}   # seconds a job may take
+t0=$SECONDS
 
 ok=0
 slurm_cluster_start() {

@@ -23,9 +23,7 @@ source "$(dirname "$0")/slurm_cluster.bash"
 command -v h5diff >/dev/null || { echo "SKIP: h5diff (hdf5-tools) is needed"; exit 77; }
 STEPS=${LE_REQUEUE_STEPS:-300}
 AT=${LE_REQUEUE_AT:-20}
-JOB_TIMEOUT=${LE_SLURM_JOB_TIMEOUT:-420}
 
-t0=$SECONDS
 slurm_cluster_start e2e_slurm_requeue
 cat > "$W/submit/requeue.ini" <<EOF
 # e2e_slurm_requeue: 3000 traces, $STEPS training steps (~15 s at 2 ranks)
@@ -102,7 +100,7 @@ S=$(sed -n "s|.*train: interrupted by SIGUSR1 after step \([0-9]*\)/$STEPS; chec
 S=${S:-0}
 [ "$S" -ge "$seen" ] && [ "$S" -lt "$STEPS" ] || bad "interrupted after step $S: want $seen <= S < $STEPS"
 grep -q '^== run: exit 75 ' "$out" || bad "the first run did not exit 75"
-grep -q "^== interrupted with a checkpoint: job $jobid requeued" "$out" || bad "the job script did not requeue"
+grep -q "^== interrupted with a checkpoint: requeueing job $jobid," "$out" || bad "the job script did not requeue"
 # second run: same job, restart 1, stages before train skipped, train resumed at S+1
 grep -q "^job $jobid (restart 1) " "$out" || bad "no second run (restart 1) in the output"
 for s in synth info; do
