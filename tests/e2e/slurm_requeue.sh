@@ -98,7 +98,7 @@ grep -q 'Restarts=1 ' <<<"$info" || bad "want Restarts=1: $(grep -o 'Restarts=[0
 S=$(sed -n "s|.*train: interrupted by SIGUSR1 after step \([0-9]*\)/$STEPS; checkpoint .* written.*|\1|p" "$out" | head -n 1)
 [ -n "$S" ] || bad "no 'train: interrupted by SIGUSR1 after step S/$STEPS; checkpoint ... written'"
 S=${S:-0}
-[ "$S" -ge "$seen" ] && [ "$S" -lt "$STEPS" ] || bad "interrupted after step $S: want $seen <= S < $STEPS"
+if [ "$S" -lt "$seen" ] || [ "$S" -ge "$STEPS" ]; then bad "interrupted after step $S: want $seen <= S < $STEPS"; fi
 grep -q '^== run: exit 75 ' "$out" || bad "the first run did not exit 75"
 grep -q "^== interrupted with a checkpoint: requeueing job $jobid," "$out" || bad "the job script did not requeue"
 # second run: same job, restart 1, stages before train skipped, train resumed at S+1
