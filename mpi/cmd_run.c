@@ -24,8 +24,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "driver.h"
+#include "interrupt.h"
 
-#define RUN_INTERRUPTED 75 /* EX_TEMPFAIL: a stage was stopped by a signal after checkpointing */
+#define RUN_INTERRUPTED LE_EXIT_INTERRUPTED /* a stage, or run between stages, stopped by a signal */
 #define FP_EDGE (1 << 20)  /* fingerprint hashes the first and last 1 MiB */
 #define MAX_STAGES 16
 
@@ -935,6 +936,10 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
     }
 
     int saved_level = le_log_level, interrupted = 0;
+    /* SIGUSR1/SIGTERM (Slurm's --signal warning, preemption) stop the run at
+     * the next safe point: train checks at every step and checkpoints, any
+     * other stage finishes first and run stops after it. */
+    le_interrupt_install();
     for (int i = 0; i < n && !rc; i++) {
         stage *s = &st[i];
         if (!plan[i]) {
@@ -989,9 +994,9 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         struct sigaction sa[3];
         for (int k = 0; k < 3; k++) sigaction(sigs[k], NULL, &sa[k]);
         int src;
-        const char *fake = getenv("LE_RUN_TEST_INTERRUPT"); /* tests only: this stage "returns 75" without running */
-        if (fake && !strcmp(fake, s->def->name)) src = RUN_INTERRUPTED;
-        else if (s->copy_labels) src = root ? copy_labels(s->argv.v[2], s->argv.v[3]) : 0;
+        const char *sig_at = getenv("LE_RUN_TEST_SIGNAL"); /* tests only: a real SIGUSR1 to the last rank as STAGE starts */
+        if (sig_at && !strcmp(sig_at, s->def->name) && le_world.rank == le_world.size - 1) raise(SIGUSR1);
+        if (s->copy_labels) src = root ? copy_labels(s->argv.v[2], s->argv.v[3]) : 0;
         else src = s->def->fn(s->argv.n, s->argv.v);
         for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
         le_log_level = saved_level, le_world.json = 0;
@@ -1028,10 +1033,19 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         interrupted = any75;
         rc = le_agree(worst);
         if (rc && interrupted) rc = RUN_INTERRUPTED;
+        if (!rc && i + 1 < n) {
+            int sig = le_interrupt_agree(le_world.comm);
+            if (sig) {
+                rc = RUN_INTERRUPTED, interrupted = 1;
+                le_fail(rc, "run: stopped by %s after %s; run the same command again to continue", le_interrupt_name(sig),
+                        s->def->name);
+            }
+        }
     }
+    le_interrupt_restore();
     if (root) {
         if (interrupted)
-            fprintf(stderr, "labelease run: a stage was interrupted (exit 75): run the same command again to resume\n");
+            fprintf(stderr, "labelease run: stopped by a signal (exit 75): run the same command again to resume\n");
         else if (!rc && stop_for_labels) {
             printf("\nstopped for labeling: label the representatives in %s/reps.h5, either in a browser\n"
                    "(open %s/reps.html, label, save labels.csv) or at a terminal:\n"

@@ -7,28 +7,26 @@
 static volatile sig_atomic_t pending;
 static const int handled[LE_INTERRUPT_NSIG] = {SIGTERM, SIGUSR1}; /* slot order = precedence */
 static struct sigaction previous[LE_INTERRUPT_NSIG];
-static int installed;
+static int depth; /* install/restore pairs nest: run holds the handlers, train inside it too */
 
 static void on_signal(int signo) { pending = signo; } /* nothing else: async-signal-safe */
 
 void le_interrupt_install(void)
 {
+    if (depth++) return; /* nested: keep the handlers and a signal already received */
     pending = 0;
-    if (installed) return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART; /* reads, MPI progress: carry on, we stop at the next step */
     sigemptyset(&sa.sa_mask);
     for (int k = 0; k < LE_INTERRUPT_NSIG; k++) sigaction(handled[k], &sa, &previous[k]);
-    installed = 1;
 }
 
 void le_interrupt_restore(void)
 {
-    if (!installed) return;
+    if (!depth || --depth) return; /* the outer holder still wants the signal and the flag */
     for (int k = 0; k < LE_INTERRUPT_NSIG; k++) sigaction(handled[k], &previous[k], NULL);
-    installed = 0;
     pending = 0;
 }
 

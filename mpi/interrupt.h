@@ -24,7 +24,10 @@
 #define LE_INTERRUPT_NSIG 2
 
 /* Install the handlers (sigaction, SA_RESTART), remembering the previous
- * ones; clears the flag. le_interrupt_restore puts the previous ones back. */
+ * ones; clears the flag. le_interrupt_restore puts the previous ones back.
+ * Pairs nest (run around its stages, train inside run): only the outermost
+ * pair installs, clears and restores, so a signal that reaches a stage
+ * without its own checks is still seen by run after that stage. */
 void le_interrupt_install(void);
 void le_interrupt_restore(void);
 

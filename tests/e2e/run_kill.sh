@@ -101,18 +101,30 @@ sed 's|^mode = oracle$|labels = person.csv|' "$CFG" > person.ini
 run_le 2 run person.ini --out ref > b7.out 2> b7.err || fail "run with labels = FILE failed: $(cat b7.err)"
 grep -qE '^  select +skipped' b7.out && grep -qE '^  label +ran' b7.out || fail "labels = FILE: $(cat b7.out)"
 same_labels ref || fail "labels = FILE gave other labels than the oracle's run"
-# a stage that returns 75 (train stopped by SIGUSR1/SIGTERM with a checkpoint;
-# faked here by LE_RUN_TEST_INTERRUPT): run stops at once with 75, the
-# manifest says interrupted, the next run resumes there
-touch ref/embeddings.h5
-rc=0; LE_RUN_TEST_INTERRUPT=embed run_le 2 run "$CFG" --out ref > b8.out 2> b8.err || rc=$?
-[ $rc = 75 ] || fail "an interrupted stage gave exit $rc, not 75"
-grep -q '"name": "embed", "status": "interrupted", "exit": 75' ref/manifest.json || fail "manifest: $(cat ref/manifest.json)"
-grep -qE '^  select ' b8.out && fail "ran on after the interrupted stage: $(cat b8.out)"
+# SIGUSR1 (what Slurm's --signal sends before the time limit), raised for real
+# in the last rank as a stage starts (LE_RUN_TEST_SIGNAL): in train, training
+# stops after its first step with a checkpoint and run stops with 75 (manifest:
+# interrupted); the next run resumes train from the checkpoint.
+touch ref/model.h5
+rc=0; LE_RUN_TEST_SIGNAL=train run_le 2 run "$CFG" --out ref > b8.out 2> b8.err || rc=$?
+[ $rc = 75 ] || fail "SIGUSR1 in train gave exit $rc, not 75: $(tail -n 5 b8.err)"
+grep -q '"name": "train", "status": "interrupted", "exit": 75' ref/manifest.json || fail "manifest: $(cat ref/manifest.json)"
+[ -f ref/train.ckpt.h5 ] || fail "train stopped without ref/train.ckpt.h5"
+grep -qE '^  embed ' b8.out && fail "ran on after the interrupted train: $(cat b8.out)"
 run_le 2 run "$CFG" --out ref > b9.out 2> b9.err || fail "resume after 75 failed"
-[ "$(count skipped b9.out)" = 3 ] || fail "resume after 75 did not start at embed: $(cat b9.out)"
-same_labels ref || fail "labels after the 75 resume differ"
-echo "(b) re-run skips all 10; [select] budget change redoes select..export; going back, --force, touch, labeling stop, labels = FILE, exit 75 and resume: ok"
+[ "$(count skipped b9.out)" = 2 ] || fail "resume after 75 did not start at train: $(cat b9.out)"
+grep -q 'resuming from .*train.ckpt.h5 at step 2/' b9.err || fail "train did not resume from its checkpoint: $(grep -i checkpoint b9.err)"
+same_labels ref || fail "labels after the resumed train differ"
+# ... in a stage without checks (embed): it finishes, run stops after it with 75
+touch ref/embeddings.h5
+rc=0; LE_RUN_TEST_SIGNAL=embed run_le 2 run "$CFG" --out ref > b10.out 2> b10.err || rc=$?
+[ $rc = 75 ] || fail "SIGUSR1 in embed gave exit $rc, not 75"
+grep -q '"name": "embed", "status": "completed"' ref/manifest.json || fail "embed not completed: $(cat ref/manifest.json)"
+grep -qE '^  select ' b10.out && fail "ran on after the signal: $(cat b10.out)"
+run_le 2 run "$CFG" --out ref > b11.out 2> b11.err || fail "continuing after 75 failed"
+[ "$(count skipped b11.out)" = 4 ] || fail "continuing after 75 did not start at select: $(cat b11.out)"
+same_labels ref || fail "labels after the 75 stop between stages differ"
+echo "(b) re-run skips all 10; [select] budget change redoes select..export; going back, --force, touch, labeling stop, labels = FILE, SIGUSR1 in train (checkpoint, 75, resume) and in embed (stop after it, 75, continue): ok"
 
 # ---- (c) kill -9 of one rank ------------------------------------------------
 # kill_at NAME PATTERN DELAY FROM: start a run, wait for PATTERN in its

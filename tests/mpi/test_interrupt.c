@@ -1,7 +1,8 @@
 /* mpi/interrupt: a real signal sets the flag through the handler; every rank
  * agrees on the signal some rank got (le_interrupt_agree, and the same
  * through a SUM allreduce of its own with fold/unfold); SIGTERM wins over
- * SIGUSR1; restore puts the previous handlers back. */
+ * SIGUSR1; restore puts the previous handlers back; pairs nest (run around
+ * train): the inner pair neither clears nor removes the outer one's. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -65,13 +66,34 @@ static void test_fold_in_a_sum(void **state)
     le_interrupt_restore();
 }
 
+static void test_nested_pairs(void **state)
+{
+    (void)state;
+    struct sigaction before, now;
+    sigaction(SIGUSR1, NULL, &before);
+    le_interrupt_install(); /* run */
+    raise(SIGUSR1);         /* between two stages */
+    le_interrupt_install(); /* train: must not forget it */
+    assert_int_equal(le_interrupt_pending(), SIGUSR1);
+    le_interrupt_restore();
+    assert_int_equal(le_interrupt_pending(), SIGUSR1);
+    le_interrupt_set(0);
+    raise(SIGTERM); /* after train: still caught by run's handler, not fatal */
+    assert_int_equal(le_interrupt_pending(), SIGTERM);
+    le_interrupt_restore();
+    assert_int_equal(le_interrupt_pending(), 0);
+    sigaction(SIGUSR1, NULL, &now);
+    assert_true(now.sa_handler == before.sa_handler);
+    le_interrupt_restore(); /* unpaired: a no-op */
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_handler_sets_flag), cmocka_unit_test(test_agree),
-                                       cmocka_unit_test(test_fold_in_a_sum)};
+                                       cmocka_unit_test(test_fold_in_a_sum), cmocka_unit_test(test_nested_pairs)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();
     return rc;
