@@ -270,7 +270,12 @@ for rq in ${ONLY//,/ }; do
     "$rq"
 done
 T1=$(date +%s)
-{
+if [ "$ONLY" != rq1,rq2,rq3,rq4,rq5 ] && [ -f "$OUT/rq-run.txt" ]; then
+    # a partial re-run keeps the record of the whole run and adds a line
+    echo "rerun: $ONLY started $(date -u -d "@$T0" '+%Y-%m-%d %H:%M UTC') at commit" \
+        "$(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo unknown), $((T1 - T0)) s," \
+        "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/rq-run.txt"
+else {
     echo "mode: $([ $QUICK = 1 ] && echo quick || echo full)"
     echo "only: $ONLY"
     echo "ranks: $NP"
@@ -280,5 +285,6 @@ T1=$(date +%s)
     echo "load_average_at_end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "commit: $(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo unknown)"
 } > "$OUT/rq-run.txt"
+fi
 $PY "$SRC/bench/experiments_report.py" "$OUT" "$CONF/paper-numbers.csv"
 log "done: $OUT ($((T1 - T0)) s)"

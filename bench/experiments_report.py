@@ -30,11 +30,14 @@ def read_csv(name):
 
 
 def read_keys(path):
-    d = {}
+    d = {"rerun": []}
     if os.path.exists(path):
         for line in open(path):
             k, _, v = line.partition(": ")
-            d[k] = v.strip()
+            if k == "rerun":
+                d[k].append(v.strip())  # one line per partial re-run, in order
+            else:
+                d[k] = v.strip()
     return d
 
 
@@ -365,6 +368,8 @@ def header():
               f" {RUN.get('started', '?')} at commit {RUN.get('commit', '?')}; took {RUN.get('seconds', '?')} s"
               f" for {RUN.get('only', '?')} (load average at the end {RUN.get('load_average_at_end', '?')}:"
               " the 2 cores were shared with other work, so every time here is **under load**).\n")
+    for r in RUN["rerun"]:
+        md.append(f"Re-run since: {r}; the rows of those RQs come from that run.\n")
     md.append("Corpora: `synth(N)` is `labelease synth --traces N --seed S` (the shape of the paper's D1:"
               " Online Boutique, 130,363 traces, about 21% abnormal), compared with D1;"
               " `deeptralog(5263)` is the DeepTraLog TrainTicket traces of ../shared/data/real (labels from the"
