@@ -69,6 +69,7 @@ typedef struct sel_result {
     int64_t sample_rows, candidates;
     int iterations;
     double inertia;
+    double seconds_init, seconds_lloyd; /* of seconds_select, k-means only */
 } sel_result;
 
 static int parse(int argc, char **argv, sel_opts *o)
@@ -146,6 +147,7 @@ static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const floa
     LE_CHECK(le_kmeans_dist(le_world.comm, xs, g, m, dim, &ko, &kr));
     result_alloc(r, k);
     r->centroids = kr.centroids, r->iterations = kr.iterations, r->inertia = kr.inertia, r->candidates = kr.candidates;
+    r->seconds_init = kr.seconds_init, r->seconds_lloyd = kr.seconds_lloyd;
     return le_kmeans_assign_reps(le_world.comm, x_rep, g_rep, first_rep, n_rep, dim, kr.centroids, k, r->size, r->rep, NULL, NULL);
 }
 
@@ -390,6 +392,7 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_dbl("seconds_read", t_read - t_start);
         le_report_dbl("seconds_vectors", t_vec - t_read);
         le_report_dbl("seconds_select", t_sel - t_vec);
+        if (sr.iterations) le_report_dbl("seconds_kmeans_init", sr.seconds_init), le_report_dbl("seconds_lloyd", sr.seconds_lloyd);
         le_report_dbl("seconds_write", t_end - t_sel);
         le_report_dbl("seconds", t_end - t_start);
         le_report_rank_seconds("seconds", t_end - t_start);
