@@ -3,8 +3,10 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "le_base.h"
 #include "rng.h"
 
 double le_km_uniform(uint64_t seed, uint64_t index, uint32_t domain, uint32_t n)
@@ -50,11 +52,83 @@ static inline int argmin_row(const float *dots, const float *cnorm, int k, float
     return bj;
 }
 
+/* Scratch of the split product: a block's rows regrouped. */
+typedef struct split_ws {
+    float *rows; /* [LE_KM_BLOCK x d] */
+    float *dots; /* [LE_KM_BLOCK x k] */
+} split_ws;
+
+static void split_ws_init(split_ws *w, int d, int k)
+{
+    w->rows = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(d ? d : 1));
+    w->dots = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(k ? k : 1));
+}
+
+static void split_ws_free(split_ws *w) { free(w->rows), free(w->dots); }
+
+/* Columns up to the row's last non-zero one. */
+static int row_length(const float *r, int d)
+{
+    int n = d;
+    while (n > 0 && r[n - 1] == 0) n--;
+    return n;
+}
+
+/* The head width h minimising rows_short * h + rows_long * d, where the
+ * short rows are those no longer than h: a trace vector whose tail (the
+ * deviation and burst parts) is zero for a normal trace then costs only
+ * its head, 64 of 313 columns. len is sorted on return. */
+static int best_head(int *len, int rows, int d)
+{
+    for (int i = 1; i < rows; i++) { /* insertion sort: rows <= LE_KM_BLOCK, mostly equal */
+        int v = len[i], j = i;
+        while (j > 0 && len[j - 1] > v) len[j] = len[j - 1], j--;
+        len[j] = v;
+    }
+    int h = d;
+    double cost = (double)rows * d;
+    for (int i = 0; i < rows; i++) {
+        double c = (double)(i + 1) * len[i] + (double)(rows - i - 1) * d;
+        if (c < cost) cost = c, h = len[i];
+    }
+    /* a second sgemm call and the copies are not worth a small saving */
+    return cost <= 0.75 * (double)rows * d ? h : d;
+}
+
+/* dots[i] = -2 x_i C^T for one block. Rows whose columns from h on are all
+ * zero go through one sgemm over the first h columns, the others through
+ * one over all d; the zero columns add nothing to a dot product, so this
+ * only skips work (the sums are rounded as sgemm rounds any block). */
+static void block_dots(const float *x, int64_t rows, int d, const float *c, int k, split_ws *w, float *dots)
+{
+    int len[LE_KM_BLOCK], pos[LE_KM_BLOCK];
+    for (int64_t i = 0; i < rows; i++) len[i] = row_length(x + i * d, d);
+    int h = best_head(len, (int)rows, d);
+    if (h == d) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, d, -2.0f, x, d, c, d, 0.0f, dots, k);
+        return;
+    }
+    /* short rows first (packed h wide), then the long ones (d wide) */
+    int n_short = 0, n_long = 0;
+    float *lng = w->rows + (size_t)LE_KM_BLOCK * (size_t)h;
+    for (int64_t i = 0; i < rows; i++) {
+        const float *r = x + i * d;
+        if (row_length(r, d) <= h) memcpy(w->rows + (size_t)n_short * h, r, sizeof(float) * (size_t)h), pos[i] = n_short++;
+        else memcpy(lng + (size_t)n_long * d, r, sizeof(float) * (size_t)d), pos[i] = -1 - n_long++;
+    }
+    float *dl = w->dots + (size_t)n_short * k;
+    if (n_short && h) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_short, k, h, -2.0f, w->rows, h, c, d, 0.0f, w->dots, k);
+    else if (n_short) memset(w->dots, 0, sizeof(float) * (size_t)n_short * k);
+    if (n_long) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_long, k, d, -2.0f, lng, d, c, d, 0.0f, dl, k);
+    for (int64_t i = 0; i < rows; i++)
+        memcpy(dots + i * k, pos[i] >= 0 ? w->dots + (size_t)pos[i] * k : dl + (size_t)(-1 - pos[i]) * k, sizeof(float) * (size_t)k);
+}
+
 /* One block of rows: dots = -2 X C^T by sgemm, then the argmin per row. */
 static void nearest_block(const float *x, const float *xnorm, int64_t rows, int d, const float *c, const float *cnorm,
-                          int k, float *dots, int32_t *assign, float *d2)
+                          int k, split_ws *w, float *dots, int32_t *assign, float *d2)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, d, -2.0f, x, d, c, d, 0.0f, dots, k);
+    block_dots(x, rows, d, c, k, w, dots);
     for (int64_t i = 0; i < rows; i++) {
         float best;
         assign[i] = argmin_row(dots + i * k, cnorm, k, &best);
@@ -66,10 +140,13 @@ static void nearest_block(const float *x, const float *xnorm, int64_t rows, int 
 void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
                    float *work, int32_t *assign, float *d2)
 {
+    split_ws w;
+    split_ws_init(&w, d, k);
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, work, assign + i0, d2 + i0);
+        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
     }
+    split_ws_free(&w);
 }
 
 double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
@@ -77,9 +154,11 @@ double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, c
 {
     double inertia = 0;
     double *count = acc + (int64_t)k * d;
+    split_ws w;
+    split_ws_init(&w, d, k);
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, work, assign + i0, d2 + i0);
+        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
         /* Accumulate while the block is still in cache. */
         for (int64_t i = i0; i < i0 + rows; i++) {
             const float *r = x + i * d;
@@ -89,6 +168,7 @@ double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, c
             inertia += d2[i];
         }
     }
+    split_ws_free(&w);
     return inertia;
 }
 

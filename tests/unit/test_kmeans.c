@@ -43,6 +43,32 @@ static void test_nearest_matches_naive(void **state)
     free(x), free(c);
 }
 
+/* Rows whose tail is zero (a normal trace's deviation part) take the split
+ * product over their head only: same nearest centroids and distances as
+ * the naive loop, for zero rows too and with long rows mixed in. */
+static void test_nearest_zero_tails(void **state)
+{
+    enum { N = 1000, D = 40, K = 17, HEAD = 8 };
+    float *x = malloc(sizeof(float) * N * D), *c = malloc(sizeof(float) * K * D);
+    fill_normal(x, N * D, 4);
+    fill_normal(c, K * D, 5);
+    for (int i = 0; i < N; i++)
+        for (int j = i % 4 == 0 ? D : i % 7 == 0 ? 0 : HEAD; j < D; j++) x[i * D + j] = 0;
+    float xn[N], cn[K], d2[N], d2n[N], work[LE_KM_BLOCK * K];
+    int32_t a[N], an[N];
+    le_km_row_norms(x, N, D, xn);
+    le_km_row_norms(c, K, D, cn);
+    le_km_nearest(x, xn, N, D, c, cn, K, work, a, d2);
+    le_km_nearest_naive(x, N, D, c, K, an, d2n);
+    int differ = 0;
+    for (int i = 0; i < N; i++) {
+        assert_true(fabsf(d2[i] - d2n[i]) <= 1e-4f * (1 + d2n[i]));
+        differ += a[i] != an[i];
+    }
+    assert_true(differ <= 2);
+    free(x), free(c);
+}
+
 /* The accumulated sums and counts equal a direct recount by assignment. */
 static void test_lloyd_local_sums(void **state)
 {
@@ -149,7 +175,8 @@ static void test_normalize_rows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nearest_matches_naive), cmocka_unit_test(test_lloyd_local_sums),
+        cmocka_unit_test(test_nearest_matches_naive),
+        cmocka_unit_test(test_nearest_zero_tails), cmocka_unit_test(test_lloyd_local_sums),
         cmocka_unit_test(test_update_flags_empty),    cmocka_unit_test(test_uniform_is_counter_based),
         cmocka_unit_test(test_oversample_extremes),   cmocka_unit_test(test_pp_weighted_spreads),
         cmocka_unit_test(test_normalize_rows),
