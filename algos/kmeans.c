@@ -74,6 +74,11 @@ static int row_length(const float *r, int d)
     return n;
 }
 
+void le_km_row_lengths(const float *x, int64_t n, int d, int32_t *len)
+{
+    for (int64_t i = 0; i < n; i++) len[i] = row_length(x + i * d, d);
+}
+
 /* The head width h minimising rows_short * h + rows_long * d, where the
  * short rows are those no longer than h: a trace vector whose tail (the
  * deviation and burst parts) is zero for a normal trace then costs only
@@ -95,62 +100,77 @@ static int best_head(int *len, int rows, int d)
     return cost <= 0.75 * (double)rows * d ? h : d;
 }
 
-/* dots[i] = -2 x_i C^T for one block. Rows whose columns from h on are all
- * zero go through one sgemm over the first h columns, the others through
- * one over all d; the zero columns add nothing to a dot product, so this
- * only skips work (the sums are rounded as sgemm rounds any block). */
-static void block_dots(const float *x, int64_t rows, int d, const float *c, int k, split_ws *w, float *dots)
+/* -2 x_i C^T for one block, row i's at dot[i]. Rows whose columns from h on
+ * are all zero go through one sgemm over the first h columns, the others
+ * through one over all d; the zero columns add nothing to a dot product,
+ * so this only skips work (the sums are rounded as sgemm rounds any block).
+ * lens: the rows' lengths, or NULL to find them here. */
+static void block_dots(const float *x, const int32_t *lens, int64_t rows, int d, const float *c, int k, split_ws *w,
+                       float *dots, const float **dot)
 {
-    int len[LE_KM_BLOCK], pos[LE_KM_BLOCK];
-    for (int64_t i = 0; i < rows; i++) len[i] = row_length(x + i * d, d);
-    int h = best_head(len, (int)rows, d);
+    int len[LE_KM_BLOCK], sorted[LE_KM_BLOCK];
+    for (int64_t i = 0; i < rows; i++) sorted[i] = len[i] = lens ? lens[i] : row_length(x + i * d, d);
+    int h = best_head(sorted, (int)rows, d);
     if (h == d) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, d, -2.0f, x, d, c, d, 0.0f, dots, k);
+        for (int64_t i = 0; i < rows; i++) dot[i] = dots + i * k;
         return;
     }
-    /* short rows first (packed h wide), then the long ones (d wide) */
+    /* short rows packed h wide into w->rows, long ones d wide after them */
     int n_short = 0, n_long = 0;
     float *lng = w->rows + (size_t)LE_KM_BLOCK * (size_t)h;
     for (int64_t i = 0; i < rows; i++) {
-        const float *r = x + i * d;
-        if (row_length(r, d) <= h) memcpy(w->rows + (size_t)n_short * h, r, sizeof(float) * (size_t)h), pos[i] = n_short++;
-        else memcpy(lng + (size_t)n_long * d, r, sizeof(float) * (size_t)d), pos[i] = -1 - n_long++;
+        if (len[i] <= h) memcpy(w->rows + (size_t)n_short++ * h, x + i * d, sizeof(float) * (size_t)h);
+        else memcpy(lng + (size_t)n_long++ * d, x + i * d, sizeof(float) * (size_t)d);
     }
     float *dl = w->dots + (size_t)n_short * k;
     if (n_short && h) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_short, k, h, -2.0f, w->rows, h, c, d, 0.0f, w->dots, k);
     else if (n_short) memset(w->dots, 0, sizeof(float) * (size_t)n_short * k);
     if (n_long) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_long, k, d, -2.0f, lng, d, c, d, 0.0f, dl, k);
-    for (int64_t i = 0; i < rows; i++)
-        memcpy(dots + i * k, pos[i] >= 0 ? w->dots + (size_t)pos[i] * k : dl + (size_t)(-1 - pos[i]) * k, sizeof(float) * (size_t)k);
+    n_short = n_long = 0;
+    for (int64_t i = 0; i < rows; i++) dot[i] = len[i] <= h ? w->dots + (size_t)n_short++ * k : dl + (size_t)n_long++ * k;
 }
 
 /* One block of rows: dots = -2 X C^T by sgemm, then the argmin per row. */
-static void nearest_block(const float *x, const float *xnorm, int64_t rows, int d, const float *c, const float *cnorm,
-                          int k, split_ws *w, float *dots, int32_t *assign, float *d2)
+static void nearest_block(const float *x, const int32_t *lens, const float *xnorm, int64_t rows, int d, const float *c,
+                          const float *cnorm, int k, split_ws *w, float *dots, int32_t *assign, float *d2)
 {
-    block_dots(x, rows, d, c, k, w, dots);
+    const float *dot[LE_KM_BLOCK];
+    block_dots(x, lens, rows, d, c, k, w, dots, dot);
     for (int64_t i = 0; i < rows; i++) {
         float best;
-        assign[i] = argmin_row(dots + i * k, cnorm, k, &best);
+        assign[i] = argmin_row(dot[i], cnorm, k, &best);
         float v = xnorm[i] + best;
         d2[i] = v > 0 ? v : 0;
     }
 }
 
-void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
-                   float *work, int32_t *assign, float *d2)
+void le_km_nearest_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
+                       const float *cnorm, int k, float *work, int32_t *assign, float *d2)
 {
     split_ws w;
     split_ws_init(&w, d, k);
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
+        nearest_block(x + i0 * d, len ? len + i0 : NULL, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
     }
     split_ws_free(&w);
 }
 
+void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
+                   float *work, int32_t *assign, float *d2)
+{
+    le_km_nearest_len(x, NULL, xnorm, n, d, c, cnorm, k, work, assign, d2);
+}
+
 double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
                          int k, float *work, int32_t *assign, float *d2, double *acc)
+{
+    return le_km_lloyd_local_len(x, NULL, xnorm, n, d, c, cnorm, k, work, assign, d2, acc);
+}
+
+double le_km_lloyd_local_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
+                             const float *cnorm, int k, float *work, int32_t *assign, float *d2, double *acc)
 {
     double inertia = 0;
     double *count = acc + (int64_t)k * d;
@@ -158,12 +178,13 @@ double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, c
     split_ws_init(&w, d, k);
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
+        nearest_block(x + i0 * d, len ? len + i0 : NULL, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
         /* Accumulate while the block is still in cache. */
         for (int64_t i = i0; i < i0 + rows; i++) {
             const float *r = x + i * d;
             double *s = acc + (int64_t)assign[i] * d;
-            for (int j = 0; j < d; j++) s[j] += rintf(r[j] * LE_KM_FIX);
+            int used = len ? len[i] : d; /* the zero tail adds nothing */
+            for (int j = 0; j < used; j++) s[j] += rintf(r[j] * LE_KM_FIX);
             count[assign[i]] += 1;
             inertia += d2[i];
         }

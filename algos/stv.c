@@ -65,12 +65,13 @@ int64_t le_callpath_unique(uint64_t *id, int64_t n)
 
 int64_t le_callpath_find(const uint64_t *voc, int64_t n, uint64_t id)
 {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (voc[mid] < id) lo = mid + 1;
-        else hi = mid;
-    }
+    if (n <= 0) return -1;
+    /* Branch-free lower bound (the step compiles to a conditional move):
+     * called for every span several times, on ids whose order is random,
+     * where a branchy search mispredicts about every other step. */
+    const uint64_t *base = voc;
+    for (int64_t len = n; len > 1; len -= len / 2) base = base[len / 2 - 1] < id ? base + len / 2 : base;
+    int64_t lo = (base - voc) + (*base < id);
     return lo < n && voc[lo] == id ? lo : -1;
 }
 

@@ -2,7 +2,7 @@
 # bench/all.sh — every speed and memory figure of labelease in one run, as
 # key: value lines (docs/benchmarks.md explains each key).
 #
-#   bench/all.sh [--quick] [--np N] [--build DIR] [--out FILE]
+#   bench/all.sh [--quick] [--np N] [--build DIR] [--out FILE] [--parts "stages ratios memory"]
 #
 # Parts, all on corpora made here with `labelease synth --seed 1`:
 #   stages   the pipeline on one corpus (130,363 traces, the default synth
@@ -20,6 +20,7 @@
 #            stage at 1e5, 1e6 and 1e7 traces on N ranks and at 1e6 on one
 #            rank (1e4 and 3e4 with --quick, no 1e7), and the RSS per
 #            million traces of a rank's shard fitted from them.
+# --parts runs some of them (the memory part is the long one).
 # Full mode saves the lines to results/bench.txt (or --out FILE); it takes
 # about 40 minutes on the 2-core development machine under load (most of it
 # the 1e7 point: synth, embed and select of ten million traces) and needs
@@ -29,13 +30,14 @@
 # removed after).
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$SRC/build QUICK=0 NP=2 OUT=
+BUILD=$SRC/build QUICK=0 NP=2 OUT= PARTS="stages ratios memory"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
         --np) NP=$2; shift ;;
         --build) BUILD=$2; shift ;;
         --out) OUT=$2; shift ;;
+        --parts) PARTS=$2; shift ;;
         -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
@@ -203,13 +205,18 @@ memory_part() {
     done
 }
 
-stage_part
-ratio_part
-memory_part
+for part in $PARTS; do
+    case $part in
+        stages) stage_part ;;
+        ratios) ratio_part ;;
+        memory) memory_part ;;
+        *) echo "bench/all.sh: unknown part '$part' (stages, ratios, memory)" >&2; exit 2 ;;
+    esac
+done
 say load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$OUT" ]; then
     mkdir -p "$(dirname "$OUT")"
-    { echo "# bench/all.sh $([ "$QUICK" = 1 ] && echo --quick) --np $NP, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo '?')"
+    { echo "# bench/all.sh $([ "$QUICK" = 1 ] && echo --quick) --np $NP --parts \"$PARTS\", $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo '?')"
       cat "$RESULTS"; } > "$OUT"
-    note "saved $OUT"
+    echo "bench/all.sh: saved $OUT" >&2
 fi

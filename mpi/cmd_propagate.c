@@ -87,7 +87,7 @@ static int run(le_corpus *c, const prop_opts *o)
     int paths = le_repr_needs_paths(o->repr);
     int rc = le_agree(le_shard_load(le_world.comm, c, &s));
     double t_read = MPI_Wtime();
-    if (!rc && paths) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
+    if (!rc && paths) rc = le_agree(le_callpaths_vocabulary(le_world.comm, &s, &cp));
     if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
     if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
     if (rc) return rc;
