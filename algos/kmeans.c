@@ -258,11 +258,17 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
                        double *work)
 {
     double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
+    /* Beyond both rows' last non-zero column the terms are 0 - 0: a
+     * distance needs only the longer row's length, and this serial step
+     * (every rank does it) is then about 3 times shorter on trace vectors. */
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
+    le_km_row_lengths(cand, m, d, len);
     double total = 0;
     for (int64_t i = 0; i < m; i++) total += w[i];
     int64_t pick = draw_by_weight(w, m, total, le_km_uniform(seed, 0, LE_KM_DRAW_PP, 0));
     memcpy(centers, cand + pick * d, sizeof(float) * (size_t)d);
-    for (int64_t i = 0; i < m; i++) near[i] = sqdist(cand + i * d, centers, d);
+    int32_t lc = len[pick];
+    for (int64_t i = 0; i < m; i++) near[i] = sqdist(cand + i * d, centers, len[i] > lc ? len[i] : lc);
     for (int c = 1; c < k; c++) {
         total = 0;
         for (int64_t i = 0; i < m; i++) total += p[i] = w[i] * near[i];
@@ -272,11 +278,13 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
         pick = draw_by_weight(p, m, total, le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0));
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
+        lc = len[pick];
         for (int64_t i = 0; i < m; i++) {
-            double t = sqdist(cand + i * d, cc, d);
+            double t = sqdist(cand + i * d, cc, len[i] > lc ? len[i] : lc);
             if (t < near[i]) near[i] = t;
         }
     }
+    free(len);
 }
 
 void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2)
