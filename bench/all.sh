@@ -81,6 +81,11 @@ say load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------- stages
 # reports STAGE: the report files of STAGE at $np ranks, every repetition
 reports() { echo "$W"/st/"$1".$np.*.txt; }
+# least_sum STAGE KEY1 KEY2: the smallest KEY1 + KEY2 over those reports
+least_sum() {
+    local x
+    for x in $(reports "$1"); do calc "a + b" a="$(val "$2" "$x")" b="$(val "$3" "$x")"; echo; done | sort -g | head -n1
+}
 
 # pipeline NP: one run of every stage on $W/c.h5 at NP ranks, reports in
 # $W/st/NAME.NP.REP.txt; the corpus and model come from the NP=1 run.
@@ -120,12 +125,12 @@ stage_part() {
         done
         say "train_step_ms.np$np" "$(calc "1000 * s / n" s="$(least seconds_max $(reports train))" n="$(val steps "$W/st/train.$np.1.txt")")"
         # compute seconds: the stage's own work, reading and writing excluded
-        local sel=() prop=() x
-        for x in $(reports select); do sel+=("$(calc "a + b" a="$(val seconds_vectors "$x")" b="$(val seconds_select "$x")")"); done
-        for x in $(reports propagate); do prop+=("$(calc "a + b" a="$(val seconds_vectors "$x")" b="$(val seconds_propagate "$x")")"); done
         say "compute_s.embed.np$np" "$(least seconds_encode_max $(reports embed))"
-        say "compute_s.select.np$np" "$(printf '%s\n' "${sel[@]}" | sort -g | head -n1)"
-        say "compute_s.propagate.np$np" "$(printf '%s\n' "${prop[@]}" | sort -g | head -n1)"
+        say "compute_s.select.np$np" "$(least_sum select seconds_vectors seconds_select)"
+        say "compute_s.propagate.np$np" "$(least_sum propagate seconds_vectors seconds_propagate)"
+        # the same from CPU time (rank 0): what load from other jobs hardly moves at 1 rank
+        say "cpu_compute_s.select.np$np" "$(least_sum select cpu_seconds_vectors cpu_seconds_select)"
+        say "cpu_compute_s.propagate.np$np" "$(least_sum propagate cpu_seconds_vectors cpu_seconds_propagate)"
         for s in vectors select kmeans_init lloyd; do say "select_seconds_$s.np$np" "$(least seconds_$s $(reports select))"; done
         for s in vectors propagate; do say "propagate_seconds_$s.np$np" "$(least seconds_$s $(reports propagate))"; done
     done

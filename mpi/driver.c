@@ -133,6 +133,13 @@ double le_peak_rss_mib(void)
     return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
 }
 
+double le_cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 void le_report_rank_peak_rss(void)
 {
     report_has_rss = 1;

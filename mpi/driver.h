@@ -46,6 +46,11 @@ void le_report_rank_seconds(const char *key, double local_seconds);
  * another (tests) report the largest so far. */
 void le_report_rank_peak_rss(void);
 double le_peak_rss_mib(void);
+/* This process' CPU time (user + system, seconds). On a machine shared with
+ * other jobs a stage's CPU time at one rank is its work, where the wall
+ * clock also counts the time others held the cores. (At more ranks MPI's
+ * busy waiting in collectives counts as CPU time too.) */
+double le_cpu_seconds(void);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int le_cmd_ingest(int argc, char **argv);
