@@ -259,8 +259,8 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
 {
     double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
     /* Beyond both rows' last non-zero column the terms are 0 - 0: a
-     * distance needs only the longer row's length, and this serial step
-     * (every rank does it) is then about 3 times shorter on trace vectors. */
+     * distance needs only the longer row's length. This step is serial
+     * (every rank does it), so what it saves counts twice. */
     int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
     le_km_row_lengths(cand, m, d, len);
     double total = 0;
