@@ -22,10 +22,11 @@
 #            million traces of a rank's shard fitted from them.
 # --parts runs some of them (the memory part is the long one).
 # Full mode saves the lines to results/bench.txt (or --out FILE); it takes
-# about 40 minutes on the 2-core development machine under load (most of it
-# the 1e7 point: synth, embed and select of ten million traces) and needs
-# about 5 GB of disk and 12 GB of memory at that point. --quick takes about
-# 2 minutes and writes nothing but stdout.
+# about an hour on the 2-core development machine under load (stages and
+# ratios 16 minutes, memory 42, most of it the 1e7 point: synth 7 and embed
+# 19), well under half that idle, and needs about 4 GB of disk and 12 GB of
+# memory at the 1e7 point. --quick takes 1.5 to 5 minutes (idle to heavily
+# loaded) and writes nothing but stdout.
 # LE_BENCH_WORK=DIR keeps the scratch files there (default: a temp dir,
 # removed after).
 set -euo pipefail
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
         --build) BUILD=$2; shift ;;
         --out) OUT=$2; shift ;;
         --parts) PARTS=$2; shift ;;
-        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -221,7 +222,7 @@ done
 say load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$OUT" ]; then
     mkdir -p "$(dirname "$OUT")"
-    { echo "# bench/all.sh $([ "$QUICK" = 1 ] && echo --quick) --np $NP --parts \"$PARTS\", $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo '?')"
+    { echo "# bench/all.sh$([ "$QUICK" = 1 ] && echo " --quick") --np $NP --parts \"$PARTS\", $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo '?')"
       cat "$RESULTS"; } > "$OUT"
     echo "bench/all.sh: saved $OUT" >&2
 fi
