@@ -25,8 +25,8 @@
 # about an hour on the 2-core development machine under load (stages and
 # ratios 16 minutes, memory 42, most of it the 1e7 point: synth 7 and embed
 # 19), well under half that idle, and needs about 4 GB of disk and 12 GB of
-# memory at the 1e7 point. --quick takes 3.5 to 5 minutes on that machine
-# under load and writes nothing but stdout.
+# memory at the 1e7 point. --quick takes 1 to 5 minutes on that machine
+# (little to heavy load) and writes nothing but stdout.
 # LE_BENCH_WORK=DIR keeps the scratch files there (default: a temp dir,
 # removed after).
 set -euo pipefail
