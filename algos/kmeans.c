@@ -3,8 +3,10 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "le_base.h"
 #include "rng.h"
 
 double le_km_uniform(uint64_t seed, uint64_t index, uint32_t domain, uint32_t n)
@@ -50,45 +52,144 @@ static inline int argmin_row(const float *dots, const float *cnorm, int k, float
     return bj;
 }
 
-/* One block of rows: dots = -2 X C^T by sgemm, then the argmin per row. */
-static void nearest_block(const float *x, const float *xnorm, int64_t rows, int d, const float *c, const float *cnorm,
-                          int k, float *dots, int32_t *assign, float *d2)
+/* Scratch of the split product: a block's rows regrouped. */
+typedef struct split_ws {
+    float *rows; /* [LE_KM_BLOCK x d] */
+    float *dots; /* [LE_KM_BLOCK x k] */
+} split_ws;
+
+static void split_ws_init(split_ws *w, int d, int k)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, d, -2.0f, x, d, c, d, 0.0f, dots, k);
+    w->rows = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(d ? d : 1));
+    w->dots = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(k ? k : 1));
+}
+
+static void split_ws_free(split_ws *w) { free(w->rows), free(w->dots); }
+
+/* Columns up to the row's last non-zero one. */
+static int row_length(const float *r, int d)
+{
+    int n = d;
+    while (n > 0 && r[n - 1] == 0) n--;
+    return n;
+}
+
+void le_km_row_lengths(const float *x, int64_t n, int d, int32_t *len)
+{
+    for (int64_t i = 0; i < n; i++) len[i] = row_length(x + i * d, d);
+}
+
+/* The head width h minimising rows_short * h + rows_long * d, where the
+ * short rows are those no longer than h: a trace vector whose tail (the
+ * deviation and burst parts) is zero for a normal trace then costs only
+ * its head, 64 of 313 columns. len is sorted on return. */
+static int best_head(int *len, int rows, int d)
+{
+    for (int i = 1; i < rows; i++) { /* insertion sort: rows <= LE_KM_BLOCK, mostly equal */
+        int v = len[i], j = i;
+        while (j > 0 && len[j - 1] > v) len[j] = len[j - 1], j--;
+        len[j] = v;
+    }
+    int h = d;
+    double cost = (double)rows * d;
+    for (int i = 0; i < rows; i++) {
+        double c = (double)(i + 1) * len[i] + (double)(rows - i - 1) * d;
+        if (c < cost) cost = c, h = len[i];
+    }
+    /* a second sgemm call and the copies are not worth a small saving */
+    return cost <= 0.75 * (double)rows * d ? h : d;
+}
+
+/* -2 x_i C^T for one block, row i's at dot[i]. Rows whose columns from h on
+ * are all zero go through one sgemm over the first h columns, the others
+ * through one over all d; the zero columns add nothing to a dot product,
+ * so this only skips work (the sums are rounded as sgemm rounds any block).
+ * lens: the rows' lengths, or NULL to find them here. */
+static void block_dots(const float *x, const int32_t *lens, int64_t rows, int d, const float *c, int k, split_ws *w,
+                       float *dots, const float **dot)
+{
+    int len[LE_KM_BLOCK], sorted[LE_KM_BLOCK];
+    for (int64_t i = 0; i < rows; i++) sorted[i] = len[i] = lens ? lens[i] : row_length(x + i * d, d);
+    int h = best_head(sorted, (int)rows, d);
+    if (h == d) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, d, -2.0f, x, d, c, d, 0.0f, dots, k);
+        for (int64_t i = 0; i < rows; i++) dot[i] = dots + i * k;
+        return;
+    }
+    /* short rows packed h wide into w->rows, long ones d wide after them */
+    int n_short = 0, n_long = 0;
+    float *lng = w->rows + (size_t)LE_KM_BLOCK * (size_t)h;
+    for (int64_t i = 0; i < rows; i++) {
+        if (len[i] <= h) memcpy(w->rows + (size_t)n_short++ * h, x + i * d, sizeof(float) * (size_t)h);
+        else memcpy(lng + (size_t)n_long++ * d, x + i * d, sizeof(float) * (size_t)d);
+    }
+    float *dl = w->dots + (size_t)n_short * k;
+    if (n_short && h) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_short, k, h, -2.0f, w->rows, h, c, d, 0.0f, w->dots, k);
+    else if (n_short) memset(w->dots, 0, sizeof(float) * (size_t)n_short * k);
+    if (n_long) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_long, k, d, -2.0f, lng, d, c, d, 0.0f, dl, k);
+    n_short = n_long = 0;
+    for (int64_t i = 0; i < rows; i++) dot[i] = len[i] <= h ? w->dots + (size_t)n_short++ * k : dl + (size_t)n_long++ * k;
+}
+
+/* One block of rows: dots = -2 X C^T by sgemm, then the argmin per row. */
+static void nearest_block(const float *x, const int32_t *lens, const float *xnorm, int64_t rows, int d, const float *c,
+                          const float *cnorm, int k, split_ws *w, float *dots, int32_t *assign, float *d2)
+{
+    const float *dot[LE_KM_BLOCK];
+    block_dots(x, lens, rows, d, c, k, w, dots, dot);
     for (int64_t i = 0; i < rows; i++) {
         float best;
-        assign[i] = argmin_row(dots + i * k, cnorm, k, &best);
+        assign[i] = argmin_row(dot[i], cnorm, k, &best);
         float v = xnorm[i] + best;
         d2[i] = v > 0 ? v : 0;
     }
 }
 
+void le_km_nearest_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
+                       const float *cnorm, int k, float *work, int32_t *assign, float *d2)
+{
+    split_ws w;
+    split_ws_init(&w, d, k);
+    for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
+        int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
+        nearest_block(x + i0 * d, len ? len + i0 : NULL, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
+    }
+    split_ws_free(&w);
+}
+
 void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
                    float *work, int32_t *assign, float *d2)
 {
-    for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
-        int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, work, assign + i0, d2 + i0);
-    }
+    le_km_nearest_len(x, NULL, xnorm, n, d, c, cnorm, k, work, assign, d2);
 }
 
 double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
                          int k, float *work, int32_t *assign, float *d2, double *acc)
 {
+    return le_km_lloyd_local_len(x, NULL, xnorm, n, d, c, cnorm, k, work, assign, d2, acc);
+}
+
+double le_km_lloyd_local_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
+                             const float *cnorm, int k, float *work, int32_t *assign, float *d2, double *acc)
+{
     double inertia = 0;
     double *count = acc + (int64_t)k * d;
+    split_ws w;
+    split_ws_init(&w, d, k);
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        nearest_block(x + i0 * d, xnorm + i0, rows, d, c, cnorm, k, work, assign + i0, d2 + i0);
+        nearest_block(x + i0 * d, len ? len + i0 : NULL, xnorm + i0, rows, d, c, cnorm, k, &w, work, assign + i0, d2 + i0);
         /* Accumulate while the block is still in cache. */
         for (int64_t i = i0; i < i0 + rows; i++) {
             const float *r = x + i * d;
             double *s = acc + (int64_t)assign[i] * d;
-            for (int j = 0; j < d; j++) s[j] += rintf(r[j] * LE_KM_FIX);
+            int used = len ? len[i] : d; /* the zero tail adds nothing */
+            for (int j = 0; j < used; j++) s[j] += rintf(r[j] * LE_KM_FIX);
             count[assign[i]] += 1;
             inertia += d2[i];
         }
     }
+    split_ws_free(&w);
     return inertia;
 }
 
@@ -157,11 +258,17 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
                        double *work)
 {
     double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
+    /* Beyond both rows' last non-zero column the terms are 0 - 0: a
+     * distance needs only the longer row's length. This step is serial
+     * (every rank does it), so what it saves counts twice. */
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
+    le_km_row_lengths(cand, m, d, len);
     double total = 0;
     for (int64_t i = 0; i < m; i++) total += w[i];
     int64_t pick = draw_by_weight(w, m, total, le_km_uniform(seed, 0, LE_KM_DRAW_PP, 0));
     memcpy(centers, cand + pick * d, sizeof(float) * (size_t)d);
-    for (int64_t i = 0; i < m; i++) near[i] = sqdist(cand + i * d, centers, d);
+    int32_t lc = len[pick];
+    for (int64_t i = 0; i < m; i++) near[i] = sqdist(cand + i * d, centers, len[i] > lc ? len[i] : lc);
     for (int c = 1; c < k; c++) {
         total = 0;
         for (int64_t i = 0; i < m; i++) total += p[i] = w[i] * near[i];
@@ -171,11 +278,13 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
         pick = draw_by_weight(p, m, total, le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0));
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
+        lc = len[pick];
         for (int64_t i = 0; i < m; i++) {
-            double t = sqdist(cand + i * d, cc, d);
+            double t = sqdist(cand + i * d, cc, len[i] > lc ? len[i] : lc);
             if (t < near[i]) near[i] = t;
         }
     }
+    free(len);
 }
 
 void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2)

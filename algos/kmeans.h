@@ -40,6 +40,16 @@ void le_km_normalize_rows(float *x, int64_t n, int d);
 void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
                    float *work, int32_t *assign, float *d2);
 
+/* Each row's length: the columns up to its last non-zero one. Rows of a
+ * trace vector whose tail (deviation, burst) is zero cost le_km_nearest
+ * only their head: per block, rows no longer than a head width go through
+ * an sgemm over that many columns. The _len variants take the lengths
+ * (len [n]) found once, for a matrix scanned in every Lloyd iteration;
+ * the plain ones find them block by block. */
+void le_km_row_lengths(const float *x, int64_t n, int d, int32_t *len);
+void le_km_nearest_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
+                       const float *cnorm, int k, float *work, int32_t *assign, float *d2);
+
 /* Sums of rows are kept in fixed point: each value is rounded to a multiple
  * of 1/LE_KM_FIX before it is added, so every partial sum is an integer
  * held exactly in a double (below 2^53: |value| x rows < 1.3e11), and the
@@ -54,6 +64,8 @@ void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const f
  * rows' summed d2. */
 double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
                          int k, float *work, int32_t *assign, float *d2, double *acc);
+double le_km_lloyd_local_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
+                             const float *cnorm, int k, float *work, int32_t *assign, float *d2, double *acc);
 
 /* New centroids from summed acc: c[j] = sums[j] / LE_KM_FIX / count[j] for every j with
  * a count; centroids of empty clusters are left as they were and flagged in

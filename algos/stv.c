@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "hash.h"
+#include "le_base.h"
 
 void le_callpath_ids(const int32_t *parent, const int32_t *operation, int64_t n_spans, uint64_t *id)
 {
@@ -19,24 +20,58 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Slot of v in an open-addressing set of cap (a power of two) slots. */
+static int64_t set_slot(const uint64_t *slot, const uint8_t *used, int64_t cap, uint64_t v)
+{
+    int64_t h = (int64_t)(v & (uint64_t)(cap - 1)); /* ids are hashes already */
+    while (used[h] && slot[h] != v) h = (h + 1) & (cap - 1);
+    return h;
+}
+
+/* Moves the distinct ids to the front, in first-seen order. The set grows
+ * with the distinct count, not with n: a shard has millions of spans but
+ * few call paths, and sorting every span's id was most of the vocabulary's
+ * time. */
+static int64_t distinct_to_front(uint64_t *id, int64_t n)
+{
+    int64_t cap = 256, m = 0;
+    uint64_t *slot = le_malloc(sizeof *slot * (size_t)cap);
+    uint8_t *used = le_calloc((size_t)cap, 1);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t v = id[i];
+        int64_t h = set_slot(slot, used, cap, v);
+        if (used[h]) continue;
+        used[h] = 1, slot[h] = v, id[m++] = v;
+        if (2 * m <= cap) continue;
+        cap *= 2; /* rebuild from the distinct ids so far */
+        free(slot), free(used);
+        slot = le_malloc(sizeof *slot * (size_t)cap), used = le_calloc((size_t)cap, 1);
+        for (int64_t j = 0; j < m; j++) {
+            int64_t g = set_slot(slot, used, cap, id[j]);
+            used[g] = 1, slot[g] = id[j];
+        }
+    }
+    free(slot), free(used);
+    return m;
+}
+
 int64_t le_callpath_unique(uint64_t *id, int64_t n)
 {
     if (n <= 0) return 0;
-    qsort(id, (size_t)n, sizeof *id, cmp_u64);
-    int64_t m = 1;
-    for (int64_t i = 1; i < n; i++)
-        if (id[i] != id[m - 1]) id[m++] = id[i];
+    int64_t m = distinct_to_front(id, n);
+    qsort(id, (size_t)m, sizeof *id, cmp_u64);
     return m;
 }
 
 int64_t le_callpath_find(const uint64_t *voc, int64_t n, uint64_t id)
 {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (voc[mid] < id) lo = mid + 1;
-        else hi = mid;
-    }
+    if (n <= 0) return -1;
+    /* Branch-free lower bound (the step compiles to a conditional move):
+     * called for every span several times, on ids whose order is random,
+     * where a branchy search mispredicts about every other step. */
+    const uint64_t *base = voc;
+    for (int64_t len = n; len > 1; len -= len / 2) base = base[len / 2 - 1] < id ? base + len / 2 : base;
+    int64_t lo = (base - voc) + (*base < id);
     return lo < n && voc[lo] == id ? lo : -1;
 }
 

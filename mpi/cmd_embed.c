@@ -73,6 +73,7 @@ typedef struct embedder {
     le_graphbatch gb;
     le_enc_ws ws;
     float *rows; /* [chunk × out] */
+    double seconds_encode; /* this rank's time in the encoder, I/O excluded */
 } embedder;
 
 /* Encode block b into e->rows, --batch traces at a time. */
@@ -102,7 +103,9 @@ static int embed_shard(le_corpus *c, embedder *e, le_embfile *f, const embed_opt
         if (r < mine) {
             le_corpus_block b;
             rc = le_corpus_read_block(c, a, z, &b);
+            double t = le_now();
             if (!rc) embed_block(e, &b, o->batch), le_block_free(&b);
+            e->seconds_encode += le_now() - t;
         }
         LE_CHECK(le_agree(rc));
         LE_CHECK(le_emb_write(f, r < mine ? a : 0, r < mine ? z - a : 0, e->rows));
@@ -139,6 +142,7 @@ static int embed_corpus(le_corpus *c, const le_model *m, const embed_opts *o)
         le_report_int("operations_unseen_in_training", unseen);
         le_report_dbl("seconds", secs);
         le_report_rank_seconds("seconds", secs);
+        le_report_rank_seconds("seconds_encode", e.seconds_encode);
         le_report_dbl("traces_per_s", secs > 0 ? (double)c->meta.n_traces / secs : 0);
         le_report_end();
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 le_job le_world;
 static int failed_elsewhere;
@@ -58,11 +59,11 @@ int le_parse_count(const char *opt, const char *s, int64_t *out)
 }
 
 /* ---- report ---- */
-static int report_items;
+static int report_items, report_has_rss;
 
 void le_report_begin(void)
 {
-    report_items = 0;
+    report_items = 0, report_has_rss = 0;
     if (le_world.rank == 0 && le_world.json) fputs("{", stdout);
 }
 
@@ -112,16 +113,46 @@ void le_report_str(const char *k, const char *v)
     else printf("%s\n", v);
 }
 
-void le_report_rank_seconds(const char *k, double local_seconds)
+/* KEY_min, KEY_max, KEY_mean of one value per rank, reported by rank 0. */
+static void report_over_ranks(const char *k, double local)
 {
     /* min as the max of the negation, so two small reductions: max and sum */
-    double in[3] = {-local_seconds, local_seconds, local_seconds}, out[3] = {0, 0, 0}, sum = 0;
+    double in[3] = {-local, local, local}, out[3] = {0, 0, 0}, sum = 0;
     MPI_Reduce(in, out, 2, MPI_DOUBLE, MPI_MAX, 0, le_world.comm);
     MPI_Reduce(in + 2, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, le_world.comm);
     char name[128];
     snprintf(name, sizeof name, "%s_min", k), le_report_dbl(name, -out[0]);
     snprintf(name, sizeof name, "%s_max", k), le_report_dbl(name, out[1]);
     snprintf(name, sizeof name, "%s_mean", k), le_report_dbl(name, sum / le_world.size);
+}
+
+double le_peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
+}
+
+double le_cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+void le_report_rank_peak_rss(void)
+{
+    report_has_rss = 1;
+    report_over_ranks("peak_rss_mib", le_peak_rss_mib());
+}
+
+void le_report_rank_seconds(const char *k, double local_seconds)
+{
+    report_over_ranks(k, local_seconds);
+    /* Every command with a collective report times its ranks here, so the
+     * memory figure rides along once per report without each command
+     * having to ask for it. */
+    if (!report_has_rss) le_report_rank_peak_rss();
 }
 
 void le_report_end(void)

@@ -39,6 +39,18 @@ void le_report_end(void);
  * rank's local_seconds to min, max and mean over the ranks and reports them
  * as KEY_min, KEY_max, KEY_mean; max/min shows the load imbalance. */
 void le_report_rank_seconds(const char *key, double local_seconds);
+/* Collective: peak_rss_mib_min/_max/_mean, each rank's peak resident set
+ * (getrusage ru_maxrss, MiB) over the ranks. The first le_report_rank_seconds
+ * of a report calls it, so every command that times its ranks reports its
+ * memory too. It is the process' peak: commands run in-process one after
+ * another (tests) report the largest so far. */
+void le_report_rank_peak_rss(void);
+double le_peak_rss_mib(void);
+/* This process' CPU time (user + system, seconds). On a machine shared with
+ * other jobs a stage's CPU time at one rank is its work, where the wall
+ * clock also counts the time others held the cores. (At more ranks MPI's
+ * busy waiting in collectives counts as CPU time too.) */
+double le_cpu_seconds(void);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int le_cmd_ingest(int argc, char **argv);

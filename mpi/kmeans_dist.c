@@ -58,12 +58,12 @@ static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_
 }
 
 /* d2[i] = min(d2[i], squared distance to the candidates c [m x d]). */
-static void lower_d2(const float *x, const float *xnorm, int64_t n, int d, const float *c, int64_t m, float *work,
-                     int32_t *tmp_assign, float *tmp_d2, float *d2)
+static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c, int64_t m,
+                     float *work, int32_t *tmp_assign, float *tmp_d2, float *d2)
 {
     float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
     le_km_row_norms(c, m, d, cnorm);
-    le_km_nearest(x, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
+    le_km_nearest_len(x, len, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
     for (int64_t i = 0; i < n; i++)
         if (tmp_d2[i] < d2[i]) d2[i] = tmp_d2[i];
     free(cnorm);
@@ -72,8 +72,8 @@ static void lower_d2(const float *x, const float *xnorm, int64_t n, int d, const
 /* k-means|| (Bahmani et al.): a first row, then `rounds` rounds that add
  * each row with probability ~ l d2 / phi, then weighted k-means++ on the
  * candidates, weighted by how many rows are nearest each. */
-static int init_parallel(MPI_Comm comm, const float *x, const float *xnorm, const int64_t *gidx, int64_t n, int d,
-                         const le_kmd_opts *o, float *centers, int64_t *n_cand)
+static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, const float *xnorm, const int64_t *gidx,
+                         int64_t n, int d, const le_kmd_opts *o, float *centers, int64_t *n_cand)
 {
     int64_t cap = d, m = 1;
     float *cand = le_malloc(sizeof(float) * (size_t)cap);
@@ -91,7 +91,7 @@ static int init_parallel(MPI_Comm comm, const float *x, const float *xnorm, cons
             work_cap = (int64_t)LE_KM_BLOCK * fresh;
             work = le_realloc(work, sizeof(float) * (size_t)work_cap);
         }
-        lower_d2(x, xnorm, n, d, cand + done * d, fresh, work, asg, tmp, d2);
+        lower_d2(x, len, xnorm, n, d, cand + done * d, fresh, work, asg, tmp, d2);
         done = m;
         if (round == o->rounds) break;
         /* fixed point (kmeans.h): the same phi, so the same picks, at any rank count */
@@ -106,7 +106,7 @@ static int init_parallel(MPI_Comm comm, const float *x, const float *xnorm, cons
     if ((int64_t)LE_KM_BLOCK * m > work_cap) work = le_realloc(work, sizeof(float) * (size_t)(LE_KM_BLOCK * m));
     float *cnorm = le_malloc(sizeof(float) * (size_t)m);
     le_km_row_norms(cand, m, d, cnorm);
-    le_km_nearest(x, xnorm, n, d, cand, cnorm, (int)m, work, asg, tmp);
+    le_km_nearest_len(x, len, xnorm, n, d, cand, cnorm, (int)m, work, asg, tmp);
     double *w = le_calloc((size_t)m, sizeof(double)), *ppwork = le_malloc(sizeof(double) * 2 * (size_t)m);
     for (int64_t i = 0; i < n; i++) w[asg[i]] += 1;
     int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)m, MPI_DOUBLE, MPI_SUM, comm);
@@ -147,10 +147,12 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     size_t nn = (size_t)(n ? n : 1);
     float *xnorm = le_malloc(sizeof(float) * nn), *d2 = le_malloc(sizeof(float) * nn);
     int32_t *assign = le_malloc(sizeof(int32_t) * nn), *prev = le_malloc(sizeof(int32_t) * nn);
+    int32_t *len = le_malloc(sizeof(int32_t) * nn);
     le_km_row_norms(x, n, d, xnorm);
+    le_km_row_lengths(x, n, d, len);
     float *c = le_malloc(sizeof(float) * (size_t)k * d), *cnorm = le_malloc(sizeof(float) * (size_t)k);
     double t0 = MPI_Wtime();
-    LE_CHECK(init_parallel(comm, x, xnorm, gidx, n, d, o, c, &r->candidates));
+    LE_CHECK(init_parallel(comm, x, len, xnorm, gidx, n, d, o, c, &r->candidates));
     r->seconds_init = MPI_Wtime() - t0;
     le_km_row_norms(c, k, d, cnorm);
 
@@ -164,7 +166,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     int it;
     for (it = 0; it < o->max_iter; it++) {
         memset(acc, 0, sizeof(double) * (size_t)acc_len);
-        acc[acc_len - 1] = le_km_lloyd_local(x, xnorm, n, d, c, cnorm, k, work, assign, d2, acc);
+        acc[acc_len - 1] = le_km_lloyd_local_len(x, len, xnorm, n, d, c, cnorm, k, work, assign, d2, acc);
         double changed = 0;
         for (int64_t i = 0; i < n; i++) changed += assign[i] != prev[i], prev[i] = assign[i];
         acc[acc_len - 2] = changed;
@@ -184,7 +186,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     r->iterations = it < o->max_iter ? it + 1 : it;
     r->seconds_lloyd = MPI_Wtime() - t0;
     r->centroids = c;
-    free(xnorm), free(d2), free(assign), free(prev), free(cnorm), free(acc), free(work), free(empty);
+    free(xnorm), free(d2), free(assign), free(prev), free(len), free(cnorm), free(acc), free(work), free(empty);
     return 0;
 }
 

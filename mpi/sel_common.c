@@ -77,10 +77,15 @@ static int gather_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
     return 0;
 }
 
-int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
+int le_callpaths_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
 {
     memset(cp, 0, sizeof *cp);
-    LE_CHECK(gather_vocabulary(comm, s, cp));
+    return gather_vocabulary(comm, s, cp);
+}
+
+int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
+{
+    LE_CHECK(le_callpaths_vocabulary(comm, s, cp));
     cp->stat = le_calloc((size_t)(cp->n ? cp->n : 1), sizeof(le_welford));
     for (int64_t i = 0; i < s->b.n_spans; i++)
         le_welford_add(&cp->stat[le_callpath_find(cp->id, cp->n, s->path[i])], (double)s->b.duration_us[i]);

@@ -35,6 +35,9 @@ void le_shard_free(le_shard *s);
 
 /* Collective: the vocabulary and the span statistics over every rank. */
 int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *out);
+/* Collective: the vocabulary alone (stat NULL), for vectors that need no
+ * latency statistics (propagate). */
+int le_callpaths_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *out);
 void le_callpaths_free(le_callpaths *cp);
 
 /* Collective: the shard's vectors. representation "gat": rows of emb_path,

@@ -20,26 +20,48 @@ static void fill_normal(float *x, int64_t n, uint64_t seed)
     for (int64_t i = 0; i < n; i++) x[i] = (float)le_rng_normal(&r);
 }
 
-/* sgemm distances pick the same centroid as the naive loop, except on
- * near-ties that float rounding may flip; d2 agrees to rounding. */
+/* le_km_nearest against the naive loop on x [n x d] and c [k x d]: the
+ * same centroid except on near-ties that float rounding may flip (at most
+ * 2), d2 equal to rounding. */
+static void expect_nearest_like_naive(const float *x, int n, int d, const float *c, int k)
+{
+    float *xn = malloc(sizeof(float) * n), *cn = malloc(sizeof(float) * k), *d2 = malloc(sizeof(float) * n);
+    float *d2n = malloc(sizeof(float) * n), *work = malloc(sizeof(float) * LE_KM_BLOCK * k);
+    int32_t *a = malloc(sizeof(int32_t) * n), *an = malloc(sizeof(int32_t) * n);
+    le_km_row_norms(x, n, d, xn);
+    le_km_row_norms(c, k, d, cn);
+    le_km_nearest(x, xn, n, d, c, cn, k, work, a, d2);
+    le_km_nearest_naive(x, n, d, c, k, an, d2n);
+    int differ = 0;
+    for (int i = 0; i < n; i++) {
+        assert_true(fabsf(d2[i] - d2n[i]) <= 1e-4f * (1 + d2n[i]));
+        differ += a[i] != an[i];
+    }
+    assert_true(differ <= 2);
+    free(xn), free(cn), free(d2), free(d2n), free(work), free(a), free(an);
+}
+
 static void test_nearest_matches_naive(void **state)
 {
     enum { N = 1000, D = 37, K = 29 }; /* sizes that are no multiple of the block */
     float *x = malloc(sizeof(float) * N * D), *c = malloc(sizeof(float) * K * D);
     fill_normal(x, N * D, 1);
     fill_normal(c, K * D, 2);
-    float xn[N], cn[K], d2[N], d2n[N], work[LE_KM_BLOCK * K];
-    int32_t a[N], an[N];
-    le_km_row_norms(x, N, D, xn);
-    le_km_row_norms(c, K, D, cn);
-    le_km_nearest(x, xn, N, D, c, cn, K, work, a, d2);
-    le_km_nearest_naive(x, N, D, c, K, an, d2n);
-    int differ = 0;
-    for (int i = 0; i < N; i++) {
-        assert_true(fabsf(d2[i] - d2n[i]) <= 1e-4f * (1 + d2n[i]));
-        differ += a[i] != an[i];
-    }
-    assert_true(differ <= 2);
+    expect_nearest_like_naive(x, N, D, c, K);
+    free(x), free(c);
+}
+
+/* Rows whose tail is zero (a normal trace's deviation part) take the split
+ * product over their head only; zero rows and full rows mixed in. */
+static void test_nearest_zero_tails(void **state)
+{
+    enum { N = 1000, D = 40, K = 17, HEAD = 8 };
+    float *x = malloc(sizeof(float) * N * D), *c = malloc(sizeof(float) * K * D);
+    fill_normal(x, N * D, 4);
+    fill_normal(c, K * D, 5);
+    for (int i = 0; i < N; i++)
+        for (int j = i % 4 == 0 ? D : i % 7 == 0 ? 0 : HEAD; j < D; j++) x[i * D + j] = 0;
+    expect_nearest_like_naive(x, N, D, c, K);
     free(x), free(c);
 }
 
@@ -149,7 +171,8 @@ static void test_normalize_rows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nearest_matches_naive), cmocka_unit_test(test_lloyd_local_sums),
+        cmocka_unit_test(test_nearest_matches_naive),
+        cmocka_unit_test(test_nearest_zero_tails), cmocka_unit_test(test_lloyd_local_sums),
         cmocka_unit_test(test_update_flags_empty),    cmocka_unit_test(test_uniform_is_counter_based),
         cmocka_unit_test(test_oversample_extremes),   cmocka_unit_test(test_pp_weighted_spreads),
         cmocka_unit_test(test_normalize_rows),
