@@ -307,7 +307,7 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
         off += sizeof(wire_trace) + v[n].w.id_len + (uint64_t)v[n].w.n_spans * sizeof(wire_span);
         n++;
     }
-    qsort(v, n, sizeof *v, recv_cmp);
+    if (n) qsort(v, n, sizeof *v, recv_cmp); /* v is NULL on a rank that received no trace */
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &id_len, 1, MPI_INT32_T, MPI_MAX, comm));
     meta->trace_id_len = id_len;
     fill_block(v, n, id_len, meta->has_ground_truth, block);
