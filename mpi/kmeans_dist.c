@@ -61,6 +61,7 @@ static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_
 static void lower_d2(const float *x, const float *xnorm, int64_t n, int d, const float *c, int64_t m, float *work,
                      int32_t *tmp_assign, float *tmp_d2, float *d2)
 {
+    if (m == 0) return; /* a round that added no candidate: le_km_nearest needs k >= 1 */
     float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
     le_km_row_norms(c, m, d, cnorm);
     le_km_nearest(x, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
