@@ -349,12 +349,15 @@ static int run(le_corpus *c, const sel_opts *o)
 {
     double t_start = MPI_Wtime();
     le_shard s;
-    le_callpaths cp;
+    le_callpaths cp = {0};
     int rc = le_agree(le_shard_load(le_world.comm, c, &s));
     double t_read = MPI_Wtime();
     if (!rc) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
     if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
-    if (rc) return rc;
+    if (rc) {
+        le_shard_free(&s), le_callpaths_free(&cp);
+        return rc;
+    }
     double t_vec = MPI_Wtime();
     int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
     if (K < 10) K = 10;
