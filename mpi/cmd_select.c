@@ -29,7 +29,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output FILE       representatives file to write (required)\n"
-    "  --budget K              representatives (default 0.1% of traces, at least 10)\n"
+    "  --budget K              representatives (default 0.1% of traces, at least 10); at\n"
+    "                          least the corpus's traces (round 1): every trace is one\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
     "  --representation R      gat (the embeddings, default), stv (TraceAnomaly's\n"
     "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -),\n"
@@ -194,6 +195,14 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
     int rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
     free(mine), free(all), free(nearest);
     return rc;
+}
+
+/* The budget covers the corpus (round 1): every trace represents itself,
+ * whatever the method (docs/labeling.md). */
+static void select_all(int64_t n, sel_result *r)
+{
+    result_alloc(r, (int)n);
+    for (int64_t j = 0; j < n; j++) r->rep[j] = j, r->size[j] = 1;
 }
 
 static int select_spectral(const le_shard *s, int k, const sel_opts *o, sel_result *r)
@@ -361,9 +370,14 @@ static int run(le_corpus *c, const sel_opts *o)
     double t_vec = MPI_Wtime();
     int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
     if (K < 10) K = 10;
+    int whole = o->round == 1 && K >= N;
+    if (whole && o->budget > N)
+        le_warn("--budget %lld is more than the %lld traces of %s: every trace is a representative", (long long)o->budget,
+                (long long)N, o->corpus);
     if (K > N) K = N;
     sel_result sr = {0};
     if (o->round > 1) rc = select_uncertain(c, &s, (int)K, o, &sr);
+    else if (whole) select_all(N, &sr);
     else if (!strcmp(o->method, "random")) rc = select_random(&s, (int)K, o, &sr);
     else if (!strcmp(o->method, "spectral")) rc = select_spectral(&s, (int)K, o, &sr);
     else rc = select_kmeans(&s, (int)K, o, &sr);
@@ -384,6 +398,7 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_int("dim", s.dim);
         le_report_int("call_paths", cp.n);
         le_report_int("budget", K);
+        if (o->budget > K) le_report_int("budget_requested", o->budget);
         le_report_int("representatives", n_reps);
         if (sr.sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr.sample_rows);
         if (sr.iterations) le_report_int("lloyd_iterations", sr.iterations), le_report_int("init_candidates", sr.candidates);
@@ -412,7 +427,8 @@ int le_cmd_select(int argc, char **argv)
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return rc;
-    rc = run(c, &o);
+    if (c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to select from", o.corpus));
+    else rc = run(c, &o);
     le_corpus_close(c);
     return rc;
 }
