@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # check.sh — what CI runs (.ci/run): install what is missing, build, test.
 #
-#   ./check.sh [-R REGEX] [-E REGEX] [--no-deps]
+#   ./check.sh [-R REGEX] [-E REGEX] [--no-deps] [--no-sanitize]
 #
 #   1. .ci/deps.sh --tests   Debian packages, with the test extras (torch, sklearn,
-#                            faiss, Chromium, tmux, Slurm)
+#                            faiss, Chromium, tmux, Slurm, valgrind)
 #   2. cmake configure + build into build/ (RelWithDebInfo, -j$(nproc))
 #   3. ctest --output-on-failure, -j$(nproc), every test limited in time
-# Exits with ctest's status. -R/-E are passed to ctest (e.g. ./check.sh -R e2e_).
-# Environment: BUILD_DIR (default build), CTEST_TIMEOUT (seconds per test
-# without its own TIMEOUT, default 600), CTEST_PARALLEL (default nproc).
+#   4. sanitized phase (not with --no-sanitize): configure + build build-san/
+#      with -DLE_SANITIZE=ON (ASan + UBSan, UB aborts) and run ctest there
+#      with leak detection (.ci/lsan.supp: third-party leaks only), minus the
+#      few tests listed in SAN_EXCLUDE below (docs/sanitizers.md)
+# Exits 0 only if every phase passed. -R/-E are passed to both ctest runs
+# (e.g. ./check.sh -R e2e_). Environment: BUILD_DIR (default build),
+# SAN_BUILD_DIR (default build-san), CTEST_TIMEOUT (seconds per test without
+# its own TIMEOUT, default 600), CTEST_PARALLEL (default nproc).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 deps=1
+sanitize=1
 ctest_args=()
+user_exclude=
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-deps) deps=0 ;;
-        -R|-E) ctest_args+=("$1" "$2"); shift ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-sanitize) sanitize=0 ;;
+        -R) ctest_args+=("$1" "$2"); shift ;;
+        -E) user_exclude=$2; shift ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "check.sh: unknown option '$1' (--help)" >&2; exit 2 ;;
     esac
     shift
@@ -44,8 +53,55 @@ cmake --build "$BUILD_DIR" -j"$JOBS"
 step "test: ctest --output-on-failure -j${CTEST_PARALLEL:-$JOBS} --timeout ${CTEST_TIMEOUT:-600} ${ctest_args[*]}"
 set +e
 (cd "$BUILD_DIR" && ctest --output-on-failure --no-tests=error \
-    -j"${CTEST_PARALLEL:-$JOBS}" --timeout "${CTEST_TIMEOUT:-600}" "${ctest_args[@]}")
+    -j"${CTEST_PARALLEL:-$JOBS}" --timeout "${CTEST_TIMEOUT:-600}" "${ctest_args[@]}" \
+    ${user_exclude:+-E "$user_exclude"})
 rc=$?
 set -e
 step "done: ctest exit status $rc"
-exit $rc
+if [ $sanitize = 0 ]; then exit $rc; fi
+
+# ---- sanitized phase ---------------------------------------------------------
+# Tests that do not run in build-san, one reason each (everything else does):
+SAN_EXCLUDE=(
+    # builds its own clang ASan+UBSan+libFuzzer targets in $LE_BUILD/fuzz-build:
+    # already sanitized, and a second copy would only add ~2.5 min
+    e2e_fuzz_smoke
+    # starts munge/slurmctld/slurmd and launches through srun + PMIx; it tests
+    # the launch, the same labelease commands run sanitized in the other tests
+    e2e_slurm
+    # asserts that peak RSS does not grow with the traces; ASan's shadow memory
+    # and its quarantine of freed blocks (up to 256 MB) make RSS meaningless.
+    # synth at 1-4 ranks runs sanitized in e2e_edge_cases and the pipelines
+    e2e_synth_ranks
+    # valgrind cannot run an ASan binary (it skips itself there anyway)
+    e2e_valgrind
+)
+SAN_BUILD_DIR=${SAN_BUILD_DIR:-build-san}
+san_regex="^($(IFS='|'; echo "${SAN_EXCLUDE[*]}"))\$"
+[ -n "$user_exclude" ] && san_regex="($san_regex)|($user_exclude)"
+
+step "sanitized configure: cmake -S . -B $SAN_BUILD_DIR -DLE_SANITIZE=ON"
+cmake -S . -B "$SAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLE_SANITIZE=ON
+
+step "sanitized build: cmake --build $SAN_BUILD_DIR -j$JOBS"
+cmake --build "$SAN_BUILD_DIR" -j"$JOBS"
+
+# halt_on_error: the first ASan report ends the process (a test fails);
+# UB aborts already (-fno-sanitize-recover=undefined). Leaks end every process
+# with exit 23 (a test fails) unless .ci/lsan.supp matches a frame of the
+# allocation stack; fast_unwind_on_malloc=0 so that frames inside Open MPI
+# (built without frame pointers) are seen and can match.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_init_order=1:fast_unwind_on_malloc=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/.ci/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0
+# Smaller sizes where a test reads them (the same code paths, less time).
+export LE_TRAIN_EMBED_TRACES=${LE_TRAIN_EMBED_TRACES:-2000} LE_TRAIN_EMBED_STEPS=${LE_TRAIN_EMBED_STEPS:-30}
+
+step "sanitized test: ctest -E '$san_regex' ${ctest_args[*]}"
+set +e
+(cd "$SAN_BUILD_DIR" && ctest --output-on-failure --no-tests=error \
+    -j"${CTEST_PARALLEL:-$JOBS}" --timeout "${CTEST_TIMEOUT:-600}" "${ctest_args[@]}" -E "$san_regex")
+san_rc=$?
+set -e
+step "done: ctest exit status $rc (build), $san_rc (sanitized, $SAN_BUILD_DIR)"
+[ $rc = 0 ] && [ $san_rc = 0 ]

@@ -10,7 +10,7 @@
 #
 #   (no option)  build + run: compilers, MPI, parallel HDF5, BLAS/ScaLAPACK, libs
 #   --tests      also what the tests and benchmarks need: python3-torch,
-#                scikit-learn, faiss, Chromium, tmux, clang + libFuzzer, and munge + Slurm (the
+#                scikit-learn, faiss, Chromium, tmux, clang + libFuzzer, valgrind, and munge + Slurm (the
 #                single-node test cluster of tests/e2e/slurm.sh) with the PMIx
 #                library srun --mpi=pmix loads (--slurm is the old name)
 #   --list       print the packages that would be checked, one a line, and exit
@@ -31,11 +31,13 @@ le_deps_main() {
     # PyTorch: the GAT reference test; scikit-learn and faiss: the k-means
     # comparisons; Chromium and tmux: the labeling page and terminal tests;
     # gnuplot: the plots of the benchmarks and scaling runs; clang and
-    # libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/e2e/fuzz_smoke.sh.
+    # libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/e2e/fuzz_smoke.sh;
+    # valgrind: tests/e2e/valgrind.sh (memcheck of a small pipeline).
     local reference=(
         python3-torch python3-sklearn python3-faiss
         chromium tmux gnuplot-nox
         clang libclang-rt-14-dev
+        valgrind
     )
     # --- Slurm test extras (--slurm) --------------------------------------------
     # Slurm's mpi/pmix plugin (slurm-wlm-basic-plugins) dlopens libpmix.so,

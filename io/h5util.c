@@ -44,6 +44,14 @@ hid_t le_h5_create_1d(hid_t loc, const char *name, hid_t type, int64_t n, int co
 static int slab_io(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, int write, const char *what)
 {
     hid_t fspace = H5Dget_space(dset);
+    if (fspace >= 0 && H5Sget_simple_extent_npoints(fspace) == 0) {
+        /* An empty dataset (no traces, no periods): nothing to move, and a
+         * collective H5Dwrite of it fails. Every rank sees the same extent. */
+        H5Sclose(fspace);
+        return count > 0 ? le_fail(LE_ERR_HDF5, "%s: elements %lld..%lld of an empty dataset", what, (long long)offset,
+                                   (long long)(offset + count))
+                         : 0;
+    }
     hsize_t mdims[1] = {(hsize_t)(count > 0 ? count : 1)};
     hid_t mspace = H5Screate_simple(1, mdims, NULL);
     if (count > 0) {

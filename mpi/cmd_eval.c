@@ -38,11 +38,11 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t co
     int64_t t0, t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
     int8_t *mine = le_malloc((size_t)(t1 - t0 ? t1 - t0 : 1));
-    LE_CHECK(le_labelsfile_read(le_world.comm, path, c->meta.n_traces, t0, t1 - t0, mine, NULL, NULL, info));
-    for (int64_t a = t0; a < t1; a += chunk) {
+    int rc = le_labelsfile_read(le_world.comm, path, c->meta.n_traces, t0, t1 - t0, mine, NULL, NULL, info);
+    for (int64_t a = t0; !rc && a < t1; a += chunk) {
         le_corpus_block b;
         int64_t e = a + chunk < t1 ? a + chunk : t1;
-        LE_CHECK(le_corpus_read_block(c, a, e, &b));
+        if ((rc = le_corpus_read_block(c, a, e, &b))) break;
         for (int64_t t = 0; t < b.n_traces; t++) {
             int truth = le_trace_truth(&c->meta, &b, t, approx), got = mine[a - t0 + t] == LE_LABEL_ABNORMAL;
             if (truth == LE_LABEL_UNKNOWN) counts[SKIPPED]++;
@@ -52,7 +52,7 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t co
         le_block_free(&b);
     }
     free(mine);
-    return 0;
+    return rc;
 }
 
 static double ratio(int64_t a, int64_t b) { return b ? (double)a / (double)b : 0; }

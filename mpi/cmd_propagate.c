@@ -91,7 +91,10 @@ static int run(le_corpus *c, const prop_opts *o)
     if (!rc && paths) rc = le_agree(le_callpaths_vocabulary(le_world.comm, &s, &cp));
     if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
     if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
-    if (rc) return rc;
+    if (rc) {
+        le_shard_free(&s), le_callpaths_free(&cp), le_labeled_free(&lab);
+        return rc;
+    }
     double t_vec = MPI_Wtime(), c_vec = le_cpu_seconds();
     size_t nn = (size_t)(s.n ? s.n : 1);
     int8_t *label = le_malloc(nn), *given = le_malloc(nn);

@@ -30,7 +30,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output FILE       representatives file to write (required)\n"
-    "  --budget K              representatives (default 0.1% of traces, at least 10)\n"
+    "  --budget K              representatives (default 0.1% of traces, at least 10); at\n"
+    "                          least the corpus's traces (round 1): every trace is one\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
     "  --representation R      gat (the embeddings, default), stv (TraceAnomaly's\n"
     "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -),\n"
@@ -205,6 +206,14 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
     return rc;
 }
 
+/* The budget covers the corpus (round 1): every trace represents itself,
+ * whatever the method (docs/labeling.md). */
+static void select_all(int64_t n, sel_result *r)
+{
+    result_alloc(r, (int)n);
+    for (int64_t j = 0; j < n; j++) r->rep[j] = j, r->size[j] = 1;
+}
+
 static int select_spectral(const le_shard *s, int k, const sel_opts *o, sel_result *r)
 {
     result_alloc(r, k);
@@ -369,20 +378,28 @@ static int run(le_corpus *c, const sel_opts *o)
 {
     double t_start = MPI_Wtime();
     le_shard s;
-    le_callpaths cp;
+    le_callpaths cp = {0};
     int rc = le_agree(le_shard_load(le_world.comm, c, &s));
     double t_read = MPI_Wtime(), c_read = le_cpu_seconds();
     if (!rc) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
     if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
     if (!rc && o->dump) rc = dump_vectors(c, &s, o);
-    if (rc) return rc;
+    if (rc) {
+        le_shard_free(&s), le_callpaths_free(&cp);
+        return rc;
+    }
     double t_vec = MPI_Wtime(), c_vec = le_cpu_seconds();
     /* the floor of 10 is for the default only: an explicit --budget is taken as given */
     int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
     if (!o->budget && K < 10) K = 10;
+    int whole = o->round == 1 && K >= N;
+    if (whole && o->budget > N)
+        le_warn("--budget %lld is more than the %lld traces of %s: every trace is a representative", (long long)o->budget,
+                (long long)N, o->corpus);
     if (K > N) K = N;
     sel_result sr = {0};
     if (o->round > 1) rc = select_uncertain(c, &s, (int)K, o, &sr);
+    else if (whole) select_all(N, &sr);
     else if (!strcmp(o->method, "random")) rc = select_random(&s, (int)K, o, &sr);
     else if (!strcmp(o->method, "spectral")) rc = select_spectral(&s, (int)K, o, &sr);
     else rc = select_kmeans(&s, (int)K, o, &sr);
@@ -403,6 +420,7 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_int("dim", s.dim);
         le_report_int("call_paths", cp.n);
         le_report_int("budget", K);
+        if (o->budget > K) le_report_int("budget_requested", o->budget);
         le_report_int("representatives", n_reps);
         if (sr.sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr.sample_rows);
         if (sr.iterations) le_report_int("lloyd_iterations", sr.iterations), le_report_int("init_candidates", sr.candidates);
@@ -434,7 +452,8 @@ int le_cmd_select(int argc, char **argv)
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return rc;
-    rc = run(c, &o);
+    if (c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to select from", o.corpus));
+    else rc = run(c, &o);
     le_corpus_close(c);
     return rc;
 }

@@ -67,7 +67,7 @@ static int global_table(MPI_Comm comm, const le_strtab *local, char **table, uin
     if (rank == 0) {
         bstr *v;
         size_t n = unpack_bstrs(all, all_len, &v), u = 0;
-        qsort(v, n, sizeof *v, bstr_cmp);
+        if (n) qsort(v, n, sizeof *v, bstr_cmp); /* v may be NULL: no names at all */
         for (size_t i = 0; i < n; i++)
             if (!u || bstr_cmp(&v[u - 1], &v[i])) v[u++] = v[i];
         le_strtab t;
@@ -186,7 +186,7 @@ static int choose_splitters(MPI_Comm comm, const le_asm *a, const size_t *sorted
     if (rank == 0) {
         size_t n = all_len / sizeof(tkey);
         tkey *v = (tkey *)all;
-        qsort(v, n, sizeof *v, tkey_qcmp); /* 64 samples a rank: p log p, not p^2 */
+        if (n) qsort(v, n, sizeof *v, tkey_qcmp); /* 64 samples a rank: p log p, not p^2 */
         for (int k = 1; k < p; k++) split[k - 1] = n ? v[(size_t)k * n / (size_t)p] : (tkey){INT64_MAX, UINT64_MAX};
     }
     free(all);
@@ -307,7 +307,7 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
         off += sizeof(wire_trace) + v[n].w.id_len + (uint64_t)v[n].w.n_spans * sizeof(wire_span);
         n++;
     }
-    qsort(v, n, sizeof *v, recv_cmp);
+    if (n) qsort(v, n, sizeof *v, recv_cmp); /* v is NULL on a rank that received no trace */
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &id_len, 1, MPI_INT32_T, MPI_MAX, comm));
     meta->trace_id_len = id_len;
     fill_block(v, n, id_len, meta->has_ground_truth, block);

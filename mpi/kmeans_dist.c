@@ -61,6 +61,7 @@ static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_
 static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c, int64_t m,
                      float *work, int32_t *tmp_assign, float *tmp_d2, float *d2)
 {
+    if (m == 0) return; /* a round that added no candidate: le_km_nearest needs k >= 1 */
     float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
     le_km_row_norms(c, m, d, cnorm);
     le_km_nearest_len(x, len, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
@@ -143,7 +144,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     const int k = o->k;
     int64_t n_all = n;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &n_all, 1, MPI_INT64_T, MPI_SUM, comm));
-    if (n_all < k) return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, k);
+    if (k < 1 || n_all < k) return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, k);
     size_t nn = (size_t)(n ? n : 1);
     float *xnorm = le_malloc(sizeof(float) * nn), *d2 = le_malloc(sizeof(float) * nn);
     int32_t *assign = le_malloc(sizeof(int32_t) * nn), *prev = le_malloc(sizeof(int32_t) * nn);
