@@ -87,12 +87,16 @@ void le_welford_merge(le_welford *into, const le_welford *from)
 
 double le_welford_std(const le_welford *w) { return w->n > 1 ? sqrt(w->m2 / w->n) : 0; }
 
-void le_stv_raw(const uint64_t *ids, const int64_t *duration_us, int64_t n_spans, const uint64_t *voc, int64_t n_voc,
-                float *out)
+void le_callpath_index(const uint64_t *ids, int64_t n, const uint64_t *voc, int64_t n_voc, int32_t *pidx)
+{
+    for (int64_t i = 0; i < n; i++) pidx[i] = (int32_t)le_callpath_find(voc, n_voc, ids[i]);
+}
+
+void le_stv_raw(const int32_t *pidx, const int64_t *duration_us, int64_t n_spans, int64_t n_voc, float *out)
 {
     for (int64_t j = 0; j < n_voc; j++) out[j] = -1;
     for (int64_t i = 0; i < n_spans; i++) {
-        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        int64_t j = pidx[i];
         float ms = (float)((double)duration_us[i] / 1000.0);
         if (j >= 0 && ms > out[j]) out[j] = ms;
     }
@@ -144,11 +148,11 @@ void le_dev_selftime(const int32_t *parent, const int64_t *start_us, const int64
     }
 }
 
-void le_dev_stats_add(int64_t *sums, const uint64_t *voc, int64_t n_voc, const uint64_t *ids, const float *x,
-                      int64_t n_spans, const float *mean, const float *std)
+void le_dev_stats_add(int64_t *sums, const int32_t *pidx, const float *x, int64_t n_spans, const float *mean,
+                      const float *std)
 {
     for (int64_t i = 0; i < n_spans; i++) {
-        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        int64_t j = pidx[i];
         if (j < 0) continue;
         if (mean && fabsf((x[i] - mean[j]) / std[j]) >= LE_DEV_TRIM) continue;
         int64_t *s = sums + j * LE_DEV_COLS;
@@ -167,12 +171,12 @@ void le_dev_stats_finish(const int64_t *sums, int64_t n_voc, float *mean, float 
     }
 }
 
-void le_dev_row(const uint64_t *ids, const float *x, const int8_t *err, int64_t n_spans, const uint64_t *voc,
-                int64_t n_voc, const float *mean, const float *std, const le_dev_cfg *cfg, float *out)
+void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
+                const float *mean, const float *std, const le_dev_cfg *cfg, float *out)
 {
     for (int64_t j = 0; j < 2 * n_voc; j++) out[j] = 0;
     for (int64_t i = 0; i < n_spans; i++) {
-        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        int64_t j = pidx[i];
         if (j < 0) continue;
         float z = (x[i] - mean[j]) / std[j] - cfg->thr;
         float d = z > 0 ? cfg->w_dev * log1pf(z) : 0;
@@ -216,11 +220,11 @@ void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot
     }
 }
 
-void le_count_paths(const uint64_t *ids, int64_t n_spans, const uint64_t *voc, int64_t n_voc, int32_t *cnt)
+void le_count_paths(const int32_t *pidx, int64_t n_spans, int64_t n_voc, int32_t *cnt)
 {
     for (int64_t j = 0; j < n_voc; j++) cnt[j] = 0;
     for (int64_t i = 0; i < n_spans; i++) {
-        int64_t j = le_callpath_find(voc, n_voc, ids[i]);
+        int64_t j = pidx[i];
         if (j >= 0) cnt[j]++;
     }
 }

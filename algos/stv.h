@@ -43,11 +43,15 @@ void le_welford_merge(le_welford *into, const le_welford *from);
 /* Population standard deviation (0 for fewer than two values). */
 double le_welford_std(const le_welford *w);
 
+/* pidx [n]: each id's index in the sorted vocabulary voc [n_voc], -1 when
+ * absent. The vector builders below take these indices: the search is done
+ * once per span, not once per span and pass. */
+void le_callpath_index(const uint64_t *ids, int64_t n, const uint64_t *voc, int64_t n_voc, int32_t *pidx);
+
 /* One trace's raw STV: out [n_voc] set to -1, then each span's duration
  * (microseconds, as milliseconds in the vector) at its path's dimension,
- * keeping the largest. ids from le_callpath_ids; unknown paths are skipped. */
-void le_stv_raw(const uint64_t *ids, const int64_t *duration_us, int64_t n_spans, const uint64_t *voc, int64_t n_voc,
-                float *out);
+ * keeping the largest. pidx from le_callpath_index; -1 (unknown) skipped. */
+void le_stv_raw(const int32_t *pidx, const int64_t *duration_us, int64_t n_spans, int64_t n_voc, float *out);
 
 /* Standardise rows x [n x d] by column: (x - mean[j]) * inv_std[j]. */
 void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, const double *inv_std);
@@ -90,8 +94,8 @@ void le_dev_selftime(const int32_t *parent, const int64_t *start_us, const int64
 
 /* Add the spans of one trace to sums [n_voc x LE_DEV_COLS]; with mean and
  * std given, only spans whose |z| < LE_DEV_TRIM (the trimmed pass). */
-void le_dev_stats_add(int64_t *sums, const uint64_t *voc, int64_t n_voc, const uint64_t *ids, const float *x,
-                      int64_t n_spans, const float *mean, const float *std);
+void le_dev_stats_add(int64_t *sums, const int32_t *pidx, const float *x, int64_t n_spans, const float *mean,
+                      const float *std);
 /* mean/std per path from the sums; std floored at 0.1 (a path whose time
  * never varies must not turn noise into deviations). */
 void le_dev_stats_finish(const int64_t *sums, int64_t n_voc, float *mean, float *std);
@@ -101,8 +105,8 @@ typedef struct le_dev_cfg {
 } le_dev_cfg;
 
 /* One trace's deviation row out [2 x n_voc]. err[i]: span i failed. */
-void le_dev_row(const uint64_t *ids, const float *x, const int8_t *err, int64_t n_spans, const uint64_t *voc,
-                int64_t n_voc, const float *mean, const float *std, const le_dev_cfg *cfg, float *out);
+void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
+                const float *mean, const float *std, const le_dev_cfg *cfg, float *out);
 
 /* ------------------------------------------------ burst part (BURST)
  *
@@ -160,7 +164,7 @@ void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot
 #define LE_CNT_COLS 3 /* traces, sum count, sum count^2 */
 
 /* cnt [n_voc]: spans of each path in one trace (unknown paths skipped). */
-void le_count_paths(const uint64_t *ids, int64_t n_spans, const uint64_t *voc, int64_t n_voc, int32_t *cnt);
+void le_count_paths(const int32_t *pidx, int64_t n_spans, int64_t n_voc, int32_t *cnt);
 
 /* Add one trace's counts cnt [d] to sums [d x LE_CNT_COLS] (the sums of its
  * root path); with mean and std given, only the paths whose count is within

@@ -26,7 +26,7 @@ int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s)
 void le_shard_free(le_shard *s)
 {
     le_block_free(&s->b);
-    free(s->path), free(s->x);
+    free(s->path), free(s->pidx), free(s->x);
     memset(s, 0, sizeof *s);
 }
 
@@ -124,7 +124,7 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
         float *row = s->x + t * d;
-        le_stv_raw(s->path + lo, s->b.duration_us + lo, hi - lo, cp->id, d, row);
+        le_stv_raw(s->pidx + lo, s->b.duration_us + lo, hi - lo, d, row);
         for (int64_t j = 0; j < d; j++) le_welford_add(&w[j], row[j]);
     }
     int rc = allreduce_welford(comm, w, d);
@@ -155,7 +155,7 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
     int rc = 0;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
-        le_dev_stats_add(sums, cp->id, d, s->path, x, ns, pass ? mean : NULL, pass ? std : NULL);
+        le_dev_stats_add(sums, s->pidx, x, ns, pass ? mean : NULL, pass ? std : NULL);
         if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
             rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
         else le_dev_stats_finish(sums, d, mean, std);
@@ -181,7 +181,7 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
         /* le_dev_stats_add trims at LE_DEV_TRIM of the std it is given */
         for (int64_t j = 0; j < d; j++) cut[j] = pass ? std[j] : std[j] * (float)(LE_DEV_TIGHT / LE_DEV_TRIM);
         memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
-        le_dev_stats_add(sums, cp->id, d, s->path, x, s->b.n_spans, mean, cut);
+        le_dev_stats_add(sums, s->pidx, x, s->b.n_spans, mean, cut);
         if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
             rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
         else le_dev_stats_finish(sums, d, mean, std);
@@ -245,7 +245,7 @@ static int root_index(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, 
     int *slot = le_calloc((size_t)(d ? d : 1), sizeof(int));
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t];
-        root[t] = s->b.span_offset[t + 1] > lo ? le_callpath_find(cp->id, d, s->path[lo]) : -1;
+        root[t] = s->b.span_offset[t + 1] > lo ? s->pidx[lo] : -1;
         if (root[t] >= 0) slot[root[t]] = 1;
     }
     int rc = MPI_Allreduce(MPI_IN_PLACE, slot, (int)d, MPI_INT, MPI_MAX, comm);
@@ -270,7 +270,7 @@ static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s,
         for (int64_t t = 0; t < s->n; t++) {
             if (root[t] < 0) continue;
             int64_t lo = s->b.span_offset[t], r = root[t] * d;
-            le_count_paths(s->path + lo, s->b.span_offset[t + 1] - lo, cp->id, d, cnt);
+            le_count_paths(s->pidx + lo, s->b.span_offset[t + 1] - lo, d, cnt);
             le_count_stats_add(sums + r * LE_CNT_COLS, cnt, d, pass ? mean + r : NULL, pass ? std + r : NULL);
         }
         if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(cells * LE_CNT_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
@@ -290,7 +290,7 @@ static void count_components(const le_callpaths *cp, const le_shard *s, int64_t 
         memset(comp, 0, sizeof(float) * (size_t)(4 * d));
         return;
     }
-    le_count_paths(s->path + lo, s->b.span_offset[t + 1] - lo, cp->id, d, cnt);
+    le_count_paths(s->pidx + lo, s->b.span_offset[t + 1] - lo, d, cnt);
     le_count_sides(cnt, d, mean + root[t] * d, std + root[t] * d, comp);
 }
 
@@ -353,7 +353,7 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
         float *row = s->x + t * s->dim;
         if (g) memcpy(row, gat + t * g, sizeof(float) * (size_t)g);
-        le_dev_row(s->path + lo, x + lo, err + lo, hi - lo, cp->id, d, mean, std, &cfg, row + g);
+        le_dev_row(s->pidx + lo, x + lo, err + lo, hi - lo, d, mean, std, &cfg, row + g);
     }
     free(gat), free(x), free(mean), free(std), free(err);
     if (!rc && with_burst) rc = add_burst(comm, s, g, d);
@@ -369,10 +369,20 @@ int le_repr_uses_model(const char *representation)
            !strcmp(representation, "hybrid-burst-count");
 }
 
+/* Every span's index in the vocabulary, once: the vector builders make
+ * several passes over the spans, each of which would otherwise search. */
+static void index_paths(const le_callpaths *cp, le_shard *s)
+{
+    free(s->pidx);
+    s->pidx = le_malloc(sizeof(int32_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
+    le_callpath_index(s->path, s->b.n_spans, cp->id, cp->n, s->pidx);
+}
+
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s)
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
+    index_paths(cp, s);
     if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
     if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, s);
     if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, s);

@@ -25,6 +25,7 @@ typedef struct le_shard {
     int64_t t0, t1, n;
     le_corpus_block b;
     uint64_t *path;  /* [b.n_spans] call-path id of each span */
+    int32_t *pidx;   /* [b.n_spans] its index in the vocabulary (-1 absent); set by le_shard_vectors */
     int dim;
     float *x;
 } le_shard;

@@ -63,7 +63,10 @@ static void test_stv_raw(void **state)
     voc[0] = id[0], voc[1] = id[1], voc[2] = other[1];
     int64_t n = le_callpath_unique(voc, 3);
     float v[3];
-    le_stv_raw(id, dur, 4, voc, n, v); /* id[3] (op 4) is not in the vocabulary */
+    int32_t pidx[4];
+    le_callpath_index(id, 4, voc, n, pidx);
+    assert_true(pidx[3] == -1 && pidx[0] == le_callpath_find(voc, n, id[0]));
+    le_stv_raw(pidx, dur, 4, n, v); /* id[3] (op 4) is not in the vocabulary */
     assert_true(v[le_callpath_find(voc, n, id[0])] == 9.0f);
     assert_true(v[le_callpath_find(voc, n, id[1])] == 3.0f);
     assert_true(v[le_callpath_find(voc, n, other[1])] == -1.0f);
@@ -105,20 +108,20 @@ static void test_dev_selftime(void **state)
  * and the outlier stands out; split sums add up to the whole exactly. */
 static void test_dev_stats_trim_and_split(void **state)
 {
-    uint64_t voc[1] = {7}, ids[21];
+    int32_t ids[21]; /* every span on path 0 */
     float x[21];
-    for (int i = 0; i < 21; i++) ids[i] = 7, x[i] = (float)(i % 2); /* mean 0.5, std 0.5 */
+    for (int i = 0; i < 21; i++) ids[i] = 0, x[i] = (float)(i % 2); /* mean 0.5, std 0.5 */
     x[20] = 40;
     int64_t all[LE_DEV_COLS] = {0}, a[LE_DEV_COLS] = {0}, b[LE_DEV_COLS] = {0};
     float mean, std, mean2, std2;
-    le_dev_stats_add(all, voc, 1, ids, x, 21, NULL, NULL);
-    le_dev_stats_add(a, voc, 1, ids, x, 9, NULL, NULL);
-    le_dev_stats_add(b, voc, 1, ids + 9, x + 9, 12, NULL, NULL);
+    le_dev_stats_add(all, ids, x, 21, NULL, NULL);
+    le_dev_stats_add(a, ids, x, 9, NULL, NULL);
+    le_dev_stats_add(b, ids + 9, x + 9, 12, NULL, NULL);
     for (int k = 0; k < LE_DEV_COLS; k++) assert_true(a[k] + b[k] == all[k]);
     le_dev_stats_finish(all, 1, &mean, &std);
     assert_true(mean > 2 && std > 8); /* the outlier widens the plain norm */
     int64_t t[LE_DEV_COLS] = {0};
-    le_dev_stats_add(t, voc, 1, ids, x, 21, &mean, &std);
+    le_dev_stats_add(t, ids, x, 21, &mean, &std);
     le_dev_stats_finish(t, 1, &mean2, &std2);
     assert_int_equal(t[0], 20);
     assert_float_equal(mean2, 0.5f, 1e-5);
@@ -129,12 +132,14 @@ static void test_dev_stats_trim_and_split(void **state)
  * flag in the second half; paths the trace lacks stay 0. */
 static void test_dev_row(void **state)
 {
-    uint64_t voc[2] = {3, 9}, ids[3] = {9, 9, 3};
+    uint64_t voc[2] = {3, 9}, id[3] = {9, 9, 3};
+    int32_t ids[3];
+    le_callpath_index(id, 3, voc, 2, ids);
     float x[3] = {1.0f, 6.0f, 0.5f}, mean[2] = {0, 1}, std[2] = {1, 1};
     int8_t err[3] = {0, 0, 1};
     le_dev_cfg cfg = {2.0f, 1.0f, 0.5f};
     float out[4];
-    le_dev_row(ids, x, err, 3, voc, 2, mean, std, &cfg, out);
+    le_dev_row(ids, x, err, 3, 2, mean, std, &cfg, out);
     assert_true(out[0] == 0.0f);                    /* z 0.5 < 2 */
     assert_float_equal(out[1], log1pf(3.0f), 1e-6); /* z 5 over 2 */
     assert_true(out[2] == 0.5f && out[3] == 0.0f);
@@ -184,9 +189,10 @@ static void test_burst(void **state)
 static void test_count_norms_and_sides(void **state)
 {
     const uint64_t voc[2] = {10, 20};
-    uint64_t ids[4] = {10, 10, 20, 99}; /* 99: not in the vocabulary */
-    int32_t cnt[2];
-    le_count_paths(ids, 4, voc, 2, cnt);
+    uint64_t id[4] = {10, 10, 20, 99}; /* 99: not in the vocabulary */
+    int32_t cnt[2], ids[4];
+    le_callpath_index(id, 4, voc, 2, ids);
+    le_count_paths(ids, 4, 2, cnt);
     assert_true(cnt[0] == 2 && cnt[1] == 1);
 
     int64_t sums[2 * LE_CNT_COLS] = {0}, split_a[2 * LE_CNT_COLS] = {0}, split_b[2 * LE_CNT_COLS] = {0};
