@@ -47,6 +47,7 @@ int main(int argc, char **argv)
     }
     double t = MPI_Wtime() - t0;
     printf("seconds_per_iteration: %.6f\ninertia: %.6g\n", t / iters, inertia);
+    free(x), free(c), free(xn), free(cn), free(d2), free(work), free(a), free(acc), free(empty);
     MPI_Finalize();
     return 0;
 }
