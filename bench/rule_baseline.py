@@ -49,18 +49,21 @@ def per_trace(d):
     return trace_of, gparent, root_dur, err
 
 
-def rule_scores(label, root_dur, err):
-    normal = label == 0
-    p99 = np.percentile(root_dur[normal], 99)
-    pred = err | (root_dur > p99)
-    truth = label == 1
+def scores(pred, truth):
+    """Confusion counts, precision, recall and F1 (abnormal positive)."""
     tp = int((pred & truth).sum())
     fp = int((pred & ~truth).sum())
     fn = int((~pred & truth).sum())
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return dict(p99_root_us=float(p99), tp=tp, fp=fp, fn=fn, precision=precision, recall=recall, f1=f1)
+    return dict(tp=tp, fp=fp, fn=fn, precision=precision, recall=recall, f1=f1)
+
+
+def rule_scores(label, root_dur, err):
+    normal = label == 0
+    p99 = np.percentile(root_dur[normal], 99)
+    return dict(p99_root_us=float(p99), **scores(err | (root_dur > p99), label == 1))
 
 
 def self_time_outliers(d, trace_of, gparent, label):

@@ -33,6 +33,8 @@ import time
 import h5py
 import numpy as np
 
+from rule_baseline import scores  # same directory: the scripts run from bench/
+
 M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
@@ -97,16 +99,6 @@ def detect(t, p, v, group, ref, min_group):
     out = np.zeros(n, bool)
     np.logical_or.at(out, t, beyond & (std[cell] > 0))
     return out | (gsize[group] < min_group), len(gsize), int((np.bincount(group) == 1).sum())
-
-
-def scores(pred, truth):
-    tp = int((pred & truth).sum())
-    fp = int((pred & ~truth).sum())
-    fn = int((~pred & truth).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return dict(tp=tp, fp=fp, fn=fn, precision=precision, recall=recall, f1=f1)
 
 
 def main():
