@@ -54,15 +54,19 @@ for S in $SEEDS; do
     [ -n "$BUDGETS" ] || BUDGETS=$(awk -v n="$N" -v s="$(get budget_share)" 'BEGIN { printf "%d", n * s }')
     for K in $BUDGETS; do
         K2=$(get round2); K2=${K2:-0}
-        le select "$W/c.h5" "$E" -o "$W/r.h5" --representation "$REPR" --budget "$((K - K2))" --seed "$S" --no-page "${SEL[@]}" > "$W/sel.txt"
+        # round 1 writes the vectors; round 2 and propagate read them (the same bits)
+        rm -f "$W/v.h5"
+        le select "$W/c.h5" "$E" -o "$W/r.h5" --representation "$REPR" --budget "$((K - K2))" --seed "$S" --no-page \
+            --dump-vectors "$W/v.h5" "${SEL[@]}" > "$W/sel.txt"
         "$B" label "$W/r.h5" --oracle "$W/c.h5" -o "$W/l.csv" > /dev/null
         if [ "$K2" -gt 0 ]; then
             le select "$W/c.h5" "$E" -o "$W/r2.h5" --representation "$REPR" --budget "$K2" --seed "$S" --no-page \
-                --round 2 --labels "$W/l.csv" "${SEL[@]}" > /dev/null
+                --round 2 --labels "$W/l.csv" --vectors "$W/v.h5" "${SEL[@]}" > /dev/null
             "$B" label "$W/r2.h5" --oracle "$W/c.h5" -o "$W/l2.csv" > /dev/null
             tail -n +2 "$W/l2.csv" >> "$W/l.csv"
         fi
-        le propagate "$W/c.h5" "$E" "$W/l.csv" -o "$W/p.h5" --representation "$REPR" "${PROP[@]}" > "$W/prop.txt"
+        le propagate "$W/c.h5" "$E" "$W/l.csv" -o "$W/p.h5" --representation "$REPR" --vectors "$W/v.h5" "${PROP[@]}" \
+            > "$W/prop.txt"
         le eval "$W/c.h5" "$W/p.h5" > "$W/eval.txt"
         echo "$S $K $(key labeled "$W/eval.txt") $(key precision "$W/eval.txt") $(key recall "$W/eval.txt")" \
             "$(key f1 "$W/eval.txt") $(key seconds_select "$W/sel.txt") $(key seconds_propagate "$W/prop.txt")"

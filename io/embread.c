@@ -20,6 +20,7 @@ static int check_header(le_embreader *r)
         return le_fail(LE_ERR_FORMAT, "%s: embeddings schema_version %lld, this labelease reads %d", r->path,
                        (long long)version, LE_EMB_VERSION);
     LE_CHECK(le_h5_get_attr_i64(f, "dim", &dim, r->path));
+    LE_CHECK(le_h5_get_attr_str(f, "model", r->model, sizeof r->model, r->path));
     hid_t d;
     LE_CHECK(le_h5_open(f, "embeddings", r->path, &d));
     r->hid_dset = d;

@@ -11,6 +11,7 @@ typedef struct le_embreader {
     int64_t hid_file, hid_dset; /* hid_t, opaque here */
     int64_t n;
     int dim;
+    char model[512]; /* the model file, or the representation of vectors select dumped */
     char path[512];
 } le_embreader;
 

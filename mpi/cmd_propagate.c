@@ -28,20 +28,25 @@ static const char usage[] =
     "  --knn K                 majority of the K nearest representatives (default 1)\n"
     "  --representation R      gat (default), stv, dev, hybrid, dev-burst,\n"
     "                          hybrid-burst, dev-burst-count or hybrid-burst-count, as\n"
-    "                          given to select\n" LE_COMMON_HELP
+    "                          given to select\n"
+    "  --vectors FILE          read the vectors from FILE (select --dump-vectors of this\n"
+    "                          corpus and representation) instead of building them\n" LE_COMMON_HELP
     "\n"
     "example:\n"
-    "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5\n";
+    "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5\n"
+    "  mpirun -np 2 labelease propagate corpus.h5 - labels.csv -o labels.h5 --representation dev-burst-count \\\n"
+    "      --vectors vec.h5\n";
 
 typedef struct prop_opts {
-    const char *corpus, *emb, *csv, *out, *repr;
+    const char *corpus, *emb, *csv, *out, *repr, *vectors;
     int knn;
 } prop_opts;
 
 static int parse(int argc, char **argv, prop_opts *o)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"knn", required_argument, 0, 'k'},
-                                         {"representation", required_argument, 0, 'r'}, LE_COMMON_LONGOPTS, {0}};
+                                         {"representation", required_argument, 0, 'r'}, {"vectors", required_argument, 0, 'V'},
+                                         LE_COMMON_LONGOPTS, {0}};
     *o = (prop_opts){.repr = "gat", .knn = 1};
     int c;
     int64_t v;
@@ -51,6 +56,7 @@ static int parse(int argc, char **argv, prop_opts *o)
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
         if (c == 'o') o->out = optarg;
         else if (c == 'r') o->repr = optarg;
+        else if (c == 'V') o->vectors = optarg;
         else if (c == 'k') {
             LE_CHECK(le_parse_count("--knn", optarg, &v));
             o->knn = (int)v;
@@ -85,11 +91,12 @@ static int run(le_corpus *c, const prop_opts *o)
     le_shard s;
     le_callpaths cp = {0};
     le_labeled lab = {0};
-    int paths = le_repr_needs_paths(o->repr);
+    int build = !o->vectors, paths = build && le_repr_needs_paths(o->repr);
     int rc = le_agree(le_shard_load(le_world.comm, c, &s));
+    if (!rc && !build) rc = le_agree(le_shard_vectors_read(le_world.comm, c, o->repr, o->vectors, &s));
     double t_read = MPI_Wtime(), c_read = le_cpu_seconds();
     if (!rc && paths) rc = le_agree(le_callpaths_vocabulary(le_world.comm, &s, &cp));
-    if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
+    if (!rc && build) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
     if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
     if (rc) {
         le_shard_free(&s), le_callpaths_free(&cp), le_labeled_free(&lab);
@@ -121,6 +128,7 @@ static int run(le_corpus *c, const prop_opts *o)
         le_report_int("abnormal", counts[0]);
         le_report_dbl("abnormal_share", c->meta.n_traces ? (double)counts[0] / (double)c->meta.n_traces : 0);
         le_report_str("output", o->out);
+        if (o->vectors) le_report_str("vectors", o->vectors);
         le_report_dbl("seconds_read", t_read - t0);
         le_report_dbl("seconds_vectors", t_vec - t_read);
         le_report_dbl("seconds_propagate", t_prop - t_vec);

@@ -396,6 +396,22 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
                    representation);
 }
 
+int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representation, const char *path, le_shard *s)
+{
+    le_embreader er;
+    int rc = le_emb_open(comm, path, c->meta.n_traces, &er);
+    if (!rc && strcmp(er.model, representation))
+        rc = le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
+                     path, er.model, representation);
+    if (!rc) {
+        s->dim = er.dim;
+        s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
+        rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
+    }
+    le_emb_close_reader(&er);
+    return rc;
+}
+
 /* ------------------------------------------------------------ labels CSV */
 
 typedef struct id_ref {

@@ -60,6 +60,13 @@ int le_repr_uses_model(const char *representation);
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s);
 
+/* Collective: the shard's vectors read from what `select --dump-vectors`
+ * wrote for this corpus, instead of built: they are the same bits (the
+ * builders are deterministic at any rank count), so a second round and
+ * propagate need not rebuild them. The file must hold one row per trace
+ * and name `representation`. */
+int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representation, const char *path, le_shard *s);
+
 /* A labels CSV resolved against the corpus: the same on every rank. */
 typedef struct le_labeled {
     int64_t n;

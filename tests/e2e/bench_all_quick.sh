@@ -11,7 +11,7 @@ for np in 1 2; do
     keys+=("train_step_ms.np$np" "select_seconds_lloyd.np$np" "propagate_seconds_vectors.np$np")
 done
 for s in embed select propagate best; do keys+=("efficiency_np2.$s"); done
-keys+=(compute_s.best.np1 compute_s.best.np2)
+keys+=(compute_s.best.np1 compute_s.best.np2 seconds_s.best.np1 seconds_s.best.np2 dump_vectors_s.best.np2)
 py() { /usr/bin/python3 -c "import $1" > /dev/null 2>&1; }
 if py torch; then keys+=(embed_speedup_vs_torch train_step_speedup_vs_torch); fi
 if py faiss && py sklearn; then keys+=(kmeans_speedup_vs_faiss kmeans_speedup_vs_sklearn); fi

@@ -3,6 +3,7 @@
 # STV, the dev and hybrid vectors, and both with the burst part: its counts
 # per time bin are summed over ranks; and dev-burst-count, whose call-count
 # norms and burst counts are too: its --dump-vectors equal bit for bit);
+# --vectors reads them back for round 2 and propagate with the same results;
 # unknown and duplicate trace ids in the labels CSV are listed errors;
 # round 2 adds new traces only.
 source "$(dirname "$0")/lib.bash"
@@ -49,6 +50,33 @@ for np in 1 2; do
         --dump-vectors "$WORK/v_$np.h5" > /dev/null
 done
 h5diff "$WORK/v_1.h5" "$WORK/v_2.h5" /embeddings || fail "dev-burst-count: vectors differ at 1 and 2 ranks"
+
+# Vectors read back (--vectors) are the vectors built: round 2 and propagate
+# write the same files, whichever rank count dumped or reads them.
+oracle "$WORK/rv_1.h5" "$WORK/lv.csv"
+dbc=(--representation dev-burst-count)
+r2=(--round 2 --labels "$WORK/lv.csv" --budget 20 --no-page)
+run_le 2 select "$C" - -o "$WORK/rv2_built.h5" "${dbc[@]}" "${r2[@]}" > /dev/null
+for np in 2 4; do
+    run_le $np select "$C" - -o "$WORK/rv2_read$np.h5" "${dbc[@]}" "${r2[@]}" --vectors "$WORK/v_1.h5" > "$WORK/rv2_$np.txt"
+    expect vectors "$WORK/v_1.h5" "$WORK/rv2_$np.txt"
+done
+h5diff "$WORK/rv2_built.h5" "$WORK/rv2_read2.h5" || fail "round 2 from --vectors differs from round 2 that built them"
+h5diff "$WORK/rv2_built.h5" "$WORK/rv2_read4.h5" /reps/trace_index || fail "round 2 from --vectors differs at 4 ranks"
+run_le 2 propagate "$C" - "$WORK/lv.csv" -o "$WORK/pv_built.h5" "${dbc[@]}" > /dev/null
+run_le 2 propagate "$C" - "$WORK/lv.csv" -o "$WORK/pv_read.h5" "${dbc[@]}" --vectors "$WORK/v_2.h5" > /dev/null
+h5diff "$WORK/pv_built.h5" "$WORK/pv_read.h5" || fail "propagate from --vectors differs from propagate that built them"
+# Vectors of another representation or corpus are refused, naming the file.
+run_le 2 propagate "$C" - "$WORK/lv.csv" -o "$WORK/x.h5" --representation dev-burst --vectors "$WORK/v_1.h5" \
+    2> "$WORK/err.txt" && fail "vectors of another representation accepted"
+grep -q "v_1.h5 holds vectors of 'dev-burst-count'" "$WORK/err.txt" || fail "wrong representation: $(cat "$WORK/err.txt")"
+run_le 1 synth -o "$WORK/small.h5" --traces 300 --seed 3 > /dev/null
+run_le 2 select "$WORK/small.h5" - -o "$WORK/x.h5" "${dbc[@]}" --budget 10 --vectors "$WORK/v_1.h5" 2> "$WORK/err.txt" \
+    && fail "vectors of another corpus accepted"
+grep -q "v_1.h5: 20000 embeddings for a corpus of 300 traces" "$WORK/err.txt" || fail "wrong corpus: $(cat "$WORK/err.txt")"
+run_le 1 select "$C" - -o "$WORK/x.h5" "${dbc[@]}" --vectors "$WORK/v_1.h5" --dump-vectors "$WORK/x_v.h5" 2> "$WORK/err.txt" \
+    && fail "--vectors with --dump-vectors accepted"
+grep -q -- "--vectors and --dump-vectors" "$WORK/err.txt" || fail "--vectors with --dump-vectors: $(cat "$WORK/err.txt")"
 
 # The person's labels survive propagation; confidence is a margin >= 0.
 /usr/bin/python3 - "$WORK/p_gat_2.h5" "$WORK/l_gat_2.csv" "$C" <<'PY' || fail "labels.h5 contents"
