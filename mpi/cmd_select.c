@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "exchange.h"
 #include "embfile.h"
 #include "kmeans.h"
 #include "kmeans_dist.h"
@@ -296,11 +297,65 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Rank 0 reads each representative's whole trace from the corpus and looks
- * up each span's call-path statistics. Clusters without members drop out;
- * the rest are stored in trace order (k < 2^20). */
+/* A representative's trace as it travels to rank 0: cluster j, its spans
+ * m, its start, its id (w bytes), then its span columns. */
+typedef struct rep_head {
+    int64_t j, m, start_us;
+} rep_head;
+
+#define SPAN_WIRE_BYTES (3 * sizeof(int32_t) + 2 * sizeof(int64_t) + sizeof(int32_t) + sizeof(int8_t))
+static size_t rep_bytes(int64_t m, int w) { return sizeof(rep_head) + (size_t)w + (size_t)m * SPAN_WIRE_BYTES; }
+
+#define PACK(p, src, n) (memcpy((p), (src), sizeof(*(src)) * (size_t)(n)), (p) + sizeof(*(src)) * (size_t)(n))
+#define UNPACK(dst, p, n) (memcpy((dst), (p), sizeof(*(dst)) * (size_t)(n)), (p) + sizeof(*(dst)) * (size_t)(n))
+
+/* Collective: the representatives' whole traces to rank 0, from the shards
+ * that hold them already (reading them back from the compressed corpus
+ * inflated a chunk of every column per representative: 1.3 s for 90). On
+ * rank 0, tb[j] is cluster j's trace (clusters without a member: empty). */
+static int collect_rep_traces(const le_shard *s, const sel_result *sr, int w, le_corpus_block *tb)
+{
+    const le_corpus_block *b = &s->b;
+    size_t len = 0;
+    for (int j = 0; j < sr->k; j++)
+        if (sr->rep[j] >= s->t0 && sr->rep[j] < s->t1) {
+            int64_t t = sr->rep[j] - s->t0;
+            len += rep_bytes(b->span_offset[t + 1] - b->span_offset[t], w);
+        }
+    char *buf = le_malloc(len ? len : 1), *p = buf;
+    for (int j = 0; j < sr->k; j++) {
+        if (!(sr->rep[j] >= s->t0 && sr->rep[j] < s->t1)) continue;
+        int64_t t = sr->rep[j] - s->t0, lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
+        rep_head h = {j, m, b->trace_start_us[t]};
+        p = PACK(p, &h, 1), p = PACK(p, b->trace_id + t * w, w);
+        p = PACK(p, b->parent + lo, m), p = PACK(p, b->service + lo, m), p = PACK(p, b->operation + lo, m);
+        p = PACK(p, b->start_us + lo, m), p = PACK(p, b->duration_us + lo, m), p = PACK(p, b->status_code + lo, m);
+        p = PACK(p, b->error + lo, m);
+    }
+    char *all = NULL;
+    uint64_t all_len = 0;
+    int rc = le_gather_bytes(le_world.comm, buf, len, &all, &all_len, 0);
+    free(buf);
+    for (const char *q = all, *end = all + all_len; !rc && q < end;) {
+        rep_head h;
+        q = UNPACK(&h, q, 1);
+        le_corpus_block *x = &tb[h.j];
+        le_block_alloc(x, 1, h.m, w, 0);
+        x->span_offset[0] = 0, x->span_offset[1] = h.m, x->trace_start_us[0] = h.start_us;
+        q = UNPACK(x->trace_id, q, w);
+        q = UNPACK(x->parent, q, h.m), q = UNPACK(x->service, q, h.m), q = UNPACK(x->operation, q, h.m);
+        q = UNPACK(x->start_us, q, h.m), q = UNPACK(x->duration_us, q, h.m), q = UNPACK(x->status_code, q, h.m);
+        q = UNPACK(x->error, q, h.m);
+    }
+    free(all);
+    return rc;
+}
+
+/* Rank 0: the representatives (traces from collect_rep_traces) with each
+ * span's call-path statistics. Clusters without members drop out; the rest
+ * are stored in trace order (k < 2^20). */
 static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
-                       le_reps *r)
+                       le_corpus_block *traces, le_reps *r)
 {
     memset(r, 0, sizeof *r);
     int64_t k = 0, ns = 0;
@@ -308,8 +363,6 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     r->trace_index = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     r->cluster_size = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     if (sr->centroids) r->centroids = le_malloc(sizeof(float) * (size_t)sr->k * (size_t)s->dim), r->dim = s->dim;
-    /* Read in trace order: each compressed chunk is then inflated once,
-     * not once per representative (1.7 s -> well under that on 130K). */
     int64_t *order = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     int64_t n_ok = 0;
     for (int j = 0; j < sr->k; j++)
@@ -317,7 +370,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     qsort(order, (size_t)n_ok, sizeof *order, cmp_i64);
     for (int64_t q = 0; q < n_ok; q++) {
         int j = (int)(order[q] & 0xFFFFF);
-        LE_CHECK(le_corpus_read_block(c, sr->rep[j], sr->rep[j] + 1, &tb[k]));
+        tb[k] = traces[j], memset(&traces[j], 0, sizeof traces[j]); /* moved: freed below */
         r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
         if (sr->centroids) memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
         ns += tb[k].n_spans, k++;
@@ -367,12 +420,12 @@ static void page_path(const char *out, char *buf, size_t cap)
     strncat(buf, ".html", cap - strlen(buf) - 1);
 }
 
-static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o,
-                         const le_shard *s, int64_t *n_reps, char *page, size_t page_cap)
+/* Rank 0 writes reps.h5 (and the page) from the other ranks' traces. */
+static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
+                      le_corpus_block *traces, int64_t *n_reps, char *page, size_t page_cap)
 {
     le_reps r;
-    page[0] = 0;
-    int rc = gather_reps(c, cp, sr, o, s, &r);
+    int rc = gather_reps(c, cp, sr, o, s, traces, &r);
     if (!rc) rc = le_reps_write(o->out, &r, &c->meta);
     if (!rc && o->page) {
         page_path(o->out, page, page_cap);
@@ -381,6 +434,19 @@ static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result 
     *n_reps = r.k;
     le_reps_free(&r);
     return rc;
+}
+
+/* Collective. */
+static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o,
+                         const le_shard *s, int64_t *n_reps, char *page, size_t page_cap)
+{
+    page[0] = 0;
+    le_corpus_block *traces = le_calloc((size_t)(sr->k ? sr->k : 1), sizeof *traces);
+    int rc = le_agree(collect_rep_traces(s, sr, c->meta.trace_id_len, traces));
+    if (!rc && le_world.rank == 0) rc = write_reps(c, cp, sr, o, s, traces, n_reps, page, page_cap);
+    for (int j = 0; j < sr->k; j++) le_block_free(&traces[j]);
+    free(traces);
+    return le_agree(rc);
 }
 
 static int run(le_corpus *c, const sel_opts *o)
@@ -419,7 +485,7 @@ static int run(le_corpus *c, const sel_opts *o)
     double t_sel = MPI_Wtime(), c_sel = le_cpu_seconds();
     int64_t n_reps = 0;
     char page[600] = "";
-    if (!rc) rc = le_agree(le_world.rank == 0 ? write_outputs(c, &cp, &sr, o, &s, &n_reps, page, sizeof page) : 0);
+    if (!rc) rc = write_outputs(c, &cp, &sr, o, &s, &n_reps, page, sizeof page);
     double t_end = MPI_Wtime();
     if (!rc) {
         le_report_begin();

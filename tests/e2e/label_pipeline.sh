@@ -51,6 +51,23 @@ for np in 1 2; do
 done
 h5diff "$WORK/v_1.h5" "$WORK/v_2.h5" /embeddings || fail "dev-burst-count: vectors differ at 1 and 2 ranks"
 
+# Each representative in reps.h5 is its trace in the corpus, span for span
+# (rank 0 gathers them from the shards that hold them: 4 ranks here).
+run_le 4 select "$C" - -o "$WORK/rv_4.h5" --representation dev-burst-count --budget 40 --no-page > /dev/null
+/usr/bin/python3 - "$WORK/rv_4.h5" "$C" <<'PY' || fail "reps.h5 traces are not the corpus's"
+import sys, h5py, numpy as np
+r, c = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
+ro, co = r["reps/span_offset"][:], c["traces/span_offset"][:]
+idx = r["reps/trace_index"][:]
+assert len(idx) == 40 and (np.diff(idx) > 0).all()
+assert (r["reps/trace_id"][:] == c["traces/trace_id"][:][idx]).all()
+assert (r["reps/trace_start_us"][:] == c["traces/start_us"][:][idx]).all()
+for f in ("parent", "service", "operation", "start_us", "duration_us", "status_code", "error"):
+    a, b = r["reps/spans/" + f][:], c["spans/" + f][:]
+    for k, t in enumerate(idx):
+        assert (a[ro[k]:ro[k + 1]] == b[co[t]:co[t + 1]]).all(), (f, t)
+PY
+
 # Vectors read back (--vectors) are the vectors built: round 2 and propagate
 # write the same files, whichever rank count dumped or reads them.
 oracle "$WORK/rv_1.h5" "$WORK/lv.csv"
