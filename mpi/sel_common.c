@@ -100,6 +100,7 @@ void le_callpaths_free(le_callpaths *cp)
 
 static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard *s)
 {
+    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
     le_embreader er;
     int rc = le_emb_open(comm, emb_path, c->meta.n_traces, &er);
     if (!rc) {
@@ -108,6 +109,7 @@ static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard 
         rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
     }
     le_emb_close_reader(&er);
+    s->seconds_emb_read += MPI_Wtime() - t0, s->cpu_emb_read += le_cpu_seconds() - c0;
     if (!rc) le_km_normalize_rows(s->x, s->n, s->dim);
     return rc;
 }
