@@ -127,6 +127,7 @@ static int run(le_corpus *c, const prop_opts *o)
         le_report_dbl("seconds_vectors", t_vec - t_read - s.seconds_emb_read);
         le_report_dbl("seconds_propagate", t_prop - t_vec);
         le_report_dbl("seconds_write", t_end - t_prop);
+        le_report_dbl("cpu_seconds_read_embeddings", s.cpu_emb_read);
         le_report_dbl("cpu_seconds_vectors", c_vec - c_read - s.cpu_emb_read);
         le_report_dbl("cpu_seconds_propagate", c_prop - c_vec);
         le_report_dbl("seconds", t_end - t0);

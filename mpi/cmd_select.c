@@ -434,6 +434,7 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_dbl("seconds_select", t_sel - t_vec);
         if (sr.iterations) le_report_dbl("seconds_kmeans_init", sr.seconds_init), le_report_dbl("seconds_lloyd", sr.seconds_lloyd);
         le_report_dbl("seconds_write", t_end - t_sel);
+        le_report_dbl("cpu_seconds_read_embeddings", s.cpu_emb_read);
         le_report_dbl("cpu_seconds_vectors", c_vec - c_read - s.cpu_emb_read);
         le_report_dbl("cpu_seconds_select", c_sel - c_vec);
         le_report_dbl("seconds", t_end - t_start);
