@@ -254,35 +254,44 @@ static int64_t draw_by_weight(const double *p, int64_t m, double total, double u
     return last; /* rounding left x at the very top */
 }
 
-void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
-                       double *work)
+int64_t le_km_pp_draw(const double *w, const double *near, int64_t m, int c, uint64_t seed, double *p)
 {
-    double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
-    /* Beyond both rows' last non-zero column the terms are 0 - 0: a
-     * distance needs only the longer row's length. This step is serial
-     * (every rank does it), so what it saves counts twice. */
-    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
-    le_km_row_lengths(cand, m, d, len);
     double total = 0;
-    for (int64_t i = 0; i < m; i++) total += w[i];
-    int64_t pick = draw_by_weight(w, m, total, le_km_uniform(seed, 0, LE_KM_DRAW_PP, 0));
-    memcpy(centers, cand + pick * d, sizeof(float) * (size_t)d);
-    int32_t lc = len[pick];
-    for (int64_t i = 0; i < m; i++) near[i] = sqdist(cand + i * d, centers, len[i] > lc ? len[i] : lc);
-    for (int c = 1; c < k; c++) {
-        total = 0;
+    const double *by = p;
+    if (c == 0) { /* the first centre: by weight alone */
+        by = w;
+        for (int64_t i = 0; i < m; i++) total += w[i];
+    } else {
         for (int64_t i = 0; i < m; i++) total += p[i] = w[i] * near[i];
         if (total <= 0) { /* fewer distinct candidates than k: repeat by weight */
             for (int64_t i = 0; i < m; i++) total += p[i] = w[i];
         }
-        pick = draw_by_weight(p, m, total, le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0));
+    }
+    return draw_by_weight(by, m, total, le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0));
+}
+
+void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre,
+                    int32_t lc, int first, double *near)
+{
+    /* Beyond both rows' last non-zero column the terms are 0 - 0: a
+     * distance needs only the longer row's length. */
+    for (int64_t i = lo; i < hi; i++) {
+        double t = sqdist(cand + i * d, centre, len[i] > lc ? len[i] : lc);
+        if (first || t < near[i]) near[i] = t;
+    }
+}
+
+void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
+                       double *work)
+{
+    double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
+    le_km_row_lengths(cand, m, d, len);
+    for (int c = 0; c < k; c++) {
+        int64_t pick = le_km_pp_draw(w, near, m, c, seed, p);
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
-        lc = len[pick];
-        for (int64_t i = 0; i < m; i++) {
-            double t = sqdist(cand + i * d, cc, len[i] > lc ? len[i] : lc);
-            if (t < near[i]) near[i] = t;
-        }
+        if (c + 1 < k) le_km_pp_lower(cand, len, 0, m, d, cc, len[pick], c == 0, near);
     }
     free(len);
 }

@@ -86,6 +86,18 @@ int64_t le_km_oversample(const float *d2, const int64_t *gidx, int64_t n, double
 void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
                        double *work);
 
+/* The two steps of le_km_pp_weighted, for a caller that splits the O(k m d)
+ * distance updates over ranks (mpi/kmeans_dist.c) and keeps the O(m) draw
+ * whole, so the centres are the same at any split.
+ * le_km_pp_draw: the index of centre c (0 by weight w, then by w x near,
+ * near [m] the squared distance to the nearest centre so far); p [m] is
+ * scratch. le_km_pp_lower: near[i] = min(near[i], |cand_i - centre|^2) for
+ * i in [lo, hi) (first: near[i] = that), len [m] the candidates' row
+ * lengths (le_km_row_lengths) and lc the centre's. */
+int64_t le_km_pp_draw(const double *w, const double *near, int64_t m, int c, uint64_t seed, double *p);
+void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre,
+                    int32_t lc, int first, double *near);
+
 /* Reference for tests: nearest centroid by the plain O(n k d) loop. */
 void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2);
 

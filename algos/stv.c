@@ -200,7 +200,13 @@ static int cmp_double(const void *a, const void *b)
 
 void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch, double *base)
 {
-    for (int64_t j = 0; j < d; j++) {
+    le_burst_base_range(cnt, tot, nb, d, 0, d, scratch, base);
+}
+
+void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, int64_t lo, int64_t hi,
+                         double *scratch, double *base)
+{
+    for (int64_t j = lo; j < hi; j++) {
         int64_t m = 0;
         for (int64_t b = 0; b < nb; b++)
             if (tot[b] > 0) scratch[m++] = (double)cnt[b * d + j] / (double)tot[b];

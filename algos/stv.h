@@ -135,6 +135,10 @@ void le_burst_count(const float *dev, int64_t d, int64_t bin, int64_t *cnt, int6
 /* base [d]: per component, the median over bins with tot > 0 of
  * cnt / tot (the usual share of traces with it). scratch: [nb] doubles. */
 void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch, double *base);
+/* The same for components [lo, hi) only (base[lo..hi) written): each
+ * component's median is its own, so ranks can split them. */
+void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, int64_t lo, int64_t hi,
+                         double *scratch, double *base);
 
 /* The burst part out [d] of a trace in bin row cnt_b [d], tot_b. */
 void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,

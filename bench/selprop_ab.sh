@@ -12,6 +12,8 @@
 # 0's clock; reading the shard and writing the outputs excluded), and the
 # same from the cpu_seconds_* keys (rank 0's CPU time: at 1 rank the
 # figure that load from other jobs hardly moves; OLD must report them);
+# the embeddings read, which newer builds report apart from the vectors
+# ([cpu_]seconds_read_embeddings), is added back so both sides count it;
 # each figure is the smallest over the repetitions. Also checks that both
 # pick the same representatives and propagate the same labels.
 set -euo pipefail
@@ -35,7 +37,8 @@ for r in $(seq "$REPS"); do
         for pre in "" cpu_; do
             awk -v a="$(val ${pre}seconds_vectors "$W/s.txt")" -v b="$(val ${pre}seconds_select "$W/s.txt")" \
                 -v c="$(val ${pre}seconds_vectors "$W/p.txt")" -v d="$(val ${pre}seconds_propagate "$W/p.txt")" \
-                'BEGIN { printf "%.4f %.4f %.4f\n", a + b, c + d, a + b + c + d }' >> "$W/$side$pre.txt"
+                -v e="$(val ${pre}seconds_read_embeddings "$W/s.txt")" -v f="$(val ${pre}seconds_read_embeddings "$W/p.txt")" \
+                'BEGIN { printf "%.4f %.4f %.4f\n", a + b + e, c + d + f, a + b + c + d + e + f }' >> "$W/$side$pre.txt"
         done
     done
 done

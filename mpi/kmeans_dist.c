@@ -70,6 +70,40 @@ static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int
     free(cnorm);
 }
 
+/* Weighted k-means++ on the m candidates every rank holds, as
+ * le_km_pp_weighted but with its O(k m d) part, the distance updates,
+ * split: rank r keeps near[] of its slice of the candidates current and an
+ * allgather gives every rank all of it. The O(m) draw runs whole on every
+ * rank, the same serial sum over the same near[], so the centres are those
+ * of one rank whatever the rank count. */
+static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed,
+                    float *centers)
+{
+    int p, rank;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &rank);
+    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    for (int r = 0; r < p; r++) disp[r] = (int)(m * r / p), cnt[r] = (int)(m * (r + 1) / p) - disp[r];
+    int64_t lo = disp[rank], hi = lo + cnt[rank];
+    double *near = le_malloc(sizeof(double) * (size_t)(m ? m : 1)), *prob = le_malloc(sizeof(double) * (size_t)(m ? m : 1));
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1)); /* of the own slice only */
+    le_km_row_lengths(cand + lo * d, hi - lo, d, len + lo);
+    int rc = MPI_SUCCESS;
+    for (int c = 0; c < k && rc == MPI_SUCCESS; c++) {
+        int64_t pick = le_km_pp_draw(w, near, m, c, seed, prob);
+        float *cc = centers + (int64_t)c * d;
+        memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
+        if (c + 1 == k) break;
+        int32_t lc;
+        le_km_row_lengths(cc, 1, d, &lc);
+        le_km_pp_lower(cand, len, lo, hi, d, cc, lc, c == 0, near);
+        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, near, cnt, disp, MPI_DOUBLE, comm);
+    }
+    free(cnt), free(disp), free(near), free(prob), free(len);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of k-means++ distances failed");
+    return 0;
+}
+
 /* k-means|| (Bahmani et al.): a first row, then `rounds` rounds that add
  * each row with probability ~ l d2 / phi, then weighted k-means++ on the
  * candidates, weighted by how many rows are nearest each. */
@@ -108,14 +142,14 @@ static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, cons
     float *cnorm = le_malloc(sizeof(float) * (size_t)m);
     le_km_row_norms(cand, m, d, cnorm);
     le_km_nearest_len(x, len, xnorm, n, d, cand, cnorm, (int)m, work, asg, tmp);
-    double *w = le_calloc((size_t)m, sizeof(double)), *ppwork = le_malloc(sizeof(double) * 2 * (size_t)m);
+    double *w = le_calloc((size_t)m, sizeof(double));
     for (int64_t i = 0; i < n; i++) w[asg[i]] += 1;
     int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)m, MPI_DOUBLE, MPI_SUM, comm);
-    if (rc == MPI_SUCCESS) le_km_pp_weighted(cand, w, m, d, o->k, o->seed, centers, ppwork);
+    if (rc != MPI_SUCCESS) rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of k-means|| weights failed");
+    else rc = pp_split(comm, cand, w, m, d, o->k, o->seed, centers);
     *n_cand = m;
-    free(cand), free(d2), free(tmp), free(asg), free(picked), free(work), free(cnorm), free(w), free(ppwork);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of k-means|| weights failed");
-    return 0;
+    free(cand), free(d2), free(tmp), free(asg), free(picked), free(work), free(cnorm), free(w);
+    return rc;
 }
 
 /* Empty cluster j gets the row farthest from its centroid over all ranks

@@ -100,6 +100,7 @@ void le_callpaths_free(le_callpaths *cp)
 
 static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard *s)
 {
+    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
     le_embreader er;
     int rc = le_emb_open(comm, emb_path, c->meta.n_traces, &er);
     if (!rc) {
@@ -108,6 +109,7 @@ static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard 
         rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
     }
     le_emb_close_reader(&er);
+    s->seconds_emb_read += MPI_Wtime() - t0, s->cpu_emb_read += le_cpu_seconds() - c0;
     if (!rc) le_km_normalize_rows(s->x, s->n, s->dim);
     return rc;
 }
@@ -211,6 +213,23 @@ static int burst_bins(MPI_Comm comm, const le_shard *s, int64_t d, int64_t *t0, 
     return 0;
 }
 
+/* base [d] of le_burst_base, the same on every rank, each rank sorting the
+ * bins of its slice of the components only (the medians were the one part
+ * of the burst vectors that every rank repeated whole); scratch [nb]. */
+static int burst_base_split(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d,
+                            double *scratch, double *base)
+{
+    int p, rank;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &rank);
+    int *n = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    for (int r = 0; r < p; r++) disp[r] = (int)(d * r / p), n[r] = (int)(d * (r + 1) / p) - disp[r];
+    le_burst_base_range(cnt, tot, nb, d, disp[rank], disp[rank] + n[rank], scratch, base);
+    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, base, n, disp, MPI_DOUBLE, comm);
+    free(n), free(disp);
+    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allgatherv of burst base shares failed");
+}
+
 /* Appends the burst part (algos/stv.h) after each trace's deviation row,
  * which starts at column g of a row of s->dim: per (time bin, path) counts
  * summed exactly over ranks, a median share per path, then each trace. */
@@ -226,7 +245,7 @@ static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
         MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
     double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
-    if (!rc) le_burst_base(cnt, tot, nb, d, scratch, base);
+    if (!rc) rc = burst_base_split(comm, cnt, tot, nb, d, scratch, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         float *row = s->x + t * s->dim + g;
         int64_t b = (s->b.trace_start_us[t] - t0) / width;
@@ -317,7 +336,7 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
                 MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count burst counts failed");
     double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d2 ? d2 : 1));
-    if (!rc) le_burst_base(bcnt, tot, nb, d2, scratch, base);
+    if (!rc) rc = burst_base_split(comm, bcnt, tot, nb, d2, scratch, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t b = (s->b.trace_start_us[t] - t0) / width;
         float *row = s->x + t * s->dim + col;

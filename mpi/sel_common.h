@@ -28,6 +28,10 @@ typedef struct le_shard {
     int32_t *pidx;   /* [b.n_spans] its index in the vocabulary (-1 absent); set by le_shard_vectors */
     int dim;
     float *x;
+    /* Of le_shard_vectors, the time spent reading the embeddings file (rank
+     * 0's clock and CPU): I/O, which the commands report with seconds_read
+     * rather than as the vectors' compute. */
+    double seconds_emb_read, cpu_emb_read;
 } le_shard;
 
 /* Collective: this rank's shard and its spans' call-path ids. */
