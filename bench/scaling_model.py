@@ -45,7 +45,7 @@ JOIN_BYTES_PER_SPAN = 64          # a span row in the ingest all-to-all (numeric
 LLOYD_ITERS = 30                  # with --tol 0.001 (59 at --tol 0 on 130K traces, half that with the tolerance)
 SCALAR_FLOPS = 8e9                # le_km_pp_weighted's sqdist loop, one core (not sgemm)
 SORT_STEP_S = 1e-9                # one compare/move of rank 0's qsort of the splitter samples
-RANK0_INFLATE_BPS = 300e6         # one rank reading + inflating the corpus (uncompressed bytes/s)
+REP_SPAN_BYTES = 33               # a representative's span on its way to rank 0 (mpi/cmd_select.c collect_rep_traces)
 PERIODS = 10000                   # fault periods in a 1e9-trace corpus (synth default: 41 per 130K traces)
 MERGE_S = 10e-9                   # one Welford (Chan) merge
 LABEL_CSV_BYTES = 40              # per labeled trace id
@@ -110,14 +110,14 @@ def model(traces, n):
     t["embed"] = {"compute": traces / (p * EMBED_TRACES_PER_S), "read": corpus / fs(n), "write": emb / fs(n)}
 
     t["select"] = {
-        "read": emb / fs(n),
+        "read": (emb + corpus) / fs(n),
         "kmeans|| d2": 2 * ns * (m - 1) * DIM / (p * SGEMM_FLOPS) + KMPAR_ROUNDS * allreduce(8, n, p),
         "cand allgather": allgather(m * DIM * 4 / p, n, p),
         "cand weights": 2 * ns * m * DIM / (p * SGEMM_FLOPS) + allreduce(m * 8, n, p),
         "kmeans++ serial": 3.0 * k * m * DIM / SCALAR_FLOPS,
         "lloyd": LLOYD_ITERS * (2 * ns * k * DIM / (p * SGEMM_FLOPS) + allreduce((k * DIM + k + 2) * 8, n, p)),
         "assign+minloc": 2 * traces * k * DIM / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
-        "reps rank0": raw / RANK0_INFLATE_BPS,
+        "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),
     }
     mem["select"] = CORES * (256 * k * 4 + (k * DIM + k) * 8 + m * DIM * 4)   # Lloyd work + acc + candidates, per node
 
