@@ -39,17 +39,30 @@ void le_km_normalize_rows(float *x, int64_t n, int d)
     }
 }
 
-/* Argmin over one row of -2 x.c (already in dots) + |c|^2. */
+/* Argmin over one row of -2 x.c (already in dots) + |c|^2: the minimum in
+ * eight independent lanes (no branch, no loop-carried wait: 8-10% off the
+ * Lloyd iteration, bench/kmeans.sh), then the first index that holds it — the
+ * same answer, ties and all, as one scan keeping the first smaller value. A
+ * row whose first value is NaN keeps index 0, as that scan did. */
 static inline int argmin_row(const float *dots, const float *cnorm, int k, float *best)
 {
-    int bj = 0;
-    float bv = dots[0] + cnorm[0];
-    for (int j = 1; j < k; j++) {
+    float m[8];
+    int j = 0;
+    for (int l = 0; l < 8; l++) m[l] = dots[0] + cnorm[0];
+    for (; j + 8 <= k; j += 8)
+        for (int l = 0; l < 8; l++) {
+            float v = dots[j + l] + cnorm[j + l];
+            m[l] = v < m[l] ? v : m[l];
+        }
+    for (; j < k; j++) {
         float v = dots[j] + cnorm[j];
-        if (v < bv) bv = v, bj = j;
+        m[0] = v < m[0] ? v : m[0];
     }
-    *best = bv;
-    return bj;
+    for (int l = 1; l < 8; l++) m[0] = m[l] < m[0] ? m[l] : m[0];
+    *best = m[0];
+    for (j = 0; j < k; j++)
+        if (dots[j] + cnorm[j] == m[0]) return j;
+    return 0; /* m[0] is NaN */
 }
 
 /* Scratch of the split product: a block's rows regrouped. */

@@ -44,7 +44,7 @@ FS_BPS_PER_NODE, FS_BPS_MAX = 10e9, 100e9   # parallel file system: 10 GB/s from
 JOIN_BYTES_PER_SPAN = 64          # a span row in the ingest all-to-all (numeric columns + interned ids)
 LLOYD_ITERS = 30                  # with --tol 0.001 (59 at --tol 0 on 130K traces, half that with the tolerance)
 SCALAR_FLOPS = 8e9                # le_km_pp_weighted's sqdist loop, one core (not sgemm)
-SORT_STEP_S = 1e-9                # one compare/move of rank 0's qsort of the splitter samples
+SORT_STEP_S = 1e-9                # one compare/move (rank 0's qsort of the splitter samples; k-means++'s draw)
 REP_SPAN_BYTES = 33               # a representative's span on its way to rank 0 (mpi/cmd_select.c collect_rep_traces)
 PERIODS = 10000                   # fault periods in a 1e9-trace corpus (synth default: 41 per 130K traces)
 MERGE_S = 10e-9                   # one Welford (Chan) merge
@@ -114,7 +114,12 @@ def model(traces, n):
         "kmeans|| d2": 2 * ns * (m - 1) * DIM / (p * SGEMM_FLOPS) + KMPAR_ROUNDS * allreduce(8, n, p),
         "cand allgather": allgather(m * DIM * 4 / p, n, p),
         "cand weights": 2 * ns * m * DIM / (p * SGEMM_FLOPS) + allreduce(m * 8, n, p),
-        "kmeans++ serial": 3.0 * k * m * DIM / SCALAR_FLOPS,
+        # each pick: distances of the rank's slice of the m candidates, an
+        # Allgather of all m distances, the draw over all m on every rank
+        # (mpi/kmeans_dist.c pp_split; identical picks at any rank count)
+        "kmeans++ distances": 3.0 * k * m * DIM / (p * SCALAR_FLOPS),
+        "kmeans++ allgather": k * allgather(m * 4 / p, n, p),
+        "kmeans++ draw": k * m * SORT_STEP_S,
         "lloyd": LLOYD_ITERS * (2 * ns * k * DIM / (p * SGEMM_FLOPS) + allreduce((k * DIM + k + 2) * 8, n, p)),
         "assign+minloc": 2 * traces * k * DIM / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
         "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),
@@ -158,7 +163,7 @@ def main():
     ap.add_argument("--nodes", default="1 4 16 64 256 1024")
     ap.add_argument("--terms", action="store_true", help="every term of every stage")
     ap.add_argument("--no-kmpp", action="store_true",
-                    help="leave out the serial weighted k-means++ (as if the init were replaced, docs/scaling.md)")
+                    help="leave out the weighted k-means++ on the candidates (as if the init were replaced, docs/scaling.md)")
     a = ap.parse_args()
     nodes = [int(x) for x in a.nodes.split()]
     print("traces: %.3g  cores/node: %d  (times: s, m, h, d, y; mem! = over %.0f GB/node)" % (a.traces, CORES, NODE_MEM / 1e9))
@@ -166,7 +171,8 @@ def main():
     print(hdr)
     res = {n: model(a.traces, n) for n in nodes}
     for n in nodes:
-        if a.no_kmpp: res[n][0]["select"]["kmeans++ serial"] = 0.0
+        for term in ("distances", "allgather", "draw"):
+            if a.no_kmpp: res[n][0]["select"]["kmeans++ " + term] = 0.0
     tot = {n: 0.0 for n in nodes}
     for st in ["synth"] + STAGES:
         row = "%-10s" % st

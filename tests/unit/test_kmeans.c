@@ -65,6 +65,34 @@ static void test_nearest_zero_tails(void **state)
     free(x), free(c);
 }
 
+/* Exact ties (small integers: every product and sum is exact) go to the
+ * first of the equal centroids wherever they sit: in one lane of the
+ * argmin, in different lanes, or in its tail past the last multiple of 8. */
+static void test_nearest_ties_take_first(void **state)
+{
+    enum { N = 300, D = 6, K = 29, DISTINCT = 5 };
+    float x[N * D], c[K * D], xn[N], cn[K], d2[N], work[LE_KM_BLOCK * K];
+    int32_t a[N];
+    for (int j = 0; j < K; j++) /* c[j] = c[perm(j) mod 5]: each pattern at several places */
+        for (int t = 0; t < D; t++) c[j * D + t] = (float)(((j * 7 + 3) % DISTINCT) * (t + 1) % 4);
+    for (int i = 0; i < N; i++) /* rows at a centroid, or off it by one in one coordinate */
+        for (int t = 0; t < D; t++) x[i * D + t] = c[(i % K) * D + t] + (float)(i % 3 == 0 && t == i % D);
+    le_km_row_norms(x, N, D, xn);
+    le_km_row_norms(c, K, D, cn);
+    le_km_nearest(x, xn, N, D, c, cn, K, work, a, d2);
+    for (int i = 0; i < N; i++) {
+        float best = INFINITY;
+        int first = -1;
+        for (int j = 0; j < K; j++) {
+            float e = 0;
+            for (int t = 0; t < D; t++) e += (x[i * D + t] - c[j * D + t]) * (x[i * D + t] - c[j * D + t]);
+            if (e < best) best = e, first = j;
+        }
+        assert_int_equal(a[i], first);
+        assert_true(d2[i] == best);
+    }
+}
+
 /* The accumulated sums and counts equal a direct recount by assignment. */
 static void test_lloyd_local_sums(void **state)
 {
@@ -172,7 +200,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nearest_matches_naive),
-        cmocka_unit_test(test_nearest_zero_tails), cmocka_unit_test(test_lloyd_local_sums),
+        cmocka_unit_test(test_nearest_zero_tails), cmocka_unit_test(test_nearest_ties_take_first),
+        cmocka_unit_test(test_lloyd_local_sums),
         cmocka_unit_test(test_update_flags_empty),    cmocka_unit_test(test_uniform_is_counter_based),
         cmocka_unit_test(test_oversample_extremes),   cmocka_unit_test(test_pp_weighted_spreads),
         cmocka_unit_test(test_normalize_rows),
