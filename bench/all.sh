@@ -2,7 +2,7 @@
 # bench/all.sh — every speed and memory figure of labelease in one run, as
 # key: value lines (docs/benchmarks.md explains each key).
 #
-#   bench/all.sh [--quick] [--np N] [--build DIR] [--out FILE] [--parts "stages ratios memory"]
+#   bench/all.sh [--quick] [--np N] [--reps R] [--build DIR] [--out FILE] [--parts "stages ratios memory"]
 #
 # Parts, all on corpora made here with `labelease synth --seed 1`:
 #   stages   the pipeline on one corpus (130,363 traces, the default synth
@@ -12,8 +12,9 @@
 #            ranks. select and propagate use --representation hybrid-burst
 #            (the demo's pipeline); compute_s.best.* is the most accurate
 #            configuration (dev-burst-count, 0.1% labels as 69% k-means +
-#            31% round 2: both selects plus propagate). Each timed stage runs REPS times (3; 1
-#            with --quick) and the smallest figure is kept.
+#            31% round 2: both selects plus propagate). Each timed stage runs R times (--reps;
+#            3, 1 with --quick), 1 and N ranks alternating, and the smallest
+#            figure is kept.
 #   ratios   bench/gat.sh (embed and training step against PyTorch) and
 #            bench/kmeans.sh (Lloyd iteration against faiss and
 #            scikit-learn), run as they are; skipped with a message when
@@ -33,15 +34,16 @@
 # removed after).
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$SRC/build QUICK=0 NP=2 OUT= PARTS="stages ratios memory"
+BUILD=$SRC/build QUICK=0 NP=2 OUT= PARTS="stages ratios memory" USER_REPS=
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
         --np) NP=$2; shift ;;
+        --reps) USER_REPS=$2; shift ;;
         --build) BUILD=$2; shift ;;
         --out) OUT=$2; shift ;;
         --parts) PARTS=$2; shift ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -58,6 +60,10 @@ if [ "$QUICK" = 1 ]; then
     TRACES=5000 REPS=1 TRAIN=(--steps 20) GAT=(512 1) KMEANS=(20000 64 50 5) SIZES="1e4 3e4" NP1_SIZE=3e4
 else
     TRACES=130363 REPS=3 TRAIN=() GAT=(4096 3) KMEANS=() SIZES="1e5 1e6 1e7" NP1_SIZE=1e6
+fi
+if [ -n "$USER_REPS" ]; then
+    [ "$USER_REPS" -ge 1 ] 2> /dev/null || { echo "bench/all.sh: --reps must be at least 1" >&2; exit 2; }
+    REPS=$USER_REPS
 fi
 RESULTS=$W/bench.txt
 : > "$RESULTS"

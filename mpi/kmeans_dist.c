@@ -237,10 +237,23 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
     le_km_row_norms(c, k, d, cnorm);
     le_km_nearest(x, xnorm, n, d, c, cnorm, k, work, a, dd);
     double *best = le_malloc(sizeof(double) * (size_t)k);
-    for (int j = 0; j < k; j++) size[j] = 0, best[j] = DBL_MAX, rep[j] = INT64_MAX;
+    float *reach = le_malloc(sizeof(float) * (size_t)k);
+    for (int j = 0; j < k; j++) size[j] = 0, best[j] = DBL_MAX, rep[j] = INT64_MAX, reach[j] = INFINITY;
+    /* The float distance is within `slack` of the exact one (float sgemm and
+     * norms: |error| <= 4 d u (|x|^2 + |c|^2), u = 2^-24; twice that here),
+     * so a member whose float distance less its slack exceeds the smallest
+     * float distance plus slack in its cluster cannot be the nearest: the
+     * exact pass below, a double loop over d for every row before, then
+     * visits a handful of rows a cluster, with the same winners. */
+    const float ulp_d = 8.0f * (float)d / 16777216.0f;
+    for (int64_t i = 0; i < n; i++) {
+        float hi = dd[i] + ulp_d * (xnorm[i] + cnorm[a[i]]);
+        if (hi < reach[a[i]]) reach[a[i]] = hi;
+    }
     for (int64_t i = 0; i < n; i++) {
         int j = a[i];
         size[j]++;
+        if (dd[i] - ulp_d * (xnorm[i] + cnorm[j]) > reach[j]) continue;
         /* The sgemm distance of a row depends in its last bits on where the
          * row falls in a block, i.e. on the shard bounds; near-identical
          * members then pick different representatives at different rank
@@ -260,7 +273,7 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
     if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, rep, k, MPI_INT64_T, MPI_MIN, comm);
     for (int j = 0; j < k; j++)
         if (rep[j] == INT64_MAX) rep[j] = -1;
-    free(xnorm), free(cnorm), free(work), free(best), free(gbest);
+    free(xnorm), free(cnorm), free(work), free(best), free(gbest), free(reach);
     if (!assign) free(a);
     if (!d2) free(dd);
     if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of cluster representatives failed");

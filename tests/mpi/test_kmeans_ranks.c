@@ -121,11 +121,49 @@ static void test_reps_are_nearest_members(void **state)
     }
 }
 
+/* The representative is exactly the member of its cluster (as assigned)
+ * with the smallest distance summed in double in row order, the first on a
+ * tie: the float prefilter of le_kmeans_assign_reps skips only rows that
+ * cannot win. Blobs far from the origin make |x|^2 large against the
+ * distances, where a filter with too little slack would drop the winner. */
+static void test_reps_exact_after_filter(void **state)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank) return;
+    result r;
+    run(MPI_COMM_SELF, 0, N, &r);
+    float *x = malloc(sizeof(float) * N * D), *d2 = malloc(sizeof(float) * N);
+    int32_t *a = malloc(sizeof(int32_t) * N);
+    for (int64_t i = 0; i < N; i++) {
+        make_row(i, x + i * D);
+        for (int t = 0; t < D; t++) x[i * D + t] += 300.0f * (float)(t % 3); /* far from the origin */
+    }
+    float c[K * D];
+    for (int j = 0; j < K; j++)
+        for (int t = 0; t < D; t++) c[j * D + t] = r.c[j * D + t] + 300.0f * (float)(t % 3);
+    int64_t size[K], rep[K];
+    assert_int_equal(le_kmeans_assign_reps(MPI_COMM_SELF, x, NULL, 0, N, D, c, K, size, rep, a, d2), 0);
+    for (int j = 0; j < K; j++) {
+        double best = INFINITY;
+        int64_t want = -1;
+        for (int64_t i = 0; i < N; i++) {
+            if (a[i] != j) continue;
+            double e = 0;
+            for (int t = 0; t < D; t++) e += ((double)x[i * D + t] - c[j * D + t]) * ((double)x[i * D + t] - c[j * D + t]);
+            if (e < best) best = e, want = i;
+        }
+        assert_int_equal(rep[j], want);
+    }
+    free(x), free(d2), free(a);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_at_every_rank_count),
                                        cmocka_unit_test(test_reps_are_nearest_members),
+                                       cmocka_unit_test(test_reps_exact_after_filter),
                                        cmocka_unit_test(test_ties_same_at_every_rank_count)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();
