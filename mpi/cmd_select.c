@@ -355,41 +355,35 @@ static int collect_rep_traces(const le_shard *s, const sel_result *sr, int w, le
  * span's call-path statistics. Clusters without members drop out; the rest
  * are stored in trace order (k < 2^20). */
 static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
-                       le_corpus_block *traces, le_reps *r)
+                       const le_corpus_block *traces, le_reps *r)
 {
     memset(r, 0, sizeof *r);
     int64_t k = 0, ns = 0;
-    le_corpus_block *tb = le_calloc((size_t)sr->k, sizeof *tb);
     r->trace_index = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     r->cluster_size = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     if (sr->centroids) r->centroids = le_malloc(sizeof(float) * (size_t)sr->k * (size_t)s->dim), r->dim = s->dim;
     int64_t *order = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     int64_t n_ok = 0;
     for (int j = 0; j < sr->k; j++)
-        if (sr->rep[j] >= 0) order[n_ok++] = (int64_t)sr->rep[j] << 20 | j;
+        if (sr->rep[j] >= 0) order[n_ok++] = (int64_t)sr->rep[j] << 20 | j, ns += traces[j].n_spans;
     qsort(order, (size_t)n_ok, sizeof *order, cmp_i64);
-    for (int64_t q = 0; q < n_ok; q++) {
-        int j = (int)(order[q] & 0xFFFFF);
-        tb[k] = traces[j], memset(&traces[j], 0, sizeof traces[j]); /* moved: freed below */
-        r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
-        if (sr->centroids) memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
-        ns += tb[k].n_spans, k++;
-    }
-    r->k = k;
     int w = c->meta.trace_id_len;
-    le_block_alloc(&r->traces, k, ns, w, 0);
+    le_block_alloc(&r->traces, n_ok, ns, w, 0);
     r->path_count = le_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
     r->path_mean_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
     r->path_std_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
     le_corpus_block *b = &r->traces;
     b->span_offset[0] = 0;
     uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)(ns ? ns : 1));
-    for (int64_t t = 0; t < k; t++) {
-        const le_corpus_block *x = &tb[t];
-        int64_t o0 = b->span_offset[t], m = x->n_spans;
-        b->span_offset[t + 1] = o0 + m;
-        memcpy(b->trace_id + t * w, x->trace_id, (size_t)w);
-        b->trace_start_us[t] = x->trace_start_us[0];
+    for (k = 0; k < n_ok; k++) {
+        int j = (int)(order[k] & 0xFFFFF);
+        const le_corpus_block *x = &traces[j];
+        r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
+        if (sr->centroids) memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
+        int64_t o0 = b->span_offset[k], m = x->n_spans;
+        b->span_offset[k + 1] = o0 + m;
+        memcpy(b->trace_id + k * w, x->trace_id, (size_t)w);
+        b->trace_start_us[k] = x->trace_start_us[0];
 #define COPY(f) memcpy(b->f + o0, x->f, sizeof(*b->f) * (size_t)m)
         COPY(parent), COPY(service), COPY(operation), COPY(start_us), COPY(duration_us), COPY(status_code), COPY(error);
 #undef COPY
@@ -399,9 +393,9 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
             const le_welford *st = &cp->stat[p];
             r->path_count[i] = (int64_t)st->n, r->path_mean_us[i] = st->mean, r->path_std_us[i] = le_welford_std(st);
         }
-        le_block_free(&tb[t]);
     }
-    free(tb), free(ids), free(order);
+    r->k = k;
+    free(ids), free(order);
     snprintf(r->corpus, sizeof r->corpus, "%s", o->corpus);
     snprintf(r->embeddings, sizeof r->embeddings, "%s", le_repr_uses_model(o->repr) ? o->emb : "");
     snprintf(r->method, sizeof r->method, "%s", o->round > 1 ? "uncertainty" : o->method);
@@ -422,7 +416,7 @@ static void page_path(const char *out, char *buf, size_t cap)
 
 /* Rank 0 writes reps.h5 (and the page) from the other ranks' traces. */
 static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
-                      le_corpus_block *traces, int64_t *n_reps, char *page, size_t page_cap)
+                      const le_corpus_block *traces, int64_t *n_reps, char *page, size_t page_cap)
 {
     le_reps r;
     int rc = gather_reps(c, cp, sr, o, s, traces, &r);

@@ -98,17 +98,29 @@ void le_callpaths_free(le_callpaths *cp)
     memset(cp, 0, sizeof *cp);
 }
 
-static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard *s)
+/* The shard's rows of an embeddings file into s->x as stored; with
+ * want_model, the file's model attribute must name it (vectors that
+ * select --dump-vectors wrote for that representation). */
+static int read_emb_rows(MPI_Comm comm, le_corpus *c, const char *path, const char *want_model, le_shard *s)
 {
-    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
     le_embreader er;
-    int rc = le_emb_open(comm, emb_path, c->meta.n_traces, &er);
+    int rc = le_emb_open(comm, path, c->meta.n_traces, &er);
+    if (!rc && want_model && strcmp(er.model, want_model))
+        rc = le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
+                     path, er.model, want_model);
     if (!rc) {
         s->dim = er.dim;
         s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
         rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
     }
     le_emb_close_reader(&er);
+    return rc;
+}
+
+static int read_gat(MPI_Comm comm, le_corpus *c, const char *emb_path, le_shard *s)
+{
+    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
+    int rc = read_emb_rows(comm, c, emb_path, NULL, s);
     s->seconds_emb_read += MPI_Wtime() - t0, s->cpu_emb_read += le_cpu_seconds() - c0;
     if (!rc) le_km_normalize_rows(s->x, s->n, s->dim);
     return rc;
@@ -417,18 +429,7 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
 
 int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representation, const char *path, le_shard *s)
 {
-    le_embreader er;
-    int rc = le_emb_open(comm, path, c->meta.n_traces, &er);
-    if (!rc && strcmp(er.model, representation))
-        rc = le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
-                     path, er.model, representation);
-    if (!rc) {
-        s->dim = er.dim;
-        s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
-        rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
-    }
-    le_emb_close_reader(&er);
-    return rc;
+    return read_emb_rows(comm, c, path, representation, s);
 }
 
 /* ------------------------------------------------------------ labels CSV */
