@@ -7,6 +7,7 @@
 
 #include "driver.h"
 #include "kmeans.h"
+#include "rowbalance.h"
 
 void le_kmd_defaults(le_kmd_opts *o, int k, uint64_t seed)
 {
@@ -171,20 +172,15 @@ static int reseed_empty(MPI_Comm comm, const float *x, const int64_t *gidx, int6
     return 0;
 }
 
-int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, const le_kmd_opts *o,
-                   le_kmd_result *r)
+/* le_kmeans_dist on rows already spread for even work (len: their lengths). */
+static int kmeans_rows(MPI_Comm comm, const float *x, const int32_t *len, const int64_t *gidx, int64_t n, int64_t n_all,
+                       int d, const le_kmd_opts *o, le_kmd_result *r)
 {
-    memset(r, 0, sizeof *r);
     const int k = o->k;
-    int64_t n_all = n;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &n_all, 1, MPI_INT64_T, MPI_SUM, comm));
-    if (k < 1 || n_all < k) return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, k);
     size_t nn = (size_t)(n ? n : 1);
     float *xnorm = le_malloc(sizeof(float) * nn), *d2 = le_malloc(sizeof(float) * nn);
     int32_t *assign = le_malloc(sizeof(int32_t) * nn), *prev = le_malloc(sizeof(int32_t) * nn);
-    int32_t *len = le_malloc(sizeof(int32_t) * nn);
     le_km_row_norms(x, n, d, xnorm);
-    le_km_row_lengths(x, n, d, len);
     float *c = le_malloc(sizeof(float) * (size_t)k * d), *cnorm = le_malloc(sizeof(float) * (size_t)k);
     double t0 = MPI_Wtime();
     LE_CHECK(init_parallel(comm, x, len, xnorm, gidx, n, d, o, c, &r->candidates));
@@ -221,8 +217,33 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     r->iterations = it < o->max_iter ? it + 1 : it;
     r->seconds_lloyd = MPI_Wtime() - t0;
     r->centroids = c;
-    free(xnorm), free(d2), free(assign), free(prev), free(len), free(cnorm), free(acc), free(work), free(empty);
+    free(xnorm), free(d2), free(assign), free(prev), free(cnorm), free(acc), free(work), free(empty);
     return 0;
+}
+
+int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, const le_kmd_opts *o,
+                   le_kmd_result *r)
+{
+    memset(r, 0, sizeof *r);
+    int64_t n_all = n;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &n_all, 1, MPI_INT64_T, MPI_SUM, comm));
+    if (o->k < 1 || n_all < o->k)
+        return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, o->k);
+    int p;
+    MPI_Comm_size(comm, &p);
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    le_km_row_lengths(x, n, d, len);
+    if (p == 1) {
+        int rc = kmeans_rows(comm, x, len, gidx, n, n_all, d, o, r);
+        free(len);
+        return rc;
+    }
+    le_rows b;
+    int rc = le_rows_balance(comm, x, gidx, len, n, d, &b);
+    free(len);
+    if (!rc) rc = kmeans_rows(comm, b.x, b.len, b.gidx, b.n, n_all, d, o, r);
+    le_rows_free(&b);
+    return rc;
 }
 
 int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d, const float *c, int k,

@@ -2,7 +2,9 @@
  * the local math). k-means|| initialisation, Lloyd iterations with one
  * allreduce of [sums | counts | changed] each, empty clusters re-seeded
  * with the farthest row, and each centroid's representative found by a
- * MINLOC-style reduction.
+ * MINLOC-style reduction. Before any of it, rows move to neighbouring ranks
+ * until every rank has about the same work (rowbalance.h): a row costs its
+ * length, and shards rich in abnormal traces have the long rows.
  *
  * Rank-count independence: every rank holds rows in ascending global index
  * and the ranks' ranges follow each other, so "concatenate in rank order"
