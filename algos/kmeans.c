@@ -253,34 +253,52 @@ static double sqdist(const float *a, const float *b, int d)
     return s;
 }
 
-/* Index drawn with probability proportional to p[i] (sum total > 0). */
-static int64_t draw_by_weight(const double *p, int64_t m, double total, double u)
+double le_km_pp_slice_max(const double *w, const double *near, int64_t lo, int64_t hi)
 {
-    double x = u * total, c = 0;
-    int64_t last = -1;
-    for (int64_t i = 0; i < m; i++) {
-        if (p[i] <= 0) continue;
-        c += p[i];
-        last = i;
-        if (x < c) return i;
+    double m = 0;
+    for (int64_t i = lo; i < hi; i++) {
+        double v = w[i] * near[i];
+        if (v > m) m = v;
     }
-    return last; /* rounding left x at the very top */
+    return m;
 }
 
-int64_t le_km_pp_draw(const double *w, const double *near, int64_t m, int c, uint64_t seed, double *p)
+double le_km_pp_scale(double max_wnear)
 {
-    double total = 0;
-    const double *by = p;
-    if (c == 0) { /* the first centre: by weight alone */
-        by = w;
-        for (int64_t i = 0; i < m; i++) total += w[i];
-    } else {
-        for (int64_t i = 0; i < m; i++) total += p[i] = w[i] * near[i];
-        if (total <= 0) { /* fewer distinct candidates than k: repeat by weight */
-            for (int64_t i = 0; i < m; i++) total += p[i] = w[i];
-        }
+    if (!(max_wnear > 0) || !isfinite(max_wnear)) return 0;
+    int e;
+    frexp(max_wnear, &e); /* max_wnear < 2^e */
+    return ldexp(1.0, LE_KM_PP_BITS - e);
+}
+
+int64_t le_km_pp_slice_weights(const double *w, const double *near, int64_t lo, int64_t hi, int by_weight, double scale,
+                               int64_t *q)
+{
+    int64_t sum = 0;
+    for (int64_t i = lo; i < hi; i++) {
+        /* scale is a power of two: w near scale is w near exactly, shifted */
+        double v = by_weight ? w[i] : w[i] * near[i] * scale;
+        q[i] = v > 0 ? llrint(v) : 0;
+        sum += q[i];
     }
-    return draw_by_weight(by, m, total, le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0));
+    return sum;
+}
+
+int64_t le_km_pp_target(int64_t total, int c, uint64_t seed)
+{
+    int64_t x = (int64_t)(le_km_uniform(seed, (uint64_t)c, LE_KM_DRAW_PP, 0) * (double)total);
+    return x < total ? x : total - 1; /* (double)total may round up */
+}
+
+int64_t le_km_pp_find(const int64_t *q, int64_t lo, int64_t hi, int64_t before, int64_t x)
+{
+    int64_t run = before;
+    if (x < before) return -1; /* in an earlier slice */
+    for (int64_t i = lo; i < hi; i++) {
+        run += q[i];
+        if (x < run) return i;
+    }
+    return -1;
 }
 
 void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre,
@@ -297,11 +315,15 @@ void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t h
 void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
                        double *work)
 {
-    double *near = work, *p = work + m; /* squared distance to the nearest centre, weight x that */
+    double *near = work; /* squared distance to the nearest centre */
+    int64_t *q = (int64_t *)(work + m); /* the integer weights of a draw */
     int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
     le_km_row_lengths(cand, m, d, len);
     for (int c = 0; c < k; c++) {
-        int64_t pick = le_km_pp_draw(w, near, m, c, seed, p);
+        double scale = c ? le_km_pp_scale(le_km_pp_slice_max(w, near, 0, m)) : 0;
+        int64_t total = le_km_pp_slice_weights(w, near, 0, m, c == 0, scale, q);
+        if (total <= 0) total = le_km_pp_slice_weights(w, near, 0, m, 1, 0, q); /* fewer distinct candidates than k */
+        int64_t pick = le_km_pp_find(q, 0, m, 0, le_km_pp_target(total, c, seed));
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
         if (c + 1 < k) le_km_pp_lower(cand, len, 0, m, d, cc, len[pick], c == 0, near);

@@ -81,20 +81,38 @@ int64_t le_km_oversample(const float *d2, const int64_t *gidx, int64_t n, double
 
 /* Weighted k-means++ on m candidates cand [m x d] with weights w: k centres
  * into centers [k x d] (k <= m). The first is drawn by weight, each next one
- * by weight x squared distance to the nearest centre so far. Deterministic
- * in seed. work holds 2*m doubles. */
+ * by weight x squared distance to the nearest centre so far (in integers,
+ * as below). Deterministic in seed. work holds 2*m doubles. */
 void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
                        double *work);
 
-/* The two steps of le_km_pp_weighted, for a caller that splits the O(k m d)
- * distance updates over ranks (mpi/kmeans_dist.c) and keeps the O(m) draw
- * whole, so the centres are the same at any split.
- * le_km_pp_draw: the index of centre c (0 by weight w, then by w x near,
- * near [m] the squared distance to the nearest centre so far); p [m] is
- * scratch. le_km_pp_lower: near[i] = min(near[i], |cand_i - centre|^2) for
+/* The steps of le_km_pp_weighted, for a caller that splits the candidates
+ * into slices [lo, hi) over ranks (mpi/kmeans_dist.c): each keeps near[]
+ * of its slice, and one draw needs only the slices' weight sums. Weights
+ * are integers — w[i] (counts) for the first centre, else w[i] near[i]
+ * scaled by a power of two so the largest is at most 2^36 and rounded —
+ * whose sums are exact in any order: the index drawn is the same for any
+ * slicing (each rank's sum, the total and the target are exact integers).
+ * The int64 sums hold up to 2^27 candidates (select's k <= 2^20 keeps them
+ * near 10 k).
+ * le_km_pp_scale: the power of two for the largest w[i] near[i] over all
+ * slices (le_km_pp_slice_max of each, their maximum).
+ * le_km_pp_slice_weights: q[i] for i in [lo, hi), by weight alone if
+ * by_weight; returns their sum.
+ * le_km_pp_target: where in [0, total) centre c is drawn (total > 0).
+ * le_km_pp_find: the i in [lo, hi) at which the running sum, starting at
+ * before (the slices before this one), first exceeds x; -1 if x falls in
+ * another slice.
+ * le_km_pp_lower: near[i] = min(near[i], |cand_i - centre|^2) for
  * i in [lo, hi) (first: near[i] = that), len [m] the candidates' row
  * lengths (le_km_row_lengths) and lc the centre's. */
-int64_t le_km_pp_draw(const double *w, const double *near, int64_t m, int c, uint64_t seed, double *p);
+#define LE_KM_PP_BITS 36
+double le_km_pp_slice_max(const double *w, const double *near, int64_t lo, int64_t hi);
+double le_km_pp_scale(double max_wnear);
+int64_t le_km_pp_slice_weights(const double *w, const double *near, int64_t lo, int64_t hi, int by_weight, double scale,
+                               int64_t *q);
+int64_t le_km_pp_target(int64_t total, int c, uint64_t seed);
+int64_t le_km_pp_find(const int64_t *q, int64_t lo, int64_t hi, int64_t before, int64_t x);
 void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre,
                     int32_t lc, int first, double *near);
 

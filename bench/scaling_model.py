@@ -114,12 +114,13 @@ def model(traces, n):
         "kmeans|| d2": 2 * ns * (m - 1) * DIM / (p * SGEMM_FLOPS) + KMPAR_ROUNDS * allreduce(8, n, p),
         "cand allgather": allgather(m * DIM * 4 / p, n, p),
         "cand weights": 2 * ns * m * DIM / (p * SGEMM_FLOPS) + allreduce(m * 8, n, p),
-        # each pick: distances of the rank's slice of the m candidates, an
-        # Allgather of all m distances, the draw over all m on every rank
+        # each pick: distances of the rank's slice of the m candidates, its
+        # integer weights and search (two passes over the slice), and four
+        # collectives of one number: max, Exscan, total, pick
         # (mpi/kmeans_dist.c pp_split; identical picks at any rank count)
         "kmeans++ distances": 3.0 * k * m * DIM / (p * SCALAR_FLOPS),
-        "kmeans++ allgather": k * allgather(m * 4 / p, n, p),
-        "kmeans++ draw": k * m * SORT_STEP_S,
+        "kmeans++ draw": k * 2 * (m / p) * SORT_STEP_S,
+        "kmeans++ collectives": k * 4 * allreduce(8, n, p),
         "lloyd": LLOYD_ITERS * (2 * ns * k * DIM / (p * SGEMM_FLOPS) + allreduce((k * DIM + k + 2) * 8, n, p)),
         "assign+minloc": 2 * traces * k * DIM / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
         "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),
@@ -171,7 +172,7 @@ def main():
     print(hdr)
     res = {n: model(a.traces, n) for n in nodes}
     for n in nodes:
-        for term in ("distances", "allgather", "draw"):
+        for term in ("distances", "draw", "collectives"):
             if a.no_kmpp: res[n][0]["select"]["kmeans++ " + term] = 0.0
     tot = {n: 0.0 for n in nodes}
     for st in ["synth"] + STAGES:

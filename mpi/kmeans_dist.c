@@ -71,37 +71,63 @@ static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int
     free(cnorm);
 }
 
+/* This rank's integer weights of draw c (kmeans.h) into q, the sum of the
+ * slices before its own (*before) and of all (*total): one Exscan and one
+ * Allreduce, whatever the rank count. */
+static int pp_weights(MPI_Comm comm, const double *w, const double *near, int64_t lo, int64_t hi, int by_weight,
+                      double scale, int64_t *q, int64_t *before, int64_t *total)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int64_t mine = le_km_pp_slice_weights(w, near, lo, hi, by_weight, scale, q);
+    *before = 0, *total = mine;
+    LE_MPI(MPI_Exscan(&mine, before, 1, MPI_INT64_T, MPI_SUM, comm));
+    if (rank == 0) *before = 0; /* MPI_Exscan leaves rank 0's undefined */
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, total, 1, MPI_INT64_T, MPI_SUM, comm));
+    return 0;
+}
+
 /* Weighted k-means++ on the m candidates every rank holds, as
- * le_km_pp_weighted but with its O(k m d) part, the distance updates,
- * split: rank r keeps near[] of its slice of the candidates current and an
- * allgather gives every rank all of it. The O(m) draw runs whole on every
- * rank, the same serial sum over the same near[], so the centres are those
- * of one rank whatever the rank count. */
+ * le_km_pp_weighted, split: rank r keeps near[] of its slice of the
+ * candidates and draws with integer weights (kmeans.h), so a pick costs
+ * four collectives of one number — the largest weight (for the scale), the
+ * prefix and total of the slice sums (exact: the same draw at any rank
+ * count), the index from the rank whose slice holds the draw — and no
+ * rank touches more than its slice. */
 static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed,
                     float *centers)
 {
     int p, rank;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &rank);
-    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    for (int r = 0; r < p; r++) disp[r] = (int)(m * r / p), cnt[r] = (int)(m * (r + 1) / p) - disp[r];
-    int64_t lo = disp[rank], hi = lo + cnt[rank];
-    double *near = le_malloc(sizeof(double) * (size_t)(m ? m : 1)), *prob = le_malloc(sizeof(double) * (size_t)(m ? m : 1));
-    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1)); /* of the own slice only */
+    int64_t lo = m * rank / p, hi = m * (rank + 1) / p;
+    size_t mm = (size_t)(m ? m : 1);
+    double *near = le_malloc(sizeof(double) * mm);
+    int64_t *q = le_malloc(sizeof(int64_t) * mm);
+    int32_t *len = le_malloc(sizeof(int32_t) * mm); /* of the own slice only */
     le_km_row_lengths(cand + lo * d, hi - lo, d, len + lo);
-    int rc = MPI_SUCCESS;
-    for (int c = 0; c < k && rc == MPI_SUCCESS; c++) {
-        int64_t pick = le_km_pp_draw(w, near, m, c, seed, prob);
+    int rc = 0;
+    for (int c = 0; c < k && !rc; c++) {
+        double scale = 0;
+        if (c) {
+            double mx = le_km_pp_slice_max(w, near, lo, hi);
+            if ((rc = MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_DOUBLE, MPI_MAX, comm))) break;
+            scale = le_km_pp_scale(mx);
+        }
+        int64_t before, total;
+        if ((rc = pp_weights(comm, w, near, lo, hi, c == 0, scale, q, &before, &total))) break;
+        if (total <= 0 && (rc = pp_weights(comm, w, near, lo, hi, 1, 0, q, &before, &total))) break; /* fewer distinct candidates than k */
+        int64_t pick = le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)); /* -1 off the owner */
+        if ((rc = MPI_Allreduce(MPI_IN_PLACE, &pick, 1, MPI_INT64_T, MPI_MAX, comm))) break;
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
         if (c + 1 == k) break;
         int32_t lc;
         le_km_row_lengths(cc, 1, d, &lc);
         le_km_pp_lower(cand, len, lo, hi, d, cc, lc, c == 0, near);
-        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, near, cnt, disp, MPI_DOUBLE, comm);
     }
-    free(cnt), free(disp), free(near), free(prob), free(len);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of k-means++ distances failed");
+    free(near), free(q), free(len);
+    if (rc) return le_fail(LE_ERR_MPI, "a collective of the k-means++ draw failed");
     return 0;
 }
 

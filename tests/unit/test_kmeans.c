@@ -188,6 +188,47 @@ static void test_pp_weighted_spreads(void **state)
     for (int g = 0; g < 4; g++) assert_int_equal(seen[g], 1);
 }
 
+/* The k-means++ draw over slices (as ranks hold them) picks what the draw
+ * over the whole range picks, for any cut, at every centre; weights are
+ * integers of at most 2^LE_KM_PP_BITS, and the scale is a power of two. */
+static void test_pp_draw_same_for_any_slicing(void **state)
+{
+    (void)state;
+    enum { M = 257 };
+    double w[M], near[M];
+    int64_t q[M], qs[M];
+    le_rng r;
+    le_rng_init(&r, 7, 0, 3);
+    for (int c = 0; c < 40; c++) {
+        for (int i = 0; i < M; i++) {
+            w[i] = (double)(le_rng_uniform(&r) < 0.1 ? 0 : 1 + (int)(50 * le_rng_uniform(&r)));
+            near[i] = le_rng_uniform(&r) < 0.05 ? 0 : exp(20 * le_rng_uniform(&r) - 10); /* 1e-4 .. 2e4 */
+        }
+        double scale = c ? le_km_pp_scale(le_km_pp_slice_max(w, near, 0, M)) : 0;
+        int frexp_e;
+        assert_true(c == 0 || frexp(scale, &frexp_e) == 0.5); /* a power of two */
+        int64_t total = le_km_pp_slice_weights(w, near, 0, M, c == 0, scale, q);
+        for (int i = 0; i < M; i++) assert_true(q[i] >= 0 && q[i] <= ((int64_t)1 << LE_KM_PP_BITS));
+        int64_t whole = le_km_pp_find(q, 0, M, 0, le_km_pp_target(total, c, 99));
+        assert_true(whole >= 0 && q[whole] > 0);
+        /* three slices, cut at c-dependent places, scale from their maxima */
+        int64_t cut[4] = {0, (c * 37) % M, (c * 37) % M + (M - (c * 37) % M) / 2, M};
+        double mx = 0;
+        for (int s = 0; s < 3; s++) mx = fmax(mx, le_km_pp_slice_max(w, near, cut[s], cut[s + 1]));
+        assert_true(c == 0 || le_km_pp_scale(mx) == scale);
+        int64_t sums[3], sum = 0, found = -1;
+        for (int s = 0; s < 3; s++) sum += sums[s] = le_km_pp_slice_weights(w, near, cut[s], cut[s + 1], c == 0, scale, qs);
+        assert_true(sum == total);
+        int64_t x = le_km_pp_target(sum, c, 99), before = 0;
+        for (int s = 0; s < 3; s++) { /* as the ranks do: each searches, one finds */
+            int64_t f = le_km_pp_find(qs, cut[s], cut[s + 1], before, x);
+            if (f >= 0) assert_true(found < 0), found = f;
+            before += sums[s];
+        }
+        assert_int_equal(found, whole);
+    }
+}
+
 static void test_normalize_rows(void **state)
 {
     float x[6] = {3, 4, 0, 0, 0, 0};
@@ -204,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_lloyd_local_sums),
         cmocka_unit_test(test_update_flags_empty),    cmocka_unit_test(test_uniform_is_counter_based),
         cmocka_unit_test(test_oversample_extremes),   cmocka_unit_test(test_pp_weighted_spreads),
+        cmocka_unit_test(test_pp_draw_same_for_any_slicing),
         cmocka_unit_test(test_normalize_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
