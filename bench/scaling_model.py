@@ -141,9 +141,10 @@ def model(traces, n):
         "compute": traces / (p * ROOTCAUSE_TRACES_PER_S), "read": corpus / fs(n),
         "periods rank0": gather(16 * (PERIODS / p + 1), n, p) + math.log2(max(p, 2)) * (ALPHA + 16 * (PERIODS + p) / NIC_BPS),
         "counts allreduce": allreduce(PERIODS * stride * 8, n, p),
-        "welford allgather": allgather(wel, n, p) + p * PERIODS * SERVICES * MERGE_S,
+        # Chan merges in a reduction tree (mpi/exchange.c le_allreduce_welford)
+        "welford allreduce": allreduce(wel, n, p) + 2 * math.log2(max(p, 2)) * PERIODS * SERVICES * MERGE_S,
     }
-    mem["rootcause"] = CORES * p * wel
+    mem["rootcause"] = CORES * 2 * wel
     return t, mem
 
 

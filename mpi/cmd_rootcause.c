@@ -231,21 +231,6 @@ static void pass_a(rc_job *j, const le_corpus_block *b)
     }
 }
 
-/* Chan-merge every rank's summaries in rank order, so all ranks agree. */
-static int merge_welford(le_welford *w, int64_t n)
-{
-    size_t bytes = sizeof *w * (size_t)n;
-    le_welford *all = le_malloc(bytes * (size_t)le_world.size + 1);
-    LE_MPI(MPI_Allgather(w, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, le_world.comm));
-    for (int64_t i = 0; i < n; i++) {
-        le_welford m = {0};
-        for (int r = 0; r < le_world.size; r++) le_welford_merge(&m, &all[(int64_t)r * n + i]);
-        w[i] = m;
-    }
-    free(all);
-    return 0;
-}
-
 static int periods_from_ranks(rc_job *j)
 {
     int64_t gap = j->o->gap_s * 1000000;
@@ -274,8 +259,8 @@ static int finish_a(rc_job *j)
         for (int32_t s = 0; s < j->S; s++)
             if (j->callee_n[(int64_t)op * j->S + s] > best) best = j->callee_n[(int64_t)op * j->S + s], j->callee[op] = s;
     }
-    LE_CHECK(merge_welford(j->all_svc, j->S));
-    LE_CHECK(merge_welford(j->op_self, j->O));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->all_svc, j->S, "service latency summaries"));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->op_self, j->O, "self-time summaries"));
     for (int32_t op = 0; op < j->O; op++) {
         const le_welford *w = &j->op_self[op];
         /* Whole microseconds: a threshold that differs in the last bit
@@ -470,7 +455,7 @@ static int run(rc_job *j)
         int len = (int)(n - off < (1 << 28) ? n - off : 1 << 28);
         LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->cnt + off, len, MPI_INT64_T, MPI_SUM, le_world.comm));
     }
-    LE_CHECK(merge_welford(j->per_svc, j->P * S));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S, "per-period latency summaries"));
     int approx = j->approx;
     LE_MPI(MPI_Allreduce(&approx, &j->approx, 1, MPI_INT, MPI_MAX, le_world.comm));
     return 0;

@@ -106,3 +106,29 @@ int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, ui
     *out_len = total;
     return err ? le_fail(LE_ERR_MPI, "MPI_Gatherv failed (%d)", err) : 0;
 }
+
+/* MPI reduction of Welford triples: inout = in (lower ranks) merged with inout. */
+static void welford_op(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    le_welford *a = in, *b = inout;
+    for (int i = 0; i < *len; i++) {
+        le_welford m = a[i];
+        le_welford_merge(&m, &b[i]);
+        b[i] = m;
+    }
+}
+
+int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *what)
+{
+    MPI_Datatype t;
+    MPI_Op op;
+    MPI_Type_contiguous(3, MPI_DOUBLE, &t);
+    MPI_Type_commit(&t);
+    MPI_Op_create(welford_op, 0, &op); /* not commutative: merged in rank order */
+    int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)n, t, op, comm);
+    MPI_Op_free(&op);
+    MPI_Type_free(&t);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of %s failed", what);
+    return 0;
+}

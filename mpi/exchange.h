@@ -1,12 +1,15 @@
 /* exchange: the collectives the driver needs beyond plain MPI calls —
  * an all-to-all of byte buffers of any size (counts past 2 GiB go in
- * rounds), and gathering/broadcasting string tables. */
+ * rounds), gathering/broadcasting string tables, and reducing Welford
+ * summaries. */
 #ifndef LE_EXCHANGE_H
 #define LE_EXCHANGE_H
 
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "stv.h"
 
 /* Largest piece sent to one peer in one MPI call (must stay under INT_MAX;
  * tests lower it to exercise the rounds). */
@@ -23,5 +26,11 @@ int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root);
 /* Gather variable-length byte buffers to root: on root *out holds all of
  * them concatenated in rank order (allocated), others get NULL. */
 int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root);
+
+/* Every rank's w[0..n) merged by Chan's formula in rank order (a
+ * non-commutative MPI_Op: a reduction tree, so O(n) memory and log p steps
+ * whatever p; the grouping may round differently at different rank
+ * counts). `what` names the statistics in the error message. */
+int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *what);
 
 #endif

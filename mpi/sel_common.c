@@ -30,31 +30,6 @@ void le_shard_free(le_shard *s)
     memset(s, 0, sizeof *s);
 }
 
-/* MPI reduction of Welford triples, merged by Chan's formula. */
-static void welford_op(void *in, void *inout, int *len, MPI_Datatype *type)
-{
-    le_welford *a = in, *b = inout;
-    for (int i = 0; i < *len; i++) {
-        le_welford m = a[i];
-        le_welford_merge(&m, &b[i]);
-        b[i] = m;
-    }
-}
-
-static int allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n)
-{
-    MPI_Datatype t;
-    MPI_Op op;
-    MPI_Type_contiguous(3, MPI_DOUBLE, &t);
-    MPI_Type_commit(&t);
-    MPI_Op_create(welford_op, 0, &op); /* not commutative: merged in rank order */
-    int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)n, t, op, comm);
-    MPI_Op_free(&op);
-    MPI_Type_free(&t);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of call-path statistics failed");
-    return 0;
-}
-
 /* Every rank's distinct path ids, merged and sorted: the same vocabulary
  * whatever the split. */
 static int gather_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
@@ -89,7 +64,7 @@ int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
     cp->stat = le_calloc((size_t)(cp->n ? cp->n : 1), sizeof(le_welford));
     for (int64_t i = 0; i < s->b.n_spans; i++)
         le_welford_add(&cp->stat[le_callpath_find(cp->id, cp->n, s->path[i])], (double)s->b.duration_us[i]);
-    return allreduce_welford(comm, cp->stat, cp->n);
+    return le_allreduce_welford(comm, cp->stat, cp->n, "call-path statistics");
 }
 
 void le_callpaths_free(le_callpaths *cp)
@@ -141,7 +116,7 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
         le_stv_raw(s->pidx + lo, s->b.duration_us + lo, hi - lo, d, row);
         for (int64_t j = 0; j < d; j++) le_welford_add(&w[j], row[j]);
     }
-    int rc = allreduce_welford(comm, w, d);
+    int rc = le_allreduce_welford(comm, w, d, "feature statistics");
     double *mean = le_malloc(sizeof(double) * (size_t)(d ? d : 1)), *inv = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
     for (int64_t j = 0; j < d; j++) {
         double sd = le_welford_std(&w[j]);
