@@ -319,11 +319,14 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
     int64_t *q = (int64_t *)(work + m); /* the integer weights of a draw */
     int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
     le_km_row_lengths(cand, m, d, len);
+    double bound = 0; /* the scale's bound, as mpi/kmeans_dist.c has it: the previous pick's largest w near */
     for (int c = 0; c < k; c++) {
-        double scale = c ? le_km_pp_scale(le_km_pp_slice_max(w, near, 0, m)) : 0;
+        if (c == 1) bound = le_km_pp_slice_max(w, near, 0, m);
+        double scale = c ? le_km_pp_scale(bound) : 0;
         int64_t total = le_km_pp_slice_weights(w, near, 0, m, c == 0, scale, q);
         if (total <= 0) total = le_km_pp_slice_weights(w, near, 0, m, 1, 0, q); /* fewer distinct candidates than k */
         int64_t pick = le_km_pp_find(q, 0, m, 0, le_km_pp_target(total, c, seed));
+        if (c) bound = le_km_pp_slice_max(w, near, 0, m);
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
         if (c + 1 < k) le_km_pp_lower(cand, len, 0, m, d, cc, len[pick], c == 0, near);

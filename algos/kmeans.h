@@ -95,8 +95,10 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
  * slicing (each rank's sum, the total and the target are exact integers).
  * The int64 sums hold up to 2^27 candidates (select's k <= 2^20 keeps them
  * near 10 k).
- * le_km_pp_scale: the power of two for the largest w[i] near[i] over all
- * slices (le_km_pp_slice_max of each, their maximum).
+ * le_km_pp_scale: the power of two for a bound on the largest w[i] near[i]
+ * over all slices (le_km_pp_slice_max of each, their maximum; near only
+ * shrinks, so the previous pick's maximum bounds this one's and costs no
+ * collective of its own).
  * le_km_pp_slice_weights: q[i] for i in [lo, hi), by weight alone if
  * by_weight; returns their sum.
  * le_km_pp_target: where in [0, total) centre c is drawn (total > 0).

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { ALLREDUCE, ALLGATHER, ALLGATHERV, ALLTOALL, ALLTOALLV, BCAST, GATHER, GATHERV, REDUCE, EXSCAN, BARRIER, N_COLL };
+enum { ALLREDUCE, ALLGATHER, ALLGATHERV, ALLTOALL, ALLTOALLV, BCAST, GATHER, GATHERV, REDUCE, EXSCAN, BARRIER, WAITALL, N_COLL };
 static const char *const names[N_COLL] = {"allreduce", "allgather", "allgatherv", "alltoall", "alltoallv", "bcast",
-                                          "gather",    "gatherv",   "reduce",     "exscan",   "barrier"};
+                                          "gather",    "gatherv",   "reduce",     "exscan",   "barrier",   "waitall"};
 static double wait_s[N_COLL];
 static long calls[N_COLL];
 
@@ -83,6 +83,9 @@ int MPI_Reduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, int roo
 { TIMED(REDUCE, PMPI_Reduce(s, r, n, t, op, root, comm)); }
 
 int MPI_Barrier(MPI_Comm comm) { TIMED(BARRIER, PMPI_Barrier(comm)); }
+
+/* the non-blocking collectives' wait (k-means++'s Iexscan + Iallreduce; MPI-IO's own too) */
+int MPI_Waitall(int n, MPI_Request *req, MPI_Status *st) { TIMED(WAITALL, PMPI_Waitall(n, req, st)); }
 
 int MPI_Exscan(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI_Comm comm)
 { TIMED(EXSCAN, PMPI_Exscan(s, r, n, t, op, comm)); }

@@ -115,12 +115,13 @@ def model(traces, n):
         "cand allgather": allgather(m * DIM * 4 / p, n, p),
         "cand weights": 2 * ns * m * DIM / (p * SGEMM_FLOPS) + allreduce(m * 8, n, p),
         # each pick: distances of the rank's slice of the m candidates, its
-        # integer weights and search (two passes over the slice), and four
-        # collectives of one number: max, Exscan, total, pick
-        # (mpi/kmeans_dist.c pp_split; identical picks at any rank count)
+        # integer weights, bound and search (three passes over the slice), and
+        # two collective latencies: Exscan with the total overlapped, then the
+        # index with the next scale bound (mpi/kmeans_dist.c pp_split;
+        # identical picks at any rank count)
         "kmeans++ distances": 3.0 * k * m * DIM / (p * SCALAR_FLOPS),
-        "kmeans++ draw": k * 2 * (m / p) * SORT_STEP_S,
-        "kmeans++ collectives": k * 4 * allreduce(8, n, p),
+        "kmeans++ draw": k * 3 * (m / p) * SORT_STEP_S,
+        "kmeans++ collectives": k * 2 * allreduce(16, n, p),
         "lloyd": LLOYD_ITERS * (2 * ns * k * DIM / (p * SGEMM_FLOPS) + allreduce((k * DIM + k + 2) * 8, n, p)),
         "assign+minloc": 2 * traces * k * DIM / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
         "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),

@@ -72,28 +72,30 @@ static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int
 }
 
 /* This rank's integer weights of draw c (kmeans.h) into q, the sum of the
- * slices before its own (*before) and of all (*total): one Exscan and one
- * Allreduce, whatever the rank count. */
+ * slices before its own (*before) and of all (*total): an Exscan and an
+ * Allreduce started together, so they cost one collective's latency. */
 static int pp_weights(MPI_Comm comm, const double *w, const double *near, int64_t lo, int64_t hi, int by_weight,
                       double scale, int64_t *q, int64_t *before, int64_t *total)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
     int64_t mine = le_km_pp_slice_weights(w, near, lo, hi, by_weight, scale, q);
-    *before = 0, *total = mine;
-    LE_MPI(MPI_Exscan(&mine, before, 1, MPI_INT64_T, MPI_SUM, comm));
+    MPI_Request req[2];
+    *before = 0;
+    LE_MPI(MPI_Iexscan(&mine, before, 1, MPI_INT64_T, MPI_SUM, comm, &req[0]));
+    LE_MPI(MPI_Iallreduce(&mine, total, 1, MPI_INT64_T, MPI_SUM, comm, &req[1]));
+    LE_MPI(MPI_Waitall(2, req, MPI_STATUSES_IGNORE));
     if (rank == 0) *before = 0; /* MPI_Exscan leaves rank 0's undefined */
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, total, 1, MPI_INT64_T, MPI_SUM, comm));
     return 0;
 }
 
 /* Weighted k-means++ on the m candidates every rank holds, as
  * le_km_pp_weighted, split: rank r keeps near[] of its slice of the
- * candidates and draws with integer weights (kmeans.h), so a pick costs
- * four collectives of one number — the largest weight (for the scale), the
- * prefix and total of the slice sums (exact: the same draw at any rank
- * count), the index from the rank whose slice holds the draw — and no
- * rank touches more than its slice. */
+ * candidates and draws with integer weights (kmeans.h), so a pick costs two
+ * collective latencies of one number each — the prefix and total of the
+ * slice sums (exact: the same draw at any rank count), then the index from
+ * the rank whose slice holds the draw, with the largest weight riding along
+ * as the next pick's scale bound — and no rank touches more than its slice. */
 static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed,
                     float *centers)
 {
@@ -107,18 +109,22 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
     int32_t *len = le_malloc(sizeof(int32_t) * mm); /* of the own slice only */
     le_km_row_lengths(cand + lo * d, hi - lo, d, len + lo);
     int rc = 0;
+    double bound = 0; /* the largest w near of the previous pick: near only shrinks */
     for (int c = 0; c < k && !rc; c++) {
-        double scale = 0;
-        if (c) {
-            double mx = le_km_pp_slice_max(w, near, lo, hi);
-            if ((rc = MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_DOUBLE, MPI_MAX, comm))) break;
-            scale = le_km_pp_scale(mx);
+        if (c == 1) { /* the first distances: no earlier bound */
+            bound = le_km_pp_slice_max(w, near, lo, hi);
+            if ((rc = MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm))) break;
         }
         int64_t before, total;
+        double scale = c ? le_km_pp_scale(bound) : 0;
         if ((rc = pp_weights(comm, w, near, lo, hi, c == 0, scale, q, &before, &total))) break;
         if (total <= 0 && (rc = pp_weights(comm, w, near, lo, hi, 1, 0, q, &before, &total))) break; /* fewer distinct candidates than k */
-        int64_t pick = le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)); /* -1 off the owner */
-        if ((rc = MPI_Allreduce(MPI_IN_PLACE, &pick, 1, MPI_INT64_T, MPI_MAX, comm))) break;
+        /* [the index, -1 off the owner; this pick's largest w near] */
+        double both[2] = {(double)le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)),
+                          c ? le_km_pp_slice_max(w, near, lo, hi) : 0};
+        if ((rc = MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_DOUBLE, MPI_MAX, comm))) break;
+        int64_t pick = (int64_t)both[0];
+        if (c) bound = both[1];
         float *cc = centers + (int64_t)c * d;
         memcpy(cc, cand + pick * d, sizeof(float) * (size_t)d);
         if (c + 1 == k) break;
