@@ -132,3 +132,16 @@ int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *wh
     if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of %s failed", what);
     return 0;
 }
+
+int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *total)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Request req[2];
+    *before = 0;
+    LE_MPI(MPI_Iexscan(&mine, before, 1, MPI_INT64_T, MPI_SUM, comm, &req[0]));
+    LE_MPI(MPI_Iallreduce(&mine, total, 1, MPI_INT64_T, MPI_SUM, comm, &req[1]));
+    LE_MPI(MPI_Waitall(2, req, MPI_STATUSES_IGNORE));
+    if (rank == 0) *before = 0; /* MPI_Exscan leaves rank 0's undefined */
+    return 0;
+}

@@ -27,6 +27,11 @@ int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root);
  * them concatenated in rank order (allocated), others get NULL. */
 int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root);
 
+/* *before = the sum of `mine` over the ranks below this one (0 on rank 0),
+ * *total = over all: an Exscan and an Allreduce started together, so they
+ * cost about one collective's latency. */
+int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *total);
+
 /* Every rank's w[0..n) merged by Chan's formula in rank order (a
  * non-commutative MPI_Op: a reduction tree, so O(n) memory and log p steps
  * whatever p; the grouping may round differently at different rank

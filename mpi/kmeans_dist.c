@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "exchange.h"
 #include "kmeans.h"
 #include "rowbalance.h"
 
@@ -72,21 +73,11 @@ static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int
 }
 
 /* This rank's integer weights of draw c (kmeans.h) into q, the sum of the
- * slices before its own (*before) and of all (*total): an Exscan and an
- * Allreduce started together, so they cost one collective's latency. */
+ * slices before its own (*before) and of all (*total). */
 static int pp_weights(MPI_Comm comm, const double *w, const double *near, int64_t lo, int64_t hi, int by_weight,
                       double scale, int64_t *q, int64_t *before, int64_t *total)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    int64_t mine = le_km_pp_slice_weights(w, near, lo, hi, by_weight, scale, q);
-    MPI_Request req[2];
-    *before = 0;
-    LE_MPI(MPI_Iexscan(&mine, before, 1, MPI_INT64_T, MPI_SUM, comm, &req[0]));
-    LE_MPI(MPI_Iallreduce(&mine, total, 1, MPI_INT64_T, MPI_SUM, comm, &req[1]));
-    LE_MPI(MPI_Waitall(2, req, MPI_STATUSES_IGNORE));
-    if (rank == 0) *before = 0; /* MPI_Exscan leaves rank 0's undefined */
-    return 0;
+    return le_prefix_and_total(comm, le_km_pp_slice_weights(w, near, lo, hi, by_weight, scale, q), before, total);
 }
 
 /* Weighted k-means++ on the m candidates every rank holds, as

@@ -42,12 +42,9 @@ int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const in
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &rank);
     memset(out, 0, sizeof *out);
-    int64_t mine = 0, before = 0, total;
+    int64_t mine = 0, before, total;
     for (int64_t i = 0; i < n; i++) mine += (int64_t)len[i] + LE_ROW_COST_FIXED;
-    LE_MPI(MPI_Exscan(&mine, &before, 1, MPI_INT64_T, MPI_SUM, comm));
-    if (rank == 0) before = 0; /* MPI_Exscan leaves rank 0's undefined */
-    total = mine;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, comm));
+    LE_CHECK(le_prefix_and_total(comm, mine, &before, &total));
     int *dest = le_malloc(sizeof(int) * (size_t)(n ? n : 1));
     uint64_t *rows_to = le_calloc((size_t)p, sizeof(uint64_t));
     if (total > 0) destinations(len, n, before, total, p, dest);
