@@ -21,26 +21,6 @@ static void add_key(le_ckpt *c, const char *name, int is_real, int64_t i, double
 void le_ckpt_key_int(le_ckpt *c, const char *name, int64_t v) { add_key(c, name, 0, v, 0); }
 void le_ckpt_key_real(le_ckpt *c, const char *name, double v) { add_key(c, name, 1, 0, v); }
 
-static int attr_f64(hid_t obj, const char *name, double v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    LE_H5(rc, "cannot write attribute %s", name);
-    return 0;
-}
-
-static int get_attr_f64(hid_t obj, const char *name, double *v, const char *path)
-{
-    if (H5Aexists(obj, name) <= 0) return le_fail(LE_ERR_FORMAT, "%s: attribute '%s' missing", path, name);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    herr_t rc = H5Aread(a, H5T_NATIVE_DOUBLE, v);
-    H5Aclose(a);
-    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not a number", path, name) : 0;
-}
-
 static int write_body(hid_t f, const le_ckpt *c, const char *path)
 {
     LE_CHECK(le_h5_attr_str(f, "schema", LE_CKPT_SCHEMA));
@@ -49,16 +29,16 @@ static int write_body(hid_t f, const le_ckpt *c, const char *path)
     LE_CHECK(le_h5_attr_i64(f, "adam_t", c->adam_t));
     LE_CHECK(le_h5_attr_i64(f, "n_params", c->n_params));
     LE_CHECK(le_h5_attr_i64(f, "log_n", c->log_n));
-    LE_CHECK(attr_f64(f, "log_loss_sum", c->log_loss_sum));
-    LE_CHECK(attr_f64(f, "log_acc_sum", c->log_acc_sum));
-    LE_CHECK(attr_f64(f, "last_loss", c->last_loss));
-    LE_CHECK(attr_f64(f, "last_acc", c->last_acc));
+    LE_CHECK(le_h5_attr_f64(f, "log_loss_sum", c->log_loss_sum));
+    LE_CHECK(le_h5_attr_f64(f, "log_acc_sum", c->log_acc_sum));
+    LE_CHECK(le_h5_attr_f64(f, "last_loss", c->last_loss));
+    LE_CHECK(le_h5_attr_f64(f, "last_acc", c->last_acc));
     LE_CHECK(le_h5_attr_str(f, "corpus", c->corpus));
     hid_t run = H5Gcreate2(f, "run", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     LE_H5(run, "%s: cannot create /run", path);
     int rc = 0;
     for (int k = 0; k < c->n_keys && !rc; k++)
-        rc = c->key[k].is_real ? attr_f64(run, c->key[k].name, c->key[k].x) : le_h5_attr_i64(run, c->key[k].name, c->key[k].i);
+        rc = c->key[k].is_real ? le_h5_attr_f64(run, c->key[k].name, c->key[k].x) : le_h5_attr_i64(run, c->key[k].name, c->key[k].i);
     H5Gclose(run);
     if (rc) return rc;
     LE_CHECK(le_h5_put_small(f, "weights", H5T_NATIVE_FLOAT, (hsize_t)c->n_params, 0, c->params, path));
@@ -125,7 +105,7 @@ static int check_keys(hid_t f, const le_ckpt *want, const le_ckpt *c, const char
                          path, w->name);
         } else if (w->is_real) {
             double x = 0;
-            rc = get_attr_f64(run, w->name, &x, path);
+            rc = le_h5_get_attr_f64(run, w->name, &x, path);
             if (!rc && x != w->x)
                 rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run (%s, step %lld): %s is %.17g there, %.17g here; resume with "
                              "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
@@ -161,10 +141,10 @@ static int read_body(hid_t f, const le_ckpt *want, le_ckpt *c, const char *path)
                        (long long)want->n_params);
     LE_CHECK(le_h5_get_attr_i64(f, "adam_t", &c->adam_t, path));
     LE_CHECK(le_h5_get_attr_i64(f, "log_n", &c->log_n, path));
-    LE_CHECK(get_attr_f64(f, "log_loss_sum", &c->log_loss_sum, path));
-    LE_CHECK(get_attr_f64(f, "log_acc_sum", &c->log_acc_sum, path));
-    LE_CHECK(get_attr_f64(f, "last_loss", &c->last_loss, path));
-    LE_CHECK(get_attr_f64(f, "last_acc", &c->last_acc, path));
+    LE_CHECK(le_h5_get_attr_f64(f, "log_loss_sum", &c->log_loss_sum, path));
+    LE_CHECK(le_h5_get_attr_f64(f, "log_acc_sum", &c->log_acc_sum, path));
+    LE_CHECK(le_h5_get_attr_f64(f, "last_loss", &c->last_loss, path));
+    LE_CHECK(le_h5_get_attr_f64(f, "last_acc", &c->last_acc, path));
     if (c->next_step < 0 || c->adam_t < 0 || c->log_n < 0) return le_fail(LE_ERR_FORMAT, "%s: negative step count", path);
     const size_t n = (size_t)(c->n_params ? c->n_params : 1);
     c->params = le_malloc(sizeof(float) * n), c->adam_m = le_malloc(sizeof(float) * n), c->adam_v = le_malloc(sizeof(float) * n);

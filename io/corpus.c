@@ -28,6 +28,11 @@
 #define DS_F_START "/ground_truth/faults/start_us"
 #define DS_F_END "/ground_truth/faults/end_us"
 #define DS_F_INTENSITY "/ground_truth/faults/intensity"
+#define DS_F_VISIBLE "/ground_truth/faults/visible_traces"
+#define DS_F_CHANCE_TRACES "/ground_truth/faults/chance_traces"
+#define DS_F_CHANCE_FLAGGED "/ground_truth/faults/chance_flagged"
+#define GR_VISIBLE "/ground_truth/visible"
+#define DS_V_THRESHOLD "/ground_truth/visible/threshold_us"
 
 enum { D_SPAN_OFFSET, D_TRACE_ID, D_TRACE_START, D_PARENT, D_SERVICE, D_OPERATION, D_START, D_DURATION, D_STATUS, D_ERROR, D_LABEL, D_FAULT, D_N };
 
@@ -81,6 +86,7 @@ void le_meta_free(le_corpus_meta *m)
     free(m->operations);
     free(m->operation_service);
     free(m->faults);
+    free(m->vis.threshold_us);
     memset(m, 0, sizeof *m);
 }
 
@@ -163,6 +169,31 @@ static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const cha
     return rc;
 }
 
+/* The visible truth's per-fault counts, thresholds and reference sizes
+ * (meta->vis, mpi/truth_dist.h). */
+static int write_visible(hid_t file, const le_corpus_meta *m, int rank, const char *path)
+{
+    int32_t F = m->n_faults;
+    int64_t *v = le_malloc(sizeof(int64_t) * 3 * (size_t)(F ? F : 1));
+    for (int32_t i = 0; i < F; i++)
+        v[i] = m->faults[i].visible_traces, v[F + i] = m->faults[i].chance_traces, v[2 * F + i] = m->faults[i].chance_flagged;
+    int rc = write_table(file, DS_F_VISIBLE, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v, rank, path);
+    if (!rc) rc = write_table(file, DS_F_CHANCE_TRACES, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v + F, rank, path);
+    if (!rc) rc = write_table(file, DS_F_CHANCE_FLAGGED, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v + 2 * F, rank, path);
+    free(v);
+    LE_CHECK(rc);
+    hid_t g = H5Gcreate2(file, GR_VISIBLE, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    LE_H5(g, "%s: cannot create group %s", path, GR_VISIBLE);
+    rc = le_h5_attr_f64(g, "quantile", m->vis.quantile);
+    if (!rc) rc = le_h5_attr_i64(g, "reference_traces", m->vis.ref_traces);
+    if (!rc) rc = le_h5_attr_i64(g, "reference_flagged", m->vis.ref_flagged);
+    if (!rc) rc = le_h5_attr_i64(g, "reference_structures", m->vis.ref_structures);
+    H5Gclose(g);
+    LE_CHECK(rc);
+    LE_CHECK(write_table(file, DS_V_THRESHOLD, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->n_operations, m->vis.threshold_us, rank, path));
+    return le_h5_attr_str(file, "fault_truth", "visible");
+}
+
 static int create_groups(hid_t file, int gt, const char *path)
 {
     const char *groups[] = {"/traces", "/spans", "/tables", "/ground_truth", "/ground_truth/faults"};
@@ -225,6 +256,7 @@ static int writer_setup(le_corpus_writer *w, const le_corpus_meta *m, int rank)
     LE_CHECK(write_table(w->file, DS_OP_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, m->n_operations, m->operation_service, rank,
                          w->path));
     if (m->has_ground_truth) LE_CHECK(write_faults(w->file, m, rank, w->path));
+    if (m->has_ground_truth && m->vis.present) LE_CHECK(write_visible(w->file, m, rank, w->path));
     LE_CHECK(create_big_datasets(w, m));
     return 0;
 }
@@ -400,6 +432,34 @@ static int read_faults(le_corpus *c, hid_t file)
     return rc;
 }
 
+/* The visible truth, where ingest wrote it (corpora of older versions
+ * have none: their fault-list traces are judged by the approximation). */
+static int read_visible(le_corpus *c, hid_t file)
+{
+    le_corpus_meta *m = &c->meta;
+    char rule[32] = "";
+    if (H5Aexists(file, "fault_truth") <= 0) return 0;
+    LE_CHECK(le_h5_get_attr_str(file, "fault_truth", rule, sizeof rule, c->path));
+    if (strcmp(rule, "visible")) return le_fail(LE_ERR_FORMAT, "%s: fault_truth is '%s', this labelease knows 'visible'", c->path, rule);
+    int32_t F = m->n_faults;
+    int64_t *v[3] = {NULL, NULL, NULL};
+    const char *ds[3] = {DS_F_VISIBLE, DS_F_CHANCE_TRACES, DS_F_CHANCE_FLAGGED};
+    for (int k = 0; k < 3; k++) LE_CHECK(read_table(file, ds[k], c->path, H5T_NATIVE_INT64, 8, F, (void **)&v[k]));
+    for (int32_t i = 0; i < F; i++)
+        m->faults[i].visible_traces = v[0][i], m->faults[i].chance_traces = v[1][i], m->faults[i].chance_flagged = v[2][i];
+    free(v[0]), free(v[1]), free(v[2]);
+    LE_CHECK(read_table(file, DS_V_THRESHOLD, c->path, H5T_NATIVE_DOUBLE, 8, m->n_operations, (void **)&m->vis.threshold_us));
+    hid_t g = H5Gopen2(file, GR_VISIBLE, H5P_DEFAULT);
+    LE_H5(g, "%s: cannot open group %s", c->path, GR_VISIBLE);
+    int rc = le_h5_get_attr_f64(g, "quantile", &m->vis.quantile, c->path);
+    if (!rc) rc = le_h5_get_attr_i64(g, "reference_traces", &m->vis.ref_traces, c->path);
+    if (!rc) rc = le_h5_get_attr_i64(g, "reference_flagged", &m->vis.ref_flagged, c->path);
+    if (!rc) rc = le_h5_get_attr_i64(g, "reference_structures", &m->vis.ref_structures, c->path);
+    H5Gclose(g);
+    m->vis.present = !rc;
+    return rc;
+}
+
 static int open_datasets_check(le_corpus *c, hid_t file)
 {
     /* Every big dataset must exist with the length the header promises:
@@ -453,6 +513,7 @@ static int read_header(le_corpus *c, hid_t file)
     H5Tclose(t);
     H5Dclose(d);
     if (m->has_ground_truth) LE_CHECK(read_faults(c, file));
+    if (m->has_ground_truth) LE_CHECK(read_visible(c, file));
     LE_CHECK(open_datasets_check(c, file));
     return 0;
 }

@@ -30,7 +30,24 @@ typedef struct le_fault {
     char type[64];        /* e.g. "network_delay", "pod_failure", "exception" */
     int64_t start_us, end_us;
     double intensity;     /* 0..1 where the source knows it (synth), else 0 */
+    /* Under the visible truth (meta.vis.present): the traces this fault made
+     * abnormal; of the traces that start outside every fault window and pass
+     * through the service, how many there are and how many the rule flags
+     * by chance. */
+    int64_t visible_traces, chance_traces, chance_flagged;
 } le_fault;
+
+/* The visible truth of a fault-list corpus (algos/truth.h, written by
+ * ingest --faults; docs/rootcause.md). Where present, /ground_truth/trace_label
+ * holds it for every trace the input left unlabelled. */
+typedef struct le_vis_info {
+    int present;
+    double quantile;          /* of the self-time thresholds (LE_VIS_QUANTILE) */
+    int64_t ref_traces;       /* reference traces: outside every fault window */
+    int64_t ref_flagged;      /* of them, with a span that shows on some fault's service */
+    int64_t ref_structures;   /* distinct call structures of the reference */
+    double *threshold_us;     /* [n_operations] self-time threshold, NAN without reference spans */
+} le_vis_info;
 
 /* Tables every rank holds in full (they are small: names, faults). */
 typedef struct le_corpus_meta {
@@ -44,6 +61,7 @@ typedef struct le_corpus_meta {
     int has_ground_truth;         /* per-trace labels and fault ids present */
     int32_t n_faults;
     le_fault *faults;             /* [n_faults] */
+    le_vis_info vis;
     char source[256];             /* how the corpus was made, e.g. "ingest --format nezha" */
 } le_corpus_meta;
 

@@ -115,15 +115,20 @@ int le_h5_attr_str(hid_t obj, const char *name, const char *value)
     return rc < 0 ? le_fail(LE_ERR_HDF5, "cannot write attribute %s", name) : 0;
 }
 
-int le_h5_attr_i64(hid_t obj, const char *name, int64_t value)
+/* A scalar attribute of file type ftype from a value of memory type mtype. */
+static int attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *value)
 {
     hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_INT64, &value);
+    hid_t a = H5Acreate2(obj, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, mtype, value);
     if (a >= 0) H5Aclose(a);
     H5Sclose(s);
     return rc < 0 ? le_fail(LE_ERR_HDF5, "cannot write attribute %s", name) : 0;
 }
+
+int le_h5_attr_i64(hid_t obj, const char *name, int64_t value) { return attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value); }
+
+int le_h5_attr_f64(hid_t obj, const char *name, double value) { return attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value); }
 
 /* Reads fixed-length strings of any padding (ours, h5py's np.bytes_) and
  * variable-length ones (h5py's default for str). */
@@ -158,13 +163,24 @@ int le_h5_get_attr_str(hid_t obj, const char *name, char *buf, size_t cap, const
     return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not a string shorter than %zu bytes", path, name, cap) : 0;
 }
 
-int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *path)
+/* A scalar attribute read as memory type mtype; `kind` names it in the error. */
+static int get_attr_scalar(hid_t obj, const char *name, hid_t mtype, void *value, const char *path, const char *kind)
 {
     if (H5Aexists(obj, name) <= 0) return le_fail(LE_ERR_FORMAT, "%s: attribute '%s' missing", path, name);
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    herr_t rc = H5Aread(a, H5T_NATIVE_INT64, value);
+    herr_t rc = H5Aread(a, mtype, value);
     H5Aclose(a);
-    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not an integer", path, name) : 0;
+    return rc < 0 ? le_fail(LE_ERR_FORMAT, "%s: attribute '%s' is not %s", path, name, kind) : 0;
+}
+
+int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *path)
+{
+    return get_attr_scalar(obj, name, H5T_NATIVE_INT64, value, path, "an integer");
+}
+
+int le_h5_get_attr_f64(hid_t obj, const char *name, double *value, const char *path)
+{
+    return get_attr_scalar(obj, name, H5T_NATIVE_DOUBLE, value, path, "a number");
 }
 
 int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out)

@@ -44,9 +44,11 @@ hid_t le_h5_strtype(size_t len);
 /* Attributes on an object (collective in parallel: same value on all ranks). */
 int le_h5_attr_str(hid_t obj, const char *name, const char *value);
 int le_h5_attr_i64(hid_t obj, const char *name, int64_t value);
+int le_h5_attr_f64(hid_t obj, const char *name, double value);
 /* Read; return LE_ERR_FORMAT naming file and attribute when absent. */
 int le_h5_get_attr_str(hid_t obj, const char *name, char *buf, size_t cap, const char *path);
 int le_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, const char *path);
+int le_h5_get_attr_f64(hid_t obj, const char *name, double *value, const char *path);
 
 /* Open a dataset that must exist; the error names file and dataset. */
 int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out);

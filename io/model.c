@@ -34,17 +34,6 @@ static int get(hid_t f, const char *name, hid_t type, hsize_t want, void *buf, c
     return 0;
 }
 
-static int attr_f64(hid_t obj, const char *name, double v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    LE_H5(rc, "cannot write attribute %s", name);
-    return 0;
-}
-
 static double get_f64(hid_t obj, const char *name)
 {
     double v = 0;
@@ -103,10 +92,10 @@ static int write_attrs(hid_t f, const le_model *m)
     LE_CHECK(le_h5_attr_str(f, "token_salt", salt));
     LE_CHECK(le_h5_attr_str(f, "corpus", m->corpus));
     LE_CHECK(le_h5_attr_str(f, "normalisation", "layernorm"));
-    LE_CHECK(attr_f64(f, "lr", m->lr));
-    LE_CHECK(attr_f64(f, "margin", m->margin));
-    LE_CHECK(attr_f64(f, "final_loss", m->final_loss));
-    LE_CHECK(attr_f64(f, "final_triplet_accuracy", m->final_accuracy));
+    LE_CHECK(le_h5_attr_f64(f, "lr", m->lr));
+    LE_CHECK(le_h5_attr_f64(f, "margin", m->margin));
+    LE_CHECK(le_h5_attr_f64(f, "final_loss", m->final_loss));
+    LE_CHECK(le_h5_attr_f64(f, "final_triplet_accuracy", m->final_accuracy));
     return 0;
 }
 

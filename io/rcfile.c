@@ -55,11 +55,23 @@ int32_t le_rc_rank_of(const le_rc *rc, int64_t p, int32_t s)
     return -1;
 }
 
-int le_trace_truth(const le_corpus_meta *m, const le_corpus_block *b, int64_t t, int *approx)
+const char *le_truth_name(int kinds)
 {
-    if (b->label && b->label[t] != LE_LABEL_UNKNOWN) return b->label[t];
-    if (m->n_faults == 0) return LE_LABEL_UNKNOWN;
-    *approx = 1;
+    static const char *name[8] = {"none", "exact", "visible", "exact+visible", "approximate", "exact+approximate",
+                                  "visible+approximate", "exact+visible+approximate"};
+    return name[kinds & 7];
+}
+
+int le_truth_option(const char *arg, int *approximate)
+{
+    if (!strcmp(arg, "visible")) *approximate = 0;
+    else if (!strcmp(arg, "approximate")) *approximate = 1;
+    else return le_fail(LE_ERR_USAGE, "--truth: '%s' is neither visible nor approximate", arg);
+    return 0;
+}
+
+static int approximate_truth(const le_corpus_meta *m, const le_corpus_block *b, int64_t t)
+{
     int64_t start = b->trace_start_us[t];
     for (int32_t f = 0; f < m->n_faults; f++) {
         const le_fault *x = &m->faults[f];
@@ -68,6 +80,18 @@ int le_trace_truth(const le_corpus_meta *m, const le_corpus_block *b, int64_t t,
             if (b->service[i] == x->service) return LE_LABEL_ABNORMAL;
     }
     return LE_LABEL_NORMAL;
+}
+
+int le_trace_truth(const le_corpus_meta *m, const le_corpus_block *b, int64_t t, int approximate, int *kinds)
+{
+    int known = b->label && b->label[t] != LE_LABEL_UNKNOWN;
+    if (m->n_faults > 0 && ((approximate && (!known || m->vis.present)) || !known)) {
+        *kinds |= LE_TRUTH_APPROXIMATE;
+        return approximate_truth(m, b, t);
+    }
+    if (!known) return LE_LABEL_UNKNOWN;
+    *kinds |= m->vis.present ? LE_TRUTH_VISIBLE : LE_TRUTH_EXACT;
+    return b->label[t];
 }
 
 /* ---- writing ---- */

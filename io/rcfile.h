@@ -6,7 +6,8 @@
  *
  *   /  attrs schema="labelease-rootcause", schema_version=1, corpus, labels,
  *      score (formula), window_us, gap_us, min_traces, tie, n_periods,
- *      n_services, n_operations, truth ("exact"|"approximate"|"none")
+ *      n_services, n_operations, truth ("labels", or how the corpus ground truth was judged: "exact", "visible",
+ *      "approximate", or a "+"-joined mix)
  *   /periods/{start_us,end_us,n_abnormal,n_normal}        [P]
  *   /services/name [S], /services/{count,mean_us,std_us}  [S]  whole corpus
  *   /operations/name [O], /operations/service [O]
@@ -27,7 +28,7 @@
 #define LE_RC_VERSION 1
 
 typedef struct le_rc {
-    char corpus[512], labels[512], score_name[16], truth[16];
+    char corpus[512], labels[512], score_name[16], truth[32];
     int64_t window_us, gap_us, min_traces;
     double tie;
     int64_t n_periods;
@@ -59,13 +60,27 @@ int le_rc_read(const char *path, le_rc *rc);
 /* Rank of service s in period p (0 = first), or -1. */
 int32_t le_rc_rank_of(const le_rc *rc, int64_t p, int32_t s);
 
-/* The ground truth of trace t of block b. Exact where the corpus has
- * per-trace labels; for a corpus with a fault list but no labels (real
- * fault-injection data) the documented approximation: abnormal when the
- * trace starts inside a fault's window and has a span of the faulty
- * service, else normal. *approx is set to 1 when the approximation was
- * used. Returns LE_LABEL_* (LE_LABEL_UNKNOWN without any ground truth). */
-int le_trace_truth(const le_corpus_meta *m, const le_corpus_block *b, int64_t t, int *approx);
+/* Which truth judged a trace (bits, or-ed over traces into a report). */
+enum {
+    LE_TRUTH_EXACT = 1,       /* per-trace labels of the input (or synth) */
+    LE_TRUTH_VISIBLE = 2,     /* a fault list, by the visible rule (algos/truth.h) */
+    LE_TRUTH_APPROXIMATE = 4  /* a fault list, by window and service alone */
+};
+/* "exact", "visible", "approximate", "none", or a '+'-joined mix. */
+const char *le_truth_name(int kinds);
+
+/* The ground truth of trace t of block b (LE_LABEL_*; LE_LABEL_UNKNOWN
+ * without any). Per-trace labels where the corpus has them: exact, or the
+ * visible truth that ingest --faults computed (m->vis.present). With
+ * approximate set, or for a corpus whose fault list has no visible truth
+ * (ingested by an older labelease), a corpus with a fault list is judged
+ * by the approximation instead: abnormal when the trace starts inside a
+ * fault's window and has a span of the faulty service. *kinds gets the
+ * LE_TRUTH_* bit of the rule used. */
+int le_trace_truth(const le_corpus_meta *m, const le_corpus_block *b, int64_t t, int approximate, int *kinds);
+
+/* Parses --truth visible|approximate (*approximate 0 or 1). */
+int le_truth_option(const char *arg, int *approximate);
 
 /* The page: rootcause.html, self-contained like the labeling page. */
 int le_rc_page_write(const char *path, const le_rc *rc);

@@ -16,24 +16,29 @@ static const char usage[] =
     "\n"
     "Compare LABELS.h5 (from propagate) with the corpus ground truth: precision,\n"
     "recall and f1 with abnormal as the positive class, labeled (labels a person\n"
-    "gave), and the confusion counts. Traces whose truth is unknown are skipped;\n"
-    "a corpus with a fault list but no per-trace labels is scored against the\n"
-    "approximation of docs/rootcause.md (truth: approximate in the report).\n"
+    "gave), and the confusion counts. Traces whose truth is unknown are skipped.\n"
+    "A corpus with a fault list but no per-trace labels is scored against its\n"
+    "visible truth (docs/rootcause.md: the trace starts in a fault's window and a\n"
+    "span of the faulty service shows the fault; truth: visible in the report).\n"
     "With ROOTCAUSE.h5 (from rootcause), against the corpus fault list:\n"
     "period_precision and period_recall (point-wise over traces, point-adjusted),\n"
     "and hr@1, hr@3, hr@5 of the injected service in the ranking of the period\n"
     "that overlaps each fault most (docs/rootcause.md).\n"
     "\n"
     "options:\n"
-    "  --chunk N       traces read at a time per rank (default 65536)\n" LE_COMMON_HELP
+    "  --truth T       for a fault-list corpus: visible (default) or approximate (every\n"
+    "                  trace that starts in a fault's window and passes through the\n"
+    "                  faulty service is abnormal)\n"
+    "  --chunk N       traces read at a time per rank (default 65536)\n"
+    "  -v              also each fault's visible traces and chance rate\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 2 labelease eval corpus.h5 labels.h5\n";
 
 enum { TP, FP, FN, TN, SKIPPED, NCOUNT };
 
-static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t counts[NCOUNT], le_labelsfile_info *info,
-                       int *approx)
+static int count_shard(le_corpus *c, const char *path, int64_t chunk, int approximate, int64_t counts[NCOUNT],
+                       le_labelsfile_info *info, int *kinds)
 {
     int64_t t0, t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
@@ -44,7 +49,7 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int64_t co
         int64_t e = a + chunk < t1 ? a + chunk : t1;
         if ((rc = le_corpus_read_block(c, a, e, &b))) break;
         for (int64_t t = 0; t < b.n_traces; t++) {
-            int truth = le_trace_truth(&c->meta, &b, t, approx), got = mine[a - t0 + t] == LE_LABEL_ABNORMAL;
+            int truth = le_trace_truth(&c->meta, &b, t, approximate, kinds), got = mine[a - t0 + t] == LE_LABEL_ABNORMAL;
             if (truth == LE_LABEL_UNKNOWN) counts[SKIPPED]++;
             else if (truth == LE_LABEL_ABNORMAL) counts[got ? TP : FN]++;
             else counts[got ? FP : TN]++;
@@ -152,14 +157,16 @@ static void rc_report(const rc_scores *r)
 
 int le_cmd_eval(int argc, char **argv)
 {
-    static const struct option opts[] = {{"chunk", required_argument, 0, 'c'}, LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"chunk", required_argument, 0, 'c'}, {"truth", required_argument, 0, 't'},
+                                         LE_COMMON_LONGOPTS, {0}};
     int64_t chunk = 65536;
-    int c;
+    int c, approximate = 0;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0);
         if (c == 'c') LE_CHECK(le_parse_count("--chunk", optarg, &chunk));
+        else if (c == 't') LE_CHECK(le_truth_option(optarg, &approximate));
         else return le_usage(usage, 1);
     }
     if (optind + 2 != argc && optind + 3 != argc) return le_usage(usage, 1);
@@ -175,12 +182,12 @@ int le_cmd_eval(int argc, char **argv)
     }
     int64_t k[NCOUNT] = {0};
     le_labelsfile_info info = {0};
-    int approx = 0;
+    int kinds = 0;
     rc_scores rs = {0};
-    rc = le_agree(count_shard(corpus, lpath, chunk, k, &info, &approx));
+    rc = le_agree(count_shard(corpus, lpath, chunk, approximate, k, &info, &kinds));
     if (!rc && rcpath) rc = le_agree(rc_score(corpus, rcpath, chunk, &rs));
     if (!rc) {
-        MPI_Allreduce(MPI_IN_PLACE, &approx, 1, MPI_INT, MPI_MAX, le_world.comm);
+        MPI_Allreduce(MPI_IN_PLACE, &kinds, 1, MPI_INT, MPI_BOR, le_world.comm);
         MPI_Allreduce(MPI_IN_PLACE, k, NCOUNT, MPI_INT64_T, MPI_SUM, le_world.comm);
         double p = ratio(k[TP], k[TP] + k[FP]), r = ratio(k[TP], k[TP] + k[FN]);
         le_report_begin();
@@ -195,7 +202,8 @@ int le_cmd_eval(int argc, char **argv)
         le_report_int("fn", k[FN]);
         le_report_int("tn", k[TN]);
         le_report_int("unknown_truth", k[SKIPPED]);
-        le_report_str("truth", approx ? "approximate" : "exact");
+        le_report_str("truth", le_truth_name(kinds));
+        if (le_log_level >= 2 && corpus->meta.n_faults) le_report_faults(&corpus->meta);
         if (rcpath) rc_report(&rs);
         le_report_end();
     }

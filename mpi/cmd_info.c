@@ -70,29 +70,6 @@ static int scan_shard(le_corpus *c, int64_t chunk, scan *s)
     return 0;
 }
 
-static void iso_time(int64_t us, char *buf, size_t cap)
-{
-    time_t secs = (time_t)(us / 1000000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%06lldZ", (long long)(us % 1000000 + (us % 1000000 < 0 ? 1000000 : 0)));
-}
-
-static void report_faults(const le_corpus_meta *m)
-{
-    for (int32_t i = 0; i < m->n_faults; i++) {
-        const le_fault *f = &m->faults[i];
-        char key[32], start[40], val[512];
-        iso_time(f->start_us, start, sizeof start);
-        snprintf(key, sizeof key, "fault_%d", i);
-        int n = snprintf(val, sizeof val, "%s %s start=%s duration_s=%.1f", f->service_name, f->type, start,
-                         (double)(f->end_us - f->start_us) / 1e6);
-        if (f->intensity > 0 && n > 0 && (size_t)n < sizeof val) snprintf(val + n, sizeof val - (size_t)n, " intensity=%.2f", f->intensity);
-        le_report_str(key, val);
-    }
-}
-
 /* A short fault list is part of the summary; a long one only on request. */
 #define FAULTS_LISTED_BY_DEFAULT 64
 
@@ -119,8 +96,8 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
     le_report_int("operations", m->n_operations);
     if (m->n_spans > 0) {
         char a[40], b[40];
-        iso_time(mins[0], a, sizeof a);
-        iso_time(maxs[0], b, sizeof b);
+        le_iso_time(mins[0], a, sizeof a);
+        le_iso_time(maxs[0], b, sizeof b);
         le_report_str("time_start", a);
         le_report_str("time_end", b);
         le_report_dbl("time_span_s", (double)(maxs[0] - mins[0]) / 1e6);
@@ -135,8 +112,16 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
         le_report_int("normal_traces", sums[3]);
         le_report_int("unlabeled_traces", sums[4]);
         le_report_dbl("abnormal_share", m->n_traces ? (double)sums[2] / (double)m->n_traces : 0);
+        if (m->vis.present) {
+            le_report_str("fault_truth", "visible (docs/rootcause.md)");
+            le_report_int("reference_traces", m->vis.ref_traces);
+            le_report_dbl("reference_flagged_share", m->vis.ref_traces ? (double)m->vis.ref_flagged / (double)m->vis.ref_traces : 0);
+            le_report_dbl("chance_share_mean", le_vis_chance_mean(m));
+        } else if (m->n_faults > 0 && sums[2] + sums[3] == 0) {
+            le_report_str("fault_truth", "approximate (ingested before the visible truth: ingest again)");
+        }
         le_report_int("faults", m->n_faults);
-        if (list_faults || m->n_faults <= FAULTS_LISTED_BY_DEFAULT) report_faults(m);
+        if (list_faults || m->n_faults <= FAULTS_LISTED_BY_DEFAULT) le_report_faults(m);
     }
     le_report_end();
     return 0;

@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "ingest.h"
 #include "ingest_stages.h"
+#include "truth_dist.h"
 
 static const char usage[] =
     "usage: labelease ingest --format F [options] -o corpus.h5 INPUT...\n"
@@ -41,7 +42,12 @@ static const char usage[] =
     "                               matches GLOB gets LABEL (normal|abnormal); abnormal wins\n"
     "                               when a trace is in both, first matching rule per file\n"
     "  --labels FILE                labels CSV trace_id,label[,note]; overrides other labels\n"
-    "  --faults FILE                fault list: Nezha fault_list.json, or CSV service,type,start,end\n"
+    "  --faults FILE                fault list: Nezha fault_list.json, or CSV service,type,start,end;\n"
+    "                               unlabelled traces get the visible truth (docs/rootcause.md):\n"
+    "                               abnormal when they start in a fault's window and a span of\n"
+    "                               the faulty service failed, is slower than the 99.9th\n"
+    "                               percentile of its operation outside every window, or has a\n"
+    "                               call structure never seen outside every window\n"
     "  --fault-duration SECONDS     length of a fault that has no end (default 300)\n"
     "  --max-duration SECONDS       spans longer than this are dropped as absurd (default 86400)\n"
     "  --strict                     stop with an error at the first dropped row\n" LE_COMMON_HELP
@@ -516,6 +522,12 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
             le_report_int("labels_unmatched", s->labels_unmatched);
         }
         le_report_int("faults", meta->n_faults);
+        if (meta->vis.present) {
+            le_report_str("fault_truth", "visible");
+            le_report_int("reference_traces", meta->vis.ref_traces);
+            le_report_int("reference_flagged", meta->vis.ref_flagged);
+            le_report_dbl("chance_share_mean", le_vis_chance_mean(meta));
+        }
     }
     le_report_int("ranks", le_world.size);
     le_report_dbl("seconds", s->seconds);
@@ -580,6 +592,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     if (!rc && o->faults) rc = load_faults(o, &meta);
     le_corpus_block block = {0};
     if (!rc) rc = le_agree(le_order_traces(le_world.comm, &a, &meta, &block));
+    if (!rc && o->faults) rc = le_agree(le_vis_truth(le_world.comm, &meta, &block));
     int64_t promoted = (int64_t)a.promoted_roots;
     le_asm_free(&a);
     if (!rc) rc = count_labels(&block, &s);

@@ -28,14 +28,17 @@ static const char usage[] =
     "\n"
     "modes:\n"
     "  --oracle CORPUS.h5  take each label from the corpus ground truth\n"
-    "                      (/ground_truth/trace_label), for experiments and CI\n"
+    "                      (/ground_truth/trace_label: for a fault-list corpus its\n"
+    "                      visible truth, docs/rootcause.md), for experiments and CI\n"
     "  --tui               label in this terminal (works over SSH): keys n normal,\n"
     "                      a abnormal, j/k or arrows next/previous, u undo, q quit;\n"
     "                      saves after every key and resumes from an existing -o file\n"
     "  --page FILE.html    write the labeling page for a browser (no server needed)\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE   the labels CSV (required with --oracle and --tui)\n" LE_COMMON_HELP
+    "  -o, --output FILE   the labels CSV (required with --oracle and --tui)\n"
+    "  --truth T           with --oracle on a fault-list corpus: visible (default) or\n"
+    "                      approximate (window and faulty service alone)\n" LE_COMMON_HELP
     "\n"
     "examples:\n"
     "  labelease label reps.h5 --oracle corpus.h5 -o labels.csv\n"
@@ -144,10 +147,10 @@ void le_label_set_free(le_label_set *s)
 /* ---- --oracle ---- */
 
 /* Each representative's label is its trace's ground truth (le_trace_truth:
- * exact with per-trace labels, the documented approximation for a corpus
- * with only a fault list); the trace id is checked too, so a reps file made
- * from another corpus is caught. */
-static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown, int *approx)
+ * exact with per-trace labels, the visible truth for a corpus with only a
+ * fault list, or by option the approximation); the trace id is checked
+ * too, so a reps file made from another corpus is caught. */
+static int oracle_labels(le_corpus *c, le_label_set *s, int approximate, int64_t *unknown, int *kinds)
 {
     const char *path = c->path;
     if (!c->meta.has_ground_truth) return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
@@ -161,9 +164,7 @@ static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown, int *a
         le_rep_id(s->r, s->meta, t, want, sizeof want);
         size_t w = (size_t)c->meta.trace_id_len, n = strnlen(b.trace_id, w);
         snprintf(got, sizeof got, "%.*s", (int)n, b.trace_id);
-        int approx_here = 0;
-        int label = le_trace_truth(&c->meta, &b, 0, &approx_here);
-        *approx |= approx_here;
+        int label = le_trace_truth(&c->meta, &b, 0, approximate, kinds);
         le_block_free(&b);
         if (strcmp(want, got))
             return le_fail(LE_ERR_FORMAT, "representative %lld is trace %s but trace %lld of %s is %s: the reps file comes from another corpus", (long long)t, want, (long long)idx, path, got);
@@ -177,13 +178,14 @@ static int oracle_labels(le_corpus *c, le_label_set *s, int64_t *unknown, int *a
 
 typedef struct label_opts {
     const char *reps, *oracle, *page, *out;
-    int tui;
+    int tui, approximate;
 } label_opts;
 
 static int parse(int argc, char **argv, label_opts *o)
 {
     static const struct option opts[] = {{"oracle", required_argument, 0, 'O'}, {"tui", no_argument, 0, 'T'}, {"page", required_argument, 0, 'P'},
-                                         {"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
+                                         {"output", required_argument, 0, 'o'}, {"truth", required_argument, 0, 't'},
+                                         LE_COMMON_LONGOPTS, {0}};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -193,6 +195,7 @@ static int parse(int argc, char **argv, label_opts *o)
         else if (c == 'T') o->tui = 1;
         else if (c == 'P') o->page = optarg;
         else if (c == 'o') o->out = optarg;
+        else if (c == 't') LE_CHECK(le_truth_option(optarg, &o->approximate));
         else return le_usage(usage, 1);
     }
     if (optind + 1 != argc) return le_usage(usage, 1);
@@ -202,7 +205,7 @@ static int parse(int argc, char **argv, label_opts *o)
     return 0;
 }
 
-static void report(const label_opts *o, const le_label_set *s, int64_t unknown, int approx)
+static void report(const label_opts *o, const le_label_set *s, int64_t unknown, int kinds)
 {
     le_report_begin();
     le_report_str("reps", o->reps);
@@ -213,7 +216,7 @@ static void report(const label_opts *o, const le_label_set *s, int64_t unknown, 
     le_report_int("normal", le_label_set_count(s, LE_LABEL_NORMAL));
     le_report_int("abnormal", le_label_set_count(s, LE_LABEL_ABNORMAL));
     if (o->oracle) le_report_int("unknown", unknown);
-    if (o->oracle) le_report_str("truth", approx ? "approximate (fault windows and services; no per-trace labels)" : "labels");
+    if (o->oracle) le_report_str("truth", le_truth_name(kinds));
     le_report_end();
 }
 
@@ -231,12 +234,12 @@ static int label_rank0(const label_opts *o, le_corpus *corpus, const le_reps *r,
     }
     le_label_set s;
     int64_t unknown = 0;
-    int approx = 0;
+    int kinds = 0;
     /* The oracle replaces the file; a person resumes it. */
     int rc = le_label_set_open(&s, r, m, o->out, !o->oracle);
-    if (!rc) rc = o->oracle ? oracle_labels(corpus, &s, &unknown, &approx) : le_label_tui(&s, o->reps);
+    if (!rc) rc = o->oracle ? oracle_labels(corpus, &s, o->approximate, &unknown, &kinds) : le_label_tui(&s, o->reps);
     if (!rc && o->oracle) rc = le_label_set_save(&s);
-    if (!rc) report(o, &s, unknown, approx);
+    if (!rc) report(o, &s, unknown, kinds);
     le_label_set_free(&s);
     return rc;
 }

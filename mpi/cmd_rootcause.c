@@ -45,7 +45,9 @@ static const char usage[] =
     "  --tie T            scores within T (relative) of a group's leader are ordered\n"
     "                     by evidence and depth, not by score (default 0.2; 0: exact ties only)\n"
     "  --from-truth       abnormal traces from the corpus ground truth instead of a\n"
-    "                     labels file (approximate for fault-list-only corpora)\n"
+    "                     labels file (for a fault-list corpus its visible truth)\n"
+    "  --truth T          with --from-truth on a fault-list corpus: visible (default)\n"
+    "                     or approximate (window and faulty service alone)\n"
     "  --page FILE        where the page goes (default: ROOTCAUSE with .html)\n"
     "  --no-page          write no page\n"
     "  --chunk N          traces read at a time per rank (default 65536)\n" LE_COMMON_HELP
@@ -56,7 +58,7 @@ static const char usage[] =
 typedef struct rc_opts {
     const char *corpus, *labels, *out, *page;
     int64_t window_s, gap_s, min_traces, chunk;
-    int formula, from_truth, no_page;
+    int formula, from_truth, no_page, approximate;
     double tie;
 } rc_opts;
 
@@ -68,7 +70,7 @@ static int parse(int argc, char **argv, rc_opts *o)
         {"score", required_argument, 0, 's'},  {"tie", required_argument, 0, 't'},
         {"from-truth", no_argument, 0, 'T'},   {"page", required_argument, 0, 'p'},
         {"no-page", no_argument, 0, 'P'},      {"chunk", required_argument, 0, 'c'},
-        LE_COMMON_LONGOPTS,                    {0}};
+        {"truth", required_argument, 0, 'R'},  LE_COMMON_LONGOPTS, {0}};
     *o = (rc_opts){.window_s = 300, .min_traces = 1, .chunk = 65536, .tie = 0.2};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -85,6 +87,7 @@ static int parse(int argc, char **argv, rc_opts *o)
         case 'T': o->from_truth = 1; break;
         case 'p': o->page = optarg; break;
         case 'P': o->no_page = 1; break;
+        case 'R': LE_CHECK(le_truth_option(optarg, &o->approximate)); break;
         case 's':
             if ((o->formula = le_sbfl_parse(optarg)) < 0)
                 return le_fail(LE_ERR_USAGE, "--score '%s': ochiai, tarantula, dstar or jaccard", optarg);
@@ -112,7 +115,7 @@ typedef struct rc_job {
     int32_t S, O;
     int64_t t0, t1;
     int8_t *label;          /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
-    int approx;             /* the truth came from the fault-list approximation */
+    int kinds;              /* LE_TRUTH_* bits of the truth used (--from-truth) */
     /* pass A */
     le_period *iv;          /* local intervals, merged as they grow */
     int64_t n_iv;
@@ -161,7 +164,7 @@ static int read_labels(rc_job *j)
         int64_t e = a + j->o->chunk < j->t1 ? a + j->o->chunk : j->t1;
         LE_CHECK(le_corpus_read_block(j->c, a, e, &b));
         for (int64_t t = 0; t < b.n_traces; t++)
-            j->label[a - j->t0 + t] = le_trace_truth(&j->c->meta, &b, t, &j->approx) == LE_LABEL_ABNORMAL;
+            j->label[a - j->t0 + t] = le_trace_truth(&j->c->meta, &b, t, j->o->approximate, &j->kinds) == LE_LABEL_ABNORMAL;
         le_block_free(&b);
     }
     return 0;
@@ -410,7 +413,7 @@ static void build_rc(const rc_job *j, le_rc *rc)
     snprintf(rc->corpus, sizeof rc->corpus, "%s", j->o->corpus);
     snprintf(rc->labels, sizeof rc->labels, "%s", j->o->labels ? j->o->labels : "(corpus ground truth)");
     snprintf(rc->score_name, sizeof rc->score_name, "%s", le_sbfl_name(j->o->formula));
-    snprintf(rc->truth, sizeof rc->truth, "%s", j->o->labels ? "labels" : j->approx ? "approximate" : "exact");
+    snprintf(rc->truth, sizeof rc->truth, "%s", j->o->labels ? "labels" : le_truth_name(j->kinds));
     rc->window_us = j->o->window_s * 1000000, rc->gap_us = j->o->gap_s * 1000000;
     rc->min_traces = j->o->min_traces, rc->tie = j->o->tie;
     rc->services = copy_names(m->services, j->S);
@@ -456,8 +459,8 @@ static int run(rc_job *j)
         LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->cnt + off, len, MPI_INT64_T, MPI_SUM, le_world.comm));
     }
     LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S, "per-period latency summaries"));
-    int approx = j->approx;
-    LE_MPI(MPI_Allreduce(&approx, &j->approx, 1, MPI_INT, MPI_MAX, le_world.comm));
+    int kinds = j->kinds;
+    LE_MPI(MPI_Allreduce(&kinds, &j->kinds, 1, MPI_INT, MPI_BOR, le_world.comm));
     return 0;
 }
 
@@ -487,7 +490,7 @@ static void report(const rc_opts *o, const le_rc *rc, const char *page, double s
     le_report_int("normal_in_periods", norm);
     le_report_str("score", rc->score_name);
     le_report_str("truth", rc->truth);
-    if (!strcmp(rc->truth, "approximate"))
+    if (strstr(rc->truth, "approximate"))
         le_report_str("note", "abnormal traces approximated from the fault list (docs/rootcause.md)");
     le_report_str("output", o->out);
     if (page) le_report_str("page", page);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+
+#include "corpus.h"
 
 le_job le_world;
 static int failed_elsewhere;
@@ -159,4 +162,41 @@ void le_report_end(void)
 {
     if (le_world.rank == 0 && le_world.json) fputs("\n}\n", stdout);
     fflush(stdout);
+}
+
+void le_iso_time(int64_t us, char *buf, size_t cap)
+{
+    time_t secs = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%06lldZ", (long long)(us % 1000000 + (us % 1000000 < 0 ? 1000000 : 0)));
+}
+
+void le_report_faults(const le_corpus_meta *m)
+{
+    for (int32_t i = 0; i < m->n_faults; i++) {
+        const le_fault *f = &m->faults[i];
+        char key[32], start[40], val[512];
+        le_iso_time(f->start_us, start, sizeof start);
+        snprintf(key, sizeof key, "fault_%d", i);
+        int n = snprintf(val, sizeof val, "%s %s start=%s duration_s=%.1f", f->service_name, f->type, start,
+                         (double)(f->end_us - f->start_us) / 1e6);
+        if (f->intensity > 0 && n > 0 && (size_t)n < sizeof val)
+            n += snprintf(val + n, sizeof val - (size_t)n, " intensity=%.2f", f->intensity);
+        if (m->vis.present && n > 0 && (size_t)n < sizeof val)
+            snprintf(val + n, sizeof val - (size_t)n, " visible_traces=%lld chance=%lld/%lld (%.2f%%)", (long long)f->visible_traces,
+                     (long long)f->chance_flagged, (long long)f->chance_traces,
+                     f->chance_traces ? 100.0 * (double)f->chance_flagged / (double)f->chance_traces : 0.0);
+        le_report_str(key, val);
+    }
+}
+
+double le_vis_chance_mean(const le_corpus_meta *m)
+{
+    double sum = 0;
+    int32_t n = 0;
+    for (int32_t i = 0; m->vis.present && i < m->n_faults; i++)
+        if (m->faults[i].chance_traces > 0) sum += (double)m->faults[i].chance_flagged / (double)m->faults[i].chance_traces, n++;
+    return n ? sum / n : 0;
 }

@@ -35,6 +35,17 @@ void le_report_int(const char *key, int64_t v);
 void le_report_dbl(const char *key, double v);
 void le_report_str(const char *key, const char *v);
 void le_report_end(void);
+
+struct le_corpus_meta;
+/* A time as ISO 8601 UTC with microseconds. */
+void le_iso_time(int64_t us, char *buf, size_t cap);
+/* One fault_N line per fault: service, type, start, duration (and the
+ * visible truth's counts where the corpus has them). */
+void le_report_faults(const struct le_corpus_meta *m);
+/* Under the visible truth, the mean over faults (with reference traces
+ * through their service) of the share of those traces the rule flags by
+ * chance; 0 without. */
+double le_vis_chance_mean(const struct le_corpus_meta *m);
 /* Collective (every rank calls it, between begin and end): reduces each
  * rank's local_seconds to min, max and mean over the ranks and reports them
  * as KEY_min, KEY_max, KEY_mean; max/min shows the load imbalance. */

@@ -133,6 +133,26 @@ int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *wh
     return 0;
 }
 
+int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out,
+                            const char *what)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    uint64_t *own = le_malloc(sizeof(uint64_t) * (size_t)(n ? n : 1));
+    memcpy(own, mine, sizeof(uint64_t) * (size_t)n);
+    n = le_callpath_unique(own, n);
+    int cnt = (int)n, *cnts = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    int rc = MPI_Allgather(&cnt, 1, MPI_INT, cnts, 1, MPI_INT, comm);
+    int64_t tot = 0;
+    for (int r = 0; r < p; r++) disp[r] = (int)tot, tot += rc == MPI_SUCCESS ? cnts[r] : 0;
+    *out = le_malloc(sizeof(uint64_t) * (size_t)(tot ? tot : 1));
+    if (rc == MPI_SUCCESS) rc = MPI_Allgatherv(own, cnt, MPI_UINT64_T, *out, cnts, disp, MPI_UINT64_T, comm);
+    free(own), free(cnts), free(disp);
+    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of %s failed", what);
+    *n_out = le_callpath_unique(*out, tot);
+    return 0;
+}
+
 int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *total)
 {
     int rank;

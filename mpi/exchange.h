@@ -27,6 +27,12 @@ int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root);
  * them concatenated in rank order (allocated), others get NULL. */
 int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root);
 
+/* The union of every rank's 64-bit ids mine [n] (any order, repeats
+ * allowed), sorted and without repeats, on every rank: *out allocated,
+ * *n_out its length. `what` names the ids in the error message. */
+int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out,
+                            const char *what);
+
 /* *before = the sum of `mine` over the ranks below this one (0 on rank 0),
  * *total = over all: an Exscan and an Allreduce started together, so they
  * cost about one collective's latency. */

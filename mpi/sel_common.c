@@ -34,22 +34,7 @@ void le_shard_free(le_shard *s)
  * whatever the split. */
 static int gather_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
 {
-    int p;
-    MPI_Comm_size(comm, &p);
-    int64_t n = s->b.n_spans;
-    uint64_t *mine = le_malloc(sizeof(uint64_t) * (size_t)(n ? n : 1));
-    memcpy(mine, s->path, sizeof(uint64_t) * (size_t)n);
-    n = le_callpath_unique(mine, n);
-    int cnt = (int)n, *cnts = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    LE_MPI(MPI_Allgather(&cnt, 1, MPI_INT, cnts, 1, MPI_INT, comm));
-    int64_t tot = 0;
-    for (int r = 0; r < p; r++) disp[r] = (int)tot, tot += cnts[r];
-    cp->id = le_malloc(sizeof(uint64_t) * (size_t)(tot ? tot : 1));
-    int rc = MPI_Allgatherv(mine, cnt, MPI_UINT64_T, cp->id, cnts, disp, MPI_UINT64_T, comm);
-    free(mine), free(cnts), free(disp);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of call paths failed");
-    cp->n = le_callpath_unique(cp->id, tot);
-    return 0;
+    return le_allgather_unique_u64(comm, s->path, s->b.n_spans, &cp->id, &cp->n, "call paths");
 }
 
 int le_callpaths_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)

@@ -58,7 +58,8 @@ static le_corpus_meta make_meta(void)
     static char *svc[] = {"cart", "frontend", "redis"};
     static char *ops[] = {"GET /", "GetCart", "HGET", "Recv."};
     static int32_t op_svc[] = {1, 0, 2, 1};
-    static le_fault faults[2] = {{0, "cart", "network_delay", 0, 5000, 0.5}, {2, "redis", "pod_failure", 10000, 20000, 1.0}};
+    static le_fault faults[2] = {{.service = 0, .service_name = "cart", .type = "network_delay", .start_us = 0, .end_us = 5000, .intensity = 0.5},
+                                 {.service = 2, .service_name = "redis", .type = "pod_failure", .start_us = 10000, .end_us = 20000, .intensity = 1.0}};
     le_corpus_meta m = {0};
     m.n_traces = N_TRACES;
     m.n_spans = spans_before(N_TRACES);

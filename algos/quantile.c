@@ -1,0 +1,45 @@
+#include "quantile.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void le_quantile_ranks(int64_t n, double q, int64_t *k, double *frac)
+{
+    double h = (double)(n - 1) * q;
+    *k = (int64_t)floor(h);
+    if (*k >= n - 1) {
+        *k = n - 1, *frac = 0;
+        return;
+    }
+    *frac = h - (double)*k;
+}
+
+double le_quantile_sorted(const int64_t *x, int64_t n, double q)
+{
+    int64_t k;
+    double frac;
+    le_quantile_ranks(n, q, &k, &frac);
+    return frac > 0 ? (double)x[k] + frac * ((double)x[k + 1] - (double)x[k]) : (double)x[k];
+}
+
+int64_t le_count_le_sorted(const int64_t *x, int64_t n, int64_t v)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (x[mid] <= v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void le_sort_i64(int64_t *x, int64_t n)
+{
+    if (n > 1) qsort(x, (size_t)n, sizeof *x, cmp_i64);
+}
