@@ -66,7 +66,7 @@ static double ratio(int64_t a, int64_t b) { return b ? (double)a / (double)b : 0
 
 typedef struct rc_scores {
     double precision, recall, hr[3], hr_all[3];
-    int64_t faults, faults_found, faults_ranked, periods, periods_matched;
+    int64_t faults, faults_visible, faults_found, faults_ranked, periods, periods_matched;
 } rc_scores;
 
 /* Point-wise over traces: a trace is a point, truly positive when it starts
@@ -100,6 +100,11 @@ static void rc_hits(const le_corpus_meta *m, const le_rc *rc, rc_scores *r)
     int64_t hit[3] = {0};
     for (int32_t f = 0; f < m->n_faults; f++) {
         const le_fault *x = &m->faults[f];
+        /* Under the visible truth a fault that left no visible trace has
+         * nothing in the traces to rank it by: a period over it is a
+         * neighbour's, so it is not scored (hr@k_all_faults still counts it). */
+        if (m->vis.present && x->visible_traces == 0) continue;
+        r->faults_visible++;
         int64_t p = le_periods_best_overlap(rc->periods, rc->n_periods, x->start_us, x->end_us);
         if (p < 0) continue;
         r->faults_found++;
@@ -144,6 +149,7 @@ static void rc_report(const rc_scores *r)
     le_report_int("periods", r->periods);
     le_report_int("periods_matched", r->periods_matched);
     le_report_int("faults", r->faults);
+    if (r->faults_visible < r->faults) le_report_int("faults_visible", r->faults_visible);
     le_report_int("faults_found", r->faults_found);
     le_report_dbl("period_precision", r->precision);
     le_report_dbl("period_recall", r->recall);
