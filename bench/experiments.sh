@@ -8,7 +8,7 @@
 #   --quick        a 5,000-trace synthetic corpus, a few training steps, one seed:
 #                  every RQ end to end in a few minutes (what CI runs); writes to
 #                  a new temporary directory unless --out is given, never to results/
-#   --only LIST    the RQs to run (default rq1,rq2,rq3,rq4,rq5)
+#   --only LIST    the RQs to run (default rq1,rq2,rq3,rq4,rq5,rq6)
 #   --out DIR      where the CSVs, plots and README.md go (default results/)
 #   --build DIR    the build directory holding labelease (default build/)
 #
@@ -19,7 +19,7 @@
 # Plots: gnuplot; report: bench/experiments_report.py (Debian's python3).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-QUICK=0 ONLY=rq1,rq2,rq3,rq4,rq5 OUT= BUILD=$SRC/build
+QUICK=0 ONLY=rq1,rq2,rq3,rq4,rq5,rq6 OUT= BUILD=$SRC/build
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
@@ -35,6 +35,62 @@ B=$BUILD/labelease PY=/usr/bin/python3 CONF=$SRC/configs/experiments
 REAL=${LE_SHARED:-$SRC/../shared}/data/real
 [ -x "$B" ] || { echo "bench/experiments.sh: no $B (build first, or --build DIR)" >&2; exit 1; }
 command -v gnuplot > /dev/null || { echo "bench/experiments.sh: gnuplot is missing (.ci/deps.sh --tests installs gnuplot-nox)" >&2; exit 1; }
+# --- RQ6: real fault-injection streams under the visible truth ----------------
+# Per corpus (the Online Boutique stream, the development set; TrainTicket
+# 2023-01-29, root cause only: its 38 visible traces are about the chance
+# rate) and budget share: every representation (one seed), and the default
+# pipeline -- `labelease run` with a config that sets only the inputs, the
+# fault list, the budget and oracle labels -- over the seeds. Each row adds
+# root cause from its propagated labels; the truth's own hr@k is per corpus.
+rc_eval() { # rc_eval CORPUS LABELS.h5 -> "hr@1 hr@3" of rootcause with the defaults
+    le rootcause "$1" "$2" -o "$W/rq6rc.h5" --no-page -q > /dev/null
+    le eval "$1" "$2" "$W/rq6rc.h5" > "$W/rq6rce.txt"
+    echo "$(key hr@1 "$W/rq6rce.txt") $(key hr@3 "$W/rq6rce.txt")"
+}
+default_run() { # default_run NAME SEED K -> $W/def-NAME-SEED-K (a labelease run directory)
+    local d=$W/def-$1-$2-$3 arch dir
+    case $1 in onlineboutique) dir=ob ;; trainticket) dir=tt ;; esac
+    if [ ! -f "$d/eval.txt" ]; then
+        corpus "$1" 1 > /dev/null # unpacks the input
+        mkdir -p "$d"
+        printf '[ingest]\nformat = nezha\nfaults = %s\ninputs = %s\n[select]\nbudget = %s\nseed = %s\n[label]\nmode = oracle\n' \
+            "$(echo "$W/$dir"/*/fault_list.json)" "$(echo "$W/$dir"/*/trace)" "$3" "$2" > "$d/run.ini"
+        log "labelease run $1 seed $2 budget $3"
+        le run "$d/run.ini" --out "$d" -q > /dev/null
+    fi
+    echo "$d"
+}
+rq6() {
+    local f=$OUT/rq6-real.csv name n c t share k rep s d hr ht tt sd
+    echo "corpus,truth,seed,ranks,approach,budget_share,labels,precision,recall,f1,hr@1,hr@3,hr@1_truth,hr@3_truth,seconds,command" > "$f"
+    for name in $(get corpora rq6); do
+        if ! have_real "$(get "$name")"; then echo "skip: RQ6 $name ($REAL/$(get "$name") is absent)" >&2; continue; fi
+        c=$(corpus "$name" 1)
+        n=$("$B" info "$c" | sed -n 's/^traces: //p')
+        $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/rq6truth-$name.h5" > /dev/null
+        ht=$(rc_eval "$c" "$W/rq6truth-$name.h5")
+        for share in $(get budget_shares rq6); do
+            k=$(awk -v n="$n" -v s="$share" 'BEGIN { k = int(n * s + 0.5); print (k < 10 ? 10 : k) }')
+            for rep in $(get representations rq6); do
+                label_run "$name" 1 "$rep" kmeans "$k"
+                read -r lab p r f1 ss sp _ < "$LR"
+                hr=$(rc_eval "$c" "${LR%.txt}.h5")
+                csv_row "$name($n)" visible 1 "$NP" "$rep" "$share" "$lab" "$p" "$r" "$f1" $hr $ht \
+                    "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$rep" kmeans "$k" 1)" >> "$f"
+            done
+            for s in $(get default_seeds rq6); do
+                d=$(default_run "$name" "$s" "$k")
+                sd=$(awk -v a="$(key seconds_select "$d/select.txt")" -v b="$(key seconds_propagate "$d/propagate.txt")" \
+                    'BEGIN { printf "%.3f", a + b }')
+                csv_row "$name($n)" visible "$s" "$NP" "default (labelease run)" "$share" "$(key labeled "$d/eval.txt")" \
+                    "$(key precision "$d/eval.txt")" "$(key recall "$d/eval.txt")" "$(key f1 "$d/eval.txt")" \
+                    "$(key hr@1 "$d/eval.txt")" "$(key hr@3 "$d/eval.txt")" $ht "$sd" \
+                    "labelease run (config: [ingest] format nezha + faults + inputs; [select] budget $k seed $s; [label] mode oracle)" >> "$f"
+            done
+        done
+    done
+}
+
 for rq in ${ONLY//,/ }; do
     [ -f "$CONF/$rq.conf" ] || { echo "bench/experiments.sh: --only: no $CONF/$rq.conf" >&2; exit 2; }
 done
@@ -66,7 +122,10 @@ have_real() { [ -f "$REAL/$1" ]; }
 SYNTH_NAME="synth($(get synth | sed 's/--traces //'))"
 
 # --- corpora and embeddings, made once per run -------------------------------
-corpus() { # corpus NAME SEED -> path of the corpus (synth, deeptralog, trainticket)
+real_input() { # real_input KEY DIR: the archive of experiments.conf KEY unpacked once into $W/DIR
+    [ -d "$W/$2" ] || { mkdir -p "$W/$2" && tar -xJf "$REAL/$(get "$1")" -C "$W/$2"; }
+}
+corpus() { # corpus NAME SEED -> path of the corpus (synth, deeptralog, trainticket, onlineboutique)
     local c=$W/$1-$2.h5
     if [ ! -f "$c" ]; then
         case $1 in
@@ -77,8 +136,11 @@ corpus() { # corpus NAME SEED -> path of the corpus (synth, deeptralog, traintic
             read -r -a a <<< "$(get deeptralog_ingest)"
             le ingest "${a[@]}" -o "$c" "$W"/dtl/*/ > /dev/null 2> "$W/dtl-ingest.err" ;;
         trainticket) log "ingest TrainTicket"
-            mkdir -p "$W/tt" && tar -xJf "$REAL/$(get trainticket)" -C "$W/tt"
+            real_input trainticket tt
             le ingest --format nezha --faults "$W"/tt/*/fault_list.json -o "$c" "$W"/tt/*/trace > /dev/null 2> "$W/tt-ingest.err" ;;
+        onlineboutique) log "ingest Online Boutique stream"
+            real_input onlineboutique ob
+            le ingest --format nezha --faults "$W"/ob/*/fault_list.json -o "$c" "$W"/ob/*/trace > /dev/null 2> "$W/ob-ingest.err" ;;
         esac
     fi
     echo "$c"
@@ -260,9 +322,65 @@ rq5() {
         c=$(corpus trainticket 1)
         $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/tt-truth.h5" > /dev/null
         for rcc in $(get trainticket_configs rq5); do
-            rc_row "trainticket(4483)" "$rcc" "$c" "$W/tt-truth.h5" "approximate truth"
+            rc_row "trainticket(4483)" "$rcc" "$c" "$W/tt-truth.h5" "visible truth"
         done
     else echo "skip: RQ5 TrainTicket rows ($REAL/$(get trainticket) is absent)" >&2; fi
+}
+
+# --- RQ6: real fault-injection streams under the visible truth ----------------
+# Per corpus (the Online Boutique stream, the development set; TrainTicket
+# 2023-01-29, root cause only: its 38 visible traces are about the chance
+# rate) and budget share: every representation (one seed), and the default
+# pipeline -- `labelease run` with a config that sets only the inputs, the
+# fault list, the budget and oracle labels -- over the seeds. Each row adds
+# root cause from its propagated labels; the truth's own hr@k is per corpus.
+rc_eval() { # rc_eval CORPUS LABELS.h5 -> "hr@1 hr@3" of rootcause with the defaults
+    le rootcause "$1" "$2" -o "$W/rq6rc.h5" --no-page -q > /dev/null
+    le eval "$1" "$2" "$W/rq6rc.h5" > "$W/rq6rce.txt"
+    echo "$(key hr@1 "$W/rq6rce.txt") $(key hr@3 "$W/rq6rce.txt")"
+}
+default_run() { # default_run NAME SEED K -> $W/def-NAME-SEED-K (a labelease run directory)
+    local d=$W/def-$1-$2-$3 arch dir
+    case $1 in onlineboutique) dir=ob ;; trainticket) dir=tt ;; esac
+    if [ ! -f "$d/eval.txt" ]; then
+        corpus "$1" 1 > /dev/null # unpacks the input
+        mkdir -p "$d"
+        printf '[ingest]\nformat = nezha\nfaults = %s\ninputs = %s\n[select]\nbudget = %s\nseed = %s\n[label]\nmode = oracle\n' \
+            "$(echo "$W/$dir"/*/fault_list.json)" "$(echo "$W/$dir"/*/trace)" "$3" "$2" > "$d/run.ini"
+        log "labelease run $1 seed $2 budget $3"
+        le run "$d/run.ini" --out "$d" -q > /dev/null
+    fi
+    echo "$d"
+}
+rq6() {
+    local f=$OUT/rq6-real.csv name n c t share k rep s d hr ht tt sd
+    echo "corpus,truth,seed,ranks,approach,budget_share,labels,precision,recall,f1,hr@1,hr@3,hr@1_truth,hr@3_truth,seconds,command" > "$f"
+    for name in $(get corpora rq6); do
+        if ! have_real "$(get "$name")"; then echo "skip: RQ6 $name ($REAL/$(get "$name") is absent)" >&2; continue; fi
+        c=$(corpus "$name" 1)
+        n=$("$B" info "$c" | sed -n 's/^traces: //p')
+        $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/rq6truth-$name.h5" > /dev/null
+        ht=$(rc_eval "$c" "$W/rq6truth-$name.h5")
+        for share in $(get budget_shares rq6); do
+            k=$(awk -v n="$n" -v s="$share" 'BEGIN { k = int(n * s + 0.5); print (k < 10 ? 10 : k) }')
+            for rep in $(get representations rq6); do
+                label_run "$name" 1 "$rep" kmeans "$k"
+                read -r lab p r f1 ss sp _ < "$LR"
+                hr=$(rc_eval "$c" "${LR%.txt}.h5")
+                csv_row "$name($n)" visible 1 "$NP" "$rep" "$share" "$lab" "$p" "$r" "$f1" $hr $ht \
+                    "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$rep" kmeans "$k" 1)" >> "$f"
+            done
+            for s in $(get default_seeds rq6); do
+                d=$(default_run "$name" "$s" "$k")
+                sd=$(awk -v a="$(key seconds_select "$d/select.txt")" -v b="$(key seconds_propagate "$d/propagate.txt")" \
+                    'BEGIN { printf "%.3f", a + b }')
+                csv_row "$name($n)" visible "$s" "$NP" "default (labelease run)" "$share" "$(key labeled "$d/eval.txt")" \
+                    "$(key precision "$d/eval.txt")" "$(key recall "$d/eval.txt")" "$(key f1 "$d/eval.txt")" \
+                    "$(key hr@1 "$d/eval.txt")" "$(key hr@3 "$d/eval.txt")" $ht "$sd" \
+                    "labelease run (config: [ingest] format nezha + faults + inputs; [select] budget $k seed $s; [label] mode oracle)" >> "$f"
+            done
+        done
+    done
 }
 
 for rq in ${ONLY//,/ }; do
@@ -270,7 +388,7 @@ for rq in ${ONLY//,/ }; do
     "$rq"
 done
 T1=$(date +%s)
-if [ "$ONLY" != rq1,rq2,rq3,rq4,rq5 ] && [ -f "$OUT/rq-run.txt" ]; then
+if [ "$ONLY" != rq1,rq2,rq3,rq4,rq5,rq6 ] && [ -f "$OUT/rq-run.txt" ]; then
     # a partial re-run keeps the record of the whole run and adds a line
     echo "rerun: $ONLY started $(date -u -d "@$T0" '+%Y-%m-%d %H:%M UTC') at commit" \
         "$(git -C "$SRC" rev-parse --short HEAD 2> /dev/null || echo unknown), $((T1 - T0)) s," \

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """labels.h5 (io/labelsfile.h layout) from a corpus's ground truth, so the
 root-cause figures do not depend on training: the per-trace labels where the
-corpus has them, else the approximation of docs/rootcause.md (a trace is
-abnormal when it starts inside a fault's window and has a span of the faulty
-service), as io/rcfile.c le_trace_truth computes it.
+corpus has them (for a fault-list corpus ingested with --faults, its visible
+truth), else the approximation of docs/rootcause.md (a trace is abnormal when
+it starts inside a fault's window and has a span of the faulty service; a
+corpus ingested before the visible truth), as io/rcfile.c le_trace_truth
+computes it.
 
     rootcause_truth_labels.py CORPUS.h5 LABELS.h5
 """
@@ -33,7 +35,8 @@ with h5py.File(sys.argv[2], "w") as f:
     f.attrs["schema"] = "labelease-labels"
     f.attrs["schema_version"] = np.int64(1)
     f.attrs["corpus"] = sys.argv[1]
-    f.attrs["method"] = "truth" if not unknown.any() else "truth-approximate"
+    visible = c.attrs.get("fault_truth", b"") in (b"visible", "visible")
+    f.attrs["method"] = "truth-approximate" if unknown.any() else "truth-visible" if visible else "truth"
     f.attrs["n_traces"] = np.int64(n)
     f.attrs["n_given"] = np.int64(0)
     g = f.create_group("labels")

@@ -14,7 +14,7 @@
 #include "sel_common.h"
 
 static const char usage[] =
-    "usage: labelease propagate CORPUS.h5 EMBEDDINGS.h5 LABELS.csv -o LABELS.h5 [options]\n"
+    "usage: labelease propagate CORPUS.h5 [EMBEDDINGS.h5] LABELS.csv -o LABELS.h5 [options]\n"
     "\n"
     "Label every trace from the labeled representatives: each trace takes the\n"
     "label of the nearest one (cosine distance on the embeddings), or the majority\n"
@@ -47,7 +47,7 @@ static int parse(int argc, char **argv, prop_opts *o)
     static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"knn", required_argument, 0, 'k'},
                                          {"representation", required_argument, 0, 'r'}, {"vectors", required_argument, 0, 'V'},
                                          LE_COMMON_LONGOPTS, {0}};
-    *o = (prop_opts){.repr = "gat", .knn = 1};
+    *o = (prop_opts){.repr = LE_REPRESENTATION_DEFAULT, .knn = 1};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -62,8 +62,10 @@ static int parse(int argc, char **argv, prop_opts *o)
             o->knn = (int)v;
         } else return le_usage(usage, 1);
     }
-    if (optind + 3 != argc || !o->out) return le_usage(usage, 1);
-    o->corpus = argv[optind], o->emb = argv[optind + 1], o->csv = argv[optind + 2];
+    if ((optind + 2 != argc && optind + 3 != argc) || !o->out) return le_usage(usage, 1);
+    o->corpus = argv[optind], o->csv = argv[argc - 1], o->emb = optind + 3 == argc ? argv[optind + 1] : "-";
+    if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
+        return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) between the corpus and the labels", o->repr);
     if (o->knn < 1 || o->knn > 64) return le_fail(LE_ERR_USAGE, "--knn must be 1..64");
     return 0;
 }

@@ -25,6 +25,7 @@
 
 #include "driver.h"
 #include "interrupt.h"
+#include "sel_common.h"
 
 #define RUN_INTERRUPTED LE_EXIT_INTERRUPTED /* a stage, or run between stages, stopped by a signal */
 #define FP_EDGE (1 << 20)  /* fingerprint hashes the first and last 1 MiB */
@@ -232,6 +233,10 @@ static int config_parse(char *text, const char *path, config *c)
         return le_fail(LE_ERR_USAGE, "%s: give exactly one input section, [synth] or [ingest]", path);
     if (has_ingest && !get(sec_of(c, "ingest"), "inputs"))
         return le_fail(LE_ERR_USAGE, "%s:%d: [ingest] needs inputs = FILE-OR-DIR ...", path, sec_of(c, "ingest")->line);
+    const char *rs = get(sec_of(c, "select"), "representation"), *rp = get(sec_of(c, "propagate"), "representation");
+    if (rs && rp && strcmp(rs, rp))
+        return le_fail(LE_ERR_USAGE, "%s:%d: [propagate] representation = %s, but [select] has %s: they must agree (or leave it out of [propagate])",
+                       path, sec_of(c, "propagate")->line, rp, rs);
     const section *l = sec_of(c, "label");
     const char *mode = get(l, "mode");
     if (mode && strcmp(mode, "oracle"))
@@ -342,7 +347,26 @@ static void add_dir_files(const char *dir, const char *names, strv *x, strv *y)
 
 /* A stage's command line, inputs and outputs from its table row and section:
  * NAME READS... [-o WRITES] OPTIONS... [ARGS_KEY paths...]. */
-static void build_stage(stage *t, const char *dir)
+/* The representation select (and propagate) use: [select]'s, or the default. */
+static const char *plan_representation(const config *c)
+{
+    const char *r = get(sec_of(c, "select"), "representation");
+    return r ? r : LE_REPRESENTATION_DEFAULT;
+}
+
+/* "a b c" without the word `drop` (NULL: all of them). */
+static void words_without(const char *list, const char *drop, char *buf, size_t cap)
+{
+    strv w = {0};
+    size_t n = 0;
+    buf[0] = 0;
+    add_words(&w, list);
+    for (int i = 0; i < w.n; i++)
+        if (!drop || strcmp(w.v[i], drop)) n += (size_t)snprintf(buf + n, cap > n ? cap - n : 0, "%s%s", n ? " " : "", w.v[i]);
+    sv_free(&w);
+}
+
+static void build_stage(const config *c, stage *t, const char *dir)
 {
     const stage_def *d = t->def;
     const section *s = t->sec;
@@ -355,13 +379,20 @@ static void build_stage(stage *t, const char *dir)
         sv_add(&t->inputs, file), sv_addf(&t->outputs, dir, d->writes);
         return;
     }
-    add_dir_files(dir, d->reads, a, &t->inputs);
+    /* A representation without the GAT reads no embeddings (train and
+     * embed are then not in the plan). */
+    char reads[256];
+    words_without(d->reads, le_repr_uses_model(plan_representation(c)) ? NULL : "embeddings.h5", reads, sizeof reads);
+    add_dir_files(dir, reads, a, &t->inputs);
     if (!strcmp(d->name, "label")) sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
     if (*d->writes) sv_add(a, "-o"), add_dir_files(dir, d->writes, a, &t->outputs);
     /* train resumes from the checkpoint when it exists and exits 75 when a
      * signal stopped it after writing one (docs/model.md). */
     if (!strcmp(d->name, "train")) sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");
     add_options(t);
+    /* propagate takes select's representation unless it names one (the same, checked) */
+    if (!strcmp(d->name, "propagate") && !get(s, "representation") && get(sec_of(c, "select"), "representation"))
+        sv_add(a, "--representation"), sv_add(a, get(sec_of(c, "select"), "representation"));
     if (*d->args_key && get(s, d->args_key)) {
         strv w = {0};
         add_words(&w, get(s, d->args_key));
@@ -395,6 +426,10 @@ static int build_plan(const config *c, const char *dir, stage *st, int *stop_for
         if (!strcmp(name, "input")) name = sec_of(c, "synth") ? "synth" : "ingest";
         const section *s = sec_of(c, name);
         if ((!strcmp(name, "info") || !strcmp(name, "eval")) && truthy(get(s, "skip"))) continue;
+        if ((!strcmp(name, "train") || !strcmp(name, "embed")) && !le_repr_uses_model(plan_representation(c))) {
+            if (s) le_warn("%s:%d: [%s] is not run: representation %s needs no model", c->path, s->line, name, plan_representation(c));
+            continue;
+        }
         if (!strcmp(name, "label") && !get(s, "mode") && !get(s, "labels")) {
             *stop_for_labels = 1;
             break;
@@ -402,7 +437,7 @@ static int build_plan(const config *c, const char *dir, stage *st, int *stop_for
         stage *t = &st[n++];
         memset(t, 0, sizeof *t);
         t->def = def_of(name), t->sec = s, t->sectext = section_text(s);
-        build_stage(t, dir);
+        build_stage(c, t, dir);
         char rep[64];
         snprintf(rep, sizeof rep, "%s.txt", name);
         sv_addf(&t->outputs, dir, rep);

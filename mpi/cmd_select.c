@@ -19,7 +19,7 @@
 #include "spectral_dist.h"
 
 static const char usage[] =
-    "usage: labelease select CORPUS.h5 EMBEDDINGS.h5 -o REPS.h5 [options]\n"
+    "usage: labelease select CORPUS.h5 [EMBEDDINGS.h5] -o REPS.h5 [options]\n"
     "\n"
     "Pick the traces a person should label. Each rank samples a share of its traces\n"
     "(keyed by trace index and seed, so the same at any rank count); distributed\n"
@@ -96,7 +96,7 @@ static int parse(int argc, char **argv, sel_opts *o)
                                          {"tol", required_argument, 0, 't'},       {"dump-vectors", required_argument, 0, 'D'},
                                          {"vectors", required_argument, 0, 'V'},    LE_COMMON_LONGOPTS,
                                          {0}};
-    *o = (sel_opts){.method = "kmeans", .repr = "gat", .sample = 0.1, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1};
+    *o = (sel_opts){.method = "kmeans", .repr = LE_REPRESENTATION_DEFAULT, .sample = 0.1, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -120,8 +120,10 @@ static int parse(int argc, char **argv, sel_opts *o)
         default: return le_usage(usage, 1);
         }
     }
-    if (optind + 2 != argc || !o->out) return le_usage(usage, 1);
-    o->corpus = argv[optind], o->emb = argv[optind + 1];
+    if ((optind + 1 != argc && optind + 2 != argc) || !o->out) return le_usage(usage, 1);
+    o->corpus = argv[optind], o->emb = optind + 2 == argc ? argv[optind + 1] : "-";
+    if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
+        return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) after the corpus", o->repr);
     if (!(o->sample > 0 && o->sample <= 1)) return le_fail(LE_ERR_USAGE, "--sample must be in (0, 1]");
     if (!(o->tol >= 0 && o->tol < 1)) return le_fail(LE_ERR_USAGE, "--tol must be in [0, 1)");
     if (o->dump && o->vectors) return le_fail(LE_ERR_USAGE, "--vectors and --dump-vectors: the vectors are in %s already", o->vectors);

@@ -56,6 +56,9 @@ void le_callpaths_free(le_callpaths *cp);
  * "hybrid-burst-count": then the call-count burst part (how much more often
  * than usual each path's call count is unusual for the trace's root path in
  * its bin, algos/stv.h COUNT). */
+/* What select and propagate use without --representation. */
+#define LE_REPRESENTATION_DEFAULT "gat"
+
 /* Whether the representation needs the call paths (le_callpaths_build). */
 int le_repr_needs_paths(const char *representation);
 /* Whether it reads the embeddings file (gat, hybrid, hybrid-burst,
