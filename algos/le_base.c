@@ -1,5 +1,7 @@
 #include "le_base.h"
 
+#include <sys/mman.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,18 @@ void *le_malloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p) die_nomem(n);
+    return p;
+}
+
+void *le_malloc_big(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < 4 * huge) return le_malloc(n);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, n)) die_nomem(n);
+#ifdef MADV_HUGEPAGE
+    madvise(p, n, MADV_HUGEPAGE); /* a hint: without it the array is still there, in 4 KiB pages */
+#endif
     return p;
 }
 

@@ -21,7 +21,8 @@ enum {
     LE_ERR_HDF5 = 5,
     LE_ERR_MPI = 6,
     LE_ERR_STRICT = 7,  /* --strict stopped at a dropped record */
-    LE_ERR_INTERNAL = 8
+    LE_ERR_INTERNAL = 8,
+    LE_ERR_NEEDS_LABELS = 9 /* label --import: the file labels none of the representatives yet */
 };
 
 /* Record an error message (printf-style) and return code, so a caller can
@@ -44,6 +45,11 @@ void le_err_from(const char *func);
  * process (MPI jobs cannot recover from OOM in a meaningful way). */
 void *le_malloc(size_t n);
 void *le_calloc(size_t n, size_t size);
+/* le_malloc for arrays of many MiB that are filled at once (a shard's
+ * vectors): aligned to 2 MiB and advised as transparent huge pages, so the
+ * first touch costs a page fault per 2 MiB, not per 4 KiB (a third of the
+ * time of building the vectors on a VM with costly faults). free() it. */
+void *le_malloc_big(size_t n);
 void *le_realloc(void *p, size_t n);
 char *le_strdup(const char *s);
 char *le_strndup(const char *s, size_t n);

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "le_base.h"
+
 void le_quantile_ranks(int64_t n, double q, int64_t *k, double *frac)
 {
     double h = (double)(n - 1) * q;
@@ -31,6 +33,28 @@ int64_t le_count_le_sorted(const int64_t *x, int64_t n, int64_t v)
         else hi = mid;
     }
     return lo;
+}
+
+void le_sort_u64(uint64_t *x, int64_t n, uint64_t *scratch)
+{
+    static const int R = 1 << 16;
+    int64_t *cnt = le_malloc(sizeof(int64_t) * (size_t)R);
+    uint64_t *a = x, *b = scratch;
+    for (int shift = 0; shift < 64; shift += 16) {
+        for (int d = 0; d < R; d++) cnt[d] = 0;
+        for (int64_t i = 0; i < n; i++) cnt[(a[i] >> shift) & (R - 1)]++;
+        if (n == 0 || cnt[(a[0] >> shift) & (R - 1)] == n) continue; /* one digit: nothing moves */
+        for (int64_t d = 0, sum = 0; d < R; d++) {
+            int64_t c = cnt[d];
+            cnt[d] = sum, sum += c;
+        }
+        for (int64_t i = 0; i < n; i++) b[cnt[(a[i] >> shift) & (R - 1)]++] = a[i];
+        uint64_t *t = a;
+        a = b, b = t;
+    }
+    if (a != x)
+        for (int64_t i = 0; i < n; i++) x[i] = a[i];
+    free(cnt);
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -20,4 +20,9 @@ int64_t le_count_le_sorted(const int64_t *x, int64_t n, int64_t v);
 /* Sort int64 values ascending. */
 void le_sort_i64(int64_t *x, int64_t n);
 
+/* Sort uint64 values ascending: LSD radix sort on 16-bit digits, a pass
+ * skipped where every value has the same digit (small keys: few passes).
+ * scratch holds n values. */
+void le_sort_u64(uint64_t *x, int64_t n, uint64_t *scratch);
+
 #endif

@@ -185,11 +185,19 @@ void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t 
     }
 }
 
-void le_burst_count(const float *dev, int64_t d, int64_t bin, int64_t *cnt, int64_t *tot)
+/* Whether component j of a [blocks x d] row is present. */
+static int has_component(const float *dev, int64_t d, int blocks, int64_t j)
+{
+    for (int k = 0; k < blocks; k++)
+        if (dev[k * d + j] > 0) return 1;
+    return 0;
+}
+
+void le_burst_count(const float *dev, int64_t d, int blocks, int64_t bin, int64_t *cnt, int64_t *tot)
 {
     tot[bin]++;
     for (int64_t j = 0; j < d; j++)
-        if (dev[j] > 0 || dev[d + j] > 0) cnt[bin * d + j]++;
+        if (has_component(dev, d, blocks, j)) cnt[bin * d + j]++;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -215,12 +223,12 @@ void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int
     }
 }
 
-void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
+void le_burst_row(const float *dev, int64_t d, int blocks, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
                   float *out)
 {
     for (int64_t j = 0; j < d; j++) {
         out[j] = 0;
-        if (!(dev[j] > 0 || dev[d + j] > 0) || tot_b <= 0) continue;
+        if (!has_component(dev, d, blocks, j) || tot_b <= 0) continue;
         double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
         out[j] = r > 0 ? w * (float)r : 0;
     }

@@ -128,9 +128,10 @@ void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t 
 #define LE_BURST_WEIGHT 0.5f
 #define LE_BURST_MAX_CELLS (1LL << 24) /* bins x paths; wider bins beyond */
 
-/* Count one trace (its deviation row dev [2 x d]) into its bin:
- * cnt [nb x d] per component, tot [nb] traces. */
-void le_burst_count(const float *dev, int64_t d, int64_t bin, int64_t *cnt, int64_t *tot);
+/* Count one trace into its bin: cnt [nb x d] per component, tot [nb]
+ * traces. Its components: dev [blocks x d], component j present where any
+ * block has dev[k d + j] > 0 (the deviation row: 2 blocks, dev and err). */
+void le_burst_count(const float *dev, int64_t d, int blocks, int64_t bin, int64_t *cnt, int64_t *tot);
 
 /* base [d]: per component, the median over bins with tot > 0 of
  * cnt / tot (the usual share of traces with it). scratch: [nb] doubles. */
@@ -141,7 +142,7 @@ void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int
                          double *scratch, double *base);
 
 /* The burst part out [d] of a trace in bin row cnt_b [d], tot_b. */
-void le_burst_row(const float *dev, int64_t d, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
+void le_burst_row(const float *dev, int64_t d, int blocks, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
                   float *out);
 
 /* ------------------------------------------------ call-count burst (COUNT)

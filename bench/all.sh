@@ -106,7 +106,7 @@ stages_once() {
     rm -f "$d/c$np.h5"
     le "$np" train "$W/c.h5" -o "$d/m$np.h5" --seed 1 -q "${TRAIN[@]}" > "$(printf "$p" train)"
     le "$np" embed "$W/c.h5" "$W/m.h5" -o "$d/e$np.h5" > "$(printf "$p" embed)"
-    le "$np" select "$W/c.h5" "$W/e.h5" -o "$d/r$np.h5" --representation hybrid-burst --seed 1 --no-page \
+    le "$np" select "$W/c.h5" "$W/e.h5" -o "$d/r$np.h5" --representation hybrid-burst --rounds 1 --seed 1 --no-page \
         > "$(printf "$p" select)"
     le "$np" propagate "$W/c.h5" "$W/e.h5" "$W/l.csv" -o "$d/p$np.h5" --representation hybrid-burst \
         > "$(printf "$p" propagate)"
@@ -114,10 +114,10 @@ stages_once() {
     # the most accurate configuration (docs/labeling.md): dev-burst-count, no
     # model, the budget as K1 k-means + K2 round 2 (labels of round 1 from
     # stage_part); round 1 writes the vectors, round 2 and propagate read them
-    le "$np" select "$W/c.h5" - -o "$d/b1$np.h5" --representation dev-burst-count --budget "$K1" --seed 1 --no-page \
+    le "$np" select "$W/c.h5" - -o "$d/b1$np.h5" --representation dev-burst-count --budget "$K" --picks "$K1" --seed 1 --no-page \
         --dump-vectors "$d/v$np.h5" > "$(printf "$p" select_best1)"
     le "$np" select "$W/c.h5" - -o "$d/b2$np.h5" --representation dev-burst-count --round 2 --labels "$W/lb1.csv" \
-        --budget "$K2" --seed 1 --no-page --vectors "$d/v$np.h5" > "$(printf "$p" select_best2)"
+        --budget "$K" --picks "$K2" --seed 1 --no-page --vectors "$d/v$np.h5" > "$(printf "$p" select_best2)"
     le "$np" propagate "$W/c.h5" - "$W/lb.csv" -o "$d/pb$np.h5" --representation dev-burst-count \
         --vectors "$d/v$np.h5" > "$(printf "$p" propagate_best)"
     rm -f "$d/v$np.h5"
@@ -127,15 +127,15 @@ stage_part() {
     le "$NP" synth -o "$W/c.h5" --traces "$TRACES" --seed 1 > /dev/null
     le "$NP" train "$W/c.h5" -o "$W/m.h5" --seed 1 -q "${TRAIN[@]}" > /dev/null
     le "$NP" embed "$W/c.h5" "$W/m.h5" -o "$W/e.h5" > /dev/null
-    le "$NP" select "$W/c.h5" "$W/e.h5" -o "$W/r.h5" --representation hybrid-burst --seed 1 --no-page > /dev/null
+    le "$NP" select "$W/c.h5" "$W/e.h5" -o "$W/r.h5" --representation hybrid-burst --rounds 1 --seed 1 --no-page > /dev/null
     le 1 label "$W/r.h5" --oracle "$W/c.h5" -o "$W/l.csv" > /dev/null
     le "$NP" propagate "$W/c.h5" "$W/e.h5" "$W/l.csv" -o "$W/p.h5" --representation hybrid-burst > /dev/null
     K=$(( (TRACES + 500) / 1000 )); [ "$K" -ge 10 ] || K=10
     K2=$((K * 31 / 100)) K1=$((K - K * 31 / 100))
-    le "$NP" select "$W/c.h5" - -o "$W/b1.h5" --representation dev-burst-count --budget "$K1" --seed 1 --no-page > /dev/null
+    le "$NP" select "$W/c.h5" - -o "$W/b1.h5" --representation dev-burst-count --budget "$K" --picks "$K1" --seed 1 --no-page > /dev/null
     le 1 label "$W/b1.h5" --oracle "$W/c.h5" -o "$W/lb1.csv" > /dev/null
     le "$NP" select "$W/c.h5" - -o "$W/b2.h5" --representation dev-burst-count --round 2 --labels "$W/lb1.csv" \
-        --budget "$K2" --seed 1 --no-page > /dev/null
+        --budget "$K" --picks "$K2" --seed 1 --no-page > /dev/null
     le 1 label "$W/b2.h5" --oracle "$W/c.h5" -o "$W/lb2.csv" > /dev/null
     { cat "$W/lb1.csv"; tail -n +2 "$W/lb2.csv"; } > "$W/lb.csv"
     local r np
@@ -219,7 +219,7 @@ memory_point() {
     le "$np" synth -o "$d/c.h5" --traces "$n" --seed 1 > "$t.synth"
     le "$np" train "$d/c.h5" -o "$d/m.h5" --seed 1 --steps 20 -q > "$t.train"
     le "$np" embed "$d/c.h5" "$d/m.h5" -o "$d/e.h5" > "$t.embed"
-    le "$np" select "$d/c.h5" "$d/e.h5" -o "$d/r.h5" --budget 100 --max-iter 10 --seed 1 --no-page > "$t.select"
+    le "$np" select "$d/c.h5" "$d/e.h5" -o "$d/r.h5" --budget 100 --rounds 1 --max-iter 10 --seed 1 --no-page > "$t.select"
     le 1 label "$d/r.h5" --oracle "$d/c.h5" -o "$d/l.csv" > /dev/null
     le "$np" propagate "$d/c.h5" "$d/e.h5" "$d/l.csv" -o "$d/p.h5" > "$t.propagate"
     le "$np" rootcause "$d/c.h5" "$d/p.h5" -o "$d/rc.h5" --no-page -q > "$t.rootcause"

@@ -172,10 +172,10 @@ label_run() {
         c=$(corpus "$1" "$2")
         if needs_model "$3"; then e=$(embeddings "$1" "$2"); m=$(cat "$W/$1-$2.model"); fi
         log "label $id"
-        le select "$c" "$e" -o "$W/reps.h5" --representation "$3" --method "$4" --budget "$k1" --seed "$2" --no-page > "$W/sel.txt"
+        le select "$c" "$e" -o "$W/reps.h5" --representation "$3" --method "$4" --budget "$5" --picks "$k1" --seed "$2" --no-page > "$W/sel.txt"
         "$B" label "$W/reps.h5" --oracle "$c" -o "$W/l.csv" > /dev/null < /dev/null
         if [ -n "${6:-}" ]; then
-            le select "$c" "$e" -o "$W/reps2.h5" --representation "$3" --round 2 --labels "$W/l.csv" --budget "$6" \
+            le select "$c" "$e" -o "$W/reps2.h5" --representation "$3" --round 2 --labels "$W/l.csv" --budget "$5" --picks "$6" \
                 --seed "$2" --no-page > "$W/sel2.txt"
             "$B" label "$W/reps2.h5" --oracle "$c" -o "$W/l2.csv" > /dev/null < /dev/null
             tail -n +2 "$W/l2.csv" >> "$W/l.csv"
@@ -191,10 +191,10 @@ label_run() {
 }
 pipeline_cmd() { # the commands behind a label_run row: REPR METHOD K SEED [K2]
     if [ -n "${5:-}" ]; then
-        echo "select --representation $1 --method $2 --budget $(($3 - $5)) --seed $4; label --oracle;" \
-            "select --round 2 --labels L --budget $5; label --oracle; propagate --representation $1; eval"
+        echo "select --representation $1 --method $2 --budget $3 --picks $(($3 - $5)) --seed $4; label --oracle;" \
+            "select --round 2 --labels L --budget $3 --picks $5; label --oracle; propagate --representation $1; eval"
     else
-        echo "select --representation $1 --method $2 --budget $3 --seed $4; label --oracle; propagate --representation $1; eval"
+        echo "select --representation $1 --method $2 --budget $3 --picks $3 --seed $4; label --oracle; propagate --representation $1; eval"
     fi
 }
 # Corpora of the labeling RQs: the synthetic one per seed, DeepTraLog once.

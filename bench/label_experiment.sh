@@ -56,11 +56,11 @@ for S in $SEEDS; do
         K2=$(get round2); K2=${K2:-0}
         # round 1 writes the vectors; round 2 and propagate read them (the same bits)
         rm -f "$W/v.h5"
-        le select "$W/c.h5" "$E" -o "$W/r.h5" --representation "$REPR" --budget "$((K - K2))" --seed "$S" --no-page \
+        le select "$W/c.h5" "$E" -o "$W/r.h5" --representation "$REPR" --budget "$K" --picks "$((K - K2))" --seed "$S" --no-page \
             --dump-vectors "$W/v.h5" "${SEL[@]}" > "$W/sel.txt"
         "$B" label "$W/r.h5" --oracle "$W/c.h5" -o "$W/l.csv" > /dev/null
         if [ "$K2" -gt 0 ]; then
-            le select "$W/c.h5" "$E" -o "$W/r2.h5" --representation "$REPR" --budget "$K2" --seed "$S" --no-page \
+            le select "$W/c.h5" "$E" -o "$W/r2.h5" --representation "$REPR" --budget "$K" --picks "$K2" --seed "$S" --no-page \
                 --round 2 --labels "$W/l.csv" --vectors "$W/v.h5" "${SEL[@]}" > /dev/null
             "$B" label "$W/r2.h5" --oracle "$W/c.h5" -o "$W/l2.csv" > /dev/null
             tail -n +2 "$W/l2.csv" >> "$W/l.csv"

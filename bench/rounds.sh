@@ -11,17 +11,17 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 le() { mpirun --oversubscribe -np "$NP" "$B" "$@"; }
 f1() { le propagate "$C" "$E" "$1" -o "$W/p.h5" "${R[@]}" > /dev/null; le eval "$C" "$W/p.h5" | sed -n 's/^f1: //p'; }
-le select "$C" "$E" -o "$W/r.h5" --budget "$K0" --no-page "${R[@]}" > /dev/null
+le select "$C" "$E" -o "$W/r.h5" --budget "$K0" --rounds 1 --no-page "${R[@]}" > /dev/null
 "$B" label "$W/r.h5" --oracle "$C" -o "$W/l.csv" > /dev/null
 echo "labels rounds_f1 larger_k_f1"
 for r in $(seq 0 "$ROUNDS"); do
     n=$((K0 + r * STEP))
     if [ "$r" -gt 0 ]; then
-        le select "$C" "$E" -o "$W/r$r.h5" --round $((r + 1)) --labels "$W/l.csv" --budget "$STEP" --no-page "${R[@]}" > /dev/null
+        le select "$C" "$E" -o "$W/r$r.h5" --round $((r + 1)) --labels "$W/l.csv" --picks "$STEP" --no-page "${R[@]}" > /dev/null
         "$B" label "$W/r$r.h5" --oracle "$C" -o "$W/n.csv" > /dev/null
         tail -n +2 "$W/n.csv" >> "$W/l.csv"
     fi
-    le select "$C" "$E" -o "$W/k.h5" --budget "$n" --no-page "${R[@]}" > /dev/null
+    le select "$C" "$E" -o "$W/k.h5" --budget "$n" --rounds 1 --no-page "${R[@]}" > /dev/null
     "$B" label "$W/k.h5" --oracle "$C" -o "$W/k.csv" > /dev/null
     echo "$(($(wc -l < "$W/l.csv") - 1)) $(f1 "$W/l.csv") $(f1 "$W/k.csv")"
 done

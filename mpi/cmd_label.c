@@ -19,7 +19,7 @@
 #include "rcfile.h"
 
 static const char usage[] =
-    "usage: labelease label REPS.h5 (--oracle CORPUS.h5 | --tui) -o LABELS.csv\n"
+    "usage: labelease label REPS.h5 (--oracle CORPUS.h5 | --tui | --import FILE.csv) -o LABELS.csv [--keep EARLIER.csv]\n"
     "       labelease label REPS.h5 --page REPS.html\n"
     "\n"
     "Label the representative traces that 'select' picked. The labels file is CSV\n"
@@ -33,16 +33,23 @@ static const char usage[] =
     "  --tui               label in this terminal (works over SSH): keys n normal,\n"
     "                      a abnormal, j/k or arrows next/previous, u undo, q quit;\n"
     "                      saves after every key and resumes from an existing -o file\n"
+    "  --import FILE.csv   take each representative's label from a labels CSV (the\n"
+    "                      page's export, any tool's); rows of other traces are left\n"
+    "                      out. Fails (status 9) when FILE labels none of them\n"
     "  --page FILE.html    write the labeling page for a browser (no server needed)\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE   the labels CSV (required with --oracle and --tui)\n"
+    "  -o, --output FILE   the labels CSV (required but with --page)\n"
+    "  --keep FILE.csv     labels of earlier rounds: FILE's rows start the output (the\n"
+    "                      labels of this round's representatives are then set by the\n"
+    "                      mode), so -o holds every round's labels for propagate\n"
     "  --truth T           with --oracle on a fault-list corpus: visible (default) or\n"
     "                      approximate (window and faulty service alone)\n" LE_COMMON_HELP
     "\n"
     "examples:\n"
     "  labelease label reps.h5 --oracle corpus.h5 -o labels.csv\n"
-    "  labelease label reps.h5 --tui -o labels.csv\n";
+    "  labelease label reps.h5 --tui -o labels.csv\n"
+    "  labelease label reps-2.h5 --tui --keep labels.csv -o labels-2.csv   # round 2\n";
 
 /* ---- the labels file ---- */
 
@@ -64,15 +71,15 @@ static int64_t rep_of(const le_label_set *s, const char *id)
     return -1;
 }
 
-int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *meta, const char *path, int resume)
+int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *meta, const char *path, const char *from)
 {
     memset(s, 0, sizeof *s);
     s->r = r, s->meta = meta, s->path = path;
     s->label = le_malloc((size_t)(r->k ? r->k : 1));
     memset(s->label, LE_LABEL_UNKNOWN, (size_t)r->k);
     s->note = le_calloc((size_t)(r->k ? r->k : 1), sizeof *s->note);
-    if (!resume || access(path, F_OK)) return 0; /* a new file */
-    LE_CHECK(le_labels_read(path, &s->others));
+    if (!from || access(from, F_OK)) return 0; /* a new file */
+    LE_CHECK(le_labels_read(from, &s->others));
     s->other_kept = le_calloc((size_t)(s->others.n ? s->others.n : 1), 1);
     for (int64_t i = 0; i < s->others.n; i++) {
         int64_t t = rep_of(s, s->others.trace_id[i]);
@@ -174,10 +181,37 @@ static int oracle_labels(le_corpus *c, le_label_set *s, int approximate, int64_t
     return 0;
 }
 
+/* ---- --import ---- */
+
+/* Each representative's label from a labels CSV (a person's export from the
+ * page, a spreadsheet); rows for other traces are not this file's concern.
+ * None labelled: LE_ERR_NEEDS_LABELS (run stops there for a person). */
+static int import_labels(le_label_set *s, const char *path, int64_t *unknown)
+{
+    le_labels l;
+    LE_CHECK(le_labels_read(path, &l));
+    int64_t got = 0;
+    for (int64_t i = 0; i < l.n; i++) {
+        int64_t t = rep_of(s, l.trace_id[i]);
+        if (t < 0) continue;
+        s->label[t] = l.label[i], got++;
+        free(s->note[t]);
+        s->note[t] = l.note[i] ? le_strdup(l.note[i]) : NULL;
+    }
+    le_labels_free(&l);
+    *unknown = s->r->k - got;
+    if (got == 0 && s->r->k > 0)
+        return le_fail(LE_ERR_NEEDS_LABELS, "%s labels none of the %lld representatives: label them first (the page beside the reps file, "
+                       "or labelease label REPS.h5 --tui)", path, (long long)s->r->k);
+    if (*unknown) le_warn("%s labels %lld of the %lld representatives; the other %lld stay unlabelled", path, (long long)got,
+                          (long long)s->r->k, (long long)*unknown);
+    return 0;
+}
+
 /* ---- the command ---- */
 
 typedef struct label_opts {
-    const char *reps, *oracle, *page, *out;
+    const char *reps, *oracle, *page, *out, *keep, *import;
     int tui, approximate;
 } label_opts;
 
@@ -185,6 +219,7 @@ static int parse(int argc, char **argv, label_opts *o)
 {
     static const struct option opts[] = {{"oracle", required_argument, 0, 'O'}, {"tui", no_argument, 0, 'T'}, {"page", required_argument, 0, 'P'},
                                          {"output", required_argument, 0, 'o'}, {"truth", required_argument, 0, 't'},
+                                         {"keep", required_argument, 0, 'K'}, {"import", required_argument, 0, 'I'},
                                          LE_COMMON_LONGOPTS, {0}};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -196,12 +231,17 @@ static int parse(int argc, char **argv, label_opts *o)
         else if (c == 'P') o->page = optarg;
         else if (c == 'o') o->out = optarg;
         else if (c == 't') LE_CHECK(le_truth_option(optarg, &o->approximate));
+        else if (c == 'K') o->keep = optarg;
+        else if (c == 'I') o->import = optarg;
         else return le_usage(usage, 1);
     }
     if (optind + 1 != argc) return le_usage(usage, 1);
     o->reps = argv[optind];
-    if ((o->oracle != NULL) + o->tui + (o->page != NULL) != 1) return le_fail(LE_ERR_USAGE, "give one of --oracle, --tui and --page (labelease label --help)");
-    if (!o->page && !o->out) return le_fail(LE_ERR_USAGE, "-o LABELS.csv is required with --%s", o->tui ? "tui" : "oracle");
+    if ((o->oracle != NULL) + o->tui + (o->page != NULL) + (o->import != NULL) != 1)
+        return le_fail(LE_ERR_USAGE, "give one of --oracle, --tui, --import and --page (labelease label --help)");
+    if (!o->page && !o->out)
+        return le_fail(LE_ERR_USAGE, "-o LABELS.csv is required with --%s", o->tui ? "tui" : o->import ? "import" : "oracle");
+    if (o->page && o->keep) return le_fail(LE_ERR_USAGE, "--keep goes with --oracle, --tui or --import, not --page");
     return 0;
 }
 
@@ -209,13 +249,14 @@ static void report(const label_opts *o, const le_label_set *s, int64_t unknown, 
 {
     le_report_begin();
     le_report_str("reps", o->reps);
-    le_report_str("mode", o->oracle ? "oracle" : "tui");
+    le_report_str("mode", o->oracle ? "oracle" : o->import ? "import" : "tui");
+    if (o->keep) le_report_str("kept_from", o->keep);
     le_report_str("labels", o->out);
     le_report_int("representatives", s->r->k);
     le_report_int("labeled", le_label_set_count(s, LE_LABEL_NORMAL) + le_label_set_count(s, LE_LABEL_ABNORMAL));
     le_report_int("normal", le_label_set_count(s, LE_LABEL_NORMAL));
     le_report_int("abnormal", le_label_set_count(s, LE_LABEL_ABNORMAL));
-    if (o->oracle) le_report_int("unknown", unknown);
+    if (o->oracle || o->import) le_report_int("unknown", unknown);
     if (o->oracle) le_report_str("truth", le_truth_name(kinds));
     le_report_end();
 }
@@ -235,10 +276,14 @@ static int label_rank0(const label_opts *o, le_corpus *corpus, const le_reps *r,
     le_label_set s;
     int64_t unknown = 0;
     int kinds = 0;
-    /* The oracle replaces the file; a person resumes it. */
-    int rc = le_label_set_open(&s, r, m, o->out, !o->oracle);
-    if (!rc) rc = o->oracle ? oracle_labels(corpus, &s, o->approximate, &unknown, &kinds) : le_label_tui(&s, o->reps);
-    if (!rc && o->oracle) rc = le_label_set_save(&s);
+    /* The oracle and an import start from --keep (earlier rounds) or nothing;
+     * a person at the terminal resumes the output, else starts from --keep. */
+    const char *from = o->tui && !access(o->out, F_OK) ? o->out : o->keep;
+    int rc = le_label_set_open(&s, r, m, o->out, from);
+    if (!rc && o->oracle) rc = oracle_labels(corpus, &s, o->approximate, &unknown, &kinds);
+    else if (!rc && o->import) rc = import_labels(&s, o->import, &unknown);
+    else if (!rc) rc = le_label_tui(&s, o->reps);
+    if (!rc && !o->tui) rc = le_label_set_save(&s);
     if (!rc) report(o, &s, unknown, kinds);
     le_label_set_free(&s);
     return rc;

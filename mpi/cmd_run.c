@@ -25,11 +25,13 @@
 
 #include "driver.h"
 #include "interrupt.h"
+#include "propagate.h"
 #include "sel_common.h"
 
 #define RUN_INTERRUPTED LE_EXIT_INTERRUPTED /* a stage, or run between stages, stopped by a signal */
 #define FP_EDGE (1 << 20)  /* fingerprint hashes the first and last 1 MiB */
-#define MAX_STAGES 16
+#define MAX_STAGES 32
+#define MAX_ROUNDS 10
 
 static const char usage[] =
     "usage: labelease run CONFIG.ini --out DIR [--force] [--dry-run]\n"
@@ -89,7 +91,7 @@ static const stage_def defs[] = {
      "embed-dims buckets log-every checkpoint-every",
      "", "", "corpus.h5", "model.h5", "", ""},
     {"embed", le_cmd_embed, "chunk batch", "", "", "corpus.h5 model.h5", "embeddings.h5", "", ""},
-    {"select", le_cmd_select, "budget method representation sample seed max-iter round labels no-page tol", "labels", "",
+    {"select", le_cmd_select, "budget rounds method representation sample seed max-iter no-page tol", "", "",
      "corpus.h5 embeddings.h5", "reps.h5", "reps.html", ""},
     {"label", le_cmd_label, "", "", "mode labels", "reps.h5", "labels.csv", "", ""},
     {"propagate", le_cmd_propagate, "knn representation", "", "", "corpus.h5 embeddings.h5 labels.csv", "labels.h5", "", ""},
@@ -233,6 +235,9 @@ static int config_parse(char *text, const char *path, config *c)
         return le_fail(LE_ERR_USAGE, "%s: give exactly one input section, [synth] or [ingest]", path);
     if (has_ingest && !get(sec_of(c, "ingest"), "inputs"))
         return le_fail(LE_ERR_USAGE, "%s:%d: [ingest] needs inputs = FILE-OR-DIR ...", path, sec_of(c, "ingest")->line);
+    const char *rounds = get(sec_of(c, "select"), "rounds");
+    if (rounds && (atoi(rounds) < 1 || atoi(rounds) > MAX_ROUNDS))
+        return le_fail(LE_ERR_USAGE, "%s:%d: [select] rounds = %s: 1 to %d in a run", path, sec_of(c, "select")->line, rounds, MAX_ROUNDS);
     const char *rs = get(sec_of(c, "select"), "representation"), *rp = get(sec_of(c, "propagate"), "representation");
     if (rs && rp && strcmp(rs, rp))
         return le_fail(LE_ERR_USAGE, "%s:%d: [propagate] representation = %s, but [select] has %s: they must agree (or leave it out of [propagate])",
@@ -283,12 +288,13 @@ static int sv_eq(const strv *a, const strv *b)
 
 typedef struct stage {
     const stage_def *def;
+    char name[24]; /* def->name, or select-R / label-R for round R >= 2 */
     const section *sec;
     strv argv;    /* argv[0] is the command name; paths in DIR start with DIR as given */
     strv inputs;  /* files (or directories) the stage reads */
     strv outputs; /* files (or directories) it writes, its report last */
     char *sectext;
-    int copy_labels; /* [label] labels = FILE: copy FILE to DIR/labels.csv instead of a command */
+    int copy_labels; /* one round and [label] labels = DIR/labels.csv itself: nothing to do */
 } stage;
 
 /* Paths are recorded in the manifest relative to DIR ("${DIR}/corpus.h5"), so
@@ -366,26 +372,68 @@ static void words_without(const char *list, const char *drop, char *buf, size_t 
     sv_free(&w);
 }
 
-static void build_stage(const config *c, stage *t, const char *dir)
+/* Rounds of labeling (docs/run.md "Rounds"): [select] rounds, or select's default. */
+static int plan_rounds(const config *c)
+{
+    const char *r = get(sec_of(c, "select"), "rounds");
+    return r ? atoi(r) : LE_ROUNDS_DEFAULT;
+}
+
+/* Round r's files in DIR: reps.h5 / labels.csv for round 1, reps-R.h5 / labels-R.csv after. */
+static void round_file(char *buf, size_t cap, const char *stem, int r, const char *ext)
+{
+    if (r <= 1) snprintf(buf, cap, "%s.%s", stem, ext);
+    else snprintf(buf, cap, "%s-%d.%s", stem, r, ext);
+}
+
+static void build_stage(const config *c, stage *t, const char *dir, int r)
 {
     const stage_def *d = t->def;
     const section *s = t->sec;
     strv *a = &t->argv;
     sv_add(a, d->name);
-    const char *file = !strcmp(d->name, "label") ? get(s, "labels") : NULL;
-    if (file) { /* a person's labels: copied, no command */
-        t->copy_labels = 1;
-        sv_add(a, "(copy)"), sv_add(a, file), sv_addf(a, dir, d->writes);
-        sv_add(&t->inputs, file), sv_addf(&t->outputs, dir, d->writes);
-        return;
+    char reps[32], html[32], labels[32], prev[32];
+    round_file(reps, sizeof reps, "reps", r, "h5"), round_file(html, sizeof html, "reps", r, "html");
+    round_file(labels, sizeof labels, "labels", r, "csv"), round_file(prev, sizeof prev, "labels", r - 1, "csv");
+    int is_select = !strcmp(d->name, "select"), is_label = !strcmp(d->name, "label");
+    const char *file = is_label ? get(s, "labels") : NULL;
+    if (file && plan_rounds(c) == 1) { /* the person labelled the output itself: nothing to do */
+        char x[4200], y[4200], own[4200];
+        snprintf(own, sizeof own, "%s/%s", dir, labels);
+        if (realpath(file, x) && realpath(own, y) && !strcmp(x, y)) {
+            t->copy_labels = 1;
+            sv_add(a, "(labelled in place)"), sv_add(&t->inputs, file), sv_add(&t->outputs, file);
+            return;
+        }
     }
     /* A representation without the GAT reads no embeddings (train and
-     * embed are then not in the plan). */
-    char reads[256];
+     * embed are then not in the plan); propagate reads the last round's labels. */
+    char reads[256], last[32];
     words_without(d->reads, le_repr_uses_model(plan_representation(c)) ? NULL : "embeddings.h5", reads, sizeof reads);
-    add_dir_files(dir, reads, a, &t->inputs);
-    if (!strcmp(d->name, "label")) sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
-    if (*d->writes) sv_add(a, "-o"), add_dir_files(dir, d->writes, a, &t->outputs);
+    round_file(last, sizeof last, "labels", plan_rounds(c), "csv");
+    strv w = {0};
+    add_words(&w, reads);
+    for (int i = 0; i < w.n; i++) {
+        const char *f = w.v[i];
+        if (!strcmp(f, "reps.h5")) f = reps;
+        else if (!strcmp(f, "labels.csv")) f = last;
+        sv_addf(a, dir, f), sv_addf(&t->inputs, dir, f);
+    }
+    sv_free(&w);
+    if (is_label) {
+        if (file) sv_add(a, "--import"), sv_add(a, file), sv_add(&t->inputs, file);
+        else sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
+        if (r > 1) sv_add(a, "--keep"), sv_addf(a, dir, prev), sv_addf(&t->inputs, dir, prev);
+    }
+    if (*d->writes) {
+        const char *out = is_select ? reps : is_label ? labels : d->writes;
+        sv_add(a, "-o"), sv_addf(a, dir, out), sv_addf(&t->outputs, dir, out);
+    }
+    if (is_select && r > 1) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", r);
+        sv_add(a, "--round"), sv_add(a, num), sv_add(a, "--labels"), sv_addf(a, dir, prev), sv_addf(&t->inputs, dir, prev);
+    }
     /* train resumes from the checkpoint when it exists and exits 75 when a
      * signal stopped it after writing one (docs/model.md). */
     if (!strcmp(d->name, "train")) sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");
@@ -394,13 +442,14 @@ static void build_stage(const config *c, stage *t, const char *dir)
     if (!strcmp(d->name, "propagate") && !get(s, "representation") && get(sec_of(c, "select"), "representation"))
         sv_add(a, "--representation"), sv_add(a, get(sec_of(c, "select"), "representation"));
     if (*d->args_key && get(s, d->args_key)) {
-        strv w = {0};
-        add_words(&w, get(s, d->args_key));
-        for (int i = 0; i < w.n; i++) sv_add(a, w.v[i]), sv_add(&t->inputs, w.v[i]);
-        sv_free(&w);
+        strv aw = {0};
+        add_words(&aw, get(s, d->args_key));
+        for (int i = 0; i < aw.n; i++) sv_add(a, aw.v[i]), sv_add(&t->inputs, aw.v[i]);
+        sv_free(&aw);
     }
+    const char *page = is_select ? html : d->page;
     if (*d->page && get(s, "page")) sv_add(&t->outputs, get(s, "page"));
-    else if (*d->page && !truthy(get(s, "no-page"))) sv_addf(&t->outputs, dir, d->page);
+    else if (*d->page && !truthy(get(s, "no-page"))) sv_addf(&t->outputs, dir, page);
 }
 
 static char *section_text(const section *s)
@@ -418,11 +467,27 @@ static char *section_text(const section *s)
  * (the list then ends with select). */
 static int build_plan(const config *c, const char *dir, stage *st, int *stop_for_labels)
 {
-    static const char *const order[] = {"input", "info", "train", "embed", "select", "label", "propagate", "rootcause", "eval", "export"};
-    int n = 0;
+    static const char *const order[] = {"input", "info", "train", "embed", "select", "label", "rounds",
+                                        "propagate", "rootcause", "eval", "export"};
+    int n = 0, R = plan_rounds(c);
     *stop_for_labels = 0;
     for (size_t o = 0; o < sizeof order / sizeof *order; o++) {
         const char *name = order[o];
+        if (!strcmp(name, "rounds")) { /* select-R, label-R for rounds 2..R */
+            for (int r = 2; r <= R; r++)
+                for (int k = 0; k < 2; k++) {
+                    stage *t = &st[n++];
+                    memset(t, 0, sizeof *t);
+                    t->def = def_of(k ? "label" : "select"), t->sec = sec_of(c, t->def->name);
+                    snprintf(t->name, sizeof t->name, "%s-%d", t->def->name, r);
+                    t->sectext = section_text(t->sec);
+                    build_stage(c, t, dir, r);
+                    char rep_[64];
+                    snprintf(rep_, sizeof rep_, "%s.txt", t->name);
+                    sv_addf(&t->outputs, dir, rep_);
+                }
+            continue;
+        }
         if (!strcmp(name, "input")) name = sec_of(c, "synth") ? "synth" : "ingest";
         const section *s = sec_of(c, name);
         if ((!strcmp(name, "info") || !strcmp(name, "eval")) && truthy(get(s, "skip"))) continue;
@@ -437,7 +502,8 @@ static int build_plan(const config *c, const char *dir, stage *st, int *stop_for
         stage *t = &st[n++];
         memset(t, 0, sizeof *t);
         t->def = def_of(name), t->sec = s, t->sectext = section_text(s);
-        build_stage(c, t, dir);
+        snprintf(t->name, sizeof t->name, "%s", name);
+        build_stage(c, t, dir, 1);
         char rep[64];
         snprintf(rep, sizeof rep, "%s.txt", name);
         sv_addf(&t->outputs, dir, rep);
@@ -683,7 +749,7 @@ static void manifest_read(const char *dir, const stage *st, int n, mentry *e)
         yajl_val v = YAJL_GET_ARRAY(stages)->values[k];
         const char *name = jstr(v, "name"), *status = jstr(v, "status"), *sec = jstr(v, "section");
         for (int i = 0; name && status && sec && i < n; i++) {
-            if (strcmp(st[i].def->name, name) || e[i].used) continue;
+            if (strcmp(st[i].name, name) || e[i].used) continue;
             e[i].used = 1;
             e[i].name = le_strdup(name), e[i].status = le_strdup(status), e[i].section = le_strdup(sec);
             const char *xp[] = {"seconds", NULL};
@@ -716,7 +782,7 @@ static char *why_run(const char *dir, const stage *st, const mentry *e)
         return le_strdup(why);
     }
     if (strcmp(e->section, st->sectext)) {
-        snprintf(why, sizeof why, "config section [%s] changed", st->def->name);
+        snprintf(why, sizeof why, "config section [%s] changed", st->sec ? st->sec->name : st->def->name);
         return le_strdup(why);
     }
     strv a = {0};
@@ -787,26 +853,6 @@ static int redirect_end(redirect *r, int ok)
 }
 
 /* [label] labels = FILE: DIR/labels.csv becomes a copy of FILE (temp + rename). */
-static int copy_labels(const char *from, const char *to)
-{
-    char a[4200], b[4200];
-    if (realpath(from, a) && realpath(to, b) && !strcmp(a, b)) return 0; /* the person labeled DIR/labels.csv itself */
-    FILE *in = fopen(from, "rb");
-    if (!in) return le_fail(LE_ERR_IO, "%s: cannot open the labels ([label] labels =): %s", from, strerror(errno));
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.partial", to);
-    FILE *out = fopen(tmp, "wb");
-    if (!out) return fclose(in), le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    char buf[65536];
-    for (size_t got; (got = fread(buf, 1, sizeof buf, in)) > 0;) fwrite(buf, 1, got, out);
-    int bad = ferror(in) || fflush(out) || ferror(out) || fsync(fileno(out));
-    fclose(in);
-    if (fclose(out) || bad) return unlink(tmp), le_fail(LE_ERR_IO, "%s: write failed", tmp);
-    if (rename(tmp, to)) return unlink(tmp), le_fail(LE_ERR_IO, "cannot rename %s to %s", tmp, to);
-    printf("mode: file\nlabels: %s\noutput: %s\n", from, to);
-    return 0;
-}
-
 static int mkdir_p(const char *dir)
 {
     char p[4200];
@@ -941,7 +987,7 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             else if (redone) snprintf(buf, sizeof buf, "%s before it runs", redone), why[i] = le_strdup(buf);
             else why[i] = why_run(dir, &st[i], &ent[i]);
             plan[i] = why[i] != NULL;
-            if (plan[i] && !redone) redone = st[i].def->name;
+            if (plan[i] && !redone) redone = st[i].name;
         }
     }
     MPI_Bcast(plan, MAX_STAGES, MPI_INT, 0, le_world.comm);
@@ -952,7 +998,7 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             for (int i = 0; i < n; i++) {
                 char line[8192];
                 argv_line(&st[i], line, sizeof line);
-                printf("  %-10s %-6s %s\n             labelease %s\n", st[i].def->name, plan[i] ? "run" : "skip",
+                printf("  %-10s %-6s %s\n             labelease %s\n", st[i].name, plan[i] ? "run" : "skip",
                        plan[i] ? why[i] : "(completed, unchanged)", line);
             }
             if (stop_for_labels) printf("  (then stops for labeling: [label] gives neither mode = oracle nor labels =)\n");
@@ -965,12 +1011,12 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
     }
     if (root) {
         for (int i = 0; i < n; i++)
-            if (plan[i]) le_info("run: %s will run: %s", st[i].def->name, why[i]);
+            if (plan[i]) le_info("run: %s will run: %s", st[i].name, why[i]);
         printf("  %-10s %-8s %8s\n", "stage", "status", "seconds");
         fflush(stdout);
     }
 
-    int saved_level = le_log_level, interrupted = 0;
+    int saved_level = le_log_level, interrupted = 0, wait_at = -1;
     /* SIGUSR1/SIGTERM (Slurm's --signal warning, preemption) stop the run at
      * the next safe point: train checks at every step and checkpoints, any
      * other stage finishes first and run stops after it. */
@@ -978,13 +1024,13 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
     for (int i = 0; i < n && !rc; i++) {
         stage *s = &st[i];
         if (!plan[i]) {
-            if (root) printf("  %-10s %-8s %8s\n", s->def->name, "skipped", "-"), fflush(stdout);
+            if (root) printf("  %-10s %-8s %8s\n", s->name, "skipped", "-"), fflush(stdout);
             continue;
         }
         redirect red;
         int prc = 0;
         char report[4200];
-        snprintf(report, sizeof report, "%s/%s.txt", dir, s->def->name);
+        snprintf(report, sizeof report, "%s/%s.txt", dir, s->name);
         if (root) {
             if (!strcmp(s->def->name, "train")) {
                 /* A checkpoint is kept only for the same training (command
@@ -1011,14 +1057,14 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             for (int j = i; j < n; j++) me_free(&ent[j]);
             mentry *e = &ent[i];
             e->used = 1;
-            e->name = le_strdup(s->def->name), e->status = le_strdup("running"), e->section = le_strdup(s->sectext);
+            e->name = le_strdup(s->name), e->status = le_strdup("running"), e->section = le_strdup(s->sectext);
             rel_strv(dir, &s->argv, &e->argv);
             fp_strv(dir, &s->inputs, &e->in_path, &e->in_fp);
             prc = manifest_write(dir, o->config, ent, n);
             if (!prc) prc = redirect_begin(&red, report);
             char line[8192];
             argv_line(s, line, sizeof line);
-            if (!prc) le_info("run: %s: starting: labelease %s", s->def->name, line);
+            if (!prc) le_info("run: %s: starting: labelease %s", s->name, line);
         }
         rc = le_agree(prc);
         if (rc) break;
@@ -1030,8 +1076,8 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         for (int k = 0; k < 3; k++) sigaction(sigs[k], NULL, &sa[k]);
         int src;
         const char *sig_at = getenv("LE_RUN_TEST_SIGNAL"); /* tests only: a real SIGUSR1 to the last rank as STAGE starts */
-        if (sig_at && !strcmp(sig_at, s->def->name) && le_world.rank == le_world.size - 1) raise(SIGUSR1);
-        if (s->copy_labels) src = root ? copy_labels(s->argv.v[2], s->argv.v[3]) : 0;
+        if (sig_at && !strcmp(sig_at, s->name) && le_world.rank == le_world.size - 1) raise(SIGUSR1);
+        if (s->copy_labels) src = root ? printf("mode: labelled in place\nlabels: %s\n", s->inputs.v[0]) < 0 : 0;
         else src = s->def->fn(s->argv.n, s->argv.v);
         for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
         le_log_level = saved_level, le_world.json = 0;
@@ -1039,13 +1085,16 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm);
         int worst = le_agree(src);
         if (any75) worst = RUN_INTERRUPTED;
+        /* label --import of a person's file that does not label this round's
+         * representatives yet: run stops here for them (not a failure) */
+        int waiting = worst == LE_ERR_NEEDS_LABELS;
         double secs = MPI_Wtime() - t0;
         if (root) {
             int wrc = redirect_end(&red, !worst);
             if (!worst && wrc) worst = wrc;
             mentry *e = &ent[i];
             free(e->status);
-            e->status = le_strdup(!worst ? "completed" : any75 ? "interrupted" : "failed");
+            e->status = le_strdup(!worst ? "completed" : any75 ? "interrupted" : waiting ? "waiting for labels" : "failed");
             e->exit = worst, e->seconds = secs;
             if (!worst) {
                 fp_strv(dir, &s->outputs, &e->out_path, &e->out_fp);
@@ -1058,12 +1107,18 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             char msg[4096];
             snprintf(msg, sizeof msg, "%s", le_errmsg()); /* a manifest error must not hide the stage's */
             int mrc = manifest_write(dir, o->config, ent, n);
-            if (worst) le_fail(worst, "%s", msg);
-            else if (mrc) worst = mrc;
+            if (worst && !waiting) le_fail(worst, "%s", msg);
+            else if (mrc) worst = mrc, waiting = 0;
             char sec[32];
             snprintf(sec, sizeof sec, "%.1f", secs);
-            printf("  %-10s %-8s %8s\n", s->def->name, !worst ? "ran" : any75 ? "STOPPED" : "FAILED", sec);
+            printf("  %-10s %-8s %8s\n", s->name, !worst ? "ran" : any75 ? "STOPPED" : waiting ? "WAITING" : "FAILED", sec);
             fflush(stdout);
+        }
+        MPI_Bcast(&waiting, 1, MPI_INT, 0, le_world.comm);
+        if (waiting) {
+            le_err_clear();
+            wait_at = i;
+            break;
         }
         interrupted = any75;
         rc = le_agree(worst);
@@ -1073,7 +1128,7 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             if (sig) {
                 rc = RUN_INTERRUPTED, interrupted = 1;
                 le_fail(rc, "run: stopped by %s after %s; run the same command again to continue", le_interrupt_name(sig),
-                        s->def->name);
+                        s->name);
             }
         }
     }
@@ -1081,12 +1136,24 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
     if (root) {
         if (interrupted)
             fprintf(stderr, "labelease run: stopped by a signal (exit 75): run the same command again to resume\n");
-        else if (!rc && stop_for_labels) {
+        else if (!rc && wait_at >= 0) {
+            const char *file = st[wait_at].inputs.v[st[wait_at].inputs.n > 1 ? 1 : 0];
+            char reps[4200];
+            snprintf(reps, sizeof reps, "%s", st[wait_at].inputs.v[0]); /* argv: getopt may have permuted it */
+            printf("\nstopped for labeling (%s): %s labels none of the representatives in %s yet.\n"
+                   "Label them in a browser (%.*s.html; add the saved rows to %s) or at a terminal,\n"
+                   "which keeps the rows already in the file:\n"
+                   "  labelease label %s --tui -o %s\n"
+                   "then run again.\n",
+                   st[wait_at].name, file, reps, (int)(strlen(reps) > 3 ? strlen(reps) - 3 : strlen(reps)), reps, file, reps, file);
+        } else if (!rc && stop_for_labels) {
             printf("\nstopped for labeling: label the representatives in %s/reps.h5, either in a browser\n"
-                   "(open %s/reps.html, label, save labels.csv) or at a terminal:\n"
-                   "  labelease label %s/reps.h5 --tui -o %s/labels.csv\n"
-                   "then set `labels = %s/labels.csv` under [label] in %s and run again.\n",
-                   dir, dir, dir, dir, dir, o->config);
+                   "(open %s/reps.html, label, save the labels CSV) or at a terminal:\n"
+                   "  labelease label %s/reps.h5 --tui -o LABELS.csv\n"
+                   "then set `labels = LABELS.csv` under [label] in %s and run again (keep the file\n"
+                   "outside %s or name it other than labels*.csv there: run writes those). With more\n"
+                   "than one round ([select] rounds), run stops again for each round's representatives.\n",
+                   dir, dir, dir, o->config, dir);
         } else if (!rc) {
             for (int i = 0; i < n; i++)
                 if (!strcmp(st[i].def->name, "eval")) print_eval(dir);
@@ -1096,6 +1163,22 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
     }
     for (int i = 0; i < n; i++) free(why[i]), me_free(&ent[i]);
     return rc;
+}
+
+/* A person's labels file must not be one run writes: the rounds rewrite
+ * those with only their own rows. */
+static int check_label_files(const config *c, const stage *st, int n)
+{
+    const char *file = get(sec_of(c, "label"), "labels");
+    char a[4200], b[4200];
+    if (!file || !realpath(file, a)) return 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; !st[i].copy_labels && k < st[i].outputs.n; k++)
+            if (realpath(st[i].outputs.v[k], b) && !strcmp(a, b))
+                return le_fail(LE_ERR_USAGE, "%s:%d: [label] labels = %s is what run writes for stage %s: keep your labels in "
+                               "another file (e.g. %s/given-labels.csv)", c->path, sec_of(c, "label")->line, file, st[i].name,
+                               "DIR");
+    return 0;
 }
 
 int le_cmd_run(int argc, char **argv)
@@ -1112,6 +1195,7 @@ int le_cmd_run(int argc, char **argv)
     stage st[MAX_STAGES];
     int n = 0, stop = 0;
     if (!rc) n = build_plan(&c, o.dir, st, &stop);
+    if (!rc) rc = le_agree(le_world.rank == 0 ? check_label_files(&c, st, n) : 0);
     if (!rc) rc = run_all(&o, st, n, stop);
     for (int i = 0; i < n; i++) sv_free(&st[i].argv), sv_free(&st[i].inputs), sv_free(&st[i].outputs), free(st[i].sectext);
     for (int i = 0; i < c.nsec; i++) free(c.sec[i].kv);

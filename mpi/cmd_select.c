@@ -31,8 +31,12 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output FILE       representatives file to write (required)\n"
-    "  --budget K              representatives (default 0.1% of traces, at least 10); at\n"
-    "                          least the corpus's traces (round 1): every trace is one\n"
+    "  --budget K              labels of the whole labeling, every round included (default\n"
+    "                          0.1% of the traces, at least 10); at least the corpus's\n"
+    "                          traces: every trace is a representative (round 1)\n"
+    "  --rounds R              rounds the budget is spread over (default 2): round 1 picks\n"
+    "                          70%, the later rounds the rest (docs/labeling.md, Rounds)\n"
+    "  --picks P               this round picks exactly P, whatever the split\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
     "  --representation R      gat (the embeddings, default), stv (TraceAnomaly's\n"
     "                          service trace vector; EMBEDDINGS.h5 is then ignored, give -),\n"
@@ -43,13 +47,15 @@ static const char usage[] =
     "                          dev-burst-count or hybrid-burst-count (then, per path, how\n"
     "                          much more often than usual its call count is unusual for\n"
     "                          the page in that bin: calls a wrong answer skipped)\n"
-    "  --sample X              share of traces k-means clusters (default 0.1)\n"
+    "  --sample X              share of traces k-means clusters (default: enough for 30\n"
+    "                          a centre, at least 0.1)\n"
     "  --seed N                sample and initialisation (default 1)\n"
     "  --max-iter N            Lloyd iterations at most (default 100)\n"
     "  --tol X                 converged when at most this share of the sample changes\n"
     "                          cluster in an iteration (default 0.001; 0 = none changes)\n"
-    "  --round N --labels CSV  round N >= 2: K more traces where the labels so far\n"
-    "                          are least certain (low margin), spread by k-means\n"
+    "  --round N --labels CSV  round N >= 2: the next share of the budget, where the\n"
+    "                          labels so far (CSV: every earlier round's) are least\n"
+    "                          certain (low margin), spread by k-means\n"
     "  --no-page               do not write REPS.html\n"
     "  --dump-vectors FILE     also write every trace's vector (N x dim) to FILE as an\n"
     "                          embeddings file: for --vectors, or to study a run offline\n"
@@ -70,7 +76,8 @@ static const char usage[] =
 
 typedef struct sel_opts {
     const char *corpus, *emb, *out, *method, *repr, *labels, *dump, *vectors;
-    int64_t budget;
+    int64_t budget, picks; /* the whole labeling's budget; this round's picks when given */
+    int rounds;
     double sample, tol;
     uint64_t seed;
     int max_iter, round, page;
@@ -81,6 +88,7 @@ typedef struct sel_result {
     int64_t *rep, *size; /* [k] */
     float *centroids;    /* [k x dim] or NULL */
     int64_t sample_rows, candidates;
+    double sample_share;
     int iterations;
     double inertia;
     double seconds_init, seconds_lloyd; /* of seconds_select, k-means only */
@@ -94,9 +102,11 @@ static int parse(int argc, char **argv, sel_opts *o)
                                          {"max-iter", required_argument, 0, 'i'},   {"round", required_argument, 0, 'R'},
                                          {"labels", required_argument, 0, 'l'},     {"no-page", no_argument, 0, 'P'},
                                          {"tol", required_argument, 0, 't'},       {"dump-vectors", required_argument, 0, 'D'},
-                                         {"vectors", required_argument, 0, 'V'},    LE_COMMON_LONGOPTS,
+                                         {"vectors", required_argument, 0, 'V'},    {"rounds", required_argument, 0, 'N'},
+                                         {"picks", required_argument, 0, 'k'},      LE_COMMON_LONGOPTS,
                                          {0}};
-    *o = (sel_opts){.method = "kmeans", .repr = LE_REPRESENTATION_DEFAULT, .sample = 0.1, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1};
+    *o = (sel_opts){.method = "kmeans", .repr = LE_REPRESENTATION_DEFAULT, .sample = 0, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1,
+                    .rounds = LE_ROUNDS_DEFAULT};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -117,6 +127,8 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 't': o->tol = atof(optarg); break;
         case 'D': o->dump = optarg; break;
         case 'V': o->vectors = optarg; break;
+        case 'N': LE_CHECK(le_parse_count("--rounds", optarg, &v)); o->rounds = (int)v; break;
+        case 'k': LE_CHECK(le_parse_count("--picks", optarg, &o->picks)); break;
         default: return le_usage(usage, 1);
         }
     }
@@ -124,14 +136,28 @@ static int parse(int argc, char **argv, sel_opts *o)
     o->corpus = argv[optind], o->emb = optind + 2 == argc ? argv[optind + 1] : "-";
     if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
         return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) after the corpus", o->repr);
-    if (!(o->sample > 0 && o->sample <= 1)) return le_fail(LE_ERR_USAGE, "--sample must be in (0, 1]");
+    if (!(o->sample >= 0 && o->sample <= 1)) return le_fail(LE_ERR_USAGE, "--sample must be in (0, 1] (0: the default)");
     if (!(o->tol >= 0 && o->tol < 1)) return le_fail(LE_ERR_USAGE, "--tol must be in [0, 1)");
     if (o->dump && o->vectors) return le_fail(LE_ERR_USAGE, "--vectors and --dump-vectors: the vectors are in %s already", o->vectors);
     if (o->round < 1) return le_fail(LE_ERR_USAGE, "--round must be at least 1");
+    if (o->rounds < 1) return le_fail(LE_ERR_USAGE, "--rounds must be at least 1");
     if (o->round > 1 && !o->labels) return le_fail(LE_ERR_USAGE, "--round %d needs --labels (the labels so far)", o->round);
     if (strcmp(o->method, "kmeans") && strcmp(o->method, "random") && strcmp(o->method, "spectral"))
         return le_fail(LE_ERR_USAGE, "--method must be kmeans, random or spectral, not '%s'", o->method);
     return 0;
+}
+
+/* The share of traces k-means clusters for k centres out of N traces: the
+ * one given, or enough for LE_SAMPLE_PER_CENTRE sampled traces a centre
+ * (with 10 a centre, k-means over a 10% sample of 57,000 traces split
+ * the rare abnormal groups it was to find), at least LE_SAMPLE_MIN. */
+#define LE_SAMPLE_PER_CENTRE 30.0
+#define LE_SAMPLE_MIN 0.1
+static double sample_share(double given, int64_t k, int64_t N)
+{
+    if (given > 0) return given;
+    double x = N > 0 ? LE_SAMPLE_PER_CENTRE * (double)k / (double)N : 1;
+    return x < LE_SAMPLE_MIN ? LE_SAMPLE_MIN : x > 1 ? 1 : x;
 }
 
 /* Local rows whose draw falls under the share (keyed by global index). */
@@ -174,7 +200,7 @@ static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const floa
 static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result *r)
 {
     int64_t *g = le_malloc(sizeof(int64_t) * (size_t)(s->n ? s->n : 1));
-    float *xs = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
+    float *xs = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim); /* touched for the sample only */
     int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
@@ -241,23 +267,36 @@ static int cmp_float(const void *a, const void *b)
 /* Round >= 2: margins of every sampled trace under the labels so far; the
  * least certain (about 20 per new label) are clustered into k groups, so
  * the new picks are uncertain and unlike each other. */
-static int select_uncertain(le_corpus *c, const le_shard *s, int k, const sel_opts *o, sel_result *r)
+static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const sel_opts *o, sel_result *r, int64_t *given)
 {
     le_labeled lab;
     LE_CHECK(le_labeled_load(le_world.comm, c, s, o->labels, &lab));
+    *given = lab.n;
+    int64_t want = o->picks ? o->picks : le_round_budget(K, o->rounds, o->round, lab.n);
+    sel_opts eff = *o;
+    eff.sample = r->sample_share = sample_share(o->sample, want, c->meta.n_traces);
+    o = &eff;
+    if (want <= 0) {
+        le_labeled_free(&lab);
+        return le_fail(LE_ERR_USAGE, "round %d: the budget of %lld labels is spent (%s holds %lld): give a larger --budget (the "
+                       "whole labeling's, every round included) or --picks N", o->round, (long long)K, o->labels, (long long)*given);
+    }
+    int k = (int)(want < INT32_MAX ? want : INT32_MAX);
+    /* The sampled, unlabelled traces (rows packed into xs) and their
+     * margins: only they can enter the pool, so only theirs are computed. */
     size_t nn = (size_t)(s->n ? s->n : 1);
-    int8_t *label = le_malloc(nn);
-    float *margin = le_malloc(sizeof(float) * nn);
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab.n ? lab.n : 1));
-    le_prop_label_rows(s->x, s->n, s->dim, lab.x, lab.label, lab.n, 1, work, label, margin);
+    uint8_t *given_here = le_calloc(nn, 1);
     for (int64_t i = 0; i < lab.n; i++)
-        if (lab.index[i] >= s->t0 && lab.index[i] < s->t1) margin[lab.index[i] - s->t0] = INFINITY;
-    /* Threshold: the pool-th smallest sampled margin over all ranks. */
-    int64_t *g = le_malloc(sizeof(int64_t) * nn);
-    float *xs = le_malloc(sizeof(float) * nn * (size_t)s->dim), *ms = le_malloc(sizeof(float) * nn);
-    int64_t m = 0;
+        if (lab.index[i] >= s->t0 && lab.index[i] < s->t1) given_here[lab.index[i] - s->t0] = 1;
+    int64_t *g = le_malloc(sizeof(int64_t) * nn), m = 0;
     for (int64_t t = 0; t < s->n; t++)
-        if (isfinite(margin[t]) && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample) ms[m++] = margin[t];
+        if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample) g[m++] = s->t0 + t;
+    float *xs = le_malloc_big(sizeof(float) * (size_t)(m ? m : 1) * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    for (int64_t i = 0; i < m; i++) memcpy(xs + i * s->dim, s->x + (g[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
+    int8_t *label = le_malloc((size_t)(m ? m : 1));
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab.n ? lab.n : 1));
+    le_prop_label_rows(xs, m, s->dim, lab.x, lab.label, lab.n, 1, work, label, ms);
+    /* Threshold: the pool-th smallest sampled margin over all ranks. */
     int *cnt = le_malloc(sizeof(int) * (size_t)le_world.size), *disp = le_malloc(sizeof(int) * (size_t)le_world.size), mi = (int)m;
     LE_MPI(MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, le_world.comm));
     int64_t tot = 0;
@@ -267,17 +306,17 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int k, const sel_op
     qsort(allm, (size_t)tot, sizeof(float), cmp_float);
     int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
     float tau = pool > 0 ? allm[pool - 1] : 0;
-    m = 0;
-    for (int64_t t = 0; t < s->n; t++) {
-        if (!(margin[t] <= tau) || le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) >= o->sample) continue;
-        g[m] = s->t0 + t;
-        memcpy(xs + m * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
-        m++;
+    int64_t mp = 0; /* the pool: packed in place, in trace order */
+    for (int64_t i = 0; i < m; i++) {
+        if (!(ms[i] <= tau)) continue;
+        if (mp != i) g[mp] = g[i], memcpy(xs + mp * s->dim, xs + i * s->dim, sizeof(float) * (size_t)s->dim);
+        mp++;
     }
+    m = mp;
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
     int rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
-    free(label), free(margin), free(work), free(g), free(xs), free(ms), free(cnt), free(disp), free(allm);
+    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(cnt), free(disp), free(allm);
     le_labeled_free(&lab);
     return rc;
 }
@@ -466,17 +505,21 @@ static int run(le_corpus *c, const sel_opts *o)
     /* the floor of 10 is for the default only: an explicit --budget is taken as given */
     int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
     if (!o->budget && K < 10) K = 10;
-    int whole = o->round == 1 && K >= N;
+    /* round 1 picks its share of the budget (docs/labeling.md "Rounds") */
+    int64_t k1 = o->picks ? o->picks : le_round_budget(K, o->rounds, 1, 0), given = 0;
+    int whole = o->round == 1 && (K >= N || k1 >= N);
     if (whole && o->budget > N)
         le_warn("--budget %lld is more than the %lld traces of %s: every trace is a representative", (long long)o->budget,
                 (long long)N, o->corpus);
-    if (K > N) K = N;
+    if (k1 > N) k1 = N;
+    sel_opts eff = *o;
     sel_result sr = {0};
-    if (o->round > 1) rc = select_uncertain(c, &s, (int)K, o, &sr);
+    if (o->round == 1) eff.sample = sr.sample_share = sample_share(o->sample, k1, N), o = &eff;
+    if (o->round > 1) rc = select_uncertain(c, &s, K, o, &sr, &given);
     else if (whole) select_all(N, &sr);
-    else if (!strcmp(o->method, "random")) rc = select_random(&s, (int)K, o, &sr);
-    else if (!strcmp(o->method, "spectral")) rc = select_spectral(&s, (int)K, o, &sr);
-    else rc = select_kmeans(&s, (int)K, o, &sr);
+    else if (!strcmp(o->method, "random")) rc = select_random(&s, (int)k1, o, &sr);
+    else if (!strcmp(o->method, "spectral")) rc = select_spectral(&s, (int)k1, o, &sr);
+    else rc = select_kmeans(&s, (int)k1, o, &sr);
     rc = le_agree(rc);
     double t_sel = MPI_Wtime(), c_sel = le_cpu_seconds();
     int64_t n_reps = 0;
@@ -493,9 +536,18 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_int("round", o->round);
         le_report_int("dim", s.dim);
         le_report_int("call_paths", cp.n);
-        le_report_int("budget", K);
-        if (o->budget > K) le_report_int("budget_requested", o->budget);
+        le_report_int("budget", K > N ? N : K);
+        if (o->budget > N) le_report_int("budget_requested", o->budget);
+        le_report_int("rounds", o->rounds);
+        if (o->round > 1) le_report_int("labels_before", given);
         le_report_int("representatives", n_reps);
+        int64_t next = le_round_budget(K, o->rounds, o->round + 1, given + n_reps);
+        if (o->round < o->rounds && next > 0) {
+            le_report_int("next_round_picks", next);
+            le_info("next: label %s, then select --round %d --labels LABELS.csv (same --budget, --representation, --seed) "
+                    "picks the next %lld", o->out, o->round + 1, (long long)next);
+        }
+        if (sr.sample_share > 0) le_report_dbl("sample_share", sr.sample_share);
         if (sr.sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr.sample_rows);
         if (sr.iterations) le_report_int("lloyd_iterations", sr.iterations), le_report_int("init_candidates", sr.candidates);
         if (sr.iterations) le_report_dbl("inertia", sr.inertia);

@@ -21,8 +21,10 @@ typedef struct le_label_set {
     int8_t *other_kept;  /* [others.n] 1 for those rows */
 } le_label_set;
 
-/* Start from the file at path when resume is set and it exists, else empty. */
-int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *meta, const char *path, int resume);
+/* The set saved to path, started from the labels CSV `from` (its labels of
+ * the representatives, and its other rows kept as they are), or empty when
+ * from is NULL or does not exist. */
+int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *meta, const char *path, const char *from);
 /* Rewrite the file: a temporary beside it, fsync, rename over it, so a
  * crash or a dropped connection leaves the old file or the new one. */
 int le_label_set_save(const le_label_set *s);

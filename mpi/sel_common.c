@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "driver.h"
+#include "burst_dist.h"
 #include "exchange.h"
 #include "embread.h"
 #include "groundtruth.h"
+#include "tail_dist.h"
 #include "kmeans.h"
 
 int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s)
@@ -70,7 +72,7 @@ static int read_emb_rows(MPI_Comm comm, le_corpus *c, const char *path, const ch
                      path, er.model, want_model);
     if (!rc) {
         s->dim = er.dim;
-        s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
+        s->x = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
         rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
     }
     le_emb_close_reader(&er);
@@ -93,7 +95,7 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
     int64_t d = cp->n;
     if (d > (1 << 20)) return le_fail(LE_ERR_USAGE, "STV: %lld call paths is too many dimensions", (long long)d);
     s->dim = (int)d;
-    s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)d);
+    s->x = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)d);
     le_welford *w = le_calloc((size_t)(d ? d : 1), sizeof *w);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
@@ -166,65 +168,11 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
 
 /* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
  * alone (no model needed); "-burst": then the burst part. See algos/stv.h. */
-/* The corpus' first start time and the bin width that keeps bins x paths
- * under LE_BURST_MAX_CELLS (the same on every rank). */
-static int burst_bins(MPI_Comm comm, const le_shard *s, int64_t d, int64_t *t0, int64_t *width, int64_t *nb)
-{
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (int64_t t = 0; t < s->n; t++) {
-        int64_t v = s->b.trace_start_us[t];
-        lo = v < lo ? v : lo, hi = v > hi ? v : hi;
-    }
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_INT64_T, MPI_MIN, comm));
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT64_T, MPI_MAX, comm));
-    if (lo > hi) lo = hi = 0; /* no traces anywhere */
-    int64_t dd = d > 0 ? d : 1;
-    *t0 = lo, *width = LE_BURST_BIN_US;
-    while ((hi - lo) / *width + 1 > LE_BURST_MAX_CELLS / dd) *width *= 2;
-    *nb = (hi - lo) / *width + 1;
-    return 0;
-}
-
-/* base [d] of le_burst_base, the same on every rank, each rank sorting the
- * bins of its slice of the components only (the medians were the one part
- * of the burst vectors that every rank repeated whole); scratch [nb]. */
-static int burst_base_split(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d,
-                            double *scratch, double *base)
-{
-    int p, rank;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &rank);
-    int *n = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    for (int r = 0; r < p; r++) disp[r] = (int)(d * r / p), n[r] = (int)(d * (r + 1) / p) - disp[r];
-    le_burst_base_range(cnt, tot, nb, d, disp[rank], disp[rank] + n[rank], scratch, base);
-    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, base, n, disp, MPI_DOUBLE, comm);
-    free(n), free(disp);
-    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allgatherv of burst base shares failed");
-}
-
-/* Appends the burst part (algos/stv.h) after each trace's deviation row,
- * which starts at column g of a row of s->dim: per (time bin, path) counts
- * summed exactly over ranks, a median share per path, then each trace. */
+/* The burst part after each trace's deviation row, which starts at column
+ * g: its components are the row's dev and err blocks. */
 static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
 {
-    int64_t t0 = 0, width = LE_BURST_BIN_US, nb = 1;
-    LE_CHECK(burst_bins(comm, s, d, &t0, &width, &nb));
-    int64_t *cnt = le_calloc((size_t)(nb * (d ? d : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
-    for (int64_t t = 0; t < s->n; t++)
-        le_burst_count(s->x + t * s->dim + g, d, (s->b.trace_start_us[t] - t0) / width, cnt, tot);
-    int rc = 0;
-    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
-        MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
-    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
-    if (!rc) rc = burst_base_split(comm, cnt, tot, nb, d, scratch, base);
-    for (int64_t t = 0; !rc && t < s->n; t++) {
-        float *row = s->x + t * s->dim + g;
-        int64_t b = (s->b.trace_start_us[t] - t0) / width;
-        le_burst_row(row, d, cnt + b * d, tot[b], base, LE_BURST_WEIGHT, row + 2 * d);
-    }
-    free(cnt), free(tot), free(scratch), free(base);
-    return rc;
+    return le_burst_append(comm, s->n, s->b.trace_start_us, s->x + g, s->dim, d, 2, s->x + g + 2 * d, s->dim);
 }
 
 /* Per trace, the index of its root call path among the corpus' root paths
@@ -298,30 +246,32 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)(d ? d : 1));
     float *comp = le_malloc(sizeof(float) * (size_t)(4 * d + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
     if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
-    if (!rc) rc = burst_bins(comm, s, d2, &t0, &width, &nb);
+    if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &t0, &width, &nb);
     int64_t *bcnt = le_calloc((size_t)(nb * (d2 ? d2 : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
     for (int64_t t = 0; !rc && t < s->n; t++) {
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_count(comp, d2, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
+        le_burst_count(comp, d2, 2, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
     }
     if (!rc && (MPI_Allreduce(MPI_IN_PLACE, bcnt, (int)(nb * d2), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
                 MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count burst counts failed");
     double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d2 ? d2 : 1));
-    if (!rc) rc = burst_base_split(comm, bcnt, tot, nb, d2, scratch, base);
+    if (!rc) rc = le_burst_base_dist(comm, bcnt, tot, nb, d2, scratch, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t b = (s->b.trace_start_us[t] - t0) / width;
         float *row = s->x + t * s->dim + col;
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_row(comp, d2, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
+        le_burst_row(comp, d2, 2, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
         for (int64_t j = 0; j < d; j++) row[j] = out[j] > out[d + j] ? out[j] : out[d + j];
     }
     free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(scratch), free(base);
     return rc;
 }
 
+/* lead: columns left free at the start of every row for a block built
+ * after (the tail block of "tail"), so the vectors are allocated once. */
 static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const le_callpaths *cp, int with_gat,
-                        int with_burst, le_shard *s)
+                        int with_burst, int lead, le_shard *s)
 {
     int64_t d = cp->n, ns = s->b.n_spans;
     if (d > (1 << 19)) return le_fail(LE_ERR_USAGE, "deviation vector: %lld call paths is too many", (long long)d);
@@ -331,8 +281,8 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         LE_CHECK(read_gat(comm, c, emb_path, s));
         g = s->dim, gat = s->x;
     }
-    s->dim = g + (int)((with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0)); /* with_burst 2: and the count part */
-    s->x = le_malloc(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
+    s->dim = lead + g + (int)((with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0)); /* with_burst 2: and the count part */
+    s->x = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
     float *x = le_malloc(sizeof(float) * (size_t)(ns ? ns : 1));
     float *mean = le_malloc(sizeof(float) * (size_t)(d ? d : 1)), *std = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
     int8_t *err = le_malloc((size_t)(ns ? ns : 1));
@@ -342,14 +292,29 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
     const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
-        float *row = s->x + t * s->dim;
+        float *row = s->x + t * s->dim + lead;
         if (g) memcpy(row, gat + t * g, sizeof(float) * (size_t)g);
         le_dev_row(s->pidx + lo, x + lo, err + lo, hi - lo, d, mean, std, &cfg, row + g);
     }
     free(gat), free(x), free(mean), free(std), free(err);
-    if (!rc && with_burst) rc = add_burst(comm, s, g, d);
-    if (!rc && with_burst > 1) rc = add_count_burst(comm, cp, s, g + (int)(3 * d));
+    if (!rc && with_burst) rc = add_burst(comm, s, lead + g, d);
+    if (!rc && with_burst > 1) rc = add_count_burst(comm, cp, s, lead + g + (int)(3 * d));
     return rc;
+}
+
+/* "tail" (the default, algos/tail.h and docs/labeling.md): per operation
+ * [tail | error | rare | their burst], then the dev-burst-count row of the
+ * call paths with its deviation block at LE_TAIL_DEV_WEIGHT. */
+static int build_tail(MPI_Comm comm, le_corpus *c, const le_callpaths *cp, le_shard *s)
+{
+    int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O);
+    if (ot + 4 * P > (1 << 21)) return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O, (long long)P);
+    LE_CHECK(build_hybrid(comm, c, NULL, cp, 0, 2, (int)ot, s));
+    for (int64_t t = 0; t < s->n; t++) {
+        float *dev = s->x + t * s->dim + ot;
+        for (int64_t j = 0; j < P; j++) dev[j] *= LE_TAIL_DEV_WEIGHT;
+    }
+    return le_tail_append(comm, (int32_t)O, s, 0, NULL);
 }
 
 int le_repr_needs_paths(const char *representation) { return strcmp(representation, "gat") != 0; }
@@ -374,15 +339,16 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
     index_paths(cp, s);
+    if (!strcmp(representation, "tail")) return build_tail(comm, c, cp, s);
     if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
-    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, s);
-    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, s);
-    if (!strcmp(representation, "hybrid-burst")) return build_hybrid(comm, c, emb_path, cp, 1, 1, s);
-    if (!strcmp(representation, "dev-burst")) return build_hybrid(comm, c, emb_path, cp, 0, 1, s);
-    if (!strcmp(representation, "hybrid-burst-count")) return build_hybrid(comm, c, emb_path, cp, 1, 2, s);
-    if (!strcmp(representation, "dev-burst-count")) return build_hybrid(comm, c, emb_path, cp, 0, 2, s);
+    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, 0, s);
+    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, 0, s);
+    if (!strcmp(representation, "hybrid-burst")) return build_hybrid(comm, c, emb_path, cp, 1, 1, 0, s);
+    if (!strcmp(representation, "dev-burst")) return build_hybrid(comm, c, emb_path, cp, 0, 1, 0, s);
+    if (!strcmp(representation, "hybrid-burst-count")) return build_hybrid(comm, c, emb_path, cp, 1, 2, 0, s);
+    if (!strcmp(representation, "dev-burst-count")) return build_hybrid(comm, c, emb_path, cp, 0, 2, 0, s);
     return le_fail(LE_ERR_USAGE,
-                   "--representation must be gat, stv, hybrid, dev, hybrid-burst, dev-burst, hybrid-burst-count or "
+                   "--representation must be tail, gat, stv, hybrid, dev, hybrid-burst, dev-burst, hybrid-burst-count or "
                    "dev-burst-count, not '%s'",
                    representation);
 }

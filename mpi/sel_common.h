@@ -57,7 +57,7 @@ void le_callpaths_free(le_callpaths *cp);
  * than usual each path's call count is unusual for the trace's root path in
  * its bin, algos/stv.h COUNT). */
 /* What select and propagate use without --representation. */
-#define LE_REPRESENTATION_DEFAULT "gat"
+#define LE_REPRESENTATION_DEFAULT "tail"
 
 /* Whether the representation needs the call paths (le_callpaths_build). */
 int le_repr_needs_paths(const char *representation);

@@ -62,7 +62,7 @@ PY
 # TrainTicket has a fault list but no per-trace labels: the oracle, eval and
 # rootcause use the visible truth and say so; --truth approximate the
 # window-and-service approximation, which marks far more traces
-run_le 2 select "$WORK/tt1.h5" - --representation stv --budget 20 --no-page -o "$WORK/reps.h5" > /dev/null
+run_le 2 select "$WORK/tt1.h5" - --representation stv --budget 20 --rounds 1 --no-page -o "$WORK/reps.h5" > /dev/null
 run_le 2 label "$WORK/reps.h5" --oracle "$WORK/tt1.h5" -o "$WORK/l.csv" > "$WORK/oracle.txt"
 expect representatives 20 "$WORK/oracle.txt"
 expect truth visible "$WORK/oracle.txt"

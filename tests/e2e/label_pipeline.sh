@@ -5,7 +5,10 @@
 # norms and burst counts are too: its --dump-vectors equal bit for bit);
 # --vectors reads them back for round 2 and propagate with the same results;
 # unknown and duplicate trace ids in the labels CSV are listed errors;
-# round 2 adds new traces only.
+# round 2 adds new traces only. The default representation (tail: per
+# operation quantile thresholds, structure counts and burst counts summed over
+# ranks) dumps the same vectors at 1, 2 and 4 ranks; the default two rounds
+# split the budget 70/30, label --keep carries round 1 into round 2's file.
 source "$(dirname "$0")/lib.bash"
 C=$WORK/c.h5
 run_le 2 synth -o "$C" --traces 20000 --seed 3 > /dev/null
@@ -28,14 +31,14 @@ PY
 }
 pipeline() { # pipeline NP REPR: files $WORK/{r,l,p}_REPR_NP.*
     local np=$1 repr=$2 t=$2_$1
-    run_le $np select "$C" "$WORK/e.h5" -o "$WORK/r_$t.h5" --representation $repr --budget 40 > "$WORK/sel_$t.txt"
+    run_le $np select "$C" "$WORK/e.h5" -o "$WORK/r_$t.h5" --representation $repr --budget 40 --rounds 1 > "$WORK/sel_$t.txt"
     expect representatives 40 "$WORK/sel_$t.txt"
     oracle "$WORK/r_$t.h5" "$WORK/l_$t.csv"
     run_le $np propagate "$C" "$WORK/e.h5" "$WORK/l_$t.csv" -o "$WORK/p_$t.h5" --representation $repr > "$WORK/prop_$t.txt"
     run_le $np eval "$C" "$WORK/p_$t.h5" > "$WORK/eval_$t.txt"
     expect labeled 40 "$WORK/eval_$t.txt"
 }
-for repr in gat stv dev hybrid dev-burst hybrid-burst dev-burst-count; do
+for repr in tail gat stv dev hybrid dev-burst hybrid-burst dev-burst-count; do
     for np in 1 2; do pipeline $np $repr; done
     h5diff "$WORK/r_${repr}_1.h5" "$WORK/r_${repr}_2.h5" /reps/trace_index || fail "$repr: representatives differ at 1 and 2 ranks"
     h5diff "$WORK/p_${repr}_1.h5" "$WORK/p_${repr}_2.h5" /labels/label || fail "$repr: labels differ at 1 and 2 ranks"
@@ -46,14 +49,40 @@ for repr in gat stv dev hybrid dev-burst hybrid-burst dev-burst-count; do
 done
 [ -s "$WORK/r_gat_1.html" ] || fail "select wrote no labeling page"
 for np in 1 2; do
-    run_le $np select "$C" - -o "$WORK/rv_$np.h5" --representation dev-burst-count --budget 40 --no-page \
+    run_le $np select "$C" - -o "$WORK/rv_$np.h5" --representation dev-burst-count --budget 40 --rounds 1 --no-page \
         --dump-vectors "$WORK/v_$np.h5" > /dev/null
 done
 h5diff "$WORK/v_1.h5" "$WORK/v_2.h5" /embeddings || fail "dev-burst-count: vectors differ at 1 and 2 ranks"
+for np in 1 2 4; do
+    run_le $np select "$C" -o "$WORK/rt_$np.h5" --budget 40 --no-page --dump-vectors "$WORK/vt_$np.h5" > "$WORK/rt_$np.txt"
+    expect representation tail "$WORK/rt_$np.txt"
+    expect representatives 28 "$WORK/rt_$np.txt"   # 70% of 40: round 1 of the default 2
+    expect next_round_picks 12 "$WORK/rt_$np.txt"
+done
+for np in 2 4; do
+    h5diff "$WORK/vt_1.h5" "$WORK/vt_$np.h5" /embeddings || fail "tail: vectors differ at 1 and $np ranks"
+    h5diff "$WORK/rt_1.h5" "$WORK/rt_$np.h5" /reps/trace_index || fail "tail: representatives differ at 1 and $np ranks"
+done
+# the default's second round: the rest of the budget where round 1 is least
+# certain; its labels file keeps round 1's; propagate with every default
+oracle "$WORK/rt_1.h5" "$WORK/lt1.csv"
+run_le 2 select "$C" -o "$WORK/rt2.h5" --budget 40 --round 2 --labels "$WORK/lt1.csv" --no-page > "$WORK/rt2.txt"
+expect representatives 12 "$WORK/rt2.txt"
+expect labels_before 28 "$WORK/rt2.txt"
+run_le 1 label "$WORK/rt2.h5" --oracle "$C" --keep "$WORK/lt1.csv" -o "$WORK/lt2.csv" > "$WORK/lt2.txt"
+[ "$(tail -n +2 "$WORK/lt2.csv" | wc -l)" = 40 ] || fail "round 2's labels file does not hold both rounds: $(wc -l < "$WORK/lt2.csv") lines"
+run_le 2 select "$C" -o "$WORK/x.h5" --budget 40 --round 3 --labels "$WORK/lt2.csv" --no-page 2> "$WORK/err.txt" \
+    && fail "a third round past the budget was accepted"
+grep -q "the budget of 40 labels is spent (.*lt2.csv holds 40)" "$WORK/err.txt" || fail "spent budget: $(cat "$WORK/err.txt")"
+run_le 2 propagate "$C" "$WORK/lt2.csv" -o "$WORK/pt.h5" > "$WORK/pt.txt"
+expect representation tail "$WORK/pt.txt"
+run_le 2 eval "$C" "$WORK/pt.h5" > "$WORK/evt.txt"
+expect labeled 40 "$WORK/evt.txt"
+echo "default (tail, 28 + 12 in two rounds): f1 $(value f1 "$WORK/evt.txt")"
 
 # Each representative in reps.h5 is its trace in the corpus, span for span
 # (rank 0 gathers them from the shards that hold them: 4 ranks here).
-run_le 4 select "$C" - -o "$WORK/rv_4.h5" --representation dev-burst-count --budget 40 --no-page > /dev/null
+run_le 4 select "$C" - -o "$WORK/rv_4.h5" --representation dev-burst-count --budget 40 --rounds 1 --no-page > /dev/null
 /usr/bin/python3 - "$WORK/rv_4.h5" "$C" <<'PY' || fail "reps.h5 traces are not the corpus's"
 import sys, h5py, numpy as np
 r, c = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
@@ -72,7 +101,7 @@ PY
 # write the same files, whichever rank count dumped or reads them.
 oracle "$WORK/rv_1.h5" "$WORK/lv.csv"
 dbc=(--representation dev-burst-count)
-r2=(--round 2 --labels "$WORK/lv.csv" --budget 20 --no-page)
+r2=(--round 2 --labels "$WORK/lv.csv" --picks 20 --no-page)
 run_le 2 select "$C" - -o "$WORK/rv2_built.h5" "${dbc[@]}" "${r2[@]}" > /dev/null
 for np in 2 4; do
     run_le $np select "$C" - -o "$WORK/rv2_read$np.h5" "${dbc[@]}" "${r2[@]}" --vectors "$WORK/v_1.h5" > "$WORK/rv2_$np.txt"
@@ -88,7 +117,7 @@ run_le 2 propagate "$C" - "$WORK/lv.csv" -o "$WORK/x.h5" --representation dev-bu
     2> "$WORK/err.txt" && fail "vectors of another representation accepted"
 grep -q "v_1.h5 holds vectors of 'dev-burst-count'" "$WORK/err.txt" || fail "wrong representation: $(cat "$WORK/err.txt")"
 run_le 1 synth -o "$WORK/small.h5" --traces 300 --seed 3 > /dev/null
-run_le 2 select "$WORK/small.h5" - -o "$WORK/x.h5" "${dbc[@]}" --budget 10 --vectors "$WORK/v_1.h5" 2> "$WORK/err.txt" \
+run_le 2 select "$WORK/small.h5" - -o "$WORK/x.h5" "${dbc[@]}" --budget 10 --rounds 1 --vectors "$WORK/v_1.h5" 2> "$WORK/err.txt" \
     && fail "vectors of another corpus accepted"
 grep -q "v_1.h5: 20000 embeddings for a corpus of 300 traces" "$WORK/err.txt" || fail "wrong corpus: $(cat "$WORK/err.txt")"
 run_le 1 select "$C" - -o "$WORK/x.h5" "${dbc[@]}" --vectors "$WORK/v_1.h5" --dump-vectors "$WORK/x_v.h5" 2> "$WORK/err.txt" \
@@ -120,7 +149,7 @@ grep -q "$dup" "$WORK/err.txt" || fail "duplicate id not listed: $(cat "$WORK/er
 
 # Round 2 picks traces nobody labelled yet, the same at 1 and 2 ranks.
 for np in 1 2; do
-    run_le $np select "$C" "$WORK/e.h5" -o "$WORK/r2_$np.h5" --round 2 --labels "$WORK/l_gat_1.csv" --budget 20 --no-page > "$WORK/r2_$np.txt"
+    run_le $np select "$C" "$WORK/e.h5" -o "$WORK/r2_$np.h5" --round 2 --labels "$WORK/l_gat_1.csv" --picks 20 --no-page > "$WORK/r2_$np.txt"
     expect method uncertainty "$WORK/r2_$np.txt"
 done
 h5diff "$WORK/r2_1.h5" "$WORK/r2_2.h5" /reps/trace_index || fail "round 2 differs at 1 and 2 ranks"

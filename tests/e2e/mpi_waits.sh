@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.bash"
 run_le 2 synth -q -o "$WORK/c.h5" --traces 3000 --seed 3 > /dev/null
 K=12
 LE_BUILD=$LE_BUILD bash "$LE_SRC/bench/mpi_waits.sh" 2 select "$WORK/c.h5" - -o "$WORK/r.h5" \
-    --representation dev-burst --budget $K --no-page > "$WORK/out.txt"
+    --representation dev-burst --budget $K --rounds 1 --no-page > "$WORK/out.txt"
 cat "$WORK/out.txt"
 d=$(value dim "$WORK/out.txt")
 [ -n "$d" ] || fail "select printed no dim"

@@ -93,7 +93,7 @@ grep -qE '^  embed +ran' b5.out && grep -qE '^  train +skipped' b5.out || fail "
 # the human-labeling stop: [label] without mode or labels stops after select
 sed '/^mode = oracle$/d' "$CFG" > nolabel.ini
 run_le 2 run nolabel.ini --out ref > b6.out 2> b6.err || fail "the labeling stop is not exit 0"
-grep -q 'stopped for labeling' b6.out && grep -q 'labelease label ref/reps.h5 --tui -o ref/labels.csv' b6.out \
+grep -q 'stopped for labeling' b6.out && grep -q 'labelease label ref/reps.h5 --tui -o LABELS.csv' b6.out \
     || fail "no labeling message: $(cat b6.out)"
 grep -qE '^  (label|propagate) ' b6.out && fail "ran past select: $(cat b6.out)"
 cp ref/labels.csv person.csv    # as if a person had given the oracle's labels

@@ -41,7 +41,7 @@ vg() { # vg NAME ARGS...: labelease ARGS under memcheck, report in NAME.txt
 vg synth synth -o c.h5 --traces "$N" --seed 1
 vg train train c.h5 -o m.h5 --steps "$STEPS" --batch 8 --micro 8 --window 128 --pool 2
 vg embed embed c.h5 m.h5 -o e.h5
-vg select select c.h5 e.h5 -o r.h5 --budget 12
+vg select select c.h5 e.h5 -o r.h5 --budget 12 --rounds 1
 expect representatives 12 select.txt
 vg label label r.h5 --oracle c.h5 -o l.csv
 vg propagate propagate c.h5 e.h5 l.csv -o p.h5

@@ -1,0 +1,57 @@
+#include "burst_dist.h"
+
+#include <stdlib.h>
+
+#include "driver.h"
+#include "stv.h"
+
+int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, int64_t *t0, int64_t *width, int64_t *nb)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t t = 0; t < n; t++) lo = start_us[t] < lo ? start_us[t] : lo, hi = start_us[t] > hi ? start_us[t] : hi;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_INT64_T, MPI_MIN, comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT64_T, MPI_MAX, comm));
+    if (lo > hi) lo = hi = 0; /* no traces anywhere */
+    int64_t dd = d > 0 ? d : 1;
+    *t0 = lo, *width = LE_BURST_BIN_US;
+    while ((hi - lo) / *width + 1 > LE_BURST_MAX_CELLS / dd) *width *= 2;
+    *nb = (hi - lo) / *width + 1;
+    return 0;
+}
+
+/* The medians were the one part of the burst vectors that every rank
+ * repeated whole: each rank sorts the bins of its slice of the components. */
+int le_burst_base_dist(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch,
+                       double *base)
+{
+    int p, rank;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &rank);
+    int *n = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    for (int r = 0; r < p; r++) disp[r] = (int)(d * r / p), n[r] = (int)(d * (r + 1) / p) - disp[r];
+    le_burst_base_range(cnt, tot, nb, d, disp[rank], disp[rank] + n[rank], scratch, base);
+    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, base, n, disp, MPI_DOUBLE, comm);
+    free(n), free(disp);
+    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allgatherv of burst base shares failed");
+}
+
+int le_burst_append(MPI_Comm comm, int64_t n, const int64_t *start_us, const float *comp, int64_t comp_stride, int64_t d,
+                    int blocks, float *out, int64_t out_stride)
+{
+    int64_t t0 = 0, width = LE_BURST_BIN_US, nb = 1;
+    LE_CHECK(le_burst_bins(comm, n, start_us, d, &t0, &width, &nb));
+    int64_t *cnt = le_calloc((size_t)(nb * (d ? d : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    for (int64_t t = 0; t < n; t++) le_burst_count(comp + t * comp_stride, d, blocks, (start_us[t] - t0) / width, cnt, tot);
+    int rc = 0;
+    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
+        MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
+    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
+    if (!rc) rc = le_burst_base_dist(comm, cnt, tot, nb, d, scratch, base);
+    for (int64_t t = 0; !rc && t < n; t++) {
+        int64_t b = (start_us[t] - t0) / width;
+        le_burst_row(comp + t * comp_stride, d, blocks, cnt + b * d, tot[b], base, LE_BURST_WEIGHT, out + t * out_stride);
+    }
+    free(cnt), free(tot), free(scratch), free(base);
+    return rc;
+}

@@ -1,0 +1,172 @@
+#include "tail_dist.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burst_dist.h"
+#include "driver.h"
+#include "exchange.h"
+#include "quantile.h"
+#include "quantile_dist.h"
+#include "stv.h"
+#include "truth.h"
+
+/* The spans as the thresholds need them: per operation o, the keys
+ * key[off[o] .. off[o+1]) sorted ascending, each the span's self time
+ * (clamped at 0 and at 2^40 us, 12 days) above its time bin (24 bits:
+ * le_burst_bins keeps bins x operations under 2^24). */
+#define BIN_BITS 24
+#define KEY_X(k) ((int64_t)((k) >> BIN_BITS))
+#define KEY_BIN(k) ((int64_t)((k) & ((1u << BIN_BITS) - 1)))
+
+typedef struct tail_keys {
+    uint64_t *key;
+    int64_t *off; /* [O + 1] */
+} tail_keys;
+
+/* Each span's self time (clamped at 0) into self, and the keys: bucketed
+ * by operation (counting sort), each bucket radix-sorted (a comparison sort
+ * of 1.4 million spans a rank was a third of the vector's time). */
+static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width, int64_t *self, tail_keys *k)
+{
+    const le_corpus_block *b = &s->b;
+    size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
+    k->off = le_calloc((size_t)O + 1, sizeof(int64_t));
+    k->key = le_malloc(sizeof(uint64_t) * ns);
+    uint64_t *scratch = le_malloc(sizeof(uint64_t) * ns);
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
+        le_vis_selftime(b->parent + lo, b->duration_us + lo, n, self + lo);
+        for (int64_t i = lo; i < lo + n; i++) {
+            if (self[i] < 0) self[i] = 0;
+            if (b->operation[i] >= 0 && b->operation[i] < O) k->off[b->operation[i] + 1]++;
+        }
+    }
+    for (int32_t o = 0; o < O; o++) k->off[o + 1] += k->off[o];
+    int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)(O ? O : 1));
+    memcpy(fill, k->off, sizeof(int64_t) * (size_t)O);
+    for (int64_t t = 0; t < s->n; t++) {
+        uint64_t bin = (uint64_t)((b->trace_start_us[t] - t0) / width);
+        for (int64_t i = b->span_offset[t]; i < b->span_offset[t + 1]; i++) {
+            int32_t o = b->operation[i];
+            if (o < 0 || o >= O) continue;
+            uint64_t x = (uint64_t)self[i] < (1ull << 40) ? (uint64_t)self[i] : (1ull << 40) - 1;
+            k->key[fill[o]++] = x << BIN_BITS | bin;
+        }
+    }
+    for (int32_t o = 0; o < O; o++) le_sort_u64(k->key + k->off[o], k->off[o + 1] - k->off[o], scratch);
+    free(fill), free(scratch);
+}
+
+/* The q quantile per operation over the spans whose (operation, bin) cell
+ * is kept (keep NULL: all). */
+static int kept_quantiles(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t nb, const uint8_t *keep, double q, int64_t *x,
+                          int64_t *off, double *out)
+{
+    off[0] = 0;
+    for (int32_t o = 0; o < O; o++) {
+        int64_t m = off[o];
+        for (int64_t i = k->off[o]; i < k->off[o + 1]; i++)
+            if (!keep || keep[o * nb + KEY_BIN(k->key[i])]) x[m++] = KEY_X(k->key[i]);
+        off[o + 1] = m;
+    }
+    return le_quantiles_dist(comm, x, off, O, q, out, NULL);
+}
+
+/* The thresholds: LE_TAIL_TRIM_ROUNDS times, the cells whose spans exceed
+ * the detection quantile of the cells kept so far far too often are left
+ * out, then the tail quantile over the cells kept (algos/tail.h). */
+static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t nb, double *thr)
+{
+    size_t cells = (size_t)O * (size_t)nb, n = (size_t)k->off[O];
+    int64_t *x = le_malloc(sizeof(int64_t) * (n ? n : 1)), *off = le_malloc(sizeof(int64_t) * ((size_t)O + 1));
+    int64_t *ne = le_malloc(sizeof(int64_t) * 2 * (cells ? cells : 1));
+    uint8_t *keep = NULL;
+    double *det = le_malloc(sizeof(double) * (size_t)(O ? O : 1));
+    int rc = 0;
+    for (int round = 0; round < LE_TAIL_TRIM_ROUNDS && !rc; round++) {
+        rc = kept_quantiles(comm, k, O, nb, keep, LE_TAIL_DETECT_QUANTILE, x, off, det);
+        memset(ne, 0, sizeof(int64_t) * 2 * cells);
+        for (int32_t o = 0; !rc && o < O; o++)
+            for (int64_t i = k->off[o]; i < k->off[o + 1]; i++) {
+                size_t c = (size_t)o * (size_t)nb + (size_t)KEY_BIN(k->key[i]);
+                ne[2 * c]++, ne[2 * c + 1] += !isnan(det[o]) && (double)KEY_X(k->key[i]) > det[o];
+            }
+        for (size_t at = 0; !rc && at < 2 * cells; at += 1 << 28) { /* counts past INT_MAX go in pieces */
+            int len = (int)(2 * cells - at < (1 << 28) ? 2 * cells - at : 1 << 28);
+            if (MPI_Allreduce(MPI_IN_PLACE, ne + at, len, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+                rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of tail exceedance counts failed");
+        }
+        if (!keep) keep = le_malloc(cells ? cells : 1);
+        for (size_t c = 0; c < cells; c++) keep[c] = !le_tail_cell_bursting(ne[2 * c], ne[2 * c + 1], LE_TAIL_DETECT_QUANTILE);
+    }
+    if (!rc) rc = kept_quantiles(comm, k, O, nb, keep, LE_TAIL_QUANTILE, x, off, thr);
+    for (int32_t o = 0; !rc && o < O; o++)
+        if (isnan(thr[o])) thr[o] = INFINITY; /* no span of it anywhere */
+    free(x), free(off), free(ne), free(keep), free(det);
+    return rc;
+}
+
+/* rare [n_spans]: whether each span's call structure is rare for its
+ * operation, from structure and operation counts over every rank. */
+static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t *rare)
+{
+    const le_corpus_block *b = &s->b;
+    size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
+    uint64_t *h = le_malloc(sizeof(uint64_t) * ns), *voc = NULL;
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = b->span_offset[t];
+        le_vis_structure(b->parent + lo, b->operation + lo, b->span_offset[t + 1] - lo, h + lo);
+    }
+    int64_t V = 0;
+    int rc = le_allgather_unique_u64(comm, h, b->n_spans, &voc, &V, "call structures");
+    int64_t *cnt = le_calloc((size_t)(V ? V : 1), sizeof(int64_t)), *opn = le_calloc((size_t)(O ? O : 1), sizeof(int64_t));
+    int64_t *at = le_malloc(sizeof(int64_t) * ns);
+    for (int64_t i = 0; !rc && i < b->n_spans; i++) {
+        at[i] = le_callpath_find(voc, V, h[i]);
+        cnt[at[i]]++;
+        if (b->operation[i] >= 0 && b->operation[i] < O) opn[b->operation[i]]++;
+    }
+    if (!rc && (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)V, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
+                MPI_Allreduce(MPI_IN_PLACE, opn, O, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
+        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-structure counts failed");
+    for (int64_t i = 0; !rc && i < b->n_spans; i++) {
+        int32_t o = b->operation[i];
+        rare[i] = (uint8_t)le_tail_rare(cnt[at[i]], o >= 0 && o < O ? opn[o] : 0);
+    }
+    free(h), free(voc), free(cnt), free(opn), free(at);
+    return rc;
+}
+
+int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s, int col, double *thresholds)
+{
+    const le_corpus_block *b = &s->b;
+    size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
+    int64_t t0 = 0, width = LE_TAIL_BIN_US, nb = 1;
+    LE_CHECK(le_burst_bins(comm, s->n, b->trace_start_us, O, &t0, &width, &nb));
+    int64_t *self = le_malloc(sizeof(int64_t) * ns);
+    double w0 = MPI_Wtime();
+    tail_keys k;
+    keys_sorted(s, O, t0, width, self, &k);
+    double w1 = MPI_Wtime();
+    double *thr = le_malloc(sizeof(double) * (size_t)(O ? O : 1));
+    uint8_t *rare = le_malloc(ns);
+    int8_t *failed = le_malloc(ns);
+    int rc = robust_thresholds(comm, &k, O, nb, thr);
+    double w2 = MPI_Wtime();
+    free(k.key), free(k.off);
+    if (!rc) rc = rare_structures(comm, s, O, rare);
+    double w3 = MPI_Wtime();
+    for (int64_t i = 0; i < b->n_spans; i++) failed[i] = b->error[i] || b->status_code[i] >= 500;
+    for (int64_t t = 0; !rc && t < s->n; t++) {
+        int64_t lo = b->span_offset[t];
+        le_tail_row(b->operation + lo, self + lo, failed + lo, rare + lo, b->span_offset[t + 1] - lo, thr, O,
+                    s->x + t * s->dim + col);
+    }
+    if (!rc) rc = le_burst_append(comm, s->n, b->trace_start_us, s->x + col, s->dim, O, LE_TAIL_BLOCKS, s->x + col + LE_TAIL_BLOCKS * O, s->dim);
+    if (!rc && thresholds) memcpy(thresholds, thr, sizeof(double) * (size_t)O);
+    le_debug("tail: sort %.3f thresholds %.3f structures %.3f rows+burst %.3f s", w1 - w0, w2 - w1, w3 - w2, MPI_Wtime() - w3);
+    free(self), free(thr), free(rare), free(failed);
+    return rc;
+}
