@@ -102,14 +102,16 @@ stage() {
 # ============================ the pipeline ===================================
 # One line a stage, in order; each reads what the ones before wrote in $OUT.
 # Stages not built yet are listed too: they run as soon as their command lands.
+# The labeling is the default one (docs/labeling.md): no model, two rounds of
+# the default budget (0.1% of the traces), labels from the corpus truth.
 pipeline() {
     stage synth     synth -o corpus.h5 ${TRACES:+--traces "$TRACES"} --seed "$SEED"
     stage info      info corpus.h5
-    stage train     train corpus.h5 -o model.h5 --seed "$SEED"
-    stage embed     embed corpus.h5 model.h5 -o embeddings.h5
-    stage select    select corpus.h5 embeddings.h5 -o reps.h5 --representation hybrid-burst --seed "$SEED"
+    stage select    select corpus.h5 -o reps.h5 --seed "$SEED"
     stage label     label reps.h5 --oracle corpus.h5 -o labels.csv
-    stage propagate propagate corpus.h5 embeddings.h5 labels.csv -o labels.h5 --representation hybrid-burst
+    stage select-2  select corpus.h5 -o reps-2.h5 --seed "$SEED" --round 2 --labels labels.csv
+    stage label-2   label reps-2.h5 --oracle corpus.h5 --keep labels.csv -o labels-2.csv
+    stage propagate propagate corpus.h5 labels-2.csv -o labels.h5
     stage rootcause rootcause corpus.h5 labels.h5 -o rootcause.h5
     stage eval      eval corpus.h5 labels.h5 rootcause.h5
     stage export    export corpus.h5 labels.h5 rootcause.h5 -o dataset
@@ -137,7 +139,7 @@ summary
 if [ -f "$OUT/eval.txt" ]; then
     step "result"
     grep -E '^(labeled|precision|recall|f1|period_precision|period_recall|hr@1|hr@3): ' "$OUT/eval.txt" | sed 's/^/  /'
-    echo "  pages to open in a browser: $OUT/reps.html (labeling), $OUT/rootcause.html (root causes)"
+    echo "  pages to open in a browser: $OUT/reps.html, $OUT/reps-2.html (labeling), $OUT/rootcause.html (root causes)"
     echo "  labeled dataset: $OUT/dataset/"
 fi
 echo "demo.sh: done in $(($(date +%s) - t0)) s"

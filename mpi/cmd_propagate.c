@@ -17,8 +17,8 @@ static const char usage[] =
     "usage: labelease propagate CORPUS.h5 [EMBEDDINGS.h5] LABELS.csv -o LABELS.h5 [options]\n"
     "\n"
     "Label every trace from the labeled representatives: each trace takes the\n"
-    "label of the nearest one (cosine distance on the embeddings), or the majority\n"
-    "of the --knn nearest. Writes /labels/label, /labels/confidence (the margin\n"
+    "label of the nearest one (Euclidean distance on the representation's vectors,\n"
+    "cosine on the GAT embeddings), or the majority of the --knn nearest. Writes /labels/label, /labels/confidence (the margin\n"
     "between the nearest normal and the nearest abnormal representative) and\n"
     "/labels/given (1 where a person labelled the trace). Trace ids in LABELS.csv\n"
     "that the corpus lacks, or that appear twice, are an error that lists them.\n"
@@ -26,16 +26,16 @@ static const char usage[] =
     "options:\n"
     "  -o, --output FILE       labels file to write (required)\n"
     "  --knn K                 majority of the K nearest representatives (default 1)\n"
-    "  --representation R      gat (default), stv, dev, hybrid, dev-burst,\n"
-    "                          hybrid-burst, dev-burst-count or hybrid-burst-count, as\n"
-    "                          given to select\n"
+    "  --representation R      as given to select: tail (default), or an ablation (gat,\n"
+    "                          stv, dev, dev-burst, dev-burst-count, hybrid, hybrid-burst,\n"
+    "                          hybrid-burst-count)\n"
     "  --vectors FILE          read the vectors from FILE (select --dump-vectors of this\n"
     "                          corpus and representation) instead of building them\n" LE_COMMON_HELP
     "\n"
     "example:\n"
-    "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5\n"
-    "  mpirun -np 2 labelease propagate corpus.h5 - labels.csv -o labels.h5 --representation dev-burst-count \\\n"
-    "      --vectors vec.h5\n";
+    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5\n"
+    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --vectors vec.h5   # select --dump-vectors\n"
+    "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5 --representation gat\n";
 
 typedef struct prop_opts {
     const char *corpus, *emb, *csv, *out, *repr, *vectors;
