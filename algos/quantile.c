@@ -37,10 +37,12 @@ int64_t le_count_le_sorted(const int64_t *x, int64_t n, int64_t v)
 
 void le_sort_u64(uint64_t *x, int64_t n, uint64_t *scratch)
 {
-    static const int R = 1 << 16;
+    enum { BITS = 11, R = 1 << BITS };
+    uint64_t top = 0;
+    for (int64_t i = 0; i < n; i++) top |= x[i];
     int64_t *cnt = le_malloc(sizeof(int64_t) * (size_t)R);
     uint64_t *a = x, *b = scratch;
-    for (int shift = 0; shift < 64; shift += 16) {
+    for (int shift = 0; shift < 64 && (top >> shift); shift += BITS) {
         for (int d = 0; d < R; d++) cnt[d] = 0;
         for (int64_t i = 0; i < n; i++) cnt[(a[i] >> shift) & (R - 1)]++;
         if (n == 0 || cnt[(a[0] >> shift) & (R - 1)] == n) continue; /* one digit: nothing moves */

@@ -20,9 +20,10 @@ int64_t le_count_le_sorted(const int64_t *x, int64_t n, int64_t v);
 /* Sort int64 values ascending. */
 void le_sort_i64(int64_t *x, int64_t n);
 
-/* Sort uint64 values ascending: LSD radix sort on 16-bit digits, a pass
- * skipped where every value has the same digit (small keys: few passes).
- * scratch holds n values. */
+/* Sort uint64 values ascending: LSD radix sort on 11-bit digits (their
+ * counts stay in the L1 cache), as many passes as the largest value has
+ * digits, a pass skipped where every value has the same digit. scratch
+ * holds n values. */
 void le_sort_u64(uint64_t *x, int64_t n, uint64_t *scratch);
 
 #endif

@@ -185,19 +185,24 @@ void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t 
     }
 }
 
-/* Whether component j of a [blocks x d] row is present. */
-static int has_component(const float *dev, int64_t d, int blocks, int64_t j)
+/* Whether component j is present in a block before block k (so that a
+ * component present in several blocks is counted once). */
+static int has_earlier(const float *dev, int64_t d, int k, int64_t j)
 {
-    for (int k = 0; k < blocks; k++)
-        if (dev[k * d + j] > 0) return 1;
+    for (int e = 0; e < k; e++)
+        if (dev[e * d + j] > 0) return 1;
     return 0;
 }
 
 void le_burst_count(const float *dev, int64_t d, int blocks, int64_t bin, int64_t *cnt, int64_t *tot)
 {
     tot[bin]++;
-    for (int64_t j = 0; j < d; j++)
-        if (has_component(dev, d, blocks, j)) cnt[bin * d + j]++;
+    int64_t *c = cnt + bin * d;
+    for (int k = 0; k < blocks; k++) {
+        const float *b = dev + k * d;
+        for (int64_t j = 0; j < d; j++)
+            if (b[j] > 0 && !(k && has_earlier(dev, d, k, j))) c[j]++;
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -226,11 +231,15 @@ void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int
 void le_burst_row(const float *dev, int64_t d, int blocks, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
                   float *out)
 {
-    for (int64_t j = 0; j < d; j++) {
-        out[j] = 0;
-        if (!has_component(dev, d, blocks, j) || tot_b <= 0) continue;
-        double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
-        out[j] = r > 0 ? w * (float)r : 0;
+    for (int64_t j = 0; j < d; j++) out[j] = 0;
+    if (tot_b <= 0) return;
+    for (int k = 0; k < blocks; k++) {
+        const float *b = dev + k * d;
+        for (int64_t j = 0; j < d; j++) {
+            if (!(b[j] > 0) || out[j] != 0 || (k && has_earlier(dev, d, k, j))) continue;
+            double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
+            out[j] = r > 0 ? w * (float)r : 0;
+        }
     }
 }
 
@@ -264,7 +273,7 @@ void le_count_stats_finish(const int64_t *sums, int64_t d, double *mean, double 
 
 void le_count_sides(const int32_t *cnt, int64_t d, const double *mean, const double *std, float *comp)
 {
-    for (int64_t j = 0; j < 4 * d; j++) comp[j] = 0;
+    for (int64_t j = 0; j < 2 * d; j++) comp[j] = 0;
     for (int64_t j = 0; j < d; j++) {
         double z = ((double)cnt[j] - mean[j]) / (std[j] > LE_CNT_STD_FLOOR ? std[j] : LE_CNT_STD_FLOOR);
         if (z < -LE_CNT_THRESHOLD) comp[j] = 1;

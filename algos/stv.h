@@ -179,8 +179,8 @@ void le_count_stats_add(int64_t *sums, const int32_t *cnt, int64_t d, const doub
  * true spread: a count that never varies keeps only its exact value). */
 void le_count_stats_finish(const int64_t *sums, int64_t d, double *mean, double *std);
 
-/* One trace's components as a row comp [4 x d] shaped for le_burst_count
- * and le_burst_row over 2d components: [low (d) | high (d) | 0 (2d)]. */
+/* One trace's components as a row comp [2 x d], one block of 2d
+ * components for le_burst_count and le_burst_row: [low (d) | high (d)]. */
 void le_count_sides(const int32_t *cnt, int64_t d, const double *mean, const double *std, float *comp);
 
 #endif

@@ -9,10 +9,11 @@
 #            corpus; 5,000 with --quick) at 1 and N ranks: per-stage
 #            throughput, compute seconds, parallel efficiency t1 / (N tN) of
 #            embed, select and propagate, select + propagate compute at N
-#            ranks. select and propagate use --representation hybrid-burst
-#            (the demo's pipeline); compute_s.best.* is the most accurate
-#            configuration (dev-burst-count, 0.1% labels as 69% k-means +
-#            31% round 2: both selects plus propagate). Each timed stage runs R times (--reps;
+#            ranks. select and propagate are the defaults (the tail
+#            representation; select: round 1 of the default budget, 0.1% of
+#            the traces); compute_s.best.* is the whole default labeling
+#            (round 1 writing the vectors, round 2 and propagate reading
+#            them: both selects plus propagate). Each timed stage runs R times (--reps;
 #            3, 1 with --quick), 1 and N ranks alternating, and the smallest
 #            figure is kept.
 #   ratios   bench/gat.sh (embed and training step against PyTorch) and
@@ -106,20 +107,16 @@ stages_once() {
     rm -f "$d/c$np.h5"
     le "$np" train "$W/c.h5" -o "$d/m$np.h5" --seed 1 -q "${TRAIN[@]}" > "$(printf "$p" train)"
     le "$np" embed "$W/c.h5" "$W/m.h5" -o "$d/e$np.h5" > "$(printf "$p" embed)"
-    le "$np" select "$W/c.h5" "$W/e.h5" -o "$d/r$np.h5" --representation hybrid-burst --rounds 1 --seed 1 --no-page \
-        > "$(printf "$p" select)"
-    le "$np" propagate "$W/c.h5" "$W/e.h5" "$W/l.csv" -o "$d/p$np.h5" --representation hybrid-burst \
-        > "$(printf "$p" propagate)"
+    le "$np" select "$W/c.h5" -o "$d/r$np.h5" --seed 1 --no-page > "$(printf "$p" select)"
+    le "$np" propagate "$W/c.h5" "$W/l.csv" -o "$d/p$np.h5" > "$(printf "$p" propagate)"
     le "$np" rootcause "$W/c.h5" "$W/p.h5" -o "$d/rc$np.h5" --no-page -q > "$(printf "$p" rootcause)"
-    # the most accurate configuration (docs/labeling.md): dev-burst-count, no
-    # model, the budget as K1 k-means + K2 round 2 (labels of round 1 from
-    # stage_part); round 1 writes the vectors, round 2 and propagate read them
-    le "$np" select "$W/c.h5" - -o "$d/b1$np.h5" --representation dev-burst-count --budget "$K" --picks "$K1" --seed 1 --no-page \
-        --dump-vectors "$d/v$np.h5" > "$(printf "$p" select_best1)"
-    le "$np" select "$W/c.h5" - -o "$d/b2$np.h5" --representation dev-burst-count --round 2 --labels "$W/lb1.csv" \
-        --budget "$K" --picks "$K2" --seed 1 --no-page --vectors "$d/v$np.h5" > "$(printf "$p" select_best2)"
-    le "$np" propagate "$W/c.h5" - "$W/lb.csv" -o "$d/pb$np.h5" --representation dev-burst-count \
-        --vectors "$d/v$np.h5" > "$(printf "$p" propagate_best)"
+    # the whole default labeling (docs/labeling.md): both rounds (labels of
+    # round 1 from stage_part) and propagate; round 1 writes the vectors,
+    # round 2 and propagate read them
+    le "$np" select "$W/c.h5" -o "$d/b1$np.h5" --seed 1 --no-page --dump-vectors "$d/v$np.h5" > "$(printf "$p" select_best1)"
+    le "$np" select "$W/c.h5" -o "$d/b2$np.h5" --round 2 --labels "$W/lb1.csv" --seed 1 --no-page --vectors "$d/v$np.h5" \
+        > "$(printf "$p" select_best2)"
+    le "$np" propagate "$W/c.h5" "$W/lb.csv" -o "$d/pb$np.h5" --vectors "$d/v$np.h5" > "$(printf "$p" propagate_best)"
     rm -f "$d/v$np.h5"
 }
 
@@ -127,17 +124,13 @@ stage_part() {
     le "$NP" synth -o "$W/c.h5" --traces "$TRACES" --seed 1 > /dev/null
     le "$NP" train "$W/c.h5" -o "$W/m.h5" --seed 1 -q "${TRAIN[@]}" > /dev/null
     le "$NP" embed "$W/c.h5" "$W/m.h5" -o "$W/e.h5" > /dev/null
-    le "$NP" select "$W/c.h5" "$W/e.h5" -o "$W/r.h5" --representation hybrid-burst --rounds 1 --seed 1 --no-page > /dev/null
-    le 1 label "$W/r.h5" --oracle "$W/c.h5" -o "$W/l.csv" > /dev/null
-    le "$NP" propagate "$W/c.h5" "$W/e.h5" "$W/l.csv" -o "$W/p.h5" --representation hybrid-burst > /dev/null
-    K=$(( (TRACES + 500) / 1000 )); [ "$K" -ge 10 ] || K=10
-    K2=$((K * 31 / 100)) K1=$((K - K * 31 / 100))
-    le "$NP" select "$W/c.h5" - -o "$W/b1.h5" --representation dev-burst-count --budget "$K" --picks "$K1" --seed 1 --no-page > /dev/null
+    le "$NP" select "$W/c.h5" -o "$W/b1.h5" --seed 1 --no-page > "$W/b1.txt"
     le 1 label "$W/b1.h5" --oracle "$W/c.h5" -o "$W/lb1.csv" > /dev/null
-    le "$NP" select "$W/c.h5" - -o "$W/b2.h5" --representation dev-burst-count --round 2 --labels "$W/lb1.csv" \
-        --budget "$K" --picks "$K2" --seed 1 --no-page > /dev/null
-    le 1 label "$W/b2.h5" --oracle "$W/c.h5" -o "$W/lb2.csv" > /dev/null
-    { cat "$W/lb1.csv"; tail -n +2 "$W/lb2.csv"; } > "$W/lb.csv"
+    cp "$W/lb1.csv" "$W/l.csv" # propagate's stage timing: round 1's labels
+    le "$NP" propagate "$W/c.h5" "$W/l.csv" -o "$W/p.h5" > /dev/null
+    le "$NP" select "$W/c.h5" -o "$W/b2.h5" --round 2 --labels "$W/lb1.csv" --seed 1 --no-page > "$W/b2.txt"
+    le 1 label "$W/b2.h5" --oracle "$W/c.h5" --keep "$W/lb1.csv" -o "$W/lb.csv" > /dev/null
+    K1=$(val representatives "$W/b1.txt") K2=$(val representatives "$W/b2.txt")
     local r np
     for r in $(seq "$REPS"); do
         for np in 1 "$NP"; do stages_once "$np" "$r"; done
@@ -166,7 +159,7 @@ stage_part() {
     done
     say "select_propagate_compute_s.np$NP" \
         "$(calc "a + b" a="$(val "compute_s.select.np$NP" "$RESULTS")" b="$(val "compute_s.propagate.np$NP" "$RESULTS")")"
-    # dev-burst-count, K1 + K2 in two rounds: both selects and the propagate
+    # the default labeling, K1 + K2 in two rounds: both selects and the propagate
     for np in 1 "$NP"; do
         say "compute_s.best.np$np" "$(calc "a + b + c" a="$(least_sum select_best1 seconds_vectors seconds_select)" \
             b="$(least_sum select_best2 seconds_vectors seconds_select)" c="$(least_sum propagate_best seconds_vectors seconds_propagate)")"

@@ -35,62 +35,6 @@ B=$BUILD/labelease PY=/usr/bin/python3 CONF=$SRC/configs/experiments
 REAL=${LE_SHARED:-$SRC/../shared}/data/real
 [ -x "$B" ] || { echo "bench/experiments.sh: no $B (build first, or --build DIR)" >&2; exit 1; }
 command -v gnuplot > /dev/null || { echo "bench/experiments.sh: gnuplot is missing (.ci/deps.sh --tests installs gnuplot-nox)" >&2; exit 1; }
-# --- RQ6: real fault-injection streams under the visible truth ----------------
-# Per corpus (the Online Boutique stream, the development set; TrainTicket
-# 2023-01-29, root cause only: its 38 visible traces are about the chance
-# rate) and budget share: every representation (one seed), and the default
-# pipeline -- `labelease run` with a config that sets only the inputs, the
-# fault list, the budget and oracle labels -- over the seeds. Each row adds
-# root cause from its propagated labels; the truth's own hr@k is per corpus.
-rc_eval() { # rc_eval CORPUS LABELS.h5 -> "hr@1 hr@3" of rootcause with the defaults
-    le rootcause "$1" "$2" -o "$W/rq6rc.h5" --no-page -q > /dev/null
-    le eval "$1" "$2" "$W/rq6rc.h5" > "$W/rq6rce.txt"
-    echo "$(key hr@1 "$W/rq6rce.txt") $(key hr@3 "$W/rq6rce.txt")"
-}
-default_run() { # default_run NAME SEED K -> $W/def-NAME-SEED-K (a labelease run directory)
-    local d=$W/def-$1-$2-$3 arch dir
-    case $1 in onlineboutique) dir=ob ;; trainticket) dir=tt ;; esac
-    if [ ! -f "$d/eval.txt" ]; then
-        corpus "$1" 1 > /dev/null # unpacks the input
-        mkdir -p "$d"
-        printf '[ingest]\nformat = nezha\nfaults = %s\ninputs = %s\n[select]\nbudget = %s\nseed = %s\n[label]\nmode = oracle\n' \
-            "$(echo "$W/$dir"/*/fault_list.json)" "$(echo "$W/$dir"/*/trace)" "$3" "$2" > "$d/run.ini"
-        log "labelease run $1 seed $2 budget $3"
-        le run "$d/run.ini" --out "$d" -q > /dev/null
-    fi
-    echo "$d"
-}
-rq6() {
-    local f=$OUT/rq6-real.csv name n c t share k rep s d hr ht tt sd
-    echo "corpus,truth,seed,ranks,approach,budget_share,labels,precision,recall,f1,hr@1,hr@3,hr@1_truth,hr@3_truth,seconds,command" > "$f"
-    for name in $(get corpora rq6); do
-        if ! have_real "$(get "$name")"; then echo "skip: RQ6 $name ($REAL/$(get "$name") is absent)" >&2; continue; fi
-        c=$(corpus "$name" 1)
-        n=$("$B" info "$c" | sed -n 's/^traces: //p')
-        $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/rq6truth-$name.h5" > /dev/null
-        ht=$(rc_eval "$c" "$W/rq6truth-$name.h5")
-        for share in $(get budget_shares rq6); do
-            k=$(awk -v n="$n" -v s="$share" 'BEGIN { k = int(n * s + 0.5); print (k < 10 ? 10 : k) }')
-            for rep in $(get representations rq6); do
-                label_run "$name" 1 "$rep" kmeans "$k"
-                read -r lab p r f1 ss sp _ < "$LR"
-                hr=$(rc_eval "$c" "${LR%.txt}.h5")
-                csv_row "$name($n)" visible 1 "$NP" "$rep" "$share" "$lab" "$p" "$r" "$f1" $hr $ht \
-                    "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$rep" kmeans "$k" 1)" >> "$f"
-            done
-            for s in $(get default_seeds rq6); do
-                d=$(default_run "$name" "$s" "$k")
-                sd=$(awk -v a="$(key seconds_select "$d/select.txt")" -v b="$(key seconds_propagate "$d/propagate.txt")" \
-                    'BEGIN { printf "%.3f", a + b }')
-                csv_row "$name($n)" visible "$s" "$NP" "default (labelease run)" "$share" "$(key labeled "$d/eval.txt")" \
-                    "$(key precision "$d/eval.txt")" "$(key recall "$d/eval.txt")" "$(key f1 "$d/eval.txt")" \
-                    "$(key hr@1 "$d/eval.txt")" "$(key hr@3 "$d/eval.txt")" $ht "$sd" \
-                    "labelease run (config: [ingest] format nezha + faults + inputs; [select] budget $k seed $s; [label] mode oracle)" >> "$f"
-            done
-        done
-    done
-}
-
 for rq in ${ONLY//,/ }; do
     [ -f "$CONF/$rq.conf" ] || { echo "bench/experiments.sh: --only: no $CONF/$rq.conf" >&2; exit 2; }
 done
@@ -114,7 +58,7 @@ get() {
         done
     done
 }
-NP=$(get ranks) REPR=$(get representation) BEST=$(get best_representation) SEEDS=$(get seeds)
+NP=$(get ranks) REPR=$(get representation) SEEDS=$(get seeds)
 SEED1=${SEEDS%% *}
 le() { mpirun --oversubscribe -np "$NP" "$B" "$@" < /dev/null; }
 key() { sed -n "s/^$1: //p" "$2" | head -n1; }
@@ -158,6 +102,9 @@ embeddings() { # embeddings NAME SEED -> embeddings path; model seconds in $W/NA
     echo "$e"
 }
 needs_model() { case $1 in gat | hybrid | hybrid-burst | hybrid-burst-count) return 0 ;; esac; return 1; }
+# later_rounds K: what the default two rounds leave to round 2 of a budget of
+# K (algos/propagate.h le_round_budget: round 1 takes K - round(0.3 K))
+later_rounds() { awk -v k="$1" 'BEGIN { printf "%d", int(0.3 * k + 0.5) }'; }
 
 # label_run NAME SEED REPR METHOD K [K2]: sets LR to a file holding
 # "labeled precision recall f1 s_select s_propagate s_model";
@@ -214,17 +161,12 @@ rq1() {
     echo "corpus,seed,ranks,approach,labels,precision,recall,f1,seconds,command" > "$f"
     while read -r name seed; do
         for k in $(budgets "$name" rq1); do
-            label_run "$name" "$seed" "$REPR" kmeans "$k"
+            # the default labeling: the tail representation, two rounds
+            k2=$(later_rounds "$k")
+            label_run "$name" "$seed" "$REPR" kmeans "$k" "$k2"
             read -r lab p r f1 ss sp _ < "$LR"
-            csv_row "$(corpus_label "$name")" "$seed" "$NP" "LabelEase ($REPR)" "$lab" "$p" "$r" "$f1" \
-                "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$REPR" kmeans "$k" "$seed")" >> "$f"
-            # the most accurate configuration (docs/labeling.md, dev-burst-count):
-            # the same K labels, a share of them in a second round
-            k2=$((k * $(get best_round2_percent rq1) / 100))
-            label_run "$name" "$seed" "$BEST" kmeans "$k" "$k2"
-            read -r lab p r f1 ss sp _ < "$LR"
-            csv_row "$(corpus_label "$name")" "$seed" "$NP" "LabelEase ($BEST; $((k - k2)) + $k2 in 2 rounds)" "$lab" "$p" "$r" "$f1" \
-                "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$BEST" kmeans "$k" "$seed" "$k2")" >> "$f"
+            csv_row "$(corpus_label "$name")" "$seed" "$NP" "LabelEase (default: $REPR; $((k - k2)) + $k2 in 2 rounds)" "$lab" "$p" "$r" "$f1" \
+                "$(awk -v a="$ss" -v b="$sp" 'BEGIN { printf "%.3f", a + b }')" "$(pipeline_cmd "$REPR" kmeans "$k" "$seed" "$k2")" >> "$f"
         done
         c=$(corpus "$name" "$seed")
         t=$(date +%s.%N)
@@ -276,9 +218,10 @@ rq4() {
     echo "corpus,seed,ranks,labels,precision,recall,f1,seconds_select,command" > "$f"
     while read -r name seed; do
         for k in $(budgets "$name" rq4); do
-            label_run "$name" "$seed" "$REPR" kmeans "$k"
+            label_run "$name" "$seed" "$REPR" kmeans "$k" "$(later_rounds "$k")"
             read -r lab p r f1 ss _ < "$LR"
-            csv_row "$(corpus_label "$name")" "$seed" "$NP" "$lab" "$p" "$r" "$f1" "$ss" "$(pipeline_cmd "$REPR" kmeans "$k" "$seed")" >> "$f"
+            csv_row "$(corpus_label "$name")" "$seed" "$NP" "$lab" "$p" "$r" "$f1" "$ss" \
+                "$(pipeline_cmd "$REPR" kmeans "$k" "$seed" "$(later_rounds "$k")")" >> "$f"
         done
     done < <(label_corpora rq4)
     echo "corpus,seed,ranks,representation,labels,rounds_f1,larger_k_f1,command" > "$g"
@@ -313,10 +256,11 @@ rq5() {
     c=$(corpus synth "$SEED1")
     $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/truth.h5" > /dev/null
     k=$(budgets synth rq1)
-    label_run synth "$SEED1" "$REPR" kmeans "${k%% *}"
+    label_run synth "$SEED1" "$REPR" kmeans "${k%% *}" "$(later_rounds "${k%% *}")"
     for rcc in $(get synth_configs rq5); do
         rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/truth.h5" "ground truth"
-        rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/runs/synth-$SEED1-$REPR-kmeans-${k%% *}.h5" "LabelEase ${k%% *} labels"
+        rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/runs/synth-$SEED1-$REPR-kmeans-${k%% *}-$(later_rounds "${k%% *}").h5" \
+            "LabelEase ${k%% *} labels"
     done
     if have_real "$(get trainticket)"; then
         c=$(corpus trainticket 1)

@@ -269,6 +269,13 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     return rc;
 }
 
+static int row_is_zero(const float *x, int d)
+{
+    for (int t = 0; t < d; t++)
+        if (x[t] != 0) return 0;
+    return 1;
+}
+
 int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d, const float *c, int k,
                           int64_t *size, int64_t *rep, int32_t *assign, float *d2)
 {
@@ -294,6 +301,16 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
         float hi = dd[i] + ulp_d * (xnorm[i] + cnorm[a[i]]);
         if (hi < reach[a[i]]) reach[a[i]] = hi;
     }
+    /* A row of zeros (most traces of a real corpus: nothing unusual) is at
+     * the same exact distance from its centre as every other: the sum below
+     * with x = 0, done once a centre. */
+    double *czero = le_malloc(sizeof(double) * (size_t)k);
+    for (int j = 0; j < k; j++) {
+        const float *cj = c + (int64_t)j * d;
+        double e = 0;
+        for (int t = 0; t < d; t++) e += ((double)0.0f - cj[t]) * ((double)0.0f - cj[t]);
+        czero[j] = e;
+    }
     for (int64_t i = 0; i < n; i++) {
         int j = a[i];
         size[j]++;
@@ -305,7 +322,9 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
          * does not. */
         const float *xi = x + i * (int64_t)d, *cj = c + (int64_t)j * d;
         double e = 0;
-        for (int t = 0; t < d; t++) e += ((double)xi[t] - cj[t]) * ((double)xi[t] - cj[t]);
+        if (xnorm[i] == 0 && row_is_zero(xi, d)) e = czero[j];
+        else
+            for (int t = 0; t < d; t++) e += ((double)xi[t] - cj[t]) * ((double)xi[t] - cj[t]);
         if (e < best[j]) best[j] = e, rep[j] = gidx ? gidx[i] : first + i;
     }
     /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
@@ -317,7 +336,7 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
     if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, rep, k, MPI_INT64_T, MPI_MIN, comm);
     for (int j = 0; j < k; j++)
         if (rep[j] == INT64_MAX) rep[j] = -1;
-    free(xnorm), free(cnorm), free(work), free(best), free(gbest), free(reach);
+    free(xnorm), free(cnorm), free(work), free(best), free(gbest), free(reach), free(czero);
     if (!assign) free(a);
     if (!d2) free(dd);
     if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of cluster representatives failed");

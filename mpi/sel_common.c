@@ -45,12 +45,22 @@ int le_callpaths_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
     return gather_vocabulary(comm, s, cp);
 }
 
-int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
+/* Every span's index in the vocabulary, once: the statistics and the
+ * vector builders make several passes over the spans, each of which would
+ * otherwise search. */
+static void index_paths(const le_callpaths *cp, le_shard *s)
+{
+    free(s->pidx);
+    s->pidx = le_malloc(sizeof(int32_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
+    le_callpath_index(s->path, s->b.n_spans, cp->id, cp->n, s->pidx);
+}
+
+int le_callpaths_build(MPI_Comm comm, le_shard *s, le_callpaths *cp)
 {
     LE_CHECK(le_callpaths_vocabulary(comm, s, cp));
+    index_paths(cp, s);
     cp->stat = le_calloc((size_t)(cp->n ? cp->n : 1), sizeof(le_welford));
-    for (int64_t i = 0; i < s->b.n_spans; i++)
-        le_welford_add(&cp->stat[le_callpath_find(cp->id, cp->n, s->path[i])], (double)s->b.duration_us[i]);
+    for (int64_t i = 0; i < s->b.n_spans; i++) le_welford_add(&cp->stat[s->pidx[i]], (double)s->b.duration_us[i]);
     return le_allreduce_welford(comm, cp->stat, cp->n, "call-path statistics");
 }
 
@@ -220,13 +230,13 @@ static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s,
     return rc;
 }
 
-/* The count components of trace t (algos/stv.h le_count_sides) into comp [4d]. */
+/* The count components of trace t (algos/stv.h le_count_sides) into comp [2d]. */
 static void count_components(const le_callpaths *cp, const le_shard *s, int64_t t, const int64_t *root,
                              const double *mean, const double *std, int32_t *cnt, float *comp)
 {
     int64_t d = cp->n, lo = s->b.span_offset[t];
     if (root[t] < 0) {
-        memset(comp, 0, sizeof(float) * (size_t)(4 * d));
+        memset(comp, 0, sizeof(float) * (size_t)(2 * d));
         return;
     }
     le_count_paths(s->pidx + lo, s->b.span_offset[t + 1] - lo, d, cnt);
@@ -244,13 +254,13 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     size_t cells = (size_t)(n_roots * d > 0 ? n_roots * d : 1);
     double *mean = le_malloc(sizeof(double) * cells), *std = le_malloc(sizeof(double) * cells);
     int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)(d ? d : 1));
-    float *comp = le_malloc(sizeof(float) * (size_t)(4 * d + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
+    float *comp = le_malloc(sizeof(float) * (size_t)(d2 + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
     if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
     if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &t0, &width, &nb);
     int64_t *bcnt = le_calloc((size_t)(nb * (d2 ? d2 : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
     for (int64_t t = 0; !rc && t < s->n; t++) {
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_count(comp, d2, 2, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
+        le_burst_count(comp, d2, 1, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
     }
     if (!rc && (MPI_Allreduce(MPI_IN_PLACE, bcnt, (int)(nb * d2), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
                 MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
@@ -261,7 +271,7 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
         int64_t b = (s->b.trace_start_us[t] - t0) / width;
         float *row = s->x + t * s->dim + col;
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_row(comp, d2, 2, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
+        le_burst_row(comp, d2, 1, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
         for (int64_t j = 0; j < d; j++) row[j] = out[j] > out[d + j] ? out[j] : out[d + j];
     }
     free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(scratch), free(base);
@@ -287,8 +297,10 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
     float *mean = le_malloc(sizeof(float) * (size_t)(d ? d : 1)), *std = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
     int8_t *err = le_malloc((size_t)(ns ? ns : 1));
     for (int64_t i = 0; i < ns; i++) err[i] = s->b.error[i] || s->b.status_code[i] >= 500;
+    double w0 = MPI_Wtime();
     int rc = dev_norms(comm, cp, s, x, mean, std);
     if (!rc && with_burst > 1) rc = dev_norms_tighten(comm, cp, s, x, mean, std);
+    double w1 = MPI_Wtime();
     const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
@@ -297,23 +309,33 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         le_dev_row(s->pidx + lo, x + lo, err + lo, hi - lo, d, mean, std, &cfg, row + g);
     }
     free(gat), free(x), free(mean), free(std), free(err);
+    double w2 = MPI_Wtime();
     if (!rc && with_burst) rc = add_burst(comm, s, lead + g, d);
+    double w3 = MPI_Wtime();
     if (!rc && with_burst > 1) rc = add_count_burst(comm, cp, s, lead + g + (int)(3 * d));
+    le_debug("dev: norms %.3f rows %.3f burst %.3f count burst %.3f s", w1 - w0, w2 - w1, w3 - w2, MPI_Wtime() - w3);
     return rc;
 }
 
 /* "tail" (the default, algos/tail.h and docs/labeling.md): per operation
  * [tail | error | rare | their burst], then the dev-burst-count row of the
- * call paths with its deviation block at LE_TAIL_DEV_WEIGHT. */
+ * call paths without its failure block (the operations' error block holds
+ * those) and with its deviation block at LE_TAIL_DEV_WEIGHT. The rows are
+ * built in one array, the failure block squeezed out in place. */
 static int build_tail(MPI_Comm comm, le_corpus *c, const le_callpaths *cp, le_shard *s)
 {
-    int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O);
-    if (ot + 4 * P > (1 << 21)) return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O, (long long)P);
+    int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O), wide = ot + 4 * P, dim = ot + 3 * P;
+    if (wide > (1 << 21)) return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O, (long long)P);
+    double w0 = MPI_Wtime();
     LE_CHECK(build_hybrid(comm, c, NULL, cp, 0, 2, (int)ot, s));
-    for (int64_t t = 0; t < s->n; t++) {
-        float *dev = s->x + t * s->dim + ot;
-        for (int64_t j = 0; j < P; j++) dev[j] *= LE_TAIL_DEV_WEIGHT;
+    le_debug("tail: dev-burst-count part %.3f s", MPI_Wtime() - w0);
+    for (int64_t t = 0; t < s->n; t++) { /* row t moves left: rows before it are already in place */
+        const float *old = s->x + t * wide + ot;
+        float *row = s->x + t * dim + ot;
+        for (int64_t j = 0; j < P; j++) row[j] = LE_TAIL_DEV_WEIGHT * old[j];
+        memmove(row + P, old + 2 * P, sizeof(float) * (size_t)(2 * P)); /* burst, count burst */
     }
+    s->dim = (int)dim;
     return le_tail_append(comm, (int32_t)O, s, 0, NULL);
 }
 
@@ -325,20 +347,11 @@ int le_repr_uses_model(const char *representation)
            !strcmp(representation, "hybrid-burst-count");
 }
 
-/* Every span's index in the vocabulary, once: the vector builders make
- * several passes over the spans, each of which would otherwise search. */
-static void index_paths(const le_callpaths *cp, le_shard *s)
-{
-    free(s->pidx);
-    s->pidx = le_malloc(sizeof(int32_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
-    le_callpath_index(s->path, s->b.n_spans, cp->id, cp->n, s->pidx);
-}
-
 int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
                      const le_callpaths *cp, le_shard *s)
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
-    index_paths(cp, s);
+    if (!s->pidx) index_paths(cp, s); /* le_callpaths_build indexed them against cp */
     if (!strcmp(representation, "tail")) return build_tail(comm, c, cp, s);
     if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
     if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, 0, s);

@@ -25,7 +25,7 @@ typedef struct le_shard {
     int64_t t0, t1, n;
     le_corpus_block b;
     uint64_t *path;  /* [b.n_spans] call-path id of each span */
-    int32_t *pidx;   /* [b.n_spans] its index in the vocabulary (-1 absent); set by le_shard_vectors */
+    int32_t *pidx;   /* [b.n_spans] its index in the vocabulary (-1 absent); set by le_callpaths_build or le_shard_vectors */
     int dim;
     float *x;
     /* Of le_shard_vectors, the time spent reading the embeddings file (rank
@@ -38,8 +38,9 @@ typedef struct le_shard {
 int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s);
 void le_shard_free(le_shard *s);
 
-/* Collective: the vocabulary and the span statistics over every rank. */
-int le_callpaths_build(MPI_Comm comm, const le_shard *s, le_callpaths *out);
+/* Collective: the vocabulary and the span statistics over every rank; sets
+ * s->pidx against it. */
+int le_callpaths_build(MPI_Comm comm, le_shard *s, le_callpaths *out);
 /* Collective: the vocabulary alone (stat NULL), for vectors that need no
  * latency statistics (propagate). */
 int le_callpaths_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *out);

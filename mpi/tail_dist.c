@@ -14,26 +14,27 @@
 
 /* The spans as the thresholds need them: per operation o, the keys
  * key[off[o] .. off[o+1]) sorted ascending, each the span's self time
- * (clamped at 0 and at 2^40 us, 12 days) above its time bin (24 bits:
- * le_burst_bins keeps bins x operations under 2^24). */
-#define BIN_BITS 24
-#define KEY_X(k) ((int64_t)((k) >> BIN_BITS))
-#define KEY_BIN(k) ((int64_t)((k) & ((1u << BIN_BITS) - 1)))
-
+ * (clamped at 0 and at 2^40 us, 12 days) above its time bin, in the fewest
+ * bits that hold the bins (le_burst_bins keeps bins x operations under
+ * 2^24): short keys take fewer radix passes. */
 typedef struct tail_keys {
     uint64_t *key;
     int64_t *off; /* [O + 1] */
+    int bin_bits;
 } tail_keys;
+#define KEY_X(k, b) ((int64_t)((k) >> (b)))
+#define KEY_BIN(k, b) ((int64_t)((k) & ((UINT64_C(1) << (b)) - 1)))
 
 /* Each span's self time (clamped at 0) into self, and the keys: bucketed
  * by operation (counting sort), each bucket radix-sorted (a comparison sort
  * of 1.4 million spans a rank was a third of the vector's time). */
-static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width, int64_t *self, tail_keys *k)
+static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width, int64_t nb, int64_t *self, tail_keys *k)
 {
     const le_corpus_block *b = &s->b;
     size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
     k->off = le_calloc((size_t)O + 1, sizeof(int64_t));
     k->key = le_malloc(sizeof(uint64_t) * ns);
+    for (k->bin_bits = 0; (INT64_C(1) << k->bin_bits) < nb; k->bin_bits++) {}
     uint64_t *scratch = le_malloc(sizeof(uint64_t) * ns);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
@@ -52,7 +53,7 @@ static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width,
             int32_t o = b->operation[i];
             if (o < 0 || o >= O) continue;
             uint64_t x = (uint64_t)self[i] < (1ull << 40) ? (uint64_t)self[i] : (1ull << 40) - 1;
-            k->key[fill[o]++] = x << BIN_BITS | bin;
+            k->key[fill[o]++] = x << k->bin_bits | bin;
         }
     }
     for (int32_t o = 0; o < O; o++) le_sort_u64(k->key + k->off[o], k->off[o + 1] - k->off[o], scratch);
@@ -68,7 +69,7 @@ static int kept_quantiles(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t 
     for (int32_t o = 0; o < O; o++) {
         int64_t m = off[o];
         for (int64_t i = k->off[o]; i < k->off[o + 1]; i++)
-            if (!keep || keep[o * nb + KEY_BIN(k->key[i])]) x[m++] = KEY_X(k->key[i]);
+            if (!keep || keep[o * nb + KEY_BIN(k->key[i], k->bin_bits)]) x[m++] = KEY_X(k->key[i], k->bin_bits);
         off[o + 1] = m;
     }
     return le_quantiles_dist(comm, x, off, O, q, out, NULL);
@@ -90,8 +91,8 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
         memset(ne, 0, sizeof(int64_t) * 2 * cells);
         for (int32_t o = 0; !rc && o < O; o++)
             for (int64_t i = k->off[o]; i < k->off[o + 1]; i++) {
-                size_t c = (size_t)o * (size_t)nb + (size_t)KEY_BIN(k->key[i]);
-                ne[2 * c]++, ne[2 * c + 1] += !isnan(det[o]) && (double)KEY_X(k->key[i]) > det[o];
+                size_t c = (size_t)o * (size_t)nb + (size_t)KEY_BIN(k->key[i], k->bin_bits);
+                ne[2 * c]++, ne[2 * c + 1] += !isnan(det[o]) && (double)KEY_X(k->key[i], k->bin_bits) > det[o];
             }
         for (size_t at = 0; !rc && at < 2 * cells; at += 1 << 28) { /* counts past INT_MAX go in pieces */
             int len = (int)(2 * cells - at < (1 << 28) ? 2 * cells - at : 1 << 28);
@@ -148,7 +149,7 @@ int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s, int col, double *thres
     int64_t *self = le_malloc(sizeof(int64_t) * ns);
     double w0 = MPI_Wtime();
     tail_keys k;
-    keys_sorted(s, O, t0, width, self, &k);
+    keys_sorted(s, O, t0, width, nb, self, &k);
     double w1 = MPI_Wtime();
     double *thr = le_malloc(sizeof(double) * (size_t)(O ? O : 1));
     uint8_t *rare = le_malloc(ns);
