@@ -21,7 +21,7 @@ void le_prop_label_rows(const float *x, int64_t n, int d, const float *ref, cons
  * what is left after the `given` labels so far, spread evenly over the
  * rounds still to come (all of it from round R on); 0 when it is spent. */
 #define LE_ROUNDS_DEFAULT 2
-#define LE_LATER_ROUNDS_SHARE 0.3
+#define LE_LATER_ROUNDS_SHARE 0.4
 int64_t le_round_budget(int64_t K, int R, int r, int64_t given);
 
 #endif

@@ -103,8 +103,8 @@ embeddings() { # embeddings NAME SEED -> embeddings path; model seconds in $W/NA
 }
 needs_model() { case $1 in gat | hybrid | hybrid-burst | hybrid-burst-count) return 0 ;; esac; return 1; }
 # later_rounds K: what the default two rounds leave to round 2 of a budget of
-# K (algos/propagate.h le_round_budget: round 1 takes K - round(0.3 K))
-later_rounds() { awk -v k="$1" 'BEGIN { printf "%d", int(0.3 * k + 0.5) }'; }
+# K (algos/propagate.h le_round_budget: round 1 takes K - round(0.4 K))
+later_rounds() { awk -v k="$1" 'BEGIN { printf "%d", int(0.4 * k + 0.5) }'; }
 
 # label_run NAME SEED REPR METHOD K [K2]: sets LR to a file holding
 # "labeled precision recall f1 s_select s_propagate s_model";

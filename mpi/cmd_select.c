@@ -37,7 +37,7 @@ static const char usage[] =
     "                          0.1% of the traces, at least 10); at least the corpus's\n"
     "                          traces: every trace is a representative (round 1)\n"
     "  --rounds R              rounds the budget is spread over (default 2): round 1 picks\n"
-    "                          70%, the later rounds the rest (docs/labeling.md, Rounds)\n"
+    "                          60%, the later rounds the rest (docs/labeling.md, Rounds)\n"
     "  --picks P               this round picks exactly P, whatever the split\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
     "  --representation R      tail (default, no model): per operation, self time beyond\n"
@@ -64,7 +64,7 @@ static const char usage[] =
     "                          and representation) instead of building them: later rounds\n"
     "                          and propagate then skip the representation's cost\n" LE_COMMON_HELP
     "\n"
-    "example (the default two rounds, 500 labels: 350 then 150):\n"
+    "example (the default two rounds, 500 labels: 300 then 200):\n"
     "  mpirun -np 2 labelease select corpus.h5 -o reps.h5 --budget 500 --dump-vectors vec.h5\n"
     "  labelease label reps.h5 --tui -o labels.csv\n"
     "  mpirun -np 2 labelease select corpus.h5 -o reps2.h5 --budget 500 --round 2 --labels labels.csv --vectors vec.h5\n"

@@ -8,7 +8,7 @@
 # round 2 adds new traces only. The default representation (tail: per
 # operation quantile thresholds, structure counts and burst counts summed over
 # ranks) dumps the same vectors at 1, 2 and 4 ranks; the default two rounds
-# split the budget 70/30, label --keep carries round 1 into round 2's file.
+# split the budget 60/40, label --keep carries round 1 into round 2's file.
 source "$(dirname "$0")/lib.bash"
 C=$WORK/c.h5
 run_le 2 synth -o "$C" --traces 20000 --seed 3 > /dev/null
@@ -56,8 +56,8 @@ h5diff "$WORK/v_1.h5" "$WORK/v_2.h5" /embeddings || fail "dev-burst-count: vecto
 for np in 1 2 4; do
     run_le $np select "$C" -o "$WORK/rt_$np.h5" --budget 40 --no-page --dump-vectors "$WORK/vt_$np.h5" > "$WORK/rt_$np.txt"
     expect representation tail "$WORK/rt_$np.txt"
-    expect representatives 28 "$WORK/rt_$np.txt"   # 70% of 40: round 1 of the default 2
-    expect next_round_picks 12 "$WORK/rt_$np.txt"
+    expect representatives 24 "$WORK/rt_$np.txt"   # 60% of 40: round 1 of the default 2
+    expect next_round_picks 16 "$WORK/rt_$np.txt"
 done
 for np in 2 4; do
     h5diff "$WORK/vt_1.h5" "$WORK/vt_$np.h5" /embeddings || fail "tail: vectors differ at 1 and $np ranks"
@@ -67,8 +67,8 @@ done
 # certain; its labels file keeps round 1's; propagate with every default
 oracle "$WORK/rt_1.h5" "$WORK/lt1.csv"
 run_le 2 select "$C" -o "$WORK/rt2.h5" --budget 40 --round 2 --labels "$WORK/lt1.csv" --no-page > "$WORK/rt2.txt"
-expect representatives 12 "$WORK/rt2.txt"
-expect labels_before 28 "$WORK/rt2.txt"
+expect representatives 16 "$WORK/rt2.txt"
+expect labels_before 24 "$WORK/rt2.txt"
 run_le 1 label "$WORK/rt2.h5" --oracle "$C" --keep "$WORK/lt1.csv" -o "$WORK/lt2.csv" > "$WORK/lt2.txt"
 [ "$(tail -n +2 "$WORK/lt2.csv" | wc -l)" = 40 ] || fail "round 2's labels file does not hold both rounds: $(wc -l < "$WORK/lt2.csv") lines"
 run_le 2 select "$C" -o "$WORK/x.h5" --budget 40 --round 3 --labels "$WORK/lt2.csv" --no-page 2> "$WORK/err.txt" \
@@ -78,7 +78,7 @@ run_le 2 propagate "$C" "$WORK/lt2.csv" -o "$WORK/pt.h5" > "$WORK/pt.txt"
 expect representation tail "$WORK/pt.txt"
 run_le 2 eval "$C" "$WORK/pt.h5" > "$WORK/evt.txt"
 expect labeled 40 "$WORK/evt.txt"
-echo "default (tail, 28 + 12 in two rounds): f1 $(value f1 "$WORK/evt.txt")"
+echo "default (tail, 24 + 16 in two rounds): f1 $(value f1 "$WORK/evt.txt")"
 
 # Each representative in reps.h5 is its trace in the corpus, span for span
 # (rank 0 gathers them from the shards that hold them: 4 ranks here).

@@ -17,8 +17,8 @@ for s in synth info select label select-2 label-2 propagate rootcause eval expor
     grep -qE "^  $s +ran" o.out || fail "stage $s did not run: $(cat o.out)"
 done
 grep -qE '^  (train|embed) ' o.out && fail "train/embed ran for a model-free representation: $(cat o.out)"
-expect representatives 14 o/select.txt
-expect representatives 6 o/select-2.txt
+expect representatives 12 o/select.txt
+expect representatives 8 o/select-2.txt
 expect representation tail o/select.txt
 [ "$(tail -n +2 o/labels-2.csv | wc -l)" = 20 ] || fail "labels-2.csv does not hold both rounds"
 expect labeled 20 o/eval.txt
