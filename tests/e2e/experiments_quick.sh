@@ -31,7 +31,7 @@ check_csv() {
 }
 real=0
 [ -d "$LE_SHARED/data/real" ] && real=1
-check_csv "$OUT/rq1-baselines.csv" $((5 + real * 7))
+check_csv "$OUT/rq1-baselines.csv" $((4 + real * 6))
 check_csv "$OUT/rq2-representation.csv" $((3 + real * 3))
 check_csv "$OUT/rq3-selection.csv" $((3 + real * 3))
 check_csv "$OUT/rq4-labels.csv" $((2 + real))
