@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh — what CI runs (.ci/run): install what is missing, build, test.
 #
-#   ./check.sh [-R REGEX] [-E REGEX] [--no-deps] [--no-sanitize]
+#   ./check.sh [-R REGEX] [-E REGEX] [--no-deps] [--no-sanitize] [--sanitize-all]
 #
 #   1. .ci/deps.sh --tests   Debian packages, with the test extras (torch, sklearn,
 #                            faiss, Chromium, tmux, Slurm, valgrind)
@@ -9,8 +9,10 @@
 #   3. ctest --output-on-failure, -j$(nproc), every test limited in time
 #   4. sanitized phase (not with --no-sanitize): configure + build build-san/
 #      with -DLE_SANITIZE=ON (ASan + UBSan, UB aborts) and run ctest there
-#      with leak detection (.ci/lsan.supp: third-party leaks only), minus the
-#      few tests listed in SAN_EXCLUDE below (docs/sanitizers.md)
+#      with leak detection (.ci/lsan.supp: third-party leaks only): the unit
+#      and MPI tests and the small end-to-end tests; the long end-to-end
+#      tests (SAN_LONG below) only with --sanitize-all, the nightly-style
+#      run (docs/sanitizers.md); SAN_EXCLUDE never
 # Exits 0 only if every phase passed. -R/-E are passed to both ctest runs
 # (e.g. ./check.sh -R e2e_). Environment: BUILD_DIR (default build),
 # SAN_BUILD_DIR (default build-san), CTEST_TIMEOUT (seconds per test without
@@ -20,15 +22,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 deps=1
 sanitize=1
+san_all=0
 ctest_args=()
 user_exclude=
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-deps) deps=0 ;;
         --no-sanitize) sanitize=0 ;;
+        --sanitize-all) san_all=1 ;;
         -R) ctest_args+=("$1" "$2"); shift ;;
         -E) user_exclude=$2; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "check.sh: unknown option '$1' (--help)" >&2; exit 2 ;;
     esac
     shift
@@ -84,6 +88,20 @@ SAN_EXCLUDE=(
     # runtime first in the library list and aborts otherwise
     e2e_mpi_waits
 )
+# Long end-to-end tests: sanitized only with --sanitize-all (each process
+# costs ~1.5 s more under ASan + LSan, so these take 2-7 min each and the
+# sanitized phase over 25 min). The code they drive runs sanitized in CI
+# through the unit and MPI tests and the small pipelines left in:
+# e2e_run_rounds (labelease run, every stage, default labeling, 2 ranks),
+# e2e_label_oracle, e2e_rootcause, e2e_ingest_messy (bad input, errors).
+SAN_LONG=(
+    e2e_bench_all_quick e2e_bench_ingest_quick e2e_edge_cases e2e_gat_torch
+    e2e_info_kinds e2e_ingest_formats e2e_ingest_real e2e_label_pipeline
+    e2e_label_tui e2e_labeling_page e2e_rootcause_page e2e_rootcause_tui
+    e2e_run_kill e2e_slurm_requeue e2e_timings e2e_train_checkpoint
+    e2e_train_embed
+)
+[ $san_all = 1 ] || SAN_EXCLUDE+=("${SAN_LONG[@]}")
 SAN_BUILD_DIR=${SAN_BUILD_DIR:-build-san}
 san_regex="^($(IFS='|'; echo "${SAN_EXCLUDE[*]}"))\$"
 [ -n "$user_exclude" ] && san_regex="($san_regex)|($user_exclude)"
