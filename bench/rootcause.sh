@@ -2,7 +2,7 @@
 # Root-cause figures for docs/rootcause.md: for each configs/experiments/rootcause-*.conf,
 # the corpus (default synth, or TrainTicket 2023-01-29 ingested with its fault list),
 # labels.h5 from the ground truth (bench/rootcause_truth_labels.py: exact for synth,
-# the approximation for TrainTicket), rootcause, eval. Results in results/rootcause.txt.
+# the visible truth for TrainTicket, docs/rootcause.md), rootcause, eval. Results in results/rootcause.txt.
 #   bench/rootcause.sh [BUILD_DIR]      (default build-rc)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
