@@ -25,6 +25,7 @@
 
 #include "driver.h"
 #include "interrupt.h"
+#include "jsonesc.h"
 #include "propagate.h"
 #include "sel_common.h"
 
@@ -610,18 +611,7 @@ static void me_free(mentry *e)
     memset(e, 0, sizeof *e);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p == '\t') fputs("\\t", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
+static void json_str(FILE *f, const char *s) { le_json_escape(f, s, SIZE_MAX, LE_JSON_BYTES); }
 
 static void json_files(FILE *f, const strv *path, const strv *fp)
 {
