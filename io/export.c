@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "csvout.h"
 #include "le_base.h"
 
@@ -84,10 +85,10 @@ int le_period_labels_read(const char *path, le_period_label **out, int64_t *n)
 
 int le_period_labels_write(const char *path, const le_period_label *v, int64_t n)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    le_atomic a;
+    int rc = le_atomic_open(&a, path, 0);
+    if (rc) return rc;
+    FILE *f = a.f;
     fputs("period,start_us,end_us,service,fault_type,note\n", f);
     for (int64_t i = 0; i < n; i++) {
         fprintf(f, "%lld,%lld,%lld,", (long long)v[i].period, (long long)v[i].start_us, (long long)v[i].end_us);
@@ -98,10 +99,5 @@ int le_period_labels_write(const char *path, const le_period_label *v, int64_t n
         le_csv_write_field(f, v[i].note);
         fputc('\n', f);
     }
-    /* fflush before fsync: the rows still in stdio's buffer are not on
-     * disk otherwise, and a crash could leave the new name on a short file. */
-    int bad = fflush(f) || ferror(f) || fsync(fileno(f));
-    if (fclose(f) || bad) return unlink(tmp), le_fail(LE_ERR_IO, "%s: write failed", tmp);
-    if (rename(tmp, path)) return unlink(tmp), le_fail(LE_ERR_IO, "%s: cannot rename to %s", tmp, path);
-    return 0;
+    return le_atomic_commit(&a);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "le_base.h"
 #include "page_assets.h"
 
@@ -79,17 +80,11 @@ static int fill_shell(FILE *f, const le_page *page, le_page_data_fn data, const 
 
 int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return le_fail(LE_ERR_USAGE, "%s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    int rc = fill_shell(f, page, data, ctx);
-    int werr = ferror(f);
-    if (fclose(f) || werr) rc = rc ? rc : le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path)) rc = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-    if (rc) unlink(tmp);
-    return rc;
+    le_atomic a;
+    int rc = le_atomic_open(&a, path, 0);
+    if (!rc) rc = fill_shell(a.f, page, data, ctx);
+    if (rc) return le_atomic_abort(&a), rc;
+    return le_atomic_commit(&a);
 }
 
 /* ---- the labeling page's data ---- */
