@@ -300,12 +300,10 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab.n ? lab.n : 1));
     le_prop_label_rows(xs, m, s->dim, lab.x, lab.label, lab.n, 1, work, label, ms);
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
-    int *cnt = le_malloc(sizeof(int) * (size_t)le_world.size), *disp = le_malloc(sizeof(int) * (size_t)le_world.size), mi = (int)m;
-    LE_MPI(MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, le_world.comm));
-    int64_t tot = 0;
-    for (int i = 0; i < le_world.size; i++) disp[i] = (int)tot, tot += cnt[i];
-    float *allm = le_malloc(sizeof(float) * (size_t)(tot ? tot : 1));
-    LE_MPI(MPI_Allgatherv(ms, mi, MPI_FLOAT, allm, cnt, disp, MPI_FLOAT, le_world.comm));
+    void *all = NULL;
+    int64_t tot = 0, cap = 0;
+    LE_CHECK(le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins"));
+    float *allm = all;
     qsort(allm, (size_t)tot, sizeof(float), cmp_float);
     int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
     float tau = pool > 0 ? allm[pool - 1] : 0;
@@ -319,7 +317,7 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
     int rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
-    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(cnt), free(disp), free(allm);
+    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(allm);
     le_labeled_free(&lab);
     return rc;
 }

@@ -20,23 +20,15 @@ void le_kmd_defaults(le_kmd_opts *o, int k, uint64_t seed)
 static int allgather_rows(MPI_Comm comm, const float *x, int d, const int64_t *picked, int64_t m, float **cand,
                           int64_t *m_total, int64_t *cap)
 {
-    int p;
-    MPI_Comm_size(comm, &p);
-    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    int mine = (int)(m * d);
-    MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm);
-    int64_t add = 0;
-    for (int r = 0; r < p; r++) disp[r] = (int)add, add += cnt[r];
-    if ((*m_total) * d + add > *cap) {
-        *cap = (*m_total) * d + add;
-        *cand = le_realloc(*cand, sizeof(float) * (size_t)*cap);
-    }
-    float *send = le_malloc(sizeof(float) * (size_t)(mine ? mine : 1));
+    float *send = le_malloc(sizeof(float) * (size_t)(m * d));
     for (int64_t i = 0; i < m; i++) memcpy(send + i * d, x + picked[i] * d, sizeof(float) * (size_t)d);
-    int rc = MPI_Allgatherv(send, mine, MPI_FLOAT, *cand + (*m_total) * d, cnt, disp, MPI_FLOAT, comm);
-    free(send), free(cnt), free(disp);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of k-means candidates failed");
-    *m_total += add / d;
+    void *all = *cand;
+    int64_t len = (*m_total) * d;
+    int rc = le_allgatherv_append(comm, send, m * d, MPI_FLOAT, &all, &len, cap, "k-means candidates");
+    free(send);
+    *cand = all;
+    if (rc) return rc;
+    *m_total = len / d;
     return 0;
 }
 
