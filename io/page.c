@@ -78,6 +78,13 @@ static int fill_shell(FILE *f, const le_page *page, le_page_data_fn data, const 
     return 0;
 }
 
+void le_page_path(const char *h5, char *buf, size_t cap)
+{
+    size_t n = strlen(h5);
+    if (n > 3 && !strcmp(h5 + n - 3, ".h5")) snprintf(buf, cap, "%.*s.html", (int)(n - 3), h5);
+    else snprintf(buf, cap, "%s.html", h5);
+}
+
 int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx)
 {
     le_atomic a;

@@ -34,6 +34,11 @@ typedef struct le_page {
 /* Writes the JSON data block's content to f; returns 0 or LE_ERR_*. */
 typedef int (*le_page_data_fn)(FILE *f, const void *ctx);
 
+/* The page beside an HDF5 file: a trailing ".h5" becomes ".html", any
+ * other name gets ".html" added (reps.h5 -> reps.html, rc -> rc.html,
+ * x.html -> x.html.html, never the file itself). */
+void le_page_path(const char *h5, char *buf, size_t cap);
+
 /* Write a page to path (through a temporary file and rename, so a reader
  * never sees half a page). */
 int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx);

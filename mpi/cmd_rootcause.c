@@ -19,6 +19,7 @@
 #include "driver.h"
 #include "exchange.h"
 #include "labelsfile.h"
+#include "page.h"
 #include "periods.h"
 #include "rcfile.h"
 #include "sbfl.h"
@@ -472,14 +473,6 @@ static void job_free(rc_job *j)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
-static void page_path(const rc_opts *o, char *buf, size_t cap)
-{
-    if (o->page) { snprintf(buf, cap, "%s", o->page); return; }
-    size_t n = strlen(o->out);
-    if (n > 3 && !strcmp(o->out + n - 3, ".h5")) snprintf(buf, cap, "%.*s.html", (int)(n - 3), o->out);
-    else snprintf(buf, cap, "%s.html", o->out);
-}
-
 static void report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
 {
     int64_t abn = 0, norm = 0;
@@ -515,7 +508,8 @@ int le_cmd_rootcause(int argc, char **argv)
     char page[4200] = "";
     if (!rc) {
         build_rc(&j, &out);
-        if (!o.no_page) page_path(&o, page, sizeof page);
+        if (o.page && !o.no_page) snprintf(page, sizeof page, "%s", o.page);
+        else if (!o.no_page) le_page_path(o.out, page, sizeof page);
         int w = 0;
         if (le_world.rank == 0) {
             w = le_rc_write(o.out, &out);

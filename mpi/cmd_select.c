@@ -447,15 +447,6 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     return 0;
 }
 
-/* reps.h5 -> reps.html, beside it. */
-static void page_path(const char *out, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s", out);
-    char *dot = strrchr(buf, '.'), *slash = strrchr(buf, '/');
-    if (dot && (!slash || dot > slash)) *dot = 0;
-    strncat(buf, ".html", cap - strlen(buf) - 1);
-}
-
 /* Rank 0 writes reps.h5 (and the page) from the other ranks' traces. */
 static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
                       const le_corpus_block *traces, int64_t *n_reps, char *page, size_t page_cap)
@@ -464,7 +455,7 @@ static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr
     int rc = gather_reps(c, cp, sr, o, s, traces, &r);
     if (!rc) rc = le_reps_write(o->out, &r, &c->meta);
     if (!rc && o->page) {
-        page_path(o->out, page, page_cap);
+        le_page_path(o->out, page, page_cap);
         rc = le_page_labeling_write(page, &r, &c->meta);
     }
     *n_reps = r.k;
