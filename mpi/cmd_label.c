@@ -76,12 +76,12 @@ int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *m
 {
     memset(s, 0, sizeof *s);
     s->r = r, s->meta = meta, s->path = path;
-    s->label = le_malloc((size_t)(r->k ? r->k : 1));
+    s->label = le_malloc((size_t)r->k);
     memset(s->label, LE_LABEL_UNKNOWN, (size_t)r->k);
-    s->note = le_calloc((size_t)(r->k ? r->k : 1), sizeof *s->note);
+    s->note = le_calloc((size_t)r->k, sizeof *s->note);
     if (!from || access(from, F_OK)) return 0; /* a new file */
     LE_CHECK(le_labels_read(from, &s->others));
-    s->other_kept = le_calloc((size_t)(s->others.n ? s->others.n : 1), 1);
+    s->other_kept = le_calloc((size_t)s->others.n, 1);
     for (int64_t i = 0; i < s->others.n; i++) {
         int64_t t = rep_of(s, s->others.trace_id[i]);
         if (t < 0) { s->other_kept[i] = 1; continue; }

@@ -152,7 +152,7 @@ enum { C_ABN = 0, C_NORM = 1, C_EF = 2 };
 static int read_labels(rc_job *j)
 {
     int64_t n = j->t1 - j->t0;
-    j->label = le_calloc((size_t)(n ? n : 1), 1);
+    j->label = le_calloc((size_t)n, 1);
     if (j->o->labels) {
         le_labelsfile_info info;
         LE_CHECK(le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
@@ -402,7 +402,7 @@ static void collect_edges(const rc_job *j, le_rc *rc)
 
 static char **copy_names(char **v, int32_t n)
 {
-    char **out = le_malloc(sizeof *out * (size_t)(n ? n : 1));
+    char **out = le_malloc(sizeof *out * (size_t)n);
     for (int32_t i = 0; i < n; i++) out[i] = le_strdup(v[i]);
     return out;
 }
@@ -419,7 +419,7 @@ static void build_rc(const rc_job *j, le_rc *rc)
     rc->min_traces = j->o->min_traces, rc->tie = j->o->tie;
     rc->services = copy_names(m->services, j->S);
     rc->operations = copy_names(m->operations, j->O);
-    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)(j->O ? j->O : 1));
+    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)j->O);
     memcpy(rc->operation_service, m->operation_service, sizeof(int32_t) * (size_t)j->O);
     for (int32_t s = 0; s < j->S; s++)
         rc->all_count[s] = (int64_t)j->all_svc[s].n, rc->all_mean_us[s] = j->all_svc[s].mean,

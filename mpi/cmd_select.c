@@ -202,8 +202,8 @@ static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const floa
 
 static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result *r)
 {
-    int64_t *g = le_malloc(sizeof(int64_t) * (size_t)(s->n ? s->n : 1));
-    float *xs = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim); /* touched for the sample only */
+    int64_t *g = le_malloc(sizeof(int64_t) * (size_t)s->n);
+    float *xs = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim); /* touched for the sample only */
     int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
@@ -294,10 +294,10 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     int64_t *g = le_malloc(sizeof(int64_t) * nn), m = 0;
     for (int64_t t = 0; t < s->n; t++)
         if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample) g[m++] = s->t0 + t;
-    float *xs = le_malloc_big(sizeof(float) * (size_t)(m ? m : 1) * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    float *xs = le_malloc_big(sizeof(float) * (size_t)m * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)m);
     for (int64_t i = 0; i < m; i++) memcpy(xs + i * s->dim, s->x + (g[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
-    int8_t *label = le_malloc((size_t)(m ? m : 1));
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab.n ? lab.n : 1));
+    int8_t *label = le_malloc((size_t)m);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab.n);
     le_prop_label_rows(xs, m, s->dim, lab.x, lab.label, lab.n, 1, work, label, ms);
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
     void *all = NULL;
@@ -364,7 +364,7 @@ static int collect_rep_traces(const le_shard *s, const sel_result *sr, int w, le
             int64_t t = sr->rep[j] - s->t0;
             len += rep_bytes(b->span_offset[t + 1] - b->span_offset[t], w);
         }
-    char *buf = le_malloc(len ? len : 1), *p = buf;
+    char *buf = le_malloc(len), *p = buf;
     for (int j = 0; j < sr->k; j++) {
         if (!(sr->rep[j] >= s->t0 && sr->rep[j] < s->t1)) continue;
         int64_t t = sr->rep[j] - s->t0, lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
@@ -411,12 +411,12 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     qsort(order, (size_t)n_ok, sizeof *order, cmp_i64);
     int w = c->meta.trace_id_len;
     le_block_alloc(&r->traces, n_ok, ns, w, 0);
-    r->path_count = le_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
-    r->path_mean_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
-    r->path_std_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
+    r->path_count = le_malloc(sizeof(int64_t) * (size_t)ns);
+    r->path_mean_us = le_malloc(sizeof(double) * (size_t)ns);
+    r->path_std_us = le_malloc(sizeof(double) * (size_t)ns);
     le_corpus_block *b = &r->traces;
     b->span_offset[0] = 0;
-    uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)(ns ? ns : 1));
+    uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)ns);
     for (k = 0; k < n_ok; k++) {
         int j = (int)(order[k] & 0xFFFFF);
         const le_corpus_block *x = &traces[j];
@@ -468,7 +468,7 @@ static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result 
                          const le_shard *s, int64_t *n_reps, char *page, size_t page_cap)
 {
     page[0] = 0;
-    le_corpus_block *traces = le_calloc((size_t)(sr->k ? sr->k : 1), sizeof *traces);
+    le_corpus_block *traces = le_calloc((size_t)sr->k, sizeof *traces);
     int rc = le_agree(collect_rep_traces(s, sr, c->meta.trace_id_len, traces));
     if (!rc && le_world.rank == 0) rc = write_reps(c, cp, sr, o, s, traces, n_reps, page, page_cap);
     for (int j = 0; j < sr->k; j++) le_block_free(&traces[j]);

@@ -56,7 +56,7 @@ static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int
                      float *work, int32_t *tmp_assign, float *tmp_d2, float *d2)
 {
     if (m == 0) return; /* a round that added no candidate: le_km_nearest needs k >= 1 */
-    float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    float *cnorm = le_malloc(sizeof(float) * (size_t)m);
     le_km_row_norms(c, m, d, cnorm);
     le_km_nearest_len(x, len, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
     for (int64_t i = 0; i < n; i++)
@@ -129,9 +129,9 @@ static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, cons
     int64_t cap = d, m = 1;
     float *cand = le_malloc(sizeof(float) * (size_t)cap);
     LE_CHECK(pick_first(comm, x, gidx, n, d, o->seed, cand));
-    float *d2 = le_malloc(sizeof(float) * (size_t)(n ? n : 1)), *tmp = le_malloc(sizeof(float) * (size_t)(n ? n : 1));
-    int32_t *asg = le_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-    int64_t *picked = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    float *d2 = le_malloc(sizeof(float) * (size_t)n), *tmp = le_malloc(sizeof(float) * (size_t)n);
+    int32_t *asg = le_malloc(sizeof(int32_t) * (size_t)n);
+    int64_t *picked = le_malloc(sizeof(int64_t) * (size_t)n);
     int64_t work_cap = (int64_t)LE_KM_BLOCK * (o->k * 8 + 16);
     float *work = le_malloc(sizeof(float) * (size_t)work_cap);
     for (int64_t i = 0; i < n; i++) d2[i] = FLT_MAX;
@@ -246,7 +246,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
         return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, o->k);
     int p;
     MPI_Comm_size(comm, &p);
-    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)n);
     le_km_row_lengths(x, n, d, len);
     if (p == 1) {
         int rc = kmeans_rows(comm, x, len, gidx, n, n_all, d, o, r);
