@@ -10,8 +10,8 @@ void le_adam_init(le_adam *a, int64_t n, float lr)
 {
     a->lr = lr, a->beta1 = 0.9f, a->beta2 = 0.999f, a->eps = 1e-8f;
     a->t = 0, a->n = n;
-    a->m = le_calloc((size_t)(n ? n : 1), sizeof(float));
-    a->v = le_calloc((size_t)(n ? n : 1), sizeof(float));
+    a->m = le_calloc((size_t)n, sizeof(float));
+    a->v = le_calloc((size_t)n, sizeof(float));
 }
 
 void le_adam_free(le_adam *a)

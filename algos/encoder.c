@@ -117,7 +117,7 @@ void le_enc_ws_free(le_enc_ws *w)
     memset(w, 0, sizeof *w);
 }
 
-static float *fl(size_t n) { return le_malloc(sizeof(float) * (n ? n : 1)); }
+static float *fl(size_t n) { return le_malloc(sizeof(float) * n); }
 
 /* Grow every buffer to hold the batch (1.5× headroom so growth is rare). */
 static void ws_fit(le_enc_ws *w, const le_encoder *e, const le_graphbatch *gb)

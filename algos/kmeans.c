@@ -73,8 +73,8 @@ typedef struct split_ws {
 
 static void split_ws_init(split_ws *w, int d, int k)
 {
-    w->rows = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(d ? d : 1));
-    w->dots = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(k ? k : 1));
+    w->rows = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)d);
+    w->dots = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)k);
 }
 
 static void split_ws_free(split_ws *w) { free(w->rows), free(w->dots); }
@@ -317,7 +317,7 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
 {
     double *near = work; /* squared distance to the nearest centre */
     int64_t *q = (int64_t *)(work + m); /* the integer weights of a draw */
-    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)m);
     le_km_row_lengths(cand, m, d, len);
     double bound = 0; /* the scale's bound, as mpi/kmeans_dist.c has it: the previous pick's largest w near */
     for (int c = 0; c < k; c++) {

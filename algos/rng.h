@@ -97,8 +97,6 @@ static inline double le_rng_lognormal(le_rng *r, double median, double sigma)
     return median * exp(sigma * le_rng_normal(r));
 }
 
-static inline double le_rng_exponential(le_rng *r, double mean) { return -mean * log(le_rng_uniform_pos(r)); }
-
 /* Pareto with scale 1 and tail index alpha (>= 1, heavy for small alpha). */
 static inline double le_rng_pareto(le_rng *r, double alpha) { return pow(le_rng_uniform_pos(r), -1.0 / alpha); }
 

@@ -35,7 +35,7 @@ double le_sbfl_score(le_sbfl_formula f, le_sbfl c)
 
 void le_call_depth(int32_t n, const int64_t *edges, const uint8_t *present, int32_t *depth)
 {
-    int32_t *queue = le_malloc(sizeof *queue * (size_t)(n ? n : 1));
+    int32_t *queue = le_malloc(sizeof *queue * (size_t)n);
     int32_t head = 0, tail = 0;
     for (int32_t s = 0; s < n; s++) {
         depth[s] = -1;
@@ -82,7 +82,7 @@ static int in_group(const void *a, const void *b)
 void le_sbfl_order(int32_t n, const double *score, const double *evidence, const int32_t *depth, double tie,
                    int32_t *order)
 {
-    key *k = le_malloc(sizeof *k * (size_t)(n ? n : 1));
+    key *k = le_malloc(sizeof *k * (size_t)n);
     for (int32_t s = 0; s < n; s++)
         k[s] = (key){.s = s, .score = score[s], .evidence = evidence ? evidence[s] : 0, .depth = depth ? depth[s] : 0};
     qsort(k, (size_t)n, sizeof *k, by_score);

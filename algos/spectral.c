@@ -85,12 +85,12 @@ int le_spec_anchors(const float *cand, int64_t m, int dim, int p, uint64_t seed,
 {
     int64_t lo, hi;
     block_share(m, red->rank, red->size, &lo, &hi);
-    float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    float *cnorm = le_malloc(sizeof(float) * (size_t)m);
     float *anorm = le_malloc(sizeof(float) * (size_t)p);
     float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * p);
-    float *d2 = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
-    int32_t *assign = le_malloc(sizeof(int32_t) * (size_t)(m ? m : 1));
-    int64_t *shared = le_malloc(sizeof(int64_t) * (size_t)(m ? m : 1));
+    float *d2 = le_malloc(sizeof(float) * (size_t)m);
+    int32_t *assign = le_malloc(sizeof(int32_t) * (size_t)m);
+    int64_t *shared = le_malloc(sizeof(int64_t) * (size_t)m);
     int rc = 0;
     le_km_row_norms(cand, m, dim, cnorm);
     le_spec_init_anchors(cand, m, dim, p, seed, anchors);

@@ -18,13 +18,6 @@ void le_strtab_free(le_strtab *t)
     memset(t, 0, sizeof *t);
 }
 
-void le_strtab_clear(le_strtab *t)
-{
-    t->arena_len = 0;
-    t->n = 0;
-    if (t->slots) memset(t->slots, 0, t->nslots * sizeof *t->slots);
-}
-
 static void rehash(le_strtab *t, size_t nslots)
 {
     free(t->slots);

@@ -21,7 +21,6 @@ typedef struct le_strtab {
 
 void le_strtab_init(le_strtab *t);
 void le_strtab_free(le_strtab *t);
-void le_strtab_clear(le_strtab *t);
 /* id of s[0..n), inserting it if new */
 uint32_t le_strtab_intern(le_strtab *t, const char *s, size_t n);
 /* id of s[0..n) or UINT32_MAX when absent */

@@ -87,7 +87,7 @@ void le_tripwin_build(le_tripwin *w, int32_t n, const uint64_t *hash, const floa
     w->n = n;
     size_t sz = sizeof(int32_t) * (size_t)(n ? n : 1);
     w->order = le_malloc(sz), w->pos = le_malloc(sz), w->grp_lo = le_malloc(sz), w->grp_hi = le_malloc(sz);
-    w->lat = le_malloc(sizeof(float) * (size_t)(n ? n : 1));
+    w->lat = le_malloc(sizeof(float) * (size_t)n);
     memcpy(w->lat, lat, sizeof(float) * (size_t)n);
     for (int32_t i = 0; i < n; i++) w->order[i] = i;
     cmp_hash = hash, cmp_lat = lat; /* qsort has no context argument in C11 */

@@ -140,10 +140,10 @@ static int write_string_table(hid_t file, const char *name, const char *(*get)(c
 static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const char *path)
 {
     int32_t n = m->n_faults;
-    int32_t *svc = le_malloc((size_t)(n ? n : 1) * sizeof *svc);
-    int64_t *start = le_malloc((size_t)(n ? n : 1) * sizeof *start);
-    int64_t *end = le_malloc((size_t)(n ? n : 1) * sizeof *end);
-    double *intensity = le_malloc((size_t)(n ? n : 1) * sizeof *intensity);
+    int32_t *svc = le_malloc((size_t)n * sizeof *svc);
+    int64_t *start = le_malloc((size_t)n * sizeof *start);
+    int64_t *end = le_malloc((size_t)n * sizeof *end);
+    double *intensity = le_malloc((size_t)n * sizeof *intensity);
     size_t wsvc = 0, wtype = 0;
     for (int32_t i = 0; i < n; i++) {
         svc[i] = m->faults[i].service;
@@ -174,7 +174,7 @@ static int write_faults(hid_t file, const le_corpus_meta *m, int rank, const cha
 static int write_visible(hid_t file, const le_corpus_meta *m, int rank, const char *path)
 {
     int32_t F = m->n_faults;
-    int64_t *v = le_malloc(sizeof(int64_t) * 3 * (size_t)(F ? F : 1));
+    int64_t *v = le_malloc(sizeof(int64_t) * 3 * (size_t)F);
     for (int32_t i = 0; i < F; i++)
         v[i] = m->faults[i].visible_traces, v[F + i] = m->faults[i].chance_traces, v[2 * F + i] = m->faults[i].chance_flagged;
     int rc = write_table(file, DS_F_VISIBLE, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v, rank, path);
@@ -300,7 +300,7 @@ static int write_block(le_corpus_writer *w, const le_corpus_block *b)
                        w->path, (long long)b->trace_begin, (long long)nt, (long long)b->span_begin, (long long)ns,
                        (long long)w->n_traces, (long long)w->n_spans);
     /* CSR offsets become global: shift by the block's first span. */
-    int64_t *off = le_malloc((size_t)(nt ? nt : 1) * sizeof *off);
+    int64_t *off = le_malloc((size_t)nt * sizeof *off);
     for (int64_t i = 0; i < nt; i++) off[i] = b->span_offset[i] + b->span_begin;
     int rc = le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, b->trace_begin, nt, off, DS_SPAN_OFFSET);
     free(off);
@@ -361,7 +361,7 @@ static int read_string_table(hid_t file, const char *name, const char *path, int
         H5Dclose(d);
         return le_fail(LE_ERR_FORMAT, "%s: %s is not a 1-D fixed-length string dataset", path, name);
     }
-    char *buf = le_calloc((size_t)(n ? n : 1), width);
+    char *buf = le_calloc((size_t)n, width);
     hid_t t = le_h5_strtype(width);
     int rc = le_h5_read_1d(d, t, 0, n, buf, name);
     H5Tclose(t);
@@ -370,7 +370,7 @@ static int read_string_table(hid_t file, const char *name, const char *path, int
         free(buf);
         return le_fail(rc, "%s: cannot read %s", path, name);
     }
-    char **s = le_malloc((size_t)(n ? n : 1) * sizeof *s);
+    char **s = le_malloc((size_t)n * sizeof *s);
     for (int64_t i = 0; i < n; i++) s[i] = le_strndup(buf + (size_t)i * width, strnlen(buf + (size_t)i * width, width));
     free(buf);
     *n_out = n;
@@ -387,7 +387,7 @@ static int read_table(hid_t file, const char *name, const char *path, hid_t mtyp
         H5Dclose(d);
         return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)n, (long long)expect);
     }
-    void *buf = le_malloc((size_t)(n ? n : 1) * elem);
+    void *buf = le_malloc((size_t)n * elem);
     int rc = le_h5_read_1d(d, mtype, 0, n, buf, name);
     H5Dclose(d);
     if (rc) {
@@ -415,7 +415,7 @@ static int read_faults(le_corpus *c, hid_t file)
     if (!rc) rc = read_table(file, DS_F_INTENSITY, c->path, H5T_NATIVE_DOUBLE, 8, n, (void **)&intensity);
     if (!rc) {
         m->n_faults = (int32_t)n;
-        m->faults = le_calloc((size_t)(n ? n : 1), sizeof *m->faults);
+        m->faults = le_calloc((size_t)n, sizeof *m->faults);
         for (int64_t i = 0; i < n; i++) {
             le_fault *f = &m->faults[i];
             f->service = sid[i];

@@ -1,6 +1,6 @@
 /* csvout: writing CSV the way every labelease CSV is written (labels.csv,
- * rootcause-labels.csv, periods.csv), so that one reader (le_csv_split)
- * reads them all back. */
+ * rootcause-labels.csv, periods.csv), so that libcsv (io/labels.c,
+ * io/export.c) reads them all back. */
 #ifndef LE_CSVOUT_H
 #define LE_CSVOUT_H
 

@@ -1,93 +1,128 @@
 #include "export.h"
 
+#include <csv.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "csvout.h"
 #include "le_base.h"
 
-int le_csv_split(char *line, char **field, int max)
+/* rootcause-labels.csv through libcsv: the whole file is one stream (a note
+ * may hold a quoted line break, as le_csv_write_field writes it), fed a line
+ * at a time so that each row knows the line it starts on. */
+enum { PL_COLS = 6 };
+
+typedef struct period_reader {
+    const char *path;
+    uint64_t line, row_line, rows;
+    size_t col;
+    char *cell[PL_COLS];
+    size_t cell_cap[PL_COLS];
+    le_period_label **out;
+    int64_t *n;
+    size_t cap;
+    int rc;
+} period_reader;
+
+static uint64_t newlines_in(const void *s, size_t n)
 {
-    int n = 0;
-    char *r = line, *w = line;
-    for (;;) {
-        if (n == max) return n;
-        field[n++] = w;
-        if (*r == '"') {
-            r++;
-            for (;;) {
-                if (!*r) return -1;
-                if (*r == '"' && r[1] == '"') *w++ = '"', r += 2;
-                else if (*r == '"') { r++; break; }
-                else *w++ = *r++;
-            }
-        }
-        while (*r && *r != ',') *w++ = *r++;
-        if (!*r) { *w = 0; return n; }
-        *w++ = 0, r++;
-    }
+    uint64_t k = 0;
+    for (const char *p = s, *e = p + n; n && (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
+    return k;
 }
 
-static void trim_eol(char *s)
+/* Fields as they are: libcsv would trim spaces and tabs. */
+static int no_space(unsigned char c)
 {
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = 0;
+    (void)c;
+    return 0;
+}
+
+static void on_field(void *data, size_t n, void *arg)
+{
+    period_reader *r = arg;
+    size_t c = r->col++;
+    if (c == 0) r->row_line = r->line - newlines_in(data, n);
+    if (c >= PL_COLS) return;
+    LE_RESERVE(r->cell[c], r->cell_cap[c], n + 1);
+    memcpy(r->cell[c], data, n);
+    r->cell[c][n] = 0;
+}
+
+static int take_row(period_reader *r)
+{
+    char **fl = r->cell;
+    size_t k = r->col;
+    if (r->rows++ == 0) {
+        if (k < 5 || strcmp(fl[0], "period") || strcmp(fl[3], "service") || strcmp(fl[4], "fault_type"))
+            return le_fail(LE_ERR_FORMAT, "%s:1: header must be period,start_us,end_us,service,fault_type,note", r->path);
+        return 0;
+    }
+    if (k < 5) return le_fail(LE_ERR_FORMAT, "%s:%llu: fewer than 5 fields", r->path, (unsigned long long)r->row_line);
+    LE_RESERVE(*r->out, r->cap, (size_t)*r->n + 1);
+    le_period_label *p = &(*r->out)[(*r->n)++];
+    memset(p, 0, sizeof *p);
+    char *e1, *e2, *e3;
+    p->period = strtoll(fl[0], &e1, 10), p->start_us = strtoll(fl[1], &e2, 10), p->end_us = strtoll(fl[2], &e3, 10);
+    if (*e1 || *e2 || *e3 || !*fl[0])
+        return le_fail(LE_ERR_FORMAT, "%s:%llu: period, start_us and end_us must be integers", r->path,
+                       (unsigned long long)r->row_line);
+    snprintf(p->service, sizeof p->service, "%s", fl[3]);
+    snprintf(p->fault_type, sizeof p->fault_type, "%s", fl[4]);
+    snprintf(p->note, sizeof p->note, "%s", k > 5 ? fl[5] : "");
+    snprintf(p->source, sizeof p->source, "confirmed");
+    return 0;
+}
+
+static void on_row(int term, void *arg)
+{
+    (void)term;
+    period_reader *r = arg;
+    if (!r->rc) r->rc = take_row(r);
+    r->col = 0;
 }
 
 int le_period_labels_read(const char *path, le_period_label **out, int64_t *n)
 {
     FILE *f = fopen(path, "r");
     if (!f) return le_fail(LE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, cap_v = 0;
-    int64_t lineno = 0;
-    int rc = 0;
+    period_reader r = {.path = path, .line = 1, .out = out, .n = n};
     *out = NULL, *n = 0;
-    while (getline(&line, &cap, f) > 0) {
-        lineno++;
-        trim_eol(line);
-        char *fl[8];
-        int k = le_csv_split(line, fl, 8);
-        if (lineno == 1) {
-            if (k < 5 || strcmp(fl[0], "period") || strcmp(fl[3], "service") || strcmp(fl[4], "fault_type")) {
-                rc = le_fail(LE_ERR_FORMAT, "%s:1: header must be period,start_us,end_us,service,fault_type,note", path);
-                break;
-            }
-            continue;
+    struct csv_parser parser;
+    csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI); /* as io/labels.c: a stray quote is an error */
+    csv_set_space_func(&parser, no_space);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while (!r.rc && (len = getline(&line, &cap, f)) > 0) {
+        if (csv_parse(&parser, line, (size_t)len, on_field, on_row, &r) < (size_t)len && !r.rc) {
+            if (r.col == 0) r.row_line = r.line - newlines_in(parser.entry_buf, parser.entry_pos);
+            r.rc = le_fail(LE_ERR_FORMAT, "%s:%llu: broken quoting", path, (unsigned long long)r.row_line);
         }
-        if (!line[0]) continue;
-        if (k < 5) {
-            rc = le_fail(LE_ERR_FORMAT, "%s:%lld: %s", path, (long long)lineno, k < 0 ? "unterminated quote" : "fewer than 5 fields");
-            break;
-        }
-        LE_RESERVE(*out, cap_v, (size_t)*n + 1);
-        le_period_label *p = &(*out)[(*n)++];
-        memset(p, 0, sizeof *p);
-        char *e1, *e2, *e3;
-        p->period = strtoll(fl[0], &e1, 10), p->start_us = strtoll(fl[1], &e2, 10), p->end_us = strtoll(fl[2], &e3, 10);
-        if (*e1 || *e2 || *e3 || !*fl[0]) {
-            rc = le_fail(LE_ERR_FORMAT, "%s:%lld: period, start_us and end_us must be integers", path, (long long)lineno);
-            break;
-        }
-        snprintf(p->service, sizeof p->service, "%s", fl[3]);
-        snprintf(p->fault_type, sizeof p->fault_type, "%s", fl[4]);
-        snprintf(p->note, sizeof p->note, "%s", k > 5 ? fl[5] : "");
-        snprintf(p->source, sizeof p->source, "confirmed");
+        if (line[len - 1] == '\n') r.line++;
     }
+    if (!r.rc && ferror(f)) r.rc = le_fail(LE_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+    if (!r.rc && csv_fini(&parser, on_field, on_row, &r) != 0 && !r.rc) {
+        if (r.col == 0) r.row_line = r.line - newlines_in(parser.entry_buf, parser.entry_pos);
+        r.rc = le_fail(LE_ERR_FORMAT, "%s:%llu: unterminated quote", path, (unsigned long long)r.row_line);
+    }
+    csv_free(&parser);
     free(line);
+    for (int c = 0; c < PL_COLS; c++) free(r.cell[c]);
     fclose(f);
-    return rc;
+    return r.rc;
 }
 
 int le_period_labels_write(const char *path, const le_period_label *v, int64_t n)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    le_atomic a;
+    int rc = le_atomic_open(&a, path, 0);
+    if (rc) return rc;
+    FILE *f = a.f;
     fputs("period,start_us,end_us,service,fault_type,note\n", f);
     for (int64_t i = 0; i < n; i++) {
         fprintf(f, "%lld,%lld,%lld,", (long long)v[i].period, (long long)v[i].start_us, (long long)v[i].end_us);
@@ -98,10 +133,5 @@ int le_period_labels_write(const char *path, const le_period_label *v, int64_t n
         le_csv_write_field(f, v[i].note);
         fputc('\n', f);
     }
-    /* fflush before fsync: the rows still in stdio's buffer are not on
-     * disk otherwise, and a crash could leave the new name on a short file. */
-    int bad = fflush(f) || ferror(f) || fsync(fileno(f));
-    if (fclose(f) || bad) return unlink(tmp), le_fail(LE_ERR_IO, "%s: write failed", tmp);
-    if (rename(tmp, path)) return unlink(tmp), le_fail(LE_ERR_IO, "%s: cannot rename to %s", tmp, path);
-    return 0;
+    return le_atomic_commit(&a);
 }

@@ -13,15 +13,10 @@ typedef struct le_period_label {
 } le_period_label;
 
 /* Read rootcause-labels.csv: header period,start_us,end_us,service,fault_type,note
- * (RFC 4180 quoting). Errors name the file and line. */
+ * (RFC 4180 quoting, libcsv). Errors name the file and line. */
 int le_period_labels_read(const char *path, le_period_label **out, int64_t *n);
 
 /* Write the same layout (temp file + rename). */
 int le_period_labels_write(const char *path, const le_period_label *v, int64_t n);
-
-/* Split one CSV line into at most max fields (quotes removed, "" -> ");
- * returns the number of fields, or -1 on an unterminated quote. Fields
- * point into line, which is modified. */
-int le_csv_split(char *line, char **field, int max);
 
 #endif

@@ -49,7 +49,7 @@ static int put_strings(hid_t f, const char *name, char *const *s, int64_t n, con
     size_t w = 2;
     for (int64_t i = 0; i < n; i++)
         if (strlen(s[i]) + 1 > w) w = strlen(s[i]) + 1;
-    char *buf = le_calloc((size_t)(n ? n : 1), w);
+    char *buf = le_calloc((size_t)n, w);
     for (int64_t i = 0; i < n; i++) memcpy(buf + (size_t)i * w, s[i], strlen(s[i]));
     hid_t t = le_h5_strtype(w);
     int rc = le_h5_put_small(f, name, t, (hsize_t)n, 0, buf, path);
@@ -66,11 +66,11 @@ static int get_strings(hid_t f, const char *name, int64_t n, char ***out, const 
     size_t w = H5Tget_size(ft);
     H5Tclose(ft);
     H5Dclose(ds);
-    char *buf = le_calloc((size_t)(n ? n : 1), w + 1);
+    char *buf = le_calloc((size_t)n, w + 1);
     hid_t t = le_h5_strtype(w);
     int rc = get(f, name, t, (hsize_t)n, buf, path);
     H5Tclose(t);
-    *out = le_calloc((size_t)(n ? n : 1), sizeof(char *));
+    *out = le_calloc((size_t)n, sizeof(char *));
     for (int64_t i = 0; !rc && i < n; i++) (*out)[i] = le_strndup(buf + (size_t)i * w, w);
     free(buf);
     return rc;

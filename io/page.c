@@ -9,51 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "le_base.h"
 #include "page_assets.h"
 
 /* ---- JSON for a <script> element ---- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid:
- * overlong forms, surrogates and code points past U+10FFFF are invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else return 0;
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-void le_json_string(FILE *f, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strnlen(s, n);
-    fputc('"', f);
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c), i++;
-        /* The HTML parser ends a script at "</script" and treats "<!--"
-         * specially; \u escapes of these keep it from ever seeing either. */
-        else if (c == '<' || c == '>' || c == '&' || c == '\'' || c < 0x20 || c == 0x7F) fprintf(f, "\\u%04x", c), i++;
-        else if (c < 0x80) fputc(c, f), i++;
-        else {
-            size_t k = utf8_seq(p + i, len - i);
-            if (!k) fputs("\\ufffd", f), i++;
-            /* U+2028/2029 end a line in older JavaScript string literals. */
-            else if (k == 3 && c == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))
-                fprintf(f, "\\u%s", p[i + 2] == 0xA8 ? "2028" : "2029"), i += 3;
-            else fwrite(p + i, 1, k, f), i += k;
-        }
-    }
-    fputc('"', f);
-}
 
 void le_json_double(FILE *f, double v)
 {
@@ -118,19 +78,20 @@ static int fill_shell(FILE *f, const le_page *page, le_page_data_fn data, const 
     return 0;
 }
 
+void le_page_path(const char *h5, char *buf, size_t cap)
+{
+    size_t n = strlen(h5);
+    if (n > 3 && !strcmp(h5 + n - 3, ".h5")) snprintf(buf, cap, "%.*s.html", (int)(n - 3), h5);
+    else snprintf(buf, cap, "%s.html", h5);
+}
+
 int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return le_fail(LE_ERR_USAGE, "%s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    int rc = fill_shell(f, page, data, ctx);
-    int werr = ferror(f);
-    if (fclose(f) || werr) rc = rc ? rc : le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path)) rc = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-    if (rc) unlink(tmp);
-    return rc;
+    le_atomic a;
+    int rc = le_atomic_open(&a, path, 0);
+    if (!rc) rc = fill_shell(a.f, page, data, ctx);
+    if (rc) return le_atomic_abort(&a), rc;
+    return le_atomic_commit(&a);
 }
 
 /* ---- the labeling page's data ---- */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "corpus.h"
+#include "jsonesc.h" /* le_json_string: the data block's strings */
 #include "reps.h"
 
 typedef struct le_page {
@@ -33,14 +34,15 @@ typedef struct le_page {
 /* Writes the JSON data block's content to f; returns 0 or LE_ERR_*. */
 typedef int (*le_page_data_fn)(FILE *f, const void *ctx);
 
+/* The page beside an HDF5 file: a trailing ".h5" becomes ".html", any
+ * other name gets ".html" added (reps.h5 -> reps.html, rc -> rc.html,
+ * x.html -> x.html.html, never the file itself). */
+void le_page_path(const char *h5, char *buf, size_t cap);
+
 /* Write a page to path (through a temporary file and rename, so a reader
  * never sees half a page). */
 int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx);
 
-/* A JSON string of the n bytes at s (stopping early at a NUL), safe inside
- * an HTML <script> element: < > & ' as \u escapes, U+2028/2029 escaped,
- * control characters escaped, invalid UTF-8 replaced by U+FFFD. */
-void le_json_string(FILE *f, const char *s, size_t n);
 /* A number, or null for NaN and infinities (JSON has neither). */
 void le_json_double(FILE *f, double v);
 /* A JSON array of the n strings of v (NULL entries as ""): the service and

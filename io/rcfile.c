@@ -16,9 +16,9 @@ void le_rc_alloc(le_rc *rc, int64_t P, int32_t S, int32_t O)
     rc->n_periods = P, rc->n_services = S, rc->n_operations = O;
     rc->periods = le_calloc(p, sizeof *rc->periods);
     rc->n_normal = le_calloc(p, sizeof(int64_t));
-    rc->all_count = le_calloc((size_t)(S ? S : 1), sizeof(int64_t));
-    rc->all_mean_us = le_calloc((size_t)(S ? S : 1), sizeof(double));
-    rc->all_std_us = le_calloc((size_t)(S ? S : 1), sizeof(double));
+    rc->all_count = le_calloc((size_t)S, sizeof(int64_t));
+    rc->all_mean_us = le_calloc((size_t)S, sizeof(double));
+    rc->all_std_us = le_calloc((size_t)S, sizeof(double));
     int64_t **i64[] = {&rc->ef, &rc->ep, &rc->nf, &rc->np, &rc->votes, &rc->count};
     for (size_t i = 0; i < sizeof i64 / sizeof *i64; i++) *i64[i] = le_calloc(ps, sizeof(int64_t));
     double **f64[] = {&rc->score, &rc->evidence, &rc->mean_us, &rc->std_us};
@@ -113,7 +113,7 @@ static int put_names(hid_t g, const char *name, char **v, int32_t n, const char 
 {
     size_t w = 2;
     for (int32_t i = 0; i < n; i++) w = strlen(v[i]) + 1 > w ? strlen(v[i]) + 1 : w;
-    char *buf = le_calloc((size_t)(n ? n : 1), w);
+    char *buf = le_calloc((size_t)n, w);
     for (int32_t i = 0; i < n; i++) memcpy(buf + (size_t)i * w, v[i], strlen(v[i]));
     hid_t t = le_h5_strtype(w);
     int rc = put(g, name, t, n, 0, buf, path);
@@ -147,7 +147,7 @@ static int write_attrs(hid_t f, const le_rc *rc)
 static int write_groups(hid_t f, const le_rc *rc, const char *path)
 {
     int64_t P = rc->n_periods, S = rc->n_services, O = rc->n_operations;
-    int64_t *col = le_malloc(sizeof *col * (size_t)(P ? P : 1) * 3);
+    int64_t *col = le_malloc(sizeof *col * (size_t)P * 3);
     int rc_ = 0;
     hid_t g = H5Gcreate2(f, "periods", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     for (int64_t p = 0; p < P; p++)
@@ -233,12 +233,12 @@ static int get_names(hid_t f, const char *name, int32_t n, char ***out, const ch
     size_t w = H5Tget_size(ft);
     H5Tclose(ft);
     hid_t t = le_h5_strtype(w + 1);
-    char *buf = le_calloc((size_t)(n ? n : 1), w + 1);
+    char *buf = le_calloc((size_t)n, w + 1);
     herr_t r = n ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
     H5Tclose(t);
     H5Dclose(d);
     if (r < 0) return free(buf), le_fail(LE_ERR_HDF5, "%s: cannot read %s", path, name);
-    *out = le_malloc(sizeof(char *) * (size_t)(n ? n : 1));
+    *out = le_malloc(sizeof(char *) * (size_t)n);
     for (int32_t i = 0; i < n; i++) (*out)[i] = le_strndup(buf + (size_t)i * (w + 1), w);
     free(buf);
     return 0;
@@ -274,7 +274,7 @@ static int read_attrs(hid_t f, const char *path, le_rc *rc, int64_t *P, int64_t 
 static int read_groups(hid_t f, const char *path, le_rc *rc)
 {
     int64_t P = rc->n_periods, S = rc->n_services, O = rc->n_operations;
-    int64_t *col = le_malloc(sizeof *col * (size_t)(P ? P : 1) * 3);
+    int64_t *col = le_malloc(sizeof *col * (size_t)P * 3);
     int r = get(f, "periods/start_us", I64, P, col, path);
     if (!r) r = get(f, "periods/end_us", I64, P, col + P, path);
     if (!r) r = get(f, "periods/n_abnormal", I64, P, col + 2 * P, path);
@@ -287,7 +287,7 @@ static int read_groups(hid_t f, const char *path, le_rc *rc)
     LE_CHECK(get(f, "services/mean_us", F64, S, rc->all_mean_us, path));
     LE_CHECK(get(f, "services/std_us", F64, S, rc->all_std_us, path));
     LE_CHECK(get_names(f, "operations/name", rc->n_operations, &rc->operations, path));
-    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)(O ? O : 1));
+    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)O);
     LE_CHECK(get(f, "operations/service", I32, O, rc->operation_service, path));
     const char *in[] = {"rank/ef", "rank/ep", "rank/nf", "rank/np", "rank/votes", "rank/count"};
     int64_t *iv[] = {rc->ef, rc->ep, rc->nf, rc->np, rc->votes, rc->count};

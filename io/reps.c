@@ -27,7 +27,7 @@ static int put_strings(hid_t loc, const char *name, char *const *s, int64_t n, c
     size_t w = 1;
     for (int64_t i = 0; i < n; i++)
         if (strlen(s[i]) + 1 > w) w = strlen(s[i]) + 1;
-    char *buf = le_calloc((size_t)(n ? n : 1), w);
+    char *buf = le_calloc((size_t)n, w);
     for (int64_t i = 0; i < n; i++) memcpy(buf + (size_t)i * w, s[i], strlen(s[i]));
     hid_t t = le_h5_strtype(w);
     int rc = put(loc, name, t, n, 0, buf, path);
@@ -102,7 +102,7 @@ static int get(hid_t loc, const char *name, hid_t type, size_t elem, int64_t n, 
         H5Dclose(d);
         return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)have, (long long)n);
     }
-    *out = le_calloc((size_t)(n ? n : 1), elem);
+    *out = le_calloc((size_t)n, elem);
     herr_t rc = n > 0 ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) : 0;
     H5Dclose(d);
     LE_H5(rc, "%s: cannot read %s", path, name);
@@ -117,11 +117,11 @@ static int get_strings(hid_t loc, const char *name, int64_t *n, char ***out, con
     *n = H5Sget_simple_extent_npoints(s);
     size_t w = H5Tget_size(ft);
     H5Sclose(s), H5Tclose(ft);
-    char *buf = le_calloc((size_t)(*n ? *n : 1), w);
+    char *buf = le_calloc((size_t)(*n), w);
     hid_t t = le_h5_strtype(w);
     herr_t rc = *n > 0 ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
     H5Tclose(t), H5Dclose(d);
-    *out = le_malloc(sizeof(char *) * (size_t)(*n ? *n : 1));
+    *out = le_malloc(sizeof(char *) * (size_t)(*n));
     for (int64_t i = 0; i < *n; i++) (*out)[i] = le_strndup(buf + (size_t)i * w, strnlen(buf + (size_t)i * w, w));
     free(buf);
     LE_H5(rc, "%s: cannot read %s", path, name);
@@ -135,7 +135,7 @@ static int read_ids(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
     hid_t ft = H5Dget_type(d);
     m->trace_id_len = (int32_t)H5Tget_size(ft);
     H5Tclose(ft);
-    r->traces.trace_id = le_calloc((size_t)(r->k ? r->k : 1), (size_t)m->trace_id_len);
+    r->traces.trace_id = le_calloc((size_t)r->k, (size_t)m->trace_id_len);
     hid_t t = le_h5_strtype((size_t)m->trace_id_len);
     herr_t rc = r->k > 0 ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->traces.trace_id) : 0;
     H5Tclose(t), H5Dclose(d);

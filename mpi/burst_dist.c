@@ -40,13 +40,13 @@ int le_burst_append(MPI_Comm comm, int64_t n, const int64_t *start_us, const flo
 {
     int64_t t0 = 0, width = LE_BURST_BIN_US, nb = 1;
     LE_CHECK(le_burst_bins(comm, n, start_us, d, &t0, &width, &nb));
-    int64_t *cnt = le_calloc((size_t)(nb * (d ? d : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    int64_t *cnt = le_calloc((size_t)(nb * d), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
     for (int64_t t = 0; t < n; t++) le_burst_count(comp + t * comp_stride, d, blocks, (start_us[t] - t0) / width, cnt, tot);
     int rc = 0;
     if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
         MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
-    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
+    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)d);
     if (!rc) rc = le_burst_base_dist(comm, cnt, tot, nb, d, scratch, base);
     for (int64_t t = 0; !rc && t < n; t++) {
         int64_t b = (start_us[t] - t0) / width;

@@ -42,7 +42,7 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int approx
 {
     int64_t t0, t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
-    int8_t *mine = le_malloc((size_t)(t1 - t0 ? t1 - t0 : 1));
+    int8_t *mine = le_malloc((size_t)(t1 - t0));
     int rc = le_labelsfile_read(le_world.comm, path, c->meta.n_traces, t0, t1 - t0, mine, NULL, NULL, info);
     for (int64_t a = t0; !rc && a < t1; a += chunk) {
         le_corpus_block b;

@@ -222,7 +222,7 @@ static int h5_column(hid_t f, const char *name, hid_t type, int64_t total, const
 static int h5_periods(hid_t f, const ex_periods *ep, const char *path)
 {
     int64_t n = ep->n, mine = le_world.rank == 0 ? n : 0;
-    int64_t *a = le_malloc(sizeof *a * (size_t)(n ? n : 1) * 4);
+    int64_t *a = le_malloc(sizeof *a * (size_t)n * 4);
     for (int64_t p = 0; p < n; p++)
         a[p] = ep->per[p].start_us, a[n + p] = ep->per[p].end_us, a[2 * n + p] = ep->per[p].n_traces, a[3 * n + p] = ep->n_normal[p];
     const char *cols[] = {"periods/start_us", "periods/end_us", "periods/n_abnormal", "periods/n_normal"};
@@ -233,7 +233,7 @@ static int h5_periods(hid_t f, const ex_periods *ep, const char *path)
     const char *scol[] = {"periods/service", "periods/fault_type", "periods/note", "periods/source"};
     size_t width[] = {sizeof ep->label->service, sizeof ep->label->fault_type, sizeof ep->label->note, sizeof ep->label->source};
     for (int i = 0; i < 4 && !rc; i++) {
-        char *s = le_calloc((size_t)(n ? n : 1), width[i]);
+        char *s = le_calloc((size_t)n, width[i]);
         for (int64_t p = 0; p < n; p++) {
             const le_period_label *l = &ep->label[p];
             const char *v = i == 0 ? l->service : i == 1 ? l->fault_type : i == 2 ? l->note : l->source;

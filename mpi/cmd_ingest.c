@@ -237,7 +237,7 @@ static int8_t label_for(const ingest_opts *o, const char *path)
 /* Largest files first, each to the least loaded rank: deterministic. */
 static void assign_owners(file_list *fl, int p)
 {
-    int *idx = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *idx);
+    int *idx = le_malloc((size_t)fl->n * sizeof *idx);
     uint64_t *load = le_calloc((size_t)p, sizeof *load);
     for (int i = 0; i < fl->n; i++) idx[i] = i;
     for (int i = 1; i < fl->n; i++) { /* insertion sort by size desc, index asc */
@@ -245,7 +245,7 @@ static void assign_owners(file_list *fl, int p)
         while (j > 0 && fl->size[idx[j - 1]] < fl->size[x]) idx[j] = idx[j - 1], j--;
         idx[j] = x;
     }
-    fl->owner = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *fl->owner);
+    fl->owner = le_malloc((size_t)fl->n * sizeof *fl->owner);
     for (int i = 0; i < fl->n; i++) {
         int best = 0;
         for (int r = 1; r < p; r++)
@@ -269,7 +269,7 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
         if (!rc && fl->n == 0) rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
                                              o->kind == FMT_CSV ? "*.csv" : "*.json, *.jsonl, *.ndjson");
         for (int i = 0; i < fl->n; i++) len += strlen(fl->path[i]) + 1 + sizeof(uint64_t);
-        buf = le_malloc(len ? len : 1);
+        buf = le_malloc(len);
         char *p = buf;
         for (int i = 0; i < fl->n; i++) {
             memcpy(p, &fl->size[i], sizeof(uint64_t));
@@ -287,7 +287,7 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
             off += sizeof size + strlen(buf + off + sizeof size) + 1;
         }
     free(buf);
-    fl->label = le_malloc((size_t)(fl->n ? fl->n : 1) * sizeof *fl->label);
+    fl->label = le_malloc((size_t)fl->n * sizeof *fl->label);
     for (int i = 0; i < fl->n; i++) {
         fl->label[i] = label_for(o, fl->path[i]);
         if (o->n_rules && fl->label[i] == LE_LABEL_UNKNOWN && !fl->unmatched++)
@@ -356,7 +356,7 @@ static int route_labels(const char *path, le_strtab *ids, int8_t **labels)
                 count[le_hash64(l.trace_id[i], n) % (uint64_t)p] += 4 + n + 1;
                 total += 4 + n + 1;
             }
-            send = le_malloc(total ? total : 1);
+            send = le_malloc(total);
             uint64_t *cur = le_calloc((size_t)p, sizeof *cur);
             for (int r = 1; r < p; r++) cur[r] = cur[r - 1] + count[r - 1];
             for (int64_t i = 0; i < l.n; i++) {
@@ -402,7 +402,7 @@ static int apply_labels(const char *path, le_asm *a, int64_t *unmatched, int64_t
         le_strtab_free(&ids);
         return rc;
     }
-    char *used = le_calloc(ids.n ? ids.n : 1, 1);
+    char *used = le_calloc(ids.n, 1);
     for (size_t t = 0; t < a->n; t++) {
         uint32_t id = le_strtab_find(&ids, le_strtab_str(&a->ids, a->id[t]), a->ids.len[a->id[t]]);
         if (id == UINT32_MAX) continue;

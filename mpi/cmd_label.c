@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "csvout.h"
 #include "driver.h"
 #include "label_tui.h"
@@ -75,12 +76,12 @@ int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *m
 {
     memset(s, 0, sizeof *s);
     s->r = r, s->meta = meta, s->path = path;
-    s->label = le_malloc((size_t)(r->k ? r->k : 1));
+    s->label = le_malloc((size_t)r->k);
     memset(s->label, LE_LABEL_UNKNOWN, (size_t)r->k);
-    s->note = le_calloc((size_t)(r->k ? r->k : 1), sizeof *s->note);
+    s->note = le_calloc((size_t)r->k, sizeof *s->note);
     if (!from || access(from, F_OK)) return 0; /* a new file */
     LE_CHECK(le_labels_read(from, &s->others));
-    s->other_kept = le_calloc((size_t)(s->others.n ? s->others.n : 1), 1);
+    s->other_kept = le_calloc((size_t)s->others.n, 1);
     for (int64_t i = 0; i < s->others.n; i++) {
         int64_t t = rep_of(s, s->others.trace_id[i]);
         if (t < 0) { s->other_kept[i] = 1; continue; }
@@ -114,24 +115,13 @@ static int write_rows(FILE *f, const le_label_set *s)
 
 int le_label_set_save(const le_label_set *s)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", s->path, (long)getpid()) >= (int)sizeof tmp)
-        return le_fail(LE_ERR_USAGE, "%s: path too long", s->path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    write_rows(f, s);
-    /* fsync before rename: otherwise a crash can leave the new name on an
+    /* temporary, fsync, rename: a crash must not leave the new name on an
      * empty file, which is worse than the old labels. */
-    int bad = fflush(f) || ferror(f) || fsync(fileno(f));
-    if (fclose(f) || bad) {
-        unlink(tmp);
-        return le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-    }
-    if (rename(tmp, s->path)) {
-        unlink(tmp);
-        return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", tmp, s->path, strerror(errno));
-    }
-    return 0;
+    le_atomic a;
+    int rc = le_atomic_open(&a, s->path, 0);
+    if (rc) return rc;
+    write_rows(a.f, s);
+    return le_atomic_commit(&a);
 }
 
 int64_t le_label_set_count(const le_label_set *s, int label)

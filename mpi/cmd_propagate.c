@@ -74,7 +74,7 @@ static int parse(int argc, char **argv, prop_opts *o)
 static void label_shard(const le_shard *s, const le_labeled *lab, int knn, int8_t *label, float *conf, int8_t *given,
                         int64_t *abnormal)
 {
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab->n ? lab->n : 1));
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab->n);
     le_prop_label_rows(s->x, s->n, s->dim, lab->x, lab->label, lab->n, knn, work, label, conf);
     memset(given, 0, (size_t)s->n);
     for (int64_t i = 0; i < lab->n; i++) {

@@ -19,6 +19,7 @@
 #include "driver.h"
 #include "exchange.h"
 #include "labelsfile.h"
+#include "page.h"
 #include "periods.h"
 #include "rcfile.h"
 #include "sbfl.h"
@@ -151,7 +152,7 @@ enum { C_ABN = 0, C_NORM = 1, C_EF = 2 };
 static int read_labels(rc_job *j)
 {
     int64_t n = j->t1 - j->t0;
-    j->label = le_calloc((size_t)(n ? n : 1), 1);
+    j->label = le_calloc((size_t)n, 1);
     if (j->o->labels) {
         le_labelsfile_info info;
         LE_CHECK(le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
@@ -401,7 +402,7 @@ static void collect_edges(const rc_job *j, le_rc *rc)
 
 static char **copy_names(char **v, int32_t n)
 {
-    char **out = le_malloc(sizeof *out * (size_t)(n ? n : 1));
+    char **out = le_malloc(sizeof *out * (size_t)n);
     for (int32_t i = 0; i < n; i++) out[i] = le_strdup(v[i]);
     return out;
 }
@@ -418,7 +419,7 @@ static void build_rc(const rc_job *j, le_rc *rc)
     rc->min_traces = j->o->min_traces, rc->tie = j->o->tie;
     rc->services = copy_names(m->services, j->S);
     rc->operations = copy_names(m->operations, j->O);
-    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)(j->O ? j->O : 1));
+    rc->operation_service = le_malloc(sizeof(int32_t) * (size_t)j->O);
     memcpy(rc->operation_service, m->operation_service, sizeof(int32_t) * (size_t)j->O);
     for (int32_t s = 0; s < j->S; s++)
         rc->all_count[s] = (int64_t)j->all_svc[s].n, rc->all_mean_us[s] = j->all_svc[s].mean,
@@ -472,14 +473,6 @@ static void job_free(rc_job *j)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
-static void page_path(const rc_opts *o, char *buf, size_t cap)
-{
-    if (o->page) { snprintf(buf, cap, "%s", o->page); return; }
-    size_t n = strlen(o->out);
-    if (n > 3 && !strcmp(o->out + n - 3, ".h5")) snprintf(buf, cap, "%.*s.html", (int)(n - 3), o->out);
-    else snprintf(buf, cap, "%s.html", o->out);
-}
-
 static void report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
 {
     int64_t abn = 0, norm = 0;
@@ -515,7 +508,8 @@ int le_cmd_rootcause(int argc, char **argv)
     char page[4200] = "";
     if (!rc) {
         build_rc(&j, &out);
-        if (!o.no_page) page_path(&o, page, sizeof page);
+        if (o.page && !o.no_page) snprintf(page, sizeof page, "%s", o.page);
+        else if (!o.no_page) le_page_path(o.out, page, sizeof page);
         int w = 0;
         if (le_world.rank == 0) {
             w = le_rc_write(o.out, &out);

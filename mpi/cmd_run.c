@@ -24,7 +24,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "driver.h"
+#include "atomicfile.h"
 #include "interrupt.h"
+#include "jsonesc.h"
 #include "propagate.h"
 #include "sel_common.h"
 
@@ -610,18 +612,7 @@ static void me_free(mentry *e)
     memset(e, 0, sizeof *e);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p == '\t') fputs("\\t", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
+static void json_str(FILE *f, const char *s) { le_json_escape(f, s, SIZE_MAX, LE_JSON_BYTES); }
 
 static void json_files(FILE *f, const strv *path, const strv *fp)
 {
@@ -654,11 +645,12 @@ static void test_pause_before_rename(const mentry *e, int n, const char *tmp)
  * new manifest, never half of one. */
 static int manifest_write(const char *dir, const char *config_path, const mentry *e, int n)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return le_fail(LE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    le_atomic af;
+    int rc = le_atomic_open(&af, path, 1); /* manifest.json.tmp: the next write replaces one a kill left */
+    if (rc) return rc;
+    FILE *f = af.f;
     fputs("{\"schema\": \"labelease-run-manifest\", \"schema_version\": 1,\n \"config\": ", f);
     json_str(f, config_path);
     fprintf(f, ",\n \"ranks\": %d,\n \"fingerprint\": \"size + mtime_ns + FNV-1a 64 of the first and last 1 MiB\",\n \"stages\": [", le_world.size);
@@ -684,11 +676,9 @@ static int manifest_write(const char *dir, const char *config_path, const mentry
         fputc('}', f);
     }
     fputs("\n ]}\n", f);
-    int bad = fflush(f) || ferror(f) || fsync(fileno(f));
-    if (fclose(f) || bad) return unlink(tmp), le_fail(LE_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-    test_pause_before_rename(e, n, tmp);
-    if (rename(tmp, path)) return unlink(tmp), le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    return 0;
+    if ((rc = le_atomic_close(&af))) return rc;
+    test_pause_before_rename(e, n, af.tmp);
+    return le_atomic_rename(&af);
 }
 
 static const char *jstr(yajl_val v, const char *key)

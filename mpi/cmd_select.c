@@ -202,8 +202,8 @@ static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const floa
 
 static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result *r)
 {
-    int64_t *g = le_malloc(sizeof(int64_t) * (size_t)(s->n ? s->n : 1));
-    float *xs = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim); /* touched for the sample only */
+    int64_t *g = le_malloc(sizeof(int64_t) * (size_t)s->n);
+    float *xs = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim); /* touched for the sample only */
     int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
@@ -294,18 +294,16 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     int64_t *g = le_malloc(sizeof(int64_t) * nn), m = 0;
     for (int64_t t = 0; t < s->n; t++)
         if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample) g[m++] = s->t0 + t;
-    float *xs = le_malloc_big(sizeof(float) * (size_t)(m ? m : 1) * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    float *xs = le_malloc_big(sizeof(float) * (size_t)m * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)m);
     for (int64_t i = 0; i < m; i++) memcpy(xs + i * s->dim, s->x + (g[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
-    int8_t *label = le_malloc((size_t)(m ? m : 1));
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab.n ? lab.n : 1));
+    int8_t *label = le_malloc((size_t)m);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab.n);
     le_prop_label_rows(xs, m, s->dim, lab.x, lab.label, lab.n, 1, work, label, ms);
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
-    int *cnt = le_malloc(sizeof(int) * (size_t)le_world.size), *disp = le_malloc(sizeof(int) * (size_t)le_world.size), mi = (int)m;
-    LE_MPI(MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, le_world.comm));
-    int64_t tot = 0;
-    for (int i = 0; i < le_world.size; i++) disp[i] = (int)tot, tot += cnt[i];
-    float *allm = le_malloc(sizeof(float) * (size_t)(tot ? tot : 1));
-    LE_MPI(MPI_Allgatherv(ms, mi, MPI_FLOAT, allm, cnt, disp, MPI_FLOAT, le_world.comm));
+    void *all = NULL;
+    int64_t tot = 0, cap = 0;
+    LE_CHECK(le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins"));
+    float *allm = all;
     qsort(allm, (size_t)tot, sizeof(float), cmp_float);
     int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
     float tau = pool > 0 ? allm[pool - 1] : 0;
@@ -319,7 +317,7 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
     int rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
-    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(cnt), free(disp), free(allm);
+    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(allm);
     le_labeled_free(&lab);
     return rc;
 }
@@ -366,7 +364,7 @@ static int collect_rep_traces(const le_shard *s, const sel_result *sr, int w, le
             int64_t t = sr->rep[j] - s->t0;
             len += rep_bytes(b->span_offset[t + 1] - b->span_offset[t], w);
         }
-    char *buf = le_malloc(len ? len : 1), *p = buf;
+    char *buf = le_malloc(len), *p = buf;
     for (int j = 0; j < sr->k; j++) {
         if (!(sr->rep[j] >= s->t0 && sr->rep[j] < s->t1)) continue;
         int64_t t = sr->rep[j] - s->t0, lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
@@ -413,12 +411,12 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     qsort(order, (size_t)n_ok, sizeof *order, cmp_i64);
     int w = c->meta.trace_id_len;
     le_block_alloc(&r->traces, n_ok, ns, w, 0);
-    r->path_count = le_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
-    r->path_mean_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
-    r->path_std_us = le_malloc(sizeof(double) * (size_t)(ns ? ns : 1));
+    r->path_count = le_malloc(sizeof(int64_t) * (size_t)ns);
+    r->path_mean_us = le_malloc(sizeof(double) * (size_t)ns);
+    r->path_std_us = le_malloc(sizeof(double) * (size_t)ns);
     le_corpus_block *b = &r->traces;
     b->span_offset[0] = 0;
-    uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)(ns ? ns : 1));
+    uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)ns);
     for (k = 0; k < n_ok; k++) {
         int j = (int)(order[k] & 0xFFFFF);
         const le_corpus_block *x = &traces[j];
@@ -449,15 +447,6 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     return 0;
 }
 
-/* reps.h5 -> reps.html, beside it. */
-static void page_path(const char *out, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s", out);
-    char *dot = strrchr(buf, '.'), *slash = strrchr(buf, '/');
-    if (dot && (!slash || dot > slash)) *dot = 0;
-    strncat(buf, ".html", cap - strlen(buf) - 1);
-}
-
 /* Rank 0 writes reps.h5 (and the page) from the other ranks' traces. */
 static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
                       const le_corpus_block *traces, int64_t *n_reps, char *page, size_t page_cap)
@@ -466,7 +455,7 @@ static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr
     int rc = gather_reps(c, cp, sr, o, s, traces, &r);
     if (!rc) rc = le_reps_write(o->out, &r, &c->meta);
     if (!rc && o->page) {
-        page_path(o->out, page, page_cap);
+        le_page_path(o->out, page, page_cap);
         rc = le_page_labeling_write(page, &r, &c->meta);
     }
     *n_reps = r.k;
@@ -479,7 +468,7 @@ static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result 
                          const le_shard *s, int64_t *n_reps, char *page, size_t page_cap)
 {
     page[0] = 0;
-    le_corpus_block *traces = le_calloc((size_t)(sr->k ? sr->k : 1), sizeof *traces);
+    le_corpus_block *traces = le_calloc((size_t)sr->k, sizeof *traces);
     int rc = le_agree(collect_rep_traces(s, sr, c->meta.trace_id_len, traces));
     if (!rc && le_world.rank == 0) rc = write_reps(c, cp, sr, o, s, traces, n_reps, page, page_cap);
     for (int j = 0; j < sr->k; j++) le_block_free(&traces[j]);

@@ -217,7 +217,7 @@ static void make_meta(const synth_model *m, const synth_opts *o, le_corpus_meta 
     meta->trace_id_len = SYNTH_TRACE_ID_LEN + 1;
     meta->has_ground_truth = 1;
     meta->n_faults = m->n_faults;
-    meta->faults = le_calloc((size_t)(m->n_faults ? m->n_faults : 1), sizeof *meta->faults);
+    meta->faults = le_calloc((size_t)m->n_faults, sizeof *meta->faults);
     for (int k = 0; k < m->n_faults; k++) {
         le_fault *f = &meta->faults[k];
         f->service = m->faults[k].service;

@@ -318,8 +318,8 @@ static int prepare(le_corpus *c, const train_opts *o, train_data *d)
     if (d->pool_steps < 1) d->pool_steps = 1;
     d->phase = -1;
     const int64_t mine = (d->pool + le_world.size - 1) / le_world.size;
-    d->pool_win = le_calloc((size_t)(d->pool ? d->pool : 1), sizeof(int64_t));
-    d->slots = le_calloc((size_t)(mine ? mine : 1), sizeof(window_slot));
+    d->pool_win = le_calloc((size_t)d->pool, sizeof(int64_t));
+    d->slots = le_calloc((size_t)mine, sizeof(window_slot));
     for (int64_t k = 0; k < mine; k++) d->slots[k].w = -1;
     LE_CHECK(vocab_and_stats(c, o, d));
     le_feat_cfg fc = encoder_cfg(o, d->n_vocab).feat;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "corpus.h"
+#include "jsonesc.h"
 
 le_job le_world;
 static int failed_elsewhere;
@@ -70,16 +71,7 @@ void le_report_begin(void)
     if (le_world.rank == 0 && le_world.json) fputs("{", stdout);
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') printf("\\%c", *p);
-        else if (*p < 0x20) printf("\\u%04x", *p);
-        else putchar(*p);
-    }
-    putchar('"');
-}
+static void json_string(const char *s) { le_json_escape(stdout, s, SIZE_MAX, LE_JSON_BYTES); }
 
 static void key(const char *k)
 {

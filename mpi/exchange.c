@@ -22,7 +22,7 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
         if (count[r] > maxc) maxc = count[r];
     }
     MPI_Allreduce(MPI_IN_PLACE, &maxc, 1, MPI_UINT64_T, MPI_MAX, comm);
-    char *out = le_malloc(total ? total : 1);
+    char *out = le_malloc(total);
     int *sc = le_malloc((size_t)p * sizeof *sc), *sd = le_malloc((size_t)p * sizeof *sd);
     int *rc = le_malloc((size_t)p * sizeof *rc), *rd = le_malloc((size_t)p * sizeof *rd);
     /* Each round r moves bytes [r*ROUND, (r+1)*ROUND) of every peer's
@@ -46,8 +46,8 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
             err = MPI_Alltoallv(send, sc, sd, MPI_BYTE, out, rc, rd, MPI_BYTE, comm);
             break;
         }
-        sbuf = le_realloc(sbuf, st ? st : 1);
-        rbuf = le_realloc(rbuf, rt ? rt : 1);
+        sbuf = le_realloc(sbuf, st);
+        rbuf = le_realloc(rbuf, rt);
         for (int r = 0; r < p; r++) memcpy(sbuf + sd[r], send + sdispl[r] + lo, (size_t)sc[r]);
         err = MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, comm);
         for (int r = 0; r < p; r++) memcpy(out + rdispl[r] + lo, rbuf + rd[r], (size_t)rc[r]);
@@ -67,7 +67,7 @@ int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root)
     int rank;
     MPI_Comm_rank(comm, &rank);
     LE_MPI(MPI_Bcast(len, 1, MPI_UINT64_T, root, comm));
-    if (rank != root) *buf = le_malloc(*len ? *len : 1);
+    if (rank != root) *buf = le_malloc(*len);
     for (uint64_t off = 0; off < *len; off += ROUND_BYTES) {
         uint64_t n = *len - off < ROUND_BYTES ? *len - off : ROUND_BYTES;
         LE_MPI(MPI_Bcast(*buf + off, (int)n, MPI_BYTE, root, comm));
@@ -96,7 +96,7 @@ int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, ui
             free(displ);
             return le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
         }
-        *out = le_malloc(total ? total : 1);
+        *out = le_malloc(total);
     } else {
         *out = NULL;
     }
@@ -133,22 +133,49 @@ int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *wh
     return 0;
 }
 
+int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatype type, void **buf, int64_t *len,
+                         int64_t *cap, const char *what)
+{
+    int p, esize;
+    MPI_Comm_size(comm, &p);
+    MPI_Type_size(type, &esize);
+    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
+    int count = (int)n, rc = 0;
+    if (n > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "%s: %lld on one rank, past an MPI count", what, (long long)n);
+    if (!rc && MPI_Allgather(&count, 1, MPI_INT, cnt, 1, MPI_INT, comm) != MPI_SUCCESS)
+        rc = le_fail(LE_ERR_MPI, "MPI_Allgather of %s counts failed", what);
+    int64_t add = 0;
+    for (int r = 0; !rc && r < p; r++) {
+        if (add > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "%s: too many (%lld), past an MPI offset", what, (long long)add);
+        disp[r] = (int)add, add += cnt[r];
+    }
+    if (!rc) {
+        if (*len + add > *cap || !*buf) {
+            *cap = *len + add;
+            *buf = le_realloc(*buf, (size_t)esize * (size_t)*cap);
+        }
+        if (MPI_Allgatherv(mine, count, type, (char *)*buf + (size_t)esize * (size_t)*len, cnt, disp, type, comm) != MPI_SUCCESS)
+            rc = le_fail(LE_ERR_MPI, "MPI_Allgatherv of %s failed", what);
+        else *len += add;
+    }
+    free(cnt), free(disp);
+    return rc;
+}
+
 int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out,
                             const char *what)
 {
     int p;
     MPI_Comm_size(comm, &p);
-    uint64_t *own = le_malloc(sizeof(uint64_t) * (size_t)(n ? n : 1));
+    uint64_t *own = le_malloc(sizeof(uint64_t) * (size_t)n);
     memcpy(own, mine, sizeof(uint64_t) * (size_t)n);
     n = le_callpath_unique(own, n);
-    int cnt = (int)n, *cnts = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    int rc = MPI_Allgather(&cnt, 1, MPI_INT, cnts, 1, MPI_INT, comm);
-    int64_t tot = 0;
-    for (int r = 0; r < p; r++) disp[r] = (int)tot, tot += rc == MPI_SUCCESS ? cnts[r] : 0;
-    *out = le_malloc(sizeof(uint64_t) * (size_t)(tot ? tot : 1));
-    if (rc == MPI_SUCCESS) rc = MPI_Allgatherv(own, cnt, MPI_UINT64_T, *out, cnts, disp, MPI_UINT64_T, comm);
-    free(own), free(cnts), free(disp);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of %s failed", what);
+    void *all = NULL;
+    int64_t tot = 0, cap = 0;
+    int rc = le_allgatherv_append(comm, own, n, MPI_UINT64_T, &all, &tot, &cap, what);
+    free(own);
+    *out = all;
+    if (rc) return rc;
     *n_out = le_callpath_unique(*out, tot);
     return 0;
 }

@@ -33,6 +33,15 @@ int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, ui
 int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out,
                             const char *what);
 
+/* Every rank's n elements of `type` at mine, appended in rank order to
+ * *buf on every rank: the counts go round first (MPI_Allgather), then the
+ * elements (MPI_Allgatherv). *len (elements in *buf) grows by the sum over
+ * the ranks; *cap (elements) and *buf grow to fit (NULL, 0, 0 for a new
+ * buffer, which is then allocated even when empty). A count or offset past
+ * an int fails; `what` names the elements in the error messages. */
+int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatype type, void **buf, int64_t *len,
+                         int64_t *cap, const char *what);
+
 /* *before = the sum of `mine` over the ranks below this one (0 on rank 0),
  * *total = over all: an Exscan and an Allreduce started together, so they
  * cost about one collective's latency. */

@@ -43,11 +43,6 @@ void le_blockfeat_compute(le_blockfeat *f, const le_corpus_block *b)
     for (int64_t i = 0; i < b->n_spans; i++) f->status[i] = le_status_class(b->status_code[i], b->error[i]);
 }
 
-void le_blockfeat_stats(const le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, int32_t n_vocab, int64_t *sums)
-{
-    for (int64_t i = 0; i < b->n_spans; i++) le_timestats_add(sums, n_vocab, m->vocab[b->operation[i]], f->time + i * LE_NTIME);
-}
-
 void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, const float *mean, const float *std)
 {
     for (int64_t i = 0; i < b->n_spans; i++) le_time_normalise(f->time + i * LE_NTIME, m->vocab[b->operation[i]], mean, std);

@@ -24,8 +24,6 @@ typedef struct le_blockfeat {
 void le_blockfeat_free(le_blockfeat *f);
 /* Raw time features, status classes, structure hashes, root latencies of b. */
 void le_blockfeat_compute(le_blockfeat *f, const le_corpus_block *b);
-/* Add every span's raw time features to the per-row sums (see spanfeat.h). */
-void le_blockfeat_stats(const le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, int32_t n_vocab, int64_t *sums);
 void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, const float *mean, const float *std);
 /* Append trace t of b (block-local index) to the batch. */
 void le_gb_add_block_trace(le_graphbatch *gb, const le_corpus_block *b, const le_blockfeat *f, int64_t t);

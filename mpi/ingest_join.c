@@ -126,14 +126,14 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     }
     uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
     uint64_t *cursor = le_calloc((size_t)p, sizeof *cursor);
-    int *dest = le_malloc((in->n ? in->n : 1) * sizeof *dest);
+    int *dest = le_malloc(in->n * sizeof *dest);
     for (size_t i = 0; i < in->n; i++) {
         dest[i] = owner_of(in, i, p);
         if (dest[i] != rank) count[dest[i]] += pack_row(in, i, NULL);
     }
     uint64_t total = 0;
     for (int r = 0; r < p; r++) cursor[r] = total, total += count[r];
-    char *send = le_malloc(total ? total : 1);
+    char *send = le_malloc(total);
     le_spanbuf_init(out);
     for (size_t i = 0; i < in->n; i++) {
         if (dest[i] == rank) keep_row(in, i, out);
@@ -367,10 +367,10 @@ int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, int st
     /* Group rows by trace with a counting sort over the dense trace ids. */
     size_t nt = rows->traces.n;
     size_t *first = le_calloc(nt + 1, sizeof *first);
-    uint32_t *byt = le_malloc((rows->n ? rows->n : 1) * sizeof *byt);
+    uint32_t *byt = le_malloc(rows->n * sizeof *byt);
     for (size_t i = 0; i < rows->n; i++) first[rows->trace[i] + 1]++;
     for (size_t t = 0; t < nt; t++) first[t + 1] += first[t];
-    size_t *fill = le_malloc((nt ? nt : 1) * sizeof *fill);
+    size_t *fill = le_malloc(nt * sizeof *fill);
     memcpy(fill, first, nt * sizeof *fill);
     for (size_t i = 0; i < rows->n; i++) byt[fill[rows->trace[i]]++] = (uint32_t)i;
     free(fill);

@@ -27,7 +27,7 @@ static char *pack_strtab(const le_strtab *t, uint64_t *len)
 {
     uint64_t n = 0;
     for (size_t i = 0; i < t->n; i++) n += 4 + t->len[i];
-    char *buf = le_malloc(n ? n : 1), *p = buf;
+    char *buf = le_malloc(n), *p = buf;
     for (size_t i = 0; i < t->n; i++) {
         memcpy(p, &t->len[i], 4);
         memcpy(p + 4, le_strtab_str(t, (uint32_t)i), t->len[i]);
@@ -98,19 +98,19 @@ int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
     size_t ns = unpack_bstrs(svc_buf, svc_len, &svc), no = unpack_bstrs(op_buf, op_len, &ops);
 
     meta->n_services = (int32_t)ns;
-    meta->services = le_malloc((ns ? ns : 1) * sizeof *meta->services);
+    meta->services = le_malloc(ns * sizeof *meta->services);
     for (size_t i = 0; i < ns; i++) meta->services[i] = le_strndup(svc[i].s, svc[i].n);
     meta->n_operations = (int32_t)no;
-    meta->operations = le_malloc((no ? no : 1) * sizeof *meta->operations);
-    meta->operation_service = le_malloc((no ? no : 1) * sizeof *meta->operation_service);
+    meta->operations = le_malloc(no * sizeof *meta->operations);
+    meta->operation_service = le_malloc(no * sizeof *meta->operation_service);
     for (size_t i = 0; i < no; i++) {
         uint32_t cut = (uint32_t)strnlen(ops[i].s, ops[i].n); /* key is service NUL operation */
         meta->operation_service[i] = find_sorted(svc, ns, ops[i].s, cut);
         meta->operations[i] = le_strndup(ops[i].s + cut + 1, ops[i].n - cut - 1);
     }
 
-    int32_t *svc_map = le_malloc((a->services.n ? a->services.n : 1) * sizeof *svc_map);
-    int32_t *op_map = le_malloc((a->operations.n ? a->operations.n : 1) * sizeof *op_map);
+    int32_t *svc_map = le_malloc(a->services.n * sizeof *svc_map);
+    int32_t *op_map = le_malloc(a->operations.n * sizeof *op_map);
     for (size_t i = 0; i < a->services.n; i++)
         svc_map[i] = find_sorted(svc, ns, le_strtab_str(&a->services, (uint32_t)i), a->services.len[i]);
     for (size_t i = 0; i < a->operations.n; i++)
@@ -173,7 +173,7 @@ static int choose_splitters(MPI_Comm comm, const le_asm *a, const size_t *sorted
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &p);
     size_t s = a->n < 64 ? a->n : 64;
-    tkey *sample = le_malloc((s ? s : 1) * sizeof *sample);
+    tkey *sample = le_malloc(s * sizeof *sample);
     for (size_t j = 0; j < s; j++) {
         size_t i = sorted[(size_t)(((double)j + 0.5) * (double)a->n / (double)s)];
         sample[j] = (tkey){a->start[i], a->hash[i]};
@@ -259,7 +259,7 @@ static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted,
     int p;
     MPI_Comm_size(comm, &p);
     uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
-    int *dest = le_malloc((a->n ? a->n : 1) * sizeof *dest);
+    int *dest = le_malloc(a->n * sizeof *dest);
     int d = 0;
     for (size_t k = 0; k < a->n; k++) { /* sorted: the bucket only moves forward */
         size_t t = sorted[k];
@@ -269,7 +269,7 @@ static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted,
     }
     uint64_t total = 0;
     for (int r = 0; r < p; r++) total += count[r];
-    char *send = le_malloc(total ? total : 1), *q = send;
+    char *send = le_malloc(total), *q = send;
     for (size_t k = 0; k < a->n; k++) q += pack_trace(a, sorted[k], q);
     free(dest);
     int rc = le_alltoallv_bytes(comm, send, count, recv, rcount, rtotal);
@@ -283,7 +283,7 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
 {
     int p;
     MPI_Comm_size(comm, &p);
-    size_t *sorted = le_malloc((a->n ? a->n : 1) * sizeof *sorted);
+    size_t *sorted = le_malloc(a->n * sizeof *sorted);
     for (size_t i = 0; i < a->n; i++) sorted[i] = i;
     g_asm = a;
     qsort(sorted, a->n, sizeof *sorted, asm_trace_cmp);

@@ -20,23 +20,15 @@ void le_kmd_defaults(le_kmd_opts *o, int k, uint64_t seed)
 static int allgather_rows(MPI_Comm comm, const float *x, int d, const int64_t *picked, int64_t m, float **cand,
                           int64_t *m_total, int64_t *cap)
 {
-    int p;
-    MPI_Comm_size(comm, &p);
-    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    int mine = (int)(m * d);
-    MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm);
-    int64_t add = 0;
-    for (int r = 0; r < p; r++) disp[r] = (int)add, add += cnt[r];
-    if ((*m_total) * d + add > *cap) {
-        *cap = (*m_total) * d + add;
-        *cand = le_realloc(*cand, sizeof(float) * (size_t)*cap);
-    }
-    float *send = le_malloc(sizeof(float) * (size_t)(mine ? mine : 1));
+    float *send = le_malloc(sizeof(float) * (size_t)(m * d));
     for (int64_t i = 0; i < m; i++) memcpy(send + i * d, x + picked[i] * d, sizeof(float) * (size_t)d);
-    int rc = MPI_Allgatherv(send, mine, MPI_FLOAT, *cand + (*m_total) * d, cnt, disp, MPI_FLOAT, comm);
-    free(send), free(cnt), free(disp);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allgatherv of k-means candidates failed");
-    *m_total += add / d;
+    void *all = *cand;
+    int64_t len = (*m_total) * d;
+    int rc = le_allgatherv_append(comm, send, m * d, MPI_FLOAT, &all, &len, cap, "k-means candidates");
+    free(send);
+    *cand = all;
+    if (rc) return rc;
+    *m_total = len / d;
     return 0;
 }
 
@@ -64,7 +56,7 @@ static void lower_d2(const float *x, const int32_t *len, const float *xnorm, int
                      float *work, int32_t *tmp_assign, float *tmp_d2, float *d2)
 {
     if (m == 0) return; /* a round that added no candidate: le_km_nearest needs k >= 1 */
-    float *cnorm = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    float *cnorm = le_malloc(sizeof(float) * (size_t)m);
     le_km_row_norms(c, m, d, cnorm);
     le_km_nearest_len(x, len, xnorm, n, d, c, cnorm, (int)m, work, tmp_assign, tmp_d2);
     for (int64_t i = 0; i < n; i++)
@@ -137,9 +129,9 @@ static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, cons
     int64_t cap = d, m = 1;
     float *cand = le_malloc(sizeof(float) * (size_t)cap);
     LE_CHECK(pick_first(comm, x, gidx, n, d, o->seed, cand));
-    float *d2 = le_malloc(sizeof(float) * (size_t)(n ? n : 1)), *tmp = le_malloc(sizeof(float) * (size_t)(n ? n : 1));
-    int32_t *asg = le_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-    int64_t *picked = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    float *d2 = le_malloc(sizeof(float) * (size_t)n), *tmp = le_malloc(sizeof(float) * (size_t)n);
+    int32_t *asg = le_malloc(sizeof(int32_t) * (size_t)n);
+    int64_t *picked = le_malloc(sizeof(int64_t) * (size_t)n);
     int64_t work_cap = (int64_t)LE_KM_BLOCK * (o->k * 8 + 16);
     float *work = le_malloc(sizeof(float) * (size_t)work_cap);
     for (int64_t i = 0; i < n; i++) d2[i] = FLT_MAX;
@@ -254,7 +246,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
         return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, o->k);
     int p;
     MPI_Comm_size(comm, &p);
-    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    int32_t *len = le_malloc(sizeof(int32_t) * (size_t)n);
     le_km_row_lengths(x, n, d, len);
     if (p == 1) {
         int rc = kmeans_rows(comm, x, len, gidx, n, n_all, d, o, r);

@@ -10,23 +10,22 @@ typedef struct cmd {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
-    int issue; /* open issue that builds it, 0 when it exists */
 } cmd;
 
 static const cmd commands[] = {
-    {"synth", le_cmd_synth, "generate the synthetic benchmark corpus (Online Boutique with faults)", 0},
-    {"ingest", le_cmd_ingest, "convert Jaeger/Zipkin/OTLP JSON and CSV traces into a corpus", 0},
-    {"info", le_cmd_info, "summarise a labelease HDF5 file", 0},
-    {"train", le_cmd_train, "train the GAT trace encoder with triplet loss", 0},
-    {"embed", le_cmd_embed, "embed every trace with a trained model", 0},
-    {"select", le_cmd_select, "pick representative traces for labeling (hybrid k-means)", 0},
-    {"label", le_cmd_label, "label the representatives (oracle, terminal or page)", 0},
-    {"propagate", le_cmd_propagate, "propagate representative labels to every trace", 0},
-    {"rootcause", le_cmd_rootcause, "fault periods and SBFL service ranking, with the root-cause page", 0},
-    {"label-rootcause", le_cmd_label_rootcause, "confirm each period's root cause in a terminal (SSH)", 0},
-    {"export", le_cmd_export, "write the labeled dataset (HDF5, CSV, JSON)", 0},
-    {"eval", le_cmd_eval, "score labels against ground truth", 0},
-    {"run", le_cmd_run, "run every stage from a config file, restartable (docs/run.md)", 0},
+    {"synth", le_cmd_synth, "generate the synthetic benchmark corpus (Online Boutique with faults)"},
+    {"ingest", le_cmd_ingest, "convert Jaeger/Zipkin/OTLP JSON and CSV traces into a corpus"},
+    {"info", le_cmd_info, "summarise a labelease HDF5 file"},
+    {"train", le_cmd_train, "train the GAT trace encoder with triplet loss"},
+    {"embed", le_cmd_embed, "embed every trace with a trained model"},
+    {"select", le_cmd_select, "pick representative traces for labeling (hybrid k-means)"},
+    {"label", le_cmd_label, "label the representatives (oracle, terminal or page)"},
+    {"propagate", le_cmd_propagate, "propagate representative labels to every trace"},
+    {"rootcause", le_cmd_rootcause, "fault periods and SBFL service ranking, with the root-cause page"},
+    {"label-rootcause", le_cmd_label_rootcause, "confirm each period's root cause in a terminal (SSH)"},
+    {"export", le_cmd_export, "write the labeled dataset (HDF5, CSV, JSON)"},
+    {"eval", le_cmd_eval, "score labels against ground truth"},
+    {"run", le_cmd_run, "run every stage from a config file, restartable (docs/run.md)"},
 };
 enum { NCMD = sizeof commands / sizeof commands[0] };
 
@@ -39,7 +38,7 @@ static void usage(FILE *f)
             "\n"
             "commands:\n");
     for (int i = 0; i < NCMD; i++)
-        fprintf(f, "  %-16s %s%s\n", commands[i].name, commands[i].summary, commands[i].run ? "" : " [not built yet]");
+        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
             "'labelease COMMAND --help' describes each command's options.\n"
@@ -69,8 +68,6 @@ int main(int argc, char **argv)
             if (!strcmp(argv[1], commands[i].name)) c = &commands[i];
         if (!c) {
             rc = le_fail(LE_ERR_USAGE, "unknown command '%s' (labelease --help lists them)", argv[1]);
-        } else if (!c->run) {
-            rc = le_fail(LE_ERR_USAGE, "'%s' is not built yet (issue #%d builds it)", c->name, c->issue);
         } else {
             rc = c->run(argc - 1, argv + 1);
         }

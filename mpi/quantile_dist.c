@@ -11,7 +11,7 @@
 static int group_ranges(MPI_Comm comm, const int64_t *x, const int64_t *off, int32_t G, int64_t *n_all, int64_t *lo,
                         int64_t *hi)
 {
-    int64_t *mm = le_malloc(sizeof(int64_t) * 2 * (size_t)(G ? G : 1));
+    int64_t *mm = le_malloc(sizeof(int64_t) * 2 * (size_t)G);
     for (int32_t g = 0; g < G; g++) {
         int64_t n = off[g + 1] - off[g];
         n_all[g] = n;
@@ -33,7 +33,7 @@ static int64_t midpoint(int64_t lo, int64_t hi) { return (int64_t)((uint64_t)lo 
 static int order_stats(MPI_Comm comm, const int64_t *x, const int64_t *off, int64_t T, const int32_t *grp,
                        const int64_t *rank, int64_t *lo, int64_t *hi)
 {
-    int64_t *cnt = le_malloc(sizeof(int64_t) * (size_t)(T ? T : 1));
+    int64_t *cnt = le_malloc(sizeof(int64_t) * (size_t)T);
     int rc = 0;
     for (int step = 0; step < 70 && !rc; step++) {
         int active = 0;

@@ -49,7 +49,7 @@ int le_rc_labels_open(le_rc_labels *l, const le_rc *rc, const char *path)
 
 int le_rc_labels_save(const le_rc_labels *l)
 {
-    le_period_label *v = le_calloc((size_t)(l->rc->n_periods ? l->rc->n_periods : 1), sizeof *v);
+    le_period_label *v = le_calloc((size_t)l->rc->n_periods, sizeof *v);
     int64_t n = 0;
     for (int64_t p = 0; p < l->rc->n_periods; p++)
         if (l->has[p]) v[n++] = l->label[p];
@@ -245,7 +245,7 @@ static int64_t period_edges(const rct *t, int64_t *out)
         }
     if (!out) return n; /* only the count */
     const int32_t *order = rc->order + t->cur * rc->n_services;
-    int32_t *rank = le_malloc((size_t)(rc->n_services ? rc->n_services : 1) * sizeof *rank);
+    int32_t *rank = le_malloc((size_t)rc->n_services * sizeof *rank);
     for (int32_t r = 0; r < rc->n_services; r++)
         if (order[r] >= 0 && order[r] < rc->n_services) rank[order[r]] = r;
     for (int64_t i = 1; i < n; i++) { /* insertion sort: a period has tens of edges */
@@ -260,7 +260,7 @@ static int64_t period_edges(const rct *t, int64_t *out)
 static void draw_edges(le_screen *s, rct *t, int lines)
 {
     const le_rc *rc = t->rc;
-    int64_t *e = le_malloc((size_t)(rc->n_edges ? rc->n_edges : 1) * sizeof *e), n = period_edges(t, e);
+    int64_t *e = le_malloc((size_t)rc->n_edges * sizeof *e), n = period_edges(t, e);
     char line[1200];
     if (t->edge_top > n - (lines - 1)) t->edge_top = n - (lines - 1);
     if (t->edge_top < 0) t->edge_top = 0;
@@ -438,7 +438,7 @@ int le_rc_tui(le_rc_labels *L, const char *rc_path)
     const le_rc *rc = L->rc;
     if (rc->n_periods == 0) return le_fail(LE_ERR_FORMAT, "%s has no fault periods to label", rc_path);
     rct t = {.L = L, .rc = rc, .rc_path = rc_path};
-    t.ranked = le_malloc((size_t)(rc->n_services ? rc->n_services : 1) * sizeof *t.ranked);
+    t.ranked = le_malloc((size_t)rc->n_services * sizeof *t.ranked);
     /* Resume at the first period without a label. */
     while (t.cur + 1 < rc->n_periods && L->has[t.cur]) t.cur++;
     load_period(&t);

@@ -45,7 +45,7 @@ int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const in
     int64_t mine = 0, before, total;
     for (int64_t i = 0; i < n; i++) mine += (int64_t)len[i] + LE_ROW_COST_FIXED;
     LE_CHECK(le_prefix_and_total(comm, mine, &before, &total));
-    int *dest = le_malloc(sizeof(int) * (size_t)(n ? n : 1));
+    int *dest = le_malloc(sizeof(int) * (size_t)n);
     uint64_t *rows_to = le_calloc((size_t)p, sizeof(uint64_t));
     if (total > 0) destinations(len, n, before, total, p, dest);
     else for (int64_t i = 0; i < n; i++) dest[i] = rank;

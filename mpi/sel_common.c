@@ -17,7 +17,7 @@ int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s)
     LE_CHECK(le_corpus_shard(c, comm, &s->t0, &s->t1));
     s->n = s->t1 - s->t0;
     LE_CHECK(le_corpus_read_block(c, s->t0, s->t1, &s->b));
-    s->path = le_malloc(sizeof(uint64_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
+    s->path = le_malloc(sizeof(uint64_t) * (size_t)s->b.n_spans);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
         le_callpath_ids(s->b.parent + lo, s->b.operation + lo, hi - lo, s->path + lo);
@@ -51,7 +51,7 @@ int le_callpaths_vocabulary(MPI_Comm comm, const le_shard *s, le_callpaths *cp)
 static void index_paths(const le_callpaths *cp, le_shard *s)
 {
     free(s->pidx);
-    s->pidx = le_malloc(sizeof(int32_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
+    s->pidx = le_malloc(sizeof(int32_t) * (size_t)s->b.n_spans);
     le_callpath_index(s->path, s->b.n_spans, cp->id, cp->n, s->pidx);
 }
 
@@ -59,7 +59,7 @@ int le_callpaths_build(MPI_Comm comm, le_shard *s, le_callpaths *cp)
 {
     LE_CHECK(le_callpaths_vocabulary(comm, s, cp));
     index_paths(cp, s);
-    cp->stat = le_calloc((size_t)(cp->n ? cp->n : 1), sizeof(le_welford));
+    cp->stat = le_calloc((size_t)cp->n, sizeof(le_welford));
     for (int64_t i = 0; i < s->b.n_spans; i++) le_welford_add(&cp->stat[s->pidx[i]], (double)s->b.duration_us[i]);
     return le_allreduce_welford(comm, cp->stat, cp->n, "call-path statistics");
 }
@@ -82,7 +82,7 @@ static int read_emb_rows(MPI_Comm comm, le_corpus *c, const char *path, const ch
                      path, er.model, want_model);
     if (!rc) {
         s->dim = er.dim;
-        s->x = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)er.dim);
+        s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)er.dim);
         rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
     }
     le_emb_close_reader(&er);
@@ -105,8 +105,8 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
     int64_t d = cp->n;
     if (d > (1 << 20)) return le_fail(LE_ERR_USAGE, "STV: %lld call paths is too many dimensions", (long long)d);
     s->dim = (int)d;
-    s->x = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)d);
-    le_welford *w = le_calloc((size_t)(d ? d : 1), sizeof *w);
+    s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)d);
+    le_welford *w = le_calloc((size_t)d, sizeof *w);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
         float *row = s->x + t * d;
@@ -114,7 +114,7 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
         for (int64_t j = 0; j < d; j++) le_welford_add(&w[j], row[j]);
     }
     int rc = le_allreduce_welford(comm, w, d, "feature statistics");
-    double *mean = le_malloc(sizeof(double) * (size_t)(d ? d : 1)), *inv = le_malloc(sizeof(double) * (size_t)(d ? d : 1));
+    double *mean = le_malloc(sizeof(double) * (size_t)d), *inv = le_malloc(sizeof(double) * (size_t)d);
     for (int64_t j = 0; j < d; j++) {
         double sd = le_welford_std(&w[j]);
         mean[j] = w[j].mean, inv[j] = sd > 0 ? 1.0 / sd : 0;
@@ -133,7 +133,7 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
     for (int64_t t = 0; t < s->n; t++)
         if (s->b.span_offset[t + 1] - s->b.span_offset[t] > longest) longest = s->b.span_offset[t + 1] - s->b.span_offset[t];
     int64_t *wait = le_malloc(sizeof(int64_t) * (size_t)(2 * longest + 1));
-    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(d ? d : 1) * LE_DEV_COLS);
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
         le_dev_selftime(s->b.parent + lo, s->b.start_us + lo, s->b.duration_us + lo, hi - lo, wait, x + lo);
@@ -160,8 +160,8 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
                              float *std)
 {
     int64_t d = cp->n;
-    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(d ? d : 1) * LE_DEV_COLS);
-    float *cut = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
+    float *cut = le_malloc(sizeof(float) * (size_t)d);
     int rc = 0;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         /* le_dev_stats_add trims at LE_DEV_TRIM of the std it is given */
@@ -191,7 +191,7 @@ static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
 static int root_index(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, int64_t *root, int64_t *n_roots)
 {
     int64_t d = cp->n;
-    int *slot = le_calloc((size_t)(d ? d : 1), sizeof(int));
+    int *slot = le_calloc((size_t)d, sizeof(int));
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t];
         root[t] = s->b.span_offset[t + 1] > lo ? s->pidx[lo] : -1;
@@ -212,7 +212,7 @@ static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s,
                        int32_t *cnt, double *mean, double *std)
 {
     int64_t d = cp->n, cells = n_roots * d;
-    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)(cells ? cells : 1) * LE_CNT_COLS);
+    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)cells * LE_CNT_COLS);
     int rc = 0;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         memset(sums, 0, sizeof(int64_t) * (size_t)cells * LE_CNT_COLS);
@@ -249,15 +249,15 @@ static void count_components(const le_callpaths *cp, const le_shard *s, int64_t 
 static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, int col)
 {
     int64_t d = cp->n, d2 = 2 * d, n_roots = 0, t0 = 0, width = LE_BURST_BIN_US, nb = 1;
-    int64_t *root = le_malloc(sizeof(int64_t) * (size_t)(s->n ? s->n : 1));
+    int64_t *root = le_malloc(sizeof(int64_t) * (size_t)s->n);
     int rc = root_index(comm, cp, s, root, &n_roots);
     size_t cells = (size_t)(n_roots * d > 0 ? n_roots * d : 1);
     double *mean = le_malloc(sizeof(double) * cells), *std = le_malloc(sizeof(double) * cells);
-    int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)(d ? d : 1));
+    int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)d);
     float *comp = le_malloc(sizeof(float) * (size_t)(d2 + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
     if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
     if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &t0, &width, &nb);
-    int64_t *bcnt = le_calloc((size_t)(nb * (d2 ? d2 : 1)), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    int64_t *bcnt = le_calloc((size_t)(nb * d2), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
     for (int64_t t = 0; !rc && t < s->n; t++) {
         count_components(cp, s, t, root, mean, std, cnt, comp);
         le_burst_count(comp, d2, 1, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
@@ -265,7 +265,7 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     if (!rc && (MPI_Allreduce(MPI_IN_PLACE, bcnt, (int)(nb * d2), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
                 MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count burst counts failed");
-    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)(d2 ? d2 : 1));
+    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)d2);
     if (!rc) rc = le_burst_base_dist(comm, bcnt, tot, nb, d2, scratch, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t b = (s->b.trace_start_us[t] - t0) / width;
@@ -292,10 +292,10 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         g = s->dim, gat = s->x;
     }
     s->dim = lead + g + (int)((with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0)); /* with_burst 2: and the count part */
-    s->x = le_malloc_big(sizeof(float) * (size_t)(s->n ? s->n : 1) * (size_t)s->dim);
-    float *x = le_malloc(sizeof(float) * (size_t)(ns ? ns : 1));
-    float *mean = le_malloc(sizeof(float) * (size_t)(d ? d : 1)), *std = le_malloc(sizeof(float) * (size_t)(d ? d : 1));
-    int8_t *err = le_malloc((size_t)(ns ? ns : 1));
+    s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim);
+    float *x = le_malloc(sizeof(float) * (size_t)ns);
+    float *mean = le_malloc(sizeof(float) * (size_t)d), *std = le_malloc(sizeof(float) * (size_t)d);
+    int8_t *err = le_malloc((size_t)ns);
     for (int64_t i = 0; i < ns; i++) err[i] = s->b.error[i] || s->b.status_code[i] >= 500;
     double w0 = MPI_Wtime();
     int rc = dev_norms(comm, cp, s, x, mean, std);
@@ -391,7 +391,7 @@ static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
     uint64_t len = 0;
     if (rank == 0) {
         for (int64_t i = 0; i < l->n; i++) len += strlen(l->trace_id[i]) + 2;
-        buf = le_malloc(len ? len : 1);
+        buf = le_malloc(len);
         char *p = buf;
         for (int64_t i = 0; i < l->n; i++) {
             *p++ = (char)(l->label[i] + '0');
@@ -403,8 +403,8 @@ static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
     LE_CHECK(le_bcast_bytes(comm, &buf, &len, 0));
     memset(l, 0, sizeof *l);
     for (uint64_t o = 0; o < len; o += strlen(buf + o + 1) + 2) l->n++;
-    l->trace_id = le_malloc(sizeof(char *) * (size_t)(l->n ? l->n : 1));
-    l->label = le_malloc((size_t)(l->n ? l->n : 1));
+    l->trace_id = le_malloc(sizeof(char *) * (size_t)l->n);
+    l->label = le_malloc((size_t)l->n);
     int64_t i = 0;
     for (uint64_t o = 0; o < len; o += strlen(buf + o + 1) + 2, i++)
         l->label[i] = (int8_t)(buf[o] - '0'), l->trace_id[i] = le_strdup(buf + o + 1);
@@ -424,7 +424,7 @@ static void list_ids(char *msg, size_t cap, const id_ref *r, const int64_t *whic
 
 static int check_duplicates(const char *csv, const id_ref *ref, int64_t n)
 {
-    int64_t *dup = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1)), nd = 0;
+    int64_t *dup = le_malloc(sizeof(int64_t) * (size_t)n), nd = 0;
     for (int64_t i = 1; i < n; i++)
         if (!strcmp(ref[i].id, ref[i - 1].id) && (nd == 0 || strcmp(ref[dup[nd - 1]].id, ref[i].id))) dup[nd++] = i;
     char msg[1024];
@@ -440,15 +440,15 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
     le_labels l;
     LE_CHECK(share_labels(comm, csv, &l));
     int64_t n = l.n, w = c->meta.trace_id_len;
-    id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)(n ? n : 1));
+    id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)n);
     for (int64_t i = 0; i < n; i++) ref[i] = (id_ref){l.trace_id[i], i};
     qsort(ref, (size_t)n, sizeof *ref, cmp_id_ref);
     int rc = check_duplicates(csv, ref, n);
     /* Each rank finds the ids among its traces: index and vector. */
     out->n = n;
-    out->index = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    out->label = le_malloc((size_t)(n ? n : 1));
-    out->x = le_calloc((size_t)(n ? n : 1) * (size_t)s->dim, sizeof(float));
+    out->index = le_malloc(sizeof(int64_t) * (size_t)n);
+    out->label = le_malloc((size_t)n);
+    out->x = le_calloc((size_t)n * (size_t)s->dim, sizeof(float));
     for (int64_t i = 0; i < n; i++) out->index[i] = -1, out->label[i] = l.label[i];
     char *id = le_malloc((size_t)w + 1);
     for (int64_t t = 0; !rc && t < s->n; t++) {
@@ -463,7 +463,7 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of label indices failed");
     if (!rc && MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm) != MPI_SUCCESS)
         rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of labeled vectors failed");
-    int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1)), nm = 0;
+    int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)n), nm = 0;
     for (int64_t i = 0; !rc && i < n; i++)
         if (out->index[ref[i].row] < 0) missing[nm++] = i;
     if (nm) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange.h"
 #include "le_base.h"
 #include "scalapack_proto.h"
 
@@ -26,27 +27,16 @@ static int min_i64(int64_t *buf, int64_t n, void *ctx) { return allreduce(buf, n
 static int gather_candidates(MPI_Comm comm, const float *x, int64_t n, int64_t first_global, int dim, double prob,
                              uint64_t seed, float **cand, int64_t *m)
 {
-    int size;
-    MPI_Comm_size(comm, &size);
     float *mine = le_malloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * dim);
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
         if (le_spec_is_candidate(seed, first_global + i, prob)) memcpy(mine + k++ * dim, x + i * dim, sizeof(float) * (size_t)dim);
-    int *counts = le_malloc(sizeof(int) * (size_t)size), *displs = le_malloc(sizeof(int) * (size_t)size);
-    int count = (int)(k * dim), rc = 0;
-    if (k * dim > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "spectral: %lld candidates of %d floats on one rank", (long long)k, dim);
-    if (!rc && MPI_Allgather(&count, 1, MPI_INT, counts, 1, MPI_INT, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "spectral: MPI_Allgather of candidate counts failed");
-    int64_t total = 0;
-    for (int r = 0; !rc && r < size; r++) {
-        if (total > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "spectral: too many candidates (%lld floats)", (long long)total);
-        displs[r] = (int)total, total += counts[r];
-    }
-    *cand = le_malloc(sizeof(float) * (size_t)(total > 0 ? total : 1));
-    if (!rc && MPI_Allgatherv(mine, count, MPI_FLOAT, *cand, counts, displs, MPI_FLOAT, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "spectral: MPI_Allgatherv of candidates failed");
+    void *all = NULL;
+    int64_t total = 0, cap = 0;
+    int rc = le_allgatherv_append(comm, mine, k * dim, MPI_FLOAT, &all, &total, &cap, "spectral candidate floats");
+    *cand = all;
     *m = total / dim;
-    free(mine), free(counts), free(displs);
+    free(mine);
     return rc;
 }
 

@@ -45,7 +45,7 @@ static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width,
         }
     }
     for (int32_t o = 0; o < O; o++) k->off[o + 1] += k->off[o];
-    int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)(O ? O : 1));
+    int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)O);
     memcpy(fill, k->off, sizeof(int64_t) * (size_t)O);
     for (int64_t t = 0; t < s->n; t++) {
         uint64_t bin = (uint64_t)((b->trace_start_us[t] - t0) / width);
@@ -81,10 +81,10 @@ static int kept_quantiles(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t 
 static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t nb, double *thr)
 {
     size_t cells = (size_t)O * (size_t)nb, n = (size_t)k->off[O];
-    int64_t *x = le_malloc(sizeof(int64_t) * (n ? n : 1)), *off = le_malloc(sizeof(int64_t) * ((size_t)O + 1));
-    int64_t *ne = le_malloc(sizeof(int64_t) * 2 * (cells ? cells : 1));
+    int64_t *x = le_malloc(sizeof(int64_t) * n), *off = le_malloc(sizeof(int64_t) * ((size_t)O + 1));
+    int64_t *ne = le_malloc(sizeof(int64_t) * 2 * cells);
     uint8_t *keep = NULL;
-    double *det = le_malloc(sizeof(double) * (size_t)(O ? O : 1));
+    double *det = le_malloc(sizeof(double) * (size_t)O);
     int rc = 0;
     for (int round = 0; round < LE_TAIL_TRIM_ROUNDS && !rc; round++) {
         rc = kept_quantiles(comm, k, O, nb, keep, LE_TAIL_DETECT_QUANTILE, x, off, det);
@@ -99,7 +99,7 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
             if (MPI_Allreduce(MPI_IN_PLACE, ne + at, len, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
                 rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of tail exceedance counts failed");
         }
-        if (!keep) keep = le_malloc(cells ? cells : 1);
+        if (!keep) keep = le_malloc(cells);
         for (size_t c = 0; c < cells; c++) keep[c] = !le_tail_cell_bursting(ne[2 * c], ne[2 * c + 1], LE_TAIL_DETECT_QUANTILE);
     }
     if (!rc) rc = kept_quantiles(comm, k, O, nb, keep, LE_TAIL_QUANTILE, x, off, thr);
@@ -122,7 +122,7 @@ static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t 
     }
     int64_t V = 0;
     int rc = le_allgather_unique_u64(comm, h, b->n_spans, &voc, &V, "call structures");
-    int64_t *cnt = le_calloc((size_t)(V ? V : 1), sizeof(int64_t)), *opn = le_calloc((size_t)(O ? O : 1), sizeof(int64_t));
+    int64_t *cnt = le_calloc((size_t)V, sizeof(int64_t)), *opn = le_calloc((size_t)O, sizeof(int64_t));
     int64_t *at = le_malloc(sizeof(int64_t) * ns);
     for (int64_t i = 0; !rc && i < b->n_spans; i++) {
         at[i] = le_callpath_find(voc, V, h[i]);
@@ -151,7 +151,7 @@ int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s, int col, double *thres
     tail_keys k;
     keys_sorted(s, O, t0, width, nb, self, &k);
     double w1 = MPI_Wtime();
-    double *thr = le_malloc(sizeof(double) * (size_t)(O ? O : 1));
+    double *thr = le_malloc(sizeof(double) * (size_t)O);
     uint8_t *rare = le_malloc(ns);
     int8_t *failed = le_malloc(ns);
     int rc = robust_thresholds(comm, &k, O, nb, thr);

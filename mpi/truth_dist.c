@@ -21,10 +21,10 @@ typedef struct vis_spans {
 static void spans_measure(const le_corpus_block *b, const le_vis_fault *f, int32_t nf, vis_spans *v)
 {
     size_t ns = (size_t)b->n_spans, nt = (size_t)b->n_traces;
-    v->self = le_malloc(sizeof(int64_t) * (ns ? ns : 1));
-    v->structure = le_malloc(sizeof(uint64_t) * (ns ? ns : 1));
-    v->shows = le_calloc(ns ? ns : 1, 1);
-    v->outside = le_malloc(nt ? nt : 1);
+    v->self = le_malloc(sizeof(int64_t) * ns);
+    v->structure = le_malloc(sizeof(uint64_t) * ns);
+    v->shows = le_calloc(ns, 1);
+    v->outside = le_malloc(nt);
     for (int64_t t = 0; t < b->n_traces; t++) {
         int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
         le_vis_selftime(b->parent + lo, b->duration_us + lo, n, v->self + lo);
@@ -44,7 +44,7 @@ static void reference_by_operation(const le_corpus_block *b, const vis_spans *v,
         for (int64_t i = b->span_offset[t]; v->outside[t] && i < b->span_offset[t + 1]; i++) (*off)[b->operation[i] + 1]++;
     for (int32_t o = 0; o < n_ops; o++) (*off)[o + 1] += (*off)[o];
     *x = le_malloc(sizeof(int64_t) * (size_t)((*off)[n_ops] ? (*off)[n_ops] : 1));
-    int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)(n_ops ? n_ops : 1));
+    int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)n_ops);
     memcpy(fill, *off, sizeof(int64_t) * (size_t)n_ops);
     for (int64_t t = 0; t < b->n_traces; t++)
         for (int64_t i = b->span_offset[t]; v->outside[t] && i < b->span_offset[t + 1]; i++) (*x)[fill[b->operation[i]]++] = v->self[i];
@@ -55,7 +55,7 @@ static void reference_by_operation(const le_corpus_block *b, const vis_spans *v,
 /* The call structures of every rank's reference spans, sorted, no repeats. */
 static int reference_structures(MPI_Comm comm, const le_corpus_block *b, const vis_spans *v, uint64_t **ref, int64_t *n_ref)
 {
-    uint64_t *mine = le_malloc(sizeof(uint64_t) * (size_t)(b->n_spans ? b->n_spans : 1));
+    uint64_t *mine = le_malloc(sizeof(uint64_t) * (size_t)b->n_spans);
     int64_t n = 0;
     for (int64_t t = 0; t < b->n_traces; t++)
         for (int64_t i = b->span_offset[t]; v->outside[t] && i < b->span_offset[t + 1]; i++) mine[n++] = v->structure[i];
@@ -95,7 +95,7 @@ static int count_faults(MPI_Comm comm, le_corpus_meta *m, const le_corpus_block 
 int le_vis_truth(MPI_Comm comm, le_corpus_meta *m, le_corpus_block *b)
 {
     int32_t F = m->n_faults, O = m->n_operations;
-    le_vis_fault *f = le_malloc(sizeof *f * (size_t)(F ? F : 1));
+    le_vis_fault *f = le_malloc(sizeof *f * (size_t)F);
     for (int32_t j = 0; j < F; j++) f[j] = (le_vis_fault){m->faults[j].service, m->faults[j].start_us, m->faults[j].end_us};
     vis_spans v;
     spans_measure(b, f, F, &v);
@@ -103,7 +103,7 @@ int le_vis_truth(MPI_Comm comm, le_corpus_meta *m, le_corpus_block *b)
     int64_t *x, *off;
     reference_by_operation(b, &v, O, &x, &off);
     free(m->vis.threshold_us);
-    m->vis.threshold_us = le_malloc(sizeof(double) * (size_t)(O ? O : 1));
+    m->vis.threshold_us = le_malloc(sizeof(double) * (size_t)O);
     m->vis.quantile = LE_VIS_QUANTILE;
     int rc = le_quantiles_dist(comm, x, off, O, LE_VIS_QUANTILE, m->vis.threshold_us, NULL);
     free(x), free(off);

@@ -53,6 +53,20 @@ static void test_json_string_escapes(void **state)
     expect_json("abcdef", 3, "\"abc\"");
 }
 
+/* LE_JSON_BYTES (reports, run manifest): only '"', '\\' and control
+ * characters escaped, every other byte as it is. */
+static void test_json_bytes(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    le_json_escape(f, "</a>&'\"\\\t\n\x7f caf\xC3\xA9 \x80", SIZE_MAX, LE_JSON_BYTES);
+    fclose(f);
+    assert_string_equal(buf, "\"</a>&'\\\"\\\\\\u0009\\u000a\x7f caf\xC3\xA9 \x80\"");
+    free(buf);
+}
+
 static void test_json_double(void **state)
 {
     (void)state;
@@ -184,6 +198,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_string_escapes),
+        cmocka_unit_test(test_json_bytes),
         cmocka_unit_test(test_json_double),
         cmocka_unit_test(test_labeling_page_inert),
         cmocka_unit_test(test_labeling_page_rejects_mismatch),
