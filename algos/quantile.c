@@ -40,7 +40,7 @@ void le_sort_u64(uint64_t *x, int64_t n, uint64_t *scratch)
     enum { BITS = 11, R = 1 << BITS };
     uint64_t top = 0;
     for (int64_t i = 0; i < n; i++) top |= x[i];
-    int64_t *cnt = le_malloc(sizeof(int64_t) * (size_t)R);
+    int64_t cnt[R]; /* 16 KiB: on the stack, as this runs once an operation */
     uint64_t *a = x, *b = scratch;
     for (int shift = 0; shift < 64 && (top >> shift); shift += BITS) {
         for (int d = 0; d < R; d++) cnt[d] = 0;
@@ -56,7 +56,6 @@ void le_sort_u64(uint64_t *x, int64_t n, uint64_t *scratch)
     }
     if (a != x)
         for (int64_t i = 0; i < n; i++) x[i] = a[i];
-    free(cnt);
 }
 
 static int cmp_i64(const void *a, const void *b)

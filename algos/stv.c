@@ -185,12 +185,12 @@ void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t 
     }
 }
 
-/* Whether component j is present in a block before block k (so that a
- * component present in several blocks is counted once). */
-static int has_earlier(const float *dev, int64_t d, int k, int64_t j)
+/* Whether component j is present: > 0 in any of the blocks (a component
+ * present in several blocks counts once). */
+static int present(const float *dev, int64_t d, int blocks, int64_t j)
 {
-    for (int e = 0; e < k; e++)
-        if (dev[e * d + j] > 0) return 1;
+    for (int k = 0; k < blocks; k++)
+        if (dev[k * d + j] > 0) return 1;
     return 0;
 }
 
@@ -198,11 +198,8 @@ void le_burst_count(const float *dev, int64_t d, int blocks, int64_t bin, int64_
 {
     tot[bin]++;
     int64_t *c = cnt + bin * d;
-    for (int k = 0; k < blocks; k++) {
-        const float *b = dev + k * d;
-        for (int64_t j = 0; j < d; j++)
-            if (b[j] > 0 && !(k && has_earlier(dev, d, k, j))) c[j]++;
-    }
+    for (int64_t j = 0; j < d; j++)
+        if (present(dev, d, blocks, j)) c[j]++;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -233,13 +230,10 @@ void le_burst_row(const float *dev, int64_t d, int blocks, const int64_t *cnt_b,
 {
     for (int64_t j = 0; j < d; j++) out[j] = 0;
     if (tot_b <= 0) return;
-    for (int k = 0; k < blocks; k++) {
-        const float *b = dev + k * d;
-        for (int64_t j = 0; j < d; j++) {
-            if (!(b[j] > 0) || out[j] != 0 || (k && has_earlier(dev, d, k, j))) continue;
-            double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
-            out[j] = r > 0 ? w * (float)r : 0;
-        }
+    for (int64_t j = 0; j < d; j++) {
+        if (!present(dev, d, blocks, j)) continue;
+        double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
+        out[j] = r > 0 ? w * (float)r : 0;
     }
 }
 

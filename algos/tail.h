@@ -16,7 +16,8 @@
  * The quantile must come from the operation's ordinary behaviour, not from
  * its faults: a fault that slows a service for five minutes puts a few
  * percent of the operation's spans above any high quantile of the whole
- * corpus. So the spans are binned in time (LE_TAIL_BIN_US) and a (operation,
+ * corpus. So the spans are binned in time (the burst bins, LE_BURST_BIN_US of
+ * algos/stv.h, widened on long corpora) and a (operation,
  * bin) cell whose spans exceed the LE_TAIL_DETECT_QUANTILE quantile far more
  * often than that quantile allows (at least LE_TAIL_BURST_MIN of them and
  * over LE_TAIL_BURST_FACTOR times the expected count) is left out; the
@@ -39,7 +40,6 @@
 
 #define LE_TAIL_QUANTILE 0.999
 #define LE_TAIL_DETECT_QUANTILE 0.99
-#define LE_TAIL_BIN_US 300000000LL /* 5 minutes, as the burst bins */
 #define LE_TAIL_TRIM_ROUNDS 2
 #define LE_TAIL_BURST_MIN 3
 #define LE_TAIL_BURST_FACTOR 5.0

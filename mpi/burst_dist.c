@@ -5,7 +5,7 @@
 #include "driver.h"
 #include "stv.h"
 
-int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, int64_t *t0, int64_t *width, int64_t *nb)
+int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, le_burst_grid *g)
 {
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (int64_t t = 0; t < n; t++) lo = start_us[t] < lo ? start_us[t] : lo, hi = start_us[t] > hi ? start_us[t] : hi;
@@ -13,9 +13,9 @@ int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, 
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT64_T, MPI_MAX, comm));
     if (lo > hi) lo = hi = 0; /* no traces anywhere */
     int64_t dd = d > 0 ? d : 1;
-    *t0 = lo, *width = LE_BURST_BIN_US;
-    while ((hi - lo) / *width + 1 > LE_BURST_MAX_CELLS / dd) *width *= 2;
-    *nb = (hi - lo) / *width + 1;
+    g->t0 = lo, g->width = LE_BURST_BIN_US;
+    while ((hi - lo) / g->width + 1 > LE_BURST_MAX_CELLS / dd) g->width *= 2;
+    g->nb = (hi - lo) / g->width + 1;
     return 0;
 }
 
@@ -35,23 +35,29 @@ int le_burst_base_dist(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, in
     return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allgatherv of burst base shares failed");
 }
 
-int le_burst_append(MPI_Comm comm, int64_t n, const int64_t *start_us, const float *comp, int64_t comp_stride, int64_t d,
-                    int blocks, float *out, int64_t out_stride)
+int le_burst_reduce(MPI_Comm comm, int64_t *cnt, int64_t *tot, int64_t nb, int64_t d, double *base)
 {
-    int64_t t0 = 0, width = LE_BURST_BIN_US, nb = 1;
-    LE_CHECK(le_burst_bins(comm, n, start_us, d, &t0, &width, &nb));
-    int64_t *cnt = le_calloc((size_t)(nb * d), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
-    for (int64_t t = 0; t < n; t++) le_burst_count(comp + t * comp_stride, d, blocks, (start_us[t] - t0) / width, cnt, tot);
-    int rc = 0;
     if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
         MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
-    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)d);
-    if (!rc) rc = le_burst_base_dist(comm, cnt, tot, nb, d, scratch, base);
+        return le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
+    double *scratch = le_malloc(sizeof(double) * (size_t)nb);
+    int rc = le_burst_base_dist(comm, cnt, tot, nb, d, scratch, base);
+    free(scratch);
+    return rc;
+}
+
+int le_burst_append(MPI_Comm comm, const le_burst_grid *g, int64_t n, const int64_t *start_us, const float *comp,
+                    int64_t comp_stride, int64_t d, int blocks, float *out, int64_t out_stride)
+{
+    int64_t nb = g->nb;
+    int64_t *cnt = le_calloc((size_t)(nb * d), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    double *base = le_malloc(sizeof(double) * (size_t)d);
+    for (int64_t t = 0; t < n; t++) le_burst_count(comp + t * comp_stride, d, blocks, le_burst_bin_of(g, start_us[t]), cnt, tot);
+    int rc = le_burst_reduce(comm, cnt, tot, nb, d, base);
     for (int64_t t = 0; !rc && t < n; t++) {
-        int64_t b = (start_us[t] - t0) / width;
+        int64_t b = le_burst_bin_of(g, start_us[t]);
         le_burst_row(comp + t * comp_stride, d, blocks, cnt + b * d, tot[b], base, LE_BURST_WEIGHT, out + t * out_stride);
     }
-    free(cnt), free(tot), free(scratch), free(base);
+    free(cnt), free(tot), free(base);
     return rc;
 }

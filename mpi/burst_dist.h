@@ -7,20 +7,32 @@
 #include <mpi.h>
 #include <stdint.h>
 
+/* The time bins: bin of a trace starting at s is (s - t0) / width, of nb. */
+typedef struct le_burst_grid {
+    int64_t t0, width, nb;
+} le_burst_grid;
+
 /* Collective. The corpus' first start t0 (over the n traces' starts of every
  * rank) and the bin width from LE_BURST_BIN_US, doubled until bins x d
- * stays under LE_BURST_MAX_CELLS; nb bins. The same on every rank. */
-int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, int64_t *t0, int64_t *width, int64_t *nb);
+ * stays under LE_BURST_MAX_CELLS. The same on every rank. */
+int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, le_burst_grid *g);
+
+static inline int64_t le_burst_bin_of(const le_burst_grid *g, int64_t start_us) { return (start_us - g->t0) / g->width; }
 
 /* Collective: base [d] of le_burst_base, each rank sorting its slice of the
  * components (scratch [nb]). */
 int le_burst_base_dist(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch,
                        double *base);
 
-/* Collective. Trace t (of n, starting at start_us[t]) has the components
- * comp + t comp_stride ([blocks x d]: component j present where any block
- * is > 0); its burst part [d] goes to out + t out_stride. */
-int le_burst_append(MPI_Comm comm, int64_t n, const int64_t *start_us, const float *comp, int64_t comp_stride, int64_t d,
-                    int blocks, float *out, int64_t out_stride);
+/* Collective: the per-bin counts cnt [nb x d] and totals tot [nb] of this
+ * rank summed over every rank, then their base [d] (le_burst_base_dist). */
+int le_burst_reduce(MPI_Comm comm, int64_t *cnt, int64_t *tot, int64_t nb, int64_t d, double *base);
+
+/* Collective. Trace t (of n, starting at start_us[t], binned by g from
+ * le_burst_bins with this d) has the components comp + t comp_stride
+ * ([blocks x d]: component j present where any block is > 0); its burst
+ * part [d] goes to out + t out_stride. */
+int le_burst_append(MPI_Comm comm, const le_burst_grid *g, int64_t n, const int64_t *start_us, const float *comp,
+                    int64_t comp_stride, int64_t d, int blocks, float *out, int64_t out_stride);
 
 #endif

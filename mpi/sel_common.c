@@ -182,7 +182,9 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
  * g: its components are the row's dev and err blocks. */
 static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
 {
-    return le_burst_append(comm, s->n, s->b.trace_start_us, s->x + g, s->dim, d, 2, s->x + g + 2 * d, s->dim);
+    le_burst_grid grid;
+    LE_CHECK(le_burst_bins(comm, s->n, s->b.trace_start_us, d, &grid));
+    return le_burst_append(comm, &grid, s->n, s->b.trace_start_us, s->x + g, s->dim, d, 2, s->x + g + 2 * d, s->dim);
 }
 
 /* Per trace, the index of its root call path among the corpus' root paths
@@ -248,7 +250,8 @@ static void count_components(const le_callpaths *cp, const le_shard *s, int64_t 
  * 2d low/high components, counted exactly over ranks as in add_burst. */
 static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, int col)
 {
-    int64_t d = cp->n, d2 = 2 * d, n_roots = 0, t0 = 0, width = LE_BURST_BIN_US, nb = 1;
+    int64_t d = cp->n, d2 = 2 * d, n_roots = 0;
+    le_burst_grid g = {0, LE_BURST_BIN_US, 1};
     int64_t *root = le_malloc(sizeof(int64_t) * (size_t)s->n);
     int rc = root_index(comm, cp, s, root, &n_roots);
     size_t cells = (size_t)(n_roots * d > 0 ? n_roots * d : 1);
@@ -256,25 +259,22 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)d);
     float *comp = le_malloc(sizeof(float) * (size_t)(d2 + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
     if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
-    if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &t0, &width, &nb);
-    int64_t *bcnt = le_calloc((size_t)(nb * d2), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
+    if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &g);
+    int64_t *bcnt = le_calloc((size_t)(g.nb * d2), sizeof(int64_t)), *tot = le_calloc((size_t)g.nb, sizeof(int64_t));
+    double *base = le_malloc(sizeof(double) * (size_t)d2);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_count(comp, d2, 1, (s->b.trace_start_us[t] - t0) / width, bcnt, tot);
+        le_burst_count(comp, d2, 1, le_burst_bin_of(&g, s->b.trace_start_us[t]), bcnt, tot);
     }
-    if (!rc && (MPI_Allreduce(MPI_IN_PLACE, bcnt, (int)(nb * d2), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
-                MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
-        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count burst counts failed");
-    double *scratch = le_malloc(sizeof(double) * (size_t)nb), *base = le_malloc(sizeof(double) * (size_t)d2);
-    if (!rc) rc = le_burst_base_dist(comm, bcnt, tot, nb, d2, scratch, base);
+    if (!rc) rc = le_burst_reduce(comm, bcnt, tot, g.nb, d2, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
-        int64_t b = (s->b.trace_start_us[t] - t0) / width;
+        int64_t b = le_burst_bin_of(&g, s->b.trace_start_us[t]);
         float *row = s->x + t * s->dim + col;
         count_components(cp, s, t, root, mean, std, cnt, comp);
         le_burst_row(comp, d2, 1, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
         for (int64_t j = 0; j < d; j++) row[j] = out[j] > out[d + j] ? out[j] : out[d + j];
     }
-    free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(scratch), free(base);
+    free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(base);
     return rc;
 }
 
@@ -336,7 +336,7 @@ static int build_tail(MPI_Comm comm, le_corpus *c, const le_callpaths *cp, le_sh
         memmove(row + P, old + 2 * P, sizeof(float) * (size_t)(2 * P)); /* burst, count burst */
     }
     s->dim = (int)dim;
-    return le_tail_append(comm, (int32_t)O, s, 0, NULL);
+    return le_tail_append(comm, (int32_t)O, s);
 }
 
 int le_repr_needs_paths(const char *representation) { return strcmp(representation, "gat") != 0; }

@@ -28,13 +28,13 @@ typedef struct tail_keys {
 /* Each span's self time (clamped at 0) into self, and the keys: bucketed
  * by operation (counting sort), each bucket radix-sorted (a comparison sort
  * of 1.4 million spans a rank was a third of the vector's time). */
-static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width, int64_t nb, int64_t *self, tail_keys *k)
+static void keys_sorted(const le_shard *s, int32_t O, const le_burst_grid *g, int64_t *self, tail_keys *k)
 {
     const le_corpus_block *b = &s->b;
-    size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
+    size_t ns = (size_t)b->n_spans;
     k->off = le_calloc((size_t)O + 1, sizeof(int64_t));
     k->key = le_malloc(sizeof(uint64_t) * ns);
-    for (k->bin_bits = 0; (INT64_C(1) << k->bin_bits) < nb; k->bin_bits++) {}
+    for (k->bin_bits = 0; (INT64_C(1) << k->bin_bits) < g->nb; k->bin_bits++) {}
     uint64_t *scratch = le_malloc(sizeof(uint64_t) * ns);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
@@ -48,7 +48,7 @@ static void keys_sorted(const le_shard *s, int32_t O, int64_t t0, int64_t width,
     int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)O);
     memcpy(fill, k->off, sizeof(int64_t) * (size_t)O);
     for (int64_t t = 0; t < s->n; t++) {
-        uint64_t bin = (uint64_t)((b->trace_start_us[t] - t0) / width);
+        uint64_t bin = (uint64_t)le_burst_bin_of(g, b->trace_start_us[t]);
         for (int64_t i = b->span_offset[t]; i < b->span_offset[t + 1]; i++) {
             int32_t o = b->operation[i];
             if (o < 0 || o >= O) continue;
@@ -94,11 +94,9 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
                 size_t c = (size_t)o * (size_t)nb + (size_t)KEY_BIN(k->key[i], k->bin_bits);
                 ne[2 * c]++, ne[2 * c + 1] += !isnan(det[o]) && (double)KEY_X(k->key[i], k->bin_bits) > det[o];
             }
-        for (size_t at = 0; !rc && at < 2 * cells; at += 1 << 28) { /* counts past INT_MAX go in pieces */
-            int len = (int)(2 * cells - at < (1 << 28) ? 2 * cells - at : 1 << 28);
-            if (MPI_Allreduce(MPI_IN_PLACE, ne + at, len, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-                rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of tail exceedance counts failed");
-        }
+        /* cells <= LE_BURST_MAX_CELLS (le_burst_bins), so one count fits an int */
+        if (!rc && MPI_Allreduce(MPI_IN_PLACE, ne, (int)(2 * cells), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of tail exceedance counts failed");
         if (!keep) keep = le_malloc(cells);
         for (size_t c = 0; c < cells; c++) keep[c] = !le_tail_cell_bursting(ne[2 * c], ne[2 * c + 1], LE_TAIL_DETECT_QUANTILE);
     }
@@ -114,7 +112,7 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
 static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t *rare)
 {
     const le_corpus_block *b = &s->b;
-    size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
+    size_t ns = (size_t)b->n_spans;
     uint64_t *h = le_malloc(sizeof(uint64_t) * ns), *voc = NULL;
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = b->span_offset[t];
@@ -123,9 +121,9 @@ static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t 
     int64_t V = 0;
     int rc = le_allgather_unique_u64(comm, h, b->n_spans, &voc, &V, "call structures");
     int64_t *cnt = le_calloc((size_t)V, sizeof(int64_t)), *opn = le_calloc((size_t)O, sizeof(int64_t));
-    int64_t *at = le_malloc(sizeof(int64_t) * ns);
+    int32_t *at = le_malloc(sizeof(int32_t) * ns);
+    if (!rc) le_callpath_index(h, b->n_spans, voc, V, at);
     for (int64_t i = 0; !rc && i < b->n_spans; i++) {
-        at[i] = le_callpath_find(voc, V, h[i]);
         cnt[at[i]]++;
         if (b->operation[i] >= 0 && b->operation[i] < O) opn[b->operation[i]]++;
     }
@@ -140,16 +138,17 @@ static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t 
     return rc;
 }
 
-int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s, int col, double *thresholds)
+int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s)
 {
     const le_corpus_block *b = &s->b;
-    size_t ns = (size_t)(b->n_spans ? b->n_spans : 1);
-    int64_t t0 = 0, width = LE_TAIL_BIN_US, nb = 1;
-    LE_CHECK(le_burst_bins(comm, s->n, b->trace_start_us, O, &t0, &width, &nb));
+    size_t ns = (size_t)b->n_spans;
+    le_burst_grid g;
+    LE_CHECK(le_burst_bins(comm, s->n, b->trace_start_us, O, &g));
+    int64_t nb = g.nb;
     int64_t *self = le_malloc(sizeof(int64_t) * ns);
     double w0 = MPI_Wtime();
     tail_keys k;
-    keys_sorted(s, O, t0, width, nb, self, &k);
+    keys_sorted(s, O, &g, self, &k);
     double w1 = MPI_Wtime();
     double *thr = le_malloc(sizeof(double) * (size_t)O);
     uint8_t *rare = le_malloc(ns);
@@ -163,10 +162,9 @@ int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s, int col, double *thres
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = b->span_offset[t];
         le_tail_row(b->operation + lo, self + lo, failed + lo, rare + lo, b->span_offset[t + 1] - lo, thr, O,
-                    s->x + t * s->dim + col);
+                    s->x + t * s->dim);
     }
-    if (!rc) rc = le_burst_append(comm, s->n, b->trace_start_us, s->x + col, s->dim, O, LE_TAIL_BLOCKS, s->x + col + LE_TAIL_BLOCKS * O, s->dim);
-    if (!rc && thresholds) memcpy(thresholds, thr, sizeof(double) * (size_t)O);
+    if (!rc) rc = le_burst_append(comm, &g, s->n, b->trace_start_us, s->x, s->dim, O, LE_TAIL_BLOCKS, s->x + LE_TAIL_BLOCKS * O, s->dim);
     le_debug("tail: sort %.3f thresholds %.3f structures %.3f rows+burst %.3f s", w1 - w0, w2 - w1, w3 - w2, MPI_Wtime() - w3);
     free(self), free(thr), free(rare), free(failed);
     return rc;

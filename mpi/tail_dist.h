@@ -17,11 +17,10 @@
 /* Columns le_tail_append writes: the three blocks and their burst part. */
 #define LE_TAIL_COLS(n_ops) ((LE_TAIL_BLOCKS + 1) * (int64_t)(n_ops))
 
-/* Collective. Writes at column col of each row of s->x (which must have
- * LE_TAIL_COLS(n_ops) columns free there) the trace's tail, error and rare
- * blocks and then the burst part of their components (algos/stv.h BURST,
- * a component per operation: any of its three blocks non-zero).
- * thresholds (may be NULL) receives the n_ops self-time thresholds. */
-int le_tail_append(MPI_Comm comm, int32_t n_ops, le_shard *s, int col, double *thresholds);
+/* Collective. Writes in the first LE_TAIL_COLS(n_ops) columns of each row
+ * of s->x the trace's tail, error and rare blocks and then the burst part
+ * of their components (algos/stv.h BURST, a component per operation: any of
+ * its three blocks non-zero), in the burst bins of le_burst_bins. */
+int le_tail_append(MPI_Comm comm, int32_t n_ops, le_shard *s);
 
 #endif
