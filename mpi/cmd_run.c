@@ -374,6 +374,8 @@ static void words_without(const char *list, const char *drop, char *buf, size_t 
     sv_free(&w);
 }
 
+static void json_str(FILE *f, const char *s) { le_json_escape(f, s, SIZE_MAX, LE_JSON_BYTES); }
+
 /* Rounds of labeling (docs/run.md "Rounds"): [select] rounds, or select's default. */
 static int plan_rounds(const config *c)
 {
@@ -467,6 +469,20 @@ static char *section_text(const section *s)
 /* The pipeline from the config: stage list in order. Returns the number of
  * stages; *stop_for_labels when [label] says neither oracle nor a file
  * (the list then ends with select). */
+/* Stage NAME (its command def_name, its config section sec) of round r into
+ * *t, with its report NAME.txt among the outputs. */
+static void add_stage(const config *c, const char *dir, stage *t, const char *def_name, const section *sec,
+                      const char *name, int r)
+{
+    memset(t, 0, sizeof *t);
+    t->def = def_of(def_name), t->sec = sec, t->sectext = section_text(sec);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    build_stage(c, t, dir, r);
+    char rep[64];
+    snprintf(rep, sizeof rep, "%s.txt", name);
+    sv_addf(&t->outputs, dir, rep);
+}
+
 static int build_plan(const config *c, const char *dir, stage *st, int *stop_for_labels)
 {
     static const char *const order[] = {"input", "info", "train", "embed", "select", "label", "rounds",
@@ -478,15 +494,10 @@ static int build_plan(const config *c, const char *dir, stage *st, int *stop_for
         if (!strcmp(name, "rounds")) { /* select-R, label-R for rounds 2..R */
             for (int r = 2; r <= R; r++)
                 for (int k = 0; k < 2; k++) {
-                    stage *t = &st[n++];
-                    memset(t, 0, sizeof *t);
-                    t->def = def_of(k ? "label" : "select"), t->sec = sec_of(c, t->def->name);
-                    snprintf(t->name, sizeof t->name, "%s-%d", t->def->name, r);
-                    t->sectext = section_text(t->sec);
-                    build_stage(c, t, dir, r);
-                    char rep_[64];
-                    snprintf(rep_, sizeof rep_, "%s.txt", t->name);
-                    sv_addf(&t->outputs, dir, rep_);
+                    const char *def = k ? "label" : "select";
+                    char name_r[24];
+                    snprintf(name_r, sizeof name_r, "%s-%d", def, r);
+                    add_stage(c, dir, &st[n++], def, sec_of(c, def), name_r, r);
                 }
             continue;
         }
@@ -501,14 +512,7 @@ static int build_plan(const config *c, const char *dir, stage *st, int *stop_for
             *stop_for_labels = 1;
             break;
         }
-        stage *t = &st[n++];
-        memset(t, 0, sizeof *t);
-        t->def = def_of(name), t->sec = s, t->sectext = section_text(s);
-        snprintf(t->name, sizeof t->name, "%s", name);
-        build_stage(c, t, dir, 1);
-        char rep[64];
-        snprintf(rep, sizeof rep, "%s.txt", name);
-        sv_addf(&t->outputs, dir, rep);
+        add_stage(c, dir, &st[n++], name, s, name, 1);
     }
     return n;
 }
@@ -612,7 +616,6 @@ static void me_free(mentry *e)
     memset(e, 0, sizeof *e);
 }
 
-static void json_str(FILE *f, const char *s) { le_json_escape(f, s, SIZE_MAX, LE_JSON_BYTES); }
 
 static void json_files(FILE *f, const strv *path, const strv *fp)
 {
@@ -842,7 +845,6 @@ static int redirect_end(redirect *r, int ok)
     return 0;
 }
 
-/* [label] labels = FILE: DIR/labels.csv becomes a copy of FILE (temp + rename). */
 static int mkdir_p(const char *dir)
 {
     char p[4200];
@@ -1166,8 +1168,7 @@ static int check_label_files(const config *c, const stage *st, int n)
         for (int k = 0; !st[i].copy_labels && k < st[i].outputs.n; k++)
             if (realpath(st[i].outputs.v[k], b) && !strcmp(a, b))
                 return le_fail(LE_ERR_USAGE, "%s:%d: [label] labels = %s is what run writes for stage %s: keep your labels in "
-                               "another file (e.g. %s/given-labels.csv)", c->path, sec_of(c, "label")->line, file, st[i].name,
-                               "DIR");
+                               "another file (e.g. DIR/given-labels.csv)", c->path, sec_of(c, "label")->line, file, st[i].name);
     return 0;
 }
 
