@@ -124,8 +124,8 @@ label_run() {
         if [ -n "${6:-}" ]; then
             le select "$c" "$e" -o "$W/reps2.h5" --representation "$3" --round 2 --labels "$W/l.csv" --budget "$5" --picks "$6" \
                 --seed "$2" --no-page > "$W/sel2.txt"
-            "$B" label "$W/reps2.h5" --oracle "$c" -o "$W/l2.csv" > /dev/null < /dev/null
-            tail -n +2 "$W/l2.csv" >> "$W/l.csv"
+            "$B" label "$W/reps2.h5" --oracle "$c" --keep "$W/l.csv" -o "$W/l2.csv" > /dev/null < /dev/null
+            mv "$W/l2.csv" "$W/l.csv"
             awk -v a="$(key seconds_select "$W/sel.txt")" -v b="$(key seconds_select "$W/sel2.txt")" \
                 'BEGIN { printf "seconds_select: %.3f\n", a + b }' > "$W/sel.txt"
         fi

@@ -62,8 +62,8 @@ for S in $SEEDS; do
         if [ "$K2" -gt 0 ]; then
             le select "$W/c.h5" "$E" -o "$W/r2.h5" --representation "$REPR" --budget "$K" --picks "$K2" --seed "$S" --no-page \
                 --round 2 --labels "$W/l.csv" --vectors "$W/v.h5" "${SEL[@]}" > /dev/null
-            "$B" label "$W/r2.h5" --oracle "$W/c.h5" -o "$W/l2.csv" > /dev/null
-            tail -n +2 "$W/l2.csv" >> "$W/l.csv"
+            "$B" label "$W/r2.h5" --oracle "$W/c.h5" --keep "$W/l.csv" -o "$W/l2.csv" > /dev/null
+            mv "$W/l2.csv" "$W/l.csv"
         fi
         le propagate "$W/c.h5" "$E" "$W/l.csv" -o "$W/p.h5" --representation "$REPR" --vectors "$W/v.h5" "${PROP[@]}" \
             > "$W/prop.txt"

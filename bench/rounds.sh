@@ -18,8 +18,8 @@ for r in $(seq 0 "$ROUNDS"); do
     n=$((K0 + r * STEP))
     if [ "$r" -gt 0 ]; then
         le select "$C" "$E" -o "$W/r$r.h5" --round $((r + 1)) --labels "$W/l.csv" --picks "$STEP" --no-page "${R[@]}" > /dev/null
-        "$B" label "$W/r$r.h5" --oracle "$C" -o "$W/n.csv" > /dev/null
-        tail -n +2 "$W/n.csv" >> "$W/l.csv"
+        "$B" label "$W/r$r.h5" --oracle "$C" --keep "$W/l.csv" -o "$W/n.csv" > /dev/null
+        mv "$W/n.csv" "$W/l.csv"
     fi
     le select "$C" "$E" -o "$W/k.h5" --budget "$n" --rounds 1 --no-page "${R[@]}" > /dev/null
     "$B" label "$W/k.h5" --oracle "$C" -o "$W/k.csv" > /dev/null
