@@ -28,13 +28,6 @@ typedef struct period_reader {
     int rc;
 } period_reader;
 
-static uint64_t newlines_in(const void *s, size_t n)
-{
-    uint64_t k = 0;
-    for (const char *p = s, *e = p + n; n && (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
-    return k;
-}
-
 /* Fields as they are: libcsv would trim spaces and tabs. */
 static int no_space(unsigned char c)
 {
@@ -46,7 +39,7 @@ static void on_field(void *data, size_t n, void *arg)
 {
     period_reader *r = arg;
     size_t c = r->col++;
-    if (c == 0) r->row_line = r->line - newlines_in(data, n);
+    if (c == 0) r->row_line = r->line - le_csv_newlines(data, n);
     if (c >= PL_COLS) return;
     LE_RESERVE(r->cell[c], r->cell_cap[c], n + 1);
     memcpy(r->cell[c], data, n);
@@ -100,14 +93,14 @@ int le_period_labels_read(const char *path, le_period_label **out, int64_t *n)
     ssize_t len;
     while (!r.rc && (len = getline(&line, &cap, f)) > 0) {
         if (csv_parse(&parser, line, (size_t)len, on_field, on_row, &r) < (size_t)len && !r.rc) {
-            if (r.col == 0) r.row_line = r.line - newlines_in(parser.entry_buf, parser.entry_pos);
+            if (r.col == 0) r.row_line = r.line - le_csv_newlines(parser.entry_buf, parser.entry_pos);
             r.rc = le_fail(LE_ERR_FORMAT, "%s:%llu: broken quoting", path, (unsigned long long)r.row_line);
         }
         if (line[len - 1] == '\n') r.line++;
     }
     if (!r.rc && ferror(f)) r.rc = le_fail(LE_ERR_IO, "%s: read failed: %s", path, strerror(errno));
     if (!r.rc && csv_fini(&parser, on_field, on_row, &r) != 0 && !r.rc) {
-        if (r.col == 0) r.row_line = r.line - newlines_in(parser.entry_buf, parser.entry_pos);
+        if (r.col == 0) r.row_line = r.line - le_csv_newlines(parser.entry_buf, parser.entry_pos);
         r.rc = le_fail(LE_ERR_FORMAT, "%s:%llu: unterminated quote", path, (unsigned long long)r.row_line);
     }
     csv_free(&parser);

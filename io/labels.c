@@ -10,6 +10,7 @@
  *
  * libcsv parses; lines are fed to it one at a time so that each row knows
  * the physical line it starts on (quoted newlines included). */
+#include "csvout.h"
 #include "groundtruth.h"
 
 #include <csv.h>
@@ -60,13 +61,6 @@ static void problem(labels_reader *r, uint64_t line, const char *fmt, ...)
     r->problems++;
 }
 
-static uint64_t newlines_in(const void *s, size_t n)
-{
-    uint64_t k = 0;
-    for (const char *p = s, *e = p + n; n && (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
-    return k;
-}
-
 static void keep_cell(labels_reader *r, int which, const void *data, size_t n)
 {
     LE_RESERVE(r->cell[which], r->cell_cap[which], n + 1);
@@ -87,7 +81,7 @@ static void on_field(void *data, size_t n, void *arg)
 {
     labels_reader *r = arg;
     size_t c = r->col++;
-    if (c == 0) r->row_line = r->line - newlines_in(data, n);
+    if (c == 0) r->row_line = r->line - le_csv_newlines(data, n);
     if (r->in_header) {
         header_field(r, c, data, n);
         return;
@@ -179,7 +173,7 @@ static void on_row(int term, void *arg)
 /* Broken quoting: note it, restart libcsv, resume at the next line. */
 static void broken_row(labels_reader *r, const char *why)
 {
-    if (r->col == 0) r->row_line = r->line - newlines_in(r->parser.entry_buf, r->parser.entry_pos);
+    if (r->col == 0) r->row_line = r->line - le_csv_newlines(r->parser.entry_buf, r->parser.entry_pos);
     if (r->in_header) {
         r->rc = le_fail(LE_ERR_FORMAT, "%s:%llu: the header row is not valid CSV (%s)", r->path,
                         (unsigned long long)r->row_line, why);
