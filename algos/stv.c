@@ -172,34 +172,44 @@ void le_dev_stats_finish(const int64_t *sums, int64_t n_voc, float *mean, float 
 }
 
 void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
-                const float *mean, const float *std, const le_dev_cfg *cfg, float *out)
+                const float *mean, const float *std, const le_dev_cfg *cfg, float *dev, float *fail)
 {
-    for (int64_t j = 0; j < 2 * n_voc; j++) out[j] = 0;
+    for (int64_t j = 0; j < n_voc; j++) dev[j] = 0, fail[j] = 0;
     for (int64_t i = 0; i < n_spans; i++) {
         int64_t j = pidx[i];
         if (j < 0) continue;
         float z = (x[i] - mean[j]) / std[j] - cfg->thr;
         float d = z > 0 ? cfg->w_dev * log1pf(z) : 0;
-        if (d > out[j]) out[j] = d;
-        if (err[i]) out[n_voc + j] = cfg->w_err;
+        if (d > dev[j]) dev[j] = d;
+        if (err[i]) fail[j] = cfg->w_err;
     }
 }
 
 /* Whether component j is present: > 0 in any of the blocks (a component
- * present in several blocks counts once). */
-static int present(const float *dev, int64_t d, int blocks, int64_t j)
+ * present in several blocks counts once). No early exit, and the callers
+ * switch on blocks so that it is a constant here: the loops over j then
+ * vectorise (most components of a trace are absent, and the burst passes
+ * scan every one of them for every trace). */
+static inline int present(const float *dev, int64_t stride, int blocks, int64_t j)
 {
-    for (int k = 0; k < blocks; k++)
-        if (dev[k * d + j] > 0) return 1;
-    return 0;
+    int p = dev[j] > 0;
+    for (int k = 1; k < blocks; k++) p |= dev[k * stride + j] > 0;
+    return p;
 }
 
-void le_burst_count(const float *dev, int64_t d, int blocks, int64_t bin, int64_t *cnt, int64_t *tot)
+#define LE_FOR_BLOCKS(blocks, body)                  \
+    switch (blocks) {                                \
+    case 1: { const int nbk_ = 1; body; } break;     \
+    case 2: { const int nbk_ = 2; body; } break;     \
+    case 3: { const int nbk_ = 3; body; } break;     \
+    default: { const int nbk_ = blocks; body; } break; \
+    }
+
+void le_burst_count(const float *dev, int64_t d, int blocks, int64_t stride, int64_t bin, int64_t *cnt, int64_t *tot)
 {
     tot[bin]++;
     int64_t *c = cnt + bin * d;
-    for (int64_t j = 0; j < d; j++)
-        if (present(dev, d, blocks, j)) c[j]++;
+    LE_FOR_BLOCKS(blocks, for (int64_t j = 0; j < d; j++) c[j] += present(dev, stride, nbk_, j))
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -225,13 +235,18 @@ void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int
     }
 }
 
-void le_burst_row(const float *dev, int64_t d, int blocks, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
-                  float *out)
+void le_burst_row(const float *dev, int64_t d, int blocks, int64_t stride, const int64_t *cnt_b, int64_t tot_b,
+                  const double *base, float w, float *out)
 {
-    for (int64_t j = 0; j < d; j++) out[j] = 0;
-    if (tot_b <= 0) return;
+    if (tot_b <= 0) {
+        for (int64_t j = 0; j < d; j++) out[j] = 0;
+        return;
+    }
+    /* out first holds which components are present (1 or 0), in one pass
+     * that vectorises; the few present ones then get their value */
+    LE_FOR_BLOCKS(blocks, for (int64_t j = 0; j < d; j++) out[j] = (float)present(dev, stride, nbk_, j))
     for (int64_t j = 0; j < d; j++) {
-        if (!present(dev, d, blocks, j)) continue;
+        if (out[j] == 0) continue;
         double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
         out[j] = r > 0 ? w * (float)r : 0;
     }

@@ -104,9 +104,11 @@ typedef struct le_dev_cfg {
     float thr, w_dev, w_err;
 } le_dev_cfg;
 
-/* One trace's deviation row out [2 x n_voc]. err[i]: span i failed. */
+/* One trace's deviation row: its dev block into dev [n_voc] and its
+ * failure block into fail [n_voc] (fail = dev + n_voc: the row [2 x n_voc];
+ * the tail vector keeps them apart). err[i]: span i failed. */
 void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
-                const float *mean, const float *std, const le_dev_cfg *cfg, float *out);
+                const float *mean, const float *std, const le_dev_cfg *cfg, float *dev, float *fail);
 
 /* ------------------------------------------------ burst part (BURST)
  *
@@ -129,9 +131,11 @@ void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t 
 #define LE_BURST_MAX_CELLS (1LL << 24) /* bins x paths; wider bins beyond */
 
 /* Count one trace into its bin: cnt [nb x d] per component, tot [nb]
- * traces. Its components: dev [blocks x d], component j present where any
- * block has dev[k d + j] > 0 (the deviation row: 2 blocks, dev and err). */
-void le_burst_count(const float *dev, int64_t d, int blocks, int64_t bin, int64_t *cnt, int64_t *tot);
+ * traces. Its components: blocks blocks of d values, block k at
+ * dev + k stride (stride d: one [blocks x d] array), component j present
+ * where any block has dev[k stride + j] > 0 (the deviation row: 2 blocks,
+ * dev and err). */
+void le_burst_count(const float *dev, int64_t d, int blocks, int64_t stride, int64_t bin, int64_t *cnt, int64_t *tot);
 
 /* base [d]: per component, the median over bins with tot > 0 of
  * cnt / tot (the usual share of traces with it). scratch: [nb] doubles. */
@@ -141,9 +145,10 @@ void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d
 void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, int64_t lo, int64_t hi,
                          double *scratch, double *base);
 
-/* The burst part out [d] of a trace in bin row cnt_b [d], tot_b. */
-void le_burst_row(const float *dev, int64_t d, int blocks, const int64_t *cnt_b, int64_t tot_b, const double *base, float w,
-                  float *out);
+/* The burst part out [d] of a trace in bin row cnt_b [d], tot_b; its
+ * components as in le_burst_count. */
+void le_burst_row(const float *dev, int64_t d, int blocks, int64_t stride, const int64_t *cnt_b, int64_t tot_b,
+                  const double *base, float w, float *out);
 
 /* ------------------------------------------------ call-count burst (COUNT)
  *

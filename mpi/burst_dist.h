@@ -30,9 +30,9 @@ int le_burst_reduce(MPI_Comm comm, int64_t *cnt, int64_t *tot, int64_t nb, int64
 
 /* Collective. Trace t (of n, starting at start_us[t], binned by g from
  * le_burst_bins with this d) has the components comp + t comp_stride
- * ([blocks x d]: component j present where any block is > 0); its burst
- * part [d] goes to out + t out_stride. */
+ * (blocks blocks of d values, block_stride apart: component j present
+ * where any block is > 0); its burst part [d] goes to out + t out_stride. */
 int le_burst_append(MPI_Comm comm, const le_burst_grid *g, int64_t n, const int64_t *start_us, const float *comp,
-                    int64_t comp_stride, int64_t d, int blocks, float *out, int64_t out_stride);
+                    int64_t comp_stride, int64_t d, int blocks, int64_t block_stride, float *out, int64_t out_stride);
 
 #endif

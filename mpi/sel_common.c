@@ -178,13 +178,20 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
 
 /* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
  * alone (no model needed); "-burst": then the burst part. See algos/stv.h. */
-/* The burst part after each trace's deviation row, which starts at column
- * g: its components are the row's dev and err blocks. */
-static int add_burst(MPI_Comm comm, le_shard *s, int g, int64_t d)
+/* Where a row's blocks of d columns start: the deviation and failure
+ * blocks, the burst part and the call-count burst part. */
+typedef struct dev_layout {
+    int64_t dev, fail, burst, count;
+} dev_layout;
+
+/* The burst part of each row at column L->burst: its components are the
+ * row's dev and fail blocks. */
+static int add_burst(MPI_Comm comm, le_shard *s, const dev_layout *L, int64_t d)
 {
     le_burst_grid grid;
     LE_CHECK(le_burst_bins(comm, s->n, s->b.trace_start_us, d, &grid));
-    return le_burst_append(comm, &grid, s->n, s->b.trace_start_us, s->x + g, s->dim, d, 2, s->x + g + 2 * d, s->dim);
+    return le_burst_append(comm, &grid, s->n, s->b.trace_start_us, s->x + L->dev, s->dim, d, 2, L->fail - L->dev,
+                           s->x + L->burst, s->dim);
 }
 
 /* Per trace, the index of its root call path among the corpus' root paths
@@ -264,22 +271,28 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     double *base = le_malloc(sizeof(double) * (size_t)d2);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_count(comp, d2, 1, le_burst_bin_of(&g, s->b.trace_start_us[t]), bcnt, tot);
+        le_burst_count(comp, d2, 1, d2, le_burst_bin_of(&g, s->b.trace_start_us[t]), bcnt, tot);
     }
     if (!rc) rc = le_burst_reduce(comm, bcnt, tot, g.nb, d2, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t b = le_burst_bin_of(&g, s->b.trace_start_us[t]);
         float *row = s->x + t * s->dim + col;
         count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_row(comp, d2, 1, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
+        le_burst_row(comp, d2, 1, d2, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
         for (int64_t j = 0; j < d; j++) row[j] = out[j] > out[d + j] ? out[j] : out[d + j];
     }
     free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(base);
     return rc;
 }
 
-/* lead: columns left free at the start of every row for a block built
- * after (the tail block of "tail"), so the vectors are allocated once. */
+/* The deviation rows: [unit GAT embedding (with_gat) | dev | fail | burst
+ * (with_burst) | call-count burst (with_burst 2)], see algos/stv.h. With
+ * lead, the columns of a block built after (the tail block of "tail") are
+ * left free at the start of every row, so the vectors are allocated once,
+ * and the row is the tail vector's: [dev at LE_TAIL_DEV_WEIGHT | burst |
+ * count burst], the fail block kept in the count burst's columns until the
+ * burst part has read it (the operations' error block of "tail" holds the
+ * failures). */
 static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const le_callpaths *cp, int with_gat,
                         int with_burst, int lead, le_shard *s)
 {
@@ -291,7 +304,15 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         LE_CHECK(read_gat(comm, c, emb_path, s));
         g = s->dim, gat = s->x;
     }
-    s->dim = lead + g + (int)((with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0)); /* with_burst 2: and the count part */
+    int64_t at = lead + g;
+    dev_layout L = {at, at + d, at + 2 * d, at + 3 * d};
+    le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
+    s->dim = (int)(at + (with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0));
+    if (lead) {
+        L = (dev_layout){at, at + 2 * d, at + d, at + 2 * d};
+        cfg.w_dev *= LE_TAIL_DEV_WEIGHT;
+        s->dim = (int)(at + 3 * d);
+    }
     s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim);
     float *x = le_malloc(sizeof(float) * (size_t)ns);
     float *mean = le_malloc(sizeof(float) * (size_t)d), *std = le_malloc(sizeof(float) * (size_t)d);
@@ -301,18 +322,17 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
     int rc = dev_norms(comm, cp, s, x, mean, std);
     if (!rc && with_burst > 1) rc = dev_norms_tighten(comm, cp, s, x, mean, std);
     double w1 = MPI_Wtime();
-    const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
-        float *row = s->x + t * s->dim + lead;
-        if (g) memcpy(row, gat + t * g, sizeof(float) * (size_t)g);
-        le_dev_row(s->pidx + lo, x + lo, err + lo, hi - lo, d, mean, std, &cfg, row + g);
+        float *row = s->x + t * s->dim;
+        if (g) memcpy(row + lead, gat + t * g, sizeof(float) * (size_t)g);
+        le_dev_row(s->pidx + lo, x + lo, err + lo, hi - lo, d, mean, std, &cfg, row + L.dev, row + L.fail);
     }
     free(gat), free(x), free(mean), free(std), free(err);
     double w2 = MPI_Wtime();
-    if (!rc && with_burst) rc = add_burst(comm, s, lead + g, d);
+    if (!rc && with_burst) rc = add_burst(comm, s, &L, d);
     double w3 = MPI_Wtime();
-    if (!rc && with_burst > 1) rc = add_count_burst(comm, cp, s, lead + g + (int)(3 * d));
+    if (!rc && with_burst > 1) rc = add_count_burst(comm, cp, s, (int)L.count);
     le_debug("dev: norms %.3f rows %.3f burst %.3f count burst %.3f s", w1 - w0, w2 - w1, w3 - w2, MPI_Wtime() - w3);
     return rc;
 }
@@ -320,22 +340,15 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
 /* "tail" (the default, algos/tail.h and docs/labeling.md): per operation
  * [tail | error | rare | their burst], then the dev-burst-count row of the
  * call paths without its failure block (the operations' error block holds
- * those) and with its deviation block at LE_TAIL_DEV_WEIGHT. The rows are
- * built in one array, the failure block squeezed out in place. */
+ * those) and with its deviation block at LE_TAIL_DEV_WEIGHT. */
 static int build_tail(MPI_Comm comm, le_corpus *c, const le_callpaths *cp, le_shard *s)
 {
-    int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O), wide = ot + 4 * P, dim = ot + 3 * P;
-    if (wide > (1 << 21)) return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O, (long long)P);
+    int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O);
+    if (ot + 3 * P > (1 << 21))
+        return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O, (long long)P);
     double w0 = MPI_Wtime();
     LE_CHECK(build_hybrid(comm, c, NULL, cp, 0, 2, (int)ot, s));
     le_debug("tail: dev-burst-count part %.3f s", MPI_Wtime() - w0);
-    for (int64_t t = 0; t < s->n; t++) { /* row t moves left: rows before it are already in place */
-        const float *old = s->x + t * wide + ot;
-        float *row = s->x + t * dim + ot;
-        for (int64_t j = 0; j < P; j++) row[j] = LE_TAIL_DEV_WEIGHT * old[j];
-        memmove(row + P, old + 2 * P, sizeof(float) * (size_t)(2 * P)); /* burst, count burst */
-    }
-    s->dim = (int)dim;
     return le_tail_append(comm, (int32_t)O, s);
 }
 

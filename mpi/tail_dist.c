@@ -164,7 +164,8 @@ int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s)
         le_tail_row(b->operation + lo, self + lo, failed + lo, rare + lo, b->span_offset[t + 1] - lo, thr, O,
                     s->x + t * s->dim);
     }
-    if (!rc) rc = le_burst_append(comm, &g, s->n, b->trace_start_us, s->x, s->dim, O, LE_TAIL_BLOCKS, s->x + LE_TAIL_BLOCKS * O, s->dim);
+    if (!rc) rc = le_burst_append(comm, &g, s->n, b->trace_start_us, s->x, s->dim, O, LE_TAIL_BLOCKS, O,
+                                   s->x + LE_TAIL_BLOCKS * O, s->dim);
     le_debug("tail: sort %.3f thresholds %.3f structures %.3f rows+burst %.3f s", w1 - w0, w2 - w1, w3 - w2, MPI_Wtime() - w3);
     free(self), free(thr), free(rare), free(failed);
     return rc;

@@ -139,7 +139,7 @@ static void test_dev_row(void **state)
     int8_t err[3] = {0, 0, 1};
     le_dev_cfg cfg = {2.0f, 1.0f, 0.5f};
     float out[4];
-    le_dev_row(ids, x, err, 3, 2, mean, std, &cfg, out);
+    le_dev_row(ids, x, err, 3, 2, mean, std, &cfg, out, out + 2);
     assert_true(out[0] == 0.0f);                    /* z 0.5 < 2 */
     assert_float_equal(out[1], log1pf(3.0f), 1e-6); /* z 5 over 2 */
     assert_true(out[2] == 0.5f && out[3] == 0.0f);
@@ -157,7 +157,7 @@ static void test_burst(void **state)
     for (int64_t b = 0; b < nb; b++)
         for (int i = 0; i < 10; i++) {
             int hit = b == 2 ? i < 6 : i == 0;
-            le_burst_count(hit ? (i % 2 ? err_only : on) : off, d, 2, b, cnt, tot);
+            le_burst_count(hit ? (i % 2 ? err_only : on) : off, d, 2, d, b, cnt, tot);
         }
     assert_true(tot[2] == 10 && cnt[2 * d] == 6 && cnt[2 * d + 1] == 0);
     double scratch[4], base[2];
@@ -165,14 +165,14 @@ static void test_burst(void **state)
     assert_float_equal(base[0], 0.1, 1e-12); /* median of .1 .1 .6 .1 */
     assert_true(base[1] == 0);
     float out[2];
-    le_burst_row(on, d, 2, cnt + 2 * d, tot[2], base, 0.5f, out);
+    le_burst_row(on, d, 2, d, cnt + 2 * d, tot[2], base, 0.5f, out);
     assert_float_equal(out[0], 0.5 * log2((0.6 + LE_BURST_EPS) / (0.1 + LE_BURST_EPS)), 1e-5);
     assert_true(out[1] == 0);
-    le_burst_row(err_only, d, 2, cnt + 2 * d, tot[2], base, 0.5f, out); /* a failure is a component too */
+    le_burst_row(err_only, d, 2, d, cnt + 2 * d, tot[2], base, 0.5f, out); /* a failure is a component too */
     assert_true(out[0] > 1.2f);
-    le_burst_row(on, d, 2, cnt, tot[0], base, 0.5f, out); /* the usual share: no burst */
+    le_burst_row(on, d, 2, d, cnt, tot[0], base, 0.5f, out); /* the usual share: no burst */
     assert_true(out[0] == 0);
-    le_burst_row(off, d, 2, cnt + 2 * d, tot[2], base, 0.5f, out); /* a normal trace in the burst: 0 */
+    le_burst_row(off, d, 2, d, cnt + 2 * d, tot[2], base, 0.5f, out); /* a normal trace in the burst: 0 */
     assert_true(out[0] == 0 && out[1] == 0);
     /* an empty bin does not pull the median down */
     int64_t cnt5[10] = {0}, tot5[5] = {0};
