@@ -245,11 +245,14 @@ void le_burst_row(const float *dev, int64_t d, int blocks, int64_t stride, const
     /* out first holds which components are present (1 or 0), in one pass
      * that vectorises; the few present ones then get their value */
     LE_FOR_BLOCKS(blocks, for (int64_t j = 0; j < d; j++) out[j] = (float)present(dev, stride, nbk_, j))
-    for (int64_t j = 0; j < d; j++) {
-        if (out[j] == 0) continue;
-        double r = log2(((double)cnt_b[j] / (double)tot_b + LE_BURST_EPS) / (base[j] + LE_BURST_EPS));
-        out[j] = r > 0 ? w * (float)r : 0;
-    }
+    for (int64_t j = 0; j < d; j++)
+        if (out[j] != 0) out[j] = le_burst_value(cnt_b[j], tot_b, base[j], w);
+}
+
+float le_burst_value(int64_t cnt, int64_t tot, double base, float w)
+{
+    double r = log2(((double)cnt / (double)tot + LE_BURST_EPS) / (base + LE_BURST_EPS));
+    return r > 0 ? w * (float)r : 0;
 }
 
 void le_count_paths(const int32_t *pidx, int64_t n_spans, int64_t n_voc, int32_t *cnt)

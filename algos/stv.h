@@ -145,6 +145,9 @@ void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d
 void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, int64_t lo, int64_t hi,
                          double *scratch, double *base);
 
+/* burst_j of a component present in cnt of the tot traces of its bin. */
+float le_burst_value(int64_t cnt, int64_t tot, double base, float w);
+
 /* The burst part out [d] of a trace in bin row cnt_b [d], tot_b; its
  * components as in le_burst_count. */
 void le_burst_row(const float *dev, int64_t d, int blocks, int64_t stride, const int64_t *cnt_b, int64_t tot_b,

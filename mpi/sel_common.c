@@ -254,7 +254,10 @@ static void count_components(const le_callpaths *cp, const le_shard *s, int64_t 
 
 /* Writes the call-count burst part (algos/stv.h, COUNT) at column col of
  * each row: count norms per root path, then the burst statistic over the
- * 2d low/high components, counted exactly over ranks as in add_burst. */
+ * 2d low/high components, counted exactly over ranks as in add_burst. A
+ * path's count is low or high, never both, so the first pass leaves which
+ * (-1, +1 or 0) in the row's d columns and the second turns those into the
+ * burst values, without counting the trace's paths again. */
 static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, int col)
 {
     int64_t d = cp->n, d2 = 2 * d, n_roots = 0;
@@ -264,24 +267,28 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     size_t cells = (size_t)(n_roots * d > 0 ? n_roots * d : 1);
     double *mean = le_malloc(sizeof(double) * cells), *std = le_malloc(sizeof(double) * cells);
     int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)d);
-    float *comp = le_malloc(sizeof(float) * (size_t)(d2 + 1)), *out = le_malloc(sizeof(float) * (size_t)(d2 + 1));
+    float *comp = le_malloc(sizeof(float) * (size_t)(d2 + 1));
     if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
     if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &g);
     int64_t *bcnt = le_calloc((size_t)(g.nb * d2), sizeof(int64_t)), *tot = le_calloc((size_t)g.nb, sizeof(int64_t));
     double *base = le_malloc(sizeof(double) * (size_t)d2);
     for (int64_t t = 0; !rc && t < s->n; t++) {
+        float *side = s->x + t * s->dim + col;
         count_components(cp, s, t, root, mean, std, cnt, comp);
         le_burst_count(comp, d2, 1, d2, le_burst_bin_of(&g, s->b.trace_start_us[t]), bcnt, tot);
+        for (int64_t j = 0; j < d; j++) side[j] = comp[j] > 0 ? -1.0f : comp[d + j] > 0 ? 1.0f : 0.0f;
     }
     if (!rc) rc = le_burst_reduce(comm, bcnt, tot, g.nb, d2, base);
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t b = le_burst_bin_of(&g, s->b.trace_start_us[t]);
         float *row = s->x + t * s->dim + col;
-        count_components(cp, s, t, root, mean, std, cnt, comp);
-        le_burst_row(comp, d2, 1, d2, bcnt + b * d2, tot[b], base, LE_BURST_WEIGHT, out);
-        for (int64_t j = 0; j < d; j++) row[j] = out[j] > out[d + j] ? out[j] : out[d + j];
+        for (int64_t j = 0; j < d; j++) {
+            if (row[j] == 0) continue;
+            int64_t c = row[j] < 0 ? j : d + j;
+            row[j] = le_burst_value(bcnt[b * d2 + c], tot[b], base[c], LE_BURST_WEIGHT);
+        }
     }
-    free(root), free(mean), free(std), free(cnt), free(comp), free(out), free(bcnt), free(tot), free(base);
+    free(root), free(mean), free(std), free(cnt), free(comp), free(bcnt), free(tot), free(base);
     return rc;
 }
 
