@@ -220,3 +220,11 @@ void le_reps_free(le_reps *r)
     le_block_free(&r->traces);
     memset(r, 0, sizeof *r);
 }
+
+void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap)
+{
+    size_t w = (size_t)m->trace_id_len, n = strnlen(r->traces.trace_id + (size_t)t * w, w);
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, r->traces.trace_id + (size_t)t * w, n);
+    buf[n] = 0;
+}

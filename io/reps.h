@@ -21,6 +21,7 @@
 #ifndef LE_REPS_H
 #define LE_REPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "corpus.h"
@@ -49,5 +50,8 @@ int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta
 /* Fills r and the tables of meta (n_traces/n_spans of meta stay 0). */
 int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta);
 void le_reps_free(le_reps *r);
+
+/* The trace id of representative t, NUL-terminated in buf (cut to cap). */
+void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap);
 
 #endif
