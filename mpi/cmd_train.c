@@ -31,7 +31,6 @@
 #include "driver.h"
 #include "encoder.h"
 #include "gat_data.h"
-#include "gat_debug.h"
 #include "hash.h"
 #include "interrupt.h"
 #include "model.h"
@@ -96,7 +95,7 @@ typedef struct train_opts {
     int64_t seed, steps, batch, micro, window, pool, pool_steps, chunk, log_every, hidden, heads, layers, dims, buckets;
     int64_t ckpt_every, interrupt_at; /* interrupt_at: hidden test option, 0 = off */
     double epochs, lr, margin, far, hard;
-    const char *corpus, *out, *dump, *ckpt;
+    const char *corpus, *out, *ckpt;
 } train_opts;
 
 /* One resident window: its traces, their features, its triplet groups. */
@@ -128,7 +127,7 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
         {"heads", required_argument, 0, 'a'}, {"layers", required_argument, 0, 'L'}, {"embed-dims", required_argument, 0, 'd'},
         {"buckets", required_argument, 0, 'k'}, {"log-every", required_argument, 0, 'p'},
         {"checkpoint", required_argument, 0, 'K'}, {"checkpoint-every", required_argument, 0, 'E'},
-        {"dump-reference", required_argument, 0, 'D'}, /* hidden: fixed batch + gradients for tests/torch */
+        {"dump-reference", required_argument, 0, 'D'}, /* gone: says where it went */
         {"interrupt-at-step", required_argument, 0, 'I'}, /* hidden: as if SIGUSR1 reached the last rank during step S */
         LE_COMMON_LONGOPTS, {0}};
     *o = (train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .pool = 8, .chunk = 16384, .log_every = 50, .hidden = 32,
@@ -140,7 +139,9 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
         switch (c) {
         case 'h': *help = 1; return 0;
         case 'o': o->out = optarg; break;
-        case 'D': o->dump = optarg; break;
+        case 'D': /* kept only to say where the reference dump went */
+            return le_fail(LE_ERR_USAGE, "train --dump-reference moved out of labelease to build/tests/gat_reference_dump OUT.h5 "
+                           "[--seed N] (tests/e2e/gat_torch.sh runs it; docs/model.md, Correctness)");
         case 'K': o->ckpt = optarg; break;
         case 'E': LE_CHECK(le_parse_count("--checkpoint-every", optarg, &o->ckpt_every)); break;
         case 'I': LE_CHECK(le_parse_count("--interrupt-at-step", optarg, &o->interrupt_at)); break;
@@ -166,7 +167,6 @@ static int parse_opts(int argc, char **argv, train_opts *o, int *help)
         default: return le_usage(usage, 1);
         }
     }
-    if (o->dump) return 0;
     if (optind + 1 != argc || !o->out) return le_usage(usage, 1);
     o->corpus = argv[optind];
     if (o->batch < 1 || o->micro < 1 || o->batch % o->micro) return le_fail(LE_ERR_USAGE, "--micro must divide --batch (got %lld, %lld)", (long long)o->micro, (long long)o->batch);
@@ -713,7 +713,6 @@ int le_cmd_train(int argc, char **argv)
     int help = 0;
     LE_CHECK(parse_opts(argc, argv, &o, &help));
     if (help) return le_usage(usage, 0);
-    if (o.dump) return le_agree(le_world.rank ? 0 : le_gat_dump_reference(o.dump, (uint64_t)o.seed));
     le_interrupt_install(); /* from here on a signal stops training at the end of a step */
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &corpus));
