@@ -78,7 +78,7 @@ static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
         {"buckets", required_argument, 0, 'k'}, {"log-every", required_argument, 0, 'p'},
         {"checkpoint", required_argument, 0, 'K'}, {"checkpoint-every", required_argument, 0, 'E'},
         {"dump-reference", required_argument, 0, 'D'}, /* gone: says where it went */
-        {"interrupt-at-step", required_argument, 0, 'I'}, /* hidden: as if SIGUSR1 reached the last rank during step S */
+        {"interrupt-at-step", required_argument, 0, 'I'}, /* gone: says how to stop training instead */
         LE_COMMON_LONGOPTS, {0}};
     *o = (le_train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .pool = 8, .chunk = 16384, .log_every = 50, .hidden = 32,
                       .heads = 3, .layers = 3, .dims = 16, .buckets = 1024, .ckpt_every = -1, .lr = 1e-3, .margin = 1.0, .far = 0.7, .hard = 0.5};
@@ -94,7 +94,9 @@ static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
                            "[--seed N] (tests/e2e/gat_torch.sh runs it; docs/model.md, Correctness)");
         case 'K': o->ckpt = optarg; break;
         case 'E': LE_CHECK(le_parse_count("--checkpoint-every", optarg, &o->ckpt_every)); break;
-        case 'I': LE_CHECK(le_parse_count("--interrupt-at-step", optarg, &o->interrupt_at)); break;
+        case 'I': /* a test hook that was never a user option; say what does the job */
+            return le_fail(LE_ERR_USAGE, "train --interrupt-at-step is gone: to stop training at the end of a step, send SIGUSR1 "
+                           "to mpirun (kill -USR1 PID) or SIGUSR1/SIGTERM to a rank; with --checkpoint it resumes (docs/model.md, Signals)");
         case 's': LE_CHECK(le_parse_count("--seed", optarg, &o->seed)); break;
         case 'n': LE_CHECK(le_parse_count("--steps", optarg, &o->steps)); break;
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;

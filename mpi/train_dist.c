@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,7 +337,6 @@ static int run_training(le_corpus *c, const le_train_opts *o, le_train_data *d, 
     for (int64_t s = start; s < steps; s++) {
         double loss = 0, acc = 0;
         int sig = 0;
-        if (s + 1 == o->interrupt_at && le_world.rank == le_world.size - 1) raise(SIGUSR1);
         LE_CHECK(le_train_pool_enter(c, o, d, s));
         LE_CHECK(train_step(t, d, o, s, &loss, &acc, &sig));
         p->loss_sum += loss, p->acc_sum += acc, p->n++;

@@ -9,7 +9,7 @@
 
 typedef struct le_train_opts {
     int64_t seed, steps, batch, micro, window, pool, pool_steps, chunk, log_every, hidden, heads, layers, dims, buckets;
-    int64_t ckpt_every, interrupt_at; /* interrupt_at: hidden test option, 0 = off */
+    int64_t ckpt_every;
     double epochs, lr, margin, far, hard;
     const char *corpus, *out, *ckpt;
 } le_train_opts;
