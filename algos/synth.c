@@ -5,7 +5,12 @@
  * issued in parallel as the load-tested forks do.
  *
  * Times are computed in double microseconds relative to the trace start and
- * rounded once when a span is finished, so nesting survives rounding. */
+ * rounded once when a span is finished, so nesting survives rounding.
+ *
+ * The generator reads the model (synth_model.c builds it) but calls nothing
+ * there: the model builder measures the fault-free model with this
+ * generator, so the methods' latencies and the load curve live here and the
+ * calls between the two files go one way. */
 #include "synth.h"
 
 #include <math.h>
@@ -14,6 +19,28 @@
 #include "le_base.h"
 #include "rng.h"
 #include "synth_internal.h"
+
+/* ---- the services' gRPC methods ---- */
+
+/* Own-time medians: Go and C# services answer in a fraction of a
+ * millisecond, the Python ones (recommendation, email) and the Java ad
+ * service are slower and wider. */
+const method_def methods[N_METHODS] = {
+    [M_GET_CART] = {"hipstershop.CartService/GetCart", SV_CART, 0.40, 0.40},
+    [M_ADD_ITEM] = {"hipstershop.CartService/AddItem", SV_CART, 0.50, 0.40},
+    [M_EMPTY_CART] = {"hipstershop.CartService/EmptyCart", SV_CART, 0.40, 0.40},
+    [M_LIST_PRODUCTS] = {"hipstershop.ProductCatalogService/ListProducts", SV_CATALOG, 0.30, 0.35},
+    [M_GET_PRODUCT] = {"hipstershop.ProductCatalogService/GetProduct", SV_CATALOG, 0.12, 0.35},
+    [M_GET_CURRENCIES] = {"hipstershop.CurrencyService/GetSupportedCurrencies", SV_CURRENCY, 0.60, 0.40},
+    [M_CONVERT] = {"hipstershop.CurrencyService/Convert", SV_CURRENCY, 0.45, 0.40},
+    [M_CHARGE] = {"hipstershop.PaymentService/Charge", SV_PAYMENT, 1.20, 0.45},
+    [M_GET_QUOTE] = {"hipstershop.ShippingService/GetQuote", SV_SHIPPING, 0.30, 0.35},
+    [M_SHIP_ORDER] = {"hipstershop.ShippingService/ShipOrder", SV_SHIPPING, 0.40, 0.35},
+    [M_SEND_CONFIRMATION] = {"hipstershop.EmailService/SendOrderConfirmation", SV_EMAIL, 4.00, 0.55},
+    [M_PLACE_ORDER] = {"hipstershop.CheckoutService/PlaceOrder", SV_CHECKOUT, 0.80, 0.40},
+    [M_LIST_RECS] = {"hipstershop.RecommendationService/ListRecommendations", SV_RECOMMEND, 1.80, 0.50},
+    [M_GET_ADS] = {"hipstershop.AdService/GetAds", SV_AD, 0.90, 0.60},
+};
 
 /* ---- the span writer ---- */
 
@@ -459,7 +486,38 @@ static void serve_root(gen *g, int kind)
     else finish(g, root, t + 0.5 * self, ok_status, 0);
 }
 
-/* ---- arrivals: the daily load curve ---- */
+/* ---- arrivals: the daily load curve (hours from the start; rate in units
+ * of the mean) ---- */
+
+#define TWO_PI 6.283185307179586
+
+double synth_load_integral(const synth_params *p, double h)
+{
+    double w = TWO_PI / 24.0, a = p->load_amplitude;
+    return h + a / w * (sin(w * (h - p->peak_hour)) - sin(w * (-p->peak_hour)));
+}
+
+double synth_load_relative(const synth_params *p, double h)
+{
+    return (1.0 + p->load_amplitude * cos(TWO_PI / 24.0 * (h - p->peak_hour))) / (1.0 + p->load_amplitude);
+}
+
+/* The hour at which the cumulative load reaches y: Newton on a monotone
+ * function, kept inside a shrinking bracket. */
+double synth_load_inverse(const synth_params *p, double y)
+{
+    double lo = 0, hi = p->hours, h = y < hi ? y : hi;
+    for (int it = 0; it < 60; it++) {
+        double f = synth_load_integral(p, h) - y;
+        if (fabs(f) < 1e-12) break;
+        if (f > 0) hi = h;
+        else lo = h;
+        double d = 1.0 + p->load_amplitude * cos(TWO_PI / 24.0 * (h - p->peak_hour));
+        double nh = h - f / d;
+        h = nh > lo && nh < hi ? nh : 0.5 * (lo + hi);
+    }
+    return h;
+}
 
 static double trace_hour(const synth_model *m, uint64_t index)
 {

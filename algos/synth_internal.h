@@ -1,5 +1,8 @@
 /* synth_internal: the Online Boutique tables shared by the model builder
- * (synth_model.c) and the trace generator (synth.c). Not a public API. */
+ * (synth_model.c) and the trace generator (synth.c). Not a public API.
+ * Calls go one way, synth_model.c -> synth.c: the builder measures the
+ * fault-free model with the generator, so what the generator needs (the
+ * methods' latencies, the load curve) is defined in synth.c. */
 #ifndef LE_SYNTH_INTERNAL_H
 #define LE_SYNTH_INTERNAL_H
 
@@ -38,16 +41,11 @@ typedef struct method_def {
     double sigma;       /* lognormal shape of that time */
 } method_def;
 
-extern const method_def methods[N_METHODS];
-extern const char *const redis_cmd_name[N_REDIS];
-extern const char *const root_op_name[SYNTH_N_KINDS];
+extern const method_def methods[N_METHODS]; /* synth.c */
 
-/* Which services each fault type can hit (code faults need code; a wrong
- * answer needs a caller that looks at it). */
-int synth_fault_fits(int type, int service);
-
-/* The daily load curve, hours from the start: cumulative load (in hours of
- * mean rate), the rate relative to the peak, and the inverse of the first. */
+/* The daily load curve (synth.c), hours from the start: cumulative load (in
+ * hours of mean rate), the rate relative to the peak, and the inverse of the
+ * first. */
 double synth_load_integral(const synth_params *p, double h);
 double synth_load_relative(const synth_params *p, double h);
 double synth_load_inverse(const synth_params *p, double y);

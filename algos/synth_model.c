@@ -1,6 +1,8 @@
-/* synth_model: the Online Boutique tables, the default knobs, the load curve
- * and the fault plan (made from the seed alone, so every rank builds the
- * same list without talking to the others). */
+/* synth_model: the Online Boutique names and call graph, the default knobs,
+ * the operation table and the fault plan (made from the seed alone, so every
+ * rank builds the same list without talking to the others). The fault plan
+ * runs the generator (synth.c) on the fault-free model to see which services
+ * traces reach; synth.c never calls back here. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,30 +23,10 @@ static const char *const fault_type_names[SYNTH_N_FAULT_TYPES] = {
 static const char *const kind_names[SYNTH_N_KINDS] = {"home", "set_currency", "product", "add_to_cart", "view_cart",
                                                       "checkout"};
 
-const char *const root_op_name[SYNTH_N_KINDS] = {"GET /", "POST /setCurrency", "GET /product/{id}", "POST /cart",
+static const char *const root_op_name[SYNTH_N_KINDS] = {"GET /", "POST /setCurrency", "GET /product/{id}", "POST /cart",
                                                  "GET /cart", "POST /cart/checkout"};
 
-const char *const redis_cmd_name[N_REDIS] = {"HGET", "HSET", "EXPIRE"};
-
-/* Own-time medians: Go and C# services answer in a fraction of a
- * millisecond, the Python ones (recommendation, email) and the Java ad
- * service are slower and wider. */
-const method_def methods[N_METHODS] = {
-    [M_GET_CART] = {"hipstershop.CartService/GetCart", SV_CART, 0.40, 0.40},
-    [M_ADD_ITEM] = {"hipstershop.CartService/AddItem", SV_CART, 0.50, 0.40},
-    [M_EMPTY_CART] = {"hipstershop.CartService/EmptyCart", SV_CART, 0.40, 0.40},
-    [M_LIST_PRODUCTS] = {"hipstershop.ProductCatalogService/ListProducts", SV_CATALOG, 0.30, 0.35},
-    [M_GET_PRODUCT] = {"hipstershop.ProductCatalogService/GetProduct", SV_CATALOG, 0.12, 0.35},
-    [M_GET_CURRENCIES] = {"hipstershop.CurrencyService/GetSupportedCurrencies", SV_CURRENCY, 0.60, 0.40},
-    [M_CONVERT] = {"hipstershop.CurrencyService/Convert", SV_CURRENCY, 0.45, 0.40},
-    [M_CHARGE] = {"hipstershop.PaymentService/Charge", SV_PAYMENT, 1.20, 0.45},
-    [M_GET_QUOTE] = {"hipstershop.ShippingService/GetQuote", SV_SHIPPING, 0.30, 0.35},
-    [M_SHIP_ORDER] = {"hipstershop.ShippingService/ShipOrder", SV_SHIPPING, 0.40, 0.35},
-    [M_SEND_CONFIRMATION] = {"hipstershop.EmailService/SendOrderConfirmation", SV_EMAIL, 4.00, 0.55},
-    [M_PLACE_ORDER] = {"hipstershop.CheckoutService/PlaceOrder", SV_CHECKOUT, 0.80, 0.40},
-    [M_LIST_RECS] = {"hipstershop.RecommendationService/ListRecommendations", SV_RECOMMEND, 1.80, 0.50},
-    [M_GET_ADS] = {"hipstershop.AdService/GetAds", SV_AD, 0.90, 0.60},
-};
+static const char *const redis_cmd_name[N_REDIS] = {"HGET", "HSET", "EXPIRE"};
 
 /* Who calls what (besides the frontend's root operations). */
 static const struct { int caller, method; } call_edges[] = {
@@ -71,7 +53,9 @@ int synth_service_index(const char *name) { return index_of(service_names, SYNTH
 int synth_fault_type_index(const char *name) { return index_of(fault_type_names, SYNTH_N_FAULT_TYPES, name); }
 int synth_kind_index(const char *name) { return index_of(kind_names, SYNTH_N_KINDS, name); }
 
-int synth_fault_fits(int type, int service)
+/* Which services each fault type can hit (code faults need code; a wrong
+ * answer needs a caller that looks at it). */
+static int fault_fits(int type, int service)
 {
     switch (type) {
     case FT_EXCEPTION: return service != SV_REDIS;
@@ -180,38 +164,6 @@ static int check_params(const synth_params *p)
     LE_CHECK(check_range("effect.pod_failure_replicated", p->effect_prob_pod_replicated, 0, 1));
     for (int s = 0; s < SYNTH_N_SERVICES; s++) LE_CHECK(check_range("replicas", p->replicas[s], 1, 1000));
     return 0;
-}
-
-/* ---- the load curve (hours from the start; rate in units of the mean) ---- */
-
-#define TWO_PI 6.283185307179586
-
-double synth_load_integral(const synth_params *p, double h)
-{
-    double w = TWO_PI / 24.0, a = p->load_amplitude;
-    return h + a / w * (sin(w * (h - p->peak_hour)) - sin(w * (-p->peak_hour)));
-}
-
-double synth_load_relative(const synth_params *p, double h)
-{
-    return (1.0 + p->load_amplitude * cos(TWO_PI / 24.0 * (h - p->peak_hour))) / (1.0 + p->load_amplitude);
-}
-
-/* The hour at which the cumulative load reaches y: Newton on a monotone
- * function, kept inside a shrinking bracket. */
-double synth_load_inverse(const synth_params *p, double y)
-{
-    double lo = 0, hi = p->hours, h = y < hi ? y : hi;
-    for (int it = 0; it < 60; it++) {
-        double f = synth_load_integral(p, h) - y;
-        if (fabs(f) < 1e-12) break;
-        if (f > 0) hi = h;
-        else lo = h;
-        double d = 1.0 + p->load_amplitude * cos(TWO_PI / 24.0 * (h - p->peak_hour));
-        double nh = h - f / d;
-        h = nh > lo && nh < hi ? nh : 0.5 * (lo + hi);
-    }
-    return h;
 }
 
 /* ---- operations ---- */
@@ -352,7 +304,7 @@ static void draw_fault(const synth_params *p, int k, int type, synth_fault *f, f
     le_rng r;
     le_rng_init(&r, p->seed, (uint64_t)k, DOM_FAULT);
     double cum[SYNTH_N_SERVICES], sum = 0;
-    for (int s = 0; s < SYNTH_N_SERVICES; s++) cum[s] = sum += synth_fault_fits(type, s) ? p->fault_service_weight[s] : 0;
+    for (int s = 0; s < SYNTH_N_SERVICES; s++) cum[s] = sum += fault_fits(type, s) ? p->fault_service_weight[s] : 0;
     f->type = type;
     f->service = le_rng_pick(&r, cum, SYNTH_N_SERVICES);
     f->intensity = p->intensity_min + (p->intensity_max - p->intensity_min) * le_rng_uniform(&r);

@@ -3,7 +3,7 @@
 # the same model, on the same traces and weights, one core each.
 #   bench/gat.sh [BUILD_DIR] [TRACES] [REPS]   (default build/, 4096 traces, 3 repetitions)
 # Makes a synthetic corpus, trains a model briefly (so the weights are
-# realistic), then `labelease embed --bench` times our forward (batches of 256
+# realistic), then build/bench/gat_bench times our forward (batches of 256
 # traces) and a training step (64 triplets: forward, backward, Adam), measures
 # the dense layers' GFLOP/s against OpenBLAS sgemm on the same shapes, and
 # dumps the featurised traces; bench/gat_torch.py times torch on that dump.
@@ -23,7 +23,7 @@ trap 'rm -rf "$W"' EXIT
 echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "load_before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$REPS"); do
-    "$LE" embed "$W/c.h5" "$W/m.h5" --bench "$W/dump.h5" --bench-traces "$TRACES" --batch 256 >> "$W/ours.txt"
+    "$BUILD/bench/gat_bench" "$W/c.h5" "$W/m.h5" -o "$W/dump.h5" --traces "$TRACES" --batch 256 >> "$W/ours.txt"
     /usr/bin/python3 "$SRC/bench/gat_torch.py" "$W/dump.h5" 256 2> /dev/null >> "$W/torch.txt"
 done
 echo "load_after: $(cut -d' ' -f1-3 /proc/loadavg)"

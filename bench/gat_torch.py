@@ -1,5 +1,5 @@
 """PyTorch side of bench/gat.sh: the same model (tests/torch/gat_reference.py),
-the same weights and featurised traces (the dump of labelease embed --bench),
+the same weights and featurised traces (the dump of build/bench/gat_bench),
 one thread, float32. Prints torch_embed_traces_per_s and torch_train_step_ms."""
 import os
 import sys

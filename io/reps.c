@@ -143,7 +143,8 @@ static int read_ids(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
     return 0;
 }
 
-static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
+/* The root attributes: what select was run with. */
+static int read_attrs(hid_t f, le_reps *r, const char *path)
 {
     char schema[64];
     int64_t v, round;
@@ -158,6 +159,12 @@ static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
     LE_CHECK(le_h5_get_attr_i64(f, "round", &round, path));
     LE_CHECK(le_h5_get_attr_i64(f, "n_corpus_traces", &r->n_corpus_traces, path));
     r->round = (int32_t)round;
+    return 0;
+}
+
+static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
+{
+    LE_CHECK(read_attrs(f, r, path));
     hid_t d = H5Dopen2(f, "reps/trace_index", H5P_DEFAULT);
     if (d < 0) return le_fail(LE_ERR_FORMAT, "%s: no dataset /reps/trace_index", path);
     hid_t s = H5Dget_space(d);
@@ -200,15 +207,34 @@ static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
     return 0;
 }
 
-int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta)
+static int open_reps(const char *path, hid_t *f)
 {
     le_h5_quiet();
+    if (H5Fis_hdf5(path) <= 0) return le_fail(LE_ERR_IO, "%s: cannot open (missing, unreadable or not HDF5)", path);
+    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*f < 0) return le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it", path);
+    return 0;
+}
+
+int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta)
+{
     memset(r, 0, sizeof *r);
     memset(meta, 0, sizeof *meta);
-    if (H5Fis_hdf5(path) <= 0) return le_fail(LE_ERR_IO, "%s: cannot open (missing, unreadable or not HDF5)", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it", path);
-    int rc = read_body(f, r, meta, path);
+    hid_t f;
+    int rc = open_reps(path, &f); /* its message as it is: no "from" line */
+    if (rc) return rc;
+    rc = read_body(f, r, meta, path);
+    H5Fclose(f);
+    return rc;
+}
+
+int le_reps_read_attrs(const char *path, le_reps *r)
+{
+    memset(r, 0, sizeof *r);
+    hid_t f;
+    int rc = open_reps(path, &f);
+    if (rc) return rc;
+    rc = read_attrs(f, r, path);
     H5Fclose(f);
     return rc;
 }
@@ -219,4 +245,12 @@ void le_reps_free(le_reps *r)
     free(r->centroids);
     le_block_free(&r->traces);
     memset(r, 0, sizeof *r);
+}
+
+void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap)
+{
+    size_t w = (size_t)m->trace_id_len, n = strnlen(r->traces.trace_id + (size_t)t * w, w);
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, r->traces.trace_id + (size_t)t * w, n);
+    buf[n] = 0;
 }

@@ -5,7 +5,9 @@
  * Layout (docs/labeling.md is the reference):
  *   /  attrs schema="labelease-reps", schema_version=1, corpus, embeddings,
  *      method ("kmeans"|"random"|"spectral"|"uncertainty"), representation
- *      ("gat"|"stv"), round (1 = first selection), n_corpus_traces
+ *      (select's --representation: "tail", "gat", "stv", ...; propagate
+ *      --reps takes it, and embeddings for a model one), round (1 = first
+ *      selection), n_corpus_traces
  *   /reps/trace_index    int64 [K]   index of the trace in the corpus
  *   /reps/cluster_size   int64 [K]   traces its cluster holds (whole corpus)
  *   /reps/trace_id, /reps/span_offset [K+1], /reps/trace_start_us and the
@@ -21,6 +23,7 @@
 #ifndef LE_REPS_H
 #define LE_REPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "corpus.h"
@@ -48,6 +51,13 @@ typedef struct le_reps {
 int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta);
 /* Fills r and the tables of meta (n_traces/n_spans of meta stay 0). */
 int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta);
+/* The root attributes alone (corpus, embeddings, method, representation,
+ * round, n_corpus_traces): how select made the file; k stays 0 and nothing
+ * needs freeing. */
+int le_reps_read_attrs(const char *path, le_reps *r);
 void le_reps_free(le_reps *r);
+
+/* The trace id of representative t, NUL-terminated in buf (cut to cap). */
+void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap);
 
 #endif

@@ -13,7 +13,6 @@
 #include "embfile.h"
 #include "encoder.h"
 #include "gat_data.h"
-#include "gat_debug.h"
 #include "model.h"
 
 static const char usage[] =
@@ -27,25 +26,22 @@ static const char usage[] =
     "options:\n"
     "  -o, --output FILE  embeddings file to write (required)\n"
     "  --chunk N          traces read at a time per rank (default 16384)\n"
-    "  --batch N          traces encoded together (default 256)\n"
-    "  --bench FILE       benchmark instead (rank 0, first --bench-traces traces): print\n"
-    "                     rates and write the featurised traces to FILE for bench/gat_torch.py\n"
-    "  --bench-traces N   traces for --bench (default 4096)\n" LE_COMMON_HELP
+    "  --batch N          traces encoded together (default 256)\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 4 labelease embed corpus.h5 model.h5 -o emb.h5\n";
 
 typedef struct embed_opts {
-    const char *corpus, *model, *out, *bench;
-    int64_t chunk, batch, bench_traces;
+    const char *corpus, *model, *out;
+    int64_t chunk, batch;
 } embed_opts;
 
 static int parse_opts(int argc, char **argv, embed_opts *o, int *help)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"chunk", required_argument, 0, 'c'},
                                          {"batch", required_argument, 0, 'b'},  {"bench", required_argument, 0, 'B'},
-                                         {"bench-traces", required_argument, 0, 'n'}, LE_COMMON_LONGOPTS, {0}};
-    *o = (embed_opts){.chunk = 16384, .batch = 256, .bench_traces = 4096};
+                                         {"bench-traces", required_argument, 0, 'T'}, LE_COMMON_LONGOPTS, {0}};
+    *o = (embed_opts){.chunk = 16384, .batch = 256};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -53,14 +49,15 @@ static int parse_opts(int argc, char **argv, embed_opts *o, int *help)
         switch (c) {
         case 'h': *help = 1; return 0;
         case 'o': o->out = optarg; break;
-        case 'B': o->bench = optarg; break;
+        case 'B': case 'T': /* kept only to say where the benchmark went */
+            return le_fail(LE_ERR_USAGE, "embed %s moved out of labelease to build/bench/gat_bench CORPUS.h5 MODEL.h5 -o DUMP.h5 "
+                           "[--traces N] [--batch N] (bench/gat.sh runs it; docs/benchmarks.md)", c == 'B' ? "--bench" : "--bench-traces");
         case 'c': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;
-        case 'n': LE_CHECK(le_parse_count("--bench-traces", optarg, &o->bench_traces)); break;
         default: return le_usage(usage, 1);
         }
     }
-    if (optind + 2 != argc || (!o->out && !o->bench)) return le_usage(usage, 1);
+    if (optind + 2 != argc || !o->out) return le_usage(usage, 1);
     if (o->chunk < 1 || o->batch < 1) return le_fail(LE_ERR_USAGE, "--chunk and --batch must be at least 1");
     o->corpus = argv[optind], o->model = argv[optind + 1];
     return 0;
@@ -161,8 +158,7 @@ int le_cmd_embed(int argc, char **argv)
     int rc = le_agree(le_model_read(o.model, &m));
     le_corpus *corpus = NULL;
     if (!rc) rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &corpus));
-    if (!rc && o.bench) rc = le_agree(le_world.rank ? 0 : le_gat_bench(corpus, &m, o.bench_traces, o.batch, o.bench));
-    else if (!rc) rc = embed_corpus(corpus, &m, &o);
+    if (!rc) rc = embed_corpus(corpus, &m, &o);
     if (corpus) le_corpus_close(corpus);
     le_model_free(&m);
     return rc;

@@ -12,10 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
-#include "csvout.h"
 #include "driver.h"
 #include "label_tui.h"
+#include "labelset.h"
 #include "page.h"
 #include "rcfile.h"
 
@@ -52,102 +51,13 @@ static const char usage[] =
     "  labelease label reps.h5 --tui -o labels.csv\n"
     "  labelease label reps-2.h5 --tui --keep labels.csv -o labels-2.csv   # round 2\n";
 
-/* ---- the labels file ---- */
-
-void le_rep_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap)
-{
-    size_t w = (size_t)m->trace_id_len, n = strnlen(r->traces.trace_id + (size_t)t * w, w);
-    if (n >= cap) n = cap - 1;
-    memcpy(buf, r->traces.trace_id + (size_t)t * w, n);
-    buf[n] = 0;
-}
-
-static int64_t rep_of(const le_label_set *s, const char *id)
-{
-    char buf[1024];
-    for (int64_t t = 0; t < s->r->k; t++) {
-        le_rep_id(s->r, s->meta, t, buf, sizeof buf);
-        if (!strcmp(buf, id)) return t;
-    }
-    return -1;
-}
-
-int le_label_set_open(le_label_set *s, const le_reps *r, const le_corpus_meta *meta, const char *path, const char *from)
-{
-    memset(s, 0, sizeof *s);
-    s->r = r, s->meta = meta, s->path = path;
-    s->label = le_malloc((size_t)r->k);
-    memset(s->label, LE_LABEL_UNKNOWN, (size_t)r->k);
-    s->note = le_calloc((size_t)r->k, sizeof *s->note);
-    if (!from || access(from, F_OK)) return 0; /* a new file */
-    LE_CHECK(le_labels_read(from, &s->others));
-    s->other_kept = le_calloc((size_t)s->others.n, 1);
-    for (int64_t i = 0; i < s->others.n; i++) {
-        int64_t t = rep_of(s, s->others.trace_id[i]);
-        if (t < 0) { s->other_kept[i] = 1; continue; }
-        s->label[t] = s->others.label[i];
-        if (s->others.note[i]) s->note[t] = le_strdup(s->others.note[i]);
-    }
-    return 0;
-}
-
-static void csv_row(FILE *f, const char *id, int label, const char *note)
-{
-    le_csv_write_field(f, id);
-    fputs(label == LE_LABEL_ABNORMAL ? ",abnormal," : ",normal,", f);
-    le_csv_write_field(f, note ? note : "");
-    fputc('\n', f);
-}
-
-static int write_rows(FILE *f, const le_label_set *s)
-{
-    char id[1024];
-    fputs("trace_id,label,note\n", f);
-    for (int64_t t = 0; t < s->r->k; t++) {
-        if (s->label[t] == LE_LABEL_UNKNOWN) continue;
-        le_rep_id(s->r, s->meta, t, id, sizeof id);
-        csv_row(f, id, s->label[t], s->note[t]);
-    }
-    for (int64_t i = 0; i < s->others.n; i++)
-        if (s->other_kept[i]) csv_row(f, s->others.trace_id[i], s->others.label[i], s->others.note[i]);
-    return 0;
-}
-
-int le_label_set_save(const le_label_set *s)
-{
-    /* temporary, fsync, rename: a crash must not leave the new name on an
-     * empty file, which is worse than the old labels. */
-    le_atomic a;
-    int rc = le_atomic_open(&a, s->path, 0);
-    if (rc) return rc;
-    write_rows(a.f, s);
-    return le_atomic_commit(&a);
-}
-
-int64_t le_label_set_count(const le_label_set *s, int label)
-{
-    int64_t n = 0;
-    for (int64_t t = 0; t < s->r->k; t++) n += s->label[t] == label;
-    return n;
-}
-
-void le_label_set_free(le_label_set *s)
-{
-    for (int64_t t = 0; s->note && t < s->r->k; t++) free(s->note[t]);
-    free(s->note);
-    free(s->label);
-    free(s->other_kept);
-    le_labels_free(&s->others);
-    memset(s, 0, sizeof *s);
-}
-
 /* ---- --oracle ---- */
 
 /* Each representative's label is its trace's ground truth (le_trace_truth:
  * exact with per-trace labels, the visible truth for a corpus with only a
  * fault list, or by option the approximation); the trace id is checked
  * too, so a reps file made from another corpus is caught. */
-static int oracle_labels(le_corpus *c, le_label_set *s, int approximate, int64_t *unknown, int *kinds)
+static int oracle_labels(le_corpus *c, le_labelset *s, int approximate, int64_t *unknown, int *kinds)
 {
     const char *path = c->path;
     if (!c->meta.has_ground_truth) return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
@@ -158,7 +68,7 @@ static int oracle_labels(le_corpus *c, le_label_set *s, int approximate, int64_t
             return le_fail(LE_ERR_FORMAT, "representative %lld: trace index %lld is outside %s (%lld traces)", (long long)t, (long long)idx, path, (long long)c->meta.n_traces);
         le_corpus_block b;
         LE_CHECK(le_corpus_read_block(c, idx, idx + 1, &b));
-        le_rep_id(s->r, s->meta, t, want, sizeof want);
+        le_reps_trace_id(s->r, s->meta, t, want, sizeof want);
         size_t w = (size_t)c->meta.trace_id_len, n = strnlen(b.trace_id, w);
         snprintf(got, sizeof got, "%.*s", (int)n, b.trace_id);
         int label = le_trace_truth(&c->meta, &b, 0, approximate, kinds);
@@ -176,13 +86,13 @@ static int oracle_labels(le_corpus *c, le_label_set *s, int approximate, int64_t
 /* Each representative's label from a labels CSV (a person's export from the
  * page, a spreadsheet); rows for other traces are not this file's concern.
  * None labelled: LE_ERR_NEEDS_LABELS (run stops there for a person). */
-static int import_labels(le_label_set *s, const char *path, int64_t *unknown)
+static int import_labels(le_labelset *s, const char *path, int64_t *unknown)
 {
     le_labels l;
     LE_CHECK(le_labels_read(path, &l));
     int64_t got = 0;
     for (int64_t i = 0; i < l.n; i++) {
-        int64_t t = rep_of(s, l.trace_id[i]);
+        int64_t t = le_labelset_find(s, l.trace_id[i]);
         if (t < 0) continue;
         s->label[t] = l.label[i], got++;
         free(s->note[t]);
@@ -235,7 +145,7 @@ static int parse(int argc, char **argv, label_opts *o)
     return 0;
 }
 
-static void report(const label_opts *o, const le_label_set *s, int64_t unknown, int kinds)
+static void report(const label_opts *o, const le_labelset *s, int64_t unknown, int kinds)
 {
     le_report_begin();
     le_report_str("reps", o->reps);
@@ -243,9 +153,9 @@ static void report(const label_opts *o, const le_label_set *s, int64_t unknown, 
     if (o->keep) le_report_str("kept_from", o->keep);
     le_report_str("labels", o->out);
     le_report_int("representatives", s->r->k);
-    le_report_int("labeled", le_label_set_count(s, LE_LABEL_NORMAL) + le_label_set_count(s, LE_LABEL_ABNORMAL));
-    le_report_int("normal", le_label_set_count(s, LE_LABEL_NORMAL));
-    le_report_int("abnormal", le_label_set_count(s, LE_LABEL_ABNORMAL));
+    le_report_int("labeled", le_labelset_count(s, LE_LABEL_NORMAL) + le_labelset_count(s, LE_LABEL_ABNORMAL));
+    le_report_int("normal", le_labelset_count(s, LE_LABEL_NORMAL));
+    le_report_int("abnormal", le_labelset_count(s, LE_LABEL_ABNORMAL));
     if (o->oracle || o->import) le_report_int("unknown", unknown);
     if (o->oracle) le_report_str("truth", le_truth_name(kinds));
     le_report_end();
@@ -263,19 +173,19 @@ static int label_rank0(const label_opts *o, le_corpus *corpus, const le_reps *r,
         le_report_end();
         return 0;
     }
-    le_label_set s;
+    le_labelset s;
     int64_t unknown = 0;
     int kinds = 0;
     /* The oracle and an import start from --keep (earlier rounds) or nothing;
      * a person at the terminal resumes the output, else starts from --keep. */
     const char *from = o->tui && !access(o->out, F_OK) ? o->out : o->keep;
-    int rc = le_label_set_open(&s, r, m, o->out, from);
+    int rc = le_labelset_open(&s, r, m, o->out, from);
     if (!rc && o->oracle) rc = oracle_labels(corpus, &s, o->approximate, &unknown, &kinds);
     else if (!rc && o->import) rc = import_labels(&s, o->import, &unknown);
     else if (!rc) rc = le_label_tui(&s, o->reps);
-    if (!rc && !o->tui) rc = le_label_set_save(&s);
+    if (!rc && !o->tui) rc = le_labelset_save(&s);
     if (!rc) report(o, &s, unknown, kinds);
-    le_label_set_free(&s);
+    le_labelset_free(&s);
     return rc;
 }
 

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "driver.h"
 #include "kmeans.h"
 #include "labelsfile.h"
 #include "propagate.h"
+#include "reps.h"
 #include "sel_common.h"
 
 static const char usage[] =
@@ -26,27 +28,40 @@ static const char usage[] =
     "options:\n"
     "  -o, --output FILE       labels file to write (required)\n"
     "  --knn K                 majority of the K nearest representatives (default 1)\n"
-    "  --representation R      as given to select: tail (default), or an ablation (gat,\n"
-    "                          stv, dev, dev-burst, dev-burst-count, hybrid, hybrid-burst,\n"
-    "                          hybrid-burst-count)\n"
+    "  --reps REPS.h5          a representatives file of select on this corpus (any round):\n"
+    "                          the representation, and for a model one the embeddings file,\n"
+    "                          are the ones select recorded there; a --representation or\n"
+    "                          EMBEDDINGS.h5 that differs is refused\n"
+    "  --representation R      without --reps, as given to select: tail (default), or an\n"
+    "                          ablation (gat, stv, dev, dev-burst, dev-burst-count, hybrid,\n"
+    "                          hybrid-burst, hybrid-burst-count)\n"
     "  --vectors FILE          read the vectors from FILE (select --dump-vectors of this\n"
     "                          corpus and representation) instead of building them\n" LE_COMMON_HELP
     "\n"
     "example:\n"
-    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5\n"
+    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5\n"
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --vectors vec.h5   # select --dump-vectors\n"
-    "  mpirun -np 2 labelease propagate corpus.h5 emb.h5 labels.csv -o labels.h5 --representation gat\n";
+    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5   # select --representation gat emb.h5\n";
 
 typedef struct prop_opts {
-    const char *corpus, *emb, *csv, *out, *repr, *vectors;
-    int knn;
+    const char *corpus, *emb, *csv, *out, *repr, *vectors, *reps;
+    int knn, repr_given;
+    char reps_repr[32], reps_emb[512]; /* what --reps resolved repr and emb to */
 } prop_opts;
+
+/* A representation over the GAT embeddings needs their file (or --vectors). */
+static int need_embeddings(const prop_opts *o)
+{
+    if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
+        return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) between the corpus and the labels", o->repr);
+    return 0;
+}
 
 static int parse(int argc, char **argv, prop_opts *o)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"knn", required_argument, 0, 'k'},
                                          {"representation", required_argument, 0, 'r'}, {"vectors", required_argument, 0, 'V'},
-                                         LE_COMMON_LONGOPTS, {0}};
+                                         {"reps", required_argument, 0, 'R'}, LE_COMMON_LONGOPTS, {0}};
     *o = (prop_opts){.repr = LE_REPRESENTATION_DEFAULT, .knn = 1};
     int c;
     int64_t v;
@@ -55,7 +70,8 @@ static int parse(int argc, char **argv, prop_opts *o)
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
         if (c == 'o') o->out = optarg;
-        else if (c == 'r') o->repr = optarg;
+        else if (c == 'r') o->repr = optarg, o->repr_given = 1;
+        else if (c == 'R') o->reps = optarg;
         else if (c == 'V') o->vectors = optarg;
         else if (c == 'k') {
             LE_CHECK(le_parse_count("--knn", optarg, &v));
@@ -64,9 +80,61 @@ static int parse(int argc, char **argv, prop_opts *o)
     }
     if ((optind + 2 != argc && optind + 3 != argc) || !o->out) return le_usage(usage, 1);
     o->corpus = argv[optind], o->csv = argv[argc - 1], o->emb = optind + 3 == argc ? argv[optind + 1] : "-";
-    if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
-        return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) between the corpus and the labels", o->repr);
+    if (!o->reps) LE_CHECK(need_embeddings(o)); /* with --reps, once it is read */
     if (o->knn < 1 || o->knn > 64) return le_fail(LE_ERR_USAGE, "--knn must be 1..64");
+    return 0;
+}
+
+/* ---- --reps: what select recorded ---- */
+
+/* The embeddings file of a model representation: the one select recorded
+ * when none is given. A given file that is not the recorded one is refused
+ * while the recorded one exists: the vectors, and so the labels, would not
+ * be those select clustered. (A recorded file that is gone, moved say,
+ * leaves the given one to the user.) */
+static int embeddings_from_reps(prop_opts *o, const le_reps *r)
+{
+    const int recorded = r->embeddings[0] && strcmp(r->embeddings, "-");
+    if (!le_repr_uses_model(o->repr) || o->vectors || !recorded) return 0;
+    if (!strcmp(o->emb, "-")) {
+        snprintf(o->reps_emb, sizeof o->reps_emb, "%s", r->embeddings);
+        o->emb = o->reps_emb;
+        return 0;
+    }
+    struct stat given, rec;
+    if (!stat(o->emb, &given) && !stat(r->embeddings, &rec) && (given.st_dev != rec.st_dev || given.st_ino != rec.st_ino))
+        return le_fail(LE_ERR_USAGE, "propagate: EMBEDDINGS.h5 is %s but %s was selected on %s; drop the argument or re-run select",
+                       o->emb, o->reps, r->embeddings);
+    return 0;
+}
+
+/* Rank 0: the representation (and embeddings) from --reps, refusing a
+ * --representation that differs and a reps file of another corpus. */
+static int resolve_reps_root(prop_opts *o, int64_t n_traces)
+{
+    le_reps r;
+    LE_CHECK(le_reps_read_attrs(o->reps, &r));
+    if (r.n_corpus_traces != n_traces)
+        return le_fail(LE_ERR_USAGE, "propagate: %s was selected on a corpus of %lld traces (%s), %s has %lld; give that corpus or re-run select",
+                       o->reps, (long long)r.n_corpus_traces, r.corpus, o->corpus, (long long)n_traces);
+    if (o->repr_given && strcmp(o->repr, r.representation))
+        return le_fail(LE_ERR_USAGE, "propagate: --representation %s but %s was selected with %s; drop the option or re-run select",
+                       o->repr, o->reps, r.representation);
+    snprintf(o->reps_repr, sizeof o->reps_repr, "%s", r.representation);
+    o->repr = o->reps_repr;
+    LE_CHECK(embeddings_from_reps(o, &r));
+    return need_embeddings(o);
+}
+
+/* Collective: every rank takes what rank 0 resolved from --reps. */
+static int resolve_reps(prop_opts *o, int64_t n_traces)
+{
+    if (!o->reps) return 0;
+    LE_CHECK(le_agree(le_world.rank == 0 ? resolve_reps_root(o, n_traces) : 0));
+    LE_MPI(MPI_Bcast(o->reps_repr, sizeof o->reps_repr, MPI_CHAR, 0, le_world.comm));
+    LE_MPI(MPI_Bcast(o->reps_emb, sizeof o->reps_emb, MPI_CHAR, 0, le_world.comm));
+    o->repr = o->reps_repr;
+    if (o->reps_emb[0]) o->emb = o->reps_emb;
     return 0;
 }
 
@@ -87,16 +155,53 @@ static void label_shard(const le_shard *s, const le_labeled *lab, int knn, int8_
     free(work);
 }
 
+/* The clocks at each phase's end: wall (MPI_Wtime) and this rank's CPU. */
+typedef struct prop_times {
+    double t0, read, vec, prop, end;
+    double cpu_read, cpu_vec, cpu_prop;
+} prop_times;
+
+static void report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const le_shard *s,
+                   const prop_times *t)
+{
+    int64_t n_lab[2] = {0, 0};
+    for (int64_t i = 0; i < lab->n; i++) n_lab[lab->label[i] == 1]++;
+    le_report_begin();
+    le_report_int("traces", c->meta.n_traces);
+    le_report_int("ranks", le_world.size);
+    le_report_str("representation", o->repr);
+    if (o->reps) le_report_str("reps", o->reps);
+    le_report_int("given", lab->n);
+    le_report_int("given_abnormal", n_lab[1]);
+    le_report_int("knn", o->knn);
+    le_report_int("abnormal", abnormal);
+    le_report_dbl("abnormal_share", c->meta.n_traces ? (double)abnormal / (double)c->meta.n_traces : 0);
+    le_report_str("output", o->out);
+    if (o->vectors) le_report_str("vectors", o->vectors);
+    /* the embeddings file is read inside le_shard_vectors: I/O, not the vectors' compute */
+    le_report_dbl("seconds_read", t->read - t->t0 + s->seconds_emb_read);
+    le_report_dbl("seconds_read_embeddings", s->seconds_emb_read);
+    le_report_dbl("seconds_vectors", t->vec - t->read - s->seconds_emb_read);
+    le_report_dbl("seconds_propagate", t->prop - t->vec);
+    le_report_dbl("seconds_write", t->end - t->prop);
+    le_report_dbl("cpu_seconds_read_embeddings", s->cpu_emb_read);
+    le_report_dbl("cpu_seconds_vectors", t->cpu_vec - t->cpu_read - s->cpu_emb_read);
+    le_report_dbl("cpu_seconds_propagate", t->cpu_prop - t->cpu_vec);
+    le_report_dbl("seconds", t->end - t->t0);
+    le_report_rank_seconds("seconds", t->end - t->t0);
+    le_report_end();
+}
+
 static int run(le_corpus *c, const prop_opts *o)
 {
-    double t0 = MPI_Wtime();
+    prop_times tm = {.t0 = MPI_Wtime()};
     le_shard s;
     le_callpaths cp = {0};
     le_labeled lab = {0};
     int build = !o->vectors, paths = build && le_repr_needs_paths(o->repr);
     int rc = le_agree(le_shard_load(le_world.comm, c, &s));
     if (!rc && !build) rc = le_agree(le_shard_vectors_read(le_world.comm, c, o->repr, o->vectors, &s));
-    double t_read = MPI_Wtime(), c_read = le_cpu_seconds();
+    tm.read = MPI_Wtime(), tm.cpu_read = le_cpu_seconds();
     if (!rc && paths) rc = le_agree(le_callpaths_vocabulary(le_world.comm, &s, &cp));
     if (!rc && build) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
     if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
@@ -104,46 +209,20 @@ static int run(le_corpus *c, const prop_opts *o)
         le_shard_free(&s), le_callpaths_free(&cp), le_labeled_free(&lab);
         return rc;
     }
-    double t_vec = MPI_Wtime(), c_vec = le_cpu_seconds();
+    tm.vec = MPI_Wtime(), tm.cpu_vec = le_cpu_seconds();
     size_t nn = (size_t)(s.n ? s.n : 1);
     int8_t *label = le_malloc(nn), *given = le_malloc(nn);
     float *conf = le_malloc(sizeof(float) * nn);
     int64_t counts[2] = {0, 0};
     label_shard(&s, &lab, o->knn, label, conf, given, &counts[0]);
-    double t_prop = MPI_Wtime(), c_prop = le_cpu_seconds();
+    tm.prop = MPI_Wtime(), tm.cpu_prop = le_cpu_seconds();
     le_labelsfile_info info = {.n_traces = c->meta.n_traces, .n_given = lab.n};
     snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
     snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
     rc = le_agree(le_labelsfile_write(le_world.comm, o->out, &info, s.t0, s.n, label, conf, given));
     MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
-    double t_end = MPI_Wtime();
-    if (!rc) {
-        int64_t n_lab[2] = {0, 0};
-        for (int64_t i = 0; i < lab.n; i++) n_lab[lab.label[i] == 1]++;
-        le_report_begin();
-        le_report_int("traces", c->meta.n_traces);
-        le_report_int("ranks", le_world.size);
-        le_report_str("representation", o->repr);
-        le_report_int("given", lab.n);
-        le_report_int("given_abnormal", n_lab[1]);
-        le_report_int("knn", o->knn);
-        le_report_int("abnormal", counts[0]);
-        le_report_dbl("abnormal_share", c->meta.n_traces ? (double)counts[0] / (double)c->meta.n_traces : 0);
-        le_report_str("output", o->out);
-        if (o->vectors) le_report_str("vectors", o->vectors);
-        /* the embeddings file is read inside le_shard_vectors: I/O, not the vectors' compute */
-        le_report_dbl("seconds_read", t_read - t0 + s.seconds_emb_read);
-        le_report_dbl("seconds_read_embeddings", s.seconds_emb_read);
-        le_report_dbl("seconds_vectors", t_vec - t_read - s.seconds_emb_read);
-        le_report_dbl("seconds_propagate", t_prop - t_vec);
-        le_report_dbl("seconds_write", t_end - t_prop);
-        le_report_dbl("cpu_seconds_read_embeddings", s.cpu_emb_read);
-        le_report_dbl("cpu_seconds_vectors", c_vec - c_read - s.cpu_emb_read);
-        le_report_dbl("cpu_seconds_propagate", c_prop - c_vec);
-        le_report_dbl("seconds", t_end - t0);
-        le_report_rank_seconds("seconds", t_end - t0);
-        le_report_end();
-    }
+    tm.end = MPI_Wtime();
+    if (!rc) report(c, o, &lab, counts[0], &s, &tm);
     free(label), free(given), free(conf);
     le_labeled_free(&lab);
     le_callpaths_free(&cp);
@@ -159,7 +238,8 @@ int le_cmd_propagate(int argc, char **argv)
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return rc;
-    rc = run(c, &o);
+    rc = resolve_reps(&o, c->meta.n_traces);
+    if (!rc) rc = run(c, &o);
     le_corpus_close(c);
     return rc;
 }

@@ -2,7 +2,7 @@
  *
  * The terminal plumbing is mpi/tui.c: the screen is three regions redrawn
  * whole after each key (a list, a span tree, a key line). Labels are saved after every key that
- * changes one (le_label_set_save: temp file + rename), so a dropped
+ * changes one (io/labelset.h, le_labelset_save: temp file + rename), so a dropped
  * connection loses nothing and a restart resumes from the file.
  *
  * Trace data is untrusted here too: names pass through le_screen_text, which
@@ -38,7 +38,7 @@ static const char *state_name(int8_t l) { return l == LE_LABEL_NORMAL ? "normal"
 static const char *state_colour(int8_t l) { return l == LE_LABEL_NORMAL ? "\x1b[32m" : l == LE_LABEL_ABNORMAL ? "\x1b[31m" : ""; }
 
 typedef struct tui {
-    le_label_set *set;
+    le_labelset *set;
     const char *reps_path;
     int64_t cur, span_top;
     int64_t *undo_rep;  /* undo stack: representative and its label before */
@@ -49,8 +49,8 @@ typedef struct tui {
 
 static void draw_header(le_screen *s, const tui *t)
 {
-    const le_label_set *set = t->set;
-    int64_t n = le_label_set_count(set, LE_LABEL_NORMAL), a = le_label_set_count(set, LE_LABEL_ABNORMAL);
+    const le_labelset *set = t->set;
+    int64_t n = le_labelset_count(set, LE_LABEL_NORMAL), a = le_labelset_count(set, LE_LABEL_ABNORMAL);
     char line[1024];
     snprintf(line, sizeof line, " labelease label  %lld / %lld labelled (%lld abnormal)  -> %s  %s", (long long)(n + a),
              (long long)set->r->k, (long long)a, set->path, t->status);
@@ -69,7 +69,7 @@ static void draw_list(le_screen *s, const tui *t, int lines)
         int64_t k = top + i;
         if (k < r->k) {
             char id[1024], line[1200];
-            le_rep_id(r, t->set->meta, k, id, sizeof id);
+            le_reps_trace_id(r, t->set->meta, k, id, sizeof id);
             int64_t spans = r->traces.span_offset[k + 1] - r->traces.span_offset[k];
             snprintf(line, sizeof line, "%s%4lld  %-9s cluster %-8lld %4lld spans  %s", k == t->cur ? ">" : " ", (long long)k + 1,
                      state_name(t->set->label[k]), (long long)(r->cluster_size ? r->cluster_size[k] : 0), (long long)spans, id);
@@ -118,7 +118,7 @@ static void draw_trace(le_screen *s, tui *t, int lines)
     const le_reps *r = t->set->r;
     int64_t lo = r->traces.span_offset[t->cur], hi = r->traces.span_offset[t->cur + 1];
     char id[1024], line[1400];
-    le_rep_id(r, t->set->meta, t->cur, id, sizeof id);
+    le_reps_trace_id(r, t->set->meta, t->cur, id, sizeof id);
     snprintf(line, sizeof line, "-- trace %s  [%s]  cluster %lld  %lld spans  corpus index %lld  (PgUp/PgDn scroll) ", id,
              state_name(t->set->label[t->cur]), (long long)(r->cluster_size ? r->cluster_size[t->cur] : 0), (long long)(hi - lo),
              (long long)(r->trace_index ? r->trace_index[t->cur] : -1));
@@ -162,7 +162,7 @@ static int set_label(tui *t, int8_t value)
     LE_RESERVE(t->undo_prev, t->cap_undo2, t->n_undo + 1);
     t->undo_rep[t->n_undo] = t->cur, t->undo_prev[t->n_undo++] = t->set->label[t->cur];
     t->set->label[t->cur] = value;
-    LE_CHECK(le_label_set_save(t->set));
+    LE_CHECK(le_labelset_save(t->set));
     snprintf(t->status, sizeof t->status, "saved: %lld %s", (long long)t->cur + 1, state_name(value));
     if (t->cur + 1 < t->set->r->k) t->cur++, t->span_top = 0;
     return 0;
@@ -174,7 +174,7 @@ static int undo(tui *t)
     t->n_undo--;
     t->cur = t->undo_rep[t->n_undo], t->span_top = 0;
     t->set->label[t->cur] = t->undo_prev[t->n_undo];
-    LE_CHECK(le_label_set_save(t->set));
+    LE_CHECK(le_labelset_save(t->set));
     snprintf(t->status, sizeof t->status, "undone: %lld is %s", (long long)t->cur + 1, state_name(t->set->label[t->cur]));
     return 0;
 }
@@ -200,14 +200,14 @@ static int on_key(tui *t, int key)
     }
 }
 
-int le_label_tui(le_label_set *set, const char *reps_path)
+int le_label_tui(le_labelset *set, const char *reps_path)
 {
     if (set->r->k == 0) return le_fail(LE_ERR_FORMAT, "%s has no representatives to label", reps_path);
     tui t = {.set = set, .reps_path = reps_path};
     /* Resume at the first representative without a label. */
     while (t.cur + 1 < set->r->k && set->label[t.cur] != LE_LABEL_UNKNOWN) t.cur++;
     LE_CHECK(le_tui_begin("--tui"));
-    snprintf(t.status, sizeof t.status, "%lld labels read", (long long)(le_label_set_count(set, 0) + le_label_set_count(set, 1)));
+    snprintf(t.status, sizeof t.status, "%lld labels read", (long long)(le_labelset_count(set, 0) + le_labelset_count(set, 1)));
     int rc = 0;
     for (;;) {
         draw(&t);

@@ -1,11 +1,17 @@
 #!/bin/bash
 # The C encoder against the PyTorch reference (tests/torch/gat_reference.py):
-# labelease dumps a fixed random batch, weights, outputs, loss and gradients;
+# gat_reference_dump (tests/torch/gat_reference_dump.c, built with the tests)
+# dumps a fixed random batch, weights, outputs, loss and gradients;
 # torch recomputes them in float64 and every tensor must agree to 1e-4
 # relative (max |c - torch| <= 1e-4 * max |torch| per tensor).
 source "$(dirname "$0")/lib.bash"
 /usr/bin/python3 -c "import torch, h5py" 2>/dev/null || skip "/usr/bin/python3 cannot import torch (apt-get install python3-torch)"
-"$LABELEASE" train --dump-reference "$WORK/ref.h5" --seed 3 || fail "dump failed"
+[ -x "${LE_GAT_REFERENCE_DUMP:-}" ] || fail "no gat_reference_dump (LE_GAT_REFERENCE_DUMP='${LE_GAT_REFERENCE_DUMP:-}'): build the tests"
+"$LE_GAT_REFERENCE_DUMP" "$WORK/ref.h5" --seed 3 || fail "dump failed"
+# the product command no longer has the option, and says where it went
+rc=0; "$LABELEASE" train --dump-reference "$WORK/x.h5" > /dev/null 2> "$WORK/moved.err" || rc=$?
+[ "$rc" = 3 ] && grep -q "moved out of labelease to build/tests/gat_reference_dump" "$WORK/moved.err" \
+    || fail "train --dump-reference: status $rc, not the message pointing at the new tool: $(cat "$WORK/moved.err")"
 PYTHONPATH="$LE_SRC/tests/torch" /usr/bin/python3 - "$WORK/ref.h5" <<'PY' || fail "C and torch disagree"
 import sys
 import numpy as np

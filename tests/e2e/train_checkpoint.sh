@@ -2,8 +2,9 @@
 # train --checkpoint: interrupted and resumed runs end with the weights of an
 # uninterrupted one, bit for bit, at the same and at another rank count.
 #   A  60 steps at 2 ranks, uninterrupted (no checkpoint)
-#   B  2 ranks, stopped after step 25 (--interrupt-at-step: as if SIGUSR1
-#      reached the last rank), exit 75 and a checkpoint; resumed at 2 ranks
+#   B  2 ranks, stopped after step 25 (a real SIGUSR1 raised in rank 0 right
+#      after its progress line of step 24, by the preloaded test shim
+#      tests/shim/raise_after.c), exit 75 and a checkpoint; resumed at 2 ranks
 #   C  1 rank, stopped after step 25; resumed at 4 ranks (oversubscribed)
 #   D  2 ranks under mpirun, a real SIGUSR1 to the mpirun pid once the log
 #      shows progress: exit 75, checkpoint; resumed at 2 ranks
@@ -21,6 +22,19 @@ command -v h5diff > /dev/null || skip "h5diff is absent (apt-get install hdf5-to
 run_le 1 synth -o "$WORK/c.h5" --traces 3000 --seed 3 > /dev/null
 OPTS=(--steps 60 --window 512 --pool 2 --pool-steps 10 --seed 5 --log-every 10)
 train() { local np=$1; shift; run_le "$np" train "$WORK/c.h5" "${OPTS[@]}" "$@"; }
+# train_stopped NP STEP ARGS...: train, with SIGUSR1 raised in rank 0 once it
+# has printed step STEP-1's progress line (--log-every 1), so the signal rides
+# in step STEP's allreduce and training stops at that step's end
+[ -f "${LE_RAISE_SHIM:-}" ] || fail "no test shim (LE_RAISE_SHIM='${LE_RAISE_SHIM:-}'): build the tests"
+shim_env=(-x LD_PRELOAD="$LE_RAISE_SHIM")
+# an ASan build wants its runtime first in the library list; the shim only
+# passes vfprintf through to it
+ldd "$LABELEASE" | grep -q libasan && shim_env+=(-x ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+train_stopped() {
+    local np=$1 step=$2; shift 2
+    $LE_MPIEXEC -np "$np" "${shim_env[@]}" -x LE_RAISE_AFTER_TEXT="train: step $((step - 1))/60 " \
+        "$LABELEASE" train "$WORK/c.h5" "${OPTS[@]}" --log-every 1 "$@"
+}
 same_weights() { # same_weights A B WHAT
     h5diff -q "$1" "$2" /weights /weights || fail "$3: /weights differ from the uninterrupted run ($1 vs $2)"
     h5diff "$1" "$2" > "$WORK/h5diff.txt" || fail "$3: the model files differ beyond /weights: $(cat "$WORK/h5diff.txt")"
@@ -30,7 +44,7 @@ train 2 -o "$WORK/A.h5" > "$WORK/A.txt"
 expect steps 60 "$WORK/A.txt"
 
 # B: 2 ranks, stop after step 25, resume at 2 ranks
-rc=0; train 2 -o "$WORK/B.h5" --checkpoint "$WORK/B.ck" --checkpoint-every 7 --interrupt-at-step 25 \
+rc=0; train_stopped 2 25 -o "$WORK/B.h5" --checkpoint "$WORK/B.ck" --checkpoint-every 7 \
     > /dev/null 2> "$WORK/B1.err" || rc=$?
 [ "$rc" = 75 ] || fail "B: interrupted train exited $rc, expected 75: $(cat "$WORK/B1.err")"
 grep -q "interrupted by SIGUSR1 after step 25/60; checkpoint $WORK/B.ck written; re-run the same command to resume" "$WORK/B1.err" \
@@ -45,7 +59,7 @@ same_weights "$WORK/A.h5" "$WORK/B.h5" "B (2 ranks -> 2 ranks)"
 # C: 1 rank, stop after step 25, resume at 4 ranks; a stale C.ck.partial
 # (as a writer killed by kill -9 leaves it) is overwritten, never read
 echo "half a checkpoint" > "$WORK/C.ck.partial"
-rc=0; train 1 -o "$WORK/C.h5" --checkpoint "$WORK/C.ck" --interrupt-at-step 25 > /dev/null 2> "$WORK/C1.err" || rc=$?
+rc=0; train_stopped 1 25 -o "$WORK/C.h5" --checkpoint "$WORK/C.ck" > /dev/null 2> "$WORK/C1.err" || rc=$?
 [ "$rc" = 75 ] || fail "C: interrupted train exited $rc, expected 75: $(cat "$WORK/C1.err")"
 grep -q "no checkpoint at $WORK/C.ck yet" "$WORK/C1.err" || fail "C: the stale .partial was taken for a checkpoint: $(cat "$WORK/C1.err")"
 [ ! -e "$WORK/C.ck.partial" ] || fail "C: C.ck.partial left behind"
@@ -101,8 +115,12 @@ grep -q "$WORK/B.ck: checkpoint of another run.*: corpus_[a-z_]* is" "$WORK/X2.e
 [ ! -e "$WORK/X.h5" ] || fail "a refused run wrote a model"
 
 # Without --checkpoint: status 75, says nothing was saved, no model
-rc=0; train 2 -o "$WORK/N.h5" --interrupt-at-step 3 > /dev/null 2> "$WORK/N.err" || rc=$?
+rc=0; train_stopped 2 3 -o "$WORK/N.h5" > /dev/null 2> "$WORK/N.err" || rc=$?
 [ "$rc" = 75 ] || fail "interrupted train without --checkpoint exited $rc"
 grep -q "nothing was saved" "$WORK/N.err" || fail "no 'nothing was saved': $(cat "$WORK/N.err")"
 [ ! -e "$WORK/N.h5" ] || fail "an interrupted run wrote a model"
+# The test hook that did B and C is gone from labelease, and says what to do instead
+rc=0; train 1 -o "$WORK/Z.h5" --interrupt-at-step 3 > /dev/null 2> "$WORK/Z.err" || rc=$?
+[ "$rc" = 3 ] && grep -q "interrupt-at-step is gone: to stop training at the end of a step, send SIGUSR1" "$WORK/Z.err" \
+    || fail "--interrupt-at-step: status $rc, not the message saying how to stop training: $(cat "$WORK/Z.err")"
 echo "PASS: resumed runs (2->2, 1->4, SIGUSR1 at step $at, SIGTERM to one rank) give the weights of the uninterrupted run; foreign checkpoints refused"

@@ -1,5 +1,5 @@
 """The trace encoder of labelease in PyTorch, from the same dump the C code
-writes (labelease train --dump-reference / embed --bench): weights by tensor
+writes (tests/torch/gat_dump.h: gat_reference_dump, bench/gat_bench): weights by tensor
 name, the batch as CSR in-neighbour lists, the operation map. Used by
 tests/e2e/gat_torch.sh (float64, compare) and bench/gat_torch.py (float32, time).
 

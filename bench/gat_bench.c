@@ -1,123 +1,22 @@
-#include "gat_debug.h"
-
-#include <hdf5.h>
-#include <math.h>
+/* gat_bench CORPUS.h5 MODEL.h5 -o DUMP.h5 [--traces N] [--batch N]: the GAT
+ * encoder on real traces, one process (bench/gat.sh runs it against
+ * PyTorch). Prints key: value lines — our embed rate, a training step's
+ * time, the dense layers' GFLOP/s against OpenBLAS sgemm on the same
+ * shapes — and writes the featurised traces with the weights to DUMP.h5
+ * (tests/torch/gat_dump.h) for bench/gat_torch.py. It was
+ * `labelease embed --bench`, a benchmark inside a product command. */
+#include <getopt.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adam.h"
+#include "corpus.h"
 #include "encoder.h"
 #include "gat_data.h"
-#include "h5util.h"
-#include "rng.h"
+#include "gat_dump.h"
 #include "triplet.h"
-
-#define PUT(f, name, type, d0, d1, buf) LE_CHECK(le_h5_put_small(f, name, type, (hsize_t)(d0), (hsize_t)(d1), buf, path))
-
-/* The batch as the reference reads it: CSR graph, node inputs, op map, triplets. */
-static int dump_batch(hid_t f, const char *path, const le_graphbatch *gb, const le_opmap *m, const int32_t *trip, int T)
-{
-    LE_H5(H5Gclose(H5Gcreate2(f, "batch", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)), "%s: /batch", path);
-    PUT(f, "batch/graph_off", H5T_NATIVE_INT32, gb->n_graphs + 1, 0, gb->graph_off);
-    PUT(f, "batch/node_graph", H5T_NATIVE_INT32, gb->n_nodes, 0, gb->node_graph);
-    PUT(f, "batch/op", H5T_NATIVE_INT32, gb->n_nodes, 0, gb->op);
-    PUT(f, "batch/time", H5T_NATIVE_FLOAT, gb->n_nodes, LE_NTIME, gb->time);
-    PUT(f, "batch/status", H5T_NATIVE_INT8, gb->n_nodes, 0, gb->status);
-    PUT(f, "batch/nbr_off", H5T_NATIVE_INT32, gb->n_nodes + 1, 0, gb->nbr_off);
-    PUT(f, "batch/nbr", H5T_NATIVE_INT32, gb->n_edges, 0, gb->nbr);
-    PUT(f, "batch/op_vocab", H5T_NATIVE_INT32, m->n_ops, 0, m->vocab);
-    PUT(f, "batch/op_tok_off", H5T_NATIVE_INT32, m->n_ops + 1, 0, m->tok_off);
-    PUT(f, "batch/op_tok", H5T_NATIVE_INT32, m->tok_off[m->n_ops], 0, m->tok);
-    PUT(f, "batch/trip", H5T_NATIVE_INT32, T, 3, trip);
-    return 0;
-}
-
-/* Model file (weights, tensors, config) + the batch + whatever outputs. */
-static int write_dump(const char *path, const le_model *md, const le_graphbatch *gb, const le_opmap *m,
-                      const int32_t *trip, int T, hid_t *out)
-{
-    LE_CHECK(le_model_write(path, md));
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot reopen", path);
-    *out = f;
-    return dump_batch(f, path, gb, m, trip, T);
-}
-
-static void random_trace(le_rng *r, int n, int n_ops, int32_t *parent, int32_t *op, float *time, int8_t *st)
-{
-    for (int i = 0; i < n; i++) {
-        parent[i] = i ? (int32_t)le_rng_below(r, (uint32_t)i) : -1; /* any earlier node: a valid preorder-ish tree */
-        op[i] = (int32_t)le_rng_below(r, (uint32_t)n_ops);
-        st[i] = (int8_t)le_rng_below(r, LE_NSTATUS);
-        for (int k = 0; k < LE_NTIME; k++) time[i * LE_NTIME + k] = (float)le_rng_normal(r);
-    }
-}
-
-static int dump_outputs(hid_t f, const char *path, const le_encoder *e, const le_enc_ws *ws, const le_graphbatch *gb,
-                        double loss, const float *grad)
-{
-    const int D = e->cfg.heads * e->cfg.hc;
-    LE_H5(H5Gclose(H5Gcreate2(f, "out", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)), "%s: /out", path);
-    PUT(f, "out/O", H5T_NATIVE_FLOAT, gb->n_graphs, e->cfg.out_dim, ws->O);
-    for (int l = 0; l < e->cfg.layers; l++) {
-        char name[32];
-        snprintf(name, sizeof name, "out/Y%d", l);
-        PUT(f, name, H5T_NATIVE_FLOAT, gb->n_nodes, D, ws->Y[l]);
-    }
-    PUT(f, "out/loss", H5T_NATIVE_DOUBLE, 1, 0, &loss);
-    PUT(f, "out/grad", H5T_NATIVE_FLOAT, e->n_params, 0, grad);
-    return 0;
-}
-
-/* Six corpus operations of two services; the last maps to the unknown row. */
-static const char *const dump_svc[] = {"cartservice", "frontend"};
-static const char *const dump_ops[] = {"GetCart", "EmptyCart", "HTTP GET /cart", "HTTP POST /checkout", "/product/{id}", "neverSeenOp"};
-static const int32_t dump_op_svc[] = {0, 0, 1, 1, 1, 0}, dump_vocab[] = {0, 1, 2, 3, 4, 5};
-static const char *const dump_vocab_svc[] = {"cartservice", "cartservice", "frontend", "frontend", "frontend"};
-
-int le_gat_dump_reference(const char *path, uint64_t seed)
-{
-    le_enc_cfg cfg = {.feat = {.n_vocab = 5, .d_op = 8, .d_tok = 8, .n_buckets = 64, .salt = 99}, .layers = 3, .heads = 3, .hc = 8, .out_dim = 64};
-    le_model md = {.margin = 1.0, .lr = 1e-3};
-    LE_CHECK(le_enc_layout(&md.enc, &cfg));
-    le_opmap m;
-    le_opmap_build(&m, &cfg.feat, 6, dump_svc, dump_ops, dump_op_svc, dump_vocab);
-    le_rng r;
-    le_rng_init(&r, seed, 0, 0x44554d50u /* "DUMP" */);
-    le_graphbatch gb;
-    le_gb_init(&gb);
-    for (int g = 0; g < 12; g++) {
-        int32_t parent[40], op[40];
-        float time[40 * LE_NTIME];
-        int8_t st[40];
-        int n = g == 0 ? 1 : 2 + (int)le_rng_below(&r, 38);
-        random_trace(&r, n, 6, parent, op, time, st);
-        le_gb_add_trace(&gb, n, parent, op, time, st);
-    }
-    int32_t trip[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-    md.params = le_malloc(sizeof(float) * (size_t)md.enc.n_params);
-    float *grad = le_calloc((size_t)md.enc.n_params, sizeof(float)), *dO = le_calloc(12 * 64, sizeof(float));
-    le_enc_init_params(&md.enc, md.params, seed);
-    for (int64_t i = 0; i < md.enc.n_params; i++) md.params[i] += 0.1f * (float)le_rng_normal(&r); /* no zero biases */
-    md.mean = le_calloc(LE_NTIME * 6, sizeof(float)), md.std = le_calloc(LE_NTIME * 6, sizeof(float));
-    md.vocab_services = (char **)dump_vocab_svc, md.vocab_operations = (char **)dump_ops; /* names of vocab rows 0..4 */
-    le_enc_ws ws;
-    le_enc_ws_init(&ws);
-    le_enc_forward(&md.enc, md.params, &m, &gb, &ws);
-    double loss = le_triplet_loss(64, ws.O, 4, trip, 1.0f, 0.25f, dO, NULL);
-    le_enc_backward(&md.enc, md.params, &m, &gb, &ws, dO, grad);
-    hid_t f = -1;
-    int rc = write_dump(path, &md, &gb, &m, trip, 4, &f);
-    if (!rc) rc = dump_outputs(f, path, &md.enc, &ws, &gb, loss, grad);
-    if (f >= 0) H5Fclose(f);
-    md.vocab_services = md.vocab_operations = NULL;
-    free(md.params), free(md.mean), free(md.std), free(grad), free(dO);
-    le_enc_ws_free(&ws), le_gb_free(&gb), le_opmap_free(&m);
-    return rc;
-}
-
-/* ---- benchmark ---- */
 
 typedef struct bench_in {
     le_corpus_block blk;
@@ -230,12 +129,12 @@ static int bench_body(le_corpus *c, const le_model *m, bench_in *b, int64_t n, i
     fflush(stdout);
     add_range(&b->gb, b, 0, n);
     hid_t f = -1;
-    int rc = write_dump(path, m, &b->gb, &b->map, trip, T, &f);
+    int rc = gat_dump_write(path, m, &b->gb, &b->map, trip, T, &f);
     if (f >= 0) H5Fclose(f);
     return rc;
 }
 
-int le_gat_bench(le_corpus *c, const le_model *m, int64_t n, int64_t batch, const char *path)
+static int bench(le_corpus *c, const le_model *m, int64_t n, int64_t batch, const char *path)
 {
     if (n > c->meta.n_traces) n = c->meta.n_traces;
     if (n < 3 * 64) return le_fail(LE_ERR_USAGE, "the benchmark needs at least 192 traces");
@@ -244,5 +143,48 @@ int le_gat_bench(le_corpus *c, const le_model *m, int64_t n, int64_t batch, cons
     le_enc_ws_init(&b.ws);
     int rc = bench_body(c, m, &b, n, batch, path);
     le_block_free(&b.blk), le_blockfeat_free(&b.feat), le_opmap_free(&b.map), le_gb_free(&b.gb), le_enc_ws_free(&b.ws);
+    return rc;
+}
+
+static const char usage[] =
+    "usage: gat_bench CORPUS.h5 MODEL.h5 -o DUMP.h5 [--traces N] [--batch N]\n"
+    "  one process: times embed (batches of --batch, default 256) and a training step of\n"
+    "  64 triplets on the first --traces traces (default 4096), and writes them with the\n"
+    "  weights to DUMP.h5 for bench/gat_torch.py (bench/gat.sh runs both)\n";
+
+static int parse(int argc, char **argv, const char **out, int64_t *traces, int64_t *batch)
+{
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"traces", required_argument, 0, 'n'},
+                                         {"batch", required_argument, 0, 'b'}, {0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        char *end = NULL;
+        long long v = c == 'n' || c == 'b' ? strtoll(optarg, &end, 10) : 0;
+        if (end && (end == optarg || *end || v < 1)) return fprintf(stderr, "gat_bench: %s is not a positive count\n%s", optarg, usage), 2;
+        if (c == 'o') *out = optarg;
+        else if (c == 'n') *traces = v;
+        else if (c == 'b') *batch = v;
+        else return fprintf(stderr, "%s", usage), 2;
+    }
+    if (optind + 2 != argc || !*out) return fprintf(stderr, "%s", usage), 2;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *out = NULL;
+    int64_t traces = 4096, batch = 256;
+    int rc = parse(argc, argv, &out, &traces, &batch);
+    if (rc) return rc;
+    MPI_Init(&argc, &argv); /* the corpus reader is collective: here over this process alone */
+    le_model m;
+    le_corpus *c = NULL;
+    rc = le_model_read(argv[optind + 1], &m);
+    if (!rc) rc = le_corpus_open(MPI_COMM_SELF, argv[optind], &c);
+    if (!rc) rc = bench(c, &m, traces, batch, out);
+    if (c) le_corpus_close(c);
+    le_model_free(&m);
+    if (rc) fprintf(stderr, "gat_bench: %s\n", le_errmsg());
+    MPI_Finalize();
     return rc;
 }
