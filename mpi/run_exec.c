@@ -180,8 +180,6 @@ static int call_stage(const run_job *j, run_stage *s)
     struct sigaction sa[3];
     for (int k = 0; k < 3; k++) sigaction(sigs[k], NULL, &sa[k]);
     int src;
-    const char *sig_at = getenv("LE_RUN_TEST_SIGNAL"); /* tests only: a real SIGUSR1 to the last rank as STAGE starts */
-    if (sig_at && !strcmp(sig_at, s->name) && le_world.rank == le_world.size - 1) raise(SIGUSR1);
     if (s->copy_labels) src = j->root ? printf("mode: labelled in place\nlabels: %s\n", s->inputs.v[0]) < 0 : 0;
     else src = s->def->fn(s->argv.n, s->argv.v);
     for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);

@@ -153,20 +153,6 @@ static void json_entry(FILE *f, const run_mentry *e)
     fputc('}', f);
 }
 
-/* Tests only (tests/e2e/run_kill.sh kills a rank inside a manifest write):
- * LE_RUN_TEST_MANIFEST_PAUSE=STAGE holds the write that records STAGE
- * completed for 60 s between the complete temporary file and the rename. */
-static void test_pause_before_rename(const run_mentry *e, int n, const char *tmp)
-{
-    const char *when = getenv("LE_RUN_TEST_MANIFEST_PAUSE");
-    int last = n - 1;
-    while (last >= 0 && !e[last].used) last--;
-    if (!when || last < 0 || strcmp(e[last].name, when) || strcmp(e[last].status, "completed")) return;
-    fprintf(stderr, "labelease: run: test pause: %s written, not yet renamed\n", tmp);
-    fflush(stderr);
-    sleep(60);
-}
-
 int run_manifest_write(const char *dir, const char *config_path, const run_mentry *e, int n)
 {
     char path[4200];
@@ -186,9 +172,7 @@ int run_manifest_write(const char *dir, const char *config_path, const run_mentr
         json_entry(f, &e[i]);
     }
     fputs("\n ]}\n", f);
-    if ((rc = le_atomic_close(&af))) return rc;
-    test_pause_before_rename(e, n, af.tmp);
-    return le_atomic_rename(&af);
+    return le_atomic_commit(&af);
 }
 
 static const char *jstr(yajl_val v, const char *key)
