@@ -24,7 +24,7 @@ le_deps_main() {
         openmpi-bin libopenmpi-dev
         libhdf5-openmpi-dev hdf5-tools
         libopenblas-dev libscalapack-openmpi-dev
-        libcmocka-dev libyajl-dev libcsv-dev libiniparser-dev
+        libcmocka-dev libyajl-dev libcsv-dev
         python3-h5py python3-numpy
     )
     # --- test and benchmark extras (--tests) -----------------------------------

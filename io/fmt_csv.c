@@ -28,7 +28,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <iniparser.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini.h"
 #include "le_base.h"
 
 #define LE_CSV_BLOCK (4u << 20)      /* read() size */
@@ -81,15 +81,14 @@ static void list_free(str_list *l)
     l->n = 0;
 }
 
-/* "a, b ,c" -> {"a","b","c"}; empty items are skipped. */
-/* iniparser_getstring, but def also when the key is a section name: a
- * section [csv:columns] is an entry "csv:columns" with a NULL value. */
-static const char *ini_str(const dictionary *d, const char *key, const char *def)
+/* [sec] key of the mapping, or def when absent. */
+static const char *map_str(const le_ini *ini, const char *sec, const char *key, const char *def)
 {
-    const char *v = iniparser_getstring(d, key, def);
+    const char *v = le_ini_get(le_ini_section_of(ini, sec), key);
     return v ? v : def;
 }
 
+/* "a, b ,c" -> {"a","b","c"}; empty items are skipped. */
 static void list_split(str_list *l, const char *s)
 {
     while (*s) {
@@ -123,20 +122,6 @@ void le_csv_map_free(le_csv_map *m)
     free(m);
 }
 
-/* iniparser reports syntax errors through a printf-like callback: keep the
- * last one so it can go into our own error message. */
-static char ini_msg[512];
-static int capture_ini_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ini_msg, sizeof ini_msg, fmt, ap);
-    va_end(ap);
-    for (char *p = ini_msg; *p; p++)
-        if (*p == '\n') *p = ' ';
-    return 0;
-}
-
 static const char *const csv_keys[] = {"header", "delimiter", "columns", NULL};
 static const char *const value_keys[] = {"root_parent", "start_unit", "start_fraction_unit",
                                          "end_unit", "duration_unit", NULL};
@@ -155,25 +140,17 @@ static int key_known(const char *section, const char *key)
 }
 
 /* Typos in a mapping file would otherwise silently drop a column. */
-static int check_known_keys(const dictionary *d, const char *path)
+static int check_known_keys(const le_ini *ini)
 {
-    int nsec = iniparser_getnsec(d);
-    for (int i = 0; i < nsec; i++) {
-        const char *sec = iniparser_getsecname(d, i);
-        if (strcmp(sec, "csv") && strcmp(sec, "columns") && strcmp(sec, "values"))
-            return le_fail(LE_ERR_FORMAT, "%s: unknown section [%s] (known: [csv], [columns], [values])", path, sec);
-        int nk = iniparser_getsecnkeys(d, sec);
-        const char **keys = le_calloc((size_t)nk + 1, sizeof *keys);
-        iniparser_getseckeys(d, sec, keys);
-        for (int k = 0; k < nk; k++) {
-            const char *key = strchr(keys[k], ':') + 1;
-            if (!key_known(sec, key)) {
-                int rc = le_fail(LE_ERR_FORMAT, "%s: unknown key '%s' in [%s] (see docs/formats.md)", path, key, sec);
-                free(keys);
-                return rc;
-            }
-        }
-        free(keys);
+    for (int i = 0; i < ini->nsec; i++) {
+        const le_ini_section *sec = &ini->sec[i];
+        if (strcmp(sec->name, "csv") && strcmp(sec->name, "columns") && strcmp(sec->name, "values"))
+            return le_fail(LE_ERR_FORMAT, "%s:%d: unknown section [%s] (known: [csv], [columns], [values])", ini->path,
+                           sec->line, sec->name);
+        for (int k = 0; k < sec->n; k++)
+            if (!key_known(sec->name, sec->kv[k].key))
+                return le_fail(LE_ERR_FORMAT, "%s:%d: unknown key '%s' in [%s] (see docs/formats.md)", ini->path,
+                               sec->kv[k].line, sec->kv[k].key, sec->name);
     }
     return 0;
 }
@@ -221,9 +198,9 @@ static int is_column_number(const char *s)
     return atoi(s) <= MAX_COLUMNS;
 }
 
-static int csv_header_flag(const dictionary *d, const char *path, int *out)
+static int csv_header_flag(const le_ini *ini, const char *path, int *out)
 {
-    const char *v = ini_str(d, "csv:header", NULL);
+    const char *v = map_str(ini, "csv", "header", NULL);
     if (!v || !*v) { *out = 1; return 0; }
     if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1")) { *out = 1; return 0; }
     if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0")) { *out = 0; return 0; }
@@ -271,26 +248,22 @@ static int validate_map(const le_csv_map *m, const char *path)
     return 0;
 }
 
-static int map_from_dict(const dictionary *d, const char *path, le_csv_map *m)
+static int map_from_ini(const le_ini *ini, const char *path, le_csv_map *m)
 {
-    LE_CHECK(check_known_keys(d, path));
-    LE_CHECK(csv_header_flag(d, path, &m->header));
-    LE_CHECK(parse_delimiter(path, ini_str(d, "csv:delimiter", NULL), &m->delim));
-    m->ncols = (int)strtol(ini_str(d, "csv:columns", "0"), NULL, 0); /* as iniparser_getint */
+    LE_CHECK(check_known_keys(ini));
+    LE_CHECK(csv_header_flag(ini, path, &m->header));
+    LE_CHECK(parse_delimiter(path, map_str(ini, "csv", "delimiter", NULL), &m->delim));
+    m->ncols = (int)strtol(map_str(ini, "csv", "columns", "0"), NULL, 0); /* base 0 (0x10 too), as iniparser_getint read it */
     if (m->ncols < 0 || m->ncols > MAX_COLUMNS)
         return le_fail(LE_ERR_FORMAT, "%s: [csv] columns must be between 1 and %d", path, MAX_COLUMNS);
-    char key[64];
-    for (int f = 0; f < F_N; f++) {
-        snprintf(key, sizeof key, "columns:%s", field_key[f]);
-        list_split(&m->ref[f], ini_str(d, key, ""));
-    }
-    list_split(&m->optional, ini_str(d, "columns:optional", ""));
-    list_split(&m->root, ini_str(d, "values:root_parent", ""));
-    LE_CHECK(parse_unit(path, "start_unit", ini_str(d, "values:start_unit", NULL), &m->unit_start));
-    LE_CHECK(parse_unit(path, "start_fraction_unit", ini_str(d, "values:start_fraction_unit", "ns"),
+    for (int f = 0; f < F_N; f++) list_split(&m->ref[f], map_str(ini, "columns", field_key[f], ""));
+    list_split(&m->optional, map_str(ini, "columns", "optional", ""));
+    list_split(&m->root, map_str(ini, "values", "root_parent", ""));
+    LE_CHECK(parse_unit(path, "start_unit", map_str(ini, "values", "start_unit", NULL), &m->unit_start));
+    LE_CHECK(parse_unit(path, "start_fraction_unit", map_str(ini, "values", "start_fraction_unit", "ns"),
                         &m->unit_frac));
-    LE_CHECK(parse_unit(path, "end_unit", ini_str(d, "values:end_unit", NULL), &m->unit_end));
-    LE_CHECK(parse_unit(path, "duration_unit", ini_str(d, "values:duration_unit", NULL), &m->unit_duration));
+    LE_CHECK(parse_unit(path, "end_unit", map_str(ini, "values", "end_unit", NULL), &m->unit_end));
+    LE_CHECK(parse_unit(path, "duration_unit", map_str(ini, "values", "duration_unit", NULL), &m->unit_duration));
     return validate_map(m, path);
 }
 
@@ -298,14 +271,18 @@ int le_csv_map_load(const char *path, le_csv_map **out)
 {
     *out = NULL;
     if (access(path, R_OK) != 0) return le_fail(LE_ERR_IO, "%s: cannot read mapping file: %s", path, strerror(errno));
-    ini_msg[0] = 0;
-    iniparser_set_error_callback(capture_ini_error);
-    dictionary *d = iniparser_load(path);
-    if (!d) return le_fail(LE_ERR_FORMAT, "%s: not a valid INI file: %s", path, ini_msg[0] ? ini_msg : "unreadable");
+    le_ini ini;
+    int rc = le_ini_load(&ini, path, LE_INI_LOWER); /* names in lower case, as iniparser read them */
+    if (rc == LE_ERR_FORMAT) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", le_errmsg());
+        return le_fail(LE_ERR_FORMAT, "%s (not a valid INI file)", why);
+    }
+    if (rc) return rc;
     le_csv_map *m = le_calloc(1, sizeof *m);
     m->source = le_strdup(path);
-    int rc = map_from_dict(d, path, m);
-    iniparser_freedict(d);
+    rc = map_from_ini(&ini, path, m);
+    le_ini_free(&ini);
     if (rc) {
         le_csv_map_free(m);
         return rc;

@@ -476,6 +476,61 @@ static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result 
     return le_agree(rc);
 }
 
+/* Wall and CPU clocks at the steps of run(), for the report. */
+typedef struct sel_times {
+    double start, read, vec, sel0, sel, end, dump; /* dump: writing --dump-vectors, not select's */
+    double c_read, c_vec, c_sel0, c_sel;
+} sel_times;
+
+/* Collective (the ranks' seconds): the key: value report on rank 0. */
+static void report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t given, int64_t n_reps, const le_shard *s,
+                   const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
+{
+    int64_t N = c->meta.n_traces;
+    le_report_begin();
+    le_report_str("corpus", o->corpus);
+    le_report_int("traces", N);
+    le_report_int("ranks", le_world.size);
+    le_report_str("method", o->round > 1 ? "uncertainty" : o->method);
+    le_report_str("representation", o->repr);
+    le_report_int("round", o->round);
+    le_report_int("dim", s->dim);
+    le_report_int("call_paths", cp->n);
+    le_report_int("budget", K > N ? N : K);
+    if (o->budget > N) le_report_int("budget_requested", o->budget);
+    le_report_int("rounds", o->rounds);
+    if (o->round > 1) le_report_int("labels_before", given);
+    le_report_int("representatives", n_reps);
+    int64_t next = le_round_budget(K, o->rounds, o->round + 1, given + n_reps);
+    if (o->round < o->rounds && next > 0) {
+        le_report_int("next_round_picks", next);
+        le_info("next: label %s, then select --round %d --labels LABELS.csv (same --budget, --representation, --seed) "
+                "picks the next %lld", o->out, o->round + 1, (long long)next);
+    }
+    if (sr->sample_share > 0) le_report_dbl("sample_share", sr->sample_share);
+    if (sr->sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr->sample_rows);
+    if (sr->iterations) le_report_int("lloyd_iterations", sr->iterations), le_report_int("init_candidates", sr->candidates);
+    if (sr->iterations) le_report_dbl("inertia", sr->inertia);
+    le_report_str("output", o->out);
+    if (o->vectors) le_report_str("vectors", o->vectors);
+    if (o->dump) le_report_str("dump_vectors", o->dump);
+    if (page[0]) le_report_str("page", page);
+    /* the embeddings file is read inside le_shard_vectors: I/O, not the vectors' compute */
+    le_report_dbl("seconds_read", t->read - t->start + s->seconds_emb_read);
+    le_report_dbl("seconds_read_embeddings", s->seconds_emb_read);
+    le_report_dbl("seconds_vectors", t->vec - t->read - s->seconds_emb_read);
+    le_report_dbl("seconds_select", t->sel - t->sel0);
+    if (sr->iterations) le_report_dbl("seconds_kmeans_init", sr->seconds_init), le_report_dbl("seconds_lloyd", sr->seconds_lloyd);
+    le_report_dbl("seconds_write", t->end - t->sel + t->dump);
+    if (o->dump) le_report_dbl("seconds_dump_vectors", t->dump);
+    le_report_dbl("cpu_seconds_read_embeddings", s->cpu_emb_read);
+    le_report_dbl("cpu_seconds_vectors", t->c_vec - t->c_read - s->cpu_emb_read);
+    le_report_dbl("cpu_seconds_select", t->c_sel - t->c_sel0);
+    le_report_dbl("seconds", t->end - t->start);
+    le_report_rank_seconds("seconds", t->end - t->start);
+    le_report_end();
+}
+
 static int run(le_corpus *c, const sel_opts *o)
 {
     double t_start = MPI_Wtime();
@@ -518,50 +573,9 @@ static int run(le_corpus *c, const sel_opts *o)
     char page[600] = "";
     if (!rc) rc = write_outputs(c, &cp, &sr, o, &s, &n_reps, page, sizeof page);
     double t_end = MPI_Wtime();
-    if (!rc) {
-        le_report_begin();
-        le_report_str("corpus", o->corpus);
-        le_report_int("traces", N);
-        le_report_int("ranks", le_world.size);
-        le_report_str("method", o->round > 1 ? "uncertainty" : o->method);
-        le_report_str("representation", o->repr);
-        le_report_int("round", o->round);
-        le_report_int("dim", s.dim);
-        le_report_int("call_paths", cp.n);
-        le_report_int("budget", K > N ? N : K);
-        if (o->budget > N) le_report_int("budget_requested", o->budget);
-        le_report_int("rounds", o->rounds);
-        if (o->round > 1) le_report_int("labels_before", given);
-        le_report_int("representatives", n_reps);
-        int64_t next = le_round_budget(K, o->rounds, o->round + 1, given + n_reps);
-        if (o->round < o->rounds && next > 0) {
-            le_report_int("next_round_picks", next);
-            le_info("next: label %s, then select --round %d --labels LABELS.csv (same --budget, --representation, --seed) "
-                    "picks the next %lld", o->out, o->round + 1, (long long)next);
-        }
-        if (sr.sample_share > 0) le_report_dbl("sample_share", sr.sample_share);
-        if (sr.sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr.sample_rows);
-        if (sr.iterations) le_report_int("lloyd_iterations", sr.iterations), le_report_int("init_candidates", sr.candidates);
-        if (sr.iterations) le_report_dbl("inertia", sr.inertia);
-        le_report_str("output", o->out);
-        if (o->vectors) le_report_str("vectors", o->vectors);
-        if (o->dump) le_report_str("dump_vectors", o->dump);
-        if (page[0]) le_report_str("page", page);
-        /* the embeddings file is read inside le_shard_vectors: I/O, not the vectors' compute */
-        le_report_dbl("seconds_read", t_read - t_start + s.seconds_emb_read);
-        le_report_dbl("seconds_read_embeddings", s.seconds_emb_read);
-        le_report_dbl("seconds_vectors", t_vec - t_read - s.seconds_emb_read);
-        le_report_dbl("seconds_select", t_sel - t_sel0);
-        if (sr.iterations) le_report_dbl("seconds_kmeans_init", sr.seconds_init), le_report_dbl("seconds_lloyd", sr.seconds_lloyd);
-        le_report_dbl("seconds_write", t_end - t_sel + t_dump);
-        if (o->dump) le_report_dbl("seconds_dump_vectors", t_dump);
-        le_report_dbl("cpu_seconds_read_embeddings", s.cpu_emb_read);
-        le_report_dbl("cpu_seconds_vectors", c_vec - c_read - s.cpu_emb_read);
-        le_report_dbl("cpu_seconds_select", c_sel - c_sel0);
-        le_report_dbl("seconds", t_end - t_start);
-        le_report_rank_seconds("seconds", t_end - t_start);
-        le_report_end();
-    }
+    const sel_times t = {.start = t_start, .read = t_read, .vec = t_vec, .sel0 = t_sel0, .sel = t_sel, .end = t_end,
+                         .dump = t_dump, .c_read = c_read, .c_vec = c_vec, .c_sel0 = c_sel0, .c_sel = c_sel};
+    if (!rc) report(c, o, K, given, n_reps, &s, &cp, &sr, page, &t);
     free(sr.rep), free(sr.size), free(sr.centroids);
     le_shard_free(&s);
     le_callpaths_free(&cp);

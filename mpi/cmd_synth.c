@@ -9,13 +9,13 @@
  * of (seed, index) alone. */
 #include <errno.h>
 #include <getopt.h>
-#include <iniparser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "corpus.h"
 #include "driver.h"
+#include "ini.h"
 #include "synth.h"
 
 static const char usage[] =
@@ -83,8 +83,8 @@ static int parse_options(int argc, char **argv, synth_opts *o, int *help)
 
 /* ------------------------------------------------------------- config */
 
-/* Every INI key, where it goes. Keys are "section:name" as iniparser spells
- * them (lower case); docs/synth.md documents each. */
+/* Every INI key, where it goes. Keys are "section:name" in lower case (the
+ * file's names are read in lower case); docs/synth.md documents each. */
 typedef enum { K_DBL, K_INT, K_I64 } key_type;
 typedef struct cfg_key {
     char name[80];
@@ -140,7 +140,7 @@ static int config_keys(synth_params *p, cfg_key *k)
     return n;
 }
 
-static int set_key(const cfg_key *k, const char *v, const char *path)
+static int set_key(const cfg_key *k, const char *v, const char *path, int line)
 {
     char *end;
     errno = 0;
@@ -153,7 +153,8 @@ static int set_key(const cfg_key *k, const char *v, const char *path)
         else *(int64_t *)k->ptr = x;
     }
     if (end == v || *end || errno)
-        return le_fail(LE_ERR_USAGE, "%s: %s = '%s' is not %s", path, k->name, v, k->type == K_DBL ? "a number" : "a whole number");
+        return le_fail(LE_ERR_USAGE, "%s:%d: %s = '%s' is not %s", path, line, k->name, v,
+                       k->type == K_DBL ? "a number" : "a whole number");
     return 0;
 }
 
@@ -161,31 +162,22 @@ static int set_key(const cfg_key *k, const char *v, const char *path)
  * otherwise be silently ignored. */
 static int load_config(const char *path, synth_params *p)
 {
-    FILE *probe = fopen(path, "r");
-    if (!probe) return le_fail(LE_ERR_IO, "%s: cannot open config file", path);
-    fclose(probe);
-    dictionary *d = iniparser_load(path);
-    if (!d) return le_fail(LE_ERR_FORMAT, "%s: not a readable INI file", path);
+    le_ini ini;
+    LE_CHECK(le_ini_load(&ini, path, LE_INI_LOWER));
     cfg_key keys[MAX_KEYS];
     int nk = config_keys(p, keys), rc = 0;
-    for (int s = 0; s < iniparser_getnsec(d) && !rc; s++) {
-        const char *sec = iniparser_getsecname(d, s);
-        int n = iniparser_getsecnkeys(d, sec);
-        const char **names = le_malloc(sizeof *names * (size_t)(n > 0 ? n : 1));
-        iniparser_getseckeys(d, sec, names);
-        for (int i = 0; i < n && !rc; i++) {
+    for (int s = 0; s < ini.nsec && !rc; s++)
+        for (int i = 0; i < ini.sec[s].n && !rc; i++) {
+            const le_ini_kv *e = &ini.sec[s].kv[i];
+            char name[512];
+            snprintf(name, sizeof name, "%s:%s", ini.sec[s].name, e->key);
             int found = -1;
             for (int j = 0; j < nk && found < 0; j++)
-                if (!strcmp(keys[j].name, names[i])) found = j;
-            if (found < 0) rc = le_fail(LE_ERR_USAGE, "%s: unknown key '%s' (docs/synth.md lists the keys)", path, names[i]);
-            else {
-                const char *v = iniparser_getstring(d, names[i], ""); /* NULL: [a:b] is also a section */
-                rc = set_key(&keys[found], v ? v : "", path);
-            }
+                if (!strcmp(keys[j].name, name)) found = j;
+            if (found < 0) rc = le_fail(LE_ERR_USAGE, "%s:%d: unknown key '%s' (docs/synth.md lists the keys)", path, e->line, name);
+            else rc = set_key(&keys[found], e->val, path, e->line);
         }
-        free(names);
-    }
-    iniparser_freedict(d);
+    le_ini_free(&ini);
     return rc;
 }
 

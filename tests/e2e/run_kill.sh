@@ -25,6 +25,17 @@ same_labels() {
 }
 count() { grep -cE "^  [a-z]+ +$1 " "$2" || true; }
 no_partial() { ! find "$1" -name '*.partial' -o -name '*.tmp' -o -name '*.tmp[0-9]*' | grep -q .; }
+# The moments a signal or a kill must land at exactly come from an LD_PRELOAD
+# shim, tests/shim/run_hooks.c ($LE_RUN_HOOKS), given to the ranks only
+# (mpiexec -x) with one of its variables: LE_HOOK_SIGNAL_AT=STAGE raises a
+# real SIGUSR1 in rank 0 as STAGE starts; LE_HOOK_HOLD_MANIFEST=STAGE holds
+# the manifest write that records STAGE completed for 60 s before its rename.
+# An ASan build wants its runtime first in the preload list.
+hooks_preload() {
+    local asan; asan=$(ldd "$LABELEASE" | awk '/libasan/ { print $3; exit }')
+    echo "${asan:+$asan:}$LE_RUN_HOOKS"
+}
+[ -f "$LE_RUN_HOOKS" ] || fail "no run_hooks shim at '$LE_RUN_HOOKS' (tests/CMakeLists.txt builds it)"
 
 # ---- config checks ------------------------------------------------------
 # (one process, no mpirun: quicker, and the errors are the same)
@@ -39,7 +50,7 @@ for sec in synth ingest info train embed select propagate rootcause eval; do
     esac > bad2.ini
     "$LABELEASE" run bad2.ini --out x >/dev/null 2>err.txt && fail "[$sec] took an unknown key"
     grep -q "bad2.ini:[23]: unknown key 'no-such-key' in \[$sec\]" err.txt || fail "unknown key: $(cat err.txt)"
-    # every key run passes on must be an option of the stage (the table in mpi/cmd_run.c)
+    # every key run passes on must be an option of the stage (the table in mpi/run_config.c)
     "$LABELEASE" "$sec" --help > help.txt
     for k in $(sed -n 's/.*(known: \([^;]*\);.*/\1/p' err.txt); do
         case "$k" in inputs|skip) continue ;; esac
@@ -102,11 +113,13 @@ run_le 2 run person.ini --out ref > b7.out 2> b7.err || fail "run with labels = 
 grep -qE '^  select +skipped' b7.out && grep -qE '^  label +ran' b7.out || fail "labels = FILE: $(cat b7.out)"
 same_labels ref || fail "labels = FILE gave other labels than the oracle's run"
 # SIGUSR1 (what Slurm's --signal sends before the time limit), raised for real
-# in the last rank as a stage starts (LE_RUN_TEST_SIGNAL): in train, training
+# in rank 0 as a stage starts (the shim's LE_HOOK_SIGNAL_AT): in train, training
 # stops after its first step with a checkpoint and run stops with 75 (manifest:
 # interrupted); the next run resumes train from the checkpoint.
 touch ref/model.h5
-rc=0; LE_RUN_TEST_SIGNAL=train run_le 2 run "$CFG" --out ref > b8.out 2> b8.err || rc=$?
+rc=0; $LE_MPIEXEC -np 2 -x LD_PRELOAD="$(hooks_preload)" -x LE_HOOK_SIGNAL_AT=train "$LABELEASE" run "$CFG" --out ref \
+    > b8.out 2> b8.err || rc=$?
+grep -q 'run_hooks: SIGUSR1 as train starts' b8.err || fail "the shim sent no signal as train started: $(tail -n 5 b8.err)"
 [ $rc = 75 ] || fail "SIGUSR1 in train gave exit $rc, not 75: $(tail -n 5 b8.err)"
 grep -q '"name": "train", "status": "interrupted", "exit": 75' ref/manifest.json || fail "manifest: $(cat ref/manifest.json)"
 [ -f ref/train.ckpt.h5 ] || fail "train stopped without ref/train.ckpt.h5"
@@ -117,7 +130,9 @@ grep -q 'resuming from .*train.ckpt.h5 at step 2/' b9.err || fail "train did not
 same_labels ref || fail "labels after the resumed train differ"
 # ... in a stage without checks (embed): it finishes, run stops after it with 75
 touch ref/embeddings.h5
-rc=0; LE_RUN_TEST_SIGNAL=embed run_le 2 run "$CFG" --out ref > b10.out 2> b10.err || rc=$?
+rc=0; $LE_MPIEXEC -np 2 -x LD_PRELOAD="$(hooks_preload)" -x LE_HOOK_SIGNAL_AT=embed "$LABELEASE" run "$CFG" --out ref \
+    > b10.out 2> b10.err || rc=$?
+grep -q 'run_hooks: SIGUSR1 as embed starts' b10.err || fail "the shim sent no signal as embed started: $(tail -n 5 b10.err)"
 [ $rc = 75 ] || fail "SIGUSR1 in embed gave exit $rc, not 75"
 grep -q '"name": "embed", "status": "completed"' ref/manifest.json || fail "embed not completed: $(cat ref/manifest.json)"
 grep -qE '^  select ' b10.out && fail "ran on after the signal: $(cat b10.out)"
@@ -132,12 +147,16 @@ echo "(b) re-run skips all 10; [select] budget change redoes select..export; goi
 # check. FROM "fresh" starts in an empty DIR; FROM FILE starts from a copy of
 # the finished reference (cp -a keeps the mtimes) without FILE, so the run
 # skips the stages before the one that writes FILE (quicker than from scratch).
+# KILL_HOOK=VAR=STAGE runs the first run with the shim and that variable, and
+# KILL_CHECK names a function that checks DIR after the kill, before the re-run.
 RESULTS=()
 kill_at() {
     local name=$1 pat=$2 delay=$3 from=$4 d=k_$1_$3 i rank_pids victim landed rc t1=$(date +%s)
     rm -rf "$d"
     if [ "$from" != fresh ]; then cp -a ref "$d" && rm -rf "${d:?}/$from"; fi
-    $LE_MPIEXEC -np 2 "$LABELEASE" run "$CFG" --out "$d" > "$d.out" 2> "$d.err" &
+    local hook=()
+    [ -n "${KILL_HOOK:-}" ] && hook=(-x LD_PRELOAD="$(hooks_preload)" -x "$KILL_HOOK")
+    $LE_MPIEXEC -np 2 "${hook[@]}" "$LABELEASE" run "$CFG" --out "$d" > "$d.out" 2> "$d.err" &
     local mpid=$!
     for ((i = 0; i < 3000; i++)); do
         grep -qE -- "$pat" "$d.err" "$d.out" 2>/dev/null && break
@@ -160,8 +179,9 @@ kill_at() {
     [ -z "$victim" ] && landed="too late: run had ended (exit $rc)"
     local partials; partials=$(cd "$d" 2>/dev/null && find . -name '*.partial' -o -name '*.tmp*' | tr '\n' ' ')
     local completed; completed=$(grep -c '"status": "completed"' "$d/manifest.json" 2>/dev/null || true)
+    if [ -n "${KILL_CHECK:-}" ]; then "$KILL_CHECK" "$d"; fi
     # re-run to completion
-    env -u LE_RUN_TEST_MANIFEST_PAUSE $LE_MPIEXEC -np 2 "$LABELEASE" run "$CFG" --out "$d" > "$d.re.out" 2> "$d.re.err" \
+    $LE_MPIEXEC -np 2 "$LABELEASE" run "$CFG" --out "$d" > "$d.re.out" 2> "$d.re.err" \
         || { cat "$d.re.err" >&2; fail "re-run after the kill at $name failed"; }
     same_labels "$d" || fail "labels.h5 after the kill at $name+$delay differ from the reference"
     no_partial "$d" || fail "partial files left after the kill at $name: $(ls "$d")"
@@ -182,10 +202,18 @@ kill_at rootcause 'run: rootcause: starting' 0   rootcause.h5
 kill_at export    'run: export: starting'    0   dataset
 kill_at after-select '^  select +ran'        0   reps.h5   # the manifest writes after select
 # inside the manifest write that records select completed: manifest.json.tmp is
-# complete, the rename not done (held there by LE_RUN_TEST_MANIFEST_PAUSE), and
-# rank 0, the writer, is killed: the old manifest stands, select runs again
-LE_RUN_TEST_MANIFEST_PAUSE=select KILL_RANK0=1 \
-kill_at manifest-write 'test pause: .*manifest.json.tmp written' 0 reps.h5
+# complete, the rename not done (held there by the shim's LE_HOOK_HOLD_MANIFEST),
+# and rank 0, the writer, is killed: the old manifest stands, select runs again
+held_before_rename() {
+    grep -q 'run_hooks: holding .*manifest.json.tmp (select completed) before its rename' "$1.err" \
+        || fail "the manifest write after select was not held before its rename: $(tail -n 3 "$1.err")"
+    grep -q '"name": "select", "status": "completed"' "$1/manifest.json.tmp" \
+        || fail "the kill did not land inside the write: manifest.json.tmp does not record select completed"
+    grep -q '"name": "select", "status": "running"' "$1/manifest.json" \
+        || fail "manifest.json is not the one from before the write: $(grep -o '"name": "select", "status": "[a-z ]*"' "$1/manifest.json")"
+}
+KILL_HOOK=LE_HOOK_HOLD_MANIFEST=select KILL_CHECK=held_before_rename KILL_RANK0=1 \
+kill_at manifest-write 'run_hooks: holding .*manifest.json.tmp' 0 reps.h5
 # a restart at another rank count: the skip decision ignores the ranks; the
 # labels are the same, the confidences within float rounding
 cp -a ref k_np1 && rm k_np1/labels.h5

@@ -47,10 +47,10 @@ expect traces $N "$WORK/info.txt"
 expect spans "$(value spans "$WORK/c1.txt")" "$WORK/info.txt"
 expect abnormal_traces "$(value abnormal_traces "$WORK/c1.txt")" "$WORK/info.txt"
 
-# Config errors name the file and the key.
+# Config errors name the file, the line and the key.
 printf '[faults]\ncuont = 3\n' > "$WORK/bad.ini"
 if run_le 1 synth -o "$WORK/bad.h5" --config "$WORK/bad.ini" 2> "$WORK/bad.err"; then fail "a misspelt key was accepted"; fi
-grep -q "faults:cuont" "$WORK/bad.err" || fail "the error does not name the key: $(cat "$WORK/bad.err")"
+grep -q "bad.ini:2: unknown key 'faults:cuont'" "$WORK/bad.err" || fail "the error does not name the line and key: $(cat "$WORK/bad.err")"
 printf '[load]\namplitude = 2\n' > "$WORK/bad2.ini"
 if run_le 1 synth -o "$WORK/bad.h5" --config "$WORK/bad2.ini" 2> "$WORK/bad2.err"; then fail "amplitude 2 was accepted"; fi
 grep -q "load.amplitude" "$WORK/bad2.err" || fail "the error does not name load.amplitude: $(cat "$WORK/bad2.err")"
