@@ -1,11 +1,7 @@
-/* stv: call paths of spans, their latency statistics, and TraceAnomaly's
- * service trace vector (paper 001, section II-C). No MPI.
- *
- * A call path is the sequence of operations from the root down to a span;
- * it is named by a 64-bit hash folded along that sequence, so a path's id
- * is the same in every trace, file and rank without a shared table. The
- * vocabulary (the paper's "call path list") is the sorted set of path ids:
- * sorting makes the dimension order independent of how traces were split.
+/* stv: the vectors of a trace over the call paths (algos/callpath.h):
+ * TraceAnomaly's service trace vector (paper 001, section II-C), and beyond
+ * the paper the deviation row and the call-count components, whose burst
+ * part algos/burst.h computes. No MPI; over ranks: mpi/stv_dist.h.
  *
  * The STV has one dimension per call path; its value is the path's
  * response time in the trace (the largest, when a trace calls the same path
@@ -17,36 +13,8 @@
 
 #include <stdint.h>
 
-/* Path ids of the spans of one trace (spans in preorder, parent[i] < i). */
-void le_callpath_ids(const int32_t *parent, const int32_t *operation, int64_t n_spans, uint64_t *id);
-
-/* Sort ids and drop repeats in place; returns the new count. */
-int64_t le_callpath_unique(uint64_t *id, int64_t n);
-
-/* Index of id in the sorted vocabulary voc [n], or -1. */
-int64_t le_callpath_find(const uint64_t *voc, int64_t n, uint64_t id);
-
-/* Mergeable running mean/variance (Welford; Chan et al. to merge). */
-typedef struct le_welford {
-    double n, mean, m2;
-} le_welford;
-
-static inline void le_welford_add(le_welford *w, double x)
-{
-    w->n += 1;
-    double dlt = x - w->mean;
-    w->mean += dlt / w->n;
-    w->m2 += dlt * (x - w->mean);
-}
-
-void le_welford_merge(le_welford *into, const le_welford *from);
-/* Population standard deviation (0 for fewer than two values). */
-double le_welford_std(const le_welford *w);
-
-/* pidx [n]: each id's index in the sorted vocabulary voc [n_voc], -1 when
- * absent. The vector builders below take these indices: the search is done
- * once per span, not once per span and pass. */
-void le_callpath_index(const uint64_t *ids, int64_t n, const uint64_t *voc, int64_t n_voc, int32_t *pidx);
+#include "burst.h"
+#include "callpath.h"
 
 /* One trace's raw STV: out [n_voc] set to -1, then each span's duration
  * (microseconds, as milliseconds in the vector) at its path's dimension,
@@ -109,49 +77,6 @@ typedef struct le_dev_cfg {
  * the tail vector keeps them apart). err[i]: span i failed. */
 void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
                 const float *mean, const float *std, const le_dev_cfg *cfg, float *dev, float *fail);
-
-/* ------------------------------------------------ burst part (BURST)
- *
- * Beyond the paper. A fault lasts tens of minutes and makes the same call
- * paths deviate in many traces at once; benign noise (a missing product,
- * an ad-service GC pause, a redis retry) looks the same in one trace but is
- * spread evenly over the day. So a deviation that is bursty in time is
- * evidence of a fault that no single trace holds. Per call path j
- * ("component": dev_j > 0 or err_j > 0 in the deviation row) and time bin b
- * (LE_BURST_BIN_US from the corpus' first trace):
- *   rate(b, j) = traces in b with component j / traces in b
- *   base(j)    = median over the bins that hold traces of rate(., j)
- *   burst_j    = w * max(0, log2((rate(b, j) + eps) / (base(j) + eps)))
- *                for the trace's bin b where the trace has component j, else 0
- * Counts are int64 summed over ranks and the median is taken from them, so
- * the part is the same at any rank count. */
-#define LE_BURST_BIN_US 300000000LL /* 5 minutes: faults last 30-80 */
-#define LE_BURST_EPS 1e-3
-#define LE_BURST_WEIGHT 0.5f
-#define LE_BURST_MAX_CELLS (1LL << 24) /* bins x paths; wider bins beyond */
-
-/* Count one trace into its bin: cnt [nb x d] per component, tot [nb]
- * traces. Its components: blocks blocks of d values, block k at
- * dev + k stride (stride d: one [blocks x d] array), component j present
- * where any block has dev[k stride + j] > 0 (the deviation row: 2 blocks,
- * dev and err). */
-void le_burst_count(const float *dev, int64_t d, int blocks, int64_t stride, int64_t bin, int64_t *cnt, int64_t *tot);
-
-/* base [d]: per component, the median over bins with tot > 0 of
- * cnt / tot (the usual share of traces with it). scratch: [nb] doubles. */
-void le_burst_base(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, double *scratch, double *base);
-/* The same for components [lo, hi) only (base[lo..hi) written): each
- * component's median is its own, so ranks can split them. */
-void le_burst_base_range(const int64_t *cnt, const int64_t *tot, int64_t nb, int64_t d, int64_t lo, int64_t hi,
-                         double *scratch, double *base);
-
-/* burst_j of a component present in cnt of the tot traces of its bin. */
-float le_burst_value(int64_t cnt, int64_t tot, double base, float w);
-
-/* The burst part out [d] of a trace in bin row cnt_b [d], tot_b; its
- * components as in le_burst_count. */
-void le_burst_row(const float *dev, int64_t d, int blocks, int64_t stride, const int64_t *cnt_b, int64_t tot_b,
-                  const double *base, float w, float *out);
 
 /* ------------------------------------------------ call-count burst (COUNT)
  *

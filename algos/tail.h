@@ -17,7 +17,7 @@
  * its faults: a fault that slows a service for five minutes puts a few
  * percent of the operation's spans above any high quantile of the whole
  * corpus. So the spans are binned in time (the burst bins, LE_BURST_BIN_US of
- * algos/stv.h, widened on long corpora) and a (operation,
+ * algos/burst.h, widened on long corpora) and a (operation,
  * bin) cell whose spans exceed the LE_TAIL_DETECT_QUANTILE quantile far more
  * often than that quantile allows (at least LE_TAIL_BURST_MIN of them and
  * over LE_TAIL_BURST_FACTOR times the expected count) is left out; the

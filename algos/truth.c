@@ -2,7 +2,7 @@
 
 #include "hash.h"
 #include "le_base.h"
-#include "stv.h" /* sorted sets of 64-bit ids */
+#include "callpath.h" /* sorted sets of 64-bit ids */
 
 void le_vis_selftime(const int32_t *parent, const int64_t *duration_us, int64_t n, int64_t *self)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "driver.h"
-#include "stv.h"
+#include "burst.h"
 
 int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, le_burst_grid *g)
 {

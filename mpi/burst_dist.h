@@ -1,4 +1,4 @@
-/* burst_dist: the burst part of a representation (algos/stv.h BURST) over
+/* burst_dist: the burst part of a representation (algos/burst.h) over
  * the ranks: per (time bin, component) counts summed exactly, each
  * component's median share split over the ranks, then every trace's row. */
 #ifndef LE_BURST_DIST_H

@@ -23,7 +23,6 @@
 #include "periods.h"
 #include "rcfile.h"
 #include "sbfl.h"
-#include "stv.h"
 
 static const char usage[] =
     "usage: labelease rootcause CORPUS.h5 (LABELS.h5 | --from-truth) -o ROOTCAUSE.h5 [options]\n"

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stv.h"
+#include "callpath.h"
 
 /* Largest piece sent to one peer in one MPI call (must stay under INT_MAX;
  * tests lower it to exercise the rounds). */

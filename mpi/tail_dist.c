@@ -9,7 +9,7 @@
 #include "exchange.h"
 #include "quantile.h"
 #include "quantile_dist.h"
-#include "stv.h"
+#include "callpath.h"
 #include "truth.h"
 
 /* The spans as the thresholds need them: per operation o, the keys

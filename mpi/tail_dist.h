@@ -19,7 +19,7 @@
 
 /* Collective. Writes in the first LE_TAIL_COLS(n_ops) columns of each row
  * of s->x the trace's tail, error and rare blocks and then the burst part
- * of their components (algos/stv.h BURST, a component per operation: any of
+ * of their components (algos/burst.h, a component per operation: any of
  * its three blocks non-zero), in the burst bins of le_burst_bins. */
 int le_tail_append(MPI_Comm comm, int32_t n_ops, le_shard *s);
 

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "sbfl.h"
-#include "stv.h"
+#include "callpath.h"
 
 #define CLOSE(a, b) assert_true(fabs((a) - (b)) < 1e-12)
 
