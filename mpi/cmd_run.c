@@ -1070,7 +1070,7 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         const char *sig_at = getenv("LE_RUN_TEST_SIGNAL"); /* tests only: a real SIGUSR1 to the last rank as STAGE starts */
         if (sig_at && !strcmp(sig_at, s->name) && le_world.rank == le_world.size - 1) raise(SIGUSR1);
         if (s->copy_labels) src = root ? printf("mode: labelled in place\nlabels: %s\n", s->inputs.v[0]) < 0 : 0;
-        else src = s->def->fn(s->argv.n, s->argv.v);
+        else src = le_cmd_call(s->def->fn, s->argv.n, s->argv.v);
         for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
         le_log_level = saved_level, le_world.json = 0;
         int any75 = src == RUN_INTERRUPTED;
