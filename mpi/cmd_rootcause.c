@@ -263,8 +263,8 @@ static int finish_a(rc_job *j)
         for (int32_t s = 0; s < j->S; s++)
             if (j->callee_n[(int64_t)op * j->S + s] > best) best = j->callee_n[(int64_t)op * j->S + s], j->callee[op] = s;
     }
-    LE_CHECK(le_allreduce_welford(le_world.comm, j->all_svc, j->S, "service latency summaries"));
-    LE_CHECK(le_allreduce_welford(le_world.comm, j->op_self, j->O, "self-time summaries"));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->all_svc, j->S));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->op_self, j->O));
     for (int32_t op = 0; op < j->O; op++) {
         const le_welford *w = &j->op_self[op];
         /* Whole microseconds: a threshold that differs in the last bit
@@ -459,7 +459,7 @@ static int run(rc_job *j)
         int len = (int)(n - off < (1 << 28) ? n - off : 1 << 28);
         LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->cnt + off, len, MPI_INT64_T, MPI_SUM, le_world.comm));
     }
-    LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S, "per-period latency summaries"));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S));
     int kinds = j->kinds;
     LE_MPI(MPI_Allreduce(&kinds, &j->kinds, 1, MPI_INT, MPI_BOR, le_world.comm));
     return 0;

@@ -1116,8 +1116,9 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         rc = le_agree(worst);
         if (rc && interrupted) rc = RUN_INTERRUPTED;
         if (!rc && i + 1 < n) {
-            int sig = le_interrupt_agree(le_world.comm);
-            if (sig) {
+            int sig = 0;
+            rc = le_interrupt_agree(le_world.comm, &sig);
+            if (!rc && sig) {
                 rc = RUN_INTERRUPTED, interrupted = 1;
                 le_fail(rc, "run: stopped by %s after %s; run the same command again to continue", le_interrupt_name(sig),
                         s->name);
