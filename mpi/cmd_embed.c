@@ -141,8 +141,8 @@ static int embed_corpus(le_corpus *c, const le_model *m, const embed_opts *o)
         le_report_int("ranks", le_world.size);
         le_report_int("operations_unseen_in_training", unseen);
         le_report_dbl("seconds", secs);
-        le_report_rank_seconds("seconds", secs);
-        le_report_rank_seconds("seconds_encode", e.seconds_encode);
+        rc = le_report_rank_seconds("seconds", secs);
+        if (!rc) rc = le_report_rank_seconds("seconds_encode", e.seconds_encode);
         le_report_dbl("traces_per_s", secs > 0 ? (double)c->meta.n_traces / secs : 0);
         le_report_end();
     }

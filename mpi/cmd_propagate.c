@@ -115,7 +115,7 @@ static int run(le_corpus *c, const prop_opts *o)
     snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
     snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
     rc = le_agree(le_labelsfile_write(le_world.comm, o->out, &info, s.t0, s.n, label, conf, given));
-    MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     double t_end = MPI_Wtime();
     if (!rc) {
         int64_t n_lab[2] = {0, 0};
@@ -141,7 +141,7 @@ static int run(le_corpus *c, const prop_opts *o)
         le_report_dbl("cpu_seconds_vectors", c_vec - c_read - s.cpu_emb_read);
         le_report_dbl("cpu_seconds_propagate", c_prop - c_vec);
         le_report_dbl("seconds", t_end - t0);
-        le_report_rank_seconds("seconds", t_end - t0);
+        rc = le_report_rank_seconds("seconds", t_end - t0);
         le_report_end();
     }
     free(label), free(given), free(conf);

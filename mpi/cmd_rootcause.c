@@ -248,7 +248,11 @@ static int periods_from_ranks(rc_job *j)
         n = le_periods_filter((le_period *)all, n, j->o->min_traces);
         len = sizeof(le_period) * (uint64_t)n;
     }
-    LE_CHECK(le_bcast_bytes(le_world.comm, &all, &len, 0));
+    int rc = le_bcast_bytes(le_world.comm, &all, &len, 0);
+    if (rc) {
+        free(all); /* rank 0's, which the broadcast leaves to its caller */
+        return rc;
+    }
     j->per = (le_period *)all, j->P = (int64_t)(len / sizeof(le_period));
     return 0;
 }
@@ -473,7 +477,7 @@ static void job_free(rc_job *j)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
-static void report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
+static int report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
 {
     int64_t abn = 0, norm = 0;
     for (int64_t p = 0; p < rc->n_periods; p++) abn += rc->periods[p].n_traces, norm += rc->n_normal[p];
@@ -489,8 +493,9 @@ static void report(const rc_opts *o, const le_rc *rc, const char *page, double s
     if (page) le_report_str("page", page);
     if (rc->n_periods) le_report_str("top_service_period_0", rc->services[rc->order[0]]);
     le_report_dbl("seconds", secs);
-    le_report_rank_seconds("seconds", secs);
+    int err = le_report_rank_seconds("seconds", secs);
     le_report_end();
+    return err;
 }
 
 int le_cmd_rootcause(int argc, char **argv)
@@ -519,7 +524,7 @@ int le_cmd_rootcause(int argc, char **argv)
     }
     if (!rc) {
         le_info("rootcause: %lld periods, %s, %.2f s\n", (long long)out.n_periods, out.score_name, le_now() - t0);
-        report(&o, &out, page[0] ? page : NULL, le_now() - t0);
+        rc = report(&o, &out, page[0] ? page : NULL, le_now() - t0);
     }
     le_rc_free(&out);
     job_free(&j);

@@ -944,10 +944,11 @@ static int read_config(const char *path, char **text)
     }
     rc = le_agree(rc);
     if (rc) return free(*text), *text = NULL, rc;
-    MPI_Bcast(&len, 1, MPI_LONG, 0, le_world.comm);
-    if (le_world.rank) *text = le_malloc((size_t)len + 1);
-    MPI_Bcast(*text, (int)len + 1, MPI_CHAR, 0, le_world.comm);
-    return 0;
+    rc = LE_MPI_RC(MPI_Bcast(&len, 1, MPI_LONG, 0, le_world.comm));
+    if (!rc && le_world.rank) *text = le_malloc((size_t)len + 1);
+    if (!rc) rc = LE_MPI_RC(MPI_Bcast(*text, (int)len + 1, MPI_CHAR, 0, le_world.comm));
+    if (rc) free(*text), *text = NULL;
+    return rc;
 }
 
 static void argv_line(const stage *st, char *buf, size_t cap)
@@ -982,7 +983,10 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             if (plan[i] && !redone) redone = st[i].name;
         }
     }
-    MPI_Bcast(plan, MAX_STAGES, MPI_INT, 0, le_world.comm);
+    if ((rc = LE_MPI_RC(MPI_Bcast(plan, MAX_STAGES, MPI_INT, 0, le_world.comm)))) {
+        for (int i = 0; i < n; i++) free(why[i]), me_free(&ent[i]);
+        return rc;
+    }
 
     if (root) {
         printf("labelease run %s --out %s (%d rank%s)\n", o->config, dir, le_world.size, le_world.size > 1 ? "s" : "");
@@ -1074,8 +1078,8 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
         for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
         le_log_level = saved_level, le_world.json = 0;
         int any75 = src == RUN_INTERRUPTED;
-        MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm);
-        int worst = le_agree(src);
+        int mpirc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm));
+        int worst = le_agree(src ? src : mpirc);
         if (any75) worst = RUN_INTERRUPTED;
         /* label --import of a person's file that does not label this round's
          * representatives yet: run stops here for them (not a failure) */
@@ -1106,7 +1110,7 @@ static int run_all(const run_opts *o, stage *st, int n, int stop_for_labels)
             printf("  %-10s %-8s %8s\n", s->name, !worst ? "ran" : any75 ? "STOPPED" : waiting ? "WAITING" : "FAILED", sec);
             fflush(stdout);
         }
-        MPI_Bcast(&waiting, 1, MPI_INT, 0, le_world.comm);
+        if ((rc = LE_MPI_RC(MPI_Bcast(&waiting, 1, MPI_INT, 0, le_world.comm)))) break;
         if (waiting) {
             le_err_clear();
             wait_at = i;

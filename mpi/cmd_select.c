@@ -205,10 +205,12 @@ static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result
     int64_t *g = le_malloc(sizeof(int64_t) * (size_t)s->n);
     float *xs = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim); /* touched for the sample only */
     int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (rc) goto cleanup;
     if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
     r->sample_rows = total;
-    int rc = cluster_rows(xs, g, m, s->x, NULL, s->t0, s->n, s->dim, k, o, r);
+    rc = cluster_rows(xs, g, m, s->x, NULL, s->t0, s->n, s->dim, k, o, r);
+cleanup:
     free(g), free(xs);
     return rc;
 }
@@ -229,7 +231,9 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
     }
     for (int i = have; i < k; i++) mine[i] = (draw){2.0, -1};
     draw *all = le_malloc(sizeof(draw) * (size_t)k * (size_t)le_world.size);
-    LE_MPI(MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    int64_t *nearest = NULL;
+    int rc = LE_MPI_RC(MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    if (rc) goto cleanup;
     result_alloc(r, k);
     r->centroids = le_calloc((size_t)k * (size_t)s->dim, sizeof(float));
     for (int j = 0; j < k; j++) { /* k-way pick of the smallest by selection: k and ranks are small */
@@ -240,9 +244,10 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
         if (r->rep[j] >= s->t0 && r->rep[j] < s->t1)
             memcpy(r->centroids + (int64_t)j * s->dim, s->x + (r->rep[j] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm));
-    int64_t *nearest = le_malloc(sizeof(int64_t) * (size_t)k);
-    int rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
+    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm)))) goto cleanup;
+    nearest = le_malloc(sizeof(int64_t) * (size_t)k);
+    rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
+cleanup:
     free(mine), free(all), free(nearest);
     return rc;
 }
@@ -302,7 +307,8 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
     void *all = NULL;
     int64_t tot = 0, cap = 0;
-    LE_CHECK(le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins"));
+    int rc = le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins");
+    if (rc) goto cleanup;
     float *allm = all;
     qsort(allm, (size_t)tot, sizeof(float), cmp_float);
     int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
@@ -316,8 +322,9 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     m = mp;
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
-    int rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
-    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(allm);
+    rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
+cleanup:
+    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(all);
     le_labeled_free(&lab);
     return rc;
 }
@@ -559,7 +566,7 @@ static int run(le_corpus *c, const sel_opts *o)
         le_report_dbl("cpu_seconds_vectors", c_vec - c_read - s.cpu_emb_read);
         le_report_dbl("cpu_seconds_select", c_sel - c_sel0);
         le_report_dbl("seconds", t_end - t_start);
-        le_report_rank_seconds("seconds", t_end - t_start);
+        rc = le_report_rank_seconds("seconds", t_end - t_start);
         le_report_end();
     }
     free(sr.rep), free(sr.size), free(sr.centroids);

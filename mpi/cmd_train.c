@@ -596,7 +596,10 @@ static int resume(const train_opts *o, const le_corpus_meta *m, const train_data
             rc = le_fail(LE_ERR_IO, "--checkpoint %s: cannot write in %s: %s", o->ckpt, dir, strerror(errno));
     }
     LE_CHECK(le_agree(rc));
-    LE_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, le_world.comm));
+    if ((rc = LE_MPI_RC(MPI_Bcast(&exists, 1, MPI_INT, 0, le_world.comm)))) {
+        if (le_world.rank == 0 && exists) le_ckpt_free(&got);
+        return rc;
+    }
     if (!exists) {
         le_info("train: no checkpoint at %s yet: starting at step 0", o->ckpt);
         return 0;
@@ -658,7 +661,7 @@ static int run_training(le_corpus *c, const train_opts *o, train_data *d, traine
     return 0;
 }
 
-static void report(const train_opts *o, const train_data *d, const trainer *t, const progress *p, double secs)
+static int report(const train_opts *o, const train_data *d, const trainer *t, const progress *p, double secs)
 {
     le_report_begin();
     le_report_str("model", o->out);
@@ -674,9 +677,10 @@ static void report(const train_opts *o, const train_data *d, const trainer *t, c
     le_report_dbl("final_loss", p->last_loss);
     le_report_dbl("triplet_accuracy", p->last_acc);
     le_report_dbl("seconds", secs);
-    le_report_rank_seconds("seconds", secs);
+    int rc = le_report_rank_seconds("seconds", secs);
     le_report_dbl("traces_per_s", secs > 0 ? 3.0 * (double)o->batch * (double)(o->steps - p->start) / secs : 0);
     le_report_end();
+    return rc;
 }
 
 static int train_corpus(le_corpus *c, train_opts *o)
@@ -700,7 +704,7 @@ static int train_corpus(le_corpus *c, train_opts *o)
         if (!rc) rc = le_agree(run_training(c, o, &d, &t, &p, start));
         double secs = le_now() - t0;
         if (!rc) rc = le_agree(write_model(o, &c->meta, &d, &t, &p));
-        if (!rc) report(o, &d, &t, &p, secs);
+        if (!rc) rc = report(o, &d, &t, &p, secs);
         trainer_free(&t);
     }
     free_data(&d);
