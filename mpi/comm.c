@@ -34,19 +34,13 @@ int le_mpi_check(int mpirc, const char *call)
     return le_fail(LE_ERR_MPI, "%s failed: %s", call, why);
 }
 
-static int max_over(MPI_Comm comm, int *v)
-{
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, comm));
-    return 0;
-}
-
 int le_agree_on(MPI_Comm comm, int rc)
 {
     /* When the agreement itself fails, a rank that had already failed keeps
      * its own message: that error is what the user must see first. */
     char mine[4096] = "";
     if (rc) snprintf(mine, sizeof mine, "%s", le_errmsg());
-    int worst = rc, mrc = max_over(comm, &worst);
+    int worst = rc, mrc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm));
     if (mrc) return rc ? le_fail(rc, "%s", mine) : mrc;
     if (worst && !rc) {
         failed_elsewhere = 1;

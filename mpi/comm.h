@@ -45,12 +45,14 @@ int le_mpi_check(int mpirc, const char *call) __attribute__((warn_unused_result)
  * check: LE_MPI returns the error from the enclosing function (like
  * LE_CHECK); LE_MPI_RC is the check as an expression, 0 or LE_ERR_MPI, for
  * a function that must reach its cleanup first:
- *     if ((rc = LE_MPI_RC(MPI_Allreduce(...)))) goto done;
+ *     if ((rc = LE_MPI_RC(MPI_Allreduce(...)))) goto cleanup;
  *     if (!rc) rc = LE_MPI_RC(MPI_Bcast(...)); */
 #define LE_MPI_RC(call) le_mpi_check((call), #call)
+/* Not through LE_MPI_RC: the call would reach its # with MPI_IN_PLACE and
+ * the other handles already expanded, and the message name their innards. */
 #define LE_MPI(call)                                                                   \
     do {                                                                               \
-        int le_mpirc_ = LE_MPI_RC(call);                                               \
+        int le_mpirc_ = le_mpi_check((call), #call);                                   \
         if (le_mpirc_) {                                                               \
             le_err_from(__func__);                                                     \
             return le_mpirc_;                                                          \
