@@ -4,7 +4,7 @@
 # Comments and strings are blanked first; left out are MPI_Wtime and
 # MPI_Wtick (they return no error code), MPI_Error_string inside the check
 # itself, and definitions of MPI functions (the PMPI interposers of
-# bench/mpi_waits.c and tests/mpi_fail/). Prints the count of checked calls.
+# bench/mpi_waits.c and tests/inject/). Prints the count of checked calls.
 source "$(dirname "$0")/lib.bash"
 python3 - "$LE_SRC" <<'EOF' || fail "MPI calls outside LE_MPI/LE_MPI_RC (above)"
 import os, re, sys
