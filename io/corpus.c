@@ -285,8 +285,7 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     if (rc) { /* every rank fails here alike: creation is collective */
         char msg[4096];
         snprintf(msg, sizeof msg, "%s", le_errmsg());
-        w->failed = rc;
-        le_corpus_close_writer(w);
+        le_corpus_close_writer(w, rc);
         return le_fail(rc, "%s", msg);
     }
     *out = w;
@@ -330,7 +329,7 @@ int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
     return rc;
 }
 
-int le_corpus_close_writer(le_corpus_writer *w)
+int le_corpus_close_writer(le_corpus_writer *w, int status)
 {
     if (!w) return 0;
     int rc = 0;
@@ -341,8 +340,9 @@ int le_corpus_close_writer(le_corpus_writer *w)
     if (rc) le_fail(rc, "%s: closing the file failed (disk full?)", w->path);
     char msg[4096];
     snprintf(msg, sizeof msg, "%s", le_errmsg()); /* publish may only add a rename error */
-    int published = le_h5_publish(w->comm, w->path, rc ? rc : w->failed);
-    if (published && (rc || w->failed)) le_fail(published, "%s", msg);
+    int failed = rc ? rc : w->failed ? w->failed : status;
+    int published = le_h5_publish(w->comm, w->path, failed);
+    if (published && failed) le_fail(published, "%s", msg);
     free(w->path);
     free(w);
     return rc ? rc : published;

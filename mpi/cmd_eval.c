@@ -181,7 +181,7 @@ int le_cmd_eval(int argc, char **argv)
     const char *rcpath = optind + 3 == argc ? argv[optind + 2] : NULL;
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, cpath, &corpus));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(corpus), rc;
     if (!corpus->meta.has_ground_truth) {
         le_corpus_close(corpus);
         return le_agree(le_fail(LE_ERR_USAGE, "%s has no ground truth to score against", cpath));

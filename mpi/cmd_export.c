@@ -402,7 +402,7 @@ int le_cmd_export(int argc, char **argv)
     o.dir = partial;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(c), rc;
     ex_periods ep = {0};
     ex_rows r = {0};
     int64_t confirmed = 0, n_abn = 0;

@@ -238,7 +238,7 @@ int le_cmd_info(int argc, char **argv)
     if (strcmp(schema, LE_CORPUS_SCHEMA)) return info_generic(path, schema);
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, path, &corpus));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(corpus), rc;
     rc = info_corpus(corpus, path, chunk, list_faults);
     le_corpus_close(corpus);
     return rc;

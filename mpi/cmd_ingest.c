@@ -603,7 +603,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
         rc = le_agree(le_corpus_create(le_world.comm, o->output, &meta, &w));
         if (!rc) rc = le_agree(le_corpus_write_block(w, &block));
         if (w) {
-            int rc_close = le_corpus_close_writer(w);
+            int rc_close = le_corpus_close_writer(w, rc);
             rc = le_agree(rc ? rc : rc_close);
         }
     }

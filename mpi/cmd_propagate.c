@@ -158,7 +158,7 @@ int le_cmd_propagate(int argc, char **argv)
     if (rc) return rc < 0 ? 0 : rc;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(c), rc;
     rc = run(c, &o);
     le_corpus_close(c);
     return rc;

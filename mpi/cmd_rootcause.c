@@ -506,7 +506,7 @@ int le_cmd_rootcause(int argc, char **argv)
     double t0 = le_now();
     rc_job j = {.o = &o};
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &j.c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(j.c), rc;
     j.S = j.c->meta.n_services, j.O = j.c->meta.n_operations;
     rc = le_agree(run(&j));
     le_rc out = {0};

@@ -334,9 +334,9 @@ cleanup:
 static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
 {
     le_embfile *f = NULL;
-    LE_CHECK(le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f)));
-    int rc = le_emb_write(f, s->t0, s->n, s->x);
-    int rc2 = le_emb_close(f);
+    int rc = le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f));
+    if (!rc) rc = le_emb_write(f, s->t0, s->n, s->x);
+    int rc2 = le_emb_close(f, rc);
     return le_agree(rc ? rc : rc2);
 }
 
@@ -582,7 +582,7 @@ int le_cmd_select(int argc, char **argv)
     if (rc) return rc < 0 ? 0 : rc;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(c), rc; /* opened here, failed elsewhere or in the agreement */
     if (c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to select from", o.corpus));
     else rc = run(c, &o);
     le_corpus_close(c);

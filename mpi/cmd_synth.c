@@ -422,10 +422,10 @@ static int run(const synth_opts *o)
         t_io += le_now() - t0;
         le_meta_free(&meta);
     }
-    if (!rc) {
-        rc = write_pass(&m, &s, &c, span_begin, w, &t_gen, &t_io);
+    if (!rc) rc = write_pass(&m, &s, &c, span_begin, w, &t_gen, &t_io);
+    if (w) { /* after a failure too (an agreement's): every rank closes, nothing is published */
         double t0 = le_now();
-        int crc = le_corpus_close_writer(w);
+        int crc = le_corpus_close_writer(w, rc);
         t_io += le_now() - t0;
         rc = le_agree(rc ? rc : crc);
     }

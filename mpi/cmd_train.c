@@ -721,10 +721,8 @@ int le_cmd_train(int argc, char **argv)
     le_interrupt_install(); /* from here on a signal stops training at the end of a step */
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &corpus));
-    if (!rc) {
-        rc = train_corpus(corpus, &o);
-        le_corpus_close(corpus);
-    }
+    if (!rc) rc = train_corpus(corpus, &o);
+    le_corpus_close(corpus); /* also when opened here but not elsewhere */
     le_interrupt_restore();
     return rc;
 }

@@ -105,7 +105,7 @@ static void write_then_read_back(void **state)
     le_corpus_writer *wr;
     assert_int_equal(le_corpus_create(MPI_COMM_WORLD, "test_corpus_io.h5", &m, &wr), 0);
     assert_int_equal(le_corpus_write_block(wr, &w), 0);
-    assert_int_equal(le_corpus_close_writer(wr), 0);
+    assert_int_equal(le_corpus_close_writer(wr, 0), 0);
     le_block_free(&w);
 
     le_corpus *c;
