@@ -27,9 +27,9 @@ extern le_job le_world;
  * subcommand starts; NULL (no prefix) in programs without the driver. */
 extern const char *le_stage;
 
-/* Right after MPI_Init, in main and in every MPI test's main: le_world over
- * MPI_COMM_WORLD, MPI_COMM_WORLD and MPI_COMM_SELF returning errors, and
- * le_log_rank. */
+/* Right after MPI_Init, in main and in every MPI test's main: makes
+ * MPI_COMM_WORLD and MPI_COMM_SELF return errors, then fills le_world (for
+ * MPI_COMM_WORLD) and le_log_rank. */
 int le_world_init(void);
 
 /* comm returns MPI errors to the caller from now on. Communicators made
