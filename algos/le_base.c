@@ -1,6 +1,7 @@
 #include "le_base.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -132,4 +133,11 @@ double le_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double le_cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }

@@ -66,5 +66,10 @@ void le_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void le_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void le_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double le_now(void); /* monotonic seconds */
+/* This process' CPU time (user + system, seconds). On a machine shared with
+ * other jobs a stage's CPU time at one rank is its work, where the wall
+ * clock also counts the time others held the cores. (At more ranks MPI's
+ * busy waiting in collectives counts as CPU time too.) */
+double le_cpu_seconds(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "adam.h"
+#include "comm.h"
 #include "corpus.h"
 #include "encoder.h"
 #include "gat_data.h"
@@ -176,7 +177,8 @@ int main(int argc, char **argv)
     int64_t traces = 4096, batch = 256;
     int rc = parse(argc, argv, &out, &traces, &batch);
     if (rc) return rc;
-    MPI_Init(&argc, &argv); /* the corpus reader is collective: here over this process alone */
+    /* the corpus reader is collective: here over this process alone */
+    if (LE_MPI_RC(MPI_Init(&argc, &argv)) || le_world_init()) return fprintf(stderr, "gat_bench: %s\n", le_errmsg()), 1;
     le_model m;
     le_corpus *c = NULL;
     rc = le_model_read(argv[optind + 1], &m);
@@ -184,7 +186,7 @@ int main(int argc, char **argv)
     if (!rc) rc = bench(c, &m, traces, batch, out);
     if (c) le_corpus_close(c);
     le_model_free(&m);
+    if (!rc) rc = LE_MPI_RC(MPI_Finalize());
     if (rc) fprintf(stderr, "gat_bench: %s\n", le_errmsg());
-    MPI_Finalize();
     return rc;
 }

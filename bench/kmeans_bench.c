@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comm.h"
 #include "kmeans.h"
 
 static float *load(const char *path, size_t n)
@@ -21,9 +22,15 @@ static float *load(const char *path, size_t n)
     return x;
 }
 
+static int mpi_failed(void)
+{
+    fprintf(stderr, "kmeans_bench: %s\n", le_errmsg());
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    if (LE_MPI_RC(MPI_Init(&argc, &argv)) || le_world_init()) return mpi_failed();
     if (argc != 7) {
         fprintf(stderr, "usage: kmeans_bench X.f32 C.f32 N D K ITERS\n");
         return 2;
@@ -42,12 +49,11 @@ int main(int argc, char **argv)
     for (int it = 0; it < iters; it++) {
         memset(acc, 0, sizeof(double) * ((size_t)k * d + k));
         inertia = le_km_lloyd_local(x, xn, n, d, c, cn, k, work, a, d2, acc);
-        MPI_Allreduce(MPI_IN_PLACE, acc, k * d + k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        if (LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, acc, k * d + k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD))) return mpi_failed();
         le_km_update(acc, k, d, c, cn, empty, &shift);
     }
     double t = MPI_Wtime() - t0;
     printf("seconds_per_iteration: %.6f\ninertia: %.6g\n", t / iters, inertia);
     free(x), free(c), free(xn), free(cn), free(d2), free(work), free(a), free(acc), free(empty);
-    MPI_Finalize();
-    return 0;
+    return LE_MPI_RC(MPI_Finalize()) ? mpi_failed() : 0;
 }

@@ -4,16 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "comm.h"
 #include "le_base.h"
 #include "rng.h"
 #include "spectral_dist.h"
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    int rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (LE_MPI_RC(MPI_Init(&argc, &argv)) || le_world_init()) {
+        fprintf(stderr, "spectral_bench: %s\n", le_errmsg());
+        return 1;
+    }
+    int rank = le_world.rank, size = le_world.size;
     int64_t n_total = argc > 1 ? atoll(argv[1]) : 130000;
     int dim = argc > 2 ? atoi(argv[2]) : 64, k = argc > 3 ? atoi(argv[3]) : 130;
     int p = argc > 4 ? atoi(argv[4]) : 1000, r = argc > 5 ? atoi(argv[5]) : 5;
@@ -33,16 +35,16 @@ int main(int argc, char **argv)
     int64_t *rep = le_malloc(sizeof(int64_t) * k), *sz = le_malloc(sizeof(int64_t) * k);
     int32_t *assign = le_malloc(sizeof(int32_t) * (size_t)n);
     le_spectral_report rp = {0};
-    MPI_Barrier(MPI_COMM_WORLD);
+    int rc = LE_MPI_RC(MPI_Barrier(MPI_COMM_WORLD));
     double t0 = MPI_Wtime();
-    int rc = le_spectral_select_report(MPI_COMM_WORLD, x, n, first, dim, k, p, r, 1, rep, sz, assign, &rp);
+    if (!rc) rc = le_spectral_select_report(MPI_COMM_WORLD, x, n, first, dim, k, p, r, 1, rep, sz, assign, &rp);
     double sec = MPI_Wtime() - t0;
-    if (rc) fprintf(stderr, "rank %d: %s\n", rank, le_errmsg());
     /* Purity against the generating blob: how many points share their
      * cluster's majority blob. */
     int64_t *tab = calloc((size_t)k * blobs, sizeof(int64_t)), good = 0;
     for (int64_t i = 0; !rc && i < n; i++) tab[(int64_t)assign[i] * blobs + (first + i) % blobs]++;
-    MPI_Allreduce(MPI_IN_PLACE, tab, k * blobs, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, tab, k * blobs, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+    if (rc) fprintf(stderr, "rank %d: %s\n", rank, le_errmsg());
     for (int c = 0; c < k; c++) {
         int64_t best = 0;
         for (int b = 0; b < blobs; b++) best = tab[(int64_t)c * blobs + b] > best ? tab[(int64_t)c * blobs + b] : best;
@@ -56,6 +58,6 @@ int main(int argc, char **argv)
         printf("kmeans_iterations: %d\npurity: %.4f\n", rp.kmeans_iterations, (double)good / (double)n_total);
     }
     free(x), free(rep), free(sz), free(assign), free(tab);
-    MPI_Finalize();
+    if (!rc) rc = LE_MPI_RC(MPI_Finalize());
     return rc ? 1 : 0;
 }

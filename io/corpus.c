@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comm.h"
 #include "h5util.h"
 
 /* Dataset names: docs/corpus.md is the reference, this is the one place in
@@ -241,7 +242,7 @@ static int create_big_datasets(le_corpus_writer *w, const le_corpus_meta *m)
     }
     /* The last CSR offset is the total span count: rank 0 writes it now. */
     int rank;
-    MPI_Comm_rank(w->comm, &rank);
+    LE_MPI(MPI_Comm_rank(w->comm, &rank));
     return le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, m->n_traces, rank == 0 ? 1 : 0, &m->n_spans, DS_SPAN_OFFSET);
 }
 
@@ -264,6 +265,8 @@ static int writer_setup(le_corpus_writer *w, const le_corpus_meta *m, int rank)
 int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta, le_corpus_writer **out)
 {
     le_h5_quiet();
+    int rank;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     le_corpus_writer *w = le_calloc(1, sizeof *w);
     for (int i = 0; i < D_N; i++) w->dset[i] = -1;
     w->comm = comm;
@@ -272,8 +275,6 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     w->n_traces = meta->n_traces;
     w->n_spans = meta->n_spans;
     w->trace_id_type = le_h5_strtype((size_t)(meta->trace_id_len > 0 ? meta->trace_id_len : 1));
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
@@ -284,8 +285,7 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     if (rc) { /* every rank fails here alike: creation is collective */
         char msg[4096];
         snprintf(msg, sizeof msg, "%s", le_errmsg());
-        w->failed = rc;
-        le_corpus_close_writer(w);
+        le_corpus_close_writer(w, rc);
         return le_fail(rc, "%s", msg);
     }
     *out = w;
@@ -329,7 +329,7 @@ int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
     return rc;
 }
 
-int le_corpus_close_writer(le_corpus_writer *w)
+int le_corpus_close_writer(le_corpus_writer *w, int status)
 {
     if (!w) return 0;
     int rc = 0;
@@ -340,8 +340,9 @@ int le_corpus_close_writer(le_corpus_writer *w)
     if (rc) le_fail(rc, "%s: closing the file failed (disk full?)", w->path);
     char msg[4096];
     snprintf(msg, sizeof msg, "%s", le_errmsg()); /* publish may only add a rename error */
-    int published = le_h5_publish(w->comm, w->path, rc ? rc : w->failed);
-    if (published && (rc || w->failed)) le_fail(published, "%s", msg);
+    int failed = rc ? rc : w->failed ? w->failed : status;
+    int published = le_h5_publish(w->comm, w->path, failed);
+    if (published && failed) le_fail(published, "%s", msg);
     free(w->path);
     free(w);
     return rc ? rc : published;
@@ -554,8 +555,8 @@ void le_corpus_close(le_corpus *c)
 int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1)
 {
     int rank, p;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &p));
     int64_t N = c->meta.n_traces, M = c->meta.n_spans;
     /* Rank r reads offsets[a..b] (an equal slice by trace count) and finds,
      * for every boundary k*M/p, the first trace starting at or after it. */
@@ -583,19 +584,17 @@ int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1)
         bound[k] = lo;
     }
     free(so);
-    int worst = rc;
-    MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm);
-    if (worst) {
-        free(bound);
-        return rc ? rc : le_fail(worst, "reading %s failed on another rank", c->path);
+    int worst = rc, mrc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm));
+    if (!rc) rc = mrc ? mrc : worst ? le_fail(worst, "reading %s failed on another rank", c->path) : 0;
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, bound, p + 1, MPI_INT64_T, MPI_MIN, comm));
+    if (!rc) {
+        bound[0] = 0;
+        bound[p] = N;
+        *t0 = bound[rank];
+        *t1 = bound[rank + 1] > *t0 ? bound[rank + 1] : *t0;
     }
-    MPI_Allreduce(MPI_IN_PLACE, bound, p + 1, MPI_INT64_T, MPI_MIN, comm);
-    bound[0] = 0;
-    bound[p] = N;
-    *t0 = bound[rank];
-    *t1 = bound[rank + 1] > *t0 ? bound[rank + 1] : *t0;
     free(bound);
-    return 0;
+    return rc;
 }
 
 static int read_span_array(le_corpus *c, const char *name, hid_t mtype, int64_t off, int64_t n, void *buf)

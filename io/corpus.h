@@ -92,7 +92,11 @@ void le_block_free(le_corpus_block *b);
 typedef struct le_corpus_writer le_corpus_writer;
 int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta, le_corpus_writer **out);
 int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b);
-int le_corpus_close_writer(le_corpus_writer *w); /* collective; frees w */
+/* Collective; frees w. The corpus appears under its name only when status
+ * (the caller's: a step between the writes may have failed, an MPI call or
+ * an agreement) and every write were 0 on every rank; else the partial file
+ * is removed. Returns the first failure. */
+int le_corpus_close_writer(le_corpus_writer *w, int status);
 
 typedef struct le_corpus {
     char *path;

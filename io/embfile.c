@@ -71,14 +71,14 @@ int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf)
     return 0;
 }
 
-int le_emb_close(le_embfile *f)
+int le_emb_close(le_embfile *f, int status)
 {
     if (!f) return 0;
     int bad = 0;
     if (f->dset >= 0) bad |= H5Dclose(f->dset) < 0;
     if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
     int rc = bad ? le_fail(LE_ERR_IO, "%s: cannot close", f->path) : 0;
-    int published = le_h5_publish(f->comm, f->path, rc ? rc : f->failed);
+    int published = le_h5_publish(f->comm, f->path, rc ? rc : f->failed ? f->failed : status);
     free(f->path), free(f);
     return rc ? rc : published;
 }

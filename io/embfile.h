@@ -19,6 +19,9 @@ int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const cha
                   le_embfile **out);
 /* Collective: rows [row0, row0 + nrows) from buf [nrows × dim]. */
 int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf);
-int le_emb_close(le_embfile *f);
+/* Collective; frees f. Published under its name only when status (the
+ * caller's, e.g. a failed step between the writes) and every write were 0
+ * on every rank; else the partial file is removed. */
+int le_emb_close(le_embfile *f, int status);
 
 #endif

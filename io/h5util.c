@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comm.h"
+
 enum { CHUNK_ELEMS = 1 << 16 };
 
 void le_h5_quiet(void)
@@ -199,8 +201,8 @@ void le_h5_partial(const char *path, char *buf, size_t cap) { snprintf(buf, cap,
 int le_h5_publish(MPI_Comm comm, const char *path, int rc)
 {
     int rank, worst = rc;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm));
     int mine = 0;
     if (rank == 0) {
         char partial[4096];
@@ -208,6 +210,6 @@ int le_h5_publish(MPI_Comm comm, const char *path, int rc)
         if (worst) remove(partial);
         else if (rename(partial, path)) mine = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", partial, path, strerror(errno));
     }
-    MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MAX, comm);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MAX, comm));
     return worst ? worst : mine;
 }

@@ -2,8 +2,8 @@
 
 #include <stdlib.h>
 
-#include "driver.h"
 #include "burst.h"
+#include "comm.h"
 
 int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, le_burst_grid *g)
 {
@@ -25,21 +25,20 @@ int le_burst_base_dist(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, in
                        double *base)
 {
     int p, rank;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     int *n = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
     for (int r = 0; r < p; r++) disp[r] = (int)(d * r / p), n[r] = (int)(d * (r + 1) / p) - disp[r];
     le_burst_base_range(cnt, tot, nb, d, disp[rank], disp[rank] + n[rank], scratch, base);
-    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, base, n, disp, MPI_DOUBLE, comm);
+    int rc = LE_MPI_RC(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, base, n, disp, MPI_DOUBLE, comm));
     free(n), free(disp);
-    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allgatherv of burst base shares failed");
+    return rc;
 }
 
 int le_burst_reduce(MPI_Comm comm, int64_t *cnt, int64_t *tot, int64_t nb, int64_t d, double *base)
 {
-    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
-        MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-        return le_fail(LE_ERR_MPI, "MPI_Allreduce of burst counts failed");
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm));
     double *scratch = le_malloc(sizeof(double) * (size_t)nb);
     int rc = le_burst_base_dist(comm, cnt, tot, nb, d, scratch, base);
     free(scratch);

@@ -127,7 +127,7 @@ static int embed_corpus(le_corpus *c, const le_model *m, const embed_opts *o)
     double t0 = le_now();
     int rc = le_agree(le_emb_create(le_world.comm, o->out, c->meta.n_traces, m->enc.cfg.out_dim, o->corpus, o->model, &f));
     if (!rc) rc = embed_shard(c, &e, f, o);
-    int rc2 = le_agree(le_emb_close(f));
+    int rc2 = le_agree(le_emb_close(f, rc));
     rc = rc ? rc : rc2;
     double secs = le_now() - t0;
     if (!rc) {
@@ -138,8 +138,8 @@ static int embed_corpus(le_corpus *c, const le_model *m, const embed_opts *o)
         le_report_int("ranks", le_world.size);
         le_report_int("operations_unseen_in_training", unseen);
         le_report_dbl("seconds", secs);
-        le_report_rank_seconds("seconds", secs);
-        le_report_rank_seconds("seconds_encode", e.seconds_encode);
+        rc = le_report_rank_seconds("seconds", secs);
+        if (!rc) rc = le_report_rank_seconds("seconds_encode", e.seconds_encode);
         le_report_dbl("traces_per_s", secs > 0 ? (double)c->meta.n_traces / secs : 0);
         le_report_end();
     }

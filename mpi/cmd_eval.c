@@ -131,7 +131,7 @@ static int rc_score(le_corpus *c, const char *path, int64_t chunk, rc_scores *r)
     LE_CHECK(le_rc_read(path, &rc));
     int64_t F = c->meta.n_faults, *pt = le_calloc((size_t)(2 * F + 1), sizeof *pt);
     int e = rc_points(c, &rc, chunk, pt);
-    if (!e) e = MPI_Allreduce(MPI_IN_PLACE, pt, (int)(2 * F + 1), MPI_INT64_T, MPI_SUM, le_world.comm) == MPI_SUCCESS ? 0 : LE_ERR_MPI;
+    if (!e) e = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, pt, (int)(2 * F + 1), MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!e) {
         int64_t tp = 0, fn = 0, fp = pt[2 * F];
         for (int64_t f = 0; f < F; f++) *(pt[2 * f + 1] ? &tp : &fn) += pt[2 * f];
@@ -181,7 +181,7 @@ int le_cmd_eval(int argc, char **argv)
     const char *rcpath = optind + 3 == argc ? argv[optind + 2] : NULL;
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, cpath, &corpus));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(corpus), rc;
     if (!corpus->meta.has_ground_truth) {
         le_corpus_close(corpus);
         return le_agree(le_fail(LE_ERR_USAGE, "%s has no ground truth to score against", cpath));
@@ -192,9 +192,9 @@ int le_cmd_eval(int argc, char **argv)
     rc_scores rs = {0};
     rc = le_agree(count_shard(corpus, lpath, chunk, approximate, k, &info, &kinds));
     if (!rc && rcpath) rc = le_agree(rc_score(corpus, rcpath, chunk, &rs));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &kinds, 1, MPI_INT, MPI_BOR, le_world.comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, k, NCOUNT, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) {
-        MPI_Allreduce(MPI_IN_PLACE, &kinds, 1, MPI_INT, MPI_BOR, le_world.comm);
-        MPI_Allreduce(MPI_IN_PLACE, k, NCOUNT, MPI_INT64_T, MPI_SUM, le_world.comm);
         double p = ratio(k[TP], k[TP] + k[FP]), r = ratio(k[TP], k[TP] + k[FN]);
         le_report_begin();
         le_report_int("traces", corpus->meta.n_traces);

@@ -135,14 +135,15 @@ static int write_at(const char *path, const char *buf, int64_t len)
     if (le_world.rank == 0) remove(path);
     LE_MPI(MPI_Barrier(le_world.comm));
     LE_MPI(MPI_File_open(le_world.comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
-    for (int64_t done = 0; done < len;) {
+    int rc = 0;
+    for (int64_t done = 0; done < len && !rc;) {
         int piece = (int)(len - done < (1 << 30) ? len - done : 1 << 30);
         MPI_Status st;
-        LE_MPI(MPI_File_write_at(fh, off + done, buf + done, piece, MPI_BYTE, &st));
+        rc = LE_MPI_RC(MPI_File_write_at(fh, off + done, buf + done, piece, MPI_BYTE, &st));
         done += piece;
     }
-    LE_MPI(MPI_File_close(&fh));
-    return 0;
+    int crc = LE_MPI_RC(MPI_File_close(&fh)); /* collective: every rank closes, a failed writer too */
+    return rc ? rc : crc;
 }
 
 typedef struct ex_rows {
@@ -401,7 +402,7 @@ int le_cmd_export(int argc, char **argv)
     o.dir = partial;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(c), rc;
     ex_periods ep = {0};
     ex_rows r = {0};
     int64_t confirmed = 0, n_abn = 0;
@@ -409,7 +410,7 @@ int le_cmd_export(int argc, char **argv)
     if (!rc) rc = le_agree(write_traces_csv(o.dir, &r));
     if (!rc) rc = le_agree(write_h5(o.dir, c, &o, &ep, &r, confirmed));
     for (int64_t t = 0; t < r.n; t++) n_abn += r.label[t] == 1;
-    MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o.dir, &o, &ep, c->meta.n_traces, n_abn) : 0);
     if (!rc) rc = le_agree(le_world.rank == 0 ? publish_dir(partial, final) : 0);
     o.dir = final;

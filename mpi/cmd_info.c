@@ -81,9 +81,9 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
     if (rc) return rc;
     int64_t mins[1] = {s.t_min}, maxs[2] = {s.t_max, s.max_spans};
     int64_t sums[5] = {s.error_spans, s.error_traces, s.abnormal, s.normal, s.unlabeled};
-    MPI_Allreduce(MPI_IN_PLACE, mins, 1, MPI_INT64_T, MPI_MIN, le_world.comm);
-    MPI_Allreduce(MPI_IN_PLACE, maxs, 2, MPI_INT64_T, MPI_MAX, le_world.comm);
-    MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_INT64_T, MPI_SUM, le_world.comm);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, mins, 1, MPI_INT64_T, MPI_MIN, le_world.comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, maxs, 2, MPI_INT64_T, MPI_MAX, le_world.comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_INT64_T, MPI_SUM, le_world.comm));
 
     le_report_begin();
     le_report_str("file", path);
@@ -213,7 +213,7 @@ static int file_schema(const char *path, char *schema, size_t cap)
         }
     }
     LE_CHECK(le_agree(rc));
-    MPI_Bcast(schema, (int)cap, MPI_CHAR, 0, le_world.comm);
+    LE_MPI(MPI_Bcast(schema, (int)cap, MPI_CHAR, 0, le_world.comm));
     return 0;
 }
 
@@ -238,7 +238,7 @@ int le_cmd_info(int argc, char **argv)
     if (strcmp(schema, LE_CORPUS_SCHEMA)) return info_generic(path, schema);
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, path, &corpus));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(corpus), rc;
     rc = info_corpus(corpus, path, chunk, list_faults);
     le_corpus_close(corpus);
     return rc;

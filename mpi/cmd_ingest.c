@@ -444,16 +444,16 @@ static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
 
 /* -------------------------------------------------------------- report */
 
-static void reduce_stats(le_ingest_stats *st)
+static int reduce_stats(le_ingest_stats *st)
 {
     /* counters: one reduction; examples: gathered and merged on rank 0 */
     enum { NC = 4 + LE_DROP_N };
     uint64_t c[NC] = {st->rows_read, st->traces_dropped, st->label_conflicts, st->bytes_read};
     for (int d = 0; d < LE_DROP_N; d++) c[4 + d] = st->dropped[d];
-    MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm));
     char *all = NULL;
     uint64_t all_len = 0;
-    le_gather_bytes(le_world.comm, (const char *)st->example, sizeof st->example, &all, &all_len, 0);
+    LE_CHECK(le_gather_bytes(le_world.comm, (const char *)st->example, sizeof st->example, &all, &all_len, 0));
     if (le_world.rank == 0)
         for (uint64_t off = sizeof st->example; off < all_len; off += sizeof st->example) {
             le_ingest_stats other;
@@ -467,6 +467,7 @@ static void reduce_stats(le_ingest_stats *st)
     st->label_conflicts = c[2];
     st->bytes_read = c[3];
     for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[4 + d];
+    return 0;
 }
 
 static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_kind kind)
@@ -572,7 +573,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     le_spanbuf parsed, rows;
     le_spanbuf_init(&parsed);
     int rc = le_agree(parse_my_files(o, fl, &parsed, &st));
-    MPI_Barrier(le_world.comm);
+    if (!rc) rc = LE_MPI_RC(MPI_Barrier(le_world.comm));
     summary s = {.parse_seconds = le_now() - t0};
     int has_labels = 0;
     if (!rc) rc = any_row_label(&parsed, &has_labels);
@@ -602,19 +603,19 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
         rc = le_agree(le_corpus_create(le_world.comm, o->output, &meta, &w));
         if (!rc) rc = le_agree(le_corpus_write_block(w, &block));
         if (w) {
-            int rc_close = le_corpus_close_writer(w);
+            int rc_close = le_corpus_close_writer(w, rc);
             rc = le_agree(rc ? rc : rc_close);
         }
     }
     le_block_free(&block);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &promoted, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (!rc) rc = reduce_stats(&st);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_unmatched, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) {
-        MPI_Allreduce(MPI_IN_PLACE, &promoted, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
-        reduce_stats(&st);
         s.traces = meta.n_traces;
         s.spans = meta.n_spans;
         s.promoted = promoted;
-        MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
-        MPI_Allreduce(MPI_IN_PLACE, &s.labels_unmatched, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
         s.seconds = le_now() - t0;
         rc = report(o, fl, &st, &meta, &s, kind);
     }

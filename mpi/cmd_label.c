@@ -211,7 +211,7 @@ int le_cmd_label(int argc, char **argv)
     le_corpus *corpus = NULL;
     if (o.oracle) {
         rc = le_agree(le_corpus_open(le_world.comm, o.oracle, &corpus));
-        if (rc) return rc;
+        if (rc) return le_corpus_close(corpus), rc;
     }
     if (le_world.rank == 0) rc = label_root(&o, corpus);
     rc = le_agree(rc);

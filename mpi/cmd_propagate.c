@@ -161,8 +161,8 @@ typedef struct prop_times {
     double cpu_read, cpu_vec, cpu_prop;
 } prop_times;
 
-static void report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const le_shard *s,
-                   const prop_times *t)
+static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const le_shard *s,
+                  const prop_times *t)
 {
     int64_t n_lab[2] = {0, 0};
     for (int64_t i = 0; i < lab->n; i++) n_lab[lab->label[i] == 1]++;
@@ -188,8 +188,9 @@ static void report(const le_corpus *c, const prop_opts *o, const le_labeled *lab
     le_report_dbl("cpu_seconds_vectors", t->cpu_vec - t->cpu_read - s->cpu_emb_read);
     le_report_dbl("cpu_seconds_propagate", t->cpu_prop - t->cpu_vec);
     le_report_dbl("seconds", t->end - t->t0);
-    le_report_rank_seconds("seconds", t->end - t->t0);
+    int rc = le_report_rank_seconds("seconds", t->end - t->t0);
     le_report_end();
+    return rc;
 }
 
 static int run(le_corpus *c, const prop_opts *o)
@@ -220,9 +221,9 @@ static int run(le_corpus *c, const prop_opts *o)
     snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
     snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
     rc = le_agree(le_labelsfile_write(le_world.comm, o->out, &info, s.t0, s.n, label, conf, given));
-    MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     tm.end = MPI_Wtime();
-    if (!rc) report(c, o, &lab, counts[0], &s, &tm);
+    if (!rc) rc = report(c, o, &lab, counts[0], &s, &tm);
     free(label), free(given), free(conf);
     le_labeled_free(&lab);
     le_callpaths_free(&cp);
@@ -237,7 +238,7 @@ int le_cmd_propagate(int argc, char **argv)
     if (rc) return rc < 0 ? 0 : rc;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(c), rc;
     rc = resolve_reps(&o, c->meta.n_traces);
     if (!rc) rc = run(c, &o);
     le_corpus_close(c);

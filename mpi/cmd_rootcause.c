@@ -247,7 +247,11 @@ static int periods_from_ranks(rc_job *j)
         n = le_periods_filter((le_period *)all, n, j->o->min_traces);
         len = sizeof(le_period) * (uint64_t)n;
     }
-    LE_CHECK(le_bcast_bytes(le_world.comm, &all, &len, 0));
+    int rc = le_bcast_bytes(le_world.comm, &all, &len, 0);
+    if (rc) {
+        free(all); /* rank 0's, which the broadcast leaves to its caller */
+        return rc;
+    }
     j->per = (le_period *)all, j->P = (int64_t)(len / sizeof(le_period));
     return 0;
 }
@@ -262,8 +266,8 @@ static int finish_a(rc_job *j)
         for (int32_t s = 0; s < j->S; s++)
             if (j->callee_n[(int64_t)op * j->S + s] > best) best = j->callee_n[(int64_t)op * j->S + s], j->callee[op] = s;
     }
-    LE_CHECK(le_allreduce_welford(le_world.comm, j->all_svc, j->S, "service latency summaries"));
-    LE_CHECK(le_allreduce_welford(le_world.comm, j->op_self, j->O, "self-time summaries"));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->all_svc, j->S));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->op_self, j->O));
     for (int32_t op = 0; op < j->O; op++) {
         const le_welford *w = &j->op_self[op];
         /* Whole microseconds: a threshold that differs in the last bit
@@ -458,7 +462,7 @@ static int run(rc_job *j)
         int len = (int)(n - off < (1 << 28) ? n - off : 1 << 28);
         LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->cnt + off, len, MPI_INT64_T, MPI_SUM, le_world.comm));
     }
-    LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S, "per-period latency summaries"));
+    LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S));
     int kinds = j->kinds;
     LE_MPI(MPI_Allreduce(&kinds, &j->kinds, 1, MPI_INT, MPI_BOR, le_world.comm));
     return 0;
@@ -472,7 +476,7 @@ static void job_free(rc_job *j)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
-static void report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
+static int report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
 {
     int64_t abn = 0, norm = 0;
     for (int64_t p = 0; p < rc->n_periods; p++) abn += rc->periods[p].n_traces, norm += rc->n_normal[p];
@@ -488,8 +492,9 @@ static void report(const rc_opts *o, const le_rc *rc, const char *page, double s
     if (page) le_report_str("page", page);
     if (rc->n_periods) le_report_str("top_service_period_0", rc->services[rc->order[0]]);
     le_report_dbl("seconds", secs);
-    le_report_rank_seconds("seconds", secs);
+    int err = le_report_rank_seconds("seconds", secs);
     le_report_end();
+    return err;
 }
 
 int le_cmd_rootcause(int argc, char **argv)
@@ -500,7 +505,7 @@ int le_cmd_rootcause(int argc, char **argv)
     double t0 = le_now();
     rc_job j = {.o = &o};
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &j.c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(j.c), rc;
     j.S = j.c->meta.n_services, j.O = j.c->meta.n_operations;
     rc = le_agree(run(&j));
     le_rc out = {0};
@@ -518,7 +523,7 @@ int le_cmd_rootcause(int argc, char **argv)
     }
     if (!rc) {
         le_info("rootcause: %lld periods, %s, %.2f s\n", (long long)out.n_periods, out.score_name, le_now() - t0);
-        report(&o, &out, page[0] ? page : NULL, le_now() - t0);
+        rc = report(&o, &out, page[0] ? page : NULL, le_now() - t0);
     }
     le_rc_free(&out);
     job_free(&j);

@@ -205,10 +205,12 @@ static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result
     int64_t *g = le_malloc(sizeof(int64_t) * (size_t)s->n);
     float *xs = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim); /* touched for the sample only */
     int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (rc) goto cleanup;
     if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
     r->sample_rows = total;
-    int rc = cluster_rows(xs, g, m, s->x, NULL, s->t0, s->n, s->dim, k, o, r);
+    rc = cluster_rows(xs, g, m, s->x, NULL, s->t0, s->n, s->dim, k, o, r);
+cleanup:
     free(g), free(xs);
     return rc;
 }
@@ -229,7 +231,9 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
     }
     for (int i = have; i < k; i++) mine[i] = (draw){2.0, -1};
     draw *all = le_malloc(sizeof(draw) * (size_t)k * (size_t)le_world.size);
-    LE_MPI(MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    int64_t *nearest = NULL;
+    int rc = LE_MPI_RC(MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    if (rc) goto cleanup;
     result_alloc(r, k);
     r->centroids = le_calloc((size_t)k * (size_t)s->dim, sizeof(float));
     for (int j = 0; j < k; j++) { /* k-way pick of the smallest by selection: k and ranks are small */
@@ -240,9 +244,10 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
         if (r->rep[j] >= s->t0 && r->rep[j] < s->t1)
             memcpy(r->centroids + (int64_t)j * s->dim, s->x + (r->rep[j] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm));
-    int64_t *nearest = le_malloc(sizeof(int64_t) * (size_t)k);
-    int rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
+    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm)))) goto cleanup;
+    nearest = le_malloc(sizeof(int64_t) * (size_t)k);
+    rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
+cleanup:
     free(mine), free(all), free(nearest);
     return rc;
 }
@@ -302,7 +307,8 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
     void *all = NULL;
     int64_t tot = 0, cap = 0;
-    LE_CHECK(le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins"));
+    int rc = le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins");
+    if (rc) goto cleanup;
     float *allm = all;
     qsort(allm, (size_t)tot, sizeof(float), cmp_float);
     int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
@@ -316,8 +322,9 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     m = mp;
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
-    int rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
-    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(allm);
+    rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
+cleanup:
+    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(all);
     le_labeled_free(&lab);
     return rc;
 }
@@ -327,9 +334,9 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
 static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
 {
     le_embfile *f = NULL;
-    LE_CHECK(le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f)));
-    int rc = le_emb_write(f, s->t0, s->n, s->x);
-    int rc2 = le_emb_close(f);
+    int rc = le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f));
+    if (!rc) rc = le_emb_write(f, s->t0, s->n, s->x);
+    int rc2 = le_emb_close(f, rc);
     return le_agree(rc ? rc : rc2);
 }
 
@@ -483,7 +490,7 @@ typedef struct sel_times {
 } sel_times;
 
 /* Collective (the ranks' seconds): the key: value report on rank 0. */
-static void report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t given, int64_t n_reps, const le_shard *s,
+static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t given, int64_t n_reps, const le_shard *s,
                    const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
 {
     int64_t N = c->meta.n_traces;
@@ -527,8 +534,9 @@ static void report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t giv
     le_report_dbl("cpu_seconds_vectors", t->c_vec - t->c_read - s->cpu_emb_read);
     le_report_dbl("cpu_seconds_select", t->c_sel - t->c_sel0);
     le_report_dbl("seconds", t->end - t->start);
-    le_report_rank_seconds("seconds", t->end - t->start);
+    int rc = le_report_rank_seconds("seconds", t->end - t->start);
     le_report_end();
+    return rc;
 }
 
 static int run(le_corpus *c, const sel_opts *o)
@@ -575,7 +583,7 @@ static int run(le_corpus *c, const sel_opts *o)
     double t_end = MPI_Wtime();
     const sel_times t = {.start = t_start, .read = t_read, .vec = t_vec, .sel0 = t_sel0, .sel = t_sel, .end = t_end,
                          .dump = t_dump, .c_read = c_read, .c_vec = c_vec, .c_sel0 = c_sel0, .c_sel = c_sel};
-    if (!rc) report(c, o, K, given, n_reps, &s, &cp, &sr, page, &t);
+    if (!rc) rc = report(c, o, K, given, n_reps, &s, &cp, &sr, page, &t);
     free(sr.rep), free(sr.size), free(sr.centroids);
     le_shard_free(&s);
     le_callpaths_free(&cp);
@@ -589,7 +597,7 @@ int le_cmd_select(int argc, char **argv)
     if (rc) return rc < 0 ? 0 : rc;
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
-    if (rc) return rc;
+    if (rc) return le_corpus_close(c), rc; /* opened here, failed elsewhere or in the agreement */
     if (c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to select from", o.corpus));
     else rc = run(c, &o);
     le_corpus_close(c);

@@ -345,7 +345,7 @@ static int write_pass(const synth_model *m, const shard *s, const counts *c, int
 
 /* ------------------------------------------------------------- report */
 
-static void report(const synth_model *m, const char *out, int64_t spans, int64_t abnormal, double t_gen, double t_write,
+static int report(const synth_model *m, const char *out, int64_t spans, int64_t abnormal, double t_gen, double t_write,
                    double t_all, double t_local)
 {
     int64_t n = m->p.n_traces;
@@ -362,9 +362,10 @@ static void report(const synth_model *m, const char *out, int64_t spans, int64_t
     le_report_dbl("generate_seconds", t_gen);
     le_report_dbl("write_seconds", t_write);
     le_report_dbl("seconds", t_all);
-    le_report_rank_seconds("seconds", t_local);
+    int rc = le_report_rank_seconds("seconds", t_local);
     le_report_dbl("traces_per_s_per_rank", t_all > 0 ? (double)n / t_all / le_world.size : 0);
     le_report_end();
+    return rc;
 }
 
 static void log_faults(const synth_model *m)
@@ -398,9 +399,9 @@ static int run(const synth_opts *o)
     t_gen = le_now() - t_gen;
     int64_t span_begin = 0, totals[2] = {c.spans, c.abnormal}, sums[2];
     if (!rc) {
-        MPI_Exscan(&c.spans, &span_begin, 1, MPI_INT64_T, MPI_SUM, le_world.comm);
+        rc = LE_MPI_RC(MPI_Exscan(&c.spans, &span_begin, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
         if (le_world.rank == 0) span_begin = 0; /* Exscan leaves rank 0's result undefined */
-        MPI_Allreduce(totals, sums, 2, MPI_INT64_T, MPI_SUM, le_world.comm);
+        if (!rc) rc = LE_MPI_RC(MPI_Allreduce(totals, sums, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
     }
 
     le_corpus_writer *w = NULL;
@@ -413,17 +414,17 @@ static int run(const synth_opts *o)
         t_io += le_now() - t0;
         le_meta_free(&meta);
     }
-    if (!rc) {
-        rc = write_pass(&m, &s, &c, span_begin, w, &t_gen, &t_io);
+    if (!rc) rc = write_pass(&m, &s, &c, span_begin, w, &t_gen, &t_io);
+    if (w) { /* after a failure too (an agreement's): every rank closes, nothing is published */
         double t0 = le_now();
-        int crc = le_corpus_close_writer(w);
+        int crc = le_corpus_close_writer(w, rc);
         t_io += le_now() - t0;
         rc = le_agree(rc ? rc : crc);
     }
     if (!rc) {
         double local[3] = {t_gen, t_io, le_now() - t_start}, worst[3];
-        MPI_Reduce(local, worst, 3, MPI_DOUBLE, MPI_MAX, 0, le_world.comm);
-        report(&m, o->output, sums[0], sums[1], worst[0], worst[1], worst[2], local[2]);
+        rc = LE_MPI_RC(MPI_Reduce(local, worst, 3, MPI_DOUBLE, MPI_MAX, 0, le_world.comm));
+        if (!rc) rc = report(&m, o->output, sums[0], sums[1], worst[0], worst[1], worst[2], local[2]);
     }
     synth_model_free(&m);
     return rc;

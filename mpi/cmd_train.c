@@ -130,7 +130,7 @@ static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
     return 0;
 }
 
-static void report(const le_train_opts *o, const le_train_result *r)
+static int report(const le_train_opts *o, const le_train_result *r)
 {
     le_report_begin();
     le_report_str("model", o->out);
@@ -146,9 +146,10 @@ static void report(const le_train_opts *o, const le_train_result *r)
     le_report_dbl("final_loss", r->final_loss);
     le_report_dbl("triplet_accuracy", r->triplet_accuracy);
     le_report_dbl("seconds", r->seconds);
-    le_report_rank_seconds("seconds", r->seconds);
+    int rc = le_report_rank_seconds("seconds", r->seconds);
     le_report_dbl("traces_per_s", r->seconds > 0 ? 3.0 * (double)o->batch * (double)(o->steps - r->resumed_at) / r->seconds : 0);
     le_report_end();
+    return rc;
 }
 
 int le_cmd_train(int argc, char **argv)
@@ -160,12 +161,10 @@ int le_cmd_train(int argc, char **argv)
     le_interrupt_install(); /* from here on a signal stops training at the end of a step */
     le_corpus *corpus = NULL;
     int rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &corpus));
-    if (!rc) {
-        le_train_result res;
-        rc = le_train(corpus, &o, &res);
-        if (!rc) report(&o, &res);
-        le_corpus_close(corpus);
-    }
+    le_train_result res;
+    if (!rc) rc = le_train(corpus, &o, &res);
+    if (!rc) rc = report(&o, &res);
+    le_corpus_close(corpus); /* also when opened here but not elsewhere */
     le_interrupt_restore();
     return rc;
 }

@@ -11,21 +11,14 @@
 #include "corpus.h"
 #include "jsonesc.h"
 
-le_job le_world;
-static int failed_elsewhere;
-
-int le_agree(int rc)
+int le_cmd_call(int (*fn)(int, char **), int argc, char **argv)
 {
-    int worst = rc;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, le_world.comm);
-    if (worst && !rc) {
-        failed_elsewhere = 1;
-        le_fail(worst, "failed on another rank");
-    }
-    return worst;
+    const char *outer = le_stage; /* run's own calls between its stages are run's */
+    le_stage = argv[0];
+    int rc = fn(argc, argv);
+    le_stage = outer;
+    return rc;
 }
-
-int le_failed_elsewhere(void) { return failed_elsewhere; }
 
 int le_common_opt(int c)
 {
@@ -109,16 +102,17 @@ void le_report_str(const char *k, const char *v)
 }
 
 /* KEY_min, KEY_max, KEY_mean of one value per rank, reported by rank 0. */
-static void report_over_ranks(const char *k, double local)
+static int report_over_ranks(const char *k, double local)
 {
     /* min as the max of the negation, so two small reductions: max and sum */
     double in[3] = {-local, local, local}, out[3] = {0, 0, 0}, sum = 0;
-    MPI_Reduce(in, out, 2, MPI_DOUBLE, MPI_MAX, 0, le_world.comm);
-    MPI_Reduce(in + 2, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, le_world.comm);
+    LE_MPI(MPI_Reduce(in, out, 2, MPI_DOUBLE, MPI_MAX, 0, le_world.comm));
+    LE_MPI(MPI_Reduce(in + 2, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, le_world.comm));
     char name[128];
     snprintf(name, sizeof name, "%s_min", k), le_report_dbl(name, -out[0]);
     snprintf(name, sizeof name, "%s_max", k), le_report_dbl(name, out[1]);
     snprintf(name, sizeof name, "%s_mean", k), le_report_dbl(name, sum / le_world.size);
+    return 0;
 }
 
 double le_peak_rss_mib(void)
@@ -128,26 +122,20 @@ double le_peak_rss_mib(void)
     return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
 }
 
-double le_cpu_seconds(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru)) return 0;
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-void le_report_rank_peak_rss(void)
+int le_report_rank_peak_rss(void)
 {
     report_has_rss = 1;
-    report_over_ranks("peak_rss_mib", le_peak_rss_mib());
+    return report_over_ranks("peak_rss_mib", le_peak_rss_mib());
 }
 
-void le_report_rank_seconds(const char *k, double local_seconds)
+int le_report_rank_seconds(const char *k, double local_seconds)
 {
-    report_over_ranks(k, local_seconds);
+    LE_CHECK(report_over_ranks(k, local_seconds));
     /* Every command with a collective report times its ranks here, so the
      * memory figure rides along once per report without each command
      * having to ask for it. */
-    if (!report_has_rss) le_report_rank_peak_rss();
+    if (!report_has_rss) return le_report_rank_peak_rss();
+    return 0;
 }
 
 void le_report_end(void)

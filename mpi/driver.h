@@ -1,33 +1,14 @@
-/* driver: what every subcommand shares — the communicator, agreement on
- * errors across ranks, and the key: value / JSON report on rank 0. */
+/* driver: what every subcommand shares — the key: value / JSON report on
+ * rank 0, option handling, and the subcommands themselves. The job, the
+ * checked MPI call and agreement on errors are in comm.h. */
 #ifndef LE_DRIVER_H
 #define LE_DRIVER_H
 
 #include <mpi.h>
 #include <stdint.h>
 
+#include "comm.h"
 #include "le_base.h"
-
-typedef struct le_job {
-    MPI_Comm comm;
-    int rank, size;
-    int json;        /* --json: report as one JSON object */
-} le_job;
-
-extern le_job le_world;
-
-/* Every rank passes its local status; all return the worst one. A rank
- * whose own status was 0 gets LE_ERR_* with "failed on another rank" so that
- * only the rank that failed prints the real message. */
-int le_agree(int rc);
-int le_failed_elsewhere(void);
-
-/* MPI calls are checked through one macro, as HDF5 ones are in io/. */
-#define LE_MPI(call)                                                                   \
-    do {                                                                               \
-        int le_mpirc_ = (call);                                                        \
-        if (le_mpirc_ != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "%s failed (%d)", #call, le_mpirc_); \
-    } while (0)
 
 /* Report: key: value lines on stdout from rank 0, or one JSON object. */
 void le_report_begin(void);
@@ -49,19 +30,18 @@ double le_vis_chance_mean(const struct le_corpus_meta *m);
 /* Collective (every rank calls it, between begin and end): reduces each
  * rank's local_seconds to min, max and mean over the ranks and reports them
  * as KEY_min, KEY_max, KEY_mean; max/min shows the load imbalance. */
-void le_report_rank_seconds(const char *key, double local_seconds);
+int le_report_rank_seconds(const char *key, double local_seconds);
 /* Collective: peak_rss_mib_min/_max/_mean, each rank's peak resident set
  * (getrusage ru_maxrss, MiB) over the ranks. The first le_report_rank_seconds
  * of a report calls it, so every command that times its ranks reports its
  * memory too. It is the process' peak: commands run in-process one after
  * another (tests) report the largest so far. */
-void le_report_rank_peak_rss(void);
+int le_report_rank_peak_rss(void);
 double le_peak_rss_mib(void);
-/* This process' CPU time (user + system, seconds). On a machine shared with
- * other jobs a stage's CPU time at one rank is its work, where the wall
- * clock also counts the time others held the cores. (At more ranks MPI's
- * busy waiting in collectives counts as CPU time too.) */
-double le_cpu_seconds(void);
+
+/* Run subcommand fn with le_stage naming it (argv[0]) while it runs, so an
+ * MPI failure says where it happened: main, and run for its stages. */
+int le_cmd_call(int (*fn)(int, char **), int argc, char **argv);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int le_cmd_ingest(int argc, char **argv);

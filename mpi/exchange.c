@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 
 uint64_t le_exchange_round_bytes = (uint64_t)1 << 30;
 #define ROUND_BYTES le_exchange_round_bytes
@@ -11,7 +11,7 @@ uint64_t le_exchange_round_bytes = (uint64_t)1 << 30;
 int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal)
 {
     int p;
-    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Comm_size(comm, &p));
     LE_MPI(MPI_Alltoall(count, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, comm));
     uint64_t *sdispl = le_calloc((size_t)p, sizeof *sdispl), *rdispl = le_calloc((size_t)p, sizeof *rdispl);
     uint64_t total = 0, maxc = 0;
@@ -21,15 +21,14 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
         total += rcount[r];
         if (count[r] > maxc) maxc = count[r];
     }
-    MPI_Allreduce(MPI_IN_PLACE, &maxc, 1, MPI_UINT64_T, MPI_MAX, comm);
+    int err = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &maxc, 1, MPI_UINT64_T, MPI_MAX, comm));
     char *out = le_malloc(total);
     int *sc = le_malloc((size_t)p * sizeof *sc), *sd = le_malloc((size_t)p * sizeof *sd);
     int *rc = le_malloc((size_t)p * sizeof *rc), *rd = le_malloc((size_t)p * sizeof *rd);
     /* Each round r moves bytes [r*ROUND, (r+1)*ROUND) of every peer's
      * segment, packed contiguously in temporary buffers. */
-    uint64_t rounds = (maxc + ROUND_BYTES - 1) / ROUND_BYTES;
+    uint64_t rounds = err ? 0 : (maxc + ROUND_BYTES - 1) / ROUND_BYTES;
     char *sbuf = NULL, *rbuf = NULL;
-    int err = 0;
     for (uint64_t k = 0; k < rounds && !err; k++) {
         uint64_t lo = k * ROUND_BYTES, st = 0, rt = 0;
         for (int r = 0; r < p; r++) {
@@ -43,19 +42,19 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
         }
         if (rounds == 1) { /* common case: no copies */
             for (int r = 0; r < p; r++) sd[r] = (int)sdispl[r], rd[r] = (int)rdispl[r];
-            err = MPI_Alltoallv(send, sc, sd, MPI_BYTE, out, rc, rd, MPI_BYTE, comm);
+            err = LE_MPI_RC(MPI_Alltoallv(send, sc, sd, MPI_BYTE, out, rc, rd, MPI_BYTE, comm));
             break;
         }
         sbuf = le_realloc(sbuf, st);
         rbuf = le_realloc(rbuf, rt);
         for (int r = 0; r < p; r++) memcpy(sbuf + sd[r], send + sdispl[r] + lo, (size_t)sc[r]);
-        err = MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, comm);
+        err = LE_MPI_RC(MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, comm));
         for (int r = 0; r < p; r++) memcpy(out + rdispl[r] + lo, rbuf + rd[r], (size_t)rc[r]);
     }
     free(sbuf); free(rbuf); free(sc); free(sd); free(rc); free(rd); free(sdispl); free(rdispl);
     if (err) {
         free(out);
-        return le_fail(LE_ERR_MPI, "MPI_Alltoallv failed (%d)", err);
+        return err;
     }
     *recv = out;
     *rtotal = total;
@@ -64,47 +63,44 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
 
 int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
+    int rank, rc = 0;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     LE_MPI(MPI_Bcast(len, 1, MPI_UINT64_T, root, comm));
     if (rank != root) *buf = le_malloc(*len);
-    for (uint64_t off = 0; off < *len; off += ROUND_BYTES) {
+    for (uint64_t off = 0; off < *len && !rc; off += ROUND_BYTES) {
         uint64_t n = *len - off < ROUND_BYTES ? *len - off : ROUND_BYTES;
-        LE_MPI(MPI_Bcast(*buf + off, (int)n, MPI_BYTE, root, comm));
+        rc = LE_MPI_RC(MPI_Bcast(*buf + off, (int)n, MPI_BYTE, root, comm));
     }
-    return 0;
+    if (rc && rank != root) free(*buf), *buf = NULL; /* the root's buffer stays its caller's */
+    return rc;
 }
 
 int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root)
 {
     int rank, p;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &p));
     if (len > ROUND_BYTES) return le_fail(LE_ERR_INTERNAL, "gather of %llu bytes from one rank is too large", (unsigned long long)len);
     int n = (int)len;
     int *counts = rank == root ? le_malloc((size_t)p * sizeof *counts) : NULL;
     int *displ = rank == root ? le_malloc((size_t)p * sizeof *displ) : NULL;
-    LE_MPI(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, root, comm));
+    int rc = LE_MPI_RC(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, root, comm));
     uint64_t total = 0;
-    if (rank == root) {
+    *out = NULL;
+    if (!rc && rank == root) {
         for (int r = 0; r < p; r++) {
             displ[r] = (int)total;
             total += (uint64_t)counts[r];
         }
-        if (total > INT32_MAX) {
-            free(counts);
-            free(displ);
-            return le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
-        }
-        *out = le_malloc(total);
-    } else {
-        *out = NULL;
+        if (total > INT32_MAX) rc = le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
+        else *out = le_malloc(total);
     }
-    int err = MPI_Gatherv(buf, n, MPI_BYTE, rank == root ? *out : NULL, counts, displ, MPI_BYTE, root, comm);
+    if (!rc) rc = LE_MPI_RC(MPI_Gatherv(buf, n, MPI_BYTE, rank == root ? *out : NULL, counts, displ, MPI_BYTE, root, comm));
     free(counts);
     free(displ);
+    if (rc) free(*out), *out = NULL;
     *out_len = total;
-    return err ? le_fail(LE_ERR_MPI, "MPI_Gatherv failed (%d)", err) : 0;
+    return rc;
 }
 
 /* MPI reduction of Welford triples: inout = in (lower ranks) merged with inout. */
@@ -119,31 +115,32 @@ static void welford_op(void *in, void *inout, int *len, MPI_Datatype *type)
     }
 }
 
-int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *what)
+int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n)
 {
-    MPI_Datatype t;
-    MPI_Op op;
-    MPI_Type_contiguous(3, MPI_DOUBLE, &t);
-    MPI_Type_commit(&t);
-    MPI_Op_create(welford_op, 0, &op); /* not commutative: merged in rank order */
-    int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)n, t, op, comm);
-    MPI_Op_free(&op);
-    MPI_Type_free(&t);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of %s failed", what);
-    return 0;
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    MPI_Op op = MPI_OP_NULL;
+    int rc, frc;
+    if ((rc = LE_MPI_RC(MPI_Type_contiguous(3, MPI_DOUBLE, &t)))) goto cleanup;
+    if ((rc = LE_MPI_RC(MPI_Type_commit(&t)))) goto cleanup;
+    if ((rc = LE_MPI_RC(MPI_Op_create(welford_op, 0, &op)))) goto cleanup; /* not commutative: merged in rank order */
+    rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, w, (int)n, t, op, comm));
+cleanup:
+    /* a failure to free is reported only when nothing failed before it */
+    if (op != MPI_OP_NULL && (frc = LE_MPI_RC(MPI_Op_free(&op))) && !rc) rc = frc;
+    if (t != MPI_DATATYPE_NULL && (frc = LE_MPI_RC(MPI_Type_free(&t))) && !rc) rc = frc;
+    return rc;
 }
 
 int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatype type, void **buf, int64_t *len,
                          int64_t *cap, const char *what)
 {
     int p, esize;
-    MPI_Comm_size(comm, &p);
-    MPI_Type_size(type, &esize);
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Type_size(type, &esize));
     int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
     int count = (int)n, rc = 0;
     if (n > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "%s: %lld on one rank, past an MPI count", what, (long long)n);
-    if (!rc && MPI_Allgather(&count, 1, MPI_INT, cnt, 1, MPI_INT, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "MPI_Allgather of %s counts failed", what);
+    if (!rc) rc = LE_MPI_RC(MPI_Allgather(&count, 1, MPI_INT, cnt, 1, MPI_INT, comm));
     int64_t add = 0;
     for (int r = 0; !rc && r < p; r++) {
         if (add > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "%s: too many (%lld), past an MPI offset", what, (long long)add);
@@ -154,9 +151,8 @@ int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatyp
             *cap = *len + add;
             *buf = le_realloc(*buf, (size_t)esize * (size_t)*cap);
         }
-        if (MPI_Allgatherv(mine, count, type, (char *)*buf + (size_t)esize * (size_t)*len, cnt, disp, type, comm) != MPI_SUCCESS)
-            rc = le_fail(LE_ERR_MPI, "MPI_Allgatherv of %s failed", what);
-        else *len += add;
+        rc = LE_MPI_RC(MPI_Allgatherv(mine, count, type, (char *)*buf + (size_t)esize * (size_t)*len, cnt, disp, type, comm));
+        if (!rc) *len += add;
     }
     free(cnt), free(disp);
     return rc;
@@ -165,8 +161,6 @@ int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatyp
 int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out,
                             const char *what)
 {
-    int p;
-    MPI_Comm_size(comm, &p);
     uint64_t *own = le_malloc(sizeof(uint64_t) * (size_t)n);
     memcpy(own, mine, sizeof(uint64_t) * (size_t)n);
     n = le_callpath_unique(own, n);
@@ -183,12 +177,15 @@ int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint
 int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *total)
 {
     int rank;
-    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     MPI_Request req[2];
     *before = 0;
     LE_MPI(MPI_Iexscan(&mine, before, 1, MPI_INT64_T, MPI_SUM, comm, &req[0]));
-    LE_MPI(MPI_Iallreduce(&mine, total, 1, MPI_INT64_T, MPI_SUM, comm, &req[1]));
-    LE_MPI(MPI_Waitall(2, req, MPI_STATUSES_IGNORE));
+    /* the exscan is under way: it must complete whatever befalls the allreduce */
+    int rc = LE_MPI_RC(MPI_Iallreduce(&mine, total, 1, MPI_INT64_T, MPI_SUM, comm, &req[1]));
+    if (rc) req[1] = MPI_REQUEST_NULL;
+    int wrc = LE_MPI_RC(MPI_Waitall(2, req, MPI_STATUSES_IGNORE));
+    if (rc || wrc) return rc ? rc : wrc;
     if (rank == 0) *before = 0; /* MPI_Exscan leaves rank 0's undefined */
     return 0;
 }

@@ -20,7 +20,8 @@ extern uint64_t le_exchange_round_bytes;
  * rcount[r] (caller array of size p) how many bytes came from r. */
 int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal);
 
-/* Broadcast a byte buffer of any size from root (allocating it elsewhere). */
+/* Broadcast a byte buffer of any size from root (allocating it elsewhere;
+ * on failure freed there again, while root's stays its caller's). */
 int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root);
 
 /* Gather variable-length byte buffers to root: on root *out holds all of
@@ -50,7 +51,7 @@ int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *t
 /* Every rank's w[0..n) merged by Chan's formula in rank order (a
  * non-commutative MPI_Op: a reduction tree, so O(n) memory and log p steps
  * whatever p; the grouping may round differently at different rank
- * counts). `what` names the statistics in the error message. */
-int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n, const char *what);
+ * counts). */
+int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n);
 
 #endif

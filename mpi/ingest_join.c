@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "exchange.h"
 #include "hash.h"
 #include "ingest.h"
@@ -117,8 +117,8 @@ static void keep_row(const le_spanbuf *in, size_t i, le_spanbuf *out)
 int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
 {
     int p, rank;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     if (p == 1) { /* nothing moves: hand the buffer over */
         *out = *in;
         le_spanbuf_init(in);

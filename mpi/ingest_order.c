@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "exchange.h"
 #include "ingest.h"
 #include "ingest_stages.h"
@@ -56,7 +56,7 @@ static size_t unpack_bstrs(const char *buf, uint64_t len, bstr **out)
 static int global_table(MPI_Comm comm, const le_strtab *local, char **table, uint64_t *table_len)
 {
     int rank;
-    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     uint64_t len, all_len = 0;
     char *mine = pack_strtab(local, &len), *all = NULL;
     int rc = le_gather_bytes(comm, mine, len, &all, &all_len, 0);
@@ -78,7 +78,9 @@ static int global_table(MPI_Comm comm, const le_strtab *local, char **table, uin
         free(v);
     }
     free(all);
-    return le_bcast_bytes(comm, table, table_len, 0);
+    rc = le_bcast_bytes(comm, table, table_len, 0);
+    if (rc) free(*table), *table = NULL; /* rank 0's, which the broadcast leaves to its caller */
+    return rc;
 }
 
 static int32_t find_sorted(const bstr *v, size_t n, const char *s, uint32_t len)
@@ -93,7 +95,11 @@ int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
     char *svc_buf, *op_buf;
     uint64_t svc_len, op_len;
     LE_CHECK(global_table(comm, &a->services, &svc_buf, &svc_len));
-    LE_CHECK(global_table(comm, &a->operations, &op_buf, &op_len));
+    int rc = global_table(comm, &a->operations, &op_buf, &op_len);
+    if (rc) {
+        free(svc_buf);
+        return rc;
+    }
     bstr *svc, *ops;
     size_t ns = unpack_bstrs(svc_buf, svc_len, &svc), no = unpack_bstrs(op_buf, op_len, &ops);
 
@@ -170,8 +176,8 @@ static int asm_trace_cmp(const void *pa, const void *pb)
 static int choose_splitters(MPI_Comm comm, const le_asm *a, const size_t *sorted, tkey *split)
 {
     int rank, p;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &p));
     size_t s = a->n < 64 ? a->n : 64;
     tkey *sample = le_malloc(s * sizeof *sample);
     for (size_t j = 0; j < s; j++) {
@@ -257,7 +263,7 @@ static void fill_block(recv_trace *v, size_t n, int32_t id_len, int gt, le_corpu
 static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted, const tkey *split, char **recv, uint64_t *rtotal)
 {
     int p;
-    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Comm_size(comm, &p));
     uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
     int *dest = le_malloc(a->n * sizeof *dest);
     int d = 0;
@@ -281,8 +287,9 @@ static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted,
 
 int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_corpus_block *block)
 {
-    int p;
-    MPI_Comm_size(comm, &p);
+    int p, rank;
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     size_t *sorted = le_malloc(a->n * sizeof *sorted);
     for (size_t i = 0; i < a->n; i++) sorted[i] = i;
     g_asm = a;
@@ -308,17 +315,15 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
         n++;
     }
     if (n) qsort(v, n, sizeof *v, recv_cmp); /* v is NULL on a rank that received no trace */
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &id_len, 1, MPI_INT32_T, MPI_MAX, comm));
-    meta->trace_id_len = id_len;
-    fill_block(v, n, id_len, meta->has_ground_truth, block);
+    rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &id_len, 1, MPI_INT32_T, MPI_MAX, comm));
+    if (!rc) meta->trace_id_len = id_len, fill_block(v, n, id_len, meta->has_ground_truth, block);
     free(v);
     free(recv);
+    LE_CHECK(rc);
 
     int64_t mine[2] = {block->n_traces, block->n_spans}, before[2] = {0, 0}, total[2];
     LE_MPI(MPI_Exscan(mine, before, 2, MPI_INT64_T, MPI_SUM, comm));
     LE_MPI(MPI_Allreduce(mine, total, 2, MPI_INT64_T, MPI_SUM, comm));
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     block->trace_begin = rank ? before[0] : 0;
     block->span_begin = rank ? before[1] : 0;
     meta->n_traces = total[0];

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comm.h"
+
 static volatile sig_atomic_t pending;
 static const int handled[LE_INTERRUPT_NSIG] = {SIGTERM, SIGUSR1}; /* slot order = precedence */
 static struct sigaction previous[LE_INTERRUPT_NSIG];
@@ -53,12 +55,13 @@ int le_interrupt_unfold(const int64_t *slots)
     return 0;
 }
 
-int le_interrupt_agree(MPI_Comm comm)
+int le_interrupt_agree(MPI_Comm comm, int *signo)
 {
     int64_t slots[LE_INTERRUPT_NSIG] = {0};
     le_interrupt_fold(slots);
-    MPI_Allreduce(MPI_IN_PLACE, slots, LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, comm);
-    return le_interrupt_unfold(slots);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, slots, LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, comm));
+    *signo = le_interrupt_unfold(slots);
+    return 0;
 }
 
 const char *le_interrupt_name(int signo)

@@ -36,9 +36,10 @@ int le_interrupt_pending(void);
 /* Set the flag as the handler does (tests: a signal at a chosen step). */
 void le_interrupt_set(int signo);
 
-/* Collective on comm: the signal some rank received (SIGTERM before
- * SIGUSR1 when ranks saw different ones), or 0 when none did. */
-int le_interrupt_agree(MPI_Comm comm);
+/* Collective on comm: *signo = the signal some rank received (SIGTERM
+ * before SIGUSR1 when ranks saw different ones), or 0 when none did.
+ * Returns 0, or LE_ERR_MPI when the agreement itself failed. */
+int le_interrupt_agree(MPI_Comm comm, int *signo);
 
 /* The same agreement folded into a stage's own MPI_Allreduce(SUM) of int64:
  * each rank adds its flag to LE_INTERRUPT_NSIG slots of its buffer before

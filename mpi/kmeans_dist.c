@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "exchange.h"
 #include "kmeans.h"
 #include "rowbalance.h"
@@ -38,7 +38,7 @@ static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_
                       float *out)
 {
     int rank;
-    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     struct { double u; int rank; } best = {2.0, rank};
     int64_t li = -1;
     for (int64_t i = 0; i < n; i++) {
@@ -83,8 +83,8 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
                     float *centers)
 {
     int p, rank;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &rank);
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     int64_t lo = m * rank / p, hi = m * (rank + 1) / p;
     size_t mm = (size_t)(m ? m : 1);
     double *near = le_malloc(sizeof(double) * mm);
@@ -96,7 +96,7 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
     for (int c = 0; c < k && !rc; c++) {
         if (c == 1) { /* the first distances: no earlier bound */
             bound = le_km_pp_slice_max(w, near, lo, hi);
-            if ((rc = MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm))) break;
+            if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm)))) break;
         }
         int64_t before, total;
         double scale = c ? le_km_pp_scale(bound) : 0;
@@ -105,7 +105,7 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
         /* [the index, -1 off the owner; this pick's largest w near] */
         double both[2] = {(double)le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)),
                           c ? le_km_pp_slice_max(w, near, lo, hi) : 0};
-        if ((rc = MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_DOUBLE, MPI_MAX, comm))) break;
+        if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_DOUBLE, MPI_MAX, comm)))) break;
         int64_t pick = (int64_t)both[0];
         if (c) bound = both[1];
         float *cc = centers + (int64_t)c * d;
@@ -116,8 +116,7 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
         le_km_pp_lower(cand, len, lo, hi, d, cc, lc, c == 0, near);
     }
     free(near), free(q), free(len);
-    if (rc) return le_fail(LE_ERR_MPI, "a collective of the k-means++ draw failed");
-    return 0;
+    return rc;
 }
 
 /* k-means|| (Bahmani et al.): a first row, then `rounds` rounds that add
@@ -127,13 +126,17 @@ static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, cons
                          int64_t n, int d, const le_kmd_opts *o, float *centers, int64_t *n_cand)
 {
     int64_t cap = d, m = 1;
-    float *cand = le_malloc(sizeof(float) * (size_t)cap);
-    LE_CHECK(pick_first(comm, x, gidx, n, d, o->seed, cand));
-    float *d2 = le_malloc(sizeof(float) * (size_t)n), *tmp = le_malloc(sizeof(float) * (size_t)n);
-    int32_t *asg = le_malloc(sizeof(int32_t) * (size_t)n);
-    int64_t *picked = le_malloc(sizeof(int64_t) * (size_t)n);
+    float *cand = le_malloc(sizeof(float) * (size_t)cap), *d2 = NULL, *tmp = NULL, *work = NULL, *cnorm = NULL;
+    int32_t *asg = NULL;
+    int64_t *picked = NULL;
+    double *w = NULL;
+    int rc;
+    if ((rc = pick_first(comm, x, gidx, n, d, o->seed, cand))) goto cleanup;
+    d2 = le_malloc(sizeof(float) * (size_t)n), tmp = le_malloc(sizeof(float) * (size_t)n);
+    asg = le_malloc(sizeof(int32_t) * (size_t)n);
+    picked = le_malloc(sizeof(int64_t) * (size_t)n);
     int64_t work_cap = (int64_t)LE_KM_BLOCK * (o->k * 8 + 16);
-    float *work = le_malloc(sizeof(float) * (size_t)work_cap);
+    work = le_malloc(sizeof(float) * (size_t)work_cap);
     for (int64_t i = 0; i < n; i++) d2[i] = FLT_MAX;
     int64_t done = 0; /* candidates already folded into d2 */
     for (int round = 0; round <= o->rounds; round++) {
@@ -148,21 +151,21 @@ static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, cons
         /* fixed point (kmeans.h): the same phi, so the same picks, at any rank count */
         double phi = 0;
         for (int64_t i = 0; i < n; i++) phi += rintf(d2[i] * LE_KM_FIX);
-        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &phi, 1, MPI_DOUBLE, MPI_SUM, comm));
+        if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &phi, 1, MPI_DOUBLE, MPI_SUM, comm)))) goto cleanup;
         phi /= LE_KM_FIX;
         int64_t np = le_km_oversample(d2, gidx, n, phi, o->oversample * o->k, o->seed, (uint32_t)round, picked);
-        LE_CHECK(allgather_rows(comm, x, d, picked, np, &cand, &m, &cap));
+        if ((rc = allgather_rows(comm, x, d, picked, np, &cand, &m, &cap))) goto cleanup;
     }
     /* Weights: rows nearest each candidate. */
     if ((int64_t)LE_KM_BLOCK * m > work_cap) work = le_realloc(work, sizeof(float) * (size_t)(LE_KM_BLOCK * m));
-    float *cnorm = le_malloc(sizeof(float) * (size_t)m);
+    cnorm = le_malloc(sizeof(float) * (size_t)m);
     le_km_row_norms(cand, m, d, cnorm);
     le_km_nearest_len(x, len, xnorm, n, d, cand, cnorm, (int)m, work, asg, tmp);
-    double *w = le_calloc((size_t)m, sizeof(double));
+    w = le_calloc((size_t)m, sizeof(double));
     for (int64_t i = 0; i < n; i++) w[asg[i]] += 1;
-    int rc = MPI_Allreduce(MPI_IN_PLACE, w, (int)m, MPI_DOUBLE, MPI_SUM, comm);
-    if (rc != MPI_SUCCESS) rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of k-means|| weights failed");
-    else rc = pp_split(comm, cand, w, m, d, o->k, o->seed, centers);
+    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, w, (int)m, MPI_DOUBLE, MPI_SUM, comm)))) goto cleanup;
+    rc = pp_split(comm, cand, w, m, d, o->k, o->seed, centers);
+cleanup:
     *n_cand = m;
     free(cand), free(d2), free(tmp), free(asg), free(picked), free(work), free(cnorm), free(w);
     return rc;
@@ -196,17 +199,20 @@ static int kmeans_rows(MPI_Comm comm, const float *x, const int32_t *len, const 
     float *xnorm = le_malloc(sizeof(float) * nn), *d2 = le_malloc(sizeof(float) * nn);
     int32_t *assign = le_malloc(sizeof(int32_t) * nn), *prev = le_malloc(sizeof(int32_t) * nn);
     le_km_row_norms(x, n, d, xnorm);
-    float *c = le_malloc(sizeof(float) * (size_t)k * d), *cnorm = le_malloc(sizeof(float) * (size_t)k);
+    float *c = le_malloc(sizeof(float) * (size_t)k * d), *cnorm = le_malloc(sizeof(float) * (size_t)k), *work = NULL;
+    double *acc = NULL;
+    uint8_t *empty = NULL;
     double t0 = MPI_Wtime();
-    LE_CHECK(init_parallel(comm, x, len, xnorm, gidx, n, d, o, c, &r->candidates));
+    int rc = init_parallel(comm, x, len, xnorm, gidx, n, d, o, c, &r->candidates);
+    if (rc) goto cleanup;
     r->seconds_init = MPI_Wtime() - t0;
     le_km_row_norms(c, k, d, cnorm);
 
     /* acc = [k*d sums | k counts | rows that changed cluster | inertia] */
     int64_t acc_len = (int64_t)k * d + k + 2;
-    double *acc = le_malloc(sizeof(double) * (size_t)acc_len);
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * k);
-    uint8_t *empty = le_malloc((size_t)k);
+    acc = le_malloc(sizeof(double) * (size_t)acc_len);
+    work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * k);
+    empty = le_malloc((size_t)k);
     for (int64_t i = 0; i < n; i++) prev[i] = -1;
     t0 = MPI_Wtime();
     int it;
@@ -216,7 +222,7 @@ static int kmeans_rows(MPI_Comm comm, const float *x, const int32_t *len, const 
         double changed = 0;
         for (int64_t i = 0; i < n; i++) changed += assign[i] != prev[i], prev[i] = assign[i];
         acc[acc_len - 2] = changed;
-        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, acc, (int)acc_len, MPI_DOUBLE, MPI_SUM, comm));
+        if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, acc, (int)acc_len, MPI_DOUBLE, MPI_SUM, comm)))) goto cleanup;
         r->inertia = acc[acc_len - 1];
         /* Converged: the assignment that produced these centroids is final. */
         if (acc[acc_len - 2] <= o->tol_changed * (double)n_all) break;
@@ -224,16 +230,17 @@ static int kmeans_rows(MPI_Comm comm, const float *x, const int32_t *len, const 
         int n_empty = le_km_update(acc, k, d, c, cnorm, empty, &shift);
         for (int j = 0; n_empty && j < k; j++) {
             if (!empty[j]) continue;
-            LE_CHECK(reseed_empty(comm, x, gidx, n, d, d2, c + (int64_t)j * d));
+            if ((rc = reseed_empty(comm, x, gidx, n, d, d2, c + (int64_t)j * d))) goto cleanup;
             r->reseeded++;
         }
         if (n_empty) le_km_row_norms(c, k, d, cnorm);
     }
     r->iterations = it < o->max_iter ? it + 1 : it;
     r->seconds_lloyd = MPI_Wtime() - t0;
-    r->centroids = c;
-    free(xnorm), free(d2), free(assign), free(prev), free(cnorm), free(acc), free(work), free(empty);
-    return 0;
+    r->centroids = c, c = NULL;
+cleanup:
+    free(xnorm), free(d2), free(assign), free(prev), free(c), free(cnorm), free(acc), free(work), free(empty);
+    return rc;
 }
 
 int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, const le_kmd_opts *o,
@@ -245,7 +252,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
     if (o->k < 1 || n_all < o->k)
         return le_fail(LE_ERR_USAGE, "k-means: %lld rows cannot make %d clusters", (long long)n_all, o->k);
     int p;
-    MPI_Comm_size(comm, &p);
+    LE_MPI(MPI_Comm_size(comm, &p));
     int32_t *len = le_malloc(sizeof(int32_t) * (size_t)n);
     le_km_row_lengths(x, n, d, len);
     if (p == 1) {
@@ -320,17 +327,16 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
         if (e < best[j]) best[j] = e, rep[j] = gidx ? gidx[i] : first + i;
     }
     /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
-    int rc = MPI_Allreduce(MPI_IN_PLACE, size, k, MPI_INT64_T, MPI_SUM, comm);
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, size, k, MPI_INT64_T, MPI_SUM, comm));
     double *gbest = le_malloc(sizeof(double) * (size_t)k);
-    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(best, gbest, k, MPI_DOUBLE, MPI_MIN, comm);
-    for (int j = 0; j < k; j++)
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(best, gbest, k, MPI_DOUBLE, MPI_MIN, comm));
+    for (int j = 0; !rc && j < k; j++)
         if (best[j] != gbest[j]) rep[j] = INT64_MAX;
-    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, rep, k, MPI_INT64_T, MPI_MIN, comm);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, rep, k, MPI_INT64_T, MPI_MIN, comm));
     for (int j = 0; j < k; j++)
         if (rep[j] == INT64_MAX) rep[j] = -1;
     free(xnorm), free(cnorm), free(work), free(best), free(gbest), free(reach), free(czero);
     if (!assign) free(a);
     if (!d2) free(dd);
-    if (rc != MPI_SUCCESS) return le_fail(LE_ERR_MPI, "MPI_Allreduce of cluster representatives failed");
-    return 0;
+    return rc;
 }

@@ -48,15 +48,23 @@ static void usage(FILE *f)
             LE_VERSION);
 }
 
+/* A failure outside any subcommand (MPI_Init, the errhandler, MPI_Finalize),
+ * which the per-rank report in main does not cover. */
+static int print_failure(int rc)
+{
+    fprintf(stderr, "labelease: error: %s\n", le_errmsg());
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    le_world.comm = MPI_COMM_WORLD;
-    MPI_Comm_rank(MPI_COMM_WORLD, &le_world.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &le_world.size);
-    le_log_rank = le_world.rank;
+    int rc = LE_MPI_RC(MPI_Init(&argc, &argv));
+    if (rc) return print_failure(rc);
+    le_stage = "startup";
+    rc = le_world_init();
+    le_stage = NULL;
+    if (rc) return print_failure(rc);
 
-    int rc = 0;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         if (le_world.rank == 0) usage(argc < 2 ? stderr : stdout);
         rc = argc < 2 ? LE_ERR_USAGE : 0;
@@ -69,7 +77,7 @@ int main(int argc, char **argv)
         if (!c) {
             rc = le_fail(LE_ERR_USAGE, "unknown command '%s' (labelease --help lists them)", argv[1]);
         } else {
-            rc = c->run(argc - 1, argv + 1);
+            rc = le_cmd_call(c->run, argc - 1, argv + 1);
         }
         if (rc && !le_failed_elsewhere()) {
             /* 75: stopped by a signal with a checkpoint written, not an error */
@@ -79,6 +87,7 @@ int main(int argc, char **argv)
         }
     }
     fflush(stdout);
-    MPI_Finalize();
+    int frc = LE_MPI_RC(MPI_Finalize());
+    if (frc && !rc) return print_failure(frc);
     return rc;
 }

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "quantile.h"
 
 /* Per group: the size over all ranks, the smallest value and the largest
@@ -18,11 +18,11 @@ static int group_ranges(MPI_Comm comm, const int64_t *x, const int64_t *off, int
         mm[2 * g] = n ? x[off[g]] : INT64_MAX;
         mm[2 * g + 1] = n ? ~x[off[g + 1] - 1] : INT64_MAX;
     }
-    int rc = MPI_Allreduce(MPI_IN_PLACE, n_all, G, MPI_INT64_T, MPI_SUM, comm);
-    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, mm, 2 * G, MPI_INT64_T, MPI_MIN, comm);
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, n_all, G, MPI_INT64_T, MPI_SUM, comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, mm, 2 * G, MPI_INT64_T, MPI_MIN, comm));
     for (int32_t g = 0; g < G; g++) lo[g] = mm[2 * g], hi[g] = ~mm[2 * g + 1];
     free(mm);
-    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "quantiles: MPI_Allreduce of group ranges failed (%d)", rc);
+    return rc;
 }
 
 /* The midpoint of lo <= hi without overflow, rounded down. */
@@ -45,10 +45,7 @@ static int order_stats(MPI_Comm comm, const int64_t *x, const int64_t *off, int6
             cnt[t] = le_count_le_sorted(v, off[grp[t] + 1] - off[grp[t]], midpoint(lo[t], hi[t]));
         }
         if (!active) break; /* lo and hi are the same on every rank */
-        if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)T, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS) {
-            rc = le_fail(LE_ERR_MPI, "quantiles: MPI_Allreduce of counts failed");
-            break;
-        }
+        if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)T, MPI_INT64_T, MPI_SUM, comm)))) break;
         for (int64_t t = 0; t < T; t++) {
             if (lo[t] >= hi[t]) continue;
             int64_t mid = midpoint(lo[t], hi[t]);

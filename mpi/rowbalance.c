@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "exchange.h"
 
 /* dest[i]: the rank row i goes to; non-decreasing in i, since the global
@@ -39,9 +39,9 @@ int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const in
                     le_rows *out)
 {
     int p, rank;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &rank);
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out); /* first: callers free *out on any failure */
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
     int64_t mine = 0, before, total;
     for (int64_t i = 0; i < n; i++) mine += (int64_t)len[i] + LE_ROW_COST_FIXED;
     LE_CHECK(le_prefix_and_total(comm, mine, &before, &total));

@@ -160,10 +160,11 @@ static int read_text(const char *path, char **text)
     }
     rc = le_agree(rc);
     if (rc) return free(*text), *text = NULL, rc;
-    MPI_Bcast(&len, 1, MPI_LONG, 0, le_world.comm);
-    if (le_world.rank) *text = le_malloc((size_t)len + 1);
-    MPI_Bcast(*text, (int)len + 1, MPI_CHAR, 0, le_world.comm);
-    return 0;
+    rc = LE_MPI_RC(MPI_Bcast(&len, 1, MPI_LONG, 0, le_world.comm));
+    if (!rc && le_world.rank) *text = le_malloc((size_t)len + 1);
+    if (!rc) rc = LE_MPI_RC(MPI_Bcast(*text, (int)len + 1, MPI_CHAR, 0, le_world.comm));
+    if (rc) free(*text), *text = NULL;
+    return rc;
 }
 
 int run_config_read(const char *path, le_ini *cfg)

@@ -95,7 +95,7 @@ static int redirect_end(redirect *r, int ok)
 
 /* Rank 0 decides: the first stage that cannot be skipped and every one
  * after it run; every rank gets the decision. */
-static void decide(run_job *j)
+static int decide(run_job *j)
 {
     if (j->root) {
         run_manifest_read(j->o->dir, j->st, j->n, j->ent);
@@ -109,7 +109,7 @@ static void decide(run_job *j)
             if (j->plan[i] && !redone) redone = j->st[i].name;
         }
     }
-    MPI_Bcast(j->plan, RUN_MAX_STAGES, MPI_INT, 0, le_world.comm);
+    return LE_MPI_RC(MPI_Bcast(j->plan, RUN_MAX_STAGES, MPI_INT, 0, le_world.comm));
 }
 
 /* Rank 0: the title line, then with --dry-run every stage's command line
@@ -181,7 +181,7 @@ static int call_stage(const run_job *j, run_stage *s)
     for (int k = 0; k < 3; k++) sigaction(sigs[k], NULL, &sa[k]);
     int src;
     if (s->copy_labels) src = j->root ? printf("mode: labelled in place\nlabels: %s\n", s->inputs.v[0]) < 0 : 0;
-    else src = s->def->fn(s->argv.n, s->argv.v);
+    else src = le_cmd_call(s->def->fn, s->argv.n, s->argv.v);
     for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
     le_log_level = j->log_level, le_world.json = 0;
     return src;
@@ -224,15 +224,15 @@ static int run_stage_at(run_job *j, int i, run_result *res)
     double t0 = MPI_Wtime();
     int src = call_stage(j, &j->st[i]);
     int any75 = src == RUN_INTERRUPTED;
-    MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm);
-    int worst = le_agree(src);
+    int mpirc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &any75, 1, MPI_INT, MPI_MAX, le_world.comm));
+    int worst = le_agree(src ? src : mpirc);
     if (any75) worst = RUN_INTERRUPTED;
     /* label --import of a person's file that does not label this round's
      * representatives yet: run stops here for them (not a failure) */
     int waiting = worst == LE_ERR_NEEDS_LABELS;
     double secs = MPI_Wtime() - t0;
     if (j->root) worst = stage_end(j, i, &red, worst, any75, &waiting, secs);
-    MPI_Bcast(&waiting, 1, MPI_INT, 0, le_world.comm);
+    if ((rc = LE_MPI_RC(MPI_Bcast(&waiting, 1, MPI_INT, 0, le_world.comm)))) return rc;
     if (waiting) {
         le_err_clear();
         res->wait_at = i;
@@ -247,8 +247,9 @@ static int run_stage_at(run_job *j, int i, run_result *res)
 /* Collective, between stages: a signal any rank received stops run here. */
 static int stop_between_stages(const run_stage *done, run_result *res)
 {
-    int sig = le_interrupt_agree(le_world.comm);
-    if (!sig) return 0;
+    int sig = 0;
+    int rc = le_interrupt_agree(le_world.comm, &sig);
+    if (rc || !sig) return rc;
     res->interrupted = 1;
     return le_fail(RUN_INTERRUPTED, "run: stopped by %s after %s; run the same command again to continue",
                    le_interrupt_name(sig), done->name);
@@ -284,8 +285,8 @@ int run_exec(const run_opts *o, run_stage *st, int n, int stop_for_labels, run_r
     if (j->root && !o->dry) rc = mkdir_p(o->dir);
     if (j->root && !o->dry && !rc) rc = lock_dir(o->dir);
     rc = le_agree(rc);
+    if (!rc) rc = decide(j);
     if (!rc) {
-        decide(j);
         if (j->root) print_plan(j);
         if (!o->dry) rc = run_stages(j, res);
     }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "burst_dist.h"
 #include "exchange.h"
 #include "embread.h"
@@ -61,7 +61,7 @@ int le_callpaths_build(MPI_Comm comm, le_shard *s, le_callpaths *cp)
     index_paths(cp, s);
     cp->stat = le_calloc((size_t)cp->n, sizeof(le_welford));
     for (int64_t i = 0; i < s->b.n_spans; i++) le_welford_add(&cp->stat[s->pidx[i]], (double)s->b.duration_us[i]);
-    return le_allreduce_welford(comm, cp->stat, cp->n, "call-path statistics");
+    return le_allreduce_welford(comm, cp->stat, cp->n);
 }
 
 void le_callpaths_free(le_callpaths *cp)
@@ -113,7 +113,7 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
         le_stv_raw(s->pidx + lo, s->b.duration_us + lo, hi - lo, d, row);
         for (int64_t j = 0; j < d; j++) le_welford_add(&w[j], row[j]);
     }
-    int rc = le_allreduce_welford(comm, w, d, "feature statistics");
+    int rc = le_allreduce_welford(comm, w, d);
     double *mean = le_malloc(sizeof(double) * (size_t)d), *inv = le_malloc(sizeof(double) * (size_t)d);
     for (int64_t j = 0; j < d; j++) {
         double sd = le_welford_std(&w[j]);
@@ -142,9 +142,8 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
     for (int pass = 0; pass < 2 && !rc; pass++) {
         memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
         le_dev_stats_add(sums, s->pidx, x, ns, pass ? mean : NULL, pass ? std : NULL);
-        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
-        else le_dev_stats_finish(sums, d, mean, std);
+        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm));
+        if (!rc) le_dev_stats_finish(sums, d, mean, std);
     }
     free(wait), free(sums);
     return rc;
@@ -168,9 +167,8 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
         for (int64_t j = 0; j < d; j++) cut[j] = pass ? std[j] : std[j] * (float)(LE_DEV_TIGHT / LE_DEV_TRIM);
         memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
         le_dev_stats_add(sums, s->pidx, x, s->b.n_spans, mean, cut);
-        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of self-time sums failed");
-        else le_dev_stats_finish(sums, d, mean, std);
+        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm));
+        if (!rc) le_dev_stats_finish(sums, d, mean, std);
     }
     free(sums), free(cut);
     return rc;
@@ -206,13 +204,13 @@ static int root_index(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, 
         root[t] = s->b.span_offset[t + 1] > lo ? s->pidx[lo] : -1;
         if (root[t] >= 0) slot[root[t]] = 1;
     }
-    int rc = MPI_Allreduce(MPI_IN_PLACE, slot, (int)d, MPI_INT, MPI_MAX, comm);
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, slot, (int)d, MPI_INT, MPI_MAX, comm));
     *n_roots = 0;
     for (int64_t j = 0; j < d; j++) slot[j] = slot[j] ? (int)(*n_roots)++ : -1;
     for (int64_t t = 0; t < s->n; t++)
         if (root[t] >= 0) root[t] = slot[root[t]];
     free(slot);
-    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "MPI_Allreduce of root call paths failed");
+    return rc;
 }
 
 /* Per (root path, path) count norms in two exact passes (all traces of the
@@ -231,9 +229,8 @@ static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s,
             le_count_paths(s->pidx + lo, s->b.span_offset[t + 1] - lo, d, cnt);
             le_count_stats_add(sums + r * LE_CNT_COLS, cnt, d, pass ? mean + r : NULL, pass ? std + r : NULL);
         }
-        if (MPI_Allreduce(MPI_IN_PLACE, sums, (int)(cells * LE_CNT_COLS), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-            rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of call-count sums failed");
-        else le_count_stats_finish(sums, cells, mean, std);
+        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, sums, (int)(cells * LE_CNT_COLS), MPI_INT64_T, MPI_SUM, comm));
+        if (!rc) le_count_stats_finish(sums, cells, mean, std);
     }
     free(sums);
     return rc;
@@ -404,9 +401,12 @@ static int cmp_id_ref(const void *a, const void *b) { return strcmp(((const id_r
 static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
 {
     int rank;
-    MPI_Comm_rank(comm, &rank);
-    int rc = rank == 0 ? le_labels_read(csv, l) : 0;
-    LE_CHECK(le_agree(rc));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    int read = rank == 0 ? le_labels_read(csv, l) : 0, rc = le_agree_on(comm, read);
+    if (rc) {
+        if (rank == 0 && !read) le_labels_free(l); /* read here, but failed elsewhere or in the agreement */
+        return rc;
+    }
     char *buf = NULL;
     uint64_t len = 0;
     if (rank == 0) {
@@ -420,16 +420,17 @@ static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
         }
         le_labels_free(l);
     }
-    LE_CHECK(le_bcast_bytes(comm, &buf, &len, 0));
     memset(l, 0, sizeof *l);
+    if ((rc = le_bcast_bytes(comm, &buf, &len, 0))) goto cleanup;
     for (uint64_t o = 0; o < len; o += strlen(buf + o + 1) + 2) l->n++;
     l->trace_id = le_malloc(sizeof(char *) * (size_t)l->n);
     l->label = le_malloc((size_t)l->n);
     int64_t i = 0;
     for (uint64_t o = 0; o < len; o += strlen(buf + o + 1) + 2, i++)
         l->label[i] = (int8_t)(buf[o] - '0'), l->trace_id[i] = le_strdup(buf + o + 1);
+cleanup:
     free(buf);
-    return 0;
+    return rc;
 }
 
 /* A list of up to 5 ids for an error message. */
@@ -479,10 +480,8 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
         memcpy(out->x + hit->row * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
     }
     free(id);
-    if (!rc && MPI_Allreduce(MPI_IN_PLACE, out->index, (int)n, MPI_INT64_T, MPI_MAX, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of label indices failed");
-    if (!rc && MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm) != MPI_SUCCESS)
-        rc = le_fail(LE_ERR_MPI, "MPI_Allreduce of labeled vectors failed");
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->index, (int)n, MPI_INT64_T, MPI_MAX, comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm));
     int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)n), nm = 0;
     for (int64_t i = 0; !rc && i < n; i++)
         if (out->index[ref[i].row] < 0) missing[nm++] = i;

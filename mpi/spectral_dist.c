@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comm.h"
 #include "exchange.h"
 #include "le_base.h"
 #include "scalapack_proto.h"
@@ -13,8 +14,8 @@
 static int allreduce(void *buf, int64_t n, MPI_Datatype type, MPI_Op op, void *ctx)
 {
     if (n > INT32_MAX) return le_fail(LE_ERR_INTERNAL, "spectral: reduction of %lld values", (long long)n);
-    int rc = MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, type, op, *(MPI_Comm *)ctx);
-    return rc == MPI_SUCCESS ? 0 : le_fail(LE_ERR_MPI, "spectral: MPI_Allreduce failed (%d)", rc);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, type, op, *(MPI_Comm *)ctx));
+    return 0;
 }
 static int sum_i64(int64_t *buf, int64_t n, void *ctx) { return allreduce(buf, n, MPI_INT64_T, MPI_SUM, ctx); }
 static int max_f64(double *buf, int64_t n, void *ctx) { return allreduce(buf, n, MPI_DOUBLE, MPI_MAX, ctx); }
@@ -51,15 +52,29 @@ static void grid_shape(int size, int *nprow, int *npcol)
 }
 
 typedef struct blacs_grid {
+    MPI_Comm comm; /* BLACS' own duplicate of the caller's */
     int handle, context, nprow, npcol, myrow, mycol;
 } blacs_grid;
+
+/* BLACS and ScaLAPACK ignore MPI's return codes (BI_Ssend drops MPI_Send's),
+ * so on the communicators they make from this one an error must stay
+ * fatal: under the MPI_ERRORS_RETURN they would inherit from the caller's,
+ * it would pass unseen and leave wrong eigenvectors. */
+static int fatal_dup(MPI_Comm comm, MPI_Comm *dup)
+{
+    LE_MPI(MPI_Comm_dup(comm, dup));
+    int rc = LE_MPI_RC(MPI_Comm_set_errhandler(*dup, MPI_ERRORS_ARE_FATAL));
+    if (rc) LE_MPI(MPI_Comm_free(dup));
+    return rc;
+}
 
 static int grid_open(MPI_Comm comm, blacs_grid *g)
 {
     int size;
-    MPI_Comm_size(comm, &size);
+    LE_MPI(MPI_Comm_size(comm, &size));
     grid_shape(size, &g->nprow, &g->npcol);
-    g->handle = Csys2blacs_handle(comm);
+    LE_CHECK(fatal_dup(comm, &g->comm));
+    g->handle = Csys2blacs_handle(g->comm);
     g->context = g->handle;
     Cblacs_gridinit(&g->context, "Row", g->nprow, g->npcol);
     int nprow, npcol;
@@ -67,16 +82,19 @@ static int grid_open(MPI_Comm comm, blacs_grid *g)
     /* Every rank must have a place: the grid covers the whole comm. */
     if (g->myrow < 0 || g->mycol < 0 || nprow != g->nprow || npcol != g->npcol) {
         Cfree_blacs_system_handle(g->handle);
+        LE_MPI(MPI_Comm_free(&g->comm));
         return le_fail(LE_ERR_INTERNAL, "spectral: BLACS grid %d x %d not formed (got %d x %d, me %d,%d)", g->nprow,
                        g->npcol, nprow, npcol, g->myrow, g->mycol);
     }
     return 0;
 }
 
-static void grid_close(blacs_grid *g)
+static int grid_close(blacs_grid *g)
 {
     Cblacs_gridexit(g->context);
     Cfree_blacs_system_handle(g->handle);
+    LE_MPI(MPI_Comm_free(&g->comm));
+    return 0;
 }
 
 /* ScaLAPACK's distribution: block size of the p x p matrix. Small blocks
@@ -184,8 +202,8 @@ static int top_eigen_scalapack(MPI_Comm comm, const double *E, int p, int k, dou
         memcpy(V + (int64_t)c * p, Vasc + (int64_t)(k - 1 - c) * p, sizeof(double) * (size_t)p);
     }
     free(A.a), free(Z.a), free(w), free(Vasc);
-    grid_close(&g);
-    return rc;
+    int crc = grid_close(&g);
+    return rc ? rc : crc;
 }
 
 /* ---- the driver ---- */
@@ -196,9 +214,8 @@ static int check_layout(MPI_Comm comm, int64_t n_local, int64_t first_global, in
 {
     int64_t before = 0, bad;
     int rank;
-    MPI_Comm_rank(comm, &rank);
-    if (MPI_Exscan(&n_local, &before, 1, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
-        return le_fail(LE_ERR_MPI, "spectral: MPI_Exscan failed");
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Exscan(&n_local, &before, 1, MPI_INT64_T, MPI_SUM, comm));
     if (rank == 0) before = 0;
     bad = before != first_global || n_local < 0;
     *n_total = n_local;
@@ -216,8 +233,8 @@ static int select_steps(MPI_Comm comm, const float *x, int64_t n, int64_t first,
                         le_spectral_report *report)
 {
     int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &size));
     le_spec_reduce red = {sum_i64, max_f64, min_i64, &comm, rank, size};
     double t0 = MPI_Wtime(), t[LE_SPEC_NT] = {0};
     int64_t n_total, m;
@@ -264,10 +281,7 @@ int le_spectral_select_report(MPI_Comm comm, const float *x, int64_t n_local, in
     int rc = select_steps(comm, x, n_local, first_global, dim, k, p_reps, r_neighbours, seed, rep_index, cluster_size,
                           assign, report);
     /* Agree, so that no caller goes on while another rank failed. */
-    int worst = rc;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, comm);
-    if (worst && !rc) return le_fail(worst, "spectral selection failed on another rank");
-    return worst;
+    return le_agree_on(comm, rc);
 }
 
 int le_spectral_select(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim, int k,

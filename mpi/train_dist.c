@@ -289,7 +289,10 @@ static int resume(const le_train_opts *o, const le_corpus_meta *m, const le_trai
             rc = le_fail(LE_ERR_IO, "--checkpoint %s: cannot write in %s: %s", o->ckpt, dir, strerror(errno));
     }
     LE_CHECK(le_agree(rc));
-    LE_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, le_world.comm));
+    if ((rc = LE_MPI_RC(MPI_Bcast(&exists, 1, MPI_INT, 0, le_world.comm)))) {
+        if (le_world.rank == 0 && exists) le_ckpt_free(&got);
+        return rc;
+    }
     if (!exists) {
         le_info("train: no checkpoint at %s yet: starting at step 0", o->ckpt);
         return 0;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "exchange.h"
 #include "quantile.h"
 #include "quantile_dist.h"
@@ -84,12 +84,12 @@ static int count_faults(MPI_Comm comm, le_corpus_meta *m, const le_corpus_block 
         }
         c[3 * F]++, c[3 * F + 1] += any;
     }
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, 3 * F + 2, MPI_INT64_T, MPI_SUM, comm));
-    for (int32_t j = 0; j < F; j++)
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, c, 3 * F + 2, MPI_INT64_T, MPI_SUM, comm));
+    for (int32_t j = 0; !rc && j < F; j++)
         m->faults[j].visible_traces = c[3 * j], m->faults[j].chance_traces = c[3 * j + 1], m->faults[j].chance_flagged = c[3 * j + 2];
-    m->vis.ref_traces = c[3 * F], m->vis.ref_flagged = c[3 * F + 1];
+    if (!rc) m->vis.ref_traces = c[3 * F], m->vis.ref_flagged = c[3 * F + 1];
     free(c);
-    return 0;
+    return rc;
 }
 
 int le_vis_truth(MPI_Comm comm, le_corpus_meta *m, le_corpus_block *b)

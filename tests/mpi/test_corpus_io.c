@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "corpus.h"
-#include "driver.h"
 #include "exchange.h"
 #include "h5util.h"
+#include "mpi_test.h"
 
 enum { N_TRACES = 1000 };
 
@@ -105,7 +105,7 @@ static void write_then_read_back(void **state)
     le_corpus_writer *wr;
     assert_int_equal(le_corpus_create(MPI_COMM_WORLD, "test_corpus_io.h5", &m, &wr), 0);
     assert_int_equal(le_corpus_write_block(wr, &w), 0);
-    assert_int_equal(le_corpus_close_writer(wr), 0);
+    assert_int_equal(le_corpus_close_writer(wr, 0), 0);
     le_block_free(&w);
 
     le_corpus *c;
@@ -124,10 +124,10 @@ static void write_then_read_back(void **state)
     assert_int_equal(le_corpus_shard(c, MPI_COMM_WORLD, &s0, &s1), 0);
     /* shards tile [0, N) and are balanced by spans within one trace's size */
     int64_t lo = 0, hi = 0, mine = spans_before(s1) - spans_before(s0);
-    MPI_Exscan(&s1, &lo, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Exscan(&s1, &lo, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD)), 0);
     if (r == 0) lo = 0;
     assert_int_equal(s0, lo);
-    MPI_Allreduce(&s1, &hi, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Allreduce(&s1, &hi, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD)), 0);
     assert_int_equal(hi, N_TRACES);
     int64_t ideal = m.n_spans / p;
     assert_true(mine >= ideal - 13 && mine <= ideal + 13);
@@ -158,7 +158,7 @@ static void open_rejects_non_corpus(void **state)
         fputs("hello", f);
         fclose(f);
     }
-    MPI_Barrier(MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Barrier(MPI_COMM_WORLD)), 0);
     assert_int_equal(le_corpus_open(MPI_COMM_WORLD, "not_a_corpus.h5", &c), LE_ERR_FORMAT);
     assert_non_null(strstr(le_errmsg(), "not_a_corpus.h5"));
     assert_int_equal(le_corpus_open(MPI_COMM_WORLD, "missing.h5", &c), LE_ERR_IO);
@@ -221,18 +221,12 @@ static void alltoallv_in_rounds(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    le_world.comm = MPI_COMM_WORLD;
-    MPI_Comm_rank(MPI_COMM_WORLD, &le_world.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &le_world.size);
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(write_then_read_back),
         cmocka_unit_test(open_rejects_non_corpus),
         cmocka_unit_test(alltoallv_in_rounds),
         cmocka_unit_test(string_attributes_of_any_kind),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -14,6 +14,7 @@
 #include <mpi.h>
 
 #include "interrupt.h"
+#include "mpi_test.h"
 
 static int rank, size;
 
@@ -36,15 +37,22 @@ static void test_handler_sets_flag(void **state)
     assert_string_equal(le_interrupt_name(SIGTERM), "SIGTERM");
 }
 
+static int agreed(void)
+{
+    int sig = -1;
+    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD, &sig), 0);
+    return sig;
+}
+
 static void test_agree(void **state)
 {
     (void)state;
     le_interrupt_install();
-    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD), 0);
+    assert_int_equal(agreed(), 0);
     if (rank == size - 1) le_interrupt_set(SIGUSR1); /* one rank only */
-    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD), SIGUSR1);
+    assert_int_equal(agreed(), SIGUSR1);
     if (rank == 0) le_interrupt_set(SIGTERM);
-    assert_int_equal(le_interrupt_agree(MPI_COMM_WORLD), SIGTERM);
+    assert_int_equal(agreed(), SIGTERM);
     le_interrupt_restore();
 }
 
@@ -58,7 +66,7 @@ static void test_fold_in_a_sum(void **state)
         buf[0] = 1, buf[1] = rank, buf[2] = 2; /* the stage's own sums ride along */
         if (round == 1 && rank == size / 2) le_interrupt_set(SIGTERM);
         le_interrupt_fold(buf + 3);
-        MPI_Allreduce(MPI_IN_PLACE, buf, 3 + LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+        assert_int_equal(LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, buf, 3 + LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD)), 0);
         assert_int_equal(buf[0], size);
         assert_int_equal(buf[1], (int64_t)size * (size - 1) / 2);
         assert_int_equal(le_interrupt_unfold(buf + 3), round ? SIGTERM : 0);
@@ -89,12 +97,9 @@ static void test_nested_pairs(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
+    rank = le_world.rank, size = le_world.size;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_handler_sets_flag), cmocka_unit_test(test_agree),
                                        cmocka_unit_test(test_fold_in_a_sum), cmocka_unit_test(test_nested_pairs)};
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

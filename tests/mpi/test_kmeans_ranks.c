@@ -14,6 +14,7 @@
 #include <mpi.h>
 
 #include "kmeans_dist.h"
+#include "mpi_test.h"
 #include "rng.h"
 
 enum { N = 9000, D = 16, K = 24, BLOBS = 30 };
@@ -58,9 +59,7 @@ static void run(MPI_Comm comm, int64_t lo, int64_t hi, result *out)
 
 static void test_same_at_every_rank_count(void **state)
 {
-    int rank, p;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &p);
+    int rank = le_world.rank, p = le_world.size;
     /* uneven shards, one rank may even be empty */
     int64_t lo = (int64_t)N * rank * rank / (p * p), hi = (int64_t)N * (rank + 1) * (rank + 1) / (p * p);
     result all, alone;
@@ -83,8 +82,7 @@ static void test_ties_same_at_every_rank_count(void **state)
 {
     dup = 1;
     test_same_at_every_rank_count(state);
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rank = le_world.rank;
     if (rank == 0) {
         result r;
         run(MPI_COMM_SELF, 0, N, &r);
@@ -97,8 +95,7 @@ static void test_ties_same_at_every_rank_count(void **state)
  * checked by brute force over all rows on rank 0. */
 static void test_reps_are_nearest_members(void **state)
 {
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rank = le_world.rank;
     if (rank) return;
     result r;
     run(MPI_COMM_SELF, 0, N, &r);
@@ -128,8 +125,7 @@ static void test_reps_are_nearest_members(void **state)
  * distances, where a filter with too little slack would drop the winner. */
 static void test_reps_exact_after_filter(void **state)
 {
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rank = le_world.rank;
     if (rank) return;
     result r;
     run(MPI_COMM_SELF, 0, N, &r);
@@ -160,12 +156,10 @@ static void test_reps_exact_after_filter(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_at_every_rank_count),
                                        cmocka_unit_test(test_reps_are_nearest_members),
                                        cmocka_unit_test(test_reps_exact_after_filter),
                                        cmocka_unit_test(test_ties_same_at_every_rank_count)};
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -13,6 +13,7 @@
 #include <mpi.h>
 
 #include "kmeans.h"
+#include "mpi_test.h"
 #include "rowbalance.h"
 
 enum { N = 5000, D = 40, LONG_ROWS = 900 };
@@ -30,9 +31,7 @@ static void make_row(int64_t i, float *row)
 static void test_balanced_in_order(void **state)
 {
     (void)state;
-    int rank, p;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &p);
+    int rank = le_world.rank, p = le_world.size;
     /* uneven shards, growing with the rank; rank 0 may get none */
     int64_t lo = (int64_t)N * rank * rank / (p * p), hi = (int64_t)N * (rank + 1) * (rank + 1) / (p * p), n = hi - lo;
     float *x = malloc(sizeof(float) * (size_t)(n ? n : 1) * D);
@@ -54,9 +53,9 @@ static void test_balanced_in_order(void **state)
         cost += b.len[i] + LE_ROW_COST_FIXED;
     }
     int64_t *firsts = malloc(sizeof(int64_t) * (size_t)p), *lasts = malloc(sizeof(int64_t) * (size_t)p);
-    MPI_Allgather(&first, 1, MPI_INT64_T, firsts, 1, MPI_INT64_T, MPI_COMM_WORLD);
-    MPI_Allgather(&last, 1, MPI_INT64_T, lasts, 1, MPI_INT64_T, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Allgather(&first, 1, MPI_INT64_T, firsts, 1, MPI_INT64_T, MPI_COMM_WORLD)), 0);
+    assert_int_equal(LE_MPI_RC(MPI_Allgather(&last, 1, MPI_INT64_T, lasts, 1, MPI_INT64_T, MPI_COMM_WORLD)), 0);
+    assert_int_equal(LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD)), 0);
     assert_int_equal(total, N);
     int64_t next = 0;
     for (int r = 0; r < p; r++) {
@@ -75,9 +74,7 @@ static void test_balanced_in_order(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_balanced_in_order)};
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

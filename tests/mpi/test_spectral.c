@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "le_base.h"
+#include "mpi_test.h"
 #include "rng.h"
 #include "spectral.h"
 #include "spectral_dist.h"
@@ -74,16 +75,16 @@ static void test_same_as_one_process(void **state)
     /* Every rank got the same answer. */
     int64_t mine[2 * K], lo[2 * K], hi[2 * K];
     memcpy(mine, rep, sizeof rep), memcpy(mine + K, sz, sizeof sz);
-    MPI_Allreduce(mine, lo, 2 * K, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(mine, hi, 2 * K, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Allreduce(mine, lo, 2 * K, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD)), 0);
+    assert_int_equal(LE_MPI_RC(MPI_Allreduce(mine, hi, 2 * K, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD)), 0);
     assert_memory_equal(lo, hi, sizeof lo);
 
     /* All assignments to rank 0, in global order. */
     int *counts = malloc(sizeof(int) * size), *displs = malloc(sizeof(int) * size), cnt = (int)n;
-    MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD)), 0);
     for (int r = 0, at = 0; rank == 0 && r < size; r++) displs[r] = at, at += counts[r];
     int32_t *all = rank == 0 ? malloc(sizeof(int32_t) * N) : NULL;
-    MPI_Gatherv(assign, cnt, MPI_INT32_T, all, counts, displs, MPI_INT32_T, 0, MPI_COMM_WORLD);
+    assert_int_equal(LE_MPI_RC(MPI_Gatherv(assign, cnt, MPI_INT32_T, all, counts, displs, MPI_INT32_T, 0, MPI_COMM_WORLD)), 0);
 
     if (rank == 0) {
         float *xa = rows(0, N);
@@ -161,16 +162,12 @@ static void test_bad_layout_refused_everywhere(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    le_log_rank = rank;
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
+    rank = le_world.rank, size = le_world.size;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_as_one_process),
         cmocka_unit_test(test_eigenvalues_match_lapack),
         cmocka_unit_test(test_bad_layout_refused_everywhere),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

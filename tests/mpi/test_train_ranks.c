@@ -19,6 +19,7 @@
 
 #include "driver.h"
 #include "model.h"
+#include "mpi_test.h"
 
 static char dir[256];
 
@@ -46,7 +47,7 @@ static void same_weights(const char *train)
         assert_int_equal(run(le_cmd_train, line), 0);
         le_world.comm = world, le_world.size = size;
     }
-    MPI_Barrier(world);
+    assert_int_equal(LE_MPI_RC(MPI_Barrier(world)), 0);
     snprintf(line, sizeof line, train, dir, dir, "mp.h5");
     assert_int_equal(run(le_cmd_train, line), 0);
     if (rank != 0) return;
@@ -82,24 +83,20 @@ static void test_same_weights_at_any_rank_count(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    le_world.comm = MPI_COMM_WORLD;
-    MPI_Comm_rank(MPI_COMM_WORLD, &le_world.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &le_world.size);
-    le_log_rank = le_world.rank;
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
     if (le_world.rank == 0) {
         snprintf(dir, sizeof dir, "%s/le-train-ranks-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         if (!mkdtemp(dir)) dir[0] = 0;
     }
-    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    int rc = LE_MPI_RC(MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD));
+    if (rc) fprintf(stderr, "%s\n", le_errmsg());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_weights_at_any_rank_count)};
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Barrier(MPI_COMM_WORLD);
+    if (!rc) rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int brc = LE_MPI_RC(MPI_Barrier(MPI_COMM_WORLD)); /* no rank still uses dir when it goes */
     if (le_world.rank == 0) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd)) {}
     }
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(rc ? rc : brc);
 }

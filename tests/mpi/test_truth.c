@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "corpus.h"
-#include "driver.h"
+#include "mpi_test.h"
 #include "quantile.h"
 #include "quantile_dist.h"
 #include "truth_dist.h"
@@ -255,17 +255,11 @@ static void distributed_quantiles_exact(void **state)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    le_world.comm = MPI_COMM_WORLD;
-    MPI_Comm_rank(MPI_COMM_WORLD, &le_world.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &le_world.size);
+    if (le_test_mpi_begin(&argc, &argv)) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(visible_labels_and_counts),
         cmocka_unit_test(given_labels_kept),
         cmocka_unit_test(distributed_quantiles_exact),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Finalize();
-    return rc;
+    return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comm.h"
 #include "encoder.h"
 #include "gat_dump.h"
 #include "rng.h"
@@ -99,9 +100,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: gat_reference_dump OUT.h5 [--seed N]\n");
         return 2;
     }
-    MPI_Init(&argc, &argv);
-    int rc = dump_reference(argv[1], (uint64_t)seed);
+    int rc = LE_MPI_RC(MPI_Init(&argc, &argv));
+    if (!rc) rc = le_world_init();
+    if (!rc) rc = dump_reference(argv[1], (uint64_t)seed);
+    if (!rc) rc = LE_MPI_RC(MPI_Finalize());
     if (rc) fprintf(stderr, "gat_reference_dump: %s\n", le_errmsg());
-    MPI_Finalize();
     return rc;
 }
