@@ -5,7 +5,7 @@
 #
 #   .ci/fnlen.sh [--max N] [FILE...]
 #
-# Default files: mpi/main.c mpi/driver.c mpi/cmd_*.c mpi/run_*.c (relative
+# Default files: cmd/*.c, the command layer (relative
 # to the repository). A function counts from the first line of its signature
 # to its closing brace. Prints one line per long function, longest first,
 # "FILE:LINE: NAME N lines", and exits 1 when there is any (0 otherwise).
@@ -20,7 +20,7 @@ if [ "${1:-}" = --max ]; then max=$2; shift 2; fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ $# = 0 ]; then
     shopt -s nullglob
-    set -- mpi/main.c mpi/driver.c mpi/cmd_*.c mpi/run_*.c
+    set -- cmd/*.c
 fi
 awk -v max="$max" '
     FNR == 1 { head = 0; infn = 0 }

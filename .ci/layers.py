@@ -73,7 +73,8 @@ def check_includes(problems):
 def object_files(build):
     out = {}
     for dirpath, _, files in os.walk(build):
-        if "fuzz-build" in dirpath or "/tests" in dirpath or "/bench" in dirpath:
+        # the product's targets only (a renamed target's stale objects aside)
+        if not re.search(r"/CMakeFiles/(le_(algos|io|mpi|tui|cmd)|labelease)\.dir(/|$)", dirpath) or "fuzz-build" in dirpath:
             continue
         for f in files:
             m = re.match(r"(.+\.c)\.o$", f)

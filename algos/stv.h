@@ -46,7 +46,7 @@ void le_stv_standardise(float *x, int64_t n, int64_t d, const double *mean, cons
  * are exact and the vectors do not depend on the rank count. */
 #define LE_DEV_FIX 1048576.0 /* 2^20 */
 #define LE_DEV_TRIM 3.0
-#define LE_DEV_TIGHT 2.0 /* dev-burst-count: an extra trimmed pass (mpi/sel_common.c) */
+#define LE_DEV_TIGHT 2.0 /* dev-burst-count: an extra trimmed pass (mpi/stv_dist.c) */
 #define LE_DEV_THRESHOLD 3.0f
 #define LE_DEV_WEIGHT 1.0f
 #define LE_ERR_WEIGHT 1.0f

@@ -1,5 +1,5 @@
-/* ini: the one INI reader, for the run config (mpi/run_config.c), the synth
- * config (mpi/cmd_synth.c) and the CSV mapping files (io/fmt_csv.c).
+/* ini: the one INI reader, for the run config (cmd/run_config.c), the synth
+ * config (cmd/cmd_synth.c) and the CSV mapping files (io/fmt_csv.c).
  *
  * Every section and key keeps the line it is on, so a caller's own checks
  * (an unknown key, a bad value) can name FILE:LINE, and a duplicate section

@@ -1,7 +1,7 @@
 /* labelset: the labels being made for a representatives file, kept in a
  * labels CSV (trace_id,label,note) that is rewritten whole after every
  * change. A data structure over the file, no terminal and no MPI: the label
- * command (oracle, import) and the terminal labeler (mpi/label_tui.c) both
+ * command (oracle, import) and the terminal labeler (tui/label_tui.c) both
  * fill one and save it. */
 #ifndef LE_LABELSET_H
 #define LE_LABELSET_H

@@ -11,7 +11,7 @@
 
 #include <mpi.h>
 
-#include "sel_common.h" /* le_shard */
+#include "stv_dist.h" /* le_shard */
 #include "tail.h"
 
 /* Columns le_tail_append writes: the three blocks and their burst part. */

@@ -11,7 +11,7 @@
 
 #include "adam.h"
 #include "checkpoint.h"
-#include "driver.h"
+#include "comm.h"
 #include "encoder.h"
 #include "gat_data.h"
 #include "hash.h"

@@ -1,5 +1,5 @@
 /* train_dist: data-parallel training of the GAT trace encoder (triplet
- * loss, Adam) over the ranks of a job; `labelease train` (mpi/cmd_train.c)
+ * loss, Adam) over the ranks of a job; `labelease train` (cmd/cmd_train.c)
  * parses the options and reports, the serial math is algos/ (encoder,
  * triplet, adam) and the windows the triplets come from mpi/train_pool.c.
  *

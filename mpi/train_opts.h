@@ -1,5 +1,5 @@
 /* train_opts: the options of a training run, as `labelease train` parses
- * them (mpi/cmd_train.c) and the distributed trainer follows them
+ * them (cmd/cmd_train.c) and the distributed trainer follows them
  * (mpi/train_pool.c, mpi/train_dist.c). A header alone, below both, so
  * neither has to include the other's to share it. */
 #ifndef LE_TRAIN_OPTS_H

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
+#include "comm.h"
 #include "rng.h"
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }

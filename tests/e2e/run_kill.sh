@@ -50,7 +50,7 @@ for sec in synth ingest info train embed select propagate rootcause eval; do
     esac > bad2.ini
     "$LABELEASE" run bad2.ini --out x >/dev/null 2>err.txt && fail "[$sec] took an unknown key"
     grep -q "bad2.ini:[23]: unknown key 'no-such-key' in \[$sec\]" err.txt || fail "unknown key: $(cat err.txt)"
-    # every key run passes on must be an option of the stage (the table in mpi/run_config.c)
+    # every key run passes on must be an option of the stage (the table in cmd/run_config.c)
     "$LABELEASE" "$sec" --help > help.txt
     for k in $(sed -n 's/.*(known: \([^;]*\);.*/\1/p' err.txt); do
         case "$k" in inputs|skip) continue ;; esac

@@ -3,7 +3,7 @@
  * and seed; the two models must have the same weights. Twice: with every
  * window resident, and with a pool of 3 of the 6 windows that moves every 4
  * steps (reloads, an epoch boundary inside a pool, ranks owning no slot). The design promises
- * bit-identical weights (exact integer gradient sums, see mpi/cmd_train.c),
+ * bit-identical weights (exact integer gradient sums, see cmd/cmd_train.c),
  * so the tolerance is zero; a float tolerance would hide a broken reduction
  * only briefly, since Adam amplifies any difference step by step. */
 #include <setjmp.h>

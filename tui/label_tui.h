@@ -1,6 +1,6 @@
 /* label_tui: the terminal labeler. It shows the representatives of a
  * labelset (io/labelset.h) and sets their labels, saving the set after
- * every change; mpi/cmd_label.c opens the set and runs this on rank 0. */
+ * every change; cmd/cmd_label.c opens the set and runs this on rank 0. */
 #ifndef LE_LABEL_TUI_H
 #define LE_LABEL_TUI_H
 

@@ -13,7 +13,7 @@
 #include "labelsfile.h"
 #include "propagate.h"
 #include "reps.h"
-#include "sel_common.h"
+#include "labeled_dist.h"
 
 static const char usage[] =
     "usage: labelease propagate CORPUS.h5 [EMBEDDINGS.h5] LABELS.csv -o LABELS.h5 [options]\n"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "driver.h"
-#include "sel_common.h"
+#include "stv_dist.h"
 
 void run_sv_add(run_strv *a, const char *s)
 {

@@ -2,7 +2,7 @@
  * rootcause-labels.csv (the layout the root-cause page exports and
  * `labelease export` reads: period,start_us,end_us,service,fault_type,note)
  * and rewritten whole after every change; and the terminal labeler that
- * confirms them (mpi/cmd_label_rootcause.c runs both on rank 0). */
+ * confirms them (cmd/cmd_label_rootcause.c runs both on rank 0). */
 #ifndef LE_RC_TUI_H
 #define LE_RC_TUI_H
 

@@ -1,6 +1,6 @@
 /* label_tui: a terminal labeler for an SSH session on a login node.
  *
- * The terminal plumbing is mpi/tui.c: the screen is three regions redrawn
+ * The terminal plumbing is tui/tui.c: the screen is three regions redrawn
  * whole after each key (a list, a span tree, a key line). Labels are saved after every key that
  * changes one (io/labelset.h, le_labelset_save: temp file + rename), so a dropped
  * connection loses nothing and a restart resumes from the file.

@@ -12,7 +12,7 @@
 
 #include "driver.h"
 #include "propagate.h"
-#include "sel_common.h"
+#include "stv_dist.h"
 
 /* The key lists follow each command's --help; tests/e2e/run_kill.sh checks
  * every name against it so the table cannot drift silently. */

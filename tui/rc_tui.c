@@ -3,7 +3,7 @@
  * current one the services ranked with score, abnormal traces through
  * them and period latency against the corpus; the invocation edges as
  * caller -> callee lines (the graph, in text); a fault type and a confirm
- * key. The terminal plumbing is mpi/tui.c.
+ * key. The terminal plumbing is tui/tui.c.
  *
  * The file is rewritten after every key that changes a confirmed label
  * (confirm, undo); choosing a service or a fault type is a draft of the

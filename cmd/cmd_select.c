@@ -15,7 +15,7 @@
 #include "page.h"
 #include "propagate.h"
 #include "reps.h"
-#include "sel_common.h"
+#include "labeled_dist.h"
 #include "spectral_dist.h"
 
 static const char usage[] =

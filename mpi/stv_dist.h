@@ -1,8 +1,10 @@
-/* sel_common: what select and propagate share — each rank's vectors for its
- * shard (GAT embeddings or STV), the corpus-wide call-path statistics, and
- * a labels CSV resolved to global trace indices and vectors. */
-#ifndef LE_SEL_COMMON_H
-#define LE_SEL_COMMON_H
+/* stv_dist: each rank's shard of the corpus and its vectors, built over
+ * every rank (the serial rows: algos/stv.h, algos/burst.h, algos/tail.h),
+ * with the corpus-wide call-path vocabulary and statistics; what select
+ * and propagate share. The labels given for some traces, found on their
+ * ranks: mpi/labeled_dist.h. */
+#ifndef LE_STV_DIST_H
+#define LE_STV_DIST_H
 
 #include <mpi.h>
 #include <stdint.h>
@@ -74,18 +76,5 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
  * propagate need not rebuild them. The file must hold one row per trace
  * and name `representation`. */
 int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representation, const char *path, le_shard *s);
-
-/* A labels CSV resolved against the corpus: the same on every rank. */
-typedef struct le_labeled {
-    int64_t n;
-    int64_t *index;   /* [n] global trace index */
-    int8_t *label;    /* [n] */
-    float *x;         /* [n x dim] their vectors */
-} le_labeled;
-
-/* Collective: reads the CSV (rank 0), finds every id in the corpus; ids the
- * corpus lacks and ids given twice are an error that lists them. */
-int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *csv, le_labeled *out);
-void le_labeled_free(le_labeled *l);
 
 #endif

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# format.sh — every C file of the code, tests, benchmarks and fuzz targets in
+# the house style of .clang-format (clang-format 14, Debian's).
+#
+#   .ci/format.sh          list the files clang-format would change; exit 1 if any
+#   .ci/format.sh --fix    reformat them in place
+#
+# check.sh runs it after the build. CLANG_FORMAT names another binary.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+CF=${CLANG_FORMAT:-$(command -v clang-format-14 || command -v clang-format || true)}
+if [ -z "$CF" ]; then
+    echo "format.sh: clang-format not found (apt-get install clang-format; .ci/deps.sh --tests installs it)" >&2
+    exit 2
+fi
+if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+    mapfile -t files < <(git ls-files -- '*.c' '*.h' | grep -E '^(algos|io|mpi|tui|cmd|tests|bench|fuzz)/')
+else
+    mapfile -t files < <(find algos io mpi tui cmd tests bench fuzz -name '*.[ch]' | sort)
+fi
+if [ "${1:-}" = --fix ]; then
+    "$CF" -i --style=file "${files[@]}"
+    exit 0
+fi
+bad=0
+for f in "${files[@]}"; do
+    if ! "$CF" --style=file --dry-run --Werror "$f" > /dev/null 2>&1; then
+        echo "format: $f differs from .clang-format (.ci/format.sh --fix)"
+        bad=$((bad + 1))
+    fi
+done
+if [ $bad -gt 0 ]; then
+    echo "format: $bad of ${#files[@]} files"
+    exit 1
+fi
+echo "format: ${#files[@]} files in the style of .clang-format"
