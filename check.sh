@@ -6,6 +6,9 @@
 #   1. .ci/deps.sh --tests   Debian packages, with the test extras (torch, sklearn,
 #                            faiss, Chromium, tmux, Slurm, valgrind)
 #   2. cmake configure + build into build/ (RelWithDebInfo, -j$(nproc))
+#      static checks: .ci/format.sh (clang-format), .ci/layers.py (the
+#      layers of docs/architecture.md, no circle), .ci/fnlen.sh (command-layer
+#      functions over 80 lines); a failure fails the run after the tests
 #   3. ctest --output-on-failure, -j$(nproc), every test limited in time
 #   4. sanitized phase (not with --no-sanitize): configure + build build-san/
 #      with -DLE_SANITIZE=ON (ASan + UBSan, UB aborts) and run ctest there
@@ -32,7 +35,7 @@ while [ $# -gt 0 ]; do
         --sanitize-all) san_all=1 ;;
         -R) ctest_args+=("$1" "$2"); shift ;;
         -E) user_exclude=$2; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "check.sh: unknown option '$1' (--help)" >&2; exit 2 ;;
     esac
     shift
@@ -54,6 +57,12 @@ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step "build: cmake --build $BUILD_DIR -j$JOBS"
 cmake --build "$BUILD_DIR" -j"$JOBS"
 
+step "static checks: .ci/format.sh (clang-format), .ci/layers.py (docs/architecture.md), .ci/fnlen.sh"
+static_rc=0
+bash .ci/format.sh || static_rc=1
+python3 .ci/layers.py "$BUILD_DIR" || static_rc=1
+bash .ci/fnlen.sh || static_rc=1
+
 step "test: ctest --output-on-failure -j${CTEST_PARALLEL:-$JOBS} --timeout ${CTEST_TIMEOUT:-600} ${ctest_args[*]}"
 set +e
 (cd "$BUILD_DIR" && ctest --output-on-failure --no-tests=error \
@@ -62,6 +71,10 @@ set +e
 rc=$?
 set -e
 step "done: ctest exit status $rc"
+if [ $static_rc != 0 ]; then
+    echo "check.sh: the static checks failed (above)" >&2
+    [ $rc = 0 ] && rc=1
+fi
 if [ $sanitize = 0 ]; then exit $rc; fi
 
 # ---- sanitized phase ---------------------------------------------------------

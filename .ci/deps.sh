@@ -32,11 +32,12 @@ le_deps_main() {
     # comparisons; Chromium and tmux: the labeling page and terminal tests;
     # gnuplot: the plots of the benchmarks and scaling runs; clang and
     # libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/e2e/fuzz_smoke.sh;
+    # clang-format: .ci/format.sh, the style check of check.sh;
     # valgrind: tests/e2e/valgrind.sh (memcheck of a small pipeline).
     local reference=(
         python3-torch python3-sklearn python3-faiss
         chromium tmux gnuplot-nox
-        clang libclang-rt-14-dev
+        clang libclang-rt-14-dev clang-format
         valgrind
     )
     # --- Slurm test extras (--slurm) --------------------------------------------

@@ -15,12 +15,24 @@ static inline int present(const float *dev, int64_t stride, int blocks, int64_t 
     return p;
 }
 
-#define LE_FOR_BLOCKS(blocks, body)                  \
-    switch (blocks) {                                \
-    case 1: { const int nbk_ = 1; body; } break;     \
-    case 2: { const int nbk_ = 2; body; } break;     \
-    case 3: { const int nbk_ = 3; body; } break;     \
-    default: { const int nbk_ = blocks; body; } break; \
+#define LE_FOR_BLOCKS(blocks, body) \
+    switch (blocks) {               \
+    case 1: {                       \
+        const int nbk_ = 1;         \
+        body;                       \
+    } break;                        \
+    case 2: {                       \
+        const int nbk_ = 2;         \
+        body;                       \
+    } break;                        \
+    case 3: {                       \
+        const int nbk_ = 3;         \
+        body;                       \
+    } break;                        \
+    default: {                      \
+        const int nbk_ = blocks;    \
+        body;                       \
+    } break;                        \
     }
 
 void le_burst_count(const float *dev, int64_t d, int blocks, int64_t stride, int64_t bin, int64_t *cnt, int64_t *tot)

@@ -104,8 +104,7 @@ static void free_bufs(le_enc_ws *w)
     free(w->node_slot), free(w->dY), free(w->dYin), free(w->scratch);
     for (int l = 0; l < LE_MAX_LAYERS; l++) {
         le_gat_cache *c = &w->c[l];
-        free(w->Y[l]), free(c->WA), free(c->WhS), free(c->logit), free(c->alpha), free(c->A), free(c->xhat),
-            free(c->rstd);
+        free(w->Y[l]), free(c->WA), free(c->WhS), free(c->logit), free(c->alpha), free(c->A), free(c->xhat), free(c->rstd);
     }
     free(w->P), free(w->H1), free(w->O), free(w->dP), free(w->dH1);
 }
@@ -172,9 +171,8 @@ static void collect_ops(le_enc_ws *w, const le_graphbatch *gb)
 
 /* WhS[i] = T[slot_i] + Σk time[i,k]·WA[e+k] + WA[e+4+status_i]   [N × ld]
  * (the rows of WA that X's time columns and status one-hot would pick). */
-LE_SIMD static void proj_rows(int N, int ld, int e, const float *restrict time, const int8_t *status,
-                              const int32_t *slot, const float *restrict T, const float *restrict WA,
-                              float *restrict WhS)
+LE_SIMD static void proj_rows(int N, int ld, int e, const float *restrict time, const int8_t *status, const int32_t *slot,
+                              const float *restrict T, const float *restrict WA, float *restrict WhS)
 {
     const float *w0 = WA + (size_t)e * ld, *w1 = w0 + ld, *w2 = w1 + ld, *w3 = w2 + ld;
     for (int i = 0; i < N; i++) {
@@ -187,9 +185,9 @@ LE_SIMD static void proj_rows(int N, int ld, int e, const float *restrict time, 
 
 /* Backward of proj_rows: S[slot_i] += dWhS[i] (S = T's buffer, zeroed here);
  * dWA[e+k] = Σi time[i,k]·dWhS[i]; dWA[e+4+s] = Σ_{status_i = s} dWhS[i]. */
-LE_SIMD static void proj_rows_backward(int N, int ld, int e, int n_used, const float *restrict time,
-                                       const int8_t *status, const int32_t *slot, const float *restrict dWhS,
-                                       float *restrict S, float *restrict dWA)
+LE_SIMD static void proj_rows_backward(int N, int ld, int e, int n_used, const float *restrict time, const int8_t *status,
+                                       const int32_t *slot, const float *restrict dWhS, float *restrict S,
+                                       float *restrict dWA)
 {
     memset(S, 0, sizeof(float) * (size_t)n_used * ld);
     memset(dWA + (size_t)e * ld, 0, sizeof(float) * (size_t)(LE_NTIME + LE_NSTATUS) * ld);
@@ -243,8 +241,7 @@ static le_gat_dims layer_dims(const le_enc_cfg *c, int l)
 
 /* train: keep every layer's cache for backward; otherwise layer l's cache
  * has no A/xhat/rstd/logit, so inference writes only what the next layer reads. */
-static void forward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws,
-                    int train)
+static void forward(const le_encoder *e, float *params, const le_opmap *m, const le_graphbatch *gb, le_enc_ws *ws, int train)
 {
     const le_enc_cfg *c = &e->cfg;
     const int D = dim_D(c), G = gb->n_graphs;

@@ -55,16 +55,16 @@ typedef struct le_enc_ws {
     /* Layer 0 never forms X [N × F]: a node's input row is its operation's
      * embedding part plus 4 time features and a status one-hot, so its
      * projection is a per-operation table plus 5 rows of WA (encoder.c). */
-    int32_t n_used;                        /* operations present in the batch */
-    int32_t *op_slot, *used, *node_slot;   /* [ops] slot or -1, [ops] slot → op, [N] node → slot */
-    float *Xop, *T, *dXop;                 /* [ops × F], [ops × ld] table (backward: Σ dWhS by op), [ops × F] */
-    float *zt;                             /* [ops × 4] zeros */
-    int8_t *zs;                            /* [ops] zeros */
-    float *Y[LE_MAX_LAYERS];               /* [N × D] layer outputs */
+    int32_t n_used;                      /* operations present in the batch */
+    int32_t *op_slot, *used, *node_slot; /* [ops] slot or -1, [ops] slot → op, [N] node → slot */
+    float *Xop, *T, *dXop;               /* [ops × F], [ops × ld] table (backward: Σ dWhS by op), [ops × F] */
+    float *zt;                           /* [ops × 4] zeros */
+    int8_t *zs;                          /* [ops] zeros */
+    float *Y[LE_MAX_LAYERS];             /* [N × D] layer outputs */
     le_gat_cache c[LE_MAX_LAYERS];
-    float *dY, *dYin;                      /* [N × max(D, F)] */
-    float *scratch;                        /* le_gat_scratch_floats of the widest layer */
-    float *P, *H1, *O, *dP, *dH1;          /* [G × D], O [G × out] */
+    float *dY, *dYin;             /* [N × max(D, F)] */
+    float *scratch;               /* le_gat_scratch_floats of the widest layer */
+    float *P, *H1, *O, *dP, *dH1; /* [G × D], O [G × out] */
 } le_enc_ws;
 
 void le_enc_ws_init(le_enc_ws *w);

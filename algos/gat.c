@@ -14,21 +14,20 @@
 int le_dense_timing;
 double le_dense_flops, le_dense_seconds;
 
-void le_sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B,
-                     int ldb, float beta, float *C, int ldc)
+void le_sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc)
 {
     if (m == 0 || n == 0) return;
     double t0 = le_dense_timing ? le_now() : 0;
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha,
-                A, lda, B, ldb, beta, C, ldc);
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, A,
+                lda, B, ldb, beta, C, ldc);
     if (le_dense_timing) {
         le_dense_seconds += le_now() - t0;
         le_dense_flops += 2.0 * m * n * k;
     }
 }
 
-void le_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, const float *B, float beta,
-              float *C)
+void le_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, const float *B, float beta, float *C)
 {
     le_sgemm_ld(transA, transB, m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
 }
@@ -44,7 +43,7 @@ void le_linear_forward(int n, int in, int out, const float *X, const float *W, c
 void le_linear_backward(int n, int in, int out, const float *X, const float *W, const float *dY, float *dX, float *dW,
                         float *db)
 {
-    le_sgemm(1, 0, in, out, n, 1.0f, X, dY, 1.0f, dW); /* dW[in×out] += Xᵀ dY */
+    le_sgemm(1, 0, in, out, n, 1.0f, X, dY, 1.0f, dW);         /* dW[in×out] += Xᵀ dY */
     if (dX) le_sgemm(0, 1, n, in, out, 1.0f, dY, W, 0.0f, dX); /* dX[n×in] = dY Wᵀ */
     if (db)
         for (int i = 0; i < n; i++)
@@ -207,8 +206,8 @@ void le_gat_attend(const le_gat_dims *d, const le_gat_params *w, const le_graphb
     aggregate_norm(d, w, gb, c, Y);
 }
 
-void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
-                    le_gat_cache *c, float *Y)
+void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X, le_gat_cache *c,
+                    float *Y)
 {
     const int ld = le_gat_ld(d);
     le_gat_fold(d, w, c->WA);
@@ -287,12 +286,12 @@ void le_gat_unfold(const le_gat_dims *d, const le_gat_params *w, const float *re
     }
 }
 
-void le_gat_attend_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb,
-                            const le_gat_cache *c, float *dY, le_gat_params *g, float *dWhS, float *dal)
+void le_gat_attend_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const le_gat_cache *c,
+                            float *dY, le_gat_params *g, float *dWhS, float *dal)
 {
     const int N = gb->n_nodes, D = d->heads * d->hc;
     norm_backward(N, D, c, w->ln_g, dY, g->ln_g, g->ln_b, g->bias); /* dY := dZ */
-    memset(dWhS, 0, sizeof(float) * (size_t)N * le_gat_ld(d));     /* scatter-added below */
+    memset(dWhS, 0, sizeof(float) * (size_t)N * le_gat_ld(d));      /* scatter-added below */
     aggregate_backward(d, gb, c, dY, dWhS, dal);
 }
 

@@ -44,8 +44,8 @@ extern double le_dense_flops, le_dense_seconds;
 void le_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, const float *B, float beta,
               float *C);
 /* The same with explicit leading dimensions. */
-void le_sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B,
-                 int ldb, float beta, float *C, int ldc);
+void le_sgemm_ld(int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc);
 
 void le_linear_forward(int n, int in, int out, const float *X, const float *W, const float *b, float *Y);
 /* dX (overwritten, may be NULL) = dY·Wᵀ; dW += Xᵀ·dY; db += Σ dY (may be NULL). */
@@ -91,7 +91,10 @@ static inline float le_expf(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    union { int32_t i; float f; } scale = {.i = (n + 127) << 23};
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = (n + 127) << 23};
     return p * scale.f;
 }
 
@@ -137,8 +140,8 @@ typedef struct le_gat_cache {
  * le_gat_forward = fold + sgemm + attend. */
 void le_gat_fold(const le_gat_dims *d, const le_gat_params *w, float *WA);
 void le_gat_attend(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, le_gat_cache *c, float *Y);
-void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X,
-                    le_gat_cache *c, float *Y);
+void le_gat_forward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const float *X, le_gat_cache *c,
+                    float *Y);
 /* Floats of scratch le_gat_backward needs: N·ld + E·H + fin·ld. */
 static inline size_t le_gat_scratch_floats(const le_gat_dims *d, size_t N, size_t E)
 {
@@ -151,8 +154,8 @@ void le_gat_backward(const le_gat_dims *d, const le_gat_params *w, const le_grap
                      const le_gat_cache *c, float *dY, le_gat_params *g, float *dX, float *scratch);
 /* Backward of attend: dY clobbered; dWhS [N × ld] overwritten; ln and bias
  * gradients into g; dal: E·H floats of scratch. */
-void le_gat_attend_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb,
-                            const le_gat_cache *c, float *dY, le_gat_params *g, float *dWhS, float *dal);
+void le_gat_attend_backward(const le_gat_dims *d, const le_gat_params *w, const le_graphbatch *gb, const le_gat_cache *c,
+                            float *dY, le_gat_params *g, float *dWhS, float *dal);
 /* Backward of fold: from dWA [fin × ld] (= Xᵀ·dWhS) into g->W, g->att_src, g->att_dst. */
 void le_gat_unfold(const le_gat_dims *d, const le_gat_params *w, const float *dWA, le_gat_params *g);
 

@@ -26,7 +26,11 @@ void le_gb_reset(le_graphbatch *b)
     b->nbr_off[0] = 0;
 }
 
-static size_t grow(size_t cap, size_t need) { while (cap < need) cap = cap ? 2 * cap : 64; return cap; }
+static size_t grow(size_t cap, size_t need)
+{
+    while (cap < need) cap = cap ? 2 * cap : 64;
+    return cap;
+}
 
 void le_gb_reserve(le_graphbatch *b, size_t g, size_t n)
 {

@@ -133,12 +133,16 @@ static void block_dots(const float *x, const int32_t *lens, int64_t rows, int d,
     int n_short = 0, n_long = 0;
     float *lng = w->rows + (size_t)LE_KM_BLOCK * (size_t)h;
     for (int64_t i = 0; i < rows; i++) {
-        if (len[i] <= h) memcpy(w->rows + (size_t)n_short++ * h, x + i * d, sizeof(float) * (size_t)h);
-        else memcpy(lng + (size_t)n_long++ * d, x + i * d, sizeof(float) * (size_t)d);
+        if (len[i] <= h)
+            memcpy(w->rows + (size_t)n_short++ * h, x + i * d, sizeof(float) * (size_t)h);
+        else
+            memcpy(lng + (size_t)n_long++ * d, x + i * d, sizeof(float) * (size_t)d);
     }
     float *dl = w->dots + (size_t)n_short * k;
-    if (n_short && h) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_short, k, h, -2.0f, w->rows, h, c, d, 0.0f, w->dots, k);
-    else if (n_short) memset(w->dots, 0, sizeof(float) * (size_t)n_short * k);
+    if (n_short && h)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_short, k, h, -2.0f, w->rows, h, c, d, 0.0f, w->dots, k);
+    else if (n_short)
+        memset(w->dots, 0, sizeof(float) * (size_t)n_short * k);
     if (n_long) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_long, k, d, -2.0f, lng, d, c, d, 0.0f, dl, k);
     n_short = n_long = 0;
     for (int64_t i = 0; i < rows; i++) dot[i] = len[i] <= h ? w->dots + (size_t)n_short++ * k : dl + (size_t)n_long++ * k;
@@ -176,8 +180,8 @@ void le_km_nearest(const float *x, const float *xnorm, int64_t n, int d, const f
     le_km_nearest_len(x, NULL, xnorm, n, d, c, cnorm, k, work, assign, d2);
 }
 
-double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
-                         int k, float *work, int32_t *assign, float *d2, double *acc)
+double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
+                         float *work, int32_t *assign, float *d2, double *acc)
 {
     return le_km_lloyd_local_len(x, NULL, xnorm, n, d, c, cnorm, k, work, assign, d2, acc);
 }
@@ -301,8 +305,8 @@ int64_t le_km_pp_find(const int64_t *q, int64_t lo, int64_t hi, int64_t before, 
     return -1;
 }
 
-void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre,
-                    int32_t lc, int first, double *near)
+void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre, int32_t lc,
+                    int first, double *near)
 {
     /* Beyond both rows' last non-zero column the terms are 0 - 0: a
      * distance needs only the longer row's length. */
@@ -315,7 +319,7 @@ void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t h
 void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int k, uint64_t seed, float *centers,
                        double *work)
 {
-    double *near = work; /* squared distance to the nearest centre */
+    double *near = work;                /* squared distance to the nearest centre */
     int64_t *q = (int64_t *)(work + m); /* the integer weights of a draw */
     int32_t *len = le_malloc(sizeof(int32_t) * (size_t)m);
     le_km_row_lengths(cand, m, d, len);

@@ -62,8 +62,8 @@ void le_km_nearest_len(const float *x, const int32_t *len, const float *xnorm, i
  * acc[j*d..] += round(row * LE_KM_FIX) and acc[k*d + j] += 1 for its
  * centroid j (acc is [k*d + k] doubles, zeroed by the caller). Returns the
  * rows' summed d2. */
-double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm,
-                         int k, float *work, int32_t *assign, float *d2, double *acc);
+double le_km_lloyd_local(const float *x, const float *xnorm, int64_t n, int d, const float *c, const float *cnorm, int k,
+                         float *work, int32_t *assign, float *d2, double *acc);
 double le_km_lloyd_local_len(const float *x, const int32_t *len, const float *xnorm, int64_t n, int d, const float *c,
                              const float *cnorm, int k, float *work, int32_t *assign, float *d2, double *acc);
 
@@ -115,8 +115,8 @@ int64_t le_km_pp_slice_weights(const double *w, const double *near, int64_t lo, 
                                int64_t *q);
 int64_t le_km_pp_target(int64_t total, int c, uint64_t seed);
 int64_t le_km_pp_find(const int64_t *q, int64_t lo, int64_t hi, int64_t before, int64_t x);
-void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre,
-                    int32_t lc, int first, double *near);
+void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre, int32_t lc,
+                    int first, double *near);
 
 /* Reference for tests: nearest centroid by the plain O(n k d) loop. */
 void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2);

@@ -29,7 +29,11 @@ void le_err_from(const char *func)
 }
 
 const char *le_errmsg(void) { return errlen ? errbuf : "unknown error"; }
-void le_err_clear(void) { errlen = 0; errbuf[0] = 0; }
+void le_err_clear(void)
+{
+    errlen = 0;
+    errbuf[0] = 0;
+}
 
 static void die_nomem(size_t n)
 {

@@ -14,13 +14,13 @@
 
 enum {
     LE_OK = 0,
-    LE_ERR_IO = 1,      /* file missing, unreadable, unwritable */
-    LE_ERR_FORMAT = 2,  /* input does not follow its format */
-    LE_ERR_USAGE = 3,   /* bad command line or option value */
+    LE_ERR_IO = 1,     /* file missing, unreadable, unwritable */
+    LE_ERR_FORMAT = 2, /* input does not follow its format */
+    LE_ERR_USAGE = 3,  /* bad command line or option value */
     LE_ERR_NOMEM = 4,
     LE_ERR_HDF5 = 5,
     LE_ERR_MPI = 6,
-    LE_ERR_STRICT = 7,  /* --strict stopped at a dropped record */
+    LE_ERR_STRICT = 7, /* --strict stopped at a dropped record */
     LE_ERR_INTERNAL = 8,
     LE_ERR_NEEDS_LABELS = 9 /* label --import: the file labels none of the representatives yet */
 };
@@ -32,13 +32,13 @@ const char *le_errmsg(void);
 void le_err_clear(void);
 void le_err_from(const char *func);
 
-#define LE_CHECK(expr)                                                        \
-    do {                                                                      \
-        int le_rc_ = (expr);                                                  \
-        if (le_rc_) {                                                         \
-            le_err_from(__func__);                                            \
-            return le_rc_;                                                    \
-        }                                                                     \
+#define LE_CHECK(expr)             \
+    do {                           \
+        int le_rc_ = (expr);       \
+        if (le_rc_) {              \
+            le_err_from(__func__); \
+            return le_rc_;         \
+        }                          \
     } while (0)
 
 /* Allocation that never returns NULL: on failure it prints and aborts the

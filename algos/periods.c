@@ -40,8 +40,10 @@ int64_t le_periods_find(const le_period *p, int64_t n, int64_t t_us)
     int64_t lo = 0, hi = n; /* first period whose end >= t */
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (p[mid].end_us < t_us) lo = mid + 1;
-        else hi = mid;
+        if (p[mid].end_us < t_us)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < n && p[lo].start_us <= t_us ? lo : -1;
 }

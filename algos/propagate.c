@@ -26,16 +26,16 @@ static int knn_vote(const float *row, const float *rnorm, const int8_t *ref_labe
     return 2 * abn > have;
 }
 
-void le_prop_label_rows(const float *x, int64_t n, int d, const float *ref, const int8_t *ref_label, int64_t m,
-                        int knn, float *work, int8_t *label, float *margin)
+void le_prop_label_rows(const float *x, int64_t n, int d, const float *ref, const int8_t *ref_label, int64_t m, int knn,
+                        float *work, int8_t *label, float *margin)
 {
     float rnorm[m > 0 ? m : 1];
     le_km_row_norms(ref, m, d, rnorm);
     if (knn > 64) knn = 64;
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int64_t rows = n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m, d, -2.0f, x + i0 * d, d, ref, d, 0.0f,
-                    work, (int)m);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m, d, -2.0f, x + i0 * d, d, ref, d, 0.0f, work,
+                    (int)m);
         for (int64_t i = 0; i < rows; i++) {
             const float *xi = x + (i0 + i) * d, *row = work + i * m;
             float xn = 0;

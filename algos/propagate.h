@@ -12,8 +12,8 @@
  * of the knn nearest references (a tie goes to the nearest one); the
  * margin stays the nearest-per-class one. work holds LE_KM_BLOCK * m
  * floats; m references ref [m x d]. */
-void le_prop_label_rows(const float *x, int64_t n, int d, const float *ref, const int8_t *ref_label, int64_t m,
-                        int knn, float *work, int8_t *label, float *margin);
+void le_prop_label_rows(const float *x, int64_t n, int d, const float *ref, const int8_t *ref_label, int64_t m, int knn,
+                        float *work, int8_t *label, float *margin);
 
 /* Active-learning rounds (docs/labeling.md "Rounds"): a labeling budget of
  * K labels spread over R rounds. Round 1 picks K less the later rounds'

@@ -29,8 +29,10 @@ int64_t le_count_le_sorted(const int64_t *x, int64_t n, int64_t v)
     int64_t lo = 0, hi = n;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (x[mid] <= v) lo = mid + 1;
-        else hi = mid;
+        if (x[mid] <= v)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }

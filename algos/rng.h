@@ -48,7 +48,7 @@ typedef struct le_rng {
     uint32_t key[2];
     uint32_t ctr[4]; /* id low, id high, draw counter, domain */
     uint32_t buf[4];
-    int avail;       /* words of buf not yet used */
+    int avail; /* words of buf not yet used */
 } le_rng;
 
 static inline void le_rng_init(le_rng *r, uint64_t seed, uint64_t id, uint32_t domain)

@@ -79,8 +79,7 @@ static int in_group(const void *a, const void *b)
     return by_score(a, b);
 }
 
-void le_sbfl_order(int32_t n, const double *score, const double *evidence, const int32_t *depth, double tie,
-                   int32_t *order)
+void le_sbfl_order(int32_t n, const double *score, const double *evidence, const int32_t *depth, double tie, int32_t *order)
 {
     key *k = le_malloc(sizeof *k * (size_t)n);
     for (int32_t s = 0; s < n; s++)

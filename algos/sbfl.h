@@ -46,7 +46,6 @@ void le_call_depth(int32_t n, const int64_t *edges, const uint8_t *present, int3
  * score, then index. order[0..n) receives service indices, best first.
  * Every key is a pure function of integer counts, so the order is the
  * same at any rank count. */
-void le_sbfl_order(int32_t n, const double *score, const double *evidence, const int32_t *depth, double tie,
-                   int32_t *order);
+void le_sbfl_order(int32_t n, const double *score, const double *evidence, const int32_t *depth, double tie, int32_t *order);
 
 #endif

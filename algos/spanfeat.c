@@ -11,7 +11,10 @@
 
 static int is_alnum(char c) { return isalnum((unsigned char)c) != 0; }
 /* A token ends where a lowercase letter or digit meets an uppercase one ("getCart" → get, cart). */
-static int camel_break(char a, char b) { return (islower((unsigned char)a) || isdigit((unsigned char)a)) && isupper((unsigned char)b); }
+static int camel_break(char a, char b)
+{
+    return (islower((unsigned char)a) || isdigit((unsigned char)a)) && isupper((unsigned char)b);
+}
 
 int le_tokenize(const char *s, uint64_t salt, int32_t n_buckets, int32_t *out, int cap)
 {
@@ -57,8 +60,8 @@ void le_opmap_free(le_opmap *m)
     memset(m, 0, sizeof *m);
 }
 
-void le_time_raw(int n, const int32_t *parent, const int64_t *start_us, const int64_t *duration_us,
-                 int64_t *wait, float *out)
+void le_time_raw(int n, const int32_t *parent, const int64_t *start_us, const int64_t *duration_us, int64_t *wait,
+                 float *out)
 {
     for (int i = 0; i < n; i++) wait[i] = 0;
     for (int i = 1; i < n; i++)
@@ -142,8 +145,8 @@ void le_input_forward(const le_feat_cfg *cfg, const le_opmap *m, const float *em
 }
 
 /* demb_op[vocab] += dX[i, 0:dop]; demb_tok[tok] += dX[i, dop:dop+dtok] / n_tok */
-void le_input_backward(const le_feat_cfg *cfg, const le_opmap *m, int n, const int32_t *op, const float *dX,
-                       float *demb_op, float *demb_tok)
+void le_input_backward(const le_feat_cfg *cfg, const le_opmap *m, int n, const int32_t *op, const float *dX, float *demb_op,
+                       float *demb_tok)
 {
     const int F = le_feat_dim(cfg), dop = cfg->d_op, dtok = cfg->d_tok;
     for (int i = 0; i < n; i++) {

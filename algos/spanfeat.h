@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 
-#define LE_NTIME 4   /* log1p of duration, waiting (sum of children), self, start offset from root */
-#define LE_NSTATUS 3 /* 0 none/ok, 1 client error (4xx), 2 server error (5xx or error flag) */
+#define LE_NTIME 4            /* log1p of duration, waiting (sum of children), self, start offset from root */
+#define LE_NSTATUS 3          /* 0 none/ok, 1 client error (4xx), 2 server error (5xx or error flag) */
 #define LE_TIME_FIX 1048576.0 /* 2^20: fixed-point scale of the time sums */
 #define LE_MAX_TOKENS 32      /* tokens kept per operation (service + name) */
 
@@ -58,8 +58,8 @@ static inline int8_t le_status_class(int32_t status_code, int8_t error)
 
 /* Raw time features of one trace of n spans in preorder: out[n × 4] =
  * log1p(duration, waiting, self, max(0, start - root start)); wait is scratch [n]. */
-void le_time_raw(int n, const int32_t *parent, const int64_t *start_us, const int64_t *duration_us,
-                 int64_t *wait, float *out);
+void le_time_raw(int n, const int32_t *parent, const int64_t *start_us, const int64_t *duration_us, int64_t *wait,
+                 float *out);
 
 /* Mergeable per-row sums: rows = V + 1 (row V also gathers every span, so
  * the unknown bucket gets corpus-wide statistics). Per row: count, Σx[4], Σx²[4]. */
@@ -75,7 +75,7 @@ void le_input_forward(const le_feat_cfg *cfg, const le_opmap *m, const float *em
                       const int32_t *op, const float *time, const int8_t *status, float *X);
 /* Backward: scatter dX's embedding columns into demb_op [(V+1) × d_op] and
  * demb_tok [n_buckets × d_tok] (accumulate). Time and status take no gradient. */
-void le_input_backward(const le_feat_cfg *cfg, const le_opmap *m, int n, const int32_t *op, const float *dX,
-                       float *demb_op, float *demb_tok);
+void le_input_backward(const le_feat_cfg *cfg, const le_opmap *m, int n, const int32_t *op, const float *dX, float *demb_op,
+                       float *demb_tok);
 
 #endif

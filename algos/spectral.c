@@ -80,8 +80,7 @@ static void block_share(int64_t m, int rank, int size, int64_t *lo, int64_t *hi)
     *hi = b1 * LE_KM_BLOCK < m ? b1 * LE_KM_BLOCK : m;
 }
 
-int le_spec_anchors(const float *cand, int64_t m, int dim, int p, uint64_t seed, const le_spec_reduce *red,
-                    float *anchors)
+int le_spec_anchors(const float *cand, int64_t m, int dim, int p, uint64_t seed, const le_spec_reduce *red, float *anchors)
 {
     int64_t lo, hi;
     block_share(m, red->rank, red->size, &lo, &hi);
@@ -160,14 +159,15 @@ void le_spec_nearest_anchors(const float *x, int64_t n, int dim, const float *an
     le_km_row_norms(anchors, p, dim, anorm);
     for (int64_t i0 = 0; i0 < n; i0 += LE_KM_BLOCK) {
         int rows = (int)(n - i0 < LE_KM_BLOCK ? n - i0 : LE_KM_BLOCK);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, p, dim, -2.0f, x + i0 * dim, dim, anchors, dim,
-                    0.0f, dots, p);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, p, dim, -2.0f, x + i0 * dim, dim, anchors, dim, 0.0f,
+                    dots, p);
         for (int i = 0; i < rows; i++) {
             int64_t g = i0 + i;
             keep_smallest(dots + (int64_t)i * p, anorm, p, r, best, nbr + g * r);
             /* sgemm's |x|^2 - 2x.a + |a|^2 cancels badly near an anchor:
              * it only ranks; the distances that weigh come from the data. */
-            for (int a = 0; a < r; a++) dist[g * r + a] = dist_f64(x + g * dim, anchors + (int64_t)nbr[g * r + a] * dim, dim);
+            for (int a = 0; a < r; a++)
+                dist[g * r + a] = dist_f64(x + g * dim, anchors + (int64_t)nbr[g * r + a] * dim, dim);
             sort_pairs(dist + g * r, nbr + g * r, r);
         }
     }
@@ -188,8 +188,8 @@ void le_spec_gaussian_rows(const double *dist, int64_t n, int r, double sigma, d
     }
 }
 
-void le_spec_accumulate_gram(const int32_t *nbr, const double *w, const double *deg, int64_t n, int r, int p,
-                             double scale, int64_t *gram, int64_t *dy)
+void le_spec_accumulate_gram(const int32_t *nbr, const double *w, const double *deg, int64_t n, int r, int p, double scale,
+                             int64_t *gram, int64_t *dy)
 {
     for (int64_t i = 0; i < n; i++) {
         const int32_t *nb = nbr + i * r;
@@ -209,8 +209,7 @@ void le_spec_accumulate_gram(const int32_t *nbr, const double *w, const double *
     }
 }
 
-void le_spec_normalised_gram(const int64_t *gram, const int64_t *dy, int p, double scale, double *E,
-                             double *dy_isqrt)
+void le_spec_normalised_gram(const int64_t *gram, const int64_t *dy, int p, double scale, double *E, double *dy_isqrt)
 {
     for (int j = 0; j < p; j++) dy_isqrt[j] = dy[j] > 0 ? 1.0 / sqrt((double)dy[j] / scale) : 0.0;
     for (int j = 0; j < p; j++)
@@ -221,8 +220,7 @@ void le_spec_normalised_gram(const int64_t *gram, const int64_t *dy, int p, doub
 /* The U-SPEC width: mean distance of the points to their r nearest anchors,
  * summed in fixed point under a scale all ranks agree on (the largest
  * distance anywhere). */
-static int gaussian_width(const double *dist, int64_t n, int64_t n_total, int r, const le_spec_reduce *red,
-                          double *sigma)
+static int gaussian_width(const double *dist, int64_t n, int64_t n_total, int r, const le_spec_reduce *red, double *sigma)
 {
     double maxd = 0;
     for (int64_t i = 0; i < n * r; i++)
@@ -352,8 +350,8 @@ void le_spec_initial_centres(const float *aemb, const double *weight, int p, int
     free(work), free(anorm), free(cnorm), free(dots), free(d2), free(assign), free(acc), free(empty);
 }
 
-void le_spec_accumulate_clusters(const float *x, int64_t n, int d, const int32_t *assign, int k, double scale,
-                                 int64_t *sums, int64_t *count)
+void le_spec_accumulate_clusters(const float *x, int64_t n, int d, const int32_t *assign, int k, double scale, int64_t *sums,
+                                 int64_t *count)
 {
     for (int64_t i = 0; i < n; i++) {
         int64_t *s = sums + (int64_t)assign[i] * d;
@@ -522,8 +520,8 @@ void le_spec_work_free(le_spec_work *w)
 /* ---- one process, the whole method ---- */
 
 /* LAPACK (OpenBLAS ships it; LAPACKE may be absent). */
-extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
-                   double *work, const int *lwork, int *info);
+extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
+                   const int *lwork, int *info);
 
 /* Top k eigenpairs of the symmetric p x p E (destroyed): lambda[k]
  * descending, V[p x k] column-major. */
@@ -564,8 +562,9 @@ int le_spec_check_sizes(int64_t n_total, int64_t m, int k, int *p, int *r)
     if (*p > m) *p = (int)m;
     if (*r > *p) *r = *p;
     if (k < 1 || k >= *p)
-        return le_fail(LE_ERR_USAGE, "spectral selection of %d clusters needs more anchors than clusters (%d anchors from %lld points)",
-                       k, *p, (long long)n_total);
+        return le_fail(LE_ERR_USAGE,
+                       "spectral selection of %d clusters needs more anchors than clusters (%d anchors from %lld points)", k,
+                       *p, (long long)n_total);
     return 0;
 }
 

@@ -73,8 +73,7 @@ void le_spec_update_anchors(const float *cand, int64_t m, int dim, const int32_t
 /* The whole hybrid selection on m candidates held by every rank: initial
  * anchors, then LE_SPEC_ANCHOR_ITERS Lloyd steps whose assignment work is
  * split across ranks (whole LE_KM_BLOCK blocks, shared by one sum). */
-int le_spec_anchors(const float *cand, int64_t m, int dim, int p, uint64_t seed, const le_spec_reduce *red,
-                    float *anchors);
+int le_spec_anchors(const float *cand, int64_t m, int dim, int p, uint64_t seed, const le_spec_reduce *red, float *anchors);
 
 /* ---- the bipartite graph ---- */
 
@@ -91,14 +90,13 @@ void le_spec_gaussian_rows(const double *dist, int64_t n, int r, double sigma, d
 /* Adds the rows' contribution to W = B^T D_X^-1 B (p x p, fixed point
  * gram[p*p]) and to D_Y = B^T 1 (fixed point dy[p]). Each term is <= 1 and
  * each entry sums to at most N: use le_spec_fixed_scale(1, N). */
-void le_spec_accumulate_gram(const int32_t *nbr, const double *w, const double *deg, int64_t n, int r, int p,
-                             double scale, int64_t *gram, int64_t *dy);
+void le_spec_accumulate_gram(const int32_t *nbr, const double *w, const double *deg, int64_t n, int r, int p, double scale,
+                             int64_t *gram, int64_t *dy);
 
 /* E = D_Y^-1/2 W D_Y^-1/2 (p x p, symmetric, row = column major) from the
  * summed fixed-point W and D_Y; dy_isqrt[p] = D_Y^-1/2 (0 for an anchor
  * nothing links to). */
-void le_spec_normalised_gram(const int64_t *gram, const int64_t *dy, int p, double scale, double *E,
-                             double *dy_isqrt);
+void le_spec_normalised_gram(const int64_t *gram, const int64_t *dy, int p, double scale, double *E, double *dy_isqrt);
 
 /* A rank's rows of B and what the eigenproblem needs, summed over ranks. */
 typedef struct le_spec_graph {
@@ -149,8 +147,8 @@ int le_spec_spectral_coords(const le_spec_graph *g, double *V, const double *lam
 void le_spec_initial_centres(const float *aemb, const double *weight, int p, int k, uint64_t seed, float *centres);
 
 /* Adds rows to fixed-point cluster sums: sums[c*d + t] and count[c]. */
-void le_spec_accumulate_clusters(const float *x, int64_t n, int d, const int32_t *assign, int k, double scale,
-                                 int64_t *sums, int64_t *count);
+void le_spec_accumulate_clusters(const float *x, int64_t n, int d, const int32_t *assign, int k, double scale, int64_t *sums,
+                                 int64_t *count);
 
 /* Each cluster's member nearest its centre (x, d2 in double): best_d2[k]
  * and best_idx[k] (global index = first_global + row) are lowered where a

@@ -9,14 +9,14 @@
 #include <stdint.h>
 
 typedef struct le_strtab {
-    char *arena;          /* all strings, each NUL-terminated */
+    char *arena; /* all strings, each NUL-terminated */
     size_t arena_len, arena_cap;
-    uint64_t *offset;     /* id -> offset in arena */
-    uint32_t *len;        /* id -> length (without NUL) */
-    uint64_t *hash;       /* id -> hash */
-    size_t n, cap;        /* ids in use, capacity of offset/len/hash */
-    uint32_t *slots;      /* hash slots: id + 1, 0 = empty */
-    size_t nslots;        /* power of two */
+    uint64_t *offset; /* id -> offset in arena */
+    uint32_t *len;    /* id -> length (without NUL) */
+    uint64_t *hash;   /* id -> hash */
+    size_t n, cap;    /* ids in use, capacity of offset/len/hash */
+    uint32_t *slots;  /* hash slots: id + 1, 0 = empty */
+    size_t nslots;    /* power of two */
 } le_strtab;
 
 void le_strtab_init(le_strtab *t);

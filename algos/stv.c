@@ -82,8 +82,8 @@ void le_dev_stats_finish(const int64_t *sums, int64_t n_voc, float *mean, float 
     }
 }
 
-void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
-                const float *mean, const float *std, const le_dev_cfg *cfg, float *dev, float *fail)
+void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc, const float *mean,
+                const float *std, const le_dev_cfg *cfg, float *dev, float *fail)
 {
     for (int64_t j = 0; j < n_voc; j++) dev[j] = 0, fail[j] = 0;
     for (int64_t i = 0; i < n_spans; i++) {

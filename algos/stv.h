@@ -75,8 +75,8 @@ typedef struct le_dev_cfg {
 /* One trace's deviation row: its dev block into dev [n_voc] and its
  * failure block into fail [n_voc] (fail = dev + n_voc: the row [2 x n_voc];
  * the tail vector keeps them apart). err[i]: span i failed. */
-void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc,
-                const float *mean, const float *std, const le_dev_cfg *cfg, float *dev, float *fail);
+void le_dev_row(const int32_t *pidx, const float *x, const int8_t *err, int64_t n_spans, int64_t n_voc, const float *mean,
+                const float *std, const le_dev_cfg *cfg, float *dev, float *fail);
 
 /* ------------------------------------------------ call-count burst (COUNT)
  *

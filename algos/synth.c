@@ -46,17 +46,17 @@ const method_def methods[N_METHODS] = {
 
 typedef struct gen {
     const synth_model *m;
-    le_rng r;            /* DOM_TRACE */
-    le_rng fr;           /* DOM_FAULT_EFFECT: fault decisions only, so an unaffected trace equals its fault-free self */
+    le_rng r;  /* DOM_TRACE */
+    le_rng fr; /* DOM_FAULT_EFFECT: fault decisions only, so an unaffected trace equals its fault-free self */
     synth_out *out;
     int32_t n;
     int overflow;
-    double slow;         /* load-dependent latency factor */
-    int n_items;         /* items in the user's cart */
+    double slow; /* load-dependent latency factor */
+    int n_items; /* items in the user's cart */
     int client_error, ad_failure, redis_retry;
     const synth_fault *f; /* the fault affecting this trace, or NULL */
-    int touched;         /* a fault effect was applied (the trace is abnormal) */
-    int hits;            /* calls through the faulty service so far */
+    int touched;          /* a fault effect was applied (the trace is abnormal) */
+    int hits;             /* calls through the faulty service so far */
 } gen;
 
 enum { CALL_OK, CALL_FAILED, CALL_EMPTY };
@@ -409,8 +409,10 @@ static int page_home(gen *g, int32_t root, double *t)
     for (int i = 0; i < 3; i++) {
         double end;
         int r = call(g, root, SV_FRONTEND, first[i], start, first[i] == M_LIST_PRODUCTS, 0, &end);
-        if (r == CALL_EMPTY) products = 0;
-        else if (r) rc = r;
+        if (r == CALL_EMPTY)
+            products = 0;
+        else if (r)
+            rc = r;
         if (end > last) last = end;
         start += spawn_us(g);
     }
@@ -481,9 +483,12 @@ static void serve_root(gen *g, int kind)
     default: break; /* set currency: a cookie and a redirect */
     }
     int ok_status = kind == KIND_SET_CURRENCY || kind == KIND_ADD_TO_CART ? 302 : 200;
-    if (rc == CALL_FAILED && g->client_error == 2) finish(g, root, t + 0.2 * self, 404, 0);
-    else if (rc == CALL_FAILED) finish(g, root, t + 0.2 * self, 500, 1);
-    else finish(g, root, t + 0.5 * self, ok_status, 0);
+    if (rc == CALL_FAILED && g->client_error == 2)
+        finish(g, root, t + 0.2 * self, 404, 0);
+    else if (rc == CALL_FAILED)
+        finish(g, root, t + 0.2 * self, 500, 1);
+    else
+        finish(g, root, t + 0.5 * self, ok_status, 0);
 }
 
 /* ---- arrivals: the daily load curve (hours from the start; rate in units
@@ -510,8 +515,10 @@ double synth_load_inverse(const synth_params *p, double y)
     for (int it = 0; it < 60; it++) {
         double f = synth_load_integral(p, h) - y;
         if (fabs(f) < 1e-12) break;
-        if (f > 0) hi = h;
-        else lo = h;
+        if (f > 0)
+            hi = h;
+        else
+            lo = h;
         double d = 1.0 + p->load_amplitude * cos(TWO_PI / 24.0 * (h - p->peak_hour));
         double nh = h - f / d;
         h = nh > lo && nh < hi ? nh : 0.5 * (lo + hi);
@@ -540,8 +547,10 @@ static const synth_fault *fault_at(const synth_model *m, int64_t t, int32_t *idx
     int lo = 0, hi = m->n_faults; /* first fault starting after t */
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (m->faults[mid].start_us <= t) lo = mid + 1;
-        else hi = mid;
+        if (m->faults[mid].start_us <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *idx = lo - 1;
     if (lo == 0 || t >= m->faults[lo - 1].end_us) {
@@ -588,7 +597,8 @@ int synth_trace(const synth_model *m, uint64_t index, synth_out *out, synth_trac
     int kind = le_rng_pick(&g.r, m->mix_cum, SYNTH_N_KINDS);
     draw_user(&g, kind);
     serve_root(&g, kind);
-    if (g.overflow) return le_fail(LE_ERR_INTERNAL, "synth: trace %llu has more than %d spans", (unsigned long long)index, out->cap);
+    if (g.overflow)
+        return le_fail(LE_ERR_INTERNAL, "synth: trace %llu has more than %d spans", (unsigned long long)index, out->cap);
 
     for (int32_t i = 0; i < g.n; i++) out->start_us[i] += t0;
     info->n_spans = g.n;

@@ -12,20 +12,39 @@
 
 /* In the bytewise order of their names, as the corpus schema stores them. */
 enum synth_service {
-    SV_AD, SV_CART, SV_CHECKOUT, SV_CURRENCY, SV_EMAIL, SV_FRONTEND, SV_PAYMENT,
-    SV_CATALOG, SV_RECOMMEND, SV_REDIS, SV_SHIPPING,
+    SV_AD,
+    SV_CART,
+    SV_CHECKOUT,
+    SV_CURRENCY,
+    SV_EMAIL,
+    SV_FRONTEND,
+    SV_PAYMENT,
+    SV_CATALOG,
+    SV_RECOMMEND,
+    SV_REDIS,
+    SV_SHIPPING,
     SYNTH_N_SERVICES
 };
 
 /* Request kinds: the Online Boutique load generator's tasks. */
 enum synth_kind {
-    KIND_HOME, KIND_SET_CURRENCY, KIND_PRODUCT, KIND_ADD_TO_CART, KIND_VIEW_CART, KIND_CHECKOUT,
+    KIND_HOME,
+    KIND_SET_CURRENCY,
+    KIND_PRODUCT,
+    KIND_ADD_TO_CART,
+    KIND_VIEW_CART,
+    KIND_CHECKOUT,
     SYNTH_N_KINDS
 };
 
 enum synth_fault_type {
-    FT_POD_FAILURE, FT_NETWORK_DELAY, FT_PACKET_LOSS, FT_CPU_STRESS, FT_MEMORY_STRESS,
-    FT_EXCEPTION, FT_WRONG_RETURN,
+    FT_POD_FAILURE,
+    FT_NETWORK_DELAY,
+    FT_PACKET_LOSS,
+    FT_CPU_STRESS,
+    FT_MEMORY_STRESS,
+    FT_EXCEPTION,
+    FT_WRONG_RETURN,
     SYNTH_N_FAULT_TYPES
 };
 
@@ -34,30 +53,30 @@ enum synth_fault_type {
 typedef struct synth_params {
     uint64_t seed;
     int64_t n_traces;
-    int64_t start_unix_s;       /* time of trace 0's window start */
-    double hours;               /* covered time */
+    int64_t start_unix_s; /* time of trace 0's window start */
+    double hours;         /* covered time */
     /* load */
-    double load_amplitude;      /* rate = mean * (1 + a cos(2 pi (h - peak) / 24)), 0 <= a < 1 */
+    double load_amplitude; /* rate = mean * (1 + a cos(2 pi (h - peak) / 24)), 0 <= a < 1 */
     double peak_hour;
-    double load_latency_gain;   /* latency factor at peak load is 1 + gain */
-    double mix[SYNTH_N_KINDS];  /* request weights */
-    int n_products;             /* catalog size: Converts on the home page */
-    int n_recommendations;      /* products a recommendation list holds */
-    double cart_items_mean;     /* mean items in a cart (at least 1 at checkout) */
+    double load_latency_gain;  /* latency factor at peak load is 1 + gain */
+    double mix[SYNTH_N_KINDS]; /* request weights */
+    int n_products;            /* catalog size: Converts on the home page */
+    int n_recommendations;     /* products a recommendation list holds */
+    double cart_items_mean;    /* mean items in a cart (at least 1 at checkout) */
     /* latency and noise */
-    double latency_scale;       /* multiplies every service's own time */
-    double tail_prob;           /* per span: chance of a heavy-tailed slow-down */
-    double tail_alpha;          /* Pareto index of that slow-down */
-    double noise_client_error;  /* per trace: product not found (404) */
-    double noise_ad_failure;    /* per trace: ad service times out, page shown anyway */
-    double noise_redis_retry;   /* per trace: a redis call fails once and is retried */
+    double latency_scale;      /* multiplies every service's own time */
+    double tail_prob;          /* per span: chance of a heavy-tailed slow-down */
+    double tail_alpha;         /* Pareto index of that slow-down */
+    double noise_client_error; /* per trace: product not found (404) */
+    double noise_ad_failure;   /* per trace: ad service times out, page shown anyway */
+    double noise_redis_retry;  /* per trace: a redis call fails once and is retried */
     /* faults */
     int n_faults;
     double fault_type_weight[SYNTH_N_FAULT_TYPES];
     double fault_service_weight[SYNTH_N_SERVICES];
     double fault_min_minutes, fault_max_minutes;
     double intensity_min, intensity_max;
-    double target_abnormal;     /* scale fault durations so the expected abnormal share is this; 0: off */
+    double target_abnormal;                  /* scale fault durations so the expected abnormal share is this; 0: off */
     double effect_prob[SYNTH_N_FAULT_TYPES]; /* chance a trace through the service in the window is affected */
     double effect_prob_pod_replicated;       /* pod failure of one replica of several */
     int replicas[SYNTH_N_SERVICES];
@@ -65,10 +84,10 @@ typedef struct synth_params {
 
 typedef struct synth_fault {
     int type, service;
-    int64_t start_us, end_us;   /* absolute unix microseconds */
-    double intensity;           /* 0..1 */
-    double p_effect;            /* chance that a trace through the service is affected */
-    double expected_share;      /* expected fraction of all traces it makes abnormal */
+    int64_t start_us, end_us; /* absolute unix microseconds */
+    double intensity;         /* 0..1 */
+    double p_effect;          /* chance that a trace through the service is affected */
+    double expected_share;    /* expected fraction of all traces it makes abnormal */
 } synth_fault;
 
 enum { SYNTH_MAX_METHODS = 32, SYNTH_MAX_OPS = 96 };
@@ -76,8 +95,8 @@ enum { SYNTH_MAX_METHODS = 32, SYNTH_MAX_OPS = 96 };
 typedef struct synth_model {
     synth_params p;
     double mix_cum[SYNTH_N_KINDS];
-    double total_lambda;        /* integral of the load curve over the covered time (hours) */
-    int n_ops;                  /* operations sorted by (service name, name), as the schema stores them */
+    double total_lambda; /* integral of the load curve over the covered time (hours) */
+    int n_ops;           /* operations sorted by (service name, name), as the schema stores them */
     const char *op_name[SYNTH_MAX_OPS];
     int32_t op_service[SYNTH_MAX_OPS];
     int16_t client_op[SYNTH_MAX_METHODS][SYNTH_N_SERVICES]; /* op of a call from a service, -1 none */
@@ -85,9 +104,9 @@ typedef struct synth_model {
     int16_t root_op[SYNTH_N_KINDS];
     int16_t redis_op[3];
     int n_faults;
-    synth_fault *faults;        /* sorted by start, never overlapping */
+    synth_fault *faults;                    /* sorted by start, never overlapping */
     double service_reach[SYNTH_N_SERVICES]; /* share of fault-free traces through each service */
-    double expected_abnormal;   /* sum of the faults' expected shares */
+    double expected_abnormal;               /* sum of the faults' expected shares */
 } synth_model;
 
 /* Longest trace the model can make (checkout with a full cart, every call retried). */
@@ -105,8 +124,8 @@ typedef struct synth_trace_info {
     int32_t n_spans;
     int kind;
     int64_t start_us;
-    int8_t label;               /* 1 when a fault visibly changed the trace */
-    int32_t fault;              /* index in model faults, -1 none */
+    int8_t label;  /* 1 when a fault visibly changed the trace */
+    int32_t fault; /* index in model faults, -1 none */
     char trace_id[SYNTH_TRACE_ID_LEN];
 } synth_trace_info;
 
@@ -124,7 +143,7 @@ int64_t synth_trace_start_us(const synth_model *m, uint64_t index);
 const char *synth_service_name(int s);
 const char *synth_fault_type_name(int t);
 const char *synth_kind_name(int k);
-int synth_service_index(const char *name);   /* -1 when unknown */
+int synth_service_index(const char *name); /* -1 when unknown */
 int synth_fault_type_index(const char *name);
 int synth_kind_index(const char *name);
 

@@ -14,15 +14,26 @@ enum {
     DOM_FAULT_EFFECT = 2, /* whether and how a fault shows in a trace */
     DOM_ARRIVAL = 3,      /* a trace's position within its arrival slice */
     DOM_TRACE_ID = 4,
-    DOM_FAULT = 5,        /* one fault's service, intensity, duration, offset */
-    DOM_FAULT_PLAN = 6    /* the order of fault types over the slots */
+    DOM_FAULT = 5,     /* one fault's service, intensity, duration, offset */
+    DOM_FAULT_PLAN = 6 /* the order of fault types over the slots */
 };
 
 /* gRPC methods, each served by one service. */
 enum {
-    M_GET_CART, M_ADD_ITEM, M_EMPTY_CART, M_LIST_PRODUCTS, M_GET_PRODUCT, M_GET_CURRENCIES,
-    M_CONVERT, M_CHARGE, M_GET_QUOTE, M_SHIP_ORDER, M_SEND_CONFIRMATION, M_PLACE_ORDER,
-    M_LIST_RECS, M_GET_ADS,
+    M_GET_CART,
+    M_ADD_ITEM,
+    M_EMPTY_CART,
+    M_LIST_PRODUCTS,
+    M_GET_PRODUCT,
+    M_GET_CURRENCIES,
+    M_CONVERT,
+    M_CHARGE,
+    M_GET_QUOTE,
+    M_SHIP_ORDER,
+    M_SEND_CONFIRMATION,
+    M_PLACE_ORDER,
+    M_LIST_RECS,
+    M_GET_ADS,
     N_METHODS
 };
 
@@ -30,15 +41,20 @@ enum { R_HGET, R_HSET, R_EXPIRE, N_REDIS };
 
 /* gRPC status codes used (0 is OK and also "no status"). */
 enum {
-    GRPC_OK = 0, GRPC_CANCELLED = 1, GRPC_UNKNOWN = 2, GRPC_DEADLINE_EXCEEDED = 4, GRPC_NOT_FOUND = 5,
-    GRPC_INTERNAL = 13, GRPC_UNAVAILABLE = 14
+    GRPC_OK = 0,
+    GRPC_CANCELLED = 1,
+    GRPC_UNKNOWN = 2,
+    GRPC_DEADLINE_EXCEEDED = 4,
+    GRPC_NOT_FOUND = 5,
+    GRPC_INTERNAL = 13,
+    GRPC_UNAVAILABLE = 14
 };
 
 typedef struct method_def {
-    const char *name;   /* the gRPC span name */
+    const char *name; /* the gRPC span name */
     int service;
-    double self_ms;     /* median own time of the server */
-    double sigma;       /* lognormal shape of that time */
+    double self_ms; /* median own time of the server */
+    double sigma;   /* lognormal shape of that time */
 } method_def;
 
 extern const method_def methods[N_METHODS]; /* synth.c */

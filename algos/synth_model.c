@@ -11,31 +11,39 @@
 #include "rng.h"
 #include "synth_internal.h"
 
-static const char *const service_names[SYNTH_N_SERVICES] = {
-    [SV_AD] = "adservice", [SV_CART] = "cartservice", [SV_CHECKOUT] = "checkoutservice",
-    [SV_CURRENCY] = "currencyservice", [SV_EMAIL] = "emailservice", [SV_FRONTEND] = "frontend",
-    [SV_PAYMENT] = "paymentservice", [SV_CATALOG] = "productcatalogservice",
-    [SV_RECOMMEND] = "recommendationservice", [SV_REDIS] = "redis-cart", [SV_SHIPPING] = "shippingservice"};
+static const char *const service_names[SYNTH_N_SERVICES] = {[SV_AD] = "adservice",
+                                                            [SV_CART] = "cartservice",
+                                                            [SV_CHECKOUT] = "checkoutservice",
+                                                            [SV_CURRENCY] = "currencyservice",
+                                                            [SV_EMAIL] = "emailservice",
+                                                            [SV_FRONTEND] = "frontend",
+                                                            [SV_PAYMENT] = "paymentservice",
+                                                            [SV_CATALOG] = "productcatalogservice",
+                                                            [SV_RECOMMEND] = "recommendationservice",
+                                                            [SV_REDIS] = "redis-cart",
+                                                            [SV_SHIPPING] = "shippingservice"};
 
 static const char *const fault_type_names[SYNTH_N_FAULT_TYPES] = {
     "pod_failure", "network_delay", "packet_loss", "cpu_stress", "memory_stress", "exception", "wrong_return"};
 
-static const char *const kind_names[SYNTH_N_KINDS] = {"home", "set_currency", "product", "add_to_cart", "view_cart",
-                                                      "checkout"};
+static const char *const kind_names[SYNTH_N_KINDS] = {"home",        "set_currency", "product",
+                                                      "add_to_cart", "view_cart",    "checkout"};
 
-static const char *const root_op_name[SYNTH_N_KINDS] = {"GET /", "POST /setCurrency", "GET /product/{id}", "POST /cart",
-                                                 "GET /cart", "POST /cart/checkout"};
+static const char *const root_op_name[SYNTH_N_KINDS] = {"GET /",      "POST /setCurrency", "GET /product/{id}",
+                                                        "POST /cart", "GET /cart",         "POST /cart/checkout"};
 
 static const char *const redis_cmd_name[N_REDIS] = {"HGET", "HSET", "EXPIRE"};
 
 /* Who calls what (besides the frontend's root operations). */
-static const struct { int caller, method; } call_edges[] = {
-    {SV_FRONTEND, M_GET_CART}, {SV_FRONTEND, M_ADD_ITEM}, {SV_FRONTEND, M_LIST_PRODUCTS},
-    {SV_FRONTEND, M_GET_PRODUCT}, {SV_FRONTEND, M_GET_CURRENCIES}, {SV_FRONTEND, M_CONVERT},
-    {SV_FRONTEND, M_GET_QUOTE}, {SV_FRONTEND, M_PLACE_ORDER}, {SV_FRONTEND, M_LIST_RECS},
-    {SV_FRONTEND, M_GET_ADS}, {SV_CHECKOUT, M_GET_CART}, {SV_CHECKOUT, M_EMPTY_CART},
-    {SV_CHECKOUT, M_GET_PRODUCT}, {SV_CHECKOUT, M_CONVERT}, {SV_CHECKOUT, M_CHARGE},
-    {SV_CHECKOUT, M_GET_QUOTE}, {SV_CHECKOUT, M_SHIP_ORDER}, {SV_CHECKOUT, M_SEND_CONFIRMATION},
+static const struct {
+    int caller, method;
+} call_edges[] = {
+    {SV_FRONTEND, M_GET_CART},       {SV_FRONTEND, M_ADD_ITEM},       {SV_FRONTEND, M_LIST_PRODUCTS},
+    {SV_FRONTEND, M_GET_PRODUCT},    {SV_FRONTEND, M_GET_CURRENCIES}, {SV_FRONTEND, M_CONVERT},
+    {SV_FRONTEND, M_GET_QUOTE},      {SV_FRONTEND, M_PLACE_ORDER},    {SV_FRONTEND, M_LIST_RECS},
+    {SV_FRONTEND, M_GET_ADS},        {SV_CHECKOUT, M_GET_CART},       {SV_CHECKOUT, M_EMPTY_CART},
+    {SV_CHECKOUT, M_GET_PRODUCT},    {SV_CHECKOUT, M_CONVERT},        {SV_CHECKOUT, M_CHARGE},
+    {SV_CHECKOUT, M_GET_QUOTE},      {SV_CHECKOUT, M_SHIP_ORDER},     {SV_CHECKOUT, M_SEND_CONFIRMATION},
     {SV_RECOMMEND, M_LIST_PRODUCTS},
 };
 
@@ -71,15 +79,15 @@ void synth_params_default(synth_params *p)
 {
     memset(p, 0, sizeof *p);
     p->seed = 1;
-    p->n_traces = 130363; /* D1: 103,078 normal + 27,285 abnormal */
+    p->n_traces = 130363;         /* D1: 103,078 normal + 27,285 abnormal */
     p->start_unix_s = 1710892800; /* 2024-03-20 00:00:00 UTC */
     p->hours = 48;
     p->load_amplitude = 0.6;
     p->peak_hour = 14;
     p->load_latency_gain = 0.5;
     /* The Online Boutique locustfile's task weights. */
-    static const double mix[SYNTH_N_KINDS] = {[KIND_HOME] = 1, [KIND_SET_CURRENCY] = 2, [KIND_PRODUCT] = 10,
-                                              [KIND_ADD_TO_CART] = 2, [KIND_VIEW_CART] = 3, [KIND_CHECKOUT] = 1};
+    static const double mix[SYNTH_N_KINDS] = {[KIND_HOME] = 1,        [KIND_SET_CURRENCY] = 2, [KIND_PRODUCT] = 10,
+                                              [KIND_ADD_TO_CART] = 2, [KIND_VIEW_CART] = 3,    [KIND_CHECKOUT] = 1};
     memcpy(p->mix, mix, sizeof mix);
     p->n_products = 9;
     p->n_recommendations = 4;
@@ -91,24 +99,23 @@ void synth_params_default(synth_params *p)
     p->noise_ad_failure = 0.005;
     p->noise_redis_retry = 0.004;
     p->n_faults = 36;
-    static const double tw[SYNTH_N_FAULT_TYPES] = {[FT_POD_FAILURE] = 6, [FT_NETWORK_DELAY] = 7, [FT_PACKET_LOSS] = 6,
-                                                   [FT_CPU_STRESS] = 6, [FT_MEMORY_STRESS] = 5, [FT_EXCEPTION] = 3,
-                                                   [FT_WRONG_RETURN] = 3};
+    static const double tw[SYNTH_N_FAULT_TYPES] = {
+        [FT_POD_FAILURE] = 6,   [FT_NETWORK_DELAY] = 7, [FT_PACKET_LOSS] = 6, [FT_CPU_STRESS] = 6,
+        [FT_MEMORY_STRESS] = 5, [FT_EXCEPTION] = 3,     [FT_WRONG_RETURN] = 3};
     memcpy(p->fault_type_weight, tw, sizeof tw);
-    static const double sw[SYNTH_N_SERVICES] = {[SV_FRONTEND] = 1, [SV_CART] = 1.5, [SV_REDIS] = 1, [SV_CATALOG] = 1.5,
-                                                [SV_CURRENCY] = 1.5, [SV_PAYMENT] = 0.5, [SV_SHIPPING] = 0.5,
-                                                [SV_EMAIL] = 0.5, [SV_CHECKOUT] = 0.5, [SV_RECOMMEND] = 1.5,
-                                                [SV_AD] = 1};
+    static const double sw[SYNTH_N_SERVICES] = {
+        [SV_FRONTEND] = 1,   [SV_CART] = 1.5,      [SV_REDIS] = 1,      [SV_CATALOG] = 1.5,
+        [SV_CURRENCY] = 1.5, [SV_PAYMENT] = 0.5,   [SV_SHIPPING] = 0.5, [SV_EMAIL] = 0.5,
+        [SV_CHECKOUT] = 0.5, [SV_RECOMMEND] = 1.5, [SV_AD] = 1};
     memcpy(p->fault_service_weight, sw, sizeof sw);
     p->fault_min_minutes = 10;
     p->fault_max_minutes = 40;
     p->intensity_min = 0.2;
     p->intensity_max = 1.0;
     p->target_abnormal = 0.21;
-    static const double ep[SYNTH_N_FAULT_TYPES] = {[FT_POD_FAILURE] = 0.9, [FT_NETWORK_DELAY] = 0.9,
-                                                   [FT_PACKET_LOSS] = 0.6, [FT_CPU_STRESS] = 0.8,
-                                                   [FT_MEMORY_STRESS] = 0.6, [FT_EXCEPTION] = 0.35,
-                                                   [FT_WRONG_RETURN] = 0.5};
+    static const double ep[SYNTH_N_FAULT_TYPES] = {
+        [FT_POD_FAILURE] = 0.9,   [FT_NETWORK_DELAY] = 0.9, [FT_PACKET_LOSS] = 0.6, [FT_CPU_STRESS] = 0.8,
+        [FT_MEMORY_STRESS] = 0.6, [FT_EXCEPTION] = 0.35,    [FT_WRONG_RETURN] = 0.5};
     memcpy(p->effect_prob, ep, sizeof ep);
     p->effect_prob_pod_replicated = 0.05;
     for (int s = 0; s < SYNTH_N_SERVICES; s++) p->replicas[s] = 2;
@@ -279,8 +286,8 @@ static int measure_reach(const synth_params *p, double *reach)
     int32_t *i32 = le_malloc(sizeof(int32_t) * 4 * SYNTH_MAX_SPANS);
     int64_t *i64 = le_malloc(sizeof(int64_t) * 2 * SYNTH_MAX_SPANS);
     int8_t *err = le_malloc(SYNTH_MAX_SPANS);
-    synth_out out = {SYNTH_MAX_SPANS, i32, i32 + SYNTH_MAX_SPANS, i32 + 2 * SYNTH_MAX_SPANS, i32 + 3 * SYNTH_MAX_SPANS,
-                     i64, i64 + SYNTH_MAX_SPANS, err};
+    synth_out out = {SYNTH_MAX_SPANS,           i32, i32 + SYNTH_MAX_SPANS, i32 + 2 * SYNTH_MAX_SPANS,
+                     i32 + 3 * SYNTH_MAX_SPANS, i64, i64 + SYNTH_MAX_SPANS, err};
     int hits[SYNTH_N_SERVICES] = {0}, rc = 0;
     for (int i = 0; i < SAMPLE && !rc; i++) {
         synth_trace_info info;
@@ -354,8 +361,10 @@ static int build_faults(synth_model *m)
         double lo = 0, hi = 1e4;
         for (int it = 0; it < 60; it++) {
             c = 0.5 * (lo + hi);
-            if (place_faults(m, d, reach, c) < p->target_abnormal) lo = c;
-            else hi = c;
+            if (place_faults(m, d, reach, c) < p->target_abnormal)
+                lo = c;
+            else
+                hi = c;
         }
     }
     m->expected_abnormal = place_faults(m, d, reach, c);

@@ -6,7 +6,12 @@
 
 void le_tt_work_free(le_tt_work *w)
 {
-    free(w->head); free(w->next); free(w->stack); free(w->top); free(w->size); free(w->state);
+    free(w->head);
+    free(w->next);
+    free(w->stack);
+    free(w->top);
+    free(w->size);
+    free(w->state);
     *w = (le_tt_work){0};
 }
 
@@ -38,9 +43,15 @@ static void find_tops(int32_t n, const int32_t *parent, le_tt_work *w)
             path[len++] = v;
             v = parent[v];
         }
-        if (state[v] == 2) t = top[v];
-        else if (state[v] == 1) t = -1;          /* walked into our own path: cycle */
-        else { t = v; state[v] = 2; top[v] = v; } /* a root or a missing parent */
+        if (state[v] == 2)
+            t = top[v];
+        else if (state[v] == 1)
+            t = -1; /* walked into our own path: cycle */
+        else {
+            t = v;
+            state[v] = 2;
+            top[v] = v;
+        } /* a root or a missing parent */
         while (len > 0) {
             int32_t u = path[--len];
             state[u] = 2;
@@ -93,9 +104,12 @@ int32_t le_tt_build(int32_t n, const int32_t *parent, const int64_t *start, le_t
     int32_t root = choose_root(n, parent, start, w, promoted);
     for (int32_t i = 0; i < n; i++) {
         int32_t t = w->top[i];
-        if (t < 0) cls[i] = LE_TT_CYCLE;
-        else if (t == root) cls[i] = LE_TT_KEPT;
-        else cls[i] = parent[t] == LE_TT_ROOT ? LE_TT_EXTRA_ROOT : LE_TT_ORPHAN;
+        if (t < 0)
+            cls[i] = LE_TT_CYCLE;
+        else if (t == root)
+            cls[i] = LE_TT_KEPT;
+        else
+            cls[i] = parent[t] == LE_TT_ROOT ? LE_TT_EXTRA_ROOT : LE_TT_ORPHAN;
     }
     if (root < 0) return 0;
     link_children(n, parent, start, cls, w);

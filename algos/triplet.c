@@ -44,8 +44,7 @@ static void cos_grad(int d, const float *x, const float *y, double nx, double ny
     for (int k = 0; k < d; k++) dx[k] += (float)(g * (y[k] / (nx * ny) - cs * x[k] / (nx * nx)));
 }
 
-double le_triplet_loss(int d, const float *O, int T, const int32_t *trip, float margin, float scale, float *dO,
-                       int *correct)
+double le_triplet_loss(int d, const float *O, int T, const int32_t *trip, float margin, float scale, float *dO, int *correct)
 {
     double loss = 0;
     int ok = 0;
@@ -110,8 +109,10 @@ static int32_t lower_bound(const le_tripwin *w, int32_t lo, int32_t hi, float x)
 {
     while (lo < hi) {
         int32_t mid = lo + (hi - lo) / 2;
-        if (w->lat[w->order[mid]] < x) lo = mid + 1;
-        else hi = mid;
+        if (w->lat[w->order[mid]] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -120,8 +121,8 @@ static int32_t hard_negative(const le_tripwin *w, le_rng *r, int32_t pa, float f
 {
     int32_t lo = w->grp_lo[pa], hi = w->grp_hi[pa];
     float la = w->lat[w->order[pa]];
-    int32_t below = lower_bound(w, lo, hi, la - far) - lo;  /* positions [lo, lo+below) are far below */
-    int32_t above = hi - lower_bound(w, lo, hi, la + far);  /* the last `above` are far above */
+    int32_t below = lower_bound(w, lo, hi, la - far) - lo; /* positions [lo, lo+below) are far below */
+    int32_t above = hi - lower_bound(w, lo, hi, la + far); /* the last `above` are far above */
     if (below + above == 0) return -1;
     uint32_t k = le_rng_below(r, (uint32_t)(below + above));
     return w->order[(int32_t)k < below ? lo + (int32_t)k : hi - above + ((int32_t)k - below)];

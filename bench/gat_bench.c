@@ -93,7 +93,8 @@ static double bench_sgemm(const le_model *m, int64_t nodes, int64_t graphs, int6
     shapes[n][0] = (int)graphs, shapes[n][1] = D, shapes[n++][2] = D;
     shapes[n][0] = (int)graphs, shapes[n][1] = c->out_dim, shapes[n++][2] = D;
     const size_t big = (size_t)nodes * (size_t)ld;
-    float *A = le_malloc(sizeof(float) * big), *B = le_malloc(sizeof(float) * (size_t)D * ld), *C = le_malloc(sizeof(float) * big);
+    float *A = le_malloc(sizeof(float) * big), *B = le_malloc(sizeof(float) * (size_t)D * ld),
+          *C = le_malloc(sizeof(float) * big);
     for (size_t i = 0; i < big; i++) A[i] = (float)(i % 7) * 0.1f;
     for (int i = 0; i < D * ld; i++) B[i] = (float)(i % 5) * 0.1f;
     le_dense_flops = le_dense_seconds = 0, le_dense_timing = 1;
@@ -155,17 +156,24 @@ static const char usage[] =
 
 static int parse(int argc, char **argv, const char **out, int64_t *traces, int64_t *batch)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"traces", required_argument, 0, 'n'},
-                                         {"batch", required_argument, 0, 'b'}, {0}};
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"traces", required_argument, 0, 'n'},
+                                         {"batch", required_argument, 0, 'b'},
+                                         {0}};
     int c;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         char *end = NULL;
         long long v = c == 'n' || c == 'b' ? strtoll(optarg, &end, 10) : 0;
-        if (end && (end == optarg || *end || v < 1)) return fprintf(stderr, "gat_bench: %s is not a positive count\n%s", optarg, usage), 2;
-        if (c == 'o') *out = optarg;
-        else if (c == 'n') *traces = v;
-        else if (c == 'b') *batch = v;
-        else return fprintf(stderr, "%s", usage), 2;
+        if (end && (end == optarg || *end || v < 1))
+            return fprintf(stderr, "gat_bench: %s is not a positive count\n%s", optarg, usage), 2;
+        if (c == 'o')
+            *out = optarg;
+        else if (c == 'n')
+            *traces = v;
+        else if (c == 'b')
+            *batch = v;
+        else
+            return fprintf(stderr, "%s", usage), 2;
     }
     if (optind + 2 != argc || !*out) return fprintf(stderr, "%s", usage), 2;
     return 0;

@@ -13,7 +13,21 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { ALLREDUCE, ALLGATHER, ALLGATHERV, ALLTOALL, ALLTOALLV, BCAST, GATHER, GATHERV, REDUCE, EXSCAN, BARRIER, WAITALL, N_COLL };
+enum {
+    ALLREDUCE,
+    ALLGATHER,
+    ALLGATHERV,
+    ALLTOALL,
+    ALLTOALLV,
+    BCAST,
+    GATHER,
+    GATHERV,
+    REDUCE,
+    EXSCAN,
+    BARRIER,
+    WAITALL,
+    N_COLL
+};
 static const char *const names[N_COLL] = {"allreduce", "allgather", "allgatherv", "alltoall", "alltoallv", "bcast",
                                           "gather",    "gatherv",   "reduce",     "exscan",   "barrier",   "waitall"};
 static double wait_s[N_COLL];
@@ -28,12 +42,12 @@ static int n_sizes;
 static void add(int c, double t0) { wait_s[c] += PMPI_Wtime() - t0, calls[c]++; }
 
 /* The body of every wrapper but Allreduce's: call, time, count. */
-#define TIMED(coll, call)                                                                                              \
-    do {                                                                                                               \
-        double t0_ = PMPI_Wtime();                                                                                     \
-        int rc_ = (call);                                                                                              \
-        add(coll, t0_);                                                                                                \
-        return rc_;                                                                                                    \
+#define TIMED(coll, call)          \
+    do {                           \
+        double t0_ = PMPI_Wtime(); \
+        int rc_ = (call);          \
+        add(coll, t0_);            \
+        return rc_;                \
     } while (0)
 
 static void add_size(int count, double w)
@@ -56,31 +70,44 @@ int MPI_Allreduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI_
 }
 
 int MPI_Allgather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, MPI_Comm comm)
-{ TIMED(ALLGATHER, PMPI_Allgather(s, sn, st, r, rn, rt, comm)); }
+{
+    TIMED(ALLGATHER, PMPI_Allgather(s, sn, st, r, rn, rt, comm));
+}
 
 int MPI_Allgatherv(const void *s, int sn, MPI_Datatype st, void *r, const int *rn, const int *rd, MPI_Datatype rt,
                    MPI_Comm comm)
-{ TIMED(ALLGATHERV, PMPI_Allgatherv(s, sn, st, r, rn, rd, rt, comm)); }
+{
+    TIMED(ALLGATHERV, PMPI_Allgatherv(s, sn, st, r, rn, rd, rt, comm));
+}
 
 int MPI_Alltoall(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, MPI_Comm comm)
-{ TIMED(ALLTOALL, PMPI_Alltoall(s, sn, st, r, rn, rt, comm)); }
+{
+    TIMED(ALLTOALL, PMPI_Alltoall(s, sn, st, r, rn, rt, comm));
+}
 
 int MPI_Alltoallv(const void *s, const int *sn, const int *sd, MPI_Datatype st, void *r, const int *rn, const int *rd,
                   MPI_Datatype rt, MPI_Comm comm)
-{ TIMED(ALLTOALLV, PMPI_Alltoallv(s, sn, sd, st, r, rn, rd, rt, comm)); }
+{
+    TIMED(ALLTOALLV, PMPI_Alltoallv(s, sn, sd, st, r, rn, rd, rt, comm));
+}
 
-int MPI_Bcast(void *b, int n, MPI_Datatype t, int root, MPI_Comm comm)
-{ TIMED(BCAST, PMPI_Bcast(b, n, t, root, comm)); }
+int MPI_Bcast(void *b, int n, MPI_Datatype t, int root, MPI_Comm comm) { TIMED(BCAST, PMPI_Bcast(b, n, t, root, comm)); }
 
 int MPI_Gatherv(const void *s, int sn, MPI_Datatype st, void *r, const int *rn, const int *rd, MPI_Datatype rt, int root,
                 MPI_Comm comm)
-{ TIMED(GATHERV, PMPI_Gatherv(s, sn, st, r, rn, rd, rt, root, comm)); }
+{
+    TIMED(GATHERV, PMPI_Gatherv(s, sn, st, r, rn, rd, rt, root, comm));
+}
 
 int MPI_Gather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, int root, MPI_Comm comm)
-{ TIMED(GATHER, PMPI_Gather(s, sn, st, r, rn, rt, root, comm)); }
+{
+    TIMED(GATHER, PMPI_Gather(s, sn, st, r, rn, rt, root, comm));
+}
 
 int MPI_Reduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, int root, MPI_Comm comm)
-{ TIMED(REDUCE, PMPI_Reduce(s, r, n, t, op, root, comm)); }
+{
+    TIMED(REDUCE, PMPI_Reduce(s, r, n, t, op, root, comm));
+}
 
 int MPI_Barrier(MPI_Comm comm) { TIMED(BARRIER, PMPI_Barrier(comm)); }
 
@@ -88,7 +115,9 @@ int MPI_Barrier(MPI_Comm comm) { TIMED(BARRIER, PMPI_Barrier(comm)); }
 int MPI_Waitall(int n, MPI_Request *req, MPI_Status *st) { TIMED(WAITALL, PMPI_Waitall(n, req, st)); }
 
 int MPI_Exscan(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI_Comm comm)
-{ TIMED(EXSCAN, PMPI_Exscan(s, r, n, t, op, comm)); }
+{
+    TIMED(EXSCAN, PMPI_Exscan(s, r, n, t, op, comm));
+}
 
 /* One rank's figures, as rank 0 receives them. */
 typedef struct stats {
@@ -119,11 +148,13 @@ int MPI_Finalize(void)
     mine.n_sizes = n_sizes;
     stats other;
     for (int r = 0; r < p; r++) {
-        if (r == 0 && rank == 0) print_rank(0, &mine);
+        if (r == 0 && rank == 0)
+            print_rank(0, &mine);
         else if (rank == 0) {
             PMPI_Recv(&other, (int)sizeof other, MPI_BYTE, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             print_rank(r, &other);
-        } else if (rank == r) PMPI_Send(&mine, (int)sizeof mine, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+        } else if (rank == r)
+            PMPI_Send(&mine, (int)sizeof mine, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
     }
     fflush(stdout);
     return PMPI_Finalize();

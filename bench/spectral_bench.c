@@ -51,10 +51,13 @@ int main(int argc, char **argv)
         good += best;
     }
     if (rank == 0 && !rc) {
-        printf("ranks: %d\npoints: %lld\ndim: %d\nk: %d\nanchors: %d\nneighbours: %d\n", size, (long long)n_total, dim, k, rp.p_used, r);
-        printf("seconds: %.3f\nanchors_seconds: %.3f\ngraph_seconds: %.3f\neigen_seconds: %.3f\nembed_seconds: %.3f\nkmeans_seconds: %.3f\n",
-               sec, rp.seconds[LE_SPEC_T_ANCHORS], rp.seconds[LE_SPEC_T_GRAPH], rp.seconds[LE_SPEC_T_EIGEN],
-               rp.seconds[LE_SPEC_T_EMBED], rp.seconds[LE_SPEC_T_KMEANS]);
+        printf("ranks: %d\npoints: %lld\ndim: %d\nk: %d\nanchors: %d\nneighbours: %d\n", size, (long long)n_total, dim, k,
+               rp.p_used, r);
+        printf(
+            "seconds: %.3f\nanchors_seconds: %.3f\ngraph_seconds: %.3f\neigen_seconds: %.3f\nembed_seconds: "
+            "%.3f\nkmeans_seconds: %.3f\n",
+            sec, rp.seconds[LE_SPEC_T_ANCHORS], rp.seconds[LE_SPEC_T_GRAPH], rp.seconds[LE_SPEC_T_EIGEN],
+            rp.seconds[LE_SPEC_T_EMBED], rp.seconds[LE_SPEC_T_KMEANS]);
         printf("kmeans_iterations: %d\npurity: %.4f\n", rp.kmeans_iterations, (double)good / (double)n_total);
     }
     free(x), free(rep), free(sz), free(assign), free(tab);

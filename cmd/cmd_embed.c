@@ -38,9 +38,13 @@ typedef struct embed_opts {
 
 static int parse_opts(int argc, char **argv, embed_opts *o, int *help)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"chunk", required_argument, 0, 'c'},
-                                         {"batch", required_argument, 0, 'b'},  {"bench", required_argument, 0, 'B'},
-                                         {"bench-traces", required_argument, 0, 'T'}, LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"chunk", required_argument, 0, 'c'},
+                                         {"batch", required_argument, 0, 'b'},
+                                         {"bench", required_argument, 0, 'B'},
+                                         {"bench-traces", required_argument, 0, 'T'},
+                                         LE_COMMON_LONGOPTS,
+                                         {0}};
     *o = (embed_opts){.chunk = 16384, .batch = 256};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
@@ -49,9 +53,12 @@ static int parse_opts(int argc, char **argv, embed_opts *o, int *help)
         switch (c) {
         case 'h': *help = 1; return 0;
         case 'o': o->out = optarg; break;
-        case 'B': case 'T': /* kept only to say where the benchmark went */
-            return le_fail(LE_ERR_USAGE, "embed %s moved out of labelease to build/bench/gat_bench CORPUS.h5 MODEL.h5 -o DUMP.h5 "
-                           "[--traces N] [--batch N] (bench/gat.sh runs it; docs/benchmarks.md)", c == 'B' ? "--bench" : "--bench-traces");
+        case 'B':
+        case 'T': /* kept only to say where the benchmark went */
+            return le_fail(LE_ERR_USAGE,
+                           "embed %s moved out of labelease to build/bench/gat_bench CORPUS.h5 MODEL.h5 -o DUMP.h5 "
+                           "[--traces N] [--batch N] (bench/gat.sh runs it; docs/benchmarks.md)",
+                           c == 'B' ? "--bench" : "--bench-traces");
         case 'c': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;
         default: return le_usage(usage, 1);
@@ -69,7 +76,7 @@ typedef struct embedder {
     le_blockfeat feat;
     le_graphbatch gb;
     le_enc_ws ws;
-    float *rows; /* [chunk × out] */
+    float *rows;           /* [chunk × out] */
     double seconds_encode; /* this rank's time in the encoder, I/O excluded */
 } embedder;
 

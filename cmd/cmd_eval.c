@@ -50,9 +50,12 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int approx
         if ((rc = le_corpus_read_block(c, a, e, &b))) break;
         for (int64_t t = 0; t < b.n_traces; t++) {
             int truth = le_trace_truth(&c->meta, &b, t, approximate, kinds), got = mine[a - t0 + t] == LE_LABEL_ABNORMAL;
-            if (truth == LE_LABEL_UNKNOWN) counts[SKIPPED]++;
-            else if (truth == LE_LABEL_ABNORMAL) counts[got ? TP : FN]++;
-            else counts[got ? FP : TN]++;
+            if (truth == LE_LABEL_UNKNOWN)
+                counts[SKIPPED]++;
+            else if (truth == LE_LABEL_ABNORMAL)
+                counts[got ? TP : FN]++;
+            else
+                counts[got ? FP : TN]++;
         }
         le_block_free(&b);
     }
@@ -86,8 +89,10 @@ static int rc_points(le_corpus *c, const le_rc *rc, int64_t chunk, int64_t *pt)
             int pred = le_periods_find(rc->periods, rc->n_periods, s) >= 0;
             /* The first fault whose window holds it: overlapping faults count once. */
             while (f < F && !(c->meta.faults[f].start_us <= s && s <= c->meta.faults[f].end_us)) f++;
-            if (f < F) pt[2 * f]++, pt[2 * f + 1] += pred;
-            else pt[2 * F] += pred;
+            if (f < F)
+                pt[2 * f]++, pt[2 * f + 1] += pred;
+            else
+                pt[2 * F] += pred;
         }
         le_block_free(&b);
     }
@@ -120,7 +125,8 @@ static void rc_hits(const le_corpus_meta *m, const le_rc *rc, rc_scores *r)
     for (int64_t p = 0; p < rc->n_periods; p++) {
         int matched = 0;
         for (int32_t f = 0; f < m->n_faults && !matched; f++)
-            matched = le_overlap_us(rc->periods[p].start_us, rc->periods[p].end_us, m->faults[f].start_us, m->faults[f].end_us) > 0;
+            matched = le_overlap_us(rc->periods[p].start_us, rc->periods[p].end_us, m->faults[f].start_us,
+                                    m->faults[f].end_us) > 0;
         r->periods_matched += matched;
     }
 }
@@ -163,17 +169,20 @@ static void rc_report(const rc_scores *r)
 
 int le_cmd_eval(int argc, char **argv)
 {
-    static const struct option opts[] = {{"chunk", required_argument, 0, 'c'}, {"truth", required_argument, 0, 't'},
-                                         LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {
+        {"chunk", required_argument, 0, 'c'}, {"truth", required_argument, 0, 't'}, LE_COMMON_LONGOPTS, {0}};
     int64_t chunk = 65536;
     int c, approximate = 0;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0);
-        if (c == 'c') LE_CHECK(le_parse_count("--chunk", optarg, &chunk));
-        else if (c == 't') LE_CHECK(le_truth_option(optarg, &approximate));
-        else return le_usage(usage, 1);
+        if (c == 'c')
+            LE_CHECK(le_parse_count("--chunk", optarg, &chunk));
+        else if (c == 't')
+            LE_CHECK(le_truth_option(optarg, &approximate));
+        else
+            return le_usage(usage, 1);
     }
     if (optind + 2 != argc && optind + 3 != argc) return le_usage(usage, 1);
     if (chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");

@@ -57,16 +57,20 @@ static int parse(int argc, char **argv, ex_opts *o)
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
-        if (c == 'o') o->dir = optarg;
-        else return le_usage(usage, 1);
+        if (c == 'o')
+            o->dir = optarg;
+        else
+            return le_usage(usage, 1);
     }
     int n = argc - optind;
     if (n < 2 || n > 4 || !o->dir) return le_usage(usage, 1);
     o->corpus = argv[optind], o->labels = argv[optind + 1];
     for (int i = 2; i < n; i++) {
         const char *a = argv[optind + i];
-        if (ends_with(a, ".csv")) o->csv = a;
-        else o->rc = a;
+        if (ends_with(a, ".csv"))
+            o->csv = a;
+        else
+            o->rc = a;
     }
     return 0;
 }
@@ -111,8 +115,8 @@ static int load_periods(const ex_opts *o, ex_periods *ep, int64_t *confirmed)
         if (p < 0 || p >= ep->n || csv[i].start_us != ep->per[p].start_us || csv[i].end_us != ep->per[p].end_us) {
             free(csv);
             le_rc_free(&rc);
-            return le_fail(LE_ERR_FORMAT, "%s: period %lld [%lld, %lld] is not a period of %s", o->csv, (long long)csv[i].period,
-                           (long long)csv[i].start_us, (long long)csv[i].end_us, o->rc);
+            return le_fail(LE_ERR_FORMAT, "%s: period %lld [%lld, %lld] is not a period of %s", o->csv,
+                           (long long)csv[i].period, (long long)csv[i].start_us, (long long)csv[i].end_us, o->rc);
         }
         ep->label[p] = csv[i];
         ep->label[p].period = p;
@@ -148,7 +152,7 @@ static int write_at(const char *path, const char *buf, int64_t len)
 
 typedef struct ex_rows {
     int64_t t0, n;
-    char *ids;        /* [n * id_len] */
+    char *ids; /* [n * id_len] */
     int32_t id_len;
     int64_t *start;
     int8_t *label, *given;
@@ -165,7 +169,8 @@ static int read_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, ex_ro
     r->label = le_malloc(n), r->given = le_malloc(n), r->conf = le_malloc(n * sizeof(float));
     r->period = le_malloc(n * sizeof(int64_t));
     le_labelsfile_info info;
-    LE_CHECK(le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info));
+    LE_CHECK(
+        le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info));
     le_corpus_block b;
     LE_CHECK(le_corpus_read_block(c, r->t0, t1, &b));
     r->ids = b.trace_id, b.trace_id = NULL;
@@ -199,7 +204,8 @@ static int write_traces_csv(const char *dir, const ex_rows *r)
                 buf[len++] = id[i];
             }
             buf[len++] = '"';
-        } else memcpy(buf + len, id, idn), len += idn;
+        } else
+            memcpy(buf + len, id, idn), len += idn;
         len += (size_t)sprintf(buf + len, ",%" PRId64 ",%s,%.6g,%d,%" PRId64 "\n", r->start[t],
                                r->label[t] == 1 ? "abnormal" : "normal", (double)r->conf[t], r->given[t], r->period[t]);
     }
@@ -208,7 +214,8 @@ static int write_traces_csv(const char *dir, const ex_rows *r)
     return rc;
 }
 
-static int h5_column(hid_t f, const char *name, hid_t type, int64_t total, const ex_rows *r, const void *buf, const char *path)
+static int h5_column(hid_t f, const char *name, hid_t type, int64_t total, const ex_rows *r, const void *buf,
+                     const char *path)
 {
     hid_t d = le_h5_create_1d(f, name, type, total, 1);
     LE_H5(d, "%s: cannot create %s", path, name);
@@ -225,14 +232,16 @@ static int h5_periods(hid_t f, const ex_periods *ep, const char *path)
     int64_t n = ep->n, mine = le_world.rank == 0 ? n : 0;
     int64_t *a = le_malloc(sizeof *a * (size_t)n * 4);
     for (int64_t p = 0; p < n; p++)
-        a[p] = ep->per[p].start_us, a[n + p] = ep->per[p].end_us, a[2 * n + p] = ep->per[p].n_traces, a[3 * n + p] = ep->n_normal[p];
+        a[p] = ep->per[p].start_us, a[n + p] = ep->per[p].end_us, a[2 * n + p] = ep->per[p].n_traces,
+        a[3 * n + p] = ep->n_normal[p];
     const char *cols[] = {"periods/start_us", "periods/end_us", "periods/n_abnormal", "periods/n_normal"};
     ex_rows r0 = {.t0 = 0, .n = mine};
     int rc = 0;
     for (int i = 0; i < 4 && !rc; i++) rc = h5_column(f, cols[i], H5T_NATIVE_INT64, n, &r0, a + i * n, path);
     free(a);
     const char *scol[] = {"periods/service", "periods/fault_type", "periods/note", "periods/source"};
-    size_t width[] = {sizeof ep->label->service, sizeof ep->label->fault_type, sizeof ep->label->note, sizeof ep->label->source};
+    size_t width[] = {sizeof ep->label->service, sizeof ep->label->fault_type, sizeof ep->label->note,
+                      sizeof ep->label->source};
     for (int i = 0; i < 4 && !rc; i++) {
         char *s = le_calloc((size_t)n, width[i]);
         for (int64_t p = 0; p < n; p++) {
@@ -248,7 +257,8 @@ static int h5_periods(hid_t f, const ex_periods *ep, const char *path)
     return rc;
 }
 
-static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_rows *r, int64_t confirmed)
+static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_rows *r,
+                    int64_t confirmed)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/dataset.h5", dir);
@@ -266,7 +276,8 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     if (!rc) rc = le_h5_attr_i64(f, "n_traces", N);
     if (!rc) rc = le_h5_attr_i64(f, "n_periods", ep->n);
     if (!rc) rc = le_h5_attr_i64(f, "n_confirmed", confirmed);
-    hid_t g1 = H5Gcreate2(f, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), g2 = H5Gcreate2(f, "periods", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g1 = H5Gcreate2(f, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          g2 = H5Gcreate2(f, "periods", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(g1), H5Gclose(g2);
     hid_t idt = le_h5_strtype((size_t)r->id_len);
     if (!rc) rc = h5_column(f, "traces/trace_id", idt, N, r, r->ids, path);
@@ -305,10 +316,15 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
     le_json_string(f, o->corpus, SIZE_MAX);
     fputs(",\"labels\":", f);
     le_json_string(f, o->labels, SIZE_MAX);
-    fprintf(f, ",\"n_traces\":%" PRId64 ",\"n_abnormal\":%" PRId64 ",\"files\":{\"traces\":\"traces.csv\",\"periods\":\"periods.csv\",\"hdf5\":\"dataset.h5\"},\n\"periods\":[", n_traces, n_abn);
+    fprintf(f,
+            ",\"n_traces\":%" PRId64 ",\"n_abnormal\":%" PRId64
+            ",\"files\":{\"traces\":\"traces.csv\",\"periods\":\"periods.csv\",\"hdf5\":\"dataset.h5\"},\n\"periods\":[",
+            n_traces, n_abn);
     for (int64_t p = 0; p < ep->n; p++) {
         const le_period_label *l = &ep->label[p];
-        fprintf(f, "%s\n{\"period\":%" PRId64 ",\"start_us\":%" PRId64 ",\"end_us\":%" PRId64 ",\"n_abnormal\":%" PRId64 ",\"n_normal\":%" PRId64 ",\"service\":",
+        fprintf(f,
+                "%s\n{\"period\":%" PRId64 ",\"start_us\":%" PRId64 ",\"end_us\":%" PRId64 ",\"n_abnormal\":%" PRId64
+                ",\"n_normal\":%" PRId64 ",\"service\":",
                 p ? "," : "", p, ep->per[p].start_us, ep->per[p].end_us, ep->per[p].n_traces, ep->n_normal[p]);
         le_json_string(f, l->service, sizeof l->service);
         fputs(",\"fault_type\":", f);

@@ -28,10 +28,10 @@ static const char usage[] =
     "  mpirun -np 2 labelease info corpus.h5\n";
 
 typedef struct scan {
-    int64_t t_min, t_max;          /* earliest span start, latest span end (us) */
-    int64_t max_spans;             /* largest trace */
+    int64_t t_min, t_max; /* earliest span start, latest span end (us) */
+    int64_t max_spans;    /* largest trace */
     int64_t error_spans;
-    int64_t error_traces;          /* traces with at least one error span */
+    int64_t error_traces; /* traces with at least one error span */
     int64_t abnormal, normal, unlabeled;
     int64_t max_depth;
 } scan;
@@ -50,9 +50,12 @@ static void scan_block(const le_corpus_block *b, scan *s)
         }
         s->error_traces += any_error;
         if (b->label) {
-            if (b->label[t] == LE_LABEL_ABNORMAL) s->abnormal++;
-            else if (b->label[t] == LE_LABEL_NORMAL) s->normal++;
-            else s->unlabeled++;
+            if (b->label[t] == LE_LABEL_ABNORMAL)
+                s->abnormal++;
+            else if (b->label[t] == LE_LABEL_NORMAL)
+                s->normal++;
+            else
+                s->unlabeled++;
         }
     }
 }
@@ -115,7 +118,8 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
         if (m->vis.present) {
             le_report_str("fault_truth", "visible (docs/rootcause.md)");
             le_report_int("reference_traces", m->vis.ref_traces);
-            le_report_dbl("reference_flagged_share", m->vis.ref_traces ? (double)m->vis.ref_flagged / (double)m->vis.ref_traces : 0);
+            le_report_dbl("reference_flagged_share",
+                          m->vis.ref_traces ? (double)m->vis.ref_flagged / (double)m->vis.ref_traces : 0);
             le_report_dbl("chance_share_mean", le_vis_chance_mean(m));
         } else if (m->n_faults > 0 && sums[2] + sums[3] == 0) {
             le_report_str("fault_truth", "approximate (ingested before the visible truth: ingest again)");
@@ -205,7 +209,8 @@ static int file_schema(const char *path, char *schema, size_t cap)
             if (f) fclose(f);
         } else {
             hid_t h = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-            if (h < 0) rc = le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path);
+            if (h < 0)
+                rc = le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path);
             else {
                 if (H5Aexists(h, "schema") > 0) le_h5_get_attr_str(h, "schema", schema, cap, path);
                 H5Fclose(h);
@@ -219,16 +224,20 @@ static int file_schema(const char *path, char *schema, size_t cap)
 
 int le_cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"faults", no_argument, 0, 'f'}, {"chunk", required_argument, 0, 'c'}, LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {
+        {"faults", no_argument, 0, 'f'}, {"chunk", required_argument, 0, 'c'}, LE_COMMON_LONGOPTS, {0}};
     int list_faults = 0, c;
     int64_t chunk = 65536;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0);
-        if (c == 'f') list_faults = 1;
-        else if (c == 'c') LE_CHECK(le_parse_count("--chunk", optarg, &chunk));
-        else return le_usage(usage, 1);
+        if (c == 'f')
+            list_faults = 1;
+        else if (c == 'c')
+            LE_CHECK(le_parse_count("--chunk", optarg, &chunk));
+        else
+            return le_usage(usage, 1);
     }
     if (optind + 1 != argc) return le_usage(usage, 1);
     if (chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");

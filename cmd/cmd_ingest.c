@@ -78,18 +78,21 @@ typedef struct file_list {
     int n;
     char **path;
     uint64_t *size;
-    int8_t *label;   /* from --label-by-filename */
-    int *owner;      /* rank that parses it */
-    int unmatched;   /* files no --label-by-filename rule matched */
+    int8_t *label; /* from --label-by-filename */
+    int *owner;    /* rank that parses it */
+    int unmatched; /* files no --label-by-filename rule matched */
 } file_list;
 
 /* ------------------------------------------------------------- options */
 
 static int parse_label(const char *s, int8_t *out)
 {
-    if (!strcasecmp(s, "abnormal") || !strcmp(s, "1")) *out = 1;
-    else if (!strcasecmp(s, "normal") || !strcmp(s, "0")) *out = 0;
-    else return le_fail(LE_ERR_USAGE, "--label-by-filename: label '%s' is neither normal nor abnormal", s);
+    if (!strcasecmp(s, "abnormal") || !strcmp(s, "1"))
+        *out = 1;
+    else if (!strcasecmp(s, "normal") || !strcmp(s, "0"))
+        *out = 0;
+    else
+        return le_fail(LE_ERR_USAGE, "--label-by-filename: label '%s' is neither normal nor abnormal", s);
     return 0;
 }
 
@@ -117,17 +120,22 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 {
     char *end;
     *out = strtod(s, &end);
-    if (end == s || *end || !(*out > 0)) return le_fail(LE_ERR_USAGE, "%s: '%s' is not a positive number of seconds", opt, s);
+    if (end == s || *end || !(*out > 0))
+        return le_fail(LE_ERR_USAGE, "%s: '%s' is not a positive number of seconds", opt, s);
     return 0;
 }
 
 static int resolve_format(ingest_opts *o)
 {
     if (!o->format) return le_fail(LE_ERR_USAGE, "--format is required (labelease ingest --help lists them)");
-    if (!strcmp(o->format, "jaeger")) o->kind = FMT_JAEGER;
-    else if (!strcmp(o->format, "zipkin")) o->kind = FMT_ZIPKIN;
-    else if (!strcmp(o->format, "otlp")) o->kind = FMT_OTLP;
-    else o->kind = FMT_CSV;
+    if (!strcmp(o->format, "jaeger"))
+        o->kind = FMT_JAEGER;
+    else if (!strcmp(o->format, "zipkin"))
+        o->kind = FMT_ZIPKIN;
+    else if (!strcmp(o->format, "otlp"))
+        o->kind = FMT_OTLP;
+    else
+        o->kind = FMT_CSV;
     if (o->kind == FMT_CSV && !strcmp(o->format, "csv") && !o->map)
         return le_fail(LE_ERR_USAGE, "--format csv needs --map FILE (a column mapping, see configs/formats/)");
     if (o->map && strcmp(o->format, "csv")) return le_fail(LE_ERR_USAGE, "--map goes with --format csv only");
@@ -136,12 +144,17 @@ static int resolve_format(ingest_opts *o)
 
 static int parse_options(int argc, char **argv, ingest_opts *o)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, 0, 'F'}, {"map", required_argument, 0, 'm'},
-        {"label-by-filename", required_argument, 0, 'L'}, {"labels", required_argument, 0, 'l'},
-        {"faults", required_argument, 0, 'f'}, {"fault-duration", required_argument, 0, 'd'},
-        {"max-duration", required_argument, 0, 'D'}, {"strict", no_argument, 0, 's'},
-        {"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"format", required_argument, 0, 'F'},
+                                         {"map", required_argument, 0, 'm'},
+                                         {"label-by-filename", required_argument, 0, 'L'},
+                                         {"labels", required_argument, 0, 'l'},
+                                         {"faults", required_argument, 0, 'f'},
+                                         {"fault-duration", required_argument, 0, 'd'},
+                                         {"max-duration", required_argument, 0, 'D'},
+                                         {"strict", no_argument, 0, 's'},
+                                         {"output", required_argument, 0, 'o'},
+                                         LE_COMMON_LONGOPTS,
+                                         {0}};
     memset(o, 0, sizeof *o);
     o->fault_duration_s = 300;
     o->max_duration_s = 86400;
@@ -266,8 +279,9 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
     uint64_t len = 0;
     if (le_world.rank == 0) {
         for (int i = optind; i < argc && !rc; i++) rc = walk(argv[i], o->kind, 1, fl);
-        if (!rc && fl->n == 0) rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
-                                             o->kind == FMT_CSV ? "*.csv" : "*.json, *.jsonl, *.ndjson");
+        if (!rc && fl->n == 0)
+            rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
+                         o->kind == FMT_CSV ? "*.csv" : "*.json, *.jsonl, *.ndjson");
         for (int i = 0; i < fl->n; i++) len += strlen(fl->path[i]) + 1 + sizeof(uint64_t);
         buf = le_malloc(len);
         char *p = buf;
@@ -291,7 +305,8 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
     for (int i = 0; i < fl->n; i++) {
         fl->label[i] = label_for(o, fl->path[i]);
         if (o->n_rules && fl->label[i] == LE_LABEL_UNKNOWN && !fl->unmatched++)
-            le_warn("%s matches no --label-by-filename rule: its traces stay unlabeled unless another file labels them", fl->path[i]);
+            le_warn("%s matches no --label-by-filename rule: its traces stay unlabeled unless another file labels them",
+                    fl->path[i]);
     }
     if (fl->unmatched > 1) le_warn("%d files in all match no --label-by-filename rule", fl->unmatched);
     assign_owners(fl, le_world.size);
@@ -301,7 +316,10 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
 static void free_file_list(file_list *fl)
 {
     for (int i = 0; i < fl->n; i++) free(fl->path[i]);
-    free(fl->path); free(fl->size); free(fl->label); free(fl->owner);
+    free(fl->path);
+    free(fl->size);
+    free(fl->label);
+    free(fl->owner);
 }
 
 /* --------------------------------------------------------------- parse */
@@ -375,7 +393,9 @@ static int route_labels(const char *path, le_strtab *ids, int8_t **labels)
     char *recv = NULL;
     uint64_t rtotal = 0;
     if (!rc) rc = le_alltoallv_bytes(le_world.comm, send ? send : "", count, &recv, rcount, &rtotal);
-    free(send); free(count); free(rcount);
+    free(send);
+    free(count);
+    free(rcount);
     LE_CHECK(rc);
     size_t cap = 0;
     *labels = NULL;
@@ -493,8 +513,8 @@ typedef struct summary {
     double seconds, parse_seconds;
 } summary;
 
-static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st, const le_corpus_meta *meta, const summary *s,
-                  le_pos_kind kind)
+static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st, const le_corpus_meta *meta,
+                  const summary *s, le_pos_kind kind)
 {
     uint64_t dropped = 0;
     for (int d = 0; d < LE_DROP_N; d++) dropped += st->dropped[d];
@@ -536,8 +556,8 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
                   (double)st->bytes_read / 1e6 / (s->parse_seconds > 0 ? s->parse_seconds : 1e-9) / le_world.size);
     le_report_end();
     if ((uint64_t)s->spans + dropped != st->rows_read)
-        return le_fail(LE_ERR_INTERNAL, "accounting mismatch: %lld spans + %llu dropped != %llu rows read", (long long)s->spans,
-                       (unsigned long long)dropped, (unsigned long long)st->rows_read);
+        return le_fail(LE_ERR_INTERNAL, "accounting mismatch: %lld spans + %llu dropped != %llu rows read",
+                       (long long)s->spans, (unsigned long long)dropped, (unsigned long long)st->rows_read);
     return 0;
 }
 

@@ -60,12 +60,14 @@ static const char usage[] =
 static int oracle_labels(le_corpus *c, le_labelset *s, int approximate, int64_t *unknown, int *kinds)
 {
     const char *path = c->path;
-    if (!c->meta.has_ground_truth) return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
+    if (!c->meta.has_ground_truth)
+        return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
     char want[1024], got[1024];
     for (int64_t t = 0; t < s->r->k; t++) {
         int64_t idx = s->r->trace_index[t];
         if (idx < 0 || idx >= c->meta.n_traces)
-            return le_fail(LE_ERR_FORMAT, "representative %lld: trace index %lld is outside %s (%lld traces)", (long long)t, (long long)idx, path, (long long)c->meta.n_traces);
+            return le_fail(LE_ERR_FORMAT, "representative %lld: trace index %lld is outside %s (%lld traces)", (long long)t,
+                           (long long)idx, path, (long long)c->meta.n_traces);
         le_corpus_block b;
         LE_CHECK(le_corpus_read_block(c, idx, idx + 1, &b));
         le_reps_trace_id(s->r, s->meta, t, want, sizeof want);
@@ -74,8 +76,13 @@ static int oracle_labels(le_corpus *c, le_labelset *s, int approximate, int64_t 
         int label = le_trace_truth(&c->meta, &b, 0, approximate, kinds);
         le_block_free(&b);
         if (strcmp(want, got))
-            return le_fail(LE_ERR_FORMAT, "representative %lld is trace %s but trace %lld of %s is %s: the reps file comes from another corpus", (long long)t, want, (long long)idx, path, got);
-        s->label[t] = label == LE_LABEL_ABNORMAL ? LE_LABEL_ABNORMAL : label == LE_LABEL_NORMAL ? LE_LABEL_NORMAL : LE_LABEL_UNKNOWN;
+            return le_fail(
+                LE_ERR_FORMAT,
+                "representative %lld is trace %s but trace %lld of %s is %s: the reps file comes from another corpus",
+                (long long)t, want, (long long)idx, path, got);
+        s->label[t] = label == LE_LABEL_ABNORMAL ? LE_LABEL_ABNORMAL
+                      : label == LE_LABEL_NORMAL ? LE_LABEL_NORMAL
+                                                 : LE_LABEL_UNKNOWN;
         *unknown += s->label[t] == LE_LABEL_UNKNOWN;
     }
     return 0;
@@ -101,10 +108,13 @@ static int import_labels(le_labelset *s, const char *path, int64_t *unknown)
     le_labels_free(&l);
     *unknown = s->r->k - got;
     if (got == 0 && s->r->k > 0)
-        return le_fail(LE_ERR_NEEDS_LABELS, "%s labels none of the %lld representatives: label them first (the page beside the reps file, "
-                       "or labelease label REPS.h5 --tui)", path, (long long)s->r->k);
-    if (*unknown) le_warn("%s labels %lld of the %lld representatives; the other %lld stay unlabelled", path, (long long)got,
-                          (long long)s->r->k, (long long)*unknown);
+        return le_fail(LE_ERR_NEEDS_LABELS,
+                       "%s labels none of the %lld representatives: label them first (the page beside the reps file, "
+                       "or labelease label REPS.h5 --tui)",
+                       path, (long long)s->r->k);
+    if (*unknown)
+        le_warn("%s labels %lld of the %lld representatives; the other %lld stay unlabelled", path, (long long)got,
+                (long long)s->r->k, (long long)*unknown);
     return 0;
 }
 
@@ -117,30 +127,46 @@ typedef struct label_opts {
 
 static int parse(int argc, char **argv, label_opts *o)
 {
-    static const struct option opts[] = {{"oracle", required_argument, 0, 'O'}, {"tui", no_argument, 0, 'T'}, {"page", required_argument, 0, 'P'},
-                                         {"output", required_argument, 0, 'o'}, {"truth", required_argument, 0, 't'},
-                                         {"keep", required_argument, 0, 'K'}, {"import", required_argument, 0, 'I'},
-                                         LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"oracle", required_argument, 0, 'O'},
+                                         {"tui", no_argument, 0, 'T'},
+                                         {"page", required_argument, 0, 'P'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"truth", required_argument, 0, 't'},
+                                         {"keep", required_argument, 0, 'K'},
+                                         {"import", required_argument, 0, 'I'},
+                                         LE_COMMON_LONGOPTS,
+                                         {0}};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return -1;
-        if (c == 'O') o->oracle = optarg;
-        else if (c == 'T') o->tui = 1;
-        else if (c == 'P') o->page = optarg;
-        else if (c == 'o') o->out = optarg;
-        else if (c == 't') LE_CHECK(le_truth_option(optarg, &o->approximate));
-        else if (c == 'K') o->keep = optarg;
-        else if (c == 'I') o->import = optarg;
-        else return le_usage(usage, 1);
+        if (c == 'O')
+            o->oracle = optarg;
+        else if (c == 'T')
+            o->tui = 1;
+        else if (c == 'P')
+            o->page = optarg;
+        else if (c == 'o')
+            o->out = optarg;
+        else if (c == 't')
+            LE_CHECK(le_truth_option(optarg, &o->approximate));
+        else if (c == 'K')
+            o->keep = optarg;
+        else if (c == 'I')
+            o->import = optarg;
+        else
+            return le_usage(usage, 1);
     }
     if (optind + 1 != argc) return le_usage(usage, 1);
     o->reps = argv[optind];
     if ((o->oracle != NULL) + o->tui + (o->page != NULL) + (o->import != NULL) != 1)
         return le_fail(LE_ERR_USAGE, "give one of --oracle, --tui, --import and --page (labelease label --help)");
     if (!o->page && !o->out)
-        return le_fail(LE_ERR_USAGE, "-o LABELS.csv is required with --%s", o->tui ? "tui" : o->import ? "import" : "oracle");
+        return le_fail(LE_ERR_USAGE, "-o LABELS.csv is required with --%s",
+                       o->tui      ? "tui"
+                       : o->import ? "import"
+                                   : "oracle");
     if (o->page && o->keep) return le_fail(LE_ERR_USAGE, "--keep goes with --oracle, --tui or --import, not --page");
     return 0;
 }
@@ -180,9 +206,12 @@ static int label_rank0(const label_opts *o, le_corpus *corpus, const le_reps *r,
      * a person at the terminal resumes the output, else starts from --keep. */
     const char *from = o->tui && !access(o->out, F_OK) ? o->out : o->keep;
     int rc = le_labelset_open(&s, r, m, o->out, from);
-    if (!rc && o->oracle) rc = oracle_labels(corpus, &s, o->approximate, &unknown, &kinds);
-    else if (!rc && o->import) rc = import_labels(&s, o->import, &unknown);
-    else if (!rc) rc = le_label_tui(&s, o->reps);
+    if (!rc && o->oracle)
+        rc = oracle_labels(corpus, &s, o->approximate, &unknown, &kinds);
+    else if (!rc && o->import)
+        rc = import_labels(&s, o->import, &unknown);
+    else if (!rc)
+        rc = le_label_tui(&s, o->reps);
     if (!rc && !o->tui) rc = le_labelset_save(&s);
     if (!rc) report(o, &s, unknown, kinds);
     le_labelset_free(&s);

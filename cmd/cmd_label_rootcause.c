@@ -42,8 +42,10 @@ static int parse(int argc, char **argv, lrc_opts *o)
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return -1;
-        if (c == 'o') o->out = optarg;
-        else return le_usage(usage, 1);
+        if (c == 'o')
+            o->out = optarg;
+        else
+            return le_usage(usage, 1);
     }
     if (optind + 1 != argc) return le_usage(usage, 1);
     o->rc = argv[optind];

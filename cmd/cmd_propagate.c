@@ -20,7 +20,8 @@ static const char usage[] =
     "\n"
     "Label every trace from the labeled representatives: each trace takes the\n"
     "label of the nearest one (Euclidean distance on the representation's vectors,\n"
-    "cosine on the GAT embeddings), or the majority of the --knn nearest. Writes /labels/label, /labels/confidence (the margin\n"
+    "cosine on the GAT embeddings), or the majority of the --knn nearest. Writes /labels/label, /labels/confidence (the "
+    "margin\n"
     "between the nearest normal and the nearest abnormal representative) and\n"
     "/labels/given (1 where a person labelled the trace). Trace ids in LABELS.csv\n"
     "that the corpus lacks, or that appear twice, are an error that lists them.\n"
@@ -41,7 +42,8 @@ static const char usage[] =
     "example:\n"
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5\n"
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --vectors vec.h5   # select --dump-vectors\n"
-    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5   # select --representation gat emb.h5\n";
+    "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5   # select --representation gat "
+    "emb.h5\n";
 
 typedef struct prop_opts {
     const char *corpus, *emb, *csv, *out, *repr, *vectors, *reps;
@@ -53,15 +55,22 @@ typedef struct prop_opts {
 static int need_embeddings(const prop_opts *o)
 {
     if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
-        return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) between the corpus and the labels", o->repr);
+        return le_fail(LE_ERR_USAGE,
+                       "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) between the "
+                       "corpus and the labels",
+                       o->repr);
     return 0;
 }
 
 static int parse(int argc, char **argv, prop_opts *o)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"knn", required_argument, 0, 'k'},
-                                         {"representation", required_argument, 0, 'r'}, {"vectors", required_argument, 0, 'V'},
-                                         {"reps", required_argument, 0, 'R'}, LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"knn", required_argument, 0, 'k'},
+                                         {"representation", required_argument, 0, 'r'},
+                                         {"vectors", required_argument, 0, 'V'},
+                                         {"reps", required_argument, 0, 'R'},
+                                         LE_COMMON_LONGOPTS,
+                                         {0}};
     *o = (prop_opts){.repr = LE_REPRESENTATION_DEFAULT, .knn = 1};
     int c;
     int64_t v;
@@ -69,14 +78,19 @@ static int parse(int argc, char **argv, prop_opts *o)
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
-        if (c == 'o') o->out = optarg;
-        else if (c == 'r') o->repr = optarg, o->repr_given = 1;
-        else if (c == 'R') o->reps = optarg;
-        else if (c == 'V') o->vectors = optarg;
+        if (c == 'o')
+            o->out = optarg;
+        else if (c == 'r')
+            o->repr = optarg, o->repr_given = 1;
+        else if (c == 'R')
+            o->reps = optarg;
+        else if (c == 'V')
+            o->vectors = optarg;
         else if (c == 'k') {
             LE_CHECK(le_parse_count("--knn", optarg, &v));
             o->knn = (int)v;
-        } else return le_usage(usage, 1);
+        } else
+            return le_usage(usage, 1);
     }
     if ((optind + 2 != argc && optind + 3 != argc) || !o->out) return le_usage(usage, 1);
     o->corpus = argv[optind], o->csv = argv[argc - 1], o->emb = optind + 3 == argc ? argv[optind + 1] : "-";
@@ -103,7 +117,8 @@ static int embeddings_from_reps(prop_opts *o, const le_reps *r)
     }
     struct stat given, rec;
     if (!stat(o->emb, &given) && !stat(r->embeddings, &rec) && (given.st_dev != rec.st_dev || given.st_ino != rec.st_ino))
-        return le_fail(LE_ERR_USAGE, "propagate: EMBEDDINGS.h5 is %s but %s was selected on %s; drop the argument or re-run select",
+        return le_fail(LE_ERR_USAGE,
+                       "propagate: EMBEDDINGS.h5 is %s but %s was selected on %s; drop the argument or re-run select",
                        o->emb, o->reps, r->embeddings);
     return 0;
 }
@@ -115,10 +130,13 @@ static int resolve_reps_root(prop_opts *o, int64_t n_traces)
     le_reps r;
     LE_CHECK(le_reps_read_attrs(o->reps, &r));
     if (r.n_corpus_traces != n_traces)
-        return le_fail(LE_ERR_USAGE, "propagate: %s was selected on a corpus of %lld traces (%s), %s has %lld; give that corpus or re-run select",
-                       o->reps, (long long)r.n_corpus_traces, r.corpus, o->corpus, (long long)n_traces);
+        return le_fail(
+            LE_ERR_USAGE,
+            "propagate: %s was selected on a corpus of %lld traces (%s), %s has %lld; give that corpus or re-run select",
+            o->reps, (long long)r.n_corpus_traces, r.corpus, o->corpus, (long long)n_traces);
     if (o->repr_given && strcmp(o->repr, r.representation))
-        return le_fail(LE_ERR_USAGE, "propagate: --representation %s but %s was selected with %s; drop the option or re-run select",
+        return le_fail(LE_ERR_USAGE,
+                       "propagate: --representation %s but %s was selected with %s; drop the option or re-run select",
                        o->repr, o->reps, r.representation);
     snprintf(o->reps_repr, sizeof o->reps_repr, "%s", r.representation);
     o->repr = o->reps_repr;

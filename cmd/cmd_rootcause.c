@@ -64,13 +64,19 @@ typedef struct rc_opts {
 
 static int parse(int argc, char **argv, rc_opts *o)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"window", required_argument, 0, 'w'},
-        {"gap", required_argument, 0, 'g'},    {"min-traces", required_argument, 0, 'm'},
-        {"score", required_argument, 0, 's'},  {"tie", required_argument, 0, 't'},
-        {"from-truth", no_argument, 0, 'T'},   {"page", required_argument, 0, 'p'},
-        {"no-page", no_argument, 0, 'P'},      {"chunk", required_argument, 0, 'c'},
-        {"truth", required_argument, 0, 'R'},  LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"window", required_argument, 0, 'w'},
+                                         {"gap", required_argument, 0, 'g'},
+                                         {"min-traces", required_argument, 0, 'm'},
+                                         {"score", required_argument, 0, 's'},
+                                         {"tie", required_argument, 0, 't'},
+                                         {"from-truth", no_argument, 0, 'T'},
+                                         {"page", required_argument, 0, 'p'},
+                                         {"no-page", no_argument, 0, 'P'},
+                                         {"chunk", required_argument, 0, 'c'},
+                                         {"truth", required_argument, 0, 'R'},
+                                         LE_COMMON_LONGOPTS,
+                                         {0}};
     *o = (rc_opts){.window_s = 300, .min_traces = 1, .chunk = 65536, .tie = 0.2};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -114,24 +120,24 @@ typedef struct rc_job {
     le_corpus *c;
     int32_t S, O;
     int64_t t0, t1;
-    int8_t *label;          /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
-    int kinds;              /* LE_TRUTH_* bits of the truth used (--from-truth) */
+    int8_t *label; /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
+    int kinds;     /* LE_TRUTH_* bits of the truth used (--from-truth) */
     /* pass A */
-    le_period *iv;          /* local intervals, merged as they grow */
+    le_period *iv; /* local intervals, merged as they grow */
     int64_t n_iv;
     size_t cap_iv;
-    int64_t *callee_n;      /* [O*S] how often op's span has a child in service s */
-    int32_t *callee;        /* [O] the service an operation calls, -1 none */
-    le_welford *all_svc;    /* [S] span durations, whole corpus */
-    le_welford *op_self;    /* [O] self time of spans in normal traces */
-    int64_t *thr;           /* [O] self-time threshold (us), -1 none */
+    int64_t *callee_n;   /* [O*S] how often op's span has a child in service s */
+    int32_t *callee;     /* [O] the service an operation calls, -1 none */
+    le_welford *all_svc; /* [S] span durations, whole corpus */
+    le_welford *op_self; /* [O] self time of spans in normal traces */
+    int64_t *thr;        /* [O] self-time threshold (us), -1 none */
     /* periods */
     le_period *per;
     int64_t P;
     /* pass B */
-    int64_t *cnt;           /* [P * stride] see slot() */
+    int64_t *cnt; /* [P * stride] see slot() */
     int64_t stride;
-    le_welford *per_svc;    /* [P*S] */
+    le_welford *per_svc; /* [P*S] */
     /* per-trace scratch */
     int64_t *child_sum;
     int8_t *child_err, *n_child;
@@ -154,7 +160,8 @@ static int read_labels(rc_job *j)
     j->label = le_calloc((size_t)n, 1);
     if (j->o->labels) {
         le_labelsfile_info info;
-        LE_CHECK(le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
+        LE_CHECK(
+            le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
         return 0;
     }
     if (!j->c->meta.has_ground_truth && j->c->meta.n_faults == 0)
@@ -227,7 +234,8 @@ static void pass_a(rc_job *j, const le_corpus_block *b)
             if (s >= 0 && s < j->S) le_welford_add(&j->all_svc[s], (double)b->duration_us[lo + k]);
             if (p >= 0 && p < k) {
                 int32_t pop = b->operation[lo + p];
-                if (pop >= 0 && pop < j->O && s >= 0 && s < j->S && s != b->service[lo + p]) j->callee_n[(int64_t)pop * j->S + s]++;
+                if (pop >= 0 && pop < j->O && s >= 0 && s < j->S && s != b->service[lo + p])
+                    j->callee_n[(int64_t)pop * j->S + s]++;
             }
             if (!abn && op >= 0 && op < j->O) le_welford_add(&j->op_self[op], (double)self_us(j, b, lo, k));
         }
@@ -378,7 +386,8 @@ static void rank_period(const rc_job *j, le_rc *rc, int64_t p)
     for (int32_t o = 0; o < j->O; o++) {
         int64_t i = p * j->O + o;
         rc->op_ef[i] = slice[OP_EF(j) + o], rc->op_ep[i] = slice[OP_EP(j) + o];
-        rc->op_score[i] = le_sbfl_score(j->o->formula, (le_sbfl){rc->op_ef[i], rc->op_ep[i], abn - rc->op_ef[i], norm - rc->op_ep[i]});
+        rc->op_score[i] =
+            le_sbfl_score(j->o->formula, (le_sbfl){rc->op_ef[i], rc->op_ep[i], abn - rc->op_ef[i], norm - rc->op_ep[i]});
     }
     le_call_depth(S, slice + EDGES(j), present, rc->depth + i0);
     le_sbfl_order(S, rc->score + i0, rc->evidence + i0, rc->depth + i0, j->o->tie, rc->order + i0);
@@ -470,9 +479,8 @@ static int run(rc_job *j)
 
 static void job_free(rc_job *j)
 {
-    void *all[] = {j->label, j->iv, j->callee_n, j->callee, j->all_svc, j->op_self, j->thr, j->per, j->cnt,
-                   j->per_svc, j->child_sum, j->child_err, j->n_child, j->seen_s, j->seen_o, j->seen_v,
-                   j->seen_g, j->gap};
+    void *all[] = {j->label,   j->iv,        j->callee_n,  j->callee,  j->all_svc, j->op_self, j->thr,    j->per,    j->cnt,
+                   j->per_svc, j->child_sum, j->child_err, j->n_child, j->seen_s,  j->seen_o,  j->seen_v, j->seen_g, j->gap};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
@@ -512,8 +520,10 @@ int le_cmd_rootcause(int argc, char **argv)
     char page[4200] = "";
     if (!rc) {
         build_rc(&j, &out);
-        if (o.page && !o.no_page) snprintf(page, sizeof page, "%s", o.page);
-        else if (!o.no_page) le_page_path(o.out, page, sizeof page);
+        if (o.page && !o.no_page)
+            snprintf(page, sizeof page, "%s", o.page);
+        else if (!o.no_page)
+            le_page_path(o.out, page, sizeof page);
         int w = 0;
         if (le_world.rank == 0) {
             w = le_rc_write(o.out, &out);

@@ -54,8 +54,11 @@ static const char usage[] =
 
 static int parse(int argc, char **argv, run_opts *o, char *dirbuf, size_t cap)
 {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"force", no_argument, 0, 'f'},
-                                         {"dry-run", no_argument, 0, 'n'}, LE_COMMON_LONGOPTS, {0}};
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"force", no_argument, 0, 'f'},
+                                         {"dry-run", no_argument, 0, 'n'},
+                                         LE_COMMON_LONGOPTS,
+                                         {0}};
     *o = (run_opts){0};
     int c;
     optind = 0;
@@ -63,10 +66,14 @@ static int parse(int argc, char **argv, run_opts *o, char *dirbuf, size_t cap)
         if (c == 1000) return le_fail(LE_ERR_USAGE, "run has no --json (each stage's report is DIR/STAGE.txt)");
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
-        if (c == 'o') o->dir = optarg;
-        else if (c == 'f') o->force = 1;
-        else if (c == 'n') o->dry = 1;
-        else return le_usage(usage, 1);
+        if (c == 'o')
+            o->dir = optarg;
+        else if (c == 'f')
+            o->force = 1;
+        else if (c == 'n')
+            o->dry = 1;
+        else
+            return le_usage(usage, 1);
     }
     if (argc - optind != 1 || !o->dir) return le_usage(usage, 1);
     o->config = argv[optind];
@@ -84,7 +91,8 @@ static void print_eval(const char *dir)
     snprintf(path, sizeof path, "%s/eval.txt", dir);
     FILE *f = fopen(path, "r");
     if (!f) return;
-    static const char *const keys[] = {"labeled", "precision", "recall", "f1", "period_precision", "period_recall", "hr@1", "hr@3"};
+    static const char *const keys[] = {"labeled",          "precision",     "recall", "f1",
+                                       "period_precision", "period_recall", "hr@1",   "hr@3"};
     char line[1024];
     printf("eval (%s):\n", path);
     while (fgets(line, sizeof line, f))
@@ -102,25 +110,27 @@ static void print_waiting(const run_stage *w)
     const char *file = w->inputs.v[w->inputs.n > 1 ? 1 : 0];
     char reps[4200];
     snprintf(reps, sizeof reps, "%s", w->inputs.v[0]); /* argv: getopt may have permuted it */
-    printf("\nstopped for labeling (%s): %s labels none of the representatives in %s yet.\n"
-           "Label them in a browser (%.*s.html; add the saved rows to %s) or at a terminal,\n"
-           "which keeps the rows already in the file:\n"
-           "  labelease label %s --tui -o %s\n"
-           "then run again.\n",
-           w->name, file, reps, (int)(strlen(reps) > 3 ? strlen(reps) - 3 : strlen(reps)), reps, file, reps, file);
+    printf(
+        "\nstopped for labeling (%s): %s labels none of the representatives in %s yet.\n"
+        "Label them in a browser (%.*s.html; add the saved rows to %s) or at a terminal,\n"
+        "which keeps the rows already in the file:\n"
+        "  labelease label %s --tui -o %s\n"
+        "then run again.\n",
+        w->name, file, reps, (int)(strlen(reps) > 3 ? strlen(reps) - 3 : strlen(reps)), reps, file, reps, file);
 }
 
 /* The plan ended with select: round 1 needs a person's labels. */
 static void print_stop_for_labels(const run_opts *o)
 {
     const char *dir = o->dir;
-    printf("\nstopped for labeling: label the representatives in %s/reps.h5, either in a browser\n"
-           "(open %s/reps.html, label, save the labels CSV) or at a terminal:\n"
-           "  labelease label %s/reps.h5 --tui -o LABELS.csv\n"
-           "then set `labels = LABELS.csv` under [label] in %s and run again (keep the file\n"
-           "outside %s or name it other than labels*.csv there: run writes those). With more\n"
-           "than one round ([select] rounds), run stops again for each round's representatives.\n",
-           dir, dir, dir, o->config, dir);
+    printf(
+        "\nstopped for labeling: label the representatives in %s/reps.h5, either in a browser\n"
+        "(open %s/reps.html, label, save the labels CSV) or at a terminal:\n"
+        "  labelease label %s/reps.h5 --tui -o LABELS.csv\n"
+        "then set `labels = LABELS.csv` under [label] in %s and run again (keep the file\n"
+        "outside %s or name it other than labels*.csv there: run writes those). With more\n"
+        "than one round ([select] rounds), run stops again for each round's representatives.\n",
+        dir, dir, dir, o->config, dir);
 }
 
 /* Rank 0: how the run ended, after the stage table. */
@@ -128,8 +138,10 @@ static void report(const run_opts *o, const run_stage *st, int n, int stop_for_l
 {
     if (res->interrupted)
         fprintf(stderr, "labelease run: stopped by a signal (exit 75): run the same command again to resume\n");
-    else if (!rc && res->wait_at >= 0) print_waiting(&st[res->wait_at]);
-    else if (!rc && stop_for_labels) print_stop_for_labels(o);
+    else if (!rc && res->wait_at >= 0)
+        print_waiting(&st[res->wait_at]);
+    else if (!rc && stop_for_labels)
+        print_stop_for_labels(o);
     else if (!rc) {
         for (int i = 0; i < n; i++)
             if (!strcmp(st[i].def->name, "eval")) print_eval(o->dir);

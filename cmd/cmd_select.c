@@ -97,23 +97,58 @@ typedef struct sel_result {
     double seconds_init, seconds_lloyd; /* of seconds_select, k-means only */
 } sel_result;
 
+static const struct option select_longopts[] = {{"output", required_argument, 0, 'o'},
+                                                {"budget", required_argument, 0, 'b'},
+                                                {"method", required_argument, 0, 'm'},
+                                                {"representation", required_argument, 0, 'r'},
+                                                {"sample", required_argument, 0, 's'},
+                                                {"seed", required_argument, 0, 'S'},
+                                                {"max-iter", required_argument, 0, 'i'},
+                                                {"round", required_argument, 0, 'R'},
+                                                {"labels", required_argument, 0, 'l'},
+                                                {"no-page", no_argument, 0, 'P'},
+                                                {"tol", required_argument, 0, 't'},
+                                                {"dump-vectors", required_argument, 0, 'D'},
+                                                {"vectors", required_argument, 0, 'V'},
+                                                {"rounds", required_argument, 0, 'N'},
+                                                {"picks", required_argument, 0, 'k'},
+                                                LE_COMMON_LONGOPTS,
+                                                {0}};
+
+/* The options that only make sense together. */
+static int check_opts(const sel_opts *o)
+{
+    if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
+        return le_fail(LE_ERR_USAGE,
+                       "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) after the corpus",
+                       o->repr);
+    if (!(o->sample >= 0 && o->sample <= 1)) return le_fail(LE_ERR_USAGE, "--sample must be in (0, 1] (0: the default)");
+    if (!(o->tol >= 0 && o->tol < 1)) return le_fail(LE_ERR_USAGE, "--tol must be in [0, 1)");
+    if (o->dump && o->vectors)
+        return le_fail(LE_ERR_USAGE, "--vectors and --dump-vectors: the vectors are in %s already", o->vectors);
+    if (o->round < 1) return le_fail(LE_ERR_USAGE, "--round must be at least 1");
+    if (o->rounds < 1) return le_fail(LE_ERR_USAGE, "--rounds must be at least 1");
+    if (o->round > 1 && !o->labels) return le_fail(LE_ERR_USAGE, "--round %d needs --labels (the labels so far)", o->round);
+    if (strcmp(o->method, "kmeans") && strcmp(o->method, "random") && strcmp(o->method, "spectral"))
+        return le_fail(LE_ERR_USAGE, "--method must be kmeans, random or spectral, not '%s'", o->method);
+    return 0;
+}
+
 static int parse(int argc, char **argv, sel_opts *o)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'},     {"budget", required_argument, 0, 'b'},
-                                         {"method", required_argument, 0, 'm'},     {"representation", required_argument, 0, 'r'},
-                                         {"sample", required_argument, 0, 's'},     {"seed", required_argument, 0, 'S'},
-                                         {"max-iter", required_argument, 0, 'i'},   {"round", required_argument, 0, 'R'},
-                                         {"labels", required_argument, 0, 'l'},     {"no-page", no_argument, 0, 'P'},
-                                         {"tol", required_argument, 0, 't'},       {"dump-vectors", required_argument, 0, 'D'},
-                                         {"vectors", required_argument, 0, 'V'},    {"rounds", required_argument, 0, 'N'},
-                                         {"picks", required_argument, 0, 'k'},      LE_COMMON_LONGOPTS,
-                                         {0}};
-    *o = (sel_opts){.method = "kmeans", .repr = LE_REPRESENTATION_DEFAULT, .sample = 0, .seed = 1, .max_iter = 100, .tol = TOL_DEFAULT, .round = 1, .page = 1,
+    *o = (sel_opts){.method = "kmeans",
+                    .repr = LE_REPRESENTATION_DEFAULT,
+                    .sample = 0,
+                    .seed = 1,
+                    .max_iter = 100,
+                    .tol = TOL_DEFAULT,
+                    .round = 1,
+                    .page = 1,
                     .rounds = LE_ROUNDS_DEFAULT};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
-    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vqh", select_longopts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         switch (c) {
         case 'h': return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
@@ -122,32 +157,34 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 'm': o->method = optarg; break;
         case 'r': o->repr = optarg; break;
         case 's': o->sample = atof(optarg); break;
-        case 'S': LE_CHECK(le_parse_count("--seed", optarg, &v)); o->seed = (uint64_t)v; break;
-        case 'i': LE_CHECK(le_parse_count("--max-iter", optarg, &v)); o->max_iter = (int)v; break;
-        case 'R': LE_CHECK(le_parse_count("--round", optarg, &v)); o->round = (int)v; break;
+        case 'S':
+            LE_CHECK(le_parse_count("--seed", optarg, &v));
+            o->seed = (uint64_t)v;
+            break;
+        case 'i':
+            LE_CHECK(le_parse_count("--max-iter", optarg, &v));
+            o->max_iter = (int)v;
+            break;
+        case 'R':
+            LE_CHECK(le_parse_count("--round", optarg, &v));
+            o->round = (int)v;
+            break;
         case 'l': o->labels = optarg; break;
         case 'P': o->page = 0; break;
         case 't': o->tol = atof(optarg); break;
         case 'D': o->dump = optarg; break;
         case 'V': o->vectors = optarg; break;
-        case 'N': LE_CHECK(le_parse_count("--rounds", optarg, &v)); o->rounds = (int)v; break;
+        case 'N':
+            LE_CHECK(le_parse_count("--rounds", optarg, &v));
+            o->rounds = (int)v;
+            break;
         case 'k': LE_CHECK(le_parse_count("--picks", optarg, &o->picks)); break;
         default: return le_usage(usage, 1);
         }
     }
     if ((optind + 1 != argc && optind + 2 != argc) || !o->out) return le_usage(usage, 1);
     o->corpus = argv[optind], o->emb = optind + 2 == argc ? argv[optind + 1] : "-";
-    if (le_repr_uses_model(o->repr) && !strcmp(o->emb, "-") && !o->vectors)
-        return le_fail(LE_ERR_USAGE, "--representation %s reads the GAT embeddings: give EMBEDDINGS.h5 (labelease embed) after the corpus", o->repr);
-    if (!(o->sample >= 0 && o->sample <= 1)) return le_fail(LE_ERR_USAGE, "--sample must be in (0, 1] (0: the default)");
-    if (!(o->tol >= 0 && o->tol < 1)) return le_fail(LE_ERR_USAGE, "--tol must be in [0, 1)");
-    if (o->dump && o->vectors) return le_fail(LE_ERR_USAGE, "--vectors and --dump-vectors: the vectors are in %s already", o->vectors);
-    if (o->round < 1) return le_fail(LE_ERR_USAGE, "--round must be at least 1");
-    if (o->rounds < 1) return le_fail(LE_ERR_USAGE, "--rounds must be at least 1");
-    if (o->round > 1 && !o->labels) return le_fail(LE_ERR_USAGE, "--round %d needs --labels (the labels so far)", o->round);
-    if (strcmp(o->method, "kmeans") && strcmp(o->method, "random") && strcmp(o->method, "spectral"))
-        return le_fail(LE_ERR_USAGE, "--method must be kmeans, random or spectral, not '%s'", o->method);
-    return 0;
+    return check_opts(o);
 }
 
 /* The share of traces k-means clusters for k centres out of N traces: the
@@ -197,7 +234,8 @@ static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const floa
     result_alloc(r, k);
     r->centroids = kr.centroids, r->iterations = kr.iterations, r->inertia = kr.inertia, r->candidates = kr.candidates;
     r->seconds_init = kr.seconds_init, r->seconds_lloyd = kr.seconds_lloyd;
-    return le_kmeans_assign_reps(le_world.comm, x_rep, g_rep, first_rep, n_rep, dim, kr.centroids, k, r->size, r->rep, NULL, NULL);
+    return le_kmeans_assign_reps(le_world.comm, x_rep, g_rep, first_rep, n_rep, dim, kr.centroids, k, r->size, r->rep, NULL,
+                                 NULL);
 }
 
 static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result *r)
@@ -219,7 +257,10 @@ cleanup:
  * the Voronoi cells of the picked traces. */
 static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result *r)
 {
-    typedef struct { double u; int64_t g; } draw;
+    typedef struct {
+        double u;
+        int64_t g;
+    } draw;
     draw *mine = le_malloc(sizeof(draw) * (size_t)k);
     int have = 0;
     for (int64_t t = 0; t < s->n; t++) { /* keep the k smallest, sorted */
@@ -232,7 +273,8 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
     for (int i = have; i < k; i++) mine[i] = (draw){2.0, -1};
     draw *all = le_malloc(sizeof(draw) * (size_t)k * (size_t)le_world.size);
     int64_t *nearest = NULL;
-    int rc = LE_MPI_RC(MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    int rc = LE_MPI_RC(
+        MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
     if (rc) goto cleanup;
     result_alloc(r, k);
     r->centroids = le_calloc((size_t)k * (size_t)s->dim, sizeof(float));
@@ -244,9 +286,11 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
         if (r->rep[j] >= s->t0 && r->rep[j] < s->t1)
             memcpy(r->centroids + (int64_t)j * s->dim, s->x + (r->rep[j] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm)))) goto cleanup;
+    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm))))
+        goto cleanup;
     nearest = le_malloc(sizeof(int64_t) * (size_t)k);
-    rc = le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
+    rc =
+        le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
 cleanup:
     free(mine), free(all), free(nearest);
     return rc;
@@ -286,8 +330,10 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     o = &eff;
     if (want <= 0) {
         le_labeled_free(&lab);
-        return le_fail(LE_ERR_USAGE, "round %d: the budget of %lld labels is spent (%s holds %lld): give a larger --budget (the "
-                       "whole labeling's, every round included) or --picks N", o->round, (long long)K, o->labels, (long long)*given);
+        return le_fail(LE_ERR_USAGE,
+                       "round %d: the budget of %lld labels is spent (%s holds %lld): give a larger --budget (the "
+                       "whole labeling's, every round included) or --picks N",
+                       o->round, (long long)K, o->labels, (long long)*given);
     }
     int k = (int)(want < INT32_MAX ? want : INT32_MAX);
     /* The sampled, unlabelled traces (rows packed into xs) and their
@@ -298,7 +344,8 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
         if (lab.index[i] >= s->t0 && lab.index[i] < s->t1) given_here[lab.index[i] - s->t0] = 1;
     int64_t *g = le_malloc(sizeof(int64_t) * nn), m = 0;
     for (int64_t t = 0; t < s->n; t++)
-        if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample) g[m++] = s->t0 + t;
+        if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample)
+            g[m++] = s->t0 + t;
     float *xs = le_malloc_big(sizeof(float) * (size_t)m * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)m);
     for (int64_t i = 0; i < m; i++) memcpy(xs + i * s->dim, s->x + (g[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
     int8_t *label = le_malloc((size_t)m);
@@ -322,7 +369,8 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     m = mp;
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
-    rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r) : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
+    rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r)
+               : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
 cleanup:
     free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(all);
     le_labeled_free(&lab);
@@ -428,7 +476,8 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
         int j = (int)(order[k] & 0xFFFFF);
         const le_corpus_block *x = &traces[j];
         r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
-        if (sr->centroids) memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
+        if (sr->centroids)
+            memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
         int64_t o0 = b->span_offset[k], m = x->n_spans;
         b->span_offset[k + 1] = o0 + m;
         memcpy(b->trace_id + k * w, x->trace_id, (size_t)w);
@@ -471,8 +520,8 @@ static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr
 }
 
 /* Collective. */
-static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o,
-                         const le_shard *s, int64_t *n_reps, char *page, size_t page_cap)
+static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
+                         int64_t *n_reps, char *page, size_t page_cap)
 {
     page[0] = 0;
     le_corpus_block *traces = le_calloc((size_t)sr->k, sizeof *traces);
@@ -491,7 +540,7 @@ typedef struct sel_times {
 
 /* Collective (the ranks' seconds): the key: value report on rank 0. */
 static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t given, int64_t n_reps, const le_shard *s,
-                   const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
+                  const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
 {
     int64_t N = c->meta.n_traces;
     le_report_begin();
@@ -511,8 +560,10 @@ static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t give
     int64_t next = le_round_budget(K, o->rounds, o->round + 1, given + n_reps);
     if (o->round < o->rounds && next > 0) {
         le_report_int("next_round_picks", next);
-        le_info("next: label %s, then select --round %d --labels LABELS.csv (same --budget, --representation, --seed) "
-                "picks the next %lld", o->out, o->round + 1, (long long)next);
+        le_info(
+            "next: label %s, then select --round %d --labels LABELS.csv (same --budget, --representation, --seed) "
+            "picks the next %lld",
+            o->out, o->round + 1, (long long)next);
     }
     if (sr->sample_share > 0) le_report_dbl("sample_share", sr->sample_share);
     if (sr->sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr->sample_rows);
@@ -527,7 +578,8 @@ static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t give
     le_report_dbl("seconds_read_embeddings", s->seconds_emb_read);
     le_report_dbl("seconds_vectors", t->vec - t->read - s->seconds_emb_read);
     le_report_dbl("seconds_select", t->sel - t->sel0);
-    if (sr->iterations) le_report_dbl("seconds_kmeans_init", sr->seconds_init), le_report_dbl("seconds_lloyd", sr->seconds_lloyd);
+    if (sr->iterations)
+        le_report_dbl("seconds_kmeans_init", sr->seconds_init), le_report_dbl("seconds_lloyd", sr->seconds_lloyd);
     le_report_dbl("seconds_write", t->end - t->sel + t->dump);
     if (o->dump) le_report_dbl("seconds_dump_vectors", t->dump);
     le_report_dbl("cpu_seconds_read_embeddings", s->cpu_emb_read);
@@ -570,19 +622,33 @@ static int run(le_corpus *c, const sel_opts *o)
     sel_opts eff = *o;
     sel_result sr = {0};
     if (o->round == 1) eff.sample = sr.sample_share = sample_share(o->sample, k1, N), o = &eff;
-    if (o->round > 1) rc = select_uncertain(c, &s, K, o, &sr, &given);
-    else if (whole) select_all(N, &sr);
-    else if (!strcmp(o->method, "random")) rc = select_random(&s, (int)k1, o, &sr);
-    else if (!strcmp(o->method, "spectral")) rc = select_spectral(&s, (int)k1, o, &sr);
-    else rc = select_kmeans(&s, (int)k1, o, &sr);
+    if (o->round > 1)
+        rc = select_uncertain(c, &s, K, o, &sr, &given);
+    else if (whole)
+        select_all(N, &sr);
+    else if (!strcmp(o->method, "random"))
+        rc = select_random(&s, (int)k1, o, &sr);
+    else if (!strcmp(o->method, "spectral"))
+        rc = select_spectral(&s, (int)k1, o, &sr);
+    else
+        rc = select_kmeans(&s, (int)k1, o, &sr);
     rc = le_agree(rc);
     double t_sel = MPI_Wtime(), c_sel = le_cpu_seconds();
     int64_t n_reps = 0;
     char page[600] = "";
     if (!rc) rc = write_outputs(c, &cp, &sr, o, &s, &n_reps, page, sizeof page);
     double t_end = MPI_Wtime();
-    const sel_times t = {.start = t_start, .read = t_read, .vec = t_vec, .sel0 = t_sel0, .sel = t_sel, .end = t_end,
-                         .dump = t_dump, .c_read = c_read, .c_vec = c_vec, .c_sel0 = c_sel0, .c_sel = c_sel};
+    const sel_times t = {.start = t_start,
+                         .read = t_read,
+                         .vec = t_vec,
+                         .sel0 = t_sel0,
+                         .sel = t_sel,
+                         .end = t_end,
+                         .dump = t_dump,
+                         .c_read = c_read,
+                         .c_vec = c_vec,
+                         .c_sel0 = c_sel0,
+                         .c_sel = c_sel};
     if (!rc) rc = report(c, o, K, given, n_reps, &s, &cp, &sr, page, &t);
     free(sr.rep), free(sr.size), free(sr.centroids);
     le_shard_free(&s);
@@ -598,8 +664,10 @@ int le_cmd_select(int argc, char **argv)
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return le_corpus_close(c), rc; /* opened here, failed elsewhere or in the agreement */
-    if (c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to select from", o.corpus));
-    else rc = run(c, &o);
+    if (c->meta.n_traces == 0)
+        rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to select from", o.corpus));
+    else
+        rc = run(c, &o);
     le_corpus_close(c);
     return rc;
 }

@@ -54,9 +54,12 @@ typedef struct synth_opts {
 
 static int parse_options(int argc, char **argv, synth_opts *o, int *help)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"traces", required_argument, 0, 't'},
-                                         {"seed", required_argument, 0, 's'},   {"config", required_argument, 0, 'c'},
-                                         {"chunk", required_argument, 0, 'k'},  LE_COMMON_LONGOPTS,
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"traces", required_argument, 0, 't'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"chunk", required_argument, 0, 'k'},
+                                         LE_COMMON_LONGOPTS,
                                          {0}};
     memset(o, 0, sizeof *o);
     o->chunk = 65536;
@@ -68,8 +71,14 @@ static int parse_options(int argc, char **argv, synth_opts *o, int *help)
         switch (c) {
         case 'h': *help = 1; return 0;
         case 'o': o->output = optarg; break;
-        case 't': LE_CHECK(le_parse_count("--traces", optarg, &o->traces)); o->has_traces = 1; break;
-        case 's': LE_CHECK(le_parse_count("--seed", optarg, &o->seed)); o->has_seed = 1; break;
+        case 't':
+            LE_CHECK(le_parse_count("--traces", optarg, &o->traces));
+            o->has_traces = 1;
+            break;
+        case 's':
+            LE_CHECK(le_parse_count("--seed", optarg, &o->seed));
+            o->has_seed = 1;
+            break;
         case 'c': o->config = optarg; break;
         case 'k': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
         default: return le_fail(LE_ERR_USAGE, "bad option (labelease synth --help lists them)");
@@ -149,8 +158,10 @@ static int set_key(const cfg_key *k, const char *v, const char *path, int line)
     } else {
         long long x = strtoll(v, &end, 10);
         if (k->type == K_INT && (x < -2147483647LL || x > 2147483647LL)) errno = ERANGE;
-        if (k->type == K_INT) *(int *)k->ptr = (int)x;
-        else *(int64_t *)k->ptr = x;
+        if (k->type == K_INT)
+            *(int *)k->ptr = (int)x;
+        else
+            *(int64_t *)k->ptr = x;
     }
     if (end == v || *end || errno)
         return le_fail(LE_ERR_USAGE, "%s:%d: %s = '%s' is not %s", path, line, k->name, v,
@@ -174,8 +185,10 @@ static int load_config(const char *path, synth_params *p)
             int found = -1;
             for (int j = 0; j < nk && found < 0; j++)
                 if (!strcmp(keys[j].name, name)) found = j;
-            if (found < 0) rc = le_fail(LE_ERR_USAGE, "%s:%d: unknown key '%s' (docs/synth.md lists the keys)", path, e->line, name);
-            else rc = set_key(&keys[found], e->val, path, e->line);
+            if (found < 0)
+                rc = le_fail(LE_ERR_USAGE, "%s:%d: unknown key '%s' (docs/synth.md lists the keys)", path, e->line, name);
+            else
+                rc = set_key(&keys[found], e->val, path, e->line);
         }
     le_ini_free(&ini);
     return rc;
@@ -220,7 +233,8 @@ static void make_meta(const synth_model *m, const synth_opts *o, le_corpus_meta 
         f->intensity = m->faults[k].intensity;
     }
     const char *cfg = o->config ? strrchr(o->config, '/') : NULL;
-    snprintf(meta->source, sizeof meta->source, "labelease synth --seed %llu --traces %lld%s%s (Online Boutique model, %d faults)",
+    snprintf(meta->source, sizeof meta->source,
+             "labelease synth --seed %llu --traces %lld%s%s (Online Boutique model, %d faults)",
              (unsigned long long)m->p.seed, (long long)m->p.n_traces, o->config ? " --config " : "",
              o->config ? (cfg ? cfg + 1 : o->config) : "", m->n_faults);
 }
@@ -230,7 +244,7 @@ static void make_meta(const synth_model *m, const synth_opts *o, le_corpus_meta 
 /* This rank's traces and how they are cut. */
 typedef struct shard {
     int64_t t0, t1, chunk;
-    int64_t rounds;        /* collective write calls: the largest chunk count of any rank */
+    int64_t rounds; /* collective write calls: the largest chunk count of any rank */
 } shard;
 
 static void make_shard(int64_t n, int64_t chunk, shard *s)
@@ -253,7 +267,8 @@ static void progress_tick(progress *pg, const shard *s, int64_t done)
     double now = le_now();
     if (now - pg->last < 10.0 || s->t1 == s->t0) return;
     pg->last = now;
-    le_info("synth: %s %.0f%% (%.0f s)", pg->what, 100.0 * (double)(done - s->t0) / (double)(s->t1 - s->t0), now - pg->start);
+    le_info("synth: %s %.0f%% (%.0f s)", pg->what, 100.0 * (double)(done - s->t0) / (double)(s->t1 - s->t0),
+            now - pg->start);
 }
 
 typedef struct counts {
@@ -263,9 +278,12 @@ typedef struct counts {
 static int count_pass(const synth_model *m, const shard *s, counts *c)
 {
     synth_out out = {SYNTH_MAX_SPANS,
-                     le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS), le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS),
-                     le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS), le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS),
-                     le_malloc(sizeof(int64_t) * SYNTH_MAX_SPANS), le_malloc(sizeof(int64_t) * SYNTH_MAX_SPANS),
+                     le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS),
+                     le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS),
+                     le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS),
+                     le_malloc(sizeof(int32_t) * SYNTH_MAX_SPANS),
+                     le_malloc(sizeof(int64_t) * SYNTH_MAX_SPANS),
+                     le_malloc(sizeof(int64_t) * SYNTH_MAX_SPANS),
                      le_malloc(SYNTH_MAX_SPANS)};
     progress pg = {"counting", le_now(), le_now()};
     memset(c, 0, sizeof *c);
@@ -295,8 +313,13 @@ static int fill_block(const synth_model *m, int64_t a, int64_t b, int64_t span_c
     for (int64_t t = a; t < b; t++) {
         int64_t room = span_cap - used, i = t - a;
         synth_out out = {(int32_t)(room < SYNTH_MAX_SPANS ? room : SYNTH_MAX_SPANS),
-                         blk->parent + used, blk->service + used, blk->operation + used, blk->status_code + used,
-                         blk->start_us + used, blk->duration_us + used, blk->error + used};
+                         blk->parent + used,
+                         blk->service + used,
+                         blk->operation + used,
+                         blk->status_code + used,
+                         blk->start_us + used,
+                         blk->duration_us + used,
+                         blk->error + used};
         synth_trace_info info;
         LE_CHECK(synth_trace(m, (uint64_t)t, &out, &info));
         blk->span_offset[i] = used;
@@ -346,7 +369,7 @@ static int write_pass(const synth_model *m, const shard *s, const counts *c, int
 /* ------------------------------------------------------------- report */
 
 static int report(const synth_model *m, const char *out, int64_t spans, int64_t abnormal, double t_gen, double t_write,
-                   double t_all, double t_local)
+                  double t_all, double t_local)
 {
     int64_t n = m->p.n_traces;
     le_report_begin();

@@ -66,37 +66,94 @@ static const char usage[] =
     "  mpirun -np 4 labelease train corpus.h5 -o model.h5 --steps 1000 --seed 7\n"
     "  srun labelease train corpus.h5 -o model.h5 --checkpoint train.ckpt.h5  # again after status 75\n";
 
+static const struct option train_longopts[] = {
+    {"output", required_argument, 0, 'o'},
+    {"seed", required_argument, 0, 's'},
+    {"steps", required_argument, 0, 'n'},
+    {"epochs", required_argument, 0, 'e'},
+    {"batch", required_argument, 0, 'b'},
+    {"micro", required_argument, 0, 'm'},
+    {"window", required_argument, 0, 'w'},
+    {"pool", required_argument, 0, 'P'},
+    {"pool-steps", required_argument, 0, 'S'},
+    {"chunk", required_argument, 0, 'C'},
+    {"lr", required_argument, 0, 'l'},
+    {"margin", required_argument, 0, 'g'},
+    {"far", required_argument, 0, 'f'},
+    {"hard", required_argument, 0, 'H'},
+    {"hidden", required_argument, 0, 'c'},
+    {"heads", required_argument, 0, 'a'},
+    {"layers", required_argument, 0, 'L'},
+    {"embed-dims", required_argument, 0, 'd'},
+    {"buckets", required_argument, 0, 'k'},
+    {"log-every", required_argument, 0, 'p'},
+    {"checkpoint", required_argument, 0, 'K'},
+    {"checkpoint-every", required_argument, 0, 'E'},
+    {"dump-reference", required_argument, 0, 'D'},    /* gone: says where it went */
+    {"interrupt-at-step", required_argument, 0, 'I'}, /* gone: says how to stop training instead */
+    LE_COMMON_LONGOPTS,
+    {0}};
+
+/* The defaults of le_train_opts (docs/model.md); ckpt_every -1: not given. */
+static le_train_opts train_defaults(void)
+{
+    return (le_train_opts){.seed = 1,
+                           .steps = 400,
+                           .batch = 64,
+                           .micro = 16,
+                           .window = 4096,
+                           .pool = 8,
+                           .chunk = 16384,
+                           .log_every = 50,
+                           .hidden = 32,
+                           .heads = 3,
+                           .layers = 3,
+                           .dims = 16,
+                           .buckets = 1024,
+                           .ckpt_every = -1,
+                           .lr = 1e-3,
+                           .margin = 1.0,
+                           .far = 0.7,
+                           .hard = 0.5};
+}
+
+/* The options that only make sense together. */
+static int check_opts(le_train_opts *o)
+{
+    if (o->batch < 1 || o->micro < 1 || o->batch % o->micro)
+        return le_fail(LE_ERR_USAGE, "--micro must divide --batch (got %lld, %lld)", (long long)o->micro,
+                       (long long)o->batch);
+    if (o->pool < 1 || o->chunk < 1) return le_fail(LE_ERR_USAGE, "--pool and --chunk must be at least 1");
+    if (o->window < 2 || o->lr <= 0 || o->log_every < 1 || o->hard < 0 || o->hard > 1)
+        return le_fail(LE_ERR_USAGE, "--window >= 2, --lr > 0, --log-every >= 1, 0 <= --hard <= 1");
+    if (o->ckpt_every >= 0 && !o->ckpt) return le_fail(LE_ERR_USAGE, "--checkpoint-every needs --checkpoint FILE");
+    if (o->ckpt_every < 0) o->ckpt_every = 100; /* 0: only on a signal and at the end */
+    if (o->ckpt && (!*o->ckpt || !strcmp(o->ckpt, o->out)))
+        return le_fail(LE_ERR_USAGE, "--checkpoint must name a file other than the model (-o)");
+    return 0;
+}
+
 static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 's'}, {"steps", required_argument, 0, 'n'},
-        {"epochs", required_argument, 0, 'e'}, {"batch", required_argument, 0, 'b'}, {"micro", required_argument, 0, 'm'},
-        {"window", required_argument, 0, 'w'}, {"pool", required_argument, 0, 'P'},
-        {"pool-steps", required_argument, 0, 'S'}, {"chunk", required_argument, 0, 'C'}, {"lr", required_argument, 0, 'l'}, {"margin", required_argument, 0, 'g'},
-        {"far", required_argument, 0, 'f'}, {"hard", required_argument, 0, 'H'}, {"hidden", required_argument, 0, 'c'},
-        {"heads", required_argument, 0, 'a'}, {"layers", required_argument, 0, 'L'}, {"embed-dims", required_argument, 0, 'd'},
-        {"buckets", required_argument, 0, 'k'}, {"log-every", required_argument, 0, 'p'},
-        {"checkpoint", required_argument, 0, 'K'}, {"checkpoint-every", required_argument, 0, 'E'},
-        {"dump-reference", required_argument, 0, 'D'}, /* gone: says where it went */
-        {"interrupt-at-step", required_argument, 0, 'I'}, /* gone: says how to stop training instead */
-        LE_COMMON_LONGOPTS, {0}};
-    *o = (le_train_opts){.seed = 1, .steps = 400, .batch = 64, .micro = 16, .window = 4096, .pool = 8, .chunk = 16384, .log_every = 50, .hidden = 32,
-                      .heads = 3, .layers = 3, .dims = 16, .buckets = 1024, .ckpt_every = -1, .lr = 1e-3, .margin = 1.0, .far = 0.7, .hard = 0.5};
+    *o = train_defaults();
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (tests call commands in-process) */
-    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vqh", train_longopts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         switch (c) {
         case 'h': *help = 1; return 0;
         case 'o': o->out = optarg; break;
         case 'D': /* kept only to say where the reference dump went */
-            return le_fail(LE_ERR_USAGE, "train --dump-reference moved out of labelease to build/tests/gat_reference_dump OUT.h5 "
+            return le_fail(LE_ERR_USAGE,
+                           "train --dump-reference moved out of labelease to build/tests/gat_reference_dump OUT.h5 "
                            "[--seed N] (tests/e2e/gat_torch.sh runs it; docs/model.md, Correctness)");
         case 'K': o->ckpt = optarg; break;
         case 'E': LE_CHECK(le_parse_count("--checkpoint-every", optarg, &o->ckpt_every)); break;
         case 'I': /* a test hook that was never a user option; say what does the job */
-            return le_fail(LE_ERR_USAGE, "train --interrupt-at-step is gone: to stop training at the end of a step, send SIGUSR1 "
-                           "to mpirun (kill -USR1 PID) or SIGUSR1/SIGTERM to a rank; with --checkpoint it resumes (docs/model.md, Signals)");
+            return le_fail(LE_ERR_USAGE,
+                           "train --interrupt-at-step is gone: to stop training at the end of a step, send SIGUSR1 "
+                           "to mpirun (kill -USR1 PID) or SIGUSR1/SIGTERM to a rank; with --checkpoint it resumes "
+                           "(docs/model.md, Signals)");
         case 's': LE_CHECK(le_parse_count("--seed", optarg, &o->seed)); break;
         case 'n': LE_CHECK(le_parse_count("--steps", optarg, &o->steps)); break;
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;
@@ -121,13 +178,7 @@ static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
     }
     if (optind + 1 != argc || !o->out) return le_usage(usage, 1);
     o->corpus = argv[optind];
-    if (o->batch < 1 || o->micro < 1 || o->batch % o->micro) return le_fail(LE_ERR_USAGE, "--micro must divide --batch (got %lld, %lld)", (long long)o->micro, (long long)o->batch);
-    if (o->pool < 1 || o->chunk < 1) return le_fail(LE_ERR_USAGE, "--pool and --chunk must be at least 1");
-    if (o->window < 2 || o->lr <= 0 || o->log_every < 1 || o->hard < 0 || o->hard > 1) return le_fail(LE_ERR_USAGE, "--window >= 2, --lr > 0, --log-every >= 1, 0 <= --hard <= 1");
-    if (o->ckpt_every >= 0 && !o->ckpt) return le_fail(LE_ERR_USAGE, "--checkpoint-every needs --checkpoint FILE");
-    if (o->ckpt_every < 0) o->ckpt_every = 100; /* 0: only on a signal and at the end */
-    if (o->ckpt && (!*o->ckpt || !strcmp(o->ckpt, o->out))) return le_fail(LE_ERR_USAGE, "--checkpoint must name a file other than the model (-o)");
-    return 0;
+    return check_opts(o);
 }
 
 static int report(const le_train_opts *o, const le_train_result *r)
@@ -147,7 +198,8 @@ static int report(const le_train_opts *o, const le_train_result *r)
     le_report_dbl("triplet_accuracy", r->triplet_accuracy);
     le_report_dbl("seconds", r->seconds);
     int rc = le_report_rank_seconds("seconds", r->seconds);
-    le_report_dbl("traces_per_s", r->seconds > 0 ? 3.0 * (double)o->batch * (double)(o->steps - r->resumed_at) / r->seconds : 0);
+    le_report_dbl("traces_per_s",
+                  r->seconds > 0 ? 3.0 * (double)o->batch * (double)(o->steps - r->resumed_at) / r->seconds : 0);
     le_report_end();
     return rc;
 }

@@ -33,8 +33,10 @@ int le_common_opt(int c)
 int le_usage(const char *usage, int is_error)
 {
     if (le_world.rank == 0) {
-        if (is_error) fprintf(stderr, "%s", usage);
-        else fputs(usage, stdout);
+        if (is_error)
+            fprintf(stderr, "%s", usage);
+        else
+            fputs(usage, stdout);
     }
     return is_error ? LE_ERR_USAGE : 0;
 }
@@ -45,9 +47,12 @@ int le_parse_count(const char *opt, const char *s, int64_t *out)
     errno = 0;
     double v = strtod(s, &end);
     double mult = 1;
-    if (*end == 'k' || *end == 'K') mult = 1e3, end++;
-    else if (*end == 'M') mult = 1e6, end++;
-    else if (*end == 'G') mult = 1e9, end++;
+    if (*end == 'k' || *end == 'K')
+        mult = 1e3, end++;
+    else if (*end == 'M')
+        mult = 1e6, end++;
+    else if (*end == 'G')
+        mult = 1e9, end++;
     v *= mult;
     if (end == s || *end || errno || v < 0 || v > 9.2e18 || v != floor(v))
         return le_fail(LE_ERR_USAGE, "%s: '%s' is not a non-negative whole number", opt, s);
@@ -88,8 +93,10 @@ void le_report_dbl(const char *k, double v)
 {
     if (le_world.rank) return;
     key(k);
-    if (le_world.json && !isfinite(v)) fputs("null", stdout);
-    else printf("%.6g", v);
+    if (le_world.json && !isfinite(v))
+        fputs("null", stdout);
+    else
+        printf("%.6g", v);
     if (!le_world.json) putchar('\n');
 }
 
@@ -97,8 +104,10 @@ void le_report_str(const char *k, const char *v)
 {
     if (le_world.rank) return;
     key(k);
-    if (le_world.json) json_string(v);
-    else printf("%s\n", v);
+    if (le_world.json)
+        json_string(v);
+    else
+        printf("%s\n", v);
 }
 
 /* KEY_min, KEY_max, KEY_mean of one value per rank, reported by rank 0. */
@@ -165,8 +174,8 @@ void le_report_faults(const le_corpus_meta *m)
         if (f->intensity > 0 && n > 0 && (size_t)n < sizeof val)
             n += snprintf(val + n, sizeof val - (size_t)n, " intensity=%.2f", f->intensity);
         if (m->vis.present && n > 0 && (size_t)n < sizeof val)
-            snprintf(val + n, sizeof val - (size_t)n, " visible_traces=%lld chance=%lld/%lld (%.2f%%)", (long long)f->visible_traces,
-                     (long long)f->chance_flagged, (long long)f->chance_traces,
+            snprintf(val + n, sizeof val - (size_t)n, " visible_traces=%lld chance=%lld/%lld (%.2f%%)",
+                     (long long)f->visible_traces, (long long)f->chance_flagged, (long long)f->chance_traces,
                      f->chance_traces ? 100.0 * (double)f->chance_flagged / (double)f->chance_traces : 0.0);
         le_report_str(key, val);
     }
@@ -177,6 +186,7 @@ double le_vis_chance_mean(const le_corpus_meta *m)
     double sum = 0;
     int32_t n = 0;
     for (int32_t i = 0; m->vis.present && i < m->n_faults; i++)
-        if (m->faults[i].chance_traces > 0) sum += (double)m->faults[i].chance_flagged / (double)m->faults[i].chance_traces, n++;
+        if (m->faults[i].chance_traces > 0)
+            sum += (double)m->faults[i].chance_flagged / (double)m->faults[i].chance_traces, n++;
     return n ? sum / n : 0;
 }

@@ -60,15 +60,15 @@ int le_cmd_run(int, char **);
 
 /* Common option handling: returns 1 when the option was one of the shared
  * ones (--json, -v/--verbose, -q/--quiet) and was consumed. */
-#define LE_COMMON_LONGOPTS                        \
-    {"json", no_argument, 0, 1000},               \
-    {"verbose", no_argument, 0, 'v'},             \
-    {"quiet", no_argument, 0, 'q'},               \
-    {"help", no_argument, 0, 'h'}
-#define LE_COMMON_HELP                                                     \
+#define LE_COMMON_LONGOPTS                                                                            \
+    {"json", no_argument, 0, 1000}, {"verbose", no_argument, 0, 'v'}, {"quiet", no_argument, 0, 'q'}, \
+    {                                                                                                 \
+        "help", no_argument, 0, 'h'                                                                   \
+    }
+#define LE_COMMON_HELP                                                          \
     "  --json          report as one JSON object instead of key: value lines\n" \
-    "  -v, --verbose   more progress on stderr (repeat for debug)\n"          \
-    "  -q, --quiet     errors only on stderr\n"                               \
+    "  -v, --verbose   more progress on stderr (repeat for debug)\n"            \
+    "  -q, --quiet     errors only on stderr\n"                                 \
     "  -h, --help      this help\n"
 int le_common_opt(int c);
 /* Print usage on rank 0 (help) and return 0, or print a hint and return LE_ERR_USAGE. */

@@ -37,8 +37,7 @@ static void usage(FILE *f)
             "Label microservice traces at scale with the LabelEase method.\n"
             "\n"
             "commands:\n");
-    for (int i = 0; i < NCMD; i++)
-        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+    for (int i = 0; i < NCMD; i++) fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
             "'labelease COMMAND --help' describes each command's options.\n"
@@ -82,8 +81,10 @@ int main(int argc, char **argv)
         if (rc && !le_failed_elsewhere()) {
             /* 75: stopped by a signal with a checkpoint written, not an error */
             const char *what = rc == LE_EXIT_INTERRUPTED ? "stopped" : "error";
-            if (le_world.size > 1) fprintf(stderr, "labelease: %s (rank %d): %s\n", what, le_world.rank, le_errmsg());
-            else fprintf(stderr, "labelease: %s: %s\n", what, le_errmsg());
+            if (le_world.size > 1)
+                fprintf(stderr, "labelease: %s (rank %d): %s\n", what, le_world.rank, le_errmsg());
+            else
+                fprintf(stderr, "labelease: %s: %s\n", what, le_errmsg());
         }
     }
     fflush(stdout);

@@ -91,8 +91,8 @@ static int unknown_key(const le_ini *cfg, const le_ini_section *s, const le_ini_
              common_keys);
     const char *k = known;
     while (*k == ' ') k++;
-    return le_fail(LE_ERR_USAGE, "%s:%d: unknown key '%s' in [%s] (known: %s; see labelease %s --help)", cfg->path,
-                   e->line, e->key, s->name, k, !strcmp(s->name, "label") ? "run" : s->name);
+    return le_fail(LE_ERR_USAGE, "%s:%d: unknown key '%s' in [%s] (known: %s; see labelease %s --help)", cfg->path, e->line,
+                   e->key, s->name, k, !strcmp(s->name, "label") ? "run" : s->name);
 }
 
 /* Every section a stage, every key one of its options or of run's. */
@@ -123,12 +123,15 @@ static int check_values(const le_ini *cfg)
         return le_fail(LE_ERR_USAGE, "%s:%d: [ingest] needs inputs = FILE-OR-DIR ...", path, in->line);
     const char *rounds = le_ini_get(sel, "rounds");
     if (rounds && (atoi(rounds) < 1 || atoi(rounds) > RUN_MAX_ROUNDS))
-        return le_fail(LE_ERR_USAGE, "%s:%d: [select] rounds = %s: 1 to %d in a run", path, sel->line, rounds, RUN_MAX_ROUNDS);
+        return le_fail(LE_ERR_USAGE, "%s:%d: [select] rounds = %s: 1 to %d in a run", path, sel->line, rounds,
+                       RUN_MAX_ROUNDS);
     const le_ini_section *prop = le_ini_section_of(cfg, "propagate");
     const char *rs = le_ini_get(sel, "representation"), *rp = le_ini_get(prop, "representation");
     if (rs && rp && strcmp(rs, rp))
-        return le_fail(LE_ERR_USAGE, "%s:%d: [propagate] representation = %s, but [select] has %s: they must agree (or leave it out of [propagate])",
-                       path, prop->line, rp, rs);
+        return le_fail(
+            LE_ERR_USAGE,
+            "%s:%d: [propagate] representation = %s, but [select] has %s: they must agree (or leave it out of [propagate])",
+            path, prop->line, rp, rs);
     const le_ini_section *l = le_ini_section_of(cfg, "label");
     const char *mode = le_ini_get(l, "mode");
     if (mode && strcmp(mode, "oracle"))
@@ -147,7 +150,8 @@ static int read_text(const char *path, char **text)
     *text = NULL;
     if (le_world.rank == 0) {
         FILE *f = fopen(path, "rb");
-        if (!f) rc = le_fail(LE_ERR_IO, "%s: cannot read the config: %s", path, strerror(errno));
+        if (!f)
+            rc = le_fail(LE_ERR_IO, "%s: cannot read the config: %s", path, strerror(errno));
         else {
             fseek(f, 0, SEEK_END);
             len = ftell(f);

@@ -102,9 +102,12 @@ static int decide(run_job *j)
         const char *redone = NULL;
         for (int i = 0; i < j->n; i++) {
             char buf[256];
-            if (j->o->force) j->why[i] = le_strdup("--force");
-            else if (redone) snprintf(buf, sizeof buf, "%s before it runs", redone), j->why[i] = le_strdup(buf);
-            else j->why[i] = run_why_rerun(j->o->dir, &j->st[i], &j->ent[i]);
+            if (j->o->force)
+                j->why[i] = le_strdup("--force");
+            else if (redone)
+                snprintf(buf, sizeof buf, "%s before it runs", redone), j->why[i] = le_strdup(buf);
+            else
+                j->why[i] = run_why_rerun(j->o->dir, &j->st[i], &j->ent[i]);
             j->plan[i] = j->why[i] != NULL;
             if (j->plan[i] && !redone) redone = j->st[i].name;
         }
@@ -147,8 +150,10 @@ static void keep_or_remove_checkpoint(const run_job *j, int i)
     char ck[4200];
     checkpoint_path(j->o->dir, ck, sizeof ck);
     int keep = run_same_unfinished(j->o->dir, &j->st[i], &j->ent[i]);
-    if (!keep && !unlink(ck)) le_info("run: removed %s (from another training)", ck);
-    else if (keep && !access(ck, F_OK)) le_info("run: train resumes from %s", ck);
+    if (!keep && !unlink(ck))
+        le_info("run: removed %s (from another training)", ck);
+    else if (keep && !access(ck, F_OK))
+        le_info("run: train resumes from %s", ck);
 }
 
 /* Rank 0, as stage i starts: the manifest says it is running, its report
@@ -180,8 +185,10 @@ static int call_stage(const run_job *j, run_stage *s)
     struct sigaction sa[3];
     for (int k = 0; k < 3; k++) sigaction(sigs[k], NULL, &sa[k]);
     int src;
-    if (s->copy_labels) src = j->root ? printf("mode: labelled in place\nlabels: %s\n", s->inputs.v[0]) < 0 : 0;
-    else src = le_cmd_call(s->def->fn, s->argv.n, s->argv.v);
+    if (s->copy_labels)
+        src = j->root ? printf("mode: labelled in place\nlabels: %s\n", s->inputs.v[0]) < 0 : 0;
+    else
+        src = le_cmd_call(s->def->fn, s->argv.n, s->argv.v);
     for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa[k], NULL);
     le_log_level = j->log_level, le_world.json = 0;
     return src;
@@ -205,8 +212,10 @@ static int stage_end(run_job *j, int i, redirect *red, int worst, int any75, int
     char msg[4096];
     snprintf(msg, sizeof msg, "%s", le_errmsg()); /* a manifest error must not hide the stage's */
     int mrc = run_manifest_write(j->o->dir, j->o->config, j->ent, j->n);
-    if (worst && !*waiting) le_fail(worst, "%s", msg);
-    else if (mrc) worst = mrc, *waiting = 0;
+    if (worst && !*waiting)
+        le_fail(worst, "%s", msg);
+    else if (mrc)
+        worst = mrc, *waiting = 0;
     char sec[32];
     snprintf(sec, sizeof sec, "%.1f", secs);
     printf("  %-10s %-8s %8s\n", s->name, !worst ? "ran" : any75 ? "STOPPED" : *waiting ? "WAITING" : "FAILED", sec);
@@ -279,8 +288,8 @@ int run_exec(const run_opts *o, run_stage *st, int n, int stop_for_labels, run_r
 {
     *res = (run_result){.wait_at = -1};
     run_job *j = le_calloc(1, sizeof *j);
-    *j = (run_job){.o = o, .st = st, .n = n, .root = le_world.rank == 0, .stop_for_labels = stop_for_labels,
-                   .log_level = le_log_level};
+    *j = (run_job){
+        .o = o, .st = st, .n = n, .root = le_world.rank == 0, .stop_for_labels = stop_for_labels, .log_level = le_log_level};
     int rc = 0;
     if (j->root && !o->dry) rc = mkdir_p(o->dir);
     if (j->root && !o->dry && !rc) rc = lock_dir(o->dir);

@@ -23,8 +23,10 @@
 static const char *rel(const char *dir, const char *path, char *buf, size_t cap)
 {
     size_t n = strlen(dir);
-    if (!strncmp(path, dir, n) && path[n] == '/') snprintf(buf, cap, "${DIR}%s", path + n);
-    else snprintf(buf, cap, "%s", path);
+    if (!strncmp(path, dir, n) && path[n] == '/')
+        snprintf(buf, cap, "${DIR}%s", path + n);
+    else
+        snprintf(buf, cap, "%s", path);
     return buf;
 }
 
@@ -115,7 +117,8 @@ static char *fingerprint(const char *path)
 void run_mentry_free(run_mentry *e)
 {
     free(e->name), free(e->status), free(e->section);
-    run_sv_free(&e->argv), run_sv_free(&e->in_path), run_sv_free(&e->in_fp), run_sv_free(&e->out_path), run_sv_free(&e->out_fp);
+    run_sv_free(&e->argv), run_sv_free(&e->in_path), run_sv_free(&e->in_fp), run_sv_free(&e->out_path),
+        run_sv_free(&e->out_fp);
     memset(e, 0, sizeof *e);
 }
 
@@ -163,7 +166,10 @@ int run_manifest_write(const char *dir, const char *config_path, const run_mentr
     FILE *f = af.f;
     fputs("{\"schema\": \"labelease-run-manifest\", \"schema_version\": 1,\n \"config\": ", f);
     json_str(f, config_path);
-    fprintf(f, ",\n \"ranks\": %d,\n \"fingerprint\": \"size + mtime_ns + FNV-1a 64 of the first and last 1 MiB\",\n \"stages\": [", le_world.size);
+    fprintf(
+        f,
+        ",\n \"ranks\": %d,\n \"fingerprint\": \"size + mtime_ns + FNV-1a 64 of the first and last 1 MiB\",\n \"stages\": [",
+        le_world.size);
     int first = 1;
     for (int i = 0; i < n; i++) {
         if (!e[i].used) continue;

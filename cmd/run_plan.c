@@ -86,15 +86,18 @@ static void words_without(const char *list, const char *drop, char *buf, size_t 
     buf[0] = 0;
     add_words(&w, list);
     for (int i = 0; i < w.n; i++)
-        if (!drop || strcmp(w.v[i], drop)) n += (size_t)snprintf(buf + n, cap > n ? cap - n : 0, "%s%s", n ? " " : "", w.v[i]);
+        if (!drop || strcmp(w.v[i], drop))
+            n += (size_t)snprintf(buf + n, cap > n ? cap - n : 0, "%s%s", n ? " " : "", w.v[i]);
     run_sv_free(&w);
 }
 
 /* Round r's files in DIR: reps.h5 / labels.csv for round 1, reps-R.h5 / labels-R.csv after. */
 static void round_file(char *buf, size_t cap, const char *stem, int r, const char *ext)
 {
-    if (r <= 1) snprintf(buf, cap, "%s.%s", stem, ext);
-    else snprintf(buf, cap, "%s-%d.%s", stem, r, ext);
+    if (r <= 1)
+        snprintf(buf, cap, "%s.%s", stem, ext);
+    else
+        snprintf(buf, cap, "%s-%d.%s", stem, r, ext);
 }
 
 /* A stage's command line, inputs and outputs from its table row and section:
@@ -128,14 +131,18 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
     add_words(&w, reads);
     for (int i = 0; i < w.n; i++) {
         const char *f = w.v[i];
-        if (!strcmp(f, "reps.h5")) f = reps;
-        else if (!strcmp(f, "labels.csv")) f = last;
+        if (!strcmp(f, "reps.h5"))
+            f = reps;
+        else if (!strcmp(f, "labels.csv"))
+            f = last;
         sv_addf(a, dir, f), sv_addf(&t->inputs, dir, f);
     }
     run_sv_free(&w);
     if (is_label) {
-        if (file) run_sv_add(a, "--import"), run_sv_add(a, file), run_sv_add(&t->inputs, file);
-        else run_sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
+        if (file)
+            run_sv_add(a, "--import"), run_sv_add(a, file), run_sv_add(&t->inputs, file);
+        else
+            run_sv_add(a, "--oracle"), add_dir_files(dir, "corpus.h5", a, &t->inputs);
         if (r > 1) run_sv_add(a, "--keep"), sv_addf(a, dir, prev), sv_addf(&t->inputs, dir, prev);
     }
     if (*d->writes) {
@@ -145,7 +152,8 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
     if (is_select && r > 1) {
         char num[16];
         snprintf(num, sizeof num, "%d", r);
-        run_sv_add(a, "--round"), run_sv_add(a, num), run_sv_add(a, "--labels"), sv_addf(a, dir, prev), sv_addf(&t->inputs, dir, prev);
+        run_sv_add(a, "--round"), run_sv_add(a, num), run_sv_add(a, "--labels"), sv_addf(a, dir, prev),
+            sv_addf(&t->inputs, dir, prev);
     }
     /* train resumes from the checkpoint when it exists and exits 75 when a
      * signal stopped it after writing one (docs/model.md). */
@@ -162,8 +170,10 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
         run_sv_free(&aw);
     }
     const char *page = is_select ? html : d->page;
-    if (*d->page && le_ini_get(s, "page")) run_sv_add(&t->outputs, le_ini_get(s, "page"));
-    else if (*d->page && !run_truthy(le_ini_get(s, "no-page"))) sv_addf(&t->outputs, dir, page);
+    if (*d->page && le_ini_get(s, "page"))
+        run_sv_add(&t->outputs, le_ini_get(s, "page"));
+    else if (*d->page && !run_truthy(le_ini_get(s, "no-page")))
+        sv_addf(&t->outputs, dir, page);
 }
 
 /* The section as the manifest records it: one normalized key = value a
@@ -207,8 +217,8 @@ static int add_later_rounds(const le_ini *c, const char *dir, run_stage *st, int
 
 int run_plan_build(const le_ini *c, const char *dir, run_stage *st, int *stop_for_labels)
 {
-    static const char *const order[] = {"input", "info", "train", "embed", "select", "label", "rounds",
-                                        "propagate", "rootcause", "eval", "export"};
+    static const char *const order[] = {"input",  "info",      "train",     "embed", "select", "label",
+                                        "rounds", "propagate", "rootcause", "eval",  "export"};
     int n = 0;
     *stop_for_labels = 0;
     for (size_t o = 0; o < sizeof order / sizeof *order; o++) {
@@ -221,7 +231,9 @@ int run_plan_build(const le_ini *c, const char *dir, run_stage *st, int *stop_fo
         const le_ini_section *s = le_ini_section_of(c, name);
         if ((!strcmp(name, "info") || !strcmp(name, "eval")) && run_truthy(le_ini_get(s, "skip"))) continue;
         if ((!strcmp(name, "train") || !strcmp(name, "embed")) && !le_repr_uses_model(run_representation(c))) {
-            if (s) le_warn("%s:%d: [%s] is not run: representation %s needs no model", c->path, s->line, name, run_representation(c));
+            if (s)
+                le_warn("%s:%d: [%s] is not run: representation %s needs no model", c->path, s->line, name,
+                        run_representation(c));
             continue;
         }
         if (!strcmp(name, "label") && !le_ini_get(s, "mode") && !le_ini_get(s, "labels")) {
@@ -249,8 +261,10 @@ int run_plan_check_labels(const le_ini *c, const run_stage *st, int n)
     for (int i = 0; i < n; i++)
         for (int k = 0; !st[i].copy_labels && k < st[i].outputs.n; k++)
             if (realpath(st[i].outputs.v[k], b) && !strcmp(a, b))
-                return le_fail(LE_ERR_USAGE, "%s:%d: [label] labels = %s is what run writes for stage %s: keep your labels in "
-                               "another file (e.g. DIR/given-labels.csv)", c->path, le_ini_section_of(c, "label")->line, file, st[i].name);
+                return le_fail(LE_ERR_USAGE,
+                               "%s:%d: [label] labels = %s is what run writes for stage %s: keep your labels in "
+                               "another file (e.g. DIR/given-labels.csv)",
+                               c->path, le_ini_section_of(c, "label")->line, file, st[i].name);
     return 0;
 }
 
@@ -258,5 +272,6 @@ void run_stage_line(const run_stage *st, char *buf, size_t cap)
 {
     size_t n = 0;
     buf[0] = 0;
-    for (int i = 0; i < st->argv.n && n < cap; i++) n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", st->argv.v[i]);
+    for (int i = 0; i < st->argv.n && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", st->argv.v[i]);
 }

@@ -63,10 +63,12 @@ static inline void fuzz_spans(const char *path, int strict, int (*read_json)(le_
     le_ingest_stats st;
     le_spanbuf_init(&buf);
     le_stats_init(&st);
-    le_parse_ctx ctx = {.out = &buf, .st = &st, .path = path, .file = 0,
-                        .file_label = -1, .strict = strict, .max_duration_us = INT64_MAX};
-    if (map) le_read_csv(&ctx, map);
-    else read_json(&ctx);
+    le_parse_ctx ctx = {
+        .out = &buf, .st = &st, .path = path, .file = 0, .file_label = -1, .strict = strict, .max_duration_us = INT64_MAX};
+    if (map)
+        le_read_csv(&ctx, map);
+    else
+        read_json(&ctx);
     le_spanbuf_free(&buf);
     le_err_clear();
 }

@@ -38,7 +38,8 @@ static int write_body(hid_t f, const le_ckpt *c, const char *path)
     LE_H5(run, "%s: cannot create /run", path);
     int rc = 0;
     for (int k = 0; k < c->n_keys && !rc; k++)
-        rc = c->key[k].is_real ? le_h5_attr_f64(run, c->key[k].name, c->key[k].x) : le_h5_attr_i64(run, c->key[k].name, c->key[k].i);
+        rc = c->key[k].is_real ? le_h5_attr_f64(run, c->key[k].name, c->key[k].x)
+                               : le_h5_attr_i64(run, c->key[k].name, c->key[k].i);
     H5Gclose(run);
     if (rc) return rc;
     LE_CHECK(le_h5_put_small(f, "weights", H5T_NATIVE_FLOAT, (hsize_t)c->n_params, 0, c->params, path));
@@ -86,7 +87,8 @@ static int get_floats(hid_t f, const char *name, int64_t n, float *buf, const ch
     H5Sclose(sp);
     herr_t rc = got != n ? -2 : (n ? H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0);
     H5Dclose(ds);
-    if (rc == -2) return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)got, (long long)n);
+    if (rc == -2)
+        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)got, (long long)n);
     LE_H5(rc, "%s: cannot read %s", path, name);
     return 0;
 }
@@ -101,22 +103,27 @@ static int check_keys(hid_t f, const le_ckpt *want, const le_ckpt *c, const char
     for (int k = 0; k < want->n_keys && !rc; k++) {
         const le_ckpt_key *w = &want->key[k];
         if (H5Aexists(run, w->name) <= 0) {
-            rc = le_fail(LE_ERR_USAGE, "%s: the checkpoint has no '%s' (written by another labelease version?); delete it to start over",
+            rc = le_fail(LE_ERR_USAGE,
+                         "%s: the checkpoint has no '%s' (written by another labelease version?); delete it to start over",
                          path, w->name);
         } else if (w->is_real) {
             double x = 0;
             rc = le_h5_get_attr_f64(run, w->name, &x, path);
             if (!rc && x != w->x)
-                rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run (%s, step %lld): %s is %.17g there, %.17g here; resume with "
-                             "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
-                             path, c->corpus, (long long)c->next_step, w->name, x, w->x);
+                rc = le_fail(
+                    LE_ERR_USAGE,
+                    "%s: checkpoint of another run (%s, step %lld): %s is %.17g there, %.17g here; resume with "
+                    "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
+                    path, c->corpus, (long long)c->next_step, w->name, x, w->x);
         } else {
             int64_t v = 0;
             rc = le_h5_get_attr_i64(run, w->name, &v, path);
             if (!rc && v != w->i)
-                rc = le_fail(LE_ERR_USAGE, "%s: checkpoint of another run (%s, step %lld): %s is %lld there, %lld here; resume with "
-                             "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
-                             path, c->corpus, (long long)c->next_step, w->name, (long long)v, (long long)w->i);
+                rc = le_fail(
+                    LE_ERR_USAGE,
+                    "%s: checkpoint of another run (%s, step %lld): %s is %lld there, %lld here; resume with "
+                    "the corpus and options that wrote it, or delete it (or give another --checkpoint) to start over",
+                    path, c->corpus, (long long)c->next_step, w->name, (long long)v, (long long)w->i);
         }
     }
     H5Gclose(run);
@@ -128,17 +135,19 @@ static int read_body(hid_t f, const le_ckpt *want, le_ckpt *c, const char *path)
     char schema[64];
     int64_t ver;
     LE_CHECK(le_h5_get_attr_str(f, "schema", schema, sizeof schema, path));
-    if (strcmp(schema, LE_CKPT_SCHEMA)) return le_fail(LE_ERR_FORMAT, "%s is a '%s' file, not a training checkpoint", path, schema);
+    if (strcmp(schema, LE_CKPT_SCHEMA))
+        return le_fail(LE_ERR_FORMAT, "%s is a '%s' file, not a training checkpoint", path, schema);
     LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &ver, path));
     if (ver != LE_CKPT_VERSION)
-        return le_fail(LE_ERR_FORMAT, "%s: checkpoint schema version %lld, this labelease reads %d", path, (long long)ver, LE_CKPT_VERSION);
+        return le_fail(LE_ERR_FORMAT, "%s: checkpoint schema version %lld, this labelease reads %d", path, (long long)ver,
+                       LE_CKPT_VERSION);
     LE_CHECK(le_h5_get_attr_str(f, "corpus", c->corpus, sizeof c->corpus, path));
     LE_CHECK(le_h5_get_attr_i64(f, "next_step", &c->next_step, path));
     LE_CHECK(check_keys(f, want, c, path));
     LE_CHECK(le_h5_get_attr_i64(f, "n_params", &c->n_params, path));
     if (c->n_params != want->n_params)
-        return le_fail(LE_ERR_USAGE, "%s: checkpoint of another run: n_params is %lld there, %lld here", path, (long long)c->n_params,
-                       (long long)want->n_params);
+        return le_fail(LE_ERR_USAGE, "%s: checkpoint of another run: n_params is %lld there, %lld here", path,
+                       (long long)c->n_params, (long long)want->n_params);
     LE_CHECK(le_h5_get_attr_i64(f, "adam_t", &c->adam_t, path));
     LE_CHECK(le_h5_get_attr_i64(f, "log_n", &c->log_n, path));
     LE_CHECK(le_h5_get_attr_f64(f, "log_loss_sum", &c->log_loss_sum, path));
@@ -147,7 +156,8 @@ static int read_body(hid_t f, const le_ckpt *want, le_ckpt *c, const char *path)
     LE_CHECK(le_h5_get_attr_f64(f, "last_acc", &c->last_acc, path));
     if (c->next_step < 0 || c->adam_t < 0 || c->log_n < 0) return le_fail(LE_ERR_FORMAT, "%s: negative step count", path);
     const size_t n = (size_t)(c->n_params ? c->n_params : 1);
-    c->params = le_malloc(sizeof(float) * n), c->adam_m = le_malloc(sizeof(float) * n), c->adam_v = le_malloc(sizeof(float) * n);
+    c->params = le_malloc(sizeof(float) * n), c->adam_m = le_malloc(sizeof(float) * n),
+    c->adam_v = le_malloc(sizeof(float) * n);
     LE_CHECK(get_floats(f, "weights", c->n_params, c->params, path));
     LE_CHECK(get_floats(f, "adam/m", c->n_params, c->adam_m, path));
     LE_CHECK(get_floats(f, "adam/v", c->n_params, c->adam_v, path));

@@ -25,14 +25,14 @@ typedef struct le_ckpt_key {
 typedef struct le_ckpt {
     int n_keys;
     le_ckpt_key key[LE_CKPT_MAX_KEYS];
-    int64_t next_step;                   /* steps done: training resumes at this (0-based) step */
-    int64_t adam_t;                      /* Adam's step count (bias corrections) */
+    int64_t next_step; /* steps done: training resumes at this (0-based) step */
+    int64_t adam_t;    /* Adam's step count (bias corrections) */
     int64_t n_params;
-    float *params, *adam_m, *adam_v;     /* [n_params] */
-    double log_loss_sum, log_acc_sum;    /* progress sums since the last progress line */
+    float *params, *adam_m, *adam_v;  /* [n_params] */
+    double log_loss_sum, log_acc_sum; /* progress sums since the last progress line */
     int64_t log_n;
-    double last_loss, last_acc;          /* means of the last progress line */
-    char corpus[512];                    /* informational */
+    double last_loss, last_acc; /* means of the last progress line */
+    char corpus[512];           /* informational */
 } le_ckpt;
 
 void le_ckpt_key_int(le_ckpt *c, const char *name, int64_t v);

@@ -50,13 +50,13 @@ int le_mpi_check(int mpirc, const char *call) __attribute__((warn_unused_result)
 #define LE_MPI_RC(call) le_mpi_check((call), #call)
 /* Not through LE_MPI_RC: the call would reach its # with MPI_IN_PLACE and
  * the other handles already expanded, and the message name their innards. */
-#define LE_MPI(call)                                                                   \
-    do {                                                                               \
-        int le_mpirc_ = le_mpi_check((call), #call);                                   \
-        if (le_mpirc_) {                                                               \
-            le_err_from(__func__);                                                     \
-            return le_mpirc_;                                                          \
-        }                                                                              \
+#define LE_MPI(call)                                 \
+    do {                                             \
+        int le_mpirc_ = le_mpi_check((call), #call); \
+        if (le_mpirc_) {                             \
+            le_err_from(__func__);                   \
+            return le_mpirc_;                        \
+        }                                            \
     } while (0)
 
 /* Collective on comm: every rank passes its local status, all return the

@@ -35,12 +35,26 @@
 #define GR_VISIBLE "/ground_truth/visible"
 #define DS_V_THRESHOLD "/ground_truth/visible/threshold_us"
 
-enum { D_SPAN_OFFSET, D_TRACE_ID, D_TRACE_START, D_PARENT, D_SERVICE, D_OPERATION, D_START, D_DURATION, D_STATUS, D_ERROR, D_LABEL, D_FAULT, D_N };
+enum {
+    D_SPAN_OFFSET,
+    D_TRACE_ID,
+    D_TRACE_START,
+    D_PARENT,
+    D_SERVICE,
+    D_OPERATION,
+    D_START,
+    D_DURATION,
+    D_STATUS,
+    D_ERROR,
+    D_LABEL,
+    D_FAULT,
+    D_N
+};
 
 struct le_corpus_writer {
     MPI_Comm comm;
-    char *path;          /* final name; the file is written as path.partial */
-    int failed;          /* a write failed on this rank: discard at close */
+    char *path; /* final name; the file is written as path.partial */
+    int failed; /* a write failed on this rank: discard at close */
     hid_t file;
     hid_t dset[D_N];
     hid_t trace_id_type;
@@ -72,10 +86,18 @@ void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, int32
 
 void le_block_free(le_corpus_block *b)
 {
-    free(b->span_offset); free(b->trace_id); free(b->trace_start_us);
-    free(b->parent); free(b->service); free(b->operation);
-    free(b->start_us); free(b->duration_us); free(b->status_code); free(b->error);
-    free(b->label); free(b->fault);
+    free(b->span_offset);
+    free(b->trace_id);
+    free(b->trace_start_us);
+    free(b->parent);
+    free(b->service);
+    free(b->operation);
+    free(b->start_us);
+    free(b->duration_us);
+    free(b->status_code);
+    free(b->error);
+    free(b->label);
+    free(b->fault);
     memset(b, 0, sizeof *b);
 }
 
@@ -118,7 +140,8 @@ static const char *get_fault_service(const void *ctx, int32_t i) { return ((cons
 static const char *get_fault_type(const void *ctx, int32_t i) { return ((const le_fault *)ctx)[i].type; }
 
 /* A small table written by rank 0 (others select nothing): collective call. */
-static int write_table(hid_t file, const char *name, hid_t ftype, hid_t mtype, int64_t n, const void *buf, int rank, const char *path)
+static int write_table(hid_t file, const char *name, hid_t ftype, hid_t mtype, int64_t n, const void *buf, int rank,
+                       const char *path)
 {
     hid_t d = le_h5_create_1d(file, name, ftype, n, 0);
     LE_H5(d, "%s: cannot create %s", path, name);
@@ -127,8 +150,8 @@ static int write_table(hid_t file, const char *name, hid_t ftype, hid_t mtype, i
     return rc;
 }
 
-static int write_string_table(hid_t file, const char *name, const char *(*get)(const void *, int32_t), const void *ctx, int32_t n,
-                              size_t width, int rank, const char *path)
+static int write_string_table(hid_t file, const char *name, const char *(*get)(const void *, int32_t), const void *ctx,
+                              int32_t n, size_t width, int rank, const char *path)
 {
     hid_t t = le_h5_strtype(width);
     char *buf = pack_strings(get, ctx, n, width);
@@ -177,7 +200,8 @@ static int write_visible(hid_t file, const le_corpus_meta *m, int rank, const ch
     int32_t F = m->n_faults;
     int64_t *v = le_malloc(sizeof(int64_t) * 3 * (size_t)F);
     for (int32_t i = 0; i < F; i++)
-        v[i] = m->faults[i].visible_traces, v[F + i] = m->faults[i].chance_traces, v[2 * F + i] = m->faults[i].chance_flagged;
+        v[i] = m->faults[i].visible_traces, v[F + i] = m->faults[i].chance_traces,
+        v[2 * F + i] = m->faults[i].chance_flagged;
     int rc = write_table(file, DS_F_VISIBLE, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v, rank, path);
     if (!rc) rc = write_table(file, DS_F_CHANCE_TRACES, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v + F, rank, path);
     if (!rc) rc = write_table(file, DS_F_CHANCE_FLAGGED, H5T_STD_I64LE, H5T_NATIVE_INT64, F, v + 2 * F, rank, path);
@@ -191,7 +215,8 @@ static int write_visible(hid_t file, const le_corpus_meta *m, int rank, const ch
     if (!rc) rc = le_h5_attr_i64(g, "reference_structures", m->vis.ref_structures);
     H5Gclose(g);
     LE_CHECK(rc);
-    LE_CHECK(write_table(file, DS_V_THRESHOLD, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->n_operations, m->vis.threshold_us, rank, path));
+    LE_CHECK(write_table(file, DS_V_THRESHOLD, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->n_operations, m->vis.threshold_us, rank,
+                         path));
     return le_h5_attr_str(file, "fault_truth", "visible");
 }
 
@@ -221,7 +246,13 @@ static int write_root_attrs(hid_t file, const le_corpus_meta *m)
 
 static int create_big_datasets(le_corpus_writer *w, const le_corpus_meta *m)
 {
-    struct { int id; const char *name; hid_t type; int64_t n; int gt; } spec[] = {
+    struct {
+        int id;
+        const char *name;
+        hid_t type;
+        int64_t n;
+        int gt;
+    } spec[] = {
         {D_SPAN_OFFSET, DS_SPAN_OFFSET, H5T_STD_I64LE, m->n_traces + 1, 0},
         {D_TRACE_ID, DS_TRACE_ID, w->trace_id_type, m->n_traces, 0},
         {D_TRACE_START, DS_TRACE_START, H5T_STD_I64LE, m->n_traces, 0},
@@ -243,19 +274,20 @@ static int create_big_datasets(le_corpus_writer *w, const le_corpus_meta *m)
     /* The last CSR offset is the total span count: rank 0 writes it now. */
     int rank;
     LE_MPI(MPI_Comm_rank(w->comm, &rank));
-    return le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, m->n_traces, rank == 0 ? 1 : 0, &m->n_spans, DS_SPAN_OFFSET);
+    return le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, m->n_traces, rank == 0 ? 1 : 0, &m->n_spans,
+                          DS_SPAN_OFFSET);
 }
 
 static int writer_setup(le_corpus_writer *w, const le_corpus_meta *m, int rank)
 {
     LE_CHECK(create_groups(w->file, m->has_ground_truth, w->path));
     LE_CHECK(write_root_attrs(w->file, m));
-    LE_CHECK(write_string_table(w->file, DS_SERVICES, get_strv, m->services, m->n_services, str_width(m->services, m->n_services),
-                                rank, w->path));
+    LE_CHECK(write_string_table(w->file, DS_SERVICES, get_strv, m->services, m->n_services,
+                                str_width(m->services, m->n_services), rank, w->path));
     LE_CHECK(write_string_table(w->file, DS_OPERATIONS, get_strv, m->operations, m->n_operations,
                                 str_width(m->operations, m->n_operations), rank, w->path));
-    LE_CHECK(write_table(w->file, DS_OP_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, m->n_operations, m->operation_service, rank,
-                         w->path));
+    LE_CHECK(write_table(w->file, DS_OP_SERVICE, H5T_STD_I32LE, H5T_NATIVE_INT32, m->n_operations, m->operation_service,
+                         rank, w->path));
     if (m->has_ground_truth) LE_CHECK(write_faults(w->file, m, rank, w->path));
     if (m->has_ground_truth && m->vis.present) LE_CHECK(write_visible(w->file, m, rank, w->path));
     LE_CHECK(create_big_datasets(w, m));
@@ -296,8 +328,9 @@ static int write_block(le_corpus_writer *w, const le_corpus_block *b)
 {
     int64_t nt = b->n_traces, ns = b->n_spans;
     if (b->trace_begin < 0 || b->trace_begin + nt > w->n_traces || b->span_begin < 0 || b->span_begin + ns > w->n_spans)
-        return le_fail(LE_ERR_INTERNAL, "%s: block traces %lld+%lld spans %lld+%lld outside the corpus (%lld traces, %lld spans)",
-                       w->path, (long long)b->trace_begin, (long long)nt, (long long)b->span_begin, (long long)ns,
+        return le_fail(LE_ERR_INTERNAL,
+                       "%s: block traces %lld+%lld spans %lld+%lld outside the corpus (%lld traces, %lld spans)", w->path,
+                       (long long)b->trace_begin, (long long)nt, (long long)b->span_begin, (long long)ns,
                        (long long)w->n_traces, (long long)w->n_spans);
     /* CSR offsets become global: shift by the block's first span. */
     int64_t *off = le_malloc((size_t)nt * sizeof *off);
@@ -306,7 +339,8 @@ static int write_block(le_corpus_writer *w, const le_corpus_block *b)
     free(off);
     LE_CHECK(rc);
     LE_CHECK(le_h5_write_1d(w->dset[D_TRACE_ID], w->trace_id_type, b->trace_begin, nt, b->trace_id, DS_TRACE_ID));
-    LE_CHECK(le_h5_write_1d(w->dset[D_TRACE_START], H5T_NATIVE_INT64, b->trace_begin, nt, b->trace_start_us, DS_TRACE_START));
+    LE_CHECK(
+        le_h5_write_1d(w->dset[D_TRACE_START], H5T_NATIVE_INT64, b->trace_begin, nt, b->trace_start_us, DS_TRACE_START));
     LE_CHECK(le_h5_write_1d(w->dset[D_PARENT], H5T_NATIVE_INT32, b->span_begin, ns, b->parent, DS_PARENT));
     LE_CHECK(le_h5_write_1d(w->dset[D_SERVICE], H5T_NATIVE_INT32, b->span_begin, ns, b->service, DS_SERVICE));
     LE_CHECK(le_h5_write_1d(w->dset[D_OPERATION], H5T_NATIVE_INT32, b->span_begin, ns, b->operation, DS_OPERATION));
@@ -386,7 +420,8 @@ static int read_table(hid_t file, const char *name, const char *path, hid_t mtyp
     int64_t n = le_h5_len(d);
     if (n != expect) {
         H5Dclose(d);
-        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)n, (long long)expect);
+        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)n,
+                       (long long)expect);
     }
     void *buf = le_malloc((size_t)n * elem);
     int rc = le_h5_read_1d(d, mtype, 0, n, buf, name);
@@ -429,7 +464,12 @@ static int read_faults(le_corpus *c, hid_t file)
     }
     for (int64_t i = 0; svc && i < n; i++) free(svc[i]);
     for (int64_t i = 0; type && i < n2; i++) free(type[i]);
-    free(svc); free(type); free(sid); free(start); free(end); free(intensity);
+    free(svc);
+    free(type);
+    free(sid);
+    free(start);
+    free(end);
+    free(intensity);
     return rc;
 }
 
@@ -441,7 +481,8 @@ static int read_visible(le_corpus *c, hid_t file)
     char rule[32] = "";
     if (H5Aexists(file, "fault_truth") <= 0) return 0;
     LE_CHECK(le_h5_get_attr_str(file, "fault_truth", rule, sizeof rule, c->path));
-    if (strcmp(rule, "visible")) return le_fail(LE_ERR_FORMAT, "%s: fault_truth is '%s', this labelease knows 'visible'", c->path, rule);
+    if (strcmp(rule, "visible"))
+        return le_fail(LE_ERR_FORMAT, "%s: fault_truth is '%s', this labelease knows 'visible'", c->path, rule);
     int32_t F = m->n_faults;
     int64_t *v[3] = {NULL, NULL, NULL};
     const char *ds[3] = {DS_F_VISIBLE, DS_F_CHANCE_TRACES, DS_F_CHANCE_FLAGGED};
@@ -449,7 +490,8 @@ static int read_visible(le_corpus *c, hid_t file)
     for (int32_t i = 0; i < F; i++)
         m->faults[i].visible_traces = v[0][i], m->faults[i].chance_traces = v[1][i], m->faults[i].chance_flagged = v[2][i];
     free(v[0]), free(v[1]), free(v[2]);
-    LE_CHECK(read_table(file, DS_V_THRESHOLD, c->path, H5T_NATIVE_DOUBLE, 8, m->n_operations, (void **)&m->vis.threshold_us));
+    LE_CHECK(
+        read_table(file, DS_V_THRESHOLD, c->path, H5T_NATIVE_DOUBLE, 8, m->n_operations, (void **)&m->vis.threshold_us));
     hid_t g = H5Gopen2(file, GR_VISIBLE, H5P_DEFAULT);
     LE_H5(g, "%s: cannot open group %s", c->path, GR_VISIBLE);
     int rc = le_h5_get_attr_f64(g, "quantile", &m->vis.quantile, c->path);
@@ -466,11 +508,23 @@ static int open_datasets_check(le_corpus *c, hid_t file)
     /* Every big dataset must exist with the length the header promises:
      * a truncated or hand-edited file fails here, naming the dataset. */
     le_corpus_meta *m = &c->meta;
-    struct { const char *name; int64_t n; int gt; } want[] = {
-        {DS_SPAN_OFFSET, m->n_traces + 1, 0}, {DS_TRACE_ID, m->n_traces, 0}, {DS_TRACE_START, m->n_traces, 0},
-        {DS_PARENT, m->n_spans, 0},           {DS_SERVICE, m->n_spans, 0},   {DS_OPERATION, m->n_spans, 0},
-        {DS_START, m->n_spans, 0},            {DS_DURATION, m->n_spans, 0},  {DS_STATUS, m->n_spans, 0},
-        {DS_ERROR, m->n_spans, 0},            {DS_LABEL, m->n_traces, 1},    {DS_FAULT, m->n_traces, 1},
+    struct {
+        const char *name;
+        int64_t n;
+        int gt;
+    } want[] = {
+        {DS_SPAN_OFFSET, m->n_traces + 1, 0},
+        {DS_TRACE_ID, m->n_traces, 0},
+        {DS_TRACE_START, m->n_traces, 0},
+        {DS_PARENT, m->n_spans, 0},
+        {DS_SERVICE, m->n_spans, 0},
+        {DS_OPERATION, m->n_spans, 0},
+        {DS_START, m->n_spans, 0},
+        {DS_DURATION, m->n_spans, 0},
+        {DS_STATUS, m->n_spans, 0},
+        {DS_ERROR, m->n_spans, 0},
+        {DS_LABEL, m->n_traces, 1},
+        {DS_FAULT, m->n_traces, 1},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         if (want[i].gt && !m->has_ground_truth) continue;
@@ -479,8 +533,8 @@ static int open_datasets_check(le_corpus *c, hid_t file)
         int64_t n = le_h5_len(d);
         H5Dclose(d);
         if (n != want[i].n)
-            return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, the header says %lld", c->path, want[i].name, (long long)n,
-                           (long long)want[i].n);
+            return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, the header says %lld", c->path, want[i].name,
+                           (long long)n, (long long)want[i].n);
     }
     return 0;
 }
@@ -495,8 +549,9 @@ static int read_header(le_corpus *c, hid_t file)
         return le_fail(LE_ERR_FORMAT, "%s: schema is '%s', not a labelease corpus (%s)", c->path, schema, LE_CORPUS_SCHEMA);
     LE_CHECK(le_h5_get_attr_i64(file, "schema_version", &version, c->path));
     if (version != LE_CORPUS_VERSION)
-        return le_fail(LE_ERR_FORMAT, "%s: corpus schema version %lld, this labelease reads version %d (re-run ingest or synth)",
-                       c->path, (long long)version, LE_CORPUS_VERSION);
+        return le_fail(LE_ERR_FORMAT,
+                       "%s: corpus schema version %lld, this labelease reads version %d (re-run ingest or synth)", c->path,
+                       (long long)version, LE_CORPUS_VERSION);
     LE_CHECK(le_h5_get_attr_i64(file, "n_traces", &m->n_traces, c->path));
     LE_CHECK(le_h5_get_attr_i64(file, "n_spans", &m->n_spans, c->path));
     LE_CHECK(le_h5_get_attr_i64(file, "has_ground_truth", &gt, c->path));
@@ -534,7 +589,8 @@ int le_corpus_open(MPI_Comm comm, const char *path, le_corpus **out)
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     c->hid_file = file;
-    int rc = file < 0 ? le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path) : read_header(c, file);
+    int rc =
+        file < 0 ? le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path) : read_header(c, file);
     if (rc) {
         le_corpus_close(c);
         return rc;
@@ -578,8 +634,10 @@ int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1)
         int64_t lo = a, hi = b;           /* smallest t in [a, b] with so[t] >= target */
         while (lo < hi) {
             int64_t mid = lo + (hi - lo) / 2;
-            if (so[mid - a] >= target) hi = mid;
-            else lo = mid + 1;
+            if (so[mid - a] >= target)
+                hi = mid;
+            else
+                lo = mid + 1;
         }
         bound[k] = lo;
     }

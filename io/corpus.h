@@ -25,11 +25,11 @@
 #define LE_LABEL_ABNORMAL 1
 
 typedef struct le_fault {
-    int32_t service;      /* index in the service table, -1 if not a known service */
+    int32_t service; /* index in the service table, -1 if not a known service */
     char service_name[128];
-    char type[64];        /* e.g. "network_delay", "pod_failure", "exception" */
+    char type[64]; /* e.g. "network_delay", "pod_failure", "exception" */
     int64_t start_us, end_us;
-    double intensity;     /* 0..1 where the source knows it (synth), else 0 */
+    double intensity; /* 0..1 where the source knows it (synth), else 0 */
     /* Under the visible truth (meta.vis.present): the traces this fault made
      * abnormal; of the traces that start outside every fault window and pass
      * through the service, how many there are and how many the rule flags
@@ -42,27 +42,27 @@ typedef struct le_fault {
  * holds it for every trace the input left unlabelled. */
 typedef struct le_vis_info {
     int present;
-    double quantile;          /* of the self-time thresholds (LE_VIS_QUANTILE) */
-    int64_t ref_traces;       /* reference traces: outside every fault window */
-    int64_t ref_flagged;      /* of them, with a span that shows on some fault's service */
-    int64_t ref_structures;   /* distinct call structures of the reference */
-    double *threshold_us;     /* [n_operations] self-time threshold, NAN without reference spans */
+    double quantile;        /* of the self-time thresholds (LE_VIS_QUANTILE) */
+    int64_t ref_traces;     /* reference traces: outside every fault window */
+    int64_t ref_flagged;    /* of them, with a span that shows on some fault's service */
+    int64_t ref_structures; /* distinct call structures of the reference */
+    double *threshold_us;   /* [n_operations] self-time threshold, NAN without reference spans */
 } le_vis_info;
 
 /* Tables every rank holds in full (they are small: names, faults). */
 typedef struct le_corpus_meta {
-    int64_t n_traces, n_spans;    /* global totals */
+    int64_t n_traces, n_spans; /* global totals */
     int32_t n_services;
-    char **services;              /* [n_services] */
+    char **services; /* [n_services] */
     int32_t n_operations;
-    char **operations;            /* [n_operations] operation names */
-    int32_t *operation_service;   /* [n_operations] the service an operation belongs to */
-    int32_t trace_id_len;         /* width of a trace id field: longest id + 1 (ids are NUL-padded) */
-    int has_ground_truth;         /* per-trace labels and fault ids present */
+    char **operations;          /* [n_operations] operation names */
+    int32_t *operation_service; /* [n_operations] the service an operation belongs to */
+    int32_t trace_id_len;       /* width of a trace id field: longest id + 1 (ids are NUL-padded) */
+    int has_ground_truth;       /* per-trace labels and fault ids present */
     int32_t n_faults;
-    le_fault *faults;             /* [n_faults] */
+    le_fault *faults; /* [n_faults] */
     le_vis_info vis;
-    char source[256];             /* how the corpus was made, e.g. "ingest --format nezha" */
+    char source[256]; /* how the corpus was made, e.g. "ingest --format nezha" */
 } le_corpus_meta;
 
 /* A contiguous block of traces [trace_begin, trace_begin + n_traces) whose
@@ -71,18 +71,18 @@ typedef struct le_corpus_meta {
 typedef struct le_corpus_block {
     int64_t trace_begin, n_traces;
     int64_t span_begin, n_spans;
-    int64_t *span_offset;   /* [n_traces + 1] */
-    char *trace_id;         /* [n_traces * meta.trace_id_len], each id NUL-padded to the width */
-    int64_t *trace_start_us;/* [n_traces] start of the root span */
-    int32_t *parent;        /* [n_spans] parent's index within the trace, -1 for the root */
-    int32_t *service;       /* [n_spans] */
-    int32_t *operation;     /* [n_spans] */
-    int64_t *start_us;      /* [n_spans] unix microseconds */
-    int64_t *duration_us;   /* [n_spans] */
-    int32_t *status_code;   /* [n_spans] protocol status, 0 = none */
-    int8_t *error;          /* [n_spans] 1 when the span failed */
-    int8_t *label;          /* [n_traces] LE_LABEL_*, or NULL */
-    int32_t *fault;         /* [n_traces] index in meta.faults, -1 none, or NULL */
+    int64_t *span_offset;    /* [n_traces + 1] */
+    char *trace_id;          /* [n_traces * meta.trace_id_len], each id NUL-padded to the width */
+    int64_t *trace_start_us; /* [n_traces] start of the root span */
+    int32_t *parent;         /* [n_spans] parent's index within the trace, -1 for the root */
+    int32_t *service;        /* [n_spans] */
+    int32_t *operation;      /* [n_spans] */
+    int64_t *start_us;       /* [n_spans] unix microseconds */
+    int64_t *duration_us;    /* [n_spans] */
+    int32_t *status_code;    /* [n_spans] protocol status, 0 = none */
+    int8_t *error;           /* [n_spans] 1 when the span failed */
+    int8_t *label;           /* [n_traces] LE_LABEL_*, or NULL */
+    int32_t *fault;          /* [n_traces] index in meta.faults, -1 none, or NULL */
 } le_corpus_block;
 
 /* Allocate arrays for a block of the given sizes (label/fault when gt). */
@@ -101,7 +101,7 @@ int le_corpus_close_writer(le_corpus_writer *w, int status);
 typedef struct le_corpus {
     char *path;
     le_corpus_meta meta;
-    int64_t hid_file;     /* hid_t, kept opaque here */
+    int64_t hid_file; /* hid_t, kept opaque here */
 } le_corpus;
 
 /* Open for reading (collective: rank 0 could read tables alone, but every

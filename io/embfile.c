@@ -9,9 +9,9 @@ struct le_embfile {
     hid_t file, dset;
     int64_t n;
     int dim;
-    char *path;      /* final name; written as path.partial until closed */
+    char *path; /* final name; written as path.partial until closed */
     MPI_Comm comm;
-    int failed;      /* a write failed on this rank: discard at close */
+    int failed; /* a write failed on this rank: discard at close */
 };
 
 static int create_body(le_embfile *f, const char *corpus, const char *model)
@@ -58,8 +58,10 @@ int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf)
 {
     hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)f->dim};
     hid_t fs = H5Dget_space(f->dset), ms = H5Screate_simple(2, count, NULL);
-    if (nrows > 0) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    else H5Sselect_none(fs), H5Sselect_none(ms);
+    if (nrows > 0)
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    else
+        H5Sselect_none(fs), H5Sselect_none(ms);
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
     static const float dummy = 0;

@@ -49,8 +49,8 @@ int le_emb_open(MPI_Comm comm, const char *path, int64_t n_expected, le_embreade
     if (r->hid_file < 0) return le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it", path);
     LE_CHECK(check_header(r));
     if (n_expected >= 0 && r->n != n_expected)
-        return le_fail(LE_ERR_FORMAT, "%s: %lld embeddings for a corpus of %lld traces (made from another corpus?)",
-                       path, (long long)r->n, (long long)n_expected);
+        return le_fail(LE_ERR_FORMAT, "%s: %lld embeddings for a corpus of %lld traces (made from another corpus?)", path,
+                       (long long)r->n, (long long)n_expected);
     return 0;
 }
 

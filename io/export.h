@@ -9,7 +9,7 @@
 typedef struct le_period_label {
     int64_t period, start_us, end_us;
     char service[256], fault_type[160], note[512];
-    char source[16];   /* "confirmed" (a person) or "suggested" (rank 1 of rootcause) */
+    char source[16]; /* "confirmed" (a person) or "suggested" (rank 1 of rootcause) */
 } le_period_label;
 
 /* Read rootcause-labels.csv: header period,start_us,end_us,service,fault_type,note

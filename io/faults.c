@@ -103,7 +103,10 @@ static void sort_by_start(le_fault *f, size_t n)
     for (size_t i = 1; i < n; i++) {
         le_fault x = f[i];
         size_t j = i;
-        while (j > 0 && f[j - 1].start_us > x.start_us) { f[j] = f[j - 1]; j--; }
+        while (j > 0 && f[j - 1].start_us > x.start_us) {
+            f[j] = f[j - 1];
+            j--;
+        }
         f[j] = x;
     }
 }
@@ -115,13 +118,16 @@ static const char *tree_string(yajl_val obj, const char *key, char *num_buf, siz
     const char *path[] = {key, NULL};
     yajl_val v = yajl_tree_get(obj, path, yajl_t_any);
     if (YAJL_IS_STRING(v)) return YAJL_GET_STRING(v);
-    if (YAJL_IS_NUMBER(v)) { snprintf(num_buf, cap, "%s", YAJL_GET_NUMBER(v)); return num_buf; }
+    if (YAJL_IS_NUMBER(v)) {
+        snprintf(num_buf, cap, "%s", YAJL_GET_NUMBER(v));
+        return num_buf;
+    }
     return NULL;
 }
 
 typedef struct nezha_check {
-    int disagree;             /* faults whose two times differ by over a second */
-    char first[160];          /* the first of them, for the warning */
+    int disagree;    /* faults whose two times differ by over a second */
+    char first[160]; /* the first of them, for the warning */
 } nezha_check;
 
 static int nezha_time(const char *path, const char *where, yajl_val e, int64_t *start, nezha_check *chk)
@@ -138,7 +144,8 @@ static int nezha_time(const char *path, const char *where, yajl_val e, int64_t *
             return le_fail(LE_ERR_FORMAT, "%s: %s: inject_timestamp \"%s\" is not unix seconds", path, where, ts);
         has_stamp = 1;
     }
-    if (!has_time && !has_stamp) return le_fail(LE_ERR_FORMAT, "%s: %s: neither inject_time nor inject_timestamp", path, where);
+    if (!has_time && !has_stamp)
+        return le_fail(LE_ERR_FORMAT, "%s: %s: neither inject_time nor inject_timestamp", path, where);
     *start = has_time ? from_time : from_stamp;
     if (has_time && has_stamp && llabs(from_time - from_stamp) > 1000000 && chk->disagree++ == 0)
         snprintf(chk->first, sizeof chk->first, "%s: inject_time %s UTC = %lld, inject_timestamp %s", where, t,
@@ -191,9 +198,10 @@ static int read_nezha(const char *path, const char *text, int64_t dur, fault_lis
     }
     yajl_tree_free(root);
     if (!rc && chk.disagree)
-        le_warn("%s: %d faults have an inject_timestamp that disagrees with inject_time read as UTC (first: %s); "
-                "using inject_time, which matches the trace timestamps (docs/formats-json.md)",
-                path, chk.disagree, chk.first);
+        le_warn(
+            "%s: %d faults have an inject_timestamp that disagrees with inject_time read as UTC (first: %s); "
+            "using inject_time, which matches the trace timestamps (docs/formats-json.md)",
+            path, chk.disagree, chk.first);
     return rc;
 }
 
@@ -206,10 +214,10 @@ typedef struct csv_state {
     const char *path;
     int64_t dur;
     fault_list *L;
-    int col[COL_N];            /* column index of each name, -1 absent */
-    char *field[COL_N];        /* this row's values */
-    int nfield;                /* fields seen in this row */
-    long line, row_line;       /* line being fed; line where the row began */
+    int col[COL_N];      /* column index of each name, -1 absent */
+    char *field[COL_N];  /* this row's values */
+    int nfield;          /* fields seen in this row */
+    long line, row_line; /* line being fed; line where the row began */
     int header_done;
     int rc;
 } csv_state;
@@ -253,11 +261,13 @@ static int csv_fault(csv_state *C)
     if (set_name(f->type, sizeof f->type, type, strlen(type)))
         return le_fail(LE_ERR_FORMAT, "%s:%ld: type is over %zu bytes", C->path, ln, sizeof f->type - 1);
     int r = parse_time(start, &f->start_us);
-    if (r) return le_fail(LE_ERR_FORMAT, "%s:%ld: start \"%s\" is %s", C->path, ln, start,
-                          r > 0 ? "empty" : "not unix seconds or YYYY-MM-DD HH:MM:SS[.fff] (UTC)");
+    if (r)
+        return le_fail(LE_ERR_FORMAT, "%s:%ld: start \"%s\" is %s", C->path, ln, start,
+                       r > 0 ? "empty" : "not unix seconds or YYYY-MM-DD HH:MM:SS[.fff] (UTC)");
     r = parse_time(end, &f->end_us);
-    if (r < 0) return le_fail(LE_ERR_FORMAT, "%s:%ld: end \"%s\" is not unix seconds or YYYY-MM-DD HH:MM:SS[.fff] (UTC)",
-                              C->path, ln, end);
+    if (r < 0)
+        return le_fail(LE_ERR_FORMAT, "%s:%ld: end \"%s\" is not unix seconds or YYYY-MM-DD HH:MM:SS[.fff] (UTC)", C->path,
+                       ln, end);
     if (r > 0) f->end_us = f->start_us + C->dur;
     if (f->end_us < f->start_us) return le_fail(LE_ERR_FORMAT, "%s:%ld: end %s is before start %s", C->path, ln, end, start);
     return 0;
@@ -273,7 +283,10 @@ static void csv_row(int c, void *data)
     } else {
         C->rc = csv_fault(C);
     }
-    for (int k = 0; k < COL_N; k++) { free(C->field[k]); C->field[k] = NULL; }
+    for (int k = 0; k < COL_N; k++) {
+        free(C->field[k]);
+        C->field[k] = NULL;
+    }
     C->nfield = 0;
 }
 
@@ -292,7 +305,8 @@ static int read_csv_faults(const char *path, FILE *fp, int64_t dur, fault_list *
             C.rc = le_fail(LE_ERR_FORMAT, "%s:%ld: %s", path, C.line, csv_strerror(csv_error(&p)));
     }
     if (!C.rc) csv_fini(&p, csv_field, csv_row, &C);
-    if (!C.rc && !C.header_done) C.rc = le_fail(LE_ERR_FORMAT, "%s: empty file (expected header service,type,start,end)", path);
+    if (!C.rc && !C.header_done)
+        C.rc = le_fail(LE_ERR_FORMAT, "%s: empty file (expected header service,type,start,end)", path);
     for (int k = 0; k < COL_N; k++) free(C.field[k]);
     free(line);
     csv_free(&p);
@@ -311,7 +325,10 @@ static int slurp(FILE *fp, const char *path, char **out)
         n += got;
         if (got < 65536) break;
     }
-    if (ferror(fp)) { free(buf); return le_fail(LE_ERR_IO, "%s: read failed: %s", path, strerror(errno)); }
+    if (ferror(fp)) {
+        free(buf);
+        return le_fail(LE_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+    }
     buf[n] = 0;
     *out = buf;
     return 0;
@@ -320,8 +337,7 @@ static int slurp(FILE *fp, const char *path, char **out)
 static int first_byte(FILE *fp)
 {
     int c;
-    while ((c = fgetc(fp)) == ' ' || c == '\t' || c == '\r' || c == '\n') {
-    }
+    while ((c = fgetc(fp)) == ' ' || c == '\t' || c == '\r' || c == '\n') {}
     rewind(fp);
     return c;
 }
@@ -344,7 +360,10 @@ int le_faults_read(const char *path, int64_t default_duration_us, le_fault **fau
     }
     fclose(fp);
     if (!rc && L.n > INT32_MAX) rc = le_fail(LE_ERR_FORMAT, "%s: more than 2^31 faults", path);
-    if (rc) { free(L.f); return rc; }
+    if (rc) {
+        free(L.f);
+        return rc;
+    }
     sort_by_start(L.f, L.n);
     *faults = L.f;
     *n = (int32_t)L.n;

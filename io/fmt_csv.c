@@ -38,39 +38,53 @@
 #include "ini.h"
 #include "le_base.h"
 
-#define LE_CSV_BLOCK (4u << 20)      /* read() size */
-#define LE_CSV_MAX_FIELD (1u << 20)  /* longer fields are an unterminated quote */
+#define LE_CSV_BLOCK (4u << 20)     /* read() size */
+#define LE_CSV_MAX_FIELD (1u << 20) /* longer fields are an unterminated quote */
 
 /* ------------------------------------------------------------------ */
 /* the mapping                                                         */
 
 typedef enum csv_field {
-    F_TRACE, F_SPAN, F_PARENT, F_SERVICE, F_POD, F_OPERATION,
-    F_START, F_START_FRAC, F_END, F_DURATION, F_STATUS, F_ERROR, F_LABEL, F_N
+    F_TRACE,
+    F_SPAN,
+    F_PARENT,
+    F_SERVICE,
+    F_POD,
+    F_OPERATION,
+    F_START,
+    F_START_FRAC,
+    F_END,
+    F_DURATION,
+    F_STATUS,
+    F_ERROR,
+    F_LABEL,
+    F_N
 } csv_field;
 
 static const char *const field_key[F_N] = {
-    [F_TRACE] = "trace_id", [F_SPAN] = "span_id", [F_PARENT] = "parent_id",
-    [F_SERVICE] = "service", [F_POD] = "pod", [F_OPERATION] = "operation",
-    [F_START] = "start", [F_START_FRAC] = "start_fraction", [F_END] = "end",
-    [F_DURATION] = "duration", [F_STATUS] = "status_code", [F_ERROR] = "error",
+    [F_TRACE] = "trace_id", [F_SPAN] = "span_id",        [F_PARENT] = "parent_id",   [F_SERVICE] = "service",
+    [F_POD] = "pod",        [F_OPERATION] = "operation", [F_START] = "start",        [F_START_FRAC] = "start_fraction",
+    [F_END] = "end",        [F_DURATION] = "duration",   [F_STATUS] = "status_code", [F_ERROR] = "error",
     [F_LABEL] = "label",
 };
 
 /* A unit is the power of ten that turns it into nanoseconds. */
 enum { U_NS = 0, U_US = 3, U_MS = 6, U_S = 9, U_DATETIME = 100, U_UNSET = -1 };
 
-typedef struct str_list { char **v; int n; } str_list;
+typedef struct str_list {
+    char **v;
+    int n;
+} str_list;
 
 struct le_csv_map {
-    char *source;            /* the INI file, for messages */
+    char *source; /* the INI file, for messages */
     unsigned char delim;
-    int header;              /* 1: columns named by the header row */
-    int ncols;               /* header = 0: exact column count, 0 = at least the highest mapped */
-    str_list ref[F_N];       /* column names (header) or 1-based numbers as text */
+    int header;        /* 1: columns named by the header row */
+    int ncols;         /* header = 0: exact column count, 0 = at least the highest mapped */
+    str_list ref[F_N]; /* column names (header) or 1-based numbers as text */
     int unit_start, unit_frac, unit_end, unit_duration;
-    str_list root;           /* parent values that mean "no parent" (besides empty) */
-    str_list optional;       /* columns that may be absent from a header */
+    str_list root;     /* parent values that mean "no parent" (besides empty) */
+    str_list optional; /* columns that may be absent from a header */
 };
 
 static void list_free(str_list *l)
@@ -123,8 +137,8 @@ void le_csv_map_free(le_csv_map *m)
 }
 
 static const char *const csv_keys[] = {"header", "delimiter", "columns", NULL};
-static const char *const value_keys[] = {"root_parent", "start_unit", "start_fraction_unit",
-                                         "end_unit", "duration_unit", NULL};
+static const char *const value_keys[] = {"root_parent", "start_unit",    "start_fraction_unit",
+                                         "end_unit",    "duration_unit", NULL};
 
 static int key_known(const char *section, const char *key)
 {
@@ -157,8 +171,10 @@ static int check_known_keys(const le_ini *ini)
 
 static int parse_unit(const char *path, const char *key, const char *v, int *unit)
 {
-    static const struct { const char *name; int unit; } units[] = {
-        {"s", U_S}, {"ms", U_MS}, {"us", U_US}, {"µs", U_US}, {"ns", U_NS}, {"datetime", U_DATETIME}};
+    static const struct {
+        const char *name;
+        int unit;
+    } units[] = {{"s", U_S}, {"ms", U_MS}, {"us", U_US}, {"µs", U_US}, {"ns", U_NS}, {"datetime", U_DATETIME}};
     *unit = U_UNSET;
     if (!v || !*v) return 0;
     for (size_t i = 0; i < sizeof units / sizeof *units; i++)
@@ -171,8 +187,10 @@ static int parse_unit(const char *path, const char *key, const char *v, int *uni
 
 static int parse_delimiter(const char *path, const char *v, unsigned char *delim)
 {
-    static const struct { const char *name; char c; } named[] = {
-        {"comma", ','}, {"tab", '\t'}, {"semicolon", ';'}, {"pipe", '|'}, {"\\t", '\t'}};
+    static const struct {
+        const char *name;
+        char c;
+    } named[] = {{"comma", ','}, {"tab", '\t'}, {"semicolon", ';'}, {"pipe", '|'}, {"\\t", '\t'}};
     *delim = ',';
     if (!v || !*v) return 0;
     for (size_t i = 0; i < sizeof named / sizeof *named; i++)
@@ -201,9 +219,18 @@ static int is_column_number(const char *s)
 static int csv_header_flag(const le_ini *ini, const char *path, int *out)
 {
     const char *v = map_str(ini, "csv", "header", NULL);
-    if (!v || !*v) { *out = 1; return 0; }
-    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1")) { *out = 1; return 0; }
-    if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0")) { *out = 0; return 0; }
+    if (!v || !*v) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0")) {
+        *out = 0;
+        return 0;
+    }
     return le_fail(LE_ERR_FORMAT, "%s: [csv] header = %s: expected yes or no", path, v);
 }
 
@@ -221,11 +248,16 @@ static int validate_map(const le_csv_map *m, const char *path)
         return le_fail(LE_ERR_FORMAT, "%s: [columns] needs end or duration (or both)", path);
     for (int f = 0; f < F_N; f++)
         if (f != F_TRACE && f != F_LABEL && m->ref[f].n > 1)
-            return le_fail(LE_ERR_FORMAT, "%s: [columns] %s names %d columns; only trace_id and label take a list",
-                           path, field_key[f], m->ref[f].n);
-    const struct { csv_field f; int unit; const char *key; } units[] = {
-        {F_START, m->unit_start, "start_unit"}, {F_START_FRAC, m->unit_frac, "start_fraction_unit"},
-        {F_END, m->unit_end, "end_unit"}, {F_DURATION, m->unit_duration, "duration_unit"}};
+            return le_fail(LE_ERR_FORMAT, "%s: [columns] %s names %d columns; only trace_id and label take a list", path,
+                           field_key[f], m->ref[f].n);
+    const struct {
+        csv_field f;
+        int unit;
+        const char *key;
+    } units[] = {{F_START, m->unit_start, "start_unit"},
+                 {F_START_FRAC, m->unit_frac, "start_fraction_unit"},
+                 {F_END, m->unit_end, "end_unit"},
+                 {F_DURATION, m->unit_duration, "duration_unit"}};
     for (size_t i = 0; i < sizeof units / sizeof *units; i++)
         if (m->ref[units[i].f].n && units[i].unit == U_UNSET)
             return le_fail(LE_ERR_FORMAT, "%s: [values] %s is required with [columns] %s", path, units[i].key,
@@ -239,11 +271,12 @@ static int validate_map(const le_csv_map *m, const char *path)
             for (int k = 0; k < m->ref[f].n; k++) {
                 const char *ref = m->ref[f].v[k];
                 if (!is_column_number(ref))
-                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: with header = no, columns are 1-based numbers up to %d",
-                                   path, field_key[f], ref, MAX_COLUMNS);
+                    return le_fail(LE_ERR_FORMAT,
+                                   "%s: [columns] %s = %s: with header = no, columns are 1-based numbers up to %d", path,
+                                   field_key[f], ref, MAX_COLUMNS);
                 if (m->ncols && strtol(ref, NULL, 10) > m->ncols)
-                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: beyond [csv] columns = %d", path,
-                                   field_key[f], ref, m->ncols);
+                    return le_fail(LE_ERR_FORMAT, "%s: [columns] %s = %s: beyond [csv] columns = %d", path, field_key[f],
+                                   ref, m->ncols);
             }
     return 0;
 }
@@ -253,15 +286,15 @@ static int map_from_ini(const le_ini *ini, const char *path, le_csv_map *m)
     LE_CHECK(check_known_keys(ini));
     LE_CHECK(csv_header_flag(ini, path, &m->header));
     LE_CHECK(parse_delimiter(path, map_str(ini, "csv", "delimiter", NULL), &m->delim));
-    m->ncols = (int)strtol(map_str(ini, "csv", "columns", "0"), NULL, 0); /* base 0 (0x10 too), as iniparser_getint read it */
+    m->ncols =
+        (int)strtol(map_str(ini, "csv", "columns", "0"), NULL, 0); /* base 0 (0x10 too), as iniparser_getint read it */
     if (m->ncols < 0 || m->ncols > MAX_COLUMNS)
         return le_fail(LE_ERR_FORMAT, "%s: [csv] columns must be between 1 and %d", path, MAX_COLUMNS);
     for (int f = 0; f < F_N; f++) list_split(&m->ref[f], map_str(ini, "columns", field_key[f], ""));
     list_split(&m->optional, map_str(ini, "columns", "optional", ""));
     list_split(&m->root, map_str(ini, "values", "root_parent", ""));
     LE_CHECK(parse_unit(path, "start_unit", map_str(ini, "values", "start_unit", NULL), &m->unit_start));
-    LE_CHECK(parse_unit(path, "start_fraction_unit", map_str(ini, "values", "start_fraction_unit", "ns"),
-                        &m->unit_frac));
+    LE_CHECK(parse_unit(path, "start_fraction_unit", map_str(ini, "values", "start_fraction_unit", "ns"), &m->unit_frac));
     LE_CHECK(parse_unit(path, "end_unit", map_str(ini, "values", "end_unit", NULL), &m->unit_end));
     LE_CHECK(parse_unit(path, "duration_unit", map_str(ini, "values", "duration_unit", NULL), &m->unit_duration));
     return validate_map(m, path);
@@ -320,7 +353,10 @@ static char *known_layout_names(const char **dirs, int ndirs)
             size_t n = strlen(e->d_name);
             if (n <= 4 || strcmp(e->d_name + n - 4, ".ini")) continue;
             char *name = le_strndup(e->d_name, n - 4);
-            if (list_has(&names, name)) { free(name); continue; }
+            if (list_has(&names, name)) {
+                free(name);
+                continue;
+            }
             names.v = le_realloc(names.v, (size_t)(names.n + 1) * sizeof *names.v);
             names.v[names.n++] = name;
         }
@@ -369,7 +405,8 @@ int le_csv_map_named(const char *name, le_csv_map **out)
     char searched[1024] = "";
     for (int i = 0; i < ndirs; i++)
         snprintf(searched + strlen(searched), sizeof searched - strlen(searched), "%s%s", i ? ", " : "", dirs[i]);
-    int rc = le_fail(LE_ERR_USAGE, "unknown CSV layout '%s'; known layouts: %s (searched: %s); "
+    int rc = le_fail(LE_ERR_USAGE,
+                     "unknown CSV layout '%s'; known layouts: %s (searched: %s); "
                      "or describe your own layout with --map FILE.ini (docs/formats.md)",
                      name, *known ? known : "none", ndirs ? searched : "no formats directory");
     free(known);
@@ -407,8 +444,7 @@ static int parse_scaled(const char *s, size_t n, int exp, int64_t *out)
     }
     if (!digits || i != n) return -1;
     int64_t v;
-    if (__builtin_mul_overflow(whole, pow10_i64[exp], &v) ||
-        __builtin_add_overflow(v, frac * pow10_i64[exp - fdigits], &v))
+    if (__builtin_mul_overflow(whole, pow10_i64[exp], &v) || __builtin_add_overflow(v, frac * pow10_i64[exp - fdigits], &v))
         return -1;
     *out = neg ? -v : v;
     return 0;
@@ -423,17 +459,20 @@ static int parse_time_ns(const char *s, size_t n, int unit, int64_t *ns)
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-static int word_is(const char *s, size_t n, const char *w)
-{
-    return strlen(w) == n && !strncasecmp(s, w, n);
-}
+static int word_is(const char *s, size_t n, const char *w) { return strlen(w) == n && !strncasecmp(s, w, n); }
 
 /* True/False, 1/0, yes/no, any case; empty = not an error. */
 static int parse_flag(const char *s, size_t n, int8_t *out)
 {
     trim(&s, &n);
-    if (!n || word_is(s, n, "false") || word_is(s, n, "0") || word_is(s, n, "no")) { *out = 0; return 0; }
-    if (word_is(s, n, "true") || word_is(s, n, "1") || word_is(s, n, "yes")) { *out = 1; return 0; }
+    if (!n || word_is(s, n, "false") || word_is(s, n, "0") || word_is(s, n, "no")) {
+        *out = 0;
+        return 0;
+    }
+    if (word_is(s, n, "true") || word_is(s, n, "1") || word_is(s, n, "yes")) {
+        *out = 1;
+        return 0;
+    }
     return -1;
 }
 
@@ -442,9 +481,18 @@ static int parse_flag(const char *s, size_t n, int8_t *out)
 static int parse_label_cell(const char *s, size_t n, int8_t *out)
 {
     trim(&s, &n);
-    if (!n) { *out = -1; return 0; }
-    if (word_is(s, n, "normal") || word_is(s, n, "false")) { *out = 0; return 0; }
-    if (word_is(s, n, "abnormal") || word_is(s, n, "true")) { *out = 1; return 0; }
+    if (!n) {
+        *out = -1;
+        return 0;
+    }
+    if (word_is(s, n, "normal") || word_is(s, n, "false")) {
+        *out = 0;
+        return 0;
+    }
+    if (word_is(s, n, "abnormal") || word_is(s, n, "true")) {
+        *out = 1;
+        return 0;
+    }
     int64_t v;
     if (parse_scaled(s, n, 9, &v)) return -1;
     *out = v != 0;
@@ -456,19 +504,26 @@ static int parse_label_cell(const char *s, size_t n, int8_t *out)
 static int parse_status(const char *s, size_t n, int32_t *out)
 {
     static const char *const grpc_names[] = {
-        "ok", "cancelled", "unknown", "invalid_argument", "deadline_exceeded", "not_found",
-        "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted",
-        "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"};
+        "ok",        "cancelled",      "unknown",           "invalid_argument",   "deadline_exceeded",
+        "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition",
+        "aborted",   "out_of_range",   "unimplemented",     "internal",           "unavailable",
+        "data_loss", "unauthenticated"};
     int64_t v;
     trim(&s, &n);
-    if (!n) { *out = 0; return 0; }
+    if (!n) {
+        *out = 0;
+        return 0;
+    }
     if (!parse_i64(s, n, &v)) {
         if (v < INT32_MIN || v > INT32_MAX) return -1;
         *out = (int32_t)v;
         return 0;
     }
     for (size_t i = 0; i < sizeof grpc_names / sizeof *grpc_names; i++)
-        if (word_is(s, n, grpc_names[i])) { *out = (int32_t)i; return 0; }
+        if (word_is(s, n, grpc_names[i])) {
+            *out = (int32_t)i;
+            return 0;
+        }
     return -1;
 }
 
@@ -479,21 +534,21 @@ typedef struct csv_reader {
     le_parse_ctx *ctx;
     const le_csv_map *map;
     struct csv_parser parser;
-    uint64_t line;        /* 1-based physical line being fed to libcsv */
-    uint64_t row_line;    /* line the current row started on */
-    int in_header;        /* the next row is the header */
-    int skip_to_eol;      /* after a broken row: ignore input up to the next '\n' */
-    size_t col;           /* columns seen so far in the current row */
-    size_t ncols;         /* columns a row must have */
-    int exact;            /* 1: exactly ncols; 0: at least ncols (header = no, no count) */
-    uint8_t *keep;        /* [ncols] copy this column for the row */
-    size_t *off, *len;    /* [ncols] where a kept column's text is in row */
+    uint64_t line;     /* 1-based physical line being fed to libcsv */
+    uint64_t row_line; /* line the current row started on */
+    int in_header;     /* the next row is the header */
+    int skip_to_eol;   /* after a broken row: ignore input up to the next '\n' */
+    size_t col;        /* columns seen so far in the current row */
+    size_t ncols;      /* columns a row must have */
+    int exact;         /* 1: exactly ncols; 0: at least ncols (header = no, no count) */
+    uint8_t *keep;     /* [ncols] copy this column for the row */
+    size_t *off, *len; /* [ncols] where a kept column's text is in row */
     size_t cols_cap;
-    char *row;            /* the current row's kept fields, each NUL-terminated */
+    char *row; /* the current row's kept fields, each NUL-terminated */
     size_t row_len, row_cap;
-    int *bound[F_N];      /* column indexes of each field */
+    int *bound[F_N]; /* column indexes of each field */
     int nbound[F_N];
-    char *scratch;        /* composite trace ids */
+    char *scratch; /* composite trace ids */
     size_t scratch_cap;
     int rc;
 } csv_reader;
@@ -604,8 +659,8 @@ static char *header_names(const csv_reader *r, size_t ncols)
 static int missing_column_error(const csv_reader *r, size_t ncols, const char *name, csv_field f)
 {
     char *names = header_names(r, ncols);
-    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%s' ([columns] %s in %s) is not in the header: %s",
-                     r->ctx->path, (unsigned long long)r->row_line, name, field_key[f], r->map->source, names);
+    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%s' ([columns] %s in %s) is not in the header: %s", r->ctx->path,
+                     (unsigned long long)r->row_line, name, field_key[f], r->map->source, names);
     free(names);
     return rc;
 }
@@ -636,8 +691,10 @@ static int bind_header(csv_reader *r)
         for (int k = 0; k < m->ref[f].n; k++) {
             int col;
             LE_CHECK(find_header_column(r, m->ref[f].v[k], ncols, &col));
-            if (col >= 0) bind_column(r, (csv_field)f, col);
-            else if (!list_has(&m->optional, m->ref[f].v[k])) return missing_column_error(r, ncols, m->ref[f].v[k], (csv_field)f);
+            if (col >= 0)
+                bind_column(r, (csv_field)f, col);
+            else if (!list_has(&m->optional, m->ref[f].v[k]))
+                return missing_column_error(r, ncols, m->ref[f].v[k], (csv_field)f);
         }
     r->ncols = ncols;
     r->exact = 1;
@@ -670,7 +727,10 @@ static const char *trace_id_of(csv_reader *r, size_t *len)
     if (r->nbound[F_TRACE] == 1) return cell(r, r->bound[F_TRACE][0], len);
     size_t total = 0;
     for (int k = 0; k < r->nbound[F_TRACE]; k++) {
-        if (!r->len[r->bound[F_TRACE][k]]) { *len = 0; return ""; }
+        if (!r->len[r->bound[F_TRACE][k]]) {
+            *len = 0;
+            return "";
+        }
         total += r->len[r->bound[F_TRACE][k]] + 1;
     }
     LE_RESERVE(r->scratch, r->scratch_cap, total);
@@ -701,7 +761,10 @@ static int first_empty_required(const csv_reader *r, csv_field *which)
     for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
         csv_field f = need[i];
         if (f == F_END && r->nbound[F_DURATION]) continue; /* end unused when duration is there */
-        if (r->nbound[f] && !r->len[r->bound[f][0]]) { *which = f; return 1; }
+        if (r->nbound[f] && !r->len[r->bound[f][0]]) {
+            *which = f;
+            return 1;
+        }
     }
     return 0;
 }
@@ -714,7 +777,10 @@ static int parse_times(csv_reader *r, le_span_in *s, csv_field *bad)
     const char *v;
     int64_t start_ns, x;
     v = cell(r, r->bound[F_START][0], &n);
-    if (parse_time_ns(v, n, m->unit_start, &start_ns)) { *bad = F_START; return -1; }
+    if (parse_time_ns(v, n, m->unit_start, &start_ns)) {
+        *bad = F_START;
+        return -1;
+    }
     if (r->nbound[F_START_FRAC]) {
         v = cell(r, r->bound[F_START_FRAC][0], &n);
         if (parse_scaled(v, n, m->unit_frac, &x) || __builtin_add_overflow(start_ns, x, &start_ns)) {
@@ -725,7 +791,10 @@ static int parse_times(csv_reader *r, le_span_in *s, csv_field *bad)
     int64_t duration_ns;
     if (r->nbound[F_DURATION]) {
         v = cell(r, r->bound[F_DURATION][0], &n);
-        if (parse_scaled(v, n, m->unit_duration, &duration_ns)) { *bad = F_DURATION; return -1; }
+        if (parse_scaled(v, n, m->unit_duration, &duration_ns)) {
+            *bad = F_DURATION;
+            return -1;
+        }
     } else {
         v = cell(r, r->bound[F_END][0], &n);
         if (parse_time_ns(v, n, m->unit_end, &x) || __builtin_sub_overflow(x, start_ns, &duration_ns)) {
@@ -745,17 +814,26 @@ static int parse_extras(csv_reader *r, le_span_in *s, csv_field *bad)
     const char *v;
     if (r->nbound[F_STATUS]) {
         v = cell(r, r->bound[F_STATUS][0], &n);
-        if (parse_status(v, n, &s->status_code)) { *bad = F_STATUS; return -1; }
+        if (parse_status(v, n, &s->status_code)) {
+            *bad = F_STATUS;
+            return -1;
+        }
     }
     if (r->nbound[F_ERROR]) {
         v = cell(r, r->bound[F_ERROR][0], &n);
-        if (parse_flag(v, n, &s->error)) { *bad = F_ERROR; return -1; }
+        if (parse_flag(v, n, &s->error)) {
+            *bad = F_ERROR;
+            return -1;
+        }
     }
     s->label = -1;
     for (int k = 0; k < r->nbound[F_LABEL]; k++) {
         int8_t l;
         v = cell(r, r->bound[F_LABEL][k], &n);
-        if (parse_label_cell(v, n, &l)) { *bad = F_LABEL; return -1; }
+        if (parse_label_cell(v, n, &l)) {
+            *bad = F_LABEL;
+            return -1;
+        }
         if (l > s->label) s->label = l;
     }
     return 0;
@@ -783,8 +861,7 @@ static int bad_value(csv_reader *r, csv_field f)
 static int take_row(csv_reader *r)
 {
     if (r->exact ? r->col != r->ncols : r->col < r->ncols)
-        return drop_row(r, LE_DROP_BAD_ROW, "%zu columns, expected %s%zu", r->col, r->exact ? "" : "at least ",
-                        r->ncols);
+        return drop_row(r, LE_DROP_BAD_ROW, "%zu columns, expected %s%zu", r->col, r->exact ? "" : "at least ", r->ncols);
     le_span_in s;
     memset(&s, 0, sizeof s);
     s.trace_id = trace_id_of(r, &s.trace_id_len);
@@ -877,7 +954,10 @@ static int read_all(csv_reader *r, int fd)
     for (;;) {
         ssize_t got = read(fd, buf, LE_CSV_BLOCK);
         if (got < 0 && errno == EINTR) continue;
-        if (got < 0) { rc = le_fail(LE_ERR_IO, "%s: read failed: %s", r->ctx->path, strerror(errno)); break; }
+        if (got < 0) {
+            rc = le_fail(LE_ERR_IO, "%s: read failed: %s", r->ctx->path, strerror(errno));
+            break;
+        }
         if (got == 0) break;
         r->ctx->st->bytes_read += (uint64_t)got;
         const char *p = buf;

@@ -19,36 +19,60 @@
 
 enum {
     J_ROOT = 1, /* {"data":[...]} wrapper or a single trace; an array root becomes J_TRACES */
-    J_TRACES, J_TRACE, J_TRACE_ID,
-    J_SPANS, J_SPAN,
-    J_S_TRACE_ID, J_S_SPAN_ID, J_S_PARENT, J_S_OPERATION, J_S_START, J_S_DURATION, J_S_PROCESS_ID,
-    J_S_PROCESS, J_S_SERVICE,
-    J_REFS, J_REF, J_R_TYPE, J_R_TRACE_ID, J_R_SPAN_ID,
-    J_TAGS, J_TAG, J_T_KEY, J_T_VALUE,
-    J_PROCESSES, J_PROCESS, J_P_SERVICE,
+    J_TRACES,
+    J_TRACE,
+    J_TRACE_ID,
+    J_SPANS,
+    J_SPAN,
+    J_S_TRACE_ID,
+    J_S_SPAN_ID,
+    J_S_PARENT,
+    J_S_OPERATION,
+    J_S_START,
+    J_S_DURATION,
+    J_S_PROCESS_ID,
+    J_S_PROCESS,
+    J_S_SERVICE,
+    J_REFS,
+    J_REF,
+    J_R_TYPE,
+    J_R_TRACE_ID,
+    J_R_SPAN_ID,
+    J_TAGS,
+    J_TAG,
+    J_T_KEY,
+    J_T_VALUE,
+    J_PROCESSES,
+    J_PROCESS,
+    J_P_SERVICE,
 };
 
 enum { REF_OTHER = 0, REF_CHILD_OF, REF_FOLLOWS_FROM };
 
-typedef struct jref { le_jstr trace, span; int set; } jref;
-typedef struct jproc { le_jstr id, service; } jproc;
+typedef struct jref {
+    le_jstr trace, span;
+    int set;
+} jref;
+typedef struct jproc {
+    le_jstr id, service;
+} jproc;
 
 typedef struct jaeger {
     le_parse_ctx *ctx;
     le_jscratch s;
     /* the trace object being read */
-    le_jstr trace_id;          /* for spans that carry none */
+    le_jstr trace_id; /* for spans that carry none */
     jproc *procs;
     size_t n_procs, cap_procs;
-    int procs_done;            /* its "processes" map has been read */
+    int procs_done; /* its "processes" map has been read */
     le_jstr cur_pid;
     uint64_t spans_seen, traces_without_spans, traces_not_objects;
-    int root_is_wrapper;       /* the top object has "data": it is no trace itself */
+    int root_is_wrapper; /* the top object has "data": it is no trace itself */
     int trace_has_spans;
     /* the span being read */
     le_jspan span;
-    size_t span_mark;          /* scratch length before the span's strings */
-    jref child_of, follows;    /* first reference of each kind */
+    size_t span_mark;       /* scratch length before the span's strings */
+    jref child_of, follows; /* first reference of each kind */
     int ref_type;
     jref ref;
     le_jtag tag;
@@ -176,8 +200,10 @@ static int same_trace(const jaeger *J, const jref *r)
 static void choose_parent(jaeger *J)
 {
     le_jspan *sp = &J->span;
-    if (J->child_of.set && same_trace(J, &J->child_of)) sp->parent_id = J->child_of.span;
-    else if (J->follows.set && same_trace(J, &J->follows)) sp->parent_id = J->follows.span;
+    if (J->child_of.set && same_trace(J, &J->child_of))
+        sp->parent_id = J->child_of.span;
+    else if (J->follows.set && same_trace(J, &J->follows))
+        sp->parent_id = J->follows.span;
     if (le_json_id_is_null(le_jstr_ptr(&J->s, sp->parent_id), sp->parent_id.len)) sp->parent_id = (le_jstr){0, 0};
 }
 
@@ -214,8 +240,8 @@ static int bad_row(jaeger *J, uint64_t pos, const char *what) { return le_json_d
 
 static int is_span_field(le_jnode node)
 {
-    return (node >= J_S_TRACE_ID && node <= J_S_SERVICE) || (node >= J_R_TYPE && node <= J_R_SPAN_ID) ||
-           node == J_REFS || node == J_TAGS || node == J_REF || node == J_TAG || node == J_T_KEY;
+    return (node >= J_S_TRACE_ID && node <= J_S_SERVICE) || (node >= J_R_TYPE && node <= J_R_SPAN_ID) || node == J_REFS ||
+           node == J_TAGS || node == J_REF || node == J_TAG || node == J_T_KEY;
 }
 
 static int jaeger_open(void *u, le_jnode *node, int is_map, uint64_t pos)
@@ -223,27 +249,44 @@ static int jaeger_open(void *u, le_jnode *node, int is_map, uint64_t pos)
     jaeger *J = u;
     switch (*node) {
     case J_ROOT:
-        if (is_map) trace_begin(J);
-        else *node = J_TRACES;
+        if (is_map)
+            trace_begin(J);
+        else
+            *node = J_TRACES;
         return 0;
     case J_TRACE:
-        if (is_map) { trace_begin(J); return 0; }
+        if (is_map) {
+            trace_begin(J);
+            return 0;
+        }
         *node = LE_JN_SKIP;
         J->traces_not_objects++;
         return bad_row(J, pos, "trace is not an object");
-    case J_SPANS: case J_TRACES: {
+    case J_SPANS:
+    case J_TRACES: {
         int spans = *node == J_SPANS;
-        if (!is_map) { if (spans) J->trace_has_spans = 1; return 0; }
+        if (!is_map) {
+            if (spans) J->trace_has_spans = 1;
+            return 0;
+        }
         *node = LE_JN_SKIP;
         return bad_row(J, pos, spans ? "\"spans\" is not an array" : "\"data\" is not an array");
     }
     case J_SPAN:
-        if (is_map) { span_begin(J, pos); return 0; }
+        if (is_map) {
+            span_begin(J, pos);
+            return 0;
+        }
         *node = LE_JN_SKIP;
         return bad_row(J, pos, "span is not an object");
-    case J_REF: J->ref_type = REF_OTHER; J->ref = (jref){{0, 0}, {0, 0}, 0}; break;
+    case J_REF:
+        J->ref_type = REF_OTHER;
+        J->ref = (jref){{0, 0}, {0, 0}, 0};
+        break;
     case J_TAG: le_jtag_reset(&J->tag); break;
-    case J_PROCESSES: case J_PROCESS: case J_S_PROCESS:
+    case J_PROCESSES:
+    case J_PROCESS:
+    case J_S_PROCESS:
         if (!is_map) *node = LE_JN_SKIP; /* no usable service: spans get "unknown" */
         return 0;
     case J_T_VALUE: *node = LE_JN_SKIP; return 0; /* a structured tag value: not one we read */
@@ -289,7 +332,10 @@ static int misplaced_scalar(jaeger *J, le_jnode node, le_jv_type t, uint64_t pos
     case J_TRACE: J->traces_not_objects++; return bad_row(J, pos, "trace is not an object");
     case J_SPAN: return bad_row(J, pos, "span is not an object");
     case J_SPANS: return t == LE_JV_NULL ? 0 : bad_row(J, pos, "\"spans\" is not an array");
-    case J_REFS: case J_TAGS: case J_REF: case J_TAG:
+    case J_REFS:
+    case J_TAGS:
+    case J_REF:
+    case J_TAG:
         if (t != LE_JV_NULL) le_jspan_fail(&J->span, LE_DROP_BAD_ROW, "references or tags of the wrong JSON type");
         return 0;
     }
@@ -301,7 +347,9 @@ static int jaeger_scalar(void *u, le_jnode node, le_jv_type t, const char *v, si
     jaeger *J = u;
     le_jspan *sp = &J->span;
     switch (node) {
-    case J_TRACE_ID: if (t == LE_JV_STRING) J->trace_id = le_jstr_put(&J->s, v, n); return 0;
+    case J_TRACE_ID:
+        if (t == LE_JV_STRING) J->trace_id = le_jstr_put(&J->s, v, n);
+        return 0;
     case J_S_TRACE_ID: le_jspan_str(&J->s, sp, &sp->trace_id, t, v, n, "traceID is not a string"); return 0;
     case J_S_SPAN_ID: le_jspan_str(&J->s, sp, &sp->span_id, t, v, n, "spanID is not a string"); return 0;
     case J_S_PARENT: le_jspan_str(&J->s, sp, &sp->parent_id, t, v, n, "parentSpanID is not a string"); return 0;
@@ -310,12 +358,22 @@ static int jaeger_scalar(void *u, le_jnode node, le_jv_type t, const char *v, si
     case J_S_SERVICE: le_jspan_str(&J->s, sp, &sp->service, t, v, n, "process.serviceName is not a string"); return 0;
     case J_S_START: le_jspan_num(sp, &sp->start, LE_JH_START, t, v, n, "startTime is not a number"); return 0;
     case J_S_DURATION: le_jspan_num(sp, &sp->duration, LE_JH_DURATION, t, v, n, "duration is not a number"); return 0;
-    case J_R_TYPE: if (t == LE_JV_STRING) J->ref_type = ref_type_of(v, n); return 0;
-    case J_R_TRACE_ID: if (t == LE_JV_STRING) J->ref.trace = le_jstr_put(&J->s, v, n); return 0;
-    case J_R_SPAN_ID: if (t == LE_JV_STRING) J->ref.span = le_jstr_put(&J->s, v, n); return 0;
-    case J_T_KEY: if (t == LE_JV_STRING) le_jtag_key(&J->tag, v, n); return 0;
+    case J_R_TYPE:
+        if (t == LE_JV_STRING) J->ref_type = ref_type_of(v, n);
+        return 0;
+    case J_R_TRACE_ID:
+        if (t == LE_JV_STRING) J->ref.trace = le_jstr_put(&J->s, v, n);
+        return 0;
+    case J_R_SPAN_ID:
+        if (t == LE_JV_STRING) J->ref.span = le_jstr_put(&J->s, v, n);
+        return 0;
+    case J_T_KEY:
+        if (t == LE_JV_STRING) le_jtag_key(&J->tag, v, n);
+        return 0;
     case J_T_VALUE: le_jtag_val(&J->tag, t, v, n); return 0;
-    case J_P_SERVICE: if (t == LE_JV_STRING) add_process(J, le_jstr_put(&J->s, v, n)); return 0;
+    case J_P_SERVICE:
+        if (t == LE_JV_STRING) add_process(J, le_jstr_put(&J->s, v, n));
+        return 0;
     }
     return misplaced_scalar(J, node, t, pos);
 }
@@ -324,8 +382,10 @@ static int jaeger_finish(void *u)
 {
     jaeger *J = u;
     if (J->spans_seen == 0 && J->traces_without_spans + J->traces_not_objects > 0)
-        return le_fail(LE_ERR_FORMAT, "%s: byte 0: no trace object with a \"spans\" array: not Jaeger JSON "
-                       "(a Zipkin or OTLP file? see --format)", J->ctx->path);
+        return le_fail(LE_ERR_FORMAT,
+                       "%s: byte 0: no trace object with a \"spans\" array: not Jaeger JSON "
+                       "(a Zipkin or OTLP file? see --format)",
+                       J->ctx->path);
     return 0;
 }
 

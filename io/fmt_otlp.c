@@ -24,13 +24,31 @@
 
 enum {
     O_ROOT = 1,
-    O_RSS, O_RS,                       /* resourceSpans array and element */
-    O_RESOURCE, O_RATTRS, O_RATTR, O_RA_KEY, O_RA_VALUE, O_RA_STRING,
-    O_SSS, O_SS,                       /* scopeSpans array and element */
-    O_SPANS, O_SPAN,
-    O_TRACE_ID, O_SPAN_ID, O_PARENT_ID, O_NAME, O_START, O_END,
-    O_ATTRS, O_ATTR, O_A_KEY, O_A_VALUE, O_A_SCALAR,
-    O_STATUS, O_STATUS_CODE,
+    O_RSS,
+    O_RS, /* resourceSpans array and element */
+    O_RESOURCE,
+    O_RATTRS,
+    O_RATTR,
+    O_RA_KEY,
+    O_RA_VALUE,
+    O_RA_STRING,
+    O_SSS,
+    O_SS, /* scopeSpans array and element */
+    O_SPANS,
+    O_SPAN,
+    O_TRACE_ID,
+    O_SPAN_ID,
+    O_PARENT_ID,
+    O_NAME,
+    O_START,
+    O_END,
+    O_ATTRS,
+    O_ATTR,
+    O_A_KEY,
+    O_A_VALUE,
+    O_A_SCALAR,
+    O_STATUS,
+    O_STATUS_CODE,
 };
 
 typedef struct otlp {
@@ -39,10 +57,10 @@ typedef struct otlp {
     /* the resourceSpans element being read */
     le_jstr service;
     int resource_done;
-    le_jtag rattr;                     /* key of the resource attribute */
-    le_jstr rattr_value;               /* its stringValue, any length */
-    int saw_resource_spans;            /* this top-level value has the key */
-    uint64_t root_pos;                 /* where that value starts */
+    le_jtag rattr;          /* key of the resource attribute */
+    le_jstr rattr_value;    /* its stringValue, any length */
+    int saw_resource_spans; /* this top-level value has the key */
+    uint64_t root_pos;      /* where that value starts */
     /* the span being read */
     le_jspan span;
     size_t span_mark;
@@ -150,12 +168,17 @@ static void set_status(le_jspan *sp, le_jv_type t, const char *v, size_t n)
     if (t == LE_JV_NULL) return;
     if (t == LE_JV_STRING && n > 12 && memcmp(v, "STATUS_CODE_", 12) == 0) {
         v += 12, n -= 12;
-        code = (n == 5 && !memcmp(v, "UNSET", 5)) ? 0 : (n == 2 && !memcmp(v, "OK", 2)) ? 1
-             : (n == 5 && !memcmp(v, "ERROR", 5)) ? 2 : -1;
+        code = (n == 5 && !memcmp(v, "UNSET", 5))   ? 0
+               : (n == 2 && !memcmp(v, "OK", 2))    ? 1
+               : (n == 5 && !memcmp(v, "ERROR", 5)) ? 2
+                                                    : -1;
     } else if (t == LE_JV_BOOL || le_json_int(v, n, &code)) {
         code = -1;
     }
-    if (code < 0 || code > 2) { le_jspan_fail(sp, LE_DROP_UNPARSABLE, "status.code is not 0, 1, 2 or STATUS_CODE_*"); return; }
+    if (code < 0 || code > 2) {
+        le_jspan_fail(sp, LE_DROP_UNPARSABLE, "status.code is not 0, 1, 2 or STATUS_CODE_*");
+        return;
+    }
     sp->proto_status = (int32_t)code;
     if (code == 2) sp->error = 1;
 }
@@ -193,34 +216,57 @@ static int otlp_open(void *u, le_jnode *node, int is_map, uint64_t pos)
     otlp *O = u;
     switch (*node) {
     case O_ROOT:
-        if (is_map) { O->saw_resource_spans = 0; O->root_pos = pos; return 0; }
+        if (is_map) {
+            O->saw_resource_spans = 0;
+            O->root_pos = pos;
+            return 0;
+        }
         return le_fail(LE_ERR_FORMAT, "%s: byte %llu: top-level value is not an object: not OTLP JSON", O->ctx->path,
                        (unsigned long long)pos);
-    case O_RS: if (is_map) resource_begin(O); break;
-    case O_RATTR: le_jtag_reset(&O->rattr); O->rattr_value = (le_jstr){0, 0}; break;
+    case O_RS:
+        if (is_map) resource_begin(O);
+        break;
+    case O_RATTR:
+        le_jtag_reset(&O->rattr);
+        O->rattr_value = (le_jstr){0, 0};
+        break;
     case O_SPAN:
-        if (is_map) { span_begin(O, pos); return 0; }
+        if (is_map) {
+            span_begin(O, pos);
+            return 0;
+        }
         *node = LE_JN_SKIP;
         return le_json_drop(O->ctx, LE_DROP_BAD_ROW, pos, "span is not an object");
     case O_ATTR: le_jtag_reset(&O->tag); break;
-    case O_ATTRS: case O_STATUS: case O_A_VALUE:
+    case O_ATTRS:
+    case O_STATUS:
+    case O_A_VALUE:
         if (is_map == (*node != O_ATTRS)) return 0; /* attributes: an array; status, value: objects */
         le_jspan_fail(&O->span, LE_DROP_BAD_ROW, "attributes or status of the wrong JSON type");
         *node = LE_JN_SKIP;
         return 0;
-    case O_TRACE_ID: case O_SPAN_ID: case O_PARENT_ID: case O_NAME: case O_START: case O_END: case O_STATUS_CODE:
+    case O_TRACE_ID:
+    case O_SPAN_ID:
+    case O_PARENT_ID:
+    case O_NAME:
+    case O_START:
+    case O_END:
+    case O_STATUS_CODE:
         le_jspan_fail(&O->span, LE_DROP_BAD_ROW, "a span field has the wrong JSON type");
         *node = LE_JN_SKIP;
         return 0;
-    case O_SPANS: case O_RSS: case O_SSS: case O_RATTRS: {
+    case O_SPANS:
+    case O_RSS:
+    case O_SSS:
+    case O_RATTRS: {
         int spans = *node == O_SPANS;
         if (!is_map) return 0;
         *node = LE_JN_SKIP;
         return spans ? le_json_drop(O->ctx, LE_DROP_BAD_ROW, pos, "\"spans\" is not an array") : 0;
     }
     }
-    int want_map = *node == O_RS || *node == O_RESOURCE || *node == O_RATTR || *node == O_RA_VALUE || *node == O_SS ||
-                   *node == O_ATTR;
+    int want_map =
+        *node == O_RS || *node == O_RESOURCE || *node == O_RATTR || *node == O_RA_VALUE || *node == O_SS || *node == O_ATTR;
     if (!want_map || !is_map) *node = LE_JN_SKIP; /* array values, wrong shapes around spans: nothing to read */
     return 0;
 }
@@ -236,8 +282,10 @@ static int otlp_close(void *u, le_jnode node, int is_map)
     case O_RS: return resource_end(O);
     case O_ROOT:
         if (O->saw_resource_spans) return 0;
-        return le_fail(LE_ERR_FORMAT, "%s: byte %llu: top-level object has no \"resourceSpans\": not OTLP JSON "
-                       "(a Jaeger or Zipkin file? see --format)", O->ctx->path, (unsigned long long)O->root_pos);
+        return le_fail(LE_ERR_FORMAT,
+                       "%s: byte %llu: top-level object has no \"resourceSpans\": not OTLP JSON "
+                       "(a Jaeger or Zipkin file? see --format)",
+                       O->ctx->path, (unsigned long long)O->root_pos);
     }
     return 0;
 }
@@ -254,10 +302,16 @@ static int otlp_scalar(void *u, le_jnode node, le_jv_type t, const char *v, size
     case O_START: le_jspan_num(sp, &sp->start, LE_JH_START, t, v, n, "startTimeUnixNano is not a number"); return 0;
     case O_END: le_jspan_num(sp, &sp->end, LE_JH_END, t, v, n, "endTimeUnixNano is not a number"); return 0;
     case O_STATUS_CODE: set_status(sp, t, v, n); return 0;
-    case O_A_KEY: if (t == LE_JV_STRING) le_jtag_key(&O->tag, v, n); return 0;
+    case O_A_KEY:
+        if (t == LE_JV_STRING) le_jtag_key(&O->tag, v, n);
+        return 0;
     case O_A_SCALAR: le_jtag_val(&O->tag, t, v, n); return 0;
-    case O_RA_KEY: if (t == LE_JV_STRING) le_jtag_key(&O->rattr, v, n); return 0;
-    case O_RA_STRING: if (t == LE_JV_STRING) O->rattr_value = le_jstr_put(&O->s, v, n); return 0;
+    case O_RA_KEY:
+        if (t == LE_JV_STRING) le_jtag_key(&O->rattr, v, n);
+        return 0;
+    case O_RA_STRING:
+        if (t == LE_JV_STRING) O->rattr_value = le_jstr_put(&O->s, v, n);
+        return 0;
     case O_ROOT:
         return le_fail(LE_ERR_FORMAT, "%s: byte %llu: top-level value is not an object: not OTLP JSON", O->ctx->path,
                        (unsigned long long)pos);

@@ -21,13 +21,22 @@
 #include "le_base.h"
 
 enum {
-    Z_ROOT = 1,  /* a span, or an array: becomes Z_LIST */
-    Z_LIST,      /* elements: spans, or arrays of spans (one per trace) */
-    Z_ITEM,      /* an element of Z_LIST: becomes Z_SPAN or Z_SPANS */
-    Z_SPANS, Z_SPAN,
-    Z_TRACE_ID, Z_ID, Z_PARENT_ID, Z_NAME, Z_TIMESTAMP, Z_DURATION, Z_SHARED,
-    Z_LOCAL, Z_SERVICE,
-    Z_TAGS, Z_TAG_VALUE,
+    Z_ROOT = 1, /* a span, or an array: becomes Z_LIST */
+    Z_LIST,     /* elements: spans, or arrays of spans (one per trace) */
+    Z_ITEM,     /* an element of Z_LIST: becomes Z_SPAN or Z_SPANS */
+    Z_SPANS,
+    Z_SPAN,
+    Z_TRACE_ID,
+    Z_ID,
+    Z_PARENT_ID,
+    Z_NAME,
+    Z_TIMESTAMP,
+    Z_DURATION,
+    Z_SHARED,
+    Z_LOCAL,
+    Z_SERVICE,
+    Z_TAGS,
+    Z_TAG_VALUE,
 };
 
 typedef struct zipkin {
@@ -117,12 +126,17 @@ static int zipkin_open(void *u, le_jnode *node, int is_map, uint64_t pos)
     case Z_ITEM: *node = is_map ? Z_SPAN : Z_SPANS; break;
     }
     switch (*node) {
-    case Z_LIST: case Z_SPANS: return 0;
+    case Z_LIST:
+    case Z_SPANS: return 0;
     case Z_SPAN:
-        if (is_map) { span_begin(Z, pos); return 0; }
+        if (is_map) {
+            span_begin(Z, pos);
+            return 0;
+        }
         *node = LE_JN_SKIP;
         return bad_row(Z, pos, "span is not an object");
-    case Z_LOCAL: case Z_TAGS:
+    case Z_LOCAL:
+    case Z_TAGS:
         if (is_map) return 0;
         break;
     case Z_TAG_VALUE: *node = LE_JN_SKIP; return 0; /* Zipkin tag values are strings; skip others */
@@ -132,10 +146,7 @@ static int zipkin_open(void *u, le_jnode *node, int is_map, uint64_t pos)
     return 0;
 }
 
-static int zipkin_close(void *u, le_jnode node, int is_map)
-{
-    return node == Z_SPAN ? span_end(u) : 0;
-}
+static int zipkin_close(void *u, le_jnode node, int is_map) { return node == Z_SPAN ? span_end(u) : 0; }
 
 static int zipkin_scalar(void *u, le_jnode node, le_jv_type t, const char *v, size_t n, uint64_t pos)
 {
@@ -157,8 +168,10 @@ static int zipkin_scalar(void *u, le_jnode node, le_jv_type t, const char *v, si
     case Z_ROOT:
         return le_fail(LE_ERR_FORMAT, "%s: byte %llu: top-level value is not an array or object: not Zipkin v2 JSON",
                        Z->ctx->path, (unsigned long long)pos);
-    case Z_ITEM: case Z_SPAN: return bad_row(Z, pos, "span is not an object");
-    case Z_LOCAL: case Z_TAGS: return 0; /* null or a stray scalar: nothing to read */
+    case Z_ITEM:
+    case Z_SPAN: return bad_row(Z, pos, "span is not an object");
+    case Z_LOCAL:
+    case Z_TAGS: return 0; /* null or a stray scalar: nothing to read */
     }
     return 0;
 }
@@ -167,8 +180,10 @@ static int zipkin_finish(void *u)
 {
     zipkin *Z = u;
     if (Z->spans_seen > 0 && Z->spans_with_ids == 0)
-        return le_fail(LE_ERR_FORMAT, "%s: byte 0: no object has \"traceId\" or \"id\": not Zipkin v2 JSON "
-                       "(a Jaeger or OTLP file? see --format)", Z->ctx->path);
+        return le_fail(LE_ERR_FORMAT,
+                       "%s: byte 0: no object has \"traceId\" or \"id\": not Zipkin v2 JSON "
+                       "(a Jaeger or OTLP file? see --format)",
+                       Z->ctx->path);
     return 0;
 }
 

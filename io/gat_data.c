@@ -43,7 +43,8 @@ void le_blockfeat_compute(le_blockfeat *f, const le_corpus_block *b)
     for (int64_t i = 0; i < b->n_spans; i++) f->status[i] = le_status_class(b->status_code[i], b->error[i]);
 }
 
-void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, const float *mean, const float *std)
+void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, const float *mean,
+                            const float *std)
 {
     for (int64_t i = 0; i < b->n_spans; i++) le_time_normalise(f->time + i * LE_NTIME, m->vocab[b->operation[i]], mean, std);
 }
@@ -60,8 +61,7 @@ size_t le_trace_record_bytes(int n)
     return sizeof(int32_t) * (1 + 2 * (size_t)n + LE_NTIME * (size_t)n) + (((size_t)n + 3) & ~(size_t)3);
 }
 
-void le_trace_record_pack(char **buf, size_t *len, size_t *cap, const le_corpus_block *b, const le_blockfeat *f,
-                          int64_t t)
+void le_trace_record_pack(char **buf, size_t *len, size_t *cap, const le_corpus_block *b, const le_blockfeat *f, int64_t t)
 {
     const int64_t lo = b->span_offset[t];
     const int32_t n = (int32_t)(b->span_offset[t + 1] - lo);

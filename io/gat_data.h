@@ -13,18 +13,19 @@
 
 typedef struct le_blockfeat {
     size_t cap_spans, cap_traces;
-    float *time;      /* [M × 4] */
-    int8_t *status;   /* [M] */
-    uint64_t *shash;  /* [N] structure hash */
-    float *root_lat;  /* [N] log1p(root duration) */
-    int64_t *wait;    /* scratch [max spans per trace] */
+    float *time;     /* [M × 4] */
+    int8_t *status;  /* [M] */
+    uint64_t *shash; /* [N] structure hash */
+    float *root_lat; /* [N] log1p(root duration) */
+    int64_t *wait;   /* scratch [max spans per trace] */
     uint64_t *hscratch;
 } le_blockfeat;
 
 void le_blockfeat_free(le_blockfeat *f);
 /* Raw time features, status classes, structure hashes, root latencies of b. */
 void le_blockfeat_compute(le_blockfeat *f, const le_corpus_block *b);
-void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, const float *mean, const float *std);
+void le_blockfeat_normalise(le_blockfeat *f, const le_corpus_block *b, const le_opmap *m, const float *mean,
+                            const float *std);
 /* Append trace t of b (block-local index) to the batch. */
 void le_gb_add_block_trace(le_graphbatch *gb, const le_corpus_block *b, const le_blockfeat *f, int64_t t);
 
@@ -34,8 +35,7 @@ void le_gb_add_block_trace(le_graphbatch *gb, const le_corpus_block *b, const le
  * 4-byte aligned, so a record in a malloc'ed buffer is read in place. */
 size_t le_trace_record_bytes(int n);
 /* Append trace t of b at buf + *len, growing *buf / *cap geometrically. */
-void le_trace_record_pack(char **buf, size_t *len, size_t *cap, const le_corpus_block *b, const le_blockfeat *f,
-                          int64_t t);
+void le_trace_record_pack(char **buf, size_t *len, size_t *cap, const le_corpus_block *b, const le_blockfeat *f, int64_t t);
 /* Append the record at rec to the batch; returns its size in bytes. */
 size_t le_gb_add_record(le_graphbatch *gb, const char *rec);
 

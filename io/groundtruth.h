@@ -21,9 +21,9 @@ int le_faults_read(const char *path, int64_t default_duration_us, le_fault **fau
  * an error that lists them (first few, with line numbers). */
 typedef struct le_labels {
     int64_t n;
-    char **trace_id;   /* [n] */
-    int8_t *label;     /* [n] LE_LABEL_NORMAL or LE_LABEL_ABNORMAL */
-    char **note;       /* [n] may be NULL entries */
+    char **trace_id; /* [n] */
+    int8_t *label;   /* [n] LE_LABEL_NORMAL or LE_LABEL_ABNORMAL */
+    char **note;     /* [n] may be NULL entries */
 } le_labels;
 int le_labels_read(const char *path, le_labels *out);
 void le_labels_free(le_labels *l);

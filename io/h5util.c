@@ -65,7 +65,8 @@ static int slab_io(hid_t dset, hid_t memtype, int64_t offset, int64_t count, voi
     }
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     if (write) H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-    herr_t rc = write ? H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf) : H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
+    herr_t rc =
+        write ? H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf) : H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
     H5Pclose(dxpl);
     H5Sclose(mspace);
     H5Sclose(fspace);
@@ -128,9 +129,15 @@ static int attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype, co
     return rc < 0 ? le_fail(LE_ERR_HDF5, "cannot write attribute %s", name) : 0;
 }
 
-int le_h5_attr_i64(hid_t obj, const char *name, int64_t value) { return attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value); }
+int le_h5_attr_i64(hid_t obj, const char *name, int64_t value)
+{
+    return attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
 
-int le_h5_attr_f64(hid_t obj, const char *name, double value) { return attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value); }
+int le_h5_attr_f64(hid_t obj, const char *name, double value)
+{
+    return attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
 
 /* Reads fixed-length strings of any padding (ours, h5py's np.bytes_) and
  * variable-length ones (h5py's default for str). */
@@ -146,8 +153,10 @@ int le_h5_get_attr_str(hid_t obj, const char *name, char *buf, size_t cap, const
         H5Tset_cset(t, H5Tget_cset(ft)); /* HDF5 does not convert between ASCII and UTF-8 */
         char *p = NULL;
         rc = H5Aread(a, t, &p);
-        if (rc >= 0 && p && strlen(p) < cap) strcpy(buf, p);
-        else rc = -1;
+        if (rc >= 0 && p && strlen(p) < cap)
+            strcpy(buf, p);
+        else
+            rc = -1;
         if (p) H5free_memory(p);
         H5Tclose(t);
     } else if (H5Tget_class(ft) == H5T_STRING) {
@@ -207,8 +216,10 @@ int le_h5_publish(MPI_Comm comm, const char *path, int rc)
     if (rank == 0) {
         char partial[4096];
         le_h5_partial(path, partial, sizeof partial);
-        if (worst) remove(partial);
-        else if (rename(partial, path)) mine = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", partial, path, strerror(errno));
+        if (worst)
+            remove(partial);
+        else if (rename(partial, path))
+            mine = le_fail(LE_ERR_IO, "%s: cannot rename to %s: %s", partial, path, strerror(errno));
     }
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MAX, comm));
     return worst ? worst : mine;

@@ -11,9 +11,9 @@
 
 /* Check an HDF5 call returning a negative value on failure. `what` names
  * the file and dataset so the user knows where to look. */
-#define LE_H5(expr, ...)                                                     \
-    do {                                                                     \
-        if ((expr) < 0) return le_fail(LE_ERR_HDF5, __VA_ARGS__);            \
+#define LE_H5(expr, ...)                                          \
+    do {                                                          \
+        if ((expr) < 0) return le_fail(LE_ERR_HDF5, __VA_ARGS__); \
     } while (0)
 
 /* Quiet HDF5's own error printing (labelease reports its own), unless -vv. */

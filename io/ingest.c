@@ -6,16 +6,11 @@
 #include "le_base.h"
 
 static const char *const drop_names[LE_DROP_N] = {
-    [LE_DROP_DUPLICATE] = "duplicate_rows",
-    [LE_DROP_CONFLICT] = "conflicting_span_ids",
-    [LE_DROP_MISSING_FIELD] = "missing_fields",
-    [LE_DROP_UNPARSABLE] = "unparsable_fields",
-    [LE_DROP_BAD_ROW] = "malformed_rows",
-    [LE_DROP_NEGATIVE_DURATION] = "negative_durations",
-    [LE_DROP_ABSURD_DURATION] = "absurd_durations",
-    [LE_DROP_ORPHAN] = "orphan_spans",
-    [LE_DROP_EXTRA_ROOT] = "extra_root_spans",
-    [LE_DROP_CYCLE] = "cycle_spans",
+    [LE_DROP_DUPLICATE] = "duplicate_rows",         [LE_DROP_CONFLICT] = "conflicting_span_ids",
+    [LE_DROP_MISSING_FIELD] = "missing_fields",     [LE_DROP_UNPARSABLE] = "unparsable_fields",
+    [LE_DROP_BAD_ROW] = "malformed_rows",           [LE_DROP_NEGATIVE_DURATION] = "negative_durations",
+    [LE_DROP_ABSURD_DURATION] = "absurd_durations", [LE_DROP_ORPHAN] = "orphan_spans",
+    [LE_DROP_EXTRA_ROOT] = "extra_root_spans",      [LE_DROP_CYCLE] = "cycle_spans",
 };
 
 const char *le_drop_name(le_drop d) { return (unsigned)d < LE_DROP_N ? drop_names[d] : "?"; }
@@ -27,10 +22,7 @@ void le_stats_init(le_ingest_stats *st)
         for (int k = 0; k < LE_EXAMPLES; k++) st->example[d][k].file = UINT32_MAX;
 }
 
-static int example_less(le_example a, le_example b)
-{
-    return a.file != b.file ? a.file < b.file : a.pos < b.pos;
-}
+static int example_less(le_example a, le_example b) { return a.file != b.file ? a.file < b.file : a.pos < b.pos; }
 
 static void keep_example(le_example *ex, le_example e)
 {
@@ -70,19 +62,26 @@ int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kin
     le_stats_drop(ctx->st, why, ctx->file, pos);
     if (!ctx->strict) return 0;
     return le_fail(LE_ERR_STRICT, "%s:%s%llu: %s%s%s (--strict stops at the first dropped record)", ctx->path,
-                   kind == LE_POS_BYTE ? "byte " : "", (unsigned long long)pos, le_drop_name(why),
-                   detail ? ": " : "", detail ? detail : "");
+                   kind == LE_POS_BYTE ? "byte " : "", (unsigned long long)pos, le_drop_name(why), detail ? ": " : "",
+                   detail ? detail : "");
 }
 
 int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind)
 {
     ctx->st->rows_read++;
-    if (!s->trace_id_len || !s->span_id_len) return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
+    if (!s->trace_id_len || !s->span_id_len)
+        return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
     if (s->duration_us < 0) return le_ingest_drop(ctx, LE_DROP_NEGATIVE_DURATION, pos, kind, NULL);
     if (s->duration_us > ctx->max_duration_us) return le_ingest_drop(ctx, LE_DROP_ABSURD_DURATION, pos, kind, NULL);
     if (s->label < 0) s->label = ctx->file_label;
-    if (!s->service_len) { s->service = "unknown"; s->service_len = 7; }
-    if (!s->operation_len) { s->operation = "unknown"; s->operation_len = 7; }
+    if (!s->service_len) {
+        s->service = "unknown";
+        s->service_len = 7;
+    }
+    if (!s->operation_len) {
+        s->operation = "unknown";
+        s->operation_len = 7;
+    }
     le_spanbuf_push(ctx->out, s, ctx->file, pos);
     return 0;
 }

@@ -11,11 +11,11 @@
 #include "spanbuf.h"
 
 typedef enum le_drop {
-    LE_DROP_DUPLICATE = 0,   /* exact copy of another row of the same span */
-    LE_DROP_CONFLICT,        /* same trace and span id as a kept row, other content */
-    LE_DROP_MISSING_FIELD,   /* a required column or key is absent or empty */
-    LE_DROP_UNPARSABLE,      /* a field does not parse (number, time, ...) */
-    LE_DROP_BAD_ROW,         /* wrong number of columns, broken quoting */
+    LE_DROP_DUPLICATE = 0, /* exact copy of another row of the same span */
+    LE_DROP_CONFLICT,      /* same trace and span id as a kept row, other content */
+    LE_DROP_MISSING_FIELD, /* a required column or key is absent or empty */
+    LE_DROP_UNPARSABLE,    /* a field does not parse (number, time, ...) */
+    LE_DROP_BAD_ROW,       /* wrong number of columns, broken quoting */
     LE_DROP_NEGATIVE_DURATION,
     LE_DROP_ABSURD_DURATION, /* longer than --max-duration */
     LE_DROP_ORPHAN,          /* parent id not in the trace (span and its subtree) */
@@ -24,21 +24,21 @@ typedef enum le_drop {
     LE_DROP_N
 } le_drop;
 
-const char *le_drop_name(le_drop d);  /* snake_case key for reports */
+const char *le_drop_name(le_drop d); /* snake_case key for reports */
 
-#define LE_EXAMPLES 3  /* file:line examples kept per drop reason */
+#define LE_EXAMPLES 3 /* file:line examples kept per drop reason */
 
 typedef struct le_example {
-    uint32_t file;     /* UINT32_MAX = empty slot */
+    uint32_t file; /* UINT32_MAX = empty slot */
     uint64_t pos;
 } le_example;
 
 typedef struct le_ingest_stats {
-    uint64_t rows_read;               /* every row/span object seen */
+    uint64_t rows_read; /* every row/span object seen */
     uint64_t dropped[LE_DROP_N];
     le_example example[LE_DROP_N][LE_EXAMPLES]; /* smallest (file, pos) per reason */
-    uint64_t traces_dropped;          /* traces with no span left */
-    uint64_t label_conflicts;         /* traces seen in both normal- and abnormal-labelled inputs */
+    uint64_t traces_dropped;                    /* traces with no span left */
+    uint64_t label_conflicts;                   /* traces seen in both normal- and abnormal-labelled inputs */
     uint64_t bytes_read;
 } le_ingest_stats;
 

@@ -47,7 +47,8 @@ static int add_section(le_ini *ini, char *s, int line, int flags)
     *e = 0;
     char *name = trim(s + 1);
     fold_name(name, flags, 0);
-    if (le_ini_section_of(ini, name)) return le_fail(LE_ERR_FORMAT, "%s:%d: section [%s] appears twice", ini->path, line, name);
+    if (le_ini_section_of(ini, name))
+        return le_fail(LE_ERR_FORMAT, "%s:%d: section [%s] appears twice", ini->path, line, name);
     LE_RESERVE(ini->sec, ini->cap, (size_t)ini->nsec + 1);
     ini->sec[ini->nsec++] = (le_ini_section){.name = name, .line = line};
     return 0;

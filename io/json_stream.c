@@ -18,19 +18,22 @@
  * are counted, not stacked, so this only bounds the formats' own rules. */
 #define LE_JSON_MAX_DEPTH 64
 
-typedef struct jframe { le_jnode node; uint8_t is_map; } jframe;
+typedef struct jframe {
+    le_jnode node;
+    uint8_t is_map;
+} jframe;
 
 typedef struct jrun {
     yajl_handle h;
     const le_json_rules *r;
     void *u;
     const char *path;
-    uint64_t base;            /* file offset of the block being parsed */
+    uint64_t base; /* file offset of the block being parsed */
     jframe stack[LE_JSON_MAX_DEPTH];
     int depth;
-    uint64_t skip;            /* depth inside an ignored subtree, 0 = none */
-    le_jnode pending;         /* node of the value after the last map key */
-    int rc;                   /* a hook's error, which cancelled the parse */
+    uint64_t skip;    /* depth inside an ignored subtree, 0 = none */
+    le_jnode pending; /* node of the value after the last map key */
+    int rc;           /* a hook's error, which cancelled the parse */
 } jrun;
 
 static uint64_t cur_pos(const jrun *R)
@@ -81,13 +84,19 @@ static int cb_key(void *c, const unsigned char *k, size_t n)
 
 static int on_open(jrun *R, int is_map)
 {
-    if (R->skip) { R->skip++; return 1; }
+    if (R->skip) {
+        R->skip++;
+        return 1;
+    }
     le_jnode node = value_node(R);
     if (node != LE_JN_SKIP) {
         int rc = R->r->open(R->u, &node, is_map, cur_pos(R));
         if (rc) return hook_result(R, rc);
     }
-    if (node == LE_JN_SKIP) { R->skip = 1; return 1; }
+    if (node == LE_JN_SKIP) {
+        R->skip = 1;
+        return 1;
+    }
     if (R->depth == LE_JSON_MAX_DEPTH)
         return hook_result(R, le_fail(LE_ERR_FORMAT, "%s: byte %llu: %s nested deeper than %d levels", R->path,
                                       (unsigned long long)cur_pos(R), R->r->format, LE_JSON_MAX_DEPTH));
@@ -97,7 +106,10 @@ static int on_open(jrun *R, int is_map)
 
 static int on_close(jrun *R)
 {
-    if (R->skip) { R->skip--; return 1; }
+    if (R->skip) {
+        R->skip--;
+        return 1;
+    }
     jframe f = R->stack[--R->depth];
     return hook_result(R, R->r->close(R->u, f.node, f.is_map));
 }
@@ -143,7 +155,10 @@ static int read_block(int fd, unsigned char *buf, size_t cap, size_t *got)
 {
     for (;;) {
         ssize_t n = read(fd, buf, cap);
-        if (n >= 0) { *got = (size_t)n; return 0; }
+        if (n >= 0) {
+            *got = (size_t)n;
+            return 0;
+        }
         if (errno != EINTR) return -1;
     }
 }
@@ -263,13 +278,21 @@ int le_jspan_emit(le_parse_ctx *ctx, const le_jscratch *s, const le_jspan *sp)
 {
     if (sp->drop >= 0) return le_json_drop(ctx, (le_drop)sp->drop, sp->pos, sp->drop_detail);
     le_span_in in = {
-        .trace_id = le_jstr_ptr(s, sp->trace_id), .trace_id_len = sp->trace_id.len,
-        .span_id = le_jstr_ptr(s, sp->span_id), .span_id_len = sp->span_id.len,
-        .parent_id = le_jstr_ptr(s, sp->parent_id), .parent_id_len = sp->parent_id.len,
-        .service = le_jstr_ptr(s, sp->service), .service_len = sp->service.len,
-        .operation = le_jstr_ptr(s, sp->operation), .operation_len = sp->operation.len,
-        .start_us = sp->start, .duration_us = sp->duration,
-        .status_code = sp->status_code, .error = sp->error, .label = -1,
+        .trace_id = le_jstr_ptr(s, sp->trace_id),
+        .trace_id_len = sp->trace_id.len,
+        .span_id = le_jstr_ptr(s, sp->span_id),
+        .span_id_len = sp->span_id.len,
+        .parent_id = le_jstr_ptr(s, sp->parent_id),
+        .parent_id_len = sp->parent_id.len,
+        .service = le_jstr_ptr(s, sp->service),
+        .service_len = sp->service.len,
+        .operation = le_jstr_ptr(s, sp->operation),
+        .operation_len = sp->operation.len,
+        .start_us = sp->start,
+        .duration_us = sp->duration,
+        .status_code = sp->status_code,
+        .error = sp->error,
+        .label = -1,
     };
     return le_ingest_span(ctx, &in, sp->pos, LE_POS_BYTE);
 }
@@ -277,15 +300,24 @@ int le_jspan_emit(le_parse_ctx *ctx, const le_jscratch *s, const le_jspan *sp)
 void le_jspan_str(le_jscratch *s, le_jspan *sp, le_jstr *dst, le_jv_type t, const char *p, size_t n, const char *wrong)
 {
     if (t == LE_JV_NULL) return;
-    if (t != LE_JV_STRING) { le_jspan_fail(sp, LE_DROP_BAD_ROW, wrong); return; }
+    if (t != LE_JV_STRING) {
+        le_jspan_fail(sp, LE_DROP_BAD_ROW, wrong);
+        return;
+    }
     *dst = le_jstr_put(s, p, n);
 }
 
 void le_jspan_num(le_jspan *sp, int64_t *dst, uint8_t bit, le_jv_type t, const char *p, size_t n, const char *bad)
 {
     if (t == LE_JV_NULL) return;
-    if (t == LE_JV_BOOL) { le_jspan_fail(sp, LE_DROP_BAD_ROW, bad); return; }
-    if (le_json_int(p, n, dst)) { le_jspan_fail(sp, LE_DROP_UNPARSABLE, bad); return; }
+    if (t == LE_JV_BOOL) {
+        le_jspan_fail(sp, LE_DROP_BAD_ROW, bad);
+        return;
+    }
+    if (le_json_int(p, n, dst)) {
+        le_jspan_fail(sp, LE_DROP_UNPARSABLE, bad);
+        return;
+    }
     sp->have |= bit;
 }
 

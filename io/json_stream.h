@@ -30,9 +30,9 @@ typedef uint8_t le_jnode;
 typedef enum { LE_JV_STRING, LE_JV_NUMBER, LE_JV_BOOL, LE_JV_NULL } le_jv_type;
 
 typedef struct le_json_rules {
-    const char *format;       /* for messages: "Jaeger JSON" */
-    le_jnode root;            /* node of each top-level value */
-    int multiple_values;      /* JSON lines: several top-level values */
+    const char *format;  /* for messages: "Jaeger JSON" */
+    le_jnode root;       /* node of each top-level value */
+    int multiple_values; /* JSON lines: several top-level values */
     /* Node of the value under key k of a map whose node is parent. */
     le_jnode (*key)(void *u, le_jnode parent, const char *k, size_t n);
     /* Node of each element of an array whose node is parent. */
@@ -56,23 +56,23 @@ int le_json_run(le_parse_ctx *ctx, const le_json_rules *rules, void *u);
 
 /* ---- span scratch ---- */
 
-typedef struct le_jstr { uint32_t off, len; } le_jstr; /* in le_jscratch.arena; len 0 = absent */
+typedef struct le_jstr {
+    uint32_t off, len;
+} le_jstr; /* in le_jscratch.arena; len 0 = absent */
 
 /* Bits of le_jspan.have */
-enum {
-    LE_JH_START = 1, LE_JH_END = 2, LE_JH_DURATION = 4, LE_JH_SERVICE = 8
-};
+enum { LE_JH_START = 1, LE_JH_END = 2, LE_JH_DURATION = 4, LE_JH_SERVICE = 8 };
 
 typedef struct le_jspan {
     le_jstr trace_id, span_id, parent_id, service, operation;
-    le_jstr svc_key;          /* Jaeger processID, resolved when the trace ends */
+    le_jstr svc_key;              /* Jaeger processID, resolved when the trace ends */
     int64_t start, end, duration; /* in the format's units until finished */
-    int32_t status_code;      /* from http/rpc tags */
-    int8_t status_rank;       /* where status_code came from: 0 none, 1 gRPC, 2 HTTP */
-    int32_t proto_status;     /* OTLP status.code */
+    int32_t status_code;          /* from http/rpc tags */
+    int8_t status_rank;           /* where status_code came from: 0 none, 1 gRPC, 2 HTTP */
+    int32_t proto_status;         /* OTLP status.code */
     int8_t error;
     uint8_t have;
-    int8_t drop;              /* -1 or an le_drop the reader already decided */
+    int8_t drop; /* -1 or an le_drop the reader already decided */
     const char *drop_detail;
     uint64_t pos;
 } le_jspan;
@@ -80,7 +80,7 @@ typedef struct le_jspan {
 typedef struct le_jscratch {
     char *arena;
     size_t len, cap;
-    le_jspan *held;           /* spans waiting for their service */
+    le_jspan *held; /* spans waiting for their service */
     size_t n_held, cap_held;
 } le_jscratch;
 
@@ -94,7 +94,11 @@ void le_jspan_reset(le_jspan *sp, uint64_t pos);
 /* Copy a finished span into held (its strings stay in the arena). */
 void le_jscratch_hold(le_jscratch *s, const le_jspan *sp);
 /* Forget held spans and strings. */
-static inline void le_jscratch_clear(le_jscratch *s) { s->len = 0; s->n_held = 0; }
+static inline void le_jscratch_clear(le_jscratch *s)
+{
+    s->len = 0;
+    s->n_held = 0;
+}
 
 /* Hand one span to le_ingest_span, or count the drop it carries.
  * Times must already be microseconds. */
@@ -104,7 +108,10 @@ int le_json_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, const char *detai
 /* Mark sp dropped (first reason wins). */
 static inline void le_jspan_fail(le_jspan *sp, le_drop why, const char *detail)
 {
-    if (sp->drop < 0) { sp->drop = (int8_t)why; sp->drop_detail = detail; }
+    if (sp->drop < 0) {
+        sp->drop = (int8_t)why;
+        sp->drop_detail = detail;
+    }
 }
 
 /* Field setters that judge the JSON type. A string field (id, name) must
@@ -127,13 +134,22 @@ int le_json_id_is_null(const char *s, size_t n);
 /* ---- tags and attributes that carry status and error ---- */
 
 typedef struct le_jtag {
-    char key[64]; size_t key_len; int key_long;   /* key_long: did not fit */
-    char val[64]; size_t val_len; int val_long;
+    char key[64];
+    size_t key_len;
+    int key_long; /* key_long: did not fit */
+    char val[64];
+    size_t val_len;
+    int val_long;
     le_jv_type val_type;
     int has_val;
 } le_jtag;
 
-static inline void le_jtag_reset(le_jtag *t) { t->key_len = t->val_len = 0; t->key_long = t->val_long = 0; t->has_val = 0; }
+static inline void le_jtag_reset(le_jtag *t)
+{
+    t->key_len = t->val_len = 0;
+    t->key_long = t->val_long = 0;
+    t->has_val = 0;
+}
 void le_jtag_key(le_jtag *t, const char *s, size_t n);
 void le_jtag_val(le_jtag *t, le_jv_type type, const char *s, size_t n);
 /* Apply a complete tag to sp: error / otel.status_code set error,

@@ -35,16 +35,16 @@ typedef struct labels_reader {
     uint64_t line, row_line;
     int in_header, skip_to_eol;
     size_t col, ncols;
-    int at[COL_N];               /* column index of each wanted column, -1 absent */
-    char *cell[COL_N];           /* the current row's wanted cells */
+    int at[COL_N];     /* column index of each wanted column, -1 absent */
+    char *cell[COL_N]; /* the current row's wanted cells */
     size_t cell_len[COL_N], cell_cap[COL_N];
     le_labels *out;
-    size_t cap;                  /* of out->trace_id / label / note */
-    uint64_t *first_line;        /* [cap] line where each trace was labelled */
-    le_strtab ids;               /* trace id -> index in out (dense, same order) */
+    size_t cap;           /* of out->trace_id / label / note */
+    uint64_t *first_line; /* [cap] line where each trace was labelled */
+    le_strtab ids;        /* trace id -> index in out (dense, same order) */
     uint64_t problems;
     char shown[LABEL_PROBLEMS_SHOWN][200];
-    int rc;                      /* a fatal error (not a problem) */
+    int rc; /* a fatal error (not a problem) */
 } labels_reader;
 
 static void problem(labels_reader *r, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -139,7 +139,10 @@ static void take_row(labels_reader *r)
     const char *id = r->cell[COL_ID], *lab = r->cell[COL_LABEL];
     size_t id_len = r->cell_len[COL_ID];
     int label = label_value(lab, r->cell_len[COL_LABEL]);
-    if (!id_len) { problem(r, r->row_line, "empty trace_id"); return; }
+    if (!id_len) {
+        problem(r, r->row_line, "empty trace_id");
+        return;
+    }
     if (label < 0) {
         problem(r, r->row_line, "trace %.*s: unknown label '%.40s' (expected normal, abnormal, 0 or 1)",
                 (int)(id_len > 64 ? 64 : id_len), id, lab);
@@ -163,8 +166,10 @@ static void on_row(int term, void *arg)
     (void)term;
     labels_reader *r = arg;
     if (!r->rc) {
-        if (r->in_header) r->rc = check_header(r);
-        else take_row(r);
+        if (r->in_header)
+            r->rc = check_header(r);
+        else
+            take_row(r);
     }
     r->col = 0;
     for (int k = 0; k < COL_N; k++) r->cell_len[k] = 0;

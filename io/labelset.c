@@ -32,7 +32,10 @@ int le_labelset_open(le_labelset *s, const le_reps *r, const le_corpus_meta *met
     s->other_kept = le_calloc((size_t)s->others.n, 1);
     for (int64_t i = 0; i < s->others.n; i++) {
         int64_t t = le_labelset_find(s, s->others.trace_id[i]);
-        if (t < 0) { s->other_kept[i] = 1; continue; }
+        if (t < 0) {
+            s->other_kept[i] = 1;
+            continue;
+        }
         s->label[t] = s->others.label[i];
         if (s->others.note[i]) s->note[t] = le_strdup(s->others.note[i]);
     }

@@ -14,12 +14,12 @@
 typedef struct le_labelset {
     const le_reps *r;
     const le_corpus_meta *meta;
-    const char *path;    /* the labels CSV */
-    int8_t *label;       /* [k] LE_LABEL_NORMAL/ABNORMAL, LE_LABEL_UNKNOWN when not yet */
-    char **note;         /* [k] or NULL entries */
-    le_labels others;    /* rows of an existing file for traces that are not
+    const char *path;   /* the labels CSV */
+    int8_t *label;      /* [k] LE_LABEL_NORMAL/ABNORMAL, LE_LABEL_UNKNOWN when not yet */
+    char **note;        /* [k] or NULL entries */
+    le_labels others;   /* rows of an existing file for traces that are not
                             representatives (an earlier round): written back as read */
-    int8_t *other_kept;  /* [others.n] 1 for those rows */
+    int8_t *other_kept; /* [others.n] 1 for those rows */
 } le_labelset;
 
 /* The set saved to path, started from the labels CSV `from` (its labels of

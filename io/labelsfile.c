@@ -6,8 +6,8 @@
 
 #include "h5util.h"
 
-static int write_column(hid_t g, const char *name, hid_t type, const le_labelsfile_info *info, int64_t row0,
-                        int64_t n, const void *buf, const char *path)
+static int write_column(hid_t g, const char *name, hid_t type, const le_labelsfile_info *info, int64_t row0, int64_t n,
+                        const void *buf, const char *path)
 {
     hid_t d = le_h5_create_1d(g, name, type, info->n_traces, 1);
     LE_H5(d, "%s: cannot create /labels/%s", path, name);
@@ -73,7 +73,8 @@ static int read_body(hid_t f, const char *path, int64_t n_expected, int64_t row0
     if (strcmp(schema, LE_LABELS_SCHEMA))
         return le_fail(LE_ERR_FORMAT, "%s: schema '%s' is not a labels file (%s)", path, schema, LE_LABELS_SCHEMA);
     LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &v, path));
-    if (v != LE_LABELS_VERSION) return le_fail(LE_ERR_FORMAT, "%s: labels schema_version %lld, expected %d", path, (long long)v, LE_LABELS_VERSION);
+    if (v != LE_LABELS_VERSION)
+        return le_fail(LE_ERR_FORMAT, "%s: labels schema_version %lld, expected %d", path, (long long)v, LE_LABELS_VERSION);
     LE_CHECK(le_h5_get_attr_i64(f, "n_traces", &info->n_traces, path));
     LE_CHECK(le_h5_get_attr_i64(f, "n_given", &info->n_given, path));
     LE_CHECK(le_h5_get_attr_str(f, "corpus", info->corpus, sizeof info->corpus, path));

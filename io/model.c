@@ -29,7 +29,9 @@ static int get(hid_t f, const char *name, hid_t type, hsize_t want, void *buf, c
     H5Sclose(sp);
     herr_t rc = (hsize_t)n != want ? -2 : (want ? H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0);
     H5Dclose(ds);
-    if (rc == -2) return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %llu", path, name, (long long)n, (unsigned long long)want);
+    if (rc == -2)
+        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %llu", path, name, (long long)n,
+                       (unsigned long long)want);
     LE_H5(rc, "%s: cannot read %s", path, name);
     return 0;
 }
@@ -76,14 +78,14 @@ static int get_strings(hid_t f, const char *name, int64_t n, char ***out, const 
     return rc;
 }
 
-static const char *const int_attrs[] = {"n_vocab", "d_op", "d_tok", "n_buckets", "layers", "heads", "hidden", "out_dim",
-                                        "seed", "steps", "batch"};
+static const char *const int_attrs[] = {"n_vocab", "d_op",    "d_tok", "n_buckets", "layers", "heads",
+                                        "hidden",  "out_dim", "seed",  "steps",     "batch"};
 
 static int write_attrs(hid_t f, const le_model *m)
 {
     const le_enc_cfg *c = &m->enc.cfg;
-    int64_t v[] = {c->feat.n_vocab, c->feat.d_op, c->feat.d_tok, c->feat.n_buckets, c->layers, c->heads, c->hc, c->out_dim,
-                   m->seed, m->steps, m->batch};
+    int64_t v[] = {c->feat.n_vocab, c->feat.d_op, c->feat.d_tok, c->feat.n_buckets, c->layers, c->heads,
+                   c->hc,           c->out_dim,   m->seed,       m->steps,          m->batch};
     LE_CHECK(le_h5_attr_str(f, "schema", LE_MODEL_SCHEMA));
     LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_MODEL_VERSION));
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) LE_CHECK(le_h5_attr_i64(f, int_attrs[i], v[i]));
@@ -150,12 +152,20 @@ static int read_cfg(hid_t f, le_model *m, const char *path)
     LE_CHECK(le_h5_get_attr_str(f, "schema", schema, sizeof schema, path));
     if (strcmp(schema, LE_MODEL_SCHEMA)) return le_fail(LE_ERR_FORMAT, "%s is a '%s' file, not a model", path, schema);
     LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &ver, path));
-    if (ver != LE_MODEL_VERSION) return le_fail(LE_ERR_FORMAT, "%s: model schema version %lld, this labelease reads %d", path, (long long)ver, LE_MODEL_VERSION);
+    if (ver != LE_MODEL_VERSION)
+        return le_fail(LE_ERR_FORMAT, "%s: model schema version %lld, this labelease reads %d", path, (long long)ver,
+                       LE_MODEL_VERSION);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) LE_CHECK(le_h5_get_attr_i64(f, int_attrs[i], &v[i], path));
     LE_CHECK(le_h5_get_attr_str(f, "token_salt", salt, sizeof salt, path));
-    le_enc_cfg c = {.feat = {.n_vocab = (int32_t)v[0], .d_op = (int32_t)v[1], .d_tok = (int32_t)v[2], .n_buckets = (int32_t)v[3],
+    le_enc_cfg c = {.feat = {.n_vocab = (int32_t)v[0],
+                             .d_op = (int32_t)v[1],
+                             .d_tok = (int32_t)v[2],
+                             .n_buckets = (int32_t)v[3],
                              .salt = strtoull(salt, NULL, 16)},
-                    .layers = (int32_t)v[4], .heads = (int32_t)v[5], .hc = (int32_t)v[6], .out_dim = (int32_t)v[7]};
+                    .layers = (int32_t)v[4],
+                    .heads = (int32_t)v[5],
+                    .hc = (int32_t)v[6],
+                    .out_dim = (int32_t)v[7]};
     m->seed = v[8], m->steps = v[9], m->batch = v[10];
     LE_CHECK(le_h5_get_attr_str(f, "corpus", m->corpus, sizeof m->corpus, path));
     m->lr = get_f64(f, "lr"), m->margin = get_f64(f, "margin");
@@ -175,7 +185,8 @@ static int read_body(hid_t f, le_model *m, const char *path)
     int64_t off[LE_MAX_TENSORS];
     LE_CHECK(get(f, "tensors/offset", H5T_NATIVE_INT64, (hsize_t)m->enc.n_tensors, off, path));
     for (int k = 0; k < m->enc.n_tensors; k++)
-        if (off[k] != m->enc.t[k].offset) return le_fail(LE_ERR_FORMAT, "%s: tensor %s is not where its config puts it", path, m->enc.t[k].name);
+        if (off[k] != m->enc.t[k].offset)
+            return le_fail(LE_ERR_FORMAT, "%s: tensor %s is not where its config puts it", path, m->enc.t[k].name);
     LE_CHECK(get(f, "features/time_mean", H5T_NATIVE_FLOAT, (hsize_t)(V + 1) * LE_NTIME, m->mean, path));
     LE_CHECK(get(f, "features/time_std", H5T_NATIVE_FLOAT, (hsize_t)(V + 1) * LE_NTIME, m->std, path));
     LE_CHECK(get_strings(f, "vocab/services", V, &m->vocab_services, path));
@@ -219,7 +230,8 @@ void le_model_vocab_map(const le_model *m, const le_corpus_meta *meta, int32_t *
     le_strtab t;
     le_strtab_init(&t);
     char key[1024];
-    for (int32_t v = 0; v < V; v++) le_strtab_intern(&t, key, op_key(key, sizeof key, m->vocab_services[v], m->vocab_operations[v]));
+    for (int32_t v = 0; v < V; v++)
+        le_strtab_intern(&t, key, op_key(key, sizeof key, m->vocab_services[v], m->vocab_operations[v]));
     for (int32_t i = 0; i < meta->n_operations; i++) {
         size_t n = op_key(key, sizeof key, meta->services[meta->operation_service[i]], meta->operations[i]);
         uint32_t id = le_strtab_find(&t, key, n);

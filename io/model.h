@@ -15,11 +15,11 @@
 #define LE_MODEL_VERSION 1
 
 typedef struct le_model {
-    le_encoder enc;              /* config + tensor table */
-    float *params;               /* [enc.n_params] */
-    float *mean, *std;           /* [(V + 1) × 4] time normalisation, row V = unknown */
-    char **vocab_services;       /* [V] */
-    char **vocab_operations;     /* [V] */
+    le_encoder enc;          /* config + tensor table */
+    float *params;           /* [enc.n_params] */
+    float *mean, *std;       /* [(V + 1) × 4] time normalisation, row V = unknown */
+    char **vocab_services;   /* [V] */
+    char **vocab_operations; /* [V] */
     /* training record (informational) */
     int64_t seed, steps, batch;
     double lr, margin, final_loss, final_accuracy;

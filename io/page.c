@@ -17,8 +17,10 @@
 
 void le_json_double(FILE *f, double v)
 {
-    if (isfinite(v)) fprintf(f, "%.10g", v);
-    else fputs("null", f);
+    if (isfinite(v))
+        fprintf(f, "%.10g", v);
+    else
+        fputs("null", f);
 }
 
 void le_json_names(FILE *f, char **v, int32_t n)
@@ -34,11 +36,16 @@ void le_json_names(FILE *f, char **v, int32_t n)
 static void html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '&') fputs("&amp;", f);
-        else if (*s == '"') fputs("&quot;", f);
-        else fputc(*s, f);
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '"')
+            fputs("&quot;", f);
+        else
+            fputc(*s, f);
     }
 }
 
@@ -59,19 +66,29 @@ static int fill_shell(FILE *f, const le_page *page, le_page_data_fn data, const 
     const char *t = le_page_shell_html;
     while (*t) {
         const char *at = strchr(t, '@');
-        if (!at) { fputs(t, f); break; }
+        if (!at) {
+            fputs(t, f);
+            break;
+        }
         fwrite(t, 1, (size_t)(at - t), f);
         const char *end = strchr(at + 1, '@');
         if (!end) return le_fail(LE_ERR_INTERNAL, "page shell: unterminated @ marker");
         size_t n = (size_t)(end - at - 1);
 #define IS(name) (n == sizeof name - 1 && !memcmp(at + 1, name, n))
-        if (IS("CSP")) write_csp(f, page);
-        else if (IS("TITLE")) html_text(f, page->title);
-        else if (IS("CSS")) fputs(page->css, f);
-        else if (IS("BODY")) fputs(page->body, f);
-        else if (IS("JS")) fputs(page->js, f);
-        else if (IS("DATA")) LE_CHECK(data(f, ctx));
-        else return le_fail(LE_ERR_INTERNAL, "page shell: unknown marker @%.*s@", (int)n, at + 1);
+        if (IS("CSP"))
+            write_csp(f, page);
+        else if (IS("TITLE"))
+            html_text(f, page->title);
+        else if (IS("CSS"))
+            fputs(page->css, f);
+        else if (IS("BODY"))
+            fputs(page->body, f);
+        else if (IS("JS"))
+            fputs(page->js, f);
+        else if (IS("DATA"))
+            LE_CHECK(data(f, ctx));
+        else
+            return le_fail(LE_ERR_INTERNAL, "page shell: unknown marker @%.*s@", (int)n, at + 1);
 #undef IS
         t = end + 1;
     }
@@ -81,8 +98,10 @@ static int fill_shell(FILE *f, const le_page *page, le_page_data_fn data, const 
 void le_page_path(const char *h5, char *buf, size_t cap)
 {
     size_t n = strlen(h5);
-    if (n > 3 && !strcmp(h5 + n - 3, ".h5")) snprintf(buf, cap, "%.*s.html", (int)(n - 3), h5);
-    else snprintf(buf, cap, "%s.html", h5);
+    if (n > 3 && !strcmp(h5 + n - 3, ".h5"))
+        snprintf(buf, cap, "%.*s.html", (int)(n - 3), h5);
+    else
+        snprintf(buf, cap, "%s.html", h5);
 }
 
 int le_page_write(const char *path, const le_page *page, le_page_data_fn data, const void *ctx)
@@ -102,12 +121,11 @@ typedef struct labeling_ctx {
 } labeling_ctx;
 
 /* "key":[v0,v1,...] over spans [lo, hi) of an int32/int64/int8/double array. */
-#define SPAN_ARRAY(f, key, arr, lo, hi, fmt, cast)                    \
-    do {                                                              \
-        fprintf(f, ",\"%s\":[", key);                                 \
-        for (int64_t i_ = (lo); i_ < (hi); i_++)                      \
-            fprintf(f, i_ > (lo) ? "," fmt : fmt, (cast)(arr)[i_]);   \
-        fputc(']', f);                                                \
+#define SPAN_ARRAY(f, key, arr, lo, hi, fmt, cast)                                                       \
+    do {                                                                                                 \
+        fprintf(f, ",\"%s\":[", key);                                                                    \
+        for (int64_t i_ = (lo); i_ < (hi); i_++) fprintf(f, i_ > (lo) ? "," fmt : fmt, (cast)(arr)[i_]); \
+        fputc(']', f);                                                                                   \
     } while (0)
 
 static void span_doubles(FILE *f, const char *key, const double *v, int64_t lo, int64_t hi)
@@ -174,8 +192,10 @@ static int labeling_data(FILE *f, const void *vctx)
 static int check_reps(const le_reps *r, const le_corpus_meta *m)
 {
     if (r->k < 0 || r->traces.n_traces != r->k)
-        return le_fail(LE_ERR_FORMAT, "representatives: k=%lld but %lld traces", (long long)r->k, (long long)r->traces.n_traces);
-    if (r->k > 0 && m->trace_id_len < 1) return le_fail(LE_ERR_FORMAT, "representatives: trace_id_len is %d", m->trace_id_len);
+        return le_fail(LE_ERR_FORMAT, "representatives: k=%lld but %lld traces", (long long)r->k,
+                       (long long)r->traces.n_traces);
+    if (r->k > 0 && m->trace_id_len < 1)
+        return le_fail(LE_ERR_FORMAT, "representatives: trace_id_len is %d", m->trace_id_len);
     return 0;
 }
 

@@ -40,10 +40,15 @@ void le_rc_free(le_rc *rc)
 {
     free_names(rc->services, rc->n_services);
     free_names(rc->operations, rc->n_operations);
-    void *all[] = {rc->periods, rc->n_normal, rc->operation_service, rc->all_count, rc->all_mean_us, rc->all_std_us,
-                   rc->ef, rc->ep, rc->nf, rc->np, rc->votes, rc->count, rc->score, rc->evidence, rc->mean_us,
-                   rc->std_us, rc->depth, rc->order, rc->op_ef, rc->op_ep, rc->op_score, rc->edge_period,
-                   rc->edge_count, rc->edge_caller, rc->edge_callee};
+    void *all[] = {rc->periods,     rc->n_normal,    rc->operation_service,
+                   rc->all_count,   rc->all_mean_us, rc->all_std_us,
+                   rc->ef,          rc->ep,          rc->nf,
+                   rc->np,          rc->votes,       rc->count,
+                   rc->score,       rc->evidence,    rc->mean_us,
+                   rc->std_us,      rc->depth,       rc->order,
+                   rc->op_ef,       rc->op_ep,       rc->op_score,
+                   rc->edge_period, rc->edge_count,  rc->edge_caller,
+                   rc->edge_callee};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     memset(rc, 0, sizeof *rc);
 }
@@ -57,16 +62,25 @@ int32_t le_rc_rank_of(const le_rc *rc, int64_t p, int32_t s)
 
 const char *le_truth_name(int kinds)
 {
-    static const char *name[8] = {"none", "exact", "visible", "exact+visible", "approximate", "exact+approximate",
-                                  "visible+approximate", "exact+visible+approximate"};
+    static const char *name[8] = {"none",
+                                  "exact",
+                                  "visible",
+                                  "exact+visible",
+                                  "approximate",
+                                  "exact+approximate",
+                                  "visible+approximate",
+                                  "exact+visible+approximate"};
     return name[kinds & 7];
 }
 
 int le_truth_option(const char *arg, int *approximate)
 {
-    if (!strcmp(arg, "visible")) *approximate = 0;
-    else if (!strcmp(arg, "approximate")) *approximate = 1;
-    else return le_fail(LE_ERR_USAGE, "--truth: '%s' is neither visible nor approximate", arg);
+    if (!strcmp(arg, "visible"))
+        *approximate = 0;
+    else if (!strcmp(arg, "approximate"))
+        *approximate = 1;
+    else
+        return le_fail(LE_ERR_USAGE, "--truth: '%s' is neither visible nor approximate", arg);
     return 0;
 }
 
@@ -220,7 +234,8 @@ static int get(hid_t f, const char *name, hid_t type, int64_t want, void *buf, c
     H5Sclose(sp);
     herr_t r = n == want ? (want ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0) : -2;
     H5Dclose(d);
-    if (r == -2) return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)n, (long long)want);
+    if (r == -2)
+        return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, expected %lld", path, name, (long long)n, (long long)want);
     LE_H5(r, "%s: cannot read %s", path, name);
     return 0;
 }
@@ -252,7 +267,8 @@ static int read_attrs(hid_t f, const char *path, le_rc *rc, int64_t *P, int64_t 
     if (strcmp(schema, LE_RC_SCHEMA))
         return le_fail(LE_ERR_FORMAT, "%s: schema '%s' is not a root-cause file (%s)", path, schema, LE_RC_SCHEMA);
     LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &v, path));
-    if (v != LE_RC_VERSION) return le_fail(LE_ERR_FORMAT, "%s: rootcause schema_version %lld, expected %d", path, (long long)v, LE_RC_VERSION);
+    if (v != LE_RC_VERSION)
+        return le_fail(LE_ERR_FORMAT, "%s: rootcause schema_version %lld, expected %d", path, (long long)v, LE_RC_VERSION);
     LE_CHECK(le_h5_get_attr_str(f, "corpus", rc->corpus, sizeof rc->corpus, path));
     LE_CHECK(le_h5_get_attr_str(f, "labels", rc->labels, sizeof rc->labels, path));
     LE_CHECK(le_h5_get_attr_str(f, "score", rc->score_name, sizeof rc->score_name, path));
@@ -312,7 +328,8 @@ static int read_groups(hid_t f, const char *path, le_rc *rc)
     LE_CHECK(get(f, "edges/caller", I32, rc->n_edges, rc->edge_caller, path));
     LE_CHECK(get(f, "edges/callee", I32, rc->n_edges, rc->edge_callee, path));
     for (int64_t i = 0; i < P * S; i++)
-        if (rc->order[i] < 0 || rc->order[i] >= S) return le_fail(LE_ERR_FORMAT, "%s: rank/order holds %d", path, rc->order[i]);
+        if (rc->order[i] < 0 || rc->order[i] >= S)
+            return le_fail(LE_ERR_FORMAT, "%s: rank/order holds %d", path, rc->order[i]);
     return 0;
 }
 

@@ -32,18 +32,18 @@ typedef struct le_rc {
     int64_t window_us, gap_us, min_traces;
     double tie;
     int64_t n_periods;
-    le_period *periods;       /* [P] n_traces = abnormal traces in the period */
-    int64_t *n_normal;        /* [P] */
+    le_period *periods; /* [P] n_traces = abnormal traces in the period */
+    int64_t *n_normal;  /* [P] */
     int32_t n_services, n_operations;
     char **services, **operations;
     int32_t *operation_service;
-    int64_t *all_count;       /* [S] corpus-wide span durations of each service */
+    int64_t *all_count; /* [S] corpus-wide span durations of each service */
     double *all_mean_us, *all_std_us;
-    int64_t *ef, *ep, *nf, *np, *votes, *count; /* [P*S] */
-    double *score, *evidence, *mean_us, *std_us;/* [P*S] */
-    int32_t *depth, *order;                    /* [P*S] */
-    int64_t *op_ef, *op_ep;                    /* [P*O] */
-    double *op_score;                          /* [P*O] */
+    int64_t *ef, *ep, *nf, *np, *votes, *count;  /* [P*S] */
+    double *score, *evidence, *mean_us, *std_us; /* [P*S] */
+    int32_t *depth, *order;                      /* [P*S] */
+    int64_t *op_ef, *op_ep;                      /* [P*O] */
+    double *op_score;                            /* [P*O] */
     int64_t n_edges;
     int64_t *edge_period, *edge_count;
     int32_t *edge_caller, *edge_callee;
@@ -62,9 +62,9 @@ int32_t le_rc_rank_of(const le_rc *rc, int64_t p, int32_t s);
 
 /* Which truth judged a trace (bits, or-ed over traces into a report). */
 enum {
-    LE_TRUTH_EXACT = 1,       /* per-trace labels of the input (or synth) */
-    LE_TRUTH_VISIBLE = 2,     /* a fault list, by the visible rule (algos/truth.h) */
-    LE_TRUTH_APPROXIMATE = 4  /* a fault list, by window and service alone */
+    LE_TRUTH_EXACT = 1,      /* per-trace labels of the input (or synth) */
+    LE_TRUTH_VISIBLE = 2,    /* a fault list, by the visible rule (algos/truth.h) */
+    LE_TRUTH_APPROXIMATE = 4 /* a fault list, by window and service alone */
 };
 /* "exact", "visible", "approximate", "none", or a '+'-joined mix. */
 const char *le_truth_name(int kinds);

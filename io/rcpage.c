@@ -30,8 +30,9 @@ static void dbls(FILE *f, const char *key, const double *v, int64_t n)
 static void period_json(FILE *f, const le_rc *rc, int64_t p)
 {
     int64_t S = rc->n_services, i0 = p * S;
-    fprintf(f, "{\"index\":%" PRId64 ",\"start_us\":%" PRId64 ",\"end_us\":%" PRId64 ",\"n_abnormal\":%" PRId64
-               ",\"n_normal\":%" PRId64,
+    fprintf(f,
+            "{\"index\":%" PRId64 ",\"start_us\":%" PRId64 ",\"end_us\":%" PRId64 ",\"n_abnormal\":%" PRId64
+            ",\"n_normal\":%" PRId64,
             p, rc->periods[p].start_us, rc->periods[p].end_us, rc->periods[p].n_traces, rc->n_normal[p]);
     ints(f, "ef", rc->ef + i0, S);
     ints(f, "ep", rc->ep + i0, S);

@@ -149,9 +149,11 @@ static int read_attrs(hid_t f, le_reps *r, const char *path)
     char schema[64];
     int64_t v, round;
     LE_CHECK(le_h5_get_attr_str(f, "schema", schema, sizeof schema, path));
-    if (strcmp(schema, LE_REPS_SCHEMA)) return le_fail(LE_ERR_FORMAT, "%s: schema '%s' is not %s", path, schema, LE_REPS_SCHEMA);
+    if (strcmp(schema, LE_REPS_SCHEMA))
+        return le_fail(LE_ERR_FORMAT, "%s: schema '%s' is not %s", path, schema, LE_REPS_SCHEMA);
     LE_CHECK(le_h5_get_attr_i64(f, "schema_version", &v, path));
-    if (v != LE_REPS_VERSION) return le_fail(LE_ERR_FORMAT, "%s: reps schema_version %lld, expected %d", path, (long long)v, LE_REPS_VERSION);
+    if (v != LE_REPS_VERSION)
+        return le_fail(LE_ERR_FORMAT, "%s: reps schema_version %lld, expected %d", path, (long long)v, LE_REPS_VERSION);
     LE_CHECK(le_h5_get_attr_str(f, "corpus", r->corpus, sizeof r->corpus, path));
     LE_CHECK(le_h5_get_attr_str(f, "embeddings", r->embeddings, sizeof r->embeddings, path));
     LE_CHECK(le_h5_get_attr_str(f, "method", r->method, sizeof r->method, path));

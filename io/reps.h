@@ -33,14 +33,14 @@
 
 typedef struct le_reps {
     int64_t k;
-    int64_t *trace_index;    /* [k] */
-    int64_t *cluster_size;   /* [k] */
-    le_corpus_block traces;  /* the k traces (trace_begin/span_begin unused) */
-    int64_t *path_count;     /* [traces.n_spans] */
-    double *path_mean_us;    /* [traces.n_spans] */
-    double *path_std_us;     /* [traces.n_spans] */
-    int32_t dim;             /* centroid dimension, 0 when absent */
-    float *centroids;        /* [k * dim] or NULL */
+    int64_t *trace_index;   /* [k] */
+    int64_t *cluster_size;  /* [k] */
+    le_corpus_block traces; /* the k traces (trace_begin/span_begin unused) */
+    int64_t *path_count;    /* [traces.n_spans] */
+    double *path_mean_us;   /* [traces.n_spans] */
+    double *path_std_us;    /* [traces.n_spans] */
+    int32_t dim;            /* centroid dimension, 0 when absent */
+    float *centroids;       /* [k * dim] or NULL */
     char corpus[512], embeddings[512];
     char method[32], representation[32];
     int32_t round;

@@ -14,11 +14,19 @@ void le_spanbuf_init(le_spanbuf *b)
 
 void le_spanbuf_free(le_spanbuf *b)
 {
-    free(b->trace); free(b->span_off); free(b->parent_off);
-    free(b->service); free(b->operation);
-    free(b->start_us); free(b->duration_us);
-    free(b->status_code); free(b->error); free(b->label);
-    free(b->file); free(b->pos); free(b->ids);
+    free(b->trace);
+    free(b->span_off);
+    free(b->parent_off);
+    free(b->service);
+    free(b->operation);
+    free(b->start_us);
+    free(b->duration_us);
+    free(b->status_code);
+    free(b->error);
+    free(b->label);
+    free(b->file);
+    free(b->pos);
+    free(b->ids);
     le_strtab_free(&b->traces);
     le_strtab_free(&b->names);
     memset(b, 0, sizeof *b);
@@ -30,9 +38,18 @@ static void grow(le_spanbuf *b, size_t need)
     size_t cap = b->cap ? b->cap : 1024;
     while (cap < need) cap *= 2;
 #define G(f) b->f = le_realloc(b->f, cap * sizeof *b->f)
-    G(trace); G(span_off); G(parent_off); G(service); G(operation);
-    G(start_us); G(duration_us); G(status_code); G(error); G(label);
-    G(file); G(pos);
+    G(trace);
+    G(span_off);
+    G(parent_off);
+    G(service);
+    G(operation);
+    G(start_us);
+    G(duration_us);
+    G(status_code);
+    G(error);
+    G(label);
+    G(file);
+    G(pos);
 #undef G
     b->cap = cap;
 }

@@ -18,32 +18,37 @@
 
 typedef struct le_spanbuf {
     size_t n, cap;
-    uint32_t *trace;       /* id in traces */
-    uint64_t *span_off;    /* offset of span id in ids arena */
-    uint64_t *parent_off;  /* offset of parent span id, LE_NO_PARENT for a root */
-    uint32_t *service;     /* id in names */
-    uint32_t *operation;   /* id in names */
+    uint32_t *trace;      /* id in traces */
+    uint64_t *span_off;   /* offset of span id in ids arena */
+    uint64_t *parent_off; /* offset of parent span id, LE_NO_PARENT for a root */
+    uint32_t *service;    /* id in names */
+    uint32_t *operation;  /* id in names */
     int64_t *start_us;
     int64_t *duration_us;
-    int32_t *status_code;  /* protocol status (HTTP, gRPC, OTLP code), 0 = none */
-    int8_t *error;         /* 1 when the source marks the span failed */
-    int8_t *label;         /* -1 unknown, 0 normal, 1 abnormal (file-name rule, label column) */
-    uint32_t *file;        /* index into the job's input file list */
-    uint64_t *pos;         /* line number (CSV) or byte offset (JSON), 1-based line */
-    le_strtab traces;      /* trace id strings */
-    le_strtab names;       /* service and operation names */
-    char *ids;             /* span ids, NUL-terminated */
+    int32_t *status_code; /* protocol status (HTTP, gRPC, OTLP code), 0 = none */
+    int8_t *error;        /* 1 when the source marks the span failed */
+    int8_t *label;        /* -1 unknown, 0 normal, 1 abnormal (file-name rule, label column) */
+    uint32_t *file;       /* index into the job's input file list */
+    uint64_t *pos;        /* line number (CSV) or byte offset (JSON), 1-based line */
+    le_strtab traces;     /* trace id strings */
+    le_strtab names;      /* service and operation names */
+    char *ids;            /* span ids, NUL-terminated */
     size_t ids_len, ids_cap;
 } le_spanbuf;
 
 /* One span as a parser sees it: strings are (pointer, length) and need not
  * be NUL-terminated. parent == NULL (or parent_len == 0) means root. */
 typedef struct le_span_in {
-    const char *trace_id; size_t trace_id_len;
-    const char *span_id; size_t span_id_len;
-    const char *parent_id; size_t parent_id_len;
-    const char *service; size_t service_len;
-    const char *operation; size_t operation_len;
+    const char *trace_id;
+    size_t trace_id_len;
+    const char *span_id;
+    size_t span_id_len;
+    const char *parent_id;
+    size_t parent_id_len;
+    const char *service;
+    size_t service_len;
+    const char *operation;
+    size_t operation_len;
     int64_t start_us, duration_us;
     int32_t status_code;
     int8_t error, label;

@@ -51,11 +51,13 @@ int le_burst_append(MPI_Comm comm, const le_burst_grid *g, int64_t n, const int6
     int64_t nb = g->nb;
     int64_t *cnt = le_calloc((size_t)(nb * d), sizeof(int64_t)), *tot = le_calloc((size_t)nb, sizeof(int64_t));
     double *base = le_malloc(sizeof(double) * (size_t)d);
-    for (int64_t t = 0; t < n; t++) le_burst_count(comp + t * comp_stride, d, blocks, block_stride, le_burst_bin_of(g, start_us[t]), cnt, tot);
+    for (int64_t t = 0; t < n; t++)
+        le_burst_count(comp + t * comp_stride, d, blocks, block_stride, le_burst_bin_of(g, start_us[t]), cnt, tot);
     int rc = le_burst_reduce(comm, cnt, tot, nb, d, base);
     for (int64_t t = 0; !rc && t < n; t++) {
         int64_t b = le_burst_bin_of(g, start_us[t]);
-        le_burst_row(comp + t * comp_stride, d, blocks, block_stride, cnt + b * d, tot[b], base, LE_BURST_WEIGHT, out + t * out_stride);
+        le_burst_row(comp + t * comp_stride, d, blocks, block_stride, cnt + b * d, tot[b], base, LE_BURST_WEIGHT,
+                     out + t * out_stride);
     }
     free(cnt), free(tot), free(base);
     return rc;

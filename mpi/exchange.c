@@ -8,7 +8,8 @@
 uint64_t le_exchange_round_bytes = (uint64_t)1 << 30;
 #define ROUND_BYTES le_exchange_round_bytes
 
-int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal)
+int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount,
+                       uint64_t *rtotal)
 {
     int p;
     LE_MPI(MPI_Comm_size(comm, &p));
@@ -51,7 +52,14 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
         err = LE_MPI_RC(MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, comm));
         for (int r = 0; r < p; r++) memcpy(out + rdispl[r] + lo, rbuf + rd[r], (size_t)rc[r]);
     }
-    free(sbuf); free(rbuf); free(sc); free(sd); free(rc); free(rd); free(sdispl); free(rdispl);
+    free(sbuf);
+    free(rbuf);
+    free(sc);
+    free(sd);
+    free(rc);
+    free(rd);
+    free(sdispl);
+    free(rdispl);
     if (err) {
         free(out);
         return err;
@@ -80,7 +88,8 @@ int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, ui
     int rank, p;
     LE_MPI(MPI_Comm_rank(comm, &rank));
     LE_MPI(MPI_Comm_size(comm, &p));
-    if (len > ROUND_BYTES) return le_fail(LE_ERR_INTERNAL, "gather of %llu bytes from one rank is too large", (unsigned long long)len);
+    if (len > ROUND_BYTES)
+        return le_fail(LE_ERR_INTERNAL, "gather of %llu bytes from one rank is too large", (unsigned long long)len);
     int n = (int)len;
     int *counts = rank == root ? le_malloc((size_t)p * sizeof *counts) : NULL;
     int *displ = rank == root ? le_malloc((size_t)p * sizeof *displ) : NULL;
@@ -92,8 +101,10 @@ int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, ui
             displ[r] = (int)total;
             total += (uint64_t)counts[r];
         }
-        if (total > INT32_MAX) rc = le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
-        else *out = le_malloc(total);
+        if (total > INT32_MAX)
+            rc = le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
+        else
+            *out = le_malloc(total);
     }
     if (!rc) rc = LE_MPI_RC(MPI_Gatherv(buf, n, MPI_BYTE, rank == root ? *out : NULL, counts, displ, MPI_BYTE, root, comm));
     free(counts);
@@ -151,15 +162,15 @@ int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatyp
             *cap = *len + add;
             *buf = le_realloc(*buf, (size_t)esize * (size_t)*cap);
         }
-        rc = LE_MPI_RC(MPI_Allgatherv(mine, count, type, (char *)*buf + (size_t)esize * (size_t)*len, cnt, disp, type, comm));
+        rc =
+            LE_MPI_RC(MPI_Allgatherv(mine, count, type, (char *)*buf + (size_t)esize * (size_t)*len, cnt, disp, type, comm));
         if (!rc) *len += add;
     }
     free(cnt), free(disp);
     return rc;
 }
 
-int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out,
-                            const char *what)
+int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out, const char *what)
 {
     uint64_t *own = le_malloc(sizeof(uint64_t) * (size_t)n);
     memcpy(own, mine, sizeof(uint64_t) * (size_t)n);

@@ -18,7 +18,8 @@ extern uint64_t le_exchange_round_bytes;
 /* Send send[displ[r] .. displ[r]+count[r]) to rank r. On return *recv
  * (allocated) holds what every rank sent here, ordered by source rank, and
  * rcount[r] (caller array of size p) how many bytes came from r. */
-int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount, uint64_t *rtotal);
+int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, char **recv, uint64_t *rcount,
+                       uint64_t *rtotal);
 
 /* Broadcast a byte buffer of any size from root (allocating it elsewhere;
  * on failure freed there again, while root's stays its caller's). */

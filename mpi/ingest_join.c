@@ -20,9 +20,18 @@ void le_asm_init(le_asm *a)
 
 void le_asm_free(le_asm *a)
 {
-    free(a->span_off); free(a->hash); free(a->start); free(a->label); free(a->id);
-    free(a->parent); free(a->service); free(a->operation); free(a->status);
-    free(a->start_us); free(a->duration_us); free(a->error);
+    free(a->span_off);
+    free(a->hash);
+    free(a->start);
+    free(a->label);
+    free(a->id);
+    free(a->parent);
+    free(a->service);
+    free(a->operation);
+    free(a->status);
+    free(a->start_us);
+    free(a->duration_us);
+    free(a->error);
     le_strtab_free(&a->ids);
     le_strtab_free(&a->services);
     le_strtab_free(&a->operations);
@@ -47,7 +56,13 @@ static const char *row_str(const le_spanbuf *b, size_t i, int k, uint32_t *len)
     switch (k) {
     case 0: *len = le_strtab_len(&b->traces, b->trace[i]); return le_strtab_str(&b->traces, b->trace[i]);
     case 1: s = le_spanbuf_span_id(b, i); break;
-    case 2: s = le_spanbuf_parent_id(b, i); if (!s) { *len = UINT32_MAX; return NULL; } break;
+    case 2:
+        s = le_spanbuf_parent_id(b, i);
+        if (!s) {
+            *len = UINT32_MAX;
+            return NULL;
+        }
+        break;
     case 3: *len = le_strtab_len(&b->names, b->service[i]); return le_strtab_str(&b->names, b->service[i]);
     default: *len = le_strtab_len(&b->names, b->operation[i]); return le_strtab_str(&b->names, b->operation[i]);
     }
@@ -57,7 +72,8 @@ static const char *row_str(const le_spanbuf *b, size_t i, int k, uint32_t *len)
 
 static size_t pack_row(const le_spanbuf *b, size_t i, char *dst)
 {
-    wire_row w = {b->start_us[i], b->duration_us[i], b->pos[i], b->status_code[i], b->file[i], {0}, b->error[i], b->label[i]};
+    wire_row w = {b->start_us[i], b->duration_us[i], b->pos[i], b->status_code[i], b->file[i], {0},
+                  b->error[i],    b->label[i]};
     const char *s[5];
     size_t n = sizeof w;
     for (int k = 0; k < 5; k++) {
@@ -68,7 +84,10 @@ static size_t pack_row(const le_spanbuf *b, size_t i, char *dst)
         memcpy(dst, &w, sizeof w);
         char *p = dst + sizeof w;
         for (int k = 0; k < 5; k++)
-            if (s[k]) { memcpy(p, s[k], w.len[k]); p += w.len[k]; }
+            if (s[k]) {
+                memcpy(p, s[k], w.len[k]);
+                p += w.len[k];
+            }
     }
     return n;
 }
@@ -79,13 +98,28 @@ static size_t unpack_row(const char *src, le_spanbuf *out)
     memcpy(&w, src, sizeof w);
     const char *p = src + sizeof w;
     le_span_in s = {0};
-    s.trace_id = p; s.trace_id_len = w.len[0]; p += w.len[0];
-    s.span_id = p; s.span_id_len = w.len[1]; p += w.len[1];
-    if (w.len[2] != UINT32_MAX) { s.parent_id = p; s.parent_id_len = w.len[2]; p += w.len[2]; }
-    s.service = p; s.service_len = w.len[3]; p += w.len[3];
-    s.operation = p; s.operation_len = w.len[4]; p += w.len[4];
-    s.start_us = w.start_us; s.duration_us = w.duration_us; s.status_code = w.status_code;
-    s.error = w.error; s.label = w.label;
+    s.trace_id = p;
+    s.trace_id_len = w.len[0];
+    p += w.len[0];
+    s.span_id = p;
+    s.span_id_len = w.len[1];
+    p += w.len[1];
+    if (w.len[2] != UINT32_MAX) {
+        s.parent_id = p;
+        s.parent_id_len = w.len[2];
+        p += w.len[2];
+    }
+    s.service = p;
+    s.service_len = w.len[3];
+    p += w.len[3];
+    s.operation = p;
+    s.operation_len = w.len[4];
+    p += w.len[4];
+    s.start_us = w.start_us;
+    s.duration_us = w.duration_us;
+    s.status_code = w.status_code;
+    s.error = w.error;
+    s.label = w.label;
     /* an empty parent id arrives as len 0: spanbuf treats it as root, as the reader did */
     le_spanbuf_push(out, &s, w.file, w.pos);
     return (size_t)(p - src);
@@ -104,13 +138,23 @@ static void keep_row(const le_spanbuf *in, size_t i, le_spanbuf *out)
     uint32_t len[5];
     const char *str[5];
     for (int k = 0; k < 5; k++) str[k] = row_str(in, i, k, &len[k]);
-    s.trace_id = str[0]; s.trace_id_len = len[0];
-    s.span_id = str[1]; s.span_id_len = len[1];
-    if (str[2]) { s.parent_id = str[2]; s.parent_id_len = len[2]; }
-    s.service = str[3]; s.service_len = len[3];
-    s.operation = str[4]; s.operation_len = len[4];
-    s.start_us = in->start_us[i]; s.duration_us = in->duration_us[i]; s.status_code = in->status_code[i];
-    s.error = in->error[i]; s.label = in->label[i];
+    s.trace_id = str[0];
+    s.trace_id_len = len[0];
+    s.span_id = str[1];
+    s.span_id_len = len[1];
+    if (str[2]) {
+        s.parent_id = str[2];
+        s.parent_id_len = len[2];
+    }
+    s.service = str[3];
+    s.service_len = len[3];
+    s.operation = str[4];
+    s.operation_len = len[4];
+    s.start_us = in->start_us[i];
+    s.duration_us = in->duration_us[i];
+    s.status_code = in->status_code[i];
+    s.error = in->error[i];
+    s.label = in->label[i];
     le_spanbuf_push(out, &s, in->file[i], in->pos[i]);
 }
 
@@ -136,8 +180,10 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     char *send = le_malloc(total);
     le_spanbuf_init(out);
     for (size_t i = 0; i < in->n; i++) {
-        if (dest[i] == rank) keep_row(in, i, out);
-        else cursor[dest[i]] += pack_row(in, i, send + cursor[dest[i]]);
+        if (dest[i] == rank)
+            keep_row(in, i, out);
+        else
+            cursor[dest[i]] += pack_row(in, i, send + cursor[dest[i]]);
     }
     free(dest);
     free(cursor);
@@ -162,14 +208,19 @@ static const le_spanbuf *g_rows; /* qsort has no context argument in C11 */
 
 static int content_cmp(const le_spanbuf *b, uint32_t x, uint32_t y)
 {
-#define CMP(f) if (b->f[x] != b->f[y]) return b->f[x] < b->f[y] ? -1 : 1
-    CMP(start_us); CMP(duration_us); CMP(status_code); CMP(error);
+#define CMP(f) \
+    if (b->f[x] != b->f[y]) return b->f[x] < b->f[y] ? -1 : 1
+    CMP(start_us);
+    CMP(duration_us);
+    CMP(status_code);
+    CMP(error);
 #undef CMP
     const char *px = le_spanbuf_parent_id(b, x), *py = le_spanbuf_parent_id(b, y);
     if (!px != !py) return px ? 1 : -1;
     int c = px ? strcmp(px, py) : 0;
     if (c) return c;
-    if (b->service[x] != b->service[y]) return strcmp(le_strtab_str(&b->names, b->service[x]), le_strtab_str(&b->names, b->service[y]));
+    if (b->service[x] != b->service[y])
+        return strcmp(le_strtab_str(&b->names, b->service[x]), le_strtab_str(&b->names, b->service[y]));
     if (b->operation[x] != b->operation[y])
         return strcmp(le_strtab_str(&b->names, b->operation[x]), le_strtab_str(&b->names, b->operation[y]));
     return 0;
@@ -188,7 +239,7 @@ static int row_cmp(const void *pa, const void *pb)
 }
 
 typedef struct trace_work {
-    uint32_t *uniq;      /* rows kept after duplicate/conflict removal */
+    uint32_t *uniq; /* rows kept after duplicate/conflict removal */
     int32_t *parent, *cls, *order, *new_parent;
     int64_t *start;
     size_t cap;
@@ -209,7 +260,12 @@ static void tw_reserve(trace_work *w, size_t n)
 
 static void tw_free(trace_work *w)
 {
-    free(w->uniq); free(w->parent); free(w->cls); free(w->order); free(w->new_parent); free(w->start);
+    free(w->uniq);
+    free(w->parent);
+    free(w->cls);
+    free(w->order);
+    free(w->new_parent);
+    free(w->start);
     le_tt_work_free(&w->tt);
 }
 
@@ -226,9 +282,9 @@ static void drop_row(drop_ctx *d, le_drop why, const le_spanbuf *b, uint32_t row
     le_stats_drop(d->st, why, b->file[row], b->pos[row]);
     if (d->strict && !d->failed) {
         d->failed = 1;
-        le_fail(LE_ERR_STRICT, "%s:%s%llu: %s (trace %s, span %s; --strict stops at the first dropped record)", d->files[b->file[row]],
-                d->kind == LE_POS_BYTE ? "byte " : "", (unsigned long long)b->pos[row], le_drop_name(why),
-                le_strtab_str(&b->traces, b->trace[row]), le_spanbuf_span_id(b, row));
+        le_fail(LE_ERR_STRICT, "%s:%s%llu: %s (trace %s, span %s; --strict stops at the first dropped record)",
+                d->files[b->file[row]], d->kind == LE_POS_BYTE ? "byte " : "", (unsigned long long)b->pos[row],
+                le_drop_name(why), le_strtab_str(&b->traces, b->trace[row]), le_spanbuf_span_id(b, row));
     }
 }
 
@@ -256,12 +312,17 @@ static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
     for (size_t i = 0; i < n; i++) {
         const char *pid = le_spanbuf_parent_id(b, w->uniq[i]);
         w->start[i] = b->start_us[w->uniq[i]];
-        if (!pid) { w->parent[i] = LE_TT_ROOT; continue; }
+        if (!pid) {
+            w->parent[i] = LE_TT_ROOT;
+            continue;
+        }
         size_t lo = 0, hi = n;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
-            if (strcmp(le_spanbuf_span_id(b, w->uniq[mid]), pid) < 0) lo = mid + 1;
-            else hi = mid;
+            if (strcmp(le_spanbuf_span_id(b, w->uniq[mid]), pid) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         w->parent[i] = (lo < n && !strcmp(le_spanbuf_span_id(b, w->uniq[lo]), pid)) ? (int32_t)lo : LE_TT_MISSING;
     }
@@ -319,7 +380,7 @@ static void append_trace(le_asm *a, const le_spanbuf *b, uint32_t trace, int8_t 
         size_t s = a->m++;
         a->parent[s] = w->new_parent[j];
         a->service[s] = (int32_t)le_strtab_intern(&a->services, le_strtab_str(&b->names, b->service[row]),
-                                                   le_strtab_len(&b->names, b->service[row]));
+                                                  le_strtab_len(&b->names, b->service[row]));
         a->operation[s] = (int32_t)intern_operation(a, b, row, key, keycap);
         a->status[s] = b->status_code[row];
         a->start_us[s] = b->start_us[row];
@@ -341,10 +402,11 @@ static int8_t trace_label(const le_spanbuf *b, const uint32_t *rows, size_t n, l
     return seen_abnormal ? LE_LABEL_ABNORMAL : seen_normal ? LE_LABEL_NORMAL : LE_LABEL_UNKNOWN;
 }
 
-static const le_drop class_drop[] = {[LE_TT_ORPHAN] = LE_DROP_ORPHAN, [LE_TT_EXTRA_ROOT] = LE_DROP_EXTRA_ROOT, [LE_TT_CYCLE] = LE_DROP_CYCLE};
+static const le_drop class_drop[] = {
+    [LE_TT_ORPHAN] = LE_DROP_ORPHAN, [LE_TT_EXTRA_ROOT] = LE_DROP_EXTRA_ROOT, [LE_TT_CYCLE] = LE_DROP_CYCLE};
 
-static void assemble_trace(const le_spanbuf *b, uint32_t trace, uint32_t *rows, size_t n, le_asm *a, trace_work *w, drop_ctx *d,
-                           char **key, size_t *keycap)
+static void assemble_trace(const le_spanbuf *b, uint32_t trace, uint32_t *rows, size_t n, le_asm *a, trace_work *w,
+                           drop_ctx *d, char **key, size_t *keycap)
 {
     tw_reserve(w, n);
     int8_t label = trace_label(b, rows, n, d->st);

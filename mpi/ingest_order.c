@@ -125,7 +125,12 @@ int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
         a->service[s] = svc_map[a->service[s]];
         a->operation[s] = op_map[a->operation[s]];
     }
-    free(svc_map); free(op_map); free(svc); free(ops); free(svc_buf); free(op_buf);
+    free(svc_map);
+    free(op_map);
+    free(svc);
+    free(ops);
+    free(svc_buf);
+    free(op_buf);
     return 0;
 }
 
@@ -168,7 +173,8 @@ static int asm_trace_cmp(const void *pa, const void *pb)
     const le_asm *a = g_asm;
     int c = tkey_cmp((tkey){a->start[x], a->hash[x]}, (tkey){a->start[y], a->hash[y]});
     if (c) return c;
-    bstr bx = {le_strtab_str(&a->ids, a->id[x]), a->ids.len[a->id[x]]}, by = {le_strtab_str(&a->ids, a->id[y]), a->ids.len[a->id[y]]};
+    bstr bx = {le_strtab_str(&a->ids, a->id[x]), a->ids.len[a->id[x]]},
+         by = {le_strtab_str(&a->ids, a->id[y]), a->ids.len[a->id[y]]};
     return bstr_cmp(&bx, &by);
 }
 
@@ -210,7 +216,8 @@ static size_t pack_trace(const le_asm *a, size_t t, char *dst)
     memcpy(dst + sizeof w, le_strtab_str(&a->ids, a->id[t]), w.id_len);
     char *p = dst + sizeof w + w.id_len;
     for (int64_t s = s0; s < s1; s++, p += sizeof(wire_span)) {
-        wire_span ws = {a->start_us[s], a->duration_us[s], a->parent[s], a->service[s], a->operation[s], a->status[s], a->error[s]};
+        wire_span ws = {a->start_us[s],  a->duration_us[s], a->parent[s], a->service[s],
+                        a->operation[s], a->status[s],      a->error[s]};
         memcpy(p, &ws, sizeof ws);
     }
     return n;
@@ -260,7 +267,8 @@ static void fill_block(recv_trace *v, size_t n, int32_t id_len, int gt, le_corpu
     b->span_offset[n] = s;
 }
 
-static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted, const tkey *split, char **recv, uint64_t *rtotal)
+static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted, const tkey *split, char **recv,
+                           uint64_t *rtotal)
 {
     int p;
     LE_MPI(MPI_Comm_size(comm, &p));

@@ -20,19 +20,19 @@
 
 /* Traces after assembly, on the rank that owns them (local name ids). */
 typedef struct le_asm {
-    size_t n, cap;          /* traces */
-    int64_t *span_off;      /* [n + 1] */
-    uint64_t *hash;         /* hash of trace id */
-    int64_t *start;         /* root start */
+    size_t n, cap;     /* traces */
+    int64_t *span_off; /* [n + 1] */
+    uint64_t *hash;    /* hash of trace id */
+    int64_t *start;    /* root start */
     int8_t *label;
-    uint32_t *id;           /* trace id in ids */
-    le_strtab ids;          /* trace id strings */
-    size_t m, mcap;         /* kept spans */
+    uint32_t *id;   /* trace id in ids */
+    le_strtab ids;  /* trace id strings */
+    size_t m, mcap; /* kept spans */
     int32_t *parent, *service, *operation, *status;
     int64_t *start_us, *duration_us;
     int8_t *error;
-    le_strtab services;     /* local service names */
-    le_strtab operations;   /* local "service\0operation" keys */
+    le_strtab services;   /* local service names */
+    le_strtab operations; /* local "service\0operation" keys */
     uint64_t promoted_roots;
 } le_asm;
 

@@ -34,12 +34,14 @@ static int allgather_rows(MPI_Comm comm, const float *x, int d, const int64_t *p
 
 /* The row with the smallest draw for `domain` over all ranks, as every
  * rank's copy in out [d]. Returns 0; *found = 0 when no rank has rows. */
-static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, uint64_t seed,
-                      float *out)
+static int pick_first(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n, int d, uint64_t seed, float *out)
 {
     int rank;
     LE_MPI(MPI_Comm_rank(comm, &rank));
-    struct { double u; int rank; } best = {2.0, rank};
+    struct {
+        double u;
+        int rank;
+    } best = {2.0, rank};
     int64_t li = -1;
     for (int64_t i = 0; i < n; i++) {
         double u = le_km_uniform(seed, (uint64_t)gidx[i], LE_KM_DRAW_FIRST, 0);
@@ -101,7 +103,8 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
         int64_t before, total;
         double scale = c ? le_km_pp_scale(bound) : 0;
         if ((rc = pp_weights(comm, w, near, lo, hi, c == 0, scale, q, &before, &total))) break;
-        if (total <= 0 && (rc = pp_weights(comm, w, near, lo, hi, 1, 0, q, &before, &total))) break; /* fewer distinct candidates than k */
+        if (total <= 0 && (rc = pp_weights(comm, w, near, lo, hi, 1, 0, q, &before, &total)))
+            break; /* fewer distinct candidates than k */
         /* [the index, -1 off the owner; this pick's largest w near] */
         double both[2] = {(double)le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)),
                           c ? le_km_pp_slice_max(w, near, lo, hi) : 0};
@@ -275,8 +278,8 @@ static int row_is_zero(const float *x, int d)
     return 1;
 }
 
-int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d, const float *c, int k,
-                          int64_t *size, int64_t *rep, int32_t *assign, float *d2)
+int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d,
+                          const float *c, int k, int64_t *size, int64_t *rep, int32_t *assign, float *d2)
 {
     size_t nn = (size_t)(n ? n : 1);
     float *xnorm = le_malloc(sizeof(float) * nn), *cnorm = le_malloc(sizeof(float) * (size_t)k);
@@ -321,7 +324,8 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
          * does not. */
         const float *xi = x + i * (int64_t)d, *cj = c + (int64_t)j * d;
         double e = 0;
-        if (xnorm[i] == 0 && row_is_zero(xi, d)) e = czero[j];
+        if (xnorm[i] == 0 && row_is_zero(xi, d))
+            e = czero[j];
         else
             for (int t = 0; t < d; t++) e += ((double)xi[t] - cj[t]) * ((double)xi[t] - cj[t]);
         if (e < best[j]) best[j] = e, rep[j] = gidx ? gidx[i] : first + i;

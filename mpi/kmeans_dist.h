@@ -21,18 +21,18 @@
 typedef struct le_kmd_opts {
     int k;
     uint64_t seed;
-    int max_iter;        /* Lloyd iterations at most (default 100) */
-    double tol_changed;  /* stop when at most this share of rows changed cluster (default 0) */
-    int rounds;          /* k-means|| rounds (default 5) */
-    double oversample;   /* expected candidates per round, in units of k (default 2) */
+    int max_iter;       /* Lloyd iterations at most (default 100) */
+    double tol_changed; /* stop when at most this share of rows changed cluster (default 0) */
+    int rounds;         /* k-means|| rounds (default 5) */
+    double oversample;  /* expected candidates per round, in units of k (default 2) */
 } le_kmd_opts;
 
 typedef struct le_kmd_result {
-    float *centroids;    /* [k x d], caller frees */
+    float *centroids; /* [k x d], caller frees */
     int iterations;
-    int reseeded;        /* empty clusters re-seeded over all iterations */
-    int64_t candidates;  /* k-means|| candidates */
-    double inertia;      /* summed squared distance at the last assignment */
+    int reseeded;       /* empty clusters re-seeded over all iterations */
+    int64_t candidates; /* k-means|| candidates */
+    double inertia;     /* summed squared distance at the last assignment */
     double seconds_init, seconds_lloyd;
 } le_kmd_result;
 
@@ -48,7 +48,7 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
  * index of the member of cluster j nearest its centroid (smallest index on a
  * tie), -1 for a cluster without members. assign (may be NULL) gets each
  * local row's cluster, d2 (may be NULL) its squared distance. */
-int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d, const float *c, int k,
-                          int64_t *size, int64_t *rep, int32_t *assign, float *d2);
+int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d,
+                          const float *c, int k, int64_t *size, int64_t *rep, int32_t *assign, float *d2);
 
 #endif

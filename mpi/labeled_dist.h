@@ -14,9 +14,9 @@
 /* A labels CSV resolved against the corpus: the same on every rank. */
 typedef struct le_labeled {
     int64_t n;
-    int64_t *index;   /* [n] global trace index */
-    int8_t *label;    /* [n] */
-    float *x;         /* [n x dim] their vectors */
+    int64_t *index; /* [n] global trace index */
+    int8_t *label;  /* [n] */
+    float *x;       /* [n x dim] their vectors */
 } le_labeled;
 
 /* Collective: reads the CSV (rank 0), finds every id in the corpus; ids the

@@ -49,8 +49,10 @@ static int order_stats(MPI_Comm comm, const int64_t *x, const int64_t *off, int6
         for (int64_t t = 0; t < T; t++) {
             if (lo[t] >= hi[t]) continue;
             int64_t mid = midpoint(lo[t], hi[t]);
-            if (cnt[t] > rank[t]) hi[t] = mid;
-            else lo[t] = mid + 1;
+            if (cnt[t] > rank[t])
+                hi[t] = mid;
+            else
+                lo[t] = mid + 1;
         }
     }
     free(cnt);
@@ -61,7 +63,8 @@ int le_quantiles_dist(MPI_Comm comm, const int64_t *x, const int64_t *off, int32
                       int64_t *n_all_out)
 {
     size_t g1 = (size_t)(G ? G : 1);
-    int64_t *n_all = le_malloc(sizeof(int64_t) * g1), *lo = le_malloc(sizeof(int64_t) * g1), *hi = le_malloc(sizeof(int64_t) * g1);
+    int64_t *n_all = le_malloc(sizeof(int64_t) * g1), *lo = le_malloc(sizeof(int64_t) * g1),
+            *hi = le_malloc(sizeof(int64_t) * g1);
     int rc = group_ranges(comm, x, off, G, n_all, lo, hi);
     /* Two targets a group: x(k) and x(k+1) (the latter only read when frac > 0). */
     int32_t *grp = le_malloc(sizeof(int32_t) * 2 * g1);
@@ -73,8 +76,7 @@ int le_quantiles_dist(MPI_Comm comm, const int64_t *x, const int64_t *off, int32
         if (n_all[g] == 0) continue;
         int64_t k;
         le_quantile_ranks(n_all[g], q, &k, &frac[g]);
-        for (int j = 0; j < 2; j++)
-            grp[T] = g, rank[T] = k + (j && frac[g] > 0), tlo[T] = lo[g], thi[T] = hi[g], T++;
+        for (int j = 0; j < 2; j++) grp[T] = g, rank[T] = k + (j && frac[g] > 0), tlo[T] = lo[g], thi[T] = hi[g], T++;
     }
     if (!rc) rc = order_stats(comm, x, off, T, grp, rank, tlo, thi);
     for (int32_t g = 0, t = 0; !rc && g < G; g++) {

@@ -35,8 +35,7 @@ static int move(MPI_Comm comm, const void *src, size_t width, const uint64_t *ro
     return 0;
 }
 
-int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const int32_t *len, int64_t n, int d,
-                    le_rows *out)
+int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const int32_t *len, int64_t n, int d, le_rows *out)
 {
     int p, rank;
     memset(out, 0, sizeof *out); /* first: callers free *out on any failure */
@@ -47,8 +46,10 @@ int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const in
     LE_CHECK(le_prefix_and_total(comm, mine, &before, &total));
     int *dest = le_malloc(sizeof(int) * (size_t)n);
     uint64_t *rows_to = le_calloc((size_t)p, sizeof(uint64_t));
-    if (total > 0) destinations(len, n, before, total, p, dest);
-    else for (int64_t i = 0; i < n; i++) dest[i] = rank;
+    if (total > 0)
+        destinations(len, n, before, total, p, dest);
+    else
+        for (int64_t i = 0; i < n; i++) dest[i] = rank;
     for (int64_t i = 0; i < n; i++) rows_to[dest[i]]++;
     free(dest);
     void *vx = NULL, *vg = NULL, *vl = NULL;

@@ -20,9 +20,9 @@
 
 /* The moved rows. Arrays owned here, released by le_rows_free. */
 typedef struct le_rows {
-    float *x;       /* [n x d] */
-    int64_t *gidx;  /* [n] global indices, ascending */
-    int32_t *len;   /* [n] row lengths (le_km_row_lengths) */
+    float *x;      /* [n x d] */
+    int64_t *gidx; /* [n] global indices, ascending */
+    int32_t *len;  /* [n] row lengths (le_km_row_lengths) */
     int64_t n;
 } le_rows;
 
@@ -30,8 +30,7 @@ typedef struct le_rows {
  * (len + LE_ROW_COST_FIXED) midpoints fall in [r C / p, (r + 1) C / p),
  * C the total cost. x [n x d], gidx, len: this rank's rows. Only whole rows
  * move, so a rank's cost is within one row of C / p. */
-int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const int32_t *len, int64_t n, int d,
-                    le_rows *out);
+int le_rows_balance(MPI_Comm comm, const float *x, const int64_t *gidx, const int32_t *len, int64_t n, int d, le_rows *out);
 
 void le_rows_free(le_rows *r);
 

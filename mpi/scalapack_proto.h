@@ -20,18 +20,18 @@ void Cblacs_gridexit(int context);
  * global index (1-based), array descriptor. */
 int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
 int indxl2g_(const int *indxloc, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
-void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb, const int *irsrc,
-               const int *icsrc, const int *context, const int *lld, int *info);
+void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb, const int *irsrc, const int *icsrc,
+               const int *context, const int *lld, int *info);
 
 /* Symmetric eigenproblem by MRRR, a chosen range of eigenpairs. */
-void pdsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *ia,
-              const int *ja, const int *desca, const double *vl, const double *vu, const int *il, const int *iu,
-              int *m, int *nz, double *w, double *z, const int *iz, const int *jz, const int *descz, double *work,
-              const int *lwork, int *iwork, const int *liwork, int *info);
+void pdsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *ia, const int *ja,
+              const int *desca, const double *vl, const double *vu, const int *il, const int *iu, int *m, int *nz, double *w,
+              double *z, const int *iz, const int *jz, const int *descz, double *work, const int *lwork, int *iwork,
+              const int *liwork, int *info);
 
 /* Symmetric eigenproblem by divide and conquer, all eigenpairs. */
-void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia, const int *ja,
-              const int *desca, double *w, double *z, const int *iz, const int *jz, const int *descz, double *work,
-              const int *lwork, int *iwork, const int *liwork, int *info);
+void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia, const int *ja, const int *desca,
+              double *w, double *z, const int *iz, const int *jz, const int *descz, double *work, const int *lwork,
+              int *iwork, const int *liwork, int *info);
 
 #endif

@@ -31,7 +31,8 @@ static int gather_candidates(MPI_Comm comm, const float *x, int64_t n, int64_t f
     float *mine = le_malloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * dim);
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
-        if (le_spec_is_candidate(seed, first_global + i, prob)) memcpy(mine + k++ * dim, x + i * dim, sizeof(float) * (size_t)dim);
+        if (le_spec_is_candidate(seed, first_global + i, prob))
+            memcpy(mine + k++ * dim, x + i * dim, sizeof(float) * (size_t)dim);
     void *all = NULL;
     int64_t total = 0, cap = 0;
     int rc = le_allgatherv_append(comm, mine, k * dim, MPI_FLOAT, &all, &total, &cap, "spectral candidate floats");
@@ -221,16 +222,17 @@ static int check_layout(MPI_Comm comm, int64_t n_local, int64_t first_global, in
     *n_total = n_local;
     LE_CHECK(allreduce(&bad, 1, MPI_INT64_T, MPI_MAX, &comm));
     LE_CHECK(allreduce(n_total, 1, MPI_INT64_T, MPI_SUM, &comm));
-    if (bad) return le_fail(LE_ERR_USAGE, "spectral: ranks must hold consecutive rows in rank order (rank %d starts at %lld, expected %lld)",
-                            rank, (long long)first_global, (long long)before);
+    if (bad)
+        return le_fail(LE_ERR_USAGE,
+                       "spectral: ranks must hold consecutive rows in rank order (rank %d starts at %lld, expected %lld)",
+                       rank, (long long)first_global, (long long)before);
     return 0;
 }
 
 /* Each step sees the same inputs on every rank, so a failure is the same
  * on every rank except where noted; le_spectral_select agrees at the end. */
-static int select_steps(MPI_Comm comm, const float *x, int64_t n, int64_t first, int dim, int k, int p, int r,
-                        uint64_t seed, int64_t *rep_index, int64_t *cluster_size, int32_t *assign,
-                        le_spectral_report *report)
+static int select_steps(MPI_Comm comm, const float *x, int64_t n, int64_t first, int dim, int k, int p, int r, uint64_t seed,
+                        int64_t *rep_index, int64_t *cluster_size, int32_t *assign, le_spectral_report *report)
 {
     int rank, size;
     LE_MPI(MPI_Comm_rank(comm, &rank));
@@ -284,9 +286,8 @@ int le_spectral_select_report(MPI_Comm comm, const float *x, int64_t n_local, in
     return le_agree_on(comm, rc);
 }
 
-int le_spectral_select(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim, int k,
-                       int p_reps, int r_neighbours, uint64_t seed, int64_t *rep_index, int64_t *cluster_size,
-                       int32_t *assign)
+int le_spectral_select(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim, int k, int p_reps,
+                       int r_neighbours, uint64_t seed, int64_t *rep_index, int64_t *cluster_size, int32_t *assign)
 {
     return le_spectral_select_report(comm, x, n_local, first_global, dim, k, p_reps, r_neighbours, seed, rep_index,
                                      cluster_size, assign, NULL);

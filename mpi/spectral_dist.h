@@ -45,25 +45,23 @@
  * Clusters are numbered by their representative's global index, ascending.
  * Returns 0 or an LE_ERR_* code (the same on every rank; le_errmsg() says
  * why on the rank that failed). */
-int le_spectral_select(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim,
-                       int k, int p_reps, int r_neighbours, uint64_t seed,
-                       int64_t *rep_index, int64_t *cluster_size, int32_t *assign);
+int le_spectral_select(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim, int k, int p_reps,
+                       int r_neighbours, uint64_t seed, int64_t *rep_index, int64_t *cluster_size, int32_t *assign);
 
 /* What a test or a benchmark wants to see besides the result. Every
  * pointer is caller-allocated or NULL. */
 enum { LE_SPEC_T_ANCHORS, LE_SPEC_T_GRAPH, LE_SPEC_T_EIGEN, LE_SPEC_T_EMBED, LE_SPEC_T_KMEANS, LE_SPEC_NT };
 typedef struct le_spectral_report {
-    double *eigenvalues;      /* [k]: the top-k eigenvalues of E, descending */
-    float *anchors;           /* [p_used * dim]: the anchors B was built on (size for p_reps) */
-    int p_used;               /* anchors actually used (p_reps capped by the data) */
-    int kmeans_iterations;    /* Lloyd iterations of the final clustering */
+    double *eigenvalues;        /* [k]: the top-k eigenvalues of E, descending */
+    float *anchors;             /* [p_used * dim]: the anchors B was built on (size for p_reps) */
+    int p_used;                 /* anchors actually used (p_reps capped by the data) */
+    int kmeans_iterations;      /* Lloyd iterations of the final clustering */
     double seconds[LE_SPEC_NT]; /* wall time of each step, slowest rank */
 } le_spectral_report;
 
 /* le_spectral_select, also filling *report (which may be NULL). */
-int le_spectral_select_report(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim,
-                              int k, int p_reps, int r_neighbours, uint64_t seed,
-                              int64_t *rep_index, int64_t *cluster_size, int32_t *assign,
-                              le_spectral_report *report);
+int le_spectral_select_report(MPI_Comm comm, const float *x, int64_t n_local, int64_t first_global, int dim, int k,
+                              int p_reps, int r_neighbours, uint64_t seed, int64_t *rep_index, int64_t *cluster_size,
+                              int32_t *assign, le_spectral_report *report);
 
 #endif

@@ -78,8 +78,9 @@ static int read_emb_rows(MPI_Comm comm, le_corpus *c, const char *path, const ch
     le_embreader er;
     int rc = le_emb_open(comm, path, c->meta.n_traces, &er);
     if (!rc && want_model && strcmp(er.model, want_model))
-        rc = le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
-                     path, er.model, want_model);
+        rc =
+            le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
+                    path, er.model, want_model);
     if (!rc) {
         s->dim = er.dim;
         s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)er.dim);
@@ -237,8 +238,8 @@ static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s,
 }
 
 /* The count components of trace t (algos/stv.h le_count_sides) into comp [2d]. */
-static void count_components(const le_callpaths *cp, const le_shard *s, int64_t t, const int64_t *root,
-                             const double *mean, const double *std, int32_t *cnt, float *comp)
+static void count_components(const le_callpaths *cp, const le_shard *s, int64_t t, const int64_t *root, const double *mean,
+                             const double *std, int32_t *cnt, float *comp)
 {
     int64_t d = cp->n, lo = s->b.span_offset[t];
     if (root[t] < 0) {
@@ -349,7 +350,8 @@ static int build_tail(MPI_Comm comm, le_corpus *c, const le_callpaths *cp, le_sh
 {
     int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O);
     if (ot + 3 * P > (1 << 21))
-        return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O, (long long)P);
+        return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O,
+                       (long long)P);
     double w0 = MPI_Wtime();
     LE_CHECK(build_hybrid(comm, c, NULL, cp, 0, 2, (int)ot, s));
     le_debug("tail: dev-burst-count part %.3f s", MPI_Wtime() - w0);
@@ -364,8 +366,8 @@ int le_repr_uses_model(const char *representation)
            !strcmp(representation, "hybrid-burst-count");
 }
 
-int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
-                     const le_callpaths *cp, le_shard *s)
+int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path, const le_callpaths *cp,
+                     le_shard *s)
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
     if (!s->pidx) index_paths(cp, s); /* le_callpaths_build indexed them against cp */

@@ -26,8 +26,8 @@ typedef struct le_callpaths {
 typedef struct le_shard {
     int64_t t0, t1, n;
     le_corpus_block b;
-    uint64_t *path;  /* [b.n_spans] call-path id of each span */
-    int32_t *pidx;   /* [b.n_spans] its index in the vocabulary (-1 absent); set by le_callpaths_build or le_shard_vectors */
+    uint64_t *path; /* [b.n_spans] call-path id of each span */
+    int32_t *pidx;  /* [b.n_spans] its index in the vocabulary (-1 absent); set by le_callpaths_build or le_shard_vectors */
     int dim;
     float *x;
     /* Of le_shard_vectors, the time spent reading the embeddings file (rank
@@ -67,8 +67,8 @@ int le_repr_needs_paths(const char *representation);
 /* Whether it reads the embeddings file (gat, hybrid, hybrid-burst,
  * hybrid-burst-count). */
 int le_repr_uses_model(const char *representation);
-int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path,
-                     const le_callpaths *cp, le_shard *s);
+int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, const char *emb_path, const le_callpaths *cp,
+                     le_shard *s);
 
 /* Collective: the shard's vectors read from what `select --dump-vectors`
  * wrote for this corpus, instead of built: they are the same bits (the

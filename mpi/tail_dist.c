@@ -62,8 +62,8 @@ static void keys_sorted(const le_shard *s, int32_t O, const le_burst_grid *g, in
 
 /* The q quantile per operation over the spans whose (operation, bin) cell
  * is kept (keep NULL: all). */
-static int kept_quantiles(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t nb, const uint8_t *keep, double q, int64_t *x,
-                          int64_t *off, double *out)
+static int kept_quantiles(MPI_Comm comm, const tail_keys *k, int32_t O, int64_t nb, const uint8_t *keep, double q,
+                          int64_t *x, int64_t *off, double *out)
 {
     off[0] = 0;
     for (int32_t o = 0; o < O; o++) {
@@ -97,7 +97,8 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
         /* cells <= LE_BURST_MAX_CELLS (le_burst_bins), so one count fits an int */
         if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, ne, (int)(2 * cells), MPI_INT64_T, MPI_SUM, comm));
         if (!keep) keep = le_malloc(cells);
-        for (size_t c = 0; c < cells; c++) keep[c] = !le_tail_cell_bursting(ne[2 * c], ne[2 * c + 1], LE_TAIL_DETECT_QUANTILE);
+        for (size_t c = 0; c < cells; c++)
+            keep[c] = !le_tail_cell_bursting(ne[2 * c], ne[2 * c + 1], LE_TAIL_DETECT_QUANTILE);
     }
     if (!rc) rc = kept_quantiles(comm, k, O, nb, keep, LE_TAIL_QUANTILE, x, off, thr);
     for (int32_t o = 0; !rc && o < O; o++)
@@ -162,9 +163,11 @@ int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s)
         le_tail_row(b->operation + lo, self + lo, failed + lo, rare + lo, b->span_offset[t + 1] - lo, thr, O,
                     s->x + t * s->dim);
     }
-    if (!rc) rc = le_burst_append(comm, &g, s->n, b->trace_start_us, s->x, s->dim, O, LE_TAIL_BLOCKS, O,
-                                   s->x + LE_TAIL_BLOCKS * O, s->dim);
-    le_debug("tail: sort %.3f thresholds %.3f structures %.3f rows+burst %.3f s", w1 - w0, w2 - w1, w3 - w2, MPI_Wtime() - w3);
+    if (!rc)
+        rc = le_burst_append(comm, &g, s->n, b->trace_start_us, s->x, s->dim, O, LE_TAIL_BLOCKS, O,
+                             s->x + LE_TAIL_BLOCKS * O, s->dim);
+    le_debug("tail: sort %.3f thresholds %.3f structures %.3f rows+burst %.3f s", w1 - w0, w2 - w1, w3 - w2,
+             MPI_Wtime() - w3);
     free(self), free(thr), free(rare), free(failed);
     return rc;
 }

@@ -23,13 +23,19 @@
 
 static le_enc_cfg encoder_cfg(const le_train_opts *o, int32_t n_vocab)
 {
-    le_enc_cfg c = {.feat = {.n_vocab = n_vocab, .d_op = (int32_t)o->dims, .d_tok = (int32_t)o->dims,
-                             .n_buckets = (int32_t)o->buckets, .salt = 0x6c6162656c656173ULL /* "labeleas" */},
-                    .layers = (int32_t)o->layers, .heads = (int32_t)o->heads, .hc = (int32_t)o->hidden, .out_dim = 64};
+    le_enc_cfg c = {.feat = {.n_vocab = n_vocab,
+                             .d_op = (int32_t)o->dims,
+                             .d_tok = (int32_t)o->dims,
+                             .n_buckets = (int32_t)o->buckets,
+                             .salt = 0x6c6162656c656173ULL /* "labeleas" */},
+                    .layers = (int32_t)o->layers,
+                    .heads = (int32_t)o->heads,
+                    .hc = (int32_t)o->hidden,
+                    .out_dim = 64};
     return c;
 }
 
-#define FIX_SCALE 4294967296.0 /* 2^32: gradient fixed point */
+#define FIX_SCALE 4294967296.0            /* 2^32: gradient fixed point */
 #define ACC_EXTRA (2 + LE_INTERRUPT_NSIG) /* after the gradient: loss, correct triplets, ranks interrupted by each signal */
 
 static void accumulate_fixed(int64_t *acc, const float *g, int64_t n)
@@ -48,7 +54,7 @@ typedef struct trainer {
     le_adam adam;
     le_graphbatch gb;
     le_enc_ws ws;
-    char *send, *recv;       /* this step's micro-batch records, by destination / by source */
+    char *send, *recv; /* this step's micro-batch records, by destination / by source */
     size_t send_cap, recv_cap;
     int *scount, *sdispl, *rcount, *rdispl; /* [p] */
 } trainer;
@@ -81,7 +87,8 @@ static int pack_step(trainer *t, const le_train_data *d, const le_train_opts *o,
             int64_t j = (int64_t)le_rng_below(&r, (uint32_t)d->pool);
             if (j % p == le_world.rank) pack_micro(t, &len, &d->slots[j / p], o, &r, (int32_t)m);
         }
-        if (len - start > INT32_MAX || len > INT32_MAX) return le_fail(LE_ERR_USAGE, "train: micro-batch records past 2 GiB; lower --micro");
+        if (len - start > INT32_MAX || len > INT32_MAX)
+            return le_fail(LE_ERR_USAGE, "train: micro-batch records past 2 GiB; lower --micro");
         t->scount[dest] = (int)(len - start), t->sdispl[dest] = (int)start;
     }
     return 0;
@@ -124,7 +131,8 @@ static size_t micro_batch(trainer *t, const le_train_data *d, const le_train_opt
 /* One optimiser step; returns the global mean loss and accuracy, and in *sig
  * the signal some rank had received before the allreduce (0: none; the flag
  * rides in the step's allreduce, so every rank gets the same answer). */
-static int train_step(trainer *t, const le_train_data *d, const le_train_opts *o, int64_t step, double *loss, double *acc, int *sig)
+static int train_step(trainer *t, const le_train_data *d, const le_train_opts *o, int64_t step, double *loss, double *acc,
+                      int *sig)
 {
     const int64_t P = t->enc.n_params;
     memset(t->acc, 0, sizeof(int64_t) * (size_t)(P + ACC_EXTRA));
@@ -170,7 +178,7 @@ static void trainer_free(trainer *t)
 
 typedef struct progress {
     double t_start, loss_sum, acc_sum;
-    int64_t n, start; /* start: the step this process began at (> 0 when resumed) */
+    int64_t n, start;           /* start: the step this process began at (> 0 when resumed) */
     double last_loss, last_acc; /* means over the last logging interval */
 } progress;
 
@@ -188,9 +196,17 @@ static int write_model(const le_train_opts *o, const le_corpus_meta *meta, const
                        const progress *p)
 {
     if (le_world.rank != 0) return 0;
-    le_model m = {.enc = t->enc, .params = t->params, .mean = d->mean, .std = d->std, .seed = o->seed,
-                  .steps = o->steps, .batch = o->batch, .lr = o->lr, .margin = o->margin,
-                  .final_loss = p->last_loss, .final_accuracy = p->last_acc};
+    le_model m = {.enc = t->enc,
+                  .params = t->params,
+                  .mean = d->mean,
+                  .std = d->std,
+                  .seed = o->seed,
+                  .steps = o->steps,
+                  .batch = o->batch,
+                  .lr = o->lr,
+                  .margin = o->margin,
+                  .final_loss = p->last_loss,
+                  .final_accuracy = p->last_acc};
     snprintf(m.corpus, sizeof m.corpus, "%s", o->corpus);
     m.vocab_services = le_malloc(sizeof(char *) * (size_t)(d->n_vocab + 1));
     m.vocab_operations = le_malloc(sizeof(char *) * (size_t)(d->n_vocab + 1));
@@ -223,10 +239,12 @@ static void ckpt_keys(le_ckpt *k, const le_train_opts *o, const le_corpus_meta *
     le_ckpt_key_int(k, "corpus_vocabulary", d->n_vocab);
     uint64_t h = 0x6e616d6573ULL; /* "names" */
     for (int32_t i = 0; i < m->n_services; i++) h = mix_str(h, m->services[i]);
-    for (int32_t i = 0; i < m->n_operations; i++) h = le_mix64(mix_str(h, m->operations[i]) ^ (uint64_t)m->operation_service[i]);
+    for (int32_t i = 0; i < m->n_operations; i++)
+        h = le_mix64(mix_str(h, m->operations[i]) ^ (uint64_t)m->operation_service[i]);
     le_ckpt_key_int(k, "corpus_names_hash", (int64_t)h);
     const size_t rows = LE_NTIME * (size_t)(d->n_vocab + 1) * sizeof(float);
-    le_ckpt_key_int(k, "corpus_time_stats_hash", (int64_t)le_mix64(le_hash64(d->mean, rows) ^ le_mix64(le_hash64(d->std, rows))));
+    le_ckpt_key_int(k, "corpus_time_stats_hash",
+                    (int64_t)le_mix64(le_hash64(d->mean, rows) ^ le_mix64(le_hash64(d->std, rows))));
     le_ckpt_key_int(k, "seed", o->seed);
     le_ckpt_key_int(k, "steps", o->steps);
     le_ckpt_key_int(k, "batch", o->batch);
@@ -249,8 +267,8 @@ static void ckpt_keys(le_ckpt *k, const le_train_opts *o, const le_corpus_meta *
 }
 
 /* Rank 0 writes the state after `next` steps; collective (the ranks agree on the outcome). */
-static int save_checkpoint(const le_train_opts *o, const le_corpus_meta *m, const le_train_data *d, const trainer *t, const progress *p,
-                           int64_t next)
+static int save_checkpoint(const le_train_opts *o, const le_corpus_meta *m, const le_train_data *d, const trainer *t,
+                           const progress *p, int64_t next)
 {
     int rc = 0;
     if (le_world.rank == 0) {
@@ -271,7 +289,8 @@ static int save_checkpoint(const le_train_opts *o, const le_corpus_meta *m, cons
 /* When --checkpoint names an existing file, rank 0 reads and checks it and
  * every rank takes its state; *start = the step to go on from (0 without
  * one). Collective. */
-static int resume(const le_train_opts *o, const le_corpus_meta *m, const le_train_data *d, trainer *t, progress *p, int64_t *start)
+static int resume(const le_train_opts *o, const le_corpus_meta *m, const le_train_data *d, trainer *t, progress *p,
+                  int64_t *start)
 {
     *start = 0;
     if (!o->ckpt) return 0;
@@ -313,7 +332,8 @@ static int resume(const le_train_opts *o, const le_corpus_meta *m, const le_trai
     LE_MPI(MPI_Bcast(t->adam.v, P, MPI_FLOAT, 0, le_world.comm));
     *start = head[0], t->adam.t = head[1], p->n = head[2];
     p->loss_sum = prog[0], p->acc_sum = prog[1], p->last_loss = prog[2], p->last_acc = prog[3];
-    le_info("train: resuming from %s at step %lld/%lld (%lld done)", o->ckpt, (long long)*start + 1, (long long)o->steps, (long long)*start);
+    le_info("train: resuming from %s at step %lld/%lld (%lld done)", o->ckpt, (long long)*start + 1, (long long)o->steps,
+            (long long)*start);
     return 0;
 }
 
@@ -324,10 +344,14 @@ static int interrupted(const le_train_opts *o, int sig, int64_t done)
 {
     if (le_world.rank != 0) return 0;
     if (o->ckpt)
-        return le_fail(LE_EXIT_INTERRUPTED, "train: interrupted by %s after step %lld/%lld; checkpoint %s written; "
-                       "re-run the same command to resume", le_interrupt_name(sig), (long long)done, (long long)o->steps, o->ckpt);
-    return le_fail(LE_EXIT_INTERRUPTED, "train: interrupted by %s after step %lld/%lld; nothing was saved (no --checkpoint FILE) "
-                   "and %s was not written", le_interrupt_name(sig), (long long)done, (long long)o->steps, o->out);
+        return le_fail(LE_EXIT_INTERRUPTED,
+                       "train: interrupted by %s after step %lld/%lld; checkpoint %s written; "
+                       "re-run the same command to resume",
+                       le_interrupt_name(sig), (long long)done, (long long)o->steps, o->ckpt);
+    return le_fail(LE_EXIT_INTERRUPTED,
+                   "train: interrupted by %s after step %lld/%lld; nothing was saved (no --checkpoint FILE) "
+                   "and %s was not written",
+                   le_interrupt_name(sig), (long long)done, (long long)o->steps, o->out);
 }
 
 /* Steps start..steps-1. A signal seen by any rank (it rides in the step's
@@ -355,9 +379,15 @@ static int run_training(le_corpus *c, const le_train_opts *o, le_train_data *d, 
 
 static void fill_result(le_train_result *r, const le_train_data *d, const trainer *t, const progress *p, double secs)
 {
-    *r = (le_train_result){.n_windows = d->n_windows, .pool = d->pool, .pool_steps = d->pool_steps, .n_params = t->enc.n_params,
-                           .resumed_at = p->start, .n_vocab = d->n_vocab, .final_loss = p->last_loss,
-                           .triplet_accuracy = p->last_acc, .seconds = secs};
+    *r = (le_train_result){.n_windows = d->n_windows,
+                           .pool = d->pool,
+                           .pool_steps = d->pool_steps,
+                           .n_params = t->enc.n_params,
+                           .resumed_at = p->start,
+                           .n_vocab = d->n_vocab,
+                           .final_loss = p->last_loss,
+                           .triplet_accuracy = p->last_acc,
+                           .seconds = secs};
 }
 
 int le_train(le_corpus *c, le_train_opts *o, le_train_result *res)
@@ -372,9 +402,11 @@ int le_train(le_corpus *c, le_train_opts *o, le_train_result *res)
     if (!rc && c->meta.n_traces == 0) rc = le_agree(le_fail(LE_ERR_USAGE, "%s has no traces to train on", o->corpus));
     if (!rc) {
         trainer_init(&t, o);
-        le_info("train: %lld traces, %lld windows (pool %lld, %lld steps each), vocabulary %d, %lld parameters, %lld steps of %lld triplets on %d ranks",
-                (long long)c->meta.n_traces, (long long)d.n_windows, (long long)d.pool, (long long)d.pool_steps, d.n_vocab, (long long)t.enc.n_params,
-                (long long)o->steps, (long long)o->batch, le_world.size);
+        le_info(
+            "train: %lld traces, %lld windows (pool %lld, %lld steps each), vocabulary %d, %lld parameters, %lld steps of "
+            "%lld triplets on %d ranks",
+            (long long)c->meta.n_traces, (long long)d.n_windows, (long long)d.pool, (long long)d.pool_steps, d.n_vocab,
+            (long long)t.enc.n_params, (long long)o->steps, (long long)o->batch, le_world.size);
         int64_t start = 0;
         rc = le_agree(resume(o, &c->meta, &d, &t, &p, &start));
         double t0 = le_now();

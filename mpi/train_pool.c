@@ -60,7 +60,9 @@ static int vocab_and_stats(le_corpus *c, const le_train_opts *o, le_train_data *
     const int32_t V = d->n_vocab;
     int64_t *sums = le_calloc((size_t)(V + 1) * LE_STAT_COLS, sizeof(int64_t));
     for (int32_t i = 0; i < n; i++)
-        if (d->vocab_of[i] < V) memcpy(sums + (size_t)d->vocab_of[i] * LE_STAT_COLS, op_sums + (size_t)i * LE_STAT_COLS, sizeof(int64_t) * LE_STAT_COLS);
+        if (d->vocab_of[i] < V)
+            memcpy(sums + (size_t)d->vocab_of[i] * LE_STAT_COLS, op_sums + (size_t)i * LE_STAT_COLS,
+                   sizeof(int64_t) * LE_STAT_COLS);
     memcpy(sums + (size_t)V * LE_STAT_COLS, op_sums + (size_t)n * LE_STAT_COLS, sizeof(int64_t) * LE_STAT_COLS);
     d->mean = le_malloc(sizeof(float) * LE_NTIME * (size_t)(V + 1));
     d->std = le_malloc(sizeof(float) * LE_NTIME * (size_t)(V + 1));

@@ -47,7 +47,8 @@ static void reference_by_operation(const le_corpus_block *b, const vis_spans *v,
     int64_t *fill = le_malloc(sizeof(int64_t) * (size_t)n_ops);
     memcpy(fill, *off, sizeof(int64_t) * (size_t)n_ops);
     for (int64_t t = 0; t < b->n_traces; t++)
-        for (int64_t i = b->span_offset[t]; v->outside[t] && i < b->span_offset[t + 1]; i++) (*x)[fill[b->operation[i]]++] = v->self[i];
+        for (int64_t i = b->span_offset[t]; v->outside[t] && i < b->span_offset[t + 1]; i++)
+            (*x)[fill[b->operation[i]]++] = v->self[i];
     for (int32_t o = 0; o < n_ops; o++) le_sort_i64(*x + (*off)[o], (*off)[o + 1] - (*off)[o]);
     free(fill);
 }
@@ -86,7 +87,8 @@ static int count_faults(MPI_Comm comm, le_corpus_meta *m, const le_corpus_block 
     }
     int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, c, 3 * F + 2, MPI_INT64_T, MPI_SUM, comm));
     for (int32_t j = 0; !rc && j < F; j++)
-        m->faults[j].visible_traces = c[3 * j], m->faults[j].chance_traces = c[3 * j + 1], m->faults[j].chance_flagged = c[3 * j + 2];
+        m->faults[j].visible_traces = c[3 * j], m->faults[j].chance_traces = c[3 * j + 1],
+        m->faults[j].chance_flagged = c[3 * j + 2];
     if (!rc) m->vis.ref_traces = c[3 * F], m->vis.ref_flagged = c[3 * F + 1];
     free(c);
     return rc;
@@ -114,7 +116,8 @@ int le_vis_truth(MPI_Comm comm, le_corpus_meta *m, le_corpus_block *b)
 
     for (int64_t i = 0; !rc && i < b->n_spans; i++) {
         double thr = m->vis.threshold_us[b->operation[i]];
-        v.shows[i] = (uint8_t)le_vis_span_shows(b->error[i], v.self[i], isnan(thr) ? INFINITY : thr, v.structure[i], ref, n_ref);
+        v.shows[i] =
+            (uint8_t)le_vis_span_shows(b->error[i], v.self[i], isnan(thr) ? INFINITY : thr, v.structure[i], ref, n_ref);
     }
     for (int64_t t = 0; !rc && t < b->n_traces; t++) {
         if (b->label[t] != LE_LABEL_UNKNOWN) continue;

@@ -34,17 +34,23 @@ static int deviation(const le_reps *r, int64_t i, char *buf, size_t cap)
     return ratio >= 2 || ratio <= 0.5;
 }
 
-static const char *state_name(int8_t l) { return l == LE_LABEL_NORMAL ? "normal" : l == LE_LABEL_ABNORMAL ? "ABNORMAL" : "-"; }
-static const char *state_colour(int8_t l) { return l == LE_LABEL_NORMAL ? "\x1b[32m" : l == LE_LABEL_ABNORMAL ? "\x1b[31m" : ""; }
+static const char *state_name(int8_t l)
+{
+    return l == LE_LABEL_NORMAL ? "normal" : l == LE_LABEL_ABNORMAL ? "ABNORMAL" : "-";
+}
+static const char *state_colour(int8_t l)
+{
+    return l == LE_LABEL_NORMAL ? "\x1b[32m" : l == LE_LABEL_ABNORMAL ? "\x1b[31m" : "";
+}
 
 typedef struct tui {
     le_labelset *set;
     const char *reps_path;
     int64_t cur, span_top;
-    int64_t *undo_rep;  /* undo stack: representative and its label before */
+    int64_t *undo_rep; /* undo stack: representative and its label before */
     int8_t *undo_prev;
     size_t n_undo, cap_undo, cap_undo2;
-    char status[256];   /* last action, shown in the header */
+    char status[256]; /* last action, shown in the header */
 } tui;
 
 static void draw_header(le_screen *s, const tui *t)
@@ -71,8 +77,9 @@ static void draw_list(le_screen *s, const tui *t, int lines)
             char id[1024], line[1200];
             le_reps_trace_id(r, t->set->meta, k, id, sizeof id);
             int64_t spans = r->traces.span_offset[k + 1] - r->traces.span_offset[k];
-            snprintf(line, sizeof line, "%s%4lld  %-9s cluster %-8lld %4lld spans  %s", k == t->cur ? ">" : " ", (long long)k + 1,
-                     state_name(t->set->label[k]), (long long)(r->cluster_size ? r->cluster_size[k] : 0), (long long)spans, id);
+            snprintf(line, sizeof line, "%s%4lld  %-9s cluster %-8lld %4lld spans  %s", k == t->cur ? ">" : " ",
+                     (long long)k + 1, state_name(t->set->label[k]), (long long)(r->cluster_size ? r->cluster_size[k] : 0),
+                     (long long)spans, id);
             le_screen_puts(s, k == t->cur ? "\x1b[1m" : "");
             le_screen_puts(s, state_colour(t->set->label[k]));
             le_screen_text(s, line, s->cols, 0);
@@ -99,8 +106,10 @@ static void draw_span(le_screen *s, const tui *t, int64_t i, int depth)
     le_fmt_us(r->path_std_us ? r->path_std_us[i] : NAN, sd, sizeof sd);
     int bad = b->error[i] || b->status_code[i] >= 400;
     char status[32];
-    if (b->status_code[i]) snprintf(status, sizeof status, "%d%s", b->status_code[i], b->error[i] ? " ERR" : "");
-    else snprintf(status, sizeof status, "%s", b->error[i] ? "ERR" : "-");
+    if (b->status_code[i])
+        snprintf(status, sizeof status, "%d%s", b->status_code[i], b->error[i] ? " ERR" : "");
+    else
+        snprintf(status, sizeof status, "%s", b->error[i] ? "ERR" : "-");
     int wide = snprintf(right, sizeof right, " %10s %-8s ref %s +- %s n=%lld", dur, status, mean, sd, (long long)n);
     int left = s->cols - wide - 8;
     if (left < 10) left = 10;
@@ -120,8 +129,8 @@ static void draw_trace(le_screen *s, tui *t, int lines)
     char id[1024], line[1400];
     le_reps_trace_id(r, t->set->meta, t->cur, id, sizeof id);
     snprintf(line, sizeof line, "-- trace %s  [%s]  cluster %lld  %lld spans  corpus index %lld  (PgUp/PgDn scroll) ", id,
-             state_name(t->set->label[t->cur]), (long long)(r->cluster_size ? r->cluster_size[t->cur] : 0), (long long)(hi - lo),
-             (long long)(r->trace_index ? r->trace_index[t->cur] : -1));
+             state_name(t->set->label[t->cur]), (long long)(r->cluster_size ? r->cluster_size[t->cur] : 0),
+             (long long)(hi - lo), (long long)(r->trace_index ? r->trace_index[t->cur] : -1));
     le_screen_puts(s, "\x1b[1m");
     le_screen_text(s, line, s->cols, 0);
     le_screen_puts(s, "\x1b[0m\x1b[K\r\n");
@@ -191,11 +200,16 @@ static int on_key(tui *t, int key)
     case 'n': return set_label(t, LE_LABEL_NORMAL);
     case 'a': return set_label(t, LE_LABEL_ABNORMAL);
     case 'u': return undo(t);
-    case 'j': case LE_KEY_DOWN: move(t, t->cur + 1); return 0;
-    case 'k': case LE_KEY_UP: move(t, t->cur - 1); return 0;
-    case LE_KEY_PGDN: case ' ': t->span_top += 10; return 0;
+    case 'j':
+    case LE_KEY_DOWN: move(t, t->cur + 1); return 0;
+    case 'k':
+    case LE_KEY_UP: move(t, t->cur - 1); return 0;
+    case LE_KEY_PGDN:
+    case ' ': t->span_top += 10; return 0;
     case LE_KEY_PGUP: t->span_top -= 10; return 0;
-    case 'q': case 3: case 4: return 1; /* q, Ctrl-C, Ctrl-D */
+    case 'q':
+    case 3:
+    case 4: return 1; /* q, Ctrl-C, Ctrl-D */
     default: return 0;
     }
 }
@@ -207,7 +221,8 @@ int le_label_tui(le_labelset *set, const char *reps_path)
     /* Resume at the first representative without a label. */
     while (t.cur + 1 < set->r->k && set->label[t.cur] != LE_LABEL_UNKNOWN) t.cur++;
     LE_CHECK(le_tui_begin("--tui"));
-    snprintf(t.status, sizeof t.status, "%lld labels read", (long long)(le_labelset_count(set, 0) + le_labelset_count(set, 1)));
+    snprintf(t.status, sizeof t.status, "%lld labels read",
+             (long long)(le_labelset_count(set, 0) + le_labelset_count(set, 1)));
     int rc = 0;
     for (;;) {
         draw(&t);

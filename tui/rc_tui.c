@@ -35,9 +35,12 @@ int le_rc_labels_open(le_rc_labels *l, const le_rc *rc, const char *path)
     LE_CHECK(le_period_labels_read(path, &v, &nv));
     for (int64_t i = 0; i < nv; i++) {
         int64_t p = v[i].period;
-        if (p < 0 || p >= rc->n_periods || v[i].start_us != rc->periods[p].start_us || v[i].end_us != rc->periods[p].end_us) {
-            int rcode = le_fail(LE_ERR_FORMAT, "%s: period %lld [%lld, %lld] is not a period of this rootcause.h5 (a labels file of another run?)",
-                                path, (long long)v[i].period, (long long)v[i].start_us, (long long)v[i].end_us);
+        if (p < 0 || p >= rc->n_periods || v[i].start_us != rc->periods[p].start_us ||
+            v[i].end_us != rc->periods[p].end_us) {
+            int rcode =
+                le_fail(LE_ERR_FORMAT,
+                        "%s: period %lld [%lld, %lld] is not a period of this rootcause.h5 (a labels file of another run?)",
+                        path, (long long)v[i].period, (long long)v[i].start_us, (long long)v[i].end_us);
             free(v);
             return rcode;
         }
@@ -89,10 +92,10 @@ typedef struct rct {
     int32_t n_ranked, sel; /* sel: position in ranked */
     int type;              /* draft fault type, -1 none */
     char other[150], note[512];
-    int input;             /* 0, or 'o' / 'n' while typing the other text / note */
+    int input; /* 0, or 'o' / 'n' while typing the other text / note */
     char edit[512];
     int64_t edge_top;
-    int64_t *undo_p;       /* undo stack: period, whether it had a label, the label */
+    int64_t *undo_p; /* undo stack: period, whether it had a label, the label */
     int8_t *undo_had;
     le_period_label *undo_label;
     size_t n_undo, cap1, cap2, cap3;
@@ -120,7 +123,8 @@ static void load_period(rct *t)
         if (!strcmp(rc->services[t->ranked[k]], l->service)) t->sel = k;
     for (int k = 0; k < N_TYPES; k++)
         if (!strcmp(l->fault_type, type_value[k])) t->type = k;
-    if (!strncmp(l->fault_type, "other:", 6)) t->type = T_OTHER, snprintf(t->other, sizeof t->other, "%s", l->fault_type + 6);
+    if (!strncmp(l->fault_type, "other:", 6))
+        t->type = T_OTHER, snprintf(t->other, sizeof t->other, "%s", l->fault_type + 6);
     snprintf(t->note, sizeof t->note, "%s", l->note);
 }
 
@@ -155,8 +159,8 @@ static int slow(const rct *t, int32_t s)
 static void draw_header(le_screen *s, const rct *t)
 {
     char line[1200];
-    snprintf(line, sizeof line, " labelease label-rootcause  %lld / %lld periods labelled  -> %s  %s", (long long)le_rc_labels_count(t->L),
-             (long long)t->rc->n_periods, t->L->path, t->status);
+    snprintf(line, sizeof line, " labelease label-rootcause  %lld / %lld periods labelled  -> %s  %s",
+             (long long)le_rc_labels_count(t->L), (long long)t->rc->n_periods, t->L->path, t->status);
     le_screen_puts(s, "\x1b[7m");
     le_screen_text(s, line, s->cols, 1);
     le_screen_puts(s, "\x1b[0m\r\n");
@@ -169,12 +173,15 @@ static void period_line(const rct *t, int64_t p, char *line, size_t cap)
     fmt_time(rc->periods[p].start_us, when, sizeof when);
     const le_period_label *l = &t->L->label[p];
     int32_t top = rc->order[p * rc->n_services];
-    if (t->L->has[p]) snprintf(what, sizeof what, "ROOT CAUSE %s (%s)", l->service, l->fault_type);
-    else if (top >= 0 && top < rc->n_services) snprintf(what, sizeof what, "top suspect %s (%.3f)", rc->services[top], rc->score[p * rc->n_services + top]);
-    else snprintf(what, sizeof what, "no suspect");
-    snprintf(line, cap, "%s #%-3lld %s  %5.1f min  %5lld abnormal %6lld normal  %s", p == t->cur ? ">" : " ", (long long)p + 1, when,
-             (double)(rc->periods[p].end_us - rc->periods[p].start_us) / 6e7, (long long)rc->periods[p].n_traces,
-             (long long)rc->n_normal[p], what);
+    if (t->L->has[p])
+        snprintf(what, sizeof what, "ROOT CAUSE %s (%s)", l->service, l->fault_type);
+    else if (top >= 0 && top < rc->n_services)
+        snprintf(what, sizeof what, "top suspect %s (%.3f)", rc->services[top], rc->score[p * rc->n_services + top]);
+    else
+        snprintf(what, sizeof what, "no suspect");
+    snprintf(line, cap, "%s #%-3lld %s  %5.1f min  %5lld abnormal %6lld normal  %s", p == t->cur ? ">" : " ",
+             (long long)p + 1, when, (double)(rc->periods[p].end_us - rc->periods[p].start_us) / 6e7,
+             (long long)rc->periods[p].n_traces, (long long)rc->n_normal[p], what);
 }
 
 static void draw_periods(le_screen *s, const rct *t, int lines)
@@ -194,24 +201,27 @@ static void draw_ranking(le_screen *s, const rct *t, int lines)
 {
     const le_rc *rc = t->rc;
     char line[1000], pm[80], cm[80];
-    snprintf(line, sizeof line, "     #  %-24s %7s %9s %7s %8s  %-22s %-22s", "service", "score", "abnormal", "normal", "evidence",
-             "period mean +- std", "corpus mean +- std");
+    snprintf(line, sizeof line, "     #  %-24s %7s %9s %7s %8s  %-22s %-22s", "service", "score", "abnormal", "normal",
+             "evidence", "period mean +- std", "corpus mean +- std");
     le_screen_line(s, "\x1b[4m", line);
     lines--;
     int32_t top = t->sel - lines + 1 > 0 ? t->sel - lines + 1 : 0;
     const le_period_label *l = t->L->has[t->cur] ? &t->L->label[t->cur] : NULL;
     for (int i = 0; i < lines; i++) {
         int32_t k = top + i;
-        if (k >= t->n_ranked) { le_screen_line(s, "", ""); continue; }
+        if (k >= t->n_ranked) {
+            le_screen_line(s, "", "");
+            continue;
+        }
         int32_t sv = t->ranked[k];
         int confirmed = l && !strcmp(l->service, rc->services[sv]);
         mean_std(row(rc->mean_us, t)[sv], row(rc->std_us, t)[sv], pm, sizeof pm);
         mean_std(rc->all_mean_us[sv], rc->all_std_us[sv], cm, sizeof cm);
         char name[200];
         snprintf(name, sizeof name, "%s", rc->services[sv]);
-        snprintf(line, sizeof line, "%s%s%3d  %-24.24s %7.3f %9lld %7lld %8.3f  %-22s %-22s%s", k == t->sel ? ">" : " ", confirmed ? "*" : " ", k + 1,
-                 name, row(rc->score, t)[sv], (long long)irow(rc->ef, t)[sv], (long long)irow(rc->ep, t)[sv], row(rc->evidence, t)[sv], pm, cm,
-                 slow(t, sv) ? "  SLOW" : "");
+        snprintf(line, sizeof line, "%s%s%3d  %-24.24s %7.3f %9lld %7lld %8.3f  %-22s %-22s%s", k == t->sel ? ">" : " ",
+                 confirmed ? "*" : " ", k + 1, name, row(rc->score, t)[sv], (long long)irow(rc->ef, t)[sv],
+                 (long long)irow(rc->ep, t)[sv], row(rc->evidence, t)[sv], pm, cm, slow(t, sv) ? "  SLOW" : "");
         le_screen_line(s, confirmed ? "\x1b[1;31m" : k == t->sel ? "\x1b[1;7m" : slow(t, sv) ? "\x1b[31m" : "", line);
     }
 }
@@ -220,14 +230,19 @@ static void draw_selected(le_screen *s, const rct *t)
 {
     const le_rc *rc = t->rc;
     char line[1200], pm[80], cm[80];
-    if (!t->n_ranked) { le_screen_line(s, "", "no service in this period"); return; }
+    if (!t->n_ranked) {
+        le_screen_line(s, "", "no service in this period");
+        return;
+    }
     int32_t sv = t->ranked[t->sel];
     mean_std(row(rc->mean_us, t)[sv], row(rc->std_us, t)[sv], pm, sizeof pm);
     mean_std(rc->all_mean_us[sv], rc->all_std_us[sv], cm, sizeof cm);
-    snprintf(line, sizeof line, "selected %s: rank %d/%d, %s %.3f, abnormal traces through it %lld/%lld, normal %lld/%lld, period %s (%lld spans), corpus %s",
-             rc->services[sv], t->sel + 1, t->n_ranked, rc->score_name, row(rc->score, t)[sv], (long long)irow(rc->ef, t)[sv],
-             (long long)rc->periods[t->cur].n_traces, (long long)irow(rc->ep, t)[sv], (long long)rc->n_normal[t->cur], pm,
-             (long long)irow(rc->count, t)[sv], cm);
+    snprintf(line, sizeof line,
+             "selected %s: rank %d/%d, %s %.3f, abnormal traces through it %lld/%lld, normal %lld/%lld, period %s (%lld "
+             "spans), corpus %s",
+             rc->services[sv], t->sel + 1, t->n_ranked, rc->score_name, row(rc->score, t)[sv],
+             (long long)irow(rc->ef, t)[sv], (long long)rc->periods[t->cur].n_traces, (long long)irow(rc->ep, t)[sv],
+             (long long)rc->n_normal[t->cur], pm, (long long)irow(rc->count, t)[sv], cm);
     le_screen_line(s, "\x1b[1m", line);
 }
 
@@ -271,7 +286,10 @@ static void draw_edges(le_screen *s, rct *t, int lines)
     int32_t sel = t->n_ranked ? t->ranked[t->sel] : -1;
     for (int i = 0; i < lines - 1; i++) {
         int64_t k = t->edge_top + i;
-        if (k >= n) { le_screen_line(s, "", ""); continue; }
+        if (k >= n) {
+            le_screen_line(s, "", "");
+            continue;
+        }
         int32_t a = rc->edge_caller[e[k]], b = rc->edge_callee[e[k]];
         snprintf(line, sizeof line, "  %s (%.3f) -> %s (%.3f)  %lld calls", rc->services[a], sc[a], rc->services[b], sc[b],
                  (long long)rc->edge_count[e[k]]);
@@ -288,10 +306,11 @@ static void draw_draft(le_screen *s, const rct *t)
         snprintf(types + n, sizeof types - n, k == t->type ? " [%c %s]" : "  %c %s ", type_key[k], type_value[k]);
     }
     if (t->input)
-        snprintf(line, sizeof line, "%s: %s_   (Enter accept, Esc cancel)", t->input == 'o' ? "other fault type" : "note", t->edit);
+        snprintf(line, sizeof line, "%s: %s_   (Enter accept, Esc cancel)", t->input == 'o' ? "other fault type" : "note",
+                 t->edit);
     else
-        snprintf(line, sizeof line, "root cause %s  fault type:%s%s%s  note: %s", sel_name(t), types, t->type == T_OTHER ? " = " : "",
-                 t->type == T_OTHER ? t->other : "", t->note[0] ? t->note : "-");
+        snprintf(line, sizeof line, "root cause %s  fault type:%s%s%s  note: %s", sel_name(t), types,
+                 t->type == T_OTHER ? " = " : "", t->type == T_OTHER ? t->other : "", t->note[0] ? t->note : "-");
     le_screen_line(s, "\x1b[1;36m", line);
 }
 
@@ -311,8 +330,10 @@ static void draw(rct *t)
     draw_periods(&s, t, (int)list);
     fmt_time(t->rc->periods[t->cur].start_us, a, sizeof a);
     fmt_time(t->rc->periods[t->cur].end_us, b, sizeof b);
-    snprintf(line, sizeof line, "-- period %lld of %lld: %s -> %s, %lld abnormal and %lld normal traces (score %s, truth %s)", (long long)t->cur + 1,
-             (long long)P, a, b, (long long)t->rc->periods[t->cur].n_traces, (long long)t->rc->n_normal[t->cur], t->rc->score_name, t->rc->truth);
+    snprintf(line, sizeof line,
+             "-- period %lld of %lld: %s -> %s, %lld abnormal and %lld normal traces (score %s, truth %s)",
+             (long long)t->cur + 1, (long long)P, a, b, (long long)t->rc->periods[t->cur].n_traces,
+             (long long)t->rc->n_normal[t->cur], t->rc->score_name, t->rc->truth);
     le_screen_line(&s, "\x1b[1m", line);
     rest = s.rows - 6 - (int)list; /* header, period line, selected, draft, keys: 5 lines, and one spare */
     int rank = t->n_ranked + 1 < rest * 3 / 5 ? t->n_ranked + 1 : rest * 3 / 5;
@@ -322,7 +343,9 @@ static void draw(rct *t)
     draw_edges(&s, t, rest - rank > 1 ? rest - rank : 1);
     draw_draft(&s, t);
     le_screen_puts(&s, "\x1b[7m");
-    le_screen_text(&s, " j/k period  up/down or 1-9 service  p m c d l o fault type  n note  Enter confirm  u undo  PgUp/PgDn edges  q quit",
+    le_screen_text(&s,
+                   " j/k period  up/down or 1-9 service  p m c d l o fault type  n note  Enter confirm  u undo  PgUp/PgDn "
+                   "edges  q quit",
                    s.cols, 1);
     le_screen_puts(&s, "\x1b[0m");
     le_screen_end(&s);
@@ -340,7 +363,8 @@ static int push_undo(rct *t)
     LE_RESERVE(t->undo_p, t->cap1, t->n_undo + 1);
     LE_RESERVE(t->undo_had, t->cap2, t->n_undo + 1);
     LE_RESERVE(t->undo_label, t->cap3, t->n_undo + 1);
-    t->undo_p[t->n_undo] = t->cur, t->undo_had[t->n_undo] = t->L->has[t->cur], t->undo_label[t->n_undo] = t->L->label[t->cur];
+    t->undo_p[t->n_undo] = t->cur, t->undo_had[t->n_undo] = t->L->has[t->cur],
+    t->undo_label[t->n_undo] = t->L->label[t->cur];
     t->n_undo++;
     return 0;
 }
@@ -349,15 +373,18 @@ static int confirm(rct *t)
 {
     if (!t->n_ranked) return snprintf(t->status, sizeof t->status, "no service to confirm"), 0;
     if (t->type < 0) return snprintf(t->status, sizeof t->status, "choose a fault type first (p m c d l o)"), 0;
-    if (t->type == T_OTHER && !t->other[0]) return snprintf(t->status, sizeof t->status, "describe the other fault type (o)"), 0;
+    if (t->type == T_OTHER && !t->other[0])
+        return snprintf(t->status, sizeof t->status, "describe the other fault type (o)"), 0;
     push_undo(t);
     const le_rc *rc = t->rc;
     le_period_label *l = &t->L->label[t->cur];
     memset(l, 0, sizeof *l);
     l->period = t->cur, l->start_us = rc->periods[t->cur].start_us, l->end_us = rc->periods[t->cur].end_us;
     snprintf(l->service, sizeof l->service, "%s", sel_name(t));
-    if (t->type == T_OTHER) snprintf(l->fault_type, sizeof l->fault_type, "other:%s", t->other);
-    else snprintf(l->fault_type, sizeof l->fault_type, "%s", type_value[t->type]);
+    if (t->type == T_OTHER)
+        snprintf(l->fault_type, sizeof l->fault_type, "other:%s", t->other);
+    else
+        snprintf(l->fault_type, sizeof l->fault_type, "%s", type_value[t->type]);
     snprintf(l->note, sizeof l->note, "%s", t->note);
     snprintf(l->source, sizeof l->source, "confirmed");
     t->L->has[t->cur] = 1;
@@ -375,7 +402,8 @@ static int undo(rct *t)
     t->L->has[p] = t->undo_had[t->n_undo], t->L->label[p] = t->undo_label[t->n_undo];
     LE_CHECK(le_rc_labels_save(t->L));
     go(t, p);
-    snprintf(t->status, sizeof t->status, "undone: period %lld %s", (long long)p + 1, t->L->has[p] ? t->L->label[p].service : "unlabelled");
+    snprintf(t->status, sizeof t->status, "undone: period %lld %s", (long long)p + 1,
+             t->L->has[p] ? t->L->label[p].service : "unlabelled");
     return 0;
 }
 
@@ -420,15 +448,23 @@ static int on_key(rct *t, int key)
     switch (key) {
     case 'o': start_input(t, 'o'); return 0;
     case 'n': start_input(t, 'n'); return 0;
-    case 13: case 10: return confirm(t);
+    case 13:
+    case 10: return confirm(t);
     case 'u': return undo(t);
     case 'j': go(t, t->cur + 1); return 0;
     case 'k': go(t, t->cur - 1); return 0;
-    case LE_KEY_DOWN: if (t->sel + 1 < t->n_ranked) t->sel++; return 0;
-    case LE_KEY_UP: if (t->sel > 0) t->sel--; return 0;
-    case LE_KEY_PGDN: case ' ': t->edge_top += 10; return 0;
+    case LE_KEY_DOWN:
+        if (t->sel + 1 < t->n_ranked) t->sel++;
+        return 0;
+    case LE_KEY_UP:
+        if (t->sel > 0) t->sel--;
+        return 0;
+    case LE_KEY_PGDN:
+    case ' ': t->edge_top += 10; return 0;
     case LE_KEY_PGUP: t->edge_top -= 10; return 0;
-    case 'q': case 3: case 4: return 1; /* q, Ctrl-C, Ctrl-D */
+    case 'q':
+    case 3:
+    case 4: return 1; /* q, Ctrl-C, Ctrl-D */
     default: return 0;
     }
 }

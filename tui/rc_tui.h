@@ -13,9 +13,9 @@
 
 typedef struct le_rc_labels {
     const le_rc *rc;
-    const char *path;         /* the labels CSV */
-    le_period_label *label;   /* [P] the confirmed root cause of each period */
-    int8_t *has;              /* [P] 1 where label[p] holds one */
+    const char *path;       /* the labels CSV */
+    le_period_label *label; /* [P] the confirmed root cause of each period */
+    int8_t *has;            /* [P] 1 where label[p] holds one */
 } le_rc_labels;
 
 /* Start from the file at path when it exists (resume), else empty. A row

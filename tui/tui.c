@@ -23,12 +23,16 @@ void le_tui_end(void)
 {
     static const char leave[] = "\x1b[0m\x1b[?25h\x1b[?1049l";
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-    if (write(tty_out, leave, sizeof leave - 1) < 0) { /* nothing more to do */ }
+    if (write(tty_out, leave, sizeof leave - 1) < 0) { /* nothing more to do */
+    }
 }
 
 static void on_signal(int sig)
 {
-    if (sig == SIGWINCH) { resized = 1; return; }
+    if (sig == SIGWINCH) {
+        resized = 1;
+        return;
+    }
     le_tui_end();
     signal(sig, SIG_DFL);
     raise(sig);
@@ -36,7 +40,8 @@ static void on_signal(int sig)
 
 int le_tui_begin(const char *what)
 {
-    if (!isatty(STDIN_FILENO)) return le_fail(LE_ERR_USAGE, "%s needs a terminal on stdin (run it without mpirun, e.g. over ssh -t)", what);
+    if (!isatty(STDIN_FILENO))
+        return le_fail(LE_ERR_USAGE, "%s needs a terminal on stdin (run it without mpirun, e.g. over ssh -t)", what);
     if (!isatty(STDOUT_FILENO) && (tty_out = open("/dev/tty", O_WRONLY | O_CLOEXEC)) < 0)
         return le_fail(LE_ERR_USAGE, "%s: cannot open /dev/tty: %s", what, strerror(errno));
     if (tcgetattr(STDIN_FILENO, &saved_tio)) return le_fail(LE_ERR_IO, "tcgetattr: %s", strerror(errno));
@@ -107,8 +112,10 @@ int le_screen_text(le_screen *s, const char *text, int width, int pad)
         int ctrl = *p < 0x20 || *p == 0x7F || (*p == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) || (k > 1 && *p < 0xC0);
         for (size_t i = 1; i < k; i++)
             if ((p[i] & 0xC0) != 0x80) ctrl = 1, k = 1;
-        if (ctrl) le_screen_put(s, "?", 1);
-        else le_screen_put(s, (const char *)p, k);
+        if (ctrl)
+            le_screen_put(s, "?", 1);
+        else
+            le_screen_put(s, (const char *)p, k);
         p += k, used++;
     }
     for (; pad && used < width; used++) le_screen_put(s, " ", 1);
@@ -124,7 +131,8 @@ void le_screen_line(le_screen *s, const char *style, const char *text)
 
 void le_screen_end(le_screen *s)
 {
-    if (write(tty_out, s->buf, s->len) < 0) { /* the terminal is gone; the next key read sees it */ }
+    if (write(tty_out, s->buf, s->len) < 0) { /* the terminal is gone; the next key read sees it */
+    }
     free(s->buf);
     s->buf = NULL, s->len = s->cap = 0;
 }
@@ -132,8 +140,12 @@ void le_screen_end(le_screen *s)
 void le_fmt_us(double us, char *buf, size_t cap)
 {
     double a = fabs(us);
-    if (!isfinite(us)) snprintf(buf, cap, "-");
-    else if (a < 1000) snprintf(buf, cap, "%.0f us", us);
-    else if (a < 1e6) snprintf(buf, cap, a < 1e4 ? "%.2f ms" : "%.1f ms", us / 1000);
-    else snprintf(buf, cap, "%.2f s", us / 1e6);
+    if (!isfinite(us))
+        snprintf(buf, cap, "-");
+    else if (a < 1000)
+        snprintf(buf, cap, "%.0f us", us);
+    else if (a < 1e6)
+        snprintf(buf, cap, a < 1e4 ? "%.2f ms" : "%.1f ms", us / 1000);
+    else
+        snprintf(buf, cap, "%.2f s", us / 1e6);
 }

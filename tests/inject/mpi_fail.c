@@ -78,47 +78,67 @@ static int inject(const char *name, MPI_Comm comm, const void *caller, int *rc)
     return 1;
 }
 
-#define FAIL_OR(name, comm, call)                                                                                  \
-    do {                                                                                                           \
-        int rc_;                                                                                                   \
-        if (inject(#name, comm, __builtin_return_address(0), &rc_)) return rc_;                                   \
-        return call;                                                                                               \
+#define FAIL_OR(name, comm, call)                                               \
+    do {                                                                        \
+        int rc_;                                                                \
+        if (inject(#name, comm, __builtin_return_address(0), &rc_)) return rc_; \
+        return call;                                                            \
     } while (0)
 
 int MPI_Allgather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, MPI_Comm comm)
-{ FAIL_OR(MPI_Allgather, comm, PMPI_Allgather(s, sn, st, r, rn, rt, comm)); }
+{
+    FAIL_OR(MPI_Allgather, comm, PMPI_Allgather(s, sn, st, r, rn, rt, comm));
+}
 
 int MPI_Allgatherv(const void *s, int sn, MPI_Datatype st, void *r, const int *rn, const int *rd, MPI_Datatype rt,
                    MPI_Comm comm)
-{ FAIL_OR(MPI_Allgatherv, comm, PMPI_Allgatherv(s, sn, st, r, rn, rd, rt, comm)); }
+{
+    FAIL_OR(MPI_Allgatherv, comm, PMPI_Allgatherv(s, sn, st, r, rn, rd, rt, comm));
+}
 
 int MPI_Allreduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI_Comm comm)
-{ FAIL_OR(MPI_Allreduce, comm, PMPI_Allreduce(s, r, n, t, op, comm)); }
+{
+    FAIL_OR(MPI_Allreduce, comm, PMPI_Allreduce(s, r, n, t, op, comm));
+}
 
 int MPI_Alltoall(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, MPI_Comm comm)
-{ FAIL_OR(MPI_Alltoall, comm, PMPI_Alltoall(s, sn, st, r, rn, rt, comm)); }
+{
+    FAIL_OR(MPI_Alltoall, comm, PMPI_Alltoall(s, sn, st, r, rn, rt, comm));
+}
 
 int MPI_Alltoallv(const void *s, const int *sn, const int *sd, MPI_Datatype st, void *r, const int *rn, const int *rd,
                   MPI_Datatype rt, MPI_Comm comm)
-{ FAIL_OR(MPI_Alltoallv, comm, PMPI_Alltoallv(s, sn, sd, st, r, rn, rd, rt, comm)); }
+{
+    FAIL_OR(MPI_Alltoallv, comm, PMPI_Alltoallv(s, sn, sd, st, r, rn, rd, rt, comm));
+}
 
 int MPI_Barrier(MPI_Comm comm) { FAIL_OR(MPI_Barrier, comm, PMPI_Barrier(comm)); }
 
 int MPI_Bcast(void *b, int n, MPI_Datatype t, int root, MPI_Comm comm)
-{ FAIL_OR(MPI_Bcast, comm, PMPI_Bcast(b, n, t, root, comm)); }
+{
+    FAIL_OR(MPI_Bcast, comm, PMPI_Bcast(b, n, t, root, comm));
+}
 
 int MPI_Exscan(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI_Comm comm)
-{ FAIL_OR(MPI_Exscan, comm, PMPI_Exscan(s, r, n, t, op, comm)); }
+{
+    FAIL_OR(MPI_Exscan, comm, PMPI_Exscan(s, r, n, t, op, comm));
+}
 
 int MPI_Gather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, int root, MPI_Comm comm)
-{ FAIL_OR(MPI_Gather, comm, PMPI_Gather(s, sn, st, r, rn, rt, root, comm)); }
+{
+    FAIL_OR(MPI_Gather, comm, PMPI_Gather(s, sn, st, r, rn, rt, root, comm));
+}
 
 int MPI_Gatherv(const void *s, int sn, MPI_Datatype st, void *r, const int *rn, const int *rd, MPI_Datatype rt, int root,
                 MPI_Comm comm)
-{ FAIL_OR(MPI_Gatherv, comm, PMPI_Gatherv(s, sn, st, r, rn, rd, rt, root, comm)); }
+{
+    FAIL_OR(MPI_Gatherv, comm, PMPI_Gatherv(s, sn, st, r, rn, rd, rt, root, comm));
+}
 
 int MPI_Reduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, int root, MPI_Comm comm)
-{ FAIL_OR(MPI_Reduce, comm, PMPI_Reduce(s, r, n, t, op, root, comm)); }
+{
+    FAIL_OR(MPI_Reduce, comm, PMPI_Reduce(s, r, n, t, op, root, comm));
+}
 
 int MPI_Finalize(void)
 {

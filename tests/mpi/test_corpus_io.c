@@ -58,8 +58,14 @@ static le_corpus_meta make_meta(void)
     static char *svc[] = {"cart", "frontend", "redis"};
     static char *ops[] = {"GET /", "GetCart", "HGET", "Recv."};
     static int32_t op_svc[] = {1, 0, 2, 1};
-    static le_fault faults[2] = {{.service = 0, .service_name = "cart", .type = "network_delay", .start_us = 0, .end_us = 5000, .intensity = 0.5},
-                                 {.service = 2, .service_name = "redis", .type = "pod_failure", .start_us = 10000, .end_us = 20000, .intensity = 1.0}};
+    static le_fault faults[2] = {
+        {.service = 0, .service_name = "cart", .type = "network_delay", .start_us = 0, .end_us = 5000, .intensity = 0.5},
+        {.service = 2,
+         .service_name = "redis",
+         .type = "pod_failure",
+         .start_us = 10000,
+         .end_us = 20000,
+         .intensity = 1.0}};
     le_corpus_meta m = {0};
     m.n_traces = N_TRACES;
     m.n_spans = spans_before(N_TRACES);
@@ -192,7 +198,10 @@ static void string_attributes_of_any_kind(void **state)
         assert_string_equal(buf, v);
     }
     assert_int_equal(le_h5_get_attr_str(f, "vl", buf, 8, path), LE_ERR_FORMAT); /* too long for the buffer */
-    H5Tclose(vl); H5Tclose(fx); H5Sclose(sp); H5Fclose(f);
+    H5Tclose(vl);
+    H5Tclose(fx);
+    H5Sclose(sp);
+    H5Fclose(f);
     remove(path);
 }
 
@@ -216,7 +225,10 @@ static void alltoallv_in_rounds(void **state)
         for (uint64_t i = 0; i < rcount[s]; i++) assert_int_equal(*g++, (char)(s * 31 + r * 7 + (int)i));
     }
     le_exchange_round_bytes = saved;
-    free(send); free(recv); free(count); free(rcount);
+    free(send);
+    free(recv);
+    free(count);
+    free(rcount);
 }
 
 int main(int argc, char **argv)

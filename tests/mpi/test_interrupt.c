@@ -66,7 +66,8 @@ static void test_fold_in_a_sum(void **state)
         buf[0] = 1, buf[1] = rank, buf[2] = 2; /* the stage's own sums ride along */
         if (round == 1 && rank == size / 2) le_interrupt_set(SIGTERM);
         le_interrupt_fold(buf + 3);
-        assert_int_equal(LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, buf, 3 + LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD)), 0);
+        assert_int_equal(
+            LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, buf, 3 + LE_INTERRUPT_NSIG, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD)), 0);
         assert_int_equal(buf[0], size);
         assert_int_equal(buf[1], (int64_t)size * (size - 1) / 2);
         assert_int_equal(le_interrupt_unfold(buf + 3), round ? SIGTERM : 0);

@@ -157,9 +157,8 @@ static void test_reps_exact_after_filter(void **state)
 int main(int argc, char **argv)
 {
     if (le_test_mpi_begin(&argc, &argv)) return 1;
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_at_every_rank_count),
-                                       cmocka_unit_test(test_reps_are_nearest_members),
-                                       cmocka_unit_test(test_reps_exact_after_filter),
-                                       cmocka_unit_test(test_ties_same_at_every_rank_count)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_at_every_rank_count), cmocka_unit_test(test_reps_are_nearest_members),
+        cmocka_unit_test(test_reps_exact_after_filter), cmocka_unit_test(test_ties_same_at_every_rank_count)};
     return le_test_mpi_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

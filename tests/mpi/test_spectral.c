@@ -25,8 +25,8 @@
 #include "spectral.h"
 #include "spectral_dist.h"
 
-extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
-                   double *work, const int *lwork, int *info);
+extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
+                   const int *lwork, int *info);
 
 enum { N = 6000, D = 64, BLOBS = 7, K = 10, P = 150, R = 5 };
 static const uint64_t SEED = 42;
@@ -84,7 +84,8 @@ static void test_same_as_one_process(void **state)
     assert_int_equal(LE_MPI_RC(MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD)), 0);
     for (int r = 0, at = 0; rank == 0 && r < size; r++) displs[r] = at, at += counts[r];
     int32_t *all = rank == 0 ? malloc(sizeof(int32_t) * N) : NULL;
-    assert_int_equal(LE_MPI_RC(MPI_Gatherv(assign, cnt, MPI_INT32_T, all, counts, displs, MPI_INT32_T, 0, MPI_COMM_WORLD)), 0);
+    assert_int_equal(LE_MPI_RC(MPI_Gatherv(assign, cnt, MPI_INT32_T, all, counts, displs, MPI_INT32_T, 0, MPI_COMM_WORLD)),
+                     0);
 
     if (rank == 0) {
         float *xa = rows(0, N);
@@ -154,8 +155,10 @@ static void test_bad_layout_refused_everywhere(void **state)
     int64_t rep[K], sz[K];
     /* Every rank claims to start at row 0: wrong on all but rank 0. */
     int rc = le_spectral_select(MPI_COMM_WORLD, x, n, 0, D, K, P, R, SEED, rep, sz, NULL);
-    if (size > 1) assert_true(rc != 0);
-    else assert_int_equal(rc, 0);
+    if (size > 1)
+        assert_true(rc != 0);
+    else
+        assert_int_equal(rc, 0);
     le_err_clear();
     free(x);
 }

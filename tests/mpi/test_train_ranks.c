@@ -67,7 +67,8 @@ static void same_weights(const char *train)
     printf("ranks %d: max |w1 - w%d| = %g after 30 steps (weights moved up to %g from init)\n", size, size, worst, moved);
     assert_true(moved > 1e-3); /* training did something */
     assert_true(worst == 0.0);
-    for (int32_t k = 0; k < (a.enc.cfg.feat.n_vocab + 1) * 4; k++) assert_true(a.mean[k] == b.mean[k] && a.std[k] == b.std[k]);
+    for (int32_t k = 0; k < (a.enc.cfg.feat.n_vocab + 1) * 4; k++)
+        assert_true(a.mean[k] == b.mean[k] && a.std[k] == b.std[k]);
     free(init);
     le_model_free(&a), le_model_free(&b);
 }
@@ -78,7 +79,9 @@ static void test_same_weights_at_any_rank_count(void **state)
     snprintf(line, sizeof line, "synth -o %s/c.h5 --traces 3000 --seed 11 -q", dir);
     assert_int_equal(run(le_cmd_synth, line), 0);
     same_weights("train %s/c.h5 -o %s/%s --steps 30 --batch 48 --micro 8 --window 512 --seed 5 -q");
-    same_weights("train %s/c.h5 -o %s/%s --steps 30 --batch 48 --micro 8 --window 512 --pool 3 --pool-steps 4 --chunk 700 --seed 5 -q");
+    same_weights(
+        "train %s/c.h5 -o %s/%s --steps 30 --batch 48 --micro 8 --window 512 --pool 3 --pool-steps 4 --chunk 700 --seed 5 "
+        "-q");
 }
 
 int main(int argc, char **argv)

@@ -55,13 +55,13 @@ enum { N_REF = 2000 };
  * every window, at 5000..5000 + N_REF s, ordinary but with a spread of cart self
  * times), then one slow cart span outside every window. */
 static const spec special[] = {
-    {1100 * SEC, T_CART_SLOW, 0},     {1101 * SEC, T_NORMAL, -1},        {1102 * SEC, T_FRONT_SLOW, -1},
-    {1103 * SEC, T_CART_ERROR, 0},    {1104 * SEC, T_CART_TWO_HGET, 0},  {1105 * SEC, T_NO_CART, -1},
-    {1106 * SEC, T_REDIS_SLOW, -1},   /* redis' own fault window has not begun */
-    {1250 * SEC, T_REDIS_SLOW, 1},    /* in both windows; only redis shows: fault 1 */
-    {1251 * SEC, T_CART_SLOW, 0},     /* in both windows; cart shows: the first fault that fits */
-    {1400 * SEC, T_CART_SLOW, -1},    /* redis' window only: the cart is not its service */
-    {3000 * SEC, T_CART_SLOW, -1},    /* outside every window */
+    {1100 * SEC, T_CART_SLOW, 0},   {1101 * SEC, T_NORMAL, -1},       {1102 * SEC, T_FRONT_SLOW, -1},
+    {1103 * SEC, T_CART_ERROR, 0},  {1104 * SEC, T_CART_TWO_HGET, 0}, {1105 * SEC, T_NO_CART, -1},
+    {1106 * SEC, T_REDIS_SLOW, -1}, /* redis' own fault window has not begun */
+    {1250 * SEC, T_REDIS_SLOW, 1},  /* in both windows; only redis shows: fault 1 */
+    {1251 * SEC, T_CART_SLOW, 0},   /* in both windows; cart shows: the first fault that fits */
+    {1400 * SEC, T_CART_SLOW, -1},  /* redis' window only: the cart is not its service */
+    {3000 * SEC, T_CART_SLOW, -1},  /* outside every window */
 };
 #define N_SPECIAL ((int64_t)(sizeof special / sizeof *special))
 #define N_TRACES (N_REF + N_SPECIAL)
@@ -85,7 +85,8 @@ static int64_t spans_before(int64_t t)
     return s;
 }
 
-static void put_span(le_corpus_block *b, int64_t s, int32_t parent, int32_t svc, int32_t op, int64_t start, int64_t dur, int err)
+static void put_span(le_corpus_block *b, int64_t s, int32_t parent, int32_t svc, int32_t op, int64_t start, int64_t dur,
+                     int err)
 {
     b->parent[s] = parent, b->service[s] = svc, b->operation[s] = op;
     b->start_us[s] = start, b->duration_us[s] = dur, b->status_code[s] = 0, b->error[s] = (int8_t)err;
@@ -180,7 +181,8 @@ static void visible_labels_and_counts(void **state)
 
     for (int64_t t = t0; t < t1; t++) {
         spec x = spec_of(t);
-        if (b.fault[t - t0] != x.expect_fault) fprintf(stderr, "trace %lld (kind %d): fault %d, want %d\n", (long long)t, x.k, b.fault[t - t0], x.expect_fault);
+        if (b.fault[t - t0] != x.expect_fault)
+            fprintf(stderr, "trace %lld (kind %d): fault %d, want %d\n", (long long)t, x.k, b.fault[t - t0], x.expect_fault);
         assert_int_equal(b.fault[t - t0], x.expect_fault);
         assert_int_equal(b.label[t - t0], x.expect_fault >= 0 ? LE_LABEL_ABNORMAL : LE_LABEL_NORMAL);
     }
@@ -206,7 +208,8 @@ static void given_labels_kept(void **state)
     if (N_REF >= t0 && N_REF < t1) b.label[N_REF - t0] = LE_LABEL_NORMAL;
     assert_int_equal(le_vis_truth(MPI_COMM_WORLD, &m, &b), 0);
     if (N_REF >= t0 && N_REF < t1) assert_int_equal(b.label[N_REF - t0], LE_LABEL_NORMAL);
-    if (N_REF + 3 >= t0 && N_REF + 3 < t1) assert_int_equal(b.label[N_REF + 3 - t0], LE_LABEL_ABNORMAL); /* the others judged */
+    if (N_REF + 3 >= t0 && N_REF + 3 < t1)
+        assert_int_equal(b.label[N_REF + 3 - t0], LE_LABEL_ABNORMAL); /* the others judged */
     free(m.vis.threshold_us);
     le_block_free(&b);
 }
@@ -222,7 +225,8 @@ static void distributed_quantiles_exact(void **state)
     for (int g = 0; g < G; g++) {
         nall[g] = g == 2 ? 0 : g == 3 ? 7 : N;
         all[g] = malloc(sizeof(int64_t) * (size_t)(nall[g] + 1));
-        for (int64_t i = 0; i < nall[g]; i++) all[g][i] = (i * 7919 + g * 13) % 2003 - 1000 + (g == 4 ? INT64_C(1) << 50 : 0);
+        for (int64_t i = 0; i < nall[g]; i++)
+            all[g][i] = (i * 7919 + g * 13) % 2003 - 1000 + (g == 4 ? INT64_C(1) << 50 : 0);
     }
     /* Value i of group g lives on rank (i * 31 + g) % p; group 3 on the last rank. */
     int64_t *x = malloc(sizeof(int64_t) * G * N), off[G + 1];

@@ -45,14 +45,19 @@ static int dump_outputs(hid_t f, const char *path, const le_encoder *e, const le
 
 /* Six corpus operations of two services; the last maps to the unknown row. */
 static const char *const dump_svc[] = {"cartservice", "frontend"};
-static const char *const dump_ops[] = {"GetCart", "EmptyCart", "HTTP GET /cart", "HTTP POST /checkout", "/product/{id}", "neverSeenOp"};
+static const char *const dump_ops[] = {"GetCart",       "EmptyCart",  "HTTP GET /cart", "HTTP POST /checkout",
+                                       "/product/{id}", "neverSeenOp"};
 static const int32_t dump_op_svc[] = {0, 0, 1, 1, 1, 0}, dump_vocab[] = {0, 1, 2, 3, 4, 5};
 static const char *const dump_vocab_svc[] = {"cartservice", "cartservice", "frontend", "frontend", "frontend"};
 
 /* Random batch + random weights (a pure function of seed) → path. */
 static int dump_reference(const char *path, uint64_t seed)
 {
-    le_enc_cfg cfg = {.feat = {.n_vocab = 5, .d_op = 8, .d_tok = 8, .n_buckets = 64, .salt = 99}, .layers = 3, .heads = 3, .hc = 8, .out_dim = 64};
+    le_enc_cfg cfg = {.feat = {.n_vocab = 5, .d_op = 8, .d_tok = 8, .n_buckets = 64, .salt = 99},
+                      .layers = 3,
+                      .heads = 3,
+                      .hc = 8,
+                      .out_dim = 64};
     le_model md = {.margin = 1.0, .lr = 1e-3};
     LE_CHECK(le_enc_layout(&md.enc, &cfg));
     le_opmap m;

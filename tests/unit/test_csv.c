@@ -57,8 +57,13 @@ static void parse_path(parsed *p, const char *path, const char *map_name, opts o
     le_stats_init(&p->st);
     le_err_clear();
     le_csv_map *m = load_map(map_name);
-    le_parse_ctx ctx = {.out = &p->buf, .st = &p->st, .path = path, .file = 0, .file_label = o.file_label,
-                        .strict = o.strict, .max_duration_us = o.max_duration_us ? o.max_duration_us : INT64_MAX};
+    le_parse_ctx ctx = {.out = &p->buf,
+                        .st = &p->st,
+                        .path = path,
+                        .file = 0,
+                        .file_label = o.file_label,
+                        .strict = o.strict,
+                        .max_duration_us = o.max_duration_us ? o.max_duration_us : INT64_MAX};
     p->rc = le_read_csv(&ctx, m);
     le_csv_map_free(m);
 }
@@ -80,10 +85,7 @@ static uint64_t dropped_total(const parsed *p)
 }
 
 /* rows read = spans kept + every drop: the accounting the summary relies on */
-static void assert_accounted(const parsed *p)
-{
-    assert_int_equal(p->st.rows_read, p->buf.n + dropped_total(p));
-}
+static void assert_accounted(const parsed *p) { assert_int_equal(p->st.rows_read, p->buf.n + dropped_total(p)); }
 
 static void assert_examples(const parsed *p, le_drop why, uint64_t a, uint64_t b, uint64_t c)
 {
@@ -194,9 +196,9 @@ static void test_aiops2022_layout(void **state)
     assert_int_equal(p.buf.start_us[root], 1647747340693000LL);
     assert_int_equal(p.buf.duration_us[root], 13385835);
     assert_string_equal(service_of(&p, span_index(&p, "b6d0fc6a971dfa53")), "productcatalogservice");
-    assert_int_equal(p.buf.status_code[span_index(&p, "6bd44260603f2742")], 0);   /* "OK" */
+    assert_int_equal(p.buf.status_code[span_index(&p, "6bd44260603f2742")], 0); /* "OK" */
     assert_int_equal(p.buf.status_code[span_index(&p, "f11f9febb3737f4e")], 200);
-    assert_int_equal(p.buf.status_code[span_index(&p, "687bd3fd6f9ba94b")], 0);   /* "Ok" */
+    assert_int_equal(p.buf.status_code[span_index(&p, "687bd3fd6f9ba94b")], 0); /* "Ok" */
     done(&p);
 }
 
@@ -374,7 +376,7 @@ static void test_headerless_numbers_and_decimals(void **state)
     assert_int_equal(p.buf.duration_us[b], 1);               /* 0.0015 ms */
     assert_int_equal(p.buf.error[b], 0);
     assert_drops(&p, LE_DROP_UNPARSABLE, 1, 3, 0, 0); /* error flag "maybe" */
-    assert_drops(&p, LE_DROP_BAD_ROW, 1, 4, 0, 0); /* 6 of 7 columns */
+    assert_drops(&p, LE_DROP_BAD_ROW, 1, 4, 0, 0);    /* 6 of 7 columns */
     assert_accounted(&p);
     done(&p);
 }
@@ -415,8 +417,7 @@ static void test_label_status_error_columns(void **state)
             assert_int_equal(p.buf.error[i], 0);
             assert_int_equal(p.buf.label[i], 1); /* "1.0" in one label column, the other empty */
             break;
-        default:
-            fail_msg("unexpected row at line %llu", (unsigned long long)p.buf.pos[i]);
+        default: fail_msg("unexpected row at line %llu", (unsigned long long)p.buf.pos[i]);
         }
     }
     done(&p);
@@ -503,12 +504,12 @@ static void test_rows_across_read_blocks(void **state)
     for (int i = 0; i < 120000; i++) {
         rows++;
         if (i % 997 == 0) {
-            fprintf(f, "trace%05d,span%06d,root,ts-order-service-5d8b9c7f4-abcde,\"two\nlines %d\",%d000,0,%d\n",
-                    i / 50, i, i, 1674981768 + i, i);
+            fprintf(f, "trace%05d,span%06d,root,ts-order-service-5d8b9c7f4-abcde,\"two\nlines %d\",%d000,0,%d\n", i / 50, i,
+                    i, 1674981768 + i, i);
             line += 2;
         } else {
-            fprintf(f, "trace%05d,span%06d,span%06d,ts-order-service-5d8b9c7f4-abcde,op%d,%d000,0,%d\n", i / 50, i,
-                    i - 1, i % 7, 1674981768 + i, i);
+            fprintf(f, "trace%05d,span%06d,span%06d,ts-order-service-5d8b9c7f4-abcde,op%d,%d000,0,%d\n", i / 50, i, i - 1,
+                    i % 7, 1674981768 + i, i);
             line += 1;
         }
         last_line = line;
@@ -536,8 +537,7 @@ static void test_runaway_quote_resyncs(void **state)
     char *path = temp_csv(&f);
     fprintf(f, "t0,s0,root,frontend-2,\"never closed\n");
     /* 20000 rows of ~100 bytes: the quote swallows 1 MiB of them, then parsing resumes */
-    for (int i = 1; i <= 20000; i++)
-        fprintf(f, "t1,s%05d,root,frontend-2,op-%060d,1000,2000,1\n", i, i);
+    for (int i = 1; i <= 20000; i++) fprintf(f, "t1,s%05d,root,frontend-2,op-%060d,1000,2000,1\n", i, i);
     fclose(f);
     parsed p;
     parse_path(&p, path, "nezha", (opts){0, -1, 0});
@@ -597,8 +597,13 @@ static void parse_all(const char *pattern, const char *layout, parsed *p, size_t
     le_stats_init(&p->st);
     p->rc = 0;
     for (size_t i = 0; i < n && !p->rc; i++) {
-        le_parse_ctx ctx = {.out = &p->buf, .st = &p->st, .path = files[i], .file = (uint32_t)i,
-                            .file_label = -1, .strict = 0, .max_duration_us = INT64_MAX};
+        le_parse_ctx ctx = {.out = &p->buf,
+                            .st = &p->st,
+                            .path = files[i],
+                            .file = (uint32_t)i,
+                            .file_label = -1,
+                            .strict = 0,
+                            .max_duration_us = INT64_MAX};
         p->rc = le_read_csv(&ctx, m);
     }
     for (size_t i = 0; i < n; i++) free(files[i]);
@@ -639,8 +644,7 @@ static void test_shared_nezha_services(void **state)
         seen[p.buf.service[i]] = 1;
         services++;
         const char *name = service_of(&p, i);
-        if (strncmp(name, "ts-", 3) || strstr(name, "-service-"))
-            fail_msg("pod suffix left in service '%s'", name);
+        if (strncmp(name, "ts-", 3) || strstr(name, "-service-")) fail_msg("pod suffix left in service '%s'", name);
     }
     assert_int_equal(services, 28);
     free(seen);

@@ -99,7 +99,10 @@ static void real_trainticket_faults(void **state)
     char tarball[4096], dir[] = "/tmp/le_test_faults_XXXXXX", cmd[8192], path[4096];
     snprintf(tarball, sizeof tarball, "%s/data/real/trainticket-2023-01-29.tar.xz", shared ? shared : "/nonexistent");
     struct stat sb;
-    if (stat(tarball, &sb) != 0) { printf("SKIP real fault list: %s absent\n", tarball); skip(); }
+    if (stat(tarball, &sb) != 0) {
+        printf("SKIP real fault list: %s absent\n", tarball);
+        skip();
+    }
     assert_non_null(mkdtemp(dir));
     snprintf(cmd, sizeof cmd, "tar -xJf '%s' -C '%s' trainticket-2023-01-29/fault_list.json", tarball, dir);
     assert_int_equal(system(cmd), 0);

@@ -18,8 +18,8 @@ static int tok(const char *s, int32_t *out) { return le_tokenize(s, 7, 1 << 20, 
 static void test_tokenize(void **state)
 {
     int32_t a[16], b[16], c[16];
-    assert_int_equal(tok("getCartItems", a), 3);           /* get, cart, items */
-    assert_int_equal(tok("HTTP GET /api/v1/cart", b), 5);  /* http, get, api, v1, cart */
+    assert_int_equal(tok("getCartItems", a), 3);          /* get, cart, items */
+    assert_int_equal(tok("HTTP GET /api/v1/cart", b), 5); /* http, get, api, v1, cart */
     assert_int_equal(a[1], b[4]);                         /* "Cart" and "cart" are one token */
     assert_int_equal(a[0], b[1]);
     assert_int_equal(tok("--//", c), 0);
@@ -34,7 +34,7 @@ static void test_opmap_unknown_and_tokens(void **state)
     const int32_t osvc[] = {0, 0, 0}, voc[] = {0, 1, 2};
     le_opmap m;
     le_opmap_build(&m, &cfg, 3, svc, ops, osvc, voc);
-    assert_int_equal(m.vocab[2], 2); /* unknown row */
+    assert_int_equal(m.vocab[2], 2);                  /* unknown row */
     assert_int_equal(m.tok_off[1] - m.tok_off[0], 3); /* cart, get, cart */
     assert_int_equal(m.tok_off[3] - m.tok_off[2], 1); /* service token only */
     le_opmap_free(&m);
@@ -48,8 +48,8 @@ static void test_time_features(void **state)
     float f[16];
     le_time_raw(4, parent, start, dur, wait, f);
     assert_float_equal(f[0], log1p(1000), 1e-5);
-    assert_float_equal(f[1], log1p(500), 1e-5);  /* waiting = 300 + 200 */
-    assert_float_equal(f[2], log1p(500), 1e-5);  /* self = 1000 - 500 */
+    assert_float_equal(f[1], log1p(500), 1e-5); /* waiting = 300 + 200 */
+    assert_float_equal(f[2], log1p(500), 1e-5); /* self = 1000 - 500 */
     assert_float_equal(f[3], 0, 1e-6);
     assert_float_equal(f[4 + 1], log1p(100), 1e-5);
     assert_float_equal(f[12 + 3], log1p(500), 1e-5);
@@ -114,9 +114,9 @@ static void test_structure_hash(void **state)
     int32_t pa[] = {-1, 0, 0}, opa[] = {5, 6, 7}, opb[] = {5, 7, 6}, opc[] = {5, 6, 6};
     int32_t pd[] = {-1, 0, 1};
     uint64_t a = le_structure_hash(3, pa, opa, s), b = le_structure_hash(3, pa, opb, s);
-    assert_true(a == b);                                 /* sibling order does not matter */
-    assert_true(a != le_structure_hash(3, pa, opc, s));  /* operations do */
-    assert_true(a != le_structure_hash(3, pd, opa, s));  /* so does depth */
+    assert_true(a == b);                                /* sibling order does not matter */
+    assert_true(a != le_structure_hash(3, pa, opc, s)); /* operations do */
+    assert_true(a != le_structure_hash(3, pd, opa, s)); /* so does depth */
 }
 
 static void test_triplet_sampling(void **state)
@@ -148,7 +148,8 @@ static void test_fast_math(void **state)
 {
     double wt = 0, we = 0;
     for (double x = -12; x <= 12; x += 1e-3) wt = fmax(wt, fabs(le_tanhf((float)x) - tanh((double)(float)x)));
-    for (double x = -80; x <= 80; x += 1e-3) we = fmax(we, fabs(le_expf((float)x) - exp((double)(float)x)) / exp((double)(float)x));
+    for (double x = -80; x <= 80; x += 1e-3)
+        we = fmax(we, fabs(le_expf((float)x) - exp((double)(float)x)) / exp((double)(float)x));
     assert_true(wt < 1e-6);
     assert_true(we < 1e-6);
 }
@@ -156,9 +157,9 @@ static void test_fast_math(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokenize),       cmocka_unit_test(test_opmap_unknown_and_tokens),
-        cmocka_unit_test(test_time_features),  cmocka_unit_test(test_time_stats),
-        cmocka_unit_test(test_graphbatch),     cmocka_unit_test(test_structure_hash),
+        cmocka_unit_test(test_tokenize),         cmocka_unit_test(test_opmap_unknown_and_tokens),
+        cmocka_unit_test(test_time_features),    cmocka_unit_test(test_time_stats),
+        cmocka_unit_test(test_graphbatch),       cmocka_unit_test(test_structure_hash),
         cmocka_unit_test(test_triplet_sampling), cmocka_unit_test(test_fast_math),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,7 +45,8 @@ static void small_batch(le_graphbatch *gb, int n_ops)
         int32_t op[8];
         float time[8 * LE_NTIME];
         int8_t st[8];
-        for (int i = 0; i < ns[t]; i++) op[i] = (int32_t)le_rng_below(&rng, (uint32_t)n_ops), st[i] = (int8_t)le_rng_below(&rng, 3);
+        for (int i = 0; i < ns[t]; i++)
+            op[i] = (int32_t)le_rng_below(&rng, (uint32_t)n_ops), st[i] = (int8_t)le_rng_below(&rng, 3);
         fill(time, (size_t)ns[t] * LE_NTIME, 1.5f);
         le_gb_add_trace(gb, ns[t], ps[t], op, time, st);
     }
@@ -79,7 +80,10 @@ static void check_grad(const char *what, objective f, void *ctx, float *x, const
 }
 
 /* ---- linear ---- */
-typedef struct lin_ctx { int n, in, out; float *X, *W, *b, *Y, *r; } lin_ctx;
+typedef struct lin_ctx {
+    int n, in, out;
+    float *X, *W, *b, *Y, *r;
+} lin_ctx;
 static double lin_obj(void *p)
 {
     lin_ctx *c = p;
@@ -102,7 +106,11 @@ static void test_linear(void **state)
 }
 
 /* ---- tanh and mean pool ---- */
-typedef struct pool_ctx { le_graphbatch gb; int D; float *Y, *T, *P, *r; } pool_ctx;
+typedef struct pool_ctx {
+    le_graphbatch gb;
+    int D;
+    float *Y, *T, *P, *r;
+} pool_ctx;
 static double pool_obj(void *p)
 {
     pool_ctx *c = p;
@@ -188,7 +196,11 @@ static void test_gat_layer(void **state)
 }
 
 /* ---- triplet loss ---- */
-typedef struct trip_ctx { int d, T; float *O; int32_t trip[9]; } trip_ctx;
+typedef struct trip_ctx {
+    int d, T;
+    float *O;
+    int32_t trip[9];
+} trip_ctx;
 static double trip_obj(void *p)
 {
     trip_ctx *c = p;
@@ -230,7 +242,11 @@ static double enc_obj(void *p)
 static void test_encoder(void **state)
 {
     enc_ctx c = {.trip = {0, 1, 2, 2, 1, 0}};
-    le_enc_cfg cfg = {.feat = {.n_vocab = 3, .d_op = 4, .d_tok = 3, .n_buckets = 11, .salt = 7}, .layers = 3, .heads = 3, .hc = 4, .out_dim = 8};
+    le_enc_cfg cfg = {.feat = {.n_vocab = 3, .d_op = 4, .d_tok = 3, .n_buckets = 11, .salt = 7},
+                      .layers = 3,
+                      .heads = 3,
+                      .hc = 4,
+                      .out_dim = 8};
     assert_int_equal(le_enc_layout(&c.e, &cfg), 0);
     const char *svc[] = {"cart", "front-end"};
     const char *ops[] = {"GetCart", "/api/v1/cart", "HTTP GET /home", "checkout", "Unseen op"};
@@ -268,7 +284,11 @@ static void test_encoder(void **state)
  * and not here makes this fail. */
 static void test_input_projection(void **state)
 {
-    le_enc_cfg cfg = {.feat = {.n_vocab = 3, .d_op = 4, .d_tok = 3, .n_buckets = 11, .salt = 7}, .layers = 2, .heads = 2, .hc = 8, .out_dim = 8};
+    le_enc_cfg cfg = {.feat = {.n_vocab = 3, .d_op = 4, .d_tok = 3, .n_buckets = 11, .salt = 7},
+                      .layers = 2,
+                      .heads = 2,
+                      .hc = 8,
+                      .out_dim = 8};
     le_encoder e;
     assert_int_equal(le_enc_layout(&e, &cfg), 0);
     const char *svc[] = {"cart", "front-end"};
@@ -322,8 +342,8 @@ int main(void)
 {
     le_rng_init(&rng, 2024, 0, 1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linear),       cmocka_unit_test(test_tanh_meanpool), cmocka_unit_test(test_gat_layer),
-        cmocka_unit_test(test_triplet_loss), cmocka_unit_test(test_encoder),       cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_linear),           cmocka_unit_test(test_tanh_meanpool), cmocka_unit_test(test_gat_layer),
+        cmocka_unit_test(test_triplet_loss),     cmocka_unit_test(test_encoder),       cmocka_unit_test(test_adam),
         cmocka_unit_test(test_input_projection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,8 +43,13 @@ static void start(parsed *p)
 /* Read one more file into p (file index `file`). */
 static int read_more(parsed *p, reader_fn fn, const char *rel, uint32_t file, int strict)
 {
-    le_parse_ctx ctx = {.out = &p->buf, .st = &p->st, .path = fixture(rel), .file = file,
-                        .file_label = -1, .strict = strict, .max_duration_us = INT64_C(86400000000)};
+    le_parse_ctx ctx = {.out = &p->buf,
+                        .st = &p->st,
+                        .path = fixture(rel),
+                        .file = file,
+                        .file_label = -1,
+                        .strict = strict,
+                        .max_duration_us = INT64_C(86400000000)};
     p->rc = fn(&ctx);
     return p->rc;
 }
@@ -79,8 +84,10 @@ static void check_span(const parsed *p, want w)
     const le_spanbuf *b = &p->buf;
     assert_string_equal(le_strtab_str(&b->traces, b->trace[i]), w.trace);
     if (w.parent) assert_non_null(le_spanbuf_parent_id(b, i));
-    if (w.parent) assert_string_equal(le_spanbuf_parent_id(b, i), w.parent);
-    else assert_null(le_spanbuf_parent_id(b, i));
+    if (w.parent)
+        assert_string_equal(le_spanbuf_parent_id(b, i), w.parent);
+    else
+        assert_null(le_spanbuf_parent_id(b, i));
     assert_string_equal(le_strtab_str(&b->names, b->service[i]), w.service);
     assert_string_equal(le_strtab_str(&b->names, b->operation[i]), w.operation);
     assert_int_equal(b->start_us[i], w.start_us);
@@ -126,12 +133,16 @@ static void jaeger_api_response(void **state)
     const char *T1 = "a1b2c3d4e5f60718", *T2 = "0af7651916cd43dd8448eb211c80319c";
     const int64_t t0 = INT64_C(1674982376974000), u0 = INT64_C(1674999114500000);
     /* trace 1: "processes" follows "spans" */
-    check_span(&p, (want){"1eb0ad916fc49e43", T1, NULL, "ts-ui-dashboard", "POST /api/v1/preserveservice/preserve", t0, 268244, 200, 0});
-    check_span(&p, (want){"ee2253da91d7cf75", T1, "1eb0ad916fc49e43", "ts-preserve-service", "preserve", t0 + 1000, 250000, 0, 0});
+    check_span(&p, (want){"1eb0ad916fc49e43", T1, NULL, "ts-ui-dashboard", "POST /api/v1/preserveservice/preserve", t0,
+                          268244, 200, 0});
+    check_span(
+        &p, (want){"ee2253da91d7cf75", T1, "1eb0ad916fc49e43", "ts-preserve-service", "preserve", t0 + 1000, 250000, 0, 0});
     check_span(&p, (want){"3c1d0a7e5b9f2468", T1, "ee2253da91d7cf75", "ts-contacts-service",
                           "GET /api/v1/contactservice/contacts/{id}", t0 + 2000, 30000, 500, 1});
-    check_span(&p, (want){"9f8e7d6c5b4a3921", T1, "ee2253da91d7cf75", "ts-travel-service", "getTripAllDetailInfo", t0 + 2500, 40000, 200, 0});
-    check_span(&p, (want){"5a5b5c5d5e5f6071", T1, "ee2253da91d7cf75", "ts-notification-service", "sendEmail", t0 + 260000, 5000, 0, 0});
+    check_span(&p, (want){"9f8e7d6c5b4a3921", T1, "ee2253da91d7cf75", "ts-travel-service", "getTripAllDetailInfo", t0 + 2500,
+                          40000, 200, 0});
+    check_span(&p, (want){"5a5b5c5d5e5f6071", T1, "ee2253da91d7cf75", "ts-notification-service", "sendEmail", t0 + 260000,
+                          5000, 0, 0});
     /* trace 2: otel.status_code, http.response.status_code; CHILD_OF after a
      * FOLLOWS_FROM wins; a CHILD_OF into another trace is ignored */
     check_span(&p, (want){"b7ad6b7169203331", T2, NULL, "frontend", "HTTP POST /cart/checkout", u0, 120000, 503, 1});
@@ -153,7 +164,8 @@ static void jaeger_old_array_export(void **state)
     assert_int_equal(p.rc, 0);
     check_accounting(&p, 2);
     /* parentSpanID "0" is a root; inline "process" gives the service */
-    check_span(&p, (want){"0000000000000abc", "7e1c52b0d2b64e6f", NULL, "web", "GET /", INT64_C(1500000000000000), 1500, 0, 0});
+    check_span(&p,
+               (want){"0000000000000abc", "7e1c52b0d2b64e6f", NULL, "web", "GET /", INT64_C(1500000000000000), 1500, 0, 0});
     check_span(&p, (want){"0000000000000abd", "7e1c52b0d2b64e6f", "0000000000000abc", "mysql", "SELECT",
                           INT64_C(1500000000000100), 900, 0, 1});
     done(&p);
@@ -169,9 +181,11 @@ static void jaeger_trace_split_across_files(void **state)
     const char *T = "c0ffee0000000000000000000000beef";
     const int64_t v0 = INT64_C(1675002211000000);
     check_span(&p, (want){"1111111111111111", T, NULL, "ts-gateway-service", "GET /verification/generate", v0, 90000, 0, 0});
-    check_span(&p, (want){"2222222222222222", T, "1111111111111111", "ts-verification-code-service", "generate", v0 + 100, 80000, 0, 0});
+    check_span(&p, (want){"2222222222222222", T, "1111111111111111", "ts-verification-code-service", "generate", v0 + 100,
+                          80000, 0, 0});
     /* process ids are per trace object: p1 means another service in file 2 */
-    check_span(&p, (want){"3333333333333333", T, "2222222222222222", "ts-verification-code-service", "redis GET", v0 + 200, 70000, 0, 0});
+    check_span(&p, (want){"3333333333333333", T, "2222222222222222", "ts-verification-code-service", "redis GET", v0 + 200,
+                          70000, 0, 0});
     assert_int_equal(p.buf.trace[0], p.buf.trace[2]); /* one interned trace id */
     assert_int_equal(p.buf.file[find_span(&p, "3333333333333333")], 1);
     done(&p);
@@ -254,7 +268,8 @@ static void zipkin_span_list(void **state)
     check_span(&p, (want){"e457b5a2e4d86bd1", T, "5982fe77008310cc", "frontend", "get", w0 + 2000, 380000, 0, 0});
     /* the shared server half of the joined RPC span: renamed, under its client half;
      * an empty "error" tag still marks an error (Zipkin: the value is the message) */
-    check_span(&p, (want){"e457b5a2e4d86bd1/shared", T, "e457b5a2e4d86bd1", "backend", "get /api", w0 + 4000, 370000, 503, 1});
+    check_span(&p,
+               (want){"e457b5a2e4d86bd1/shared", T, "e457b5a2e4d86bd1", "backend", "get /api", w0 + 4000, 370000, 503, 1});
     check_span(&p, (want){"4f2b5a1c3d6e7f80", T, "e457b5a2e4d86bd1", "backend", "select", w0 + 5000, 12000, 0, 0});
     /* the span without duration is incomplete: dropped, counted, located */
     assert_int_equal(p.st.dropped[LE_DROP_MISSING_FIELD], 1);
@@ -270,9 +285,12 @@ static void zipkin_trace_list(void **state)
     assert_int_equal(p.rc, 0);
     check_accounting(&p, 3);
     const char *T2 = "463ac35c9f6413ad48485a3953bb6124", *T3 = "8a3c60f7d188f8fa79d48a391a778fa6";
-    check_span(&p, (want){"a2fb4a1d1a96d312", T2, NULL, "ts-order-service", "post /orders", INT64_C(1675003797000000), 52000, 200, 0});
-    check_span(&p, (want){"b3c4d5e6f708192a", T2, "a2fb4a1d1a96d312", "ts-order-service", "insert", INT64_C(1675003797001000), 20000, 0, 1});
-    check_span(&p, (want){"0123456789abcdef", T3, NULL, "ts-food-service", "get /food", INT64_C(1675003798000000), 7000, 0, 0});
+    check_span(&p, (want){"a2fb4a1d1a96d312", T2, NULL, "ts-order-service", "post /orders", INT64_C(1675003797000000), 52000,
+                          200, 0});
+    check_span(&p, (want){"b3c4d5e6f708192a", T2, "a2fb4a1d1a96d312", "ts-order-service", "insert",
+                          INT64_C(1675003797001000), 20000, 0, 1});
+    check_span(&p,
+               (want){"0123456789abcdef", T3, NULL, "ts-food-service", "get /food", INT64_C(1675003798000000), 7000, 0, 0});
     done(&p);
 }
 
@@ -285,7 +303,7 @@ static void zipkin_wrong_types(void **state)
     assert_int_equal(p.buf.n, 1); /* numeric strings are numbers */
     check_span(&p, (want){"0000000000000011", "5982fe77008310cc80f1da5e10147517", NULL, "a", "ts string",
                           INT64_C(1674955899000000), 15, 0, 0});
-    assert_int_equal(p.st.dropped[LE_DROP_UNPARSABLE], 2);    /* "noon", status "5xx" */
+    assert_int_equal(p.st.dropped[LE_DROP_UNPARSABLE], 2); /* "noon", status "5xx" */
     /* endpoint list; an inner array is a trace (the /api/v2/traces form),
      * so each of its three strings is a malformed span; 42 */
     assert_int_equal(p.st.dropped[LE_DROP_BAD_ROW], 5);
@@ -322,8 +340,10 @@ static void otlp_request(void **state)
     check_accounting(&p, 4);
     const char *O1 = "5b8efff798038103d269b633813fc60c", *O2 = "4bf92f3577b34da6a3ce929d0e0e4736";
     /* ns -> µs truncated: start ...123456789 ns, 1500999 ns long */
-    check_span(&p, (want){"eee19b7ec3c1b174", O1, NULL, "cartservice", "GET /cart", INT64_C(1674999114123456), 1500, 200, 0});
-    check_span(&p, (want){"eee19b7ec3c1b175", O1, "eee19b7ec3c1b174", "cartservice", "HGET", INT64_C(1674999114123458), 1000, 2, 1});
+    check_span(&p,
+               (want){"eee19b7ec3c1b174", O1, NULL, "cartservice", "GET /cart", INT64_C(1674999114123456), 1500, 200, 0});
+    check_span(&p, (want){"eee19b7ec3c1b175", O1, "eee19b7ec3c1b174", "cartservice", "HGET", INT64_C(1674999114123458), 1000,
+                          2, 1});
     /* "resource" after "scopeSpans": spans wait for it; times as JSON numbers */
     check_span(&p, (want){"00f067aa0ba902b7", O2, NULL, "checkoutservice", "oteldemo.CheckoutService/PlaceOrder",
                           INT64_C(1675006920000000), 250000, 13, 1});
@@ -342,7 +362,8 @@ static void otlp_file_exporter_lines(void **state)
     const char *O1 = "5b8efff798038103d269b633813fc60c";
     check_span(&p, (want){"aaaaaaaaaaaaaaaa", O1, NULL, "frontend", "GET /", INT64_C(1674999114000000), 10000, 1, 0});
     /* old instrumentationLibrarySpans */
-    check_span(&p, (want){"bbbbbbbbbbbbbbbb", O1, "aaaaaaaaaaaaaaaa", "cartservice", "GetCart", INT64_C(1674999114001000), 8000, 0, 0});
+    check_span(&p, (want){"bbbbbbbbbbbbbbbb", O1, "aaaaaaaaaaaaaaaa", "cartservice", "GetCart", INT64_C(1674999114001000),
+                          8000, 0, 0});
     done(&p);
 }
 

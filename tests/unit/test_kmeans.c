@@ -240,13 +240,11 @@ static void test_normalize_rows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nearest_matches_naive),
-        cmocka_unit_test(test_nearest_zero_tails), cmocka_unit_test(test_nearest_ties_take_first),
-        cmocka_unit_test(test_lloyd_local_sums),
-        cmocka_unit_test(test_update_flags_empty),    cmocka_unit_test(test_uniform_is_counter_based),
-        cmocka_unit_test(test_oversample_extremes),   cmocka_unit_test(test_pp_weighted_spreads),
-        cmocka_unit_test(test_pp_draw_same_for_any_slicing),
-        cmocka_unit_test(test_normalize_rows),
+        cmocka_unit_test(test_nearest_matches_naive),        cmocka_unit_test(test_nearest_zero_tails),
+        cmocka_unit_test(test_nearest_ties_take_first),      cmocka_unit_test(test_lloyd_local_sums),
+        cmocka_unit_test(test_update_flags_empty),           cmocka_unit_test(test_uniform_is_counter_based),
+        cmocka_unit_test(test_oversample_extremes),          cmocka_unit_test(test_pp_weighted_spreads),
+        cmocka_unit_test(test_pp_draw_same_for_any_slicing), cmocka_unit_test(test_normalize_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,7 @@ static void test_labels_ok(void **state)
     int64_t a = find(&l, "a"), b = find(&l, "b");
     assert_int_equal(l.label[a], LE_LABEL_NORMAL);
     assert_string_equal(l.note[a], "looked fine");
-    assert_int_equal(l.label[b], LE_LABEL_ABNORMAL); /* "ABNORMAL" */
+    assert_int_equal(l.label[b], LE_LABEL_ABNORMAL);         /* "ABNORMAL" */
     assert_string_equal(l.note[b], "slow, then\r\ntimeout"); /* a quoted newline stays in the note */
     assert_int_equal(l.label[find(&l, "c")], LE_LABEL_ABNORMAL);
     assert_null(l.note[find(&l, "c")]);

@@ -84,7 +84,8 @@ static void test_json_double(void **state)
 }
 
 /* Two traces whose names try every way out of the data block. */
-static const char *const evil_services[] = {"frontend", "</script><script>alert(1)</script>", "<img src=x onerror=alert(2)>"};
+static const char *const evil_services[] = {"frontend", "</script><script>alert(1)</script>",
+                                            "<img src=x onerror=alert(2)>"};
 static const char *const evil_ops[] = {"GET /", "x'</SCRIPT >\xE2\x80\xA8<!--", "&lt;b&gt;"};
 
 static void make_reps(le_reps *r, le_corpus_meta *m)

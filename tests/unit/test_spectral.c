@@ -89,7 +89,7 @@ static void check_representatives(const int32_t *assign, int64_t n, const int64_
     int64_t total = 0;
     for (int c = 0; c < k; c++) {
         assert_true(rep[c] >= 0 && rep[c] < n);
-        assert_int_equal(assign[rep[c]], c); /* a member of its own cluster */
+        assert_int_equal(assign[rep[c]], c);     /* a member of its own cluster */
         if (c) assert_true(rep[c] > rep[c - 1]); /* numbered by representative */
         int64_t s = 0;
         for (int64_t i = 0; i < n; i++) s += assign[i] == c;
@@ -193,7 +193,8 @@ static void test_nearest_anchors_match_brute_force(void **state)
             for (int a = 0; a < R; a++) kept |= nbr[i * R + a] == j;
             if (kept) continue;
             double s = 0;
-            for (int t = 0; t < D; t++) s += (double)(x[i * D + t] - anchors[j * D + t]) * (x[i * D + t] - anchors[j * D + t]);
+            for (int t = 0; t < D; t++)
+                s += (double)(x[i * D + t] - anchors[j * D + t]) * (x[i * D + t] - anchors[j * D + t]);
             assert_true(sqrt(s) >= dist[i * R + R - 1] - 1e-5);
         }
     }

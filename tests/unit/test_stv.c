@@ -228,9 +228,12 @@ static void test_count_norms_and_sides(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_paths_name_the_operation_sequence),
-                                       cmocka_unit_test(test_welford_merge), cmocka_unit_test(test_stv_raw),
-                                       cmocka_unit_test(test_dev_selftime), cmocka_unit_test(test_dev_stats_trim_and_split),
-                                       cmocka_unit_test(test_dev_row), cmocka_unit_test(test_burst),
+                                       cmocka_unit_test(test_welford_merge),
+                                       cmocka_unit_test(test_stv_raw),
+                                       cmocka_unit_test(test_dev_selftime),
+                                       cmocka_unit_test(test_dev_stats_trim_and_split),
+                                       cmocka_unit_test(test_dev_row),
+                                       cmocka_unit_test(test_burst),
                                        cmocka_unit_test(test_count_norms_and_sides)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -332,8 +332,10 @@ static void check_fault_signature(const synth_model *m, int type, int service, c
     case FT_MEMORY_STRESS: assert_true(max_slowdown_of(b, clean, service) >= 1000); break;
     case FT_EXCEPTION:
         for (int32_t i = 0, found = 0; i < b->info.n_spans && !found; i++)
-            if (b->service[i] == service && b->error[i] && b->status[i] == 2) found = 1;
-            else if (i == b->info.n_spans - 1) fail_msg("no span of the faulty service failed with UNKNOWN");
+            if (b->service[i] == service && b->error[i] && b->status[i] == 2)
+                found = 1;
+            else if (i == b->info.n_spans - 1)
+                fail_msg("no span of the faulty service failed with UNKNOWN");
         break;
     case FT_PACKET_LOSS:
         /* A retransmission (10+ ms) or a retried attempt: slower, or more spans. */
@@ -342,8 +344,10 @@ static void check_fault_signature(const synth_model *m, int type, int service, c
     case FT_WRONG_RETURN:
         /* The catalog's list comes back empty: no Convert on the home page; a
          * product fetched alone is rejected by the caller. */
-        if (b->info.kind == KIND_HOME) assert_true(b->info.n_spans < clean->info.n_spans);
-        else assert_true(has_error(b));
+        if (b->info.kind == KIND_HOME)
+            assert_true(b->info.n_spans < clean->info.n_spans);
+        else
+            assert_true(has_error(b));
         break;
     }
     (void)m;
@@ -375,13 +379,41 @@ static void check_fault_type(int type, int service)
     synth_model_free(&m), synth_model_free(&clean_m);
 }
 
-static void test_pod_failure(void **s) { (void)s; check_fault_type(FT_POD_FAILURE, SV_RECOMMEND); }
-static void test_network_delay(void **s) { (void)s; check_fault_type(FT_NETWORK_DELAY, SV_CURRENCY); }
-static void test_packet_loss(void **s) { (void)s; check_fault_type(FT_PACKET_LOSS, SV_CART); }
-static void test_cpu_stress(void **s) { (void)s; check_fault_type(FT_CPU_STRESS, SV_CATALOG); }
-static void test_memory_stress(void **s) { (void)s; check_fault_type(FT_MEMORY_STRESS, SV_REDIS); }
-static void test_exception(void **s) { (void)s; check_fault_type(FT_EXCEPTION, SV_CURRENCY); }
-static void test_wrong_return(void **s) { (void)s; check_fault_type(FT_WRONG_RETURN, SV_CATALOG); }
+static void test_pod_failure(void **s)
+{
+    (void)s;
+    check_fault_type(FT_POD_FAILURE, SV_RECOMMEND);
+}
+static void test_network_delay(void **s)
+{
+    (void)s;
+    check_fault_type(FT_NETWORK_DELAY, SV_CURRENCY);
+}
+static void test_packet_loss(void **s)
+{
+    (void)s;
+    check_fault_type(FT_PACKET_LOSS, SV_CART);
+}
+static void test_cpu_stress(void **s)
+{
+    (void)s;
+    check_fault_type(FT_CPU_STRESS, SV_CATALOG);
+}
+static void test_memory_stress(void **s)
+{
+    (void)s;
+    check_fault_type(FT_MEMORY_STRESS, SV_REDIS);
+}
+static void test_exception(void **s)
+{
+    (void)s;
+    check_fault_type(FT_EXCEPTION, SV_CURRENCY);
+}
+static void test_wrong_return(void **s)
+{
+    (void)s;
+    check_fault_type(FT_WRONG_RETURN, SV_CATALOG);
+}
 
 /* A pod failure of one replica among several hardly shows (the paper's
  * finding for pod failures off the recommendation service). */

@@ -103,12 +103,9 @@ static void deep_chain_keeps_parent_before_child(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(preorder_children_by_start),
-        cmocka_unit_test(orphan_cycle_and_extra_root),
-        cmocka_unit_test(largest_root_wins_then_earliest),
-        cmocka_unit_test(rootless_trace_promotes_earliest_orphan),
-        cmocka_unit_test(self_parent_is_a_cycle),
-        cmocka_unit_test(deep_chain_keeps_parent_before_child),
+        cmocka_unit_test(preorder_children_by_start),      cmocka_unit_test(orphan_cycle_and_extra_root),
+        cmocka_unit_test(largest_root_wins_then_earliest), cmocka_unit_test(rootless_trace_promotes_earliest_orphan),
+        cmocka_unit_test(self_parent_is_a_cycle),          cmocka_unit_test(deep_chain_keeps_parent_before_child),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

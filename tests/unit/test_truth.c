@@ -17,8 +17,8 @@ static void selftime_less_direct_children(void **state)
     int32_t parent[] = {-1, 0, 1, 0};
     int64_t dur[] = {100, 60, 50, 30}, self[4];
     le_vis_selftime(parent, dur, 4, self);
-    assert_int_equal(self[0], 10);  /* 100 - 60 - 30 */
-    assert_int_equal(self[1], 10);  /* 60 - 50: the grandchild is not subtracted */
+    assert_int_equal(self[0], 10); /* 100 - 60 - 30 */
+    assert_int_equal(self[1], 10); /* 60 - 50: the grandchild is not subtracted */
     assert_int_equal(self[2], 50);
     assert_int_equal(self[3], 30);
     int64_t par_dur[] = {100, 80, 1, 70}; /* overlapping children: negative self time is kept */
@@ -37,12 +37,12 @@ static void structure_is_a_multiset(void **state)
     le_vis_structure(parent, b, 4, hb);
     le_vis_structure(parent, c, 4, hc);
     le_vis_structure(parent, a, 3, hd);
-    assert_true(ha[0] == hb[0]);          /* order does not matter */
-    assert_true(ha[0] != hc[0]);          /* which children, counted */
-    assert_true(ha[0] != hd[0]);          /* how many */
-    assert_true(ha[1] == ha[3]);          /* leaves of one operation alike */
+    assert_true(ha[0] == hb[0]); /* order does not matter */
+    assert_true(ha[0] != hc[0]); /* which children, counted */
+    assert_true(ha[0] != hd[0]); /* how many */
+    assert_true(ha[1] == ha[3]); /* leaves of one operation alike */
     assert_true(ha[1] != ha[2]);
-    int32_t lone[] = {5};                 /* a leaf of op 5 is not op 5 with children */
+    int32_t lone[] = {5}; /* a leaf of op 5 is not op 5 with children */
     uint64_t hl[1];
     le_vis_structure(parent, lone, 1, hl);
     assert_true(hl[0] != ha[0]);
@@ -73,10 +73,10 @@ static void span_shows_and_trace_fault(void **state)
 {
     (void)state;
     uint64_t ref[] = {3, 7, 11};
-    assert_false(le_vis_span_shows(0, 100, 100.0, 7, ref, 3));  /* at the threshold: not above */
+    assert_false(le_vis_span_shows(0, 100, 100.0, 7, ref, 3)); /* at the threshold: not above */
     assert_true(le_vis_span_shows(0, 101, 100.0, 7, ref, 3));
-    assert_true(le_vis_span_shows(1, 0, 100.0, 7, ref, 3));    /* failed */
-    assert_true(le_vis_span_shows(0, 0, 100.0, 8, ref, 3));    /* new structure */
+    assert_true(le_vis_span_shows(1, 0, 100.0, 7, ref, 3)); /* failed */
+    assert_true(le_vis_span_shows(0, 0, 100.0, 8, ref, 3)); /* new structure */
     le_vis_fault f[] = {{1, 100, 200}, {2, 150, 300}, {-1, 0, 1000}};
     int32_t svc[] = {0, 1, 2};
     uint8_t shows_1[] = {0, 1, 0}, shows_2[] = {0, 0, 1}, shows_0[] = {1, 0, 0};
