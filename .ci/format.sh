@@ -6,6 +6,8 @@
 #   .ci/format.sh --fix    reformat them in place
 #
 # check.sh runs it after the build. CLANG_FORMAT names another binary.
+# Generated files are left as their generator writes them (io/page_assets.[ch]:
+# io/page/embed.py, whose output e2e_labeling_page checks).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CF=${CLANG_FORMAT:-$(command -v clang-format-14 || command -v clang-format || true)}
@@ -13,10 +15,11 @@ if [ -z "$CF" ]; then
     echo "format.sh: clang-format not found (apt-get install clang-format; .ci/deps.sh --tests installs it)" >&2
     exit 2
 fi
+generated='^io/page_assets\.[ch]$'
 if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
-    mapfile -t files < <(git ls-files -- '*.c' '*.h' | grep -E '^(algos|io|mpi|tui|cmd|tests|bench|fuzz)/')
+    mapfile -t files < <(git ls-files -- '*.c' '*.h' | grep -E '^(algos|io|mpi|tui|cmd|tests|bench|fuzz)/' | grep -v "$generated")
 else
-    mapfile -t files < <(find algos io mpi tui cmd tests bench fuzz -name '*.[ch]' | sort)
+    mapfile -t files < <(find algos io mpi tui cmd tests bench fuzz -name '*.[ch]' | grep -v "$generated" | sort)
 fi
 if [ "${1:-}" = --fix ]; then
     "$CF" -i --style=file "${files[@]}"
