@@ -25,15 +25,13 @@ if [ "${1:-}" = --fix ]; then
     "$CF" -i --style=file "${files[@]}"
     exit 0
 fi
-bad=0
-for f in "${files[@]}"; do
-    if ! "$CF" --style=file --dry-run --Werror "$f" > /dev/null 2>&1; then
-        echo "format: $f differs from .clang-format (.ci/format.sh --fix)"
-        bad=$((bad + 1))
-    fi
-done
-if [ $bad -gt 0 ]; then
-    echo "format: $bad of ${#files[@]} files"
+# one clang-format for every file (a process a file took 25 s in CI); it
+# names each file that differs in its "code should be clang-formatted" lines
+mapfile -t bad < <("$CF" --style=file --dry-run --Werror "${files[@]}" 2>&1 |
+    sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | sort -u)
+for f in "${bad[@]}"; do echo "format: $f differs from .clang-format (.ci/format.sh --fix)"; done
+if [ ${#bad[@]} -gt 0 ]; then
+    echo "format: ${#bad[@]} of ${#files[@]} files"
     exit 1
 fi
 echo "format: ${#files[@]} files in the style of .clang-format"

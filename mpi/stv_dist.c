@@ -309,15 +309,13 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         LE_CHECK(read_gat(comm, c, emb_path, s));
         g = s->dim, gat = s->x;
     }
-    int64_t at = lead + g;
-    dev_layout L = {at, at + d, at + 2 * d, at + 3 * d};
-    le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
-    s->dim = (int)(at + (with_burst ? 3 : 2) * d + (with_burst > 1 ? d : 0));
-    if (lead) {
-        L = (dev_layout){at, at + 2 * d, at + d, at + 2 * d};
-        cfg.w_dev *= LE_TAIL_DEV_WEIGHT;
-        s->dim = (int)(at + 3 * d);
-    }
+    int64_t at = lead + g, blocks = 2 + (with_burst > 0) + (with_burst > 1);
+    /* [dev | fail | burst | count], or the tail's [dev | burst | count] with
+     * fail in count's columns */
+    const dev_layout L =
+        lead ? (dev_layout){at, at + 2 * d, at + d, at + 2 * d} : (dev_layout){at, at + d, at + 2 * d, at + 3 * d};
+    const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT * (lead ? LE_TAIL_DEV_WEIGHT : 1.0f), LE_ERR_WEIGHT};
+    s->dim = (int)(at + (lead ? 3 : blocks) * d);
     s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim);
     float *x = le_malloc(sizeof(float) * (size_t)ns);
     float *mean = le_malloc(sizeof(float) * (size_t)d), *std = le_malloc(sizeof(float) * (size_t)d);
