@@ -171,7 +171,8 @@ kill_at() {
             tr '\0' '\n' < /proc/$i/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=0' && victim=$i
         done
     fi
-    if [ -n "$victim" ]; then kill -9 "$victim"; fi
+    # the rank may end between pgrep and kill (a short stage): then run ended by itself
+    if [ -n "$victim" ] && ! kill -9 "$victim" 2> /dev/null; then victim=; fi
     rc=0; wait $mpid || rc=$?
     # where it landed: the stage the manifest says was running
     landed=$(grep -oE '"name": "[a-z]+", "status": "running"' "$d/manifest.json" 2>/dev/null | sed 's/"name": "\([a-z]*\)".*/\1/' || true)
