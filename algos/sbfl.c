@@ -33,28 +33,37 @@ double le_sbfl_score(le_sbfl_formula f, le_sbfl c)
     }
 }
 
-void le_call_depth(int32_t n, const int64_t *edges, const uint8_t *present, int32_t *depth)
+void le_call_depth(int32_t n, int64_t n_edges, const le_kc *edges, const uint8_t *present, int32_t *depth)
 {
-    int32_t *queue = le_malloc(sizeof *queue * (size_t)n);
+    /* The edges by caller (CSR); the callees of one caller stay in key
+     * order, so the breadth-first order is the dense matrix's row order. */
+    int64_t *first = le_calloc((size_t)n + 1, sizeof *first);
+    uint8_t *called = le_calloc((size_t)n + 1, 1);
+    for (int64_t e = 0; e < n_edges; e++) {
+        int32_t a = (int32_t)(edges[e].key / (uint64_t)n), b = (int32_t)(edges[e].key % (uint64_t)n);
+        first[a + 1]++;
+        if (a != b && edges[e].count > 0) called[b] = 1;
+    }
+    for (int32_t a = 0; a < n; a++) first[a + 1] += first[a];
+    int32_t *queue = le_malloc(sizeof *queue * ((size_t)n + 1));
     int32_t head = 0, tail = 0;
     for (int32_t s = 0; s < n; s++) {
         depth[s] = -1;
-        if (!present[s]) continue;
-        int called = 0;
-        for (int32_t a = 0; a < n && !called; a++) called = a != s && edges[(int64_t)a * n + s] > 0;
-        if (!called) depth[s] = 0, queue[tail++] = s;
+        if (present[s] && !called[s]) depth[s] = 0, queue[tail++] = s;
     }
     while (head < tail) {
         int32_t a = queue[head++];
-        for (int32_t b = 0; b < n; b++)
-            if (depth[b] < 0 && present[b] && edges[(int64_t)a * n + b] > 0) depth[b] = depth[a] + 1, queue[tail++] = b;
+        for (int64_t e = first[a]; e < first[a + 1]; e++) {
+            int32_t b = (int32_t)(edges[e].key % (uint64_t)n);
+            if (depth[b] < 0 && present[b] && edges[e].count > 0) depth[b] = depth[a] + 1, queue[tail++] = b;
+        }
     }
     /* Present services only reachable through a cycle: as deep as any seen. */
     int32_t deepest = 0;
     for (int32_t s = 0; s < n; s++) deepest = depth[s] > deepest ? depth[s] : deepest;
     for (int32_t s = 0; s < n; s++)
         if (present[s] && depth[s] < 0) depth[s] = deepest + 1;
-    free(queue);
+    free(queue), free(first), free(called);
 }
 
 typedef struct key {

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "countmap.h"
+
 typedef struct le_sbfl {
     int64_t ef, ep, nf, np;
 } le_sbfl;
@@ -35,8 +37,10 @@ int le_sbfl_parse(const char *name);
 /* Call depth of each service in a period's invocation graph: 0 for a
  * present service nobody calls (an entry), else 1 + the depth of its
  * shallowest caller (breadth-first); -1 for services not present.
- * edges[a * n + b] > 0 when a called b; present[s] nonzero when s occurs. */
-void le_call_depth(int32_t n, const int64_t *edges, const uint8_t *present, int32_t *depth);
+ * edges [n_edges]: key a * n + b for "a called b" with its count, sorted
+ * by key (only the calls that occurred: memory O(services + edges), not
+ * services²); present[s] nonzero when s occurs. */
+void le_call_depth(int32_t n, int64_t n_edges, const le_kc *edges, const uint8_t *present, int32_t *depth);
 
 /* The ranking (docs/rootcause.md, "Ordering"): services by score, but
  * scores within a relative `tie` of a group's leader form one group,

@@ -7,8 +7,11 @@
  * calls, and summarises latencies (Welford); rank 0 merges the gathered
  * intervals into periods and broadcasts them; summaries merge by Chan in
  * rank order. Pass B: every count of every period in one buffer, reduced
- * once. Ranks then hold the same integers, so scores and the order are the
- * same at any rank count; rank 0 writes rootcause.h5 and rootcause.html. */
+ * once; the calls between services, sparse (only the pairs that occur),
+ * summed by le_allreduce_pairs. Memory is O(periods x (services +
+ * operations) + calls that occur), whatever the traces. Ranks then hold
+ * the same integers, so scores and the order are the same at any rank
+ * count; rank 0 writes rootcause.h5 and rootcause.html. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -126,17 +129,20 @@ typedef struct rc_job {
     le_period *iv; /* local intervals, merged as they grow */
     int64_t n_iv;
     size_t cap_iv;
-    int64_t *callee_n;   /* [O*S] how often op's span has a child in service s */
-    int32_t *callee;     /* [O] the service an operation calls, -1 none */
-    le_welford *all_svc; /* [S] span durations, whole corpus */
-    le_welford *op_self; /* [O] self time of spans in normal traces */
-    int64_t *thr;        /* [O] self-time threshold (us), -1 none */
+    le_countmap callee_n; /* key op*S + s: how often op's span has a child in service s */
+    int32_t *callee;      /* [O] the service an operation calls, -1 none */
+    le_welford *all_svc;  /* [S] span durations, whole corpus */
+    le_welford *op_self;  /* [O] self time of spans in normal traces */
+    int64_t *thr;         /* [O] self-time threshold (us), -1 none */
     /* periods */
     le_period *per;
     int64_t P;
     /* pass B */
     int64_t *cnt; /* [P * stride] see slot() */
     int64_t stride;
+    le_countmap edge_map; /* key (p*S + caller)*S + callee: calls between services */
+    le_kc *edges;         /* [n_edges] edge_map summed over the ranks, by key */
+    int64_t n_edges;
     le_welford *per_svc; /* [P*S] */
     /* per-trace scratch */
     int64_t *child_sum;
@@ -152,7 +158,8 @@ enum { C_ABN = 0, C_NORM = 1, C_EF = 2 };
 #define VOTES(j) (C_EF + 2 * (j)->S)
 #define OP_EF(j) (C_EF + 3 * (j)->S)
 #define OP_EP(j) (C_EF + 3 * (j)->S + (j)->O)
-#define EDGES(j) (C_EF + 3 * (j)->S + 2 * (j)->O)
+#define STRIDE(j) (C_EF + 3 * (j)->S + 2 * (j)->O)
+#define EDGE_KEY(j, p, a, b) (((uint64_t)(p) * (uint64_t)(j)->S + (uint64_t)(a)) * (uint64_t)(j)->S + (uint64_t)(b))
 
 static int read_labels(rc_job *j)
 {
@@ -235,7 +242,7 @@ static void pass_a(rc_job *j, const le_corpus_block *b)
             if (p >= 0 && p < k) {
                 int32_t pop = b->operation[lo + p];
                 if (pop >= 0 && pop < j->O && s >= 0 && s < j->S && s != b->service[lo + p])
-                    j->callee_n[(int64_t)pop * j->S + s]++;
+                    le_countmap_add(&j->callee_n, (uint64_t)pop * (uint64_t)j->S + (uint64_t)s, 1);
             }
             if (!abn && op >= 0 && op < j->O) le_welford_add(&j->op_self[op], (double)self_us(j, b, lo, k));
         }
@@ -266,14 +273,19 @@ static int periods_from_ranks(rc_job *j)
 
 static int finish_a(rc_job *j)
 {
-    int64_t OS = (int64_t)j->O * j->S;
-    if (OS) LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->callee_n, (int)OS, MPI_INT64_T, MPI_SUM, le_world.comm));
-    for (int32_t op = 0; op < j->O; op++) {
-        int64_t best = 0;
-        j->callee[op] = -1;
-        for (int32_t s = 0; s < j->S; s++)
-            if (j->callee_n[(int64_t)op * j->S + s] > best) best = j->callee_n[(int64_t)op * j->S + s], j->callee[op] = s;
+    le_kc *pairs = NULL;
+    int64_t n = le_countmap_pairs(&j->callee_n, &pairs);
+    le_countmap_free(&j->callee_n);
+    int rc = le_allreduce_pairs(le_world.comm, &pairs, &n);
+    /* Each operation's most called service, the lowest index on a tie. */
+    int64_t *best = le_calloc((size_t)j->O + 1, sizeof *best);
+    for (int32_t op = 0; op < j->O; op++) j->callee[op] = -1;
+    for (int64_t i = 0; !rc && i < n; i++) {
+        int32_t op = (int32_t)(pairs[i].key / (uint64_t)j->S), s = (int32_t)(pairs[i].key % (uint64_t)j->S);
+        if (pairs[i].count > best[op]) best[op] = pairs[i].count, j->callee[op] = s;
     }
+    free(best), free(pairs);
+    LE_CHECK(rc);
     LE_CHECK(le_allreduce_welford(le_world.comm, j->all_svc, j->S));
     LE_CHECK(le_allreduce_welford(le_world.comm, j->op_self, j->O));
     for (int32_t op = 0; op < j->O; op++) {
@@ -355,10 +367,10 @@ static void pass_b(rc_job *j, const le_corpus_block *b)
             /* A call that reached no server still tried that service. */
             if (callee >= 0 && callee != s) {
                 mark(j->seen_s, callee, j->stamp, &slice[cover + callee]);
-                if (!j->n_child[k]) slice[EDGES(j) + (int64_t)s * j->S + callee]++;
+                if (!j->n_child[k]) le_countmap_add(&j->edge_map, EDGE_KEY(j, p, s, callee), 1);
             }
             if (par >= 0 && par < k && b->service[lo + par] != s && b->service[lo + par] >= 0 && b->service[lo + par] < j->S)
-                slice[EDGES(j) + (int64_t)b->service[lo + par] * j->S + s]++;
+                le_countmap_add(&j->edge_map, EDGE_KEY(j, p, b->service[lo + par], s), 1);
         }
         if (abn) votes(j, b, t, slice);
     }
@@ -366,7 +378,18 @@ static void pass_b(rc_job *j, const le_corpus_block *b)
 
 /* ---- results ---- */
 
-static void rank_period(const rc_job *j, le_rc *rc, int64_t p)
+/* The calls of period p, as keys caller*S + callee: from *e on in j->edges
+ * (periods come in order, so *e moves forward only). */
+static int64_t period_edges(const rc_job *j, int64_t p, int64_t *e, le_kc *out)
+{
+    uint64_t lo = EDGE_KEY(j, p, 0, 0), hi = EDGE_KEY(j, p + 1, 0, 0);
+    int64_t n = 0;
+    while (*e < j->n_edges && j->edges[*e].key < lo) ++*e;
+    for (; *e < j->n_edges && j->edges[*e].key < hi; ++*e) out[n++] = (le_kc){j->edges[*e].key - lo, j->edges[*e].count};
+    return n;
+}
+
+static void rank_period(const rc_job *j, le_rc *rc, int64_t p, int64_t *e, le_kc *scratch)
 {
     int32_t S = j->S;
     const int64_t *slice = j->cnt + p * j->stride;
@@ -389,27 +412,23 @@ static void rank_period(const rc_job *j, le_rc *rc, int64_t p)
         rc->op_score[i] =
             le_sbfl_score(j->o->formula, (le_sbfl){rc->op_ef[i], rc->op_ep[i], abn - rc->op_ef[i], norm - rc->op_ep[i]});
     }
-    le_call_depth(S, slice + EDGES(j), present, rc->depth + i0);
+    le_call_depth(S, period_edges(j, p, e, scratch), scratch, present, rc->depth + i0);
     le_sbfl_order(S, rc->score + i0, rc->evidence + i0, rc->depth + i0, j->o->tie, rc->order + i0);
     free(present);
 }
 
 static void collect_edges(const rc_job *j, le_rc *rc)
 {
-    size_t cap = 0;
-    int64_t S = j->S;
-    for (int64_t p = 0; p < j->P; p++)
-        for (int64_t e = 0; e < S * S; e++) {
-            int64_t n = j->cnt[p * j->stride + EDGES(j) + e];
-            if (!n) continue;
-            size_t need = (size_t)rc->n_edges + 1, c0 = cap;
-            LE_RESERVE(rc->edge_period, cap, need);
-            cap = c0, LE_RESERVE(rc->edge_count, cap, need);
-            cap = c0, LE_RESERVE(rc->edge_caller, cap, need);
-            cap = c0, LE_RESERVE(rc->edge_callee, cap, need);
-            rc->edge_period[rc->n_edges] = p, rc->edge_count[rc->n_edges] = n;
-            rc->edge_caller[rc->n_edges] = (int32_t)(e / S), rc->edge_callee[rc->n_edges++] = (int32_t)(e % S);
-        }
+    uint64_t S = (uint64_t)j->S;
+    size_t n = (size_t)j->n_edges + 1;
+    rc->edge_period = le_malloc(sizeof *rc->edge_period * n), rc->edge_count = le_malloc(sizeof *rc->edge_count * n);
+    rc->edge_caller = le_malloc(sizeof *rc->edge_caller * n), rc->edge_callee = le_malloc(sizeof *rc->edge_callee * n);
+    for (int64_t e = 0; e < j->n_edges; e++) {
+        uint64_t key = j->edges[e].key;
+        rc->edge_period[e] = (int64_t)(key / S / S), rc->edge_count[e] = j->edges[e].count;
+        rc->edge_caller[e] = (int32_t)(key / S % S), rc->edge_callee[e] = (int32_t)(key % S);
+    }
+    rc->n_edges = j->n_edges;
 }
 
 static char **copy_names(char **v, int32_t n)
@@ -436,12 +455,15 @@ static void build_rc(const rc_job *j, le_rc *rc)
     for (int32_t s = 0; s < j->S; s++)
         rc->all_count[s] = (int64_t)j->all_svc[s].n, rc->all_mean_us[s] = j->all_svc[s].mean,
         rc->all_std_us[s] = le_welford_std(&j->all_svc[s]);
+    le_kc *scratch = le_malloc(sizeof *scratch * ((size_t)j->n_edges + 1));
+    int64_t e = 0;
     for (int64_t p = 0; p < j->P; p++) {
         rc->periods[p] = j->per[p];
         rc->periods[p].n_traces = j->cnt[p * j->stride + C_ABN];
         rc->n_normal[p] = j->cnt[p * j->stride + C_NORM];
-        rank_period(j, rc, p);
+        rank_period(j, rc, p, &e, scratch);
     }
+    free(scratch);
     collect_edges(j, rc);
 }
 
@@ -450,14 +472,16 @@ static int run(rc_job *j)
     int64_t S = j->S, O = j->O;
     LE_CHECK(le_corpus_shard(j->c, le_world.comm, &j->t0, &j->t1));
     LE_CHECK(read_labels(j));
-    j->callee_n = le_calloc((size_t)(O * S + 1), sizeof(int64_t));
     j->callee = le_calloc((size_t)O + 1, sizeof(int32_t));
     j->thr = le_calloc((size_t)O + 1, sizeof(int64_t));
     j->all_svc = le_calloc((size_t)S + 1, sizeof(le_welford));
     j->op_self = le_calloc((size_t)O + 1, sizeof(le_welford));
     LE_CHECK(each_block(j, pass_a));
     LE_CHECK(finish_a(j));
-    j->stride = EDGES(j) + S * S;
+    if (S && (uint64_t)(j->P + 1) > UINT64_MAX / (uint64_t)S / (uint64_t)S)
+        return le_fail(LE_ERR_USAGE, "%s: %lld periods of %lld services are too many to key their calls", j->o->corpus,
+                       (long long)j->P, (long long)S);
+    j->stride = STRIDE(j);
     j->cnt = le_calloc((size_t)(j->P * j->stride + 1), sizeof(int64_t));
     j->per_svc = le_calloc((size_t)(j->P * S + 1), sizeof(le_welford));
     j->seen_s = le_calloc((size_t)S + 1, sizeof(int64_t));
@@ -466,6 +490,9 @@ static int run(rc_job *j)
     j->seen_g = le_calloc((size_t)S + 1, sizeof(int64_t));
     j->gap = le_calloc((size_t)S + 1, sizeof(int64_t));
     LE_CHECK(each_block(j, pass_b));
+    j->n_edges = le_countmap_pairs(&j->edge_map, &j->edges);
+    le_countmap_free(&j->edge_map);
+    LE_CHECK(le_allreduce_pairs(le_world.comm, &j->edges, &j->n_edges));
     /* Every count of every period: one reduction (in pieces under INT_MAX). */
     for (int64_t off = 0, n = j->P * j->stride; off < n; off += 1 << 28) {
         int len = (int)(n - off < (1 << 28) ? n - off : 1 << 28);
@@ -479,7 +506,8 @@ static int run(rc_job *j)
 
 static void job_free(rc_job *j)
 {
-    void *all[] = {j->label,   j->iv,        j->callee_n,  j->callee,  j->all_svc, j->op_self, j->thr,    j->per,    j->cnt,
+    le_countmap_free(&j->callee_n), le_countmap_free(&j->edge_map);
+    void *all[] = {j->label,   j->iv,        j->edges,     j->callee,  j->all_svc, j->op_self, j->thr,    j->per,    j->cnt,
                    j->per_svc, j->child_sum, j->child_err, j->n_child, j->seen_s,  j->seen_o,  j->seen_v, j->seen_g, j->gap};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }

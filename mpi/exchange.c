@@ -134,7 +134,11 @@ int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n)
     if ((rc = LE_MPI_RC(MPI_Type_contiguous(3, MPI_DOUBLE, &t)))) goto cleanup;
     if ((rc = LE_MPI_RC(MPI_Type_commit(&t)))) goto cleanup;
     if ((rc = LE_MPI_RC(MPI_Op_create(welford_op, 0, &op)))) goto cleanup; /* not commutative: merged in rank order */
-    rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, w, (int)n, t, op, comm));
+    /* In pieces: a count is an int (P x S summaries pass INT_MAX long before memory runs out). */
+    for (int64_t off = 0; off < n && !rc; off += 1 << 26) {
+        int len = (int)(n - off < (1 << 26) ? n - off : 1 << 26);
+        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, w + off, len, t, op, comm));
+    }
 cleanup:
     /* a failure to free is reported only when nothing failed before it */
     if (op != MPI_OP_NULL && (frc = LE_MPI_RC(MPI_Op_free(&op))) && !rc) rc = frc;
@@ -199,4 +203,59 @@ int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *t
     if (rc || wrc) return rc ? rc : wrc;
     if (rank == 0) *before = 0; /* MPI_Exscan leaves rank 0's undefined */
     return 0;
+}
+
+/* Point to point of a byte buffer of any size: the length, then pieces. */
+static int send_bytes(MPI_Comm comm, const char *buf, uint64_t len, int to)
+{
+    LE_MPI(MPI_Send(&len, 1, MPI_UINT64_T, to, 0, comm));
+    for (uint64_t off = 0; off < len; off += ROUND_BYTES) {
+        uint64_t n = len - off < ROUND_BYTES ? len - off : ROUND_BYTES;
+        LE_MPI(MPI_Send(buf + off, (int)n, MPI_BYTE, to, 0, comm));
+    }
+    return 0;
+}
+
+static int recv_bytes(MPI_Comm comm, char **buf, uint64_t *len, int from)
+{
+    LE_MPI(MPI_Recv(len, 1, MPI_UINT64_T, from, 0, comm, MPI_STATUS_IGNORE));
+    *buf = le_malloc(*len + 1);
+    for (uint64_t off = 0; off < *len; off += ROUND_BYTES) {
+        uint64_t n = *len - off < ROUND_BYTES ? *len - off : ROUND_BYTES;
+        int rc = LE_MPI_RC(MPI_Recv(*buf + off, (int)n, MPI_BYTE, from, 0, comm, MPI_STATUS_IGNORE));
+        if (rc) return free(*buf), *buf = NULL, rc;
+    }
+    return 0;
+}
+
+int le_allreduce_pairs(MPI_Comm comm, le_kc **v, int64_t *n)
+{
+    int rank, p, rc = 0;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &p));
+    *n = le_kc_sum_sorted(*v, *n);
+    /* Step s: a rank that is an odd multiple of s hands its sums to rank - s
+     * and is done; the even multiples take them in. */
+    for (int s = 1; s < p && !rc; s *= 2) {
+        if (rank % (2 * s) == s) {
+            rc = send_bytes(comm, (const char *)*v, sizeof(le_kc) * (uint64_t)*n, rank - s);
+            break;
+        }
+        if (rank % (2 * s) || rank + s >= p) continue;
+        char *in = NULL;
+        uint64_t len = 0;
+        if ((rc = recv_bytes(comm, &in, &len, rank + s))) break;
+        int64_t m = (int64_t)(len / sizeof(le_kc));
+        *v = le_realloc(*v, sizeof(le_kc) * (size_t)(*n + m + 1));
+        memcpy(*v + *n, in, sizeof(le_kc) * (size_t)m);
+        free(in);
+        *n = le_kc_sum_sorted(*v, *n + m);
+    }
+    /* Every rank takes part in the broadcast, a failed one too: the others
+     * would wait for it forever; the agreement after it reports the failure. */
+    uint64_t len = rank == 0 ? sizeof(le_kc) * (uint64_t)*n : 0;
+    char *buf = rank == 0 ? (char *)*v : NULL;
+    int brc = le_bcast_bytes(comm, &buf, &len, 0);
+    if (rank != 0 && !brc) free(*v), *v = (le_kc *)buf, *n = (int64_t)(len / sizeof(le_kc));
+    return rc ? rc : brc;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "callpath.h"
+#include "countmap.h"
 
 /* Largest piece sent to one peer in one MPI call (must stay under INT_MAX;
  * tests lower it to exercise the rounds). */
@@ -54,5 +55,13 @@ int le_prefix_and_total(MPI_Comm comm, int64_t mine, int64_t *before, int64_t *t
  * whatever p; the grouping may round differently at different rank
  * counts). */
 int le_allreduce_welford(MPI_Comm comm, le_welford *w, int64_t n);
+
+/* The sum over the ranks of sparse counts: on entry *v [*n] this rank's
+ * pairs (any order, keys may repeat); on return, on every rank, every key
+ * any rank had, once, sorted, with the sum of its counts (*v reallocated).
+ * A binomial tree of merges to rank 0, then a broadcast: memory per rank is
+ * the distinct keys of its subtree, never ranks x keys, and the integer sums
+ * are the same at any rank count. */
+int le_allreduce_pairs(MPI_Comm comm, le_kc **v, int64_t *n);
 
 #endif

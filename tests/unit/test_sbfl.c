@@ -59,11 +59,10 @@ static void test_welford_halves(void **state)
 /* frontend(0) -> cart(1) -> redis(2); frontend -> ad(3); 4 absent. */
 static void test_depth(void **state)
 {
-    int64_t e[25] = {0};
-    e[0 * 5 + 1] = 3, e[1 * 5 + 2] = 3, e[0 * 5 + 3] = 1;
+    le_kc e[] = {{0 * 5 + 1, 3}, {0 * 5 + 3, 1}, {1 * 5 + 2, 3}};
     uint8_t present[5] = {1, 1, 1, 1, 0};
     int32_t d[5];
-    le_call_depth(5, e, present, d);
+    le_call_depth(5, 3, e, present, d);
     assert_int_equal(d[0], 0);
     assert_int_equal(d[1], 1);
     assert_int_equal(d[2], 2);
