@@ -136,7 +136,7 @@ static int rc_score(le_corpus *c, const char *path, int64_t chunk, rc_scores *r)
     le_rc rc = {0};
     LE_CHECK(le_rc_read(path, &rc));
     int64_t F = c->meta.n_faults, *pt = le_calloc((size_t)(2 * F + 1), sizeof *pt);
-    int e = rc_points(c, &rc, chunk, pt);
+    int e = le_agree(rc_points(c, &rc, chunk, pt)); /* a corrupt block on one rank stops every rank */
     if (!e) e = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, pt, (int)(2 * F + 1), MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!e) {
         int64_t tp = 0, fn = 0, fp = pt[2 * F];

@@ -172,7 +172,7 @@ static int read_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, ex_ro
     LE_CHECK(
         le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info));
     le_corpus_block b;
-    LE_CHECK(le_corpus_read_block(c, r->t0, t1, &b));
+    LE_CHECK(le_agree(le_corpus_read_block(c, r->t0, t1, &b))); /* a corrupt block stops every rank */
     r->ids = b.trace_id, b.trace_id = NULL;
     r->start = b.trace_start_us, b.trace_start_us = NULL;
     le_block_free(&b);

@@ -64,13 +64,13 @@ static int scan_shard(le_corpus *c, int64_t chunk, scan *s)
 {
     int64_t t0, t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
-    for (int64_t a = t0; a < t1; a += chunk) {
+    int rc = 0;
+    for (int64_t a = t0; a < t1 && !rc; a += chunk) {
         le_corpus_block b;
-        LE_CHECK(le_corpus_read_block(c, a, a + chunk < t1 ? a + chunk : t1, &b));
-        scan_block(&b, s);
-        le_block_free(&b);
+        rc = le_corpus_read_block(c, a, a + chunk < t1 ? a + chunk : t1, &b);
+        if (!rc) scan_block(&b, s), le_block_free(&b);
     }
-    return 0;
+    return le_agree(rc); /* a corrupt block on one rank stops every rank */
 }
 
 /* A short fault list is part of the summary; a long one only on request. */

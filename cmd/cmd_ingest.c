@@ -467,9 +467,10 @@ static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
 static int reduce_stats(le_ingest_stats *st)
 {
     /* counters: one reduction; examples: gathered and merged on rank 0 */
-    enum { NC = 4 + LE_DROP_N };
+    enum { NC = 4 + LE_DROP_N + LE_UNIT_N };
     uint64_t c[NC] = {st->rows_read, st->traces_dropped, st->label_conflicts, st->bytes_read};
     for (int d = 0; d < LE_DROP_N; d++) c[4 + d] = st->dropped[d];
+    for (int u = 0; u < LE_UNIT_N; u++) c[4 + LE_DROP_N + u] = st->unit_hint[u];
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm));
     char *all = NULL;
     uint64_t all_len = 0;
@@ -487,7 +488,29 @@ static int reduce_stats(le_ingest_stats *st)
     st->label_conflicts = c[2];
     st->bytes_read = c[3];
     for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[4 + d];
+    for (int u = 0; u < LE_UNIT_N; u++) st->unit_hint[u] = c[4 + LE_DROP_N + u];
     return 0;
+}
+
+/* Once per unit, for the whole job: times that look like another unit than
+ * the format declares are kept (they are valid times) but are most likely a
+ * mistake; nanoseconds read as microseconds are beyond 2200 and dropped. */
+static void warn_time_units(const le_ingest_stats *st)
+{
+    static const char *const what[LE_UNIT_N] = {
+        [LE_UNIT_SECONDS] =
+            "start in 1970 at values of 1e8..1e10 us, as unix seconds would: kept, but are the input's "
+            "times seconds where the format says a finer unit?",
+        [LE_UNIT_MILLIS] =
+            "start in 1970 at values of 1e11..1e13 us, as unix milliseconds would: kept, but are the "
+            "input's times milliseconds where the format says a finer unit?",
+        [LE_UNIT_NANOS] =
+            "start after 2200 at values of 1e17 us or more, as unix nanoseconds would: dropped "
+            "(times_out_of_range); are the input's times nanoseconds where the format says a coarser unit?",
+    };
+    for (int u = 0; u < LE_UNIT_N; u++)
+        if (st->unit_hint[u])
+            le_warn("%llu spans %s (docs/ingest.md, \"Times\")", (unsigned long long)st->unit_hint[u], what[u]);
 }
 
 static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_kind kind)
@@ -630,6 +653,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     le_block_free(&block);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &promoted, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = reduce_stats(&st);
+    if (!rc) warn_time_units(&st);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_unmatched, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) {

@@ -173,15 +173,16 @@ static int read_labels(rc_job *j)
     }
     if (!j->c->meta.has_ground_truth && j->c->meta.n_faults == 0)
         return le_fail(LE_ERR_USAGE, "%s has no ground truth: --from-truth needs labels or a fault list", j->o->corpus);
-    for (int64_t a = j->t0; a < j->t1; a += j->o->chunk) {
+    int rc = 0;
+    for (int64_t a = j->t0; a < j->t1 && !rc; a += j->o->chunk) {
         le_corpus_block b;
         int64_t e = a + j->o->chunk < j->t1 ? a + j->o->chunk : j->t1;
-        LE_CHECK(le_corpus_read_block(j->c, a, e, &b));
+        if ((rc = le_corpus_read_block(j->c, a, e, &b))) break;
         for (int64_t t = 0; t < b.n_traces; t++)
             j->label[a - j->t0 + t] = le_trace_truth(&j->c->meta, &b, t, j->o->approximate, &j->kinds) == LE_LABEL_ABNORMAL;
         le_block_free(&b);
     }
-    return 0;
+    return le_agree(rc); /* a corrupt block on one rank stops every rank */
 }
 
 /* Children of each span of trace t: count, duration sum, any error. */
@@ -211,14 +212,15 @@ typedef void (*block_fn)(rc_job *j, const le_corpus_block *b);
 
 static int each_block(rc_job *j, block_fn fn)
 {
-    for (int64_t a = j->t0; a < j->t1; a += j->o->chunk) {
+    int rc = 0;
+    for (int64_t a = j->t0; a < j->t1 && !rc; a += j->o->chunk) {
         le_corpus_block b;
         int64_t e = a + j->o->chunk < j->t1 ? a + j->o->chunk : j->t1;
-        LE_CHECK(le_corpus_read_block(j->c, a, e, &b));
+        if ((rc = le_corpus_read_block(j->c, a, e, &b))) break;
         fn(j, &b);
         le_block_free(&b);
     }
-    return 0;
+    return le_agree(rc); /* a corrupt block on one rank stops every rank */
 }
 
 /* ---- pass A ---- */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "corpus_check.h"
 #include "h5util.h"
 
 /* Dataset names: docs/corpus.md is the reference, this is the one place in
@@ -591,6 +592,7 @@ int le_corpus_open(MPI_Comm comm, const char *path, le_corpus **out)
     c->hid_file = file;
     int rc =
         file < 0 ? le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path) : read_header(c, file);
+    if (!rc) rc = le_corpus_check(c, comm); /* tables and per-trace datasets; spans: as blocks are read */
     if (rc) {
         le_corpus_close(c);
         return rc;
@@ -705,6 +707,7 @@ int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *
     if (!rc) rc = read_span_array(c, DS_ERROR, H5T_NATIVE_INT8, s0, ns, b->error);
     if (!rc && m->has_ground_truth) rc = read_span_array(c, DS_LABEL, H5T_NATIVE_INT8, t0, nt, b->label);
     if (!rc && m->has_ground_truth) rc = read_span_array(c, DS_FAULT, H5T_NATIVE_INT32, t0, nt, b->fault);
+    if (!rc) rc = le_corpus_check_block(m, b, c->path); /* callers agree on it before their next collective */
     if (rc) le_block_free(b);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "corpus_check.h"
 #include "le_base.h"
 
 static const char *const drop_names[LE_DROP_N] = {
@@ -11,6 +12,7 @@ static const char *const drop_names[LE_DROP_N] = {
     [LE_DROP_BAD_ROW] = "malformed_rows",           [LE_DROP_NEGATIVE_DURATION] = "negative_durations",
     [LE_DROP_ABSURD_DURATION] = "absurd_durations", [LE_DROP_ORPHAN] = "orphan_spans",
     [LE_DROP_EXTRA_ROOT] = "extra_root_spans",      [LE_DROP_CYCLE] = "cycle_spans",
+    [LE_DROP_TIME_RANGE] = "times_out_of_range",
 };
 
 const char *le_drop_name(le_drop d) { return (unsigned)d < LE_DROP_N ? drop_names[d] : "?"; }
@@ -50,6 +52,7 @@ void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
     a->traces_dropped += b->traces_dropped;
     a->label_conflicts += b->label_conflicts;
     a->bytes_read += b->bytes_read;
+    for (int u = 0; u < LE_UNIT_N; u++) a->unit_hint[u] += b->unit_hint[u];
     for (int d = 0; d < LE_DROP_N; d++) {
         a->dropped[d] += b->dropped[d];
         for (int k = 0; k < LE_EXAMPLES; k++)
@@ -66,6 +69,15 @@ int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kin
                    detail ? detail : "");
 }
 
+/* LE_UNIT_* when a start time (us) looks like a date in that unit, else -1. */
+static int unit_hint(int64_t start_us)
+{
+    if (start_us >= INT64_C(100000000) && start_us < INT64_C(10000000000)) return LE_UNIT_SECONDS;
+    if (start_us >= INT64_C(100000000000) && start_us < INT64_C(10000000000000)) return LE_UNIT_MILLIS;
+    if (start_us >= INT64_C(100000000000000000)) return LE_UNIT_NANOS;
+    return -1;
+}
+
 int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind)
 {
     ctx->st->rows_read++;
@@ -73,6 +85,11 @@ int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind k
         return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
     if (s->duration_us < 0) return le_ingest_drop(ctx, LE_DROP_NEGATIVE_DURATION, pos, kind, NULL);
     if (s->duration_us > ctx->max_duration_us) return le_ingest_drop(ctx, LE_DROP_ABSURD_DURATION, pos, kind, NULL);
+    int u = unit_hint(s->start_us);
+    if (u >= 0) ctx->st->unit_hint[u]++;
+    /* every later sum or difference of times then fits in int64 */
+    if (!le_time_ok(s->start_us) || s->duration_us > LE_TIME_MAX_US - s->start_us)
+        return le_ingest_drop(ctx, LE_DROP_TIME_RANGE, pos, kind, "start or end outside 1970-01-01..2200-01-01");
     if (s->label < 0) s->label = ctx->file_label;
     if (!s->service_len) {
         s->service = "unknown";
@@ -145,6 +162,13 @@ static int digits_match(const char *s, const char *pattern)
 
 static int two_digits(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
+static int days_in_month(int year, int mon)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return days[mon - 1] + (mon == 2 && leap);
+}
+
 int le_parse_utc_datetime_ns(const char *s, size_t n, int64_t *ns)
 {
     while (n && (*s == ' ' || *s == '\t')) s++, n--;
@@ -154,7 +178,8 @@ int le_parse_utc_datetime_ns(const char *s, size_t n, int64_t *ns)
         return -1;
     int year = two_digits(s) * 100 + two_digits(s + 2), mon = two_digits(s + 5), day = two_digits(s + 8);
     int hh = two_digits(s + 11), mm = two_digits(s + 14), ss = two_digits(s + 17);
-    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return -1;
+    /* a date that does not exist (2023-02-29, 04-31) is refused, not rolled over */
+    if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hh > 23 || mm > 59 || ss > 60) return -1;
     int64_t frac = 0;
     if (n > 19) {
         if (s[19] != '.' || n == 20) return -1;

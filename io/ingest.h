@@ -21,6 +21,7 @@ typedef enum le_drop {
     LE_DROP_ORPHAN,          /* parent id not in the trace (span and its subtree) */
     LE_DROP_EXTRA_ROOT,      /* a second root: the subtree of every root but the kept one */
     LE_DROP_CYCLE,           /* spans on a parent cycle, unreachable from the root */
+    LE_DROP_TIME_RANGE,      /* starts or ends outside 1970-01-01..2200-01-01 (LE_TIME_MAX_US) */
     LE_DROP_N
 } le_drop;
 
@@ -33,6 +34,12 @@ typedef struct le_example {
     uint64_t pos;
 } le_example;
 
+/* Start times that look like another unit than the one declared: a span
+ * starting (in microseconds) at 1e8..1e10 is a date of 1973..2286 in
+ * seconds, 1e11..1e13 one in milliseconds, 1e17..1e19 one in nanoseconds.
+ * Counted per span, warned about once by ingest. */
+enum { LE_UNIT_SECONDS, LE_UNIT_MILLIS, LE_UNIT_NANOS, LE_UNIT_N };
+
 typedef struct le_ingest_stats {
     uint64_t rows_read; /* every row/span object seen */
     uint64_t dropped[LE_DROP_N];
@@ -40,6 +47,7 @@ typedef struct le_ingest_stats {
     uint64_t traces_dropped;                    /* traces with no span left */
     uint64_t label_conflicts;                   /* traces seen in both normal- and abnormal-labelled inputs */
     uint64_t bytes_read;
+    uint64_t unit_hint[LE_UNIT_N]; /* spans whose start looks like LE_UNIT_* */
 } le_ingest_stats;
 
 void le_stats_init(le_ingest_stats *st);

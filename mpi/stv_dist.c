@@ -16,7 +16,7 @@ int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s)
     memset(s, 0, sizeof *s);
     LE_CHECK(le_corpus_shard(c, comm, &s->t0, &s->t1));
     s->n = s->t1 - s->t0;
-    LE_CHECK(le_corpus_read_block(c, s->t0, s->t1, &s->b));
+    LE_CHECK(le_agree_on(comm, le_corpus_read_block(c, s->t0, s->t1, &s->b))); /* a corrupt block stops every rank */
     s->path = le_malloc(sizeof(uint64_t) * (size_t)s->b.n_spans);
     for (int64_t t = 0; t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];

@@ -21,6 +21,7 @@ seeds() { # seed directories of a target (used read-only)
     case $1 in
         csv|labels) echo "$F/csv" ;;
         csv_map) echo "$F/csv $LE_SRC/configs/formats" ;;
+        corpus) echo "$F/corpus_edits" ;; # edits of a corpus the target makes
         *) echo "$F/$1" ;;
     esac
 }
