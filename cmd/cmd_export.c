@@ -263,10 +263,10 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     char path[4200];
     snprintf(path, sizeof path, "%s/dataset.h5", dir);
     le_h5_quiet();
-    hid_t fapl = le_h5_fapl(le_world.comm);
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fapl = le_h5_fapl(le_world.comm), f;
+    int created = le_h5_create(le_world.comm, path, fapl, &f);
     H5Pclose(fapl);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create", path);
+    if (created) return created;
     int64_t N = c->meta.n_traces;
     int rc = le_h5_attr_str(f, "schema", "labelease-dataset");
     if (!rc) rc = le_h5_attr_i64(f, "schema_version", 1);
@@ -288,8 +288,7 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     if (!rc) rc = h5_column(f, "traces/given", H5T_NATIVE_INT8, N, r, r->given, path);
     if (!rc) rc = h5_column(f, "traces/period", H5T_NATIVE_INT64, N, r, r->period, path);
     if (!rc) rc = h5_periods(f, ep, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
-    return rc;
+    return le_h5_finish(le_world.comm, f, path, rc);
 }
 
 static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, int64_t n_traces, int64_t n_abn)
@@ -309,7 +308,7 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
             fputc(i < 3 ? ',' : '\n', f);
         }
     }
-    if (fclose(f)) return le_fail(LE_ERR_IO, "%s: write failed", path);
+    if (fclose(f)) return le_h5_write_error(path, "(close)", errno);
     snprintf(path, sizeof path, "%s/dataset.json", dir);
     if (!(f = fopen(path, "w"))) return le_fail(LE_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     fputs("{\"schema\":\"labelease-dataset\",\"schema_version\":1,\"corpus\":", f);
@@ -336,7 +335,7 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
         fputc('}', f);
     }
     fputs("]}\n", f);
-    if (fclose(f)) return le_fail(LE_ERR_IO, "%s: write failed", path);
+    if (fclose(f)) return le_h5_write_error(path, "(close)", errno);
     return 0;
 }
 
@@ -378,6 +377,14 @@ static int move_files(const char *from, const char *to)
         if (rename(a, b) && errno != ENOENT) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", a, b, strerror(errno));
     }
     return 0;
+}
+
+/* A failed export leaves no DIR.partial behind (a full disk, say). */
+static void discard_dir(const char *partial)
+{
+    char f[4400];
+    for (int k = 0; k < EX_NFILES; k++) snprintf(f, sizeof f, "%s/%s", partial, ex_files[k]), unlink(f);
+    rmdir(partial);
 }
 
 /* DIR appears complete or not at all (a killed export leaves DIR.partial):
@@ -429,6 +436,7 @@ int le_cmd_export(int argc, char **argv)
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o.dir, &o, &ep, c->meta.n_traces, n_abn) : 0);
     if (!rc) rc = le_agree(le_world.rank == 0 ? publish_dir(partial, final) : 0);
+    if (rc && le_world.rank == 0) discard_dir(partial);
     o.dir = final;
     if (!rc) {
         le_report_begin();
