@@ -191,21 +191,10 @@ static int write_traces_csv(const char *dir, const ex_rows *r)
         memcpy(buf, head, sizeof head - 1), len = sizeof head - 1;
     }
     for (int64_t t = 0; t < r->n; t++) {
-        LE_RESERVE(buf, cap, len + (size_t)r->id_len + 96);
-        /* Trace ids are hex or similar; quoting keeps any comma harmless. */
         const char *id = r->ids + t * r->id_len;
         size_t idn = strnlen(id, (size_t)r->id_len);
-        int q = memchr(id, ',', idn) || memchr(id, '"', idn);
-        if (q) {
-            LE_RESERVE(buf, cap, len + 2 * idn + 96);
-            buf[len++] = '"';
-            for (size_t i = 0; i < idn; i++) {
-                if (id[i] == '"') buf[len++] = '"';
-                buf[len++] = id[i];
-            }
-            buf[len++] = '"';
-        } else
-            memcpy(buf + len, id, idn), len += idn;
+        LE_RESERVE(buf, cap, len + le_csv_field_max(idn) + 96);
+        len += le_csv_format_field(buf + len, id, idn);
         len += (size_t)sprintf(buf + len, ",%" PRId64 ",%s,%.6g,%d,%" PRId64 "\n", r->start[t],
                                r->label[t] == 1 ? "abnormal" : "normal", (double)r->conf[t], r->given[t], r->period[t]);
     }

@@ -136,6 +136,9 @@ static void take_row(labels_reader *r)
         problem(r, r->row_line, "%zu columns, the header has %zu", r->col, r->ncols);
         return;
     }
+    /* our writer's guard against formulas off (csvout.h): ids come back exact */
+    le_csv_unguard(r->cell[COL_ID], &r->cell_len[COL_ID]);
+    if (r->at[COL_NOTE] >= 0) le_csv_unguard(r->cell[COL_NOTE], &r->cell_len[COL_NOTE]);
     const char *id = r->cell[COL_ID], *lab = r->cell[COL_LABEL];
     size_t id_len = r->cell_len[COL_ID];
     int label = label_value(lab, r->cell_len[COL_LABEL]);
