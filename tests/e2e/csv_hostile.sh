@@ -69,4 +69,27 @@ for r in tr:
     assert r[2] == ("abnormal" if k % 3 == 0 else "normal") and r[4] == "1", r
 print("round trip: 17 ids exact")
 PY
+
+# An unterminated quote (case 6): line 120 of b.csv opens a quote that the
+# quoted field on line 4119 breaks: lines 120-4119 are 4000 malformed rows
+# (not one), named in the summary; reading resumes on line 4120. a.csv is
+# clean, so that both ranks parse a file.
+mkdir -p uq
+$PY - <<'PY'
+h = "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano,Duration\n"
+def row(t, op="GET /"):
+    s = (1700000000 + t) * 10**9
+    return f"u{t},r,root,front-7d9f8b6c5d-abcde,{op},{s},{s + 5 * 10**8},500\n"
+open("uq/a.csv", "w").write(h + "".join(row(t) for t in range(5000, 5100)))
+lines = [row(t) for t in range(2, 4201)]  # lines 2..4200
+lines[120 - 2] = lines[120 - 2].replace("front-", '"front-', 1)
+lines[4119 - 2] = row(4119, '"GET, /x"')
+open("uq/b.csv", "w").write(h + "".join(lines))
+PY
+run_le 2 ingest --format nezha -o uq.h5 uq > uq.txt
+expect rows_read 4299 uq.txt
+expect spans 299 uq.txt
+expect dropped.malformed_rows 4000 uq.txt
+grep -q '^dropped.malformed_rows.longest_run: .*uq/b.csv:120: a quoted field opened here is not closed; lines 120-4119 (4000 lines) dropped$' uq.txt \
+    || fail "the summary does not name the swallowed lines: $(grep malformed uq.txt)"
 echo "PASS csv_hostile"
