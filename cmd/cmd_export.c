@@ -141,9 +141,14 @@ static int write_at(const char *path, const char *buf, int64_t len)
     LE_MPI(MPI_File_open(le_world.comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
     int rc = 0;
     for (int64_t done = 0; done < len && !rc;) {
-        int piece = (int)(len - done < (1 << 30) ? len - done : 1 << 30);
+        int piece = (int)(len - done < (1 << 30) ? len - done : 1 << 30), wrote = 0;
         MPI_Status st;
+        errno = 0;
         rc = LE_MPI_RC(MPI_File_write_at(fh, off + done, buf + done, piece, MPI_BYTE, &st));
+        int err = errno;
+        if (!rc) rc = LE_MPI_RC(MPI_Get_count(&st, MPI_BYTE, &wrote));
+        /* Open MPI's OMPIO reports a full disk as a short write, not an error */
+        if (!rc && wrote != piece) rc = le_h5_write_error(path, "(MPI-IO: a short write)", err);
         done += piece;
     }
     int crc = LE_MPI_RC(MPI_File_close(&fh)); /* collective: every rank closes, a failed writer too */

@@ -72,6 +72,8 @@ static int write_failed(hid_t dset, int err, int64_t offset, int64_t count, cons
 {
     char file[4096] = "?", elems[4400];
     if (H5Fget_name(dset, file, sizeof file) < 0) snprintf(file, sizeof file, "?");
+    size_t n = strlen(file);
+    if (!strncmp(what, file, n) && !strncmp(what + n, ": ", 2)) what += n + 2; /* "FILE: NAME" from the caller */
     snprintf(elems, sizeof elems, "%s elements %lld..%lld", what, (long long)offset, (long long)(offset + count));
     return le_h5_write_error(file, elems, err);
 }
