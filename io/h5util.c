@@ -302,6 +302,7 @@ static int reserve_room(const char *path)
     close(fd);
     if (!err) return 0;
     unlink(r);
+    if (err != ENOSPC && err != EDQUOT && err != EFBIG) return 0; /* a file system that cannot: write without */
     return le_fail(LE_ERR_IO, "%s: cannot create: %s (%d KiB are kept free for its last writes)", path, strerror(err),
                    RESERVE_BYTES / 1024);
 }
