@@ -141,9 +141,14 @@ static int write_at(const char *path, const char *buf, int64_t len)
     LE_MPI(MPI_File_open(le_world.comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
     int rc = 0;
     for (int64_t done = 0; done < len && !rc;) {
-        int piece = (int)(len - done < (1 << 30) ? len - done : 1 << 30);
+        int piece = (int)(len - done < (1 << 30) ? len - done : 1 << 30), wrote = 0;
         MPI_Status st;
+        errno = 0;
         rc = LE_MPI_RC(MPI_File_write_at(fh, off + done, buf + done, piece, MPI_BYTE, &st));
+        int err = errno;
+        if (!rc) rc = LE_MPI_RC(MPI_Get_count(&st, MPI_BYTE, &wrote));
+        /* Open MPI's OMPIO reports a full disk as a short write, not an error */
+        if (!rc && wrote != piece) rc = le_h5_write_error(path, "(MPI-IO: a short write)", err);
         done += piece;
     }
     int crc = LE_MPI_RC(MPI_File_close(&fh)); /* collective: every rank closes, a failed writer too */
@@ -191,21 +196,10 @@ static int write_traces_csv(const char *dir, const ex_rows *r)
         memcpy(buf, head, sizeof head - 1), len = sizeof head - 1;
     }
     for (int64_t t = 0; t < r->n; t++) {
-        LE_RESERVE(buf, cap, len + (size_t)r->id_len + 96);
-        /* Trace ids are hex or similar; quoting keeps any comma harmless. */
         const char *id = r->ids + t * r->id_len;
         size_t idn = strnlen(id, (size_t)r->id_len);
-        int q = memchr(id, ',', idn) || memchr(id, '"', idn);
-        if (q) {
-            LE_RESERVE(buf, cap, len + 2 * idn + 96);
-            buf[len++] = '"';
-            for (size_t i = 0; i < idn; i++) {
-                if (id[i] == '"') buf[len++] = '"';
-                buf[len++] = id[i];
-            }
-            buf[len++] = '"';
-        } else
-            memcpy(buf + len, id, idn), len += idn;
+        LE_RESERVE(buf, cap, len + le_csv_field_max(idn) + 96);
+        len += le_csv_format_field(buf + len, id, idn);
         len += (size_t)sprintf(buf + len, ",%" PRId64 ",%s,%.6g,%d,%" PRId64 "\n", r->start[t],
                                r->label[t] == 1 ? "abnormal" : "normal", (double)r->conf[t], r->given[t], r->period[t]);
     }
@@ -263,10 +257,10 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     char path[4200];
     snprintf(path, sizeof path, "%s/dataset.h5", dir);
     le_h5_quiet();
-    hid_t fapl = le_h5_fapl(le_world.comm);
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fapl = le_h5_fapl(le_world.comm), f;
+    int created = le_h5_create(le_world.comm, path, fapl, &f);
     H5Pclose(fapl);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create", path);
+    if (created) return created;
     int64_t N = c->meta.n_traces;
     int rc = le_h5_attr_str(f, "schema", "labelease-dataset");
     if (!rc) rc = le_h5_attr_i64(f, "schema_version", 1);
@@ -288,8 +282,7 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     if (!rc) rc = h5_column(f, "traces/given", H5T_NATIVE_INT8, N, r, r->given, path);
     if (!rc) rc = h5_column(f, "traces/period", H5T_NATIVE_INT64, N, r, r->period, path);
     if (!rc) rc = h5_periods(f, ep, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
-    return rc;
+    return le_h5_finish(le_world.comm, f, path, rc);
 }
 
 static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, int64_t n_traces, int64_t n_abn)
@@ -309,7 +302,7 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
             fputc(i < 3 ? ',' : '\n', f);
         }
     }
-    if (fclose(f)) return le_fail(LE_ERR_IO, "%s: write failed", path);
+    if (fclose(f)) return le_h5_write_error(path, "(close)", errno);
     snprintf(path, sizeof path, "%s/dataset.json", dir);
     if (!(f = fopen(path, "w"))) return le_fail(LE_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     fputs("{\"schema\":\"labelease-dataset\",\"schema_version\":1,\"corpus\":", f);
@@ -336,7 +329,7 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
         fputc('}', f);
     }
     fputs("]}\n", f);
-    if (fclose(f)) return le_fail(LE_ERR_IO, "%s: write failed", path);
+    if (fclose(f)) return le_h5_write_error(path, "(close)", errno);
     return 0;
 }
 
@@ -378,6 +371,14 @@ static int move_files(const char *from, const char *to)
         if (rename(a, b) && errno != ENOENT) return le_fail(LE_ERR_IO, "cannot rename %s to %s: %s", a, b, strerror(errno));
     }
     return 0;
+}
+
+/* A failed export leaves no DIR.partial behind (a full disk, say). */
+static void discard_dir(const char *partial)
+{
+    char f[4400];
+    for (int k = 0; k < EX_NFILES; k++) snprintf(f, sizeof f, "%s/%s", partial, ex_files[k]), unlink(f);
+    rmdir(partial);
 }
 
 /* DIR appears complete or not at all (a killed export leaves DIR.partial):
@@ -429,6 +430,7 @@ int le_cmd_export(int argc, char **argv)
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o.dir, &o, &ep, c->meta.n_traces, n_abn) : 0);
     if (!rc) rc = le_agree(le_world.rank == 0 ? publish_dir(partial, final) : 0);
+    if (rc && le_world.rank == 0) discard_dir(partial);
     o.dir = final;
     if (!rc) {
         le_report_begin();

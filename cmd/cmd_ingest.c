@@ -483,6 +483,13 @@ static int reduce_stats(le_ingest_stats *st)
             le_stats_merge(st, &other);
         }
     free(all);
+    LE_CHECK(le_gather_bytes(le_world.comm, (const char *)&st->swallowed, sizeof st->swallowed, &all, &all_len, 0));
+    for (uint64_t off = 0; le_world.rank == 0 && off < all_len; off += sizeof st->swallowed) {
+        le_swallow s;
+        memcpy(&s, all + off, sizeof s);
+        le_stats_swallow(st, s);
+    }
+    free(all);
     st->rows_read = c[0];
     st->traces_dropped = c[1];
     st->label_conflicts = c[2];
@@ -513,6 +520,16 @@ static void warn_time_units(const le_ingest_stats *st)
             le_warn("%llu spans %s (docs/ingest.md, \"Times\")", (unsigned long long)st->unit_hint[u], what[u]);
 }
 
+/* The longest run of lines one unparsable row took, in malformed_rows. */
+static void report_swallowed(const le_swallow *s, const file_list *fl)
+{
+    char v[4400];
+    unsigned long long first = s->first, last = s->last;
+    snprintf(v, sizeof v, "%s:%llu: a quoted field opened here is not closed; lines %llu-%llu (%llu lines) dropped",
+             fl->path[s->file], first, first, last, last - first + 1);
+    le_report_str("dropped.malformed_rows.longest_run", v);
+}
+
 static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_kind kind)
 {
     for (int d = 0; d < LE_DROP_N; d++) {
@@ -528,6 +545,7 @@ static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_
             snprintf(key, sizeof key, "dropped.%s.examples", le_drop_name((le_drop)d));
             le_report_str(key, ex);
         }
+        if (d == LE_DROP_BAD_ROW && st->swallowed.file != UINT32_MAX) report_swallowed(&st->swallowed, fl);
     }
 }
 

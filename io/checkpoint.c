@@ -66,10 +66,9 @@ int le_ckpt_write(const char *path, const le_ckpt *c)
     le_h5_quiet();
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
-    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the checkpoint file", partial);
-    int rc = write_body(f, c, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", partial);
+    hid_t f;
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, H5P_DEFAULT, &f));
+    int rc = le_h5_finish(MPI_COMM_SELF, f, partial, write_body(f, c, path));
     if (!rc) rc = sync_path(partial);
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     if (rc || published) return rc ? rc : published;

@@ -34,6 +34,22 @@ int le_mpi_check(int mpirc, const char *call)
     return le_fail(LE_ERR_MPI, "%s failed: %s", call, why);
 }
 
+/* The message of the lowest rank whose status is worst, given to every
+ * rank that had none of its own (a failed write shows on the rank that
+ * wrote only, and "failed on another rank" would hide the reason). */
+static int share_reason(MPI_Comm comm, int rc, int worst, const char *mine)
+{
+    int rank, pair[2];
+    if (LE_MPI_RC(MPI_Comm_rank(comm, &rank))) return -1;
+    pair[0] = rc, pair[1] = rank;
+    if (LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, pair, 1, MPI_2INT, MPI_MAXLOC, comm))) return -1;
+    char why[4096];
+    snprintf(why, sizeof why, "%s", mine);
+    if (LE_MPI_RC(MPI_Bcast(why, (int)sizeof why, MPI_CHAR, pair[1], comm))) return -1;
+    if (!rc) le_fail(worst, "%s", why[0] ? why : "failed on another rank");
+    return 0;
+}
+
 int le_agree_on(MPI_Comm comm, int rc)
 {
     /* When the agreement itself fails, a rank that had already failed keeps
@@ -42,7 +58,9 @@ int le_agree_on(MPI_Comm comm, int rc)
     if (rc) snprintf(mine, sizeof mine, "%s", le_errmsg());
     int worst = rc, mrc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm));
     if (mrc) return rc ? le_fail(rc, "%s", mine) : mrc;
-    if (worst && !rc) {
+    if (!worst) return 0;
+    if (share_reason(comm, rc, worst, mine)) {
+        if (rc) return le_fail(rc, "%s", mine);
         failed_elsewhere = 1;
         le_fail(worst, "failed on another rank");
     }

@@ -311,10 +311,9 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
-    w->file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    int rc = le_h5_create(comm, partial, fapl, &w->file);
     H5Pclose(fapl);
-    int rc = w->file < 0 ? le_fail(LE_ERR_IO, "%s: cannot create file (directory missing or not writable?)", partial)
-                         : writer_setup(w, meta, rank);
+    if (!rc) rc = writer_setup(w, meta, rank);
     if (rc) { /* every rank fails here alike: creation is collective */
         char msg[4096];
         snprintf(msg, sizeof msg, "%s", le_errmsg());
@@ -367,17 +366,18 @@ int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
 int le_corpus_close_writer(le_corpus_writer *w, int status)
 {
     if (!w) return 0;
-    int rc = 0;
+    int rc = w->failed ? w->failed : status;
     for (int i = 0; i < D_N; i++)
-        if (w->dset[i] >= 0 && H5Dclose(w->dset[i]) < 0) rc = LE_ERR_HDF5;
+        if (w->dset[i] >= 0 && H5Dclose(w->dset[i]) < 0 && !rc)
+            rc = le_fail(LE_ERR_HDF5, "%s: cannot close a dataset", w->path);
     if (w->trace_id_type >= 0) H5Tclose(w->trace_id_type);
-    if (w->file >= 0 && H5Fclose(w->file) < 0) rc = LE_ERR_HDF5;
-    if (rc) le_fail(rc, "%s: closing the file failed (disk full?)", w->path);
+    char partial[4096];
+    le_h5_partial(w->path, partial, sizeof partial);
+    rc = w->file >= 0 ? le_h5_finish(w->comm, w->file, partial, rc) : le_agree_on(w->comm, rc);
     char msg[4096];
     snprintf(msg, sizeof msg, "%s", le_errmsg()); /* publish may only add a rename error */
-    int failed = rc ? rc : w->failed ? w->failed : status;
-    int published = le_h5_publish(w->comm, w->path, failed);
-    if (published && failed) le_fail(published, "%s", msg);
+    int published = le_h5_publish(w->comm, w->path, rc);
+    if (published && rc) le_fail(published, "%s", msg);
     free(w->path);
     free(w);
     return rc ? rc : published;

@@ -1,8 +1,10 @@
 #include "embfile.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdlib.h>
 
+#include "comm.h"
 #include "h5util.h"
 
 struct le_embfile {
@@ -44,11 +46,11 @@ int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const cha
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
-    f->file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    int rc = le_h5_create(comm, partial, fapl, &f->file);
     H5Pclose(fapl);
     *out = f;
-    if (f->file < 0) return f->failed = le_fail(LE_ERR_IO, "%s: cannot create the embeddings file", partial);
-    int rc = create_body(f, corpus, model);
+    if (rc) return f->failed = rc;
+    rc = create_body(f, corpus, model);
     if (rc) f->failed = rc;
     return rc;
 }
@@ -65,22 +67,34 @@ int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf)
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
     static const float dummy = 0;
+    errno = 0;
     herr_t rc = H5Dwrite(f->dset, H5T_NATIVE_FLOAT, ms, fs, dxpl, nrows > 0 ? buf : &dummy);
+    int err = errno;
     H5Pclose(dxpl), H5Sclose(ms), H5Sclose(fs);
-    if (rc < 0)
-        return f->failed = le_fail(LE_ERR_HDF5, "%s: cannot write /embeddings rows %lld..%lld", f->path, (long long)row0,
-                                   (long long)(row0 + nrows));
-    return 0;
+    int bad = 0;
+    if (rc < 0) {
+        char partial[4096], why[300];
+        le_h5_partial(f->path, partial, sizeof partial);
+        le_io_reason(partial, err, why, sizeof why);
+        bad = le_fail(LE_ERR_IO, "%s: cannot write /embeddings rows %lld..%lld%s", partial, (long long)row0,
+                      (long long)(row0 + nrows), why);
+    }
+    /* agreed before the next collective call: a failed write shows on the
+     * ranks that wrote only (h5util.h) */
+    bad = le_agree_on(f->comm, bad);
+    if (bad) f->failed = bad;
+    return bad;
 }
 
 int le_emb_close(le_embfile *f, int status)
 {
     if (!f) return 0;
-    int bad = 0;
-    if (f->dset >= 0) bad |= H5Dclose(f->dset) < 0;
-    if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
-    int rc = bad ? le_fail(LE_ERR_IO, "%s: cannot close", f->path) : 0;
-    int published = le_h5_publish(f->comm, f->path, rc ? rc : f->failed ? f->failed : status);
+    int rc = f->failed ? f->failed : status;
+    if (f->dset >= 0 && H5Dclose(f->dset) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close /embeddings", f->path);
+    char partial[4096];
+    le_h5_partial(f->path, partial, sizeof partial);
+    rc = f->file >= 0 ? le_h5_finish(f->comm, f->file, partial, rc) : le_agree_on(f->comm, rc);
+    int published = le_h5_publish(f->comm, f->path, rc);
     free(f->path), free(f);
     return rc ? rc : published;
 }

@@ -64,6 +64,10 @@ static int take_row(period_reader *r)
     if (*e1 || *e2 || *e3 || !*fl[0])
         return le_fail(LE_ERR_FORMAT, "%s:%llu: period, start_us and end_us must be integers", r->path,
                        (unsigned long long)r->row_line);
+    for (size_t c = 3; c < k && c < PL_COLS; c++) { /* our writer's guard against formulas off (csvout.h) */
+        size_t len = strlen(fl[c]);
+        le_csv_unguard(fl[c], &len);
+    }
     snprintf(p->service, sizeof p->service, "%s", fl[3]);
     snprintf(p->fault_type, sizeof p->fault_type, "%s", fl[4]);
     snprintf(p->note, sizeof p->note, "%s", k > 5 ? fl[5] : "");

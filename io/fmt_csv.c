@@ -538,6 +538,7 @@ typedef struct csv_reader {
     uint64_t row_line; /* line the current row started on */
     int in_header;     /* the next row is the header */
     int skip_to_eol;   /* after a broken row: ignore input up to the next '\n' */
+    int line_ended;    /* the input so far ends with '\n' (or is empty) */
     size_t col;        /* columns seen so far in the current row */
     size_t ncols;      /* columns a row must have */
     int exact;         /* 1: exactly ncols; 0: at least ncols (header = no, no count) */
@@ -886,9 +887,27 @@ static void on_row(int term, void *arg)
     r->row_len = 0;
 }
 
-/* The row libcsv choked on (broken quoting, or a runaway quoted field):
- * count it, restart the parser and resume at the next line. */
-static int abandon_row(csv_reader *r, const char *why)
+/* The lines a row libcsv choked on took, up to last: one malformed row
+ * each (a quote left open swallows the rows of every line up to where
+ * parsing fails, and they are lost); a run of several is kept for the
+ * summary (le_stats_swallow). */
+static int drop_swallowed(csv_reader *r, uint64_t last, const char *why)
+{
+    unsigned long long first = r->row_line, lines = last > first ? last - first + 1 : 1;
+    if (lines == 1) return drop_row(r, LE_DROP_BAD_ROW, "%s", why);
+    le_stats_swallow(r->ctx->st, (le_swallow){r->ctx->file, first, last});
+    int rc = 0;
+    for (unsigned long long k = 0; k < lines && !rc; k++)
+        rc = drop_row(r, LE_DROP_BAD_ROW,
+                      "%s: a quoted field opened on line %llu is not closed; lines %llu-%llu (%llu lines) dropped", why,
+                      first, first, (unsigned long long)last, lines);
+    return rc;
+}
+
+/* The row libcsv choked on (broken quoting, or a runaway quoted field)
+ * ending on line last: count its lines, restart the parser and resume at
+ * the next line. */
+static int abandon_row(csv_reader *r, const char *why, uint64_t last)
 {
     if (r->col == 0 && r->parser.entry_buf)
         r->row_line = r->line - count_newlines(r->parser.entry_buf, r->parser.entry_pos);
@@ -897,7 +916,7 @@ static int abandon_row(csv_reader *r, const char *why)
     if (r->in_header)
         return le_fail(LE_ERR_FORMAT, "%s:%llu: the header row is not valid CSV (%s)", r->ctx->path,
                        (unsigned long long)r->row_line, why);
-    int rc = drop_row(r, LE_DROP_BAD_ROW, "%s", why);
+    int rc = drop_swallowed(r, last, why);
     csv_free(&r->parser);
     csv_init(&r->parser, CSV_OPTIONS);
     csv_set_delim(&r->parser, r->map->delim);
@@ -917,11 +936,11 @@ static int feed(csv_reader *r, const char *p, size_t n)
             return le_fail(LE_ERR_NOMEM, "%s:%llu: libcsv: %s", r->ctx->path, (unsigned long long)r->line,
                            csv_strerror(csv_error(&r->parser)));
         r->skip_to_eol = 1;
-        return abandon_row(r, "broken quoting");
+        return abandon_row(r, "broken quoting", r->line);
     }
     if (r->parser.entry_pos > LE_CSV_MAX_FIELD) {
         r->skip_to_eol = 1;
-        return abandon_row(r, "field longer than 1 MiB (unterminated quote?)");
+        return abandon_row(r, "field longer than 1 MiB (unterminated quote?)", r->line);
     }
     return 0;
 }
@@ -935,6 +954,7 @@ static int feed_block(csv_reader *r, const char *p, const char *end)
         const char *stop = nl ? nl + 1 : end;
         LE_CHECK(feed(r, p, (size_t)(stop - p)));
         if (nl) r->line++, r->skip_to_eol = 0;
+        r->line_ended = nl != NULL;
         p = stop;
     }
     return 0;
@@ -943,7 +963,8 @@ static int feed_block(csv_reader *r, const char *p, const char *end)
 static int finish(csv_reader *r)
 {
     if (r->skip_to_eol) return 0;
-    if (csv_fini(&r->parser, on_field, on_row, r) != 0 && !r->rc) return abandon_row(r, "unterminated quote at end of file");
+    if (csv_fini(&r->parser, on_field, on_row, r) != 0 && !r->rc)
+        return abandon_row(r, "unterminated quote at end of file", r->line_ended ? r->line - 1 : r->line);
     return r->rc;
 }
 
@@ -975,6 +996,7 @@ static void reader_init(csv_reader *r, le_parse_ctx *ctx, const le_csv_map *map)
     r->ctx = ctx;
     r->map = map;
     r->line = 1;
+    r->line_ended = 1;
     r->in_header = map->header;
     csv_init(&r->parser, CSV_OPTIONS);
     csv_set_delim(&r->parser, map->delim);

@@ -1,8 +1,12 @@
 #include "h5util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "comm.h"
 
@@ -43,6 +47,57 @@ hid_t le_h5_create_1d(hid_t loc, const char *name, hid_t type, int64_t n, int co
     return d;
 }
 
+void le_io_reason(const char *path, int err, char *buf, size_t cap)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    struct statvfs fs;
+    if (err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO || err == EROFS)
+        snprintf(buf, cap, ": %s", strerror(err));
+    else if (!statvfs(dirname(dir), &fs) && fs.f_bavail == 0)
+        snprintf(buf, cap, ": %s", strerror(ENOSPC));
+    else
+        buf[0] = 0;
+}
+
+int le_h5_write_error(const char *path, const char *what, int err)
+{
+    char why[300];
+    le_io_reason(path, err, why, sizeof why);
+    return le_fail(LE_ERR_IO, "%s: cannot write %s%s", path, what, why);
+}
+
+/* A failed write of elements of dset: the message names the file. */
+static int write_failed(hid_t dset, int err, int64_t offset, int64_t count, const char *what)
+{
+    char file[4096] = "?", elems[4400];
+    if (H5Fget_name(dset, file, sizeof file) < 0) snprintf(file, sizeof file, "?");
+    size_t n = strlen(file);
+    if (!strncmp(what, file, n) && !strncmp(what + n, ": ", 2)) what += n + 2; /* "FILE: NAME" from the caller */
+    snprintf(elems, sizeof elems, "%s elements %lld..%lld", what, (long long)offset, (long long)(offset + count));
+    return le_h5_write_error(file, elems, err);
+}
+
+/* The ranks that share obj's file agree on status (collective on them; a
+ * file of one process has nothing to agree on). In collective MPI-IO the
+ * ranks that gather the data do the writing, so a full disk fails the
+ * write on them alone; the others would go on to the next collective call
+ * and wait there for ever. */
+static int agree_on_file(hid_t obj, int status)
+{
+    hid_t file = H5Iget_file_id(obj), fapl = file < 0 ? -1 : H5Fget_access_plist(file);
+    MPI_Comm comm = MPI_COMM_NULL;
+    MPI_Info info = MPI_INFO_NULL;
+    if (fapl >= 0 && H5Pget_driver(fapl) == H5FD_MPIO && H5Pget_fapl_mpio(fapl, &comm, &info) < 0) comm = MPI_COMM_NULL;
+    if (fapl >= 0) H5Pclose(fapl);
+    if (file >= 0) H5Fclose(file); /* the id H5Iget_file_id added, not the file */
+    if (comm == MPI_COMM_NULL) return status;
+    int rc = le_agree_on(comm, status);
+    int frc = LE_MPI_RC(MPI_Comm_free(&comm));
+    if (info != MPI_INFO_NULL && !frc) frc = LE_MPI_RC(MPI_Info_free(&info));
+    return rc ? rc : frc;
+}
+
 static int slab_io(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, int write, const char *what)
 {
     hid_t fspace = H5Dget_space(dset);
@@ -65,20 +120,23 @@ static int slab_io(hid_t dset, hid_t memtype, int64_t offset, int64_t count, voi
     }
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     if (write) H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    errno = 0;
     herr_t rc =
         write ? H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf) : H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
+    int err = errno;
     H5Pclose(dxpl);
     H5Sclose(mspace);
     H5Sclose(fspace);
+    if (rc < 0 && write) return write_failed(dset, err, offset, count, what);
     if (rc < 0)
-        return le_fail(LE_ERR_HDF5, "%s: cannot %s elements %lld..%lld", what, write ? "write" : "read", (long long)offset,
+        return le_fail(LE_ERR_HDF5, "%s: cannot read elements %lld..%lld", what, (long long)offset,
                        (long long)(offset + count));
     return 0;
 }
 
 int le_h5_write_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, const void *buf, const char *what)
 {
-    return slab_io(dset, memtype, offset, count, (void *)buf, 1, what);
+    return agree_on_file(dset, slab_io(dset, memtype, offset, count, (void *)buf, 1, what));
 }
 
 int le_h5_read_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, const char *what)
@@ -223,4 +281,81 @@ int le_h5_publish(MPI_Comm comm, const char *path, int rc)
     }
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MAX, comm));
     return worst ? worst : mine;
+}
+
+/* Room kept for HDF5's last writes: RESERVE_BYTES in a file beside the
+ * output (PATH.reserve, rank 0), given back just before the close. A close
+ * that cannot write leaves HDF5 1.10 a half-closed file (MPI_Finalize then
+ * crashes) and, at several ranks, ranks waiting in different collectives
+ * (a hang); with this room the close writes whatever HDF5 still holds. */
+enum { RESERVE_BYTES = 1 << 20 };
+
+static void reserve_name(const char *path, char *buf, size_t cap) { snprintf(buf, cap, "%s.reserve", path); }
+
+static int reserve_room(const char *path)
+{
+    char r[4200];
+    reserve_name(path, r, sizeof r);
+    int fd = open(r, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot create: %s", r, strerror(errno));
+    int err = posix_fallocate(fd, 0, RESERVE_BYTES);
+    close(fd);
+    if (!err) return 0;
+    unlink(r);
+    if (err != ENOSPC && err != EDQUOT && err != EFBIG) return 0; /* a file system that cannot: write without */
+    return le_fail(LE_ERR_IO, "%s: cannot create: %s (%d KiB are kept free for its last writes)", path, strerror(err),
+                   RESERVE_BYTES / 1024);
+}
+
+static void release_room(const char *path)
+{
+    char r[4200];
+    reserve_name(path, r, sizeof r);
+    unlink(r);
+}
+
+int le_h5_create(MPI_Comm comm, const char *path, hid_t fapl, hid_t *out)
+{
+    int rank;
+    *out = -1;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_CHECK(le_agree_on(comm, rank == 0 ? reserve_room(path) : 0));
+    /* A one-process file (sec2) would keep small writes in a sieve buffer
+     * that H5Dclose writes out, and a failed H5Dclose leaves a dataset HDF5
+     * cannot close again: without it every write fails where it is made. */
+    hid_t own = fapl == H5P_DEFAULT ? H5Pcreate(H5P_FILE_ACCESS) : -1;
+    if (own >= 0) H5Pset_sieve_buf_size(own, 0);
+    errno = 0;
+    *out = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, own >= 0 ? own : fapl);
+    int err = errno, rc = 0;
+    if (own >= 0) H5Pclose(own);
+    if (*out < 0)
+        rc = le_fail(LE_ERR_IO, "%s: cannot create: %s", path,
+                     err ? strerror(err) : "HDF5 failed (directory missing or not writable?)");
+    rc = le_agree_on(comm, rc);
+    if (rc && *out >= 0) H5Fclose(*out), *out = -1;
+    if (rc && rank == 0) release_room(path), unlink(path);
+    return rc;
+}
+
+int le_h5_finish(MPI_Comm comm, hid_t file, const char *file_path, int status)
+{
+    int rank;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    int rc = le_agree_on(comm, status);
+    errno = 0;
+    if (!rc && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) /* collective: every rank or none gets here */
+        rc = le_h5_write_error(file_path, "(flush)", errno);
+    rc = le_agree_on(comm, rc);
+    if (rank == 0) {
+        release_room(file_path);
+        /* A failed file is discarded: empty it too, for more room. */
+        if (rc && truncate(file_path, 0)) le_debug("%s: truncate: %s", file_path, strerror(errno));
+    }
+    LE_MPI(MPI_Barrier(comm)); /* the room is there before any rank writes */
+    errno = 0;
+    int crc = 0;
+    if (H5Fclose(file) < 0) crc = le_h5_write_error(file_path, "(close)", errno);
+    crc = le_agree_on(comm, crc);
+    return rc ? rc : crc;
 }

@@ -28,7 +28,10 @@ hid_t le_h5_fapl(MPI_Comm comm);
 hid_t le_h5_create_1d(hid_t loc, const char *name, hid_t type, int64_t n, int compress);
 
 /* Collective write of count elements at offset (count may be 0 on some ranks;
- * every rank must call). buf holds count elements of memtype. */
+ * every rank must call). buf holds count elements of memtype. The ranks
+ * agree on the outcome before returning (a failed write shows on the ranks
+ * that wrote only), so all return the same status and the same message,
+ * which names the file and, on a full disk, says so. */
 int le_h5_write_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, const void *buf, const char *what);
 
 /* Independent read of count elements at offset. */
@@ -61,5 +64,34 @@ void le_h5_partial(const char *path, char *buf, size_t cap);
  * on every rank, rank 0 renames the partial file to path, else removes it.
  * Returns the worst rc over the ranks (LE_ERR_IO when the rename fails). */
 int le_h5_publish(MPI_Comm comm, const char *path, int rc);
+
+/* ": No space left on device" (strerror) when err, the errno of a failed
+ * write, names a storage problem, or when the file system holding path has
+ * no space left; "" otherwise (HDF5 does not always leave errno set). */
+void le_io_reason(const char *path, int err, char *buf, size_t cap);
+
+/* le_fail(LE_ERR_IO, "PATH: cannot write WHAT: REASON") with le_io_reason's
+ * reason; err is errno right after the failed call. */
+int le_h5_write_error(const char *path, const char *what, int err);
+
+/* Create the HDF5 file path (TRUNC; fapl: le_h5_fapl(comm) for MPI-IO,
+ * H5P_DEFAULT for a one-process writer with comm MPI_COMM_SELF), first
+ * setting aside room for the last writes of its close (le_h5_finish gives
+ * it back); a disk without that room fails here, cleanly. Collective on
+ * comm; the error names the file and the reason. */
+int le_h5_create(MPI_Comm comm, const char *path, hid_t fapl, hid_t *out);
+
+/* Close file, being written at file_path, collectively on comm (the
+ * communicator it was created on; MPI_COMM_SELF for a one-process writer),
+ * every object in it closed before. The ranks agree on status (the
+ * caller's: a write may have failed), flush, agree on that, close and agree
+ * again, so a full disk surfaces at one step on every rank, with its reason,
+ * whether HDF5 meets it at a write, the flush or the close. The room
+ * le_h5_create set aside is given back before the close, and a failed file
+ * emptied too, so that the close itself can write (a failed H5Fclose leaves
+ * HDF5 1.10 a half-closed file that crashes MPI_Finalize, and ranks in
+ * different collectives); a failed file is left for the caller to remove
+ * (le_h5_publish does). Returns the first failure, the same on every rank. */
+int le_h5_finish(MPI_Comm comm, hid_t file, const char *file_path, int status);
 
 #endif

@@ -22,6 +22,15 @@ void le_stats_init(le_ingest_stats *st)
     memset(st, 0, sizeof *st);
     for (int d = 0; d < LE_DROP_N; d++)
         for (int k = 0; k < LE_EXAMPLES; k++) st->example[d][k].file = UINT32_MAX;
+    st->swallowed.file = UINT32_MAX;
+}
+
+void le_stats_swallow(le_ingest_stats *st, le_swallow s)
+{
+    le_swallow *k = &st->swallowed;
+    uint64_t have = k->file == UINT32_MAX ? 0 : k->last - k->first, got = s.last - s.first;
+    if (s.file == UINT32_MAX || got < have) return;
+    if (got > have || k->file == UINT32_MAX || s.file < k->file || (s.file == k->file && s.first < k->first)) *k = s;
 }
 
 static int example_less(le_example a, le_example b) { return a.file != b.file ? a.file < b.file : a.pos < b.pos; }
@@ -53,6 +62,7 @@ void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
     a->label_conflicts += b->label_conflicts;
     a->bytes_read += b->bytes_read;
     for (int u = 0; u < LE_UNIT_N; u++) a->unit_hint[u] += b->unit_hint[u];
+    le_stats_swallow(a, b->swallowed);
     for (int d = 0; d < LE_DROP_N; d++) {
         a->dropped[d] += b->dropped[d];
         for (int k = 0; k < LE_EXAMPLES; k++)

@@ -40,10 +40,19 @@ typedef struct le_example {
  * Counted per span, warned about once by ingest. */
 enum { LE_UNIT_SECONDS, LE_UNIT_MILLIS, LE_UNIT_NANOS, LE_UNIT_N };
 
+/* Lines first..last of file that one unparsable row took (a quote opened and
+ * not closed swallows every line up to where parsing fails); file
+ * UINT32_MAX: none. */
+typedef struct le_swallow {
+    uint32_t file;
+    uint64_t first, last;
+} le_swallow;
+
 typedef struct le_ingest_stats {
     uint64_t rows_read; /* every row/span object seen */
     uint64_t dropped[LE_DROP_N];
     le_example example[LE_DROP_N][LE_EXAMPLES]; /* smallest (file, pos) per reason */
+    le_swallow swallowed;                       /* the longest run of lines one row swallowed */
     uint64_t traces_dropped;                    /* traces with no span left */
     uint64_t label_conflicts;                   /* traces seen in both normal- and abnormal-labelled inputs */
     uint64_t bytes_read;
@@ -53,6 +62,8 @@ typedef struct le_ingest_stats {
 void le_stats_init(le_ingest_stats *st);
 /* Count one dropped row at (file, pos); keeps the smallest examples. */
 void le_stats_drop(le_ingest_stats *st, le_drop why, uint32_t file, uint64_t pos);
+/* Keep s when it is longer than the run kept (the earlier one on a tie). */
+void le_stats_swallow(le_ingest_stats *st, le_swallow s);
 /* Fold b into a (same rules as le_stats_drop for examples). */
 void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b);
 

@@ -136,6 +136,9 @@ static void take_row(labels_reader *r)
         problem(r, r->row_line, "%zu columns, the header has %zu", r->col, r->ncols);
         return;
     }
+    /* our writer's guard against formulas off (csvout.h): ids come back exact */
+    le_csv_unguard(r->cell[COL_ID], &r->cell_len[COL_ID]);
+    if (r->at[COL_NOTE] >= 0) le_csv_unguard(r->cell[COL_NOTE], &r->cell_len[COL_NOTE]);
     const char *id = r->cell[COL_ID], *lab = r->cell[COL_LABEL];
     size_t id_len = r->cell_len[COL_ID];
     int label = label_value(lab, r->cell_len[COL_LABEL]);
@@ -175,8 +178,10 @@ static void on_row(int term, void *arg)
     for (int k = 0; k < COL_N; k++) r->cell_len[k] = 0;
 }
 
-/* Broken quoting: note it, restart libcsv, resume at the next line. */
-static void broken_row(labels_reader *r, const char *why)
+/* Broken quoting in the row that ends on line last: note it (and the
+ * lines a quote left open swallowed), restart libcsv, resume at the next
+ * line. */
+static void broken_row(labels_reader *r, const char *why, uint64_t last)
 {
     if (r->col == 0) r->row_line = r->line - le_csv_newlines(r->parser.entry_buf, r->parser.entry_pos);
     if (r->in_header) {
@@ -184,7 +189,12 @@ static void broken_row(labels_reader *r, const char *why)
                         (unsigned long long)r->row_line, why);
         return;
     }
-    problem(r, r->row_line, "%s", why);
+    unsigned long long first = r->row_line;
+    if (last > first)
+        problem(r, r->row_line, "%s: a quoted field opened here is not closed; lines %llu-%llu (%llu lines) dropped", why,
+                first, (unsigned long long)last, (unsigned long long)last - first + 1);
+    else
+        problem(r, r->row_line, "%s", why);
     csv_free(&r->parser);
     csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI);
     r->col = 0;
@@ -195,7 +205,7 @@ static void feed_line(labels_reader *r, const char *s, size_t n)
     if (r->skip_to_eol) return;
     if (csv_parse(&r->parser, s, n, on_field, on_row, r) < n && !r->rc) {
         r->skip_to_eol = 1;
-        broken_row(r, "broken quoting");
+        broken_row(r, "broken quoting", r->line);
     }
 }
 
@@ -204,14 +214,16 @@ static int read_lines(labels_reader *r, FILE *f)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
+    int ended = 1; /* the file so far ends with a line break */
     while (!r->rc && (n = getline(&line, &cap, f)) > 0) {
         feed_line(r, line, (size_t)n);
-        if (line[n - 1] == '\n') r->line++, r->skip_to_eol = 0;
+        ended = line[n - 1] == '\n';
+        if (ended) r->line++, r->skip_to_eol = 0;
     }
     free(line);
     if (ferror(f)) return le_fail(LE_ERR_IO, "%s: read failed: %s", r->path, strerror(errno));
     if (!r->rc && !r->skip_to_eol && csv_fini(&r->parser, on_field, on_row, r) != 0 && !r->rc)
-        broken_row(r, "unterminated quote at end of file");
+        broken_row(r, "unterminated quote at end of file", ended ? r->line - 1 : r->line);
     if (!r->rc && r->in_header)
         return le_fail(LE_ERR_FORMAT, "%s: empty labels file: expected a header trace_id,label[,note]", r->path);
     return r->rc;

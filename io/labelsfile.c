@@ -42,12 +42,11 @@ int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_inf
     le_h5_quiet();
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
-    hid_t fapl = le_h5_fapl(comm);
-    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fapl = le_h5_fapl(comm), f;
+    int created = le_h5_create(comm, partial, fapl, &f);
     H5Pclose(fapl);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the labels file", partial);
-    int rc = write_body(f, path, info, row0, n, label, confidence, given);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
+    if (created) return created;
+    int rc = le_h5_finish(comm, f, partial, write_body(f, path, info, row0, n, label, confidence, given));
     int published = le_h5_publish(comm, path, rc);
     return rc ? rc : published;
 }

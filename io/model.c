@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,12 @@ int le_h5_put_small(hid_t f, const char *name, hid_t type, hsize_t d0, hsize_t d
     hsize_t dims[2] = {d0, d1};
     hid_t sp = H5Screate_simple(d1 ? 2 : 1, dims, NULL);
     hid_t ds = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    errno = 0;
     herr_t rc = ds < 0 ? -1 : (d0 ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0);
+    int err = errno;
     if (ds >= 0) H5Dclose(ds);
     H5Sclose(sp);
-    LE_H5(rc, "%s: cannot write %s", path, name);
+    if (rc < 0) return le_h5_write_error(path, name, err);
     return 0;
 }
 
@@ -137,10 +140,9 @@ int le_model_write(const char *path, const le_model *m)
     le_h5_quiet();
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
-    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the model file", partial);
-    int rc = write_body(f, m, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
+    hid_t f;
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, H5P_DEFAULT, &f));
+    int rc = le_h5_finish(MPI_COMM_SELF, f, partial, write_body(f, m, path));
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     return rc ? rc : published;
 }

@@ -198,10 +198,13 @@ const char le_page_labeling_js[] =
     "    };\n"
     "  }\n"
     "\n"
-    "  /* RFC 4180 quoting, as io/labels.c (libcsv) reads it back. */\n"
+    "  /* As io/csvout.c writes a field: a leading ' before a formula (= + - @\n"
+    "   * TAB CR, after any quotes), then RFC 4180 quoting; io/labels.c reads it\n"
+    "   * back exactly. */\n"
     "  function csvField(s) {\n"
     "    s = String(s);\n"
-    "    return /[\",\\r\\n]/.test(s) ? '\"' + s.replace(/\"/g, '\"\"') + '\"' : s;\n"
+    "    if (/^'*[=+\\-@\\t\\r]/.test(s)) s = \"'\" + s;\n"
+    "    return /[\",\\r\\n]|^[ \\t]|[ \\t]$/.test(s) ? '\"' + s.replace(/\"/g, '\"\"') + '\"' : s;\n"
     "  }\n"
     "\n"
     "  function download(name, text, type) {\n"
@@ -506,7 +509,7 @@ const char le_page_labeling_js[] =
     "})();\n";
 
 const char le_page_labeling_js_hash[] =
-    "sha256-lFjRpaxvwUpznE2tXTj0PraQ8wmL9WHaw8jX4DKalEs=";
+    "sha256-MPulRYRDJ9vnr3TuGpqnWcmhV89hzuTbBZxRi/h6ce8=";
 
 const char le_page_rootcause_body[] =
     "<header class=\"le-bar\">\n"
@@ -680,10 +683,13 @@ const char le_page_rootcause_js[] =
     "    };\n"
     "  }\n"
     "\n"
-    "  /* RFC 4180 quoting, as io/labels.c (libcsv) reads it back. */\n"
+    "  /* As io/csvout.c writes a field: a leading ' before a formula (= + - @\n"
+    "   * TAB CR, after any quotes), then RFC 4180 quoting; io/labels.c reads it\n"
+    "   * back exactly. */\n"
     "  function csvField(s) {\n"
     "    s = String(s);\n"
-    "    return /[\",\\r\\n]/.test(s) ? '\"' + s.replace(/\"/g, '\"\"') + '\"' : s;\n"
+    "    if (/^'*[=+\\-@\\t\\r]/.test(s)) s = \"'\" + s;\n"
+    "    return /[\",\\r\\n]|^[ \\t]|[ \\t]$/.test(s) ? '\"' + s.replace(/\"/g, '\"\"') + '\"' : s;\n"
     "  }\n"
     "\n"
     "  function download(name, text, type) {\n"
@@ -983,4 +989,4 @@ const char le_page_rootcause_js[] =
     "})();\n";
 
 const char le_page_rootcause_js_hash[] =
-    "sha256-aytW6LN73RPNCmqfhclSnSh6SFQqXm0/UljH/ytxl1o=";
+    "sha256-PqBBgqdQInJ1XS5uS3m6I/WkF2tLnpKnOvSY3he/RU4=";

@@ -2,6 +2,7 @@
  * approximate ground truth for corpora with a fault list only. */
 #include "rcfile.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,10 +117,12 @@ static int put(hid_t g, const char *name, hid_t type, int64_t rows, int64_t cols
     hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
     hid_t sp = H5Screate_simple(cols ? 2 : 1, dims, NULL);
     hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    errno = 0;
     herr_t rc = d < 0 ? -1 : rows * (cols ? cols : 1) > 0 ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    int err = errno;
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
-    LE_H5(rc, "%s: cannot write %s", path, name);
+    if (rc < 0) return le_h5_write_error(path, name, err);
     return 0;
 }
 
@@ -212,11 +215,11 @@ int le_rc_write(const char *path, const le_rc *rc)
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return le_fail(LE_ERR_USAGE, "%s: path too long", path);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create", tmp);
+    hid_t f;
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, tmp, H5P_DEFAULT, &f));
     int r = write_attrs(f, rc);
     if (!r) r = write_groups(f, rc, path);
-    if (H5Fclose(f) < 0 && !r) r = le_fail(LE_ERR_IO, "%s: cannot close", tmp);
+    r = le_h5_finish(MPI_COMM_SELF, f, tmp, r);
     if (!r && rename(tmp, path)) r = le_fail(LE_ERR_IO, "%s: cannot rename to %s", tmp, path);
     if (r) unlink(tmp);
     return r;

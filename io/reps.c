@@ -2,6 +2,7 @@
  * small, so rank 0 writes and reads it with plain serial HDF5. */
 #include "reps.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@ static int put(hid_t loc, const char *name, hid_t type, int64_t rows, int64_t co
     hid_t d = H5Dcreate2(loc, name, type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(s);
     LE_H5(d, "%s: cannot create %s", path, name);
+    errno = 0;
     herr_t rc = rows > 0 ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    int err = errno;
     H5Dclose(d);
-    LE_H5(rc, "%s: cannot write %s", path, name);
+    if (rc < 0) return le_h5_write_error(path, name, err);
     return 0;
 }
 
@@ -80,10 +83,9 @@ int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta
     le_h5_quiet();
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
-    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the representatives file", partial);
-    int rc = write_body(f, r, meta, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", partial);
+    hid_t f;
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, H5P_DEFAULT, &f));
+    int rc = le_h5_finish(MPI_COMM_SELF, f, partial, write_body(f, r, meta, path));
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     return rc ? rc : published;
 }

@@ -339,7 +339,7 @@ static int resume(const le_train_opts *o, const le_corpus_meta *m, const le_trai
 
 /* Stopped by a signal after `done` steps. Only rank 0 records the message
  * and returns LE_EXIT_INTERRUPTED; the others return 0 and get the status
- * from the caller's le_agree, so the message is printed once. */
+ * and the message from the caller's le_agree (every rank prints it). */
 static int interrupted(const le_train_opts *o, int sig, int64_t done)
 {
     if (le_world.rank != 0) return 0;

@@ -58,10 +58,13 @@ const LE = (() => {
     };
   }
 
-  /* RFC 4180 quoting, as io/labels.c (libcsv) reads it back. */
+  /* As io/csvout.c writes a field: a leading ' before a formula (= + - @
+   * TAB CR, after any quotes), then RFC 4180 quoting; io/labels.c reads it
+   * back exactly. */
   function csvField(s) {
     s = String(s);
-    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    if (/^'*[=+\-@\t\r]/.test(s)) s = "'" + s;
+    return /[",\r\n]|^[ \t]|[ \t]$/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
   function download(name, text, type) {

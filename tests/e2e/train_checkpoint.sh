@@ -78,7 +78,7 @@ kill -USR1 $pid
 rc=0; wait $pid || rc=$?
 [ "$rc" = 75 ] || fail "D: train sent SIGUSR1 exited $rc, expected 75 (did it finish first?): $(tail -5 "$WORK/D1.err")"
 grep -q "interrupted by SIGUSR1 after step [0-9]*/60; checkpoint $WORK/D.ck written" "$WORK/D1.err" || fail "D: no interruption message"
-at=$(sed -n 's|.*interrupted by SIGUSR1 after step \([0-9]*\)/60.*|\1|p' "$WORK/D1.err")
+at=$(sed -n 's|.*interrupted by SIGUSR1 after step \([0-9]*\)/60.*|\1|p' "$WORK/D1.err" | head -n 1) # every rank says it
 train 2 -o "$WORK/D.h5" --checkpoint "$WORK/D.ck" > "$WORK/D.txt" 2> "$WORK/D2.err"
 expect resumed_at_step "$at" "$WORK/D.txt"
 same_weights "$WORK/A.h5" "$WORK/D.h5" "D (SIGUSR1 at step $at, 2 ranks -> 2 ranks)"

@@ -339,9 +339,39 @@ static void test_unterminated_quote_at_eof(void **state)
     parsed p;
     parse(&p, "unterminated.csv", "nezha");
     assert_int_equal(p.rc, 0);
-    assert_int_equal(p.st.rows_read, 2);
+    assert_int_equal(p.st.rows_read, 3); /* the quote opened on line 3 took line 4 too */
     assert_int_equal(p.buf.n, 1);
-    assert_drops(&p, LE_DROP_BAD_ROW, 1, 3, 0, 0);
+    assert_drops(&p, LE_DROP_BAD_ROW, 2, 3, 0, 0);
+    assert_int_equal(p.st.swallowed.first, 3);
+    assert_int_equal(p.st.swallowed.last, 4);
+    assert_accounted(&p);
+    done(&p);
+}
+
+/* A quote opened on line 5 and never closed takes lines 5-10, up to the
+ * quote on line 10 that breaks it: six lines, six malformed rows (not one),
+ * named in the summary; reading resumes on line 11. */
+static void test_unterminated_quote_swallows_lines(void **state)
+{
+    (void)state;
+    parsed p;
+    parse(&p, "swallowed.csv", "nezha");
+    assert_int_equal(p.rc, 0);
+    assert_int_equal(p.st.rows_read, 11);
+    assert_int_equal(p.buf.n, 5);
+    assert_drops(&p, LE_DROP_BAD_ROW, 6, 5, 0, 0);
+    assert_int_equal(p.st.swallowed.file, 0);
+    assert_int_equal(p.st.swallowed.first, 5);
+    assert_int_equal(p.st.swallowed.last, 10);
+    assert_accounted(&p);
+    assert_int_equal(p.buf.pos[span_index(&p, "s10")], 11);
+    done(&p);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", fixture("swallowed.csv"));
+    parse_path(&p, path, "nezha", (opts){1, -1, 0});
+    assert_int_equal(p.rc, LE_ERR_STRICT);
+    assert_non_null(strstr(le_errmsg(), "swallowed.csv:5:"));
+    assert_non_null(strstr(le_errmsg(), "lines 5-10 (6 lines) dropped"));
     done(&p);
 }
 
@@ -542,7 +572,11 @@ static void test_runaway_quote_resyncs(void **state)
     parsed p;
     parse_path(&p, path, "nezha", (opts){0, -1, 0});
     assert_int_equal(p.rc, 0);
-    assert_drops(&p, LE_DROP_BAD_ROW, 1, 2, 0, 0);
+    /* every line the quote took is a malformed row: the rows on them are lost */
+    assert_int_equal(p.st.swallowed.first, 2);
+    uint64_t lines = p.st.swallowed.last - 1;
+    assert_drops(&p, LE_DROP_BAD_ROW, lines, 2, 0, 0);
+    assert_int_equal(p.st.rows_read, 20001);
     assert_accounted(&p);
     assert_true(p.buf.n > 5000 && p.buf.n < 20000);
     size_t last = span_index(&p, "s20000");
@@ -680,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_missing_header_column),
         cmocka_unit_test(test_empty_and_header_only),
         cmocka_unit_test(test_unterminated_quote_at_eof),
+        cmocka_unit_test(test_unterminated_quote_swallows_lines),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_headerless_numbers_and_decimals),
         cmocka_unit_test(test_label_status_error_columns),

@@ -41,6 +41,17 @@ static int read_fixture(const char *name, le_labels *l)
     return le_labels_read(fixture(name), l);
 }
 
+/* A quote opened on line 3 takes lines 3-6 (up to the quote on line 6): the
+ * problem says which lines are gone, not just "broken quoting". */
+static void test_labels_swallowed_lines(void **state)
+{
+    (void)state;
+    le_labels l;
+    assert_int_equal(read_fixture("labels_swallowed.csv", &l), LE_ERR_FORMAT);
+    assert_in_message("1 problem in the labels");
+    assert_in_message("line 3: broken quoting: a quoted field opened here is not closed; lines 3-6 (4 lines) dropped");
+}
+
 static void test_labels_ok(void **state)
 {
     (void)state;
@@ -136,6 +147,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_labels_ok),
+        cmocka_unit_test(test_labels_swallowed_lines),
         cmocka_unit_test(test_labels_columns_by_name),
         cmocka_unit_test(test_labels_problems_listed),
         cmocka_unit_test(test_labels_repeated_id),
