@@ -152,30 +152,44 @@ static int write_at(const char *path, const char *buf, int64_t len)
 
 typedef struct ex_rows {
     int64_t t0, n;
-    char *ids; /* [n * id_len] */
-    int32_t id_len;
+    char *ids;      /* [n * id_len] NUL-padded: dataset.h5 stores fixed-length ids */
+    int32_t id_len; /* the longest id of the corpus + 1 (ids are capped: LE_TRACE_ID_MAX) */
     int64_t *start;
     int8_t *label, *given;
     float *conf;
     int64_t *period;
 } ex_rows;
 
+/* Collective: the block's ids at the width of the corpus's longest. */
+static int pad_ids(const le_corpus_block *b, ex_rows *r)
+{
+    int32_t w = 1;
+    for (int64_t t = 0; t < b->n_traces; t++)
+        if ((int32_t)le_block_id_len(b, t) + 1 > w) w = (int32_t)le_block_id_len(b, t) + 1;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &w, 1, MPI_INT32_T, MPI_MAX, le_world.comm));
+    r->id_len = w;
+    r->ids = le_calloc((size_t)(b->n_traces ? b->n_traces : 1), (size_t)w);
+    for (int64_t t = 0; t < b->n_traces; t++) memcpy(r->ids + t * w, le_block_id(b, t), le_block_id_len(b, t));
+    return 0;
+}
+
 static int read_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, ex_rows *r)
 {
     int64_t t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &r->t0, &t1));
-    r->n = t1 - r->t0, r->id_len = c->meta.trace_id_len;
+    r->n = t1 - r->t0;
     size_t n = (size_t)(r->n ? r->n : 1);
     r->label = le_malloc(n), r->given = le_malloc(n), r->conf = le_malloc(n * sizeof(float));
     r->period = le_malloc(n * sizeof(int64_t));
     le_labelsfile_info info;
-    LE_CHECK(
-        le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info));
+    int rc = le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info);
     le_corpus_block b;
-    LE_CHECK(le_corpus_read_block(c, r->t0, t1, &b));
-    r->ids = b.trace_id, b.trace_id = NULL;
+    if (!rc) rc = le_corpus_read_block(c, r->t0, t1, &b);
+    LE_CHECK(le_agree(rc)); /* pad_ids is collective */
+    rc = pad_ids(&b, r);
     r->start = b.trace_start_us, b.trace_start_us = NULL;
     le_block_free(&b);
+    LE_CHECK(rc);
     for (int64_t t = 0; t < r->n; t++) r->period[t] = le_periods_find(ep->per, ep->n, r->start[t]);
     return 0;
 }

@@ -538,6 +538,7 @@ typedef struct csv_reader {
     uint64_t row_line; /* line the current row started on */
     int in_header;     /* the next row is the header */
     int skip_to_eol;   /* after a broken row: ignore input up to the next '\n' */
+    int long_field;    /* the current row has a field longer than LE_CSV_MAX_FIELD */
     size_t col;        /* columns seen so far in the current row */
     size_t ncols;      /* columns a row must have */
     int exact;         /* 1: exactly ncols; 0: at least ncols (header = no, no count) */
@@ -592,6 +593,10 @@ static void on_field(void *data, size_t n, void *arg)
     csv_reader *r = arg;
     size_t c = r->col++;
     if (c == 0) r->row_line = r->line - count_newlines(data, n);
+    if (n > LE_CSV_MAX_FIELD) { /* a field that ended within one fed line: the cap holds as for the others */
+        r->long_field = 1;
+        return;
+    }
     if (r->in_header) {
         reserve_columns(r, c + 1);
         store_field(r, c, data, n);
@@ -881,9 +886,15 @@ static void on_row(int term, void *arg)
 {
     (void)term;
     csv_reader *r = arg;
-    if (!r->rc) r->rc = r->in_header ? bind_header(r) : take_row(r);
+    if (!r->rc && r->long_field)
+        r->rc = r->in_header ? le_fail(LE_ERR_FORMAT, "%s:%llu: a header field is longer than 1 MiB", r->ctx->path,
+                                       (unsigned long long)r->row_line)
+                             : drop_row(r, LE_DROP_BAD_ROW, "a field longer than 1 MiB");
+    else if (!r->rc)
+        r->rc = r->in_header ? bind_header(r) : take_row(r);
     r->col = 0;
     r->row_len = 0;
+    r->long_field = 0;
 }
 
 /* The row libcsv choked on (broken quoting, or a runaway quoted field):

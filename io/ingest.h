@@ -21,6 +21,7 @@ typedef enum le_drop {
     LE_DROP_ORPHAN,          /* parent id not in the trace (span and its subtree) */
     LE_DROP_EXTRA_ROOT,      /* a second root: the subtree of every root but the kept one */
     LE_DROP_CYCLE,           /* spans on a parent cycle, unreachable from the root */
+    LE_DROP_LONG_ID,         /* a trace id longer than LE_TRACE_ID_MAX bytes */
     LE_DROP_N
 } le_drop;
 

@@ -12,7 +12,7 @@
 
 int64_t le_labelset_find(const le_labelset *s, const char *id)
 {
-    char buf[1024];
+    char buf[LE_TRACE_ID_MAX + 1];
     for (int64_t t = 0; t < s->r->k; t++) {
         le_reps_trace_id(s->r, s->meta, t, buf, sizeof buf);
         if (!strcmp(buf, id)) return t;
@@ -52,7 +52,7 @@ static void csv_row(FILE *f, const char *id, int label, const char *note)
 
 static int write_rows(FILE *f, const le_labelset *s)
 {
-    char id[1024];
+    char id[LE_TRACE_ID_MAX + 1];
     fputs("trace_id,label,note\n", f);
     for (int64_t t = 0; t < s->r->k; t++) {
         if (s->label[t] == LE_LABEL_UNKNOWN) continue;

@@ -47,7 +47,7 @@ typedef struct le_reps {
     int64_t n_corpus_traces;
 } le_reps;
 
-/* meta supplies the tables (services, operations) and trace_id_len. */
+/* meta supplies the tables (services, operations). */
 int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta);
 /* Fills r and the tables of meta (n_traces/n_spans of meta stay 0). */
 int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta);

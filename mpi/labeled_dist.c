@@ -77,7 +77,7 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
     memset(out, 0, sizeof *out);
     le_labels l;
     LE_CHECK(share_labels(comm, csv, &l));
-    int64_t n = l.n, w = c->meta.trace_id_len;
+    int64_t n = l.n;
     id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)n);
     for (int64_t i = 0; i < n; i++) ref[i] = (id_ref){l.trace_id[i], i};
     qsort(ref, (size_t)n, sizeof *ref, cmp_id_ref);
@@ -88,15 +88,12 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
     out->label = le_malloc((size_t)n);
     out->x = le_calloc((size_t)n * (size_t)s->dim, sizeof(float));
     for (int64_t i = 0; i < n; i++) out->index[i] = -1, out->label[i] = l.label[i];
-    char *id = le_malloc((size_t)w + 1);
     for (int64_t t = 0; !rc && t < s->n; t++) {
-        memcpy(id, s->b.trace_id + t * w, (size_t)w), id[w] = 0;
-        id_ref key = {id, 0}, *hit = bsearch(&key, ref, (size_t)n, sizeof *ref, cmp_id_ref);
+        id_ref key = {le_block_id(&s->b, t), 0}, *hit = bsearch(&key, ref, (size_t)n, sizeof *ref, cmp_id_ref);
         if (!hit) continue;
         out->index[hit->row] = s->t0 + t;
         memcpy(out->x + hit->row * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    free(id);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->index, (int)n, MPI_INT64_T, MPI_MAX, comm));
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm));
     int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)n), nm = 0;
