@@ -18,6 +18,7 @@
 #include "csvout.h"
 #include "driver.h"
 #include "export.h"
+#include "fingerprint.h"
 #include "h5util.h"
 #include "labelsfile.h"
 #include "page.h"
@@ -84,13 +85,14 @@ typedef struct ex_periods {
     le_period_label *label; /* [n] source "" when nobody labelled it and no suggestion */
 } ex_periods;
 
-static int load_periods(const ex_opts *o, ex_periods *ep, int64_t *confirmed)
+static int load_periods(const ex_opts *o, const le_corpus *c, ex_periods *ep, int64_t *confirmed)
 {
     le_rc rc = {0};
     le_period_label *csv = NULL;
     int64_t n_csv = 0;
     *ep = (ex_periods){0};
     if (o->rc) LE_CHECK(le_rc_read(o->rc, &rc));
+    if (o->rc) LE_CHECK(le_fp_check(o->rc, rc.corpus_fp, rc.corpus, o->corpus, c->meta.fingerprint));
     if (o->csv) LE_CHECK(le_period_labels_read(o->csv, &csv, &n_csv));
     /* Without ROOTCAUSE.h5 the labelled rows are the periods. */
     ep->n = o->rc ? rc.n_periods : n_csv;
@@ -183,6 +185,7 @@ static int read_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, ex_ro
     r->period = le_malloc(n * sizeof(int64_t));
     le_labelsfile_info info;
     int rc = le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info);
+    if (!rc) rc = le_fp_check(o->labels, info.corpus_fp, info.corpus, o->corpus, c->meta.fingerprint);
     le_corpus_block b;
     if (!rc) rc = le_corpus_read_block(c, r->t0, t1, &b);
     LE_CHECK(le_agree(rc)); /* pad_ids is collective */
@@ -285,6 +288,7 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     int rc = le_h5_attr_str(f, "schema", "labelease-dataset");
     if (!rc) rc = le_h5_attr_i64(f, "schema_version", 1);
     if (!rc) rc = le_h5_attr_str(f, "corpus", o->corpus);
+    if (!rc) rc = le_fp_write_attr(f, c->meta.fingerprint);
     if (!rc) rc = le_h5_attr_str(f, "labels", o->labels);
     if (!rc) rc = le_h5_attr_str(f, "rootcause", o->rc ? o->rc : "");
     if (!rc) rc = le_h5_attr_i64(f, "n_traces", N);
@@ -358,7 +362,7 @@ static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64
 {
     if (le_world.rank == 0 && mkdir(o->dir, 0777) && errno != EEXIST)
         return le_fail(LE_ERR_IO, "%s: cannot create the directory: %s", o->dir, strerror(errno));
-    LE_CHECK(load_periods(o, ep, confirmed));
+    LE_CHECK(load_periods(o, c, ep, confirmed));
     LE_CHECK(read_rows(c, o, ep, r));
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "fingerprint.h"
 #include "label_tui.h"
 #include "labelset.h"
 #include "page.h"
@@ -224,6 +225,7 @@ static int label_root(const label_opts *o, le_corpus *corpus)
     memset(&r, 0, sizeof r);
     memset(&m, 0, sizeof m);
     int rc = le_reps_read(o->reps, &r, &m);
+    if (!rc && corpus) rc = le_fp_check(o->reps, r.corpus_fp, r.corpus, corpus->path, corpus->meta.fingerprint);
     if (!rc) rc = label_rank0(o, corpus, &r, &m);
     le_reps_free(&r);
     le_meta_free(&m);

@@ -382,7 +382,8 @@ cleanup:
 static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
 {
     le_embfile *f = NULL;
-    int rc = le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f));
+    int rc = le_agree(
+        le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, c->meta.fingerprint, o->repr, &f));
     if (!rc) rc = le_emb_write(f, s->t0, s->n, s->x);
     int rc2 = le_emb_close(f, rc);
     return le_agree(rc ? rc : rc2);
@@ -494,6 +495,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     r->k = k;
     free(ids), free(order);
     snprintf(r->corpus, sizeof r->corpus, "%s", o->corpus);
+    memcpy(r->corpus_fp, c->meta.fingerprint, sizeof r->corpus_fp);
     snprintf(r->embeddings, sizeof r->embeddings, "%s", le_repr_uses_model(o->repr) ? o->emb : "");
     snprintf(r->method, sizeof r->method, "%s", o->round > 1 ? "uncertainty" : o->method);
     snprintf(r->representation, sizeof r->representation, "%s", o->repr);

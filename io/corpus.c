@@ -5,6 +5,7 @@
 
 #include "comm.h"
 #include "corpus_ids.h"
+#include "fingerprint.h"
 #include "h5util.h"
 
 /* Dataset names: docs/corpus.md is the reference, this is the one place in
@@ -562,13 +563,7 @@ static int read_header(le_corpus *c, hid_t file)
                        "%s: corpus schema version %lld, this labelease reads versions 1 and %d (re-run ingest or synth)",
                        c->path, (long long)version, LE_CORPUS_VERSION);
     m->version = version;
-    if (H5Aexists(file, "fingerprint") > 0) {
-        char fp[LE_FP_LEN + 47];
-        LE_CHECK(le_h5_get_attr_str(file, "fingerprint", fp, sizeof fp, c->path));
-        if (strlen(fp) != LE_FP_LEN - 1)
-            return le_fail(LE_ERR_FORMAT, "%s: attribute fingerprint '%s' is not %d hex digits", c->path, fp, LE_FP_LEN - 1);
-        memcpy(m->fingerprint, fp, LE_FP_LEN);
-    }
+    LE_CHECK(le_fp_read_named(file, "fingerprint", m->fingerprint, c->path)); /* "" in version 1: computed on open */
     LE_CHECK(le_h5_get_attr_i64(file, "n_traces", &m->n_traces, c->path));
     LE_CHECK(le_h5_get_attr_i64(file, "n_spans", &m->n_spans, c->path));
     LE_CHECK(le_h5_get_attr_i64(file, "has_ground_truth", &gt, c->path));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "h5util.h"
 
 /* A whole small dataset of n elements (n may be 0), dims rows x cols. */
@@ -58,6 +59,7 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
     LE_CHECK(le_h5_attr_str(f, "schema", LE_REPS_SCHEMA));
     LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_REPS_VERSION));
     LE_CHECK(le_h5_attr_str(f, "corpus", r->corpus));
+    LE_CHECK(le_fp_write_attr(f, r->corpus_fp));
     LE_CHECK(le_h5_attr_str(f, "embeddings", r->embeddings));
     LE_CHECK(le_h5_attr_str(f, "method", r->method));
     LE_CHECK(le_h5_attr_str(f, "representation", r->representation));
@@ -174,6 +176,7 @@ static int read_attrs(hid_t f, le_reps *r, const char *path)
     if (v != LE_REPS_VERSION)
         return le_fail(LE_ERR_FORMAT, "%s: reps schema_version %lld, expected %d", path, (long long)v, LE_REPS_VERSION);
     LE_CHECK(le_h5_get_attr_str(f, "corpus", r->corpus, sizeof r->corpus, path));
+    LE_CHECK(le_fp_read_attr(f, r->corpus_fp, path));
     LE_CHECK(le_h5_get_attr_str(f, "embeddings", r->embeddings, sizeof r->embeddings, path));
     LE_CHECK(le_h5_get_attr_str(f, "method", r->method, sizeof r->method, path));
     LE_CHECK(le_h5_get_attr_str(f, "representation", r->representation, sizeof r->representation, path));
