@@ -20,8 +20,7 @@ int le_fp_read_named(hid_t obj, const char *name, char *fp, const char *path)
 
 int le_fp_read_attr(hid_t obj, char *fp, const char *path) { return le_fp_read_named(obj, LE_FP_ATTR, fp, path); }
 
-int le_fp_check(const char *file, const char *file_fp, const char *made_from, const char *corpus_path,
-                const char *corpus_fp)
+int le_fp_check(const char *file, const char *file_fp, const char *made_from, const char *corpus_path, const char *corpus_fp)
 {
     if (!file_fp || !file_fp[0]) {
         le_debug("%s has no corpus fingerprint (written before fingerprints, or by hand): not checked against %s", file,
