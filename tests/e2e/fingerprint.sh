@@ -44,7 +44,6 @@ refused v1.h5 select c2.h5 -o x.h5 --rounds 1 --no-page --representation $R --ve
 refused p1.h5 eval c2.h5 p1.h5
 refused rc1.h5 eval c2.h5 p2.h5 rc1.h5
 refused rc1.h5 export c2.h5 p2.h5 rc1.h5 -o x
-refused v1.h5 propagate c2.h5 l1.csv -o x.h5 --vectors v1.h5 --representation $R
 refused l1.csv propagate c2.h5 l1.csv -o x.h5 --representation $R
 refused r1.h5 propagate c2.h5 l1.csv -o x.h5 --reps r1.h5
 refused r1.h5 label r1.h5 --oracle c2.h5 -o x.csv
