@@ -132,7 +132,8 @@ static int embed_corpus(le_corpus *c, const le_model *m, const embed_opts *o)
     e.rows = le_malloc(sizeof(float) * (size_t)(o->chunk * m->enc.cfg.out_dim));
     le_embfile *f = NULL;
     double t0 = le_now();
-    int rc = le_agree(le_emb_create(le_world.comm, o->out, c->meta.n_traces, m->enc.cfg.out_dim, o->corpus, o->model, &f));
+    int rc = le_agree(le_emb_create(le_world.comm, o->out, c->meta.n_traces, m->enc.cfg.out_dim, o->corpus,
+                                    c->meta.fingerprint, o->model, &f));
     if (!rc) rc = embed_shard(c, &e, f, o);
     int rc2 = le_agree(le_emb_close(f, rc));
     rc = rc ? rc : rc2;

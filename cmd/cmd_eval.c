@@ -8,6 +8,7 @@
 
 #include "corpus.h"
 #include "driver.h"
+#include "fingerprint.h"
 #include "labelsfile.h"
 #include "rcfile.h"
 
@@ -44,6 +45,7 @@ static int count_shard(le_corpus *c, const char *path, int64_t chunk, int approx
     LE_CHECK(le_corpus_shard(c, le_world.comm, &t0, &t1));
     int8_t *mine = le_malloc((size_t)(t1 - t0));
     int rc = le_labelsfile_read(le_world.comm, path, c->meta.n_traces, t0, t1 - t0, mine, NULL, NULL, info);
+    if (!rc) rc = le_fp_check(path, info->corpus_fp, info->corpus, c->path, c->meta.fingerprint);
     for (int64_t a = t0; !rc && a < t1; a += chunk) {
         le_corpus_block b;
         int64_t e = a + chunk < t1 ? a + chunk : t1;
@@ -135,8 +137,10 @@ static int rc_score(le_corpus *c, const char *path, int64_t chunk, rc_scores *r)
 {
     le_rc rc = {0};
     LE_CHECK(le_rc_read(path, &rc));
+    int e = le_fp_check(path, rc.corpus_fp, rc.corpus, c->path, c->meta.fingerprint);
+    if (e) return le_rc_free(&rc), e;
     int64_t F = c->meta.n_faults, *pt = le_calloc((size_t)(2 * F + 1), sizeof *pt);
-    int e = le_agree(rc_points(c, &rc, chunk, pt)); /* a corrupt block on one rank stops every rank */
+    e = le_agree(rc_points(c, &rc, chunk, pt)); /* a corrupt block on one rank stops every rank */
     if (!e) e = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, pt, (int)(2 * F + 1), MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!e) {
         int64_t tp = 0, fn = 0, fp = pt[2 * F];

@@ -18,6 +18,7 @@
 #include "csvout.h"
 #include "driver.h"
 #include "export.h"
+#include "fingerprint.h"
 #include "h5util.h"
 #include "labelsfile.h"
 #include "page.h"
@@ -84,13 +85,14 @@ typedef struct ex_periods {
     le_period_label *label; /* [n] source "" when nobody labelled it and no suggestion */
 } ex_periods;
 
-static int load_periods(const ex_opts *o, ex_periods *ep, int64_t *confirmed)
+static int load_periods(const ex_opts *o, const le_corpus *c, ex_periods *ep, int64_t *confirmed)
 {
     le_rc rc = {0};
     le_period_label *csv = NULL;
     int64_t n_csv = 0;
     *ep = (ex_periods){0};
     if (o->rc) LE_CHECK(le_rc_read(o->rc, &rc));
+    if (o->rc) LE_CHECK(le_fp_check(o->rc, rc.corpus_fp, rc.corpus, o->corpus, c->meta.fingerprint));
     if (o->csv) LE_CHECK(le_period_labels_read(o->csv, &csv, &n_csv));
     /* Without ROOTCAUSE.h5 the labelled rows are the periods. */
     ep->n = o->rc ? rc.n_periods : n_csv;
@@ -157,30 +159,45 @@ static int write_at(const char *path, const char *buf, int64_t len)
 
 typedef struct ex_rows {
     int64_t t0, n;
-    char *ids; /* [n * id_len] */
-    int32_t id_len;
+    char *ids;      /* [n * id_len] NUL-padded: dataset.h5 stores fixed-length ids */
+    int32_t id_len; /* the longest id of the corpus + 1 (ids are capped: LE_TRACE_ID_MAX) */
     int64_t *start;
     int8_t *label, *given;
     float *conf;
     int64_t *period;
 } ex_rows;
 
+/* Collective: the block's ids at the width of the corpus's longest. */
+static int pad_ids(const le_corpus_block *b, ex_rows *r)
+{
+    int32_t w = 1;
+    for (int64_t t = 0; t < b->n_traces; t++)
+        if ((int32_t)le_block_id_len(b, t) + 1 > w) w = (int32_t)le_block_id_len(b, t) + 1;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &w, 1, MPI_INT32_T, MPI_MAX, le_world.comm));
+    r->id_len = w;
+    r->ids = le_calloc((size_t)(b->n_traces ? b->n_traces : 1), (size_t)w);
+    for (int64_t t = 0; t < b->n_traces; t++) memcpy(r->ids + t * w, le_block_id(b, t), le_block_id_len(b, t));
+    return 0;
+}
+
 static int read_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, ex_rows *r)
 {
     int64_t t1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &r->t0, &t1));
-    r->n = t1 - r->t0, r->id_len = c->meta.trace_id_len;
+    r->n = t1 - r->t0;
     size_t n = (size_t)(r->n ? r->n : 1);
     r->label = le_malloc(n), r->given = le_malloc(n), r->conf = le_malloc(n * sizeof(float));
     r->period = le_malloc(n * sizeof(int64_t));
     le_labelsfile_info info;
-    LE_CHECK(
-        le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info));
+    int rc = le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info);
+    if (!rc) rc = le_fp_check(o->labels, info.corpus_fp, info.corpus, o->corpus, c->meta.fingerprint);
     le_corpus_block b;
-    LE_CHECK(le_agree(le_corpus_read_block(c, r->t0, t1, &b))); /* a corrupt block stops every rank */
-    r->ids = b.trace_id, b.trace_id = NULL;
+    if (!rc) rc = le_corpus_read_block(c, r->t0, t1, &b);
+    LE_CHECK(le_agree(rc)); /* a corrupt block stops every rank; pad_ids is collective */
+    rc = pad_ids(&b, r);
     r->start = b.trace_start_us, b.trace_start_us = NULL;
     le_block_free(&b);
+    LE_CHECK(rc);
     for (int64_t t = 0; t < r->n; t++) r->period[t] = le_periods_find(ep->per, ep->n, r->start[t]);
     return 0;
 }
@@ -265,6 +282,7 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     int rc = le_h5_attr_str(f, "schema", "labelease-dataset");
     if (!rc) rc = le_h5_attr_i64(f, "schema_version", 1);
     if (!rc) rc = le_h5_attr_str(f, "corpus", o->corpus);
+    if (!rc) rc = le_fp_write_attr(f, c->meta.fingerprint);
     if (!rc) rc = le_h5_attr_str(f, "labels", o->labels);
     if (!rc) rc = le_h5_attr_str(f, "rootcause", o->rc ? o->rc : "");
     if (!rc) rc = le_h5_attr_i64(f, "n_traces", N);
@@ -337,7 +355,7 @@ static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64
 {
     if (le_world.rank == 0 && mkdir(o->dir, 0777) && errno != EEXIST)
         return le_fail(LE_ERR_IO, "%s: cannot create the directory: %s", o->dir, strerror(errno));
-    LE_CHECK(load_periods(o, ep, confirmed));
+    LE_CHECK(load_periods(o, c, ep, confirmed));
     LE_CHECK(read_rows(c, o, ep, r));
     return 0;
 }

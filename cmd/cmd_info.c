@@ -91,7 +91,8 @@ static int info_corpus(le_corpus *c, const char *path, int64_t chunk, int list_f
     le_report_begin();
     le_report_str("file", path);
     le_report_str("kind", "corpus");
-    le_report_int("schema_version", LE_CORPUS_VERSION);
+    le_report_int("schema_version", m->version);
+    le_report_str("fingerprint", m->fingerprint);
     le_report_str("source", m->source);
     le_report_int("traces", m->n_traces);
     le_report_int("spans", m->n_spans);

@@ -595,7 +595,9 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     le_report_dbl("seconds", s->seconds);
     le_report_dbl("parse_mb_per_s_per_rank",
                   (double)st->bytes_read / 1e6 / (s->parse_seconds > 0 ? s->parse_seconds : 1e-9) / le_world.size);
+    int rc = le_report_rank_peak_rss(); /* collective: every rank reports */
     le_report_end();
+    LE_CHECK(rc);
     if ((uint64_t)s->spans + dropped != st->rows_read)
         return le_fail(LE_ERR_INTERNAL, "accounting mismatch: %lld spans + %llu dropped != %llu rows read",
                        (long long)s->spans, (unsigned long long)dropped, (unsigned long long)st->rows_read);

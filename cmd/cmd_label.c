@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "fingerprint.h"
 #include "label_tui.h"
 #include "labelset.h"
 #include "page.h"
@@ -62,7 +63,7 @@ static int oracle_labels(le_corpus *c, le_labelset *s, int approximate, int64_t 
     const char *path = c->path;
     if (!c->meta.has_ground_truth)
         return le_fail(LE_ERR_FORMAT, "%s has no ground truth (/ground_truth/trace_label): --oracle needs it", path);
-    char want[1024], got[1024];
+    char want[LE_TRACE_ID_MAX + 1], got[LE_TRACE_ID_MAX + 1];
     for (int64_t t = 0; t < s->r->k; t++) {
         int64_t idx = s->r->trace_index[t];
         if (idx < 0 || idx >= c->meta.n_traces)
@@ -71,8 +72,7 @@ static int oracle_labels(le_corpus *c, le_labelset *s, int approximate, int64_t 
         le_corpus_block b;
         LE_CHECK(le_corpus_read_block(c, idx, idx + 1, &b));
         le_reps_trace_id(s->r, s->meta, t, want, sizeof want);
-        size_t w = (size_t)c->meta.trace_id_len, n = strnlen(b.trace_id, w);
-        snprintf(got, sizeof got, "%.*s", (int)n, b.trace_id);
+        snprintf(got, sizeof got, "%s", le_block_id(&b, 0));
         int label = le_trace_truth(&c->meta, &b, 0, approximate, kinds);
         le_block_free(&b);
         if (strcmp(want, got))
@@ -225,6 +225,7 @@ static int label_root(const label_opts *o, le_corpus *corpus)
     memset(&r, 0, sizeof r);
     memset(&m, 0, sizeof m);
     int rc = le_reps_read(o->reps, &r, &m);
+    if (!rc && corpus) rc = le_fp_check(o->reps, r.corpus_fp, r.corpus, corpus->path, corpus->meta.fingerprint);
     if (!rc) rc = label_rank0(o, corpus, &r, &m);
     le_reps_free(&r);
     le_meta_free(&m);

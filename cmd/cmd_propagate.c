@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "driver.h"
+#include "fingerprint.h"
 #include "kmeans.h"
 #include "labelsfile.h"
 #include "propagate.h"
@@ -125,15 +126,17 @@ static int embeddings_from_reps(prop_opts *o, const le_reps *r)
 
 /* Rank 0: the representation (and embeddings) from --reps, refusing a
  * --representation that differs and a reps file of another corpus. */
-static int resolve_reps_root(prop_opts *o, int64_t n_traces)
+static int resolve_reps_root(prop_opts *o, const le_corpus *c)
 {
     le_reps r;
+    int64_t n_traces = c->meta.n_traces;
     LE_CHECK(le_reps_read_attrs(o->reps, &r));
     if (r.n_corpus_traces != n_traces)
         return le_fail(
             LE_ERR_USAGE,
             "propagate: %s was selected on a corpus of %lld traces (%s), %s has %lld; give that corpus or re-run select",
             o->reps, (long long)r.n_corpus_traces, r.corpus, o->corpus, (long long)n_traces);
+    LE_CHECK(le_fp_check(o->reps, r.corpus_fp, r.corpus, o->corpus, c->meta.fingerprint)); /* as many traces */
     if (o->repr_given && strcmp(o->repr, r.representation))
         return le_fail(LE_ERR_USAGE,
                        "propagate: --representation %s but %s was selected with %s; drop the option or re-run select",
@@ -145,10 +148,10 @@ static int resolve_reps_root(prop_opts *o, int64_t n_traces)
 }
 
 /* Collective: every rank takes what rank 0 resolved from --reps. */
-static int resolve_reps(prop_opts *o, int64_t n_traces)
+static int resolve_reps(prop_opts *o, const le_corpus *c)
 {
     if (!o->reps) return 0;
-    LE_CHECK(le_agree(le_world.rank == 0 ? resolve_reps_root(o, n_traces) : 0));
+    LE_CHECK(le_agree(le_world.rank == 0 ? resolve_reps_root(o, c) : 0));
     LE_MPI(MPI_Bcast(o->reps_repr, sizeof o->reps_repr, MPI_CHAR, 0, le_world.comm));
     LE_MPI(MPI_Bcast(o->reps_emb, sizeof o->reps_emb, MPI_CHAR, 0, le_world.comm));
     o->repr = o->reps_repr;
@@ -237,6 +240,7 @@ static int run(le_corpus *c, const prop_opts *o)
     tm.prop = MPI_Wtime(), tm.cpu_prop = le_cpu_seconds();
     le_labelsfile_info info = {.n_traces = c->meta.n_traces, .n_given = lab.n};
     snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
+    memcpy(info.corpus_fp, c->meta.fingerprint, sizeof info.corpus_fp);
     snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
     rc = le_agree(le_labelsfile_write(le_world.comm, o->out, &info, s.t0, s.n, label, conf, given));
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
@@ -257,7 +261,7 @@ int le_cmd_propagate(int argc, char **argv)
     le_corpus *c = NULL;
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return le_corpus_close(c), rc;
-    rc = resolve_reps(&o, c->meta.n_traces);
+    rc = resolve_reps(&o, c);
     if (!rc) rc = run(c, &o);
     le_corpus_close(c);
     return rc;

@@ -21,6 +21,7 @@
 #include "corpus.h"
 #include "driver.h"
 #include "exchange.h"
+#include "fingerprint.h"
 #include "labelsfile.h"
 #include "page.h"
 #include "periods.h"
@@ -169,7 +170,7 @@ static int read_labels(rc_job *j)
         le_labelsfile_info info;
         LE_CHECK(
             le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
-        return 0;
+        return le_fp_check(j->o->labels, info.corpus_fp, info.corpus, j->o->corpus, j->c->meta.fingerprint);
     }
     if (!j->c->meta.has_ground_truth && j->c->meta.n_faults == 0)
         return le_fail(LE_ERR_USAGE, "%s has no ground truth: --from-truth needs labels or a fault list", j->o->corpus);
@@ -445,6 +446,7 @@ static void build_rc(const rc_job *j, le_rc *rc)
     const le_corpus_meta *m = &j->c->meta;
     le_rc_alloc(rc, j->P, j->S, j->O);
     snprintf(rc->corpus, sizeof rc->corpus, "%s", j->o->corpus);
+    memcpy(rc->corpus_fp, j->c->meta.fingerprint, sizeof rc->corpus_fp);
     snprintf(rc->labels, sizeof rc->labels, "%s", j->o->labels ? j->o->labels : "(corpus ground truth)");
     snprintf(rc->score_name, sizeof rc->score_name, "%s", le_sbfl_name(j->o->formula));
     snprintf(rc->truth, sizeof rc->truth, "%s", j->o->labels ? "labels" : le_truth_name(j->kinds));

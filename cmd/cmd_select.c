@@ -382,7 +382,8 @@ cleanup:
 static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
 {
     le_embfile *f = NULL;
-    int rc = le_agree(le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, o->repr, &f));
+    int rc = le_agree(
+        le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, c->meta.fingerprint, o->repr, &f));
     if (!rc) rc = le_emb_write(f, s->t0, s->n, s->x);
     int rc2 = le_emb_close(f, rc);
     return le_agree(rc ? rc : rc2);
@@ -395,13 +396,13 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* A representative's trace as it travels to rank 0: cluster j, its spans
- * m, its start, its id (w bytes), then its span columns. */
+ * m, its start, its id (id_len bytes), then its span columns. */
 typedef struct rep_head {
-    int64_t j, m, start_us;
+    int64_t j, m, start_us, id_len;
 } rep_head;
 
 #define SPAN_WIRE_BYTES (3 * sizeof(int32_t) + 2 * sizeof(int64_t) + sizeof(int32_t) + sizeof(int8_t))
-static size_t rep_bytes(int64_t m, int w) { return sizeof(rep_head) + (size_t)w + (size_t)m * SPAN_WIRE_BYTES; }
+static size_t rep_bytes(int64_t m, size_t id_len) { return sizeof(rep_head) + id_len + (size_t)m * SPAN_WIRE_BYTES; }
 
 #define PACK(p, src, n) (memcpy((p), (src), sizeof(*(src)) * (size_t)(n)), (p) + sizeof(*(src)) * (size_t)(n))
 #define UNPACK(dst, p, n) (memcpy((dst), (p), sizeof(*(dst)) * (size_t)(n)), (p) + sizeof(*(dst)) * (size_t)(n))
@@ -410,21 +411,21 @@ static size_t rep_bytes(int64_t m, int w) { return sizeof(rep_head) + (size_t)w 
  * that hold them already (reading them back from the compressed corpus
  * inflated a chunk of every column per representative: 1.3 s for 90). On
  * rank 0, tb[j] is cluster j's trace (clusters without a member: empty). */
-static int collect_rep_traces(const le_shard *s, const sel_result *sr, int w, le_corpus_block *tb)
+static int collect_rep_traces(const le_shard *s, const sel_result *sr, le_corpus_block *tb)
 {
     const le_corpus_block *b = &s->b;
     size_t len = 0;
     for (int j = 0; j < sr->k; j++)
         if (sr->rep[j] >= s->t0 && sr->rep[j] < s->t1) {
             int64_t t = sr->rep[j] - s->t0;
-            len += rep_bytes(b->span_offset[t + 1] - b->span_offset[t], w);
+            len += rep_bytes(b->span_offset[t + 1] - b->span_offset[t], le_block_id_len(b, t));
         }
     char *buf = le_malloc(len), *p = buf;
     for (int j = 0; j < sr->k; j++) {
         if (!(sr->rep[j] >= s->t0 && sr->rep[j] < s->t1)) continue;
         int64_t t = sr->rep[j] - s->t0, lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
-        rep_head h = {j, m, b->trace_start_us[t]};
-        p = PACK(p, &h, 1), p = PACK(p, b->trace_id + t * w, w);
+        rep_head h = {j, m, b->trace_start_us[t], (int64_t)le_block_id_len(b, t)};
+        p = PACK(p, &h, 1), p = PACK(p, le_block_id(b, t), h.id_len);
         p = PACK(p, b->parent + lo, m), p = PACK(p, b->service + lo, m), p = PACK(p, b->operation + lo, m);
         p = PACK(p, b->start_us + lo, m), p = PACK(p, b->duration_us + lo, m), p = PACK(p, b->status_code + lo, m);
         p = PACK(p, b->error + lo, m);
@@ -437,9 +438,9 @@ static int collect_rep_traces(const le_shard *s, const sel_result *sr, int w, le
         rep_head h;
         q = UNPACK(&h, q, 1);
         le_corpus_block *x = &tb[h.j];
-        le_block_alloc(x, 1, h.m, w, 0);
+        le_block_alloc(x, 1, h.m, (size_t)h.id_len + 1, 0);
         x->span_offset[0] = 0, x->span_offset[1] = h.m, x->trace_start_us[0] = h.start_us;
-        q = UNPACK(x->trace_id, q, w);
+        le_block_put_id(x, 0, q, (size_t)h.id_len), q += h.id_len;
         q = UNPACK(x->parent, q, h.m), q = UNPACK(x->service, q, h.m), q = UNPACK(x->operation, q, h.m);
         q = UNPACK(x->start_us, q, h.m), q = UNPACK(x->duration_us, q, h.m), q = UNPACK(x->status_code, q, h.m);
         q = UNPACK(x->error, q, h.m);
@@ -464,8 +465,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     for (int j = 0; j < sr->k; j++)
         if (sr->rep[j] >= 0) order[n_ok++] = (int64_t)sr->rep[j] << 20 | j, ns += traces[j].n_spans;
     qsort(order, (size_t)n_ok, sizeof *order, cmp_i64);
-    int w = c->meta.trace_id_len;
-    le_block_alloc(&r->traces, n_ok, ns, w, 0);
+    le_block_alloc(&r->traces, n_ok, ns, 0, 0);
     r->path_count = le_malloc(sizeof(int64_t) * (size_t)ns);
     r->path_mean_us = le_malloc(sizeof(double) * (size_t)ns);
     r->path_std_us = le_malloc(sizeof(double) * (size_t)ns);
@@ -480,7 +480,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
             memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
         int64_t o0 = b->span_offset[k], m = x->n_spans;
         b->span_offset[k + 1] = o0 + m;
-        memcpy(b->trace_id + k * w, x->trace_id, (size_t)w);
+        le_block_put_id(b, k, le_block_id(x, 0), le_block_id_len(x, 0));
         b->trace_start_us[k] = x->trace_start_us[0];
 #define COPY(f) memcpy(b->f + o0, x->f, sizeof(*b->f) * (size_t)m)
         COPY(parent), COPY(service), COPY(operation), COPY(start_us), COPY(duration_us), COPY(status_code), COPY(error);
@@ -495,6 +495,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     r->k = k;
     free(ids), free(order);
     snprintf(r->corpus, sizeof r->corpus, "%s", o->corpus);
+    memcpy(r->corpus_fp, c->meta.fingerprint, sizeof r->corpus_fp);
     snprintf(r->embeddings, sizeof r->embeddings, "%s", le_repr_uses_model(o->repr) ? o->emb : "");
     snprintf(r->method, sizeof r->method, "%s", o->round > 1 ? "uncertainty" : o->method);
     snprintf(r->representation, sizeof r->representation, "%s", o->repr);
@@ -525,7 +526,7 @@ static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result 
 {
     page[0] = 0;
     le_corpus_block *traces = le_calloc((size_t)sr->k, sizeof *traces);
-    int rc = le_agree(collect_rep_traces(s, sr, c->meta.trace_id_len, traces));
+    int rc = le_agree(collect_rep_traces(s, sr, traces));
     if (!rc && le_world.rank == 0) rc = write_reps(c, cp, sr, o, s, traces, n_reps, page, page_cap);
     for (int j = 0; j < sr->k; j++) le_block_free(&traces[j]);
     free(traces);

@@ -219,7 +219,7 @@ static void make_meta(const synth_model *m, const synth_opts *o, le_corpus_meta 
         meta->operations[i] = le_strdup(m->op_name[i]);
         meta->operation_service[i] = m->op_service[i];
     }
-    meta->trace_id_len = SYNTH_TRACE_ID_LEN + 1;
+    meta->n_id_bytes = m->p.n_traces * SYNTH_TRACE_ID_LEN; /* every synth id has the same length */
     meta->has_ground_truth = 1;
     meta->n_faults = m->n_faults;
     meta->faults = le_calloc((size_t)m->n_faults, sizeof *meta->faults);
@@ -309,7 +309,7 @@ static int count_pass(const synth_model *m, const shard *s, counts *c)
 static int fill_block(const synth_model *m, int64_t a, int64_t b, int64_t span_cap, le_corpus_block *blk)
 {
     int64_t used = 0;
-    const int w = SYNTH_TRACE_ID_LEN + 1;
+    blk->id_byte_begin = a * SYNTH_TRACE_ID_LEN;
     for (int64_t t = a; t < b; t++) {
         int64_t room = span_cap - used, i = t - a;
         synth_out out = {(int32_t)(room < SYNTH_MAX_SPANS ? room : SYNTH_MAX_SPANS),
@@ -323,8 +323,7 @@ static int fill_block(const synth_model *m, int64_t a, int64_t b, int64_t span_c
         synth_trace_info info;
         LE_CHECK(synth_trace(m, (uint64_t)t, &out, &info));
         blk->span_offset[i] = used;
-        memcpy(blk->trace_id + i * w, info.trace_id, SYNTH_TRACE_ID_LEN);
-        blk->trace_id[i * w + SYNTH_TRACE_ID_LEN] = 0;
+        le_block_put_id(blk, i, info.trace_id, SYNTH_TRACE_ID_LEN);
         blk->trace_start_us[i] = info.start_us;
         blk->label[i] = info.label ? LE_LABEL_ABNORMAL : LE_LABEL_NORMAL;
         blk->fault[i] = info.fault;
@@ -342,7 +341,7 @@ static int write_pass(const synth_model *m, const shard *s, const counts *c, int
                       double *t_gen, double *t_io)
 {
     le_corpus_block blk;
-    le_block_alloc(&blk, s->chunk, c->max_chunk_spans, SYNTH_TRACE_ID_LEN + 1, 1);
+    le_block_alloc(&blk, s->chunk, c->max_chunk_spans, (size_t)s->chunk * (SYNTH_TRACE_ID_LEN + 1), 1);
     progress pg = {"writing", le_now(), le_now()};
     int rc = 0;
     int64_t a = s->t0;

@@ -41,6 +41,8 @@ static const char *const edited[] = {
     "/ground_truth/faults/service",
     "/ground_truth/faults/start_us",
     "/ground_truth/faults/end_us",
+    "/traces/trace_id_offset",
+    "/traces/trace_id_bytes",
 };
 #define N_EDITED ((int)(sizeof edited / sizeof *edited))
 
@@ -65,16 +67,18 @@ static void fill_base(le_corpus_meta *m, le_fault *faults, le_corpus_block *b)
                           .n_operations = 4,
                           .operations = ops,
                           .operation_service = op_svc,
-                          .trace_id_len = 8,
+                          .n_id_bytes = 3 * N_TRACES, /* "tNN" */
                           .has_ground_truth = 1,
                           .n_faults = 2,
                           .faults = faults};
-    le_block_alloc(b, N_TRACES, n_spans, 8, 1);
+    le_block_alloc(b, N_TRACES, n_spans, 4 * N_TRACES, 1);
     int64_t s = 0;
     for (int t = 0; t < N_TRACES; t++) {
         int n = 1 + t * 5 % 7;
         b->span_offset[t] = s;
-        snprintf(b->trace_id + 8 * t, 8, "t%02d", t);
+        char id[4];
+        snprintf(id, sizeof id, "t%02d", t);
+        le_block_put_id(b, t, id, 3);
         b->trace_start_us[t] = t0 + t * step;
         int f = t >= 3 && t < 9 ? 0 : t >= 15 && t < 20 ? 1 : -1;
         b->label[t] = f >= 0 && t % 2 ? LE_LABEL_ABNORMAL : LE_LABEL_NORMAL;

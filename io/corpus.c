@@ -5,12 +5,13 @@
 
 #include "comm.h"
 #include "corpus_check.h"
+#include "corpus_ids.h"
+#include "fingerprint.h"
 #include "h5util.h"
 
 /* Dataset names: docs/corpus.md is the reference, this is the one place in
  * the code that spells them. */
 #define DS_SPAN_OFFSET "/traces/span_offset"
-#define DS_TRACE_ID "/traces/trace_id"
 #define DS_TRACE_START "/traces/start_us"
 #define DS_PARENT "/spans/parent"
 #define DS_SERVICE "/spans/service"
@@ -38,7 +39,6 @@
 
 enum {
     D_SPAN_OFFSET,
-    D_TRACE_ID,
     D_TRACE_START,
     D_PARENT,
     D_SERVICE,
@@ -58,19 +58,22 @@ struct le_corpus_writer {
     int failed; /* a write failed on this rank: discard at close */
     hid_t file;
     hid_t dset[D_N];
-    hid_t trace_id_type;
+    hid_t ids[2]; /* trace id offsets and bytes (corpus_ids.h) */
     int gt;
-    int64_t n_traces, n_spans;
+    int64_t n_traces, n_spans, n_id_bytes;
+    uint64_t fp_sum; /* fingerprint of the traces this rank wrote (le_fp_block) */
 };
 
-void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, int32_t trace_id_len, int gt)
+void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, size_t id_bytes, int gt)
 {
     memset(b, 0, sizeof *b);
     b->n_traces = n_traces;
     b->n_spans = n_spans;
     size_t t = (size_t)n_traces, s = (size_t)n_spans;
     b->span_offset = le_calloc(t + 1, sizeof *b->span_offset);
-    b->trace_id = le_calloc(t * (size_t)(trace_id_len > 0 ? trace_id_len : 1), 1);
+    b->id_cap = id_bytes ? id_bytes : 1;
+    b->trace_id = le_calloc(b->id_cap, 1);
+    b->id_offset = le_calloc(t + 1, sizeof *b->id_offset);
     b->trace_start_us = le_malloc(t * sizeof *b->trace_start_us);
     b->parent = le_malloc(s * sizeof *b->parent);
     b->service = le_malloc(s * sizeof *b->service);
@@ -89,6 +92,7 @@ void le_block_free(le_corpus_block *b)
 {
     free(b->span_offset);
     free(b->trace_id);
+    free(b->id_offset);
     free(b->trace_start_us);
     free(b->parent);
     free(b->service);
@@ -255,7 +259,6 @@ static int create_big_datasets(le_corpus_writer *w, const le_corpus_meta *m)
         int gt;
     } spec[] = {
         {D_SPAN_OFFSET, DS_SPAN_OFFSET, H5T_STD_I64LE, m->n_traces + 1, 0},
-        {D_TRACE_ID, DS_TRACE_ID, w->trace_id_type, m->n_traces, 0},
         {D_TRACE_START, DS_TRACE_START, H5T_STD_I64LE, m->n_traces, 0},
         {D_PARENT, DS_PARENT, H5T_STD_I32LE, m->n_spans, 0},
         {D_SERVICE, DS_SERVICE, H5T_STD_I32LE, m->n_spans, 0},
@@ -275,6 +278,7 @@ static int create_big_datasets(le_corpus_writer *w, const le_corpus_meta *m)
     /* The last CSR offset is the total span count: rank 0 writes it now. */
     int rank;
     LE_MPI(MPI_Comm_rank(w->comm, &rank));
+    LE_CHECK(le_ids_create(w->file, m, rank, w->path, w->ids));
     return le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, m->n_traces, rank == 0 ? 1 : 0, &m->n_spans,
                           DS_SPAN_OFFSET);
 }
@@ -302,12 +306,13 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     LE_MPI(MPI_Comm_rank(comm, &rank));
     le_corpus_writer *w = le_calloc(1, sizeof *w);
     for (int i = 0; i < D_N; i++) w->dset[i] = -1;
+    w->ids[0] = w->ids[1] = -1;
     w->comm = comm;
     w->path = le_strdup(path);
     w->gt = meta->has_ground_truth;
     w->n_traces = meta->n_traces;
     w->n_spans = meta->n_spans;
-    w->trace_id_type = le_h5_strtype((size_t)(meta->trace_id_len > 0 ? meta->trace_id_len : 1));
+    w->n_id_bytes = meta->n_id_bytes;
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
@@ -338,7 +343,7 @@ static int write_block(le_corpus_writer *w, const le_corpus_block *b)
     int rc = le_h5_write_1d(w->dset[D_SPAN_OFFSET], H5T_NATIVE_INT64, b->trace_begin, nt, off, DS_SPAN_OFFSET);
     free(off);
     LE_CHECK(rc);
-    LE_CHECK(le_h5_write_1d(w->dset[D_TRACE_ID], w->trace_id_type, b->trace_begin, nt, b->trace_id, DS_TRACE_ID));
+    LE_CHECK(le_ids_write(w->ids, b, w->n_id_bytes, w->path));
     LE_CHECK(
         le_h5_write_1d(w->dset[D_TRACE_START], H5T_NATIVE_INT64, b->trace_begin, nt, b->trace_start_us, DS_TRACE_START));
     LE_CHECK(le_h5_write_1d(w->dset[D_PARENT], H5T_NATIVE_INT32, b->span_begin, ns, b->parent, DS_PARENT));
@@ -360,17 +365,33 @@ int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b)
 {
     int rc = write_block(w, b);
     if (rc) w->failed = rc;
+    w->fp_sum += le_fp_block(b);
     return rc;
+}
+
+/* Collective (one allreduce), on every rank whatever its status, so the
+ * calls stay in step; a failed write discards the file anyway. */
+static int write_fingerprint(le_corpus_writer *w)
+{
+    uint64_t sum = w->fp_sum;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_UINT64_T, MPI_SUM, w->comm));
+    char fp[LE_FP_LEN];
+    le_fp_finish(sum, w->n_traces, w->n_spans, fp);
+    return le_h5_attr_str(w->file, "fingerprint", fp);
 }
 
 int le_corpus_close_writer(le_corpus_writer *w, int status)
 {
     if (!w) return 0;
-    int rc = w->failed ? w->failed : status;
+    /* the fingerprint's allreduce first, on every rank whatever failed: it is collective */
+    int frc = w->file >= 0 ? write_fingerprint(w) : 0;
+    int rc = w->failed ? w->failed : status ? status : frc;
     for (int i = 0; i < D_N; i++)
         if (w->dset[i] >= 0 && H5Dclose(w->dset[i]) < 0 && !rc)
             rc = le_fail(LE_ERR_HDF5, "%s: cannot close a dataset", w->path);
-    if (w->trace_id_type >= 0) H5Tclose(w->trace_id_type);
+    for (int i = 0; i < 2; i++)
+        if (w->ids[i] >= 0 && H5Dclose(w->ids[i]) < 0 && !rc)
+            rc = le_fail(LE_ERR_HDF5, "%s: cannot close a dataset", w->path);
     char partial[4096];
     le_h5_partial(w->path, partial, sizeof partial);
     rc = w->file >= 0 ? le_h5_finish(w->comm, w->file, partial, rc) : le_agree_on(w->comm, rc);
@@ -514,18 +535,10 @@ static int open_datasets_check(le_corpus *c, hid_t file)
         int64_t n;
         int gt;
     } want[] = {
-        {DS_SPAN_OFFSET, m->n_traces + 1, 0},
-        {DS_TRACE_ID, m->n_traces, 0},
-        {DS_TRACE_START, m->n_traces, 0},
-        {DS_PARENT, m->n_spans, 0},
-        {DS_SERVICE, m->n_spans, 0},
-        {DS_OPERATION, m->n_spans, 0},
-        {DS_START, m->n_spans, 0},
-        {DS_DURATION, m->n_spans, 0},
-        {DS_STATUS, m->n_spans, 0},
-        {DS_ERROR, m->n_spans, 0},
-        {DS_LABEL, m->n_traces, 1},
-        {DS_FAULT, m->n_traces, 1},
+        {DS_SPAN_OFFSET, m->n_traces + 1, 0}, {DS_TRACE_START, m->n_traces, 0}, {DS_PARENT, m->n_spans, 0},
+        {DS_SERVICE, m->n_spans, 0},          {DS_OPERATION, m->n_spans, 0},    {DS_START, m->n_spans, 0},
+        {DS_DURATION, m->n_spans, 0},         {DS_STATUS, m->n_spans, 0},       {DS_ERROR, m->n_spans, 0},
+        {DS_LABEL, m->n_traces, 1},           {DS_FAULT, m->n_traces, 1},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         if (want[i].gt && !m->has_ground_truth) continue;
@@ -537,7 +550,7 @@ static int open_datasets_check(le_corpus *c, hid_t file)
             return le_fail(LE_ERR_FORMAT, "%s: %s has %lld elements, the header says %lld", c->path, want[i].name,
                            (long long)n, (long long)want[i].n);
     }
-    return 0;
+    return le_ids_check(file, m, c->path);
 }
 
 static int read_header(le_corpus *c, hid_t file)
@@ -549,10 +562,12 @@ static int read_header(le_corpus *c, hid_t file)
     if (strcmp(schema, LE_CORPUS_SCHEMA))
         return le_fail(LE_ERR_FORMAT, "%s: schema is '%s', not a labelease corpus (%s)", c->path, schema, LE_CORPUS_SCHEMA);
     LE_CHECK(le_h5_get_attr_i64(file, "schema_version", &version, c->path));
-    if (version != LE_CORPUS_VERSION)
+    if (version != 1 && version != LE_CORPUS_VERSION)
         return le_fail(LE_ERR_FORMAT,
-                       "%s: corpus schema version %lld, this labelease reads version %d (re-run ingest or synth)", c->path,
-                       (long long)version, LE_CORPUS_VERSION);
+                       "%s: corpus schema version %lld, this labelease reads versions 1 and %d (re-run ingest or synth)",
+                       c->path, (long long)version, LE_CORPUS_VERSION);
+    m->version = version;
+    LE_CHECK(le_fp_read_named(file, "fingerprint", m->fingerprint, c->path)); /* "" in version 1: computed on open */
     LE_CHECK(le_h5_get_attr_i64(file, "n_traces", &m->n_traces, c->path));
     LE_CHECK(le_h5_get_attr_i64(file, "n_spans", &m->n_spans, c->path));
     LE_CHECK(le_h5_get_attr_i64(file, "has_ground_truth", &gt, c->path));
@@ -563,17 +578,13 @@ static int read_header(le_corpus *c, hid_t file)
     LE_CHECK(read_string_table(file, DS_OPERATIONS, c->path, &n_ops, &m->operations));
     m->n_operations = (int32_t)n_ops;
     LE_CHECK(read_table(file, DS_OP_SERVICE, c->path, H5T_NATIVE_INT32, 4, n_ops, (void **)&m->operation_service));
-    hid_t d;
-    LE_CHECK(le_h5_open(file, DS_TRACE_ID, c->path, &d));
-    hid_t t = H5Dget_type(d);
-    m->trace_id_len = (int32_t)H5Tget_size(t);
-    H5Tclose(t);
-    H5Dclose(d);
     if (m->has_ground_truth) LE_CHECK(read_faults(c, file));
     if (m->has_ground_truth) LE_CHECK(read_visible(c, file));
     LE_CHECK(open_datasets_check(c, file));
     return 0;
 }
+
+static int compute_fingerprint(le_corpus *c, MPI_Comm comm);
 
 int le_corpus_open(MPI_Comm comm, const char *path, le_corpus **out)
 {
@@ -593,6 +604,7 @@ int le_corpus_open(MPI_Comm comm, const char *path, le_corpus **out)
     int rc =
         file < 0 ? le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it (truncated or corrupted?)", path) : read_header(c, file);
     if (!rc) rc = le_corpus_check(c, comm); /* tables and per-trace datasets; spans: as blocks are read */
+    if (!rc && !c->meta.fingerprint[0]) rc = compute_fingerprint(c, comm); /* a version 1 file has none */
     if (rc) {
         le_corpus_close(c);
         return rc;
@@ -688,14 +700,12 @@ int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *
         return le_fail(LE_ERR_FORMAT, "%s: %s is corrupt near trace %lld", c->path, DS_SPAN_OFFSET, (long long)t0);
     }
     int64_t ns = bounds[1] - bounds[0];
-    le_block_alloc(b, nt, ns, m->trace_id_len, m->has_ground_truth);
+    le_block_alloc(b, nt, ns, (size_t)nt * 33, m->has_ground_truth); /* room for 32-byte ids, grown if longer */
     b->trace_begin = t0;
     b->span_begin = bounds[0];
     for (int64_t i = 0; i <= nt; i++) b->span_offset[i] = so[i] - bounds[0];
     free(so);
-    hid_t idt = le_h5_strtype((size_t)m->trace_id_len);
-    rc = read_span_array(c, DS_TRACE_ID, idt, t0, nt, b->trace_id);
-    H5Tclose(idt);
+    rc = le_ids_read((hid_t)c->hid_file, m, c->path, t0, nt, b);
     int64_t s0 = bounds[0];
     if (!rc) rc = read_span_array(c, DS_TRACE_START, H5T_NATIVE_INT64, t0, nt, b->trace_start_us);
     if (!rc) rc = read_span_array(c, DS_PARENT, H5T_NATIVE_INT32, s0, ns, b->parent);
@@ -710,4 +720,35 @@ int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *
     if (!rc) rc = le_corpus_check_block(m, b, c->path); /* callers agree on it before their next collective */
     if (rc) le_block_free(b);
     return rc;
+}
+
+/* The fingerprint of a corpus written without one (version 1), as the
+ * writer would have made it: each rank hashes an equal slice of the traces
+ * (ids, starts, span offsets only, in chunks) and one allreduce adds them. */
+static int compute_fingerprint(le_corpus *c, MPI_Comm comm)
+{
+    int rank, p;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &p));
+    const le_corpus_meta *m = &c->meta;
+    int64_t a = m->n_traces * rank / p, end = m->n_traces * (rank + 1) / p, chunk = 65536;
+    uint64_t sum = 0;
+    int rc = 0;
+    for (; a < end && !rc; a += chunk) {
+        int64_t nt = end - a < chunk ? end - a : chunk;
+        le_corpus_block b;
+        le_block_alloc(&b, nt, 0, (size_t)nt * 33, 0);
+        b.trace_begin = a;
+        rc = read_span_array(c, DS_SPAN_OFFSET, H5T_NATIVE_INT64, a, nt + 1, b.span_offset);
+        if (!rc) rc = read_span_array(c, DS_TRACE_START, H5T_NATIVE_INT64, a, nt, b.trace_start_us);
+        if (!rc) rc = le_ids_read((hid_t)c->hid_file, m, c->path, a, nt, &b);
+        if (!rc) sum += le_fp_block(&b);
+        le_block_free(&b);
+    }
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_UINT64_T, MPI_SUM, comm));
+    LE_CHECK(le_agree_on(comm, rc));
+    le_fp_finish(sum, m->n_traces, m->n_spans, c->meta.fingerprint);
+    le_debug("%s: no fingerprint stored (schema version %lld), computed %s", c->path, (long long)m->version,
+             c->meta.fingerprint);
+    return 0;
 }

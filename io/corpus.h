@@ -17,7 +17,14 @@
 #include <stdint.h>
 
 #define LE_CORPUS_SCHEMA "labelease-corpus"
-#define LE_CORPUS_VERSION 1
+/* 2: trace ids as offsets + bytes, a corpus fingerprint. Version 1 files
+ * (fixed-length /traces/trace_id, no fingerprint) are still read. */
+#define LE_CORPUS_VERSION 2
+/* Longest trace id in bytes: ingest drops a row with a longer one
+ * (long_trace_ids), so one runaway id cannot cost memory for every trace. */
+#define LE_TRACE_ID_MAX 1024
+/* A corpus fingerprint: 16 hex digits and the terminator (docs/corpus.md). */
+#define LE_FP_LEN 17
 
 /* Label values of /ground_truth/trace_label */
 #define LE_LABEL_UNKNOWN (-1)
@@ -57,22 +64,32 @@ typedef struct le_corpus_meta {
     int32_t n_operations;
     char **operations;          /* [n_operations] operation names */
     int32_t *operation_service; /* [n_operations] the service an operation belongs to */
-    int32_t trace_id_len;       /* width of a trace id field: longest id + 1 (ids are NUL-padded) */
+    int64_t n_id_bytes;         /* bytes of all trace ids together (no terminators) */
     int has_ground_truth;       /* per-trace labels and fault ids present */
     int32_t n_faults;
     le_fault *faults; /* [n_faults] */
     le_vis_info vis;
     char source[256]; /* how the corpus was made, e.g. "ingest --format nezha" */
+    int64_t version;  /* schema version of the file read (writers ignore it) */
+    /* A hash of every trace's index, id, start and span count: set by
+     * le_corpus_open (read, or computed for a version 1 file); writers
+     * compute it themselves. Derived files carry it (io/fingerprint.h). */
+    char fingerprint[LE_FP_LEN];
 } le_corpus_meta;
 
 /* A contiguous block of traces [trace_begin, trace_begin + n_traces) whose
  * spans are [span_begin, span_begin + n_spans). span_offset is local
- * (span_offset[0] == 0). label and fault are NULL without ground truth. */
+ * (span_offset[0] == 0). label and fault are NULL without ground truth.
+ * Trace ids are packed: trace t's id is le_block_id(b, t), NUL-terminated,
+ * so a long id costs its own bytes only. */
 typedef struct le_corpus_block {
     int64_t trace_begin, n_traces;
     int64_t span_begin, n_spans;
+    int64_t id_byte_begin;   /* writing: offset of the first id in /traces/trace_id_bytes (ids before it, bytes) */
     int64_t *span_offset;    /* [n_traces + 1] */
-    char *trace_id;          /* [n_traces * meta.trace_id_len], each id NUL-padded to the width */
+    char *trace_id;          /* [id_offset[n_traces]] the ids back to back, each NUL-terminated */
+    int64_t *id_offset;      /* [n_traces + 1] trace t's id starts at trace_id + id_offset[t]; id_offset[0] == 0 */
+    size_t id_cap;           /* bytes allocated for trace_id */
     int64_t *trace_start_us; /* [n_traces] start of the root span */
     int32_t *parent;         /* [n_spans] parent's index within the trace, -1 for the root */
     int32_t *service;        /* [n_spans] */
@@ -85,14 +102,26 @@ typedef struct le_corpus_block {
     int32_t *fault;          /* [n_traces] index in meta.faults, -1 none, or NULL */
 } le_corpus_block;
 
-/* Allocate arrays for a block of the given sizes (label/fault when gt). */
-void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, int32_t trace_id_len, int gt);
+/* Allocate arrays for a block of the given sizes (label/fault when gt);
+ * id_bytes is room for the ids with their terminators (it grows as needed). */
+void le_block_alloc(le_corpus_block *b, int64_t n_traces, int64_t n_spans, size_t id_bytes, int gt);
 void le_block_free(le_corpus_block *b);
+/* Set trace t's id, for t = 0, 1, ... in order (each one after the last). */
+void le_block_put_id(le_corpus_block *b, int64_t t, const char *id, size_t n);
+static inline const char *le_block_id(const le_corpus_block *b, int64_t t) { return b->trace_id + b->id_offset[t]; }
+static inline size_t le_block_id_len(const le_corpus_block *b, int64_t t)
+{
+    return (size_t)(b->id_offset[t + 1] - b->id_offset[t] - 1);
+}
 
 typedef struct le_corpus_writer le_corpus_writer;
+/* meta->n_id_bytes (all ids, no terminators) sizes /traces/trace_id_bytes
+ * as meta->n_spans sizes the span datasets; each block says where its ids
+ * go with id_byte_begin as it says where its spans go with span_begin. */
 int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta, le_corpus_writer **out);
 int le_corpus_write_block(le_corpus_writer *w, const le_corpus_block *b);
-/* Collective; frees w. The corpus appears under its name only when status
+/* Collective; frees w. Writes the fingerprint of the traces written (one
+ * allreduce). The corpus appears under its name only when status
  * (the caller's: a step between the writes may have failed, an MPI call or
  * an agreement) and every write were 0 on every rank; else the partial file
  * is removed. Returns the first failure. */

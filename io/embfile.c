@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "comm.h"
+#include "fingerprint.h"
 #include "h5util.h"
 
 struct le_embfile {
@@ -16,7 +17,7 @@ struct le_embfile {
     int failed; /* a write failed on this rank: discard at close */
 };
 
-static int create_body(le_embfile *f, const char *corpus, const char *model)
+static int create_body(le_embfile *f, const char *corpus, const char *corpus_fp, const char *model)
 {
     hsize_t dims[2] = {(hsize_t)f->n, (hsize_t)f->dim}, chunk[2] = {4096, (hsize_t)f->dim};
     if (chunk[0] > dims[0]) chunk[0] = dims[0] ? dims[0] : 1;
@@ -33,12 +34,13 @@ static int create_body(le_embfile *f, const char *corpus, const char *model)
     LE_CHECK(le_h5_attr_i64(f->file, "n_traces", f->n));
     LE_CHECK(le_h5_attr_i64(f->file, "dim", f->dim));
     LE_CHECK(le_h5_attr_str(f->file, "corpus", corpus));
+    LE_CHECK(le_fp_write_attr(f->file, corpus_fp));
     LE_CHECK(le_h5_attr_str(f->file, "model", model));
     return 0;
 }
 
-int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const char *corpus, const char *model,
-                  le_embfile **out)
+int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const char *corpus, const char *corpus_fp,
+                  const char *model, le_embfile **out)
 {
     le_h5_quiet();
     le_embfile *f = le_calloc(1, sizeof *f);
@@ -50,7 +52,7 @@ int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const cha
     H5Pclose(fapl);
     *out = f;
     if (rc) return f->failed = rc;
-    rc = create_body(f, corpus, model);
+    rc = create_body(f, corpus, corpus_fp, model);
     if (rc) f->failed = rc;
     return rc;
 }

@@ -3,7 +3,7 @@
  * its rows collectively, in as many calls as it likes as long as every rank
  * makes the same number of calls (a rank with nothing left writes 0 rows).
  * Root attributes: schema "labelease-embeddings", schema_version 1,
- * n_traces, dim, corpus, model. */
+ * n_traces, dim, corpus, corpus_fingerprint (io/fingerprint.h), model. */
 #ifndef LE_EMBFILE_H
 #define LE_EMBFILE_H
 
@@ -15,8 +15,8 @@
 
 typedef struct le_embfile le_embfile;
 
-int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const char *corpus, const char *model,
-                  le_embfile **out);
+int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const char *corpus, const char *corpus_fp,
+                  const char *model, le_embfile **out);
 /* Collective: rows [row0, row0 + nrows) from buf [nrows × dim]. */
 int le_emb_write(le_embfile *f, int64_t row0, int64_t nrows, const float *buf);
 /* Collective; frees f. Published under its name only when status (the

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "embfile.h"
+#include "fingerprint.h"
 #include "h5util.h"
 
 static int check_header(le_embreader *r)
@@ -21,6 +22,8 @@ static int check_header(le_embreader *r)
                        (long long)version, LE_EMB_VERSION);
     LE_CHECK(le_h5_get_attr_i64(f, "dim", &dim, r->path));
     LE_CHECK(le_h5_get_attr_str(f, "model", r->model, sizeof r->model, r->path));
+    if (H5Aexists(f, "corpus") > 0) LE_CHECK(le_h5_get_attr_str(f, "corpus", r->corpus, sizeof r->corpus, r->path));
+    LE_CHECK(le_fp_read_attr(f, r->corpus_fp, r->path));
     hid_t d;
     LE_CHECK(le_h5_open(f, "embeddings", r->path, &d));
     r->hid_dset = d;

@@ -16,14 +16,16 @@
  * the caller maps service_name to its service table. Sorted by start. */
 int le_faults_read(const char *path, int64_t default_duration_us, le_fault **faults, int32_t *n);
 
-/* Labels CSV: header trace_id,label[,note]; label is normal|abnormal|0|1
- * (case-insensitive). Unknown labels, duplicates with different labels:
- * an error that lists them (first few, with line numbers). */
+/* Labels CSV: header trace_id,label[,note][,corpus_fingerprint]; label is
+ * normal|abnormal|0|1 (case-insensitive). Unknown labels, duplicates with
+ * different labels, rows of two corpus fingerprints: an error that lists
+ * them (first few, with line numbers). */
 typedef struct le_labels {
     int64_t n;
-    char **trace_id; /* [n] */
-    int8_t *label;   /* [n] LE_LABEL_NORMAL or LE_LABEL_ABNORMAL */
-    char **note;     /* [n] may be NULL entries */
+    char **trace_id;           /* [n] */
+    int8_t *label;             /* [n] LE_LABEL_NORMAL or LE_LABEL_ABNORMAL */
+    char **note;               /* [n] may be NULL entries */
+    char corpus_fp[LE_FP_LEN]; /* the corpus_fingerprint column (label writes it), "" without */
 } le_labels;
 int le_labels_read(const char *path, le_labels *out);
 void le_labels_free(le_labels *l);

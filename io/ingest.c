@@ -1,9 +1,11 @@
 #include "ingest.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "corpus_check.h"
+#include "corpus.h"
 #include "le_base.h"
 
 static const char *const drop_names[LE_DROP_N] = {
@@ -13,6 +15,7 @@ static const char *const drop_names[LE_DROP_N] = {
     [LE_DROP_ABSURD_DURATION] = "absurd_durations", [LE_DROP_ORPHAN] = "orphan_spans",
     [LE_DROP_EXTRA_ROOT] = "extra_root_spans",      [LE_DROP_CYCLE] = "cycle_spans",
     [LE_DROP_TIME_RANGE] = "times_out_of_range",
+    [LE_DROP_LONG_ID] = "long_trace_ids",
 };
 
 const char *le_drop_name(le_drop d) { return (unsigned)d < LE_DROP_N ? drop_names[d] : "?"; }
@@ -93,6 +96,11 @@ int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind k
     ctx->st->rows_read++;
     if (!s->trace_id_len || !s->span_id_len)
         return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
+    if (s->trace_id_len > LE_TRACE_ID_MAX) { /* the corpus caps ids (docs/corpus.md) */
+        char why[80];
+        snprintf(why, sizeof why, "a trace id of %zu bytes (at most %d)", s->trace_id_len, LE_TRACE_ID_MAX);
+        return le_ingest_drop(ctx, LE_DROP_LONG_ID, pos, kind, why);
+    }
     if (s->duration_us < 0) return le_ingest_drop(ctx, LE_DROP_NEGATIVE_DURATION, pos, kind, NULL);
     if (s->duration_us > ctx->max_duration_us) return le_ingest_drop(ctx, LE_DROP_ABSURD_DURATION, pos, kind, NULL);
     int u = unit_hint(s->start_us);

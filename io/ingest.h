@@ -22,6 +22,7 @@ typedef enum le_drop {
     LE_DROP_EXTRA_ROOT,      /* a second root: the subtree of every root but the kept one */
     LE_DROP_CYCLE,           /* spans on a parent cycle, unreachable from the root */
     LE_DROP_TIME_RANGE,      /* starts or ends outside 1970-01-01..2200-01-01 (LE_TIME_MAX_US) */
+    LE_DROP_LONG_ID,         /* a trace id longer than LE_TRACE_ID_MAX bytes */
     LE_DROP_N
 } le_drop;
 

@@ -26,8 +26,8 @@
 
 #define LABEL_PROBLEMS_SHOWN 5
 
-enum { COL_ID, COL_LABEL, COL_NOTE, COL_N };
-static const char *const col_name[COL_N] = {"trace_id", "label", "note"};
+enum { COL_ID, COL_LABEL, COL_NOTE, COL_FP, COL_N };
+static const char *const col_name[COL_N] = {"trace_id", "label", "note", "corpus_fingerprint"};
 
 typedef struct labels_reader {
     const char *path;
@@ -41,6 +41,7 @@ typedef struct labels_reader {
     le_labels *out;
     size_t cap;           /* of out->trace_id / label / note */
     uint64_t *first_line; /* [cap] line where each trace was labelled */
+    uint64_t fp_line;     /* the first row with a corpus_fingerprint */
     le_strtab ids;        /* trace id -> index in out (dense, same order) */
     uint64_t problems;
     char shown[LABEL_PROBLEMS_SHOWN][200];
@@ -130,15 +131,41 @@ static void append_label(labels_reader *r, int label)
     r->first_line[i] = r->row_line;
 }
 
+/* Every row label wrote carries its corpus's fingerprint: one file, one
+ * corpus (an empty cell, as a person may add, is fine). */
+static int take_fingerprint(labels_reader *r)
+{
+    const char *fp = r->cell[COL_FP];
+    size_t n = r->at[COL_FP] >= 0 ? r->cell_len[COL_FP] : 0;
+    if (!n) return 0;
+    if (n != LE_FP_LEN - 1 || strspn(fp, "0123456789abcdef") != n) {
+        problem(r, r->row_line, "corpus_fingerprint '%.40s' is not %d hex digits", fp, LE_FP_LEN - 1);
+        return -1;
+    }
+    if (!r->fp_line) {
+        memcpy(r->out->corpus_fp, fp, LE_FP_LEN);
+        r->fp_line = r->row_line;
+    } else if (strcmp(fp, r->out->corpus_fp)) {
+        problem(r, r->row_line, "corpus_fingerprint %s, but %s at line %llu: rows of two corpora", fp, r->out->corpus_fp,
+                (unsigned long long)r->fp_line);
+        return -1;
+    }
+    return 0;
+}
+
 static void take_row(labels_reader *r)
 {
-    if (r->col != r->ncols) {
+    /* A row added by hand to label's file may leave out its last column,
+     * the fingerprint (as if empty). */
+    int fp_left_out = r->at[COL_FP] == (int)r->ncols - 1 && r->col + 1 == r->ncols;
+    if (r->col != r->ncols && !fp_left_out) {
         problem(r, r->row_line, "%zu columns, the header has %zu", r->col, r->ncols);
         return;
     }
     /* our writer's guard against formulas off (csvout.h): ids come back exact */
     le_csv_unguard(r->cell[COL_ID], &r->cell_len[COL_ID]);
     if (r->at[COL_NOTE] >= 0) le_csv_unguard(r->cell[COL_NOTE], &r->cell_len[COL_NOTE]);
+    if (take_fingerprint(r)) return;
     const char *id = r->cell[COL_ID], *lab = r->cell[COL_LABEL];
     size_t id_len = r->cell_len[COL_ID];
     int label = label_value(lab, r->cell_len[COL_LABEL]);

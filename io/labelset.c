@@ -8,11 +8,12 @@
 
 #include "atomicfile.h"
 #include "csvout.h"
+#include "fingerprint.h"
 #include "le_base.h"
 
 int64_t le_labelset_find(const le_labelset *s, const char *id)
 {
-    char buf[1024];
+    char buf[LE_TRACE_ID_MAX + 1];
     for (int64_t t = 0; t < s->r->k; t++) {
         le_reps_trace_id(s->r, s->meta, t, buf, sizeof buf);
         if (!strcmp(buf, id)) return t;
@@ -29,6 +30,7 @@ int le_labelset_open(le_labelset *s, const le_reps *r, const le_corpus_meta *met
     s->note = le_calloc((size_t)r->k, sizeof *s->note);
     if (!from || access(from, F_OK)) return 0; /* a new file */
     LE_CHECK(le_labels_read(from, &s->others));
+    LE_CHECK(le_fp_check(from, s->others.corpus_fp, NULL, r->corpus, r->corpus_fp));
     s->other_kept = le_calloc((size_t)s->others.n, 1);
     for (int64_t i = 0; i < s->others.n; i++) {
         int64_t t = le_labelset_find(s, s->others.trace_id[i]);
@@ -42,25 +44,30 @@ int le_labelset_open(le_labelset *s, const le_reps *r, const le_corpus_meta *met
     return 0;
 }
 
-static void csv_row(FILE *f, const char *id, int label, const char *note)
+/* fp: the corpus's fingerprint, a fourth column on every row (so a row
+ * copied into another file still says where it belongs), or "" for a reps
+ * file older than fingerprints (three columns, as before). */
+static void csv_row(FILE *f, const char *id, int label, const char *note, const char *fp)
 {
     le_csv_write_field(f, id);
     fputs(label == LE_LABEL_ABNORMAL ? ",abnormal," : ",normal,", f);
     le_csv_write_field(f, note ? note : "");
+    if (fp[0]) fprintf(f, ",%s", fp);
     fputc('\n', f);
 }
 
 static int write_rows(FILE *f, const le_labelset *s)
 {
-    char id[1024];
-    fputs("trace_id,label,note\n", f);
+    char id[LE_TRACE_ID_MAX + 1];
+    const char *fp = s->r->corpus_fp;
+    fputs(fp[0] ? "trace_id,label,note,corpus_fingerprint\n" : "trace_id,label,note\n", f);
     for (int64_t t = 0; t < s->r->k; t++) {
         if (s->label[t] == LE_LABEL_UNKNOWN) continue;
         le_reps_trace_id(s->r, s->meta, t, id, sizeof id);
-        csv_row(f, id, s->label[t], s->note[t]);
+        csv_row(f, id, s->label[t], s->note[t], fp);
     }
     for (int64_t i = 0; i < s->others.n; i++)
-        if (s->other_kept[i]) csv_row(f, s->others.trace_id[i], s->others.label[i], s->others.note[i]);
+        if (s->other_kept[i]) csv_row(f, s->others.trace_id[i], s->others.label[i], s->others.note[i], fp);
     return 0;
 }
 

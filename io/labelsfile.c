@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "h5util.h"
 
 static int write_column(hid_t g, const char *name, hid_t type, const le_labelsfile_info *info, int64_t row0, int64_t n,
@@ -24,6 +25,7 @@ static int write_body(hid_t f, const char *path, const le_labelsfile_info *info,
     LE_CHECK(le_h5_attr_str(f, "schema", LE_LABELS_SCHEMA));
     LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_LABELS_VERSION));
     LE_CHECK(le_h5_attr_str(f, "corpus", info->corpus));
+    LE_CHECK(le_fp_write_attr(f, info->corpus_fp));
     LE_CHECK(le_h5_attr_str(f, "method", info->method));
     LE_CHECK(le_h5_attr_i64(f, "n_traces", info->n_traces));
     LE_CHECK(le_h5_attr_i64(f, "n_given", info->n_given));
@@ -77,6 +79,7 @@ static int read_body(hid_t f, const char *path, int64_t n_expected, int64_t row0
     LE_CHECK(le_h5_get_attr_i64(f, "n_traces", &info->n_traces, path));
     LE_CHECK(le_h5_get_attr_i64(f, "n_given", &info->n_given, path));
     LE_CHECK(le_h5_get_attr_str(f, "corpus", info->corpus, sizeof info->corpus, path));
+    LE_CHECK(le_fp_read_attr(f, info->corpus_fp, path));
     LE_CHECK(le_h5_get_attr_str(f, "method", info->method, sizeof info->method, path));
     if (n_expected >= 0 && info->n_traces != n_expected)
         return le_fail(LE_ERR_FORMAT, "%s: labels for %lld traces, the corpus has %lld", path, (long long)info->n_traces,

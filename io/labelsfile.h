@@ -1,7 +1,8 @@
 /* labelsfile: per-trace labels that `propagate` writes and `eval` and
  * `select --round` read, in parallel HDF5, in corpus order.
  *
- *   /  attrs schema="labelease-labels", schema_version=1, corpus, n_traces,
+ *   /  attrs schema="labelease-labels", schema_version=1, corpus,
+ *      corpus_fingerprint (io/fingerprint.h), n_traces,
  *      n_given (labels a person gave), method (e.g. "nearest", "knn5")
  *   /labels/label       int8    [N]  0 normal, 1 abnormal
  *   /labels/confidence  float32 [N]  cosine distance to the nearest
@@ -19,12 +20,15 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "corpus.h"
+
 #define LE_LABELS_SCHEMA "labelease-labels"
 #define LE_LABELS_VERSION 1
 
 typedef struct le_labelsfile_info {
     int64_t n_traces, n_given;
     char corpus[512], method[64];
+    char corpus_fp[LE_FP_LEN]; /* attribute corpus_fingerprint; "" in older files (io/fingerprint.h) */
 } le_labelsfile_info;
 
 /* Collective: rows [row0, row0 + n) of every dataset from this rank. */

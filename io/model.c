@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "h5util.h"
 #include "strtab.h"
 
@@ -96,6 +97,7 @@ static int write_attrs(hid_t f, const le_model *m)
     snprintf(salt, sizeof salt, "%016llx", (unsigned long long)c->feat.salt); /* u64 does not fit an i64 attribute */
     LE_CHECK(le_h5_attr_str(f, "token_salt", salt));
     LE_CHECK(le_h5_attr_str(f, "corpus", m->corpus));
+    LE_CHECK(le_fp_write_attr(f, m->corpus_fp));
     LE_CHECK(le_h5_attr_str(f, "normalisation", "layernorm"));
     LE_CHECK(le_h5_attr_f64(f, "lr", m->lr));
     LE_CHECK(le_h5_attr_f64(f, "margin", m->margin));
@@ -170,6 +172,7 @@ static int read_cfg(hid_t f, le_model *m, const char *path)
                     .out_dim = (int32_t)v[7]};
     m->seed = v[8], m->steps = v[9], m->batch = v[10];
     LE_CHECK(le_h5_get_attr_str(f, "corpus", m->corpus, sizeof m->corpus, path));
+    LE_CHECK(le_fp_read_attr(f, m->corpus_fp, path));
     m->lr = get_f64(f, "lr"), m->margin = get_f64(f, "margin");
     m->final_loss = get_f64(f, "final_loss"), m->final_accuracy = get_f64(f, "final_triplet_accuracy");
     LE_CHECK(le_enc_layout(&m->enc, &c));

@@ -24,6 +24,7 @@ typedef struct le_model {
     int64_t seed, steps, batch;
     double lr, margin, final_loss, final_accuracy;
     char corpus[512];
+    char corpus_fp[LE_FP_LEN]; /* the corpus trained on; not checked: a model embeds any corpus */
 } le_model;
 
 int le_model_write(const char *path, const le_model *m);

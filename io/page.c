@@ -145,7 +145,7 @@ static void trace_json(FILE *f, const le_reps *r, const le_corpus_meta *m, int64
     const le_corpus_block *b = &r->traces;
     int64_t lo = b->span_offset[t], hi = b->span_offset[t + 1], t0 = b->trace_start_us[t];
     fputs("{\"id\":", f);
-    le_json_string(f, b->trace_id + t * m->trace_id_len, (size_t)m->trace_id_len);
+    le_json_string(f, le_block_id(b, t), le_block_id_len(b, t));
     fprintf(f, ",\"index\":%" PRId64 ",\"cluster_size\":%" PRId64 ",\"start_us\":%" PRId64,
             r->trace_index ? r->trace_index[t] : -1, r->cluster_size ? r->cluster_size[t] : 0, t0);
     SPAN_ARRAY(f, "parent", b->parent, lo, hi, "%d", int);
@@ -194,8 +194,7 @@ static int check_reps(const le_reps *r, const le_corpus_meta *m)
     if (r->k < 0 || r->traces.n_traces != r->k)
         return le_fail(LE_ERR_FORMAT, "representatives: k=%lld but %lld traces", (long long)r->k,
                        (long long)r->traces.n_traces);
-    if (r->k > 0 && m->trace_id_len < 1)
-        return le_fail(LE_ERR_FORMAT, "representatives: trace_id_len is %d", m->trace_id_len);
+    if (r->k > 0 && !r->traces.id_offset) return le_fail(LE_ERR_FORMAT, "representatives: no trace ids");
     return 0;
 }
 

@@ -50,7 +50,7 @@ void le_json_double(FILE *f, double v);
 void le_json_names(FILE *f, char **v, int32_t n);
 
 /* The labeling page for a representatives file: reps.html beside reps.h5.
- * meta supplies the service and operation tables and trace_id_len. */
+ * meta supplies the service and operation tables. */
 int le_page_labeling_write(const char *path, const le_reps *r, const le_corpus_meta *meta);
 
 #endif

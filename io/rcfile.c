@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fingerprint.h"
 #include "h5util.h"
 
 void le_rc_alloc(le_rc *rc, int64_t P, int32_t S, int32_t O)
@@ -144,6 +145,7 @@ static int write_attrs(hid_t f, const le_rc *rc)
     LE_CHECK(le_h5_attr_str(f, "schema", LE_RC_SCHEMA));
     LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_RC_VERSION));
     LE_CHECK(le_h5_attr_str(f, "corpus", rc->corpus));
+    LE_CHECK(le_fp_write_attr(f, rc->corpus_fp));
     LE_CHECK(le_h5_attr_str(f, "labels", rc->labels));
     LE_CHECK(le_h5_attr_str(f, "score", rc->score_name));
     LE_CHECK(le_h5_attr_str(f, "truth", rc->truth));
@@ -273,6 +275,7 @@ static int read_attrs(hid_t f, const char *path, le_rc *rc, int64_t *P, int64_t 
     if (v != LE_RC_VERSION)
         return le_fail(LE_ERR_FORMAT, "%s: rootcause schema_version %lld, expected %d", path, (long long)v, LE_RC_VERSION);
     LE_CHECK(le_h5_get_attr_str(f, "corpus", rc->corpus, sizeof rc->corpus, path));
+    LE_CHECK(le_fp_read_attr(f, rc->corpus_fp, path));
     LE_CHECK(le_h5_get_attr_str(f, "labels", rc->labels, sizeof rc->labels, path));
     LE_CHECK(le_h5_get_attr_str(f, "score", rc->score_name, sizeof rc->score_name, path));
     LE_CHECK(le_h5_get_attr_str(f, "truth", rc->truth, sizeof rc->truth, path));
@@ -352,6 +355,7 @@ int le_rc_read(const char *path, le_rc *rc)
         memcpy(rc->labels, tmp.labels, sizeof rc->labels);
         memcpy(rc->score_name, tmp.score_name, sizeof rc->score_name);
         memcpy(rc->truth, tmp.truth, sizeof rc->truth);
+        memcpy(rc->corpus_fp, tmp.corpus_fp, sizeof rc->corpus_fp);
         rc->window_us = tmp.window_us, rc->gap_us = tmp.gap_us, rc->min_traces = tmp.min_traces, rc->tie = tmp.tie;
         r = read_groups(f, path, rc);
     }

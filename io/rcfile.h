@@ -29,6 +29,7 @@
 
 typedef struct le_rc {
     char corpus[512], labels[512], score_name[16], truth[32];
+    char corpus_fp[LE_FP_LEN]; /* attribute corpus_fingerprint; "" in older files (io/fingerprint.h) */
     int64_t window_us, gap_us, min_traces;
     double tie;
     int64_t n_periods;

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <hdf5.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "h5util.h"
 
 /* A whole small dataset of n elements (n may be 0), dims rows x cols. */
@@ -38,6 +40,21 @@ static int put_strings(hid_t loc, const char *name, char *const *s, int64_t n, c
     return rc;
 }
 
+/* /reps/trace_id keeps its fixed-length strings (as wide as the longest
+ * representative's id): a few hundred ids, each at most LE_TRACE_ID_MAX. */
+static int put_ids(hid_t loc, const le_corpus_block *b, const char *path)
+{
+    size_t w = 1;
+    for (int64_t t = 0; t < b->n_traces; t++)
+        if (le_block_id_len(b, t) + 1 > w) w = le_block_id_len(b, t) + 1;
+    char *buf = le_calloc((size_t)(b->n_traces ? b->n_traces : 1), w);
+    for (int64_t t = 0; t < b->n_traces; t++) memcpy(buf + (size_t)t * w, le_block_id(b, t), le_block_id_len(b, t));
+    hid_t idt = le_h5_strtype(w);
+    int rc = put(loc, "trace_id", idt, b->n_traces, 0, buf, path);
+    H5Tclose(idt), free(buf);
+    return rc;
+}
+
 static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const char *path)
 {
     const le_corpus_block *b = &r->traces;
@@ -45,6 +62,7 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
     LE_CHECK(le_h5_attr_str(f, "schema", LE_REPS_SCHEMA));
     LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_REPS_VERSION));
     LE_CHECK(le_h5_attr_str(f, "corpus", r->corpus));
+    LE_CHECK(le_fp_write_attr(f, r->corpus_fp));
     LE_CHECK(le_h5_attr_str(f, "embeddings", r->embeddings));
     LE_CHECK(le_h5_attr_str(f, "method", r->method));
     LE_CHECK(le_h5_attr_str(f, "representation", r->representation));
@@ -54,10 +72,9 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
     hid_t gs = H5Gcreate2(g, "spans", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t gt = H5Gcreate2(f, "tables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     LE_H5(g < 0 || gs < 0 || gt < 0 ? -1 : 0, "%s: cannot create groups", path);
-    hid_t idt = le_h5_strtype((size_t)(m->trace_id_len > 0 ? m->trace_id_len : 1));
     int rc = put(g, "trace_index", H5T_NATIVE_INT64, k, 0, r->trace_index, path);
     if (!rc) rc = put(g, "cluster_size", H5T_NATIVE_INT64, k, 0, r->cluster_size, path);
-    if (!rc) rc = put(g, "trace_id", idt, k, 0, b->trace_id, path);
+    if (!rc) rc = put_ids(g, b, path);
     if (!rc) rc = put(g, "span_offset", H5T_NATIVE_INT64, k + 1, 0, b->span_offset, path);
     if (!rc) rc = put(g, "trace_start_us", H5T_NATIVE_INT64, k, 0, b->trace_start_us, path);
     if (!rc) rc = put(gs, "parent", H5T_NATIVE_INT32, ns, 0, b->parent, path);
@@ -74,7 +91,7 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
     if (!rc) rc = put_strings(gt, "services", m->services, m->n_services, path);
     if (!rc) rc = put_strings(gt, "operations", m->operations, m->n_operations, path);
     if (!rc) rc = put(gt, "operation_service", H5T_NATIVE_INT32, m->n_operations, 0, m->operation_service, path);
-    H5Tclose(idt), H5Gclose(gt), H5Gclose(gs), H5Gclose(g);
+    H5Gclose(gt), H5Gclose(gs), H5Gclose(g);
     return rc;
 }
 
@@ -130,17 +147,21 @@ static int get_strings(hid_t loc, const char *name, int64_t *n, char ***out, con
     return 0;
 }
 
-static int read_ids(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
+static int read_ids(hid_t f, le_reps *r, const char *path)
 {
     hid_t d = H5Dopen2(f, "reps/trace_id", H5P_DEFAULT);
     if (d < 0) return le_fail(LE_ERR_FORMAT, "%s: no dataset /reps/trace_id", path);
     hid_t ft = H5Dget_type(d);
-    m->trace_id_len = (int32_t)H5Tget_size(ft);
+    size_t w = H5Tget_size(ft);
     H5Tclose(ft);
-    r->traces.trace_id = le_calloc((size_t)r->k, (size_t)m->trace_id_len);
-    hid_t t = le_h5_strtype((size_t)m->trace_id_len);
-    herr_t rc = r->k > 0 ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->traces.trace_id) : 0;
+    char *buf = le_calloc((size_t)(r->k ? r->k : 1), w);
+    hid_t t = le_h5_strtype(w);
+    herr_t rc = r->k > 0 ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
     H5Tclose(t), H5Dclose(d);
+    le_corpus_block *b = &r->traces;
+    b->id_offset = le_calloc((size_t)r->k + 1, sizeof *b->id_offset);
+    for (int64_t i = 0; i < r->k; i++) le_block_put_id(b, i, buf + (size_t)i * w, strnlen(buf + (size_t)i * w, w));
+    free(buf);
     LE_H5(rc, "%s: cannot read /reps/trace_id", path);
     return 0;
 }
@@ -157,6 +178,7 @@ static int read_attrs(hid_t f, le_reps *r, const char *path)
     if (v != LE_REPS_VERSION)
         return le_fail(LE_ERR_FORMAT, "%s: reps schema_version %lld, expected %d", path, (long long)v, LE_REPS_VERSION);
     LE_CHECK(le_h5_get_attr_str(f, "corpus", r->corpus, sizeof r->corpus, path));
+    LE_CHECK(le_fp_read_attr(f, r->corpus_fp, path));
     LE_CHECK(le_h5_get_attr_str(f, "embeddings", r->embeddings, sizeof r->embeddings, path));
     LE_CHECK(le_h5_get_attr_str(f, "method", r->method, sizeof r->method, path));
     LE_CHECK(le_h5_get_attr_str(f, "representation", r->representation, sizeof r->representation, path));
@@ -180,7 +202,7 @@ static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
     LE_CHECK(get(f, "reps/cluster_size", H5T_NATIVE_INT64, 8, k, (void **)&r->cluster_size, path));
     LE_CHECK(get(f, "reps/span_offset", H5T_NATIVE_INT64, 8, k + 1, (void **)&b->span_offset, path));
     LE_CHECK(get(f, "reps/trace_start_us", H5T_NATIVE_INT64, 8, k, (void **)&b->trace_start_us, path));
-    LE_CHECK(read_ids(f, r, m, path));
+    LE_CHECK(read_ids(f, r, path));
     int64_t ns = b->n_spans = b->span_offset[k];
     b->n_traces = k;
     LE_CHECK(get(f, "reps/spans/parent", H5T_NATIVE_INT32, 4, ns, (void **)&b->parent, path));
@@ -253,8 +275,6 @@ void le_reps_free(le_reps *r)
 
 void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap)
 {
-    size_t w = (size_t)m->trace_id_len, n = strnlen(r->traces.trace_id + (size_t)t * w, w);
-    if (n >= cap) n = cap - 1;
-    memcpy(buf, r->traces.trace_id + (size_t)t * w, n);
-    buf[n] = 0;
+    (void)m; /* ids are packed in the block since corpus schema 2 */
+    snprintf(buf, cap, "%s", le_block_id(&r->traces, t));
 }

@@ -3,7 +3,8 @@
  * K ~ 0.1% of the corpus), written and read by rank 0 alone with plain HDF5.
  *
  * Layout (docs/labeling.md is the reference):
- *   /  attrs schema="labelease-reps", schema_version=1, corpus, embeddings,
+ *   /  attrs schema="labelease-reps", schema_version=1, corpus,
+ *      corpus_fingerprint (io/fingerprint.h), embeddings,
  *      method ("kmeans"|"random"|"spectral"|"uncertainty"), representation
  *      (select's --representation: "tail", "gat", "stv", ...; propagate
  *      --reps takes it, and embeddings for a model one), round (1 = first
@@ -42,12 +43,13 @@ typedef struct le_reps {
     int32_t dim;            /* centroid dimension, 0 when absent */
     float *centroids;       /* [k * dim] or NULL */
     char corpus[512], embeddings[512];
+    char corpus_fp[LE_FP_LEN]; /* attribute corpus_fingerprint; "" in older files (io/fingerprint.h) */
     char method[32], representation[32];
     int32_t round;
     int64_t n_corpus_traces;
 } le_reps;
 
-/* meta supplies the tables (services, operations) and trace_id_len. */
+/* meta supplies the tables (services, operations). */
 int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta);
 /* Fills r and the tables of meta (n_traces/n_spans of meta stay 0). */
 int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta);

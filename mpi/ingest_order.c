@@ -237,16 +237,17 @@ static int recv_cmp(const void *pa, const void *pb)
     return bstr_cmp(&bx, &by);
 }
 
-static void fill_block(recv_trace *v, size_t n, int32_t id_len, int gt, le_corpus_block *b)
+static void fill_block(recv_trace *v, size_t n, int gt, le_corpus_block *b)
 {
     int64_t spans = 0;
-    for (size_t i = 0; i < n; i++) spans += v[i].w.n_spans;
-    le_block_alloc(b, (int64_t)n, spans, id_len, gt);
+    size_t id_bytes = 0;
+    for (size_t i = 0; i < n; i++) spans += v[i].w.n_spans, id_bytes += v[i].w.id_len + 1;
+    le_block_alloc(b, (int64_t)n, spans, id_bytes, gt);
     int64_t s = 0;
     for (size_t i = 0; i < n; i++) {
         b->span_offset[i] = s;
         b->trace_start_us[i] = v[i].w.start;
-        memcpy(b->trace_id + i * (size_t)id_len, v[i].rec + sizeof(wire_trace), v[i].w.id_len);
+        le_block_put_id(b, (int64_t)i, v[i].rec + sizeof(wire_trace), v[i].w.id_len);
         if (gt) {
             b->label[i] = v[i].w.label;
             b->fault[i] = -1;
@@ -313,28 +314,28 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
 
     size_t n = 0, cap = 0;
     recv_trace *v = NULL;
-    int32_t id_len = 1; /* width: longest id + its terminator */
     for (uint64_t off = 0; off < rtotal;) {
         LE_RESERVE(v, cap, n + 1);
         v[n].rec = recv + off;
         memcpy(&v[n].w, recv + off, sizeof v[n].w);
-        if ((int32_t)v[n].w.id_len + 1 > id_len) id_len = (int32_t)v[n].w.id_len + 1;
         off += sizeof(wire_trace) + v[n].w.id_len + (uint64_t)v[n].w.n_spans * sizeof(wire_span);
         n++;
     }
     if (n) qsort(v, n, sizeof *v, recv_cmp); /* v is NULL on a rank that received no trace */
-    rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &id_len, 1, MPI_INT32_T, MPI_MAX, comm));
-    if (!rc) meta->trace_id_len = id_len, fill_block(v, n, id_len, meta->has_ground_truth, block);
+    fill_block(v, n, meta->has_ground_truth, block);
     free(v);
     free(recv);
-    LE_CHECK(rc);
 
-    int64_t mine[2] = {block->n_traces, block->n_spans}, before[2] = {0, 0}, total[2];
-    LE_MPI(MPI_Exscan(mine, before, 2, MPI_INT64_T, MPI_SUM, comm));
-    LE_MPI(MPI_Allreduce(mine, total, 2, MPI_INT64_T, MPI_SUM, comm));
+    /* Ids are stored without their terminators (docs/corpus.md). */
+    int64_t mine[3] = {block->n_traces, block->n_spans, block->id_offset[block->n_traces] - block->n_traces};
+    int64_t before[3] = {0, 0, 0}, total[3];
+    LE_MPI(MPI_Exscan(mine, before, 3, MPI_INT64_T, MPI_SUM, comm));
+    LE_MPI(MPI_Allreduce(mine, total, 3, MPI_INT64_T, MPI_SUM, comm));
     block->trace_begin = rank ? before[0] : 0;
     block->span_begin = rank ? before[1] : 0;
+    block->id_byte_begin = rank ? before[2] : 0;
     meta->n_traces = total[0];
     meta->n_spans = total[1];
+    meta->n_id_bytes = total[2];
     return 0;
 }

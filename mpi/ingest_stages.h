@@ -53,7 +53,7 @@ int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, int st
 int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta);
 
 /* Sample-sort traces across ranks and return this rank's contiguous block
- * (global offsets filled in, trace ids padded to meta->trace_id_len). */
+ * (global offsets filled in: traces, spans and id bytes). */
 int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_corpus_block *block);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "comm.h"
 #include "exchange.h"
+#include "fingerprint.h"
 #include "groundtruth.h"
 
 typedef struct id_ref {
@@ -14,12 +15,15 @@ typedef struct id_ref {
 
 static int cmp_id_ref(const void *a, const void *b) { return strcmp(((const id_ref *)a)->id, ((const id_ref *)b)->id); }
 
-/* Rank 0's labels CSV to every rank, as "id\0" strings and labels. */
-static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
+/* Rank 0's labels CSV to every rank, as "id\0" strings and labels; a
+ * file label wrote for another corpus is refused (its corpus_fingerprint). */
+static int share_labels(MPI_Comm comm, const le_corpus *c, const char *csv, le_labels *l)
 {
     int rank;
     LE_MPI(MPI_Comm_rank(comm, &rank));
-    int read = rank == 0 ? le_labels_read(csv, l) : 0, rc = le_agree_on(comm, read);
+    int read = rank == 0 ? le_labels_read(csv, l) : 0;
+    if (rank == 0 && !read && (read = le_fp_check(csv, l->corpus_fp, NULL, c->path, c->meta.fingerprint))) le_labels_free(l);
+    int rc = le_agree_on(comm, read);
     if (rc) {
         if (rank == 0 && !read) le_labels_free(l); /* read here, but failed elsewhere or in the agreement */
         return rc;
@@ -76,8 +80,8 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
 {
     memset(out, 0, sizeof *out);
     le_labels l;
-    LE_CHECK(share_labels(comm, csv, &l));
-    int64_t n = l.n, w = c->meta.trace_id_len;
+    LE_CHECK(share_labels(comm, c, csv, &l));
+    int64_t n = l.n;
     id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)n);
     for (int64_t i = 0; i < n; i++) ref[i] = (id_ref){l.trace_id[i], i};
     qsort(ref, (size_t)n, sizeof *ref, cmp_id_ref);
@@ -88,15 +92,12 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
     out->label = le_malloc((size_t)n);
     out->x = le_calloc((size_t)n * (size_t)s->dim, sizeof(float));
     for (int64_t i = 0; i < n; i++) out->index[i] = -1, out->label[i] = l.label[i];
-    char *id = le_malloc((size_t)w + 1);
     for (int64_t t = 0; !rc && t < s->n; t++) {
-        memcpy(id, s->b.trace_id + t * w, (size_t)w), id[w] = 0;
-        id_ref key = {id, 0}, *hit = bsearch(&key, ref, (size_t)n, sizeof *ref, cmp_id_ref);
+        id_ref key = {le_block_id(&s->b, t), 0}, *hit = bsearch(&key, ref, (size_t)n, sizeof *ref, cmp_id_ref);
         if (!hit) continue;
         out->index[hit->row] = s->t0 + t;
         memcpy(out->x + hit->row * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    free(id);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->index, (int)n, MPI_INT64_T, MPI_MAX, comm));
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm));
     int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)n), nm = 0;

@@ -7,6 +7,7 @@
 #include "burst_dist.h"
 #include "exchange.h"
 #include "embread.h"
+#include "fingerprint.h"
 #include "groundtruth.h"
 #include "tail_dist.h"
 #include "kmeans.h"
@@ -77,6 +78,7 @@ static int read_emb_rows(MPI_Comm comm, le_corpus *c, const char *path, const ch
 {
     le_embreader er;
     int rc = le_emb_open(comm, path, c->meta.n_traces, &er);
+    if (!rc) rc = le_fp_check(path, er.corpus_fp, er.corpus, c->path, c->meta.fingerprint);
     if (!rc && want_model && strcmp(er.model, want_model))
         rc =
             le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",

@@ -208,6 +208,7 @@ static int write_model(const le_train_opts *o, const le_corpus_meta *meta, const
                   .final_loss = p->last_loss,
                   .final_accuracy = p->last_acc};
     snprintf(m.corpus, sizeof m.corpus, "%s", o->corpus);
+    memcpy(m.corpus_fp, meta->fingerprint, sizeof m.corpus_fp);
     m.vocab_services = le_malloc(sizeof(char *) * (size_t)(d->n_vocab + 1));
     m.vocab_operations = le_malloc(sizeof(char *) * (size_t)(d->n_vocab + 1));
     for (int32_t i = 0; i < meta->n_operations; i++)
@@ -232,6 +233,7 @@ static uint64_t mix_str(uint64_t h, const char *s) { return le_mix64(h ^ le_hash
 static void ckpt_keys(le_ckpt *k, const le_train_opts *o, const le_corpus_meta *m, const le_train_data *d, const trainer *t)
 {
     const le_enc_cfg *e = &t->enc.cfg;
+    le_ckpt_key_int(k, "corpus_fingerprint", (int64_t)strtoull(m->fingerprint, NULL, 16)); /* io/fingerprint.h */
     le_ckpt_key_int(k, "corpus_traces", m->n_traces);
     le_ckpt_key_int(k, "corpus_spans", m->n_spans);
     le_ckpt_key_int(k, "corpus_services", m->n_services);

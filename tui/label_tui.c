@@ -74,7 +74,7 @@ static void draw_list(le_screen *s, const tui *t, int lines)
     for (int i = 0; i < lines; i++) {
         int64_t k = top + i;
         if (k < r->k) {
-            char id[1024], line[1200];
+            char id[LE_TRACE_ID_MAX + 1], line[1200];
             le_reps_trace_id(r, t->set->meta, k, id, sizeof id);
             int64_t spans = r->traces.span_offset[k + 1] - r->traces.span_offset[k];
             snprintf(line, sizeof line, "%s%4lld  %-9s cluster %-8lld %4lld spans  %s", k == t->cur ? ">" : " ",
@@ -126,7 +126,7 @@ static void draw_trace(le_screen *s, tui *t, int lines)
 {
     const le_reps *r = t->set->r;
     int64_t lo = r->traces.span_offset[t->cur], hi = r->traces.span_offset[t->cur + 1];
-    char id[1024], line[1400];
+    char id[LE_TRACE_ID_MAX + 1], line[1400];
     le_reps_trace_id(r, t->set->meta, t->cur, id, sizeof id);
     snprintf(line, sizeof line, "-- trace %s  [%s]  cluster %lld  %lld spans  corpus index %lld  (PgUp/PgDn scroll) ", id,
              state_name(t->set->label[t->cur]), (long long)(r->cluster_size ? r->cluster_size[t->cur] : 0),

@@ -74,7 +74,9 @@ def main():
             f.attrs[k] = np.int64(v)
         f["reps/trace_index"] = pick.astype(np.int64)
         f["reps/cluster_size"] = (np.arange(len(pick), dtype=np.int64) * 37 + 5)
-        f["reps/trace_id"] = c["traces/trace_id"][:][pick]
+        off_id, id_bytes = c["traces/trace_id_offset"][:], c["traces/trace_id_bytes"][:].tobytes()
+        ids = [id_bytes[off_id[i]:off_id[i + 1]] for i in pick]  # corpus schema 2 (docs/corpus.md)
+        f["reps/trace_id"] = np.array(ids, dtype="S%d" % (max(map(len, ids)) + 1))
         f["reps/span_offset"] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         f["reps/trace_start_us"] = c["traces/start_us"][:][pick]
         for name in ("parent", "service", "operation", "start_us", "duration_us", "status_code", "error"):

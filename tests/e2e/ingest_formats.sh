@@ -26,8 +26,11 @@ ingest_all_ranks labelcol --format csv --map "$FX/csv/labels_col.ini" "$FX/csv/l
 # the split Jaeger trace: its spans from both files form one tree
 /usr/bin/python3 - "$WORK/jaeger1.h5" "$FX/jaeger/split_part1.json" "$FX/jaeger/split_part2.json" <<'PY'
 import sys, json, h5py
+def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
+    off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+    return [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 f = h5py.File(sys.argv[1], "r")
-ids = [x.decode() for x in f["traces/trace_id"][:]]
+ids = trace_ids(f)
 split = set()
 for p in sys.argv[2:]:
     for t in json.load(open(p))["data"]:

@@ -52,8 +52,11 @@ for np in 2 4; do h5diff "$WORK/m1.h5" "$WORK/m$np.h5" || fail "corpus at $np ra
 # t1 in preorder: a (root), b, c with c's parent b
 /usr/bin/python3 - "$WORK/m1.h5" <<'PY'
 import sys, h5py
+def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
+    off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+    return [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 f = h5py.File(sys.argv[1], "r")
-ids = [x.decode() for x in f["traces/trace_id"][:]]
+ids = trace_ids(f)
 assert ids == ["t1", "t2", "t4"], ids
 off = f["traces/span_offset"][:]
 assert list(f["spans/parent"][off[0]:off[1]]) == [-1, 0, 1]

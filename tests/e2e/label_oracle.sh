@@ -16,8 +16,12 @@ done
 cmp labels1.csv labels2.csv || fail "labels differ between 1 and 2 ranks"
 $PY - <<'PY' || fail "oracle labels differ from the ground truth"
 import csv, h5py
+def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
+    off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+    return [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 c, r = h5py.File("c.h5"), h5py.File("reps.h5")
-truth = {c["traces/trace_id"][i].decode(): ("abnormal" if c["ground_truth/trace_label"][i] == 1 else "normal")
+ids = trace_ids(c)
+truth = {ids[i]: ("abnormal" if c["ground_truth/trace_label"][i] == 1 else "normal")
          for i in r["reps/trace_index"][:]}
 got = {row["trace_id"]: row["label"] for row in csv.DictReader(open("labels1.csv"))}
 assert got == truth, (got, truth)

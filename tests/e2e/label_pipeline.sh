@@ -92,11 +92,15 @@ echo "default (tail, 24 + 16 in two rounds): f1 $(value f1 "$WORK/evt.txt")"
 run_le 4 select "$C" - -o "$WORK/rv_4.h5" --representation dev-burst-count --budget 40 --rounds 1 --no-page > /dev/null
 /usr/bin/python3 - "$WORK/rv_4.h5" "$C" <<'PY' || fail "reps.h5 traces are not the corpus's"
 import sys, h5py, numpy as np
+def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
+    off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+    return [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 r, c = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
 ro, co = r["reps/span_offset"][:], c["traces/span_offset"][:]
 idx = r["reps/trace_index"][:]
 assert len(idx) == 40 and (np.diff(idx) > 0).all()
-assert (r["reps/trace_id"][:] == c["traces/trace_id"][:][idx]).all()
+ids = trace_ids(c)
+assert [x.decode() for x in r["reps/trace_id"][:]] == [ids[i] for i in idx]
 assert (r["reps/trace_start_us"][:] == c["traces/start_us"][:][idx]).all()
 for f in ("parent", "service", "operation", "start_us", "duration_us", "status_code", "error"):
     a, b = r["reps/spans/" + f][:], c["spans/" + f][:]
@@ -134,8 +138,11 @@ grep -q -- "--vectors and --dump-vectors" "$WORK/err.txt" || fail "--vectors wit
 # The person's labels survive propagation; confidence is a margin >= 0.
 /usr/bin/python3 - "$WORK/p_gat_2.h5" "$WORK/l_gat.csv" "$C" <<'PY' || fail "labels.h5 contents"
 import sys, csv, h5py, numpy as np
+def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
+    off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+    return [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 p, l, c = h5py.File(sys.argv[1]), list(csv.DictReader(open(sys.argv[2]))), h5py.File(sys.argv[3])
-ids = {t.decode(): i for i, t in enumerate(c["traces/trace_id"][:])}
+ids = {t: i for i, t in enumerate(trace_ids(c))}
 lab, given, conf = p["labels/label"][:], p["labels/given"][:], p["labels/confidence"][:]
 assert given.sum() == len(l) == 40
 for row in l:

@@ -69,11 +69,15 @@ expect confirmed 1 ex.txt
 grep -q '^1,.*,cartservice,"other:disk, full","x ""y""",confirmed$' ds/periods.csv || fail "confirmed period row: $(sed -n 3p ds/periods.csv)"
 $PY - <<'PY'
 import csv, json, h5py, numpy as np
+def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
+    off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+    return [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 d, c, l = h5py.File("ds/dataset.h5"), h5py.File("c.h5"), h5py.File("labels.h5")
-assert (d["traces/trace_id"][:] == c["traces/trace_id"][:]).all(), "trace ids out of corpus order"
+cids = trace_ids(c)
+assert [x.decode() for x in d["traces/trace_id"][:]] == cids, "trace ids out of corpus order"
 assert (d["traces/label"][:] == l["labels/label"][:]).all()
 rows = list(csv.DictReader(open("ds/traces.csv")))
-assert rows[5]["trace_id"] == c["traces/trace_id"][5].decode() and len(rows) == len(d["traces/label"])
+assert rows[5]["trace_id"] == cids[5] and len(rows) == len(d["traces/label"])
 per = d["traces/period"][:]
 st = d["periods/start_us"][:]
 assert ((per >= 0) == (d["traces/period"][:] >= 0)).all() and per.max() == len(st) - 1

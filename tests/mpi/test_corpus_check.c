@@ -17,7 +17,7 @@
 #include "corpus_check.h"
 #include "mpi_test.h"
 
-enum { N_TRACES = 50, ID_LEN = 12 };
+enum { N_TRACES = 50, ID_LEN = 9 }; /* "trace-NNN" */
 
 /* Trace t has 1 + (t*7 % 13) spans; the span before trace t: */
 static int64_t spans_of(int64_t t) { return 1 + (t * 7) % 13; }
@@ -48,13 +48,15 @@ static void make_valid(corpus_copy *c)
     le_corpus_meta *m = &c->m;
     m->n_traces = N_TRACES, m->n_spans = spans_before(N_TRACES);
     m->n_services = 3, m->services = svc, m->n_operations = 4, m->operations = ops, m->operation_service = c->op_svc;
-    m->trace_id_len = ID_LEN, m->has_ground_truth = 1, m->n_faults = 2, m->faults = c->faults;
+    m->n_id_bytes = (int64_t)N_TRACES * ID_LEN, m->has_ground_truth = 1, m->n_faults = 2, m->faults = c->faults;
     le_corpus_block *b = &c->b;
-    le_block_alloc(b, N_TRACES, m->n_spans, ID_LEN, 1);
+    le_block_alloc(b, N_TRACES, m->n_spans, (size_t)N_TRACES * (ID_LEN + 1), 1);
     int64_t s = 0;
     for (int64_t t = 0; t < N_TRACES; t++) {
         b->span_offset[t] = s;
-        snprintf(b->trace_id + t * ID_LEN, ID_LEN, "trace-%03lld", (long long)t);
+        char id[ID_LEN + 1];
+        snprintf(id, sizeof id, "trace-%03lld", (long long)t);
+        le_block_put_id(b, t, id, ID_LEN);
         b->trace_start_us[t] = 1700000000000000 + 1000 * t;
         b->label[t] = (int8_t)(t % 5 == 0);
         b->fault[t] = t % 5 == 0 ? (int32_t)(t % 2) : -1;
@@ -76,7 +78,7 @@ static const char *write_copy(const corpus_copy *c, const char *name)
     static char path[64];
     snprintf(path, sizeof path, "%s_np%d.h5", name, le_world.size);
     le_corpus_block none;
-    le_block_alloc(&none, 0, 0, ID_LEN, 1);
+    le_block_alloc(&none, 0, 0, 0, 1);
     le_corpus_writer *w;
     assert_int_equal(le_corpus_create(MPI_COMM_WORLD, path, &c->m, &w), 0);
     assert_int_equal(le_corpus_write_block(w, le_world.rank == 0 ? &c->b : &none), 0);

@@ -26,17 +26,36 @@ static int64_t spans_before(int64_t t)
     return s;
 }
 
-static void fill(le_corpus_block *b, int64_t t0, int64_t t1, int32_t idw)
+/* Trace t's id: "trace-0000t" and t % 23 'x's, so ids differ in length
+ * and their bytes must be placed by offset, not by a width. */
+static size_t id_of(int64_t t, char *buf)
+{
+    int n = snprintf(buf, 64, "trace-%05lld", (long long)t);
+    for (int64_t k = 0; k < t % 23; k++) buf[n++] = 'x';
+    buf[n] = 0;
+    return (size_t)n;
+}
+static int64_t id_bytes_before(int64_t t)
+{
+    int64_t s = 0;
+    char buf[64];
+    for (int64_t i = 0; i < t; i++) s += (int64_t)id_of(i, buf);
+    return s;
+}
+
+static void fill(le_corpus_block *b, int64_t t0, int64_t t1)
 {
     int64_t ns = spans_before(t1) - spans_before(t0);
-    le_block_alloc(b, t1 - t0, ns, idw, 1);
+    le_block_alloc(b, t1 - t0, ns, 16, 1); /* too small on purpose: the ids grow it */
     b->trace_begin = t0;
     b->span_begin = spans_before(t0);
+    b->id_byte_begin = id_bytes_before(t0);
     int64_t s = 0;
     for (int64_t t = t0; t < t1; t++) {
         int64_t i = t - t0;
         b->span_offset[i] = s;
-        snprintf(b->trace_id + i * idw, (size_t)idw, "trace-%05lld", (long long)t);
+        char id[64];
+        le_block_put_id(b, i, id, id_of(t, id));
         b->trace_start_us[i] = 1000 * t;
         b->label[i] = (int8_t)(t % 5 == 0);
         b->fault[i] = t % 5 == 0 ? (int32_t)(t % 2) : -1;
@@ -74,7 +93,7 @@ static le_corpus_meta make_meta(void)
     m.n_operations = 4;
     m.operations = ops;
     m.operation_service = op_svc;
-    m.trace_id_len = 12;
+    m.n_id_bytes = id_bytes_before(N_TRACES);
     m.has_ground_truth = 1;
     m.n_faults = 2;
     m.faults = faults;
@@ -82,13 +101,16 @@ static le_corpus_meta make_meta(void)
     return m;
 }
 
-static void expect_equal_blocks(const le_corpus_block *a, const le_corpus_block *b, int32_t idw)
+static void expect_equal_blocks(const le_corpus_block *a, const le_corpus_block *b)
 {
     assert_int_equal(a->n_traces, b->n_traces);
     assert_int_equal(a->n_spans, b->n_spans);
     assert_int_equal(a->span_begin, b->span_begin);
     assert_memory_equal(a->span_offset, b->span_offset, (size_t)(a->n_traces + 1) * 8);
-    for (int64_t i = 0; i < a->n_traces; i++) assert_string_equal(a->trace_id + i * idw, b->trace_id + i * idw);
+    for (int64_t i = 0; i < a->n_traces; i++) {
+        assert_string_equal(le_block_id(a, i), le_block_id(b, i));
+        assert_int_equal(le_block_id_len(a, i), le_block_id_len(b, i));
+    }
     assert_memory_equal(a->trace_start_us, b->trace_start_us, (size_t)a->n_traces * 8);
     assert_memory_equal(a->parent, b->parent, (size_t)a->n_spans * 4);
     assert_memory_equal(a->operation, b->operation, (size_t)a->n_spans * 4);
@@ -107,7 +129,7 @@ static void write_then_read_back(void **state)
     /* uneven write blocks: rank r writes a range unrelated to the read shards */
     int64_t t0 = N_TRACES * r * r / (p * p), t1 = N_TRACES * (r + 1) * (r + 1) / (p * p);
     le_corpus_block w;
-    fill(&w, t0, t1, m.trace_id_len);
+    fill(&w, t0, t1);
     le_corpus_writer *wr;
     assert_int_equal(le_corpus_create(MPI_COMM_WORLD, "test_corpus_io.h5", &m, &wr), 0);
     assert_int_equal(le_corpus_write_block(wr, &w), 0);
@@ -140,15 +162,15 @@ static void write_then_read_back(void **state)
 
     le_corpus_block got, want;
     assert_int_equal(le_corpus_read_block(c, s0, s1, &got), 0);
-    fill(&want, s0, s1, c->meta.trace_id_len);
-    expect_equal_blocks(&want, &got, c->meta.trace_id_len);
+    fill(&want, s0, s1);
+    expect_equal_blocks(&want, &got);
     le_block_free(&got);
     le_block_free(&want);
     /* any range, e.g. the last 17 traces, read independently by one rank */
     if (r == p - 1) {
         assert_int_equal(le_corpus_read_block(c, N_TRACES - 17, N_TRACES, &got), 0);
-        fill(&want, N_TRACES - 17, N_TRACES, c->meta.trace_id_len);
-        expect_equal_blocks(&want, &got, c->meta.trace_id_len);
+        fill(&want, N_TRACES - 17, N_TRACES);
+        expect_equal_blocks(&want, &got);
         le_block_free(&got);
         le_block_free(&want);
     }

@@ -115,12 +115,13 @@ static int64_t fill_trace(le_corpus_block *b, int64_t s, int64_t t)
 
 static void fill(le_corpus_block *b, int64_t t0, int64_t t1)
 {
-    le_block_alloc(b, t1 - t0, spans_before(t1) - spans_before(t0), 16, 1);
+    le_block_alloc(b, t1 - t0, spans_before(t1) - spans_before(t0), 0, 1);
     b->trace_begin = t0, b->span_begin = spans_before(t0);
     int64_t s = 0;
     for (int64_t t = t0; t < t1; t++) {
         b->span_offset[t - t0] = s;
-        snprintf(b->trace_id + (t - t0) * 16, 16, "t%lld", (long long)t);
+        char id[32];
+        le_block_put_id(b, t - t0, id, (size_t)snprintf(id, sizeof id, "t%lld", (long long)t));
         b->trace_start_us[t - t0] = spec_of(t).start_us;
         b->label[t - t0] = LE_LABEL_UNKNOWN, b->fault[t - t0] = -1;
         s = fill_trace(b, s, t);

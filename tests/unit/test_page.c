@@ -94,13 +94,11 @@ static void make_reps(le_reps *r, le_corpus_meta *m)
     memset(m, 0, sizeof *m);
     m->n_services = 3, m->services = (char **)evil_services;
     m->n_operations = 3, m->operations = (char **)evil_ops;
-    m->trace_id_len = 24;
     r->k = 2;
-    le_block_alloc(&r->traces, 2, 3, m->trace_id_len, 0);
+    le_block_alloc(&r->traces, 2, 3, 0, 0);
     le_corpus_block *b = &r->traces;
-    memset(b->trace_id, 0, 48);
-    strcpy(b->trace_id, "t1</script>");
-    strcpy(b->trace_id + 24, "t2\"onmouseover=");
+    le_block_put_id(b, 0, "t1</script>", strlen("t1</script>"));
+    le_block_put_id(b, 1, "t2\"onmouseover=", strlen("t2\"onmouseover="));
     int64_t off[] = {0, 2, 3};
     memcpy(b->span_offset, off, sizeof off);
     for (int i = 0; i < 3; i++) {
