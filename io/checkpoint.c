@@ -67,9 +67,10 @@ int le_ckpt_write(const char *path, const le_ckpt *c)
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the checkpoint file", partial);
+    if (f < 0) return le_h5_create_failed(partial, "the checkpoint file");
     int rc = write_body(f, c, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", partial);
+    errno = 0;
+    if (H5Fclose(f) < 0 && !rc) rc = le_fail_errno(LE_ERR_IO, "%s: cannot close", partial);
     if (!rc) rc = sync_path(partial);
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     if (rc || published) return rc ? rc : published;

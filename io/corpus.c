@@ -312,8 +312,7 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     hid_t fapl = le_h5_fapl(comm);
     w->file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    int rc = w->file < 0 ? le_fail(LE_ERR_IO, "%s: cannot create file (directory missing or not writable?)", partial)
-                         : writer_setup(w, meta, rank);
+    int rc = w->file < 0 ? le_h5_create_failed(partial, "the corpus file") : writer_setup(w, meta, rank);
     if (rc) { /* every rank fails here alike: creation is collective */
         char msg[4096];
         snprintf(msg, sizeof msg, "%s", le_errmsg());

@@ -47,7 +47,7 @@ int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const cha
     f->file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     *out = f;
-    if (f->file < 0) return f->failed = le_fail(LE_ERR_IO, "%s: cannot create the embeddings file", partial);
+    if (f->file < 0) return f->failed = le_h5_create_failed(partial, "the embeddings file");
     int rc = create_body(f, corpus, model);
     if (rc) f->failed = rc;
     return rc;

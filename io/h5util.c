@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "comm.h"
 
@@ -223,4 +225,21 @@ int le_h5_publish(MPI_Comm comm, const char *path, int rc)
     }
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MAX, comm));
     return worst ? worst : mine;
+}
+
+int le_h5_create_failed(const char *path, const char *what)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = 0; /* "/x" -> "/" */
+    struct stat st;
+    errno = 0;
+    if (!stat(dir, &st) && !S_ISDIR(st.st_mode)) errno = ENOTDIR;
+    if (!errno) access(dir, W_OK | X_OK);
+    if (!errno) errno = EIO; /* the directory is fine: HDF5 says no more than that */
+    return le_fail_errno(LE_ERR_IO, "%s: cannot create %s", path, what);
 }

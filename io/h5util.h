@@ -57,6 +57,10 @@ int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out);
  * leaves NAME.partial, never a NAME that looks finished): writers create
  * le_h5_partial(path) and, after closing it, call le_h5_publish. */
 void le_h5_partial(const char *path, char *buf, size_t cap);
+/* H5Fcreate of path failed: LE_ERR_IO "PATH: cannot create WHAT: REASON",
+ * the reason from the directory it goes in (missing, not a directory, not
+ * writable), since HDF5's MPI-IO driver leaves no errno that says it. */
+int le_h5_create_failed(const char *path, const char *what);
 /* Collective on comm (MPI_COMM_SELF for a one-process writer): when rc is 0
  * on every rank, rank 0 renames the partial file to path, else removes it.
  * Returns the worst rc over the ranks (LE_ERR_IO when the rename fails). */

@@ -69,6 +69,7 @@ int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kin
 int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind)
 {
     ctx->st->rows_read++;
+    s->trace_id = le_trim_blanks(s->trace_id, &s->trace_id_len); /* as labels files' ids are taken */
     if (!s->trace_id_len || !s->span_id_len)
         return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
     if (s->duration_us < 0) return le_ingest_drop(ctx, LE_DROP_NEGATIVE_DURATION, pos, kind, NULL);

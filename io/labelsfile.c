@@ -45,7 +45,7 @@ int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_inf
     hid_t fapl = le_h5_fapl(comm);
     hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the labels file", partial);
+    if (f < 0) return le_h5_create_failed(partial, "the labels file");
     int rc = write_body(f, path, info, row0, n, label, confidence, given);
     if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", path);
     int published = le_h5_publish(comm, path, rc);

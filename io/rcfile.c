@@ -2,6 +2,7 @@
  * approximate ground truth for corpora with a fault list only. */
 #include "rcfile.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,10 +214,11 @@ int le_rc_write(const char *path, const le_rc *rc)
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return le_fail(LE_ERR_USAGE, "%s: path too long", path);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create", tmp);
+    if (f < 0) return le_h5_create_failed(tmp, "the rootcause file");
     int r = write_attrs(f, rc);
     if (!r) r = write_groups(f, rc, path);
-    if (H5Fclose(f) < 0 && !r) r = le_fail(LE_ERR_IO, "%s: cannot close", tmp);
+    errno = 0;
+    if (H5Fclose(f) < 0 && !r) r = le_fail_errno(LE_ERR_IO, "%s: cannot close", tmp);
     if (!r && rename(tmp, path)) r = le_fail(LE_ERR_IO, "%s: cannot rename to %s", tmp, path);
     if (r) unlink(tmp);
     return r;

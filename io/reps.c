@@ -2,6 +2,7 @@
  * small, so rank 0 writes and reads it with plain serial HDF5. */
 #include "reps.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +82,10 @@ int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
     hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return le_fail(LE_ERR_IO, "%s: cannot create the representatives file", partial);
+    if (f < 0) return le_h5_create_failed(partial, "the representatives file");
     int rc = write_body(f, r, meta, path);
-    if (H5Fclose(f) < 0 && !rc) rc = le_fail(LE_ERR_IO, "%s: cannot close", partial);
+    errno = 0;
+    if (H5Fclose(f) < 0 && !rc) rc = le_fail_errno(LE_ERR_IO, "%s: cannot close", partial);
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     return rc ? rc : published;
 }

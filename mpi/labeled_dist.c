@@ -14,12 +14,14 @@ typedef struct id_ref {
 
 static int cmp_id_ref(const void *a, const void *b) { return strcmp(((const id_ref *)a)->id, ((const id_ref *)b)->id); }
 
-/* Rank 0's labels CSV to every rank, as "id\0" strings and labels. */
-static int share_labels(MPI_Comm comm, const char *csv, le_labels *l)
+/* Rank 0's labels CSV to every rank, as "id\0" strings and labels. Only
+ * a corpus without traces may come with a labels file without rows. */
+static int share_labels(MPI_Comm comm, const char *csv, int may_be_empty, le_labels *l)
 {
     int rank;
     LE_MPI(MPI_Comm_rank(comm, &rank));
-    int read = rank == 0 ? le_labels_read(csv, l) : 0, rc = le_agree_on(comm, read);
+    int read = rank ? 0 : may_be_empty ? le_labels_read(csv, l) : le_labels_read_nonempty(csv, l);
+    int rc = le_agree_on(comm, read);
     if (rc) {
         if (rank == 0 && !read) le_labels_free(l); /* read here, but failed elsewhere or in the agreement */
         return rc;
@@ -76,7 +78,7 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
 {
     memset(out, 0, sizeof *out);
     le_labels l;
-    LE_CHECK(share_labels(comm, csv, &l));
+    LE_CHECK(share_labels(comm, csv, c->meta.n_traces == 0, &l));
     int64_t n = l.n, w = c->meta.trace_id_len;
     id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)n);
     for (int64_t i = 0; i < n; i++) ref[i] = (id_ref){l.trace_id[i], i};
