@@ -36,15 +36,17 @@ int le_mpi_check(int mpirc, const char *call)
 }
 
 /* After the ranks agreed that one failed: the first failed rank's message
- * to every rank, so a rank that did not fail can say why it stopped (a rank
- * 0 that failed alone would otherwise leave the others with no reason). */
-static int share_reason(MPI_Comm comm, int rc, char *why, size_t cap, int *who)
+ * (mine there) into why on every rank, so a rank that did not fail can say
+ * why it stopped (a rank 0 that failed alone left the others no reason). */
+static int share_reason(MPI_Comm comm, int rc, const char *mine, char *why, size_t cap, int *who)
 {
     int rank = 0, size = 1;
-    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS) return LE_ERR_MPI;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &size));
     *who = rc ? rank : size;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, who, 1, MPI_INT, MPI_MIN, comm));
     if (*who >= size) return LE_ERR_INTERNAL; /* no rank failed: the caller checked worst */
+    if (rank == *who) snprintf(why, cap, "%s", mine);
     LE_MPI(MPI_Bcast(why, (int)cap, MPI_CHAR, *who, comm));
     why[cap - 1] = 0;
     return 0;
@@ -54,21 +56,16 @@ int le_agree_on(MPI_Comm comm, int rc)
 {
     /* When the agreement itself fails, a rank that had already failed keeps
      * its own message: that error is what the user must see first. */
-    char mine[4096] = "";
+    char mine[4096] = "", why[4096] = "";
     if (rc) snprintf(mine, sizeof mine, "%s", le_errmsg());
     int worst = rc, mrc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm));
     if (mrc) return rc ? le_fail(rc, "%s", mine) : mrc;
     if (!worst) return 0;
-    int who = 0;
-    if (share_reason(comm, rc, mine, sizeof mine, &who)) {
-        if (rc) return le_fail(rc, "%s", mine);
-        snprintf(mine, sizeof mine, "(its message did not arrive)");
-    }
-    if (!rc) {
-        failed_elsewhere = 1;
-        le_fail(worst, "rank %d failed: %s", who, mine);
-    }
-    return worst;
+    int who = 0, shared = share_reason(comm, rc, mine, why, sizeof why, &who);
+    if (rc) return le_fail(rc, "%s", mine), worst; /* its own message, as before the sharing */
+    failed_elsewhere = 1;
+    if (shared) return le_fail(worst, "another rank failed (its message did not arrive)");
+    return le_fail(worst, "rank %d failed: %s", who, why);
 }
 
 int le_agree(int rc) { return le_agree_on(le_world.comm, rc); }
