@@ -274,6 +274,15 @@ static void assign_owners(file_list *fl, int p)
     free(load);
 }
 
+static void free_file_list(file_list *fl)
+{
+    for (int i = 0; i < fl->n; i++) free(fl->path[i]);
+    free(fl->path);
+    free(fl->size);
+    free(fl->label);
+    free(fl->owner);
+}
+
 /* -o may be none of the inputs: a trace file found, the labels, faults or map. */
 static int refuse_overwrites(const ingest_opts *o, const file_list *fl)
 {
@@ -304,7 +313,10 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
             p += sizeof(uint64_t) + strlen(fl->path[i]) + 1;
         }
     }
-    LE_CHECK(le_agree(rc));
+    if ((rc = le_agree(rc))) { /* rank 0 may have listed some files before it stopped */
+        free(buf), free_file_list(fl);
+        return rc;
+    }
     LE_CHECK(le_bcast_bytes(le_world.comm, &buf, &len, 0));
     if (le_world.rank != 0)
         for (uint64_t off = 0; off < len;) {
@@ -324,15 +336,6 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
     if (fl->unmatched > 1) le_warn("%d files in all match no --label-by-filename rule", fl->unmatched);
     assign_owners(fl, le_world.size);
     return 0;
-}
-
-static void free_file_list(file_list *fl)
-{
-    for (int i = 0; i < fl->n; i++) free(fl->path[i]);
-    free(fl->path);
-    free(fl->size);
-    free(fl->label);
-    free(fl->owner);
 }
 
 /* --------------------------------------------------------------- parse */
