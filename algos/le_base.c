@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,21 @@ int le_fail(int code, const char *fmt, ...)
     int n = vsnprintf(errbuf, sizeof errbuf, fmt, ap);
     va_end(ap);
     errlen = n < 0 ? 0 : ((size_t)n < sizeof errbuf ? (size_t)n : sizeof errbuf - 1);
+    return code;
+}
+
+int le_fail_errno(int code, const char *fmt, ...)
+{
+    int err = errno; /* before vsnprintf can touch it */
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    va_end(ap);
+    errlen = n < 0 ? 0 : ((size_t)n < sizeof errbuf ? (size_t)n : sizeof errbuf - 1);
+    if (err && errlen + 8 < sizeof errbuf) {
+        n = snprintf(errbuf + errlen, sizeof errbuf - errlen, ": %s", strerror(err));
+        if (n > 0) errlen += (size_t)n < sizeof errbuf - errlen ? (size_t)n : sizeof errbuf - errlen - 1;
+    }
     return code;
 }
 
@@ -83,6 +99,13 @@ char *le_strndup(const char *s, size_t n)
 }
 
 char *le_strdup(const char *s) { return le_strndup(s, strlen(s)); }
+
+const char *le_trim_blanks(const char *s, size_t *n)
+{
+    while (*n && (*s == ' ' || *s == '\t')) s++, (*n)--;
+    while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t')) (*n)--;
+    return s;
+}
 
 void le_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {

@@ -28,6 +28,10 @@ enum {
 /* Record an error message (printf-style) and return code, so a caller can
  * write: return le_fail(LE_ERR_FORMAT, "%s:%d: bad field", path, line); */
 int le_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* le_fail with ": strerror(errno)" appended when errno is set: for a failed
+ * create, write or close, so a full disk or a missing directory says so.
+ * Set errno = 0 before the call whose failure this reports. */
+int le_fail_errno(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *le_errmsg(void);
 void le_err_clear(void);
 void le_err_from(const char *func);
@@ -53,6 +57,10 @@ void *le_malloc_big(size_t n);
 void *le_realloc(void *p, size_t n);
 char *le_strdup(const char *s);
 char *le_strndup(const char *s, size_t n);
+/* s[0..*n) without its leading and trailing spaces and tabs: the new start,
+ * *n its length. Trace ids are taken this way everywhere (ingest of every
+ * format, labels files), so the same id always matches (docs/formats.md). */
+const char *le_trim_blanks(const char *s, size_t *n);
 
 /* Grow *p (elements of size elem) so it holds at least need elements. */
 void le_reserve(void **p, size_t *cap, size_t need, size_t elem);

@@ -14,6 +14,7 @@
 #include "encoder.h"
 #include "gat_data.h"
 #include "model.h"
+#include "samefile.h"
 
 static const char usage[] =
     "usage: labelease embed CORPUS.h5 MODEL.h5 -o EMBEDDINGS.h5 [options]\n"
@@ -64,10 +65,12 @@ static int parse_opts(int argc, char **argv, embed_opts *o, int *help)
         default: return le_usage(usage, 1);
         }
     }
-    if (optind + 2 != argc || !o->out) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5", "MODEL.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 2, 2, o->out ? NULL : "-o EMBEDDINGS.h5"));
     if (o->chunk < 1 || o->batch < 1) return le_fail(LE_ERR_USAGE, "--chunk and --batch must be at least 1");
     o->corpus = argv[optind], o->model = argv[optind + 1];
-    return 0;
+    const char *const inputs[] = {o->corpus, o->model};
+    return le_refuse_input_as_output("-o", o->out, inputs, 2);
 }
 
 typedef struct embedder {

@@ -188,7 +188,8 @@ int le_cmd_eval(int argc, char **argv)
         else
             return le_usage(usage, 1);
     }
-    if (optind + 2 != argc && optind + 3 != argc) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5", "LABELS.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 2, 3, NULL));
     if (chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
     const char *cpath = argv[optind], *lpath = argv[optind + 1];
     const char *rcpath = optind + 3 == argc ? argv[optind + 2] : NULL;

@@ -23,6 +23,7 @@
 #include "labelsfile.h"
 #include "page.h"
 #include "rcfile.h"
+#include "samefile.h"
 
 static const char usage[] =
     "usage: labelease export CORPUS.h5 LABELS.h5 [ROOTCAUSE.h5] [ROOTCAUSE-LABELS.csv] -o DIR\n"
@@ -64,7 +65,8 @@ static int parse(int argc, char **argv, ex_opts *o)
             return le_usage(usage, 1);
     }
     int n = argc - optind;
-    if (n < 2 || n > 4 || !o->dir) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5", "LABELS.h5"};
+    LE_CHECK(le_check_args(usage, n, argv + optind, args, 2, 4, o->dir ? NULL : "-o DIR"));
     o->corpus = argv[optind], o->labels = argv[optind + 1];
     for (int i = 2; i < n; i++) {
         const char *a = argv[optind + i];
@@ -275,7 +277,7 @@ static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const
     snprintf(path, sizeof path, "%s/dataset.h5", dir);
     le_h5_quiet();
     hid_t fapl = le_h5_fapl(le_world.comm), f;
-    int created = le_h5_create(le_world.comm, path, fapl, &f);
+    int created = le_h5_create(le_world.comm, path, "the dataset file", fapl, &f);
     H5Pclose(fapl);
     if (created) return created;
     int64_t N = c->meta.n_traces;
@@ -353,8 +355,10 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
 
 static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64_t *confirmed)
 {
-    if (le_world.rank == 0 && mkdir(o->dir, 0777) && errno != EEXIST)
-        return le_fail(LE_ERR_IO, "%s: cannot create the directory: %s", o->dir, strerror(errno));
+    int made = le_world.rank == 0 && mkdir(o->dir, 0777) && errno != EEXIST
+                   ? le_fail(LE_ERR_IO, "%s: cannot create the directory: %s", o->dir, strerror(errno))
+                   : 0;
+    LE_CHECK(le_agree(made)); /* before the collective reads: the others must not wait for rank 0 */
     LE_CHECK(load_periods(o, c, ep, confirmed));
     LE_CHECK(read_rows(c, o, ep, r));
     return 0;
@@ -363,6 +367,13 @@ static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64
 /* The files export writes into DIR. */
 static const char *const ex_files[] = {"dataset.h5", "traces.csv", "periods.csv", "dataset.json"};
 enum { EX_NFILES = sizeof ex_files / sizeof *ex_files };
+
+/* Neither DIR nor a file export writes into it may be an input. */
+static int refuse_overwrites(const ex_opts *o)
+{
+    const char *const inputs[] = {o->corpus, o->labels, o->rc, o->csv};
+    return le_refuse_input_in_dir("-o", o->dir, ex_files, EX_NFILES, inputs, 4);
+}
 
 /* 1 when DIR holds nothing but export's files (a dataset written before). */
 static int only_ours(const char *dir)
@@ -429,6 +440,7 @@ int le_cmd_export(int argc, char **argv)
 {
     ex_opts o;
     int rc = parse(argc, argv, &o);
+    if (!rc) rc = refuse_overwrites(&o);
     if (rc) return rc < 0 ? 0 : rc;
     char final[4000], partial[4096];
     snprintf(final, sizeof final, "%s", o.dir);

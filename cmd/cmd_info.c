@@ -240,7 +240,8 @@ int le_cmd_info(int argc, char **argv)
         else
             return le_usage(usage, 1);
     }
-    if (optind + 1 != argc) return le_usage(usage, 1);
+    static const char *const args[] = {"FILE.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 1, 1, NULL));
     if (chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
     const char *path = argv[optind];
     char schema[128];

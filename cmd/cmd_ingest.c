@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "ingest.h"
 #include "ingest_stages.h"
+#include "samefile.h"
 #include "truth_dist.h"
 
 static const char usage[] =
@@ -189,8 +190,11 @@ static void free_options(ingest_opts *o)
 
 /* ----------------------------------------------------------- file list */
 
-static int wanted_in_dir(const char *name, fmt_kind kind)
+/* path (a file met in a directory walk) by its base name: a hidden one
+ * (".x.csv") is not an input; "./sub" or "../sub" in the path is no reason. */
+static int wanted_in_dir(const char *path, fmt_kind kind)
 {
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.') return 0;
     if (kind == FMT_CSV) return !strcasecmp(dot, ".csv");
@@ -270,6 +274,23 @@ static void assign_owners(file_list *fl, int p)
     free(load);
 }
 
+static void free_file_list(file_list *fl)
+{
+    for (int i = 0; i < fl->n; i++) free(fl->path[i]);
+    free(fl->path);
+    free(fl->size);
+    free(fl->label);
+    free(fl->owner);
+}
+
+/* -o may be none of the inputs: a trace file found, the labels, faults or map. */
+static int refuse_overwrites(const ingest_opts *o, const file_list *fl)
+{
+    const char *const others[] = {o->labels, o->faults, o->map};
+    LE_CHECK(le_refuse_input_as_output("-o", o->output, (const char *const *)fl->path, fl->n));
+    return le_refuse_input_as_output("-o", o->output, others, 3);
+}
+
 /* Rank 0 lists the inputs; everyone gets the list (paths NUL-separated). */
 static int build_file_list(const ingest_opts *o, int argc, char **argv, file_list *fl)
 {
@@ -282,6 +303,7 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
         if (!rc && fl->n == 0)
             rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
                          o->kind == FMT_CSV ? "*.csv" : "*.json, *.jsonl, *.ndjson");
+        if (!rc) rc = refuse_overwrites(o, fl);
         for (int i = 0; i < fl->n; i++) len += strlen(fl->path[i]) + 1 + sizeof(uint64_t);
         buf = le_malloc(len);
         char *p = buf;
@@ -291,7 +313,10 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
             p += sizeof(uint64_t) + strlen(fl->path[i]) + 1;
         }
     }
-    LE_CHECK(le_agree(rc));
+    if ((rc = le_agree(rc))) { /* rank 0 may have listed some files before it stopped */
+        free(buf), free_file_list(fl);
+        return rc;
+    }
     LE_CHECK(le_bcast_bytes(le_world.comm, &buf, &len, 0));
     if (le_world.rank != 0)
         for (uint64_t off = 0; off < len;) {
@@ -311,15 +336,6 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
     if (fl->unmatched > 1) le_warn("%d files in all match no --label-by-filename rule", fl->unmatched);
     assign_owners(fl, le_world.size);
     return 0;
-}
-
-static void free_file_list(file_list *fl)
-{
-    for (int i = 0; i < fl->n; i++) free(fl->path[i]);
-    free(fl->path);
-    free(fl->size);
-    free(fl->label);
-    free(fl->owner);
 }
 
 /* --------------------------------------------------------------- parse */
@@ -367,7 +383,7 @@ static int route_labels(const char *path, le_strtab *ids, int8_t **labels)
     uint64_t total = 0;
     if (le_world.rank == 0) {
         le_labels l;
-        rc = le_labels_read(path, &l);
+        rc = le_labels_read_nonempty(path, &l);
         if (!rc) {
             for (int64_t i = 0; i < l.n; i++) {
                 size_t n = strlen(l.trace_id[i]);

@@ -18,6 +18,7 @@
 #include "labelset.h"
 #include "page.h"
 #include "rcfile.h"
+#include "samefile.h"
 
 static const char usage[] =
     "usage: labelease label REPS.h5 (--oracle CORPUS.h5 | --tui | --import FILE.csv) -o LABELS.csv [--keep EARLIER.csv]\n"
@@ -158,7 +159,8 @@ static int parse(int argc, char **argv, label_opts *o)
         else
             return le_usage(usage, 1);
     }
-    if (optind + 1 != argc) return le_usage(usage, 1);
+    static const char *const args[] = {"REPS.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 1, 1, NULL));
     o->reps = argv[optind];
     if ((o->oracle != NULL) + o->tui + (o->page != NULL) + (o->import != NULL) != 1)
         return le_fail(LE_ERR_USAGE, "give one of --oracle, --tui, --import and --page (labelease label --help)");
@@ -168,7 +170,10 @@ static int parse(int argc, char **argv, label_opts *o)
                        : o->import ? "import"
                                    : "oracle");
     if (o->page && o->keep) return le_fail(LE_ERR_USAGE, "--keep goes with --oracle, --tui or --import, not --page");
-    return 0;
+    /* --keep may be the output: its rows are kept (the terminal resumes -o) */
+    const char *const inputs[] = {o->reps, o->oracle, o->import};
+    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 3));
+    return le_refuse_input_as_output("--page", o->page, inputs, 3);
 }
 
 static void report(const label_opts *o, const le_labelset *s, int64_t unknown, int kinds)

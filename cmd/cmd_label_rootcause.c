@@ -9,6 +9,7 @@
 
 #include "driver.h"
 #include "rc_tui.h"
+#include "samefile.h"
 
 static const char usage[] =
     "usage: labelease label-rootcause ROOTCAUSE.h5 -o ROOTCAUSE-LABELS.csv\n"
@@ -47,10 +48,12 @@ static int parse(int argc, char **argv, lrc_opts *o)
         else
             return le_usage(usage, 1);
     }
-    if (optind + 1 != argc) return le_usage(usage, 1);
+    static const char *const args[] = {"ROOTCAUSE.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 1, 1, NULL));
     o->rc = argv[optind];
     if (!o->out) return le_fail(LE_ERR_USAGE, "-o ROOTCAUSE-LABELS.csv is required (labelease label-rootcause --help)");
-    return 0;
+    const char *const inputs[] = {o->rc};
+    return le_refuse_input_as_output("-o", o->out, inputs, 1);
 }
 
 static int run_rank0(const lrc_opts *o)

@@ -14,6 +14,7 @@
 #include "labelsfile.h"
 #include "propagate.h"
 #include "reps.h"
+#include "samefile.h"
 #include "labeled_dist.h"
 
 static const char usage[] =
@@ -88,16 +89,17 @@ static int parse(int argc, char **argv, prop_opts *o)
         else if (c == 'V')
             o->vectors = optarg;
         else if (c == 'k') {
-            LE_CHECK(le_parse_count("--knn", optarg, &v));
+            LE_CHECK(le_parse_range("--knn", optarg, 1, 64, &v));
             o->knn = (int)v;
         } else
             return le_usage(usage, 1);
     }
-    if ((optind + 2 != argc && optind + 3 != argc) || !o->out) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5", "LABELS.csv (after the corpus and the optional EMBEDDINGS.h5)"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 2, 3, o->out ? NULL : "-o LABELS.h5"));
     o->corpus = argv[optind], o->csv = argv[argc - 1], o->emb = optind + 3 == argc ? argv[optind + 1] : "-";
     if (!o->reps) LE_CHECK(need_embeddings(o)); /* with --reps, once it is read */
-    if (o->knn < 1 || o->knn > 64) return le_fail(LE_ERR_USAGE, "--knn must be 1..64");
-    return 0;
+    const char *const inputs[] = {o->corpus, o->emb, o->csv, o->vectors, o->reps};
+    return le_refuse_input_as_output("-o", o->out, inputs, 5);
 }
 
 /* ---- --reps: what select recorded ---- */

@@ -24,6 +24,7 @@
 #include "fingerprint.h"
 #include "labelsfile.h"
 #include "page.h"
+#include "samefile.h"
 #include "periods.h"
 #include "rcfile.h"
 #include "sbfl.h"
@@ -66,6 +67,19 @@ typedef struct rc_opts {
     double tie;
 } rc_opts;
 
+/* Neither the rootcause file nor its page may be the corpus or the labels. */
+static int refuse_overwrites(const rc_opts *o)
+{
+    const char *const inputs[] = {o->corpus, o->labels};
+    char page[4200];
+    if (o->page)
+        snprintf(page, sizeof page, "%s", o->page);
+    else
+        le_page_path(o->out, page, sizeof page);
+    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 2));
+    return o->no_page ? 0 : le_refuse_input_as_output("--page", page, inputs, 2);
+}
+
 static int parse(int argc, char **argv, rc_opts *o)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
@@ -87,11 +101,10 @@ static int parse(int argc, char **argv, rc_opts *o)
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
-        char *end;
         switch (c) {
         case 'o': o->out = optarg; break;
-        case 'w': LE_CHECK(le_parse_count("--window", optarg, &o->window_s)); break;
-        case 'g': LE_CHECK(le_parse_count("--gap", optarg, &o->gap_s)); break;
+        case 'w': LE_CHECK(le_parse_range("--window", optarg, 1, 1000000000, &o->window_s)); break;
+        case 'g': LE_CHECK(le_parse_range("--gap", optarg, 0, 1000000000, &o->gap_s)); break;
         case 'm': LE_CHECK(le_parse_count("--min-traces", optarg, &o->min_traces)); break;
         case 'c': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
         case 'T': o->from_truth = 1; break;
@@ -103,18 +116,20 @@ static int parse(int argc, char **argv, rc_opts *o)
                 return le_fail(LE_ERR_USAGE, "--score '%s': ochiai, tarantula, dstar or jaccard", optarg);
             break;
         case 't':
-            o->tie = strtod(optarg, &end);
-            if (*end || !(o->tie >= 0 && o->tie < 1)) return le_fail(LE_ERR_USAGE, "--tie '%s': a number in [0, 1)", optarg);
+            LE_CHECK(le_parse_double("--tie", optarg, 0, 1, 0, &o->tie));
+            if (o->tie >= 1) return le_fail(LE_ERR_USAGE, "--tie '%s': a number in [0, 1)", optarg);
             break;
         default: return le_usage(usage, 1);
         }
     }
-    if (optind + (o->from_truth ? 1 : 2) != argc || !o->out) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5", "LABELS.h5 (or --from-truth)"};
+    int n_args = o->from_truth ? 1 : 2;
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, n_args, n_args, o->out ? NULL : "-o ROOTCAUSE.h5"));
     o->corpus = argv[optind];
     o->labels = o->from_truth ? NULL : argv[optind + 1];
     if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
     if (o->min_traces < 1) o->min_traces = 1;
-    return 0;
+    return refuse_overwrites(o);
 }
 
 /* ---- the shard and what both passes share ---- */

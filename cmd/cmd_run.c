@@ -75,7 +75,8 @@ static int parse(int argc, char **argv, run_opts *o, char *dirbuf, size_t cap)
         else
             return le_usage(usage, 1);
     }
-    if (argc - optind != 1 || !o->dir) return le_usage(usage, 1);
+    static const char *const args[] = {"CONFIG.ini"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 1, 1, o->dir ? NULL : "--out DIR"));
     o->config = argv[optind];
     snprintf(dirbuf, cap, "%s", o->dir);
     size_t n = strlen(dirbuf);

@@ -15,6 +15,7 @@
 #include "page.h"
 #include "propagate.h"
 #include "reps.h"
+#include "samefile.h"
 #include "labeled_dist.h"
 #include "spectral_dist.h"
 
@@ -134,6 +135,17 @@ static int check_opts(const sel_opts *o)
     return 0;
 }
 
+/* No output (the reps file, its page, --dump-vectors) may be an input. */
+static int refuse_overwrites(const sel_opts *o)
+{
+    const char *const inputs[] = {o->corpus, o->emb, o->labels, o->vectors};
+    char page[600];
+    le_page_path(o->out, page, sizeof page);
+    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 4));
+    if (o->page) LE_CHECK(le_refuse_input_as_output("the page", page, inputs, 4));
+    return le_refuse_input_as_output("--dump-vectors", o->dump, inputs, 4);
+}
+
 static int parse(int argc, char **argv, sel_opts *o)
 {
     *o = (sel_opts){.method = "kmeans",
@@ -156,35 +168,41 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 'b': LE_CHECK(le_parse_count("--budget", optarg, &o->budget)); break;
         case 'm': o->method = optarg; break;
         case 'r': o->repr = optarg; break;
-        case 's': o->sample = atof(optarg); break;
+        case 's': LE_CHECK(le_parse_double("--sample", optarg, 0, 1, 0, &o->sample)); break;
         case 'S':
             LE_CHECK(le_parse_count("--seed", optarg, &v));
             o->seed = (uint64_t)v;
             break;
         case 'i':
-            LE_CHECK(le_parse_count("--max-iter", optarg, &v));
+            LE_CHECK(le_parse_range("--max-iter", optarg, 0, 10000000, &v));
             o->max_iter = (int)v;
             break;
         case 'R':
-            LE_CHECK(le_parse_count("--round", optarg, &v));
+            LE_CHECK(le_parse_range("--round", optarg, 1, 1000000, &v));
             o->round = (int)v;
             break;
         case 'l': o->labels = optarg; break;
         case 'P': o->page = 0; break;
-        case 't': o->tol = atof(optarg); break;
+        case 't': LE_CHECK(le_parse_double("--tol", optarg, 0, 1, 0, &o->tol)); break;
         case 'D': o->dump = optarg; break;
         case 'V': o->vectors = optarg; break;
         case 'N':
-            LE_CHECK(le_parse_count("--rounds", optarg, &v));
+            LE_CHECK(le_parse_range("--rounds", optarg, 1, 1000000, &v));
             o->rounds = (int)v;
             break;
         case 'k': LE_CHECK(le_parse_count("--picks", optarg, &o->picks)); break;
         default: return le_usage(usage, 1);
         }
     }
-    if ((optind + 1 != argc && optind + 2 != argc) || !o->out) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 1, 2, o->out ? NULL : "-o REPS.h5"));
     o->corpus = argv[optind], o->emb = optind + 2 == argc ? argv[optind + 1] : "-";
-    return check_opts(o);
+    if (!strcmp(o->corpus, "-"))
+        return le_fail(LE_ERR_USAGE,
+                       "select: '-' is not a corpus: CORPUS.h5 comes first, then EMBEDDINGS.h5 or - for none%s",
+                       le_repr_uses_model(o->repr) ? " (--representation gat and hybrid* need EMBEDDINGS.h5)" : "");
+    LE_CHECK(check_opts(o));
+    return refuse_overwrites(o);
 }
 
 /* The share of traces k-means clusters for k centres out of N traces: the

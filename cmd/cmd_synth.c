@@ -9,6 +9,7 @@
  * of (seed, index) alone. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "corpus.h"
 #include "driver.h"
 #include "ini.h"
+#include "samefile.h"
 #include "synth.h"
 
 static const char usage[] =
@@ -87,7 +89,8 @@ static int parse_options(int argc, char **argv, synth_opts *o, int *help)
     if (optind < argc) return le_fail(LE_ERR_USAGE, "unexpected argument '%s' (labelease synth --help)", argv[optind]);
     if (!o->output) return le_fail(LE_ERR_USAGE, "-o corpus.h5 is required (labelease synth --help)");
     if (o->chunk < 1 || o->chunk > 100000000) return le_fail(LE_ERR_USAGE, "--chunk must be between 1 and 1e8");
-    return 0;
+    const char *const inputs[] = {o->config};
+    return le_refuse_input_as_output("-o", o->output, inputs, 1);
 }
 
 /* ------------------------------------------------------------- config */
@@ -163,9 +166,9 @@ static int set_key(const cfg_key *k, const char *v, const char *path, int line)
         else
             *(int64_t *)k->ptr = x;
     }
-    if (end == v || *end || errno)
+    if (end == v || *end || errno || (k->type == K_DBL && !isfinite(*(double *)k->ptr)))
         return le_fail(LE_ERR_USAGE, "%s:%d: %s = '%s' is not %s", path, line, k->name, v,
-                       k->type == K_DBL ? "a number" : "a whole number");
+                       k->type == K_DBL ? "a finite number" : "a whole number");
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "corpus.h"
 #include "driver.h"
 #include "interrupt.h"
+#include "samefile.h"
 #include "train_dist.h"
 
 static const char usage[] =
@@ -130,7 +131,9 @@ static int check_opts(le_train_opts *o)
     if (o->ckpt_every < 0) o->ckpt_every = 100; /* 0: only on a signal and at the end */
     if (o->ckpt && (!*o->ckpt || !strcmp(o->ckpt, o->out)))
         return le_fail(LE_ERR_USAGE, "--checkpoint must name a file other than the model (-o)");
-    return 0;
+    const char *const inputs[] = {o->corpus, o->ckpt};
+    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 2));
+    return le_refuse_input_as_output("--checkpoint", o->ckpt, inputs, 1);
 }
 
 static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
@@ -155,28 +158,29 @@ static int parse_opts(int argc, char **argv, le_train_opts *o, int *help)
                            "to mpirun (kill -USR1 PID) or SIGUSR1/SIGTERM to a rank; with --checkpoint it resumes "
                            "(docs/model.md, Signals)");
         case 's': LE_CHECK(le_parse_count("--seed", optarg, &o->seed)); break;
-        case 'n': LE_CHECK(le_parse_count("--steps", optarg, &o->steps)); break;
+        case 'n': LE_CHECK(le_parse_range("--steps", optarg, 1, INT64_MAX / 2, &o->steps)); break;
         case 'b': LE_CHECK(le_parse_count("--batch", optarg, &o->batch)); break;
         case 'm': LE_CHECK(le_parse_count("--micro", optarg, &o->micro)); break;
         case 'w': LE_CHECK(le_parse_count("--window", optarg, &o->window)); break;
         case 'P': LE_CHECK(le_parse_count("--pool", optarg, &o->pool)); break;
         case 'S': LE_CHECK(le_parse_count("--pool-steps", optarg, &o->pool_steps)); break;
         case 'C': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
-        case 'c': LE_CHECK(le_parse_count("--hidden", optarg, &o->hidden)); break;
-        case 'a': LE_CHECK(le_parse_count("--heads", optarg, &o->heads)); break;
-        case 'L': LE_CHECK(le_parse_count("--layers", optarg, &o->layers)); break;
-        case 'd': LE_CHECK(le_parse_count("--embed-dims", optarg, &o->dims)); break;
-        case 'k': LE_CHECK(le_parse_count("--buckets", optarg, &o->buckets)); break;
+        case 'c': LE_CHECK(le_parse_range("--hidden", optarg, 1, 4096, &o->hidden)); break;
+        case 'a': LE_CHECK(le_parse_range("--heads", optarg, 1, 64, &o->heads)); break;
+        case 'L': LE_CHECK(le_parse_range("--layers", optarg, 1, 64, &o->layers)); break;
+        case 'd': LE_CHECK(le_parse_range("--embed-dims", optarg, 1, 4096, &o->dims)); break;
+        case 'k': LE_CHECK(le_parse_range("--buckets", optarg, 1, 1 << 24, &o->buckets)); break;
         case 'p': LE_CHECK(le_parse_count("--log-every", optarg, &o->log_every)); break;
-        case 'e': o->epochs = atof(optarg); break;
-        case 'l': o->lr = atof(optarg); break;
-        case 'g': o->margin = atof(optarg); break;
-        case 'f': o->far = atof(optarg); break;
-        case 'H': o->hard = atof(optarg); break;
+        case 'e': LE_CHECK(le_parse_double("--epochs", optarg, 0, 1e6, 1, &o->epochs)); break;
+        case 'l': LE_CHECK(le_parse_double("--lr", optarg, 0, 10, 1, &o->lr)); break;
+        case 'g': LE_CHECK(le_parse_double("--margin", optarg, 0, 2, 1, &o->margin)); break;
+        case 'f': LE_CHECK(le_parse_double("--far", optarg, 0, 1e3, 0, &o->far)); break;
+        case 'H': LE_CHECK(le_parse_double("--hard", optarg, 0, 1, 0, &o->hard)); break;
         default: return le_usage(usage, 1);
         }
     }
-    if (optind + 1 != argc || !o->out) return le_usage(usage, 1);
+    static const char *const args[] = {"CORPUS.h5"};
+    LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 1, 1, o->out ? NULL : "-o MODEL.h5"));
     o->corpus = argv[optind];
     return check_opts(o);
 }

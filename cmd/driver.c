@@ -1,6 +1,7 @@
 #include "driver.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,35 @@ int le_usage(const char *usage, int is_error)
         else
             fputs(usage, stdout);
     }
-    return is_error ? LE_ERR_USAGE : 0;
+    /* getopt has said which option on stderr; the error line says where to look */
+    if (is_error)
+        return le_fail(LE_ERR_USAGE, "%s: unknown option or an option without its value (%s --help lists them)",
+                       le_stage ? le_stage : "labelease", le_stage ? le_stage : "labelease");
+    return 0;
+}
+
+/* The first line of usage, without "usage: labelease ". */
+static void synopsis(const char *usage, char *buf, size_t cap)
+{
+    const char *s = strncmp(usage, "usage: labelease ", 17) ? usage : usage + 17, *nl = strchr(s, '\n');
+    snprintf(buf, cap, "%.*s", (int)(nl ? nl - s : (ptrdiff_t)strlen(s)), s);
+}
+
+int le_check_args(const char *usage, int n, char *const *args, const char *const *names, int min, int max,
+                  const char *missing_opt)
+{
+    char syn[512];
+    int rc = 0;
+    synopsis(usage, syn, sizeof syn);
+    if (n < min)
+        rc = le_fail(LE_ERR_USAGE, "%s: missing %s (usage: %s)", le_stage ? le_stage : "labelease", names[n], syn);
+    else if (n > max)
+        rc = le_fail(LE_ERR_USAGE, "%s: unexpected argument '%s' (usage: %s)", le_stage ? le_stage : "labelease", args[max],
+                     syn);
+    else if (missing_opt)
+        rc = le_fail(LE_ERR_USAGE, "%s: missing %s (usage: %s)", le_stage ? le_stage : "labelease", missing_opt, syn);
+    if (rc && le_world.rank == 0) fprintf(stderr, "%s", usage);
+    return rc;
 }
 
 int le_parse_count(const char *opt, const char *s, int64_t *out)
@@ -57,6 +86,27 @@ int le_parse_count(const char *opt, const char *s, int64_t *out)
     if (end == s || *end || errno || v < 0 || v > 9.2e18 || v != floor(v))
         return le_fail(LE_ERR_USAGE, "%s: '%s' is not a non-negative whole number", opt, s);
     *out = (int64_t)v;
+    return 0;
+}
+
+int le_parse_double(const char *opt, const char *s, double lo, double hi, int lo_open, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    int below = lo_open ? !(v > lo) : !(v >= lo);
+    if (end == s || *end || errno || !isfinite(v) || below || v > hi)
+        return le_fail(LE_ERR_USAGE, "%s: '%s' is not a number in %c%g, %g]", opt, s, lo_open ? '(' : '[', lo, hi);
+    *out = v;
+    return 0;
+}
+
+int le_parse_range(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    int64_t v;
+    if (le_parse_count(opt, s, &v) || v < lo || v > hi)
+        return le_fail(LE_ERR_USAGE, "%s: '%s' is not a whole number in [%lld, %lld]", opt, s, (long long)lo, (long long)hi);
+    *out = v;
     return 0;
 }
 

@@ -71,11 +71,23 @@ int le_cmd_run(int, char **);
     "  -q, --quiet     errors only on stderr\n"                                 \
     "  -h, --help      this help\n"
 int le_common_opt(int c);
-/* Print usage on rank 0 (help) and return 0, or print a hint and return LE_ERR_USAGE. */
+/* Print usage on rank 0 (help) and return 0, or print it to stderr and
+ * return LE_ERR_USAGE with a message (for getopt's unknown option). */
 int le_usage(const char *usage, int is_error);
+/* The positional arguments args[0..n) and the one required option: when
+ * fewer than min, "STAGE: missing names[n]"; more than max, "unexpected
+ * argument"; missing_opt non-NULL ("-o MODEL.h5"): "missing -o MODEL.h5".
+ * Then usage on rank 0 (stderr) and LE_ERR_USAGE; 0 when all is there. */
+int le_check_args(const char *usage, int n, char *const *args, const char *const *names, int min, int max,
+                  const char *missing_opt);
 
 /* Parse a non-negative integer with optional k/M/G suffix (1e3 powers) or
  * scientific notation ("1e6"); LE_ERR_USAGE names the option on failure. */
 int le_parse_count(const char *opt, const char *s, int64_t *out);
+/* le_parse_count within [lo, hi]; the error names the option and range. */
+int le_parse_range(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* A finite number in [lo, hi] ((lo, hi] when lo_open): NaN, Inf, trailing
+ * text and values out of range are LE_ERR_USAGE naming the option. */
+int le_parse_double(const char *opt, const char *s, double lo, double hi, int lo_open, double *out);
 
 #endif

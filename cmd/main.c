@@ -78,9 +78,11 @@ int main(int argc, char **argv)
         } else {
             rc = le_cmd_call(c->run, argc - 1, argv + 1);
         }
-        if (rc && !le_failed_elsewhere()) {
-            /* 75: stopped by a signal with a checkpoint written, not an error */
-            const char *what = rc == LE_EXIT_INTERRUPTED ? "stopped" : "error";
+        /* 75: stopped by a signal with a checkpoint written, not an error,
+         * said once by the rank that wrote it; a rank that stopped for
+         * another's error gives that one's reason */
+        if (rc && !(rc == LE_EXIT_INTERRUPTED && le_failed_elsewhere())) {
+            const char *what = rc == LE_EXIT_INTERRUPTED || le_failed_elsewhere() ? "stopped" : "error";
             if (le_world.size > 1)
                 fprintf(stderr, "labelease: %s (rank %d): %s\n", what, le_world.rank, le_errmsg());
             else

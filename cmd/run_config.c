@@ -122,7 +122,9 @@ static int check_values(const le_ini *cfg)
     if (in && !le_ini_get(in, "inputs"))
         return le_fail(LE_ERR_USAGE, "%s:%d: [ingest] needs inputs = FILE-OR-DIR ...", path, in->line);
     const char *rounds = le_ini_get(sel, "rounds");
-    if (rounds && (atoi(rounds) < 1 || atoi(rounds) > RUN_MAX_ROUNDS))
+    char *end = NULL;
+    long nr = rounds ? strtol(rounds, &end, 10) : 1;
+    if (rounds && (end == rounds || *end || nr < 1 || nr > RUN_MAX_ROUNDS))
         return le_fail(LE_ERR_USAGE, "%s:%d: [select] rounds = %s: 1 to %d in a run", path, sel->line, rounds,
                        RUN_MAX_ROUNDS);
     const le_ini_section *prop = le_ini_section_of(cfg, "propagate");

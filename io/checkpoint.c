@@ -67,7 +67,7 @@ int le_ckpt_write(const char *path, const le_ckpt *c)
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t f;
-    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, H5P_DEFAULT, &f));
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, "the checkpoint file", H5P_DEFAULT, &f));
     int rc = le_h5_finish(MPI_COMM_SELF, f, partial, write_body(f, c, path));
     if (!rc) rc = sync_path(partial);
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);

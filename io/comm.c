@@ -1,6 +1,7 @@
 #include "comm.h"
 
 #include <stdio.h>
+#include <string.h>
 
 le_job le_world;
 const char *le_stage;
@@ -34,19 +35,20 @@ int le_mpi_check(int mpirc, const char *call)
     return le_fail(LE_ERR_MPI, "%s failed: %s", call, why);
 }
 
-/* The message of the lowest rank whose status is worst, given to every
- * rank that had none of its own (a failed write shows on the rank that
- * wrote only, and "failed on another rank" would hide the reason). */
-static int share_reason(MPI_Comm comm, int rc, int worst, const char *mine)
+/* After the ranks agreed that one failed: the first failed rank's message
+ * (mine there) into why on every rank, so a rank that did not fail can say
+ * why it stopped (a rank 0 that failed alone left the others no reason). */
+static int share_reason(MPI_Comm comm, int rc, const char *mine, char *why, size_t cap, int *who)
 {
-    int rank, pair[2];
-    if (LE_MPI_RC(MPI_Comm_rank(comm, &rank))) return -1;
-    pair[0] = rc, pair[1] = rank;
-    if (LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, pair, 1, MPI_2INT, MPI_MAXLOC, comm))) return -1;
-    char why[4096];
-    snprintf(why, sizeof why, "%s", mine);
-    if (LE_MPI_RC(MPI_Bcast(why, (int)sizeof why, MPI_CHAR, pair[1], comm))) return -1;
-    if (!rc) le_fail(worst, "%s", why[0] ? why : "failed on another rank");
+    int rank = 0, size = 1;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    LE_MPI(MPI_Comm_size(comm, &size));
+    *who = rc ? rank : size;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, who, 1, MPI_INT, MPI_MIN, comm));
+    if (*who >= size) return LE_ERR_INTERNAL; /* no rank failed: the caller checked worst */
+    if (rank == *who) snprintf(why, cap, "%s", mine);
+    LE_MPI(MPI_Bcast(why, (int)cap, MPI_CHAR, *who, comm));
+    why[cap - 1] = 0;
     return 0;
 }
 
@@ -54,17 +56,16 @@ int le_agree_on(MPI_Comm comm, int rc)
 {
     /* When the agreement itself fails, a rank that had already failed keeps
      * its own message: that error is what the user must see first. */
-    char mine[4096] = "";
+    char mine[4096] = "", why[4096] = "";
     if (rc) snprintf(mine, sizeof mine, "%s", le_errmsg());
     int worst = rc, mrc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm));
     if (mrc) return rc ? le_fail(rc, "%s", mine) : mrc;
     if (!worst) return 0;
-    if (share_reason(comm, rc, worst, mine)) {
-        if (rc) return le_fail(rc, "%s", mine);
-        failed_elsewhere = 1;
-        le_fail(worst, "failed on another rank");
-    }
-    return worst;
+    int who = 0, shared = share_reason(comm, rc, mine, why, sizeof why, &who);
+    if (rc) return le_fail(rc, "%s", mine), worst; /* its own message, as before the sharing */
+    failed_elsewhere = 1;
+    if (shared) return le_fail(worst, "another rank failed (its message did not arrive)");
+    return le_fail(worst, "rank %d failed: %s", who, why);
 }
 
 int le_agree(int rc) { return le_agree_on(le_world.comm, rc); }

@@ -60,11 +60,11 @@ int le_mpi_check(int mpirc, const char *call) __attribute__((warn_unused_result)
     } while (0)
 
 /* Collective on comm: every rank passes its local status, all return the
- * worst one. A rank whose own status was 0 gets it with the message of the
- * lowest rank that had it (a full disk shows on the rank that wrote only,
- * and every rank should print the reason); only when sharing that message
- * fails does it get "failed on another rank" and le_failed_elsewhere() turn
- * 1, so that it prints nothing. le_agree is le_agree_on(le_world.comm, rc). */
+ * worst one. On a failure the first failed rank's message goes to every
+ * rank (one more Allreduce and a Bcast, on failure only): a rank whose own
+ * status was 0 gets "rank R failed: MESSAGE" and le_failed_elsewhere()
+ * turns 1, so it says it stopped, not that it failed. le_agree is
+ * le_agree_on(le_world.comm, rc). */
 int le_agree_on(MPI_Comm comm, int rc);
 int le_agree(int rc);
 int le_failed_elsewhere(void);

@@ -316,7 +316,7 @@ int le_corpus_create(MPI_Comm comm, const char *path, const le_corpus_meta *meta
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
-    int rc = le_h5_create(comm, partial, fapl, &w->file);
+    int rc = le_h5_create(comm, partial, "the corpus file", fapl, &w->file);
     H5Pclose(fapl);
     if (!rc) rc = writer_setup(w, meta, rank);
     if (rc) { /* every rank fails here alike: creation is collective */

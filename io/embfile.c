@@ -48,7 +48,7 @@ int le_emb_create(MPI_Comm comm, const char *path, int64_t n, int dim, const cha
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial);
     hid_t fapl = le_h5_fapl(comm);
-    int rc = le_h5_create(comm, partial, fapl, &f->file);
+    int rc = le_h5_create(comm, partial, "the embeddings file", fapl, &f->file);
     H5Pclose(fapl);
     *out = f;
     if (rc) return f->failed = rc;

@@ -1,6 +1,7 @@
 #include "embread.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +58,19 @@ int le_emb_open(MPI_Comm comm, const char *path, int64_t n_expected, le_embreade
     return 0;
 }
 
+/* A NaN or infinite coordinate (a model trained into NaN, a damaged file)
+ * would make every distance NaN and k-means pick nothing: refused with the
+ * row, which is the trace's index in the corpus. */
+static int check_finite(const le_embreader *r, int64_t row0, int64_t nrows, const float *buf)
+{
+    for (int64_t i = 0; i < nrows * r->dim; i++)
+        if (!isfinite(buf[i]))
+            return le_fail(LE_ERR_FORMAT, "%s: /embeddings row %lld (trace %lld), column %d is %s: not a usable vector",
+                           r->path, (long long)(row0 + i / r->dim), (long long)(row0 + i / r->dim), (int)(i % r->dim),
+                           isnan(buf[i]) ? "NaN" : "infinite");
+    return 0;
+}
+
 int le_emb_read_rows(const le_embreader *r, int64_t row0, int64_t nrows, float *buf)
 {
     if (nrows <= 0) return 0;
@@ -67,7 +81,7 @@ int le_emb_read_rows(const le_embreader *r, int64_t row0, int64_t nrows, float *
     herr_t rc = H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
     H5Sclose(ms), H5Sclose(fs);
     LE_H5(rc, "%s: cannot read /embeddings rows %lld..%lld", r->path, (long long)row0, (long long)(row0 + nrows));
-    return 0;
+    return check_finite(r, row0, nrows, buf);
 }
 
 void le_emb_close_reader(le_embreader *r)

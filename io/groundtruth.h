@@ -28,6 +28,11 @@ typedef struct le_labels {
     char corpus_fp[LE_FP_LEN]; /* the corpus_fingerprint column (label writes it), "" without */
 } le_labels;
 int le_labels_read(const char *path, le_labels *out);
+/* le_labels_read for a file that must label something (propagate, select's
+ * later rounds, ingest --labels): a header without rows is LE_ERR_FORMAT
+ * naming the file, not "no labels" taken for an answer. (A labels file
+ * being written, the terminal's resumed -o, may still be empty.) */
+int le_labels_read_nonempty(const char *path, le_labels *out);
 void le_labels_free(le_labels *l);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "comm.h"
@@ -314,7 +315,7 @@ static void release_room(const char *path)
     unlink(r);
 }
 
-int le_h5_create(MPI_Comm comm, const char *path, hid_t fapl, hid_t *out)
+int le_h5_create(MPI_Comm comm, const char *path, const char *what, hid_t fapl, hid_t *out)
 {
     int rank;
     *out = -1;
@@ -325,13 +326,9 @@ int le_h5_create(MPI_Comm comm, const char *path, hid_t fapl, hid_t *out)
      * cannot close again: without it every write fails where it is made. */
     hid_t own = fapl == H5P_DEFAULT ? H5Pcreate(H5P_FILE_ACCESS) : -1;
     if (own >= 0) H5Pset_sieve_buf_size(own, 0);
-    errno = 0;
     *out = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, own >= 0 ? own : fapl);
-    int err = errno, rc = 0;
     if (own >= 0) H5Pclose(own);
-    if (*out < 0)
-        rc = le_fail(LE_ERR_IO, "%s: cannot create: %s", path,
-                     err ? strerror(err) : "HDF5 failed (directory missing or not writable?)");
+    int rc = *out < 0 ? le_h5_create_failed(path, what) : 0;
     rc = le_agree_on(comm, rc);
     if (rc && *out >= 0) H5Fclose(*out), *out = -1;
     if (rc && rank == 0) release_room(path), unlink(path);
@@ -358,4 +355,21 @@ int le_h5_finish(MPI_Comm comm, hid_t file, const char *file_path, int status)
     if (H5Fclose(file) < 0) crc = le_h5_write_error(file_path, "(close)", errno);
     crc = le_agree_on(comm, crc);
     return rc ? rc : crc;
+}
+
+int le_h5_create_failed(const char *path, const char *what)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = 0; /* "/x" -> "/" */
+    struct stat st;
+    errno = 0;
+    if (!stat(dir, &st) && !S_ISDIR(st.st_mode)) errno = ENOTDIR;
+    if (!errno) access(dir, W_OK | X_OK);
+    if (!errno) errno = EIO; /* the directory is fine: HDF5 says no more than that */
+    return le_fail_errno(LE_ERR_IO, "%s: cannot create %s", path, what);
 }

@@ -60,6 +60,10 @@ int le_h5_open(hid_t file, const char *name, const char *path, hid_t *out);
  * leaves NAME.partial, never a NAME that looks finished): writers create
  * le_h5_partial(path) and, after closing it, call le_h5_publish. */
 void le_h5_partial(const char *path, char *buf, size_t cap);
+/* H5Fcreate of path failed: LE_ERR_IO "PATH: cannot create WHAT: REASON",
+ * the reason from the directory it goes in (missing, not a directory, not
+ * writable), since HDF5's MPI-IO driver leaves no errno that says it. */
+int le_h5_create_failed(const char *path, const char *what);
 /* Collective on comm (MPI_COMM_SELF for a one-process writer): when rc is 0
  * on every rank, rank 0 renames the partial file to path, else removes it.
  * Returns the worst rc over the ranks (LE_ERR_IO when the rename fails). */
@@ -78,8 +82,9 @@ int le_h5_write_error(const char *path, const char *what, int err);
  * H5P_DEFAULT for a one-process writer with comm MPI_COMM_SELF), first
  * setting aside room for the last writes of its close (le_h5_finish gives
  * it back); a disk without that room fails here, cleanly. Collective on
- * comm; the error names the file and the reason. */
-int le_h5_create(MPI_Comm comm, const char *path, hid_t fapl, hid_t *out);
+ * comm; the error names the file, what it is ("the corpus file") and the
+ * reason. */
+int le_h5_create(MPI_Comm comm, const char *path, const char *what, hid_t fapl, hid_t *out);
 
 /* Close file, being written at file_path, collectively on comm (the
  * communicator it was created on; MPI_COMM_SELF for a one-process writer),

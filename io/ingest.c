@@ -94,6 +94,7 @@ static int unit_hint(int64_t start_us)
 int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind kind)
 {
     ctx->st->rows_read++;
+    s->trace_id = le_trim_blanks(s->trace_id, &s->trace_id_len); /* as labels files' ids are taken */
     if (!s->trace_id_len || !s->span_id_len)
         return le_ingest_drop(ctx, LE_DROP_MISSING_FIELD, pos, kind, "empty trace or span id");
     if (s->trace_id_len > LE_TRACE_ID_MAX) { /* the corpus caps ids (docs/corpus.md) */

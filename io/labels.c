@@ -104,8 +104,7 @@ static int check_header(labels_reader *r)
 /* normal|abnormal|0|1, any case, surrounding spaces ignored; -1 otherwise. */
 static int label_value(const char *s, size_t n)
 {
-    while (n && (*s == ' ' || *s == '\t')) s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    s = le_trim_blanks(s, &n);
     if ((n == 6 && !strncasecmp(s, "normal", 6)) || (n == 1 && *s == '0')) return LE_LABEL_NORMAL;
     if ((n == 8 && !strncasecmp(s, "abnormal", 8)) || (n == 1 && *s == '1')) return LE_LABEL_ABNORMAL;
     return -1;
@@ -166,8 +165,14 @@ static void take_row(labels_reader *r)
     le_csv_unguard(r->cell[COL_ID], &r->cell_len[COL_ID]);
     if (r->at[COL_NOTE] >= 0) le_csv_unguard(r->cell[COL_NOTE], &r->cell_len[COL_NOTE]);
     if (take_fingerprint(r)) return;
-    const char *id = r->cell[COL_ID], *lab = r->cell[COL_LABEL];
+    const char *lab = r->cell[COL_LABEL];
     size_t id_len = r->cell_len[COL_ID];
+    const char *id = le_trim_blanks(r->cell[COL_ID], &id_len); /* quoted or not, as ingest takes ids */
+    if (id_len != r->cell_len[COL_ID]) {
+        memmove(r->cell[COL_ID], id, id_len);
+        r->cell[COL_ID][id_len] = 0, r->cell_len[COL_ID] = id_len;
+    }
+    id = r->cell[COL_ID];
     int label = label_value(lab, r->cell_len[COL_LABEL]);
     if (!id_len) {
         problem(r, r->row_line, "empty trace_id");
@@ -292,6 +297,15 @@ int le_labels_read(const char *path, le_labels *out)
     for (int k = 0; k < COL_N; k++) free(r.cell[k]);
     if (rc) le_labels_free(out);
     return rc;
+}
+
+int le_labels_read_nonempty(const char *path, le_labels *out)
+{
+    LE_CHECK(le_labels_read(path, out));
+    if (out->n > 0) return 0;
+    le_labels_free(out);
+    return le_fail(LE_ERR_FORMAT,
+                   "%s: no labels in it (a header and no rows): label the representatives first (labelease label)", path);
 }
 
 void le_labels_free(le_labels *l)

@@ -45,7 +45,7 @@ int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_inf
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
     hid_t fapl = le_h5_fapl(comm), f;
-    int created = le_h5_create(comm, partial, fapl, &f);
+    int created = le_h5_create(comm, partial, "the labels file", fapl, &f);
     H5Pclose(fapl);
     if (created) return created;
     int rc = le_h5_finish(comm, f, partial, write_body(f, path, info, row0, n, label, confidence, given));

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,13 +138,25 @@ static int write_body(hid_t f, const le_model *m, const char *path)
     return 0;
 }
 
+/* A weight that is NaN or infinite (training diverged) makes every
+ * embedding NaN: refused when written and when read. */
+static int check_weights(const le_model *m, const char *path)
+{
+    for (int64_t i = 0; i < m->enc.n_params; i++)
+        if (!isfinite(m->params[i]))
+            return le_fail(LE_ERR_FORMAT, "%s: weight %lld is %s: the training diverged (train again with a smaller --lr)",
+                           path, (long long)i, isnan(m->params[i]) ? "NaN" : "infinite");
+    return 0;
+}
+
 int le_model_write(const char *path, const le_model *m)
 {
+    LE_CHECK(check_weights(m, path));
     le_h5_quiet();
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
     hid_t f;
-    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, H5P_DEFAULT, &f));
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, "the model file", H5P_DEFAULT, &f));
     int rc = le_h5_finish(MPI_COMM_SELF, f, partial, write_body(f, m, path));
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     return rc ? rc : published;
@@ -187,6 +200,7 @@ static int read_body(hid_t f, le_model *m, const char *path)
     m->mean = le_malloc(sizeof(float) * LE_NTIME * (size_t)(V + 1));
     m->std = le_malloc(sizeof(float) * LE_NTIME * (size_t)(V + 1));
     LE_CHECK(get(f, "weights", H5T_NATIVE_FLOAT, (hsize_t)m->enc.n_params, m->params, path));
+    LE_CHECK(check_weights(m, path));
     int64_t off[LE_MAX_TENSORS];
     LE_CHECK(get(f, "tensors/offset", H5T_NATIVE_INT64, (hsize_t)m->enc.n_tensors, off, path));
     for (int k = 0; k < m->enc.n_tensors; k++)

@@ -218,7 +218,7 @@ int le_rc_write(const char *path, const le_rc *rc)
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return le_fail(LE_ERR_USAGE, "%s: path too long", path);
     hid_t f;
-    LE_CHECK(le_h5_create(MPI_COMM_SELF, tmp, H5P_DEFAULT, &f));
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, tmp, "the rootcause file", H5P_DEFAULT, &f));
     int r = write_attrs(f, rc);
     if (!r) r = write_groups(f, rc, path);
     r = le_h5_finish(MPI_COMM_SELF, f, tmp, r);

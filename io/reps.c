@@ -101,7 +101,7 @@ int le_reps_write(const char *path, const le_reps *r, const le_corpus_meta *meta
     char partial[4096];
     le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
     hid_t f;
-    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, H5P_DEFAULT, &f));
+    LE_CHECK(le_h5_create(MPI_COMM_SELF, partial, "the representatives file", H5P_DEFAULT, &f));
     int rc = le_h5_finish(MPI_COMM_SELF, f, partial, write_body(f, r, meta, path));
     int published = le_h5_publish(MPI_COMM_SELF, path, rc);
     return rc ? rc : published;

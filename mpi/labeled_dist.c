@@ -16,12 +16,13 @@ typedef struct id_ref {
 static int cmp_id_ref(const void *a, const void *b) { return strcmp(((const id_ref *)a)->id, ((const id_ref *)b)->id); }
 
 /* Rank 0's labels CSV to every rank, as "id\0" strings and labels; a
- * file label wrote for another corpus is refused (its corpus_fingerprint). */
+ * file label wrote for another corpus is refused (its corpus_fingerprint).
+ * Only a corpus without traces may come with a labels file without rows. */
 static int share_labels(MPI_Comm comm, const le_corpus *c, const char *csv, le_labels *l)
 {
     int rank;
     LE_MPI(MPI_Comm_rank(comm, &rank));
-    int read = rank == 0 ? le_labels_read(csv, l) : 0;
+    int read = rank ? 0 : c->meta.n_traces == 0 ? le_labels_read(csv, l) : le_labels_read_nonempty(csv, l);
     if (rank == 0 && !read && (read = le_fp_check(csv, l->corpus_fp, NULL, c->path, c->meta.fingerprint))) le_labels_free(l);
     int rc = le_agree_on(comm, read);
     if (rc) {

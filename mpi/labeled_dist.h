@@ -20,7 +20,8 @@ typedef struct le_labeled {
 } le_labeled;
 
 /* Collective: reads the CSV (rank 0), finds every id in the corpus; ids the
- * corpus lacks and ids given twice are an error that lists them. */
+ * corpus lacks and ids given twice are an error that lists them; so is a
+ * file without rows, unless the corpus has no traces. */
 int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *csv, le_labeled *out);
 void le_labeled_free(le_labeled *l);
 

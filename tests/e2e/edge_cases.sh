@@ -16,12 +16,7 @@ source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 LIMIT=${LE_EDGE_TIMEOUT:-300}
 # le NP ARGS...: labelease under mpiexec, stopped after $LIMIT s
-le() {
-    local np=$1 rc=0; shift
-    timeout -k 10 "$LIMIT" $LE_MPIEXEC -np "$np" "$LABELEASE" "$@" || rc=$?
-    [ $rc -ne 124 ] && [ $rc -ne 137 ] || fail "labelease $* at $np ranks did not finish in $LIMIT s"
-    return $rc
-}
+le() { le_within "$LIMIT" "$@"; }
 # ok NAME NP ARGS...: must succeed; report in NAME.txt, stderr in NAME.err
 ok() {
     local name=$1 np=$2; shift 2

@@ -5,6 +5,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 # run_le NP ARGS...: labelease under mpiexec with NP ranks
 run_le() { local np=$1; shift; $LE_MPIEXEC -np "$np" "$LABELEASE" "$@"; }
+# le_within LIMIT NP ARGS...: run_le stopped after LIMIT s, which fails the
+# test (a rank with nothing to do must not hang)
+le_within() {
+    local limit=$1 np=$2 rc=0; shift 2
+    timeout -k 10 "$limit" $LE_MPIEXEC -np "$np" "$LABELEASE" "$@" || rc=$?
+    [ $rc -ne 124 ] && [ $rc -ne 137 ] || fail "labelease $* at $np ranks did not finish in $limit s"
+    return $rc
+}
 # value KEY FILE: the value of a "key: value" report line
 value() { sed -n "s|^$1: ||p" "$2" | head -n1; }
 expect() { # expect KEY WANT FILE

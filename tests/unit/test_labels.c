@@ -162,6 +162,42 @@ static void test_labels_header_required(void **state)
     assert_in_message("no_such_labels.csv");
 }
 
+/* A file that must label something (propagate, select --round 2, ingest
+ * --labels): a header without rows is an error naming the file. */
+static void test_labels_nonempty(void **state)
+{
+    (void)state;
+    le_labels l;
+    le_err_clear();
+    assert_int_equal(le_labels_read_nonempty(fixture("labels_header_only.csv"), &l), LE_ERR_FORMAT);
+    assert_in_message("labels_header_only.csv: no labels in it");
+    assert_int_equal(l.n, 0);
+    assert_int_equal(le_labels_read_nonempty(fixture("labels_reordered.csv"), &l), 0);
+    assert_true(l.n > 0);
+    le_labels_free(&l);
+}
+
+/* Ids are taken without surrounding blanks, quoted or not, as ingest takes
+ * them (docs/formats.md): " a " in a spreadsheet's quotes is trace a. */
+static void test_labels_id_blanks(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/le-labels-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char body[] = "trace_id,label\n\" a \",normal\nb\t,abnormal\n\"c d\",normal\n";
+    assert_int_equal(write(fd, body, sizeof body - 1), (ssize_t)(sizeof body - 1));
+    close(fd);
+    le_labels l;
+    assert_int_equal(le_labels_read(path, &l), 0);
+    unlink(path);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.label[find(&l, "a")], LE_LABEL_NORMAL);
+    assert_int_equal(l.label[find(&l, "b")], LE_LABEL_ABNORMAL);
+    assert_int_equal(l.label[find(&l, "c d")], LE_LABEL_NORMAL); /* inner blanks stay */
+    le_labels_free(&l);
+}
+
 /* The TraceAnomaly scores file is a labels file with an extra column. */
 static char scores_path[4096];
 
@@ -188,6 +224,8 @@ int main(void)
         cmocka_unit_test(test_labels_repeated_id),
         cmocka_unit_test(test_labels_fingerprint),
         cmocka_unit_test(test_labels_header_required),
+        cmocka_unit_test(test_labels_nonempty),
+        cmocka_unit_test(test_labels_id_blanks),
     };
     int failed = cmocka_run_group_tests_name("labels_fixtures", tests, NULL, NULL);
     if (failed) return failed;
