@@ -32,10 +32,7 @@ void le_countmap_add(le_countmap *m, uint64_t key, int64_t inc)
     m->slot[i].count += inc;
 }
 
-int64_t le_countmap_get(const le_countmap *m, uint64_t key)
-{
-    return m->cap ? m->slot[slot_of(m, key)].count : 0;
-}
+int64_t le_countmap_get(const le_countmap *m, uint64_t key) { return m->cap ? m->slot[slot_of(m, key)].count : 0; }
 
 static int by_key(const void *a, const void *b)
 {

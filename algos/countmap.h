@@ -17,9 +17,9 @@ typedef struct le_kc {
 } le_kc;
 
 typedef struct le_countmap {
-    le_kc *slot;  /* [cap], count 0 = empty */
-    size_t n;     /* keys present */
-    size_t cap;   /* power of two, 0 before the first add */
+    le_kc *slot; /* [cap], count 0 = empty */
+    size_t n;    /* keys present */
+    size_t cap;  /* power of two, 0 before the first add */
 } le_countmap;
 
 /* Add inc (> 0) to key's count. */

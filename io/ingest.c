@@ -14,8 +14,7 @@ static const char *const drop_names[LE_DROP_N] = {
     [LE_DROP_BAD_ROW] = "malformed_rows",           [LE_DROP_NEGATIVE_DURATION] = "negative_durations",
     [LE_DROP_ABSURD_DURATION] = "absurd_durations", [LE_DROP_ORPHAN] = "orphan_spans",
     [LE_DROP_EXTRA_ROOT] = "extra_root_spans",      [LE_DROP_CYCLE] = "cycle_spans",
-    [LE_DROP_TIME_RANGE] = "times_out_of_range",
-    [LE_DROP_LONG_ID] = "long_trace_ids",
+    [LE_DROP_TIME_RANGE] = "times_out_of_range",    [LE_DROP_LONG_ID] = "long_trace_ids",
 };
 
 const char *le_drop_name(le_drop d) { return (unsigned)d < LE_DROP_N ? drop_names[d] : "?"; }
