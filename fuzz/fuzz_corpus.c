@@ -130,7 +130,7 @@ const char *__lsan_default_suppressions(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     fuzz_init();
-    if (MPI_Init(argc, argv) || le_world_init()) abort();
+    if (LE_MPI_RC(MPI_Init(argc, argv)) || le_world_init()) abort();
     le_log_level = 0;
     if (!freopen("/dev/null", "w", stdout)) abort(); /* the commands' reports */
     snprintf(base_path, sizeof base_path, "%s.base.h5", fuzz_path());

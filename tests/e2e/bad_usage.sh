@@ -170,7 +170,7 @@ printf '%s\n' '{"data":[{"traceID":" tr1 ","spans":[{"traceID":" tr1 ","spanID":
 printf 'trace_id,label\n" tr1 ",abnormal\n' > blank.csv
 ok m_blank ingest --format jaeger --labels blank.csv -o b.h5 blank.json
 [ "$(value labels_unmatched m_blank.txt)" = 0 ] || bad "a labels file's ' tr1 ' does not match ingest's"
-id=$(/usr/bin/python3 -c 'import h5py; print(h5py.File("b.h5")["traces/trace_id"][0].decode())')
+id=$(/usr/bin/python3 -c 'import h5py; f = h5py.File("b.h5"); o = f["traces/trace_id_offset"]; print(f["traces/trace_id_bytes"][o[0]:o[1]].tobytes().decode())')
 [ "$id" = tr1 ] || bad "ingest kept blanks around the trace id: '$id'"
 
 [ ${#FAILED[@]} -eq 0 ] || fail "${#FAILED[@]} checks failed (each FAIL above)"

@@ -1,5 +1,6 @@
 # CSV in and out (issue 16, cases 5 and 6). Trace ids with a line break, a
-# CR, a comma, a quote, leading = + - @ TAB, a leading ' and spaces go
+# CR, a comma, a quote, leading = + - @, a leading ', inner blanks (ingest
+# trims them at the ends, docs/formats.md; the notes keep a leading TAB) go
 # through ingest -> select -> label --import -> propagate -> export at 2
 # ranks and come back exact: the labels CSV and traces.csv parse (Python's
 # csv) to exactly one row per trace, no field starts a spreadsheet formula,
@@ -11,8 +12,8 @@ cd "$WORK"
 PY=/usr/bin/python3
 $PY - <<'PY'
 import csv
-ids = ["a\nb", "c\rd", "e,f", 'g"h', '=HYPERLINK("http://x.example","y")', "+1", "-2", "@SUM(A1)", "\tTab",
-       "'=quoted", "'plain", " lead", "tail ", "x\r\ny", "''@z", "ok1", "ok2"]
+ids = ["a\nb", "c\rd", "e,f", 'g"h', '=HYPERLINK("http://x.example","y")', "+1", "-2", "@SUM(A1)", "T\tab",
+       "'=quoted", "'plain", "in ner", "in\t ner", "x\r\ny", "''@z", "ok1", "ok2"]
 with open("ids.txt", "w", newline="") as f:
     csv.writer(f).writerow(ids)
 with open("in.csv", "w", newline="") as f:
@@ -37,7 +38,7 @@ with open("import.csv", "w", newline="") as f:
     w = csv.writer(f, quoting=csv.QUOTE_ALL)  # the page quotes " lead" too: libcsv trims unquoted spaces
     w.writerow(["trace_id", "label", "note"])
     for k, i in enumerate(ids):
-        w.writerow([guard(i), "abnormal" if k % 3 == 0 else "normal", guard("=note " + i)])
+        w.writerow([guard(i), "abnormal" if k % 3 == 0 else "normal", guard(("\t" if k % 2 else "=") + "note " + i)])
 PY
 run_le 1 label r.h5 --import import.csv -o l.csv > label.txt
 run_le 2 propagate c.h5 - l.csv -o p.h5 --representation dev > propagate.txt
@@ -52,14 +53,16 @@ def rows(path, text):  # text: the columns of text (numbers may start with -)
         for v in (row[c] for c in text):
             assert not re.match(r"[=+\-@\t\r]", v), f"{path}: field {v!r} starts a formula"
     return r[0], r[1:]
-stored = [x.decode() for x in h5py.File("c.h5")["traces/trace_id"][:]]
+f = h5py.File("c.h5", "r")  # corpus schema 2: ids as offsets + bytes (docs/corpus.md)
+off, b = f["traces/trace_id_offset"][:], f["traces/trace_id_bytes"][:].tobytes()
+stored = [b[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
 assert sorted(stored) == sorted(ids), f"ingest changed ids: {stored!r}"
 head, lab = rows("l.csv", (0, 1, 2))
-assert head == ["trace_id", "label", "note"], head
+assert head == ["trace_id", "label", "note", "corpus_fingerprint"], head
 got = {unguard(r[0]): (r[1], unguard(r[2])) for r in lab}
 assert len(lab) == 17 and sorted(got) == sorted(ids), f"labels CSV ids: {sorted(got)!r}"
 for k, i in enumerate(ids):
-    assert got[i] == ("abnormal" if k % 3 == 0 else "normal", "=note " + i), (i, got[i])
+    assert got[i] == ("abnormal" if k % 3 == 0 else "normal", ("\t" if k % 2 else "=") + "note " + i), (i, got[i])
 head, tr = rows("d/traces.csv", (0, 2))
 assert head[0] == "trace_id", head
 assert len(tr) == 17, f"traces.csv parses as {len(tr)} rows, not 17"

@@ -27,7 +27,8 @@ full() {
     fi
     local r lines
     for ((r = 0; r < np; r++)); do
-        if [ "$np" -gt 1 ]; then lines=$(grep "labelease: error (rank $r): " "$WORK/$name.err" || true); else
+        # the failed rank says error, the others stopped, with its message (io/comm.h)
+        if [ "$np" -gt 1 ]; then lines=$(grep -E "labelease: (error|stopped) \(rank $r\): " "$WORK/$name.err" || true); else
             lines=$(grep "labelease: error: " "$WORK/$name.err" || true); fi
         grep -q "No space left on device" <<< "$lines" \
             || { cat "$WORK/$name.err" >&2; fail "$name: rank $r did not say 'No space left on device'"; }
