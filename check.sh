@@ -106,9 +106,12 @@ SAN_EXCLUDE=(
 # sanitized phase over 25 min). The code they drive runs sanitized in CI
 # through the unit and MPI tests and the small pipelines left in:
 # e2e_run_rounds (labelease run, every stage, default labeling, 2 ranks),
-# e2e_label_oracle, e2e_rootcause, e2e_ingest_messy (bad input, errors).
+# e2e_label_oracle, e2e_rootcause, e2e_ingest_messy (bad input, errors);
+# the corpus checks in mpi_corpus_check (1, 2, 4 ranks) and fuzz_corpus
+# (e2e_corpus_checks drives them through five commands), the fingerprints in
+# mpi_corpus_io and unit_labels (e2e_fingerprint: ten commands refusing).
 SAN_LONG=(
-    e2e_bench_all_quick e2e_bench_ingest_quick e2e_edge_cases e2e_gat_torch
+    e2e_bench_all_quick e2e_bench_ingest_quick e2e_corpus_checks e2e_edge_cases e2e_fingerprint e2e_gat_torch
     e2e_info_kinds e2e_ingest_formats e2e_ingest_real e2e_label_pipeline
     e2e_label_tui e2e_labeling_page e2e_rootcause_page e2e_rootcause_tui
     e2e_run_kill e2e_slurm_requeue e2e_timings e2e_train_checkpoint
