@@ -127,6 +127,11 @@ const char *__lsan_default_suppressions(void)
            "leak:mca_\nleak:libevent\nleak:vasprintf\nleak:_rtld_global\n"; /* last: an unloaded MPI component */
 }
 
+/* Full stacks for allocations (as check.sh's LSAN_OPTIONS): Open MPI is
+ * built without frame pointers, so the fast unwinder stops in it and an
+ * allocation of its components shows no module the suppressions can match. */
+const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     fuzz_init();
