@@ -109,11 +109,16 @@ SAN_EXCLUDE=(
 # e2e_label_oracle, e2e_rootcause, e2e_ingest_messy (bad input, errors);
 # the corpus checks in mpi_corpus_check (1, 2, 4 ranks) and fuzz_corpus
 # (e2e_corpus_checks drives them through five commands), the fingerprints in
-# mpi_corpus_io and unit_labels (e2e_fingerprint: ten commands refusing).
+# mpi_corpus_io and unit_labels (e2e_fingerprint: ten commands refusing);
+# e2e_bad_usage (227 s sanitized: ~150 short processes, most refused before
+# a stage allocates; the stages' error paths run sanitized in
+# e2e_ingest_messy and e2e_full_disk), and propagate's search over reps
+# (e2e_propagate_reps, 108 s; propagate runs in e2e_run_rounds and
+# e2e_label_oracle).
 SAN_LONG=(
-    e2e_bench_all_quick e2e_bench_ingest_quick e2e_corpus_checks e2e_edge_cases e2e_fingerprint e2e_gat_torch
+    e2e_bad_usage e2e_bench_all_quick e2e_bench_ingest_quick e2e_corpus_checks e2e_edge_cases e2e_fingerprint e2e_gat_torch
     e2e_info_kinds e2e_ingest_formats e2e_ingest_real e2e_label_pipeline
-    e2e_label_tui e2e_labeling_page e2e_rootcause_page e2e_rootcause_tui
+    e2e_label_tui e2e_labeling_page e2e_propagate_reps e2e_rootcause_page e2e_rootcause_tui
     e2e_run_kill e2e_slurm_requeue e2e_timings e2e_train_checkpoint
     e2e_train_embed
 )
