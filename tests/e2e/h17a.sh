@@ -8,7 +8,10 @@
 #  - every trace one tree, nothing dropped;
 #  - the v1 trace gives the same spans as Zipkin's own v2 conversion of it;
 #  - five roots kept under a virtual root, or one kept with --roots first;
-#  - the same corpus at 1, 2 and 4 ranks, and with fragments split over files.
+#  - the same corpus at 1, 2 and 4 ranks, and with fragments split over files;
+#  - the stages after ingest take virtual roots: a made-up Jaeger corpus of
+#    multi-root traces through train, embed, select, label, propagate and
+#    rootcause finds its failing service.
 source "$(dirname "$0")/lib.bash"
 FX=$LE_SRC/tests/fixtures
 Z=$FX/zipkin
@@ -167,4 +170,45 @@ for p in sys.argv[2:]:
     b = data(p)
     assert a == b, (p, [k for k in a if a[k] != b.get(k)])
 PY
+
+# downstream: 660 traces, every third with two or three roots, every seventh with a lost parent;
+# the 60 in abnormal.json fail in db
+mkdir -p "$WORK/mr"
+/usr/bin/python3 - "$WORK/mr" <<'PY'
+import json, sys
+def trace(i, bad):
+    tid, t0, spans, n = "%032x" % (i + 1), 1_700_000_000_000_000 + i * 1_000_000, [], 0
+    ref = lambda s: [{"refType": "CHILD_OF", "traceID": tid, "spanID": s}]
+    for r in range(1 + (i % 3 == 0) + (i % 5 == 0)):
+        n += 1
+        root, st = "%016x" % (i * 100 + n), t0 + r * 500
+        spans.append({"traceID": tid, "spanID": root, "operationName": "GET /%d" % r, "references": [],
+                      "startTime": st, "duration": 10000, "processID": "p1", "tags": []})
+        for c in range(2):
+            n += 1
+            fails = bad and c == 1
+            spans.append({"traceID": tid, "spanID": "%016x" % (i * 100 + n), "operationName": "op%d" % c,
+                          "references": ref(root), "startTime": st + 100 + c * 1000, "duration": 20000 if fails else 3000,
+                          "processID": "p%d" % (2 + c), "tags": [{"key": "error", "type": "bool", "value": True}] if fails else []})
+    if i % 7 == 0:
+        spans.append({"traceID": tid, "spanID": "%016x" % (i * 100 + 99), "operationName": "late", "references": ref("f" * 16),
+                      "startTime": t0 + 700, "duration": 100, "processID": "p4", "tags": []})
+    procs = {"p%d" % k: {"serviceName": s} for k, s in enumerate(["front", "cart", "db", "auth"], 1)}
+    return {"traceID": tid, "spans": spans, "processes": procs}
+json.dump({"data": [trace(i, False) for i in range(600)]}, open(sys.argv[1] + "/normal.json", "w"))
+json.dump({"data": [trace(i, True) for i in range(600, 660)]}, open(sys.argv[1] + "/abnormal.json", "w"))
+PY
+M=$WORK/mr
+run_le 2 ingest --format jaeger --label-by-filename 'abnormal*=abnormal,normal*=normal' -o "$M/c.h5" "$M" > "$M/i.txt" 2> /dev/null
+expect traces 660 "$M/i.txt"
+expect virtual_roots 308 "$M/i.txt" # i % 3 == 0 or i % 5 == 0
+expect orphan_spans_attached 95 "$M/i.txt"
+run_le 2 train "$M/c.h5" -o "$M/m.h5" --steps 30 > /dev/null 2>&1 || fail "train on virtual roots"
+run_le 2 embed "$M/c.h5" "$M/m.h5" -o "$M/e.h5" > /dev/null 2>&1 || fail "embed on virtual roots"
+run_le 2 select "$M/c.h5" "$M/e.h5" -o "$M/r.h5" --representation gat --budget 20 --rounds 1 --no-page > /dev/null 2>&1 \
+    || fail "select on virtual roots"
+run_le 1 label "$M/r.h5" --oracle "$M/c.h5" -o "$M/l.csv" > /dev/null 2>&1 || fail "label on virtual roots"
+run_le 2 propagate "$M/c.h5" "$M/e.h5" "$M/l.csv" -o "$M/p.h5" --representation gat > /dev/null 2>&1 || fail "propagate"
+run_le 2 rootcause "$M/c.h5" "$M/p.h5" -o "$M/rc.h5" > "$M/rc.txt" 2> /dev/null || fail "rootcause on virtual roots"
+expect top_service_period_0 db "$M/rc.txt"
 echo "PASS h17a"
