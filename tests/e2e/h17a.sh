@@ -171,6 +171,42 @@ for p in sys.argv[2:]:
     assert a == b, (p, [k for k in a if a[k] != b.get(k)])
 PY
 
+# the tree rules on a hand-made trace in two files: the server half under its client half, a
+# span in the server's service under the server half, one in the client's under the client half,
+# a fragment's duration joined from the other file, a span no fragment of which has a timestamp
+# dropped (missing_fields) and its child hung under the root
+mkdir -p "$WORK/hand"
+cat > "$WORK/hand/a.json" <<'JSON'
+[{"traceId": "z1", "id": "a", "kind": "CLIENT", "name": "call", "timestamp": 100, "duration": 50, "localEndpoint": {"serviceName": "front"}},
+ {"traceId": "z1", "id": "a", "kind": "SERVER", "shared": true, "name": "serve", "timestamp": 105, "duration": 40, "localEndpoint": {"serviceName": "back"}},
+ {"traceId": "z1", "id": "b", "parentId": "a", "name": "query", "timestamp": 110, "localEndpoint": {"serviceName": "back"}},
+ {"traceId": "z1", "id": "d", "parentId": "a", "name": "lost", "localEndpoint": {"serviceName": "front"}}]
+JSON
+cat > "$WORK/hand/b.json" <<'JSON'
+[{"traceId": "z1", "id": "b", "parentId": "a", "duration": 7, "localEndpoint": {"serviceName": "back"}},
+ {"traceId": "z1", "id": "c", "parentId": "a", "name": "log", "timestamp": 120, "duration": 3, "localEndpoint": {"serviceName": "front"}},
+ {"traceId": "z1", "id": "e", "parentId": "d", "name": "late", "timestamp": 130, "duration": 2, "localEndpoint": {"serviceName": "front"}}]
+JSON
+for np in 1 2; do
+    run_le $np ingest --format zipkin -o "$WORK/hand$np.h5" "$WORK/hand" > "$WORK/hand$np.txt" 2> /dev/null || fail "hand-made: $(cat "$WORK/hand$np.txt")"
+done
+h5diff "$WORK/hand1.h5" "$WORK/hand2.h5" || fail "hand-made Zipkin trace: 2 ranks differ from 1"
+f=$WORK/hand1.txt
+expect rows_read 7 "$f"
+expect spans 5 "$f"
+expect merged_fragments 1 "$f"
+expect dropped.missing_fields 1 "$f"
+expect orphan_spans_attached 1 "$f"
+/usr/bin/python3 - "$WORK/hand1.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+ops = [o.decode() for o in f["tables/operations"][:]]
+got = [(ops[o], int(p), int(t), int(d)) for o, p, t, d in
+       zip(f["spans/operation"][:], f["spans/parent"][:], f["spans/start_us"][:], f["spans/duration_us"][:])]
+want = [("call", -1, 100, 50), ("serve", 0, 105, 40), ("query", 1, 110, 7), ("log", 0, 120, 3), ("late", 0, 130, 2)]
+assert got == want, got
+PY
+
 # downstream: 660 traces, every third with two or three roots, every seventh with a lost parent;
 # the 60 in abnormal.json fail in db
 mkdir -p "$WORK/mr"

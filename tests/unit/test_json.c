@@ -312,6 +312,31 @@ static void zipkin_trace_list(void **state)
     done(&p);
 }
 
+/* Zipkin v1: services from annotation endpoints, kind and times from the core annotations,
+ * an RPC's two halves in one span split in two rows, tags by endpoint, ca/sa never the service. */
+static void zipkin_v1(void **state)
+{
+    parsed p;
+    read_one(&p, le_read_zipkin, "zipkin/v1_rpc.json");
+    assert_int_equal(p.rc, 0);
+    check_accounting(&p, 5);
+    assert_int_equal(p.buf.n, 5);
+    const char *T = "bd7a977555f6b982";
+    const int64_t t0 = INT64_C(1458702548467000);
+    const uint8_t F = LE_SPAN_FRAGMENT, C = LE_SPAN_CLIENT, S = LE_SPAN_SERVER;
+    /* a server span with its own timestamp: not shared (v1's convention) */
+    check_fragment(&p, (want){T, T, NULL, "frontend", "get", t0, 386000, 0, 0}, F | S);
+    /* cs+sr: the client half keeps the span's times, the server half takes sr..ss and the error */
+    check_fragment(&p, (want){"ebf33e1a81dc6f71", T, T, "frontend", "get-traces", t0 + 11000, 354374, 200, 0}, F | C);
+    check_fragment(&p, (want){"ebf33e1a81dc6f71", T, T, "backend", "get-traces", t0 + 13000, 350000, 0, 1},
+                   F | S | LE_SPAN_SHARED);
+    /* a local span: the service of its "lc" */
+    check_fragment(&p, (want){"a1b2c3d4e5f60718", T, "ebf33e1a81dc6f71", "backend", "find", t0 + 23000, 300000, 0, 0}, F);
+    /* no span timestamp: cs..cr; "sa" is the database, not this span's service */
+    check_fragment(&p, (want){"be2d01e33cc78d97", T, "a1b2c3d4e5f60718", "backend", "query", t0 + 319000, 13000, 0, 0}, F | C);
+    done(&p);
+}
+
 static void zipkin_wrong_types(void **state)
 {
     parsed p;
@@ -430,6 +455,7 @@ int main(void)
         cmocka_unit_test(missing_file_is_io_error),
         cmocka_unit_test(zipkin_span_list),
         cmocka_unit_test(zipkin_trace_list),
+        cmocka_unit_test(zipkin_v1),
         cmocka_unit_test(zipkin_wrong_types),
         cmocka_unit_test(zipkin_truncated),
         cmocka_unit_test(zipkin_rejects_jaeger_file),
