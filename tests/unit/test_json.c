@@ -333,7 +333,8 @@ static void zipkin_v1(void **state)
     /* a local span: the service of its "lc" */
     check_fragment(&p, (want){"a1b2c3d4e5f60718", T, "ebf33e1a81dc6f71", "backend", "find", t0 + 23000, 300000, 0, 0}, F);
     /* no span timestamp: cs..cr; "sa" is the database, not this span's service */
-    check_fragment(&p, (want){"be2d01e33cc78d97", T, "a1b2c3d4e5f60718", "backend", "query", t0 + 319000, 13000, 0, 0}, F | C);
+    check_fragment(&p, (want){"be2d01e33cc78d97", T, "a1b2c3d4e5f60718", "backend", "query", t0 + 319000, 13000, 0, 0},
+                   F | C);
     done(&p);
 }
 
