@@ -139,6 +139,8 @@ assert (f["spans/start_us"][0], f["spans/duration_us"][0]) == (start, end - star
 assert f["traces/start_us"][0] == start
 PY
 run_le 1 info "$WORK/mr.h5" > "$WORK/mr_info.txt" || fail "info on a virtual root: $(cat "$WORK/mr_info.txt")"
+if run_le 1 ingest --format otlp --roots all -o "$WORK/bad.h5" "$MR" 2> "$WORK/roots.err"; then fail "--roots all accepted"; fi
+grep -q "roots: 'all' is neither virtual nor first" "$WORK/roots.err" || fail "--roots all: $(cat "$WORK/roots.err")"
 
 # ranks: every fixture in one ingest at 1, 2 and 4 ranks, and the fragments of the largest file
 # split over three files (each fragment to a file by its position), which ranks must join
