@@ -465,6 +465,8 @@ static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
             continue;
         }
         const char *pid = le_spanbuf_parent_id(b, w->u[i].parent_row);
+        if (pid && is_fragment(b, w->u[i].row) && !strcmp(pid, le_spanbuf_span_id(b, w->u[i].row)))
+            pid = NULL; /* Zipkin: a span naming itself as parent has none (zipkin-lens' span cleaner) */
         w->parent[i] = pid ? parent_by_id(b, w, n, i, pid) : LE_TT_ROOT;
     }
 }
