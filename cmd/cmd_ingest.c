@@ -15,6 +15,7 @@
 #include "ingest.h"
 #include "ingest_stages.h"
 #include "samefile.h"
+#include "tracetree.h"
 #include "truth_dist.h"
 
 static const char usage[] =
@@ -26,7 +27,7 @@ static const char usage[] =
     "\n"
     "formats (--format):\n"
     "  jaeger      Jaeger JSON (UI download or /api/traces)\n"
-    "  zipkin      Zipkin v2 JSON (array of spans, or array of traces)\n"
+    "  zipkin      Zipkin v2 or v1 JSON (array of spans, or array of traces)\n"
     "  otlp        OTLP JSON (ExportTraceServiceRequest, or JSON lines of them)\n"
     "  nezha       CSV: TrainTicket data of the Nezha project\n"
     "  skywalking  CSV: SkyWalking spans as DeepTraLog exports them\n"
@@ -51,6 +52,10 @@ static const char usage[] =
     "                               call structure never seen outside every window\n"
     "  --fault-duration SECONDS     length of a fault that has no end (default 300)\n"
     "  --max-duration SECONDS       spans longer than this are dropped as absurd (default 86400)\n"
+    "  --roots virtual|first        a trace with several roots: kept whole under a made-up\n"
+    "                               '(virtual root)' span, spans whose parent is missing hung\n"
+    "                               under the root (virtual, the default); or only the largest\n"
+    "                               root's subtree kept, the rest dropped (first)\n"
     "  --strict                     stop with an error at the first dropped row\n" LE_COMMON_HELP
     "\n"
     "examples:\n"
@@ -71,6 +76,7 @@ typedef struct ingest_opts {
     label_rule *rules;
     int n_rules;
     int strict;
+    int tree_mode; /* --roots: LE_TT_WHOLE or LE_TT_FIRST_ROOT */
     double fault_duration_s, max_duration_s;
     fmt_kind kind;
 } ingest_opts;
@@ -126,6 +132,17 @@ static int parse_seconds(const char *opt, const char *s, double *out)
     return 0;
 }
 
+static int parse_roots(const char *s, ingest_opts *o)
+{
+    if (!strcmp(s, "virtual"))
+        o->tree_mode = LE_TT_WHOLE;
+    else if (!strcmp(s, "first"))
+        o->tree_mode = LE_TT_FIRST_ROOT;
+    else
+        return le_fail(LE_ERR_USAGE, "--roots: '%s' is neither virtual nor first", s);
+    return 0;
+}
+
 static int resolve_format(ingest_opts *o)
 {
     if (!o->format) return le_fail(LE_ERR_USAGE, "--format is required (labelease ingest --help lists them)");
@@ -153,12 +170,14 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
                                          {"fault-duration", required_argument, 0, 'd'},
                                          {"max-duration", required_argument, 0, 'D'},
                                          {"strict", no_argument, 0, 's'},
+                                         {"roots", required_argument, 0, 'R'},
                                          {"output", required_argument, 0, 'o'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
     memset(o, 0, sizeof *o);
     o->fault_duration_s = 300;
     o->max_duration_s = 86400;
+    o->tree_mode = LE_TT_WHOLE;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     int c;
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -173,6 +192,7 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
         case 'd': LE_CHECK(parse_seconds("--fault-duration", optarg, &o->fault_duration_s)); break;
         case 'D': LE_CHECK(parse_seconds("--max-duration", optarg, &o->max_duration_s)); break;
         case 's': o->strict = 1; break;
+        case 'R': LE_CHECK(parse_roots(optarg, o)); break;
         case 'o': o->output = optarg; break;
         default: return le_usage(usage, 1);
         }
@@ -483,10 +503,12 @@ static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
 static int reduce_stats(le_ingest_stats *st)
 {
     /* counters: one reduction; examples: gathered and merged on rank 0 */
-    enum { NC = 4 + LE_DROP_N + LE_UNIT_N };
-    uint64_t c[NC] = {st->rows_read, st->traces_dropped, st->label_conflicts, st->bytes_read};
-    for (int d = 0; d < LE_DROP_N; d++) c[4 + d] = st->dropped[d];
-    for (int u = 0; u < LE_UNIT_N; u++) c[4 + LE_DROP_N + u] = st->unit_hint[u];
+    enum { NT = 9, NC = NT + LE_DROP_N + LE_UNIT_N };
+    uint64_t c[NC] = {st->rows_read,        st->traces_dropped,          st->label_conflicts,
+                      st->bytes_read,       st->merged_fragments,        st->virtual_roots,
+                      st->orphans_attached, st->durations_from_children, st->unknown_durations};
+    for (int d = 0; d < LE_DROP_N; d++) c[NT + d] = st->dropped[d];
+    for (int u = 0; u < LE_UNIT_N; u++) c[NT + LE_DROP_N + u] = st->unit_hint[u];
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm));
     char *all = NULL;
     uint64_t all_len = 0;
@@ -510,8 +532,13 @@ static int reduce_stats(le_ingest_stats *st)
     st->traces_dropped = c[1];
     st->label_conflicts = c[2];
     st->bytes_read = c[3];
-    for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[4 + d];
-    for (int u = 0; u < LE_UNIT_N; u++) st->unit_hint[u] = c[4 + LE_DROP_N + u];
+    st->merged_fragments = c[4];
+    st->virtual_roots = c[5];
+    st->orphans_attached = c[6];
+    st->durations_from_children = c[7];
+    st->unknown_durations = c[8];
+    for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[NT + d];
+    for (int u = 0; u < LE_UNIT_N; u++) st->unit_hint[u] = c[NT + LE_DROP_N + u];
     return 0;
 }
 
@@ -589,6 +616,11 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     report_drops(st, fl, kind);
     le_report_int("traces_dropped", (int64_t)st->traces_dropped);
     le_report_int("orphan_roots_promoted", s->promoted);
+    le_report_int("orphan_spans_attached", (int64_t)st->orphans_attached);
+    le_report_int("virtual_roots", (int64_t)st->virtual_roots);
+    le_report_int("merged_fragments", (int64_t)st->merged_fragments);
+    le_report_int("durations_from_children", (int64_t)st->durations_from_children);
+    le_report_int("unknown_durations", (int64_t)st->unknown_durations);
     if (meta->has_ground_truth) {
         le_report_int("abnormal_traces", s->abnormal);
         le_report_int("normal_traces", s->normal);
@@ -614,9 +646,12 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     int rc = le_report_rank_peak_rss(); /* collective: every rank reports */
     le_report_end();
     LE_CHECK(rc);
-    if ((uint64_t)s->spans + dropped != st->rows_read)
-        return le_fail(LE_ERR_INTERNAL, "accounting mismatch: %lld spans + %llu dropped != %llu rows read",
-                       (long long)s->spans, (unsigned long long)dropped, (unsigned long long)st->rows_read);
+    /* made-up roots are spans no row gave; merged fragments are rows in another row's span */
+    if ((uint64_t)s->spans + dropped + st->merged_fragments - st->virtual_roots != st->rows_read)
+        return le_fail(LE_ERR_INTERNAL,
+                       "accounting mismatch: %lld spans + %llu dropped + %llu merged - %llu virtual roots != %llu rows read",
+                       (long long)s->spans, (unsigned long long)dropped, (unsigned long long)st->merged_fragments,
+                       (unsigned long long)st->virtual_roots, (unsigned long long)st->rows_read);
     return 0;
 }
 
@@ -662,7 +697,8 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     le_info("join: %zu rows on rank 0 after routing by trace", rows.n);
 
     le_asm a;
-    rc = le_agree(le_assemble(&rows, &a, &st, o->strict, fl->path, kind));
+    le_assemble_opts ao = {o->strict, fl->path, kind, o->tree_mode};
+    rc = le_agree(le_assemble(&rows, &a, &st, &ao));
     le_spanbuf_free(&rows);
     le_corpus_meta meta = {0};
     meta.has_ground_truth = has_labels || o->n_rules || o->labels || o->faults;

@@ -64,6 +64,11 @@ void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
     a->label_conflicts += b->label_conflicts;
     a->bytes_read += b->bytes_read;
     for (int u = 0; u < LE_UNIT_N; u++) a->unit_hint[u] += b->unit_hint[u];
+    a->merged_fragments += b->merged_fragments;
+    a->virtual_roots += b->virtual_roots;
+    a->orphans_attached += b->orphans_attached;
+    a->durations_from_children += b->durations_from_children;
+    a->unknown_durations += b->unknown_durations;
     le_stats_swallow(a, b->swallowed);
     for (int d = 0; d < LE_DROP_N; d++) {
         a->dropped[d] += b->dropped[d];
@@ -110,10 +115,12 @@ int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind k
         return le_ingest_drop(ctx, LE_DROP_TIME_RANGE, pos, kind, "start or end outside 1970-01-01..2200-01-01");
     if (s->label < 0) s->label = ctx->file_label;
     if (!s->service_len) {
+        s->flags |= LE_SPAN_NO_SERVICE;
         s->service = "unknown";
         s->service_len = 7;
     }
     if (!s->operation_len) {
+        s->flags |= LE_SPAN_NO_NAME;
         s->operation = "unknown";
         s->operation_len = 7;
     }

@@ -58,6 +58,13 @@ typedef struct le_ingest_stats {
     uint64_t label_conflicts;                   /* traces seen in both normal- and abnormal-labelled inputs */
     uint64_t bytes_read;
     uint64_t unit_hint[LE_UNIT_N]; /* spans whose start looks like LE_UNIT_* */
+    /* How traces were put together (docs/ingest.md, "Trees"). Accounting:
+     * rows_read = spans + dropped + merged_fragments - virtual_roots. */
+    uint64_t merged_fragments;        /* Zipkin rows folded into another row of the same span */
+    uint64_t virtual_roots;           /* spans made up to hold several roots */
+    uint64_t orphans_attached;        /* spans with a missing parent hung under the root */
+    uint64_t durations_from_children; /* spans without a duration given their children's extent */
+    uint64_t unknown_durations;       /* spans without a duration nor children: duration 0 */
 } le_ingest_stats;
 
 void le_stats_init(le_ingest_stats *st);

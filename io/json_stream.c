@@ -239,17 +239,6 @@ le_jstr le_jstr_put(le_jscratch *s, const char *p, size_t n)
     return t;
 }
 
-le_jstr le_jstr_suffix(le_jscratch *s, le_jstr a, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    LE_RESERVE(s->arena, s->cap, s->len + a.len + k + 1); /* may move the arena: copy after */
-    le_jstr t = {(uint32_t)s->len, (uint32_t)(a.len + k)};
-    memcpy(s->arena + s->len, s->arena + a.off, a.len);
-    memcpy(s->arena + s->len + a.len, suffix, k + 1);
-    s->len += a.len + k + 1;
-    return t;
-}
-
 int le_jstr_eq(const le_jscratch *s, le_jstr a, le_jstr b)
 {
     return a.len == b.len && memcmp(s->arena + a.off, s->arena + b.off, a.len) == 0;
@@ -293,6 +282,7 @@ int le_jspan_emit(le_parse_ctx *ctx, const le_jscratch *s, const le_jspan *sp)
         .status_code = sp->status_code,
         .error = sp->error,
         .label = -1,
+        .flags = sp->flags,
     };
     return le_ingest_span(ctx, &in, sp->pos, LE_POS_BYTE);
 }

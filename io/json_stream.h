@@ -72,7 +72,8 @@ typedef struct le_jspan {
     int32_t proto_status;         /* OTLP status.code */
     int8_t error;
     uint8_t have;
-    int8_t drop; /* -1 or an le_drop the reader already decided */
+    uint8_t flags; /* LE_SPAN_* (io/spanbuf.h) */
+    int8_t drop;   /* -1 or an le_drop the reader already decided */
     const char *drop_detail;
     uint64_t pos;
 } le_jspan;
@@ -87,8 +88,6 @@ typedef struct le_jscratch {
 void le_jscratch_free(le_jscratch *s);
 le_jstr le_jstr_put(le_jscratch *s, const char *p, size_t n);
 static inline const char *le_jstr_ptr(const le_jscratch *s, le_jstr t) { return s->arena ? s->arena + t.off : ""; }
-/* A copy of a with suffix appended (a's bytes may move: no pointer kept). */
-le_jstr le_jstr_suffix(le_jscratch *s, le_jstr a, const char *suffix);
 int le_jstr_eq(const le_jscratch *s, le_jstr a, le_jstr b);
 void le_jspan_reset(le_jspan *sp, uint64_t pos);
 /* Copy a finished span into held (its strings stay in the arena). */

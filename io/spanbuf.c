@@ -24,6 +24,7 @@ void le_spanbuf_free(le_spanbuf *b)
     free(b->status_code);
     free(b->error);
     free(b->label);
+    free(b->flags);
     free(b->file);
     free(b->pos);
     free(b->ids);
@@ -48,6 +49,7 @@ static void grow(le_spanbuf *b, size_t need)
     G(status_code);
     G(error);
     G(label);
+    G(flags);
     G(file);
     G(pos);
 #undef G
@@ -78,6 +80,7 @@ void le_spanbuf_push(le_spanbuf *b, const le_span_in *s, uint32_t file, uint64_t
     b->status_code[i] = s->status_code;
     b->error[i] = s->error;
     b->label[i] = s->label;
+    b->flags[i] = s->flags;
     b->file[i] = file;
     b->pos[i] = pos;
 }

@@ -16,6 +16,22 @@
 
 #define LE_NO_PARENT UINT64_MAX /* parent_off of a root span */
 
+/* le_spanbuf.flags: what a reader knows beyond the columns. Only Zipkin
+ * rows are fragments: rows of one trace with the same span id and the same
+ * LE_SPAN_SHARED bit are pieces of one span and are merged when traces are
+ * assembled (mpi/ingest_join.c), where any other repeated id is a
+ * duplicate or a conflict. */
+enum {
+    LE_SPAN_FRAGMENT = 1,     /* a Zipkin span: may be one of several pieces of one span */
+    LE_SPAN_SHARED = 2,       /* Zipkin "shared": the server half of an RPC whose client half has the same id */
+    LE_SPAN_CLIENT = 4,       /* kind CLIENT (Zipkin backfills "shared" on a SERVER with a CLIENT's id) */
+    LE_SPAN_SERVER = 8,       /* kind SERVER */
+    LE_SPAN_NO_START = 16,    /* no start time given (start_us is 0): another fragment may have it */
+    LE_SPAN_NO_DURATION = 32, /* no duration given (duration_us is 0): another fragment, or the children */
+    LE_SPAN_NO_SERVICE = 64,  /* the service is the default "unknown" */
+    LE_SPAN_NO_NAME = 128,    /* the operation is the default "unknown" */
+};
+
 typedef struct le_spanbuf {
     size_t n, cap;
     uint32_t *trace;      /* id in traces */
@@ -28,6 +44,7 @@ typedef struct le_spanbuf {
     int32_t *status_code; /* protocol status (HTTP, gRPC, OTLP code), 0 = none */
     int8_t *error;        /* 1 when the source marks the span failed */
     int8_t *label;        /* -1 unknown, 0 normal, 1 abnormal (file-name rule, label column) */
+    uint8_t *flags;       /* LE_SPAN_* */
     uint32_t *file;       /* index into the job's input file list */
     uint64_t *pos;        /* line number (CSV) or byte offset (JSON), 1-based line */
     le_strtab traces;     /* trace id strings */
@@ -52,6 +69,7 @@ typedef struct le_span_in {
     int64_t start_us, duration_us;
     int32_t status_code;
     int8_t error, label;
+    uint8_t flags; /* LE_SPAN_* */
 } le_span_in;
 
 void le_spanbuf_init(le_spanbuf *b);

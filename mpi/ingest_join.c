@@ -48,6 +48,7 @@ typedef struct wire_row {
     uint32_t file;
     uint32_t len[5]; /* trace, span, parent (UINT32_MAX: none), service, operation */
     int8_t error, label;
+    uint8_t flags;
 } wire_row;
 
 static const char *row_str(const le_spanbuf *b, size_t i, int k, uint32_t *len)
@@ -72,8 +73,8 @@ static const char *row_str(const le_spanbuf *b, size_t i, int k, uint32_t *len)
 
 static size_t pack_row(const le_spanbuf *b, size_t i, char *dst)
 {
-    wire_row w = {b->start_us[i], b->duration_us[i], b->pos[i], b->status_code[i], b->file[i], {0},
-                  b->error[i],    b->label[i]};
+    wire_row w = {b->start_us[i], b->duration_us[i], b->pos[i],  b->status_code[i], b->file[i], {0},
+                  b->error[i],    b->label[i],       b->flags[i]};
     const char *s[5];
     size_t n = sizeof w;
     for (int k = 0; k < 5; k++) {
@@ -120,6 +121,7 @@ static size_t unpack_row(const char *src, le_spanbuf *out)
     s.status_code = w.status_code;
     s.error = w.error;
     s.label = w.label;
+    s.flags = w.flags;
     /* an empty parent id arrives as len 0: spanbuf treats it as root, as the reader did */
     le_spanbuf_push(out, &s, w.file, w.pos);
     return (size_t)(p - src);
@@ -155,6 +157,7 @@ static void keep_row(const le_spanbuf *in, size_t i, le_spanbuf *out)
     s.status_code = in->status_code[i];
     s.error = in->error[i];
     s.label = in->label[i];
+    s.flags = in->flags[i];
     le_spanbuf_push(out, &s, in->file[i], in->pos[i]);
 }
 
@@ -203,8 +206,11 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
 /* ------------------------------------------------------------- assemble */
 
 /* Rows of one trace, sorted so that equal span ids are adjacent and the
- * order does not depend on arrival order: (span id, content, file, pos). */
+ * order does not depend on arrival order: (span id, shared, has a start,
+ * content, file, pos). Zipkin fragments of one span (same id, same
+ * sharedness) are then adjacent, the earliest one with a start first. */
 static const le_spanbuf *g_rows; /* qsort has no context argument in C11 */
+static const uint8_t *g_shared;  /* per row: Zipkin's server half, after the backfill below */
 
 static int content_cmp(const le_spanbuf *b, uint32_t x, uint32_t y)
 {
@@ -232,40 +238,61 @@ static int row_cmp(const void *pa, const void *pb)
     uint32_t x = *(const uint32_t *)pa, y = *(const uint32_t *)pb;
     int c = strcmp(le_spanbuf_span_id(b, x), le_spanbuf_span_id(b, y));
     if (c) return c;
+    if (g_shared[x] != g_shared[y]) return g_shared[x] < g_shared[y] ? -1 : 1;
+    int nx = (b->flags[x] & LE_SPAN_NO_START) != 0, ny = (b->flags[y] & LE_SPAN_NO_START) != 0;
+    if (nx != ny) return nx - ny;
     c = content_cmp(b, x, y);
     if (c) return c;
     if (b->file[x] != b->file[y]) return b->file[x] < b->file[y] ? -1 : 1;
     return b->pos[x] < b->pos[y] ? -1 : b->pos[x] > b->pos[y];
 }
 
+/* One span of the trace after duplicates are dropped and fragments merged:
+ * its first row, and what the other fragments filled in. */
+typedef struct uspan {
+    uint32_t row;                /* the first row (examples, trace) */
+    uint32_t parent_row;         /* the row whose parent id is the span's */
+    uint32_t service, operation; /* in the rows' names table */
+    int64_t start, duration;
+    int32_t status;
+    int8_t error;
+    uint8_t shared, no_duration;
+} uspan;
+
 typedef struct trace_work {
-    uint32_t *uniq; /* rows kept after duplicate/conflict removal */
+    uspan *u; /* unique spans, sorted by (span id, shared) */
     int32_t *parent, *cls, *order, *new_parent;
-    int64_t *start;
+    int64_t *start, *o_start, *o_dur, *child_end; /* by span, then by position in order */
     size_t cap;
     le_tt_work tt;
 } trace_work;
 
 static void tw_reserve(trace_work *w, size_t n)
 {
-    if (n <= w->cap) return;
-    w->cap = n * 2;
-    w->uniq = le_realloc(w->uniq, w->cap * sizeof *w->uniq);
+    if (n + 1 <= w->cap) return;
+    w->cap = (n + 1) * 2; /* + 1: a virtual root */
+    w->u = le_realloc(w->u, w->cap * sizeof *w->u);
     w->parent = le_realloc(w->parent, w->cap * sizeof *w->parent);
     w->cls = le_realloc(w->cls, w->cap * sizeof *w->cls);
     w->order = le_realloc(w->order, w->cap * sizeof *w->order);
     w->new_parent = le_realloc(w->new_parent, w->cap * sizeof *w->new_parent);
     w->start = le_realloc(w->start, w->cap * sizeof *w->start);
+    w->o_start = le_realloc(w->o_start, w->cap * sizeof *w->o_start);
+    w->o_dur = le_realloc(w->o_dur, w->cap * sizeof *w->o_dur);
+    w->child_end = le_realloc(w->child_end, w->cap * sizeof *w->child_end);
 }
 
 static void tw_free(trace_work *w)
 {
-    free(w->uniq);
+    free(w->u);
     free(w->parent);
     free(w->cls);
     free(w->order);
     free(w->new_parent);
     free(w->start);
+    free(w->o_start);
+    free(w->o_dur);
+    free(w->child_end);
     le_tt_work_free(&w->tt);
 }
 
@@ -288,43 +315,184 @@ static void drop_row(drop_ctx *d, le_drop why, const le_spanbuf *b, uint32_t row
     }
 }
 
-/* Drop exact duplicates and conflicting rows of one trace; returns the
- * number of unique spans written to w->uniq (sorted by span id). */
-static size_t dedup_rows(const le_spanbuf *b, uint32_t *rows, size_t n, trace_work *w, drop_ctx *d)
+static int same_id(const le_spanbuf *b, uint32_t x, uint32_t y)
 {
-    g_rows = b;
-    qsort(rows, n, sizeof *rows, row_cmp);
-    size_t k = 0;
+    return !strcmp(le_spanbuf_span_id(b, x), le_spanbuf_span_id(b, y));
+}
+
+static int is_fragment(const le_spanbuf *b, uint32_t r) { return (b->flags[r] & LE_SPAN_FRAGMENT) != 0; }
+
+/* Zipkin and B3 first gave client and server one span id, and not every
+ * instrumentation marks the server half "shared": a SERVER fragment next to
+ * a CLIENT one of the same id is the server half (Zipkin's Trace.merge does
+ * the same). rows[0..n) is one span id's run; re-sorted when changed. */
+static void backfill_shared(const le_spanbuf *b, uint32_t *rows, size_t n, uint8_t *shared)
+{
+    int client = 0, server = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
-        if (k && !strcmp(le_spanbuf_span_id(b, w->uniq[k - 1]), le_spanbuf_span_id(b, r))) {
-            drop_row(d, content_cmp(b, w->uniq[k - 1], r) ? LE_DROP_CONFLICT : LE_DROP_DUPLICATE, b, r);
+        if (!is_fragment(b, r) || shared[r]) continue;
+        client |= (b->flags[r] & LE_SPAN_CLIENT) != 0;
+        server |= (b->flags[r] & LE_SPAN_SERVER) != 0;
+    }
+    if (!client || !server) return;
+    for (size_t i = 0; i < n; i++)
+        if (is_fragment(b, rows[i]) && (b->flags[rows[i]] & LE_SPAN_SERVER)) shared[rows[i]] = 1;
+    qsort(rows, n, sizeof *rows, row_cmp);
+}
+
+static uspan span_of_row(const le_spanbuf *b, uint32_t r, const uint8_t *shared)
+{
+    return (uspan){r,
+                   r,
+                   b->service[r],
+                   b->operation[r],
+                   b->start_us[r],
+                   b->duration_us[r],
+                   b->status_code[r],
+                   b->error[r],
+                   shared[r],
+                   (b->flags[r] & LE_SPAN_NO_DURATION) != 0};
+}
+
+/* Fold fragment r into s, which came from fragments sorted before it:
+ * the first given value of each field wins (the earliest start sorts
+ * first), errors add up. */
+static void fold_fragment(const le_spanbuf *b, uint32_t r, uspan *s)
+{
+    if (s->no_duration && !(b->flags[r] & LE_SPAN_NO_DURATION)) {
+        s->duration = b->duration_us[r];
+        s->no_duration = 0;
+    }
+    if (!le_spanbuf_parent_id(b, s->parent_row) && le_spanbuf_parent_id(b, r)) s->parent_row = r;
+    if ((b->flags[s->row] & LE_SPAN_NO_SERVICE) && !(b->flags[r] & LE_SPAN_NO_SERVICE) && s->service == b->service[s->row])
+        s->service = b->service[r];
+    if ((b->flags[s->row] & LE_SPAN_NO_NAME) && !(b->flags[r] & LE_SPAN_NO_NAME) && s->operation == b->operation[s->row])
+        s->operation = b->operation[r];
+    if (!s->status) s->status = b->status_code[r];
+    s->error |= b->error[r];
+}
+
+/* One Zipkin span from its fragments rows[0..n). Returns 1 when kept in *s;
+ * 0 when no fragment has a start (every row counted as missing_fields).
+ * Two rows alike in every field read are still two fragments (late
+ * annotations differ in what ingest does not read): merged, as Zipkin does. */
+static int merge_fragments(const le_spanbuf *b, const uint32_t *rows, size_t n, const uint8_t *shared, uspan *s, drop_ctx *d)
+{
+    if (b->flags[rows[0]] & LE_SPAN_NO_START) { /* sorted: none has one */
+        for (size_t i = 0; i < n; i++) drop_row(d, LE_DROP_MISSING_FIELD, b, rows[i]);
+        return 0;
+    }
+    *s = span_of_row(b, rows[0], shared);
+    for (size_t i = 1; i < n; i++) fold_fragment(b, rows[i], s);
+    d->st->merged_fragments += n - 1;
+    return 1;
+}
+
+/* Length of the run at rows[0..n) that makes one span: the rows of one
+ * span id (with one sharedness, for Zipkin fragments). */
+static size_t span_run(const le_spanbuf *b, const uint32_t *rows, size_t n, const uint8_t *shared)
+{
+    size_t j = 1;
+    while (j < n && same_id(b, rows[0], rows[j]) && shared[rows[j]] == shared[rows[0]] &&
+           is_fragment(b, rows[j]) == is_fragment(b, rows[0]))
+        j++;
+    return j;
+}
+
+/* Drop exact duplicates and conflicting rows, merge Zipkin fragments;
+ * returns the number of spans written to w->u (sorted by id, shared). */
+static size_t unique_spans(const le_spanbuf *b, uint32_t *rows, size_t n, uint8_t *shared, trace_work *w, drop_ctx *d)
+{
+    g_rows = b;
+    g_shared = shared;
+    qsort(rows, n, sizeof *rows, row_cmp);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && same_id(b, rows[i], rows[j]);) j++;
+        if (j - i > 1) backfill_shared(b, rows + i, j - i, shared);
+    }
+    size_t k = 0;
+    for (size_t i = 0, m; i < n; i += m) {
+        m = span_run(b, rows + i, n - i, shared);
+        if (is_fragment(b, rows[i])) {
+            k += (size_t)merge_fragments(b, rows + i, m, shared, &w->u[k], d);
             continue;
         }
-        w->uniq[k++] = r;
+        w->u[k++] = span_of_row(b, rows[i], shared);
+        for (size_t j = i + 1; j < i + m; j++)
+            drop_row(d, content_cmp(b, rows[i], rows[j]) ? LE_DROP_CONFLICT : LE_DROP_DUPLICATE, b, rows[j]);
     }
     return k;
 }
 
-/* Parent index of every unique span by binary search over the sorted ids. */
+/* First index of span id `id` in u[0..n) (sorted by id), or -1. */
+static int32_t find_span(const le_spanbuf *b, const trace_work *w, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(le_spanbuf_span_id(b, w->u[mid].row), id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !strcmp(le_spanbuf_span_id(b, w->u[lo].row), id) ? (int32_t)lo : -1;
+}
+
+/* The parent of a span whose parent id is pid, as Zipkin's tree builder
+ * picks it: the server half of pid when it runs in the span's own service
+ * (a local span under the server), else the client half, else whichever
+ * half was reported. */
+static int32_t parent_by_id(const le_spanbuf *b, const trace_work *w, size_t n, size_t i, const char *pid)
+{
+    int32_t lo = find_span(b, w, n, pid);
+    if (lo < 0) return LE_TT_MISSING;
+    int32_t client = w->u[lo].shared ? -1 : lo, server = w->u[lo].shared ? lo : -1;
+    if (server < 0 && (size_t)lo + 1 < n && w->u[lo + 1].shared && same_id(b, w->u[lo].row, w->u[lo + 1].row))
+        server = lo + 1;
+    if (server >= 0 && (client < 0 || w->u[server].service == w->u[i].service)) return server;
+    return client;
+}
+
+/* Parent index of every unique span. A shared (server) half is the child
+ * of its client half; reported alone, it stands for the span id. */
 static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *pid = le_spanbuf_parent_id(b, w->uniq[i]);
-        w->start[i] = b->start_us[w->uniq[i]];
-        if (!pid) {
-            w->parent[i] = LE_TT_ROOT;
+        w->start[i] = w->u[i].start;
+        if (w->u[i].shared && i > 0 && !w->u[i - 1].shared && same_id(b, w->u[i - 1].row, w->u[i].row)) {
+            w->parent[i] = (int32_t)i - 1;
             continue;
         }
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (strcmp(le_spanbuf_span_id(b, w->uniq[mid]), pid) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
+        const char *pid = le_spanbuf_parent_id(b, w->u[i].parent_row);
+        if (pid && is_fragment(b, w->u[i].row) && !strcmp(pid, le_spanbuf_span_id(b, w->u[i].row)))
+            pid = NULL; /* Zipkin: a span naming itself as parent has none (zipkin-lens' span cleaner) */
+        w->parent[i] = pid ? parent_by_id(b, w, n, i, pid) : LE_TT_ROOT;
+    }
+}
+
+/* Start and duration of every kept node, in order. A span without a
+ * duration (Zipkin's incomplete span) lasts until its last child ends, or
+ * 0 without children (counted); the virtual root spans its children. */
+static void node_times(int32_t k, int virtual_root, trace_work *w, le_ingest_stats *st)
+{
+    for (int32_t j = 0; j < k; j++) {
+        w->child_end[j] = INT64_MIN;
+        if (j == 0 && virtual_root) continue;
+        const uspan *s = &w->u[w->order[j]];
+        w->o_start[j] = s->start;
+        w->o_dur[j] = s->duration;
+        if (virtual_root && w->new_parent[j] == 0 && (j == 1 || s->start < w->o_start[0])) w->o_start[0] = s->start;
+    }
+    for (int32_t j = k - 1; j >= 0; j--) {
+        int is_virtual = j == 0 && virtual_root;
+        if (is_virtual || w->u[w->order[j]].no_duration) {
+            int64_t end = w->child_end[j];
+            w->o_dur[j] = end > w->o_start[j] ? end - w->o_start[j] : 0;
+            if (!is_virtual) ++*(end == INT64_MIN ? &st->unknown_durations : &st->durations_from_children);
         }
-        w->parent[i] = (lo < n && !strcmp(le_spanbuf_span_id(b, w->uniq[lo]), pid)) ? (int32_t)lo : LE_TT_MISSING;
+        int32_t p = w->new_parent[j];
+        if (p >= 0 && w->o_start[j] + w->o_dur[j] > w->child_end[p]) w->child_end[p] = w->o_start[j] + w->o_dur[j];
     }
 }
 
@@ -353,10 +521,9 @@ static void asm_reserve(le_asm *a, size_t traces, size_t spans)
     }
 }
 
-static uint32_t intern_operation(le_asm *a, const le_spanbuf *b, uint32_t row, char **key, size_t *keycap)
+static uint32_t intern_operation(le_asm *a, const char *svc, size_t ls, const char *op, size_t lo, char **key,
+                                 size_t *keycap)
 {
-    const char *svc = le_strtab_str(&b->names, b->service[row]), *op = le_strtab_str(&b->names, b->operation[row]);
-    size_t ls = le_strtab_len(&b->names, b->service[row]), lo = le_strtab_len(&b->names, b->operation[row]);
     LE_RESERVE(*key, *keycap, ls + lo + 1);
     memcpy(*key, svc, ls);
     (*key)[ls] = 0; /* service and operation joined by NUL: no name can fake the split */
@@ -364,8 +531,26 @@ static uint32_t intern_operation(le_asm *a, const le_spanbuf *b, uint32_t row, c
     return le_strtab_intern(&a->operations, *key, ls + 1 + lo);
 }
 
+/* Service and operation of the spans ingest makes up (docs/ingest.md). */
+#define VIRTUAL_ROOT_NAME "(virtual root)"
+
+static void append_span(le_asm *a, const le_spanbuf *b, const uspan *u, char **key, size_t *keycap)
+{
+    const char *svc = VIRTUAL_ROOT_NAME, *op = VIRTUAL_ROOT_NAME;
+    size_t ls = strlen(svc), lo = strlen(op);
+    if (u) {
+        svc = le_strtab_str(&b->names, u->service), ls = le_strtab_len(&b->names, u->service);
+        op = le_strtab_str(&b->names, u->operation), lo = le_strtab_len(&b->names, u->operation);
+    }
+    size_t s = a->m++;
+    a->service[s] = (int32_t)le_strtab_intern(&a->services, svc, ls);
+    a->operation[s] = (int32_t)intern_operation(a, svc, ls, op, lo, key, keycap);
+    a->status[s] = u ? u->status : 0;
+    a->error[s] = u ? u->error : 0;
+}
+
 static void append_trace(le_asm *a, const le_spanbuf *b, uint32_t trace, int8_t label, const trace_work *w, int32_t k,
-                         char **key, size_t *keycap)
+                         int virtual_root, char **key, size_t *keycap)
 {
     asm_reserve(a, a->n + 1, a->m + (size_t)k);
     size_t t = a->n++;
@@ -374,18 +559,13 @@ static void append_trace(le_asm *a, const le_spanbuf *b, uint32_t trace, int8_t 
     a->id[t] = le_strtab_intern(&a->ids, id, le_strtab_len(&b->traces, trace));
     a->hash[t] = b->traces.hash[trace];
     a->label[t] = label;
-    a->start[t] = b->start_us[w->uniq[w->order[0]]];
+    a->start[t] = w->o_start[0];
     for (int32_t j = 0; j < k; j++) {
-        uint32_t row = w->uniq[w->order[j]];
-        size_t s = a->m++;
+        size_t s = a->m;
+        append_span(a, b, j == 0 && virtual_root ? NULL : &w->u[w->order[j]], key, keycap);
         a->parent[s] = w->new_parent[j];
-        a->service[s] = (int32_t)le_strtab_intern(&a->services, le_strtab_str(&b->names, b->service[row]),
-                                                  le_strtab_len(&b->names, b->service[row]));
-        a->operation[s] = (int32_t)intern_operation(a, b, row, key, keycap);
-        a->status[s] = b->status_code[row];
-        a->start_us[s] = b->start_us[row];
-        a->duration_us[s] = b->duration_us[row];
-        a->error[s] = b->error[row];
+        a->start_us[s] = w->o_start[j];
+        a->duration_us[s] = w->o_dur[j];
     }
     a->span_off[t + 1] = (int64_t)a->m;
 }
@@ -405,26 +585,37 @@ static int8_t trace_label(const le_spanbuf *b, const uint32_t *rows, size_t n, l
 static const le_drop class_drop[] = {
     [LE_TT_ORPHAN] = LE_DROP_ORPHAN, [LE_TT_EXTRA_ROOT] = LE_DROP_EXTRA_ROOT, [LE_TT_CYCLE] = LE_DROP_CYCLE};
 
-static void assemble_trace(const le_spanbuf *b, uint32_t trace, uint32_t *rows, size_t n, le_asm *a, trace_work *w,
-                           drop_ctx *d, char **key, size_t *keycap)
+typedef struct asm_ctx {
+    const le_spanbuf *b;
+    uint8_t *shared; /* per row */
+    int tree_mode;   /* LE_TT_WHOLE or LE_TT_FIRST_ROOT */
+    char *key;       /* scratch for operation keys */
+    size_t keycap;
+} asm_ctx;
+
+static void assemble_trace(asm_ctx *c, uint32_t trace, uint32_t *rows, size_t n, le_asm *a, trace_work *w, drop_ctx *d)
 {
+    const le_spanbuf *b = c->b;
     tw_reserve(w, n);
     int8_t label = trace_label(b, rows, n, d->st);
-    size_t u = dedup_rows(b, rows, n, w, d);
+    size_t u = unique_spans(b, rows, n, c->shared, w, d);
     resolve_parents(b, u, w);
-    int promoted = 0;
-    int32_t k = le_tt_build((int32_t)u, w->parent, w->start, &w->tt, w->cls, w->order, w->new_parent, &promoted);
+    le_tt_info info;
+    int32_t k = le_tt_build((int32_t)u, w->parent, w->start, c->tree_mode, &w->tt, w->cls, w->order, w->new_parent, &info);
     for (size_t i = 0; i < u; i++)
-        if (w->cls[i] != LE_TT_KEPT) drop_row(d, class_drop[w->cls[i]], b, w->uniq[i]);
-    a->promoted_roots += (uint64_t)promoted;
+        if (w->cls[i] != LE_TT_KEPT) drop_row(d, class_drop[w->cls[i]], b, w->u[i].row);
+    a->promoted_roots += (uint64_t)info.promoted;
+    d->st->virtual_roots += (uint64_t)info.virtual_root;
+    d->st->orphans_attached += (uint64_t)info.attached;
     if (k == 0) {
         d->st->traces_dropped++;
         return;
     }
-    append_trace(a, b, trace, label, w, k, key, keycap);
+    node_times(k, info.virtual_root, w, d->st);
+    append_trace(a, b, trace, label, w, k, info.virtual_root, &c->key, &c->keycap);
 }
 
-int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, int strict, char *const *files, le_pos_kind kind)
+int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, const le_assemble_opts *o)
 {
     /* Group rows by trace with a counting sort over the dense trace ids. */
     size_t nt = rows->traces.n;
@@ -439,12 +630,13 @@ int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, int st
 
     le_asm_init(out);
     trace_work w = {0};
-    drop_ctx d = {st, strict, files, kind, 0};
-    char *key = NULL;
-    size_t keycap = 0;
+    drop_ctx d = {st, o->strict, o->files, o->kind, 0};
+    asm_ctx c = {rows, le_malloc(rows->n + 1), o->tree_mode, NULL, 0};
+    for (size_t i = 0; i < rows->n; i++) c.shared[i] = (rows->flags[i] & LE_SPAN_SHARED) != 0;
     for (size_t t = 0; t < nt && !d.failed; t++)
-        assemble_trace(rows, (uint32_t)t, byt + first[t], first[t + 1] - first[t], out, &w, &d, &key, &keycap);
-    free(key);
+        assemble_trace(&c, (uint32_t)t, byt + first[t], first[t + 1] - first[t], out, &w, &d);
+    free(c.key);
+    free(c.shared);
     tw_free(&w);
     free(byt);
     free(first);

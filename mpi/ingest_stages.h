@@ -43,10 +43,18 @@ void le_asm_free(le_asm *a);
  * this rank's rows (from all ranks). Consumes `in` (left empty). */
 int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out);
 
+/* How traces are assembled (le_assemble). */
+typedef struct le_assemble_opts {
+    int strict;         /* the first drop is an error naming file:pos ... */
+    char *const *files; /* ... with these names */
+    le_pos_kind kind;   /* ... and positions printed as lines or bytes */
+    int tree_mode;      /* LE_TT_WHOLE (--roots virtual) or LE_TT_FIRST_ROOT (--roots first), algos/tracetree.h */
+} le_assemble_opts;
+
 /* Build traces from the rows this rank owns, counting every dropped row in
- * st. With strict, the first drop is an error naming file:pos (files[] and
- * pos_kind say how to print it). */
-int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, int strict, char *const *files, le_pos_kind kind);
+ * st: duplicates and conflicts dropped, Zipkin fragments merged, the tree
+ * built (docs/ingest.md). */
+int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, const le_assemble_opts *o);
 
 /* Global sorted name tables from every rank's local ones; fills meta
  * (services, operations, operation_service) and maps a's ids to global. */

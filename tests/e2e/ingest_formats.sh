@@ -10,9 +10,10 @@ ingest_all_ranks() { # NAME ARGS...: ingest at 1, 2, 4 ranks, h5diff, keep np1 r
         run_le $np ingest -o "$WORK/$name$np.h5" "$@" > "$WORK/$name$np.txt" || fail "$name at $np ranks: $(cat "$WORK/$name$np.txt")"
     done
     for np in 2 4; do h5diff "$WORK/${name}1.h5" "$WORK/$name$np.h5" || fail "$name: $np ranks differ from 1"; done
-    local rows spans drops
-    rows=$(value rows_read "$WORK/${name}1.txt") spans=$(value spans "$WORK/${name}1.txt") drops=$(value dropped_rows "$WORK/${name}1.txt")
-    [ $((spans + drops)) = "$rows" ] || fail "$name: $spans spans + $drops drops != $rows rows"
+    local rows spans drops merged virtual r=$WORK/${name}1.txt
+    rows=$(value rows_read "$r") spans=$(value spans "$r") drops=$(value dropped_rows "$r")
+    merged=$(value merged_fragments "$r") virtual=$(value virtual_roots "$r")
+    [ $((spans + drops + merged - virtual)) = "$rows" ] || fail "$name: $spans spans + $drops drops + $merged merged - $virtual virtual roots != $rows rows"
     [ "$spans" -gt 0 ] || fail "$name: no spans"
 }
 ingest_all_ranks jaeger --format jaeger "$FX/jaeger/api_traces.json" "$FX/jaeger/old_array.json" \

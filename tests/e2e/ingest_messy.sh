@@ -1,7 +1,9 @@
 # Messy input through the whole ingest at 1, 2 and 4 ranks: a trace split over
 # two files, duplicates, a conflict, an orphan, a cycle, a second root, a
 # rootless trace, bad values, a short row. Exact counts, the accounting
-# identity, the same corpus at every rank count, and --strict.
+# identity, the same corpus at every rank count, and --strict. The old tree
+# rules (--roots first) drop the orphan and the second root; the default
+# (--roots virtual) keeps both under a virtual root.
 source "$(dirname "$0")/lib.bash"
 H=TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano,Duration
 mkdir -p "$WORK/in"
@@ -29,7 +31,7 @@ t4,m,gone,cart-5c7b9d8f6-x1y2z,GetCart,4000000000,4000100000,100
 t4,k,m,redis-0,HGET,4000010000,4000020000,10
 CSV
 for np in 1 2 4; do
-    run_le $np ingest --format nezha -o "$WORK/m$np.h5" "$WORK/in" > "$WORK/m$np.txt"
+    run_le $np ingest --roots first --format nezha -o "$WORK/m$np.h5" "$WORK/in" > "$WORK/m$np.txt"
     f=$WORK/m$np.txt
     expect rows_read 17 "$f"
     expect traces 3 "$f"                 # t3 has no valid span left
@@ -64,6 +66,30 @@ svc = [s.decode() for s in f["tables/services"][:]]
 assert svc == ["cart", "front", "redis"], svc
 assert list(f["spans/duration_us"][off[0]:off[1]]) == [500, 100, 30]
 assert f["traces/start_us"][0] == 1000000
+PY
+# the default: t2 whole under a virtual root (r and x), its orphan o under it too
+for np in 1 2; do
+    run_le $np ingest --format nezha -o "$WORK/v$np.h5" "$WORK/in" > "$WORK/v$np.txt"
+    f=$WORK/v$np.txt
+    expect rows_read 17 "$f"
+    expect spans 10 "$f" # t1: a b c; t2: (virtual root) r s o x; t4: m k
+    expect dropped_rows 8 "$f"
+    expect dropped.orphan_spans 0 "$f"
+    expect dropped.extra_root_spans 0 "$f"
+    expect orphan_spans_attached 1 "$f"
+    expect virtual_roots 1 "$f"
+    expect orphan_roots_promoted 1 "$f"
+done
+h5diff "$WORK/v1.h5" "$WORK/v2.h5" || fail "default tree rules: corpus at 2 ranks differs"
+/usr/bin/python3 - "$WORK/v1.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+off = f["traces/span_offset"][:]
+svc = [s.decode() for s in f["tables/services"][:]]
+t2 = slice(off[1], off[2])  # virtual root; its children by start: r (with s), x, then o, whose parent is missing
+assert svc[f["spans/service"][off[1]]] == "(virtual root)", svc
+assert list(f["spans/parent"][t2]) == [-1, 0, 1, 0, 0], list(f["spans/parent"][t2])
+assert f["spans/start_us"][off[1]] == 2000000 and f["spans/duration_us"][off[1]] == 900
 PY
 # --strict: the first drop stops the job with its file and line
 if run_le 2 ingest --strict --format nezha -o "$WORK/s.h5" "$WORK/in" > "$WORK/s.txt" 2> "$WORK/s.err"; then

@@ -63,13 +63,16 @@ static void read_one(parsed *p, reader_fn fn, const char *rel)
 
 static void done(parsed *p) { le_spanbuf_free(&p->buf); }
 
-static size_t find_span(const parsed *p, const char *span_id)
+/* The row of span_id whose LE_SPAN_SHARED bit is `shared` (Zipkin's two halves share an id). */
+static size_t find_half(const parsed *p, const char *span_id, int shared)
 {
     for (size_t i = 0; i < p->buf.n; i++)
-        if (strcmp(le_spanbuf_span_id(&p->buf, i), span_id) == 0) return i;
+        if (strcmp(le_spanbuf_span_id(&p->buf, i), span_id) == 0 && !(p->buf.flags[i] & LE_SPAN_SHARED) == !shared) return i;
     fail_msg("span %s not read", span_id);
     return SIZE_MAX;
 }
+
+static size_t find_span(const parsed *p, const char *span_id) { return find_half(p, span_id, 0); }
 
 typedef struct want {
     const char *span, *trace, *parent, *service, *operation;
@@ -78,9 +81,20 @@ typedef struct want {
     int8_t error;
 } want;
 
-static void check_span(const parsed *p, want w)
+static void check_row(const parsed *p, size_t i, want w);
+
+static void check_span(const parsed *p, want w) { check_row(p, find_span(p, w.span), w); }
+
+/* A Zipkin row, found by id and sharedness, with its LE_SPAN_* flags. */
+static void check_fragment(const parsed *p, want w, uint8_t flags)
 {
-    size_t i = find_span(p, w.span);
+    size_t i = find_half(p, w.span, flags & LE_SPAN_SHARED);
+    assert_int_equal(p->buf.flags[i], flags);
+    check_row(p, i, w);
+}
+
+static void check_row(const parsed *p, size_t i, want w)
+{
     const le_spanbuf *b = &p->buf;
     assert_string_equal(le_strtab_str(&b->traces, b->trace[i]), w.trace);
     if (w.parent) assert_non_null(le_spanbuf_parent_id(b, i));
@@ -261,19 +275,23 @@ static void zipkin_span_list(void **state)
     read_one(&p, le_read_zipkin, "zipkin/spans.json");
     assert_int_equal(p.rc, 0);
     check_accounting(&p, 5);
-    assert_int_equal(p.buf.n, 4);
+    assert_int_equal(p.buf.n, 5);
     const char *T = "5982fe77008310cc80f1da5e10147517";
     const int64_t w0 = INT64_C(1674955899000000);
-    check_span(&p, (want){"5982fe77008310cc", T, NULL, "frontend", "get /api", w0, 386000, 500, 1});
-    check_span(&p, (want){"e457b5a2e4d86bd1", T, "5982fe77008310cc", "frontend", "get", w0 + 2000, 380000, 0, 0});
-    /* the shared server half of the joined RPC span: renamed, under its client half;
-     * an empty "error" tag still marks an error (Zipkin: the value is the message) */
-    check_span(&p,
-               (want){"e457b5a2e4d86bd1/shared", T, "e457b5a2e4d86bd1", "backend", "get /api", w0 + 4000, 370000, 503, 1});
-    check_span(&p, (want){"4f2b5a1c3d6e7f80", T, "e457b5a2e4d86bd1", "backend", "select", w0 + 5000, 12000, 0, 0});
-    /* the span without duration is incomplete: dropped, counted, located */
-    assert_int_equal(p.st.dropped[LE_DROP_MISSING_FIELD], 1);
-    assert_int_equal(p.st.example[LE_DROP_MISSING_FIELD][0].pos, 1728);
+    const uint8_t F = LE_SPAN_FRAGMENT, C = LE_SPAN_CLIENT, S = LE_SPAN_SERVER;
+    check_fragment(&p, (want){"5982fe77008310cc", T, NULL, "frontend", "get /api", w0, 386000, 500, 1}, F | S);
+    check_fragment(&p, (want){"e457b5a2e4d86bd1", T, "5982fe77008310cc", "frontend", "get", w0 + 2000, 380000, 0, 0}, F | C);
+    /* the shared server half of the joined RPC span keeps the id, marked shared (the assembly puts
+     * it under its client half); an empty "error" tag still marks an error (Zipkin: the value is
+     * the message) */
+    check_fragment(&p, (want){"e457b5a2e4d86bd1", T, "5982fe77008310cc", "backend", "get /api", w0 + 4000, 370000, 503, 1},
+                   F | S | LE_SPAN_SHARED);
+    check_fragment(&p, (want){"4f2b5a1c3d6e7f80", T, "e457b5a2e4d86bd1", "backend", "select", w0 + 5000, 12000, 0, 0},
+                   F | C);
+    /* the span without duration is kept, marked: the assembly gives it its children's extent or 0 */
+    check_fragment(&p, (want){"9a8b7c6d5e4f3a2b", T, "e457b5a2e4d86bd1", "backend", "cache get", w0 + 5100, 0, 0, 0},
+                   F | C | LE_SPAN_NO_DURATION);
+    assert_int_equal(total_drops(&p.st), 0);
     assert_int_equal(p.buf.pos[find_span(&p, "5982fe77008310cc")], 4);
     done(&p);
 }
@@ -291,6 +309,32 @@ static void zipkin_trace_list(void **state)
                           INT64_C(1675003797001000), 20000, 0, 1});
     check_span(&p,
                (want){"0123456789abcdef", T3, NULL, "ts-food-service", "get /food", INT64_C(1675003798000000), 7000, 0, 0});
+    done(&p);
+}
+
+/* Zipkin v1: services from annotation endpoints, kind and times from the core annotations,
+ * an RPC's two halves in one span split in two rows, tags by endpoint, ca/sa never the service. */
+static void zipkin_v1(void **state)
+{
+    parsed p;
+    read_one(&p, le_read_zipkin, "zipkin/v1_rpc.json");
+    assert_int_equal(p.rc, 0);
+    check_accounting(&p, 5);
+    assert_int_equal(p.buf.n, 5);
+    const char *T = "bd7a977555f6b982";
+    const int64_t t0 = INT64_C(1458702548467000);
+    const uint8_t F = LE_SPAN_FRAGMENT, C = LE_SPAN_CLIENT, S = LE_SPAN_SERVER;
+    /* a server span with its own timestamp: not shared (v1's convention) */
+    check_fragment(&p, (want){T, T, NULL, "frontend", "get", t0, 386000, 0, 0}, F | S);
+    /* cs+sr: the client half keeps the span's times, the server half takes sr..ss and the error */
+    check_fragment(&p, (want){"ebf33e1a81dc6f71", T, T, "frontend", "get-traces", t0 + 11000, 354374, 200, 0}, F | C);
+    check_fragment(&p, (want){"ebf33e1a81dc6f71", T, T, "backend", "get-traces", t0 + 13000, 350000, 0, 1},
+                   F | S | LE_SPAN_SHARED);
+    /* a local span: the service of its "lc" */
+    check_fragment(&p, (want){"a1b2c3d4e5f60718", T, "ebf33e1a81dc6f71", "backend", "find", t0 + 23000, 300000, 0, 0}, F);
+    /* no span timestamp: cs..cr; "sa" is the database, not this span's service */
+    check_fragment(&p, (want){"be2d01e33cc78d97", T, "a1b2c3d4e5f60718", "backend", "query", t0 + 319000, 13000, 0, 0},
+                   F | C);
     done(&p);
 }
 
@@ -318,7 +362,7 @@ static void zipkin_truncated(void **state)
 {
     parsed p;
     read_one(&p, le_read_zipkin, "zipkin/truncated.json");
-    check_error(&p, LE_ERR_FORMAT, "truncated.json: byte 1859: not valid Zipkin v2 JSON", "ends inside a value");
+    check_error(&p, LE_ERR_FORMAT, "truncated.json: byte 1859: not valid Zipkin JSON", "ends inside a value");
     done(&p);
 }
 
@@ -412,6 +456,7 @@ int main(void)
         cmocka_unit_test(missing_file_is_io_error),
         cmocka_unit_test(zipkin_span_list),
         cmocka_unit_test(zipkin_trace_list),
+        cmocka_unit_test(zipkin_v1),
         cmocka_unit_test(zipkin_wrong_types),
         cmocka_unit_test(zipkin_truncated),
         cmocka_unit_test(zipkin_rejects_jaeger_file),
