@@ -454,8 +454,8 @@ int le_json_rfc3339_us(const char *s, size_t n, int64_t *us)
 {
     int64_t off = 0, ns;
     /* the date's own '-' sits at bytes 4 and 7: an offset starts past 19 */
-    if (n > 19 + 6 && utc_offset_s(s, n, &off) == 0) n -= 6;
-    if (n < 20 || s[10] != 'T' || le_parse_utc_datetime_ns(s, n, &ns)) return -1;
+    if (n >= 19 + 6 && utc_offset_s(s, n, &off) == 0) n -= 6;
+    if (n < 19 || s[10] != 'T' || le_parse_utc_datetime_ns(s, n, &ns)) return -1;
     *us = ns / 1000 - off * 1000000;
     return 0;
 }
