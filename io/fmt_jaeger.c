@@ -84,9 +84,8 @@ typedef struct jaeger {
     uint64_t spans_seen, traces_without_spans, traces_not_objects;
     int root_is_wrapper; /* the top object has "data" or "result": it is no trace itself */
     int trace_has_spans;
-    int elem_kind;       /* ELEM_*: what the J_ELEM being read turned out to be */
-    int saw_otlp;        /* "resourceSpans" in a "result": an API v3 answer */
-    uint64_t top_values; /* top-level values read (several: streamed chunks) */
+    int elem_kind; /* ELEM_*: what the J_ELEM being read turned out to be */
+    int saw_otlp;  /* "resourceSpans" in a "result": an API v3 answer */
     /* the span being read */
     le_jspan span;
     size_t span_mark;       /* scratch length before the span's strings */
@@ -299,7 +298,6 @@ static int jaeger_open(void *u, le_jnode *node, int is_map, uint64_t pos)
     jaeger *J = u;
     switch (*node) {
     case J_ROOT:
-        J->top_values++;
         J->root_is_wrapper = 0;
         if (is_map)
             trace_begin(J);
@@ -483,7 +481,6 @@ static int jaeger_scalar(void *u, le_jnode node, le_jv_type t, const char *v, si
 static int jaeger_finish(void *u)
 {
     jaeger *J = u;
-    if (J->top_values == 0) return le_fail(LE_ERR_FORMAT, "%s: byte 0: empty file, expected Jaeger JSON", J->ctx->path);
     if (J->spans_seen == 0 && J->saw_otlp) return 0; /* API v3: le_read_jaeger reads it as OTLP */
     if (J->spans_seen == 0 && J->traces_without_spans + J->traces_not_objects > 0)
         return le_fail(LE_ERR_FORMAT,

@@ -179,7 +179,7 @@ static int parse_fd(jrun *R, le_parse_ctx *ctx, int fd)
         if (rc) break;
         R->base += n;
     }
-    if (!rc && R->base == 0 && !R->r->multiple_values)
+    if (!rc && R->base == 0) /* JSON lines too: an empty file is no export */
         rc = le_fail(LE_ERR_FORMAT, "%s: byte 0: empty file, expected %s", R->path, R->r->format);
     if (!rc) rc = parse_status(R, yajl_complete_parse(R->h), 1);
     if (!rc && R->r->finish) rc = R->r->finish(R->u);
