@@ -275,6 +275,14 @@ $PY "$WORK/same.py" "$WORK/ui_test.h5" "$WORK/data_object.h5" || fail '{"data": 
   $PY -c 'import json,sys; print(json.dumps({"result": json.load(open(sys.argv[1]))}))' "$FX/jaeger/model_domain_02.json"; } > "$WORK/v2_stream.json"
 ingest_check v2_stream jaeger jaeger "$WORK/v2_stream.json"
 
+# all the Jaeger shapes in one ingest: the same corpus at 1 and 2 ranks
+J_ALL=("$FX/jaeger/anonymizer_spans.json" "$FX/jaeger/model_domain_01.json" "$FX/jaeger/model_domain_02.json"
+    "$FX/jaeger/model_domain_03.json" "$FX/jaeger/ui_test_trace.json" "$WORK/data_object.json" "$WORK/v2_stream.json")
+for np in 1 2; do
+    run_le $np ingest --format jaeger -o "$WORK/jall$np.h5" "${J_ALL[@]}" > "$WORK/jall$np.txt" || fail "all Jaeger shapes at $np ranks"
+done
+h5diff "$WORK/jall1.h5" "$WORK/jall2.h5" || fail "Jaeger shapes: 2 ranks differ from 1"
+
 # ---- Jaeger API v3 = OTLP in {"result": ...}, by --format jaeger and --format otlp ----
 ingest_check v3_get_trace otlp otlp "$FX/jaeger/api_v3_get_trace.json"
 grep -q '^dropped.missing_fields: 1$' "$WORK/v3_get_trace.txt" || fail "api_v3 GetTrace snapshot: its one span has no times (missing_fields)"
