@@ -23,7 +23,8 @@
  * or length past the end, a group or unknown wire type) rejects the whole
  * file with the byte offset; a known span field of the wrong wire type
  * drops that span as malformed_rows, like a JSON field of the wrong type.
- * The file is held in memory while it is decoded. */
+ * One request is held in memory at a time: the whole file when it is a
+ * bare request, one frame of the file exporter's stream otherwise. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,14 +55,15 @@ typedef struct pfield {
 
 typedef struct preader {
     le_parse_ctx *ctx;
+    uint64_t base; /* file offset of the request buffer's first byte */
     le_jscratch s;
     le_jtag tag;
 } preader;
 
 static int malformed(const preader *R, size_t at, const char *what)
 {
-    return le_fail(LE_ERR_FORMAT, "%s: byte %zu: malformed OTLP protobuf: %s; the whole file is rejected", R->ctx->path, at,
-                   what);
+    return le_fail(LE_ERR_FORMAT, "%s: byte %llu: malformed OTLP protobuf: %s; the whole file is rejected", R->ctx->path,
+                   (unsigned long long)(R->base + at), what);
 }
 
 static int read_varint(const preader *R, pcur *c, uint64_t *v)
@@ -272,7 +274,7 @@ static int read_span(preader *R, pcur c, size_t at, le_jstr service)
     le_jspan sp;
     pfield f;
     size_t mark = R->s.len;
-    le_jspan_reset(&sp, at);
+    le_jspan_reset(&sp, R->base + at);
     while (c.pos < c.end) {
         LE_CHECK(next_field(R, &c, &f));
         LE_CHECK(read_span_field(R, &sp, &f));
@@ -291,7 +293,7 @@ static int read_scope_spans(preader *R, pcur c, le_jstr service)
         LE_CHECK(next_field(R, &c, &f));
         if (f.num != 2) continue;
         if (f.wt != WT_LEN) {
-            LE_CHECK(le_json_drop(R->ctx, LE_DROP_BAD_ROW, f.at, "span is not a message"));
+            LE_CHECK(le_json_drop(R->ctx, LE_DROP_BAD_ROW, R->base + f.at, "span is not a message"));
             continue;
         }
         LE_CHECK(read_span(R, f.sub, f.at, service));
@@ -326,58 +328,109 @@ static int read_request(preader *R, pcur c)
     return 0;
 }
 
-/* The file exporter's frames: 4-byte big-endian length, then a request. */
-static int read_frames(preader *R, const uint8_t *buf, size_t n)
+/* Up to n bytes from fd (fewer only at the end of the file). */
+static int read_upto(preader *R, int fd, uint8_t *buf, size_t n, size_t *got)
 {
-    size_t pos = 0;
-    while (pos < n) {
-        if (n - pos < 4) return malformed(R, pos, "the file ends inside a 4-byte length prefix (truncated?)");
-        uint64_t len = (uint64_t)buf[pos] << 24 | (uint64_t)buf[pos + 1] << 16 | (uint64_t)buf[pos + 2] << 8 | buf[pos + 3];
-        if (len > n - pos - 4)
-            return malformed(R, pos, "a length-prefixed request runs past the end of the file (truncated?)");
-        LE_CHECK(read_request(R, (pcur){buf, pos + 4, pos + 4 + (size_t)len}));
-        pos += 4 + (size_t)len;
+    *got = 0;
+    while (*got < n) {
+        ssize_t k = read(fd, buf + *got, n - *got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0)
+            return le_fail(LE_ERR_IO, "%s: byte %llu: read failed: %s", R->ctx->path, (unsigned long long)(R->base + *got),
+                           strerror(errno));
+        if (k == 0) break;
+        *got += (size_t)k;
+    }
+    R->ctx->st->bytes_read += *got;
+    return 0;
+}
+
+/* A bare request: the whole file, whose first `have` bytes are in head. */
+static int read_whole(preader *R, int fd, const uint8_t *head, size_t have)
+{
+    size_t cap = 1 << 16, n = have, got;
+    uint8_t *buf = le_malloc(cap);
+    memcpy(buf, head, have);
+    int rc = 0;
+    do {
+        if (n == cap) buf = le_realloc(buf, cap *= 2);
+        R->base = n; /* for a read error's offset */
+        rc = read_upto(R, fd, buf + n, cap - n, &got);
+        n += got;
+    } while (!rc && n == cap);
+    R->base = 0;
+    if (!rc) rc = read_request(R, (pcur){buf, 0, n});
+    free(buf);
+    return rc;
+}
+
+/* A frame's len bytes into *buf, the buffer grown as bytes arrive: a
+ * length prefix that lies (4 GiB in a 1 KiB file) costs no more memory than
+ * the bytes really there. */
+static int read_body(preader *R, int fd, uint8_t **buf, size_t *cap, size_t len, size_t *got)
+{
+    size_t chunk;
+    *got = 0;
+    while (*got < len) {
+        size_t grow = *got > ((size_t)1 << 20) ? *got : (size_t)1 << 20; /* doubling past 1 MiB */
+        size_t want = len - *got < grow ? len : *got + grow;
+        LE_RESERVE(*buf, *cap, want);
+        uint64_t base = R->base;
+        R->base += *got;
+        int rc = read_upto(R, fd, *buf + *got, want - *got, &chunk);
+        R->base = base;
+        LE_CHECK(rc);
+        *got += chunk;
+        if (*got < want) break; /* the end of the file */
     }
     return 0;
 }
 
-static int read_file(le_parse_ctx *ctx, uint8_t **buf, size_t *n)
+/* The file exporter's stream: a 4-byte big-endian length, then a request;
+ * one request in memory at a time. */
+static int read_frames(preader *R, int fd, uint8_t *prefix, size_t have)
 {
-    int fd = open(ctx->path, O_RDONLY);
-    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot open: %s", ctx->path, strerror(errno));
-    size_t cap = 1 << 16;
-    *buf = le_malloc(cap);
-    *n = 0;
-    for (;;) {
-        if (*n == cap) *buf = le_realloc(*buf, cap *= 2);
-        ssize_t got = read(fd, *buf + *n, cap - *n);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            int rc = le_fail(LE_ERR_IO, "%s: byte %zu: read failed: %s", ctx->path, *n, strerror(errno));
-            close(fd);
-            return rc;
+    uint64_t pos = 0;
+    uint8_t *buf = NULL;
+    size_t cap = 0, got;
+    int rc = 0;
+    while (!rc && have) {
+        R->base = pos;
+        if (have < 4) {
+            rc = malformed(R, 0, "the file ends inside a 4-byte length prefix (truncated?)");
+            break;
         }
-        if (got == 0) break;
-        *n += (size_t)got;
+        size_t len = (size_t)prefix[0] << 24 | (size_t)prefix[1] << 16 | (size_t)prefix[2] << 8 | prefix[3];
+        R->base = pos + 4;
+        rc = read_body(R, fd, &buf, &cap, len, &got);
+        if (!rc && got < len) {
+            R->base = pos;
+            rc = malformed(R, 0, "a length-prefixed request runs past the end of the file (truncated?)");
+        }
+        if (!rc) rc = read_request(R, (pcur){buf, 0, len});
+        pos += 4 + len;
+        R->base = pos;
+        if (!rc) rc = read_upto(R, fd, prefix, 4, &have);
     }
-    close(fd);
-    ctx->st->bytes_read += *n;
-    return 0;
+    free(buf);
+    return rc;
 }
 
 int le_read_otlp_proto(le_parse_ctx *ctx)
 {
     preader R = {.ctx = ctx};
-    uint8_t *buf = NULL;
-    size_t n = 0, n0 = ctx->out->n, ids0 = ctx->out->ids_len;
+    size_t n0 = ctx->out->n, ids0 = ctx->out->ids_len, have;
     le_ingest_stats st0 = *ctx->st;
-    int rc = read_file(ctx, &buf, &n);
-    if (!rc && n == 0) rc = le_fail(LE_ERR_FORMAT, "%s: byte 0: empty file, expected OTLP protobuf", ctx->path);
+    uint8_t head[4];
+    int fd = open(ctx->path, O_RDONLY);
+    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot open: %s", ctx->path, strerror(errno));
+    int rc = read_upto(&R, fd, head, sizeof head, &have);
+    if (!rc && have == 0) rc = le_fail(LE_ERR_FORMAT, "%s: byte 0: empty file, expected OTLP protobuf", ctx->path);
     /* A request starts with field 1, wire type 2: byte 0x0a. A frame starts
      * with the high byte of its length: 0x0a only for a 160 MiB request. */
-    if (!rc) rc = buf[0] == 0x0a ? read_request(&R, (pcur){buf, 0, n}) : read_frames(&R, buf, n);
+    if (!rc) rc = head[0] == 0x0a ? read_whole(&R, fd, head, have) : read_frames(&R, fd, head, have);
+    close(fd);
     if (rc) le_json_roll_back(ctx, n0, ids0, &st0);
-    free(buf);
     le_jscratch_free(&R.s);
     return rc;
 }
