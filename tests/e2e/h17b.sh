@@ -283,6 +283,12 @@ for np in 1 2; do
 done
 h5diff "$WORK/jall1.h5" "$WORK/jall2.h5" || fail "Jaeger shapes: 2 ranks differ from 1"
 
+# jaeger-ui's converter pair: one trace as OTLP JSON and as the Jaeger UI JSON
+# jaeger-ui makes of it; both give one corpus
+ingest_check ui_multi_out jaeger jaeger "$FX/jaeger/ui_otlp2jaeger_multi_out.json"
+ingest_check ui_multi_in otlp otlp "$FX/otlp/ui_otlp2jaeger_multi_in.json"
+$PY "$WORK/same.py" "$WORK/ui_multi_out.h5" "$WORK/ui_multi_in.h5" || fail "jaeger-ui's OTLP and Jaeger forms of one trace differ"
+
 # ---- Jaeger API v3 = OTLP in {"result": ...}, by --format jaeger and --format otlp ----
 ingest_check v3_get_trace otlp otlp "$FX/jaeger/api_v3_get_trace.json"
 grep -q '^dropped.missing_fields: 1$' "$WORK/v3_get_trace.txt" || fail "api_v3 GetTrace snapshot: its one span has no times (missing_fields)"
