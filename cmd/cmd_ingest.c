@@ -26,16 +26,22 @@ static const char usage[] =
     "row is accounted for: rows_read = spans + the sum of every dropped.* count.\n"
     "\n"
     "formats (--format):\n"
-    "  jaeger      Jaeger JSON (UI download or /api/traces)\n"
+    "  jaeger      Jaeger JSON (UI download, /api/traces, bare span arrays,\n"
+    "              api_v2 model JSON; API v3 answers are read as OTLP)\n"
     "  zipkin      Zipkin v2 or v1 JSON (array of spans, or array of traces)\n"
-    "  otlp        OTLP JSON (ExportTraceServiceRequest, or JSON lines of them)\n"
+    "  otlp        OTLP JSON (ExportTraceServiceRequest, JSON lines of them, Tempo's\n"
+    "              {\"batches\"}, {\"result\"} of Jaeger API v3);\n"
+    "              *.pb and *.binpb files are read as OTLP protobuf\n"
+    "  otlp-proto  OTLP protobuf (ExportTraceServiceRequest, or the collector\n"
+    "              file exporter's length-prefixed requests)\n"
     "  nezha       CSV: TrainTicket data of the Nezha project\n"
     "  skywalking  CSV: SkyWalking spans as DeepTraLog exports them\n"
     "  aiops2022   CSV: AIOps-2022 Online Boutique trace_jaeger-span.csv\n"
     "  tracevae    CSV: TraceVAE sample layout\n"
     "  csv         CSV with any columns: give the mapping with --map FILE\n"
     "  Directories are searched recursively for *.csv (CSV formats) or\n"
-    "  *.json, *.jsonl, *.ndjson (JSON formats), in sorted order.\n"
+    "  *.json, *.jsonl, *.ndjson (JSON formats; otlp also *.pb, *.binpb),\n"
+    "  in sorted order.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE            corpus to write (required)\n"
@@ -64,7 +70,7 @@ static const char usage[] =
     "      --label-by-filename 'ERROR_*=abnormal,SUCCESS_*=normal' -o dtl.h5 deeptralog/\n"
     "  labelease ingest --format csv --map my-layout.ini -o c.h5 spans-*.csv\n";
 
-typedef enum { FMT_CSV, FMT_JAEGER, FMT_ZIPKIN, FMT_OTLP } fmt_kind;
+typedef enum { FMT_CSV, FMT_JAEGER, FMT_ZIPKIN, FMT_OTLP, FMT_OTLP_PROTO } fmt_kind;
 
 typedef struct label_rule {
     char *glob;
@@ -152,6 +158,8 @@ static int resolve_format(ingest_opts *o)
         o->kind = FMT_ZIPKIN;
     else if (!strcmp(o->format, "otlp"))
         o->kind = FMT_OTLP;
+    else if (!strcmp(o->format, "otlp-proto"))
+        o->kind = FMT_OTLP_PROTO;
     else
         o->kind = FMT_CSV;
     if (o->kind == FMT_CSV && !strcmp(o->format, "csv") && !o->map)
@@ -210,6 +218,13 @@ static void free_options(ingest_opts *o)
 
 /* ----------------------------------------------------------- file list */
 
+/* *.pb, *.binpb: OTLP protobuf, whatever the --format otlp says */
+static int is_protobuf_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (!strcasecmp(dot, ".pb") || !strcasecmp(dot, ".binpb"));
+}
+
 /* path (a file met in a directory walk) by its base name: a hidden one
  * (".x.csv") is not an input; "./sub" or "../sub" in the path is no reason. */
 static int wanted_in_dir(const char *path, fmt_kind kind)
@@ -218,6 +233,8 @@ static int wanted_in_dir(const char *path, fmt_kind kind)
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.') return 0;
     if (kind == FMT_CSV) return !strcasecmp(dot, ".csv");
+    if (kind == FMT_OTLP_PROTO) return is_protobuf_name(path);
+    if (kind == FMT_OTLP && is_protobuf_name(path)) return 1;
     return !strcasecmp(dot, ".json") || !strcasecmp(dot, ".jsonl") || !strcasecmp(dot, ".ndjson");
 }
 
@@ -322,7 +339,10 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
         for (int i = optind; i < argc && !rc; i++) rc = walk(argv[i], o->kind, 1, fl);
         if (!rc && fl->n == 0)
             rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
-                         o->kind == FMT_CSV ? "*.csv" : "*.json, *.jsonl, *.ndjson");
+                         o->kind == FMT_CSV          ? "*.csv"
+                         : o->kind == FMT_OTLP_PROTO ? "*.pb, *.binpb"
+                         : o->kind == FMT_OTLP       ? "*.json, *.jsonl, *.ndjson, *.pb, *.binpb"
+                                                     : "*.json, *.jsonl, *.ndjson");
         if (!rc) rc = refuse_overwrites(o, fl);
         for (int i = 0; i < fl->n; i++) len += strlen(fl->path[i]) + 1 + sizeof(uint64_t);
         buf = le_malloc(len);
@@ -365,7 +385,8 @@ static int parse_one(const ingest_opts *o, const le_csv_map *map, le_parse_ctx *
     switch (o->kind) {
     case FMT_JAEGER: return le_read_jaeger(ctx);
     case FMT_ZIPKIN: return le_read_zipkin(ctx);
-    case FMT_OTLP: return le_read_otlp(ctx);
+    case FMT_OTLP: return is_protobuf_name(ctx->path) ? le_read_otlp_proto(ctx) : le_read_otlp(ctx);
+    case FMT_OTLP_PROTO: return le_read_otlp_proto(ctx);
     default: return le_read_csv(ctx, map);
     }
 }

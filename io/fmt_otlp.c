@@ -7,6 +7,11 @@
  *     "parentSpanId","name","kind","startTimeUnixNano","endTimeUnixNano",
  *     "attributes":[...],"status":{"code"}}]}]}]}
  * The pre-1.0 name "instrumentationLibrarySpans" is read like scopeSpans.
+ * Wrappers: Grafana Tempo and Grafana's "download trace" write the
+ * resourceSpans list as "batches"; Jaeger's API v3 answers
+ * {"result":{"resourceSpans":...}} and Tempo's v2 API {"trace":{...}}.
+ * Ids in hex (the OTLP/JSON rule) or base64 (Tempo's protobuf JSON) both
+ * become lower-case hex (le_json_id_hex).
  *
  * The service comes from the resource. JSON does not order keys, so when
  * "resource" follows the spans of its resourceSpans element those spans
@@ -24,6 +29,7 @@
 
 enum {
     O_ROOT = 1,
+    O_WRAP, /* "result" or "trace": a request inside a wrapper */
     O_RSS,
     O_RS, /* resourceSpans array and element */
     O_RESOURCE,
@@ -92,7 +98,10 @@ static le_jnode otlp_key(void *u, le_jnode parent, const char *k, size_t n)
     otlp *O = u;
     switch (parent) {
     case O_ROOT:
-        if (!KEY("resourceSpans")) return LE_JN_SKIP;
+        if (KEY("result") || KEY("trace")) return O_WRAP;
+        /* fall through */
+    case O_WRAP:
+        if (!KEY("resourceSpans") && !KEY("batches")) return LE_JN_SKIP;
         O->saw_resource_spans = 1;
         return O_RSS;
     case O_RS:
@@ -161,6 +170,16 @@ static void span_begin(otlp *O, uint64_t pos)
     O->span_mark = O->s.len;
 }
 
+void le_otlp_status(le_jspan *sp, int64_t code)
+{
+    if (code < 0 || code > 2) {
+        le_jspan_fail(sp, LE_DROP_UNPARSABLE, "status.code is not 0, 1, 2 or STATUS_CODE_*");
+        return;
+    }
+    sp->proto_status = (int32_t)code;
+    if (code == 2) sp->error = 1;
+}
+
 /* OTLP status: 0 unset, 1 ok, 2 error; JSON gives the number or the enum name. */
 static void set_status(le_jspan *sp, le_jv_type t, const char *v, size_t n)
 {
@@ -175,12 +194,7 @@ static void set_status(le_jspan *sp, le_jv_type t, const char *v, size_t n)
     } else if (t == LE_JV_BOOL || le_json_int(v, n, &code)) {
         code = -1;
     }
-    if (code < 0 || code > 2) {
-        le_jspan_fail(sp, LE_DROP_UNPARSABLE, "status.code is not 0, 1, 2 or STATUS_CODE_*");
-        return;
-    }
-    sp->proto_status = (int32_t)code;
-    if (code == 2) sp->error = 1;
+    le_otlp_status(sp, code);
 }
 
 static void finish_times(le_jspan *sp)
@@ -193,12 +207,17 @@ static void finish_times(le_jspan *sp)
     sp->duration = (sp->end - start_ns) / 1000; /* negative stays negative: le_ingest_span counts it */
 }
 
+void le_otlp_span_done(const le_jscratch *s, le_jspan *sp)
+{
+    finish_times(sp);
+    if (le_json_id_is_null(le_jstr_ptr(s, sp->parent_id), sp->parent_id.len)) sp->parent_id = (le_jstr){0, 0};
+    if (!sp->status_rank && sp->proto_status) sp->status_code = sp->proto_status; /* no HTTP/gRPC code: OTLP's */
+}
+
 static int span_end(otlp *O)
 {
     le_jspan *sp = &O->span;
-    finish_times(sp);
-    if (le_json_id_is_null(le_jstr_ptr(&O->s, sp->parent_id), sp->parent_id.len)) sp->parent_id = (le_jstr){0, 0};
-    if (!sp->status_rank && sp->proto_status) sp->status_code = sp->proto_status; /* no HTTP/gRPC code: OTLP's */
+    le_otlp_span_done(&O->s, sp);
     if (sp->drop < 0 && !O->resource_done) {
         le_jscratch_hold(&O->s, sp); /* "resource" may still follow */
         return 0;
@@ -265,8 +284,8 @@ static int otlp_open(void *u, le_jnode *node, int is_map, uint64_t pos)
         return spans ? le_json_drop(O->ctx, LE_DROP_BAD_ROW, pos, "\"spans\" is not an array") : 0;
     }
     }
-    int want_map =
-        *node == O_RS || *node == O_RESOURCE || *node == O_RATTR || *node == O_RA_VALUE || *node == O_SS || *node == O_ATTR;
+    int want_map = *node == O_WRAP || *node == O_RS || *node == O_RESOURCE || *node == O_RATTR || *node == O_RA_VALUE ||
+                   *node == O_SS || *node == O_ATTR;
     if (!want_map || !is_map) *node = LE_JN_SKIP; /* array values, wrong shapes around spans: nothing to read */
     return 0;
 }
@@ -283,7 +302,7 @@ static int otlp_close(void *u, le_jnode node, int is_map)
     case O_ROOT:
         if (O->saw_resource_spans) return 0;
         return le_fail(LE_ERR_FORMAT,
-                       "%s: byte %llu: top-level object has no \"resourceSpans\": not OTLP JSON "
+                       "%s: byte %llu: top-level object has no \"resourceSpans\" (or \"batches\"): not OTLP JSON "
                        "(a Jaeger or Zipkin file? see --format)",
                        O->ctx->path, (unsigned long long)O->root_pos);
     }
@@ -295,9 +314,9 @@ static int otlp_scalar(void *u, le_jnode node, le_jv_type t, const char *v, size
     otlp *O = u;
     le_jspan *sp = &O->span;
     switch (node) {
-    case O_TRACE_ID: le_jspan_str(&O->s, sp, &sp->trace_id, t, v, n, "traceId is not a string"); return 0;
-    case O_SPAN_ID: le_jspan_str(&O->s, sp, &sp->span_id, t, v, n, "spanId is not a string"); return 0;
-    case O_PARENT_ID: le_jspan_str(&O->s, sp, &sp->parent_id, t, v, n, "parentSpanId is not a string"); return 0;
+    case O_TRACE_ID: le_jspan_id(&O->s, sp, &sp->trace_id, t, v, n, "traceId is not a string", 1, 0); return 0;
+    case O_SPAN_ID: le_jspan_id(&O->s, sp, &sp->span_id, t, v, n, "spanId is not a string", 1, 0); return 0;
+    case O_PARENT_ID: le_jspan_id(&O->s, sp, &sp->parent_id, t, v, n, "parentSpanId is not a string", 1, 0); return 0;
     case O_NAME: le_jspan_str(&O->s, sp, &sp->operation, t, v, n, "name is not a string"); return 0;
     case O_START: le_jspan_num(sp, &sp->start, LE_JH_START, t, v, n, "startTimeUnixNano is not a number"); return 0;
     case O_END: le_jspan_num(sp, &sp->end, LE_JH_END, t, v, n, "endTimeUnixNano is not a number"); return 0;

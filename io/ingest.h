@@ -110,6 +110,10 @@ int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map);
 int le_read_jaeger(le_parse_ctx *ctx);
 int le_read_zipkin(le_parse_ctx *ctx);
 int le_read_otlp(le_parse_ctx *ctx);
+/* OTLP protobuf: one ExportTraceServiceRequest (or TracesData), or the
+ * collector file exporter's stream of 4-byte big-endian length-prefixed
+ * ones (io/fmt_otlp_proto.c). */
+int le_read_otlp_proto(le_parse_ctx *ctx);
 
 /* Service name from a Kubernetes pod name (docs/ingest.md, "Services from
  * pods"): "ts-contacts-service-866bd68c97-xcqfx" -> "ts-contacts-service",

@@ -179,7 +179,7 @@ static int parse_fd(jrun *R, le_parse_ctx *ctx, int fd)
         if (rc) break;
         R->base += n;
     }
-    if (!rc && R->base == 0 && !R->r->multiple_values)
+    if (!rc && R->base == 0) /* JSON lines too: an empty file is no export */
         rc = le_fail(LE_ERR_FORMAT, "%s: byte 0: empty file, expected %s", R->path, R->r->format);
     if (!rc) rc = parse_status(R, yajl_complete_parse(R->h), 1);
     if (!rc && R->r->finish) rc = R->r->finish(R->u);
@@ -189,7 +189,7 @@ static int parse_fd(jrun *R, le_parse_ctx *ctx, int fd)
 
 /* All-or-nothing per file: drop what this file appended. The strings it
  * interned stay in the tables; they are unused and the ingest fails. */
-static void roll_back(le_parse_ctx *ctx, size_t n0, size_t ids0, const le_ingest_stats *st0)
+void le_json_roll_back(le_parse_ctx *ctx, size_t n0, size_t ids0, const le_ingest_stats *st0)
 {
     uint64_t bytes = ctx->st->bytes_read;
     ctx->out->n = n0;
@@ -211,7 +211,7 @@ int le_json_run(le_parse_ctx *ctx, const le_json_rules *rules, void *u)
     int rc = parse_fd(&R, ctx, fd);
     yajl_free(R.h);
     close(fd);
-    if (rc) roll_back(ctx, n0, ids0, &st0);
+    if (rc) le_json_roll_back(ctx, n0, ids0, &st0);
     return rc;
 }
 
@@ -350,6 +350,159 @@ int le_json_id_is_null(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (s[i] != '0') return 0;
     return 1;
+}
+
+static int hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62; /* standard and URL-safe alphabets */
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+/* Base64 (padding optional) to bytes; -1 when s is not base64. */
+static int b64_decode(const char *s, size_t n, unsigned char *out, size_t *len)
+{
+    while (n && s[n - 1] == '=') n--;
+    uint32_t acc = 0;
+    int bits = 0;
+    *len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value(s[i]);
+        if (v < 0) return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[(*len)++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return bits >= 6 ? -1 : 0; /* a lone 6-bit group carries no byte */
+}
+
+static size_t bytes_to_hex(const unsigned char *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    return 2 * n;
+}
+
+size_t le_json_id_hex(const char *s, size_t n, char *out, int lower, int jaeger_short)
+{
+    size_t i = 0;
+    while (i < n && hex_digit(s[i])) i++;
+    unsigned char bytes[24];
+    size_t len;
+    /* padded base64 of 8 or 16 bytes only: "t-1" or "trace=1" stay as written */
+    if (i < n && (n == 12 || n == 24) && s[n - 1] == '=' && b64_decode(s, n, bytes, &len) == 0 && (len == 8 || len == 16)) {
+        size_t skip = 0;
+        if (jaeger_short && len == 16) {
+            while (skip < 8 && bytes[skip] == 0) skip++;
+            skip = skip == 8 ? 8 : 0;
+        }
+        return bytes_to_hex(bytes + skip, len - skip, out);
+    }
+    for (lower = lower && i == n, i = 0; i < n; i++)
+        out[i] = lower && s[i] >= 'A' && s[i] <= 'F' ? (char)(s[i] - 'A' + 'a') : s[i];
+    return n;
+}
+
+void le_jspan_id(le_jscratch *s, le_jspan *sp, le_jstr *dst, le_jv_type t, const char *p, size_t n, const char *wrong,
+                 int lower, int jaeger_short)
+{
+    if (t != LE_JV_STRING) {
+        le_jspan_str(s, sp, dst, t, p, n, wrong); /* null: absent; else the type error */
+        return;
+    }
+    char small[256];
+    char *hex = n <= sizeof small / 2 ? small : le_malloc(2 * n);
+    *dst = le_jstr_put(s, hex, le_json_id_hex(p, n, hex, lower, jaeger_short));
+    if (hex != small) free(hex);
+}
+
+/* "+hh:mm" / "-hh:mm" at the end of s[0..n): its seconds east of UTC. */
+static int utc_offset_s(const char *s, size_t n, int64_t *off)
+{
+    if (n < 6) return -1;
+    const char *o = s + n - 6;
+    if ((o[0] != '+' && o[0] != '-') || o[3] != ':') return -1;
+    for (int k = 1; k < 6; k++)
+        if (k != 3 && (unsigned)(o[k] - '0') >= 10) return -1;
+    int64_t v = ((o[1] - '0') * 10 + (o[2] - '0')) * 3600 + ((o[4] - '0') * 10 + (o[5] - '0')) * 60;
+    *off = o[0] == '-' ? -v : v;
+    return 0;
+}
+
+int le_json_rfc3339_us(const char *s, size_t n, int64_t *us)
+{
+    int64_t off = 0, ns;
+    /* the date's own '-' sits at bytes 4 and 7: an offset starts past 19 */
+    if (n >= 19 + 6 && utc_offset_s(s, n, &off) == 0) n -= 6;
+    if (n < 19 || s[10] != 'T' || le_parse_utc_datetime_ns(s, n, &ns)) return -1;
+    *us = ns / 1000 - off * 1000000;
+    return 0;
+}
+
+static int64_t unit_ns(const char *u, size_t n)
+{
+    static const struct {
+        const char *name;
+        int64_t ns;
+    } units[] = {{"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},         {"\xce\xbcs", 1000},
+                 {"ms", 1000000}, {"s", 1000000000}, {"m", INT64_C(60000000000)}, {"h", INT64_C(3600000000000)}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strlen(units[i].name) == n && memcmp(units[i].name, u, n) == 0) return units[i].ns;
+    return 0;
+}
+
+/* digits[.digits] times scale, exactly (fraction digits below 1 ns dropped):
+ * binary floating point would make "0.000300s" 299 µs. */
+static int scaled_decimal(const char *s, size_t n, int64_t scale, int64_t *ns)
+{
+    size_t i = 0;
+    int64_t v = 0;
+    for (; i < n && s[i] != '.'; i++) {
+        if ((unsigned)(s[i] - '0') >= 10 || v > (INT64_MAX / scale - 9) / 10) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    int digits = i > 0;
+    v *= scale;
+    if (i < n) i++; /* the point */
+    for (int64_t unit = scale / 10; i < n; i++, unit /= 10) {
+        if ((unsigned)(s[i] - '0') >= 10) return -1;
+        v += (s[i] - '0') * unit;
+        digits = 1;
+    }
+    *ns = v;
+    return digits ? 0 : -1;
+}
+
+static int is_num_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
+
+int le_json_duration_us(const char *s, size_t n, int64_t *us)
+{
+    int neg = n && s[0] == '-';
+    size_t i = (size_t)neg;
+    int64_t total = 0;
+    if (i == n) return -1;
+    while (i < n) {
+        size_t num = i;
+        while (i < n && is_num_char(s[i])) i++;
+        size_t unit = i;
+        while (i < n && !is_num_char(s[i])) i++;
+        int64_t scale = unit_ns(s + unit, i - unit), part;
+        if (!scale || scaled_decimal(s + num, unit - num, scale, &part) || part > INT64_MAX - total) return -1;
+        total += part;
+    }
+    *us = (total / 1000) * (neg ? -1 : 1);
+    return 0;
 }
 
 /* ---- tags ---- */

@@ -129,6 +129,29 @@ void le_jspan_num(le_jspan *sp, int64_t *dst, uint8_t bit, le_jv_type t, const c
 int le_json_int(const char *s, size_t n, int64_t *out);
 /* An id that is empty or all zeros means "none" (Jaeger/OTLP use zeros). */
 int le_json_id_is_null(const char *s, size_t n);
+/* An id as the reader keeps it, in hex: hex is kept as written (OTLP's
+ * lower-cased: OTLP/JSON hex is case-insensitive, and the protobuf reader
+ * writes lower case, so both spell one trace alike); base64 (how protobuf's
+ * JSON mapping writes `bytes`: Jaeger api_v2 model JSON, Tempo) is decoded
+ * to lower-case hex. Base64 of an 8- or 16-byte id always ends in '=', so
+ * it is never mistaken for hex. jaeger_short: a 16-byte trace id whose
+ * high 8 bytes are zero becomes 16 hex digits, as Jaeger prints it.
+ * Writes at most 2 * n bytes to out; returns the length. */
+size_t le_json_id_hex(const char *s, size_t n, char *out, int lower, int jaeger_short);
+/* Like le_jspan_str, for an id (le_json_id_hex). */
+void le_jspan_id(le_jscratch *s, le_jspan *sp, le_jstr *dst, le_jv_type t, const char *p, size_t n, const char *wrong,
+                 int lower, int jaeger_short);
+/* RFC 3339 time, as protobuf's JSON mapping writes a Timestamp
+ * ("2017-01-26T16:46:31.639875-05:00", "...Z"), to unix microseconds
+ * (fraction digits past 6 truncated). Returns 0, or -1. */
+int le_json_rfc3339_us(const char *s, size_t n, int64_t *us);
+/* A duration with units, as Go and protobuf's JSON mapping write them
+ * ("0.000100s", "100000ns", "22.938ms", "1m2.5s"; units h m s ms us µs ns),
+ * to microseconds, truncated. Returns 0, or -1. */
+int le_json_duration_us(const char *s, size_t n, int64_t *us);
+/* Undo what one file added to ctx->out and ctx->st (bytes_read stays):
+ * every reader's whole-file rejection. */
+void le_json_roll_back(le_parse_ctx *ctx, size_t n0, size_t ids0, const le_ingest_stats *st0);
 
 /* ---- tags and attributes that carry status and error ---- */
 
@@ -157,5 +180,14 @@ void le_jtag_val(le_jtag *t, le_jv_type type, const char *s, size_t n);
  * span LE_DROP_UNPARSABLE. zipkin_rules: Zipkin's convention that any
  * "error" tag marks an error (its value is the message). */
 void le_jtag_apply(const le_jtag *t, le_jspan *sp, int zipkin_rules);
+
+/* ---- what the OTLP readers share (io/fmt_otlp.c, io/fmt_otlp_proto.c) ---- */
+
+/* status.code: 0 unset, 1 ok, 2 error (error = 1); others mark the span
+ * LE_DROP_UNPARSABLE. */
+void le_otlp_status(le_jspan *sp, int64_t code);
+/* A span fully read: ns times to µs (or missing_fields), an all-zero
+ * parent to none, the OTLP status as status_code when no HTTP/gRPC code. */
+void le_otlp_span_done(const le_jscratch *s, le_jspan *sp);
 
 #endif

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ingest.h"
+#include "json_stream.h"
 #include "le_base.h"
 
 typedef int (*reader_fn)(le_parse_ctx *);
@@ -442,6 +443,66 @@ static void otlp_rejects_jaeger_file(void **state)
     done(&p);
 }
 
+/* ---- issue 17: variants as Jaeger, Tempo and the collector write them ---- */
+
+/* api_v2 model JSON (Jaeger's converter fixture domain_01): base64 ids as
+ * Jaeger prints them, RFC 3339 with an offset, "22938000ns", vStr tags. */
+static void jaeger_model_json(void **state)
+{
+    parsed p;
+    read_one(&p, le_read_jaeger, "jaeger/model_domain_01.json");
+    assert_int_equal(p.rc, 0);
+    check_accounting(&p, 1);
+    /* 2017-01-26T16:46:31.639875-05:00 = 21:46:31.639875 UTC */
+    check_span(&p, (want){"0000000000647d98", "52969a8955571a3f", "000000000068c4e3", "api", "get",
+                          INT64_C(1485467191639875), 22938, 0, 0});
+    done(&p);
+}
+
+/* jaeger-anonymizer output: a bare array of spans, inline processes */
+static void jaeger_bare_span_array(void **state)
+{
+    parsed p;
+    read_one(&p, le_read_jaeger, "jaeger/anonymizer_spans.json");
+    assert_int_equal(p.rc, 0);
+    check_accounting(&p, 2);
+    check_span(&p, (want){"7bd66f09ba90ea3d", "2be38093ead7a083", "7606ddfe69932d34", "3c220036602f839e", "471418097747d04a",
+                          INT64_C(1605223981965074), 32782, 0, 1});
+    done(&p);
+}
+
+static void json_value_helpers(void **state)
+{
+    int64_t us;
+    char hex[64];
+    assert_int_equal(le_json_duration_us("0.000300s", 9, &us), 0); /* exact: not 299 */
+    assert_int_equal(us, 300);
+    assert_int_equal(le_json_duration_us("100000ns", 8, &us), 0);
+    assert_int_equal(us, 100);
+    assert_int_equal(le_json_duration_us("1m2.5s", 6, &us), 0);
+    assert_int_equal(us, 62500000);
+    assert_int_equal(le_json_duration_us("22.938ms", 8, &us), 0);
+    assert_int_equal(us, 22938);
+    assert_int_equal(le_json_duration_us("5", 1, &us), -1); /* a unit is required */
+    assert_int_equal(le_json_duration_us("1.2.3s", 6, &us), -1);
+    assert_int_equal(le_json_duration_us("xs", 2, &us), -1);
+    assert_int_equal(le_json_rfc3339_us("2017-01-26T16:46:31.639875139-05:00", 35, &us), 0);
+    assert_int_equal(us, INT64_C(1485467191639875));
+    assert_int_equal(le_json_rfc3339_us("1970-01-01T00:00:01Z", 20, &us), 0);
+    assert_int_equal(us, 1000000);
+    assert_int_equal(le_json_rfc3339_us("1970-01-01T01:00:00+01:00", 25, &us), 0);
+    assert_int_equal(us, 0);
+    assert_int_equal(le_json_rfc3339_us("yesterday", 9, &us), -1);
+    hex[le_json_id_hex("AAAAAAAAAABSlpqJVVcaPw==", 24, hex, 0, 1)] = 0;
+    assert_string_equal(hex, "52969a8955571a3f");
+    hex[le_json_id_hex("AAAAAAAAAABSlpqJVVcaPw==", 24, hex, 1, 0)] = 0;
+    assert_string_equal(hex, "000000000000000052969a8955571a3f");
+    hex[le_json_id_hex("EEE19B7EC3C1B174", 16, hex, 1, 0)] = 0;
+    assert_string_equal(hex, "eee19b7ec3c1b174");
+    hex[le_json_id_hex("span-1", 6, hex, 1, 0)] = 0; /* neither hex nor padded base64: as written */
+    assert_string_equal(hex, "span-1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +526,9 @@ int main(void)
         cmocka_unit_test(otlp_wrong_types),
         cmocka_unit_test(otlp_truncated_line),
         cmocka_unit_test(otlp_rejects_jaeger_file),
+        cmocka_unit_test(jaeger_model_json),
+        cmocka_unit_test(jaeger_bare_span_array),
+        cmocka_unit_test(json_value_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
