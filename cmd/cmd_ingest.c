@@ -566,7 +566,7 @@ static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_
 }
 
 typedef struct summary {
-    int64_t traces, spans, abnormal, normal, promoted, labels_applied, labels_unmatched;
+    int64_t traces, spans, abnormal, normal, promoted, via_ancestor, labels_applied, labels_unmatched;
     double seconds, parse_seconds;
 } summary;
 
@@ -589,6 +589,7 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     report_drops(st, fl, kind);
     le_report_int("traces_dropped", (int64_t)st->traces_dropped);
     le_report_int("orphan_roots_promoted", s->promoted);
+    if (s->via_ancestor) le_report_int("parents_from_ancestors", s->via_ancestor); /* path ids (rpc_id) only */
     if (meta->has_ground_truth) {
         le_report_int("abnormal_traces", s->abnormal);
         le_report_int("normal_traces", s->normal);
@@ -673,7 +674,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     le_corpus_block block = {0};
     if (!rc) rc = le_agree(le_order_traces(le_world.comm, &a, &meta, &block));
     if (!rc && o->faults) rc = le_agree(le_vis_truth(le_world.comm, &meta, &block));
-    int64_t promoted = (int64_t)a.promoted_roots;
+    int64_t tree_counts[2] = {(int64_t)a.promoted_roots, (int64_t)a.parents_via_ancestor};
     le_asm_free(&a);
     if (!rc) rc = count_labels(&block, &s);
     if (!rc) {
@@ -687,7 +688,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
         }
     }
     le_block_free(&block);
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &promoted, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, tree_counts, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = reduce_stats(&st);
     if (!rc) warn_time_units(&st);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
@@ -695,7 +696,8 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     if (!rc) {
         s.traces = meta.n_traces;
         s.spans = meta.n_spans;
-        s.promoted = promoted;
+        s.promoted = tree_counts[0];
+        s.via_ancestor = tree_counts[1];
         s.seconds = le_now() - t0;
         rc = report(o, fl, &st, &meta, &s, kind);
     }

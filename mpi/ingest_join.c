@@ -163,9 +163,13 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     int p, rank;
     LE_MPI(MPI_Comm_size(comm, &p));
     LE_MPI(MPI_Comm_rank(comm, &rank));
+    /* every rank assembles with the ids' shape, also one that read no file */
+    int sep = in->path_sep;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &sep, 1, MPI_INT, MPI_MAX, comm));
     if (p == 1) { /* nothing moves: hand the buffer over */
         *out = *in;
         le_spanbuf_init(in);
+        out->path_sep = (char)sep;
         return 0;
     }
     uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
@@ -179,6 +183,7 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     for (int r = 0; r < p; r++) cursor[r] = total, total += count[r];
     char *send = le_malloc(total);
     le_spanbuf_init(out);
+    out->path_sep = (char)sep;
     for (size_t i = 0; i < in->n; i++) {
         if (dest[i] == rank)
             keep_row(in, i, out);
@@ -306,8 +311,44 @@ static size_t dedup_rows(const le_spanbuf *b, uint32_t *rows, size_t n, trace_wo
     return k;
 }
 
-/* Parent index of every unique span by binary search over the sorted ids. */
-static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
+/* Index of the unique span with id[0..len) by binary search over the
+ * sorted ids, LE_TT_MISSING when there is none. */
+static int32_t find_span(const le_spanbuf *b, size_t n, const trace_work *w, const char *id, size_t len)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *s = le_spanbuf_span_id(b, w->uniq[mid]);
+        if (strncmp(s, id, len) < 0) /* as strcmp(s, id[0..len)): a longer s with that prefix is greater */
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n) {
+        const char *s = le_spanbuf_span_id(b, w->uniq[lo]);
+        if (!strncmp(s, id, len) && !s[len]) return (int32_t)lo;
+    }
+    return LE_TT_MISSING;
+}
+
+/* Path ids (rpc_id "0.1.3.2"): the nearest ancestor of a missing parent
+ * that is in the trace, LE_TT_MISSING when none is (documented in
+ * docs/formats.md: calls whose record was lost keep their subtree in place). */
+static int32_t find_ancestor(const le_spanbuf *b, size_t n, const trace_work *w, const char *pid)
+{
+    size_t len = strlen(pid);
+    while (len) {
+        while (len && pid[len - 1] != b->path_sep) len--;
+        if (!len) break;
+        int32_t at = find_span(b, n, w, pid, --len);
+        if (at != LE_TT_MISSING) return at;
+    }
+    return LE_TT_MISSING;
+}
+
+/* Parent index of every unique span; *via_ancestor counts the spans that
+ * hang under an ancestor because their own parent is missing. */
+static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w, uint64_t *via_ancestor)
 {
     for (size_t i = 0; i < n; i++) {
         const char *pid = le_spanbuf_parent_id(b, w->uniq[i]);
@@ -316,15 +357,11 @@ static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
             w->parent[i] = LE_TT_ROOT;
             continue;
         }
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (strcmp(le_spanbuf_span_id(b, w->uniq[mid]), pid) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
+        w->parent[i] = find_span(b, n, w, pid, strlen(pid));
+        if (w->parent[i] == LE_TT_MISSING && b->path_sep) {
+            w->parent[i] = find_ancestor(b, n, w, pid);
+            *via_ancestor += w->parent[i] != LE_TT_MISSING;
         }
-        w->parent[i] = (lo < n && !strcmp(le_spanbuf_span_id(b, w->uniq[lo]), pid)) ? (int32_t)lo : LE_TT_MISSING;
     }
 }
 
@@ -411,7 +448,7 @@ static void assemble_trace(const le_spanbuf *b, uint32_t trace, uint32_t *rows, 
     tw_reserve(w, n);
     int8_t label = trace_label(b, rows, n, d->st);
     size_t u = dedup_rows(b, rows, n, w, d);
-    resolve_parents(b, u, w);
+    resolve_parents(b, u, w, &a->parents_via_ancestor);
     int promoted = 0;
     int32_t k = le_tt_build((int32_t)u, w->parent, w->start, &w->tt, w->cls, w->order, w->new_parent, &promoted);
     for (size_t i = 0; i < u; i++)
