@@ -251,17 +251,68 @@ static cur map_body(const char *s, size_t n)
     return c;
 }
 
-int le_cell_path(const char *cell, size_t n, const char *path, char **buf, size_t *cap, size_t *len)
+/* The scalar at path in the map m as a string in *buf: 1 found, 0 not, -1
+ * malformed. */
+static int scalar_at(const cval *m, const char *path, char **buf, size_t *cap, size_t *len);
+
+/* "[key=error]" at the start of *path: the first map of the list l whose
+ * key entry is the string error (Jaeger's tags: [{key: 'error', value_bool:
+ * True}, ...]); *path moves past it. 1 found, 0 not, -1 malformed. */
+static int select_in_list(const cval *l, const char **path, cval *out, char **buf, size_t *cap, size_t *len)
 {
-    cval v = {cell, n, '{'};
+    const char *close = strchr(*path, ']'), *eq = strchr(*path, '=');
+    char key[128];
+    if (!close || !eq || eq > close || (size_t)(eq - *path) > sizeof key) return 0;
+    memcpy(key, *path + 1, (size_t)(eq - *path - 1));
+    key[eq - *path - 1] = 0;
+    const char *want = eq + 1;
+    size_t want_n = (size_t)(close - want);
+    *path = close[1] == '.' ? close + 2 : close + 1;
+    cur items = {l->s + 1, l->s + l->n - 1};
+    for (;;) {
+        skip_seps(&items);
+        if (items.p >= items.end) return 0;
+        cval item;
+        if (read_value(&items, &item)) return -1;
+        if (item.kind != '{') continue;
+        int rc = scalar_at(&item, key, buf, cap, len);
+        if (rc < 0) return -1;
+        if (rc && *len == want_n && !memcmp(*buf, want, want_n)) {
+            *out = item;
+            return 1;
+        }
+    }
+}
+
+static int scalar_at(const cval *m, const char *path, char **buf, size_t *cap, size_t *len)
+{
+    cval v = *m;
     while (*path) {
-        if (v.kind != '{') return 0; /* a path into a scalar or a list */
-        cur c = map_body(v.s, v.n);
-        int rc = find_key(&c, path, &v, &path);
+        int rc;
+        if (*path == '[' && v.kind == '[') {
+            rc = select_in_list(&v, &path, &v, buf, cap, len);
+        } else {
+            if (v.kind != '{') return 0; /* a path into a scalar, or a list without [key=value] */
+            cur c = map_body(v.s, v.n);
+            rc = find_key(&c, path, &v, &path);
+        }
         if (rc <= 0) return rc;
     }
     if (v.kind == '{' || v.kind == '[' || v.kind == '(') return 0;
     return unescape(&v, buf, cap, len) ? -1 : 1;
+}
+
+int le_cell_path(const char *cell, size_t n, const char *path, char **buf, size_t *cap, size_t *len)
+{
+    cval whole = {cell, n, '{'}; /* a map, or a key=value list without braces */
+    cur c = {cell, cell + n};
+    skip_blanks(&c);
+    if (c.p < c.end && *c.p == '[') { /* a list: the path starts with [key=value] */
+        if (read_value(&c, &whole)) return -1;
+        skip_blanks(&c);
+        if (c.p != c.end) return -1;
+    }
+    return scalar_at(&whole, path, buf, cap, len);
 }
 
 /* ---- references ---- */

@@ -17,7 +17,9 @@
 /* The scalar at a dotted key path ("service_name", "process.serviceName") of
  * the map in cell[0..n): strings unquoted and unescaped ('' in CQL, \" and
  * \uXXXX in JSON), other scalars as written, into *buf (grown as needed,
- * NUL-terminated), its length in *len. Keys match exactly. Returns 1 when
+ * NUL-terminated), its length in *len. Keys match exactly. A segment
+ * "[key=error]" picks the first map of a list whose key is "error":
+ * "tags.[key=error].value_bool" reads Jaeger's error tag. Returns 1 when
  * found, 0 when the path names nothing (a missing key, a map or list
  * value, a cell that is not a map), -1 when the cell is malformed. */
 int le_cell_path(const char *cell, size_t n, const char *path, char **buf, size_t *cap, size_t *len);

@@ -153,6 +153,26 @@ assert want["spans"] == 925 and want["traces"] == 117, want  # the whole dump: e
 print("jaeger-cassandra:", dict(want))
 PY
 
+# The error flag is the tags entry with key 'error' (none in the dump): three
+# rows given one fail, and only they.
+$PY - <<'PY'
+import csv
+csv.field_size_limit(1 << 24)
+rows = list(csv.DictReader(open("cassandra.csv", newline="")))
+tag = "{key: 'error', value_type: 'bool', value_string: '', value_bool: %s, value_long: 0, value_double: 0, value_binary: }"
+for i, r in enumerate(rows[:4]):
+    assert "'error'" not in r["tags"]
+    r["tags"] = r["tags"][:-1] + ", " + tag % ("False" if i == 3 else "True") + "]"
+with open("cassandra_err.csv", "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+PY
+run_le 1 ingest --format jaeger-cassandra -o jce.h5 cassandra_err.csv > jce.txt || fail "error tags: $(cat jce.txt)"
+expect spans 925 jce.txt
+$PY -c 'import h5py; e = h5py.File("jc1.h5")["spans/error"][:].sum(), h5py.File("jce.h5")["spans/error"][:].sum(); assert e == (0, 3), e' ||
+    fail "error flags from the tags: want 0 in the dump, 3 with three error tags"
+
 # ---- Alibaba's v2021 call graphs: rpc ids, both sides of a call, (?) services, rt < 0
 for np in 1 2; do
     run_le $np ingest --format alibaba2021 -o ali$np.h5 "$FX/alibaba2021_callgraph.csv" > ali$np.txt || fail "alibaba2021 at $np ranks: $(cat ali$np.txt)"

@@ -79,6 +79,20 @@ static void test_key_value_list(void **state)
     assert_string_equal(get("{a: [1, 2}", "a"), "<malformed>");
 }
 
+static void test_list_selector(void **state)
+{
+    (void)state;
+    const char *tags =
+        "[{key: 'component', value_type: 'string', value_string: 'net/http', value_bool: False}, "
+        "{key: 'error', value_type: 'bool', value_string: '', value_bool: True}]";
+    assert_string_equal(get(tags, "[key=error].value_bool"), "True");
+    assert_string_equal(get(tags, "[key=component].value_string"), "net/http");
+    assert_string_equal(get(tags, "[key=http.status_code].value_long"), "<absent>");
+    assert_string_equal(get(tags, "value_bool"), "<absent>"); /* a list needs [key=value] */
+    assert_string_equal(get("{\"tags\": [{\"key\": \"error\", \"value\": true}]}", "tags.[key=error].value"), "true");
+    assert_string_equal(get("[{key: 'error'}] x", "[key=error].key"), "<malformed>");
+}
+
 static void test_cassandra_refs(void **state)
 {
     (void)state;
@@ -115,9 +129,9 @@ static void test_json_and_tuple_refs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cql_literal),         cmocka_unit_test(test_json_object),
-        cmocka_unit_test(test_key_value_list),      cmocka_unit_test(test_cassandra_refs),
-        cmocka_unit_test(test_json_and_tuple_refs),
+        cmocka_unit_test(test_cql_literal),    cmocka_unit_test(test_json_object),
+        cmocka_unit_test(test_key_value_list), cmocka_unit_test(test_list_selector),
+        cmocka_unit_test(test_cassandra_refs), cmocka_unit_test(test_json_and_tuple_refs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(buf);
