@@ -486,10 +486,11 @@ static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
 static int reduce_stats(le_ingest_stats *st)
 {
     /* counters: one reduction; examples: gathered and merged on rank 0 */
-    enum { NC = 4 + LE_DROP_N + LE_UNIT_N };
+    enum { NC = 6 + LE_DROP_N + LE_UNIT_N };
     uint64_t c[NC] = {st->rows_read, st->traces_dropped, st->label_conflicts, st->bytes_read};
     for (int d = 0; d < LE_DROP_N; d++) c[4 + d] = st->dropped[d];
     for (int u = 0; u < LE_UNIT_N; u++) c[4 + LE_DROP_N + u] = st->unit_hint[u];
+    c[NC - 2] = st->abs_durations, c[NC - 1] = st->unknown_names;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm));
     char *all = NULL;
     uint64_t all_len = 0;
@@ -515,6 +516,7 @@ static int reduce_stats(le_ingest_stats *st)
     st->bytes_read = c[3];
     for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[4 + d];
     for (int u = 0; u < LE_UNIT_N; u++) st->unit_hint[u] = c[4 + LE_DROP_N + u];
+    st->abs_durations = c[NC - 2], st->unknown_names = c[NC - 1];
     return 0;
 }
 
@@ -593,6 +595,9 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     le_report_int("traces_dropped", (int64_t)st->traces_dropped);
     le_report_int("orphan_roots_promoted", s->promoted);
     if (s->via_ancestor) le_report_int("parents_from_ancestors", s->via_ancestor); /* path ids (rpc_id) only */
+    /* values a CSV map's rules changed: only when one did */
+    if (st->abs_durations) le_report_int("durations_made_absolute", (int64_t)st->abs_durations);
+    if (st->unknown_names) le_report_int("names_not_recorded", (int64_t)st->unknown_names);
     if (meta->has_ground_truth) {
         le_report_int("abnormal_traces", s->abnormal);
         le_report_int("normal_traces", s->normal);

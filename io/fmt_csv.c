@@ -887,7 +887,9 @@ static int name_of(csv_reader *r, csv_field f, const char **s, size_t *n)
 {
     for (int k = 0; k < r->nbound[f]; k++) {
         if (value_of(r, f, k, s, n)) return -1;
-        if (*n && !listed(&r->map->unknown, *s, *n)) return 0;
+        if (!*n) continue;
+        if (!listed(&r->map->unknown, *s, *n)) return 0;
+        r->ctx->st->unknown_names++;
     }
     *s = "", *n = 0;
     return 0;
@@ -950,7 +952,10 @@ static int parse_times(csv_reader *r, le_span_in *s, csv_field *bad)
         *bad = F_END;
         return -1;
     }
-    if (m->abs_duration && duration_ns < 0) duration_ns = -duration_ns; /* parse_scaled never gives INT64_MIN */
+    if (m->abs_duration && duration_ns < 0) { /* parse_scaled never gives INT64_MIN */
+        duration_ns = -duration_ns;
+        r->ctx->st->abs_durations++;
+    }
     s->start_us = floor_div(start_ns, 1000);
     s->duration_us = floor_div(duration_ns, 1000);
     return 0;

@@ -64,6 +64,8 @@ void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
     a->label_conflicts += b->label_conflicts;
     a->bytes_read += b->bytes_read;
     for (int u = 0; u < LE_UNIT_N; u++) a->unit_hint[u] += b->unit_hint[u];
+    a->abs_durations += b->abs_durations;
+    a->unknown_names += b->unknown_names;
     le_stats_swallow(a, b->swallowed);
     for (int d = 0; d < LE_DROP_N; d++) {
         a->dropped[d] += b->dropped[d];

@@ -58,6 +58,9 @@ typedef struct le_ingest_stats {
     uint64_t label_conflicts;                   /* traces seen in both normal- and abnormal-labelled inputs */
     uint64_t bytes_read;
     uint64_t unit_hint[LE_UNIT_N]; /* spans whose start looks like LE_UNIT_* */
+    /* rows kept by a rule of their CSV map that changes a value (docs/formats.md) */
+    uint64_t abs_durations; /* [values] negative_duration = absolute turned a duration's sign */
+    uint64_t unknown_names; /* a service, pod or operation value listed in [values] unknown_names */
 } le_ingest_stats;
 
 void le_stats_init(le_ingest_stats *st);
