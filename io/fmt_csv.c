@@ -756,8 +756,9 @@ static char *header_names(const csv_reader *r, size_t ncols)
 static int missing_column_error(const csv_reader *r, size_t ncols, const char *name, csv_field f)
 {
     char *names = header_names(r, ncols);
-    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%s' ([columns] %s in %s) is not in the header: %s", r->ctx->path,
-                     (unsigned long long)r->row_line, name, field_key[f], r->map->source, names);
+    int n = (int)column_part(name); /* "tags:[key=error].value_bool" looks for tags */
+    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%.*s' ([columns] %s = %s in %s) is not in the header: %s",
+                     r->ctx->path, (unsigned long long)r->row_line, n, name, field_key[f], name, r->map->source, names);
     free(names);
     return rc;
 }
@@ -788,6 +789,16 @@ static void note_hierarchy(csv_reader *r)
     if (r->nbound[F_RPC]) r->ctx->out->path_sep = '.';
 }
 
+/* [columns] optional names the column ("tags") or the whole reference
+ * ("tags:[key=error].value_bool"). */
+static int is_optional(const le_csv_map *m, const char *ref)
+{
+    char *column = le_strndup(ref, column_part(ref));
+    int yes = list_has(&m->optional, ref) || list_has(&m->optional, column);
+    free(column);
+    return yes;
+}
+
 /* The header row is in r->row: turn the map's column names into indexes. */
 static int bind_header(csv_reader *r)
 {
@@ -802,7 +813,7 @@ static int bind_header(csv_reader *r)
             LE_CHECK(find_mapped_column(r, m->ref[f].v[k], ncols, &col, &subkey));
             if (col >= 0)
                 bind_column(r, (csv_field)f, col, subkey);
-            else if (!list_has(&m->optional, m->ref[f].v[k]))
+            else if (!is_optional(m, m->ref[f].v[k]))
                 return missing_column_error(r, ncols, m->ref[f].v[k], (csv_field)f);
         }
     r->ncols = ncols;

@@ -168,7 +168,14 @@ with open("cassandra_err.csv", "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0]))
     w.writeheader()
     w.writerows(rows)
+with open("cassandra_notags.csv", "w", newline="") as f:  # an export of some columns: tags is optional
+    cols = [c for c in rows[0] if c not in ("tags", "logs")]
+    w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
 PY
+run_le 1 ingest --format jaeger-cassandra -o jcn.h5 cassandra_notags.csv > jcn.txt || fail "no tags column: $(cat jcn.txt)"
+expect spans 925 jcn.txt
 run_le 1 ingest --format jaeger-cassandra -o jce.h5 cassandra_err.csv > jce.txt || fail "error tags: $(cat jce.txt)"
 expect spans 925 jce.txt
 $PY -c 'import h5py; e = h5py.File("jc1.h5")["spans/error"][:].sum(), h5py.File("jce.h5")["spans/error"][:].sum(); assert e == (0, 3), e' ||
@@ -268,4 +275,8 @@ grep -q "parent_id or references" np.err || fail "no parent column: $(cat np.err
 printf '[columns]\ntrace_id = tid\nspan_id = sid\nreferences = refs\nservice = res\nstart = ts\nduration = dur\n[values]\nstart_unit = us\nduration_unit = us\nnegative_duration = flip\n' > neg.ini
 if run_le 1 ingest --format csv --map neg.ini -o neg.h5 cells.csv 2> neg.err; then fail "negative_duration = flip accepted"; fi
 grep -q "expected drop or absolute" neg.err || fail "negative_duration = flip: $(cat neg.err)"
+# a sub-field's column missing from the header: the error names the column
+printf '[columns]\ntrace_id = tid\nspan_id = sid\nreferences = refs\nservice = proc:name\nstart = ts\nduration = dur\n[values]\nstart_unit = us\nduration_unit = us\n' > nocol.ini
+if run_le 1 ingest --format csv --map nocol.ini -o nocol.h5 cells.csv 2> nocol.err; then fail "a missing column accepted"; fi
+grep -q "cells.csv:1: column 'proc' (\[columns\] service = proc:name" nocol.err || fail "missing column: $(cat nocol.err)"
 echo "PASS h17d"
