@@ -265,6 +265,23 @@ got = [(svc[s], ops[o], int(p)) for s, o, p in zip(f["spans/service"][:], f["spa
 assert got == [("front", "GET /", -1), ("cart", "GetCart", 0), ("unknown", "Log", 1)], got
 PY
 
+# ---- header = no: numbered columns take sub-fields too; rpc_id 0 is a true root,
+# 0.1.1.1 hangs under 0.1 (0.1.1 has no record), rt -10 is 10 ms
+printf '[csv]\nheader = no\n[columns]\ntrace_id = 1\nrpc_id = 2\nservice = 3:svc\noperation = 3:op\nstart = 4\nduration = 5\n[values]\nstart_unit = ms\nduration_unit = ms\nnegative_duration = absolute\n' > hn.ini
+printf 't1,0,svc=a;op=x,1000,-10\nt1,0.1,svc=b;op=y,1001,3\nt1,0.1.1.1,svc=c,1002,1\n' > hn.csv
+run_le 1 ingest --format csv --map hn.ini -o hn.h5 hn.csv > hn.txt || fail "header = no: $(cat hn.txt)"
+expect spans 3 hn.txt
+expect parents_from_ancestors 1 hn.txt
+expect durations_made_absolute 1 hn.txt
+expect orphan_roots_promoted 0 hn.txt
+$PY - <<'PY' || fail "header = no with sub-fields"
+import h5py
+f = h5py.File("hn.h5", "r")
+svc = [s.decode() for s in f["tables/services"][:]]
+got = [(svc[s], int(p), int(d)) for s, p, d in zip(f["spans/service"][:], f["spans/parent"][:], f["spans/duration_us"][:])]
+assert got == [("a", -1, 10000), ("b", 0, 3000), ("c", 1, 1000)], got
+PY
+
 # ---- maps that cannot work are refused, naming the key
 printf '[columns]\ntrace_id = t\nrpc_id = r\nspan_id = s\nservice = x\nstart = ts\nduration = d\n[values]\nstart_unit = us\nduration_unit = us\n' > both.ini
 if run_le 1 ingest --format csv --map both.ini -o both.h5 cells.csv 2> both.err; then fail "rpc_id beside span_id accepted"; fi
