@@ -186,7 +186,8 @@ for np in 1 2; do
     run_le $np ingest --format alibaba2021 -o ali$np.h5 "$FX/alibaba2021_callgraph.csv" > ali$np.txt || fail "alibaba2021 at $np ranks: $(cat ali$np.txt)"
 done
 h5diff ali1.h5 ali2.h5 || fail "alibaba2021: 2 ranks differ from 1"
-# The same rows in the v2022 column order: the alibaba layout reads them alike.
+# The same rows in the v2022 column order, rt written as v2022 writes it
+# (2.0, -1.0): the alibaba layout reads them alike.
 $PY - "$FX/alibaba2021_callgraph.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
@@ -195,7 +196,7 @@ with open("ali2022.csv", "w", newline="") as f:
     w.writerow("timestamp,traceid,service,rpc_id,rpctype,um,uminstanceid,interface,dm,dminstanceid,rt".split(","))
     for r in rows:
         w.writerow([r["timestamp"], r["traceid"], "S_1", r["rpcid"], r["rpctype"], r["um"], r["um"] + "_POD_0",
-                    r["interface"], r["dm"], r["dm"] + "_POD_1", r["rt"]])
+                    r["interface"], r["dm"], r["dm"] + "_POD_1", "%.1f" % int(r["rt"])])
 PY
 run_le 2 ingest --format alibaba -o ali22.h5 ali2022.csv > ali22.txt || fail "alibaba: $(cat ali22.txt)"
 $PY - "$FX/alibaba2021_callgraph.csv" <<'PY' || fail "alibaba counts differ from Python's"
