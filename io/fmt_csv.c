@@ -17,8 +17,13 @@
  *    columns as the header. header = no: columns are 1-based numbers and
  *    rows need [csv] columns columns (or at least the highest one mapped).
  *  - trace_id and label may list several columns: trace ids are joined with
- *    '-', a row is abnormal when any label column is.
- *  - the parent is a root when empty or equal to one of [values] root_parent.
+ *    '-', a row is abnormal when any label column is; service, pod and
+ *    operation take the first column holding a name ([values] unknown_names
+ *    count as empty).
+ *  - "column:key.path" takes a value out of a structured cell (io/cellpath.h).
+ *  - the parent is a root when empty or equal to one of [values] root_parent;
+ *    a references column names it first (first child-of of the trace);
+ *    rpc_id gives span and parent at once (0.1.2 under 0.1).
  *  - duration wins over end - start when both are mapped.
  *  - times are parsed to nanoseconds (int64, exact) and floored to µs. */
 #include "ingest.h"
