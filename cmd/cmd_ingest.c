@@ -38,6 +38,9 @@ static const char usage[] =
     "  skywalking  CSV: SkyWalking spans as DeepTraLog exports them\n"
     "  aiops2022   CSV: AIOps-2022 Online Boutique trace_jaeger-span.csv\n"
     "  tracevae    CSV: TraceVAE sample layout\n"
+    "  jaeger-cassandra  CSV: Jaeger's Cassandra span table as cqlsh COPY writes it\n"
+    "  alibaba     CSV: Alibaba cluster-trace-microservices-v2022 CallGraph\n"
+    "  alibaba2021 CSV: Alibaba cluster-trace-microservices-v2021 MSCallGraph\n"
     "  csv         CSV with any columns: give the mapping with --map FILE\n"
     "  Directories are searched recursively for *.csv (CSV formats) or\n"
     "  *.json, *.jsonl, *.ndjson (JSON formats; otlp also *.pb, *.binpb),\n"
@@ -524,10 +527,11 @@ static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
 static int reduce_stats(le_ingest_stats *st)
 {
     /* counters: one reduction; examples: gathered and merged on rank 0 */
-    enum { NT = 9, NC = NT + LE_DROP_N + LE_UNIT_N };
+    enum { NT = 11, NC = NT + LE_DROP_N + LE_UNIT_N };
     uint64_t c[NC] = {st->rows_read,        st->traces_dropped,          st->label_conflicts,
                       st->bytes_read,       st->merged_fragments,        st->virtual_roots,
-                      st->orphans_attached, st->durations_from_children, st->unknown_durations};
+                      st->orphans_attached, st->durations_from_children, st->unknown_durations,
+                      st->abs_durations,    st->unknown_names};
     for (int d = 0; d < LE_DROP_N; d++) c[NT + d] = st->dropped[d];
     for (int u = 0; u < LE_UNIT_N; u++) c[NT + LE_DROP_N + u] = st->unit_hint[u];
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm));
@@ -558,6 +562,8 @@ static int reduce_stats(le_ingest_stats *st)
     st->orphans_attached = c[6];
     st->durations_from_children = c[7];
     st->unknown_durations = c[8];
+    st->abs_durations = c[9];
+    st->unknown_names = c[10];
     for (int d = 0; d < LE_DROP_N; d++) st->dropped[d] = c[NT + d];
     for (int u = 0; u < LE_UNIT_N; u++) st->unit_hint[u] = c[NT + LE_DROP_N + u];
     return 0;
@@ -614,7 +620,7 @@ static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_
 }
 
 typedef struct summary {
-    int64_t traces, spans, abnormal, normal, promoted, labels_applied, labels_unmatched;
+    int64_t traces, spans, abnormal, normal, promoted, via_ancestor, labels_applied, labels_unmatched;
     double seconds, parse_seconds;
 } summary;
 
@@ -642,6 +648,10 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     le_report_int("merged_fragments", (int64_t)st->merged_fragments);
     le_report_int("durations_from_children", (int64_t)st->durations_from_children);
     le_report_int("unknown_durations", (int64_t)st->unknown_durations);
+    if (s->via_ancestor) le_report_int("parents_from_ancestors", s->via_ancestor); /* path ids (rpc_id) only */
+    /* values a CSV map's rules changed: only when one did */
+    if (st->abs_durations) le_report_int("durations_made_absolute", (int64_t)st->abs_durations);
+    if (st->unknown_names) le_report_int("names_not_recorded", (int64_t)st->unknown_names);
     if (meta->has_ground_truth) {
         le_report_int("abnormal_traces", s->abnormal);
         le_report_int("normal_traces", s->normal);
@@ -730,7 +740,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     le_corpus_block block = {0};
     if (!rc) rc = le_agree(le_order_traces(le_world.comm, &a, &meta, &block));
     if (!rc && o->faults) rc = le_agree(le_vis_truth(le_world.comm, &meta, &block));
-    int64_t promoted = (int64_t)a.promoted_roots;
+    int64_t tree_counts[2] = {(int64_t)a.promoted_roots, (int64_t)a.parents_via_ancestor};
     le_asm_free(&a);
     if (!rc) rc = count_labels(&block, &s);
     if (!rc) {
@@ -744,7 +754,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
         }
     }
     le_block_free(&block);
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &promoted, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, tree_counts, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
     if (!rc) rc = reduce_stats(&st);
     if (!rc) warn_time_units(&st);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
@@ -752,7 +762,8 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     if (!rc) {
         s.traces = meta.n_traces;
         s.spans = meta.n_spans;
-        s.promoted = promoted;
+        s.promoted = tree_counts[0];
+        s.via_ancestor = tree_counts[1];
         s.seconds = le_now() - t0;
         rc = report(o, fl, &st, &meta, &s, kind);
     }

@@ -3,7 +3,7 @@
  * Seeds: tests/fixtures/csv. */
 #include "fuzz_common.h"
 
-static const char *layouts[] = {"nezha", "aiops2022", "skywalking", "tracevae"};
+static const char *layouts[] = {"nezha", "aiops2022", "skywalking", "tracevae", "jaeger-cassandra", "alibaba"};
 #define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
 static le_csv_map *maps[N_LAYOUTS];
 

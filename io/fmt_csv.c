@@ -17,8 +17,13 @@
  *    columns as the header. header = no: columns are 1-based numbers and
  *    rows need [csv] columns columns (or at least the highest one mapped).
  *  - trace_id and label may list several columns: trace ids are joined with
- *    '-', a row is abnormal when any label column is.
- *  - the parent is a root when empty or equal to one of [values] root_parent.
+ *    '-', a row is abnormal when any label column is; service, pod and
+ *    operation take the first column holding a name ([values] unknown_names
+ *    count as empty).
+ *  - "column:key.path" takes a value out of a structured cell (io/cellpath.h).
+ *  - the parent is a root when empty or equal to one of [values] root_parent;
+ *    a references column names it first (first child-of of the trace);
+ *    rpc_id gives span and parent at once (0.1.2 under 0.1).
  *  - duration wins over end - start when both are mapped.
  *  - times are parsed to nanoseconds (int64, exact) and floored to µs. */
 #include "ingest.h"
@@ -35,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cellpath.h"
 #include "ini.h"
 #include "le_base.h"
 
@@ -58,6 +64,8 @@ typedef enum csv_field {
     F_STATUS,
     F_ERROR,
     F_LABEL,
+    F_REFS,
+    F_RPC,
     F_N
 } csv_field;
 
@@ -65,7 +73,7 @@ static const char *const field_key[F_N] = {
     [F_TRACE] = "trace_id", [F_SPAN] = "span_id",        [F_PARENT] = "parent_id",   [F_SERVICE] = "service",
     [F_POD] = "pod",        [F_OPERATION] = "operation", [F_START] = "start",        [F_START_FRAC] = "start_fraction",
     [F_END] = "end",        [F_DURATION] = "duration",   [F_STATUS] = "status_code", [F_ERROR] = "error",
-    [F_LABEL] = "label",
+    [F_LABEL] = "label",    [F_REFS] = "references",     [F_RPC] = "rpc_id",
 };
 
 /* A unit is the power of ten that turns it into nanoseconds. */
@@ -85,6 +93,8 @@ struct le_csv_map {
     int unit_start, unit_frac, unit_end, unit_duration;
     str_list root;     /* parent values that mean "no parent" (besides empty) */
     str_list optional; /* columns that may be absent from a header */
+    str_list unknown;  /* service and operation values that mean "not recorded" */
+    int abs_duration;  /* [values] negative_duration = absolute */
 };
 
 static void list_free(str_list *l)
@@ -132,13 +142,14 @@ void le_csv_map_free(le_csv_map *m)
     for (int f = 0; f < F_N; f++) list_free(&m->ref[f]);
     list_free(&m->root);
     list_free(&m->optional);
+    list_free(&m->unknown);
     free(m->source);
     free(m);
 }
 
 static const char *const csv_keys[] = {"header", "delimiter", "columns", NULL};
-static const char *const value_keys[] = {"root_parent", "start_unit",    "start_fraction_unit",
-                                         "end_unit",    "duration_unit", NULL};
+static const char *const value_keys[] = {"root_parent",   "start_unit",    "start_fraction_unit", "end_unit",
+                                         "duration_unit", "unknown_names", "negative_duration",   NULL};
 
 static int key_known(const char *section, const char *key)
 {
@@ -234,22 +245,58 @@ static int csv_header_flag(const le_ini *ini, const char *path, int *out)
     return le_fail(LE_ERR_FORMAT, "%s: [csv] header = %s: expected yes or no", path, v);
 }
 
+/* "process:service_name" names column process and the key path
+ * service_name inside its cells (docs/formats.md, "Structured cells"): the
+ * length of the column part. A header column whose whole name has a ':' is
+ * still found by that name first (bind_header). */
+static size_t column_part(const char *ref)
+{
+    const char *colon = strchr(ref, ':');
+    return colon && colon > ref && colon[1] ? (size_t)(colon - ref) : strlen(ref);
+}
+
+/* Which columns give the span and its parent: span_id with parent_id and/or
+ * references, or rpc_id alone (the parent is in the id). */
+static int validate_identity(const le_csv_map *m, const char *path)
+{
+    if (m->ref[F_RPC].n) {
+        if (m->ref[F_SPAN].n || m->ref[F_PARENT].n || m->ref[F_REFS].n)
+            return le_fail(LE_ERR_FORMAT,
+                           "%s: [columns] rpc_id gives the span and its parent: no span_id, parent_id "
+                           "or references beside it",
+                           path);
+        return 0;
+    }
+    if (!m->ref[F_SPAN].n) return le_fail(LE_ERR_FORMAT, "%s: [columns] span_id (or rpc_id) is required", path);
+    if (!m->ref[F_PARENT].n && !m->ref[F_REFS].n)
+        return le_fail(LE_ERR_FORMAT, "%s: [columns] parent_id or references (or both) is required", path);
+    return 0;
+}
+
+static int is_list_field(csv_field f)
+{
+    return f == F_TRACE || f == F_LABEL || f == F_SERVICE || f == F_POD || f == F_OPERATION;
+}
+
 /* The checks that make a map usable on any file: required keys, units
  * beside the times they qualify, one column where only one makes sense. */
 static int validate_map(const le_csv_map *m, const char *path)
 {
-    static const csv_field required[] = {F_TRACE, F_SPAN, F_PARENT, F_START};
+    static const csv_field required[] = {F_TRACE, F_START};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++)
         if (!m->ref[required[i]].n)
             return le_fail(LE_ERR_FORMAT, "%s: [columns] %s is required", path, field_key[required[i]]);
+    LE_CHECK(validate_identity(m, path));
     if (!m->ref[F_SERVICE].n == !m->ref[F_POD].n)
         return le_fail(LE_ERR_FORMAT, "%s: [columns] needs exactly one of service and pod", path);
     if (!m->ref[F_END].n && !m->ref[F_DURATION].n)
         return le_fail(LE_ERR_FORMAT, "%s: [columns] needs end or duration (or both)", path);
     for (int f = 0; f < F_N; f++)
-        if (f != F_TRACE && f != F_LABEL && m->ref[f].n > 1)
-            return le_fail(LE_ERR_FORMAT, "%s: [columns] %s names %d columns; only trace_id and label take a list", path,
-                           field_key[f], m->ref[f].n);
+        if (!is_list_field((csv_field)f) && m->ref[f].n > 1)
+            return le_fail(LE_ERR_FORMAT,
+                           "%s: [columns] %s names %d columns; only trace_id, label, service, pod and operation take a "
+                           "list",
+                           path, field_key[f], m->ref[f].n);
     const struct {
         csv_field f;
         int unit;
@@ -269,8 +316,11 @@ static int validate_map(const le_csv_map *m, const char *path)
     if (!m->header)
         for (int f = 0; f < F_N; f++)
             for (int k = 0; k < m->ref[f].n; k++) {
-                const char *ref = m->ref[f].v[k];
-                if (!is_column_number(ref))
+                char *ref = le_strndup(m->ref[f].v[k], column_part(m->ref[f].v[k]));
+                int ok = is_column_number(ref);
+                free(ref);
+                ref = m->ref[f].v[k];
+                if (!ok)
                     return le_fail(LE_ERR_FORMAT,
                                    "%s: [columns] %s = %s: with header = no, columns are 1-based numbers up to %d", path,
                                    field_key[f], ref, MAX_COLUMNS);
@@ -279,6 +329,20 @@ static int validate_map(const le_csv_map *m, const char *path)
                                    ref, m->ncols);
             }
     return 0;
+}
+
+/* drop (default): a negative duration is an error of the source; absolute:
+ * the sign carries a meaning and the length is the absolute value (Alibaba's
+ * rt is negative on the callee's record of a call). */
+static int parse_negative_duration(const char *path, const char *v, int *abs_duration)
+{
+    *abs_duration = 0;
+    if (!v || !*v || !strcasecmp(v, "drop")) return 0;
+    if (!strcasecmp(v, "absolute")) {
+        *abs_duration = 1;
+        return 0;
+    }
+    return le_fail(LE_ERR_FORMAT, "%s: [values] negative_duration = %s: expected drop or absolute", path, v);
 }
 
 static int map_from_ini(const le_ini *ini, const char *path, le_csv_map *m)
@@ -293,6 +357,8 @@ static int map_from_ini(const le_ini *ini, const char *path, le_csv_map *m)
     for (int f = 0; f < F_N; f++) list_split(&m->ref[f], map_str(ini, "columns", field_key[f], ""));
     list_split(&m->optional, map_str(ini, "columns", "optional", ""));
     list_split(&m->root, map_str(ini, "values", "root_parent", ""));
+    list_split(&m->unknown, map_str(ini, "values", "unknown_names", ""));
+    LE_CHECK(parse_negative_duration(path, map_str(ini, "values", "negative_duration", NULL), &m->abs_duration));
     LE_CHECK(parse_unit(path, "start_unit", map_str(ini, "values", "start_unit", NULL), &m->unit_start));
     LE_CHECK(parse_unit(path, "start_fraction_unit", map_str(ini, "values", "start_fraction_unit", "ns"), &m->unit_frac));
     LE_CHECK(parse_unit(path, "end_unit", map_str(ini, "values", "end_unit", NULL), &m->unit_end));
@@ -548,10 +614,17 @@ typedef struct csv_reader {
     size_t cols_cap;
     char *row; /* the current row's kept fields, each NUL-terminated */
     size_t row_len, row_cap;
-    int *bound[F_N]; /* column indexes of each field */
+    int *bound[F_N];          /* column indexes of each field */
+    const char **subkey[F_N]; /* per bound column: key path into its cells, NULL: the whole cell */
     int nbound[F_N];
+    const char *val[F_N]; /* this row's value of each single-valued field (row_values) */
+    size_t val_len[F_N];
+    char *sub[F_N]; /* sub-field values taken out of structured cells */
+    size_t sub_cap[F_N];
     char *scratch; /* composite trace ids */
     size_t scratch_cap;
+    char *rpc_parent; /* the parent taken from a references cell */
+    size_t rpc_parent_cap;
     int rc;
 } csv_reader;
 
@@ -643,11 +716,34 @@ static int find_header_column(const csv_reader *r, const char *name, size_t ncol
     return 0;
 }
 
-static void bind_column(csv_reader *r, csv_field f, int col)
+static void bind_column(csv_reader *r, csv_field f, int col, const char *subkey)
 {
     r->bound[f] = le_realloc(r->bound[f], (size_t)(r->nbound[f] + 1) * sizeof *r->bound[f]);
+    r->subkey[f] = le_realloc(r->subkey[f], (size_t)(r->nbound[f] + 1) * sizeof *r->subkey[f]);
+    r->subkey[f][r->nbound[f]] = subkey;
     r->bound[f][r->nbound[f]++] = col;
     r->keep[col] = 1;
+}
+
+/* The key path of "column:path", NULL without one. */
+static const char *subkey_of(const char *ref)
+{
+    size_t n = column_part(ref);
+    return ref[n] == ':' ? ref + n + 1 : NULL;
+}
+
+/* A header column by the map's name: the whole name first ("a:b" may be a
+ * column's real name), then the column part of "column:key.path". */
+static int find_mapped_column(const csv_reader *r, const char *ref, size_t ncols, int *col, const char **subkey)
+{
+    *subkey = NULL;
+    LE_CHECK(find_header_column(r, ref, ncols, col));
+    if (*col >= 0 || !subkey_of(ref)) return 0;
+    char *name = le_strndup(ref, column_part(ref));
+    int rc = find_header_column(r, name, ncols, col);
+    free(name);
+    if (*col >= 0) *subkey = subkey_of(ref);
+    return rc;
 }
 
 static char *header_names(const csv_reader *r, size_t ncols)
@@ -665,8 +761,9 @@ static char *header_names(const csv_reader *r, size_t ncols)
 static int missing_column_error(const csv_reader *r, size_t ncols, const char *name, csv_field f)
 {
     char *names = header_names(r, ncols);
-    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%s' ([columns] %s in %s) is not in the header: %s", r->ctx->path,
-                     (unsigned long long)r->row_line, name, field_key[f], r->map->source, names);
+    int n = (int)column_part(name); /* "tags:[key=error].value_bool" looks for tags */
+    int rc = le_fail(LE_ERR_FORMAT, "%s:%llu: column '%.*s' ([columns] %s = %s in %s) is not in the header: %s",
+                     r->ctx->path, (unsigned long long)r->row_line, n, name, field_key[f], name, r->map->source, names);
     free(names);
     return rc;
 }
@@ -675,15 +772,36 @@ static int missing_column_error(const csv_reader *r, size_t ncols, const char *n
  * (a column listed as optional may be absent, but not all of them). */
 static int check_bound(const csv_reader *r)
 {
-    static const csv_field need[] = {F_TRACE, F_SPAN, F_PARENT, F_START};
+    static const csv_field need[] = {F_TRACE, F_START};
     for (size_t i = 0; i < sizeof need / sizeof *need; i++)
         if (!r->nbound[need[i]])
             return le_fail(LE_ERR_FORMAT, "%s: no column for [columns] %s", r->ctx->path, field_key[need[i]]);
+    if (!r->nbound[F_RPC] && !r->nbound[F_SPAN])
+        return le_fail(LE_ERR_FORMAT, "%s: no column for [columns] span_id", r->ctx->path);
+    if (!r->nbound[F_RPC] && !r->nbound[F_PARENT] && !r->nbound[F_REFS])
+        return le_fail(LE_ERR_FORMAT, "%s: no column for [columns] parent_id (or references)", r->ctx->path);
     if (!r->nbound[F_SERVICE] && !r->nbound[F_POD])
         return le_fail(LE_ERR_FORMAT, "%s: no column for the service (or pod)", r->ctx->path);
     if (!r->nbound[F_END] && !r->nbound[F_DURATION])
         return le_fail(LE_ERR_FORMAT, "%s: no column for end or duration", r->ctx->path);
     return 0;
+}
+
+/* rpc_id spans: a parent missing from the trace is looked for among its
+ * own ancestors by the join (spanbuf.h, path_sep). */
+static void note_hierarchy(csv_reader *r)
+{
+    if (r->nbound[F_RPC]) r->ctx->out->path_sep = '.';
+}
+
+/* [columns] optional names the column ("tags") or the whole reference
+ * ("tags:[key=error].value_bool"). */
+static int is_optional(const le_csv_map *m, const char *ref)
+{
+    char *column = le_strndup(ref, column_part(ref));
+    int yes = list_has(&m->optional, ref) || list_has(&m->optional, column);
+    free(column);
+    return yes;
 }
 
 /* The header row is in r->row: turn the map's column names into indexes. */
@@ -696,15 +814,17 @@ static int bind_header(csv_reader *r)
     for (int f = 0; f < F_N; f++)
         for (int k = 0; k < m->ref[f].n; k++) {
             int col;
-            LE_CHECK(find_header_column(r, m->ref[f].v[k], ncols, &col));
+            const char *subkey;
+            LE_CHECK(find_mapped_column(r, m->ref[f].v[k], ncols, &col, &subkey));
             if (col >= 0)
-                bind_column(r, (csv_field)f, col);
-            else if (!list_has(&m->optional, m->ref[f].v[k]))
+                bind_column(r, (csv_field)f, col, subkey);
+            else if (!is_optional(m, m->ref[f].v[k]))
                 return missing_column_error(r, ncols, m->ref[f].v[k], (csv_field)f);
         }
     r->ncols = ncols;
     r->exact = 1;
     r->in_header = 0;
+    note_hierarchy(r);
     return check_bound(r);
 }
 
@@ -722,52 +842,100 @@ static void bind_numbers(csv_reader *r)
     r->exact = m->ncols > 0;
     reserve_columns(r, r->ncols > highest ? r->ncols : highest);
     for (int f = 0; f < F_N; f++)
-        for (int k = 0; k < m->ref[f].n; k++) bind_column(r, (csv_field)f, (int)strtoul(m->ref[f].v[k], NULL, 10) - 1);
+        for (int k = 0; k < m->ref[f].n; k++)
+            bind_column(r, (csv_field)f, (int)strtoul(m->ref[f].v[k], NULL, 10) - 1, subkey_of(m->ref[f].v[k]));
     r->in_header = 0;
+    note_hierarchy(r);
+}
+
+/* The value of field f from its k-th column: the cell, or the sub-field its
+ * key path names (absent: empty). -1 when the cell is not a readable map. */
+static int value_of(csv_reader *r, csv_field f, int k, const char **s, size_t *n)
+{
+    *s = cell(r, r->bound[f][k], n);
+    const char *key = r->subkey[f][k];
+    if (!key) return 0;
+    int rc = le_cell_path(*s, *n, key, &r->sub[f], &r->sub_cap[f], n);
+    if (rc < 0) return -1;
+    *s = rc ? r->sub[f] : "";
+    if (!rc) *n = 0;
+    return 0;
 }
 
 /* The trace id: one column as is, several joined with '-'. Empty when any
  * part is empty. */
-static const char *trace_id_of(csv_reader *r, size_t *len)
+static int trace_id_of(csv_reader *r, const char **id, size_t *len)
 {
-    if (r->nbound[F_TRACE] == 1) return cell(r, r->bound[F_TRACE][0], len);
-    size_t total = 0;
-    for (int k = 0; k < r->nbound[F_TRACE]; k++) {
-        if (!r->len[r->bound[F_TRACE][k]]) {
-            *len = 0;
-            return "";
-        }
-        total += r->len[r->bound[F_TRACE][k]] + 1;
-    }
-    LE_RESERVE(r->scratch, r->scratch_cap, total);
+    if (r->nbound[F_TRACE] == 1) return value_of(r, F_TRACE, 0, id, len);
     size_t at = 0;
     for (int k = 0; k < r->nbound[F_TRACE]; k++) {
+        const char *s;
         size_t n;
-        const char *s = cell(r, r->bound[F_TRACE][k], &n);
+        if (value_of(r, F_TRACE, k, &s, &n)) return -1;
+        if (!n) {
+            *id = "", *len = 0;
+            return 0;
+        }
+        LE_RESERVE(r->scratch, r->scratch_cap, at + n + 2);
         if (k) r->scratch[at++] = '-';
         memcpy(r->scratch + at, s, n);
         at += n;
     }
+    *id = r->scratch;
     *len = at;
-    return r->scratch;
+    return 0;
 }
 
-static int is_root_parent(const le_csv_map *m, const char *s, size_t n)
+static int listed(const str_list *l, const char *s, size_t n)
 {
-    if (!n) return 1;
-    for (int i = 0; i < m->root.n; i++)
-        if (strlen(m->root.v[i]) == n && !memcmp(m->root.v[i], s, n)) return 1;
+    for (int i = 0; i < l->n; i++)
+        if (strlen(l->v[i]) == n && !memcmp(l->v[i], s, n)) return 1;
+    return 0;
+}
+
+static int is_root_parent(const le_csv_map *m, const char *s, size_t n) { return !n || listed(&m->root, s, n); }
+
+static int is_name_field(csv_field f) { return f == F_SERVICE || f == F_POD || f == F_OPERATION; }
+
+/* A service, pod or operation: the first of its columns that holds a name
+ * ([values] unknown_names, e.g. Alibaba's "(?)", count as empty). */
+static int name_of(csv_reader *r, csv_field f, const char **s, size_t *n)
+{
+    for (int k = 0; k < r->nbound[f]; k++) {
+        if (value_of(r, f, k, s, n)) return -1;
+        if (!*n) continue;
+        if (!listed(&r->map->unknown, *s, *n)) return 0;
+        r->ctx->st->unknown_names++;
+    }
+    *s = "", *n = 0;
+    return 0;
+}
+
+/* Every single-valued field's value for this row, sub-fields taken out.
+ * -1 with *bad naming the field whose structured cell does not read. */
+static int row_values(csv_reader *r, csv_field *bad)
+{
+    for (int f = 0; f < F_N; f++) {
+        r->val[f] = "", r->val_len[f] = 0;
+        if (!r->nbound[f] || f == F_TRACE || f == F_LABEL) continue;
+        int rc = is_name_field((csv_field)f) ? name_of(r, (csv_field)f, &r->val[f], &r->val_len[f])
+                                             : value_of(r, (csv_field)f, 0, &r->val[f], &r->val_len[f]);
+        if (rc) {
+            *bad = (csv_field)f;
+            return -1;
+        }
+    }
     return 0;
 }
 
 /* Empty required cells, checked before any parsing so the drop names them. */
 static int first_empty_required(const csv_reader *r, csv_field *which)
 {
-    static const csv_field need[] = {F_SPAN, F_START, F_START_FRAC, F_DURATION, F_END};
+    static const csv_field need[] = {F_SPAN, F_RPC, F_START, F_START_FRAC, F_DURATION, F_END};
     for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
         csv_field f = need[i];
         if (f == F_END && r->nbound[F_DURATION]) continue; /* end unused when duration is there */
-        if (r->nbound[f] && !r->len[r->bound[f][0]]) {
+        if (r->nbound[f] && !r->val_len[f]) {
             *which = f;
             return 1;
         }
@@ -779,34 +947,30 @@ static int first_empty_required(const csv_reader *r, csv_field *which)
 static int parse_times(csv_reader *r, le_span_in *s, csv_field *bad)
 {
     const le_csv_map *m = r->map;
-    size_t n;
-    const char *v;
     int64_t start_ns, x;
-    v = cell(r, r->bound[F_START][0], &n);
-    if (parse_time_ns(v, n, m->unit_start, &start_ns)) {
+    if (parse_time_ns(r->val[F_START], r->val_len[F_START], m->unit_start, &start_ns)) {
         *bad = F_START;
         return -1;
     }
-    if (r->nbound[F_START_FRAC]) {
-        v = cell(r, r->bound[F_START_FRAC][0], &n);
-        if (parse_scaled(v, n, m->unit_frac, &x) || __builtin_add_overflow(start_ns, x, &start_ns)) {
-            *bad = F_START_FRAC;
-            return -1;
-        }
+    if (r->nbound[F_START_FRAC] && (parse_scaled(r->val[F_START_FRAC], r->val_len[F_START_FRAC], m->unit_frac, &x) ||
+                                    __builtin_add_overflow(start_ns, x, &start_ns))) {
+        *bad = F_START_FRAC;
+        return -1;
     }
     int64_t duration_ns;
     if (r->nbound[F_DURATION]) {
-        v = cell(r, r->bound[F_DURATION][0], &n);
-        if (parse_scaled(v, n, m->unit_duration, &duration_ns)) {
+        if (parse_scaled(r->val[F_DURATION], r->val_len[F_DURATION], m->unit_duration, &duration_ns)) {
             *bad = F_DURATION;
             return -1;
         }
-    } else {
-        v = cell(r, r->bound[F_END][0], &n);
-        if (parse_time_ns(v, n, m->unit_end, &x) || __builtin_sub_overflow(x, start_ns, &duration_ns)) {
-            *bad = F_END;
-            return -1;
-        }
+    } else if (parse_time_ns(r->val[F_END], r->val_len[F_END], m->unit_end, &x) ||
+               __builtin_sub_overflow(x, start_ns, &duration_ns)) {
+        *bad = F_END;
+        return -1;
+    }
+    if (m->abs_duration && duration_ns < 0) { /* parse_scaled never gives INT64_MIN */
+        duration_ns = -duration_ns;
+        r->ctx->st->abs_durations++;
     }
     s->start_us = floor_div(start_ns, 1000);
     s->duration_us = floor_div(duration_ns, 1000);
@@ -816,27 +980,20 @@ static int parse_times(csv_reader *r, le_span_in *s, csv_field *bad)
 /* status code, error flag and label: optional cells, empty = default. */
 static int parse_extras(csv_reader *r, le_span_in *s, csv_field *bad)
 {
-    size_t n;
-    const char *v;
-    if (r->nbound[F_STATUS]) {
-        v = cell(r, r->bound[F_STATUS][0], &n);
-        if (parse_status(v, n, &s->status_code)) {
-            *bad = F_STATUS;
-            return -1;
-        }
+    if (r->nbound[F_STATUS] && parse_status(r->val[F_STATUS], r->val_len[F_STATUS], &s->status_code)) {
+        *bad = F_STATUS;
+        return -1;
     }
-    if (r->nbound[F_ERROR]) {
-        v = cell(r, r->bound[F_ERROR][0], &n);
-        if (parse_flag(v, n, &s->error)) {
-            *bad = F_ERROR;
-            return -1;
-        }
+    if (r->nbound[F_ERROR] && parse_flag(r->val[F_ERROR], r->val_len[F_ERROR], &s->error)) {
+        *bad = F_ERROR;
+        return -1;
     }
     s->label = -1;
     for (int k = 0; k < r->nbound[F_LABEL]; k++) {
         int8_t l;
-        v = cell(r, r->bound[F_LABEL][k], &n);
-        if (parse_label_cell(v, n, &l)) {
+        const char *v;
+        size_t n;
+        if (value_of(r, F_LABEL, k, &v, &n) || parse_label_cell(v, n, &l)) {
             *bad = F_LABEL;
             return -1;
         }
@@ -848,19 +1005,50 @@ static int parse_extras(csv_reader *r, le_span_in *s, csv_field *bad)
 static void names_of(const csv_reader *r, le_span_in *s)
 {
     if (r->nbound[F_SERVICE]) {
-        s->service = cell(r, r->bound[F_SERVICE][0], &s->service_len);
+        s->service = r->val[F_SERVICE], s->service_len = r->val_len[F_SERVICE];
     } else {
-        s->service = cell(r, r->bound[F_POD][0], &s->service_len);
-        s->service_len = le_service_from_pod(s->service, s->service_len);
+        s->service = r->val[F_POD];
+        s->service_len = le_service_from_pod(s->service, r->val_len[F_POD]);
     }
-    if (r->nbound[F_OPERATION]) s->operation = cell(r, r->bound[F_OPERATION][0], &s->operation_len);
+    s->operation = r->val[F_OPERATION], s->operation_len = r->val_len[F_OPERATION];
 }
 
 static int bad_value(csv_reader *r, csv_field f)
 {
-    size_t n = 0;
-    const char *v = f == F_LABEL ? "" : cell(r, r->bound[f][0], &n);
+    size_t n = f == F_LABEL || f == F_TRACE ? 0 : r->val_len[f];
+    const char *v = n ? r->val[f] : "";
     return drop_row(r, LE_DROP_UNPARSABLE, "[columns] %s: '%.*s'", field_key[f], (int)(n > 64 ? 64 : n), v);
+}
+
+/* The span and its parent: rpc_id "0.1.2" is span 0.1.2 under 0.1 (a
+ * dot-free id is a root); otherwise span_id, and the parent named by the
+ * references cell, else the parent_id column. */
+static int identity_of(csv_reader *r, le_span_in *s, csv_field *bad)
+{
+    if (r->nbound[F_RPC]) {
+        s->span_id = r->val[F_RPC], s->span_id_len = r->val_len[F_RPC];
+        size_t cut = s->span_id_len;
+        while (cut && s->span_id[cut - 1] != '.') cut--;
+        s->parent_id = cut ? s->span_id : NULL;
+        s->parent_id_len = cut ? cut - 1 : 0;
+        return 0;
+    }
+    s->span_id = r->val[F_SPAN], s->span_id_len = r->val_len[F_SPAN];
+    if (r->nbound[F_REFS]) {
+        int rc = le_cell_parent_ref(r->val[F_REFS], r->val_len[F_REFS], s->trace_id, s->trace_id_len, &r->rpc_parent,
+                                    &r->rpc_parent_cap, &s->parent_id_len);
+        if (rc < 0) {
+            *bad = F_REFS;
+            return -1;
+        }
+        if (rc) {
+            s->parent_id = r->rpc_parent;
+            return 0;
+        }
+    }
+    s->parent_id = r->val[F_PARENT], s->parent_id_len = r->val_len[F_PARENT];
+    if (is_root_parent(r->map, s->parent_id, s->parent_id_len)) s->parent_id = NULL, s->parent_id_len = 0;
+    return 0;
 }
 
 /* One data row -> one span (or one counted drop). */
@@ -870,13 +1058,11 @@ static int take_row(csv_reader *r)
         return drop_row(r, LE_DROP_BAD_ROW, "%zu columns, expected %s%zu", r->col, r->exact ? "" : "at least ", r->ncols);
     le_span_in s;
     memset(&s, 0, sizeof s);
-    s.trace_id = trace_id_of(r, &s.trace_id_len);
+    csv_field f = F_TRACE;
+    if (trace_id_of(r, &s.trace_id, &s.trace_id_len) || row_values(r, &f)) return bad_value(r, f);
     if (!s.trace_id_len) return drop_row(r, LE_DROP_MISSING_FIELD, "empty [columns] trace_id");
-    csv_field f;
     if (first_empty_required(r, &f)) return drop_row(r, LE_DROP_MISSING_FIELD, "empty [columns] %s", field_key[f]);
-    s.span_id = cell(r, r->bound[F_SPAN][0], &s.span_id_len);
-    s.parent_id = cell(r, r->bound[F_PARENT][0], &s.parent_id_len);
-    if (is_root_parent(r->map, s.parent_id, s.parent_id_len)) s.parent_id = NULL, s.parent_id_len = 0;
+    if (identity_of(r, &s, &f)) return bad_value(r, f);
     names_of(r, &s);
     if (parse_times(r, &s, &f) || parse_extras(r, &s, &f)) return bad_value(r, f);
     return le_ingest_span(r->ctx, &s, r->row_line, LE_POS_LINE);
@@ -1030,7 +1216,8 @@ static void reader_free(csv_reader *r)
     free(r->len);
     free(r->row);
     free(r->scratch);
-    for (int f = 0; f < F_N; f++) free(r->bound[f]);
+    free(r->rpc_parent);
+    for (int f = 0; f < F_N; f++) free(r->bound[f]), free(r->subkey[f]), free(r->sub[f]);
 }
 
 int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map)

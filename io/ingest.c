@@ -69,6 +69,8 @@ void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
     a->orphans_attached += b->orphans_attached;
     a->durations_from_children += b->durations_from_children;
     a->unknown_durations += b->unknown_durations;
+    a->abs_durations += b->abs_durations;
+    a->unknown_names += b->unknown_names;
     le_stats_swallow(a, b->swallowed);
     for (int d = 0; d < LE_DROP_N; d++) {
         a->dropped[d] += b->dropped[d];

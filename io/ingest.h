@@ -65,6 +65,9 @@ typedef struct le_ingest_stats {
     uint64_t orphans_attached;        /* spans with a missing parent hung under the root */
     uint64_t durations_from_children; /* spans without a duration given their children's extent */
     uint64_t unknown_durations;       /* spans without a duration nor children: duration 0 */
+    /* rows kept by a rule of their CSV map that changes a value (docs/formats.md) */
+    uint64_t abs_durations; /* [values] negative_duration = absolute turned a duration's sign */
+    uint64_t unknown_names; /* a service, pod or operation value listed in [values] unknown_names */
 } le_ingest_stats;
 
 void le_stats_init(le_ingest_stats *st);

@@ -51,6 +51,9 @@ typedef struct le_spanbuf {
     le_strtab names;      /* service and operation names */
     char *ids;            /* span ids, NUL-terminated */
     size_t ids_len, ids_cap;
+    char path_sep; /* 0, or span ids are paths ("0.1.2", Alibaba's rpc_id): a
+                    * parent missing from its trace is replaced by its nearest
+                    * ancestor that is there (mpi/ingest_join.c) */
 } le_spanbuf;
 
 /* One span as a parser sees it: strings are (pointer, length) and need not

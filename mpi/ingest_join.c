@@ -166,9 +166,13 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     int p, rank;
     LE_MPI(MPI_Comm_size(comm, &p));
     LE_MPI(MPI_Comm_rank(comm, &rank));
+    /* every rank assembles with the ids' shape, also one that read no file */
+    int sep = in->path_sep;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &sep, 1, MPI_INT, MPI_MAX, comm));
     if (p == 1) { /* nothing moves: hand the buffer over */
         *out = *in;
         le_spanbuf_init(in);
+        out->path_sep = (char)sep;
         return 0;
     }
     uint64_t *count = le_calloc((size_t)p, sizeof *count), *rcount = le_calloc((size_t)p, sizeof *rcount);
@@ -182,6 +186,7 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     for (int r = 0; r < p; r++) cursor[r] = total, total += count[r];
     char *send = le_malloc(total);
     le_spanbuf_init(out);
+    out->path_sep = (char)sep;
     for (size_t i = 0; i < in->n; i++) {
         if (dest[i] == rank)
             keep_row(in, i, out);
@@ -425,18 +430,24 @@ static size_t unique_spans(const le_spanbuf *b, uint32_t *rows, size_t n, uint8_
     return k;
 }
 
-/* First index of span id `id` in u[0..n) (sorted by id), or -1. */
-static int32_t find_span(const le_spanbuf *b, const trace_work *w, size_t n, const char *id)
+/* First index in u[0..n) (sorted by id) of the span with id[0..len), or
+ * LE_TT_MISSING when there is none. */
+static int32_t find_span(const le_spanbuf *b, const trace_work *w, size_t n, const char *id, size_t len)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp(le_spanbuf_span_id(b, w->u[mid].row), id) < 0)
+        const char *s = le_spanbuf_span_id(b, w->u[mid].row);
+        if (strncmp(s, id, len) < 0) /* as strcmp(s, id[0..len)): a longer s with that prefix is greater */
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && !strcmp(le_spanbuf_span_id(b, w->u[lo].row), id) ? (int32_t)lo : -1;
+    if (lo < n) {
+        const char *s = le_spanbuf_span_id(b, w->u[lo].row);
+        if (!strncmp(s, id, len) && !s[len]) return (int32_t)lo;
+    }
+    return LE_TT_MISSING;
 }
 
 /* The parent of a span whose parent id is pid, as Zipkin's tree builder
@@ -445,7 +456,7 @@ static int32_t find_span(const le_spanbuf *b, const trace_work *w, size_t n, con
  * half was reported. */
 static int32_t parent_by_id(const le_spanbuf *b, const trace_work *w, size_t n, size_t i, const char *pid)
 {
-    int32_t lo = find_span(b, w, n, pid);
+    int32_t lo = find_span(b, w, n, pid, strlen(pid));
     if (lo < 0) return LE_TT_MISSING;
     int32_t client = w->u[lo].shared ? -1 : lo, server = w->u[lo].shared ? lo : -1;
     if (server < 0 && (size_t)lo + 1 < n && w->u[lo + 1].shared && same_id(b, w->u[lo].row, w->u[lo + 1].row))
@@ -454,9 +465,27 @@ static int32_t parent_by_id(const le_spanbuf *b, const trace_work *w, size_t n, 
     return client;
 }
 
+/* Path ids (rpc_id "0.1.3.2"): the nearest ancestor of a missing parent
+ * that is in the trace, LE_TT_MISSING when none is (documented in
+ * docs/formats.md: calls whose record was lost keep their subtree in place). */
+static int32_t find_ancestor(const le_spanbuf *b, size_t n, const trace_work *w, const char *pid)
+{
+    size_t len = strlen(pid);
+    while (len) {
+        while (len && pid[len - 1] != b->path_sep) len--;
+        if (!len) break;
+        int32_t at = find_span(b, w, n, pid, --len);
+        if (at != LE_TT_MISSING) return at;
+    }
+    return LE_TT_MISSING;
+}
+
 /* Parent index of every unique span. A shared (server) half is the child
- * of its client half; reported alone, it stands for the span id. */
-static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
+ * of its client half; reported alone, it stands for the span id. With path
+ * ids, a span whose parent is missing hangs under the nearest ancestor that
+ * is in the trace (*via_ancestor counts them); a parent still missing is
+ * le_tt_build's to place (under the root with --roots virtual). */
+static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w, uint64_t *via_ancestor)
 {
     for (size_t i = 0; i < n; i++) {
         w->start[i] = w->u[i].start;
@@ -468,6 +497,10 @@ static void resolve_parents(const le_spanbuf *b, size_t n, trace_work *w)
         if (pid && is_fragment(b, w->u[i].row) && !strcmp(pid, le_spanbuf_span_id(b, w->u[i].row)))
             pid = NULL; /* Zipkin: a span naming itself as parent has none (zipkin-lens' span cleaner) */
         w->parent[i] = pid ? parent_by_id(b, w, n, i, pid) : LE_TT_ROOT;
+        if (w->parent[i] == LE_TT_MISSING && b->path_sep) {
+            w->parent[i] = find_ancestor(b, n, w, pid);
+            *via_ancestor += w->parent[i] != LE_TT_MISSING;
+        }
     }
 }
 
@@ -599,7 +632,7 @@ static void assemble_trace(asm_ctx *c, uint32_t trace, uint32_t *rows, size_t n,
     tw_reserve(w, n);
     int8_t label = trace_label(b, rows, n, d->st);
     size_t u = unique_spans(b, rows, n, c->shared, w, d);
-    resolve_parents(b, u, w);
+    resolve_parents(b, u, w, &a->parents_via_ancestor);
     le_tt_info info;
     int32_t k = le_tt_build((int32_t)u, w->parent, w->start, c->tree_mode, &w->tt, w->cls, w->order, w->new_parent, &info);
     for (size_t i = 0; i < u; i++)

@@ -34,6 +34,7 @@ typedef struct le_asm {
     le_strtab services;   /* local service names */
     le_strtab operations; /* local "service\0operation" keys */
     uint64_t promoted_roots;
+    uint64_t parents_via_ancestor; /* path ids: spans under an ancestor of their missing parent */
 } le_asm;
 
 void le_asm_init(le_asm *a);

@@ -498,7 +498,7 @@ static void test_named_layouts(void **state)
     assert_null(m);
     const char *msg = le_errmsg();
     assert_non_null(strstr(msg, "no-such-layout"));
-    assert_non_null(strstr(msg, "aiops2022, nezha, skywalking, tracevae"));
+    assert_non_null(strstr(msg, "aiops2022, alibaba, alibaba2021, jaeger-cassandra, nezha, skywalking, tracevae"));
     assert_int_equal(le_csv_map_named("../nezha", &m), LE_ERR_USAGE); /* names, not paths */
     /* $LABELEASE_FORMATS_DIR comes first */
     char dir[4096];
