@@ -14,9 +14,11 @@ cd "$WORK"
 # The rules of docs/ingest.md for one trace's rows, independent of the C
 # code: rows of one span id -> one span (the smallest content kept, an equal
 # row a duplicate, another a conflict); parents resolved (path ids: the
-# nearest recorded ancestor); the root is the true root with the largest
-# subtree, then the earliest, then the smallest id, or else the earliest span
-# whose parent is missing; other spans are orphans or extra roots.
+# nearest recorded ancestor); then the tree ("Trees", --roots virtual): spans
+# on a parent cycle are dropped; the tops are the true roots, or, with none,
+# the spans whose parent is still missing; one top is the root (promoted when
+# its parent is missing), several hang under a virtual root; a span whose
+# parent is still missing hangs under the (virtual) root (attached).
 cat > rules.py <<'PY'
 import collections
 
@@ -50,37 +52,39 @@ def assemble(rows, path_ids=False):
                     parent[s] = p
                     c["parents_from_ancestors"] += 1
                     break
-    children = collections.defaultdict(list)
-    for s in ids:
-        if parent[s] in spans:
-            children[parent[s]].append(s)
-    def subtree(s):
-        out, stack = [], [s]
-        while stack:
-            x = stack.pop()
-            out.append(x)
-            stack.extend(children[x])
-        return out
-    roots = [s for s in ids if parent[s] == "ROOT"]
-    if roots:
-        best = min(roots, key=lambda s: (-len(subtree(s)), spans[s]["start"], ids.index(s)))
-    else:
-        best = min((s for s in ids if parent[s] == "MISSING"), key=lambda s: (spans[s]["start"], ids.index(s)))
-        c["orphan_roots_promoted"] += 1
-    kept = set(subtree(best))
-    for s in ids:
-        if s in kept:
-            continue
-        top = s
-        while parent[top] in spans:
-            top = parent[top]
-        c["extra_root_spans" if parent[top] == "ROOT" else "orphan_spans"] += 1
+    def on_cycle(s):
+        seen = set()
+        while s in spans:
+            if s in seen:
+                return True
+            seen.add(s)
+            s = parent[s]
+        return False
+    live = [s for s in ids if not on_cycle(s)]
+    c["cycle_spans"] += len(ids) - len(live)
+    if not live:
+        return [], c
+    roots = [s for s in live if parent[s] == "ROOT"]
+    missing = [s for s in live if parent[s] == "MISSING"]
+    tops = roots or missing
+    virtual = len(tops) > 1
+    root = VIRTUAL if virtual else tops[0]
+    c["virtual_roots"] += virtual
+    c["orphan_roots_promoted"] += not virtual and not roots
+    c["orphan_spans_attached"] += len(missing) if roots or virtual else 0
     out = []
-    for s in kept:
+    for s in live:
         r = dict(spans[s])
-        r["parent_span"] = None if s == best else parent[s]
+        r["parent_span"] = None if s == root else parent[s] if parent[s] in spans else root
         out.append(r)
+    if virtual:  # from the earliest start of its children to the last end
+        kids = [r for r in out if r["parent_span"] == VIRTUAL]
+        start = min(r["start"] for r in kids)
+        out.append(dict(span=VIRTUAL, parent=None, parent_span=None, start=start, service=VIRTUAL, op=VIRTUAL,
+                        dur=max(r["start"] + r["dur"] for r in kids) - start))
     return out, c
+
+VIRTUAL = "(virtual root)"
 
 def check(report, corpus, traces, path_ids=False, extra={}):
     """traces: {trace id: rows}. Compares every count of the report (and the
@@ -94,18 +98,19 @@ def check(report, corpus, traces, path_ids=False, extra={}):
         want.update(c)
         spans_by_trace[t] = kept
         want["spans"] += len(kept)
-        want["traces"] += 1
+        want["traces"] += bool(kept)
     got = {}
     for line in open(report):
         k, _, v = line.partition(": ")
         got[k] = v.strip()
     keys = ["rows_read", "spans", "traces", "duplicate_rows", "conflicting_span_ids", "orphan_spans",
-            "extra_root_spans", "orphan_roots_promoted", "durations_made_absolute", "names_not_recorded"]
+            "extra_root_spans", "cycle_spans", "orphan_roots_promoted", "orphan_spans_attached", "virtual_roots",
+            "durations_made_absolute", "names_not_recorded"]
     for k in keys:
         g = got.get(k, got.get("dropped." + k, "0"))
         assert int(g) == want[k], (report, k, g, want[k])
     dropped = sum(int(v) for k, v in got.items() if k.startswith("dropped.") and k.count(".") == 1)
-    assert dropped + want["spans"] == want["rows_read"], (report, dropped)
+    assert dropped + want["spans"] - want["virtual_roots"] == want["rows_read"], (report, dropped)
     if want["parents_from_ancestors"] or path_ids:
         assert int(got.get("parents_from_ancestors", "0")) == want["parents_from_ancestors"], got
     f = h5py.File(corpus, "r")
@@ -115,7 +120,7 @@ def check(report, corpus, traces, path_ids=False, extra={}):
     ops = [s.decode() for s in f["tables/operations"][:]]
     so, par = f["traces/span_offset"][:], f["spans/parent"][:]
     sv, op, du = f["spans/service"][:], f["spans/operation"][:], f["spans/duration_us"][:]
-    assert sorted(ids) == sorted(spans_by_trace), "trace ids"
+    assert sorted(ids) == sorted(t for t, v in spans_by_trace.items() if v), "trace ids"
     for i, t in enumerate(ids):
         lo, hi = so[i], so[i + 1]
         got_spans = sorted((svc[sv[j]], ops[op[j]], int(du[j]), svc[sv[lo + par[j]]] if par[j] >= 0 else None)
@@ -267,20 +272,29 @@ assert got == [("front", "GET /", -1), ("cart", "GetCart", 0), ("unknown", "Log"
 PY
 
 # ---- header = no: numbered columns take sub-fields too; rpc_id 0 is a true root,
-# 0.1.1.1 hangs under 0.1 (0.1.1 has no record), rt -10 is 10 ms
+# 0.1.1.1 hangs under 0.1 (0.1.1 has no record), rt -10 is 10 ms. The nearest
+# recorded ancestor first, then the root (--roots virtual): 1.5 has no recorded
+# ancestor and hangs under t1's root 0; t2 has no root and two spans whose
+# parent 0 is missing, so a virtual root holds them, and 0.2.1.1 hangs under
+# its ancestor 0.2.
 printf '[csv]\nheader = no\n[columns]\ntrace_id = 1\nrpc_id = 2\nservice = 3:svc\noperation = 3:op\nstart = 4\nduration = 5\n[values]\nstart_unit = ms\nduration_unit = ms\nnegative_duration = absolute\n' > hn.ini
-printf 't1,0,svc=a;op=x,1000,-10\nt1,0.1,svc=b;op=y,1001,3\nt1,0.1.1.1,svc=c,1002,1\n' > hn.csv
+printf 't1,0,svc=a;op=x,1000,-10\nt1,0.1,svc=b;op=y,1001,3\nt1,0.1.1.1,svc=c,1002,1\nt1,1.5,svc=d;op=z,1003,2\n' > hn.csv
+printf 't2,0.1,svc=e;op=w,2000,4\nt2,0.2,svc=f;op=w,2001,5\nt2,0.2.1.1,svc=g;op=v,2002,1\n' >> hn.csv
 run_le 1 ingest --format csv --map hn.ini -o hn.h5 hn.csv > hn.txt || fail "header = no: $(cat hn.txt)"
-expect spans 3 hn.txt
-expect parents_from_ancestors 1 hn.txt
+expect rows_read 7 hn.txt
+expect spans 8 hn.txt
+expect parents_from_ancestors 2 hn.txt
 expect durations_made_absolute 1 hn.txt
 expect orphan_roots_promoted 0 hn.txt
+expect orphan_spans_attached 3 hn.txt
+expect virtual_roots 1 hn.txt
 $PY - <<'PY' || fail "header = no with sub-fields"
 import h5py
 f = h5py.File("hn.h5", "r")
 svc = [s.decode() for s in f["tables/services"][:]]
 got = [(svc[s], int(p), int(d)) for s, p, d in zip(f["spans/service"][:], f["spans/parent"][:], f["spans/duration_us"][:])]
-assert got == [("a", -1, 10000), ("b", 0, 3000), ("c", 1, 1000)], got
+assert got == [("a", -1, 10000), ("b", 0, 3000), ("c", 1, 1000), ("d", 0, 2000),
+               ("(virtual root)", -1, 6000), ("e", 0, 4000), ("f", 0, 5000), ("g", 2, 1000)], got
 PY
 
 # ---- maps that cannot work are refused, naming the key
