@@ -350,4 +350,4 @@ for bad in cut.binpb cut_frames.pb group.pb; do
     grep -q "$bad: byte [0-9]*: malformed OTLP protobuf" "$WORK/bad.err" || fail "$bad: error does not name file and byte: $(cat "$WORK/bad.err")"
     [ ! -e "$WORK/bad.h5" ] || fail "$bad: a corpus was written"
 done
-echo "PASS h17b"
+echo "PASS ingest_jaeger_otlp_variants"

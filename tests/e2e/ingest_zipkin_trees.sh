@@ -2,12 +2,14 @@
 # real files (tests/fixtures/SOURCES.md): zipkin-lens and zipkin-ui test data
 # (fragments of one span, client and server halves with and without
 # "shared", spans without duration, a lone server half as root, orphans), a
-# Zipkin v1 trace, and Jaeger's OTLP fixture with five roots.
+# Zipkin v1 trace, Jaeger's OTLP fixture with five roots and Tempo's vulture
+# trace (two roots).
 #  - spans, traces and merged fragments against a count made here in Python
 #    from the JSON, by Zipkin's merge rules (docs/formats-json.md);
 #  - every trace one tree, nothing dropped;
 #  - the v1 trace gives the same spans as Zipkin's own v2 conversion of it;
 #  - five roots kept under a virtual root, or one kept with --roots first;
+#    the same with Tempo's vulture trace, in {"resourceSpans"} and {"batches"};
 #  - the same corpus at 1, 2 and 4 ranks, and with fragments split over files;
 #  - the stages after ingest take virtual roots: a made-up Jaeger corpus of
 #    multi-root traces through train, embed, select, label, propagate and
@@ -139,6 +141,49 @@ assert (f["spans/start_us"][0], f["spans/duration_us"][0]) == (start, end - star
 assert f["traces/start_us"][0] == start
 PY
 run_le 1 info "$WORK/mr.h5" > "$WORK/mr_info.txt" || fail "info on a virtual root: $(cat "$WORK/mr_info.txt")"
+
+# Tempo's vulture trace (base64 ids, two root spans with a subtree each), as Tempo's API
+# writes it now ({"resourceSpans"}) and as it wrote it before 2024 ({"batches"}, the same
+# file with the key renamed, as Tempo renamed it): both roots under one virtual root
+VU=$FX/otlp/tempo_vulture_trace.json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({"batches": d["resourceSpans"]}))' "$VU" \
+    > "$WORK/vulture_batches.json"
+for v in vulture:"$VU" vulture_batches:"$WORK/vulture_batches.json"; do
+    run_le 1 ingest --format otlp -o "$WORK/${v%%:*}.h5" "${v#*:}" > "$WORK/${v%%:*}.txt" 2> /dev/null \
+        || fail "${v%%:*}: $(cat "$WORK/${v%%:*}.txt")"
+done
+run_le 1 ingest --format otlp --roots first -o "$WORK/vulture_first.h5" "$VU" > "$WORK/vulture_first.txt" 2> /dev/null \
+    || fail "vulture, --roots first: $(cat "$WORK/vulture_first.txt")"
+h5diff "$WORK/vulture.h5" "$WORK/vulture_batches.h5" || fail 'vulture: {"batches"} differs from {"resourceSpans"}'
+/usr/bin/python3 - "$VU" "$WORK/vulture.txt" "$WORK/vulture_first.txt" "$WORK/vulture.h5" <<'PY'
+import json, sys, h5py
+d = json.load(open(sys.argv[1]))
+spans = [s for r in d["resourceSpans"] for ss in r["scopeSpans"] for s in ss["spans"]]
+ids = {s["spanId"] for s in spans}
+roots = [s for s in spans if not s.get("parentSpanId")]
+assert len(roots) > 1 and len({s["traceId"] for s in spans}) == 1
+assert all(s["parentSpanId"] in ids for s in spans if s.get("parentSpanId"))  # no orphan
+kids = {}
+for s in spans:
+    kids.setdefault(s.get("parentSpanId"), []).append(s["spanId"])
+def size(i):
+    return 1 + sum(size(k) for k in kids.get(i, []))
+rep = [dict(l.split(": ", 1) for l in open(p).read().splitlines() if ": " in l) for p in sys.argv[2:4]]
+want = {"rows_read": len(spans), "traces": 1, "spans": len(spans) + 1, "virtual_roots": 1, "dropped_rows": 0,
+        "orphan_spans_attached": 0}
+assert {k: int(rep[0][k]) for k in want} == want, rep[0]
+# --roots first: the root with the largest subtree (then the earliest) and its subtree only
+best = max(size(r["spanId"]) for r in roots)
+assert int(rep[1]["spans"]) == best and int(rep[1]["dropped.extra_root_spans"]) == len(spans) - best, rep[1]
+f = h5py.File(sys.argv[4], "r")
+assert f["tables/services"][f["spans/service"][0]].decode() == "(virtual root)"
+par = list(f["spans/parent"][:])
+assert par[0] == -1 and par.count(0) == len(roots), par
+start = min(int(s["startTimeUnixNano"]) for s in roots) // 1000
+end = max(int(s["endTimeUnixNano"]) // 1000 for s in spans if s in roots)
+assert (f["spans/start_us"][0], f["spans/duration_us"][0]) == (start, end - start)
+print(f"vulture: {len(spans)} spans, {len(roots)} roots under a virtual root; --roots first keeps {best}")
+PY
 if run_le 1 ingest --format otlp --roots all -o "$WORK/bad.h5" "$MR" 2> "$WORK/roots.err"; then fail "--roots all accepted"; fi
 grep -q "roots: 'all' is neither virtual nor first" "$WORK/roots.err" || fail "--roots all: $(cat "$WORK/roots.err")"
 
@@ -254,4 +299,4 @@ run_le 1 label "$M/r.h5" --oracle "$M/c.h5" -o "$M/l.csv" > /dev/null 2>&1 || fa
 run_le 2 propagate "$M/c.h5" "$M/e.h5" "$M/l.csv" -o "$M/p.h5" --representation gat > /dev/null 2>&1 || fail "propagate"
 run_le 2 rootcause "$M/c.h5" "$M/p.h5" -o "$M/rc.h5" > "$M/rc.txt" 2> /dev/null || fail "rootcause on virtual roots"
 expect top_service_period_0 db "$M/rc.txt"
-echo "PASS h17a"
+echo "PASS ingest_zipkin_trees"

@@ -311,4 +311,4 @@ grep -q "expected drop or absolute" neg.err || fail "negative_duration = flip: $
 printf '[columns]\ntrace_id = tid\nspan_id = sid\nreferences = refs\nservice = proc:name\nstart = ts\nduration = dur\n[values]\nstart_unit = us\nduration_unit = us\n' > nocol.ini
 if run_le 1 ingest --format csv --map nocol.ini -o nocol.h5 cells.csv 2> nocol.err; then fail "a missing column accepted"; fi
 grep -q "cells.csv:1: column 'proc' (\[columns\] service = proc:name" nocol.err || fail "missing column: $(cat nocol.err)"
-echo "PASS h17d"
+echo "PASS ingest_csv_maps"
