@@ -528,10 +528,9 @@ static int reduce_stats(le_ingest_stats *st)
 {
     /* counters: one reduction; examples: gathered and merged on rank 0 */
     enum { NT = 11, NC = NT + LE_DROP_N + LE_UNIT_N };
-    uint64_t c[NC] = {st->rows_read,        st->traces_dropped,          st->label_conflicts,
-                      st->bytes_read,       st->merged_fragments,        st->virtual_roots,
-                      st->orphans_attached, st->durations_from_children, st->unknown_durations,
-                      st->abs_durations,    st->unknown_names};
+    uint64_t c[NC] = {st->rows_read,         st->traces_dropped, st->label_conflicts,  st->bytes_read,
+                      st->merged_fragments,  st->virtual_roots,  st->orphans_attached, st->durations_from_children,
+                      st->unknown_durations, st->abs_durations,  st->unknown_names};
     for (int d = 0; d < LE_DROP_N; d++) c[NT + d] = st->dropped[d];
     for (int u = 0; u < LE_UNIT_N; u++) c[NT + LE_DROP_N + u] = st->unit_hint[u];
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, NC, MPI_UINT64_T, MPI_SUM, le_world.comm));
