@@ -1037,7 +1037,7 @@ const char le_page_rootcause_css[] =
     "#summary { display: flex; flex-wrap: wrap; gap: 4px 18px; align-items: baseline; }\n"
     "#summary .s-title { font-size: 15px; font-weight: 600; }\n"
     ".rc-cols { display: grid; grid-template-columns: minmax(0, 1fr) 290px; grid-template-areas: \"graph detail\" \"rank rank\"; gap: 0 16px; align-items: start; }\n"
-    "@media (max-width: 1180px) { .rc-cols { grid-template-columns: minmax(0, 1fr); grid-template-areas: \"graph\" \"detail\" \"rank\"; } }\n"
+    "@media (max-width: 1180px) { .rc-cols { grid-template-columns: minmax(0, 1fr); grid-template-areas: \"graph\" \"rank\" \"detail\"; } }\n"
     ".rc-graph { grid-area: graph; min-width: 0; }\n"
     ".rc-rank { grid-area: rank; min-width: 0; }\n"
     "#graph { border: 1px solid var(--line); border-radius: 6px; background: #fff; overflow: hidden; }\n"
