@@ -21,6 +21,7 @@ async function labeling(ctx) {
   await page.evaluate(() => document.activeElement.blur());
   await page.screenshot({ path: shot("labeling-page.png") });
   await page.locator("#timeline").screenshot({ path: shot("labeling-timeline.png") });
+  await page.evaluate(() => { document.querySelector(".le-pane").scrollTop = 0; });
   await page.keyboard.press("?");
   await page.screenshot({ path: shot("labeling-help.png") });
   check(true, "labeling-page.png, labeling-timeline.png, labeling-help.png");
