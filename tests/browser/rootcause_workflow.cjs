@@ -91,6 +91,11 @@ async function confirmAndDrafts(ctx) {
   await page.keyboard.press("1");
   await page.keyboard.press("t");
   await page.keyboard.press("c");                          // 3: top suspect, pod_failure
+  /* s on a confirmed period keeps its label (as the terminal does). */
+  await page.click("#period-list li[data-index='1']");
+  await page.keyboard.press("s");
+  check((await states(page))[1] === "labelled", "s on a confirmed period keeps its label");
+  await page.keyboard.press("u");
   await page.click("#period-list li[data-index='0']");
   await page.keyboard.press("Enter");
   check((await current(page)) === 4, "Enter goes to the next unconfirmed period (past 1, 2, 3)");
