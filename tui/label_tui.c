@@ -109,8 +109,8 @@ static int64_t filter_count(const tui *t)
 /* ---- drawing ---- */
 
 static const char keys_help[] =
-    " n normal  a abnormal  s unsure  j/k next/prev  Enter next unlabeled  u undo  f filter  "
-    "PgDn/PgUp spans  ? help  q quit";
+    " n normal  a abnormal  s unsure  u undo  j/k next/prev  f filter  ? help  q quit  "
+    "Enter next unlabeled  PgDn/PgUp spans";
 
 static void draw_header(le_screen *s, const tui *t)
 {
@@ -118,9 +118,9 @@ static void draw_header(le_screen *s, const tui *t)
     int64_t n = le_labelset_count(set, LE_LABEL_NORMAL), a = le_labelset_count(set, LE_LABEL_ABNORMAL), u = 0;
     for (int64_t k = 0; k < set->r->k; k++) u += t->unsure[k] && set->label[k] == LE_LABEL_UNKNOWN;
     char line[1024];
-    snprintf(line, sizeof line, " %lld / %lld labelled (%lld abnormal, %lld unsure)  filter: %s  %s  -> %s",
+    snprintf(line, sizeof line, " %lld / %lld labelled (%lld abnormal, %lld unsure)  filter: %s  %s%s-> %s",
              (long long)(n + a), (long long)set->r->k, (long long)a, (long long)u, filter_name[t->filter], t->status,
-             set->path);
+             t->status[0] ? "  " : "", set->path);
     le_screen_puts(s, "\x1b[7m");
     le_screen_text(s, line, s->cols, 1);
     le_screen_puts(s, "\x1b[0m\r\n");
@@ -203,9 +203,36 @@ static span_cols plan_columns(int cols, int need)
     return c;
 }
 
+/* An operation in width columns. RPC names ("pkg.CartService/GetCart")
+ * lose the package first, then the middle, so the service and the method
+ * stay readable ("CartServ…/GetCart"); others keep their tail. Every cut
+ * shows the mark. */
+static void fit_operation(char *out, size_t cap, const char *op, int width)
+{
+    const char *slash = strrchr(op, '/'), *p = op;
+    if (le_text_cols(op) <= width || !slash) {
+        le_abbrev(out, cap, op, width, 1);
+        return;
+    }
+    for (const char *q = op; q < slash; q++)
+        if (*q == '.') p = q + 1;
+    const char *mark = le_tui_cut_mark();
+    int method = le_text_cols(slash), head = width - method - 1;
+    if (p != op && le_text_cols(p) + 1 <= width)
+        snprintf(out, cap, "%s%s", mark, p);
+    else if (head >= 4) {
+        char h[600];
+        snprintf(h, sizeof h, "%.*s", (int)(slash - p), p);
+        le_abbrev(out, cap, h, head, 0); /* ends with the mark */
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s", slash);
+    } else
+        le_abbrev(out, cap, op, width, 1);
+}
+
 /* "service operation" in width columns: when it does not fit, the service
- * keeps its head and at most a third, the operation its tail (the method),
- * each shortened with the cut mark. */
+ * keeps its head and at most a third, the operation what fit_operation
+ * keeps, each shortened with the cut mark. */
 static void fit_name(char *out, size_t cap, const char *svc, const char *op, int width)
 {
     int so = le_text_cols(svc), oo = le_text_cols(op);
@@ -219,7 +246,7 @@ static void fit_name(char *out, size_t cap, const char *svc, const char *op, int
     if (oo < ow) ow = oo, sw = width - 1 - ow;
     char a[600], b[600];
     le_abbrev(a, sizeof a, svc, sw, 0);
-    le_abbrev(b, sizeof b, op, ow, 1);
+    fit_operation(b, sizeof b, op, ow);
     snprintf(out, cap, "%s %s", a, b);
 }
 

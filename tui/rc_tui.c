@@ -194,17 +194,17 @@ static int in_filter(const rct *t, int64_t p) { return t->filter == F_ALL || !t-
 /* ---- drawing ---- */
 
 static const char keys_help[] =
-    " 1-9 h/l pick  t/T type  c confirm  s unsure  j/k period  Enter next unconfirmed  "
-    "u undo  f filter  o/n other/note  PgDn edges  ? help  q quit";
+    " 1-9 h/l pick  t/T type  c confirm  s unsure  u undo  j/k period  f filter  "
+    "? help  q quit  Enter next unconfirmed  o/n other/note  PgDn/PgUp edges";
 
 static void draw_header(le_screen *s, const rct *t)
 {
     int64_t u = 0;
     for (int64_t p = 0; p < t->rc->n_periods; p++) u += t->unsure[p] && !t->L->has[p];
     char line[1200];
-    snprintf(line, sizeof line, " %lld / %lld periods labelled (%lld unsure)  filter: %s  %s  -> %s",
+    snprintf(line, sizeof line, " %lld / %lld periods labelled (%lld unsure)  filter: %s  %s%s-> %s",
              (long long)le_rc_labels_count(t->L), (long long)t->rc->n_periods, (long long)u, filter_name[t->filter],
-             t->status, t->L->path);
+             t->status, t->status[0] ? "  " : "", t->L->path);
     le_screen_puts(s, "\x1b[7m");
     le_screen_text(s, line, s->cols, 1);
     le_screen_puts(s, "\x1b[0m\r\n");

@@ -254,11 +254,12 @@ static void wrap_line(const char *text, int cols, size_t *take, size_t *next)
         return;
     }
     size_t cut = 0;
-    for (size_t i = fit; i > 0 && !cut; i--)
-        if (text[i] == ' ' && text[i - 1] == ' ') cut = i - 1;
+    for (size_t i = fit; i > 0 && !cut; i--) /* text[fit] exists: the text is longer */
+        if (text[i] == ' ' && (text[i - 1] == ' ' || text[i + 1] == ' ')) cut = i;
     for (size_t i = fit; i > 0 && !cut; i--)
         if (text[i] == ' ') cut = i;
     if (!cut) cut = fit;
+    while (cut > 1 && text[cut - 1] == ' ') cut--;
     *take = cut;
     while (text[cut] == ' ') cut++;
     *next = cut;
