@@ -295,19 +295,23 @@ static void mean_cell(double m, double sd, int spread, char *buf, size_t cap)
         snprintf(buf, cap, " %9s", a);
 }
 
+/* The column titles; when the services do not all fit, the service
+ * column's title says which are shown ("service #4-11 of 11"). */
 static void ranking_head(le_screen *s, const rct *t, const rank_cols *c, int32_t top, int lines)
 {
-    char line[600], name[64];
-    le_abbrev(name, sizeof name, "service", c->name, 0);
-    int n = snprintf(line, sizeof line, "  %3s %-*s %6s", "#", c->name, name, "score");
+    char line[600], title[64], name[64];
+    if (t->n_ranked > lines)
+        snprintf(title, sizeof title, "service #%d-%d of %d", top + 1, top + lines < t->n_ranked ? top + lines : t->n_ranked,
+                 t->n_ranked);
+    else
+        snprintf(title, sizeof title, "service");
+    le_abbrev(name, sizeof name, title, c->name, 0);
+    int n = snprintf(line, sizeof line, "  %3s %s%*s %6s", "#", name, c->name - le_text_cols(name), "", "score");
     if (c->counts) n += snprintf(line + n, sizeof line - (size_t)n, " %5s %6s", "abn", "norm");
     n += snprintf(line + n, sizeof line - (size_t)n, c->spread ? " %-20s %-20s" : " %9s %9s",
                   c->spread ? "period mean" : "period", c->spread ? "corpus mean" : "corpus");
     n += snprintf(line + n, sizeof line - (size_t)n, " %8s", "distance");
-    if (c->evidence) n += snprintf(line + n, sizeof line - (size_t)n, " %8s", "evidence");
-    if (t->n_ranked > lines)
-        snprintf(line + n, sizeof line - (size_t)n, "  #%d-%d of %d", top + 1,
-                 top + lines < t->n_ranked ? top + lines : t->n_ranked, t->n_ranked);
+    if (c->evidence) snprintf(line + n, sizeof line - (size_t)n, " %8s", "evidence");
     le_screen_line(s, "\x1b[4m", line);
 }
 

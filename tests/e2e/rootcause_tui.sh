@@ -184,6 +184,11 @@ s200=$(check_screen 200 50 C.UTF-8 σ)
 grep -qE 'period mean +corpus mean +distance evidence' <<<"$s200" || { echo "$s200" >&2; fail "200x50: the std and evidence columns are missing"; }
 [ "${LE_SHOTS:-0}" = 1 ] && echo "$s200" > "$LE_SRC/docs/img/rootcause-tui.txt"
 quit
+# Shorter than the ranking: it scrolls to the pick and says which it shows.
+s18=$(check_screen 80 18 C.UTF-8 σ)
+grep -qE '^ +# service #[0-9]+-11 of 11 ' <<<"$s18" || { echo "$s18" >&2; fail "80x18: the ranking does not say which services it shows"; }
+grep -qE '^ +1 ' <<<"$s18" && { echo "$s18" >&2; fail "80x18: the ranking did not scroll"; }
+quit
 
 # A labels file of another run is refused before the screen opens.
 printf 'period,start_us,end_us,service,fault_type,note\n0,1,2,x,cpu,\n' > other.csv
