@@ -640,7 +640,9 @@ static void on_input(rct *t, int key)
     char *dst = t->input == 'o' ? t->other : t->note;
     size_t cap = t->input == 'o' ? sizeof t->other : sizeof t->note;
     if (key == 13 || key == 10) {
-        snprintf(dst, cap, "%s", t->edit);
+        size_t len = strlen(t->edit); /* blanks at either end go, as the page trims them */
+        const char *text = le_trim_blanks(t->edit, &len);
+        snprintf(dst, cap, "%.*s", (int)len, text);
         if (t->input == 'o') t->type = T_OTHER;
         t->input = 0;
         keep_draft(t);

@@ -132,6 +132,19 @@ grep -qF 'hipstershop.RecommendationService/ListRecommendations' <<<"$s200" || f
 [ "${LE_SHOTS:-0}" = 1 ] && echo "$s200" > "$LE_SRC/docs/img/label-tui.txt"
 quit
 
+# Continue where the page (or a colleague) stopped: its export as --keep
+# starts a new file, and the terminal opens at the first trace it leaves.
+printf '%s\n' "trace_id,label,note" "$(id 0),abnormal,from the page" "$(id 1),normal," > page.csv
+$T new-session -d -s tui -x 80 -y 24 "cd '$WORK' && '$LABELEASE' label reps.h5 --tui --keep page.csv -o cont.csv > tui.out; echo \$? > tui.rc; sleep 60"
+wait_for "2 / 12 labelled (1 abnormal"
+screen | grep -qE '^> +3  - ' || { screen >&2; fail "--keep: did not start at the first trace the page left (the 3rd)"; }
+$T send-keys -t tui n
+for _ in $(seq 100); do [ -f cont.csv ] && [ "$(wc -l < cont.csv)" -eq 4 ] && break; sleep 0.1; done
+printf '%s\n' "trace_id,label,note" "$(id 0),abnormal,from the page" "$(id 1),normal," "$(id 2),normal," > want.csv
+diff want.csv cont.csv || fail "--keep: cont.csv is not the page's rows and the new one"
+rm -f tui.rc
+quit
+
 # Without a terminal it refuses instead of drawing into a pipe.
 run_le 1 label reps.h5 --tui -o x.csv < /dev/null > /dev/null 2> err.txt && fail "--tui ran without a terminal"
 grep -q "needs a terminal" err.txt || fail "no terminal: unexpected message $(cat err.txt)"

@@ -72,7 +72,7 @@ wait_for "saved: period 0 $(name 0 2) (cpu)"
 current | grep -qF "period 1 " || fail "confirm did not move to period 1"
 # period 2: the top suspect, other with free text and a note
 $T send-keys -t rct o; wait_for "other fault type:"
-type_text 'disk, "full"'; $T send-keys -t rct Enter
+type_text ' disk, "full"  '; $T send-keys -t rct Enter   # blanks at the ends go, as on the page
 $T send-keys -t rct n; wait_for "note:"
 type_text 'seen at 02:00, "twice"'; $T send-keys -t rct Enter
 wait_for 'note: seen at 02:00, "twice"'
