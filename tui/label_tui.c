@@ -393,7 +393,8 @@ static void draw(tui *t)
         le_screen_end(&s);
         return;
     }
-    int keys = le_wrap_count(keys_help, s.cols), body = s.rows - 1 - keys;
+    const char *key_line = le_keys_for(&s, keys_help);
+    int keys = le_wrap_count(key_line, s.cols), body = s.rows - 1 - keys;
     int64_t n = filter_count(t);
     int list = body / 4 < n ? body / 4 : (int)n;
     if (list < 1) list = 1;
@@ -401,7 +402,7 @@ static void draw(tui *t)
     draw_list(&s, t, list);
     draw_trace(&s, t, body - list);
     /* the last line without its newline: the screen must not scroll */
-    le_screen_wrap(&s, "\x1b[7m", keys_help);
+    le_screen_wrap(&s, "\x1b[7m", key_line);
     if (s.len >= 2) s.len -= 2;
     le_screen_end(&s);
 }

@@ -496,7 +496,8 @@ static void draw(rct *t)
     }
     char line[1400], draft[1400], a[64], b[64];
     draft_text(t, draft, sizeof draft);
-    int keys = le_wrap_count(keys_help, s.cols), drafts = le_wrap_count(draft, s.cols);
+    const char *key_line = le_keys_for(&s, keys_help);
+    int keys = le_wrap_count(key_line, s.cols), drafts = le_wrap_count(draft, s.cols);
     int rest = s.rows - 2 - drafts - keys; /* header, period line */
     int64_t P = t->rc->n_periods;
     int periods = rest / 6 > 3 ? rest / 6 : 3;
@@ -525,7 +526,7 @@ static void draw(rct *t)
     if (selected) draw_selected(&s, t);
     draw_edges(&s, t, edges);
     le_screen_wrap(&s, "\x1b[1;36m", draft);
-    le_screen_wrap(&s, "\x1b[7m", keys_help);
+    le_screen_wrap(&s, "\x1b[7m", key_line);
     if (s.len >= 2) s.len -= 2; /* the last line without its newline: the screen must not scroll */
     le_screen_end(&s);
 }

@@ -276,6 +276,11 @@ int le_wrap_count(const char *text, int cols)
     return lines;
 }
 
+const char *le_keys_for(const le_screen *s, const char *keys)
+{
+    return le_wrap_count(keys, s->cols) * 3 > s->rows ? " ? keys  q quit" : keys;
+}
+
 int le_screen_wrap(le_screen *s, const char *style, const char *text)
 {
     int lines = 0;

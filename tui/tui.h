@@ -76,6 +76,10 @@ int le_wrap_count(const char *text, int cols);
  * key help stays whole on a narrow terminal. Returns the lines drawn. */
 int le_screen_wrap(le_screen *s, const char *style, const char *text);
 
+/* The key help to show at this size: all of it, or on a screen too small
+ * for it (more than a third of the rows) a line that says where it is. */
+const char *le_keys_for(const le_screen *s, const char *keys);
+
 /* Whether the terminal takes UTF-8: LC_ALL, else LC_CTYPE, else LANG names
  * it (the first of them that is set decides, as setlocale would). */
 int le_tui_utf8(void);

@@ -61,12 +61,24 @@ static void key_help_wraps_between_keys(void **state)
     assert_int_equal(le_wrap_count(keys, 12), 4); /* never "n" on one line and "normal" on the next */
 }
 
+static void key_help_on_a_small_screen(void **state)
+{
+    (void)state;
+    const char *keys =
+        " n normal  a abnormal  s unsure  u undo  j/k next/prev  f filter  ? help  q quit  "
+        "Enter next unlabeled  PgDn/PgUp spans";
+    le_screen at80 = {.rows = 24, .cols = 80}, tiny = {.rows = 8, .cols = 30};
+    assert_ptr_equal(le_keys_for(&at80, keys), keys); /* 2 of 24 lines: all of it */
+    assert_string_equal(le_keys_for(&tiny, keys), " ? keys  q quit");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sigma_by_locale),
         cmocka_unit_test(names_shortened_with_a_mark),
         cmocka_unit_test(key_help_wraps_between_keys),
+        cmocka_unit_test(key_help_on_a_small_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
