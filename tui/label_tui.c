@@ -290,7 +290,9 @@ static void draw_span(le_screen *s, const tui *t, const span_cols *c, int64_t lo
     memset(name, ' ', (size_t)indent);
     le_fmt_us((double)b->duration_us[i], dur, sizeof dur);
     int far = deviation(r, i, dev, sizeof dev);
-    if (b->status_code[i] >= 400 || (b->error[i] && b->status_code[i]))
+    /* An HTTP status says what failed; a small code (gRPC's) means little
+     * on its own, so those say ERR: a failure reads without colour too. */
+    if (b->status_code[i] >= 400 || (b->error[i] && b->status_code[i] >= 100))
         snprintf(status, sizeof status, "%d", b->status_code[i]);
     else if (b->error[i])
         snprintf(status, sizeof status, "ERR");
@@ -365,7 +367,7 @@ static void draw_help(le_screen *s)
         "",
         "  n          label normal, then the next unlabeled trace",
         "  a          label abnormal, then the next unlabeled trace",
-        "  s          skip: unsure (not a label, not in the file), then the next unlabeled",
+        "  s          skip as unsure (not a label, not in the file), then the next",
         "  j / Down   next trace in the list",
         "  k / Up     previous trace",
         "  Enter      the next unlabeled trace, without labeling",
@@ -375,13 +377,15 @@ static void draw_help(le_screen *s)
         "  ?          this help (any key closes it)",
         "  q          quit: every label is already in the file",
         "",
+        " list: state, traces of the corpus it stands for (its cluster), spans,",
+        " duration, err (a span failed), slow (a span 3 sd or twice its mean slower)",
         " span columns: service and operation, duration, distance from the reference",
         " (the corpus's spans of the same call path), status (failed: red), the",
         " reference mean, its std and count as the width allows, a timeline bar",
         sig,
     };
     for (size_t i = 0; i < sizeof text / sizeof *text && (int)i < s->rows; i++) le_screen_line(s, "", text[i]);
-    for (int i = (int)(sizeof text / sizeof *text); i < s->rows - 1; i++) le_screen_line(s, "", "");
+    le_screen_puts(s, "\x1b[J"); /* the rest of the screen: the frame below had more lines */
 }
 
 static void draw(tui *t)

@@ -479,7 +479,7 @@ static void draw_help(le_screen *s)
         " period N is the number in the labels file's period column (from 0)",
     };
     for (size_t i = 0; i < sizeof text / sizeof *text && (int)i < s->rows; i++) le_screen_line(s, "", text[i]);
-    for (int i = (int)(sizeof text / sizeof *text); i < s->rows - 1; i++) le_screen_line(s, "", "");
+    le_screen_puts(s, "\x1b[J"); /* the rest of the screen: the frame below had more lines */
 }
 
 /* Lines for each region at this size: the header, period line, the draft
