@@ -31,7 +31,7 @@ for c in "$SRC"/configs/experiments/rootcause-*.conf; do
     esac
     $PY "$SRC/bench/rootcause_truth_labels.py" "$corpus" "$W/$name-labels.h5" > /dev/null
     mpirun --oversubscribe -np "$np" "$B" rootcause "$corpus" "$W/$name-labels.h5" -o "$W/$name.h5" --no-page -q \
-        --window "$(conf window "$c")" --gap "$(conf gap "$c")" --min-traces "$(conf min_traces "$c")" \
+        --periods "$(conf periods "$c")" --window "$(conf window "$c")" --gap "$(conf gap "$c")" --min-traces "$(conf min_traces "$c")" \
         --score "$(conf score "$c")" --tie "$(conf tie "$c")" > "$W/$name-rc.txt"
     mpirun --oversubscribe -np "$np" "$B" eval "$corpus" "$W/$name-labels.h5" "$W/$name.h5" > "$W/$name-eval.txt"
     {

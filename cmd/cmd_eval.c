@@ -88,7 +88,7 @@ static int rc_points(le_corpus *c, const le_rc *rc, int64_t chunk, int64_t *pt)
         LE_CHECK(le_corpus_read_block(c, a, a + chunk < t1 ? a + chunk : t1, &b));
         for (int64_t t = 0; t < b.n_traces; t++) {
             int64_t s = b.trace_start_us[t], f = 0;
-            int pred = le_periods_find(rc->periods, rc->n_periods, s) >= 0;
+            int pred = le_rc_period_of(rc, s) >= 0;
             /* The first fault whose window holds it: overlapping faults count once. */
             while (f < F && !(c->meta.faults[f].start_us <= s && s <= c->meta.faults[f].end_us)) f++;
             if (f < F)

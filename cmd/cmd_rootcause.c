@@ -33,8 +33,9 @@ static const char usage[] =
     "usage: labelease rootcause CORPUS.h5 (LABELS.h5 | --from-truth) -o ROOTCAUSE.h5 [options]\n"
     "\n"
     "Group the abnormal traces of LABELS.h5 (from propagate) into fault periods:\n"
-    "each abnormal trace opens [start, start + window]; overlapping intervals, or\n"
-    "intervals at most --gap apart, merge. In each period every service gets the\n"
+    "time bins where abnormal traces are more than the normal share of the\n"
+    "traffic explains (--periods rate, the default), runs of such bins at most\n"
+    "--gap apart merged; or the paper's rule (--periods window). In each period every service gets the\n"
     "SBFL counts ef/ep/nf/np, a score, the share of abnormal traces whose own\n"
     "anomalous span points at it (evidence), its latency in the period against the\n"
     "whole corpus, and a rank (docs/rootcause.md). Writes ROOTCAUSE.h5 and the\n"
@@ -43,9 +44,15 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output FILE  the root-cause file to write (required)\n"
-    "  --window S         seconds an abnormal trace covers (default 300, the paper's)\n"
+    "  --periods P        rate (default): bins whose abnormal count is improbable\n"
+    "                     (Poisson tail under --alpha) at the normal abnormal share;\n"
+    "                     window: each abnormal trace opens [start, start + --window]\n"
+    "  --bin S            rate: bin width in seconds (default: about 30 traces a bin,\n"
+    "                     5 to 300 s)\n"
+    "  --alpha A          rate: the tail probability that makes a bin hot (default 0.01)\n"
+    "  --window S         window: seconds an abnormal trace covers (default 300, the paper's)\n"
     "  --gap S            merge periods at most S seconds apart (default 0)\n"
-    "  --min-traces N     abnormal traces a period needs (default 1)\n"
+    "  --min-traces N     abnormal traces a period needs (default 2 for rate, 1 for window)\n"
     "  --score F          ochiai (default, the paper's Eq. 3), tarantula, dstar, jaccard\n"
     "  --tie T            scores within T (relative) of a group's leader are ordered\n"
     "                     by evidence and depth, not by score (default 0.2; 0: exact ties only)\n"
@@ -62,9 +69,9 @@ static const char usage[] =
 
 typedef struct rc_opts {
     const char *corpus, *labels, *out, *page;
-    int64_t window_s, gap_s, min_traces, chunk;
-    int formula, from_truth, no_page, approximate;
-    double tie;
+    int64_t window_s, gap_s, min_traces, chunk, bin_s;
+    int formula, from_truth, no_page, approximate, window_rule;
+    double tie, alpha;
 } rc_opts;
 
 /* Neither the rootcause file nor its page may be the corpus or the labels. */
@@ -93,9 +100,12 @@ static int parse(int argc, char **argv, rc_opts *o)
                                          {"no-page", no_argument, 0, 'P'},
                                          {"chunk", required_argument, 0, 'c'},
                                          {"truth", required_argument, 0, 'R'},
+                                         {"periods", required_argument, 0, 'E'},
+                                         {"bin", required_argument, 0, 'B'},
+                                         {"alpha", required_argument, 0, 'A'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
-    *o = (rc_opts){.window_s = 300, .min_traces = 1, .chunk = 65536, .tie = 0.2};
+    *o = (rc_opts){.window_s = 300, .min_traces = -1, .chunk = 65536, .tie = 0.2, .alpha = 0.01};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -111,6 +121,13 @@ static int parse(int argc, char **argv, rc_opts *o)
         case 'p': o->page = optarg; break;
         case 'P': o->no_page = 1; break;
         case 'R': LE_CHECK(le_truth_option(optarg, &o->approximate)); break;
+        case 'B': LE_CHECK(le_parse_count("--bin", optarg, &o->bin_s)); break;
+        case 'E':
+            if (strcmp(optarg, "rate") && strcmp(optarg, "window"))
+                return le_fail(LE_ERR_USAGE, "--periods '%s': rate or window", optarg);
+            o->window_rule = !strcmp(optarg, "window");
+            break;
+        case 'A': LE_CHECK(le_parse_double("--alpha", optarg, 0, 0.5, 1, &o->alpha)); break;
         case 's':
             if ((o->formula = le_sbfl_parse(optarg)) < 0)
                 return le_fail(LE_ERR_USAGE, "--score '%s': ochiai, tarantula, dstar or jaccard", optarg);
@@ -128,6 +145,7 @@ static int parse(int argc, char **argv, rc_opts *o)
     o->corpus = argv[optind];
     o->labels = o->from_truth ? NULL : argv[optind + 1];
     if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1");
+    if (o->min_traces < 0) o->min_traces = o->window_rule ? 1 : 2;
     if (o->min_traces < 1) o->min_traces = 1;
     return refuse_overwrites(o);
 }
@@ -142,7 +160,12 @@ typedef struct rc_job {
     int8_t *label; /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
     int kinds;     /* LE_TRUTH_* bits of the truth used (--from-truth) */
     /* pass A */
-    le_period *iv; /* local intervals, merged as they grow */
+    le_countmap bins; /* rate rule: key fine bin << 1 | abnormal, traces that start in it */
+    int64_t bin_us;   /* rate rule: the bin width used */
+    double baseline;  /* rate rule: the normal abnormal share */
+    le_period *iv;    /* window rule: local intervals, merged as they grow */
+    le_period *part;  /* the times each period counts (rate rule: its hot runs) */
+    int64_t *part_per, n_part;
     int64_t n_iv;
     size_t cap_iv;
     le_countmap callee_n; /* key op*S + s: how often op's span has a child in service s */
@@ -241,13 +264,33 @@ static int each_block(rc_job *j, block_fn fn)
 
 /* ---- pass A ---- */
 
+/* The rate rule counts traces in fine bins of BIN_BASE_US; the bins are
+ * widened once the whole time line is known (bins that occur only: a
+ * sparse map, memory O(time span / 5 s), not traces). */
+#define BIN_BASE_US INT64_C(5000000)
+#define BIN_ORIGIN (INT64_C(1) << 44)
+#define BIN_TARGET 30 /* traces a bin holds on average (auto width) */
+#define BIN_MAX_US INT64_C(300000000)
+#define BASELINE_QUANTILE 0.25 /* of the bins' abnormal shares: the normal share */
+#define BASELINE_FLOOR 1e-4
+#define MAX_HOLE_US INT64_C(600000000) /* a hole in a period: at most 10 minutes */
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+
+static uint64_t bin_key(int64_t start_us, int abn)
+{
+    return ((uint64_t)(floor_div(start_us, BIN_BASE_US) + BIN_ORIGIN) << 1) | (uint64_t)(abn != 0);
+}
+
 static void pass_a(rc_job *j, const le_corpus_block *b)
 {
     int64_t W = j->o->window_s * 1000000;
     for (int64_t t = 0; t < b->n_traces; t++) {
         int abn = j->label[b->trace_begin - j->t0 + t];
         int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
-        if (abn) {
+        if (!j->o->window_rule)
+            le_countmap_add(&j->bins, bin_key(b->trace_start_us[t], abn), 1);
+        else if (abn) {
             LE_RESERVE(j->iv, j->cap_iv, (size_t)j->n_iv + 1);
             j->iv[j->n_iv++] = (le_period){b->trace_start_us[t], b->trace_start_us[t] + W, 1};
             /* Keep memory bounded: merging early gives the same periods. */
@@ -289,6 +332,64 @@ static int periods_from_ranks(rc_job *j)
     return 0;
 }
 
+/* Fine bins (sorted pairs) widened to width_us: the coarse bins in order. */
+static int64_t widen_bins(const le_kc *v, int64_t n, int64_t width_us, le_bin *b)
+{
+    int64_t nb = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t fine = (int64_t)(v[i].key >> 1) - BIN_ORIGIN, idx = floor_div(fine * BIN_BASE_US, width_us);
+        if (!nb || b[nb - 1].index != idx) b[nb++] = (le_bin){idx, 0, 0};
+        b[nb - 1].n += v[i].count;
+        if (v[i].key & 1) b[nb - 1].abnormal += v[i].count;
+    }
+    return nb;
+}
+
+/* A part ends where its abnormal traces do, to the fine bin: wide bins
+ * (sparse traffic) would otherwise add the normal traffic around a fault. */
+static void trim_parts(le_period *part, int64_t n_part, const le_kc *v, int64_t n)
+{
+    int64_t i = 0;
+    for (int64_t k = 0; k < n_part; k++) {
+        int64_t first = -1, last = -1;
+        for (; i < n; i++) {
+            int64_t t = ((int64_t)(v[i].key >> 1) - BIN_ORIGIN) * BIN_BASE_US;
+            if (t < part[k].start_us) continue;
+            if (t > part[k].end_us) break;
+            if (v[i].key & 1) last = t, first = first < 0 ? t : first;
+        }
+        if (first >= 0) part[k].start_us = first, part[k].end_us = last + BIN_BASE_US - 1;
+    }
+}
+
+/* The rate rule (docs/rootcause.md, "Fault periods"): every rank gets the
+ * same bins and so the same periods. */
+static int periods_from_rates(rc_job *j)
+{
+    le_kc *v = NULL;
+    int64_t n = le_countmap_pairs(&j->bins, &v);
+    le_countmap_free(&j->bins);
+    int rc = le_allreduce_pairs(le_world.comm, &v, &n);
+    if (rc) return free(v), rc;
+    int64_t span = n ? ((int64_t)(v[n - 1].key >> 1) - (int64_t)(v[0].key >> 1) + 1) * BIN_BASE_US : 0;
+    j->bin_us = j->o->bin_s ? (j->o->bin_s * 1000000 + BIN_BASE_US - 1) / BIN_BASE_US * BIN_BASE_US
+                            : le_bin_width(span, j->c->meta.n_traces, BIN_TARGET, BIN_BASE_US, BIN_MAX_US);
+    le_bin *b = le_malloc(sizeof *b * (size_t)(n + 1));
+    int64_t nb = widen_bins(v, n, j->bin_us, b);
+    j->baseline = le_bins_baseline(b, nb, BASELINE_QUANTILE, BASELINE_FLOOR);
+    j->n_part =
+        le_periods_from_bins(b, nb, j->bin_us, j->baseline, j->o->alpha, MAX_HOLE_US / j->bin_us, &j->part, &j->part_per);
+    free(b);
+    trim_parts(j->part, j->n_part, v, n);
+    free(v);
+    /* evidence needs more than one trace: in every part, not only in sum */
+    j->n_part = le_parts_filter(j->part, j->part_per, j->n_part, j->o->min_traces);
+    le_groups_merge_gap(j->part, j->part_per, j->n_part, j->o->gap_s * 1000000);
+    j->n_part = le_groups_filter(j->part, j->part_per, j->n_part, j->o->min_traces);
+    j->P = le_groups_extent(j->part, j->part_per, j->n_part, &j->per);
+    return 0;
+}
+
 static int finish_a(rc_job *j)
 {
     le_kc *pairs = NULL;
@@ -312,7 +413,13 @@ static int finish_a(rc_job *j)
          * between rank counts cannot flip a comparison with integer times. */
         j->thr[op] = w->n >= 5 ? (int64_t)floor(w->mean + 3 * le_welford_std(w)) : -1;
     }
-    return periods_from_ranks(j);
+    if (!j->o->window_rule) return periods_from_rates(j);
+    LE_CHECK(periods_from_ranks(j));
+    j->n_part = j->P; /* each period counts its whole extent */
+    j->part = le_malloc(sizeof *j->part * (size_t)(j->P + 1));
+    j->part_per = le_malloc(sizeof *j->part_per * (size_t)(j->P + 1));
+    for (int64_t p = 0; p < j->P; p++) j->part[p] = j->per[p], j->part_per[p] = p;
+    return 0;
 }
 
 /* ---- pass B ---- */
@@ -367,8 +474,9 @@ static void votes(rc_job *j, const le_corpus_block *b, int64_t t, int64_t *slice
 static void pass_b(rc_job *j, const le_corpus_block *b)
 {
     for (int64_t t = 0; t < b->n_traces; t++) {
-        int64_t p = le_periods_find(j->per, j->P, b->trace_start_us[t]);
-        if (p < 0) continue;
+        int64_t part = le_periods_find(j->part, j->n_part, b->trace_start_us[t]);
+        if (part < 0) continue;
+        int64_t p = j->part_per[part];
         int abn = j->label[b->trace_begin - j->t0 + t];
         int64_t *slice = j->cnt + p * j->stride, lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
         slice[abn ? C_ABN : C_NORM]++;
@@ -483,6 +591,11 @@ static void build_rc(const rc_job *j, le_rc *rc)
         rank_period(j, rc, p, &e, scratch);
     }
     free(scratch);
+    rc->n_parts = j->n_part;
+    rc->parts = le_malloc(sizeof *rc->parts * (size_t)(j->n_part + 1));
+    rc->part_period = le_malloc(sizeof *rc->part_period * (size_t)(j->n_part + 1));
+    memcpy(rc->parts, j->part, sizeof *rc->parts * (size_t)j->n_part);
+    memcpy(rc->part_period, j->part_per, sizeof *rc->part_period * (size_t)j->n_part);
     collect_edges(j, rc);
 }
 
@@ -525,18 +638,22 @@ static int run(rc_job *j)
 
 static void job_free(rc_job *j)
 {
-    le_countmap_free(&j->callee_n), le_countmap_free(&j->edge_map);
-    void *all[] = {j->label,   j->iv,        j->edges,     j->callee,  j->all_svc, j->op_self, j->thr,    j->per,    j->cnt,
-                   j->per_svc, j->child_sum, j->child_err, j->n_child, j->seen_s,  j->seen_o,  j->seen_v, j->seen_g, j->gap};
+    le_countmap_free(&j->callee_n), le_countmap_free(&j->edge_map), le_countmap_free(&j->bins);
+    void *all[] = {j->label,   j->iv,     j->edges,    j->callee, j->all_svc, j->op_self,   j->thr,
+                   j->per,     j->part,   j->part_per, j->cnt,    j->per_svc, j->child_sum, j->child_err,
+                   j->n_child, j->seen_s, j->seen_o,   j->seen_v, j->seen_g,  j->gap};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
-static int report(const rc_opts *o, const le_rc *rc, const char *page, double secs)
+static int report(const rc_job *j, const le_rc *rc, const char *page, double secs)
 {
+    const rc_opts *o = j->o;
     int64_t abn = 0, norm = 0;
     for (int64_t p = 0; p < rc->n_periods; p++) abn += rc->periods[p].n_traces, norm += rc->n_normal[p];
     le_report_begin();
     le_report_int("periods", rc->n_periods);
+    le_report_str("period_rule", o->window_rule ? "window" : "rate");
+    if (!o->window_rule) le_report_dbl("bin_s", (double)j->bin_us / 1e6), le_report_dbl("baseline", j->baseline);
     le_report_int("abnormal_in_periods", abn);
     le_report_int("normal_in_periods", norm);
     le_report_str("score", rc->score_name);
@@ -580,7 +697,7 @@ int le_cmd_rootcause(int argc, char **argv)
     }
     if (!rc) {
         le_info("rootcause: %lld periods, %s, %.2f s\n", (long long)out.n_periods, out.score_name, le_now() - t0);
-        rc = report(&o, &out, page[0] ? page : NULL, le_now() - t0);
+        rc = report(&j, &out, page[0] ? page : NULL, le_now() - t0);
     }
     le_rc_free(&out);
     job_free(&j);

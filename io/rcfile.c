@@ -32,6 +32,22 @@ void le_rc_alloc(le_rc *rc, int64_t P, int32_t S, int32_t O)
     rc->op_score = le_calloc(po, sizeof(double));
 }
 
+void le_rc_parts_whole(le_rc *rc)
+{
+    free(rc->parts), free(rc->part_period);
+    int64_t P = rc->n_periods;
+    rc->n_parts = P;
+    rc->parts = le_malloc(sizeof *rc->parts * (size_t)(P + 1));
+    rc->part_period = le_malloc(sizeof *rc->part_period * (size_t)(P + 1));
+    for (int64_t p = 0; p < P; p++) rc->parts[p] = rc->periods[p], rc->part_period[p] = p;
+}
+
+int64_t le_rc_period_of(const le_rc *rc, int64_t t_us)
+{
+    int64_t k = le_periods_find(rc->parts, rc->n_parts, t_us);
+    return k < 0 ? -1 : rc->part_period[k];
+}
+
 static void free_names(char **v, int32_t n)
 {
     for (int32_t i = 0; v && i < n; i++) free(v[i]);
@@ -42,6 +58,7 @@ void le_rc_free(le_rc *rc)
 {
     free_names(rc->services, rc->n_services);
     free_names(rc->operations, rc->n_operations);
+    free(rc->parts), free(rc->part_period);
     void *all[] = {rc->periods,     rc->n_normal,    rc->operation_service,
                    rc->all_count,   rc->all_mean_us, rc->all_std_us,
                    rc->ef,          rc->ep,          rc->nf,
@@ -163,6 +180,17 @@ static int write_attrs(hid_t f, const le_rc *rc)
 #define F64 H5T_NATIVE_DOUBLE
 #define I32 H5T_NATIVE_INT32
 
+static int write_parts(hid_t g, const le_rc *rc, const char *path)
+{
+    int64_t K = rc->n_parts, *col = le_malloc(sizeof *col * (size_t)(2 * K + 1));
+    for (int64_t k = 0; k < K; k++) col[k] = rc->parts[k].start_us, col[K + k] = rc->parts[k].end_us;
+    int r = put(g, "part_start_us", I64, K, 0, col, path);
+    if (!r) r = put(g, "part_end_us", I64, K, 0, col + K, path);
+    if (!r) r = put(g, "part_period", I64, K, 0, rc->part_period, path);
+    free(col);
+    return r;
+}
+
 static int write_groups(hid_t f, const le_rc *rc, const char *path)
 {
     int64_t P = rc->n_periods, S = rc->n_services, O = rc->n_operations;
@@ -175,8 +203,9 @@ static int write_groups(hid_t f, const le_rc *rc, const char *path)
     if (!rc_) rc_ = put(g, "end_us", I64, P, 0, col + P, path);
     if (!rc_) rc_ = put(g, "n_abnormal", I64, P, 0, col + 2 * P, path);
     if (!rc_) rc_ = put(g, "n_normal", I64, P, 0, rc->n_normal, path);
-    H5Gclose(g);
     free(col);
+    if (!rc_) rc_ = write_parts(g, rc, path);
+    H5Gclose(g);
     g = H5Gcreate2(f, "services", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (!rc_) rc_ = put_names(g, "name", rc->services, rc->n_services, path);
     if (!rc_) rc_ = put(g, "count", I64, S, 0, rc->all_count, path);
@@ -293,6 +322,35 @@ static int read_attrs(hid_t f, const char *path, le_rc *rc, int64_t *P, int64_t 
     return 0;
 }
 
+/* Parts, or one part a period in files written before parts existed. */
+static int read_parts(hid_t f, const char *path, le_rc *rc)
+{
+    if (H5Lexists(f, "periods/part_period", H5P_DEFAULT) <= 0) return le_rc_parts_whole(rc), 0;
+    hid_t d;
+    LE_CHECK(le_h5_open(f, "periods/part_period", path, &d));
+    hid_t sp = H5Dget_space(d);
+    int64_t K = (int64_t)H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp), H5Dclose(d);
+    if (K < 0 || K > INT64_C(1) << 40) return le_fail(LE_ERR_FORMAT, "%s: periods/part_period: implausible size", path);
+    int64_t *col = le_malloc(sizeof *col * (size_t)(2 * K + 1));
+    rc->n_parts = K;
+    rc->parts = le_malloc(sizeof *rc->parts * (size_t)(K + 1));
+    rc->part_period = le_malloc(sizeof *rc->part_period * (size_t)(K + 1));
+    int r = get(f, "periods/part_start_us", I64, K, col, path);
+    if (!r) r = get(f, "periods/part_end_us", I64, K, col + K, path);
+    if (!r) r = get(f, "periods/part_period", I64, K, rc->part_period, path);
+    for (int64_t k = 0; !r && k < K; k++) {
+        rc->parts[k] = (le_period){col[k], col[K + k], 0};
+        int64_t p = rc->part_period[k];
+        /* le_rc_period_of relies on sorted parts and valid periods */
+        if (p < 0 || p >= rc->n_periods || (k && (p < rc->part_period[k - 1] || col[k] <= col[K + k - 1])) ||
+            col[K + k] < col[k])
+            r = le_fail(LE_ERR_FORMAT, "%s: periods/part_*: part %lld out of order or of no period", path, (long long)k);
+    }
+    free(col);
+    return r;
+}
+
 static int read_groups(hid_t f, const char *path, le_rc *rc)
 {
     int64_t P = rc->n_periods, S = rc->n_services, O = rc->n_operations;
@@ -304,6 +362,7 @@ static int read_groups(hid_t f, const char *path, le_rc *rc)
     free(col);
     LE_CHECK(r);
     LE_CHECK(get(f, "periods/n_normal", I64, P, rc->n_normal, path));
+    LE_CHECK(read_parts(f, path, rc));
     LE_CHECK(get_names(f, "services/name", rc->n_services, &rc->services, path));
     LE_CHECK(get(f, "services/count", I64, S, rc->all_count, path));
     LE_CHECK(get(f, "services/mean_us", F64, S, rc->all_mean_us, path));

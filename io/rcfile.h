@@ -9,6 +9,7 @@
  *      n_services, n_operations, truth ("labels", or how the corpus ground truth was judged: "exact", "visible",
  *      "approximate", or a "+"-joined mix)
  *   /periods/{start_us,end_us,n_abnormal,n_normal}        [P]
+ *   /periods/{part_start_us,part_end_us,part_period}      [K] (optional)
  *   /services/name [S], /services/{count,mean_us,std_us}  [S]  whole corpus
  *   /operations/name [O], /operations/service [O]
  *   /rank/{ef,ep,nf,np,votes,count} int64 [P][S]
@@ -35,6 +36,12 @@ typedef struct le_rc {
     int64_t n_periods;
     le_period *periods; /* [P] n_traces = abnormal traces in the period */
     int64_t *n_normal;  /* [P] */
+    /* The parts of the periods: the times whose traces a period counts
+     * (the rate rule leaves the holes of a weak fault outside them).
+     * Sorted; part_period nondecreasing. Older files: one part a period. */
+    int64_t n_parts;
+    le_period *parts;     /* [K] n_traces = abnormal traces in the part */
+    int64_t *part_period; /* [K] */
     int32_t n_services, n_operations;
     char **services, **operations;
     int32_t *operation_service;
@@ -49,6 +56,11 @@ typedef struct le_rc {
     int64_t *edge_period, *edge_count;
     int32_t *edge_caller, *edge_callee;
 } le_rc;
+
+/* The period whose parts hold time t, or -1. */
+int64_t le_rc_period_of(const le_rc *rc, int64_t t_us);
+/* Parts = the periods themselves (window rule, older files). */
+void le_rc_parts_whole(le_rc *rc);
 
 /* Allocate the arrays for P periods (names are set by the caller). */
 void le_rc_alloc(le_rc *rc, int64_t n_periods, int32_t n_services, int32_t n_operations);

@@ -41,7 +41,11 @@ static void period_json(FILE *f, const le_rc *rc, int64_t p)
     dbls(f, "evidence", rc->evidence + i0, S);
     dbls(f, "mean_us", rc->mean_us + i0, S);
     dbls(f, "std_us", rc->std_us + i0, S);
-    fputs(",\"order\":[", f);
+    /* depth: the tie groups' second key, so the page can say why a lower
+     * score ranks above a higher one (docs/rootcause.md, "Ordering"). */
+    fputs(",\"depth\":[", f);
+    for (int64_t r = 0; r < S; r++) fprintf(f, r ? ",%d" : "%d", rc->depth[i0 + r]);
+    fputs("],\"order\":[", f);
     for (int64_t r = 0; r < S; r++) fprintf(f, r ? ",%d" : "%d", rc->order[i0 + r]);
     fputs("],\"edges\":[", f);
     int first = 1;
@@ -62,7 +66,9 @@ static int rc_data(FILE *f, const void *ctx)
     le_json_string(f, rc->score_name, sizeof rc->score_name);
     fputs(",\"truth\":", f);
     le_json_string(f, rc->truth, sizeof rc->truth);
-    fprintf(f, ",\"window_us\":%" PRId64 ",\n\"services\":", rc->window_us);
+    fprintf(f, ",\"window_us\":%" PRId64 ",\"tie\":", rc->window_us);
+    le_json_double(f, rc->tie);
+    fputs(",\n\"services\":", f);
     le_json_names(f, rc->services, rc->n_services);
     ints(f, "all_count", rc->all_count, rc->n_services);
     dbls(f, "all_mean_us", rc->all_mean_us, rc->n_services);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -80,10 +81,34 @@ int le_tui_key(void)
     if (k >= 2 && (seq[0] == '[' || seq[0] == 'O')) {
         if (seq[1] == 'A') return LE_KEY_UP;
         if (seq[1] == 'B') return LE_KEY_DOWN;
+        if (seq[1] == 'C') return LE_KEY_RIGHT;
+        if (seq[1] == 'D') return LE_KEY_LEFT;
         if (seq[1] == '5') return LE_KEY_PGUP;
         if (seq[1] == '6') return LE_KEY_PGDN;
     }
     return LE_KEY_NONE;
+}
+
+le_tui_act le_tui_common_key(int key)
+{
+    switch (key) {
+    case 'j':
+    case LE_KEY_DOWN: return LE_ACT_NEXT;
+    case 'k':
+    case LE_KEY_UP: return LE_ACT_PREV;
+    case 13:
+    case 10: return LE_ACT_NEXT_OPEN;
+    case 'u': return LE_ACT_UNDO;
+    case 'f': return LE_ACT_FILTER;
+    case '?': return LE_ACT_HELP;
+    case LE_KEY_PGDN:
+    case ' ': return LE_ACT_PAGE_DOWN;
+    case LE_KEY_PGUP: return LE_ACT_PAGE_UP;
+    case 'q':
+    case 3:
+    case 4: return LE_ACT_QUIT;
+    default: return LE_ACT_NONE;
+    }
 }
 
 void le_screen_begin(le_screen *s)
@@ -125,7 +150,15 @@ int le_screen_text(le_screen *s, const char *text, int width, int pad)
 void le_screen_line(le_screen *s, const char *style, const char *text)
 {
     le_screen_puts(s, style);
-    le_screen_text(s, text, s->cols, 0);
+    if (le_text_cols(text) > s->cols) {
+        size_t n = strlen(text) + 8;
+        char *cut = le_malloc(n);
+        le_abbrev(cut, n, text, s->cols, 0);
+        le_screen_text(s, cut, s->cols, 0);
+        free(cut);
+    } else {
+        le_screen_text(s, text, s->cols, 0);
+    }
     le_screen_puts(s, "\x1b[0m\x1b[K\r\n");
 }
 
@@ -148,4 +181,118 @@ void le_fmt_us(double us, char *buf, size_t cap)
         snprintf(buf, cap, a < 1e4 ? "%.2f ms" : "%.1f ms", us / 1000);
     else
         snprintf(buf, cap, "%.2f s", us / 1e6);
+}
+
+/* ---- text that fits ---- */
+
+static int is_utf8_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+int le_text_cols(const char *text)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) n += !is_utf8_cont(*p);
+    return n;
+}
+
+/* Bytes of the first `cols` characters of text (fewer when it ends). */
+static size_t cols_bytes(const char *text, int cols)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    for (int c = 0; p[i] && c <= cols; i++)
+        if (!is_utf8_cont(p[i]) && ++c > cols) break;
+    return i;
+}
+
+void le_abbrev(char *out, size_t cap, const char *text, int width, int keep_tail)
+{
+    int n = le_text_cols(text);
+    if (n <= width) {
+        snprintf(out, cap, "%s", text);
+        return;
+    }
+    if (width <= 0) {
+        snprintf(out, cap, "%s", "");
+        return;
+    }
+    const char *mark = le_tui_cut_mark();
+    if (keep_tail)
+        snprintf(out, cap, "%s%s", mark, text + cols_bytes(text, n - (width - 1)));
+    else
+        snprintf(out, cap, "%.*s%s", (int)cols_bytes(text, width - 1), text, mark);
+}
+
+/* "UTF-8" or "utf8" anywhere in a locale name (C.UTF-8, en_US.utf8). */
+static int names_utf8(const char *v)
+{
+    for (; *v; v++)
+        if (!strncasecmp(v, "utf-8", 5) || !strncasecmp(v, "utf8", 4)) return 1;
+    return 0;
+}
+
+int le_tui_utf8(void)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return names_utf8(v);
+    }
+    return 0;
+}
+
+const char *le_tui_sigma(void) { return le_tui_utf8() ? "\xCF\x83" : "sd"; }
+const char *le_tui_cut_mark(void) { return le_tui_utf8() ? "\xE2\x80\xA6" : "~"; }
+
+/* The bytes of text's next line at cols columns: *take to show, *next to
+ * skip (the break's spaces too). Breaks at a double space (between two
+ * keys of the help), else a space, else wherever the line is full. */
+static void wrap_line(const char *text, int cols, size_t *take, size_t *next)
+{
+    size_t all = strlen(text), fit = cols_bytes(text, cols);
+    if (fit >= all) {
+        *take = *next = all;
+        return;
+    }
+    size_t cut = 0;
+    for (size_t i = fit; i > 0 && !cut; i--) /* text[fit] exists: the text is longer */
+        if (text[i] == ' ' && (text[i - 1] == ' ' || text[i + 1] == ' ')) cut = i;
+    for (size_t i = fit; i > 0 && !cut; i--)
+        if (text[i] == ' ') cut = i;
+    if (!cut) cut = fit;
+    while (cut > 1 && text[cut - 1] == ' ') cut--;
+    *take = cut;
+    while (text[cut] == ' ') cut++;
+    *next = cut;
+}
+
+int le_wrap_count(const char *text, int cols)
+{
+    int lines = 0;
+    size_t take, next;
+    do {
+        wrap_line(text, cols > 0 ? cols : 1, &take, &next);
+        text += next, lines++;
+    } while (*text);
+    return lines;
+}
+
+const char *le_keys_for(const le_screen *s, const char *keys)
+{
+    return le_wrap_count(keys, s->cols) * 3 > s->rows ? " ? keys  q quit" : keys;
+}
+
+int le_screen_wrap(le_screen *s, const char *style, const char *text)
+{
+    int lines = 0;
+    size_t take, next;
+    char line[1024];
+    do {
+        wrap_line(text, s->cols > 0 ? s->cols : 1, &take, &next);
+        snprintf(line, sizeof line, "%.*s", (int)take, text);
+        le_screen_puts(s, style);
+        le_screen_text(s, line, s->cols, 1);
+        le_screen_puts(s, "\x1b[0m\x1b[K\r\n");
+        text += next, lines++;
+    } while (*text);
+    return lines;
 }

@@ -2,12 +2,14 @@
 """Write a small reps.h5 (layout: io/reps.h) from a corpus with h5py, for the
 labeling tests while `labelease select` is not there to make one.
 
-    make_reps.py corpus.h5 reps.h5 [--k 12] [--evil]
+    make_reps.py corpus.h5 reps.h5 [--k 12] [--evil] [--wide N]
 
 Representatives: half abnormal, half normal by ground truth (evenly spaced),
 so a page or a terminal has both kinds to show. Call-path statistics are
 over the whole corpus, as select computes them. --evil renames two services
 and an operation to markup (<script>, <img onerror>) for injection tests.
+--wide N adds one representative made from the largest one: its root's
+calls repeated N times (id + "-wide"), for the pages' many-span layout.
 """
 import argparse
 
@@ -36,6 +38,7 @@ def main():
     ap.add_argument("reps")
     ap.add_argument("--k", type=int, default=12)
     ap.add_argument("--evil", action="store_true")
+    ap.add_argument("--wide", type=int, default=0)
     a = ap.parse_args()
     c = h5py.File(a.corpus, "r")
     off = c["traces/span_offset"][:]
@@ -76,14 +79,32 @@ def main():
         f["reps/cluster_size"] = (np.arange(len(pick), dtype=np.int64) * 37 + 5)
         off_id, id_bytes = c["traces/trace_id_offset"][:], c["traces/trace_id_bytes"][:].tobytes()
         ids = [id_bytes[off_id[i]:off_id[i + 1]] for i in pick]  # corpus schema 2 (docs/corpus.md)
+        cols = {name: c["spans/" + name][:][spans] for name in
+                ("parent", "service", "operation", "start_us", "duration_us", "status_code", "error")}
+        cols["path_count"] = cnt[pid[spans]].astype(np.int64)
+        cols["path_mean_us"], cols["path_std_us"] = mean[pid[spans]], std[pid[spans]]
+        index, sizes = list(pick), list(f["reps/cluster_size"][:])
+        if a.wide > 1:
+            big = int(np.argmax(counts))
+            lo, n = int(np.sum(counts[:big])), int(counts[big])
+            one = {k: v[lo:lo + n] for k, v in cols.items()}
+            for k, v in one.items():  # the root, then its calls N times
+                parts = [v[:1]] + [v[1:]] * a.wide
+                if k == "parent":
+                    parts = [v[:1]] + [np.where(v[1:] > 0, v[1:] + r * (n - 1), v[1:]) for r in range(a.wide)]
+                cols[k] = np.concatenate([cols[k]] + parts)
+            counts = np.append(counts, 1 + (n - 1) * a.wide)
+            ids.append(ids[big] + b"-wide")
+            index.append(pick[big])
+            sizes.append(1)
+            del f["reps/trace_index"], f["reps/cluster_size"]
+            f["reps/trace_index"] = np.array(index, dtype=np.int64)
+            f["reps/cluster_size"] = np.array(sizes, dtype=np.int64)
         f["reps/trace_id"] = np.array(ids, dtype="S%d" % (max(map(len, ids)) + 1))
         f["reps/span_offset"] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        f["reps/trace_start_us"] = c["traces/start_us"][:][pick]
-        for name in ("parent", "service", "operation", "start_us", "duration_us", "status_code", "error"):
-            f["reps/spans/" + name] = c["spans/" + name][:][spans]
-        f["reps/spans/path_count"] = cnt[pid[spans]].astype(np.int64)
-        f["reps/spans/path_mean_us"] = mean[pid[spans]]
-        f["reps/spans/path_std_us"] = std[pid[spans]]
+        f["reps/trace_start_us"] = c["traces/start_us"][:][np.array(index)]
+        for name, v in cols.items():
+            f["reps/spans/" + name] = v
         width = max(len(s) for s in services + operations) + 1
         f["tables/services"] = np.array(services, dtype="S%d" % width)
         f["tables/operations"] = np.array(operations, dtype="S%d" % width)

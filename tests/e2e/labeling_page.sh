@@ -4,18 +4,9 @@
 # representatives, the page opened from file://, labels by clicks and keys,
 # undo, reload, export; the exported CSV checked row by row; a page whose
 # names hold <script> and <img onerror> shows them as text and runs nothing.
-# Screenshots for docs/labeling-ui.md go to docs/img when LE_SHOTS=1.
+# Screenshots for docs/labeling-ui.md: tests/browser/screenshots.sh.
 source "$(dirname "$0")/lib.bash"
-command -v node >/dev/null || skip "node is absent"
-command -v npm >/dev/null || skip "npm is absent"
-[ -x /usr/bin/chromium ] || skip "/usr/bin/chromium is absent (apt-get install chromium)"
-PY=/usr/bin/python3
-$PY -c 'import h5py' 2>/dev/null || fail "python3-h5py is needed to write the representatives file"
-
-use_playwright browser-cache
-
-# The committed page assets match io/page/*.
-$PY "$LE_SRC/io/page/embed.py" --check || fail "io/page_assets.c is stale: run python3 io/page/embed.py"
+need_pages browser-cache
 
 cd "$WORK"
 run_le 1 synth -o c.h5 --traces 3000 --seed 1 >/dev/null
@@ -28,10 +19,8 @@ expect page reps.html page.out
 run_le 1 label evil.h5 --page evil.html >/dev/null
 grep -qiE '(src|href)=|https?://[^w]' reps.html && fail "reps.html refers to a URL"
 
-SHOTS=
-[ "${LE_SHOTS:-0}" = 1 ] && SHOTS=$LE_SRC/docs/img && mkdir -p "$SHOTS"
 mkdir -p out
-timeout 300 node "$LE_SRC/tests/browser/labeling.cjs" reps.html evil.html out $SHOTS || fail "browser checks failed"
+timeout 300 node "$LE_SRC/tests/browser/labeling.cjs" reps.html evil.html out || fail "browser checks failed"
 
 # The export: header, then the five labelled traces in list order, the note quoted.
 ids=$($PY -c 'import h5py; [print(x.decode()) for x in h5py.File("reps.h5")["reps/trace_id"][:]]')

@@ -36,3 +36,27 @@ use_playwright() {
     fi
     export LE_NODE_MODULES=$cache/node_modules
 }
+# need_pages CACHE_NAME: what a page test needs (node, npm, Debian's
+# chromium, h5py), skipping or failing with the reason; playwright-core into
+# $LE_BUILD/CACHE_NAME; the committed page assets current. Sets PY.
+need_pages() {
+    command -v node >/dev/null || skip "node is absent"
+    command -v npm >/dev/null || skip "npm is absent"
+    [ -x /usr/bin/chromium ] || skip "/usr/bin/chromium is absent (apt-get install chromium)"
+    PY=/usr/bin/python3
+    $PY -c 'import h5py' 2>/dev/null || fail "python3-h5py is needed to write the page's input files"
+    use_playwright "$1"
+    $PY "$LE_SRC/io/page/embed.py" --check || fail "io/page_assets.c is stale: run python3 io/page/embed.py"
+}
+# page_fixtures: in the current directory, reps.html (12 representatives of
+# a 3,000-trace synth corpus plus a 70-span trace, make_reps.py --wide 3) and
+# rc.html (rootcause of a 5,000-trace synth corpus with labels from its
+# truth; rc.h5, c3.h5 and labels3.h5 stay for checks). After need_pages.
+page_fixtures() {
+    run_le 1 synth -o c.h5 --traces 3000 --seed 1 >/dev/null
+    $PY "$LE_SRC/tests/browser/make_reps.py" c.h5 reps.h5 --k 12 --wide 3
+    run_le 1 label reps.h5 --page reps.html >/dev/null
+    run_le 1 synth -o c3.h5 --traces 5000 --seed 3 >/dev/null
+    $PY "$LE_SRC/bench/rootcause_truth_labels.py" c3.h5 labels3.h5 >/dev/null
+    run_le 1 rootcause c3.h5 labels3.h5 -o rc.h5 --page rc.html >/dev/null
+}

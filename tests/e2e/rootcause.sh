@@ -14,21 +14,85 @@ $PY "$LE_SRC/bench/rootcause_truth_labels.py" c.h5 labels.h5 >/dev/null
 for np in 1 2 4; do
     run_le $np rootcause c.h5 labels.h5 -o rc$np.h5 > rc$np.txt
 done
+run_le 2 rootcause c.h5 labels.h5 -o rcw.h5 --periods window --no-page > rcw.txt
+expect period_rule rate rc1.txt
+expect period_rule window rcw.txt
 expect truth labels rc1.txt
 periods=$(value periods rc1.txt)
 [ "$periods" -ge 10 ] || fail "only $periods periods on a corpus with 36 faults"
 for np in 2 4; do
-    for d in /periods/start_us /periods/end_us /periods/n_abnormal /periods/n_normal /rank/ef /rank/ep /rank/nf \
+    for d in /periods/start_us /periods/end_us /periods/n_abnormal /periods/n_normal /periods/part_start_us \
+             /periods/part_end_us /periods/part_period /rank/ef /rank/ep /rank/nf \
              /rank/np /rank/votes /rank/score /rank/evidence /rank/depth /rank/order /rank_ops/ef /rank_ops/score \
              /edges/caller /edges/callee /edges/count; do
         h5diff rc1.h5 rc$np.h5 $d $d >/dev/null || fail "$d differs between 1 and $np ranks"
     done
     h5diff -p 1e-9 rc1.h5 rc$np.h5 /rank/mean_us /rank/mean_us >/dev/null || fail "period latency means differ beyond 1e-9 at $np ranks"
 done
-# The same periods as merging every abnormal trace's window by hand.
+# The rate rule by hand (docs/rootcause.md, "Fault periods"): 5 s fine
+# bins widened to ~30 traces a bin, the normal share = the 0.25-quantile of
+# the bins' shares (at least 1e-4), hot bins by a Poisson tail under 0.01,
+# runs of hot bins = parts, a cold hole the period's own share explains
+# (and at most 10 minutes) keeps the next part in the period, parts of < 2
+# abnormal traces dropped, each part trimmed to its first and last fine
+# bin with an abnormal trace.
 $PY - <<'PY'
 import h5py, numpy as np
+from scipy.stats import poisson
 c, l, r = h5py.File("c.h5"), h5py.File("labels.h5"), h5py.File("rc1.h5")
+s, lab = c["traces/start_us"][:], (l["labels/label"][:] == 1)
+BASE = 5_000_000
+fine = s // BASE
+span = (fine.max() - fine.min() + 1) * BASE
+k = max(1, int(np.ceil(30 * span / len(s) / BASE)))
+width = min(k * BASE, 300_000_000 // BASE * BASE)
+idx = (fine * BASE) // width
+keys, inv = np.unique(idx, return_inverse=True)
+n, a = np.bincount(inv), np.bincount(inv, weights=lab).astype(int)
+share = np.sort(a / n)
+base = max(share[int(0.25 * (len(share) - 1))], 1e-4)
+hot = poisson.sf(a - 1, base * n) < 0.01
+parts, group = [], []
+per_n = per_a = hole_n = hole_a = 0
+last = None
+for i in range(len(keys)):
+    if not hot[i]:
+        hole_n += n[i]; hole_a += a[i]; continue
+    if parts and keys[i] == last + 1:
+        parts[-1][1] = (keys[i] + 1) * width - 1; parts[-1][2] += a[i]
+    else:
+        sh = per_a / per_n if per_n else 0
+        same = bool(parts) and keys[i] - last - 1 <= 600_000_000 // width and poisson.cdf(hole_a, sh * hole_n) >= 0.01
+        group.append(group[-1] + (not same) if parts else 0)
+        if same: per_n += hole_n; per_a += hole_a
+        else: per_n = per_a = 0
+        parts.append([keys[i] * width, (keys[i] + 1) * width - 1, a[i]])
+    per_n += n[i]; per_a += a[i]; hole_n = hole_a = 0; last = keys[i]
+keep = [j for j in range(len(parts)) if parts[j][2] >= 2]
+parts, group = [parts[j] for j in keep], [group[j] for j in keep]
+abn_fine = np.unique(fine[lab]) * BASE
+for p in parts:
+    x = abn_fine[(abn_fine >= p[0]) & (abn_fine <= p[1])]
+    p[0], p[1] = x[0], x[-1] + BASE - 1
+ids = {g: i for i, g in enumerate(dict.fromkeys(group))}
+P = len(ids)
+st, en, na = np.zeros(P, np.int64), np.zeros(P, np.int64), np.zeros(P, np.int64)
+for p, g in zip(parts, group):
+    i = ids[g]
+    if not st[i]: st[i] = p[0]
+    en[i] = p[1]; na[i] += ((s >= p[0]) & (s <= p[1]) & lab).sum()
+assert P == len(r["periods/start_us"]), f"{P} periods by hand, {len(r['periods/start_us'])} in rc1.h5"
+assert (st == r["periods/start_us"][:]).all() and (en == r["periods/end_us"][:]).all(), "period extents differ"
+assert (na == r["periods/n_abnormal"][:]).all(), "abnormal counts differ"
+assert [p[0] for p in parts] == list(r["periods/part_start_us"][:]), "parts differ"
+assert [p[1] for p in parts] == list(r["periods/part_end_us"][:]), "part ends differ"
+assert [ids[g] for g in group] == list(r["periods/part_period"][:]), "parts' periods differ"
+PY
+# The paper's rule (--periods window): the same periods as merging every
+# abnormal trace's window by hand.
+$PY - <<'PY'
+import h5py, numpy as np
+c, l, r = h5py.File("c.h5"), h5py.File("labels.h5"), h5py.File("rcw.h5")
 s = np.sort(c["traces/start_us"][:][l["labels/label"][:] == 1])
 W = r.attrs["window_us"]
 per = []

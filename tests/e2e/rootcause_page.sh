@@ -7,16 +7,9 @@
 # the exported CSV checked row by row against rootcause.h5 and fed to
 # `labelease export`; a page built from a corpus whose service names hold
 # <script> and <img onerror> shows them as text and runs nothing.
-# LE_SHOTS=1 writes docs/img/rootcause-page.png.
+# Screenshots for docs/rootcause.md: tests/browser/screenshots.sh.
 source "$(dirname "$0")/lib.bash"
-command -v node >/dev/null || skip "node is absent"
-command -v npm >/dev/null || skip "npm is absent"
-[ -x /usr/bin/chromium ] || skip "/usr/bin/chromium is absent (apt-get install chromium)"
-PY=/usr/bin/python3
-$PY -c 'import h5py' 2>/dev/null || fail "python3-h5py is needed to write labels.h5"
-
-use_playwright browser-cache-rootcause
-$PY "$LE_SRC/io/page/embed.py" --check || fail "io/page_assets.c is stale: run python3 io/page/embed.py"
+need_pages browser-cache-rootcause
 
 cd "$WORK"
 run_le 1 synth -o c.h5 --traces 5000 --seed 3 >/dev/null
@@ -39,10 +32,8 @@ grep -qiE '(src|href)=|https?://[^w]' rc.html && fail "rc.html refers to a URL"
 grep -qF "<img" evil.html && fail "evil.html holds a raw <img> from the data"
 grep -qF "<script>alert" evil.html && fail "evil.html holds a raw <script> from the data"
 
-SHOTS=
-[ "${LE_SHOTS:-0}" = 1 ] && SHOTS=$LE_SRC/docs/img && mkdir -p "$SHOTS"
 mkdir -p out
-timeout 300 node "$LE_SRC/tests/browser/rootcause.cjs" rc.html evil.html out $SHOTS || fail "browser checks failed"
+timeout 300 node "$LE_SRC/tests/browser/rootcause.cjs" rc.html evil.html out || fail "browser checks failed"
 
 # The export: periods 2 and 3 (indices 1 and 2) with the services clicked.
 mapfile -t svc < out/want.txt

@@ -9,7 +9,8 @@ source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 S=600 P=200
 # Period i: an abnormal trace at i*400 s through svc(3i) -> svc(3i+1) ->
-# svc(3i+2) (window 300 s: one period each), and a normal one beside it.
+# svc(3i+2) (--periods window, 300 s: one period each; the rate rule wants
+# more than one abnormal trace), and a normal one beside it.
 python3 - "$S" "$P" > t.csv <<'PY'
 import sys
 S, P = int(sys.argv[1]), int(sys.argv[2])
@@ -29,7 +30,7 @@ PY
 run_le 1 ingest --format aiops2022 --labels labels.csv -o c.h5 t.csv > ingest.txt
 expect traces $((2 * P)) ingest.txt
 for np in 1 2; do
-    run_le "$np" rootcause c.h5 --from-truth -o "rc$np.h5" --no-page > "rc$np.txt"
+    run_le "$np" rootcause c.h5 --from-truth -o "rc$np.h5" --no-page --periods window > "rc$np.txt"
     expect periods "$P" "rc$np.txt"
     rss=$(value peak_rss_mib_max "rc$np.txt")
     awk -v r="$rss" 'BEGIN { exit !(r < 200) }' || fail "rootcause at $np ranks peaked at $rss MiB: memory grows with services²"

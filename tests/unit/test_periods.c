@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -87,9 +88,96 @@ static void test_pieces_merge_like_the_whole(void **state)
     }
 }
 
+/* Poisson tails: lambda 2, P(X >= 3) = 1 - e^-2 (1 + 2 + 2) = 0.32332,
+ * P(X <= 2) = 0.67668; no excess (k <= lambda) is a tail of 1. */
+static void test_poisson_tails(void **state)
+{
+    (void)state;
+    assert_float_equal(le_poisson_sf(3, 2.0), 0.3233236, 1e-6);
+    assert_float_equal(le_poisson_cdf(2, 2.0), 0.6766764, 1e-6);
+    assert_float_equal(le_poisson_sf(1, 2.0), 1.0, 0);
+    assert_float_equal(le_poisson_cdf(-1, 2.0), 0.0, 0);
+    /* far in the tail, no underflow to a wrong 0 or 1 */
+    assert_true(le_poisson_sf(40, 5.0) > 0 && le_poisson_sf(40, 5.0) < 1e-15);
+    assert_true(le_poisson_cdf(0, 60.0) > 0 && le_poisson_cdf(0, 60.0) < 1e-25);
+}
+
+/* Shares 0, .1, .2, .5 (and a bin without traffic, ignored): the
+ * 0.5-quantile is element (int)(.5 x 3) = 1, .1; the 0.25-quantile is the
+ * first, 0, so the floor; a floor above the quantile wins. Widths: 30
+ * traces a bin over 100 s of 600 traces is 5 s, rounded up to 5 s steps and
+ * capped. */
+static void test_baseline_and_width(void **state)
+{
+    (void)state;
+    le_bin b[] = {{0, 10, 0}, {1, 10, 1}, {2, 0, 0}, {3, 10, 2}, {4, 10, 5}};
+    assert_float_equal(le_bins_baseline(b, 5, 0.5, 1e-4), 0.1, 1e-12);
+    assert_float_equal(le_bins_baseline(b, 5, 0.25, 1e-4), 1e-4, 1e-12);
+    assert_float_equal(le_bins_baseline(b, 5, 0.5, 0.15), 0.15, 1e-12);
+    assert_int_equal(le_bin_width(100000000, 600, 30, 5000000, 300000000), 5000000);
+    assert_int_equal(le_bin_width(100000000, 100, 30, 5000000, 300000000), 30000000);
+    assert_int_equal(le_bin_width(100000000, 7, 30, 5000000, 300000000), 300000000);
+}
+
+/* Bins of 10 traces at a normal share of .01 (lambda .1): 2 abnormal is
+ * hot (P(X >= 2) = .0047), 1 is not (.095). Bins 0-1 (3 + 3 of 20: share
+ * .3) open a period; the hole of bins 2-3 holds 2 abnormal of 20, likely at
+ * .3 (P(X <= 2 | 6) = .062), so bin 4 is part of the same period but the
+ * hole is no part of it. Bin 20 is 15 bins on (over the 10 allowed): a new
+ * period; so is bin 35 (14 on; bins without traffic are no evidence either
+ * way, only the distance counts). Bins 36-37 hold 200 traces and no
+ * abnormal one, unlikely at .3 (P(X = 0 | 60) ~ 1e-26): bin 38 opens
+ * another period. */
+static void test_parts_from_bins(void **state)
+{
+    (void)state;
+    le_bin b[] = {{0, 10, 3},  {1, 10, 3},  {2, 10, 1},   {3, 10, 1},   {4, 10, 4},
+                  {20, 10, 3}, {35, 10, 3}, {36, 100, 0}, {37, 100, 0}, {38, 10, 3}};
+    le_period *part;
+    int64_t *group;
+    int64_t n = le_periods_from_bins(b, 10, 1000, 0.01, 0.01, 10, &part, &group);
+    assert_int_equal(n, 5);
+    const le_period want[] = {{0, 1999, 6}, {4000, 4999, 4}, {20000, 20999, 3}, {35000, 35999, 3}, {38000, 38999, 3}};
+    const int64_t want_group[] = {0, 0, 1, 2, 3};
+    assert_memory_equal(part, want, sizeof want);
+    assert_memory_equal(group, want_group, sizeof want_group);
+
+    /* The periods' extents cover their holes; the parts do not. */
+    le_period *per;
+    assert_int_equal(le_groups_extent(part, group, n, &per), 4);
+    assert_int_equal(per[0].start_us, 0), assert_int_equal(per[0].end_us, 4999), assert_int_equal(per[0].n_traces, 10);
+    free(per);
+
+    /* 35999 -> 38000 is 2001 apart: joins with a gap of 2001, not 2000. */
+    int64_t g2[5];
+    memcpy(g2, group, sizeof g2);
+    assert_int_equal(le_groups_merge_gap(part, g2, n, 2000), 4);
+    assert_int_equal(le_groups_merge_gap(part, g2, n, 2001), 3);
+    const int64_t joined[] = {0, 0, 1, 2, 2};
+    assert_memory_equal(g2, joined, sizeof joined);
+
+    /* At least 4 abnormal traces a part: two parts go, period 1 with them;
+     * the period of 3 + 3 survives a total filter of 6, not of 7. */
+    int64_t k = le_parts_filter(part, group, n, 4);
+    assert_int_equal(k, 2);
+    assert_int_equal(part[1].start_us, 4000);
+    free(part), free(group);
+
+    n = le_periods_from_bins(b, 10, 1000, 0.01, 0.01, 10, &part, &group);
+    le_groups_merge_gap(part, group, n, 2001);
+    assert_int_equal(le_groups_filter(part, group, n, 6), 4);
+    const int64_t kept_group[] = {0, 0, 1, 1};
+    assert_memory_equal(group, kept_group, sizeof kept_group);
+    assert_int_equal(part[2].start_us, 35000);
+    free(part), free(group);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_merge_with_gap), cmocka_unit_test(test_filter_and_find),
-                                       cmocka_unit_test(test_overlap), cmocka_unit_test(test_pieces_merge_like_the_whole)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_merge_with_gap), cmocka_unit_test(test_filter_and_find),
+        cmocka_unit_test(test_overlap),        cmocka_unit_test(test_pieces_merge_like_the_whole),
+        cmocka_unit_test(test_poisson_tails),  cmocka_unit_test(test_baseline_and_width),
+        cmocka_unit_test(test_parts_from_bins)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
