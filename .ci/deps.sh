@@ -25,6 +25,7 @@ le_deps_main() {
         libhdf5-openmpi-dev hdf5-tools
         libopenblas-dev libscalapack-openmpi-dev
         libcmocka-dev libyajl-dev libcsv-dev
+        zlib1g-dev libzstd-dev
         python3-h5py python3-numpy
     )
     # --- test and benchmark extras (--tests) -----------------------------------
