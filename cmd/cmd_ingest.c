@@ -252,9 +252,12 @@ static int walk(const char *path, fmt_kind kind, int top, int keep_going, file_l
     if (top && le_infile_is_stdin(path)) return add_stdin(fl);
     struct stat st;
     if (stat(path, &st)) {
+        /* a dangling link met in a directory, not named like an input:
+         * it would not be read anyway */
+        if (!top && !wanted_in_dir(path, kind)) return 0;
         /* --keep-going: listed all the same, so the parse names it among
          * the skipped files (a dangling link, a file removed meanwhile) */
-        if (keep_going && (top || wanted_in_dir(path, kind))) {
+        if (keep_going) {
             add_file(fl, path, 0);
             return 0;
         }

@@ -142,6 +142,7 @@ cp "$FX/jaeger/api_traces.json" "$FX/jaeger/old_array.json" mixed/
 gzip -c "$FX/jaeger/split_part1.json" | head -c 300 > mixed/cut.json.gz # truncated gzip
 cp "$FX/jaeger/not_json.txt" mixed/foreign.json                         # CSV under a .json name
 ln -s "$WORK/no-such-file.json" mixed/dangling.json
+ln -s "$WORK/no-such-file.txt" mixed/dangling.txt # not an input name: not listed, no error
 ingest_ok good 1 --format jaeger -o good.h5 mixed/api_traces.json mixed/old_array.json
 for np in 1 2; do
     # without --keep-going: the first bad file met stops the job, named
