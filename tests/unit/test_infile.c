@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -259,6 +260,40 @@ static void stdin_is_read(void **state)
     free(text.p), free(gz.p);
 }
 
+/* A pipe gives what was written so far: here a byte at a time, so even the
+ * magic arrives in pieces (`curl ... | labelease ingest ... -`). */
+static void stdin_pipe_in_pieces(void **state)
+{
+    (void)state;
+    bytes text = sample_text(3000), zs = zstd_of(text.p, text.n);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(fds[0]);
+        for (size_t i = 0; i < zs.n; i++)
+            if (write(fds[1], zs.p + i, 1) != 1) _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    int saved = dup(STDIN_FILENO);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    bytes got;
+    le_codec c;
+    assert_int_equal(read_all(LE_STDIN_PATH, 4096, &got, &c), 0);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(status, 0);
+    assert_int_equal(c, LE_CODEC_ZSTD);
+    assert_int_equal(got.n, text.n);
+    assert_memory_equal(got.p, text.p, text.n);
+    free(got.p), free(text.p), free(zs.p);
+}
+
 static void missing_file_names_it(void **state)
 {
     (void)state;
@@ -287,6 +322,7 @@ int main(void)
         cmocka_unit_test(corrupt_gives_uncompressed_offset),
         cmocka_unit_test(empty_and_tiny_files_are_plain),
         cmocka_unit_test(stdin_is_read),
+        cmocka_unit_test(stdin_pipe_in_pieces),
         cmocka_unit_test(missing_file_names_it),
         cmocka_unit_test(suffixes),
     };
