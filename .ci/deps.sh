@@ -25,6 +25,7 @@ le_deps_main() {
         libhdf5-openmpi-dev hdf5-tools
         libopenblas-dev libscalapack-openmpi-dev
         libcmocka-dev libyajl-dev libcsv-dev
+        zlib1g-dev libzstd-dev
         python3-h5py python3-numpy
     )
     # --- test and benchmark extras (--tests) -----------------------------------
@@ -33,12 +34,13 @@ le_deps_main() {
     # gnuplot: the plots of the benchmarks and scaling runs; clang and
     # libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/e2e/fuzz_smoke.sh;
     # clang-format: .ci/format.sh, the style check of check.sh;
-    # valgrind: tests/e2e/valgrind.sh (memcheck of a small pipeline).
+    # valgrind: tests/e2e/valgrind.sh (memcheck of a small pipeline);
+    # zstd: the command that makes the .zst inputs of tests/e2e/ingest_inputs.sh.
     local reference=(
         python3-torch python3-sklearn python3-faiss
         chromium tmux gnuplot-nox
         clang libclang-rt-14-dev clang-format
-        valgrind
+        valgrind zstd
     )
     # --- Slurm test extras (--slurm) --------------------------------------------
     # Slurm's mpi/pmix plugin (slurm-wlm-basic-plugins) dlopens libpmix.so,

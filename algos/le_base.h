@@ -22,7 +22,9 @@ enum {
     LE_ERR_MPI = 6,
     LE_ERR_STRICT = 7, /* --strict stopped at a dropped record */
     LE_ERR_INTERNAL = 8,
-    LE_ERR_NEEDS_LABELS = 9 /* label --import: the file labels none of the representatives yet */
+    LE_ERR_NEEDS_LABELS = 9,   /* label --import: the file labels none of the representatives yet */
+    LE_ERR_EMPTY_CORPUS = 10,  /* ingest: no trace left, no corpus written (docs/ingest.md, "Exit status") */
+    LE_ERR_MOSTLY_DROPPED = 11 /* ingest: more than half of the rows dropped; the corpus is written */
 };
 
 /* Record an error message (printf-style) and return code, so a caller can

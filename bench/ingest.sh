@@ -4,7 +4,9 @@
 # `labelease ingest` at each rank count. Prints key: value lines; the figure
 # that matters is parse_mb_per_s_per_rank (input MB per second per rank of
 # the parse phase), plus end-to-end MB/s of the whole ingest (parse, join,
-# order, write).
+# order, write). The CSV is also ingested gzip-compressed (csvgz_*: the same
+# files through gzip -6; bytes and MB/s count the uncompressed text, as
+# bytes_read does, and csvgz_np*_compressed_bytes is what was on disk).
 #
 #   bench/ingest.sh                 # 1 GiB of each, 1 and 2 ranks (~5 min here)
 #   bench/ingest.sh --quick         # 16 MiB of each, for CI (tests/e2e/bench_ingest_quick.sh)
@@ -56,15 +58,29 @@ make_input() {
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 echo "size: $size"
 echo "files: $files"
-for fmt in nezha:gen_nezha_csv.py:csv:csv jaeger:gen_jaeger_json.py:json:json; do
+# gzip_copy DIR: DIR's files gzip-compressed, cached beside it
+gzip_copy() {
+    local d=$1-gz
+    if [ ! -f "$d/.done" ]; then
+        rm -rf "$d" && mkdir -p "$d"
+        echo "compressing $1 with gzip -6 ..." >&2
+        for f in "$1"/*.csv; do gzip -6 -c "$f" > "$d/$(basename "$f").gz"; done
+        touch "$d/.done"
+    fi
+    echo "$d"
+}
+
+for fmt in nezha:gen_nezha_csv.py:csv:csv nezha:gen_nezha_csv.py:csv:csvgz jaeger:gen_jaeger_json.py:json:json; do
     IFS=: read -r name gen ext tag <<<"$fmt"
     in=$(make_input "$name" "$gen" "$ext")
+    [ "$tag" != csvgz ] || in=$(gzip_copy "$in")
     for np in $nps; do
-        out=$dir/out-$name-np$np.h5
-        rep=$dir/report-$name-np$np.txt
+        out=$dir/out-$tag-np$np.h5
+        rep=$dir/report-$tag-np$np.txt
         "${mpi[@]}" -np "$np" "$bin" ingest -q --format "$name" -o "$out" "$in" > "$rep"
         v() { sed -n "s/^$1: //p" "$rep"; }
         echo "${tag}_np${np}_bytes: $(v bytes_read)"
+        [ "$tag" != csvgz ] || echo "${tag}_np${np}_compressed_bytes: $(cat "$in"/*.gz | wc -c)"
         echo "${tag}_np${np}_spans: $(v spans)"
         echo "${tag}_np${np}_parse_mb_per_s_per_rank: $(v parse_mb_per_s_per_rank)"
         echo "${tag}_np${np}_seconds: $(v seconds)"

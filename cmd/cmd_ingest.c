@@ -12,6 +12,7 @@
 #include "exchange.h"
 #include "groundtruth.h"
 #include "hash.h"
+#include "infile.h"
 #include "ingest.h"
 #include "ingest_stages.h"
 #include "samefile.h"
@@ -43,8 +44,10 @@ static const char usage[] =
     "  alibaba2021 CSV: Alibaba cluster-trace-microservices-v2021 MSCallGraph\n"
     "  csv         CSV with any columns: give the mapping with --map FILE\n"
     "  Directories are searched recursively for *.csv (CSV formats) or\n"
-    "  *.json, *.jsonl, *.ndjson (JSON formats; otlp also *.pb, *.binpb),\n"
-    "  in sorted order.\n"
+    "  *.json, *.jsonl, *.ndjson (JSON formats; otlp also *.pb, *.binpb), each also\n"
+    "  with .gz or .zst, in sorted order. gzip and zstd input is read by its first\n"
+    "  bytes, whatever its name; INPUT - reads standard input (rank 0), e.g.\n"
+    "  zcat x.json.gz | labelease ingest --format jaeger -o c.h5 -\n"
     "\n"
     "options:\n"
     "  -o, --output FILE            corpus to write (required)\n"
@@ -65,13 +68,23 @@ static const char usage[] =
     "                               '(virtual root)' span, spans whose parent is missing hung\n"
     "                               under the root (virtual, the default); or only the largest\n"
     "                               root's subtree kept, the rest dropped (first)\n"
-    "  --strict                     stop with an error at the first dropped row\n" LE_COMMON_HELP
+    
+    "  --strict                     stop with an error at the first dropped row\n"
+    "  --keep-going                 skip a file that cannot be read or is not the format\n"
+    "                               (invalid JSON, corrupt gzip, ...) with a warning; the\n"
+    "                               summary names the skipped files\n"
+    "  --allow-drops                exit 0 when no trace is left (an empty corpus is then\n"
+    "                               written) or more than half of the rows were dropped\n" LE_COMMON_HELP
     "\n"
     "examples:\n"
     "  mpirun -np 4 labelease ingest --format nezha --faults fault_list.json -o tt.h5 trace/\n"
     "  labelease ingest --format skywalking \\\n"
     "      --label-by-filename 'ERROR_*=abnormal,SUCCESS_*=normal' -o dtl.h5 deeptralog/\n"
-    "  labelease ingest --format csv --map my-layout.ini -o c.h5 spans-*.csv\n";
+    "  labelease ingest --format csv --map my-layout.ini -o c.h5 spans-*.csv\n"
+    "\n"
+    "exit status: 0 done; 10 no trace was left (no corpus written); 11 more than\n"
+    "half of the rows were dropped (the corpus is written); other non-zero: an\n"
+    "error (docs/ingest.md, \"Exit status\").\n";
 
 typedef enum { FMT_CSV, FMT_JAEGER, FMT_ZIPKIN, FMT_OTLP, FMT_OTLP_PROTO } fmt_kind;
 
@@ -84,7 +97,7 @@ typedef struct ingest_opts {
     const char *format, *map, *output, *labels, *faults;
     label_rule *rules;
     int n_rules;
-    int strict;
+    int strict, keep_going, allow_drops;
     int tree_mode; /* --roots: LE_TT_WHOLE or LE_TT_FIRST_ROOT */
     double fault_duration_s, max_duration_s;
     fmt_kind kind;
@@ -182,6 +195,8 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
                                          {"max-duration", required_argument, 0, 'D'},
                                          {"strict", no_argument, 0, 's'},
                                          {"roots", required_argument, 0, 'R'},
+                                         {"keep-going", no_argument, 0, 'k'},
+                                         {"allow-drops", no_argument, 0, 'A'},
                                          {"output", required_argument, 0, 'o'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
@@ -204,6 +219,8 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
         case 'D': LE_CHECK(parse_seconds("--max-duration", optarg, &o->max_duration_s)); break;
         case 's': o->strict = 1; break;
         case 'R': LE_CHECK(parse_roots(optarg, o)); break;
+        case 'k': o->keep_going = 1; break;
+        case 'A': o->allow_drops = 1; break;
         case 'o': o->output = optarg; break;
         default: return le_usage(usage, 1);
         }
@@ -221,11 +238,28 @@ static void free_options(ingest_opts *o)
 
 /* ----------------------------------------------------------- file list */
 
+static int ext_is(const char *ext, size_t n, const char *want) { return strlen(want) == n && !strncasecmp(ext, want, n); }
+
+/* The last extension of a base name, through a compression suffix
+ * (".gz", ".zst": "x.csv.gz" is a CSV input, its codec then told by its
+ * first bytes, io/infile.h); *n its length, NULL when there is none. */
+static const char *input_ext(const char *path, size_t *n)
+{
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    size_t len = strlen(name) - le_codec_suffix_len(name);
+    const char *dot = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == '.') dot = name + i;
+    *n = dot ? (size_t)(name + len - dot) : 0;
+    return dot;
+}
+
 /* *.pb, *.binpb: OTLP protobuf, whatever the --format otlp says */
 static int is_protobuf_name(const char *path)
 {
-    const char *dot = strrchr(path, '.');
-    return dot && (!strcasecmp(dot, ".pb") || !strcasecmp(dot, ".binpb"));
+    size_t n;
+    const char *dot = input_ext(path, &n);
+    return dot && (ext_is(dot, n, ".pb") || ext_is(dot, n, ".binpb"));
 }
 
 /* path (a file met in a directory walk) by its base name: a hidden one
@@ -233,12 +267,13 @@ static int is_protobuf_name(const char *path)
 static int wanted_in_dir(const char *path, fmt_kind kind)
 {
     const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
-    const char *dot = strrchr(name, '.');
+    size_t e;
+    const char *dot = input_ext(path, &e);
     if (!dot || name[0] == '.') return 0;
-    if (kind == FMT_CSV) return !strcasecmp(dot, ".csv");
+    if (kind == FMT_CSV) return ext_is(dot, e, ".csv");
     if (kind == FMT_OTLP_PROTO) return is_protobuf_name(path);
     if (kind == FMT_OTLP && is_protobuf_name(path)) return 1;
-    return !strcasecmp(dot, ".json") || !strcasecmp(dot, ".jsonl") || !strcasecmp(dot, ".ndjson");
+    return ext_is(dot, e, ".json") || ext_is(dot, e, ".jsonl") || ext_is(dot, e, ".ndjson");
 }
 
 static void add_file(file_list *fl, const char *path, uint64_t size)
@@ -252,10 +287,32 @@ static void add_file(file_list *fl, const char *path, uint64_t size)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static int walk(const char *path, fmt_kind kind, int top, file_list *fl)
+/* "-": standard input, read by rank 0 (assign_owners); once only, since a
+ * second read would find it drained. */
+static int add_stdin(file_list *fl)
 {
+    for (int i = 0; i < fl->n; i++)
+        if (le_infile_is_stdin(fl->path[i])) return le_fail(LE_ERR_USAGE, "'-' (standard input) given twice");
+    add_file(fl, LE_STDIN_PATH, 0);
+    return 0;
+}
+
+static int walk(const char *path, fmt_kind kind, int top, int keep_going, file_list *fl)
+{
+    if (top && le_infile_is_stdin(path)) return add_stdin(fl);
     struct stat st;
-    if (stat(path, &st)) return le_fail(LE_ERR_IO, "%s: no such file or directory", path);
+    if (stat(path, &st)) {
+        /* a dangling link met in a directory, not named like an input:
+         * it would not be read anyway */
+        if (!top && !wanted_in_dir(path, kind)) return 0;
+        /* --keep-going: listed all the same, so the parse names it among
+         * the skipped files (a dangling link, a file removed meanwhile) */
+        if (keep_going) {
+            add_file(fl, path, 0);
+            return 0;
+        }
+        return le_fail(LE_ERR_IO, "%s: no such file or directory", path);
+    }
     if (!S_ISDIR(st.st_mode)) {
         if (top || wanted_in_dir(path, kind)) add_file(fl, path, (uint64_t)st.st_size);
         return 0;
@@ -275,7 +332,7 @@ static int walk(const char *path, fmt_kind kind, int top, file_list *fl)
     qsort(names, n, sizeof *names, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!rc) rc = walk(names[i], kind, 0, fl);
+        if (!rc) rc = walk(names[i], kind, 0, keep_going, fl);
         free(names[i]);
     }
     free(names);
@@ -291,11 +348,17 @@ static int8_t label_for(const ingest_opts *o, const char *path)
     return LE_LABEL_UNKNOWN;
 }
 
-/* Largest files first, each to the least loaded rank: deterministic. */
+/* Largest files first, each to the least loaded rank: deterministic.
+ * Standard input is rank 0's (mpirun forwards stdin to rank 0 only); its
+ * size is unknown, so it weighs as much as the largest file. Sizes are on
+ * disk: a compressed file weighs its compressed size. */
 static void assign_owners(file_list *fl, int p)
 {
     int *idx = le_malloc((size_t)fl->n * sizeof *idx);
-    uint64_t *load = le_calloc((size_t)p, sizeof *load);
+    uint64_t *load = le_calloc((size_t)p, sizeof *load), largest = 0;
+    for (int i = 0; i < fl->n; i++) largest = fl->size[i] > largest ? fl->size[i] : largest;
+    for (int i = 0; i < fl->n; i++)
+        if (le_infile_is_stdin(fl->path[i])) load[0] += largest + 1;
     for (int i = 0; i < fl->n; i++) idx[i] = i;
     for (int i = 1; i < fl->n; i++) { /* insertion sort by size desc, index asc */
         int x = idx[i], j = i;
@@ -304,6 +367,10 @@ static void assign_owners(file_list *fl, int p)
     }
     fl->owner = le_malloc((size_t)fl->n * sizeof *fl->owner);
     for (int i = 0; i < fl->n; i++) {
+        if (le_infile_is_stdin(fl->path[idx[i]])) {
+            fl->owner[idx[i]] = 0;
+            continue;
+        }
         int best = 0;
         for (int r = 1; r < p; r++)
             if (load[r] < load[best]) best = r;
@@ -339,13 +406,13 @@ static int build_file_list(const ingest_opts *o, int argc, char **argv, file_lis
     char *buf = NULL;
     uint64_t len = 0;
     if (le_world.rank == 0) {
-        for (int i = optind; i < argc && !rc; i++) rc = walk(argv[i], o->kind, 1, fl);
+        for (int i = optind; i < argc && !rc; i++) rc = walk(argv[i], o->kind, 1, o->keep_going, fl);
         if (!rc && fl->n == 0)
             rc = le_fail(LE_ERR_USAGE, "no input files found (directories are searched for %s)",
-                         o->kind == FMT_CSV          ? "*.csv"
-                         : o->kind == FMT_OTLP_PROTO ? "*.pb, *.binpb"
-                         : o->kind == FMT_OTLP       ? "*.json, *.jsonl, *.ndjson, *.pb, *.binpb"
-                                                     : "*.json, *.jsonl, *.ndjson");
+                         o->kind == FMT_CSV          ? "*.csv[.gz|.zst]"
+                         : o->kind == FMT_OTLP_PROTO ? "*.pb, *.binpb[.gz|.zst]"
+                         : o->kind == FMT_OTLP       ? "*.json, *.jsonl, *.ndjson, *.pb, *.binpb[.gz|.zst]"
+                                                     : "*.json, *.jsonl, *.ndjson[.gz|.zst]");
         if (!rc) rc = refuse_overwrites(o, fl);
         for (int i = 0; i < fl->n; i++) len += strlen(fl->path[i]) + 1 + sizeof(uint64_t);
         buf = le_malloc(len);
@@ -394,7 +461,48 @@ static int parse_one(const ingest_opts *o, const le_csv_map *map, le_parse_ctx *
     }
 }
 
-static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf *rows, le_ingest_stats *st)
+/* Files --keep-going skipped: each rank records its own, rank 0 gathers
+ * them all (gather_skips) for the warnings and the summary. */
+typedef struct skip {
+    uint32_t file;
+    uint64_t bytes; /* uncompressed bytes read before the file failed (in bytes_read) */
+    char *why;      /* the error, which names the file */
+} skip;
+
+typedef struct skip_list {
+    int n;
+    skip *s;
+    uint64_t bytes; /* sum of s[].bytes */
+} skip_list;
+
+static void skip_add(skip_list *l, uint32_t file, uint64_t bytes, const char *why)
+{
+    l->s = le_realloc(l->s, (size_t)(l->n + 1) * sizeof *l->s);
+    l->s[l->n++] = (skip){file, bytes, le_strdup(why)};
+    l->bytes += bytes;
+}
+
+static void skip_list_free(skip_list *l)
+{
+    for (int i = 0; i < l->n; i++) free(l->s[i].why);
+    free(l->s);
+    memset(l, 0, sizeof *l);
+}
+
+/* What --keep-going may skip: a file that cannot be opened or read, or is
+ * not the format (invalid JSON, another JSON shape, a CSV header lacking a
+ * column, corrupt or truncated gzip/zstd). Never a --strict stop, memory or
+ * an internal error: those stop the run. */
+static int skippable(int rc) { return rc == LE_ERR_IO || rc == LE_ERR_FORMAT; }
+
+/* The error's first line (without the "from" lines of -vv). */
+static char *first_line(const char *msg)
+{
+    const char *nl = strchr(msg, '\n');
+    return nl ? le_strndup(msg, (size_t)(nl - msg)) : le_strdup(msg);
+}
+
+static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf *rows, le_ingest_stats *st, skip_list *skips)
 {
     le_csv_map *map = NULL;
     if (o->kind == FMT_CSV) LE_CHECK(o->map ? le_csv_map_load(o->map, &map) : le_csv_map_named(o->format, &map));
@@ -404,7 +512,19 @@ static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf 
     for (int i = 0; i < fl->n && !rc; i++) {
         if (fl->owner[i] != le_world.rank) continue;
         le_parse_ctx ctx = {rows, st, fl->path[i], (uint32_t)i, fl->label[i], o->strict, (int64_t)(o->max_duration_s * 1e6)};
+        uint64_t bytes0 = st->bytes_read;
         rc = parse_one(o, map, &ctx);
+        if (rc && o->keep_going && skippable(rc)) { /* the reader rolled the file back: go on without it */
+            char *why = first_line(le_errmsg());
+            skip_add(skips, (uint32_t)i, st->bytes_read - bytes0, why);
+            free(why);
+            le_err_clear();
+            rc = 0;
+        } else if (rc && skippable(rc)) {
+            char *why = first_line(le_errmsg());
+            rc = le_fail(rc, "%s (--keep-going skips such a file)", why);
+            free(why);
+        }
         done++;
         if (le_now() - last > 5 || done == mine) {
             last = le_now();
@@ -414,6 +534,52 @@ static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf 
     }
     if (map) le_csv_map_free(map);
     return rc;
+}
+
+static int skip_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const skip *)a)->file, y = ((const skip *)b)->file;
+    return (x > y) - (x < y);
+}
+
+/* Every rank's skipped files to rank 0, in file order (the same warnings
+ * at any rank count), each warned about there. Records: file (4 bytes),
+ * bytes (8), the reason and its NUL. */
+static int gather_skips(skip_list *l, const file_list *fl)
+{
+    uint64_t len = 0;
+    for (int i = 0; i < l->n; i++) len += 12 + strlen(l->s[i].why) + 1;
+    char *buf = le_malloc(len ? len : 1), *p = buf;
+    for (int i = 0; i < l->n; i++) {
+        memcpy(p, &l->s[i].file, 4);
+        memcpy(p + 4, &l->s[i].bytes, 8);
+        strcpy(p + 12, l->s[i].why);
+        p += 12 + strlen(l->s[i].why) + 1;
+    }
+    char *all = NULL;
+    uint64_t all_len = 0;
+    int rc = le_gather_bytes(le_world.comm, buf, len, &all, &all_len, 0);
+    free(buf);
+    LE_CHECK(rc);
+    skip_list_free(l);
+    for (uint64_t off = 0; off < all_len;) {
+        uint32_t file;
+        uint64_t bytes;
+        memcpy(&file, all + off, 4);
+        memcpy(&bytes, all + off + 4, 8);
+        skip_add(l, file, bytes, all + off + 12);
+        off += 12 + strlen(all + off + 12) + 1;
+    }
+    free(all);
+    if (l->n) qsort(l->s, (size_t)l->n, sizeof *l->s, skip_cmp);
+    for (int i = 0; i < l->n; i++) {
+        const char *path = fl->path[l->s[i].file];
+        if (!strncmp(l->s[i].why, path, strlen(path)))
+            le_warn("--keep-going: skipped %s", l->s[i].why);
+        else
+            le_warn("--keep-going: skipped %s: %s", path, l->s[i].why);
+    }
+    return 0;
 }
 
 /* -------------------------------------------------------- ground truth */
@@ -621,17 +787,43 @@ static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_
 typedef struct summary {
     int64_t traces, spans, abnormal, normal, promoted, via_ancestor, labels_applied, labels_unmatched;
     double seconds, parse_seconds;
+    int written; /* the corpus file was written (not when no trace is left) */
 } summary;
 
-static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st, const le_corpus_meta *meta,
-                  const summary *s, le_pos_kind kind)
+static uint64_t sum_dropped(const le_ingest_stats *st)
 {
-    uint64_t dropped = 0;
-    for (int d = 0; d < LE_DROP_N; d++) dropped += st->dropped[d];
+    uint64_t n = 0;
+    for (int d = 0; d < LE_DROP_N; d++) n += st->dropped[d];
+    return n;
+}
+
+/* The skipped files by name, the first LE_SKIPS_NAMED of them. */
+enum { LE_SKIPS_NAMED = 10 };
+static void report_skips(const skip_list *l, const file_list *fl)
+{
+    le_report_int("files_skipped", l->n);
+    le_report_int("skipped_bytes_read", (int64_t)l->bytes);
+    if (!l->n) return;
+    char names[8192];
+    size_t n = 0;
+    for (int i = 0; i < l->n && i < LE_SKIPS_NAMED; i++)
+        n += (size_t)snprintf(names + n, sizeof names - n < 2 ? 0 : sizeof names - n, "%s%s", i ? ", " : "",
+                              fl->path[l->s[i].file]);
+    if (l->n > LE_SKIPS_NAMED && n < sizeof names)
+        snprintf(names + n, sizeof names - n, " (and %d more)", l->n - LE_SKIPS_NAMED);
+    le_report_str("skipped_files", names);
+}
+
+static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st, const le_corpus_meta *meta,
+                  const summary *s, le_pos_kind kind, const skip_list *skips)
+{
+    uint64_t dropped = sum_dropped(st);
     le_report_begin();
     le_report_str("output", o->output);
+    if (!s->written) le_report_str("corpus_written", "no");
     le_report_str("format", o->format);
     le_report_int("files", fl->n);
+    if (o->keep_going) report_skips(skips, fl);
     le_report_int("bytes_read", (int64_t)st->bytes_read);
     le_report_int("rows_read", (int64_t)st->rows_read);
     le_report_int("traces", s->traces);
@@ -685,6 +877,46 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
     return 0;
 }
 
+/* After the summary, on every rank alike (the counts are reduced): a corpus
+ * with no trace, or one that lost more than half of the rows, is most likely
+ * the wrong --format or --map, or a wrong input; say so, and exit with a
+ * status of its own (docs/ingest.md, "Exit status") unless --allow-drops. */
+static int check_outcome(const ingest_opts *o, const le_ingest_stats *st, const summary *s, int skipped)
+{
+    uint64_t dropped = sum_dropped(st);
+    if (s->traces == 0) {
+        char what[128];
+        int n = snprintf(what, sizeof what, "%llu rows read, %llu dropped", (unsigned long long)st->rows_read,
+                         (unsigned long long)dropped);
+        if (skipped && n > 0 && (size_t)n < sizeof what)
+            snprintf(what + n, sizeof what - (size_t)n, ", %d files skipped", skipped);
+        if (s->written)
+            le_warn("no trace ingested (%s): the corpus %s is empty", what, o->output);
+        else
+            le_warn(
+                "no trace ingested (%s): no corpus written (%s, if it exists, is left as it was; --allow-drops "
+                "writes an empty corpus)",
+                what, o->output);
+        if (!o->allow_drops)
+            return le_fail(LE_ERR_EMPTY_CORPUS, "ingest: no trace ingested, no corpus written (exit status %d)",
+                           LE_ERR_EMPTY_CORPUS);
+        return 0;
+    }
+    if (dropped * 2 <= st->rows_read) return 0;
+    int most = 0;
+    for (int d = 1; d < LE_DROP_N; d++)
+        if (st->dropped[d] > st->dropped[most]) most = d;
+    le_warn(
+        "%llu of %llu rows (%.1f%%) were dropped, most as %s (%llu): the corpus %s is written, but check "
+        "--format, --map and the dropped.* examples above",
+        (unsigned long long)dropped, (unsigned long long)st->rows_read, 100.0 * (double)dropped / (double)st->rows_read,
+        le_drop_name((le_drop)most), (unsigned long long)st->dropped[most], o->output);
+    if (o->allow_drops) return 0;
+    return le_fail(LE_ERR_MOSTLY_DROPPED,
+                   "ingest: more than half of the rows were dropped (exit status %d; --allow-drops accepts it)",
+                   LE_ERR_MOSTLY_DROPPED);
+}
+
 /* ----------------------------------------------------------- the stage */
 
 static int count_labels(const le_corpus_block *b, summary *s)
@@ -716,14 +948,19 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     le_stats_init(&st);
     le_spanbuf parsed, rows;
     le_spanbuf_init(&parsed);
-    int rc = le_agree(parse_my_files(o, fl, &parsed, &st));
+    skip_list skips = {0};
+    int rc = le_agree(parse_my_files(o, fl, &parsed, &st, &skips));
+    if (!rc) rc = le_agree(gather_skips(&skips, fl));
     if (!rc) rc = LE_MPI_RC(MPI_Barrier(le_world.comm));
     summary s = {.parse_seconds = le_now() - t0};
     int has_labels = 0;
     if (!rc) rc = any_row_label(&parsed, &has_labels);
     if (!rc) rc = le_agree(le_route_rows(le_world.comm, &parsed, &rows));
     le_spanbuf_free(&parsed);
-    if (rc) return rc;
+    if (rc) {
+        skip_list_free(&skips);
+        return rc;
+    }
     le_info("join: %zu rows on rank 0 after routing by trace", rows.n);
 
     le_asm a;
@@ -742,7 +979,9 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
     int64_t tree_counts[2] = {(int64_t)a.promoted_roots, (int64_t)a.parents_via_ancestor};
     le_asm_free(&a);
     if (!rc) rc = count_labels(&block, &s);
-    if (!rc) {
+    /* no trace: no corpus, unless asked for (check_outcome says why) */
+    s.written = !rc && (meta.n_traces > 0 || o->allow_drops);
+    if (s.written) {
         le_info("write: %lld traces, %lld spans -> %s", (long long)meta.n_traces, (long long)meta.n_spans, o->output);
         le_corpus_writer *w = NULL;
         rc = le_agree(le_corpus_create(le_world.comm, o->output, &meta, &w));
@@ -764,9 +1003,11 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
         s.promoted = tree_counts[0];
         s.via_ancestor = tree_counts[1];
         s.seconds = le_now() - t0;
-        rc = report(o, fl, &st, &meta, &s, kind);
+        rc = report(o, fl, &st, &meta, &s, kind, &skips);
     }
+    if (!rc) rc = check_outcome(o, &st, &s, skips.n);
     le_meta_free(&meta);
+    skip_list_free(&skips);
     return rc;
 }
 

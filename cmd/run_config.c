@@ -18,7 +18,8 @@
  * every name against it so the table cannot drift silently. */
 static const run_stage_def defs[] = {
     {"synth", le_cmd_synth, "traces seed config chunk", "config", "", "", "corpus.h5", "", ""},
-    {"ingest", le_cmd_ingest, "format map label-by-filename labels faults fault-duration max-duration strict",
+    {"ingest", le_cmd_ingest,
+     "format map label-by-filename labels faults fault-duration max-duration strict keep-going allow-drops",
      "map labels faults", "inputs", "", "corpus.h5", "", "inputs"},
     {"info", le_cmd_info, "faults chunk", "", "skip", "corpus.h5", "", "", ""},
     {"train", le_cmd_train,

@@ -3,7 +3,8 @@
  * there and in docs/formats.md, "CSV layouts").
  *
  * Parsing is libcsv's; this file only feeds it and turns rows into spans.
- * The file is read in large blocks, but each block is handed to csv_parse one
+ * The file is read in large blocks through io/infile (plain, gzip, zstd or
+ * stdin; lines count in the uncompressed text), but each block is handed to csv_parse one
  * physical line at a time (memchr for '\n'): that is how a row learns the line
  * it starts on, quoted newlines included, which libcsv does not report.
  * Memory is bounded by the longest row, whatever the file size: fields of the
@@ -25,7 +26,9 @@
  *    a references column names it first (first child-of of the trace);
  *    rpc_id gives span and parent at once (0.1.2 under 0.1).
  *  - duration wins over end - start when both are mapped.
- *  - times are parsed to nanoseconds (int64, exact) and floored to µs. */
+ *  - times are parsed to nanoseconds (int64, exact) and floored to µs.
+ *  - a file that fails (a header lacking a column, corrupt gzip) is rolled
+ *    back whole (le_parse_roll_back), as in the JSON readers. */
 #include "ingest.h"
 
 #include <csv.h>
@@ -41,6 +44,7 @@
 #include <unistd.h>
 
 #include "cellpath.h"
+#include "infile.h"
 #include "ini.h"
 #include "le_base.h"
 
@@ -1174,17 +1178,13 @@ static int finish(csv_reader *r)
     return r->rc;
 }
 
-static int read_all(csv_reader *r, int fd)
+static int read_all(csv_reader *r, le_infile *in)
 {
     char *buf = le_malloc(LE_CSV_BLOCK);
     int rc = 0, first = 1;
     for (;;) {
-        ssize_t got = read(fd, buf, LE_CSV_BLOCK);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            rc = le_fail(LE_ERR_IO, "%s: read failed: %s", r->ctx->path, strerror(errno));
-            break;
-        }
+        size_t got;
+        if ((rc = le_infile_read(in, buf, LE_CSV_BLOCK, &got))) break;
         if (got == 0) break;
         r->ctx->st->bytes_read += (uint64_t)got;
         const char *p = buf;
@@ -1222,13 +1222,15 @@ static void reader_free(csv_reader *r)
 
 int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map)
 {
-    int fd = open(ctx->path, O_RDONLY);
-    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot open: %s", ctx->path, strerror(errno));
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    le_infile *in;
+    LE_CHECK(le_infile_open(ctx->path, &in));
+    le_parse_mark mark;
+    le_parse_mark_take(ctx, &mark);
     csv_reader r;
     reader_init(&r, ctx, map);
-    int rc = read_all(&r, fd);
+    int rc = read_all(&r, in);
     reader_free(&r);
-    close(fd);
+    le_infile_close(in);
+    if (rc) le_parse_roll_back(ctx, &mark); /* all-or-nothing, as the JSON readers */
     return rc;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "infile.h"
 #include "json_stream.h"
 #include "le_base.h"
 
@@ -511,6 +512,10 @@ int le_read_jaeger(le_parse_ctx *ctx)
     free(J.procs);
     if (!rc && J.saw_otlp && J.spans_seen == 0 && ctx->st->rows_read == rows0) {
         /* Jaeger API v3 answers in OTLP: read the file again as that; its bytes count once */
+        if (le_infile_is_stdin(ctx->path))
+            return le_fail(LE_ERR_FORMAT, "%s: a Jaeger API v3 answer (OTLP inside \"result\") on standard input: "
+                                          "read it with --format otlp",
+                           ctx->path);
         uint64_t bytes = ctx->st->bytes_read;
         ctx->st->bytes_read = bytes0;
         rc = le_read_otlp(ctx);

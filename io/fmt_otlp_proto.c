@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "infile.h"
 #include "json_stream.h"
 #include "le_base.h"
 
@@ -328,25 +329,23 @@ static int read_request(preader *R, pcur c)
     return 0;
 }
 
-/* Up to n bytes from fd (fewer only at the end of the file). */
-static int read_upto(preader *R, int fd, uint8_t *buf, size_t n, size_t *got)
+/* Up to n bytes (fewer only at the end of the input; compressed input
+ * comes uncompressed, io/infile.h). */
+static int read_upto(preader *R, le_infile *fd, uint8_t *buf, size_t n, size_t *got)
 {
     *got = 0;
     while (*got < n) {
-        ssize_t k = read(fd, buf + *got, n - *got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0)
-            return le_fail(LE_ERR_IO, "%s: byte %llu: read failed: %s", R->ctx->path, (unsigned long long)(R->base + *got),
-                           strerror(errno));
+        size_t k;
+        LE_CHECK(le_infile_read(fd, buf + *got, n - *got, &k));
         if (k == 0) break;
-        *got += (size_t)k;
+        *got += k;
     }
     R->ctx->st->bytes_read += *got;
     return 0;
 }
 
 /* A bare request: the whole file, whose first `have` bytes are in head. */
-static int read_whole(preader *R, int fd, const uint8_t *head, size_t have)
+static int read_whole(preader *R, le_infile *fd, const uint8_t *head, size_t have)
 {
     size_t cap = 1 << 16, n = have, got;
     uint8_t *buf = le_malloc(cap);
@@ -367,7 +366,7 @@ static int read_whole(preader *R, int fd, const uint8_t *head, size_t have)
 /* A frame's len bytes into *buf, the buffer grown as bytes arrive: a
  * length prefix that lies (4 GiB in a 1 KiB file) costs no more memory than
  * the bytes really there. */
-static int read_body(preader *R, int fd, uint8_t **buf, size_t *cap, size_t len, size_t *got)
+static int read_body(preader *R, le_infile *fd, uint8_t **buf, size_t *cap, size_t len, size_t *got)
 {
     size_t chunk;
     *got = 0;
@@ -388,7 +387,7 @@ static int read_body(preader *R, int fd, uint8_t **buf, size_t *cap, size_t len,
 
 /* The file exporter's stream: a 4-byte big-endian length, then a request;
  * one request in memory at a time. */
-static int read_frames(preader *R, int fd, uint8_t *prefix, size_t have)
+static int read_frames(preader *R, le_infile *fd, uint8_t *prefix, size_t have)
 {
     uint64_t pos = 0;
     uint8_t *buf = NULL;
@@ -419,18 +418,19 @@ static int read_frames(preader *R, int fd, uint8_t *prefix, size_t have)
 int le_read_otlp_proto(le_parse_ctx *ctx)
 {
     preader R = {.ctx = ctx};
-    size_t n0 = ctx->out->n, ids0 = ctx->out->ids_len, have;
-    le_ingest_stats st0 = *ctx->st;
+    size_t have;
+    le_parse_mark mark;
+    le_parse_mark_take(ctx, &mark);
     uint8_t head[4];
-    int fd = open(ctx->path, O_RDONLY);
-    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot open: %s", ctx->path, strerror(errno));
+    le_infile *fd;
+    LE_CHECK(le_infile_open(ctx->path, &fd));
     int rc = read_upto(&R, fd, head, sizeof head, &have);
     if (!rc && have == 0) rc = le_fail(LE_ERR_FORMAT, "%s: byte 0: empty file, expected OTLP protobuf", ctx->path);
     /* A request starts with field 1, wire type 2: byte 0x0a. A frame starts
      * with the high byte of its length: 0x0a only for a 160 MiB request. */
     if (!rc) rc = head[0] == 0x0a ? read_whole(&R, fd, head, have) : read_frames(&R, fd, head, have);
-    close(fd);
-    if (rc) le_json_roll_back(ctx, n0, ids0, &st0);
+    le_infile_close(fd);
+    if (rc) le_parse_roll_back(ctx, &mark);
     le_jscratch_free(&R.s);
     return rc;
 }

@@ -79,6 +79,22 @@ void le_stats_merge(le_ingest_stats *a, const le_ingest_stats *b)
     }
 }
 
+void le_parse_mark_take(const le_parse_ctx *ctx, le_parse_mark *m)
+{
+    m->n = ctx->out->n;
+    m->ids_len = ctx->out->ids_len;
+    m->st = *ctx->st;
+}
+
+void le_parse_roll_back(le_parse_ctx *ctx, const le_parse_mark *m)
+{
+    uint64_t bytes = ctx->st->bytes_read;
+    ctx->out->n = m->n;
+    ctx->out->ids_len = m->ids_len;
+    *ctx->st = m->st;
+    ctx->st->bytes_read = bytes;
+}
+
 int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kind, const char *detail)
 {
     le_stats_drop(ctx->st, why, ctx->file, pos);

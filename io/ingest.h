@@ -100,6 +100,19 @@ int le_ingest_span(le_parse_ctx *ctx, le_span_in *s, uint64_t pos, le_pos_kind k
  * (le_ingest_span does that itself for the rows it is given). */
 int le_ingest_drop(le_parse_ctx *ctx, le_drop why, uint64_t pos, le_pos_kind kind, const char *detail);
 
+/* All-or-nothing per file: a reader takes a mark before it reads and, when
+ * the file fails (corrupt, truncated, foreign), rolls ctx->out and ctx->st
+ * back to it, so a failed file leaves no partial traces and no counts (ingest
+ * --keep-going goes on without it). bytes_read keeps the bytes the failed
+ * file took. The strings it interned stay in the tables, unused: rows carry
+ * their own strings through the join. */
+typedef struct le_parse_mark {
+    size_t n, ids_len;
+    le_ingest_stats st;
+} le_parse_mark;
+void le_parse_mark_take(const le_parse_ctx *ctx, le_parse_mark *m);
+void le_parse_roll_back(le_parse_ctx *ctx, const le_parse_mark *m);
+
 /* ---- readers: each parses one whole file into ctx->out ---- */
 
 /* CSV column mapping, loaded from an INI file (configs/formats/NAME.ini). */

@@ -1,14 +1,13 @@
 #include "json_stream.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <yajl/yajl_parse.h>
 
+#include "infile.h"
 #include "le_base.h"
 
 /* Large blocks: yajl's per-call overhead vanishes and the page cache is
@@ -151,28 +150,13 @@ static int parse_status(jrun *R, yajl_status s, int at_end)
     return yajl_error(R, R->base + (c ? c - 1 : 0), "");
 }
 
-static int read_block(int fd, unsigned char *buf, size_t cap, size_t *got)
-{
-    for (;;) {
-        ssize_t n = read(fd, buf, cap);
-        if (n >= 0) {
-            *got = (size_t)n;
-            return 0;
-        }
-        if (errno != EINTR) return -1;
-    }
-}
-
-static int parse_fd(jrun *R, le_parse_ctx *ctx, int fd)
+static int parse_input(jrun *R, le_parse_ctx *ctx, le_infile *in)
 {
     unsigned char *buf = le_malloc(LE_JSON_BLOCK);
     int rc = 0;
     for (;;) {
         size_t n;
-        if (read_block(fd, buf, LE_JSON_BLOCK, &n)) {
-            rc = le_fail(LE_ERR_IO, "%s: byte %llu: read failed: %s", R->path, (unsigned long long)R->base, strerror(errno));
-            break;
-        }
+        if ((rc = le_infile_read(in, buf, LE_JSON_BLOCK, &n))) break;
         if (!n) break;
         ctx->st->bytes_read += n;
         rc = parse_status(R, yajl_parse(R->h, buf, n), 0);
@@ -187,31 +171,20 @@ static int parse_fd(jrun *R, le_parse_ctx *ctx, int fd)
     return rc;
 }
 
-/* All-or-nothing per file: drop what this file appended. The strings it
- * interned stay in the tables; they are unused and the ingest fails. */
-void le_json_roll_back(le_parse_ctx *ctx, size_t n0, size_t ids0, const le_ingest_stats *st0)
-{
-    uint64_t bytes = ctx->st->bytes_read;
-    ctx->out->n = n0;
-    ctx->out->ids_len = ids0;
-    *ctx->st = *st0;
-    ctx->st->bytes_read = bytes;
-}
-
 int le_json_run(le_parse_ctx *ctx, const le_json_rules *rules, void *u)
 {
-    int fd = open(ctx->path, O_RDONLY);
-    if (fd < 0) return le_fail(LE_ERR_IO, "%s: cannot open: %s", ctx->path, strerror(errno));
-    size_t n0 = ctx->out->n, ids0 = ctx->out->ids_len;
-    le_ingest_stats st0 = *ctx->st;
+    le_infile *in;
+    LE_CHECK(le_infile_open(ctx->path, &in));
+    le_parse_mark mark;
+    le_parse_mark_take(ctx, &mark);
 
     jrun R = {.r = rules, .u = u, .path = ctx->path};
     R.h = yajl_alloc(&callbacks, NULL, &R);
     yajl_config(R.h, yajl_allow_multiple_values, rules->multiple_values);
-    int rc = parse_fd(&R, ctx, fd);
+    int rc = parse_input(&R, ctx, in);
     yajl_free(R.h);
-    close(fd);
-    if (rc) le_json_roll_back(ctx, n0, ids0, &st0);
+    le_infile_close(in);
+    if (rc) le_parse_roll_back(ctx, &mark);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* json_stream: what the three JSON trace readers (fmt_jaeger.c,
  * fmt_zipkin.c, fmt_otlp.c) share.
  *
- *  - le_json_run feeds a file to yajl in large read() blocks and keeps the
+ *  - le_json_run feeds a file to yajl in large blocks read through
+ *    io/infile (plain, gzip, zstd or stdin) and keeps the
  *    key path as a stack of small node codes. A reader only says, through
  *    le_json_rules, which node a key or array element leads to and what to
  *    do when a node opens, closes or holds a scalar. Node LE_JN_SKIP marks a
@@ -12,10 +13,11 @@
  *    spans a reader must hold back until it knows their service.
  *  - le_jtag interprets the tags/attributes that carry status and error.
  *
- * Positions are 0-based byte offsets into the file; a span's position is
+ * Positions are 0-based byte offsets into the (uncompressed) text; a span's position is
  * the byte of its opening '{'. On any error the file is all-or-nothing:
  * le_json_run removes the spans this file had appended to ctx->out and
- * restores ctx->st, so a failed file never leaves a partial trace set. */
+ * restores ctx->st (le_parse_roll_back), so a failed file never leaves a
+ * partial trace set. */
 #ifndef LE_JSON_STREAM_H
 #define LE_JSON_STREAM_H
 
@@ -149,9 +151,6 @@ int le_json_rfc3339_us(const char *s, size_t n, int64_t *us);
  * ("0.000100s", "100000ns", "22.938ms", "1m2.5s"; units h m s ms us µs ns),
  * to microseconds, truncated. Returns 0, or -1. */
 int le_json_duration_us(const char *s, size_t n, int64_t *us);
-/* Undo what one file added to ctx->out and ctx->st (bytes_read stays):
- * every reader's whole-file rejection. */
-void le_json_roll_back(le_parse_ctx *ctx, size_t n0, size_t ids0, const le_ingest_stats *st0);
 
 /* ---- tags and attributes that carry status and error ---- */
 

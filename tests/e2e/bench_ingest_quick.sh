@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.bash"
 LABELEASE=$LABELEASE bash "$LE_SRC/bench/ingest.sh" --quick --np "1 2" --dir "$WORK" > "$WORK/out.txt"
 cat "$WORK/out.txt"
-for tag in csv json; do
+for tag in csv csvgz json; do
     for np in 1 2; do
         v=$(value "${tag}_np${np}_parse_mb_per_s_per_rank" "$WORK/out.txt")
         awk -v v="$v" 'BEGIN{exit !(v > 0)}' || fail "${tag} np$np: no throughput figure"
@@ -11,4 +11,8 @@ for tag in csv json; do
     [ "$(value "${tag}_np1_spans" "$WORK/out.txt")" = "$(value "${tag}_np2_spans" "$WORK/out.txt")" ] \
         || fail "$tag: span count differs between 1 and 2 ranks"
 done
+[ "$(value csvgz_np1_spans "$WORK/out.txt")" = "$(value csv_np1_spans "$WORK/out.txt")" ] \
+    || fail "the gzip CSV gives other spans than the plain CSV"
+[ "$(value csvgz_np1_bytes "$WORK/out.txt")" = "$(value csv_np1_bytes "$WORK/out.txt")" ] \
+    || fail "bytes_read of the gzip CSV is not the uncompressed size"
 echo "PASS bench_ingest_quick"

@@ -89,7 +89,7 @@ lines[120 - 2] = lines[120 - 2].replace("front-", '"front-', 1)
 lines[4119 - 2] = row(4119, '"GET, /x"')
 open("uq/b.csv", "w").write(h + "".join(lines))
 PY
-run_le 2 ingest --format nezha -o uq.h5 uq > uq.txt
+run_le 2 ingest --format nezha --allow-drops -o uq.h5 uq > uq.txt # 4000 of 4299 rows dropped: status 11 without
 expect rows_read 4299 uq.txt
 expect spans 299 uq.txt
 expect dropped.malformed_rows 4000 uq.txt

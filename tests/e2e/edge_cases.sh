@@ -5,8 +5,9 @@
 #  2. more ranks than traces (4 ranks, 3 traces; a rank's shard is empty):
 #     synth, info, train, embed, select, label, propagate, rootcause, eval and
 #     export all work, and give the same representatives and labels as 1 rank.
-#  3. an empty corpus (synth --traces 0, or ingest of a header-only CSV or an
-#     empty Jaeger file) at 1 and 3 ranks: info, embed, propagate, rootcause,
+#  3. an empty corpus (synth --traces 0, or ingest --allow-drops of a
+#     header-only CSV or an empty Jaeger file; without --allow-drops ingest
+#     writes none and exits 10) at 1 and 3 ranks: info, embed, propagate, rootcause,
 #     eval and export work on it (0 traces); train and select stop with an
 #     error naming the corpus. (The parsers' empty inputs: unit_csv,
 #     unit_labels.)
@@ -98,9 +99,13 @@ printf 'trace_id,label,note\n' > none.csv
 for np in 1 3; do
     ok "z_synth$np" "$np" synth -o "z$np.h5" --traces 0
     expect traces 0 "z_synth$np.txt"
-    ok "z_ingest_csv$np" "$np" ingest --format nezha -o "zc$np.h5" "$LE_SRC/tests/fixtures/csv/header_only.csv"
+    # ingest with no trace left: exit status 10 and no corpus; --allow-drops writes it
+    refused "z_ingest_csv$np" "$np" "no trace ingested" ingest --format nezha -o "zc$np.h5" "$LE_SRC/tests/fixtures/csv/header_only.csv"
+    [ ! -e "zc$np.h5" ] || fail "an ingest with no trace left wrote zc$np.h5"
+    ok "z_ingest_csv$np" "$np" ingest --format nezha --allow-drops -o "zc$np.h5" "$LE_SRC/tests/fixtures/csv/header_only.csv"
     expect traces 0 "z_ingest_csv$np.txt"
-    ok "z_ingest_json$np" "$np" ingest --format jaeger -o "zj$np.h5" empty.json
+    refused "z_ingest_json$np" "$np" "no trace ingested" ingest --format jaeger -o "zj$np.h5" empty.json
+    ok "z_ingest_json$np" "$np" ingest --format jaeger --allow-drops -o "zj$np.h5" empty.json
     expect traces 0 "z_ingest_json$np.txt"
     Z=z$np.h5
     ok "z_info$np" "$np" info "$Z"

@@ -25,6 +25,12 @@ for np in 1 2 4; do
     expect rows_read 51303 "$WORK/dtl$np.txt"
     expect label_conflicts 500 "$WORK/dtl$np.txt"
 done
+# the same 84 TrainTicket files gzip-compressed (issue 17): the same corpus
+mkdir -p "$WORK/ttgz" && cp -r "$TT/trace" "$WORK/ttgz/" && gzip -r "$WORK/ttgz/trace"
+run_le 2 ingest --format nezha --faults "$TT/fault_list.json" -o "$WORK/ttgz.h5" "$WORK/ttgz/trace" > "$WORK/ttgz.txt"
+expect files 84 "$WORK/ttgz.txt"
+expect bytes_read "$(value bytes_read "$WORK/tt1.txt")" "$WORK/ttgz.txt"
+h5diff "$WORK/tt1.h5" "$WORK/ttgz.h5" || fail "the gzip-compressed TrainTicket files give another corpus"
 # (the visible truth at 1, 2 and 4 ranks: the TrainTicket files above, and mpi_truth)
 run_le 2 ingest --format nezha --faults "$OB/fault_list.json" -o "$WORK/ob1.h5" "$OB/trace" > "$WORK/ob1.txt"
 expect traces 56652 "$WORK/ob1.txt"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "ingest.h"
 #include "le_base.h"
@@ -261,8 +262,11 @@ static void test_strict_stops_at_first_drop(void **state)
     assert_int_equal(p.rc, LE_ERR_STRICT);
     assert_non_null(strstr(le_errmsg(), "broken_rows.csv:3:"));
     assert_non_null(strstr(le_errmsg(), "malformed_rows"));
-    assert_int_equal(p.st.rows_read, 2);
-    assert_int_equal(p.buf.n, 1);
+    /* the failed file is rolled back whole, as in the JSON readers */
+    assert_int_equal(p.st.rows_read, 0);
+    assert_int_equal(p.buf.n, 0);
+    assert_int_equal(p.st.dropped[LE_DROP_BAD_ROW], 0);
+    assert_true(p.st.bytes_read > 0);
     done(&p);
 }
 
@@ -382,6 +386,45 @@ static void test_missing_file(void **state)
     parse(&p, "no_such_file.csv", "nezha");
     assert_int_equal(p.rc, LE_ERR_IO);
     assert_non_null(strstr(le_errmsg(), "no_such_file.csv"));
+    done(&p);
+}
+
+/* A file that fails half way (here a gzip file cut short, after rows were
+ * already parsed) leaves nothing behind: the rows and counts of the files
+ * before it stay, its own are rolled back (ingest --keep-going relies on it). */
+static void test_failed_file_rolls_back_alone(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/le_test_csv_gz_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    gzFile gz = gzdopen(fd, "wb");
+    gzprintf(gz, "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano,Duration\n");
+    for (int i = 0; i < 20000; i++)
+        gzprintf(gz, "t%d,s%d,root,ts-order-service-5d8b9c7f4-abcde,op,%d000000000,%d000000001,1\n", i, i, 1674981768 + i,
+                 1674981768 + i);
+    assert_int_equal(gzclose(gz), Z_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(truncate(path, sb.st_size - 20), 0); /* the last block and trailer gone */
+
+    parsed p;
+    parse(&p, "nezha.csv", "nezha");
+    assert_int_equal(p.rc, 0);
+    size_t n = p.buf.n, ids = p.buf.ids_len;
+    le_ingest_stats before = p.st;
+    le_csv_map *m = load_map("nezha");
+    le_parse_ctx ctx = {.out = &p.buf, .st = &p.st, .path = path, .file = 1, .file_label = -1, .max_duration_us = INT64_MAX};
+    assert_int_equal(le_read_csv(&ctx, m), LE_ERR_FORMAT);
+    le_csv_map_free(m);
+    assert_non_null(strstr(le_errmsg(), path));
+    assert_non_null(strstr(le_errmsg(), "gzip data ends early"));
+    assert_int_equal(p.buf.n, n);
+    assert_int_equal(p.buf.ids_len, ids);
+    assert_int_equal(p.st.rows_read, before.rows_read);
+    assert_memory_equal(p.st.dropped, before.dropped, sizeof before.dropped);
+    assert_true(p.st.bytes_read > before.bytes_read); /* what the failed file took stays counted */
+    unlink(path);
     done(&p);
 }
 
@@ -716,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_unterminated_quote_at_eof),
         cmocka_unit_test(test_unterminated_quote_swallows_lines),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_failed_file_rolls_back_alone),
         cmocka_unit_test(test_headerless_numbers_and_decimals),
         cmocka_unit_test(test_label_status_error_columns),
         cmocka_unit_test(test_file_label_and_max_duration),
