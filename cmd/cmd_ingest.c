@@ -68,7 +68,7 @@ static const char usage[] =
     "                               '(virtual root)' span, spans whose parent is missing hung\n"
     "                               under the root (virtual, the default); or only the largest\n"
     "                               root's subtree kept, the rest dropped (first)\n"
-    
+
     "  --strict                     stop with an error at the first dropped row\n"
     "  --keep-going                 skip a file that cannot be read or is not the format\n"
     "                               (invalid JSON, corrupt gzip, ...) with a warning; the\n"

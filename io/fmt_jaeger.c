@@ -513,8 +513,9 @@ int le_read_jaeger(le_parse_ctx *ctx)
     if (!rc && J.saw_otlp && J.spans_seen == 0 && ctx->st->rows_read == rows0) {
         /* Jaeger API v3 answers in OTLP: read the file again as that; its bytes count once */
         if (le_infile_is_stdin(ctx->path))
-            return le_fail(LE_ERR_FORMAT, "%s: a Jaeger API v3 answer (OTLP inside \"result\") on standard input: "
-                                          "read it with --format otlp",
+            return le_fail(LE_ERR_FORMAT,
+                           "%s: a Jaeger API v3 answer (OTLP inside \"result\") on standard input: "
+                           "read it with --format otlp",
                            ctx->path);
         uint64_t bytes = ctx->st->bytes_read;
         ctx->st->bytes_read = bytes0;

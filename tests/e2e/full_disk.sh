@@ -81,7 +81,6 @@ full 2 select_vectors select c.h5 - -o r3.h5 --representation dev --budget 20 --
 if [ "$all" = 1 ]; then
     full 2 train train c.h5 -o "$FULL/m.h5" --steps 5
     full 2 embed embed c.h5 m.h5 -o "$FULL/e.h5"
-    full 2 rootcause rootcause c.h5 p.h5 -o "$FULL/rc.h5" --no-page
 fi
 # no room at all: the HDF5 writers refuse before writing anything (a disk
 # that fills while HDF5 creates its datasets could still leave the ranks in
@@ -91,6 +90,8 @@ full 2 label_page label r.h5 --page "$FULL/r.html"
 if [ "$all" = 1 ]; then
     full 2 ingest ingest --format nezha -o "$FULL/i.h5" in
     full 2 propagate propagate c.h5 e.h5 l.csv -o "$FULL/p.h5"
+    # a few periods (the rate rule): a file that fits in 32 KiB, so here
+    full 2 rootcause rootcause c.h5 p.h5 -o "$FULL/rc.h5" --no-page
     full 2 export export c.h5 p.h5 rc.h5 -o "$FULL/d"
     full 2 label label r.h5 --oracle c.h5 -o "$FULL/l.csv"
 fi
