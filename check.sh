@@ -117,12 +117,17 @@ SAN_EXCLUDE=(
 # e2e_label_oracle); e2e_ingest_inputs (~60 short ingests: compressed input, stdin,
 # --keep-going, exit status 10/11; io/infile runs sanitized in unit_infile,
 # the all-or-nothing rollback in unit_csv and unit_json).
+# The readers of the real formats (e2e_ingest_zipkin_trees: a multi-root
+# corpus through every stage; e2e_ingest_jaeger_otlp_variants,
+# e2e_ingest_csv_maps: dozens of ingests each) run sanitized through
+# unit_json, unit_cellpath, unit_infile and the fuzz targets, the join's tree
+# rules through e2e_ingest_messy.
 SAN_LONG=(
     e2e_bad_usage e2e_bench_all_quick e2e_bench_ingest_quick e2e_corpus_checks e2e_edge_cases e2e_fingerprint e2e_gat_torch
     e2e_info_kinds e2e_ingest_formats e2e_ingest_real e2e_label_pipeline
     e2e_label_tui e2e_labeling_page e2e_pages_workflow e2e_propagate_reps e2e_rootcause_page e2e_rootcause_tui
     e2e_run_kill e2e_slurm_requeue e2e_timings e2e_train_checkpoint
-    e2e_train_embed e2e_ingest_inputs
+    e2e_train_embed e2e_ingest_inputs e2e_ingest_zipkin_trees e2e_ingest_jaeger_otlp_variants e2e_ingest_csv_maps
 )
 [ $san_all = 1 ] || SAN_EXCLUDE+=("${SAN_LONG[@]}")
 SAN_BUILD_DIR=${SAN_BUILD_DIR:-build-san}
