@@ -361,8 +361,8 @@ static void draw_trace(le_screen *s, tui *t, int lines)
     if (sl >= 0) {
         float mg = r->suggested_margin ? r->suggested_margin[t->cur] : NAN;
         char mtxt[32];
-        if (isinf(mg))
-            snprintf(mtxt, sizeof mtxt, "%s", s->cols < 100 ? "all" : "every label so far");
+        if (isinf(mg) || isnan(mg)) /* inf: every label so far is one kind; nan: no margin stored */
+            snprintf(mtxt, sizeof mtxt, "%s", isinf(mg) ? "inf" : "?");
         else
             snprintf(mtxt, sizeof mtxt, mg > 0 && mg < 0.01 ? "%.2g" : "%.2f", (double)mg);
         snprintf(sug, sizeof sug, s->cols < 100 ? " sugg %s m=%s," : " suggested %s, margin %s,", sl ? "abnormal" : "normal",
