@@ -91,6 +91,8 @@ typedef struct sel_result {
     int k;
     int64_t *rep, *size; /* [k] */
     float *centroids;    /* [k x dim] or NULL */
+    int8_t *sugg;        /* [k] round >= 2: the label the labels so far propagate to rep[j] (-1: none), or NULL */
+    float *sugg_margin;  /* [k] its margin */
     int64_t sample_rows, candidates;
     double sample_share;
     int iterations;
@@ -328,6 +330,29 @@ static int select_spectral(const le_shard *s, int k, const sel_opts *o, sel_resu
     return le_spectral_select(le_world.comm, s->x, s->n, s->t0, s->dim, k, 0, 0, o->seed, r->rep, r->size, NULL);
 }
 
+/* Collective, round >= 2: for each pick, the label the labels so far
+ * propagate to it and its margin, by propagate's rule (le_prop_label_rows,
+ * nearest labelled vector) on the pick's own vector alone, so the numbers
+ * are those of `propagate` whatever the rank count. The rank holding the
+ * trace computes; a max-reduction gives everyone the result. */
+static int suggest_picks(const le_shard *s, const le_labeled *lab, sel_result *r)
+{
+    r->sugg = le_malloc((size_t)(r->k ? r->k : 1));
+    r->sugg_margin = le_malloc(sizeof(float) * (size_t)(r->k ? r->k : 1));
+    float *work = le_malloc(sizeof(float) * (size_t)(lab->n ? lab->n : 1));
+    for (int j = 0; j < r->k; j++) {
+        r->sugg[j] = -1, r->sugg_margin[j] = -INFINITY;
+        int64_t g = r->rep[j];
+        if (lab->n <= 0 || g < s->t0 || g >= s->t1) continue;
+        le_prop_label_rows(s->x + (g - s->t0) * s->dim, 1, s->dim, lab->x, lab->label, lab->n, 1, work, &r->sugg[j],
+                           &r->sugg_margin[j]);
+    }
+    free(work);
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->sugg, r->k, MPI_INT8_T, MPI_MAX, le_world.comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->sugg_margin, r->k, MPI_FLOAT, MPI_MAX, le_world.comm));
+    return rc;
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -389,6 +414,8 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
     r->sample_rows = pool;
     rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r)
                : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
+    rc = le_agree(rc);
+    if (!rc) rc = suggest_picks(s, &lab, r);
 cleanup:
     free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(all);
     le_labeled_free(&lab);
@@ -478,6 +505,10 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     r->trace_index = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     r->cluster_size = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     if (sr->centroids) r->centroids = le_malloc(sizeof(float) * (size_t)sr->k * (size_t)s->dim), r->dim = s->dim;
+    if (sr->sugg) {
+        r->suggested_label = le_malloc((size_t)sr->k);
+        r->suggested_margin = le_malloc(sizeof(float) * (size_t)sr->k);
+    }
     int64_t *order = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     int64_t n_ok = 0;
     for (int j = 0; j < sr->k; j++)
@@ -494,6 +525,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
         int j = (int)(order[k] & 0xFFFFF);
         const le_corpus_block *x = &traces[j];
         r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
+        if (sr->sugg) r->suggested_label[k] = sr->sugg[j], r->suggested_margin[k] = sr->sugg_margin[j];
         if (sr->centroids)
             memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
         int64_t o0 = b->span_offset[k], m = x->n_spans;
@@ -669,7 +701,7 @@ static int run(le_corpus *c, const sel_opts *o)
                          .c_sel0 = c_sel0,
                          .c_sel = c_sel};
     if (!rc) rc = report(c, o, K, given, n_reps, &s, &cp, &sr, page, &t);
-    free(sr.rep), free(sr.size), free(sr.centroids);
+    free(sr.rep), free(sr.size), free(sr.centroids), free(sr.sugg), free(sr.sugg_margin);
     le_shard_free(&s);
     le_callpaths_free(&cp);
     return rc;

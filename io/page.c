@@ -162,6 +162,11 @@ static void trace_json(FILE *f, const le_reps *r, const le_corpus_meta *m, int64
     fputc(']', f);
     span_doubles(f, "path_mean", r->path_mean_us, lo, hi);
     span_doubles(f, "path_std", r->path_std_us, lo, hi);
+    /* round >= 2: what the labels so far propagate to it (never a label) */
+    if (r->suggested_label && r->suggested_label[t] >= 0) {
+        fprintf(f, ",\"suggested\":%d,\"suggested_margin\":", (int)r->suggested_label[t]);
+        le_json_double(f, r->suggested_margin ? r->suggested_margin[t] : NAN); /* inf (one label so far): null */
+    }
     fputc('}', f);
 }
 

@@ -154,6 +154,8 @@ const char le_page_labeling_css[] =
     "#summary .s-state[data-state=\"normal\"] { color: var(--normal); }\n"
     "#summary .s-state[data-state=\"abnormal\"] { color: var(--abnormal); }\n"
     "#summary .s-state[data-state=\"unlabeled\"], #summary .s-state[data-state=\"unsure\"] { color: var(--muted); }\n"
+    "#summary .s-sugg { font-size: 12px; border: 1px dashed currentColor; border-radius: 3px; padding: 0 4px; }\n"
+    "#trace-list li .t-sugg { font-style: italic; }\n"
     ".le-note-row { display: flex; gap: 8px; align-items: center; margin-top: 8px; }\n"
     ".le-note-row input { flex: 1; font: inherit; padding: 3px 6px; border: 1px solid var(--line); border-radius: 4px; }\n"
     "\n"
@@ -497,6 +499,17 @@ const char le_page_labeling_js[] =
     "    return { text: \"\303\227\" + r.toFixed(2), far: r >= 2 || r <= 0.5, slow: r >= 2 };\n"
     "  }\n"
     "  const slowSpan = (t, i) => deviation(t, i).slow;\n"
+    "  /* Rounds >= 2: the label the earlier rounds' labels propagate to this\n"
+    "   * trace and its margin (select stores them in reps.h5). Shown only: it is\n"
+    "   * never written as a label. A null margin: every label so far is one kind. */\n"
+    "  const hasSuggestion = (t) => t.suggested === 0 || t.suggested === 1;\n"
+    "  const suggestedName = (t) => (t.suggested === 1 ? \"abnormal\" : \"normal\");\n"
+    "  function suggestionText(t) {\n"
+    "    const m = t.suggested_margin;\n"
+    "    return \"suggested: \" + suggestedName(t) + \", \" +\n"
+    "      (typeof m === \"number\" ? \"margin \" + (m < 0.01 && m > 0 ? m.toPrecision(2) : m.toFixed(2)) :\n"
+    "        \"every label so far is \" + suggestedName(t));\n"
+    "  }\n"
     "  const hasErrors = (t) => t.parent.some((_, i) => bad(t, i));\n"
     "  const hasSlow = (t) => t.parent.some((_, i) => slowSpan(t, i));\n"
     "\n"
@@ -522,6 +535,11 @@ const char le_page_labeling_js[] =
     "      sub.appendChild(LE.el(\"span\", \"t-mark\"));\n"
     "      sub.appendChild(document.createTextNode(\" \302\267 \" + plural(t.parent.length, \"span\") + \" \302\267 \" + LE.fmtUs(traceDuration(t)) +\n"
     "        (hasErrors(t) ? \" \302\267 errors\" : \"\") + (hasSlow(t) ? \" \302\267 slow\" : \"\")));\n"
+    "      if (hasSuggestion(t)) {\n"
+    "        const sg = sub.appendChild(LE.el(\"span\", \"t-sugg\", \" \302\267 suggests \" + suggestedName(t)));\n"
+    "        sg.dataset.suggested = suggestedName(t);\n"
+    "        sg.title = suggestionText(t) + \" (the labels so far, propagated; not a label)\";\n"
+    "      }\n"
     "      li.addEventListener(\"click\", () => go(i));\n"
     "      li.addEventListener(\"focus\", () => { if (S.cur !== i) go(i); });\n"
     "      ol.appendChild(li);\n"
@@ -566,6 +584,11 @@ const char le_page_labeling_js[] =
     "    s.appendChild(LE.el(\"span\", \"s-id\", t.id));\n"
     "    const st = s.appendChild(LE.el(\"span\", \"s-state\", MARK[stateOf(t)]));\n"
     "    st.dataset.state = stateOf(t);\n"
+    "    if (hasSuggestion(t)) {\n"
+    "      const sg = s.appendChild(LE.el(\"span\", \"s-sugg\", suggestionText(t)));\n"
+    "      sg.dataset.suggested = suggestedName(t);\n"
+    "      sg.title = \"what the earlier rounds' labels propagate to this trace (labelease propagate); not a label: press n or a\";\n"
+    "    }\n"
     "    const errs = t.parent.filter((_, i) => bad(t, i)).length, slows = t.parent.filter((_, i) => slowSpan(t, i)).length;\n"
     "    for (const txt of [\n"
     "      \"trace \" + (S.cur + 1) + \" of \" + T.length,\n"
@@ -889,7 +912,7 @@ const char le_page_labeling_js[] =
     "})();\n";
 
 const char le_page_labeling_js_hash[] =
-    "sha256-nZKKUede4BJBeS24mF4esgnq5xh7kGvt/o6hz4+u/tc=";
+    "sha256-PJ0Por4kn+i45iIeSgc7PeoP35AjMvauI5zaS187M3o=";
 
 const char le_page_rootcause_body[] =
     "<header class=\"le-bar\">\n"

@@ -88,6 +88,9 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
     if (!rc) rc = put(gs, "path_mean_us", H5T_NATIVE_DOUBLE, ns, 0, r->path_mean_us, path);
     if (!rc) rc = put(gs, "path_std_us", H5T_NATIVE_DOUBLE, ns, 0, r->path_std_us, path);
     if (!rc && r->centroids && r->dim > 0) rc = put(g, "centroids", H5T_NATIVE_FLOAT, k, r->dim, r->centroids, path);
+    if (!rc && r->suggested_label) rc = put(g, "suggested_label", H5T_NATIVE_INT8, k, 0, r->suggested_label, path);
+    if (!rc && r->suggested_label && r->suggested_margin)
+        rc = put(g, "suggested_margin", H5T_NATIVE_FLOAT, k, 0, r->suggested_margin, path);
     if (!rc) rc = put_strings(gt, "services", m->services, m->n_services, path);
     if (!rc) rc = put_strings(gt, "operations", m->operations, m->n_operations, path);
     if (!rc) rc = put(gt, "operation_service", H5T_NATIVE_INT32, m->n_operations, 0, m->operation_service, path);
@@ -224,6 +227,12 @@ static int read_body(hid_t f, le_reps *r, le_corpus_meta *m, const char *path)
         r->dim = (int32_t)dims[1];
         LE_CHECK(get(f, "reps/centroids", H5T_NATIVE_FLOAT, 4, k * r->dim, (void **)&r->centroids, path));
     }
+    /* optional (rounds >= 2 since the suggestions; older files have none) */
+    if (H5Lexists(f, "reps/suggested_label", H5P_DEFAULT) > 0) {
+        LE_CHECK(get(f, "reps/suggested_label", H5T_NATIVE_INT8, 1, k, (void **)&r->suggested_label, path));
+        if (H5Lexists(f, "reps/suggested_margin", H5P_DEFAULT) > 0)
+            LE_CHECK(get(f, "reps/suggested_margin", H5T_NATIVE_FLOAT, 4, k, (void **)&r->suggested_margin, path));
+    }
     int64_t n;
     LE_CHECK(get_strings(f, "tables/services", &n, &m->services, path));
     m->n_services = (int32_t)n;
@@ -268,7 +277,7 @@ int le_reps_read_attrs(const char *path, le_reps *r)
 void le_reps_free(le_reps *r)
 {
     free(r->trace_index), free(r->cluster_size), free(r->path_count), free(r->path_mean_us), free(r->path_std_us);
-    free(r->centroids);
+    free(r->centroids), free(r->suggested_label), free(r->suggested_margin);
     le_block_free(&r->traces);
     memset(r, 0, sizeof *r);
 }

@@ -19,6 +19,10 @@
  *      path of each span (the operations from the root down to it), over the
  *      whole corpus: how many spans have that path, their mean and std latency
  *   /reps/centroids      float32 [K x dim] (optional) the cluster centres
+ *   /reps/suggested_label int8 [K], /reps/suggested_margin float32 [K]
+ *      (optional, rounds >= 2): the label the earlier rounds' labels
+ *      propagate to the representative (-1: none) and its margin, the rule
+ *      and numbers of `propagate` (algos/propagate.h); shown, never a label
  *   /tables/services, /tables/operations, /tables/operation_service: copies
  *      of the corpus tables, so the file is self-contained for the page. */
 #ifndef LE_REPS_H
@@ -34,14 +38,16 @@
 
 typedef struct le_reps {
     int64_t k;
-    int64_t *trace_index;   /* [k] */
-    int64_t *cluster_size;  /* [k] */
-    le_corpus_block traces; /* the k traces (trace_begin/span_begin unused) */
-    int64_t *path_count;    /* [traces.n_spans] */
-    double *path_mean_us;   /* [traces.n_spans] */
-    double *path_std_us;    /* [traces.n_spans] */
-    int32_t dim;            /* centroid dimension, 0 when absent */
-    float *centroids;       /* [k * dim] or NULL */
+    int64_t *trace_index;    /* [k] */
+    int64_t *cluster_size;   /* [k] */
+    le_corpus_block traces;  /* the k traces (trace_begin/span_begin unused) */
+    int64_t *path_count;     /* [traces.n_spans] */
+    double *path_mean_us;    /* [traces.n_spans] */
+    double *path_std_us;     /* [traces.n_spans] */
+    int32_t dim;             /* centroid dimension, 0 when absent */
+    float *centroids;        /* [k * dim] or NULL */
+    int8_t *suggested_label; /* [k] or NULL (round 1, older files): 0/1, -1 = none */
+    float *suggested_margin; /* [k] or NULL: its margin (inf: one label so far) */
     char corpus[512], embeddings[512];
     char corpus_fp[LE_FP_LEN]; /* attribute corpus_fingerprint; "" in older files (io/fingerprint.h) */
     char method[32], representation[32];

@@ -87,6 +87,14 @@ static const char *state_colour(int8_t l)
     return l == LE_LABEL_NORMAL ? "\x1b[32m" : l == LE_LABEL_ABNORMAL ? "\x1b[31m" : "";
 }
 
+/* Rounds >= 2: the label the earlier rounds' labels propagate to
+ * representative k (reps.h5 /reps/suggested_label), or -1. Shown only. */
+static int suggested(const tui *t, int64_t k)
+{
+    const le_reps *r = t->set->r;
+    return r->suggested_label && r->suggested_label[k] >= 0 ? r->suggested_label[k] : -1;
+}
+
 static int is_unlabeled(const tui *t, int64_t k) { return t->set->label[k] == LE_LABEL_UNKNOWN && !t->unsure[k]; }
 
 static int in_filter(const tui *t, int64_t k)
@@ -129,13 +137,15 @@ static void draw_header(le_screen *s, const tui *t)
 static void list_row(const tui *t, int64_t k, int cols, char *line, size_t cap)
 {
     const le_reps *r = t->set->r;
-    char id[LE_TRACE_ID_MAX + 1], dur[32], head[200];
+    char id[LE_TRACE_ID_MAX + 1], dur[32], head[200], sug[16] = "";
     le_reps_trace_id(r, t->set->meta, k, id, sizeof id);
     int64_t lo = r->traces.span_offset[k], spans = r->traces.span_offset[k + 1] - lo;
     le_fmt_us((double)r->traces.duration_us[lo], dur, sizeof dur);
-    int n = snprintf(head, sizeof head, "%s%4lld  %-8s %5lld traces %4lld spans %9s %-3s %-4s  ", k == t->cur ? ">" : " ",
+    /* the suggestion in 5 columns before the id (which gives way first) */
+    if (r->suggested_label) snprintf(sug, sizeof sug, "%-5s", suggested(t, k) < 0 ? "" : suggested(t, k) ? "~abn" : "~nrm");
+    int n = snprintf(head, sizeof head, "%s%4lld  %-8s %5lld traces %4lld spans %9s %-3s %-4s %s ", k == t->cur ? ">" : " ",
                      (long long)k + 1, state_name(t, k), (long long)(r->cluster_size ? r->cluster_size[k] : 0),
-                     (long long)spans, dur, t->flags[k] & HAS_ERROR ? "err" : "", t->flags[k] & HAS_SLOW ? "slow" : "");
+                     (long long)spans, dur, t->flags[k] & HAS_ERROR ? "err" : "", t->flags[k] & HAS_SLOW ? "slow" : "", sug);
     char short_id[LE_TRACE_ID_MAX + 8];
     le_abbrev(short_id, sizeof short_id, id, cols - n, 0);
     snprintf(line, cap, "%s%s", head, short_id);
@@ -345,8 +355,21 @@ static void draw_trace(le_screen *s, tui *t, int lines)
         if (w > need) need = w;
     }
     c = plan_columns(s->cols, need);
-    snprintf(line, sizeof line, "-- #%lld [%s] %s, %lld spans, cluster %lld, spans %lld-%lld of %lld%s  %s",
-             (long long)t->cur + 1, state_name(t, t->cur), dur, (long long)(hi - lo),
+    /* the suggestion right after the state: short at 80 columns */
+    char sug[80] = "";
+    int sl = suggested(t, t->cur);
+    if (sl >= 0) {
+        float mg = r->suggested_margin ? r->suggested_margin[t->cur] : NAN;
+        char mtxt[32];
+        if (isinf(mg) || isnan(mg)) /* inf: every label so far is one kind; nan: no margin stored */
+            snprintf(mtxt, sizeof mtxt, "%s", isinf(mg) ? "inf" : "?");
+        else
+            snprintf(mtxt, sizeof mtxt, mg > 0 && mg < 0.01 ? "%.2g" : "%.2f", (double)mg);
+        snprintf(sug, sizeof sug, s->cols < 100 ? " sugg %s m=%s," : " suggested %s, margin %s,", sl ? "abnormal" : "normal",
+                 mtxt);
+    }
+    snprintf(line, sizeof line, "-- #%lld [%s]%s %s, %lld spans, cluster %lld, spans %lld-%lld of %lld%s  %s",
+             (long long)t->cur + 1, state_name(t, t->cur), sug, dur, (long long)(hi - lo),
              (long long)(r->cluster_size ? r->cluster_size[t->cur] : 0), (long long)(hi - lo ? t->span_top + 1 : 0),
              (long long)(t->span_top + lines < hi - lo ? t->span_top + lines : hi - lo), (long long)(hi - lo),
              hi - lo > lines ? " (PgDn/PgUp)" : "", id);
@@ -378,7 +401,9 @@ static void draw_help(le_screen *s)
         "  q          quit: every label is already in the file",
         "",
         " list: state, traces of the corpus it stands for (its cluster), spans,",
-        " duration, err (a span failed), slow (a span 3 sd or twice its mean slower)",
+        " duration, err (a span failed), slow (a span 3 sd or twice its mean slower),",
+        " ~abn/~nrm (round 2 on): what the earlier labels propagate to it, with its",
+        " margin in the trace line; a hint only, never saved as a label",
         " span columns: service and operation, duration, distance from the reference",
         " (the corpus's spans of the same call path), status (failed: red), the",
         " reference mean, its std and count as the width allows, a timeline bar",

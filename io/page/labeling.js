@@ -75,6 +75,17 @@
     return { text: "×" + r.toFixed(2), far: r >= 2 || r <= 0.5, slow: r >= 2 };
   }
   const slowSpan = (t, i) => deviation(t, i).slow;
+  /* Rounds >= 2: the label the earlier rounds' labels propagate to this
+   * trace and its margin (select stores them in reps.h5). Shown only: it is
+   * never written as a label. A null margin: every label so far is one kind. */
+  const hasSuggestion = (t) => t.suggested === 0 || t.suggested === 1;
+  const suggestedName = (t) => (t.suggested === 1 ? "abnormal" : "normal");
+  function suggestionText(t) {
+    const m = t.suggested_margin;
+    return "suggested: " + suggestedName(t) + ", " +
+      (typeof m === "number" ? "margin " + (m < 0.01 && m > 0 ? m.toPrecision(2) : m.toFixed(2)) :
+        "every label so far is " + suggestedName(t));
+  }
   const hasErrors = (t) => t.parent.some((_, i) => bad(t, i));
   const hasSlow = (t) => t.parent.some((_, i) => slowSpan(t, i));
 
@@ -100,6 +111,11 @@
       sub.appendChild(LE.el("span", "t-mark"));
       sub.appendChild(document.createTextNode(" · " + plural(t.parent.length, "span") + " · " + LE.fmtUs(traceDuration(t)) +
         (hasErrors(t) ? " · errors" : "") + (hasSlow(t) ? " · slow" : "")));
+      if (hasSuggestion(t)) {
+        const sg = sub.appendChild(LE.el("span", "t-sugg", " · suggests " + suggestedName(t)));
+        sg.dataset.suggested = suggestedName(t);
+        sg.title = suggestionText(t) + " (the labels so far, propagated; not a label)";
+      }
       li.addEventListener("click", () => go(i));
       li.addEventListener("focus", () => { if (S.cur !== i) go(i); });
       ol.appendChild(li);
@@ -144,6 +160,11 @@
     s.appendChild(LE.el("span", "s-id", t.id));
     const st = s.appendChild(LE.el("span", "s-state", MARK[stateOf(t)]));
     st.dataset.state = stateOf(t);
+    if (hasSuggestion(t)) {
+      const sg = s.appendChild(LE.el("span", "s-sugg", suggestionText(t)));
+      sg.dataset.suggested = suggestedName(t);
+      sg.title = "what the earlier rounds' labels propagate to this trace (labelease propagate); not a label: press n or a";
+    }
     const errs = t.parent.filter((_, i) => bad(t, i)).length, slows = t.parent.filter((_, i) => slowSpan(t, i)).length;
     for (const txt of [
       "trace " + (S.cur + 1) + " of " + T.length,

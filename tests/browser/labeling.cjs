@@ -1,14 +1,17 @@
 /* Headless Chromium test of the labeling page (run by tests/e2e/labeling_page.sh):
- *   node labeling.cjs PAGE.html EVIL.html OUT_DIR
+ *   node labeling.cjs PAGE.html EVIL.html OUT_DIR [SUGGEST.html]
  * Opens the page from file://, labels with clicks and keys, undoes, reloads
  * (labels survive), exports labels.csv into OUT_DIR; then opens EVIL.html,
  * whose names hold markup and script, and checks they render as text and
- * run nothing. (Screenshots: tests/browser/screenshots.sh.) */
+ * run nothing. SUGGEST.html (make_reps.py --suggest, a round-2 file): each
+ * representative's suggestion in the detail header and the list, as text,
+ * none where the file has none, and never taken as a label; PAGE.html (round
+ * 1) shows none. (Screenshots: tests/browser/screenshots.sh.) */
 "use strict";
 const path = require("path");
 const { check, watch, ready, run } = require("./common.cjs");
 
-const [pagePath, evilPath, outDir] = process.argv.slice(2);
+const [pagePath, evilPath, outDir, suggestPath] = process.argv.slice(2);
 
 const states = (page) => page.$$eval("#trace-list li", (lis) => lis.map((li) => li.dataset.state));
 const progress = (page) => page.textContent("#progress");
@@ -21,6 +24,8 @@ async function labeling(ctx) {
   const n = (await states(page)).length;
   check(n >= 8, `the list shows the representatives (${n})`);
   check((await progress(page)).startsWith(`0 / ${n} labelled`), "progress starts at 0");
+  check((await page.$$("#summary .s-sugg, #trace-list .t-sugg")).length === 0 &&
+    !(await page.evaluate(() => document.body.innerText)).includes("suggest"), "a round-1 page shows no suggestion");
 
   /* The first trace: timeline and topology show every span. */
   const spans = await page.$$eval("#timeline .span-row", (r) => r.length);
@@ -88,4 +93,38 @@ async function injection(ctx) {
   await page.close();
 }
 
-run({ width: 1400, height: 860 }, [labeling, injection]);
+/* Round 2: the label the earlier labels propagate, with its margin, shown
+ * as words beside each representative (make_reps.py --suggest: #0 the truth
+ * at margin 0.05, #1 the other label, #2 none, #3 margin +inf). */
+async function suggestions(ctx) {
+  const page = await ctx.newPage();
+  const seen = watch(page);
+  await page.goto("file://" + path.resolve(suggestPath));
+  await ready(page);
+  const data = await page.evaluate(() => LE.data().traces.map((t) => [t.suggested, t.suggested_margin]));
+  const name = (l) => (l === 1 ? "abnormal" : "normal");
+  const head = async (i) => {
+    await page.click(`#trace-list li[data-index='${i}']`);
+    return page.$$eval("#summary .s-sugg", (e) => e.map((x) => x.textContent).join("|"));
+  };
+  check((await head(0)) === "suggested: " + name(data[0][0]) + ", margin 0.05", "#0's header: " + (await head(0)));
+  check(data[1][0] === 0 || data[1][0] === 1, "#1 has a suggestion in the data");
+  check((await head(1)) === "suggested: " + name(data[1][0]) + ", margin 0.10", "#1's header: " + (await head(1)));
+  check(data[2][0] === undefined && (await head(2)) === "", "#2 (-1 in reps.h5) shows none: '" + (await head(2)) + "'");
+  check((await head(3)) === "suggested: " + name(data[3][0]) + ", every label so far is " + name(data[3][0]),
+    "#3 (margin +inf): " + (await head(3)));
+  const marks = await page.$$eval("#trace-list li", (lis) => lis.map((li) => {
+    const m = li.querySelector(".t-sugg");
+    return m ? m.textContent : "";
+  }));
+  check(marks[0] === " · suggests " + name(data[0][0]) && marks[1] === " · suggests " + name(data[1][0]) && marks[2] === "",
+    "the list marks suggestions in words: " + JSON.stringify(marks.slice(0, 4)));
+  check((await states(page)).every((s) => s === "unlabeled"), "a suggestion is not a label: every trace still unlabeled");
+  check((await progress(page)).startsWith("0 / "), "progress counts no suggestion: " + (await progress(page)));
+  await page.keyboard.press("a"); /* #3 abnormal, whatever was suggested */
+  check((await states(page))[3] === "abnormal", "the person's label is the one kept");
+  check(seen.requests.length === 0 && seen.errors.length === 0, "no request or console error: " + seen.errors.join(" | "));
+  await page.close();
+}
+
+run({ width: 1400, height: 860 }, suggestPath ? [labeling, injection, suggestions] : [labeling, injection]);

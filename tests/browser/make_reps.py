@@ -2,7 +2,7 @@
 """Write a small reps.h5 (layout: io/reps.h) from a corpus with h5py, for the
 labeling tests while `labelease select` is not there to make one.
 
-    make_reps.py corpus.h5 reps.h5 [--k 12] [--evil] [--wide N]
+    make_reps.py corpus.h5 reps.h5 [--k 12] [--evil] [--wide N] [--suggest]
 
 Representatives: half abnormal, half normal by ground truth (evenly spaced),
 so a page or a terminal has both kinds to show. Call-path statistics are
@@ -10,6 +10,10 @@ over the whole corpus, as select computes them. --evil renames two services
 and an operation to markup (<script>, <img onerror>) for injection tests.
 --wide N adds one representative made from the largest one: its root's
 calls repeated N times (id + "-wide"), for the pages' many-span layout.
+--suggest makes it a round-2 file with the optional suggestions select
+stores then (/reps/suggested_label, suggested_margin): the truth with
+margin 0.05 (i + 1) for representative i, except #1 (the other label),
+#2 (none: -1) and #3 (margin +inf: every label so far one kind).
 """
 import argparse
 
@@ -39,6 +43,7 @@ def main():
     ap.add_argument("--k", type=int, default=12)
     ap.add_argument("--evil", action="store_true")
     ap.add_argument("--wide", type=int, default=0)
+    ap.add_argument("--suggest", action="store_true")
     a = ap.parse_args()
     c = h5py.File(a.corpus, "r")
     off = c["traces/span_offset"][:]
@@ -73,7 +78,7 @@ def main():
                          representation="gat").items():
             # one byte past the text, NUL-terminated, as the C writers make them
             f.attrs.create(k, v.encode(), dtype=h5py.string_dtype("ascii", len(v) + 1))
-        for k, v in dict(schema_version=1, round=1, n_corpus_traces=len(off) - 1).items():
+        for k, v in dict(schema_version=1, round=2 if a.suggest else 1, n_corpus_traces=len(off) - 1).items():
             f.attrs[k] = np.int64(v)
         f["reps/trace_index"] = pick.astype(np.int64)
         f["reps/cluster_size"] = (np.arange(len(pick), dtype=np.int64) * 37 + 5)
@@ -109,6 +114,14 @@ def main():
         f["tables/services"] = np.array(services, dtype="S%d" % width)
         f["tables/operations"] = np.array(operations, dtype="S%d" % width)
         f["tables/operation_service"] = c["tables/operation_service"][:]
+        if a.suggest:
+            n = len(index)
+            sl = lab[np.array(index)].astype(np.int8)
+            sl[1] = 1 - sl[1]
+            sl[2] = -1
+            sm = (0.05 * (np.arange(n) + 1)).astype(np.float32)
+            sm[3] = np.inf
+            f["reps/suggested_label"], f["reps/suggested_margin"] = sl, sm
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ wait_for() {
 }
 start() { # start [COLS ROWS LANG]
     rm -f tui.rc
-    $T new-session -d -s tui -x "${1:-150}" -y "${2:-40}" "cd '$WORK' && env LANG=${3:-C.UTF-8} LC_ALL= LC_CTYPE= '$LABELEASE' label reps.h5 --tui -o labels.csv > tui.out; echo \$? > tui.rc; sleep 60"
+    $T new-session -d -s tui -x "${1:-150}" -y "${2:-40}" "cd '$WORK' && env LANG=${3:-C.UTF-8} LC_ALL= LC_CTYPE= '$LABELEASE' label ${REPS:-reps.h5} --tui -o ${OUT:-labels.csv} > tui.out; echo \$? > tui.rc; sleep 60"
     wait_for "labelled"
 }
 quit() {
@@ -115,6 +115,7 @@ check_screen() { # check_screen COLS ROWS LANG SIGMA
     [ "$4" = sd ] && grep -qE '[0-9]s( |$)' <<<"$s" && { echo "$s" >&2; fail "$1x$2: a bare s after a number"; }
     [ "$(LC_ALL=C.UTF-8 wc -L <<<"$s")" -le "$1" ] || fail "$1x$2: a line is wider than the terminal"
     [ "$(wc -l <<<"$s")" -le "$2" ] || fail "$1x$2: more lines than the terminal"
+    grep -qE '~abn|~nrm|sugg' <<<"$s" && { echo "$s" >&2; fail "$1x$2: round 1 shows a suggestion"; }
     echo "$s"
 }
 s80=$(check_screen 80 24 C.UTF-8 σ)
@@ -144,6 +145,30 @@ printf '%s\n' "trace_id,label,note" "$(id 0),abnormal,from the page" "$(id 1),no
 diff want.csv cont.csv || fail "--keep: cont.csv is not the page's rows and the new one"
 rm -f tui.rc
 quit
+
+# Round 2 (make_reps.py --suggest): each representative's suggestion in the
+# list (~abn / ~nrm) and the trace line, short under 100 columns; #3 has
+# none (-1), #4 a margin of +inf. A hint: it never becomes a row.
+$PY "$LE_SRC/tests/browser/make_reps.py" c.h5 sugg.h5 --k 12 --suggest
+read -r -a sl <<<"$($PY -c 'import h5py; print(*h5py.File("sugg.h5")["reps/suggested_label"][:])')"
+nm() { [ "${sl[$1]}" = 1 ] && echo abnormal || echo normal; }
+ab() { [ "${sl[$1]}" = 1 ] && echo '~abn' || echo '~nrm'; }
+for size in "80 24" "200 50"; do
+    read -r cols rows <<<"$size"
+    REPS=sugg.h5 OUT=sugg.csv start "$cols" "$rows"
+    s=$(screen)
+    if [ "$cols" = 80 ]; then want="-- #1 [-] sugg $(nm 0) m=0.05, "; else want="-- #1 [-] suggested $(nm 0), margin 0.05, "; fi
+    grep -qF -- "$want" <<<"$s" || { echo "$s" >&2; fail "${size/ /x}: the trace line has no '$want'"; }
+    grep -E '^> +1 ' <<<"$s" | grep -qF " $(ab 0) " || { echo "$s" >&2; fail "${size/ /x}: the list row of #1 has no $(ab 0)"; }
+    grep -E '^ +2 ' <<<"$s" | grep -qF " $(ab 1) " || { echo "$s" >&2; fail "${size/ /x}: the list row of #2 has no $(ab 1)"; }
+    grep -E '^ +3 ' <<<"$s" | grep -qE '~abn|~nrm' && { echo "$s" >&2; fail "${size/ /x}: #3 (none in reps.h5) shows a suggestion"; }
+    [ "$(LC_ALL=C.UTF-8 wc -L <<<"$s")" -le "$cols" ] || fail "${size/ /x}: a line is wider than the terminal"
+    $T send-keys -t tui j j j
+    if [ "$cols" = 80 ]; then want="-- #4 [-] sugg $(nm 3) m=inf, "; else want="-- #4 [-] suggested $(nm 3), margin inf, "; fi
+    wait_for "$want"
+    quit
+    [ ! -f sugg.csv ] || [ "$(wc -l < sugg.csv)" -le 1 ] || fail "${size/ /x}: a suggestion was written as a label: $(cat sugg.csv)"
+done
 
 # Without a terminal it refuses instead of drawing into a pipe.
 run_le 1 label reps.h5 --tui -o x.csv < /dev/null > /dev/null 2> err.txt && fail "--tui ran without a terminal"

@@ -3,7 +3,8 @@
 # playwright-core from npm, which never downloads a browser): a small corpus,
 # representatives, the page opened from file://, labels by clicks and keys,
 # undo, reload, export; the exported CSV checked row by row; a page whose
-# names hold <script> and <img onerror> shows them as text and runs nothing.
+# names hold <script> and <img onerror> shows them as text and runs nothing;
+# a round-2 file's suggestions (make_reps.py --suggest) are shown, not taken.
 # Screenshots for docs/labeling-ui.md: tests/browser/screenshots.sh.
 source "$(dirname "$0")/lib.bash"
 need_pages browser-cache
@@ -14,13 +15,15 @@ run_le 1 synth -o c.h5 --traces 3000 --seed 1 >/dev/null
 # until then the representatives come from the h5py writer (same layout).
 $PY "$LE_SRC/tests/browser/make_reps.py" c.h5 reps.h5 --k 12
 $PY "$LE_SRC/tests/browser/make_reps.py" c.h5 evil.h5 --k 6 --evil
+$PY "$LE_SRC/tests/browser/make_reps.py" c.h5 sugg.h5 --k 8 --suggest
 run_le 1 label reps.h5 --page reps.html > page.out
 expect page reps.html page.out
 run_le 1 label evil.h5 --page evil.html >/dev/null
+run_le 1 label sugg.h5 --page sugg.html >/dev/null
 grep -qiE '(src|href)=|https?://[^w]' reps.html && fail "reps.html refers to a URL"
 
 mkdir -p out
-timeout 300 node "$LE_SRC/tests/browser/labeling.cjs" reps.html evil.html out || fail "browser checks failed"
+timeout 300 node "$LE_SRC/tests/browser/labeling.cjs" reps.html evil.html out sugg.html || fail "browser checks failed"
 
 # The export: header, then the five labelled traces in list order, the note quoted.
 ids=$($PY -c 'import h5py; [print(x.decode()) for x in h5py.File("reps.h5")["reps/trace_id"][:]]')
