@@ -81,7 +81,11 @@ int main(int argc, char **argv)
         /* 75: stopped by a signal with a checkpoint written, not an error,
          * said once by the rank that wrote it; a rank that stopped for
          * another's error gives that one's reason */
-        if (rc && !(rc == LE_EXIT_INTERRUPTED && le_failed_elsewhere())) {
+        /* ingest's outcomes (10 no trace, 11 most rows dropped) are the same
+         * on every rank: said once, by rank 0, so that no other rank's line
+         * lands inside rank 0's warning */
+        int outcome = rc == LE_ERR_EMPTY_CORPUS || rc == LE_ERR_MOSTLY_DROPPED;
+        if (rc && !(rc == LE_EXIT_INTERRUPTED && le_failed_elsewhere()) && !(outcome && le_world.rank != 0)) {
             const char *what = rc == LE_EXIT_INTERRUPTED || le_failed_elsewhere() ? "stopped" : "error";
             if (le_world.size > 1)
                 fprintf(stderr, "labelease: %s (rank %d): %s\n", what, le_world.rank, le_errmsg());
