@@ -1,11 +1,11 @@
 # Fuzz smoke run (issue #8, docs/fuzzing.md): builds fuzz/fuzz_*.c with clang
 # and libFuzzer in $LE_BUILD/fuzz-build (-DLE_FUZZ=ON), replays the regression
 # inputs of tests/fixtures/fuzz/NAME/, then fuzzes each target for
-# LE_FUZZ_SECONDS (default 8) on a copy of its seeds. Fails on any crash,
+# LE_FUZZ_SECONDS (default 5) on a copy of its seeds. Fails on any crash,
 # leak or UB report and prints the input that caused it. Skips without clang
 # or libFuzzer's runtime (apt-get install clang libclang-rt-14-dev).
 source "$(dirname "$0")/lib.bash"
-SECS=${LE_FUZZ_SECONDS:-8}
+SECS=${LE_FUZZ_SECONDS:-5}
 command -v clang >/dev/null || skip "clang is not installed"
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' > "$WORK/probe.c"
 clang -fsanitize=fuzzer,address,undefined "$WORK/probe.c" -o "$WORK/probe" 2>/dev/null \
