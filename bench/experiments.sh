@@ -237,40 +237,58 @@ rq4() {
 }
 
 # --- RQ5: fault periods and root-cause hit rates ------------------------------
-# rc_row NAME CORPUS LABELS.h5 LABELS_FROM RCCONF
+# Per corpus of rq5.conf `corpora` (synth:N is the synthetic corpus of N traces,
+# seed 1, same 48 h and faults at every N; a real corpus is a key of
+# experiments.conf), the default pipeline (`labelease run`, oracle labels, no
+# option but the input) propagates the labels, and every rule of `rules` ranks
+# from them and from the truth labels (bench/rootcause_truth_labels.py: exact
+# for synth, the visible truth for the fault-list corpora).
+# rq5_run CORPUS -> a `labelease run` directory with the defaults
+rq5_run() {
+    local d=$W/rq5-${1/:/-} dir
+    if [ ! -f "$d/eval.txt" ]; then
+        mkdir -p "$d"
+        case $1 in
+        synth:*) printf '[synth]\ntraces = %s\nseed = %s\n' "${1#synth:}" "$SEED1" > "$d/run.ini" ;;
+        *) case $1 in onlineboutique) dir=ob ;; trainticket) dir=tt ;; esac
+            real_input "$1" "$dir"
+            printf '[ingest]\nformat = nezha\nfaults = %s\ninputs = %s\n' \
+                "$(echo "$W/$dir"/*/fault_list.json)" "$(echo "$W/$dir"/*/trace)" > "$d/run.ini" ;;
+        esac
+        printf '[label]\nmode = oracle\n' >> "$d/run.ini"
+        log "labelease run $1 (defaults, oracle labels)"
+        le run "$d/run.ini" --out "$d" -q > /dev/null
+    fi
+    echo "$d"
+}
+# rc_row NAME CORPUS LABELS.h5 LABELS_FROM LABELS F1 RULE
 rc_row() {
-    local rc=$CONF/$2.conf c=$3 l=$4 from=$5
-    ck() { sed -n "s/^$1=//p" "$rc"; }
-    log "rootcause $1 $2 ($from)"
-    # periods=window: the rows of results/README.md were made with the paper's
-    # rule; bench/rootcause_rules.sh compares it with the rate rule (default)
-    le rootcause "$c" "$l" -o "$W/rc.h5" --no-page -q --periods "$(ck periods)" --window "$(ck window)" --gap "$(ck gap)" \
-        --min-traces "$(ck min_traces)" --score "$(ck score)" --tie "$(ck tie)" > "$W/rc.txt"
-    le eval "$c" "$l" "$W/rc.h5" > "$W/rce.txt"
-    csv_row "$1" "$NP" "$from" "$(ck window)" "$(ck score)" "$(ck tie)" "$(key periods "$W/rce.txt")" "$(key faults "$W/rce.txt")" \
+    local args
+    read -r -a args <<< "$(get "rule_$7" rq5)"
+    log "rootcause $1 $7 ($4)"
+    le rootcause "$2" "$3" -o "$W/rc.h5" --no-page -q ${args[@]+"${args[@]}"} > "$W/rc.txt"
+    le eval "$2" "$3" "$W/rc.h5" > "$W/rce.txt"
+    csv_row "$1" "$NP" "$4" "$5" "$6" "$7" "$(key periods "$W/rce.txt")" "$(key faults "$W/rce.txt")" \
         "$(key faults_found "$W/rce.txt")" "$(key period_precision "$W/rce.txt")" "$(key period_recall "$W/rce.txt")" \
         "$(key hr@1 "$W/rce.txt")" "$(key hr@3 "$W/rce.txt")" "$(key hr@5 "$W/rce.txt")" "$(key seconds "$W/rc.txt")" \
-        "rootcause --periods $(ck periods) --window $(ck window) --score $(ck score) --tie $(ck tie) (configs/experiments/$2.conf); eval" >> "$OUT/rq5-rootcause.csv"
+        "labelease run (defaults); rootcause ${args[*]:-(defaults)}; eval" >> "$OUT/rq5-rootcause.csv"
 }
 rq5() {
-    local c k rcc
-    echo "corpus,ranks,abnormal_from,window_s,score,tie,periods,faults,faults_found,period_precision,period_recall,hr@1,hr@3,hr@5,seconds,command" > "$OUT/rq5-rootcause.csv"
-    c=$(corpus synth "$SEED1")
-    $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/truth.h5" > /dev/null
-    k=$(budgets synth rq1)
-    label_run synth "$SEED1" "$REPR" kmeans "${k%% *}" "$(later_rounds "${k%% *}")"
-    for rcc in $(get synth_configs rq5); do
-        rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/truth.h5" "ground truth"
-        rc_row "$SYNTH_NAME seed $SEED1" "$rcc" "$c" "$W/runs/synth-$SEED1-$REPR-kmeans-${k%% *}-$(later_rounds "${k%% *}").h5" \
-            "LabelEase ${k%% *} labels"
-    done
-    if have_real "$(get trainticket)"; then
-        c=$(corpus trainticket 1)
-        $PY "$SRC/bench/rootcause_truth_labels.py" "$c" "$W/tt-truth.h5" > /dev/null
-        for rcc in $(get trainticket_configs rq5); do
-            rc_row "trainticket(4483)" "$rcc" "$c" "$W/tt-truth.h5" "visible truth"
+    local name d n rule
+    echo "corpus,ranks,abnormal_from,labels,label_f1,rule,periods,faults,faults_found,period_precision,period_recall,hr@1,hr@3,hr@5,seconds,command" > "$OUT/rq5-rootcause.csv"
+    for name in $(get corpora rq5); do
+        case $name in synth:*) ;; *)
+            if ! have_real "$(get "$name")"; then echo "skip: RQ5 $name ($REAL/$(get "$name") is absent)" >&2; continue; fi ;;
+        esac
+        d=$(rq5_run "$name")
+        n=$("$B" info "$d/corpus.h5" | sed -n 's/^traces: //p')
+        $PY "$SRC/bench/rootcause_truth_labels.py" "$d/corpus.h5" "$W/rq5truth.h5" > /dev/null
+        for rule in $(get rules rq5); do
+            rc_row "${name%%:*}($n)" "$d/corpus.h5" "$W/rq5truth.h5" truth 0 1 "$rule"
+            rc_row "${name%%:*}($n)" "$d/corpus.h5" "$d/labels.h5" "default pipeline" "$(key labeled "$d/eval.txt")" \
+                "$(key f1 "$d/eval.txt")" "$rule"
         done
-    else echo "skip: RQ5 TrainTicket rows ($REAL/$(get trainticket) is absent)" >&2; fi
+    done
 }
 
 # --- RQ6: real fault-injection streams under the visible truth ----------------
