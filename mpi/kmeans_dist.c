@@ -105,7 +105,9 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
         if ((rc = pp_weights(comm, w, near, lo, hi, c == 0, scale, q, &before, &total))) break;
         if (total <= 0 && (rc = pp_weights(comm, w, near, lo, hi, 1, 0, q, &before, &total)))
             break; /* fewer distinct candidates than k */
-        /* [the index, -1 off the owner; this pick's largest w near] */
+        /* [the index, -1 off the owner; this pick's largest w near]: the
+         * index is exact in a double below 2^53 candidates, far past any
+         * set a rank holds whole */
         double both[2] = {(double)le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)),
                           c ? le_km_pp_slice_max(w, near, lo, hi) : 0};
         if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_DOUBLE, MPI_MAX, comm)))) break;
