@@ -267,12 +267,19 @@ double le_km_pp_slice_max(const double *w, const double *near, int64_t lo, int64
     return m;
 }
 
-double le_km_pp_scale(double max_wnear)
+int le_km_pp_bits(int64_t m)
+{
+    int b = 0;
+    while (b < 63 && (INT64_C(1) << b) < m) b++; /* m <= 2^b */
+    return b + LE_KM_PP_BITS <= 62 ? LE_KM_PP_BITS : 62 - b;
+}
+
+double le_km_pp_scale(double max_wnear, int64_t m)
 {
     if (!(max_wnear > 0) || !isfinite(max_wnear)) return 0;
     int e;
     frexp(max_wnear, &e); /* max_wnear < 2^e */
-    return ldexp(1.0, LE_KM_PP_BITS - e);
+    return ldexp(1.0, le_km_pp_bits(m) - e);
 }
 
 int64_t le_km_pp_slice_weights(const double *w, const double *near, int64_t lo, int64_t hi, int by_weight, double scale,
@@ -326,7 +333,7 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
     double bound = 0; /* the scale's bound, as mpi/kmeans_dist.c has it: the previous pick's largest w near */
     for (int c = 0; c < k; c++) {
         if (c == 1) bound = le_km_pp_slice_max(w, near, 0, m);
-        double scale = c ? le_km_pp_scale(bound) : 0;
+        double scale = c ? le_km_pp_scale(bound, m) : 0;
         int64_t total = le_km_pp_slice_weights(w, near, 0, m, c == 0, scale, q);
         if (total <= 0) total = le_km_pp_slice_weights(w, near, 0, m, 1, 0, q); /* fewer distinct candidates than k */
         int64_t pick = le_km_pp_find(q, 0, m, 0, le_km_pp_target(total, c, seed));
@@ -350,4 +357,22 @@ void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k
         assign[i] = bj;
         d2[i] = (float)best;
     }
+}
+
+static int cmp_rep_cluster(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+int le_km_clusters_by_rep(const int64_t *rep, int k, int *order)
+{
+    int64_t *pair = le_malloc(sizeof(int64_t) * 2 * (size_t)(k > 0 ? k : 1));
+    int n = 0;
+    for (int j = 0; j < k; j++)
+        if (rep[j] >= 0) pair[2 * n] = rep[j], pair[2 * n + 1] = j, n++;
+    qsort(pair, (size_t)n, 2 * sizeof(int64_t), cmp_rep_cluster);
+    for (int i = 0; i < n; i++) order[i] = (int)pair[2 * i + 1];
+    free(pair);
+    return n;
 }

@@ -90,13 +90,15 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
  * into slices [lo, hi) over ranks (mpi/kmeans_dist.c): each keeps near[]
  * of its slice, and one draw needs only the slices' weight sums. Weights
  * are integers — w[i] (counts) for the first centre, else w[i] near[i]
- * scaled by a power of two so the largest is at most 2^36 and rounded —
+ * scaled by a power of two so the largest is at most 2^le_km_pp_bits(m)
+ * (2^36, fewer bits past 2^26 candidates) and rounded —
  * whose sums are exact in any order: the index drawn is the same for any
  * slicing (each rank's sum, the total and the target are exact integers).
- * The int64 sums hold up to 2^27 candidates (select's k <= 2^20 keeps them
- * near 10 k).
+ * The int64 sums hold any m: m weights of at most 2^le_km_pp_bits(m) sum
+ * to at most 2^62 (the same draws as 36 bits for m <= 2^26, i.e. k up to
+ * ~6e6 with k-means||'s 10 k candidates).
  * le_km_pp_scale: the power of two for a bound on the largest w[i] near[i]
- * over all slices (le_km_pp_slice_max of each, their maximum; near only
+ * over all slices of the m candidates (le_km_pp_slice_max of each, their maximum; near only
  * shrinks, so the previous pick's maximum bounds this one's and costs no
  * collective of its own).
  * le_km_pp_slice_weights: q[i] for i in [lo, hi), by weight alone if
@@ -110,13 +112,20 @@ void le_km_pp_weighted(const float *cand, const double *w, int64_t m, int d, int
  * lengths (le_km_row_lengths) and lc the centre's. */
 #define LE_KM_PP_BITS 36
 double le_km_pp_slice_max(const double *w, const double *near, int64_t lo, int64_t hi);
-double le_km_pp_scale(double max_wnear);
+int le_km_pp_bits(int64_t m);
+double le_km_pp_scale(double max_wnear, int64_t m);
 int64_t le_km_pp_slice_weights(const double *w, const double *near, int64_t lo, int64_t hi, int by_weight, double scale,
                                int64_t *q);
 int64_t le_km_pp_target(int64_t total, int c, uint64_t seed);
 int64_t le_km_pp_find(const int64_t *q, int64_t lo, int64_t hi, int64_t before, int64_t x);
 void le_km_pp_lower(const float *cand, const int32_t *len, int64_t lo, int64_t hi, int d, const float *centre, int32_t lc,
                     int first, double *near);
+
+/* The clusters j < k that have a representative (rep[j] >= 0) in the
+ * order of their representatives' trace indexes: order [k] gets them,
+ * returns how many. Any k and any trace index below 2^63 (no packing of
+ * both into one integer). */
+int le_km_clusters_by_rep(const int64_t *rep, int k, int *order);
 
 /* Reference for tests: nearest centroid by the plain O(n k d) loop. */
 void le_km_nearest_naive(const float *x, int64_t n, int d, const float *c, int k, int32_t *assign, float *d2);

@@ -91,6 +91,8 @@ typedef struct synth_fault {
 } synth_fault;
 
 enum { SYNTH_MAX_METHODS = 32, SYNTH_MAX_OPS = 96 };
+/* faults.count's bound, and --days' (5000 days at the default 18 a day). */
+enum { SYNTH_MAX_FAULTS = 100000, SYNTH_MAX_DAYS = 5000 };
 
 typedef struct synth_model {
     synth_params p;

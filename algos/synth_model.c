@@ -158,7 +158,7 @@ static int check_params(const synth_params *p)
     LE_CHECK(check_range("noise.client_error", p->noise_client_error, 0, 1));
     LE_CHECK(check_range("noise.ad_failure", p->noise_ad_failure, 0, 1));
     LE_CHECK(check_range("noise.redis_retry", p->noise_redis_retry, 0, 1));
-    LE_CHECK(check_range("faults.count", p->n_faults, 0, 100000));
+    LE_CHECK(check_range("faults.count", p->n_faults, 0, SYNTH_MAX_FAULTS));
     if (p->n_faults == 0) return 0;
     LE_CHECK(check_weights("fault type", p->fault_type_weight, SYNTH_N_FAULT_TYPES));
     LE_CHECK(check_weights("fault service", p->fault_service_weight, SYNTH_N_SERVICES));

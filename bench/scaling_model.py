@@ -1,8 +1,16 @@
 #!/usr/bin/python3
-"""bench/scaling_model.py - predicted time of each labelease stage for a
-1e9-trace corpus on 1..1024 nodes (docs/scaling.md explains every term).
+"""bench/scaling_model.py - predicted time and memory per node of each labelease
+stage for a 1e9-trace corpus on 1..1024 nodes (docs/scaling.md explains every term).
 
     bench/scaling_model.py [--traces N] [--nodes "1 4 16 64 256 1024"] [--terms]
+                           [--chunk C] [--first 200] [--round 200] [--max-labels 2000]
+                           [--ingest-spill] [--sample-max ROWS] [--fs-max BYTES_PER_S] [--no-kmpp]
+
+The default labeling (tail representation, no model to train) with a budget
+that does not grow with N: a first round of --first labels, then active-
+learning rounds of --round labels each up to --max-labels (the worst case:
+every round runs). select, propagate and rootcause hold a chunk of --chunk
+traces a rank, the k-means sample and the labeled vectors, never the shard.
 
 Stdlib only. MEASURED constants come from this repository's result files
 (2-core AMD EPYC VM, one core per rank); ASSUMED constants describe a typical
@@ -24,11 +32,18 @@ ROOTCAUSE_TRACES_PER_S = 20000 / 0.1386  # results/scaling.csv strong,1,1,rootca
 SPANS_PER_TRACE = 21.9            # results/gat-bench.txt spans_per_trace (synthetic corpus)
 CORPUS_BYTES_PER_TRACE = 11158438 / 100000  # synth --traces 100000 --seed 1 here: 11.2 MB file (shuffle+deflate)
 RAW_BYTES_PER_SPAN = 37.0         # docs/corpus.md schema: 33 B of span columns + per-trace columns spread over ~22 spans
+# the default labeling (tail representation, two rounds), 130,363 traces, 1 rank: results/bench.txt run N (2026-12-06 08:46)
+TAIL_VEC_S_PER_TRACE = 0.813966 / 130363    # select_seconds_vectors.np1: the tail vectors (statistics passes included)
+PROP_VEC_S_PER_TRACE = 0.632779 / 130363    # propagate_seconds_vectors.np1
+SELECT_REST_S_PER_TRACE = 0.284929 / 130363 # select_seconds_select.np1 (k = 130): checks the flop terms below
+SHARD_BYTES_PER_TRACE = 1181 * 2**20 / 1e6  # docs/benchmarks.md: select's peak RSS per 1e6 shard traces (spans, path ids, 64-float vectors)
+DIM_TAIL = 417                    # select's report `dim` (tail) on synth --traces 20000 --seed 1 here
 
-# ---- pipeline defaults (the code's options) ---------------------------------
-DIM = 64                          # embedding out_dim (docs/model.md)
+# ---- pipeline defaults (the code's options, and issue 19's design) ---------
+DIM = 64                          # GAT embedding out_dim (docs/model.md): the train/embed option
 SAMPLE = 0.1                      # select --sample
-BUDGET = 0.001                    # select --budget: k = 0.1% of traces
+FIRST, ROUND_K, MAX_LABELS = 200, 200, 2000   # issue 19: first round, labels per active-learning round, the cap
+CHUNK = 1e6                       # traces a rank holds at a time in select, propagate, rootcause (the chunk design)
 KMPAR_ROUNDS, KMPAR_OVERSAMPLE = 5, 2   # k-means||: 5 rounds of 2k candidates (docs/labeling.md)
 STEPS, BATCH, MICRO = 400, 64, 16 # train defaults: M = BATCH/MICRO = 4 micro-batches per step
 INGEST_SAMPLES_PER_RANK = 64      # mpi/ingest_order.c choose_splitters
@@ -49,10 +64,18 @@ REP_SPAN_BYTES = 33               # a representative's span on its way to rank 0
 PERIODS = 10000                   # fault periods in a 1e9-trace corpus (synth default: 41 per 130K traces)
 MERGE_S = 10e-9                   # one Welford (Chan) merge
 LABEL_CSV_BYTES = 40              # per labeled trace id
+TAIL_CELLS = OPERATIONS * 24 * 12 * 30   # 5-minute cells per operation over 30 days: the quantile/burst counts reduced
+QUANTILE_STEPS = 40               # bisection steps of the exact quantiles (one allreduce of counts each)
+INGEST_ROW_BYTES = JOIN_BYTES_PER_SPAN + RAW_BYTES_PER_SPAN  # a span in the join buffer, then in the ordered copy
 
 
 def fs(n):
     return min(FS_BPS_PER_NODE * n, FS_BPS_MAX)
+
+
+def set_fs_max(bps):
+    global FS_BPS_MAX
+    FS_BPS_MAX = bps
 
 
 def allreduce(m, n, p):
@@ -76,15 +99,36 @@ def gather(m, n, p):
     return p * m / NIC_BPS + (p - 1) * ALPHA
 
 
-def model(traces, n):
+def kmeans_round(ns, k, d, n, p, no_kmpp):
+    """k-means|| + weighted k-means++ + Lloyd on the sample ns rows, k clusters (docs/labeling.md)."""
+    m = 1 + KMPAR_ROUNDS * KMPAR_OVERSAMPLE * k
+    t = {
+        "kmeans|| d2": 2 * ns * (m - 1) * d / (p * SGEMM_FLOPS) + KMPAR_ROUNDS * allreduce(8, n, p),
+        "cand allgather": allgather(m * d * 4 / p, n, p),
+        "cand weights": 2 * ns * m * d / (p * SGEMM_FLOPS) + allreduce(m * 8, n, p),
+        "kmeans++": 0.0 if no_kmpp else 3.0 * k * m * d / (p * SCALAR_FLOPS) + k * 3 * (m / p) * SORT_STEP_S
+        + k * 2 * allreduce(16, n, p),
+        "lloyd": LLOYD_ITERS * (2 * ns * k * d / (p * SGEMM_FLOPS) + allreduce((k * d + k + 2) * 8, n, p)),
+    }
+    mem = 256 * k * 4 + (k * d + k) * 8 + m * d * 4   # Lloyd block + accumulator + candidates, per rank
+    return t, mem
+
+
+def add(acc, t):
+    for key, v in t.items():
+        acc[key] = acc.get(key, 0.0) + v
+
+
+def model(traces, n, o):
     p = n * CORES
     spans = traces * SPANS_PER_TRACE
     corpus = traces * CORPUS_BYTES_PER_TRACE
     raw = spans * RAW_BYTES_PER_SPAN
     emb = traces * DIM * 4
-    k = max(10, int(BUDGET * traces))
-    ns = SAMPLE * traces
-    m = 1 + KMPAR_ROUNDS * KMPAR_OVERSAMPLE * k          # k-means|| candidates
+    shard = traces / p
+    chunk = min(o.chunk, shard)               # a rank never holds more than its shard
+    ns = SAMPLE * traces if o.sample_max is None else min(SAMPLE * traces, o.sample_max)
+    rounds = 1 + math.ceil(max(0, o.max_labels - o.first) / o.round)
     t, mem = {}, {}
 
     csv = spans * CSV_BYTES_PER_SPAN
@@ -96,8 +140,13 @@ def model(traces, n):
         "order a2a": alltoallv(raw, n, p),
         "splitters rank0": gather(INGEST_SAMPLES_PER_RANK * 16, n, p) + smp * math.log2(max(smp, 2)) * SORT_STEP_S,
         "names": gather(1024, n, p) + math.log2(max(p, 2)) * ALPHA,
+        # an external sort writes the rows once and reads them back
+        "spill": 2 * raw / fs(n) if o.ingest_spill else 0.0,
     }
+    held = chunk if o.ingest_spill else shard
+    mem["ingest"] = CORES * held * SPANS_PER_TRACE * INGEST_ROW_BYTES
     t["synth"] = {"compute": traces / (p * SYNTH_TRACES_PER_S), "write": corpus / fs(n)}
+    mem["synth"] = CORES * 65536 * SPANS_PER_TRACE * 40
 
     M = BATCH // MICRO
     rec = 3 * MICRO * (25 * SPANS_PER_TRACE + 4) * M
@@ -109,32 +158,48 @@ def model(traces, n):
     }
     t["embed"] = {"compute": traces / (p * EMBED_TRACES_PER_S), "read": corpus / fs(n), "write": emb / fs(n)}
 
-    t["select"] = {
-        "read": (emb + corpus) / fs(n),
-        "kmeans|| d2": 2 * ns * (m - 1) * DIM / (p * SGEMM_FLOPS) + KMPAR_ROUNDS * allreduce(8, n, p),
-        "cand allgather": allgather(m * DIM * 4 / p, n, p),
-        "cand weights": 2 * ns * m * DIM / (p * SGEMM_FLOPS) + allreduce(m * 8, n, p),
-        # each pick: distances of the rank's slice of the m candidates, its
-        # integer weights, bound and search (three passes over the slice), and
-        # two collective latencies: Exscan with the total overlapped, then the
-        # index with the next scale bound (mpi/kmeans_dist.c pp_split;
-        # identical picks at any rank count)
-        "kmeans++ distances": 3.0 * k * m * DIM / (p * SCALAR_FLOPS),
-        "kmeans++ draw": k * 3 * (m / p) * SORT_STEP_S,
-        "kmeans++ collectives": k * 2 * allreduce(16, n, p),
-        "lloyd": LLOYD_ITERS * (2 * ns * k * DIM / (p * SGEMM_FLOPS) + allreduce((k * DIM + k + 2) * 8, n, p)),
-        "assign+minloc": 2 * traces * k * DIM / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
-        "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),
-    }
-    mem["select"] = CORES * (256 * k * 4 + (k * DIM + k) * 8 + m * DIM * 4)   # Lloyd work + acc + candidates, per node
+    # select: every round reads the corpus in chunks and builds the tail
+    # vectors (the measured per-trace cost, statistics passes included),
+    # clusters the sample and picks the round's representatives; rounds
+    # after the first also rank each trace by its distance to the K labeled
+    # so far (the active-learning score).
+    d = DIM_TAIL
+    sel, km_mem = {}, 0
+    for r in range(rounds):
+        k = o.first if r == 0 else o.round
+        labeled = min(o.max_labels, o.first + (r - 1) * o.round) if r else 0
+        add(sel, {
+            "read": corpus / fs(n),
+            "vectors": traces * TAIL_VEC_S_PER_TRACE / p,
+            "stats allreduce": QUANTILE_STEPS * allreduce(OPERATIONS * 8 * 64, n, p) + allreduce(TAIL_CELLS * 8 * 4, n, p),
+            "al score": 2 * traces * labeled * d / (p * SGEMM_FLOPS),
+            "assign+minloc": 2 * traces * k * d / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
+            "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),
+        })
+        kt, km = kmeans_round(ns, k, d, n, p, o.no_kmpp)
+        add(sel, kt)
+        km_mem = max(km_mem, km)
+    t["select"] = sel
+    sample_bytes = ns / p * d * 4
+    labeled_bytes = o.max_labels * d * 4
+    mem["select"] = CORES * (chunk * (SHARD_BYTES_PER_TRACE + (d - 64) * 4) + sample_bytes + km_mem + labeled_bytes)
 
-    t["propagate"] = {
-        "read": emb / fs(n),
-        "labels bcast": LABEL_CSV_BYTES * k / NIC_BPS + math.log2(max(p, 2)) * ALPHA,
-        "labeled allreduce": allreduce(k * 8, n, p) + allreduce(k * DIM * 4, n, p),
-        "nearest": 2 * traces * k * DIM / (p * SGEMM_FLOPS),
-        "write": traces * 9 / fs(n),
-    }
+    # propagate after every round (the stop rule compares the labels of two
+    # rounds): vectors again (measured), the nearest of the K labeled, labels written.
+    prop = {}
+    for r in range(rounds):
+        labeled = min(o.max_labels, o.first + r * o.round)
+        add(prop, {
+            "read": corpus / fs(n),
+            "vectors": traces * PROP_VEC_S_PER_TRACE / p,
+            "stats allreduce": QUANTILE_STEPS * allreduce(OPERATIONS * 8 * 64, n, p) + allreduce(TAIL_CELLS * 8 * 4, n, p),
+            "labels bcast": LABEL_CSV_BYTES * labeled / NIC_BPS + math.log2(max(p, 2)) * ALPHA,
+            "labeled allreduce": allreduce(labeled * 8, n, p) + allreduce(labeled * d * 4, n, p),
+            "nearest": 2 * traces * labeled * d / (p * SGEMM_FLOPS),
+            "write": traces * 9 / fs(n),
+        })
+    t["propagate"] = prop
+    mem["propagate"] = CORES * (chunk * (SHARD_BYTES_PER_TRACE + (d - 64) * 4) + labeled_bytes)
 
     stride = 2 + 3 * SERVICES + 2 * OPERATIONS + SERVICES * SERVICES
     wel = PERIODS * SERVICES * 24
@@ -145,11 +210,13 @@ def model(traces, n):
         # Chan merges in a reduction tree (mpi/exchange.c le_allreduce_welford)
         "welford allreduce": allreduce(wel, n, p) + 2 * math.log2(max(p, 2)) * PERIODS * SERVICES * MERGE_S,
     }
-    mem["rootcause"] = CORES * 2 * wel
-    return t, mem
+    # a chunk of traces, a label byte and a little more a shard trace (docs/benchmarks.md: 8.4 MiB per 1e6)
+    mem["rootcause"] = CORES * (chunk * SPANS_PER_TRACE * 40 + shard * 8.8 + 2 * wel + PERIODS * stride * 8)
+    return t, mem, rounds
 
 
-STAGES = ["ingest", "train", "embed", "select", "propagate", "rootcause"]
+STAGES = ["ingest", "select", "propagate", "rootcause"]   # the default pipeline (no model)
+OPTION = ["train", "embed"]                                # the GAT representation's extra stages
 
 
 def fmt(s):
@@ -160,42 +227,77 @@ def fmt(s):
     return "%.2gs" % s if s < 10 else "%.0fs" % s
 
 
+def limiting_term(res, nodes, at):
+    """The term farthest above its ideal share at `at` nodes: t(at) - t(first) * first / at."""
+    n0 = nodes[0]
+    best = None
+    for st in STAGES:
+        for term, v in res[at][0][st].items():
+            excess = v - res[n0][0][st][term] * n0 / at
+            if best is None or excess > best[0]:
+                best = (excess, st, term, v)
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--traces", type=float, default=1e9)
     ap.add_argument("--nodes", default="1 4 16 64 256 1024")
     ap.add_argument("--terms", action="store_true", help="every term of every stage")
-    ap.add_argument("--no-kmpp", action="store_true",
-                    help="leave out the weighted k-means++ on the candidates (as if the init were replaced, docs/scaling.md)")
+    ap.add_argument("--chunk", type=float, default=CHUNK, help="traces a rank holds at a time (default 1e6)")
+    ap.add_argument("--first", type=int, default=FIRST, help="labels of the first round (default 200)")
+    ap.add_argument("--round", type=int, default=ROUND_K, help="labels of each later round (default 200)")
+    ap.add_argument("--max-labels", type=int, default=MAX_LABELS, help="the cap: every round up to it runs (default 2000)")
+    ap.add_argument("--ingest-spill", action="store_true",
+                    help="ingest holds a chunk of rows and spills (external sort) instead of its whole shard")
+    ap.add_argument("--sample-max", type=float, default=None,
+                    help="cap the k-means sample at this many rows (default: none, 10%% of the traces as select does)")
+    ap.add_argument("--no-kmpp", action="store_true", help="leave out the weighted k-means++ on the candidates")
+    ap.add_argument("--fs-max", type=float, default=FS_BPS_MAX,
+                    help="aggregate file-system bandwidth, bytes/s (default 100e9; 1e15: no cap, 10 GB/s a node)")
     a = ap.parse_args()
+    set_fs_max(a.fs_max)
     nodes = [int(x) for x in a.nodes.split()]
-    print("traces: %.3g  cores/node: %d  (times: s, m, h, d, y; mem! = over %.0f GB/node)" % (a.traces, CORES, NODE_MEM / 1e9))
-    hdr = "%-10s" % "stage" + "".join("%11s" % ("%d node%s" % (n, "s" if n > 1 else "")) for n in nodes)
-    print(hdr)
-    res = {n: model(a.traces, n) for n in nodes}
-    for n in nodes:
-        for term in ("distances", "draw", "collectives"):
-            if a.no_kmpp: res[n][0]["select"]["kmeans++ " + term] = 0.0
+    res = {n: model(a.traces, n, a) for n in nodes}
+    rounds = res[nodes[0]][2]
+    print("traces: %.3g  cores/node: %d  fs: %.3g GB/s at most  labels: %d first + %d a round, <= %d (%d rounds)"
+          % (a.traces, CORES, FS_BPS_MAX / 1e9, a.first, a.round, a.max_labels, rounds))
+    print("chunk: %.3g traces a rank  sample: %s%s" % (a.chunk, "10%" if a.sample_max is None else "<= %.3g rows" % a.sample_max,
+                                                     "  ingest spills" if a.ingest_spill else ""))
+    print("(times: s, m, h, d, y; ! = memory over %.0f GB/node)" % (NODE_MEM / 1e9))
+    print("%-10s" % "stage" + "".join("%11s" % ("%d node%s" % (n, "s" if n > 1 else "")) for n in nodes))
     tot = {n: 0.0 for n in nodes}
-    for st in ["synth"] + STAGES:
+    marks = []
+    for st in ["synth"] + STAGES + OPTION:
         row = "%-10s" % st
         for n in nodes:
-            t, mem = res[n]
+            t, mem, _ = res[n]
             s = sum(t[st].values())
-            if st != "synth": tot[n] += s
+            if st in STAGES: tot[n] += s
             flag = "!" if mem.get(st, 0) > NODE_MEM else ""
+            if flag: marks.append((st, n))
             row += "%11s" % (fmt(s) + flag)
-        print(row)
+        print(row + ("   (GAT option, not in total)" if st in OPTION else ""))
     print("%-10s" % "total" + "".join("%11s" % fmt(tot[n]) for n in nodes) + "   (ingest..rootcause, synth not counted)")
     print("%-10s" % "node-h" + "".join("%11s" % ("%.3g" % (tot[n] * n / 3600)) for n in nodes))
     print("%-10s" % "speedup" + "".join("%11s" % ("%.3g" % (tot[nodes[0]] / tot[n])) for n in nodes))
+    print("%-10s" % "effic." + "".join("%11s" % ("%.2f" % (tot[nodes[0]] * nodes[0] / (tot[n] * n))) for n in nodes))
+    print("\nmemory per node, GB (%s)" % ", ".join("%s" % st for st in ["synth"] + STAGES))
+    for st in ["synth"] + STAGES:
+        print("%-10s" % st + "".join("%11s" % ("%.0f%s" % (res[n][1][st] / 1e9, "!" if res[n][1][st] > NODE_MEM else ""))
+                                     for n in nodes))
+    at = 256 if 256 in nodes else nodes[-1]
+    ex, st, term, v = limiting_term(res, nodes, at)
+    print("\nlimit at %d nodes: %s '%s' (%s there, %s above its share of the %d-node time)"
+          % (at, st, term, fmt(v), fmt(ex), nodes[0]))
+    print("memory marks: %s" % (", ".join("%s at %d node%s" % (s, n, "s" if n > 1 else "") for s, n in marks) or "none"))
     if a.terms:
-        for st in ["synth"] + STAGES:
+        for st in ["synth"] + STAGES + OPTION:
             print("\n[%s]" % st)
             for term in res[nodes[0]][0][st]:
                 print("  %-18s" % term + "".join("%11s" % fmt(res[n][0][st][term]) for n in nodes))
             if st in res[nodes[0]][1]:
-                print("  %-18s" % "mem/node GB" + "".join("%11.0f" % (res[n][1][st] / 1e9) for n in nodes))
+                print("  %-18s" % "mem/node GB" + "".join("%11.1f" % (res[n][1][st] / 1e9) for n in nodes))
 
 
 if __name__ == "__main__":

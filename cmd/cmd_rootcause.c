@@ -626,10 +626,7 @@ static int run(rc_job *j)
     le_countmap_free(&j->edge_map);
     LE_CHECK(le_allreduce_pairs(le_world.comm, &j->edges, &j->n_edges));
     /* Every count of every period: one reduction (in pieces under INT_MAX). */
-    for (int64_t off = 0, n = j->P * j->stride; off < n; off += 1 << 28) {
-        int len = (int)(n - off < (1 << 28) ? n - off : 1 << 28);
-        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, j->cnt + off, len, MPI_INT64_T, MPI_SUM, le_world.comm));
-    }
+    LE_CHECK(le_allreduce_big(le_world.comm, j->cnt, j->P * j->stride, MPI_INT64_T, MPI_SUM));
     LE_CHECK(le_allreduce_welford(le_world.comm, j->per_svc, j->P * S));
     int kinds = j->kinds;
     LE_MPI(MPI_Allreduce(&kinds, &j->kinds, 1, MPI_INT, MPI_BOR, le_world.comm));

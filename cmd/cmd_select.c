@@ -291,10 +291,11 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
         mine[p] = d;
     }
     for (int i = have; i < k; i++) mine[i] = (draw){2.0, -1};
-    draw *all = le_malloc(sizeof(draw) * (size_t)k * (size_t)le_world.size);
-    int64_t *nearest = NULL;
-    int rc = LE_MPI_RC(
-        MPI_Allgather(mine, (int)(k * sizeof(draw)), MPI_BYTE, all, (int)(k * sizeof(draw)), MPI_BYTE, le_world.comm));
+    void *gathered = NULL;
+    int64_t n_bytes = 0, cap = 0, *nearest = NULL;
+    int rc = le_allgatherv_append(le_world.comm, mine, (int64_t)k * (int64_t)sizeof(draw), MPI_BYTE, &gathered, &n_bytes,
+                                  &cap, "random draws");
+    draw *all = gathered;
     if (rc) goto cleanup;
     result_alloc(r, k);
     r->centroids = le_calloc((size_t)k * (size_t)s->dim, sizeof(float));
@@ -306,8 +307,7 @@ static int select_random(const le_shard *s, int k, const sel_opts *o, sel_result
         if (r->rep[j] >= s->t0 && r->rep[j] < s->t1)
             memcpy(r->centroids + (int64_t)j * s->dim, s->x + (r->rep[j] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->centroids, k * s->dim, MPI_FLOAT, MPI_SUM, le_world.comm))))
-        goto cleanup;
+    if ((rc = le_allreduce_big(le_world.comm, r->centroids, (int64_t)k * s->dim, MPI_FLOAT, MPI_SUM))) goto cleanup;
     nearest = le_malloc(sizeof(int64_t) * (size_t)k);
     rc =
         le_kmeans_assign_reps(le_world.comm, s->x, NULL, s->t0, s->n, s->dim, r->centroids, k, r->size, nearest, NULL, NULL);
@@ -348,8 +348,8 @@ static int suggest_picks(const le_shard *s, const le_labeled *lab, sel_result *r
                            &r->sugg_margin[j]);
     }
     free(work);
-    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->sugg, r->k, MPI_INT8_T, MPI_MAX, le_world.comm));
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, r->sugg_margin, r->k, MPI_FLOAT, MPI_MAX, le_world.comm));
+    int rc = le_allreduce_big(le_world.comm, r->sugg, r->k, MPI_INT8_T, MPI_MAX);
+    if (!rc) rc = le_allreduce_big(le_world.comm, r->sugg_margin, r->k, MPI_FLOAT, MPI_MAX);
     return rc;
 }
 
@@ -434,12 +434,6 @@ static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
     return le_agree(rc ? rc : rc2);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A representative's trace as it travels to rank 0: cluster j, its spans
  * m, its start, its id (id_len bytes), then its span columns. */
 typedef struct rep_head {
@@ -496,7 +490,7 @@ static int collect_rep_traces(const le_shard *s, const sel_result *sr, le_corpus
 
 /* Rank 0: the representatives (traces from collect_rep_traces) with each
  * span's call-path statistics. Clusters without members drop out; the rest
- * are stored in trace order (k < 2^20). */
+ * are stored in trace order (le_km_clusters_by_rep: any k). */
 static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
                        const le_corpus_block *traces, le_reps *r)
 {
@@ -509,11 +503,9 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
         r->suggested_label = le_malloc((size_t)sr->k);
         r->suggested_margin = le_malloc(sizeof(float) * (size_t)sr->k);
     }
-    int64_t *order = le_malloc(sizeof(int64_t) * (size_t)sr->k);
-    int64_t n_ok = 0;
-    for (int j = 0; j < sr->k; j++)
-        if (sr->rep[j] >= 0) order[n_ok++] = (int64_t)sr->rep[j] << 20 | j, ns += traces[j].n_spans;
-    qsort(order, (size_t)n_ok, sizeof *order, cmp_i64);
+    int *order = le_malloc(sizeof(int) * (size_t)sr->k);
+    int64_t n_ok = le_km_clusters_by_rep(sr->rep, sr->k, order);
+    for (int64_t i = 0; i < n_ok; i++) ns += traces[order[i]].n_spans;
     le_block_alloc(&r->traces, n_ok, ns, 0, 0);
     r->path_count = le_malloc(sizeof(int64_t) * (size_t)ns);
     r->path_mean_us = le_malloc(sizeof(double) * (size_t)ns);
@@ -522,7 +514,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
     b->span_offset[0] = 0;
     uint64_t *ids = le_malloc(sizeof(uint64_t) * (size_t)ns);
     for (k = 0; k < n_ok; k++) {
-        int j = (int)(order[k] & 0xFFFFF);
+        int j = order[k];
         const le_corpus_block *x = &traces[j];
         r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
         if (sr->sugg) r->suggested_label[k] = sr->sugg[j], r->suggested_margin[k] = sr->sugg_margin[j];

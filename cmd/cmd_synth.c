@@ -21,7 +21,7 @@
 #include "synth.h"
 
 static const char usage[] =
-    "usage: labelease synth -o corpus.h5 [--traces N] [--seed S] [--config FILE] [--chunk N]\n"
+    "usage: labelease synth -o corpus.h5 [--traces N] [--days D] [--seed S] [--config FILE] [--chunk N]\n"
     "\n"
     "Generate the synthetic benchmark corpus: Online Boutique traces (frontend, cart\n"
     "and redis, product catalog, currency, payment, shipping, email, checkout,\n"
@@ -33,7 +33,10 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output FILE  the corpus to write (HDF5, docs/corpus.md); required\n"
-    "  --traces N         number of traces (default 130363; k/M/G suffixes and 1e6 work)\n"
+    "  --traces N         number of traces in all (default 130363; k/M/G suffixes and 1e6 work)\n"
+    "  --days D           cover D days (whole days, 1..5000) with the config's faults and\n"
+    "                     traffic per day (default: 18 faults and 65,182 traces a day); with\n"
+    "                     --traces, N is the total over the D days\n"
     "  --seed S           random seed: the same seed and options give the same file (default 1)\n"
     "  --config FILE      model knobs (INI), e.g. configs/synth/online-boutique.ini, whose\n"
     "                     values are the built-in defaults; --traces and --seed override it\n"
@@ -44,11 +47,12 @@ static const char usage[] =
     "traces_per_s_per_rank (and the generate/write split).\n"
     "\n"
     "example:\n"
-    "  mpirun -np 4 labelease synth -o corpus.h5 --traces 1M --seed 7\n";
+    "  mpirun -np 4 labelease synth -o corpus.h5 --traces 1M --seed 7\n"
+    "  mpirun -np 4 labelease synth -o month.h5 --days 30 --traces 1e8   # 540 faults\n";
 
 typedef struct synth_opts {
     const char *output, *config;
-    int64_t traces, seed, chunk;
+    int64_t traces, seed, chunk, days;
     int has_traces, has_seed;
 } synth_opts;
 
@@ -61,6 +65,7 @@ static int parse_options(int argc, char **argv, synth_opts *o, int *help)
                                          {"seed", required_argument, 0, 's'},
                                          {"config", required_argument, 0, 'c'},
                                          {"chunk", required_argument, 0, 'k'},
+                                         {"days", required_argument, 0, 'd'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
     memset(o, 0, sizeof *o);
@@ -83,6 +88,7 @@ static int parse_options(int argc, char **argv, synth_opts *o, int *help)
             break;
         case 'c': o->config = optarg; break;
         case 'k': LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk)); break;
+        case 'd': LE_CHECK(le_parse_range("--days", optarg, 1, SYNTH_MAX_DAYS, &o->days)); break;
         default: return le_fail(LE_ERR_USAGE, "bad option (labelease synth --help lists them)");
         }
     }
@@ -197,10 +203,32 @@ static int load_config(const char *path, synth_params *p)
     return rc;
 }
 
+/* --days D stretches the configured corpus (corpus.hours, faults.count,
+ * corpus.traces: the defaults or --config's) to 24 D hours at the same
+ * faults and traces per hour; --traces then sets the total instead. A fault
+ * count that would not be whole conflicts with the config's rate. */
+static int stretch_to_days(int64_t days, int has_traces, synth_params *p)
+{
+    double scale = 24.0 * (double)days / p->hours, faults = p->n_faults * scale;
+    if (fabs(faults - nearbyint(faults)) > 1e-6)
+        return le_fail(LE_ERR_USAGE,
+                       "synth: --days %lld with faults.count = %d over corpus.hours = %g gives %.3g faults, not a whole "
+                       "number: change --days or faults.count",
+                       (long long)days, p->n_faults, p->hours, faults);
+    if (faults > SYNTH_MAX_FAULTS)
+        return le_fail(LE_ERR_USAGE, "synth: --days %lld gives %.0f faults, more than %d", (long long)days, faults,
+                       SYNTH_MAX_FAULTS);
+    p->n_faults = (int)nearbyint(faults);
+    if (!has_traces) p->n_traces = llround((double)p->n_traces * scale);
+    p->hours = 24.0 * (double)days;
+    return 0;
+}
+
 static int make_params(const synth_opts *o, synth_params *p)
 {
     synth_params_default(p);
     if (o->config) LE_CHECK(load_config(o->config, p));
+    if (o->days) LE_CHECK(stretch_to_days(o->days, o->has_traces, p));
     if (o->has_traces) p->n_traces = o->traces;
     if (o->has_seed) p->seed = (uint64_t)o->seed;
     return 0;
@@ -236,9 +264,11 @@ static void make_meta(const synth_model *m, const synth_opts *o, le_corpus_meta 
         f->intensity = m->faults[k].intensity;
     }
     const char *cfg = o->config ? strrchr(o->config, '/') : NULL;
+    char days[32] = "";
+    if (o->days) snprintf(days, sizeof days, " --days %lld", (long long)o->days);
     snprintf(meta->source, sizeof meta->source,
-             "labelease synth --seed %llu --traces %lld%s%s (Online Boutique model, %d faults)",
-             (unsigned long long)m->p.seed, (long long)m->p.n_traces, o->config ? " --config " : "",
+             "labelease synth --seed %llu --traces %lld%s%s%s (Online Boutique model, %d faults)",
+             (unsigned long long)m->p.seed, (long long)m->p.n_traces, days, o->config ? " --config " : "",
              o->config ? (cfg ? cfg + 1 : o->config) : "", m->n_faults);
 }
 
@@ -383,6 +413,7 @@ static int report(const synth_model *m, const char *out, int64_t spans, int64_t 
     le_report_dbl("abnormal_share", n ? (double)abnormal / (double)n : 0);
     le_report_dbl("expected_abnormal_share", m->expected_abnormal);
     le_report_int("faults", m->n_faults);
+    le_report_dbl("hours", m->p.hours);
     le_report_int("ranks", le_world.size);
     le_report_dbl("generate_seconds", t_gen);
     le_report_dbl("write_seconds", t_write);

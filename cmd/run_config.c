@@ -17,7 +17,7 @@
 /* The key lists follow each command's --help; tests/e2e/run_kill.sh checks
  * every name against it so the table cannot drift silently. */
 static const run_stage_def defs[] = {
-    {"synth", le_cmd_synth, "traces seed config chunk", "config", "", "", "corpus.h5", "", ""},
+    {"synth", le_cmd_synth, "traces days seed config chunk", "config", "", "", "corpus.h5", "", ""},
     {"ingest", le_cmd_ingest,
      "format map label-by-filename labels faults fault-duration max-duration strict keep-going allow-drops",
      "map labels faults", "inputs", "", "corpus.h5", "", "inputs"},

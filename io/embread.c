@@ -71,9 +71,9 @@ static int check_finite(const le_embreader *r, int64_t row0, int64_t nrows, cons
     return 0;
 }
 
-int le_emb_read_rows(const le_embreader *r, int64_t row0, int64_t nrows, float *buf)
+/* Rows [row0, row0 + nrows) in one H5Dread: under le_h5_read_piece_bytes. */
+static int read_rows_once(const le_embreader *r, int64_t row0, int64_t nrows, float *buf)
 {
-    if (nrows <= 0) return 0;
     hid_t d = (hid_t)r->hid_dset;
     hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)r->dim};
     hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, count, NULL);
@@ -81,7 +81,16 @@ int le_emb_read_rows(const le_embreader *r, int64_t row0, int64_t nrows, float *
     herr_t rc = H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
     H5Sclose(ms), H5Sclose(fs);
     LE_H5(rc, "%s: cannot read /embeddings rows %lld..%lld", r->path, (long long)row0, (long long)(row0 + nrows));
-    return check_finite(r, row0, nrows, buf);
+    return 0;
+}
+
+int le_emb_read_rows(const le_embreader *r, int64_t row0, int64_t nrows, float *buf)
+{
+    int64_t step = le_h5_read_piece_bytes / ((int64_t)sizeof(float) * (r->dim > 0 ? r->dim : 1));
+    if (step < 1) step = 1;
+    for (int64_t i = 0; i < nrows; i += step)
+        LE_CHECK(read_rows_once(r, row0 + i, nrows - i < step ? nrows - i : step, buf + i * r->dim));
+    return nrows > 0 ? check_finite(r, row0, nrows, buf) : 0;
 }
 
 void le_emb_close_reader(le_embreader *r)

@@ -140,10 +140,18 @@ int le_h5_write_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, con
     return agree_on_file(dset, slab_io(dset, memtype, offset, count, (void *)buf, 1, what));
 }
 
+int64_t le_h5_read_piece_bytes = INT64_C(1) << 30;
+
 int le_h5_read_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, const char *what)
 {
-    if (count <= 0) return 0;
-    return slab_io(dset, memtype, offset, count, buf, 0, what);
+    size_t esize = H5Tget_size(memtype);
+    int64_t step = le_h5_read_piece_bytes / (int64_t)(esize ? esize : 1);
+    if (step < 1) step = 1;
+    for (int64_t i = 0; i < count; i += step) {
+        int64_t n = count - i < step ? count - i : step;
+        LE_CHECK(slab_io(dset, memtype, offset + i, n, (char *)buf + (size_t)i * esize, 0, what));
+    }
+    return 0;
 }
 
 int64_t le_h5_len(hid_t dset)

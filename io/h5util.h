@@ -34,7 +34,11 @@ hid_t le_h5_create_1d(hid_t loc, const char *name, hid_t type, int64_t n, int co
  * which names the file and, on a full disk, says so. */
 int le_h5_write_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, const void *buf, const char *what);
 
-/* Independent read of count elements at offset. */
+/* Independent read of count elements at offset, in pieces of at most
+ * le_h5_read_piece_bytes: HDF5 1.10 (Debian 12's) cannot read 2 GiB or
+ * more through MPI-IO in one independent H5Dread (fixed in 1.12.3). Tests
+ * lower it to exercise the pieces. */
+extern int64_t le_h5_read_piece_bytes;
 int le_h5_read_1d(hid_t dset, hid_t memtype, int64_t offset, int64_t count, void *buf, const char *what);
 
 /* Number of elements of a 1-D dataset, or negative on error. */

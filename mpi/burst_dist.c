@@ -4,6 +4,7 @@
 
 #include "burst.h"
 #include "comm.h"
+#include "exchange.h"
 
 int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, le_burst_grid *g)
 {
@@ -37,8 +38,8 @@ int le_burst_base_dist(MPI_Comm comm, const int64_t *cnt, const int64_t *tot, in
 
 int le_burst_reduce(MPI_Comm comm, int64_t *cnt, int64_t *tot, int64_t nb, int64_t d, double *base)
 {
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(nb * d), MPI_INT64_T, MPI_SUM, comm));
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, tot, (int)nb, MPI_INT64_T, MPI_SUM, comm));
+    LE_CHECK(le_allreduce_big(comm, cnt, nb * d, MPI_INT64_T, MPI_SUM));
+    LE_CHECK(le_allreduce_big(comm, tot, nb, MPI_INT64_T, MPI_SUM));
     double *scratch = le_malloc(sizeof(double) * (size_t)nb);
     int rc = le_burst_base_dist(comm, cnt, tot, nb, d, scratch, base);
     free(scratch);

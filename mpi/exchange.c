@@ -83,34 +83,91 @@ int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root)
     return rc;
 }
 
+/* Elements of esize bytes one MPI call may move: ROUND_BYTES' worth (at
+ * least one), never past an int count. */
+static int64_t round_elems(int esize)
+{
+    uint64_t n = ROUND_BYTES / (uint64_t)(esize > 0 ? esize : 1);
+    return n < 1 ? 1 : n > INT32_MAX ? INT32_MAX : (int64_t)n;
+}
+
+/* One round of a gather in pieces: rank r's elements [lo, lo + per) of its
+ * cnt[r] (fewer at its end, none past it) at pd[r] of the round's buffer;
+ * returns the round's total. */
+static int64_t round_pieces(const int64_t *cnt, int p, int64_t lo, int64_t per, int *pc, int *pd)
+{
+    int64_t total = 0;
+    for (int r = 0; r < p; r++) {
+        int64_t left = cnt[r] > lo ? cnt[r] - lo : 0;
+        pc[r] = (int)(left < per ? left : per);
+        pd[r] = (int)total;
+        total += pc[r];
+    }
+    return total;
+}
+
+/* The rounds of le_gather_bytes / le_allgatherv_append when the whole does
+ * not fit one call: each round moves at most ROUND_BYTES in all (per
+ * elements a rank) through tmp, then copies every piece to its place in out
+ * (segments at off[r], elements of esize bytes). On non-roots of a gather
+ * out is NULL. */
+static int gather_rounds(MPI_Comm comm, const char *mine, const int64_t *cnt, const int64_t *off, int esize,
+                         MPI_Datatype type, int root, char *out)
+{
+    int p, rank, rc = 0;
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    int64_t most = 0, per = round_elems(esize) / p;
+    if (per < 1) per = 1;
+    for (int r = 0; r < p; r++) most = cnt[r] > most ? cnt[r] : most;
+    int *pc = le_malloc(sizeof(int) * (size_t)p), *pd = le_malloc(sizeof(int) * (size_t)p);
+    char *tmp = out ? le_malloc((size_t)esize * (size_t)per * (size_t)p) : NULL;
+    for (int64_t lo = 0; lo < most && !rc; lo += per) {
+        round_pieces(cnt, p, lo, per, pc, pd);
+        const char *send = pc[rank] ? mine + (size_t)esize * (size_t)lo : mine;
+        if (root < 0)
+            rc = LE_MPI_RC(MPI_Allgatherv(send, pc[rank], type, tmp, pc, pd, type, comm));
+        else
+            rc = LE_MPI_RC(MPI_Gatherv(send, pc[rank], type, tmp, pc, pd, type, root, comm));
+        for (int r = 0; out && !rc && r < p; r++)
+            memcpy(out + (size_t)esize * (size_t)(off[r] + lo), tmp + (size_t)esize * (size_t)pd[r],
+                   (size_t)esize * (size_t)pc[r]);
+    }
+    free(pc), free(pd), free(tmp);
+    return rc;
+}
+
+/* Every rank's count on every rank (so all agree on the rounds), their
+ * offsets and total. */
+static int gather_counts(MPI_Comm comm, int64_t n, int64_t *cnt, int64_t *off, int64_t *total)
+{
+    int p;
+    LE_MPI(MPI_Comm_size(comm, &p));
+    LE_MPI(MPI_Allgather(&n, 1, MPI_INT64_T, cnt, 1, MPI_INT64_T, comm));
+    *total = 0;
+    for (int r = 0; r < p; r++) off[r] = *total, *total += cnt[r];
+    return 0;
+}
+
 int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root)
 {
     int rank, p;
     LE_MPI(MPI_Comm_rank(comm, &rank));
     LE_MPI(MPI_Comm_size(comm, &p));
-    if (len > ROUND_BYTES)
-        return le_fail(LE_ERR_INTERNAL, "gather of %llu bytes from one rank is too large", (unsigned long long)len);
-    int n = (int)len;
-    int *counts = rank == root ? le_malloc((size_t)p * sizeof *counts) : NULL;
-    int *displ = rank == root ? le_malloc((size_t)p * sizeof *displ) : NULL;
-    int rc = LE_MPI_RC(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, root, comm));
-    uint64_t total = 0;
+    int64_t *cnt = le_calloc((size_t)p, sizeof *cnt), *off = le_calloc((size_t)p, sizeof *off), total = 0;
+    int *counts = le_malloc((size_t)p * sizeof *counts), *displ = le_malloc((size_t)p * sizeof *displ);
+    int rc = gather_counts(comm, (int64_t)len, cnt, off, &total);
     *out = NULL;
-    if (!rc && rank == root) {
-        for (int r = 0; r < p; r++) {
-            displ[r] = (int)total;
-            total += (uint64_t)counts[r];
-        }
-        if (total > INT32_MAX)
-            rc = le_fail(LE_ERR_INTERNAL, "gathered tables exceed 2 GiB");
-        else
-            *out = le_malloc(total);
+    if (!rc && rank == root) *out = le_malloc((size_t)total);
+    if (!rc && (uint64_t)total <= ROUND_BYTES) { /* common case: one call, no copies */
+        round_pieces(cnt, p, 0, total, counts, displ);
+        rc = LE_MPI_RC(MPI_Gatherv(buf, (int)len, MPI_BYTE, *out, counts, displ, MPI_BYTE, root, comm));
+    } else if (!rc) {
+        rc = gather_rounds(comm, buf, cnt, off, 1, MPI_BYTE, root, *out);
     }
-    if (!rc) rc = LE_MPI_RC(MPI_Gatherv(buf, n, MPI_BYTE, rank == root ? *out : NULL, counts, displ, MPI_BYTE, root, comm));
-    free(counts);
-    free(displ);
+    free(cnt), free(off), free(counts), free(displ);
     if (rc) free(*out), *out = NULL;
-    *out_len = total;
+    *out_len = rank == root ? (uint64_t)total : 0; /* the others get nothing */
     return rc;
 }
 
@@ -149,29 +206,41 @@ cleanup:
 int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatype type, void **buf, int64_t *len,
                          int64_t *cap, const char *what)
 {
+    (void)what; /* counts of any size go in rounds: nothing to refuse */
     int p, esize;
     LE_MPI(MPI_Comm_size(comm, &p));
     LE_MPI(MPI_Type_size(type, &esize));
-    int *cnt = le_malloc(sizeof(int) * (size_t)p), *disp = le_malloc(sizeof(int) * (size_t)p);
-    int count = (int)n, rc = 0;
-    if (n > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "%s: %lld on one rank, past an MPI count", what, (long long)n);
-    if (!rc) rc = LE_MPI_RC(MPI_Allgather(&count, 1, MPI_INT, cnt, 1, MPI_INT, comm));
-    int64_t add = 0;
-    for (int r = 0; !rc && r < p; r++) {
-        if (add > INT32_MAX) rc = le_fail(LE_ERR_USAGE, "%s: too many (%lld), past an MPI offset", what, (long long)add);
-        disp[r] = (int)add, add += cnt[r];
-    }
+    int64_t *cnt = le_malloc(sizeof(int64_t) * (size_t)p), *off = le_malloc(sizeof(int64_t) * (size_t)p), add = 0;
+    int *pc = le_malloc(sizeof(int) * (size_t)p), *pd = le_malloc(sizeof(int) * (size_t)p);
+    int rc = gather_counts(comm, n, cnt, off, &add);
     if (!rc) {
         if (*len + add > *cap || !*buf) {
             *cap = *len + add;
             *buf = le_realloc(*buf, (size_t)esize * (size_t)*cap);
         }
-        rc =
-            LE_MPI_RC(MPI_Allgatherv(mine, count, type, (char *)*buf + (size_t)esize * (size_t)*len, cnt, disp, type, comm));
+        char *dst = (char *)*buf + (size_t)esize * (size_t)*len;
+        if (add <= round_elems(esize)) { /* common case: one call, no copies */
+            round_pieces(cnt, p, 0, add, pc, pd);
+            rc = LE_MPI_RC(MPI_Allgatherv(mine, (int)n, type, dst, pc, pd, type, comm));
+        } else {
+            rc = gather_rounds(comm, mine, cnt, off, esize, type, -1, dst);
+        }
         if (!rc) *len += add;
     }
-    free(cnt), free(disp);
+    free(cnt), free(off), free(pc), free(pd);
     return rc;
+}
+
+int le_allreduce_big(MPI_Comm comm, void *buf, int64_t n, MPI_Datatype type, MPI_Op op)
+{
+    int esize;
+    LE_MPI(MPI_Type_size(type, &esize));
+    int64_t step = round_elems(esize);
+    for (int64_t o = 0; o < n; o += step) {
+        int len = (int)(n - o < step ? n - o : step);
+        LE_MPI(MPI_Allreduce(MPI_IN_PLACE, (char *)buf + (size_t)esize * (size_t)o, len, type, op, comm));
+    }
+    return 0;
 }
 
 int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint64_t **out, int64_t *n_out, const char *what)

@@ -12,8 +12,11 @@
 #include "callpath.h"
 #include "countmap.h"
 
-/* Largest piece sent to one peer in one MPI call (must stay under INT_MAX;
- * tests lower it to exercise the rounds). */
+/* Largest piece sent to one peer in one MPI call, and the most a gather or
+ * an allreduce moves in one call (must stay under INT_MAX; tests lower it
+ * to exercise the rounds). Open MPI 4.1 has no MPI-4 large counts (the _c
+ * calls): counts and offsets past an int go in rounds through these
+ * helpers. */
 extern uint64_t le_exchange_round_bytes;
 
 /* Send send[displ[r] .. displ[r]+count[r]) to rank r. On return *recv
@@ -27,7 +30,8 @@ int le_alltoallv_bytes(MPI_Comm comm, const char *send, const uint64_t *count, c
 int le_bcast_bytes(MPI_Comm comm, char **buf, uint64_t *len, int root);
 
 /* Gather variable-length byte buffers to root: on root *out holds all of
- * them concatenated in rank order (allocated), others get NULL. */
+ * them concatenated in rank order (allocated), others get NULL and 0. Any sizes:
+ * past le_exchange_round_bytes in all it goes in rounds. */
 int le_gather_bytes(MPI_Comm comm, const char *buf, uint64_t len, char **out, uint64_t *out_len, int root);
 
 /* The union of every rank's 64-bit ids mine [n] (any order, repeats
@@ -40,10 +44,17 @@ int le_allgather_unique_u64(MPI_Comm comm, const uint64_t *mine, int64_t n, uint
  * *buf on every rank: the counts go round first (MPI_Allgather), then the
  * elements (MPI_Allgatherv). *len (elements in *buf) grows by the sum over
  * the ranks; *cap (elements) and *buf grow to fit (NULL, 0, 0 for a new
- * buffer, which is then allocated even when empty). A count or offset past
- * an int fails; `what` names the elements in the error messages. */
+ * buffer, which is then allocated even when empty). Counts and offsets of
+ * any size: past le_exchange_round_bytes in all it goes in rounds (an
+ * Allgatherv each, at most that many bytes, through a buffer of that
+ * size). `what` names the elements (kept for callers' messages). */
 int le_allgatherv_append(MPI_Comm comm, const void *mine, int64_t n, MPI_Datatype type, void **buf, int64_t *len,
                          int64_t *cap, const char *what);
+
+/* MPI_Allreduce in place of n elements of any count: in pieces of at most
+ * le_exchange_round_bytes (one call below it, as a plain Allreduce). The
+ * ranks must pass the same n. */
+int le_allreduce_big(MPI_Comm comm, void *buf, int64_t n, MPI_Datatype type, MPI_Op op);
 
 /* *before = the sum of `mine` over the ranks below this one (0 on rank 0),
  * *total = over all: an Exscan and an Allreduce started together, so they

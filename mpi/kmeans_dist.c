@@ -101,11 +101,13 @@ static int pp_split(MPI_Comm comm, const float *cand, const double *w, int64_t m
             if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm)))) break;
         }
         int64_t before, total;
-        double scale = c ? le_km_pp_scale(bound) : 0;
+        double scale = c ? le_km_pp_scale(bound, m) : 0;
         if ((rc = pp_weights(comm, w, near, lo, hi, c == 0, scale, q, &before, &total))) break;
         if (total <= 0 && (rc = pp_weights(comm, w, near, lo, hi, 1, 0, q, &before, &total)))
             break; /* fewer distinct candidates than k */
-        /* [the index, -1 off the owner; this pick's largest w near] */
+        /* [the index, -1 off the owner; this pick's largest w near]: the
+         * index is exact in a double below 2^53 candidates, far past any
+         * set a rank holds whole */
         double both[2] = {(double)le_km_pp_find(q, lo, hi, before, le_km_pp_target(total, c, seed)),
                           c ? le_km_pp_slice_max(w, near, lo, hi) : 0};
         if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_DOUBLE, MPI_MAX, comm)))) break;
@@ -166,7 +168,7 @@ static int init_parallel(MPI_Comm comm, const float *x, const int32_t *len, cons
     le_km_nearest_len(x, len, xnorm, n, d, cand, cnorm, (int)m, work, asg, tmp);
     w = le_calloc((size_t)m, sizeof(double));
     for (int64_t i = 0; i < n; i++) w[asg[i]] += 1;
-    if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, w, (int)m, MPI_DOUBLE, MPI_SUM, comm)))) goto cleanup;
+    if ((rc = le_allreduce_big(comm, w, m, MPI_DOUBLE, MPI_SUM))) goto cleanup;
     rc = pp_split(comm, cand, w, m, d, o->k, o->seed, centers);
 cleanup:
     *n_cand = m;
@@ -225,7 +227,7 @@ static int kmeans_rows(MPI_Comm comm, const float *x, const int32_t *len, const 
         double changed = 0;
         for (int64_t i = 0; i < n; i++) changed += assign[i] != prev[i], prev[i] = assign[i];
         acc[acc_len - 2] = changed;
-        if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, acc, (int)acc_len, MPI_DOUBLE, MPI_SUM, comm)))) goto cleanup;
+        if ((rc = le_allreduce_big(comm, acc, acc_len, MPI_DOUBLE, MPI_SUM))) goto cleanup;
         r->inertia = acc[acc_len - 1];
         /* Converged: the assignment that produced these centroids is final. */
         if (acc[acc_len - 2] <= o->tol_changed * (double)n_all) break;
@@ -331,12 +333,13 @@ int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, in
         if (e < best[j]) best[j] = e, rep[j] = gidx ? gidx[i] : first + i;
     }
     /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
-    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, size, k, MPI_INT64_T, MPI_SUM, comm));
+    int rc = le_allreduce_big(comm, size, k, MPI_INT64_T, MPI_SUM);
     double *gbest = le_malloc(sizeof(double) * (size_t)k);
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(best, gbest, k, MPI_DOUBLE, MPI_MIN, comm));
+    memcpy(gbest, best, sizeof(double) * (size_t)k);
+    if (!rc) rc = le_allreduce_big(comm, gbest, k, MPI_DOUBLE, MPI_MIN);
     for (int j = 0; !rc && j < k; j++)
         if (best[j] != gbest[j]) rep[j] = INT64_MAX;
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, rep, k, MPI_INT64_T, MPI_MIN, comm));
+    if (!rc) rc = le_allreduce_big(comm, rep, k, MPI_INT64_T, MPI_MIN);
     for (int j = 0; j < k; j++)
         if (rep[j] == INT64_MAX) rep[j] = -1;
     free(xnorm), free(cnorm), free(work), free(best), free(gbest), free(reach), free(czero);

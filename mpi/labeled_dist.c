@@ -99,8 +99,8 @@ int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *
         out->index[hit->row] = s->t0 + t;
         memcpy(out->x + hit->row * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
     }
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->index, (int)n, MPI_INT64_T, MPI_MAX, comm));
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, out->x, (int)(n * s->dim), MPI_FLOAT, MPI_SUM, comm));
+    if (!rc) rc = le_allreduce_big(comm, out->index, n, MPI_INT64_T, MPI_MAX);
+    if (!rc) rc = le_allreduce_big(comm, out->x, n * s->dim, MPI_FLOAT, MPI_SUM);
     int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)n), nm = 0;
     for (int64_t i = 0; !rc && i < n; i++)
         if (out->index[ref[i].row] < 0) missing[nm++] = i;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "comm.h"
+#include "exchange.h"
 #include "quantile.h"
 
 /* Per group: the size over all ranks, the smallest value and the largest
@@ -45,7 +46,7 @@ static int order_stats(MPI_Comm comm, const int64_t *x, const int64_t *off, int6
             cnt[t] = le_count_le_sorted(v, off[grp[t] + 1] - off[grp[t]], midpoint(lo[t], hi[t]));
         }
         if (!active) break; /* lo and hi are the same on every rank */
-        if ((rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)T, MPI_INT64_T, MPI_SUM, comm)))) break;
+        if ((rc = le_allreduce_big(comm, cnt, T, MPI_INT64_T, MPI_SUM))) break;
         for (int64_t t = 0; t < T; t++) {
             if (lo[t] >= hi[t]) continue;
             int64_t mid = midpoint(lo[t], hi[t]);

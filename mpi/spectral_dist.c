@@ -13,9 +13,7 @@
 
 static int allreduce(void *buf, int64_t n, MPI_Datatype type, MPI_Op op, void *ctx)
 {
-    if (n > INT32_MAX) return le_fail(LE_ERR_INTERNAL, "spectral: reduction of %lld values", (long long)n);
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, type, op, *(MPI_Comm *)ctx));
-    return 0;
+    return le_allreduce_big(*(MPI_Comm *)ctx, buf, n, type, op);
 }
 static int sum_i64(int64_t *buf, int64_t n, void *ctx) { return allreduce(buf, n, MPI_INT64_T, MPI_SUM, ctx); }
 static int max_f64(double *buf, int64_t n, void *ctx) { return allreduce(buf, n, MPI_DOUBLE, MPI_MAX, ctx); }

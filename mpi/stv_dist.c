@@ -145,7 +145,7 @@ static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, f
     for (int pass = 0; pass < 2 && !rc; pass++) {
         memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
         le_dev_stats_add(sums, s->pidx, x, ns, pass ? mean : NULL, pass ? std : NULL);
-        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm));
+        rc = le_allreduce_big(comm, sums, d * LE_DEV_COLS, MPI_INT64_T, MPI_SUM);
         if (!rc) le_dev_stats_finish(sums, d, mean, std);
     }
     free(wait), free(sums);
@@ -170,7 +170,7 @@ static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_sha
         for (int64_t j = 0; j < d; j++) cut[j] = pass ? std[j] : std[j] * (float)(LE_DEV_TIGHT / LE_DEV_TRIM);
         memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
         le_dev_stats_add(sums, s->pidx, x, s->b.n_spans, mean, cut);
-        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, sums, (int)(d * LE_DEV_COLS), MPI_INT64_T, MPI_SUM, comm));
+        rc = le_allreduce_big(comm, sums, d * LE_DEV_COLS, MPI_INT64_T, MPI_SUM);
         if (!rc) le_dev_stats_finish(sums, d, mean, std);
     }
     free(sums), free(cut);
@@ -207,7 +207,7 @@ static int root_index(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, 
         root[t] = s->b.span_offset[t + 1] > lo ? s->pidx[lo] : -1;
         if (root[t] >= 0) slot[root[t]] = 1;
     }
-    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, slot, (int)d, MPI_INT, MPI_MAX, comm));
+    int rc = le_allreduce_big(comm, slot, d, MPI_INT, MPI_MAX);
     *n_roots = 0;
     for (int64_t j = 0; j < d; j++) slot[j] = slot[j] ? (int)(*n_roots)++ : -1;
     for (int64_t t = 0; t < s->n; t++)
@@ -232,7 +232,7 @@ static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s,
             le_count_paths(s->pidx + lo, s->b.span_offset[t + 1] - lo, d, cnt);
             le_count_stats_add(sums + r * LE_CNT_COLS, cnt, d, pass ? mean + r : NULL, pass ? std + r : NULL);
         }
-        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, sums, (int)(cells * LE_CNT_COLS), MPI_INT64_T, MPI_SUM, comm));
+        rc = le_allreduce_big(comm, sums, cells * LE_CNT_COLS, MPI_INT64_T, MPI_SUM);
         if (!rc) le_count_stats_finish(sums, cells, mean, std);
     }
     free(sums);

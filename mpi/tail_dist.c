@@ -95,7 +95,7 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
                 ne[2 * c]++, ne[2 * c + 1] += !isnan(det[o]) && (double)KEY_X(k->key[i], k->bin_bits) > det[o];
             }
         /* cells <= LE_BURST_MAX_CELLS (le_burst_bins), so one count fits an int */
-        if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, ne, (int)(2 * cells), MPI_INT64_T, MPI_SUM, comm));
+        if (!rc) rc = le_allreduce_big(comm, ne, 2 * cells, MPI_INT64_T, MPI_SUM);
         if (!keep) keep = le_malloc(cells);
         for (size_t c = 0; c < cells; c++)
             keep[c] = !le_tail_cell_bursting(ne[2 * c], ne[2 * c + 1], LE_TAIL_DETECT_QUANTILE);
@@ -127,7 +127,7 @@ static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t 
         cnt[at[i]]++;
         if (b->operation[i] >= 0 && b->operation[i] < O) opn[b->operation[i]]++;
     }
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)V, MPI_INT64_T, MPI_SUM, comm));
+    if (!rc) rc = le_allreduce_big(comm, cnt, V, MPI_INT64_T, MPI_SUM);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, opn, O, MPI_INT64_T, MPI_SUM, comm));
     for (int64_t i = 0; !rc && i < b->n_spans; i++) {
         int32_t o = b->operation[i];

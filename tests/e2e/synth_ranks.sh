@@ -1,7 +1,8 @@
 # labelease synth: the same seed gives the same file at 1, 2 and 4 ranks and
 # at any chunk size (data and root attributes); the shipped config equals the
 # built-in defaults; info agrees with the report; bad config keys are named;
-# memory per rank does not grow with the number of traces.
+# memory per rank does not grow with the number of traces; --days D covers D
+# days at the default's 18 faults a day, identically at 1 and 2 ranks.
 source "$(dirname "$0")/lib.bash"
 N=20000
 
@@ -46,6 +47,33 @@ run_le 2 info "$WORK/c1.h5" > "$WORK/info.txt"
 expect traces $N "$WORK/info.txt"
 expect spans "$(value spans "$WORK/c1.txt")" "$WORK/info.txt"
 expect abnormal_traces "$(value abnormal_traces "$WORK/c1.txt")" "$WORK/info.txt"
+
+# --days 2 is the default corpus (48 hours, 36 faults); --days 3 is 54 faults,
+# 18 in each day, none overlapping, the same at 1 and 2 ranks.
+run_le 2 synth -o "$WORK/d2.h5" --days 2 --traces $N --seed 7 > "$WORK/d2.txt"
+expect faults 36 "$WORK/d2.txt"
+for g in /traces /spans /tables /ground_truth; do
+    h5diff "$WORK/c1.h5" "$WORK/d2.h5" $g $g || fail "--days 2 differs from the default 48 hours in $g"
+done
+for np in 1 2; do
+    run_le $np synth -o "$WORK/d3_$np.h5" --days 3 --traces 6000 --seed 7 --chunk 1000 > "$WORK/d3_$np.txt"
+    expect faults 54 "$WORK/d3_$np.txt"
+    expect hours 72 "$WORK/d3_$np.txt"
+done
+same_corpus "$WORK/d3_1.h5" "$WORK/d3_2.h5" "--days 3 at 2 ranks vs 1 rank"
+/usr/bin/python3 - "$WORK/d3_1.h5" <<'PY' || fail "--days 3: the faults do not span the 3 days evenly"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g, t = f["ground_truth/faults"], f["traces/start_us"][:]
+s, e = g["start_us"][:], g["end_us"][:]
+day = (s - 1710892800 * 10**6) // (86400 * 10**6)
+assert np.bincount(day, minlength=3).tolist() == [18, 18, 18], np.bincount(day)
+assert (s[1:] >= e[:-1]).all(), "overlapping faults"
+assert t.max() - t.min() > 71 * 3600e6, "traces do not span 72 hours"
+PY
+printf '[faults]\ncount = 5\n' > "$WORK/five.ini"
+if run_le 1 synth -o "$WORK/bad.h5" --days 3 --config "$WORK/five.ini" 2> "$WORK/days.err"; then fail "7.5 faults were accepted"; fi
+grep -q "gives 7.5 faults, not a whole number" "$WORK/days.err" || fail "the --days conflict is not named: $(cat "$WORK/days.err")"
 
 # Config errors name the file, the line and the key.
 printf '[faults]\ncuont = 3\n' > "$WORK/bad.ini"

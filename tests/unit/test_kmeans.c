@@ -204,7 +204,7 @@ static void test_pp_draw_same_for_any_slicing(void **state)
             w[i] = (double)(le_rng_uniform(&r) < 0.1 ? 0 : 1 + (int)(50 * le_rng_uniform(&r)));
             near[i] = le_rng_uniform(&r) < 0.05 ? 0 : exp(20 * le_rng_uniform(&r) - 10); /* 1e-4 .. 2e4 */
         }
-        double scale = c ? le_km_pp_scale(le_km_pp_slice_max(w, near, 0, M)) : 0;
+        double scale = c ? le_km_pp_scale(le_km_pp_slice_max(w, near, 0, M), M) : 0;
         int frexp_e;
         assert_true(c == 0 || frexp(scale, &frexp_e) == 0.5); /* a power of two */
         int64_t total = le_km_pp_slice_weights(w, near, 0, M, c == 0, scale, q);
@@ -215,7 +215,7 @@ static void test_pp_draw_same_for_any_slicing(void **state)
         int64_t cut[4] = {0, (c * 37) % M, (c * 37) % M + (M - (c * 37) % M) / 2, M};
         double mx = 0;
         for (int s = 0; s < 3; s++) mx = fmax(mx, le_km_pp_slice_max(w, near, cut[s], cut[s + 1]));
-        assert_true(c == 0 || le_km_pp_scale(mx) == scale);
+        assert_true(c == 0 || le_km_pp_scale(mx, M) == scale);
         int64_t sums[3], sum = 0, found = -1;
         for (int s = 0; s < 3; s++) sum += sums[s] = le_km_pp_slice_weights(w, near, cut[s], cut[s + 1], c == 0, scale, qs);
         assert_true(sum == total);
@@ -237,6 +237,43 @@ static void test_normalize_rows(void **state)
     assert_true(x[3] == 0 && x[4] == 0 && x[5] == 0);
 }
 
+/* select stores the representatives in trace order; it used to sort
+ * rep << 20 | j, which breaks past 2^20 clusters or trace 2^43. */
+static void test_clusters_by_rep_any_size(void **state)
+{
+    (void)state;
+    enum { K = (1 << 20) + 7 };
+    int64_t *rep = malloc(sizeof(int64_t) * K);
+    int *order = malloc(sizeof(int) * K);
+    for (int j = 0; j < K; j++) rep[j] = (int64_t)(K - j) * 3; /* descending: the order reverses */
+    rep[5] = -1;                                               /* no member: left out */
+    rep[K - 1] = INT64_C(1) << 62;                             /* a trace index far past 2^43 */
+    rep[K - 2] = (INT64_C(1) << 62) - 1;
+    int n = le_km_clusters_by_rep(rep, K, order);
+    assert_int_equal(n, K - 1);
+    for (int i = 1; i < n; i++) assert_true(rep[order[i - 1]] < rep[order[i]]);
+    assert_int_equal(order[n - 1], K - 1);
+    assert_int_equal(order[n - 2], K - 2);
+    assert_int_equal(order[0], K - 3); /* the smallest index: cluster 2^20 + 4 */
+    free(rep), free(order);
+}
+
+/* The integer draw weights of m candidates sum below 2^63 for any m: 36
+ * bits each up to 2^26 candidates (the draws select always made), fewer
+ * past it (36 bits over 2^27 or more candidates overflowed). */
+static void test_pp_weights_fit_any_m(void **state)
+{
+    (void)state;
+    assert_int_equal(le_km_pp_bits(1), LE_KM_PP_BITS);
+    assert_int_equal(le_km_pp_bits(INT64_C(1) << 26), LE_KM_PP_BITS);
+    const int64_t ms[] = {(INT64_C(1) << 26) + 1, INT64_C(1) << 27, INT64_C(3) << 30, INT64_C(1) << 45, INT64_MAX};
+    for (size_t i = 0; i < sizeof ms / sizeof *ms; i++) {
+        double mx = 12345.678, q = mx * le_km_pp_scale(mx, ms[i]); /* the largest weight, before rounding */
+        assert_true(q <= ldexp(1.0, le_km_pp_bits(ms[i])));
+        assert_true(q * (double)ms[i] <= ldexp(1.0, 62) * (1 + 1e-12)); /* the sum of m of them */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_update_flags_empty),           cmocka_unit_test(test_uniform_is_counter_based),
         cmocka_unit_test(test_oversample_extremes),          cmocka_unit_test(test_pp_weighted_spreads),
         cmocka_unit_test(test_pp_draw_same_for_any_slicing), cmocka_unit_test(test_normalize_rows),
+        cmocka_unit_test(test_clusters_by_rep_any_size),     cmocka_unit_test(test_pp_weights_fit_any_m),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
