@@ -16,6 +16,7 @@
 #include "reps.h"
 #include "samefile.h"
 #include "labeled_dist.h"
+#include "stv_dist.h"
 
 static const char usage[] =
     "usage: labelease propagate CORPUS.h5 [EMBEDDINGS.h5] LABELS.csv -o LABELS.h5 [options]\n"
@@ -39,7 +40,14 @@ static const char usage[] =
     "                          ablation (gat, stv, dev, dev-burst, dev-burst-count, hybrid,\n"
     "                          hybrid-burst, hybrid-burst-count)\n"
     "  --vectors FILE          read the vectors from FILE (select --dump-vectors of this\n"
-    "                          corpus and representation) instead of building them\n" LE_COMMON_HELP
+    "                          corpus and representation) instead of building them\n"
+    "  --chunk C               traces labelled and written at a time per rank (default\n"
+    "                          65536, rounded up to a multiple of 256; k/M suffixes\n"
+    "                          work). With --vectors or the gat representation the\n"
+    "                          vectors are read a chunk at a time too, so memory per rank\n"
+    "                          follows C, not the corpus; the built representations still\n"
+    "                          build the rank's whole shard (docs/labeling.md, Memory).\n"
+    "                          The labels are the same bits at any C\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5\n"
@@ -47,9 +55,14 @@ static const char usage[] =
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5   # select --representation gat "
     "emb.h5\n";
 
+/* Traces a rank labels (and, from a file, reads) at a time: 65536 rows of
+ * the default representation's ~400 floats are 110 MB, as synth's chunk. */
+#define LE_PROP_CHUNK_DEFAULT 65536
+
 typedef struct prop_opts {
     const char *corpus, *emb, *csv, *out, *repr, *vectors, *reps;
     int knn, repr_given;
+    int64_t chunk;
     char reps_repr[32], reps_emb[512]; /* what --reps resolved repr and emb to */
 } prop_opts;
 
@@ -64,6 +77,15 @@ static int need_embeddings(const prop_opts *o)
     return 0;
 }
 
+/* A chunk of whole distance blocks: the rows then go to sgemm in the same
+ * blocks as in one chunk (BLAS rounds a row differently in a block of
+ * another height), so the margins do not depend on the chunk, bit for bit. */
+static int64_t aligned_chunk(int64_t c)
+{
+    const int64_t most = INT64_C(1) << 40; /* more than any shard, and no overflow in the chunk arithmetic */
+    return c > most ? most : (c + LE_KM_BLOCK - 1) / LE_KM_BLOCK * LE_KM_BLOCK;
+}
+
 static int parse(int argc, char **argv, prop_opts *o)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
@@ -71,9 +93,10 @@ static int parse(int argc, char **argv, prop_opts *o)
                                          {"representation", required_argument, 0, 'r'},
                                          {"vectors", required_argument, 0, 'V'},
                                          {"reps", required_argument, 0, 'R'},
+                                         {"chunk", required_argument, 0, 'C'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
-    *o = (prop_opts){.repr = LE_REPRESENTATION_DEFAULT, .knn = 1};
+    *o = (prop_opts){.repr = LE_REPRESENTATION_DEFAULT, .knn = 1, .chunk = LE_PROP_CHUNK_DEFAULT};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -88,7 +111,11 @@ static int parse(int argc, char **argv, prop_opts *o)
             o->reps = optarg;
         else if (c == 'V')
             o->vectors = optarg;
-        else if (c == 'k') {
+        else if (c == 'C') {
+            LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk));
+            if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1 trace");
+            o->chunk = aligned_chunk(o->chunk);
+        } else if (c == 'k') {
             LE_CHECK(le_parse_range("--knn", optarg, 1, 64, &v));
             o->knn = (int)v;
         } else
@@ -161,30 +188,159 @@ static int resolve_reps(prop_opts *o, const le_corpus *c)
     return 0;
 }
 
-/* Labels and margins for the shard; given traces keep the person's label. */
-static void label_shard(const le_shard *s, const le_labeled *lab, int knn, int8_t *label, float *conf, int8_t *given,
-                        int64_t *abnormal)
-{
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab->n);
-    le_prop_label_rows(s->x, s->n, s->dim, lab->x, lab->label, lab->n, knn, work, label, conf);
-    memset(given, 0, (size_t)s->n);
-    for (int64_t i = 0; i < lab->n; i++) {
-        int64_t t = lab->index[i] - s->t0;
-        if (t < 0 || t >= s->n) continue;
-        label[t] = lab->label[i], conf[t] = INFINITY, given[t] = 1;
-    }
-    *abnormal = 0;
-    for (int64_t t = 0; t < s->n; t++) *abnormal += label[t] == 1;
-    free(work);
-}
+/* Where the vectors of this rank's traces [t0, t1) come from: the shard,
+ * built whole (the model-free representations need statistics of every
+ * span of the corpus before any row), or a file read a chunk at a time
+ * (--vectors; or the GAT embeddings, scaled to unit length as select
+ * does, row by row, so a chunk gives the same rows as the shard). */
+typedef struct prop_source {
+    le_shard s;      /* built: s.x; from a file: s.t0, s.t1 and s.n alone */
+    le_embreader er; /* from a file */
+    int from_file, unit, dim;
+    double seconds_rows, cpu_rows; /* reading the file's rows */
+} prop_source;
 
-/* The clocks at each phase's end: wall (MPI_Wtime) and this rank's CPU. */
+/* Phase durations (wall, MPI_Wtime; cpu: this rank's). */
 typedef struct prop_times {
-    double t0, read, vec, prop, end;
-    double cpu_read, cpu_vec, cpu_prop;
+    double read, vec, prop, write, total;
+    double cpu_vec, cpu_prop;
 } prop_times;
 
-static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const le_shard *s,
+static int source_is_file(const prop_opts *o) { return o->vectors || !strcmp(o->repr, "gat"); }
+
+/* Rows [a, a + n) of this rank's traces: into the shard, or read into buf. */
+static int source_rows(prop_source *src, int64_t a, int64_t n, float *buf, const float **rows)
+{
+    if (!src->from_file) {
+        *rows = src->s.x + (a - src->s.t0) * src->dim;
+        return 0;
+    }
+    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
+    int rc = le_emb_read_rows(&src->er, a, n, buf);
+    src->seconds_rows += MPI_Wtime() - t0, src->cpu_rows += le_cpu_seconds() - c0;
+    if (!rc && src->unit) le_km_normalize_rows(buf, n, src->dim);
+    *rows = buf;
+    return rc;
+}
+
+/* Collective: this rank's range and the file open, nothing read yet. */
+static int open_file_source(le_corpus *c, const prop_opts *o, prop_source *src)
+{
+    le_shard *s = &src->s;
+    LE_CHECK(le_agree(le_corpus_shard(c, le_world.comm, &s->t0, &s->t1)));
+    s->n = s->t1 - s->t0;
+    const char *path = o->vectors ? o->vectors : o->emb;
+    LE_CHECK(le_agree(le_vectors_open(le_world.comm, c, path, o->vectors ? o->repr : NULL, &src->er)));
+    src->from_file = 1, src->unit = !o->vectors, src->dim = src->er.dim;
+    return 0;
+}
+
+/* Collective: the shard and its vectors, built whole. */
+static int build_source(le_corpus *c, const prop_opts *o, le_callpaths *cp, prop_source *src, prop_times *tm)
+{
+    le_shard *s = &src->s;
+    double t0 = MPI_Wtime();
+    int rc = le_agree(le_shard_load(le_world.comm, c, s));
+    double t1 = MPI_Wtime(), c1 = le_cpu_seconds();
+    if (!rc && le_repr_needs_paths(o->repr)) rc = le_agree(le_callpaths_vocabulary(le_world.comm, s, cp));
+    if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, cp, s));
+    src->dim = s->dim;
+    tm->read = t1 - t0 + s->seconds_emb_read, tm->vec = MPI_Wtime() - t1 - s->seconds_emb_read;
+    tm->cpu_vec = le_cpu_seconds() - c1 - s->cpu_emb_read;
+    src->seconds_rows = s->seconds_emb_read, src->cpu_rows = s->cpu_emb_read;
+    return rc;
+}
+
+/* Collective: the labels CSV against the file source, the corpus ids read a
+ * chunk at a time, then each labeled row read by the rank that holds it. */
+static int labeled_from_file(le_corpus *c, const prop_opts *o, prop_source *src, le_labeled *lab)
+{
+    const le_shard *s = &src->s;
+    int rc = le_labeled_begin(le_world.comm, c, o->csv, src->dim, lab);
+    for (int64_t a = s->t0; !rc && a < s->t1; a += o->chunk) {
+        le_corpus_block b;
+        rc = le_corpus_read_ids(c, a, a + o->chunk < s->t1 ? a + o->chunk : s->t1, &b);
+        if (!rc) le_labeled_match(lab, &b, NULL), le_block_free(&b);
+    }
+    rc = le_agree(rc);
+    if (!rc) rc = le_labeled_found(le_world.comm, c, o->csv, lab);
+    for (int64_t i = 0; !rc && i < lab->n; i++) {
+        const float *row;
+        if (lab->index[i] >= s->t0 && lab->index[i] < s->t1)
+            rc = source_rows(src, lab->index[i], 1, lab->x + i * src->dim, &row);
+    }
+    rc = le_agree(rc);
+    return rc ? rc : le_labeled_vectors_done(le_world.comm, lab);
+}
+
+/* Labels and margins of rows x of traces [a, a + n); given traces keep the
+ * person's label. Returns how many are abnormal. */
+static int64_t label_rows(const float *x, int64_t a, int64_t n, int dim, const le_labeled *lab, int knn, float *work,
+                          int8_t *label, float *conf, int8_t *given)
+{
+    le_prop_label_rows(x, n, dim, lab->x, lab->label, lab->n, knn, work, label, conf);
+    memset(given, 0, (size_t)n);
+    for (int64_t i = 0; i < lab->n; i++) {
+        int64_t t = lab->index[i] - a;
+        if (t < 0 || t >= n) continue;
+        label[t] = lab->label[i], conf[t] = INFINITY, given[t] = 1;
+    }
+    int64_t abnormal = 0;
+    for (int64_t t = 0; t < n; t++) abnormal += label[t] == 1;
+    return abnormal;
+}
+
+/* Collective: every rank labels and writes its traces o->chunk at a time,
+ * as many writes on every rank (the last ones empty where a shard is
+ * shorter). */
+static int label_chunks(prop_source *src, const le_labeled *lab, const prop_opts *o, le_labelsfile_writer *w,
+                        int64_t *abnormal, prop_times *tm)
+{
+    const le_shard *s = &src->s;
+    int64_t cap = o->chunk < s->n ? o->chunk : s->n > 0 ? s->n : 1, steps = (s->n + o->chunk - 1) / o->chunk;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, le_world.comm));
+    int8_t *label = le_malloc((size_t)cap), *given = le_malloc((size_t)cap);
+    float *conf = le_malloc(sizeof(float) * (size_t)cap);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab->n > 0 ? lab->n : 1));
+    float *buf = src->from_file ? le_malloc_big(sizeof(float) * (size_t)cap * (size_t)src->dim) : NULL;
+    int rc = 0;
+    *abnormal = 0;
+    for (int64_t k = 0; k < steps && !rc; k++) {
+        int64_t a = s->t0 + k * o->chunk < s->t1 ? s->t0 + k * o->chunk : s->t1;
+        int64_t n = s->t1 - a < o->chunk ? s->t1 - a : o->chunk;
+        const float *x = NULL;
+        rc = le_agree(source_rows(src, a, n, buf, &x));
+        double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
+        if (!rc) *abnormal += label_rows(x, a, n, src->dim, lab, o->knn, work, label, conf, given);
+        double t1 = MPI_Wtime();
+        tm->prop += t1 - t0, tm->cpu_prop += le_cpu_seconds() - c0;
+        if (!rc) rc = le_labelsfile_write_rows(w, a, n, label, conf, given);
+        tm->write += MPI_Wtime() - t1;
+    }
+    free(label), free(given), free(conf), free(work), free(buf);
+    return rc;
+}
+
+/* Collective: the labels file, written a chunk at a time. */
+static int write_labels(const le_corpus *c, const prop_opts *o, prop_source *src, const le_labeled *lab, int64_t *abnormal,
+                        prop_times *tm)
+{
+    le_labelsfile_info info = {.n_traces = c->meta.n_traces, .n_given = lab->n};
+    snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
+    memcpy(info.corpus_fp, c->meta.fingerprint, sizeof info.corpus_fp);
+    snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
+    double t0 = MPI_Wtime();
+    le_labelsfile_writer w;
+    LE_CHECK(le_labelsfile_create(le_world.comm, o->out, &info, &w));
+    tm->write += MPI_Wtime() - t0;
+    int rc = label_chunks(src, lab, o, &w, abnormal, tm);
+    double t1 = MPI_Wtime();
+    rc = le_labelsfile_close(&w, rc);
+    tm->write += MPI_Wtime() - t1;
+    return rc;
+}
+
+static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const prop_source *src,
                   const prop_times *t)
 {
     int64_t n_lab[2] = {0, 0};
@@ -201,57 +357,54 @@ static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab,
     le_report_dbl("abnormal_share", c->meta.n_traces ? (double)abnormal / (double)c->meta.n_traces : 0);
     le_report_str("output", o->out);
     if (o->vectors) le_report_str("vectors", o->vectors);
-    /* the embeddings file is read inside le_shard_vectors: I/O, not the vectors' compute */
-    le_report_dbl("seconds_read", t->read - t->t0 + s->seconds_emb_read);
-    le_report_dbl("seconds_read_embeddings", s->seconds_emb_read);
-    le_report_dbl("seconds_vectors", t->vec - t->read - s->seconds_emb_read);
-    le_report_dbl("seconds_propagate", t->prop - t->vec);
-    le_report_dbl("seconds_write", t->end - t->prop);
-    le_report_dbl("cpu_seconds_read_embeddings", s->cpu_emb_read);
-    le_report_dbl("cpu_seconds_vectors", t->cpu_vec - t->cpu_read - s->cpu_emb_read);
-    le_report_dbl("cpu_seconds_propagate", t->cpu_prop - t->cpu_vec);
-    le_report_dbl("seconds", t->end - t->t0);
-    int rc = le_report_rank_seconds("seconds", t->end - t->t0);
+    le_report_int("chunk", o->chunk);
+    le_report_int("streamed", src->from_file);
+    /* the vectors' file rows are I/O, not the vectors' compute */
+    le_report_dbl("seconds_read", t->read + (src->from_file ? src->seconds_rows : 0));
+    le_report_dbl("seconds_read_embeddings", o->vectors ? 0 : src->seconds_rows);
+    le_report_dbl("seconds_vectors", t->vec);
+    le_report_dbl("seconds_propagate", t->prop);
+    le_report_dbl("seconds_write", t->write);
+    le_report_dbl("cpu_seconds_read_embeddings", o->vectors ? 0 : src->cpu_rows);
+    le_report_dbl("cpu_seconds_vectors", t->cpu_vec);
+    le_report_dbl("cpu_seconds_propagate", t->cpu_prop);
+    le_report_dbl("seconds", t->total);
+    int rc = le_report_rank_seconds("seconds", t->total);
     le_report_end();
+    return rc;
+}
+
+/* Collective: the labeled rows and the source of every rank's vectors. */
+static int prepare(le_corpus *c, const prop_opts *o, le_callpaths *cp, prop_source *src, le_labeled *lab, prop_times *tm)
+{
+    if (!source_is_file(o)) {
+        LE_CHECK(build_source(c, o, cp, src, tm));
+        return le_agree(le_labeled_load(le_world.comm, c, &src->s, o->csv, lab));
+    }
+    double t0 = MPI_Wtime();
+    LE_CHECK(open_file_source(c, o, src));
+    int rc = labeled_from_file(c, o, src, lab);
+    tm->read = MPI_Wtime() - t0 - src->seconds_rows; /* the rows' reads join it in the report */
     return rc;
 }
 
 static int run(le_corpus *c, const prop_opts *o)
 {
-    prop_times tm = {.t0 = MPI_Wtime()};
-    le_shard s;
+    double t0 = MPI_Wtime();
+    prop_times tm = {0};
+    prop_source src = {.er = {.hid_file = -1, .hid_dset = -1}};
     le_callpaths cp = {0};
     le_labeled lab = {0};
-    int build = !o->vectors, paths = build && le_repr_needs_paths(o->repr);
-    int rc = le_agree(le_shard_load(le_world.comm, c, &s));
-    if (!rc && !build) rc = le_agree(le_shard_vectors_read(le_world.comm, c, o->repr, o->vectors, &s));
-    tm.read = MPI_Wtime(), tm.cpu_read = le_cpu_seconds();
-    if (!rc && paths) rc = le_agree(le_callpaths_vocabulary(le_world.comm, &s, &cp));
-    if (!rc && build) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
-    if (!rc) rc = le_agree(le_labeled_load(le_world.comm, c, &s, o->csv, &lab));
-    if (rc) {
-        le_shard_free(&s), le_callpaths_free(&cp), le_labeled_free(&lab);
-        return rc;
-    }
-    tm.vec = MPI_Wtime(), tm.cpu_vec = le_cpu_seconds();
-    size_t nn = (size_t)(s.n ? s.n : 1);
-    int8_t *label = le_malloc(nn), *given = le_malloc(nn);
-    float *conf = le_malloc(sizeof(float) * nn);
-    int64_t counts[2] = {0, 0};
-    label_shard(&s, &lab, o->knn, label, conf, given, &counts[0]);
-    tm.prop = MPI_Wtime(), tm.cpu_prop = le_cpu_seconds();
-    le_labelsfile_info info = {.n_traces = c->meta.n_traces, .n_given = lab.n};
-    snprintf(info.corpus, sizeof info.corpus, "%s", o->corpus);
-    memcpy(info.corpus_fp, c->meta.fingerprint, sizeof info.corpus_fp);
-    snprintf(info.method, sizeof info.method, o->knn > 1 ? "knn%d" : "nearest", o->knn);
-    rc = le_agree(le_labelsfile_write(le_world.comm, o->out, &info, s.t0, s.n, label, conf, given));
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, counts, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    tm.end = MPI_Wtime();
-    if (!rc) rc = report(c, o, &lab, counts[0], &s, &tm);
-    free(label), free(given), free(conf);
+    int64_t abnormal = 0;
+    int rc = prepare(c, o, &cp, &src, &lab, &tm);
+    le_callpaths_free(&cp); /* the vectors are built */
+    if (!rc) rc = write_labels(c, o, &src, &lab, &abnormal, &tm);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &abnormal, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    tm.total = MPI_Wtime() - t0;
+    if (!rc) rc = report(c, o, &lab, abnormal, &src, &tm);
     le_labeled_free(&lab);
-    le_callpaths_free(&cp);
-    le_shard_free(&s);
+    le_emb_close_reader(&src.er);
+    le_shard_free(&src.s);
     return rc;
 }
 

@@ -679,6 +679,21 @@ static int read_span_array(le_corpus *c, const char *name, hid_t mtype, int64_t 
     return 0;
 }
 
+/* A block of traces [t0, t1) with their ids alone (no spans): what
+ * matching ids against a labels file needs, a chunk at a time. */
+int le_corpus_read_ids(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b)
+{
+    const le_corpus_meta *m = &c->meta;
+    if (t0 < 0 || t1 < t0 || t1 > m->n_traces)
+        return le_fail(LE_ERR_USAGE, "%s: trace range [%lld, %lld) outside [0, %lld)", c->path, (long long)t0, (long long)t1,
+                       (long long)m->n_traces);
+    le_block_alloc(b, t1 - t0, 0, (size_t)(t1 - t0) * 33, 0);
+    b->trace_begin = t0;
+    int rc = le_ids_read((hid_t)c->hid_file, m, c->path, t0, t1 - t0, b);
+    if (rc) le_block_free(b);
+    return rc;
+}
+
 int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b)
 {
     const le_corpus_meta *m = &c->meta;

@@ -144,6 +144,9 @@ void le_corpus_close(le_corpus *c);
 int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1);
 /* Read traces [t0, t1) into b (allocates b). */
 int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b);
+/* Traces [t0, t1) into b with their ids alone (no spans, no ground truth):
+ * a chunk of ids at a time. */
+int le_corpus_read_ids(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b);
 
 void le_meta_free(le_corpus_meta *m);
 

@@ -5,22 +5,14 @@
 #include <string.h>
 
 #include "fingerprint.h"
+#include "comm.h"
 #include "h5util.h"
 
-static int write_column(hid_t g, const char *name, hid_t type, const le_labelsfile_info *info, int64_t row0, int64_t n,
-                        const void *buf, const char *path)
-{
-    hid_t d = le_h5_create_1d(g, name, type, info->n_traces, 1);
-    LE_H5(d, "%s: cannot create /labels/%s", path, name);
-    char what[600];
-    snprintf(what, sizeof what, "%s: /labels/%s", path, name);
-    int rc = le_h5_write_1d(d, type, row0, n, buf, what);
-    H5Dclose(d);
-    return rc;
-}
+static const char *const column_name[3] = {"label", "confidence", "given"};
 
-static int write_body(hid_t f, const char *path, const le_labelsfile_info *info, int64_t row0, int64_t n,
-                      const int8_t *label, const float *confidence, const int8_t *given)
+static hid_t column_type(int i) { return i == 1 ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT8; }
+
+static int write_header(hid_t f, const char *path, const le_labelsfile_info *info, hid_t dset[3])
 {
     LE_CHECK(le_h5_attr_str(f, "schema", LE_LABELS_SCHEMA));
     LE_CHECK(le_h5_attr_i64(f, "schema_version", LE_LABELS_VERSION));
@@ -31,26 +23,69 @@ static int write_body(hid_t f, const char *path, const le_labelsfile_info *info,
     LE_CHECK(le_h5_attr_i64(f, "n_given", info->n_given));
     hid_t g = H5Gcreate2(f, "labels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     LE_H5(g, "%s: cannot create /labels", path);
-    int rc = write_column(g, "label", H5T_NATIVE_INT8, info, row0, n, label, path);
-    if (!rc) rc = write_column(g, "confidence", H5T_NATIVE_FLOAT, info, row0, n, confidence, path);
-    if (!rc) rc = write_column(g, "given", H5T_NATIVE_INT8, info, row0, n, given, path);
+    int rc = 0;
+    for (int i = 0; i < 3 && !rc; i++) {
+        dset[i] = le_h5_create_1d(g, column_name[i], column_type(i), info->n_traces, 1);
+        if (dset[i] < 0) rc = le_fail(LE_ERR_IO, "%s: cannot create /labels/%s", path, column_name[i]);
+    }
     H5Gclose(g);
     return rc;
+}
+
+static void close_columns(le_labelsfile_writer *w)
+{
+    for (int i = 0; i < 3; i++)
+        if (w->dset[i] > 0) H5Dclose((hid_t)w->dset[i]);
+    memset(w->dset, 0, sizeof w->dset);
+}
+
+int le_labelsfile_create(MPI_Comm comm, const char *path, const le_labelsfile_info *info, le_labelsfile_writer *w)
+{
+    memset(w, 0, sizeof *w);
+    le_h5_quiet();
+    w->comm = comm;
+    snprintf(w->path, sizeof w->path, "%s", path);
+    le_h5_partial(path, w->partial, sizeof w->partial); /* published under path only when complete */
+    hid_t fapl = le_h5_fapl(comm), f;
+    int created = le_h5_create(comm, w->partial, "the labels file", fapl, &f);
+    H5Pclose(fapl);
+    if (created) return created;
+    w->file = f;
+    hid_t d[3] = {0, 0, 0};
+    int rc = write_header(f, path, info, d);
+    for (int i = 0; i < 3; i++) w->dset[i] = d[i];
+    return le_agree_on(comm, rc) ? le_labelsfile_close(w, rc) : 0;
+}
+
+int le_labelsfile_write_rows(le_labelsfile_writer *w, int64_t row0, int64_t n, const int8_t *label, const float *confidence,
+                             const int8_t *given)
+{
+    const void *buf[3] = {label, confidence, given};
+    int rc = 0;
+    for (int i = 0; i < 3 && !rc; i++) {
+        char what[4200];
+        snprintf(what, sizeof what, "%s: /labels/%s", w->path, column_name[i]);
+        rc = le_h5_write_1d((hid_t)w->dset[i], column_type(i), row0, n, buf[i], what);
+    }
+    return rc;
+}
+
+int le_labelsfile_close(le_labelsfile_writer *w, int status)
+{
+    if (!w->file) return status;
+    close_columns(w);
+    int rc = le_h5_finish(w->comm, (hid_t)w->file, w->partial, status);
+    w->file = 0;
+    int published = le_h5_publish(w->comm, w->path, rc);
+    return rc ? rc : published;
 }
 
 int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_info *info, int64_t row0, int64_t n,
                         const int8_t *label, const float *confidence, const int8_t *given)
 {
-    le_h5_quiet();
-    char partial[4096];
-    le_h5_partial(path, partial, sizeof partial); /* published under path only when complete */
-    hid_t fapl = le_h5_fapl(comm), f;
-    int created = le_h5_create(comm, partial, "the labels file", fapl, &f);
-    H5Pclose(fapl);
-    if (created) return created;
-    int rc = le_h5_finish(comm, f, partial, write_body(f, path, info, row0, n, label, confidence, given));
-    int published = le_h5_publish(comm, path, rc);
-    return rc ? rc : published;
+    le_labelsfile_writer w;
+    LE_CHECK(le_labelsfile_create(comm, path, info, &w));
+    return le_labelsfile_close(&w, le_labelsfile_write_rows(&w, row0, n, label, confidence, given));
 }
 
 static int read_column(hid_t f, const char *name, hid_t type, int64_t row0, int64_t n, void *buf, const char *path)

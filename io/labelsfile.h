@@ -12,8 +12,8 @@
  *                                    with no other class present gets 2)
  *   /labels/given       int8    [N]  1 where a person labelled the trace
  *
- * Writing is collective (every rank writes its contiguous rows once);
- * reading is independent. */
+ * Writing is collective (every rank writes its contiguous rows, at once or
+ * a chunk at a time); reading is independent. */
 #ifndef LE_LABELSFILE_H
 #define LE_LABELSFILE_H
 
@@ -34,6 +34,21 @@ typedef struct le_labelsfile_info {
 /* Collective: rows [row0, row0 + n) of every dataset from this rank. */
 int le_labelsfile_write(MPI_Comm comm, const char *path, const le_labelsfile_info *info, int64_t row0, int64_t n,
                         const int8_t *label, const float *confidence, const int8_t *given);
+
+/* The same in pieces, so a writer holds a chunk of rows, not its shard:
+ * create (collective), write_rows as often as it likes (collective: every
+ * rank calls as many times, n may be 0), close with the status so far
+ * (collective; the file is published under path only when every write
+ * succeeded, else removed). create closes the file itself when it fails. */
+typedef struct le_labelsfile_writer {
+    MPI_Comm comm;
+    int64_t file, dset[3]; /* hid_t, opaque here */
+    char path[4096], partial[4096];
+} le_labelsfile_writer;
+int le_labelsfile_create(MPI_Comm comm, const char *path, const le_labelsfile_info *info, le_labelsfile_writer *w);
+int le_labelsfile_write_rows(le_labelsfile_writer *w, int64_t row0, int64_t n, const int8_t *label, const float *confidence,
+                             const int8_t *given);
+int le_labelsfile_close(le_labelsfile_writer *w, int status);
 
 /* Collective open, then independent reads of rows [row0, row0 + n); any of
  * the output arrays may be NULL. n_expected (>= 0) must equal n_traces. */

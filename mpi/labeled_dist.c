@@ -77,46 +77,81 @@ static int check_duplicates(const char *csv, const id_ref *ref, int64_t n)
     return 0;
 }
 
-int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *csv, le_labeled *out)
+int le_labeled_begin(MPI_Comm comm, le_corpus *c, const char *csv, int dim, le_labeled *out)
 {
     memset(out, 0, sizeof *out);
     le_labels l;
     LE_CHECK(share_labels(comm, c, csv, &l));
     int64_t n = l.n;
-    id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)n);
+    id_ref *ref = le_malloc(sizeof(id_ref) * (size_t)(n ? n : 1));
     for (int64_t i = 0; i < n; i++) ref[i] = (id_ref){l.trace_id[i], i};
     qsort(ref, (size_t)n, sizeof *ref, cmp_id_ref);
-    int rc = check_duplicates(csv, ref, n);
-    /* Each rank finds the ids among its traces: index and vector. */
-    out->n = n;
-    out->index = le_malloc(sizeof(int64_t) * (size_t)n);
-    out->label = le_malloc((size_t)n);
-    out->x = le_calloc((size_t)n * (size_t)s->dim, sizeof(float));
-    for (int64_t i = 0; i < n; i++) out->index[i] = -1, out->label[i] = l.label[i];
-    for (int64_t t = 0; !rc && t < s->n; t++) {
-        id_ref key = {le_block_id(&s->b, t), 0}, *hit = bsearch(&key, ref, (size_t)n, sizeof *ref, cmp_id_ref);
+    out->n = n, out->dim = dim, out->ids = l.trace_id, out->ref = ref;
+    out->index = le_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    out->label = l.label;
+    out->x = le_calloc((size_t)(n ? n : 1) * (size_t)dim, sizeof(float));
+    for (int64_t i = 0; i < n; i++) out->index[i] = -1;
+    return le_agree_on(comm, check_duplicates(csv, ref, n));
+}
+
+void le_labeled_match(le_labeled *l, const le_corpus_block *b, const float *x)
+{
+    const id_ref *ref = l->ref;
+    for (int64_t t = 0; t < b->n_traces; t++) {
+        id_ref key = {le_block_id(b, t), 0}, *hit = bsearch(&key, ref, (size_t)l->n, sizeof *ref, cmp_id_ref);
         if (!hit) continue;
-        out->index[hit->row] = s->t0 + t;
-        memcpy(out->x + hit->row * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
+        l->index[hit->row] = b->trace_begin + t;
+        if (x) memcpy(l->x + hit->row * l->dim, x + t * l->dim, sizeof(float) * (size_t)l->dim);
     }
-    if (!rc) rc = le_allreduce_big(comm, out->index, n, MPI_INT64_T, MPI_MAX);
-    if (!rc) rc = le_allreduce_big(comm, out->x, n * s->dim, MPI_FLOAT, MPI_SUM);
-    int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)n), nm = 0;
-    for (int64_t i = 0; !rc && i < n; i++)
-        if (out->index[ref[i].row] < 0) missing[nm++] = i;
+}
+
+/* Ids that no rank found are an error that lists them. */
+static int check_missing(const le_corpus *c, const char *csv, const le_labeled *l)
+{
+    const id_ref *ref = l->ref;
+    int64_t *missing = le_malloc(sizeof(int64_t) * (size_t)(l->n ? l->n : 1)), nm = 0;
+    for (int64_t i = 0; i < l->n; i++)
+        if (l->index[ref[i].row] < 0) missing[nm++] = i;
+    int rc = 0;
     if (nm) {
         char msg[1024];
         list_ids(msg, sizeof msg, ref, missing, nm);
         rc = le_fail(LE_ERR_FORMAT, "%s: %lld trace ids are not in the corpus %s: %s", csv, (long long)nm, c->path, msg);
     }
-    free(missing), free(ref);
-    for (int64_t i = 0; i < n; i++) free(l.trace_id[i]);
-    free(l.trace_id), free(l.label);
+    free(missing);
+    return rc;
+}
+
+int le_labeled_found(MPI_Comm comm, le_corpus *c, const char *csv, le_labeled *l)
+{
+    LE_CHECK(le_allreduce_big(comm, l->index, l->n, MPI_INT64_T, MPI_MAX));
+    return check_missing(c, csv, l);
+}
+
+int le_labeled_vectors_done(MPI_Comm comm, le_labeled *l)
+{
+    LE_CHECK(le_allreduce_big(comm, l->x, l->n * l->dim, MPI_FLOAT, MPI_SUM));
+    for (int64_t i = 0; i < l->n; i++) free(l->ids[i]);
+    free(l->ids), free(l->ref);
+    l->ids = NULL, l->ref = NULL;
+    return 0;
+}
+
+int le_labeled_load(MPI_Comm comm, le_corpus *c, const le_shard *s, const char *csv, le_labeled *out)
+{
+    int rc = le_labeled_begin(comm, c, csv, s->dim, out);
+    le_corpus_block b = s->b;
+    b.trace_begin = s->t0;
+    if (!rc) le_labeled_match(out, &b, s->x);
+    if (!rc) rc = le_labeled_found(comm, c, csv, out);
+    if (!rc) rc = le_labeled_vectors_done(comm, out);
+    if (rc) le_labeled_free(out);
     return rc;
 }
 
 void le_labeled_free(le_labeled *l)
 {
-    free(l->index), free(l->label), free(l->x);
+    for (int64_t i = 0; l->ids && i < l->n; i++) free(l->ids[i]);
+    free(l->index), free(l->label), free(l->x), free(l->ids), free(l->ref);
     memset(l, 0, sizeof *l);
 }

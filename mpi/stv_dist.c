@@ -71,23 +71,27 @@ void le_callpaths_free(le_callpaths *cp)
     memset(cp, 0, sizeof *cp);
 }
 
-/* The shard's rows of an embeddings file into s->x as stored; with
- * want_model, the file's model attribute must name it (vectors that
- * select --dump-vectors wrote for that representation). */
+int le_vectors_open(MPI_Comm comm, le_corpus *c, const char *path, const char *want_model, le_embreader *er)
+{
+    int rc = le_emb_open(comm, path, c->meta.n_traces, er);
+    if (!rc) rc = le_fp_check(path, er->corpus_fp, er->corpus, c->path, c->meta.fingerprint);
+    if (!rc && want_model && strcmp(er->model, want_model))
+        rc =
+            le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
+                    path, er->model, want_model);
+    if (rc) le_emb_close_reader(er);
+    return rc;
+}
+
+/* The shard's rows of an embeddings file into s->x as stored (want_model:
+ * le_vectors_open). */
 static int read_emb_rows(MPI_Comm comm, le_corpus *c, const char *path, const char *want_model, le_shard *s)
 {
     le_embreader er;
-    int rc = le_emb_open(comm, path, c->meta.n_traces, &er);
-    if (!rc) rc = le_fp_check(path, er.corpus_fp, er.corpus, c->path, c->meta.fingerprint);
-    if (!rc && want_model && strcmp(er.model, want_model))
-        rc =
-            le_fail(LE_ERR_USAGE, "%s holds vectors of '%s', not of --representation %s (select --dump-vectors writes them)",
-                    path, er.model, want_model);
-    if (!rc) {
-        s->dim = er.dim;
-        s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)er.dim);
-        rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
-    }
+    LE_CHECK(le_vectors_open(comm, c, path, want_model, &er));
+    s->dim = er.dim;
+    s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)er.dim);
+    int rc = le_emb_read_rows(&er, s->t0, s->n, s->x);
     le_emb_close_reader(&er);
     return rc;
 }

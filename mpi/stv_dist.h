@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "corpus.h"
+#include "embread.h"
 #include "stv.h"
 
 /* The call-path vocabulary (sorted path ids) and, per path, the latency of
@@ -76,5 +77,11 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
  * propagate need not rebuild them. The file must hold one row per trace
  * and name `representation`. */
 int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representation, const char *path, le_shard *s);
+
+/* Collective: an embeddings file (want_model NULL) or the vectors select
+ * dumped for representation want_model, opened for reading a row range at
+ * a time: one row per trace of c, made from c (its fingerprint). Closed on
+ * failure. */
+int le_vectors_open(MPI_Comm comm, le_corpus *c, const char *path, const char *want_model, le_embreader *er);
 
 #endif

@@ -8,6 +8,7 @@
 #   - --representation that differs, another embeddings file, a corpus of
 #     another size: status 3 and a message naming what the reps file holds
 #   - --vectors of select --dump-vectors with --reps: the same labels
+#   - gat read in chunks of 256 traces (--chunk): the same labels as in one
 # At 2 ranks.
 source "$(dirname "$0")/lib.bash"
 command -v h5diff > /dev/null || skip "h5diff is absent (apt-get install hdf5-tools)"
@@ -40,6 +41,9 @@ grep -q "propagate: --representation tail but reps-stv.h5 was selected with stv;
 run_le 2 select c.h5 emb.h5 -o reps-gat.h5 --representation gat --budget 30 --rounds 1 --no-page > /dev/null
 run_le 1 label reps-gat.h5 --oracle c.h5 -o gat.csv > /dev/null
 run_le 2 propagate c.h5 emb.h5 gat.csv -o gat-by-hand.h5 --representation gat > /dev/null
+# gat rows are read and scaled to unit length a chunk at a time: the same labels in chunks of 256
+run_le 2 propagate c.h5 emb.h5 gat.csv -o gat-chunks.h5 --representation gat --chunk 256 > /dev/null
+same_labels gat-by-hand.h5 gat-chunks.h5 "gat in chunks of 256"
 run_le 2 propagate c.h5 gat.csv -o gat-from-reps.h5 --reps reps-gat.h5 > gat.txt || fail "gat from --reps without EMBEDDINGS.h5 failed"
 expect representation gat gat.txt
 same_labels gat-by-hand.h5 gat-from-reps.h5 "gat from --reps"
