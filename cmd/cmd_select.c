@@ -285,6 +285,15 @@ static double sample_share(double given, int64_t k, int64_t N)
     return x < LE_SAMPLE_MIN ? LE_SAMPLE_MIN : x > 1 ? 1 : x;
 }
 
+/* The default budget's later rounds: a sample of LE_ROUND_SAMPLE_TRACES
+ * traces (or 30 a pick) whatever N (algos/budget.h). */
+static double round_sample_share(int64_t k, int64_t N)
+{
+    double want = LE_SAMPLE_PER_CENTRE * (double)k > LE_ROUND_SAMPLE_TRACES ? LE_SAMPLE_PER_CENTRE * (double)k
+                                                                            : LE_ROUND_SAMPLE_TRACES;
+    return N > 0 && want < (double)N ? want / (double)N : 1;
+}
+
 /* Local rows whose draw falls under the share (keyed by global index). */
 static int64_t pick_sample(const le_shard *s, double share, uint64_t seed, int64_t *gidx, float *xs)
 {
@@ -574,7 +583,9 @@ static int select_uncertain(le_corpus *c, const le_shard *s, const le_budget *b,
     *given = lab.n;
     int64_t want = o->picks ? o->picks : le_budget_picks(b, o->round, lab.n);
     sel_opts eff = *o;
-    eff.sample = r->sample_share = sample_share(o->sample, want > 0 ? want : b->per_round, c->meta.n_traces);
+    int64_t k_sample = want > 0 ? want : b->per_round, N = c->meta.n_traces;
+    eff.sample = r->sample_share =
+        b->fixed || o->sample > 0 ? sample_share(o->sample, k_sample, N) : round_sample_share(k_sample, N);
     o = &eff;
     r->changed_share = -1;
     r->stop = le_budget_stop(b, o->round, lab.n, -1);
