@@ -2,8 +2,8 @@
 # The labeling budget (docs/labeling.md "Budget and stopping rule"), 2 ranks:
 #  - the default budget does not grow with N: round 1 picks 100 of 500 and of
 #    1,000 traces;
-#  - a later round measures what the previous round's labels did (--previous)
-#    and stops, picking nothing, when they are stable (stop: stable) or at
+#  - a later round measures what the previous round's labels did (--previous;
+#    the same counts at 1 and 2 ranks) and stops, picking nothing, when they are stable (stop: stable) or at
 #    --max-labels (stop: max-labels), saying why;
 #  - the fixed budgets still work: --budget 20 (12 then 8), --budget-share;
 #    mixing the two kinds is refused;
@@ -37,6 +37,11 @@ run_le 2 select c1.h5 -o a3.h5 "${S[@]}" --round 3 --labels l2.csv --previous a2
 expect previous_picks 8 a3.txt
 [ -n "$(value changed_share a3.txt)" ] || fail "round 3 does not measure round 2's change: $(cat a3.txt)"
 share=$(value changed_share a3.txt)
+# the rule's counts are sums of integers over ranks: the same at 1 rank
+run_le 1 select c1.h5 -o a3_1.h5 "${S[@]}" --round 3 --labels l2.csv --previous a2.h5 --no-page > a3_1.txt
+for k in changed_traces abnormal_sampled previous_disagreed representatives stop; do
+    expect $k "$(value $k a3.txt)" a3_1.txt
+done
 # a threshold above what round 2 moved stops; the picks file holds none
 above=$(awk -v s="$share" 'BEGIN { print s + 0.01 }')
 run_le 2 select c1.h5 -o a3s.h5 "${S[@]}" --stable "$above" --round 3 --labels l2.csv --previous a2.h5 --no-page \
