@@ -22,8 +22,11 @@
 #                  removed at the end); a corpus already made there is reused
 #
 # Prints one line a corpus and budget: corpus, traces, budget, labels (eval's
-# labeled), rounds (selects that picked), stop (the last select's stop: and why),
-# precision, recall, F1, seconds of the whole run. Every run is
+# labeled), rounds (selects that picked), stop (the last select's stop:),
+# precision, recall, F1, seconds of the whole run; then a line a round of it
+# (`  round R: picks P, disagreed D, changed_share C, stop S`: what select-R
+# found about round R-1's labels). Each run's select reports are kept in
+# DIR/CORPUS.BUDGET.reports/. Every run is
 # `mpirun -np N labelease run CONFIG --out DIR/CORPUS` (the corpus stage is
 # skipped on the second budget: the same DIR, only [select] changes).
 set -euo pipefail
@@ -51,6 +54,7 @@ WORK=$(cd "$WORK" && pwd)
 MPI=(mpirun -np "$NP")
 [ "$NP" -gt "$(nproc)" ] && MPI+=(--oversubscribe)
 key() { sed -n "s/^$1: //p" "$2" | head -n1; }
+keyd() { local v; v=$(key "$1" "$2"); echo "${v:--}"; } # key, or - when absent
 
 # input_section CORPUS: the [synth] or [ingest] section of the run config
 input_section() {
@@ -109,9 +113,17 @@ for c in "$@"; do
             || { echo "bench/budget.sh: run failed ($cfg):" >&2; tail -n 20 "$dir.run.err" >&2; exit 1; }
         t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
         read -r rounds stop < <(rounds_of "$dir")
+        keep=$dir.$(tr -c 'a-zA-Z0-9.\n' '_' <<< "$b").reports
+        rm -rf "$keep" && mkdir -p "$keep" && cp "$dir"/select*.txt "$keep"/
         e=$dir/eval.txt
         printf '%-16s %9s %-16s %6s %6s %-10s %9.4f %9.4f %9.4f %8s\n' "$c" "$(key traces "$dir/select.txt")" "$b" \
             "$(key labeled "$e")" "$rounds" "$stop" "$(key precision "$e")" "$(key recall "$e")" "$(key f1 "$e")" "$t"
+        for f in "$keep"/select.txt $(ls -v "$keep"/select-[0-9]*.txt 2> /dev/null); do
+            [ -f "$f" ] || continue
+            printf '    round %s: picks %s, disagreed %s, changed_share %s, stop %s\n' "$(key round "$f")" \
+                "$(key representatives "$f")" "$(keyd previous_disagreed "$f")" "$(keyd changed_share "$f")" \
+                "$(keyd stop "$f")"
+        done
     done
 done
 echo "# $(nproc)-core $(uname -n), $NP ranks, labelease $("$B" --version 2>/dev/null | head -n1)"
