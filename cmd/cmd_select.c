@@ -880,6 +880,11 @@ static void resolve_budget(const sel_opts *o, int64_t N, le_budget *b)
         return;
     }
     if (o->rounds) b->rounds = o->rounds;
+    if (o->rounds && o->round == 1)
+        le_info(
+            "--rounds %d without --budget caps the default budget's rounds (before issue 19 it spread 0.1%% of the "
+            "traces over them: that is --budget-share 0.001 --rounds %d)",
+            o->rounds, o->rounds);
     if (o->first) b->first = o->first;
     if (o->per_round) b->per_round = o->per_round;
     if (o->max_labels) b->max_labels = o->max_labels;
