@@ -102,21 +102,40 @@ stage() {
 # ============================ the pipeline ===================================
 # One line a stage, in order; each reads what the ones before wrote in $OUT.
 # Stages not built yet are listed too: they run as soon as their command lands.
-# The labeling is the default one (docs/labeling.md): no model, two rounds of
-# the default budget (0.1% of the traces), labels from the corpus truth.
+# The labeling is the default one (docs/labeling.md): no model, the default
+# budget (100 labels, then rounds of 30 until the labels are stable: rounds()),
+# labels from the corpus truth.
 pipeline() {
     stage synth     synth -o corpus.h5 ${TRACES:+--traces "$TRACES"} --seed "$SEED"
     stage info      info corpus.h5
     stage select    select corpus.h5 -o reps.h5 --seed "$SEED"
     stage label     label reps.h5 --oracle corpus.h5 -o labels.csv
-    stage select-2  select corpus.h5 -o reps-2.h5 --seed "$SEED" --round 2 --labels labels.csv
-    stage label-2   label reps-2.h5 --oracle corpus.h5 --keep labels.csv -o labels-2.csv
-    stage propagate propagate corpus.h5 labels-2.csv -o labels.h5
+    rounds
+    stage propagate propagate corpus.h5 "$LABELS" -o labels.h5
     stage rootcause rootcause corpus.h5 labels.h5 -o rootcause.h5
     stage eval      eval corpus.h5 labels.h5 rootcause.h5
     stage export    export corpus.h5 labels.h5 rootcause.h5 -o dataset
 }
 # ==============================================================================
+
+# Later rounds, select-R then label-R, until select-R reports `stop:` (the
+# labels are stable, or the cap): LABELS is then the last labelled round's file.
+LABELS=labels.csv ROUNDS=1 STOP_WHY="the last round (10)"
+rounds() {
+    local r prev=reps.h5 stop
+    for r in $(seq 2 10); do
+        stage "select-$r" select corpus.h5 -o "reps-$r.h5" --seed "$SEED" --round "$r" --labels "$LABELS" \
+            $([ "$r" -ge 3 ] && echo --previous "$prev")
+        [ -n "$STOPPED" ] && return 0
+        stop=$(sed -n 's/^stop: //p' "$OUT/select-$r.txt")
+        if [ "$stop" != no ]; then
+            STOP_WHY="select-$r stopped: $(sed -n 's/^stop_reason: //p' "$OUT/select-$r.txt")"
+            return 0
+        fi
+        stage "label-$r" label "reps-$r.h5" --oracle corpus.h5 --keep "$LABELS" -o "labels-$r.csv"
+        LABELS=labels-$r.csv prev=reps-$r.h5 ROUNDS=$r
+    done
+}
 
 summary() {
     step "summary (work dir $OUT, $NP ranks)"
@@ -139,7 +158,8 @@ summary
 if [ -f "$OUT/eval.txt" ]; then
     step "result"
     grep -E '^(labeled|precision|recall|f1|period_precision|period_recall|hr@1|hr@3): ' "$OUT/eval.txt" | sed 's/^/  /'
-    echo "  pages to open in a browser: $OUT/reps.html, $OUT/reps-2.html (labeling), $OUT/rootcause.html (root causes)"
+    echo "  labeling: $ROUNDS rounds, $(($(wc -l < "$OUT/$LABELS") - 1)) labels; then $STOP_WHY"
+    echo "  pages to open in a browser: $OUT/reps.html, $OUT/reps-2.html, ... (labeling), $OUT/rootcause.html (root causes)"
     echo "  labeled dataset: $OUT/dataset/"
 fi
 echo "demo.sh: done in $(($(date +%s) - t0)) s"

@@ -55,10 +55,3 @@ void le_prop_label_rows(const float *x, int64_t n, int d, const float *ref, cons
         }
     }
 }
-
-int64_t le_round_budget(int64_t K, int R, int r, int64_t given)
-{
-    if (r <= 1) return R > 1 ? K - llround(LE_LATER_ROUNDS_SHARE * (double)K) : K;
-    int64_t left = K - given, rounds_left = R - r + 1 > 1 ? R - r + 1 : 1;
-    return left > 0 ? (left + rounds_left - 1) / rounds_left : 0;
-}

@@ -10,10 +10,11 @@
 #            throughput, compute seconds, parallel efficiency t1 / (N tN) of
 #            embed, select and propagate, select + propagate compute at N
 #            ranks. select and propagate are the defaults (the tail
-#            representation; select: round 1 of the default budget, 0.1% of
-#            the traces); compute_s.best.* is the whole default labeling
-#            (round 1 writing the vectors, round 2 and propagate reading
-#            them: both selects plus propagate). Each timed stage runs R times (--reps;
+#            representation; select: round 1 of the default budget, 100
+#            picks since issue 19, before it 0.1% of the traces);
+#            compute_s.best.* is round 1 writing the vectors, round 2 and
+#            propagate reading them: two selects plus propagate (the default
+#            budget's later rounds, until stable, are not timed). Each timed stage runs R times (--reps;
 #            3, 1 with --quick), 1 and N ranks alternating, and the smallest
 #            figure is kept.
 #   ratios   bench/gat.sh (embed and training step against PyTorch) and

@@ -160,10 +160,10 @@ int le_cmd_run(int argc, char **argv)
     le_ini cfg;
     LE_CHECK(run_config_read(o.config, &cfg));
     run_stage st[RUN_MAX_STAGES];
-    int stop = 0, n = run_plan_build(&cfg, o.dir, st, &stop);
+    int stop = 0, n = run_plan_build(&cfg, o.dir, st, &stop, 0);
     rc = le_agree(le_world.rank == 0 ? run_plan_check_labels(&cfg, st, n) : 0);
     run_result res = {.wait_at = -1};
-    if (!rc) rc = run_exec(&o, st, n, stop, &res);
+    if (!rc) rc = run_exec(&o, &cfg, st, &n, stop, &res);
     if (le_world.rank == 0 && !o.dry) report(&o, st, n, stop, &res, rc);
     run_plan_free(st, n);
     le_ini_free(&cfg);

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "driver.h"
 #include "exchange.h"
 #include "embfile.h"
+#include "fingerprint.h"
 #include "kmeans.h"
 #include "kmeans_dist.h"
 #include "page.h"
@@ -22,23 +24,41 @@
 static const char usage[] =
     "usage: labelease select CORPUS.h5 [EMBEDDINGS.h5] -o REPS.h5 [options]\n"
     "\n"
-    "Pick the traces a person should label: a share of the labeling budget in each\n"
-    "round (two by default; a person labels between them). Round 1: each rank\n"
-    "samples a share of its traces (keyed by trace index and seed, so the same at\n"
-    "any rank count); distributed k-means (k-means|| start, sgemm Lloyd steps, one\n"
-    "allreduce each) clusters the sample into as many clusters as the round picks,\n"
-    "and each cluster's representative is its member nearest the centre over the\n"
-    "whole corpus. Round 2: the traces the labels so far leave least certain. The representatives' traces, cluster\n"
-    "sizes and per-call-path latency statistics of the corpus go to REPS.h5, and\n"
-    "the labeling page to REPS.html beside it.\n"
+    "Pick the traces a person should label, in rounds (a person labels between them).\n"
+    "Round 1: each rank samples a share of its traces (keyed by trace index and\n"
+    "seed, so the same at any rank count); distributed k-means (k-means|| start,\n"
+    "sgemm Lloyd steps, one allreduce each) clusters the sample into as many clusters\n"
+    "as the round picks, and each cluster's representative is its member nearest the\n"
+    "centre over the whole corpus. Later rounds: the traces the labels so far leave\n"
+    "least certain. The representatives' traces, cluster sizes and per-call-path\n"
+    "latency statistics of the corpus go to REPS.h5, and the labeling page to\n"
+    "REPS.html beside it.\n"
+    "\n"
+    "The default budget follows behaviours, not traces (docs/labeling.md, Budget):\n"
+    "round 1 picks 100, each later round 30, until the labels are stable (the\n"
+    "previous round's labels moved under 1% of the traces labelled abnormal:\n"
+    "--previous gives that round's REPS.h5) or 400 labels are reached; a round that\n"
+    "stops picks nothing and says why (report key stop: stable, max-labels, rounds).\n"
     "\n"
     "options:\n"
     "  -o, --output FILE       representatives file to write (required)\n"
-    "  --budget K              labels of the whole labeling, every round included (default\n"
-    "                          0.1% of the traces, at least 10); at least the corpus's\n"
-    "                          traces: every trace is a representative (round 1)\n"
-    "  --rounds R              rounds the budget is spread over (default 2): round 1 picks\n"
-    "                          60%, the later rounds the rest (docs/labeling.md, Rounds)\n"
+    "  --first-round K         the default budget: round 1's picks (default 100)\n"
+    "  --round-picks K         the default budget: each later round's picks (default 30)\n"
+    "  --max-labels M          the default budget: labels in all, every round included\n"
+    "                          (default 400); the round that reaches it picks the rest\n"
+    "  --stable X              the default budget: stop when the previous round moved the\n"
+    "                          propagated labels of less than this share of the sampled\n"
+    "                          traces labelled abnormal before or after it (default 0.01)\n"
+    "  --previous REPS.h5      round N >= 3: round N-1's representatives file, whose labels\n"
+    "                          the stopping rule measures (without it round N only picks)\n"
+    "  --budget K              a fixed budget instead: K labels in all, every round\n"
+    "                          included; at least the corpus's traces: every trace is a\n"
+    "                          representative (round 1)\n"
+    "  --budget-share X        a fixed budget of X of the traces (the paper's 0.1%: 0.001;\n"
+    "                          at least 10)\n"
+    "  --rounds R              a fixed budget: the rounds it is spread over (default 2):\n"
+    "                          round 1 picks 60%, the later rounds the rest; the default\n"
+    "                          budget: the most rounds (default 10)\n"
     "  --picks P               this round picks exactly P, whatever the split\n"
     "  --method M              kmeans (default), random, or spectral (U-SPEC)\n"
     "  --representation R      tail (default, no model): per operation, self time beyond\n"
@@ -50,14 +70,15 @@ static const char usage[] =
     "                          give EMBEDDINGS.h5), stv, dev, dev-burst, dev-burst-count,\n"
     "                          hybrid, hybrid-burst, hybrid-burst-count\n"
     "  --sample X              share of traces k-means clusters (default: enough for 30\n"
-    "                          a centre, at least 0.1)\n"
+    "                          a centre, at least 0.1; the default budget's later rounds:\n"
+    "                          13,000 traces at any N)\n"
     "  --seed N                sample and initialisation (default 1)\n"
     "  --max-iter N            Lloyd iterations at most (default 100)\n"
     "  --tol X                 converged when at most this share of the sample changes\n"
     "                          cluster in an iteration (default 0.001; 0 = none changes)\n"
-    "  --round N --labels CSV  round N >= 2: the next share of the budget, where the\n"
-    "                          labels so far (CSV: every earlier round's) are least\n"
-    "                          certain (low margin), spread by k-means\n"
+    "  --round N --labels CSV  round N >= 2: the next picks, where the labels so far\n"
+    "                          (CSV: every earlier round's) are least certain (low\n"
+    "                          margin), spread by k-means\n"
     "  --no-page               do not write REPS.html\n"
     "  --dump-vectors FILE     also write every trace's vector (N x dim) to FILE as an\n"
     "                          embeddings file: for --vectors, or to study a run offline\n"
@@ -65,12 +86,18 @@ static const char usage[] =
     "                          and representation) instead of building them: later rounds\n"
     "                          and propagate then skip the representation's cost\n" LE_COMMON_HELP
     "\n"
-    "example (the default two rounds, 500 labels: 300 then 200):\n"
-    "  mpirun -np 2 labelease select corpus.h5 -o reps.h5 --budget 500 --dump-vectors vec.h5\n"
+    "example (the default budget: rounds until the labels are stable):\n"
+    "  mpirun -np 2 labelease select corpus.h5 -o reps.h5 --dump-vectors vec.h5     # 100\n"
     "  labelease label reps.h5 --tui -o labels.csv\n"
-    "  mpirun -np 2 labelease select corpus.h5 -o reps2.h5 --budget 500 --round 2 --labels labels.csv --vectors vec.h5\n"
-    "  labelease label reps2.h5 --tui -o labels.csv       # keeps round 1's rows\n"
+    "  mpirun -np 2 labelease select corpus.h5 -o reps-2.h5 --round 2 --labels labels.csv --previous reps.h5 --vectors "
+    "vec.h5\n"
+    "  labelease label reps-2.h5 --tui -o labels.csv     # keeps round 1's rows; round 3 likewise\n"
+    "  mpirun -np 2 labelease select corpus.h5 -o reps-3.h5 --round 3 --labels labels.csv --previous reps-2.h5 --vectors "
+    "vec.h5\n"
+    "  ...                                               # until it reports stop: stable\n"
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --vectors vec.h5\n"
+    "the paper's 0.1% in two rounds (--budget-share 0.001), or a fixed 500 (300 then 200):\n"
+    "  mpirun -np 2 labelease select corpus.h5 -o reps.h5 --budget 500\n"
     "the paper's one round over its GAT embeddings:\n"
     "  mpirun -np 2 labelease select corpus.h5 emb.h5 -o reps.h5 --representation gat --rounds 1\n";
 
@@ -79,9 +106,11 @@ static const char usage[] =
 #define TOL_DEFAULT 1e-3
 
 typedef struct sel_opts {
-    const char *corpus, *emb, *out, *method, *repr, *labels, *dump, *vectors;
-    int64_t budget, picks; /* the whole labeling's budget; this round's picks when given */
-    int rounds;
+    const char *corpus, *emb, *out, *method, *repr, *labels, *dump, *vectors, *previous;
+    int64_t budget, picks;                /* a fixed budget, the whole labeling's; this round's picks when given */
+    int64_t first, per_round, max_labels; /* the default budget's; 0: not given */
+    int rounds;                           /* 0: not given */
+    double budget_share, stable;          /* < 0: not given */
     double sample, tol;
     uint64_t seed;
     int max_iter, round, page;
@@ -93,6 +122,9 @@ typedef struct sel_result {
     float *centroids;    /* [k x dim] or NULL */
     int8_t *sugg;        /* [k] round >= 2: the label the labels so far propagate to rep[j] (-1: none), or NULL */
     float *sugg_margin;  /* [k] its margin */
+    le_stop stop;        /* round >= 2: why it picked nothing */
+    int64_t prev_picks, prev_disagreed, changed, abnormal_either; /* what the previous round's labels did */
+    double changed_share;                                         /* < 0: not measured */
     int64_t sample_rows, candidates;
     double sample_share;
     int iterations;
@@ -115,8 +147,35 @@ static const struct option select_longopts[] = {{"output", required_argument, 0,
                                                 {"vectors", required_argument, 0, 'V'},
                                                 {"rounds", required_argument, 0, 'N'},
                                                 {"picks", required_argument, 0, 'k'},
+                                                {"budget-share", required_argument, 0, 'B'},
+                                                {"first-round", required_argument, 0, 'F'},
+                                                {"round-picks", required_argument, 0, 'p'},
+                                                {"max-labels", required_argument, 0, 'M'},
+                                                {"stable", required_argument, 0, 'T'},
+                                                {"previous", required_argument, 0, 'Q'},
                                                 LE_COMMON_LONGOPTS,
                                                 {0}};
+
+/* One kind of budget: a fixed one (--budget, --budget-share) or the
+ * default's options, not both. */
+static int check_budget_opts(const sel_opts *o)
+{
+    if (o->budget && o->budget_share >= 0) return le_fail(LE_ERR_USAGE, "--budget and --budget-share: give one");
+    const char *fixed = o->budget ? "--budget" : o->budget_share >= 0 ? "--budget-share" : NULL;
+    const char *dflt = o->first         ? "--first-round"
+                       : o->per_round   ? "--round-picks"
+                       : o->max_labels  ? "--max-labels"
+                       : o->stable >= 0 ? "--stable"
+                                        : NULL;
+    if (fixed && dflt)
+        return le_fail(LE_ERR_USAGE,
+                       "%s belongs to the default budget (rounds until the labels are stable), %s is a fixed one: give "
+                       "one kind (docs/labeling.md, Budget)",
+                       dflt, fixed);
+    if (o->previous && o->round < 3)
+        return le_fail(LE_ERR_USAGE, "--previous is round N-1's representatives for round N >= 3, not round %d", o->round);
+    return 0;
+}
 
 /* The options that only make sense together. */
 static int check_opts(const sel_opts *o)
@@ -130,7 +189,7 @@ static int check_opts(const sel_opts *o)
     if (o->dump && o->vectors)
         return le_fail(LE_ERR_USAGE, "--vectors and --dump-vectors: the vectors are in %s already", o->vectors);
     if (o->round < 1) return le_fail(LE_ERR_USAGE, "--round must be at least 1");
-    if (o->rounds < 1) return le_fail(LE_ERR_USAGE, "--rounds must be at least 1");
+    LE_CHECK(check_budget_opts(o));
     if (o->round > 1 && !o->labels) return le_fail(LE_ERR_USAGE, "--round %d needs --labels (the labels so far)", o->round);
     if (strcmp(o->method, "kmeans") && strcmp(o->method, "random") && strcmp(o->method, "spectral"))
         return le_fail(LE_ERR_USAGE, "--method must be kmeans, random or spectral, not '%s'", o->method);
@@ -140,12 +199,12 @@ static int check_opts(const sel_opts *o)
 /* No output (the reps file, its page, --dump-vectors) may be an input. */
 static int refuse_overwrites(const sel_opts *o)
 {
-    const char *const inputs[] = {o->corpus, o->emb, o->labels, o->vectors};
+    const char *const inputs[] = {o->corpus, o->emb, o->labels, o->vectors, o->previous};
     char page[600];
     le_page_path(o->out, page, sizeof page);
-    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 4));
-    if (o->page) LE_CHECK(le_refuse_input_as_output("the page", page, inputs, 4));
-    return le_refuse_input_as_output("--dump-vectors", o->dump, inputs, 4);
+    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 5));
+    if (o->page) LE_CHECK(le_refuse_input_as_output("the page", page, inputs, 5));
+    return le_refuse_input_as_output("--dump-vectors", o->dump, inputs, 5);
 }
 
 static int parse(int argc, char **argv, sel_opts *o)
@@ -158,7 +217,8 @@ static int parse(int argc, char **argv, sel_opts *o)
                     .tol = TOL_DEFAULT,
                     .round = 1,
                     .page = 1,
-                    .rounds = LE_ROUNDS_DEFAULT};
+                    .budget_share = -1,
+                    .stable = -1};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -193,6 +253,12 @@ static int parse(int argc, char **argv, sel_opts *o)
             o->rounds = (int)v;
             break;
         case 'k': LE_CHECK(le_parse_count("--picks", optarg, &o->picks)); break;
+        case 'B': LE_CHECK(le_parse_double("--budget-share", optarg, 0, 1, 1, &o->budget_share)); break;
+        case 'F': LE_CHECK(le_parse_range("--first-round", optarg, 1, INT32_MAX, &o->first)); break;
+        case 'p': LE_CHECK(le_parse_range("--round-picks", optarg, 1, INT32_MAX, &o->per_round)); break;
+        case 'M': LE_CHECK(le_parse_range("--max-labels", optarg, 1, INT64_MAX, &o->max_labels)); break;
+        case 'T': LE_CHECK(le_parse_double("--stable", optarg, 0, 1, 0, &o->stable)); break;
+        case 'Q': o->previous = optarg; break;
         default: return le_usage(usage, 1);
         }
     }
@@ -218,6 +284,15 @@ static double sample_share(double given, int64_t k, int64_t N)
     if (given > 0) return given;
     double x = N > 0 ? LE_SAMPLE_PER_CENTRE * (double)k / (double)N : 1;
     return x < LE_SAMPLE_MIN ? LE_SAMPLE_MIN : x > 1 ? 1 : x;
+}
+
+/* The default budget's later rounds: a sample of LE_ROUND_SAMPLE_TRACES
+ * traces (or 30 a pick) whatever N (algos/budget.h). */
+static double round_sample_share(int64_t k, int64_t N)
+{
+    double want = LE_SAMPLE_PER_CENTRE * (double)k > LE_ROUND_SAMPLE_TRACES ? LE_SAMPLE_PER_CENTRE * (double)k
+                                                                            : LE_ROUND_SAMPLE_TRACES;
+    return N > 0 && want < (double)N ? want / (double)N : 1;
 }
 
 /* Local rows whose draw falls under the share (keyed by global index). */
@@ -353,52 +428,133 @@ static int suggest_picks(const le_shard *s, const le_labeled *lab, sel_result *r
     return rc;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
     return x < y ? -1 : x > y;
 }
 
-/* Round >= 2: margins of every sampled trace under the labels so far; the
- * least certain (about 20 per new label) are clustered into k groups, so
- * the new picks are uncertain and unlike each other. */
-static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const sel_opts *o, sel_result *r, int64_t *given)
+/* Rank 0: the trace indices of the previous round's picks (--previous),
+ * sorted; the file must be of this corpus and round o->round - 1. */
+static int read_previous_root(const le_corpus *c, const sel_opts *o, int64_t **idx, int64_t *n)
 {
-    le_labeled lab;
-    LE_CHECK(le_labeled_load(le_world.comm, c, s, o->labels, &lab));
-    *given = lab.n;
-    int64_t want = o->picks ? o->picks : le_round_budget(K, o->rounds, o->round, lab.n);
-    sel_opts eff = *o;
-    eff.sample = r->sample_share = sample_share(o->sample, want, c->meta.n_traces);
-    o = &eff;
-    if (want <= 0) {
-        le_labeled_free(&lab);
-        return le_fail(LE_ERR_USAGE,
-                       "round %d: the budget of %lld labels is spent (%s holds %lld): give a larger --budget (the "
-                       "whole labeling's, every round included) or --picks N",
-                       o->round, (long long)K, o->labels, (long long)*given);
+    le_reps r;
+    le_corpus_meta m;
+    memset(&r, 0, sizeof r), memset(&m, 0, sizeof m);
+    int rc = le_reps_read(o->previous, &r, &m);
+    if (!rc) rc = le_fp_check(o->previous, r.corpus_fp, r.corpus, o->corpus, c->meta.fingerprint);
+    if (!rc && r.round != o->round - 1)
+        rc = le_fail(LE_ERR_USAGE, "--previous %s holds round %d's representatives; round %d needs round %d's", o->previous,
+                     (int)r.round, o->round, o->round - 1);
+    if (!rc) {
+        *n = r.k, *idx = le_malloc(sizeof(int64_t) * (size_t)(r.k ? r.k : 1));
+        memcpy(*idx, r.trace_index, sizeof(int64_t) * (size_t)r.k);
+        qsort(*idx, (size_t)r.k, sizeof(int64_t), cmp_i64);
     }
-    int k = (int)(want < INT32_MAX ? want : INT32_MAX);
-    /* The sampled, unlabelled traces (rows packed into xs) and their
-     * margins: only they can enter the pool, so only theirs are computed. */
+    le_reps_free(&r), le_meta_free(&m);
+    return rc;
+}
+
+/* Collective: read_previous_root's indices on every rank. */
+static int read_previous(const le_corpus *c, const sel_opts *o, int64_t **idx, int64_t *n)
+{
+    *idx = NULL, *n = 0;
+    int rc = le_agree(le_world.rank == 0 ? read_previous_root(c, o, idx, n) : 0);
+    if (!rc) rc = LE_MPI_RC(MPI_Bcast(n, 1, MPI_INT64_T, 0, le_world.comm));
+    if (!rc && le_world.rank) *idx = le_malloc(sizeof(int64_t) * (size_t)(*n ? *n : 1));
+    if (!rc) rc = LE_MPI_RC(MPI_Bcast(*idx, (int)*n, MPI_INT64_T, 0, le_world.comm));
+    return rc;
+}
+
+/* The labels so far without the previous round's picks (keep[i] = 0): the
+ * references the previous round started from, into x [n x dim] and l. */
+static int64_t labels_before(const le_labeled *lab, const uint8_t *prev, int dim, float *x, int8_t *l)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < lab->n; i++) {
+        if (prev[i]) continue;
+        memcpy(x + n * dim, lab->x + i * dim, sizeof(float) * (size_t)dim);
+        l[n++] = lab->label[i];
+    }
+    return n;
+}
+
+/* Collective, --previous: what the previous round's labels did. Against the
+ * labels before it, the sampled unlabelled rows xs [m x dim] (labelled
+ * `label` now) changed label (r->changed of r->abnormal_either abnormal
+ * before or after: r->changed_share), and r->prev_disagreed of its picks got
+ * another label than the one suggested to them. Round 1's picks had nothing
+ * before them: changed_share stays -1. */
+static int previous_round(const le_corpus *c, const le_labeled *lab, const float *xs, const int8_t *label, int64_t m,
+                          int dim, const sel_opts *o, sel_result *r)
+{
+    int64_t *idx, n_idx;
+    LE_CHECK(read_previous(c, o, &idx, &n_idx));
+    uint8_t *prev = le_calloc((size_t)(lab->n ? lab->n : 1), 1);
+    for (int64_t i = 0; i < lab->n; i++)
+        prev[i] = bsearch(&lab->index[i], idx, (size_t)n_idx, sizeof(int64_t), cmp_i64) != NULL, r->prev_picks += prev[i];
+    float *x = le_malloc(sizeof(float) * (size_t)(lab->n ? lab->n : 1) * (size_t)dim);
+    int8_t *l = le_malloc((size_t)(lab->n ? lab->n : 1)), *l2 = le_malloc((size_t)(m ? m : 1)), one;
+    int64_t nb = labels_before(lab, prev, dim, x, l), cnt[2] = {0, 0};
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(nb ? nb : 1)),
+          *mg = le_malloc(sizeof(float) * (size_t)(m ? m : 1)), m1;
+    int rc = 0;
+    if (nb > 0 && r->prev_picks > 0) {
+        for (int64_t i = 0; i < lab->n; i++)
+            if (prev[i])
+                le_prop_label_rows(lab->x + i * dim, 1, dim, x, l, nb, 1, work, &one, &m1),
+                    r->prev_disagreed += one != lab->label[i];
+        le_prop_label_rows(xs, m, dim, x, l, nb, 1, work, l2, mg);
+        le_changed_count(l2, label, m, &cnt[0], &cnt[1]);
+        rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, cnt, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
+        r->changed = cnt[0], r->abnormal_either = cnt[1], r->changed_share = le_changed_share(cnt[0], cnt[1]);
+    }
+    free(idx), free(prev), free(x), free(l), free(l2), free(work), free(mg);
+    return rc;
+}
+
+/* Collective: the sampled, unlabelled traces of the shard (rows packed into
+ * *xs, global indices *g; only they can enter the pool) and their labels
+ * and margins under the labels so far. Returns their number. */
+static int64_t sampled_unlabelled(const le_shard *s, const le_labeled *lab, const sel_opts *o, int64_t **g, float **xs,
+                                  int8_t **label, float **ms)
+{
     size_t nn = (size_t)(s->n ? s->n : 1);
     uint8_t *given_here = le_calloc(nn, 1);
-    for (int64_t i = 0; i < lab.n; i++)
-        if (lab.index[i] >= s->t0 && lab.index[i] < s->t1) given_here[lab.index[i] - s->t0] = 1;
-    int64_t *g = le_malloc(sizeof(int64_t) * nn), m = 0;
+    for (int64_t i = 0; i < lab->n; i++)
+        if (lab->index[i] >= s->t0 && lab->index[i] < s->t1) given_here[lab->index[i] - s->t0] = 1;
+    int64_t m = 0;
+    *g = le_malloc(sizeof(int64_t) * nn);
     for (int64_t t = 0; t < s->n; t++)
         if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample)
-            g[m++] = s->t0 + t;
-    float *xs = le_malloc_big(sizeof(float) * (size_t)m * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)m);
-    for (int64_t i = 0; i < m; i++) memcpy(xs + i * s->dim, s->x + (g[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
-    int8_t *label = le_malloc((size_t)m);
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab.n);
-    le_prop_label_rows(xs, m, s->dim, lab.x, lab.label, lab.n, 1, work, label, ms);
+            (*g)[m++] = s->t0 + t;
+    *xs = le_malloc_big(sizeof(float) * (size_t)m * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)m);
+    for (int64_t i = 0; i < m; i++)
+        memcpy(*xs + i * s->dim, s->x + ((*g)[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
+    *label = le_malloc((size_t)m);
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab->n);
+    le_prop_label_rows(*xs, m, s->dim, lab->x, lab->label, lab->n, 1, work, *label, *ms);
+    free(given_here), free(work);
+    return m;
+}
+
+/* Collective: the k least certain of the m sampled rows (about 20 per new
+ * label: margins ms) clustered into k groups, so the new picks are
+ * uncertain and unlike each other. xs and g are packed in place. */
+static int cluster_uncertain(const le_shard *s, float *xs, int64_t *g, const float *ms, int64_t m, int k, const sel_opts *o,
+                             sel_result *r)
+{
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
     void *all = NULL;
     int64_t tot = 0, cap = 0;
     int rc = le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins");
-    if (rc) goto cleanup;
+    if (rc) return free(all), rc;
     float *allm = all;
     qsort(allm, (size_t)tot, sizeof(float), cmp_float);
     int64_t pool = 20 * (int64_t)k < tot ? 20 * (int64_t)k : tot;
@@ -409,15 +565,50 @@ static int select_uncertain(le_corpus *c, const le_shard *s, int64_t K, const se
         if (mp != i) g[mp] = g[i], memcpy(xs + mp * s->dim, xs + i * s->dim, sizeof(float) * (size_t)s->dim);
         mp++;
     }
-    m = mp;
+    free(all);
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
-    rc = k > 0 ? cluster_rows(xs, g, m, xs, g, 0, m, s->dim, k, o, r)
+    rc = k > 0 ? cluster_rows(xs, g, mp, xs, g, 0, mp, s->dim, k, o, r)
                : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
-    rc = le_agree(rc);
+    return le_agree(rc);
+}
+
+/* Round >= 2: margins of every sampled trace under the labels so far; the
+ * least certain are clustered into this round's picks (cluster_uncertain),
+ * unless the budget's rule stops the labeling here (r->stop: no picks). */
+static int select_uncertain(le_corpus *c, const le_shard *s, const le_budget *b, const sel_opts *o, sel_result *r,
+                            int64_t *given)
+{
+    le_labeled lab;
+    LE_CHECK(le_labeled_load(le_world.comm, c, s, o->labels, &lab));
+    *given = lab.n;
+    int64_t want = o->picks ? o->picks : le_budget_picks(b, o->round, lab.n);
+    sel_opts eff = *o;
+    int64_t k_sample = want > 0 ? want : b->per_round, N = c->meta.n_traces;
+    eff.sample = r->sample_share =
+        b->fixed || o->sample > 0 ? sample_share(o->sample, k_sample, N) : round_sample_share(k_sample, N);
+    o = &eff;
+    r->changed_share = -1;
+    r->stop = le_budget_stop(b, o->round, lab.n, -1);
+    if (!r->stop && want <= 0) {
+        le_labeled_free(&lab);
+        return le_fail(LE_ERR_USAGE,
+                       "round %d: the budget of %lld labels is spent (%s holds %lld): give a larger --budget (the "
+                       "whole labeling's, every round included) or --picks N",
+                       o->round, (long long)b->fixed, o->labels, (long long)*given);
+    }
+    int64_t *g = NULL;
+    float *xs = NULL, *ms = NULL;
+    int8_t *label = NULL;
+    int64_t m = r->stop ? 0 : sampled_unlabelled(s, &lab, o, &g, &xs, &label, &ms);
+    int rc = !r->stop && o->previous ? previous_round(c, &lab, xs, label, m, s->dim, o, r) : 0;
+    if (!rc && !r->stop) r->stop = le_budget_stop(b, o->round, lab.n, r->changed_share);
+    if (!rc && r->stop)
+        result_alloc(r, 0);
+    else if (!rc)
+        rc = cluster_uncertain(s, xs, g, ms, m, (int)(want < INT32_MAX ? want : INT32_MAX), o, r);
     if (!rc) rc = suggest_picks(s, &lab, r);
-cleanup:
-    free(given_here), free(label), free(work), free(g), free(xs), free(ms), free(all);
+    free(label), free(g), free(xs), free(ms);
     le_labeled_free(&lab);
     return rc;
 }
@@ -581,9 +772,50 @@ typedef struct sel_times {
     double c_read, c_vec, c_sel0, c_sel;
 } sel_times;
 
+/* The budget's keys of the report: a fixed one's K (budget) and rounds, or
+ * the default's round sizes, cap and stopping threshold. */
+static void report_budget(const sel_opts *o, const le_budget *b, int64_t N)
+{
+    le_report_str("budget_kind", b->fixed ? "fixed" : "until-stable");
+    if (b->fixed) {
+        le_report_int("budget", b->fixed > N ? N : b->fixed);
+        if (o->budget > N) le_report_int("budget_requested", o->budget);
+    } else {
+        le_report_int("first_round", b->first), le_report_int("round_picks", b->per_round);
+        le_report_int("max_labels", b->max_labels), le_report_dbl("stable_below", b->stable);
+    }
+    le_report_int("rounds", b->rounds);
+}
+
+/* Round >= 2: what the previous round found (with --previous) and whether
+ * the labeling stops here, and why (stop: no, stable, max-labels, rounds). */
+static void report_stop(const sel_opts *o, const le_budget *b, const sel_result *sr)
+{
+    if (o->previous) {
+        le_report_int("previous_picks", sr->prev_picks);
+        if (sr->changed_share >= 0) {
+            le_report_int("previous_disagreed", sr->prev_disagreed);
+            le_report_int("changed_traces", sr->changed), le_report_int("abnormal_sampled", sr->abnormal_either);
+            le_report_dbl("changed_share", sr->changed_share);
+        }
+    }
+    le_report_str("stop", le_stop_name(sr->stop));
+    if (!sr->stop) return;
+    char why[200];
+    if (sr->stop == LE_STOP_STABLE)
+        snprintf(why, sizeof why, "round %d's labels moved %.4f of the traces labelled abnormal, under %g", o->round - 1,
+                 sr->changed_share, b->stable);
+    else if (sr->stop == LE_STOP_MAX_LABELS)
+        snprintf(why, sizeof why, "the labels so far reach --max-labels %lld", (long long)b->max_labels);
+    else
+        snprintf(why, sizeof why, "round %d is past --rounds %d", o->round, b->rounds);
+    le_report_str("stop_reason", why);
+    le_info("stopped before round %d's picks: %s; propagate the labels so far (%s)", o->round, why, o->labels);
+}
+
 /* Collective (the ranks' seconds): the key: value report on rank 0. */
-static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t given, int64_t n_reps, const le_shard *s,
-                  const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
+static int report(const le_corpus *c, const sel_opts *o, const le_budget *b, int64_t given, int64_t n_reps,
+                  const le_shard *s, const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
 {
     int64_t N = c->meta.n_traces;
     le_report_begin();
@@ -595,18 +827,19 @@ static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t give
     le_report_int("round", o->round);
     le_report_int("dim", s->dim);
     le_report_int("call_paths", cp->n);
-    le_report_int("budget", K > N ? N : K);
-    if (o->budget > N) le_report_int("budget_requested", o->budget);
-    le_report_int("rounds", o->rounds);
+    report_budget(o, b, N);
     if (o->round > 1) le_report_int("labels_before", given);
     le_report_int("representatives", n_reps);
-    int64_t next = le_round_budget(K, o->rounds, o->round + 1, given + n_reps);
-    if (o->round < o->rounds && next > 0) {
+    if (o->round > 1) report_stop(o, b, sr);
+    int64_t next = le_budget_picks(b, o->round + 1, given + n_reps);
+    if (!sr->stop && o->round < b->rounds && next > 0) {
         le_report_int("next_round_picks", next);
         le_info(
-            "next: label %s, then select --round %d --labels LABELS.csv (same --budget, --representation, --seed) "
-            "picks the next %lld",
-            o->out, o->round + 1, (long long)next);
+            "next: label %s, then select --round %d --labels LABELS.csv%s (same %s, --representation, --seed) "
+            "picks the next %lld%s",
+            o->out, o->round + 1, o->round + 1 >= 3 ? " --previous REPS.h5 (this file)" : "",
+            b->fixed ? "--budget" : "budget options", (long long)next,
+            b->fixed ? "" : ", unless the labels are stable by then");
     }
     if (sr->sample_share > 0) le_report_dbl("sample_share", sr->sample_share);
     if (sr->sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr->sample_rows);
@@ -634,6 +867,28 @@ static int report(const le_corpus *c, const sel_opts *o, int64_t K, int64_t give
     return rc;
 }
 
+/* The budget the options give for N traces (algos/budget.h): a fixed one
+ * (--budget, --budget-share), else the default with the options given. */
+static void resolve_budget(const sel_opts *o, int64_t N, le_budget *b)
+{
+    le_budget_default(b);
+    if (o->budget || o->budget_share >= 0) {
+        b->fixed = o->budget ? o->budget : le_budget_of_share(o->budget_share, N);
+        b->rounds = o->rounds ? o->rounds : LE_ROUNDS_DEFAULT;
+        return;
+    }
+    if (o->rounds) b->rounds = o->rounds;
+    if (o->rounds && o->round == 1)
+        le_info(
+            "--rounds %d without --budget caps the default budget's rounds (before issue 19 it spread 0.1%% of the "
+            "traces over them: that is --budget-share 0.001 --rounds %d)",
+            o->rounds, o->rounds);
+    if (o->first) b->first = o->first;
+    if (o->per_round) b->per_round = o->per_round;
+    if (o->max_labels) b->max_labels = o->max_labels;
+    if (o->stable >= 0) b->stable = o->stable;
+}
+
 static int run(le_corpus *c, const sel_opts *o)
 {
     double t_start = MPI_Wtime();
@@ -652,12 +907,12 @@ static int run(le_corpus *c, const sel_opts *o)
         return rc;
     }
     double t_sel0 = MPI_Wtime(), c_sel0 = le_cpu_seconds(), t_dump = t_sel0 - t_vec; /* a write: not select's */
-    /* the floor of 10 is for the default only: an explicit --budget is taken as given */
-    int64_t N = c->meta.n_traces, K = o->budget ? o->budget : (int64_t)llround(0.001 * (double)N);
-    if (!o->budget && K < 10) K = 10;
-    /* round 1 picks its share of the budget (docs/labeling.md "Rounds") */
-    int64_t k1 = o->picks ? o->picks : le_round_budget(K, o->rounds, 1, 0), given = 0;
-    int whole = o->round == 1 && (K >= N || k1 >= N);
+    int64_t N = c->meta.n_traces;
+    le_budget b;
+    resolve_budget(o, N, &b);
+    /* round 1 picks its share of a fixed budget, or the default's first round (docs/labeling.md "Budget") */
+    int64_t k1 = o->picks ? o->picks : le_budget_picks(&b, 1, 0), given = 0;
+    int whole = o->round == 1 && ((b.fixed && b.fixed >= N) || k1 >= N);
     if (whole && o->budget > N)
         le_warn("--budget %lld is more than the %lld traces of %s: every trace is a representative", (long long)o->budget,
                 (long long)N, o->corpus);
@@ -666,7 +921,7 @@ static int run(le_corpus *c, const sel_opts *o)
     sel_result sr = {0};
     if (o->round == 1) eff.sample = sr.sample_share = sample_share(o->sample, k1, N), o = &eff;
     if (o->round > 1)
-        rc = select_uncertain(c, &s, K, o, &sr, &given);
+        rc = select_uncertain(c, &s, &b, o, &sr, &given);
     else if (whole)
         select_all(N, &sr);
     else if (!strcmp(o->method, "random"))
@@ -692,7 +947,7 @@ static int run(le_corpus *c, const sel_opts *o)
                          .c_vec = c_vec,
                          .c_sel0 = c_sel0,
                          .c_sel = c_sel};
-    if (!rc) rc = report(c, o, K, given, n_reps, &s, &cp, &sr, page, &t);
+    if (!rc) rc = report(c, o, &b, given, n_reps, &s, &cp, &sr, page, &t);
     free(sr.rep), free(sr.size), free(sr.centroids), free(sr.sugg), free(sr.sugg_margin);
     le_shard_free(&s);
     le_callpaths_free(&cp);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "driver.h"
-#include "propagate.h"
 #include "stv_dist.h"
 
 /* The key lists follow each command's --help; tests/e2e/run_kill.sh checks
@@ -27,8 +27,10 @@ static const run_stage_def defs[] = {
      "embed-dims buckets log-every checkpoint-every",
      "", "", "corpus.h5", "model.h5", "", ""},
     {"embed", le_cmd_embed, "chunk batch", "", "", "corpus.h5 model.h5", "embeddings.h5", "", ""},
-    {"select", le_cmd_select, "budget rounds method representation sample seed max-iter no-page tol", "", "",
-     "corpus.h5 embeddings.h5", "reps.h5", "reps.html", ""},
+    {"select", le_cmd_select,
+     "budget budget-share first-round round-picks max-labels stable rounds method representation sample seed max-iter "
+     "no-page tol",
+     "", "", "corpus.h5 embeddings.h5", "reps.h5", "reps.html", ""},
     {"label", le_cmd_label, "", "", "mode labels", "reps.h5", "labels.csv", "", ""},
     {"propagate", le_cmd_propagate, "knn representation chunk", "", "", "corpus.h5 embeddings.h5 labels.csv", "labels.h5",
      "", ""},
@@ -40,6 +42,7 @@ static const run_stage_def defs[] = {
 };
 enum { NDEFS = sizeof defs / sizeof *defs };
 static const char common_keys[] = "verbose quiet";
+_Static_assert(LE_STABLE_ROUNDS_DEFAULT <= RUN_MAX_ROUNDS, "the default budget's rounds must fit a run's plan");
 
 int run_word_in(const char *w, const char *list)
 {
@@ -63,10 +66,16 @@ const run_stage_def *run_stage_def_of(const char *name)
 
 int run_truthy(const char *v) { return v && (!*v || !strcmp(v, "true") || !strcmp(v, "yes")); }
 
+int run_fixed_budget(const le_ini *cfg)
+{
+    const le_ini_section *sel = le_ini_section_of(cfg, "select");
+    return le_ini_get(sel, "budget") || le_ini_get(sel, "budget-share");
+}
+
 int run_rounds(const le_ini *cfg)
 {
     const char *r = le_ini_get(le_ini_section_of(cfg, "select"), "rounds");
-    return r ? atoi(r) : LE_ROUNDS_DEFAULT;
+    return r ? atoi(r) : run_fixed_budget(cfg) ? LE_ROUNDS_DEFAULT : LE_STABLE_ROUNDS_DEFAULT;
 }
 
 const char *run_representation(const le_ini *cfg)
@@ -113,6 +122,22 @@ static int check_names(const le_ini *cfg)
     return 0;
 }
 
+/* One kind of budget in [select] (select refuses both too, but only once
+ * the corpus is made). */
+static int check_budget_keys(const le_ini *cfg, const le_ini_section *sel)
+{
+    static const char *const dflt[] = {"first-round", "round-picks", "max-labels", "stable"};
+    if (le_ini_get(sel, "budget") && le_ini_get(sel, "budget-share"))
+        return le_fail(LE_ERR_USAGE, "%s:%d: [select] has budget and budget-share: give one", cfg->path, sel->line);
+    for (size_t i = 0; run_fixed_budget(cfg) && i < sizeof dflt / sizeof *dflt; i++)
+        if (le_ini_get(sel, dflt[i]))
+            return le_fail(LE_ERR_USAGE,
+                           "%s:%d: [select] %s belongs to the default budget (rounds until the labels are stable), "
+                           "budget%s to a fixed one: give one kind (docs/labeling.md, Budget)",
+                           cfg->path, sel->line, dflt[i], le_ini_get(sel, "budget") ? "" : "-share");
+    return 0;
+}
+
 /* The checks that span keys: one input section, rounds in range, one
  * representation, one way to get labels. */
 static int check_values(const le_ini *cfg)
@@ -129,6 +154,7 @@ static int check_values(const le_ini *cfg)
     if (rounds && (end == rounds || *end || nr < 1 || nr > RUN_MAX_ROUNDS))
         return le_fail(LE_ERR_USAGE, "%s:%d: [select] rounds = %s: 1 to %d in a run", path, sel->line, rounds,
                        RUN_MAX_ROUNDS);
+    LE_CHECK(check_budget_keys(cfg, sel));
     const le_ini_section *prop = le_ini_section_of(cfg, "propagate");
     const char *rs = le_ini_get(sel, "representation"), *rp = le_ini_get(prop, "representation");
     if (rs && rp && strcmp(rs, rp))

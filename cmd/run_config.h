@@ -36,7 +36,10 @@ int run_config_read(const char *path, le_ini *cfg);
 int run_word_in(const char *w, const char *list);
 /* A flag's value: empty, true or yes. */
 int run_truthy(const char *v);
-/* [select] rounds, or select's default. */
+/* 1 when [select] gives a fixed budget (budget or budget-share). */
+int run_fixed_budget(const le_ini *cfg);
+/* [select] rounds, or select's default: 2 for a fixed budget, the most
+ * rounds of the default budget (which stops when the labels are stable). */
 int run_rounds(const le_ini *cfg);
 /* [select] representation, or the default. */
 const char *run_representation(const le_ini *cfg);

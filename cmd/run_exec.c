@@ -23,9 +23,12 @@
 /* One run: the plan, the manifest's entries and rank 0's decision. */
 typedef struct run_job {
     const run_opts *o;
+    const le_ini *cfg;
     run_stage *st;
     int n, root, stop_for_labels;
-    int log_level; /* as run started: a stage's -v/-q must not outlive it */
+    int stop_round; /* select-R stopped the labeling: the plan ends its rounds there */
+    char ran[24];   /* the first stage this run ran ("": none yet) */
+    int log_level;  /* as run started: a stage's -v/-q must not outlive it */
     run_mentry ent[RUN_MAX_STAGES];
     int plan[RUN_MAX_STAGES]; /* 1: run */
     char *why[RUN_MAX_STAGES];
@@ -93,14 +96,23 @@ static int redirect_end(redirect *r, int ok)
 
 /* ------------------------------------------------------------ the plan */
 
-/* Rank 0 decides: the first stage that cannot be skipped and every one
- * after it run; every rank gets the decision. */
-static int decide(run_job *j)
+/* Rank 0 decides for stages from..n-1: the first stage that cannot be
+ * skipped (or ran already) and every one after it run; every rank gets the
+ * decision. */
+static int decide_from(run_job *j, int from)
 {
     if (j->root) {
-        run_manifest_read(j->o->dir, j->st, j->n, j->ent);
-        const char *redone = NULL;
+        run_mentry fresh[RUN_MAX_STAGES];
+        memset(fresh, 0, sizeof fresh);
+        run_manifest_read(j->o->dir, j->st, j->n, fresh);
+        const char *redone = j->ran[0] ? j->ran : NULL;
         for (int i = 0; i < j->n; i++) {
+            if (i < from) {
+                run_mentry_free(&fresh[i]);
+                continue;
+            }
+            run_mentry_free(&j->ent[i]), free(j->why[i]);
+            j->ent[i] = fresh[i];
             char buf[256];
             if (j->o->force)
                 j->why[i] = le_strdup("--force");
@@ -113,6 +125,67 @@ static int decide(run_job *j)
         }
     }
     return LE_MPI_RC(MPI_Bcast(j->plan, RUN_MAX_STAGES, MPI_INT, 0, le_world.comm));
+}
+
+/* ------------------------------------------------------------ the rounds' stop */
+
+/* R of a stage select-R (R >= 2), else 0. */
+static int later_select_round(const run_stage *s)
+{
+    int r = 0;
+    return !strcmp(s->def->name, "select") && sscanf(s->name, "select-%d", &r) == 1 ? r : 0;
+}
+
+/* Rank 0: 1 when DIR/NAME.txt, a select's report, says the labeling stops
+ * there (stop: stable, max-labels, rounds), with its reason into why. */
+static int report_says_stop(const char *dir, const char *name, char *why, size_t cap)
+{
+    char path[4200], line[1024];
+    snprintf(path, sizeof path, "%s/%s.txt", dir, name);
+    FILE *f = fopen(path, "r");
+    int stop = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "stop: ", 6)) stop = strcmp(line + 6, "no") != 0, snprintf(why, cap, "%s", line + 6);
+        if (!strncmp(line, "stop_reason: ", 13)) snprintf(why, cap, "%s", line + 13);
+    }
+    if (f) fclose(f);
+    return stop;
+}
+
+/* The plan built again with its rounds ending at select-R (stage i): the
+ * stages after i are replaced. */
+static void replan(run_job *j, int i, int r)
+{
+    run_stage *nst = le_calloc(RUN_MAX_STAGES, sizeof *nst);
+    int ignore, nn = run_plan_build(j->cfg, j->o->dir, nst, &ignore, r);
+    for (int k = i + 1; k < j->n; k++) free(j->why[k]), j->why[k] = NULL, run_mentry_free(&j->ent[k]);
+    run_plan_free(j->st + i + 1, j->n - i - 1);
+    run_plan_free(nst, i + 1); /* the same stages as st[0..i] */
+    memcpy(j->st + i + 1, nst + i + 1, sizeof *nst * (size_t)(nn - i - 1));
+    free(nst);
+    j->n = nn, j->stop_round = r;
+}
+
+/* Collective, after select-R (stage i) completed or was skipped: when its
+ * report says the labeling stops there, no round after it runs and
+ * propagate reads round R-1's labels (docs/run.md "Rounds"). */
+static int follow_stop(run_job *j, int i)
+{
+    int r = later_select_round(&j->st[i]);
+    if (r < 2 || r == j->stop_round) return 0;
+    char why[1100] = "";
+    int stop = j->root ? report_says_stop(j->o->dir, j->st[i].name, why, sizeof why) : 0;
+    LE_MPI(MPI_Bcast(&stop, 1, MPI_INT, 0, le_world.comm));
+    if (!stop) return 0;
+    if (j->root) {
+        printf("  (%s: the labeling stops here: %s)\n", j->st[i].name, why);
+        fflush(stdout);
+        le_info("run: %s stopped the labeling (%s): no later round; propagate reads round %d's labels", j->st[i].name, why,
+                r - 1);
+    }
+    replan(j, i, r);
+    return decide_from(j, i + 1);
 }
 
 /* Rank 0: the title line, then with --dry-run every stage's command line
@@ -274,32 +347,41 @@ static int run_stages(run_job *j, run_result *res)
     for (int i = 0; i < j->n && !rc; i++) {
         if (!j->plan[i]) {
             if (j->root) printf("  %-10s %-8s %8s\n", j->st[i].name, "skipped", "-"), fflush(stdout);
+            rc = follow_stop(j, i);
             continue;
         }
+        if (!j->ran[0]) snprintf(j->ran, sizeof j->ran, "%s", j->st[i].name);
         rc = run_stage_at(j, i, res);
         if (res->wait_at >= 0) break;
+        if (!rc) rc = follow_stop(j, i);
         if (!rc && i + 1 < j->n) rc = stop_between_stages(&j->st[i], res);
     }
     le_interrupt_restore();
     return rc;
 }
 
-int run_exec(const run_opts *o, run_stage *st, int n, int stop_for_labels, run_result *res)
+int run_exec(const run_opts *o, const le_ini *cfg, run_stage *st, int *n, int stop_for_labels, run_result *res)
 {
     *res = (run_result){.wait_at = -1};
     run_job *j = le_calloc(1, sizeof *j);
-    *j = (run_job){
-        .o = o, .st = st, .n = n, .root = le_world.rank == 0, .stop_for_labels = stop_for_labels, .log_level = le_log_level};
+    *j = (run_job){.o = o,
+                   .cfg = cfg,
+                   .st = st,
+                   .n = *n,
+                   .root = le_world.rank == 0,
+                   .stop_for_labels = stop_for_labels,
+                   .log_level = le_log_level};
     int rc = 0;
     if (j->root && !o->dry) rc = mkdir_p(o->dir);
     if (j->root && !o->dry && !rc) rc = lock_dir(o->dir);
     rc = le_agree(rc);
-    if (!rc) rc = decide(j);
+    if (!rc) rc = decide_from(j, 0);
     if (!rc) {
         if (j->root) print_plan(j);
         if (!o->dry) rc = run_stages(j, res);
     }
-    for (int i = 0; i < n; i++) free(j->why[i]), run_mentry_free(&j->ent[i]);
+    for (int i = 0; i < j->n; i++) free(j->why[i]), run_mentry_free(&j->ent[i]);
+    *n = j->n;
     free(j);
     return rc;
 }

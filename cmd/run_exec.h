@@ -22,8 +22,11 @@ typedef struct run_result {
 } run_result;
 
 /* Collective: creates and locks DIR, decides from the manifest which stages
- * run, prints the plan (and stops there with o->dry), then runs them.
+ * run, prints the plan (and stops there with o->dry), then runs them. When
+ * a later round's select (run or skipped) reports that the labeling stops
+ * there, the plan is built again from cfg without the rounds after it
+ * (run_plan_build's stop_round): *n is then the new number of stages.
  * Returns 0, RUN_INTERRUPTED or the failing stage's status. */
-int run_exec(const run_opts *o, run_stage *st, int n, int stop_for_labels, run_result *res);
+int run_exec(const run_opts *o, const le_ini *cfg, run_stage *st, int *n, int stop_for_labels, run_result *res);
 
 #endif

@@ -102,7 +102,7 @@ static void round_file(char *buf, size_t cap, const char *stem, int r, const cha
 
 /* A stage's command line, inputs and outputs from its table row and section:
  * NAME READS... [-o WRITES] OPTIONS... [ARGS_KEY paths...]. */
-static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
+static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r, int last)
 {
     const run_stage_def *d = t->def;
     const le_ini_section *s = t->sec;
@@ -124,9 +124,9 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
     }
     /* A representation without the GAT reads no embeddings (train and
      * embed are then not in the plan); propagate reads the last round's labels. */
-    char reads[256], last[32];
+    char reads[256], last_csv[32];
     words_without(d->reads, le_repr_uses_model(run_representation(c)) ? NULL : "embeddings.h5", reads, sizeof reads);
-    round_file(last, sizeof last, "labels", run_rounds(c), "csv");
+    round_file(last_csv, sizeof last_csv, "labels", last, "csv");
     run_strv w = {0};
     add_words(&w, reads);
     for (int i = 0; i < w.n; i++) {
@@ -134,7 +134,7 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
         if (!strcmp(f, "reps.h5"))
             f = reps;
         else if (!strcmp(f, "labels.csv"))
-            f = last;
+            f = last_csv;
         sv_addf(a, dir, f), sv_addf(&t->inputs, dir, f);
     }
     run_sv_free(&w);
@@ -154,6 +154,10 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r)
         snprintf(num, sizeof num, "%d", r);
         run_sv_add(a, "--round"), run_sv_add(a, num), run_sv_add(a, "--labels"), sv_addf(a, dir, prev),
             sv_addf(&t->inputs, dir, prev);
+        /* the stopping rule measures what the previous round's labels did */
+        char prev_reps[32];
+        round_file(prev_reps, sizeof prev_reps, "reps", r - 1, "h5");
+        if (r >= 3) run_sv_add(a, "--previous"), sv_addf(a, dir, prev_reps), sv_addf(&t->inputs, dir, prev_reps);
     }
     /* train resumes from the checkpoint when it exists and exits 75 when a
      * signal stopped it after writing one (docs/model.md). */
@@ -191,32 +195,35 @@ static char *section_text(const le_ini_section *s)
 /* Stage NAME (its command def_name, its config section sec) of round r into
  * *t, with its report NAME.txt among the outputs. */
 static void add_stage(const le_ini *c, const char *dir, run_stage *t, const char *def_name, const le_ini_section *sec,
-                      const char *name, int r)
+                      const char *name, int r, int last)
 {
     memset(t, 0, sizeof *t);
     t->def = run_stage_def_of(def_name), t->sec = sec, t->sectext = section_text(sec);
     snprintf(t->name, sizeof t->name, "%s", name);
-    build_stage(c, t, dir, r);
+    build_stage(c, t, dir, r, last);
     char rep[64];
     snprintf(rep, sizeof rep, "%s.txt", name);
     sv_addf(&t->outputs, dir, rep);
 }
 
-/* select-R, label-R for rounds 2..R */
-static int add_later_rounds(const le_ini *c, const char *dir, run_stage *st, int n)
+/* select-R, label-R for rounds 2..R; up to select-S alone when select-S
+ * stopped the labeling (stop_round S). */
+static int add_later_rounds(const le_ini *c, const char *dir, run_stage *st, int n, int stop_round, int last)
 {
-    for (int r = 2; r <= run_rounds(c); r++)
-        for (int k = 0; k < 2; k++) {
+    int until = stop_round ? stop_round : run_rounds(c);
+    for (int r = 2; r <= until; r++)
+        for (int k = 0; k < (r == stop_round ? 1 : 2); k++) {
             const char *def = k ? "label" : "select";
             char name_r[24];
             snprintf(name_r, sizeof name_r, "%s-%d", def, r);
-            add_stage(c, dir, &st[n++], def, le_ini_section_of(c, def), name_r, r);
+            add_stage(c, dir, &st[n++], def, le_ini_section_of(c, def), name_r, r, last);
         }
     return n;
 }
 
-int run_plan_build(const le_ini *c, const char *dir, run_stage *st, int *stop_for_labels)
+int run_plan_build(const le_ini *c, const char *dir, run_stage *st, int *stop_for_labels, int stop_round)
 {
+    int last = stop_round ? stop_round - 1 : run_rounds(c); /* the round whose labels propagate reads */
     static const char *const order[] = {"input",  "info",      "train",     "embed", "select", "label",
                                         "rounds", "propagate", "rootcause", "eval",  "export"};
     int n = 0;
@@ -224,7 +231,7 @@ int run_plan_build(const le_ini *c, const char *dir, run_stage *st, int *stop_fo
     for (size_t o = 0; o < sizeof order / sizeof *order; o++) {
         const char *name = order[o];
         if (!strcmp(name, "rounds")) {
-            n = add_later_rounds(c, dir, st, n);
+            n = add_later_rounds(c, dir, st, n, stop_round, last);
             continue;
         }
         if (!strcmp(name, "input")) name = le_ini_section_of(c, "synth") ? "synth" : "ingest";
@@ -240,7 +247,7 @@ int run_plan_build(const le_ini *c, const char *dir, run_stage *st, int *stop_fo
             *stop_for_labels = 1;
             break;
         }
-        add_stage(c, dir, &st[n++], name, s, name, 1);
+        add_stage(c, dir, &st[n++], name, s, name, 1, last);
     }
     return n;
 }

@@ -34,8 +34,11 @@ typedef struct run_stage {
 
 /* The pipeline from the config: the stages in order into st (room for
  * RUN_MAX_STAGES). Returns their number; *stop_for_labels when [label] says
- * neither oracle nor a file (the list then ends with select). */
-int run_plan_build(const le_ini *cfg, const char *dir, run_stage *st, int *stop_for_labels);
+ * neither oracle nor a file (the list then ends with select). stop_round S
+ * >= 2: select-S stopped the labeling (its report says stop:), so the rounds
+ * end with select-S and propagate reads round S-1's labels; 0: every round
+ * of [select] rounds. */
+int run_plan_build(const le_ini *cfg, const char *dir, run_stage *st, int *stop_for_labels, int stop_round);
 void run_plan_free(run_stage *st, int n);
 
 /* Rank 0: LE_ERR_USAGE when [label] labels names a file the plan writes. */
