@@ -15,20 +15,8 @@ run_le 2 synth -o "$C" --traces 20000 --seed 3 > /dev/null
 run_le 2 train "$C" -o "$WORK/m.h5" --steps 150 > /dev/null
 run_le 2 embed "$C" "$WORK/m.h5" -o "$WORK/e.h5" > /dev/null
 
-# The oracle: labelease label --oracle, or the same from /ground_truth in
-# python while that command is not built.
-oracle() { # oracle REPS CSV
-    if "$LABELEASE" label --help > /dev/null 2>&1; then run_le 1 label "$1" --oracle "$C" -o "$2" > /dev/null; return; fi
-    /usr/bin/python3 - "$1" "$C" "$2" <<'PY'
-import sys, h5py
-r, c = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-gt = c["ground_truth/trace_label"][:]
-with open(sys.argv[3], "w") as f:
-    f.write("trace_id,label,note\n")
-    for t, i in zip(r["reps/trace_id"][:], r["reps/trace_index"][:]):
-        f.write("%s,%s,\n" % (t.decode(), "abnormal" if gt[i] == 1 else "normal"))
-PY
-}
+# The oracle: labelease label --oracle, the labels of /ground_truth.
+oracle() { run_le 1 label "$1" --oracle "$C" -o "$2" > /dev/null; } # oracle REPS CSV
 # select at 1 and 2 ranks must pick the same representatives; the person
 # labels them once (l_REPR.csv) and propagate at 1 and 2 ranks must give the
 # same labels from it (one label and one eval fewer per representation: every
