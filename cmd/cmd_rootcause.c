@@ -58,9 +58,9 @@ static const char usage[] =
     "  --support-z Z      rate: a period's abnormal traces (confidence-weighted) must\n"
     "                     reach mu + Z sqrt(mu), mu = what its traffic holds at the\n"
     "                     normal share (default 2; 0: mu)\n"
-    "  --counts C         confidence (default): each trace counts by its label's\n"
-    "                     confidence (1 for given labels, 1 - exp(-margin / median\n"
-    "                     margin of its label) otherwise); plain: each trace counts 1\n"
+    "  --counts C         confidence (default): an abnormal trace counts by its\n"
+    "                     label's confidence (1 for given labels, else 1 - exp(-margin /\n"
+    "                     the median abnormal margin)), a normal one 1; plain: all 1\n"
     "  --score F          ochiai (default, the paper's Eq. 3), tarantula, dstar, jaccard\n"
     "  --tie T            scores within T (relative) of a group's leader are ordered\n"
     "                     by evidence and depth, not by score (default 0.2; 0: exact ties only)\n"
@@ -229,7 +229,8 @@ enum { C_ABN = 0, C_NORM = 1, C_WABN = 2, C_WNORM = 3, C_EF = 4 };
 
 /* Each label's margin scale: the median margin of the traces that carry it
  * and were not given by a person (a histogram of integers, one reduction:
- * the same at any rank count; algos/confweight.h). */
+ * the same at any rank count; algos/confweight.h). The abnormal one weighs;
+ * the normal one is reported. */
 static int label_scales(rc_job *j)
 {
     int64_t *h = le_calloc(2 * LE_MARGIN_BUCKETS, sizeof *h), bad = 0;
@@ -245,11 +246,15 @@ static int label_scales(rc_job *j)
     return rc;
 }
 
-/* What trace i of the shard adds to the counts, in LE_W_ONE units. */
+/* What trace i of the shard adds to the counts, in LE_W_ONE units: an
+ * abnormal label its confidence weight, a normal one 1 (the wrong labels
+ * that move a ranking are false positives spread over every service; and
+ * most normal traces repeat a representative, so their margins are one
+ * value: weighting them too ranked worse, docs/rootcause.md). */
 static int64_t trace_weight(const rc_job *j, int64_t i)
 {
-    if (!j->conf) return LE_W_ONE;
-    return le_label_weight(j->conf[i], j->given[i], j->scale[j->label[i] != 0]);
+    if (!j->conf || !j->label[i]) return LE_W_ONE;
+    return le_label_weight(j->conf[i], j->given[i], j->scale[1]);
 }
 
 static int read_labels(rc_job *j)

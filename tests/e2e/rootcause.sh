@@ -110,10 +110,11 @@ PY
 # Confidence-weighted counts (docs/rootcause.md, "Weighted counts"): the
 # truth's labels with margins spread as propagate's are (a few given, a few
 # +inf), at 1 and 2 ranks identical, and every weighted count, the periods'
-# weighted totals and the scores equal to numpy's from the corpus: each
-# label's scale the median margin (to its float's top 16 bits), w = 1 -
-# exp(-margin / scale), fixed point 2^-20; a trace covers a service it has
-# a span of or that one of its client operations usually calls.
+# weighted totals and the scores equal to numpy's from the corpus: the
+# scale the median margin of the abnormal labels (to its float's top 16
+# bits), w = 1 - exp(-margin / scale) for an abnormal label, 1 for a normal
+# one, fixed point 2^-20; a trace covers a service it has a span of or that
+# one of its client operations usually calls.
 $PY - <<'PY'
 import shutil, h5py, numpy as np
 shutil.copy("labels.h5", "labelsw.h5")
@@ -142,7 +143,7 @@ def scale(x):  # the lower median, floored to its float's top 16 bits
     v = np.sort(x)[int(0.5 * (len(x) - 1))]
     return float((np.array([v], np.float32).view(np.uint32) >> 16 << 16).view(np.float32)[0])
 sc = [scale(m[(lab == k) & (given == 0) & np.isfinite(m)]) for k in (0, 1)]
-w = np.where((given == 1) | np.isinf(m), 1.0, 1 - np.exp(-m.astype(float) / np.where(lab == 1, sc[1], sc[0])))
+w = np.where((given == 1) | np.isinf(m) | (lab == 0), 1.0, 1 - np.exp(-m.astype(float) / sc[1]))
 w = np.floor(w * 2**20 + 0.5) / 2**20
 # coverage: spans of the service, and the callee of client operations
 off, svc, op, par = c["traces/span_offset"][:], c["spans/service"][:], c["spans/operation"][:], c["spans/parent"][:]
