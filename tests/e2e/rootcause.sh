@@ -109,7 +109,7 @@ assert np.allclose(och, r["rank/score"][:]), "scores are not Ochiai of the count
 PY
 # Confidence-weighted counts (docs/rootcause.md, "Weighted counts"): the
 # truth's labels with margins spread as propagate's are (a few given, a few
-# +inf), at 1 and 2 ranks identical, and every weighted count, the periods'
+# +inf), at 1, 2 and 4 ranks identical, and every weighted count, the periods'
 # weighted totals and the scores equal to numpy's from the corpus: the
 # scale the median margin of the abnormal labels (to its float's top 16
 # bits), w = 1 - exp(-margin / scale) for an abnormal label, 1 for a normal
@@ -128,12 +128,15 @@ with h5py.File("labelsw.h5", "r+") as f:
     f["labels/confidence"][:] = m
     f["labels/given"][:] = given
 PY
-for np in 1 2; do
+for np in 1 2 4; do
     run_le $np rootcause c.h5 labelsw.h5 -o rcw$np.h5 --no-page > rcw$np.txt
 done
 expect counts confidence rcw1.txt
-for d in /periods/start_us /periods/part_start_us /periods/w_abnormal /periods/w_normal /rank/wef /rank/wep /rank/score /rank/order; do
-    h5diff rcw1.h5 rcw2.h5 $d $d >/dev/null || fail "weighted: $d differs between 1 and 2 ranks"
+for np in 2 4; do
+    for d in /periods/start_us /periods/part_start_us /periods/w_abnormal /periods/w_normal /rank/wef /rank/wep \
+             /rank/score /rank/order /rank_ops/score; do
+        h5diff rcw1.h5 rcw$np.h5 $d $d >/dev/null || fail "weighted: $d differs between 1 and $np ranks"
+    done
 done
 $PY - <<'PY'
 import h5py, numpy as np
