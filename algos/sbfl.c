@@ -19,8 +19,8 @@ int le_sbfl_parse(const char *name)
 
 double le_sbfl_score(le_sbfl_formula f, le_sbfl c)
 {
-    double ef = (double)c.ef, ep = (double)c.ep, nf = (double)c.nf, np = (double)c.np;
-    if (c.ef == 0) return 0; /* every formula here is 0 (or 0/0) without a failing trace through it */
+    double ef = c.ef, ep = c.ep, nf = c.nf, np = c.np;
+    if (!(ef > 0)) return 0; /* every formula here is 0 (or 0/0) without a failing trace through it */
     switch (f) {
     case LE_SBFL_OCHIAI: return ef / sqrt((ef + ep) * (ef + nf));
     case LE_SBFL_TARANTULA: {

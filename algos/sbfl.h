@@ -4,7 +4,9 @@
  *
  * For a service O in a period: ef = abnormal traces through O, ep = normal
  * traces through O, nf = abnormal traces not through O, np = normal traces
- * not through O. */
+ * not through O. Counts may be weighted (algos/confweight.h): a trace then
+ * adds its label's weight instead of 1, and the formulas read the sums in
+ * trace units. */
 #ifndef LE_SBFL_H
 #define LE_SBFL_H
 
@@ -13,7 +15,7 @@
 #include "countmap.h"
 
 typedef struct le_sbfl {
-    int64_t ef, ep, nf, np;
+    double ef, ep, nf, np;
 } le_sbfl;
 
 typedef enum le_sbfl_formula {

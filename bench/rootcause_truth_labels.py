@@ -38,9 +38,11 @@ with h5py.File(sys.argv[2], "w") as f:
     visible = c.attrs.get("fault_truth", b"") in (b"visible", "visible")
     f.attrs["method"] = "truth-approximate" if unknown.any() else "truth-visible" if visible else "truth"
     f.attrs["n_traces"] = np.int64(n)
-    f.attrs["n_given"] = np.int64(0)
+    f.attrs["n_given"] = np.int64(n)
     g = f.create_group("labels")
     g["label"] = out
-    g["confidence"] = np.full(n, 2, np.float32)
-    g["given"] = np.zeros(n, np.int8)
+    # Known labels, as propagate writes a person's (docs/labeling.md): +inf,
+    # given, so rootcause's confidence weights are all 1 (docs/rootcause.md).
+    g["confidence"] = np.full(n, np.inf, np.float32)
+    g["given"] = np.ones(n, np.int8)
 print(f"{sys.argv[2]}: {n} traces, {int(out.sum())} abnormal ({'approximate' if unknown.any() else 'exact'})")

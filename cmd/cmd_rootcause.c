@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confweight.h"
 #include "corpus.h"
 #include "driver.h"
 #include "exchange.h"
@@ -28,6 +29,7 @@
 #include "periods.h"
 #include "rcfile.h"
 #include "sbfl.h"
+#include "support.h"
 
 static const char usage[] =
     "usage: labelease rootcause CORPUS.h5 (LABELS.h5 | --from-truth) -o ROOTCAUSE.h5 [options]\n"
@@ -53,6 +55,12 @@ static const char usage[] =
     "  --window S         window: seconds an abnormal trace covers (default 300, the paper's)\n"
     "  --gap S            merge periods at most S seconds apart (default 0)\n"
     "  --min-traces N     abnormal traces a period needs (default 2 for rate, 1 for window)\n"
+    "  --support-z Z      rate: a period's abnormal traces (confidence-weighted) must\n"
+    "                     reach mu + Z sqrt(mu), mu = what its traffic holds at the\n"
+    "                     normal share (default 2; 0: mu)\n"
+    "  --counts C         confidence (default): an abnormal trace counts by its\n"
+    "                     label's confidence (1 for given labels, else 1 - exp(-margin /\n"
+    "                     the median abnormal margin)), a normal one 1; plain: all 1\n"
     "  --score F          ochiai (default, the paper's Eq. 3), tarantula, dstar, jaccard\n"
     "  --tie T            scores within T (relative) of a group's leader are ordered\n"
     "                     by evidence and depth, not by score (default 0.2; 0: exact ties only)\n"
@@ -70,8 +78,8 @@ static const char usage[] =
 typedef struct rc_opts {
     const char *corpus, *labels, *out, *page;
     int64_t window_s, gap_s, min_traces, chunk, bin_s;
-    int formula, from_truth, no_page, approximate, window_rule;
-    double tie, alpha;
+    int formula, from_truth, no_page, approximate, window_rule, plain_counts;
+    double tie, alpha, support_z;
 } rc_opts;
 
 /* Neither the rootcause file nor its page may be the corpus or the labels. */
@@ -103,9 +111,11 @@ static int parse(int argc, char **argv, rc_opts *o)
                                          {"periods", required_argument, 0, 'E'},
                                          {"bin", required_argument, 0, 'B'},
                                          {"alpha", required_argument, 0, 'A'},
+                                         {"counts", required_argument, 0, 'C'},
+                                         {"support-z", required_argument, 0, 'Z'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
-    *o = (rc_opts){.window_s = 300, .min_traces = -1, .chunk = 65536, .tie = 0.2, .alpha = 0.01};
+    *o = (rc_opts){.window_s = 300, .min_traces = -1, .chunk = 65536, .tie = 0.2, .alpha = 0.01, .support_z = 2};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -128,6 +138,12 @@ static int parse(int argc, char **argv, rc_opts *o)
             o->window_rule = !strcmp(optarg, "window");
             break;
         case 'A': LE_CHECK(le_parse_double("--alpha", optarg, 0, 0.5, 1, &o->alpha)); break;
+        case 'Z': LE_CHECK(le_parse_double("--support-z", optarg, 0, 100, 0, &o->support_z)); break;
+        case 'C':
+            if (strcmp(optarg, "confidence") && strcmp(optarg, "plain"))
+                return le_fail(LE_ERR_USAGE, "--counts '%s': confidence or plain", optarg);
+            o->plain_counts = !strcmp(optarg, "plain");
+            break;
         case 's':
             if ((o->formula = le_sbfl_parse(optarg)) < 0)
                 return le_fail(LE_ERR_USAGE, "--score '%s': ochiai, tarantula, dstar or jaccard", optarg);
@@ -157,14 +173,21 @@ typedef struct rc_job {
     le_corpus *c;
     int32_t S, O;
     int64_t t0, t1;
-    int8_t *label; /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
-    int kinds;     /* LE_TRUTH_* bits of the truth used (--from-truth) */
+    int8_t *label;      /* [t1 - t0] abnormal = 1, from labels.h5 or the truth */
+    float *conf;        /* [t1 - t0] propagate's margin; NULL: every trace counts 1 */
+    int8_t *given;      /* [t1 - t0] a person gave the label */
+    double scale[2];    /* median margin of the normal, abnormal labels */
+    int64_t n_bad_conf; /* margins that are NaN or negative: weight 0 */
+    int kinds;          /* LE_TRUTH_* bits of the truth used (--from-truth) */
     /* pass A */
-    le_countmap bins; /* rate rule: key fine bin << 1 | abnormal, traces that start in it */
-    int64_t bin_us;   /* rate rule: the bin width used */
-    double baseline;  /* rate rule: the normal abnormal share */
-    le_period *iv;    /* window rule: local intervals, merged as they grow */
-    le_period *part;  /* the times each period counts (rate rule: its hot runs) */
+    le_countmap bins;    /* rate rule: key fine bin << 1 | abnormal, traces that start in it */
+    le_countmap wbins;   /* rate rule: key fine bin, weights of its abnormal traces */
+    double w_mean;       /* rate rule: mean weight of an abnormal trace (LE_W_ONE units) */
+    int64_t unsupported; /* periods dropped by the support rule */
+    int64_t bin_us;      /* rate rule: the bin width used */
+    double baseline;     /* rate rule: the normal abnormal share */
+    le_period *iv;       /* window rule: local intervals, merged as they grow */
+    le_period *part;     /* the times each period counts (rate rule: its hot runs) */
     int64_t *part_per, n_part;
     int64_t n_iv;
     size_t cap_iv;
@@ -190,15 +213,49 @@ typedef struct rc_job {
     size_t cap_span;
 } rc_job;
 
-/* Offsets inside one period's slice of the count buffer. */
-enum { C_ABN = 0, C_NORM = 1, C_EF = 2 };
+/* Offsets inside one period's slice of the count buffer: traces, then the
+ * same counts weighted by confidence (LE_W_ONE units, algos/confweight.h). */
+enum { C_ABN = 0, C_NORM = 1, C_WABN = 2, C_WNORM = 3, C_EF = 4 };
 #define EF(j) (C_EF)
 #define EP(j) (C_EF + (j)->S)
 #define VOTES(j) (C_EF + 2 * (j)->S)
 #define OP_EF(j) (C_EF + 3 * (j)->S)
 #define OP_EP(j) (C_EF + 3 * (j)->S + (j)->O)
-#define STRIDE(j) (C_EF + 3 * (j)->S + 2 * (j)->O)
+#define WEIGHTED(j) (3 * (j)->S + 2 * (j)->O) /* from a count to its weighted sum */
+#define WEF(j) (EF(j) + WEIGHTED(j))
+#define WEP(j) (EP(j) + WEIGHTED(j))
+#define STRIDE(j) (C_EF + 2 * WEIGHTED(j)) /* the votes' twin stays 0 */
 #define EDGE_KEY(j, p, a, b) (((uint64_t)(p) * (uint64_t)(j)->S + (uint64_t)(a)) * (uint64_t)(j)->S + (uint64_t)(b))
+
+/* Each label's margin scale: the median margin of the traces that carry it
+ * and were not given by a person (a histogram of integers, one reduction:
+ * the same at any rank count; algos/confweight.h). The abnormal one weighs;
+ * the normal one is reported. */
+static int label_scales(rc_job *j)
+{
+    int64_t *h = le_calloc(2 * LE_MARGIN_BUCKETS, sizeof *h), bad = 0;
+    for (int64_t i = 0; i < j->t1 - j->t0; i++) {
+        int32_t b = le_margin_bucket(j->conf[i]);
+        bad += !(j->conf[i] >= 0);
+        if (b >= 0 && !j->given[i]) h[(j->label[i] != 0) * LE_MARGIN_BUCKETS + b]++;
+    }
+    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, h, 2 * LE_MARGIN_BUCKETS, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(&bad, &j->n_bad_conf, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    for (int l = 0; l < 2; l++) j->scale[l] = le_margin_quantile(h + l * LE_MARGIN_BUCKETS, 0.5);
+    free(h);
+    return rc;
+}
+
+/* What trace i of the shard adds to the counts, in LE_W_ONE units: an
+ * abnormal label its confidence weight, a normal one 1 (the wrong labels
+ * that move a ranking are false positives spread over every service; and
+ * most normal traces repeat a representative, so their margins are one
+ * value: weighting them too ranked worse, docs/rootcause.md). */
+static int64_t trace_weight(const rc_job *j, int64_t i)
+{
+    if (!j->conf || !j->label[i]) return LE_W_ONE;
+    return le_label_weight(j->conf[i], j->given[i], j->scale[1]);
+}
 
 static int read_labels(rc_job *j)
 {
@@ -206,9 +263,11 @@ static int read_labels(rc_job *j)
     j->label = le_calloc((size_t)n, 1);
     if (j->o->labels) {
         le_labelsfile_info info;
-        LE_CHECK(
-            le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, NULL, NULL, &info));
-        return le_fp_check(j->o->labels, info.corpus_fp, info.corpus, j->o->corpus, j->c->meta.fingerprint);
+        if (!j->o->plain_counts) j->conf = le_malloc(sizeof *j->conf * (size_t)(n + 1)), j->given = le_malloc((size_t)n + 1);
+        LE_CHECK(le_labelsfile_read(le_world.comm, j->o->labels, j->c->meta.n_traces, j->t0, n, j->label, j->conf, j->given,
+                                    &info));
+        LE_CHECK(le_fp_check(j->o->labels, info.corpus_fp, info.corpus, j->o->corpus, j->c->meta.fingerprint));
+        return j->conf ? label_scales(j) : 0;
     }
     if (!j->c->meta.has_ground_truth && j->c->meta.n_faults == 0)
         return le_fail(LE_ERR_USAGE, "%s has no ground truth: --from-truth needs labels or a fault list", j->o->corpus);
@@ -286,11 +345,13 @@ static void pass_a(rc_job *j, const le_corpus_block *b)
 {
     int64_t W = j->o->window_s * 1000000;
     for (int64_t t = 0; t < b->n_traces; t++) {
-        int abn = j->label[b->trace_begin - j->t0 + t];
+        int64_t i = b->trace_begin - j->t0 + t;
+        int abn = j->label[i];
         int64_t lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
-        if (!j->o->window_rule)
+        if (!j->o->window_rule) {
             le_countmap_add(&j->bins, bin_key(b->trace_start_us[t], abn), 1);
-        else if (abn) {
+            if (abn) le_countmap_add(&j->wbins, bin_key(b->trace_start_us[t], 0) >> 1, trace_weight(j, i));
+        } else if (abn) {
             LE_RESERVE(j->iv, j->cap_iv, (size_t)j->n_iv + 1);
             j->iv[j->n_iv++] = (le_period){b->trace_start_us[t], b->trace_start_us[t] + W, 1};
             /* Keep memory bounded: merging early gives the same periods. */
@@ -362,6 +423,61 @@ static void trim_parts(le_period *part, int64_t n_part, const le_kc *v, int64_t 
     }
 }
 
+/* Each part's traffic (traces that start in it) and the weights of its
+ * abnormal traces (LE_W_ONE units), from the fine bins v (key bin << 1 |
+ * abnormal) and wv (key bin). */
+static void part_weights(const rc_job *j, const le_kc *v, int64_t n, const le_kc *wv, int64_t nw, int64_t *traffic,
+                         double *weight)
+{
+    int64_t i = 0, w = 0;
+    for (int64_t k = 0; k < j->n_part; k++) {
+        int64_t sum = 0;
+        traffic[k] = 0;
+        for (; i < n && ((int64_t)(v[i].key >> 1) - BIN_ORIGIN) * BIN_BASE_US <= j->part[k].end_us; i++)
+            if (((int64_t)(v[i].key >> 1) - BIN_ORIGIN) * BIN_BASE_US >= j->part[k].start_us) traffic[k] += v[i].count;
+        for (; w < nw && ((int64_t)wv[w].key - BIN_ORIGIN) * BIN_BASE_US <= j->part[k].end_us; w++)
+            if (((int64_t)wv[w].key - BIN_ORIGIN) * BIN_BASE_US >= j->part[k].start_us) sum += wv[w].count;
+        weight[k] = (double)sum;
+    }
+}
+
+/* The mean weight of the background's abnormal traces, those outside every
+ * part (LE_W_ONE units): the unit of support, so that a period is measured
+ * in what the normal traffic's wrong labels weigh. Without background, the
+ * mean over all abnormal traces; without any, 1. */
+static double background_weight(const rc_job *j, const le_kc *v, int64_t n, const le_kc *wv, int64_t nw,
+                                const double *weight)
+{
+    int64_t abn = 0, w = 0;
+    double in_w = 0;
+    for (int64_t i = 0; i < n; i++) abn += (v[i].key & 1) ? v[i].count : 0;
+    for (int64_t i = 0; i < nw; i++) w += wv[i].count;
+    int64_t in_abn = 0;
+    for (int64_t k = 0; k < j->n_part; k++) in_abn += j->part[k].n_traces, in_w += weight[k];
+    if (abn > in_abn && (double)w > in_w) return ((double)w - in_w) / (double)(abn - in_abn);
+    return abn && w ? (double)w / (double)abn : (double)LE_W_ONE;
+}
+
+/* Periods whose confidence-weighted abnormal traces fall short of what
+ * their traffic needs are dropped (algos/support.h); counted. */
+static int keep_supported(rc_job *j, const le_kc *v, int64_t n)
+{
+    le_kc *wv = NULL;
+    int64_t nw = le_countmap_pairs(&j->wbins, &wv);
+    le_countmap_free(&j->wbins);
+    int rc = le_allreduce_pairs(le_world.comm, &wv, &nw);
+    if (rc) return free(wv), rc;
+    int64_t *traffic = le_malloc(sizeof *traffic * (size_t)(j->n_part + 1));
+    double *support = le_malloc(sizeof *support * (size_t)(j->n_part + 1));
+    part_weights(j, v, n, wv, nw, traffic, support);
+    j->w_mean = background_weight(j, v, n, wv, nw, support);
+    for (int64_t k = 0; k < j->n_part; k++) support[k] /= j->w_mean;
+    j->n_part = le_groups_keep_supported(j->part, j->part_per, support, traffic, j->n_part, j->baseline, j->o->support_z,
+                                         j->o->min_traces, &j->unsupported);
+    free(wv), free(traffic), free(support);
+    return 0;
+}
+
 /* The rate rule (docs/rootcause.md, "Fault periods"): every rank gets the
  * same bins and so the same periods. */
 static int periods_from_rates(rc_job *j)
@@ -381,11 +497,12 @@ static int periods_from_rates(rc_job *j)
         le_periods_from_bins(b, nb, j->bin_us, j->baseline, j->o->alpha, MAX_HOLE_US / j->bin_us, &j->part, &j->part_per);
     free(b);
     trim_parts(j->part, j->n_part, v, n);
-    free(v);
     /* evidence needs more than one trace: in every part, not only in sum */
     j->n_part = le_parts_filter(j->part, j->part_per, j->n_part, j->o->min_traces);
     le_groups_merge_gap(j->part, j->part_per, j->n_part, j->o->gap_s * 1000000);
-    j->n_part = le_groups_filter(j->part, j->part_per, j->n_part, j->o->min_traces);
+    rc = keep_supported(j, v, n);
+    free(v);
+    LE_CHECK(rc);
     j->P = le_groups_extent(j->part, j->part_per, j->n_part, &j->per);
     return 0;
 }
@@ -429,6 +546,16 @@ static void mark(int64_t *seen, int32_t i, int64_t stamp, int64_t *count)
     if (seen[i] == stamp) return;
     seen[i] = stamp;
     if (count) (*count)++;
+}
+
+/* The trace covers item i once: 1 to the count at slice[at], its weight to
+ * the weighted sum WEIGHTED slots on. */
+static void cover(const rc_job *j, int64_t *seen, int32_t i, int64_t *slice, int64_t at, int64_t w)
+{
+    if (seen[i] == j->stamp) return;
+    seen[i] = j->stamp;
+    slice[at + i]++;
+    slice[at + WEIGHTED(j) + i] += w;
 }
 
 /* The services the trace's own anomalous spans point at, one vote each
@@ -477,22 +604,24 @@ static void pass_b(rc_job *j, const le_corpus_block *b)
         int64_t part = le_periods_find(j->part, j->n_part, b->trace_start_us[t]);
         if (part < 0) continue;
         int64_t p = j->part_per[part];
-        int abn = j->label[b->trace_begin - j->t0 + t];
+        int64_t i = b->trace_begin - j->t0 + t, w = trace_weight(j, i);
+        int abn = j->label[i];
         int64_t *slice = j->cnt + p * j->stride, lo = b->span_offset[t], n = b->span_offset[t + 1] - lo;
         slice[abn ? C_ABN : C_NORM]++;
+        slice[abn ? C_WABN : C_WNORM] += w;
         j->stamp++;
         scan_children(j, b, t);
-        int64_t cover = abn ? EF(j) : EP(j), opc = abn ? OP_EF(j) : OP_EP(j);
+        int64_t svc = abn ? EF(j) : EP(j), opc = abn ? OP_EF(j) : OP_EP(j);
         for (int64_t k = 0; k < n; k++) {
             int32_t s = b->service[lo + k], op = b->operation[lo + k], par = b->parent[lo + k];
             if (s < 0 || s >= j->S || op < 0 || op >= j->O) continue;
             le_welford_add(&j->per_svc[p * j->S + s], (double)b->duration_us[lo + k]);
-            mark(j->seen_s, s, j->stamp, &slice[cover + s]);
-            mark(j->seen_o, op, j->stamp, &slice[opc + op]);
+            cover(j, j->seen_s, s, slice, svc, w);
+            cover(j, j->seen_o, op, slice, opc, w);
             int32_t callee = j->callee[op];
             /* A call that reached no server still tried that service. */
             if (callee >= 0 && callee != s) {
-                mark(j->seen_s, callee, j->stamp, &slice[cover + callee]);
+                cover(j, j->seen_s, callee, slice, svc, w);
                 if (!j->n_child[k]) le_countmap_add(&j->edge_map, EDGE_KEY(j, p, s, callee), 1);
             }
             if (par >= 0 && par < k && b->service[lo + par] != s && b->service[lo + par] >= 0 && b->service[lo + par] < j->S)
@@ -515,6 +644,19 @@ static int64_t period_edges(const rc_job *j, int64_t p, int64_t *e, le_kc *out)
     return n;
 }
 
+/* The spectrum of item at (EF(j) + s or OP_EF(j) + o) in a period's slice:
+ * weighted (trace units) unless --counts plain. */
+static le_sbfl spectrum(const rc_job *j, const int64_t *slice, int64_t ef_at, int64_t ep_at)
+{
+    if (j->o->plain_counts)
+        return (le_sbfl){(double)slice[ef_at], (double)slice[ep_at], (double)(slice[C_ABN] - slice[ef_at]),
+                         (double)(slice[C_NORM] - slice[ep_at])};
+    int64_t W = WEIGHTED(j);
+    double one = (double)LE_W_ONE, ef = (double)slice[ef_at + W] / one, ep = (double)slice[ep_at + W] / one;
+    return (le_sbfl){ef, ep, (double)(slice[C_WABN] - slice[ef_at + W]) / one,
+                     (double)(slice[C_WNORM] - slice[ep_at + W]) / one};
+}
+
 static void rank_period(const rc_job *j, le_rc *rc, int64_t p, int64_t *e, le_kc *scratch)
 {
     int32_t S = j->S;
@@ -525,8 +667,9 @@ static void rank_period(const rc_job *j, le_rc *rc, int64_t p, int64_t *e, le_kc
         int64_t i = i0 + s;
         rc->ef[i] = slice[EF(j) + s], rc->ep[i] = slice[EP(j) + s];
         rc->nf[i] = abn - rc->ef[i], rc->np[i] = norm - rc->ep[i];
+        rc->wef[i] = (double)slice[WEF(j) + s] / (double)LE_W_ONE, rc->wep[i] = (double)slice[WEP(j) + s] / (double)LE_W_ONE;
         rc->votes[i] = slice[VOTES(j) + s];
-        rc->score[i] = le_sbfl_score(j->o->formula, (le_sbfl){rc->ef[i], rc->ep[i], rc->nf[i], rc->np[i]});
+        rc->score[i] = le_sbfl_score(j->o->formula, spectrum(j, slice, EF(j) + s, EP(j) + s));
         rc->evidence[i] = abn ? (double)rc->votes[i] / (double)abn : 0;
         const le_welford *w = &j->per_svc[i];
         rc->count[i] = (int64_t)w->n, rc->mean_us[i] = w->n ? w->mean : NAN, rc->std_us[i] = le_welford_std(w);
@@ -535,8 +678,7 @@ static void rank_period(const rc_job *j, le_rc *rc, int64_t p, int64_t *e, le_kc
     for (int32_t o = 0; o < j->O; o++) {
         int64_t i = p * j->O + o;
         rc->op_ef[i] = slice[OP_EF(j) + o], rc->op_ep[i] = slice[OP_EP(j) + o];
-        rc->op_score[i] =
-            le_sbfl_score(j->o->formula, (le_sbfl){rc->op_ef[i], rc->op_ep[i], abn - rc->op_ef[i], norm - rc->op_ep[i]});
+        rc->op_score[i] = le_sbfl_score(j->o->formula, spectrum(j, slice, OP_EF(j) + o, OP_EP(j) + o));
     }
     le_call_depth(S, period_edges(j, p, e, scratch), scratch, present, rc->depth + i0);
     le_sbfl_order(S, rc->score + i0, rc->evidence + i0, rc->depth + i0, j->o->tie, rc->order + i0);
@@ -572,6 +714,7 @@ static void build_rc(const rc_job *j, le_rc *rc)
     memcpy(rc->corpus_fp, j->c->meta.fingerprint, sizeof rc->corpus_fp);
     snprintf(rc->labels, sizeof rc->labels, "%s", j->o->labels ? j->o->labels : "(corpus ground truth)");
     snprintf(rc->score_name, sizeof rc->score_name, "%s", le_sbfl_name(j->o->formula));
+    snprintf(rc->counts, sizeof rc->counts, "%s", j->conf ? "confidence" : "plain");
     snprintf(rc->truth, sizeof rc->truth, "%s", j->o->labels ? "labels" : le_truth_name(j->kinds));
     rc->window_us = j->o->window_s * 1000000, rc->gap_us = j->o->gap_s * 1000000;
     rc->min_traces = j->o->min_traces, rc->tie = j->o->tie;
@@ -588,6 +731,8 @@ static void build_rc(const rc_job *j, le_rc *rc)
         rc->periods[p] = j->per[p];
         rc->periods[p].n_traces = j->cnt[p * j->stride + C_ABN];
         rc->n_normal[p] = j->cnt[p * j->stride + C_NORM];
+        rc->w_abnormal[p] = (double)j->cnt[p * j->stride + C_WABN] / (double)LE_W_ONE;
+        rc->w_normal[p] = (double)j->cnt[p * j->stride + C_WNORM] / (double)LE_W_ONE;
         rank_period(j, rc, p, &e, scratch);
     }
     free(scratch);
@@ -636,6 +781,8 @@ static int run(rc_job *j)
 static void job_free(rc_job *j)
 {
     le_countmap_free(&j->callee_n), le_countmap_free(&j->edge_map), le_countmap_free(&j->bins);
+    le_countmap_free(&j->wbins);
+    free(j->conf), free(j->given);
     void *all[] = {j->label,   j->iv,     j->edges,    j->callee, j->all_svc, j->op_self,   j->thr,
                    j->per,     j->part,   j->part_per, j->cnt,    j->per_svc, j->child_sum, j->child_err,
                    j->n_child, j->seen_s, j->seen_o,   j->seen_v, j->seen_g,  j->gap};
@@ -651,6 +798,12 @@ static int report(const rc_job *j, const le_rc *rc, const char *page, double sec
     le_report_int("periods", rc->n_periods);
     le_report_str("period_rule", o->window_rule ? "window" : "rate");
     if (!o->window_rule) le_report_dbl("bin_s", (double)j->bin_us / 1e6), le_report_dbl("baseline", j->baseline);
+    if (!o->window_rule) le_report_int("periods_below_support", j->unsupported);
+    le_report_str("counts", rc->counts);
+    if (j->conf) {
+        le_report_dbl("margin_scale_normal", j->scale[0]), le_report_dbl("margin_scale_abnormal", j->scale[1]);
+        if (j->n_bad_conf) le_report_int("confidence_unusable", j->n_bad_conf);
+    }
     le_report_int("abnormal_in_periods", abn);
     le_report_int("normal_in_periods", norm);
     le_report_str("score", rc->score_name);

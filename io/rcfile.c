@@ -18,12 +18,13 @@ void le_rc_alloc(le_rc *rc, int64_t P, int32_t S, int32_t O)
     rc->n_periods = P, rc->n_services = S, rc->n_operations = O;
     rc->periods = le_calloc(p, sizeof *rc->periods);
     rc->n_normal = le_calloc(p, sizeof(int64_t));
+    rc->w_abnormal = le_calloc(p, sizeof(double)), rc->w_normal = le_calloc(p, sizeof(double));
     rc->all_count = le_calloc((size_t)S, sizeof(int64_t));
     rc->all_mean_us = le_calloc((size_t)S, sizeof(double));
     rc->all_std_us = le_calloc((size_t)S, sizeof(double));
     int64_t **i64[] = {&rc->ef, &rc->ep, &rc->nf, &rc->np, &rc->votes, &rc->count};
     for (size_t i = 0; i < sizeof i64 / sizeof *i64; i++) *i64[i] = le_calloc(ps, sizeof(int64_t));
-    double **f64[] = {&rc->score, &rc->evidence, &rc->mean_us, &rc->std_us};
+    double **f64[] = {&rc->score, &rc->evidence, &rc->mean_us, &rc->std_us, &rc->wef, &rc->wep};
     for (size_t i = 0; i < sizeof f64 / sizeof *f64; i++) *f64[i] = le_calloc(ps, sizeof(double));
     rc->depth = le_calloc(ps, sizeof(int32_t));
     rc->order = le_calloc(ps, sizeof(int32_t));
@@ -59,15 +60,16 @@ void le_rc_free(le_rc *rc)
     free_names(rc->services, rc->n_services);
     free_names(rc->operations, rc->n_operations);
     free(rc->parts), free(rc->part_period);
-    void *all[] = {rc->periods,     rc->n_normal,    rc->operation_service,
-                   rc->all_count,   rc->all_mean_us, rc->all_std_us,
-                   rc->ef,          rc->ep,          rc->nf,
-                   rc->np,          rc->votes,       rc->count,
-                   rc->score,       rc->evidence,    rc->mean_us,
-                   rc->std_us,      rc->depth,       rc->order,
-                   rc->op_ef,       rc->op_ep,       rc->op_score,
-                   rc->edge_period, rc->edge_count,  rc->edge_caller,
-                   rc->edge_callee};
+    free(rc->w_abnormal), free(rc->w_normal);
+    void *all[] = {rc->periods,    rc->n_normal,    rc->operation_service,
+                   rc->all_count,  rc->all_mean_us, rc->all_std_us,
+                   rc->ef,         rc->ep,          rc->nf,
+                   rc->np,         rc->votes,       rc->count,
+                   rc->score,      rc->evidence,    rc->mean_us,
+                   rc->std_us,     rc->depth,       rc->order,
+                   rc->wef,        rc->wep,         rc->op_ef,
+                   rc->op_ep,      rc->op_score,    rc->edge_period,
+                   rc->edge_count, rc->edge_caller, rc->edge_callee};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     memset(rc, 0, sizeof *rc);
 }
@@ -165,6 +167,7 @@ static int write_attrs(hid_t f, const le_rc *rc)
     LE_CHECK(le_fp_write_attr(f, rc->corpus_fp));
     LE_CHECK(le_h5_attr_str(f, "labels", rc->labels));
     LE_CHECK(le_h5_attr_str(f, "score", rc->score_name));
+    LE_CHECK(le_h5_attr_str(f, "counts", rc->counts[0] ? rc->counts : "plain"));
     LE_CHECK(le_h5_attr_str(f, "truth", rc->truth));
     LE_CHECK(le_h5_attr_i64(f, "window_us", rc->window_us));
     LE_CHECK(le_h5_attr_i64(f, "gap_us", rc->gap_us));
@@ -203,6 +206,8 @@ static int write_groups(hid_t f, const le_rc *rc, const char *path)
     if (!rc_) rc_ = put(g, "end_us", I64, P, 0, col + P, path);
     if (!rc_) rc_ = put(g, "n_abnormal", I64, P, 0, col + 2 * P, path);
     if (!rc_) rc_ = put(g, "n_normal", I64, P, 0, rc->n_normal, path);
+    if (!rc_) rc_ = put(g, "w_abnormal", F64, P, 0, rc->w_abnormal, path);
+    if (!rc_) rc_ = put(g, "w_normal", F64, P, 0, rc->w_normal, path);
     free(col);
     if (!rc_) rc_ = write_parts(g, rc, path);
     H5Gclose(g);
@@ -220,9 +225,9 @@ static int write_groups(hid_t f, const le_rc *rc, const char *path)
     const char *in[] = {"ef", "ep", "nf", "np", "votes", "count"};
     const int64_t *iv[] = {rc->ef, rc->ep, rc->nf, rc->np, rc->votes, rc->count};
     for (int i = 0; i < 6 && !rc_; i++) rc_ = put(g, in[i], I64, P, S, iv[i], path);
-    const char *fn[] = {"score", "evidence", "mean_us", "std_us"};
-    const double *fv[] = {rc->score, rc->evidence, rc->mean_us, rc->std_us};
-    for (int i = 0; i < 4 && !rc_; i++) rc_ = put(g, fn[i], F64, P, S, fv[i], path);
+    const char *fn[] = {"score", "evidence", "mean_us", "std_us", "wef", "wep"};
+    const double *fv[] = {rc->score, rc->evidence, rc->mean_us, rc->std_us, rc->wef, rc->wep};
+    for (int i = 0; i < 6 && !rc_; i++) rc_ = put(g, fn[i], F64, P, S, fv[i], path);
     if (!rc_) rc_ = put(g, "depth", I32, P, S, rc->depth, path);
     if (!rc_) rc_ = put(g, "order", I32, P, S, rc->order, path);
     H5Gclose(g);
@@ -351,6 +356,24 @@ static int read_parts(hid_t f, const char *path, le_rc *rc)
     return r;
 }
 
+/* The weighted counts, or the plain ones in files written before them. */
+static int read_weighted(hid_t f, const char *path, le_rc *rc)
+{
+    int64_t n = rc->n_periods * rc->n_services;
+    snprintf(rc->counts, sizeof rc->counts, "plain");
+    if (H5Aexists(f, "counts") > 0) LE_CHECK(le_h5_get_attr_str(f, "counts", rc->counts, sizeof rc->counts, path));
+    if (H5Lexists(f, "rank/wef", H5P_DEFAULT) <= 0) {
+        for (int64_t i = 0; i < n; i++) rc->wef[i] = (double)rc->ef[i], rc->wep[i] = (double)rc->ep[i];
+        for (int64_t p = 0; p < rc->n_periods; p++)
+            rc->w_abnormal[p] = (double)rc->periods[p].n_traces, rc->w_normal[p] = (double)rc->n_normal[p];
+        return 0;
+    }
+    LE_CHECK(get(f, "periods/w_abnormal", F64, rc->n_periods, rc->w_abnormal, path));
+    LE_CHECK(get(f, "periods/w_normal", F64, rc->n_periods, rc->w_normal, path));
+    LE_CHECK(get(f, "rank/wef", F64, n, rc->wef, path));
+    return get(f, "rank/wep", F64, n, rc->wep, path);
+}
+
 static int read_groups(hid_t f, const char *path, le_rc *rc)
 {
     int64_t P = rc->n_periods, S = rc->n_services, O = rc->n_operations;
@@ -376,6 +399,7 @@ static int read_groups(hid_t f, const char *path, le_rc *rc)
     const char *fn[] = {"rank/score", "rank/evidence", "rank/mean_us", "rank/std_us"};
     double *fv[] = {rc->score, rc->evidence, rc->mean_us, rc->std_us};
     for (int i = 0; i < 4; i++) LE_CHECK(get(f, fn[i], F64, P * S, fv[i], path));
+    LE_CHECK(read_weighted(f, path, rc));
     LE_CHECK(get(f, "rank/depth", I32, P * S, rc->depth, path));
     LE_CHECK(get(f, "rank/order", I32, P * S, rc->order, path));
     LE_CHECK(get(f, "rank_ops/ef", I64, P * O, rc->op_ef, path));

@@ -10,10 +10,13 @@
  *      "approximate", or a "+"-joined mix)
  *   /periods/{start_us,end_us,n_abnormal,n_normal}        [P]
  *   /periods/{part_start_us,part_end_us,part_period}      [K] (optional)
+ *   /periods/{w_abnormal,w_normal} float64 [P] (optional: the traces weighted)
  *   /services/name [S], /services/{count,mean_us,std_us}  [S]  whole corpus
  *   /operations/name [O], /operations/service [O]
  *   /rank/{ef,ep,nf,np,votes,count} int64 [P][S]
  *   /rank/{score,evidence,mean_us,std_us} float64 [P][S]
+ *   /rank/{wef,wep} float64 [P][S] (optional: ef, ep confidence-weighted, in
+ *      trace units; attr counts = "confidence" when the score used them)
  *   /rank/depth int32 [P][S], /rank/order int32 [P][S] (service indices, best first)
  *   /rank_ops/{ef,ep} int64 [P][O], /rank_ops/score float64 [P][O]
  *   /edges/{period,count} int64 [E], /edges/{caller,callee} int32 [E] */
@@ -29,13 +32,14 @@
 #define LE_RC_VERSION 1
 
 typedef struct le_rc {
-    char corpus[512], labels[512], score_name[16], truth[32];
+    char corpus[512], labels[512], score_name[16], truth[32], counts[16];
     char corpus_fp[LE_FP_LEN]; /* attribute corpus_fingerprint; "" in older files (io/fingerprint.h) */
     int64_t window_us, gap_us, min_traces;
     double tie;
     int64_t n_periods;
-    le_period *periods; /* [P] n_traces = abnormal traces in the period */
-    int64_t *n_normal;  /* [P] */
+    le_period *periods;            /* [P] n_traces = abnormal traces in the period */
+    int64_t *n_normal;             /* [P] */
+    double *w_abnormal, *w_normal; /* [P] the same, confidence-weighted (older files: the counts) */
     /* The parts of the periods: the times whose traces a period counts
      * (the rate rule leaves the holes of a weak fault outside them).
      * Sorted; part_period nondecreasing. Older files: one part a period. */
@@ -49,9 +53,10 @@ typedef struct le_rc {
     double *all_mean_us, *all_std_us;
     int64_t *ef, *ep, *nf, *np, *votes, *count;  /* [P*S] */
     double *score, *evidence, *mean_us, *std_us; /* [P*S] */
-    int32_t *depth, *order;                      /* [P*S] */
-    int64_t *op_ef, *op_ep;                      /* [P*O] */
-    double *op_score;                            /* [P*O] */
+    double *wef, *wep;      /* [P*S] confidence-weighted ef, ep (trace units); = ef, ep in older files */
+    int32_t *depth, *order; /* [P*S] */
+    int64_t *op_ef, *op_ep; /* [P*O] */
+    double *op_score;       /* [P*O] */
     int64_t n_edges;
     int64_t *edge_period, *edge_count;
     int32_t *edge_caller, *edge_callee;

@@ -107,6 +107,86 @@ with np.errstate(invalid="ignore", divide="ignore"):
     och = np.where(ef > 0, ef / np.sqrt((ef + ep) * (ef + nf)), 0)
 assert np.allclose(och, r["rank/score"][:]), "scores are not Ochiai of the counts"
 PY
+# Confidence-weighted counts (docs/rootcause.md, "Weighted counts"): the
+# truth's labels with margins spread as propagate's are (a few given, a few
+# +inf), at 1, 2 and 4 ranks identical, and every weighted count, the periods'
+# weighted totals and the scores equal to numpy's from the corpus: the
+# scale the median margin of the abnormal labels (to its float's top 16
+# bits), w = 1 - exp(-margin / scale) for an abnormal label, 1 for a normal
+# one, fixed point 2^-20; a trace covers a service it has a span of or that
+# one of its client operations usually calls.
+$PY - <<'PY'
+import shutil, h5py, numpy as np
+shutil.copy("labels.h5", "labelsw.h5")
+with h5py.File("labelsw.h5", "r+") as f:
+    lab = f["labels/label"][:]
+    g = np.random.default_rng(5)
+    m = np.where(lab == 1, g.exponential(12, len(lab)), g.exponential(2, len(lab))).astype(np.float32)
+    m[g.choice(len(lab), 30, replace=False)] = np.inf
+    given = np.zeros(len(lab), np.int8)
+    given[g.choice(len(lab), 40, replace=False)] = 1
+    f["labels/confidence"][:] = m
+    f["labels/given"][:] = given
+PY
+for np in 1 2 4; do
+    run_le $np rootcause c.h5 labelsw.h5 -o rcw$np.h5 --no-page > rcw$np.txt
+done
+expect counts confidence rcw1.txt
+for np in 2 4; do
+    for d in /periods/start_us /periods/part_start_us /periods/w_abnormal /periods/w_normal /rank/wef /rank/wep \
+             /rank/score /rank/order /rank_ops/score; do
+        h5diff rcw1.h5 rcw$np.h5 $d $d >/dev/null || fail "weighted: $d differs between 1 and $np ranks"
+    done
+done
+$PY - <<'PY'
+import h5py, numpy as np
+c, l, r = h5py.File("c.h5"), h5py.File("labelsw.h5"), h5py.File("rcw1.h5")
+lab, m, given = l["labels/label"][:], l["labels/confidence"][:], l["labels/given"][:]
+def scale(x):  # the lower median, floored to its float's top 16 bits
+    v = np.sort(x)[int(0.5 * (len(x) - 1))]
+    return float((np.array([v], np.float32).view(np.uint32) >> 16 << 16).view(np.float32)[0])
+sc = [scale(m[(lab == k) & (given == 0) & np.isfinite(m)]) for k in (0, 1)]
+w = np.where((given == 1) | np.isinf(m) | (lab == 0), 1.0, 1 - np.exp(-m.astype(float) / sc[1]))
+w = np.floor(w * 2**20 + 0.5) / 2**20
+# coverage: spans of the service, and the callee of client operations
+off, svc, op, par = c["traces/span_offset"][:], c["spans/service"][:], c["spans/operation"][:], c["spans/parent"][:]
+S, O = len(c["tables/services"]), len(c["tables/operations"])
+T = len(off) - 1
+tr = np.repeat(np.arange(T), np.diff(off))
+loc = np.arange(len(svc)) - off[tr]
+ok = (par >= 0) & (par < loc)
+gp = np.where(ok, off[tr] + np.where(ok, par, 0), 0)
+child = ok & (svc != svc[gp])
+cnt = np.zeros((O, S), np.int64)
+np.add.at(cnt, (op[gp[child]], svc[child]), 1)
+callee = np.where(cnt.max(1) > 0, cnt.argmax(1), -1)
+cov = np.zeros((T, S), bool)
+cov[tr, svc] = True
+cal = callee[op]
+x = (cal >= 0) & (cal != svc)
+cov[tr[x], cal[x]] = True
+s = c["traces/start_us"][:]
+ps, pe, pp = r["periods/part_start_us"][:], r["periods/part_end_us"][:], r["periods/part_period"][:]
+P = len(r["periods/start_us"])
+per = np.full(T, -1)
+for a, b, p in zip(ps, pe, pp):
+    per[(s >= a) & (s <= b)] = p
+ef, wef, wep = np.zeros((P, S)), np.zeros((P, S)), np.zeros((P, S))
+wa, wn = np.zeros(P), np.zeros(P)
+for t in np.flatnonzero(per >= 0):
+    if lab[t]: wef[per[t]] += w[t] * cov[t]; ef[per[t]] += cov[t]; wa[per[t]] += w[t]
+    else: wep[per[t]] += w[t] * cov[t]; wn[per[t]] += w[t]
+assert (ef == r["rank/ef"][:]).all(), "coverage by hand differs from rank/ef"
+assert np.allclose(wa, r["periods/w_abnormal"][:], atol=1e-5), "weighted abnormal totals differ"
+assert np.allclose(wn, r["periods/w_normal"][:], atol=1e-5), "weighted normal totals differ"
+assert np.allclose(wef, r["rank/wef"][:], atol=1e-5), "weighted ef differs"
+assert np.allclose(wep, r["rank/wep"][:], atol=1e-5), "weighted ep differs"
+with np.errstate(invalid="ignore", divide="ignore"):
+    och = np.where(wef > 0, wef / np.sqrt((wef + wep) * wa[:, None]), 0)
+assert np.allclose(och, r["rank/score"][:]), "scores are not Ochiai of the weighted counts"
+assert not np.allclose(r["rank/wef"][:], r["rank/ef"][:]), "weights had no effect"
+print(f"weighted counts: {P} periods, scales {sc[0]:.4g} {sc[1]:.4g}, equal to numpy")
+PY
 for np in 1 2; do
     run_le $np eval c.h5 labels.h5 rc$np.h5 > ev$np.txt
 done
