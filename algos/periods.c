@@ -212,3 +212,12 @@ int64_t le_groups_extent(const le_period *part, const int64_t *group, int64_t n,
     *out = p;
     return P;
 }
+
+int64_t le_parts_whole(const le_period *per, int64_t P, le_period **parts, int64_t **group)
+{
+    le_period *p = le_malloc(sizeof *p * (size_t)(P + 1));
+    int64_t *g = le_malloc(sizeof *g * (size_t)(P + 1));
+    for (int64_t k = 0; k < P; k++) p[k] = per[k], g[k] = k;
+    *parts = p, *group = g;
+    return P;
+}

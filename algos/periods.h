@@ -81,6 +81,10 @@ int64_t le_groups_filter(le_period *part, int64_t *group, int64_t n, int64_t min
  * traces; *out allocated; returns the number of periods. */
 int64_t le_groups_extent(const le_period *part, const int64_t *group, int64_t n, le_period **out);
 
+/* One part per period, the period's whole extent (the window rule, and files
+ * written before parts): *parts and *group are new arrays; returns P. */
+int64_t le_parts_whole(const le_period *per, int64_t P, le_period **parts, int64_t **group);
+
 /* Length of the overlap of [a0, a1] and [b0, b1] (0 when disjoint). */
 int64_t le_overlap_us(int64_t a0, int64_t a1, int64_t b0, int64_t b1);
 

@@ -532,10 +532,7 @@ static int finish_a(rc_job *j)
     }
     if (!j->o->window_rule) return periods_from_rates(j);
     LE_CHECK(periods_from_ranks(j));
-    j->n_part = j->P; /* each period counts its whole extent */
-    j->part = le_malloc(sizeof *j->part * (size_t)(j->P + 1));
-    j->part_per = le_malloc(sizeof *j->part_per * (size_t)(j->P + 1));
-    for (int64_t p = 0; p < j->P; p++) j->part[p] = j->per[p], j->part_per[p] = p;
+    j->n_part = le_parts_whole(j->per, j->P, &j->part, &j->part_per); /* each period counts its whole extent */
     return 0;
 }
 

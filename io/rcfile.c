@@ -36,11 +36,7 @@ void le_rc_alloc(le_rc *rc, int64_t P, int32_t S, int32_t O)
 void le_rc_parts_whole(le_rc *rc)
 {
     free(rc->parts), free(rc->part_period);
-    int64_t P = rc->n_periods;
-    rc->n_parts = P;
-    rc->parts = le_malloc(sizeof *rc->parts * (size_t)(P + 1));
-    rc->part_period = le_malloc(sizeof *rc->part_period * (size_t)(P + 1));
-    for (int64_t p = 0; p < P; p++) rc->parts[p] = rc->periods[p], rc->part_period[p] = p;
+    rc->n_parts = le_parts_whole(rc->periods, rc->n_periods, &rc->parts, &rc->part_period);
 }
 
 int64_t le_rc_period_of(const le_rc *rc, int64_t t_us)
