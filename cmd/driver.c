@@ -16,6 +16,7 @@ int le_cmd_call(int (*fn)(int, char **), int argc, char **argv)
 {
     const char *outer = le_stage; /* run's own calls between its stages are run's */
     le_stage = argv[0];
+    le_peak_rss_reset();
     int rc = fn(argc, argv);
     le_stage = outer;
     return rc;
@@ -174,8 +175,32 @@ static int report_over_ranks(const char *k, double local)
     return 0;
 }
 
+void le_peak_rss_reset(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f) return;
+    fputs("5", f);
+    fclose(f);
+}
+
+/* VmHWM follows le_peak_rss_reset; ru_maxrss may keep the peak of threads
+ * that ended before it. */
+static double vm_hwm_mib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long long kb = -1;
+    while (kb < 0 && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lld kB", &kb) != 1) kb = -1;
+    fclose(f);
+    return kb < 0 ? -1 : (double)kb / 1024.0;
+}
+
 double le_peak_rss_mib(void)
 {
+    double hwm = vm_hwm_mib();
+    if (hwm >= 0) return hwm;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru)) return 0;
     return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */

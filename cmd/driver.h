@@ -32,15 +32,19 @@ double le_vis_chance_mean(const struct le_corpus_meta *m);
  * as KEY_min, KEY_max, KEY_mean; max/min shows the load imbalance. */
 int le_report_rank_seconds(const char *key, double local_seconds);
 /* Collective: peak_rss_mib_min/_max/_mean, each rank's peak resident set
- * (getrusage ru_maxrss, MiB) over the ranks. The first le_report_rank_seconds
- * of a report calls it, so every command that times its ranks reports its
- * memory too. It is the process' peak: commands run in-process one after
- * another (tests) report the largest so far. */
+ * (VmHWM of /proc/self/status, else getrusage ru_maxrss; MiB) over the
+ * ranks. The first le_report_rank_seconds of a report calls it, so every
+ * command that times its ranks reports its memory too. le_cmd_call resets
+ * the peak where Linux allows it (clear_refs 5), so the stages of run
+ * report their own peak; elsewhere it is the process' peak so far. */
 int le_report_rank_peak_rss(void);
 double le_peak_rss_mib(void);
+/* Start a new peak (Linux /proc/self/clear_refs; a no-op where absent). */
+void le_peak_rss_reset(void);
 
 /* Run subcommand fn with le_stage naming it (argv[0]) while it runs, so an
- * MPI failure says where it happened: main, and run for its stages. */
+ * MPI failure says where it happened: main, and run for its stages. Each
+ * call starts a new peak RSS (le_peak_rss_reset). */
 int le_cmd_call(int (*fn)(int, char **), int argc, char **argv);
 
 /* Subcommands: argv[0] is the subcommand name. */

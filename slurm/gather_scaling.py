@@ -7,11 +7,15 @@ into one CSV, and a plot of speedup and efficiency when gnuplot is there.
     --csv  the table                           [results/scaling.csv]
     --png  the plot (gnuplot; skipped without) [results/scaling.png]
 
-One row per run and stage (plus "total": the sum of the stages' max):
-  mode, nodes, tasks, traces, stage, min, max, mean, speedup, efficiency, note
-Times are the stage's seconds over the ranks; speedup and efficiency use
-max (the slowest rank ends the stage) against the run of the same mode with
-the fewest tasks (base, b tasks):
+One row per run and stage (plus "total": the sum of the stages' max), in
+the order the stages ran:
+  mode, pipeline, nodes, tasks, traces, stage, min, max, mean, speedup,
+  efficiency, rss_mib_max, labels, f1, note
+Times are the stage's seconds over the ranks; rss_mib_max the largest peak
+RSS of a rank in the stage (the total's: the largest of its stages); labels
+and f1 the run's (PIPELINE=run). Speedup and efficiency use max (the slowest
+rank ends the stage) against the run with the fewest tasks among those of
+the same mode and pipeline (and, strong, the same traces) (base, b tasks):
   strong: speedup = T_b / T_p,                 efficiency = speedup * b / p
   weak:   speedup = (T_b / T_p) * p / b (scaled), efficiency = T_b / T_p
 Runs marked oversubscribed keep their note ("correctness only").
@@ -26,7 +30,6 @@ import shutil
 import subprocess
 import sys
 
-STAGES = ("synth", "train", "embed", "select", "propagate", "rootcause")
 
 
 def load(directory):
@@ -42,30 +45,39 @@ def load(directory):
 
 
 def rows_of(runs):
-    rows = []
+    rows, order = [], {}
     for r in runs:
         st = dict(r["stages"])
+        for name in st:
+            order.setdefault(name, len(order))
         st["total"] = {k: sum(v[k] for v in r["stages"].values()) for k in ("min", "max", "mean")}
+        rss = [v["rss_mib_max"] for v in r["stages"].values() if "rss_mib_max" in v]
+        st["total"]["rss_mib_max"] = max(rss) if rss else ""
         for name, t in st.items():
-            rows.append({"mode": r["mode"], "nodes": r.get("nodes", 1), "tasks": r["tasks"],
-                         "traces": r["traces"], "stage": name, "min": t["min"], "max": t["max"],
-                         "mean": t["mean"], "note": r.get("note", "")})
+            rows.append({"mode": r["mode"], "pipeline": r.get("pipeline", "gat"), "nodes": r.get("nodes", 1),
+                         "tasks": r["tasks"], "traces": r["traces"], "stage": name, "min": t["min"], "max": t["max"],
+                         "mean": t["mean"], "rss_mib_max": t.get("rss_mib_max", ""), "labels": r.get("labels", ""),
+                         "f1": r.get("f1", ""), "note": r.get("note", "")})
+    order["total"] = len(order)
+
+    def series(x):
+        return (x["mode"], x["pipeline"], x["stage"], x["traces"] if x["mode"] == "strong" else 0)
     for row in rows:
-        same = [x for x in rows if x["mode"] == row["mode"] and x["stage"] == row["stage"]]
-        base = min(same, key=lambda x: x["tasks"])
+        base = min((x for x in rows if series(x) == series(row)), key=lambda x: x["tasks"])
         ratio = base["max"] / row["max"] if row["max"] > 0 else float("nan")
         scale = row["tasks"] / base["tasks"]
         if row["mode"] == "weak":
             row["speedup"], row["efficiency"] = ratio * scale, ratio
         else:
             row["speedup"], row["efficiency"] = ratio, ratio / scale
-    order = {s: i for i, s in enumerate(STAGES + ("total",))}
-    rows.sort(key=lambda x: (x["mode"], order.get(x["stage"], 99), x["tasks"]))
+    rows.sort(key=lambda x: (x["mode"], x["pipeline"], x["traces"] if x["mode"] == "strong" else 0,
+                             order[x["stage"]], x["tasks"]))
     return rows
 
 
 def write_csv(rows, path):
-    cols = ["mode", "nodes", "tasks", "traces", "stage", "min", "max", "mean", "speedup", "efficiency", "note"]
+    cols = ["mode", "pipeline", "nodes", "tasks", "traces", "stage", "min", "max", "mean", "speedup", "efficiency",
+            "rss_mib_max", "labels", "f1", "note"]
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols)
@@ -79,15 +91,19 @@ def plot(rows, path):
     if not gp:
         print("gather_scaling: gnuplot not found, no plot (apt-get install gnuplot-nox)", file=sys.stderr)
         return False
-    stages = [s for s in STAGES + ("total",) if any(r["stage"] == s for r in rows)]
+    stages = list(dict.fromkeys(r["stage"] for r in rows))
     blocks, plots = [], {"strong": [], "weak": []}
     for mode in ("strong", "weak"):
-        for s in stages:
-            pts = [r for r in rows if r["mode"] == mode and r["stage"] == s]
-            if not pts:
-                continue
-            blocks.append("\n".join(f'{r["tasks"]} {r["speedup"]:.6g} {r["efficiency"]:.6g}' for r in pts))
-            plots[mode].append((len(blocks) - 1, s))
+        sweeps = list(dict.fromkeys((r["pipeline"], r["traces"] if mode == "strong" else 0) for r in rows if r["mode"] == mode))
+        for pipeline, traces in sweeps:
+            for s in stages:
+                pts = [r for r in rows if r["mode"] == mode and r["stage"] == s and r["pipeline"] == pipeline
+                       and (mode != "strong" or r["traces"] == traces)]
+                if not pts:
+                    continue
+                blocks.append("\n".join(f'{r["tasks"]} {r["speedup"]:.6g} {r["efficiency"]:.6g}' for r in pts))
+                name = s if len(sweeps) == 1 else f"{s} ({pipeline}{f', {traces:g}' if traces else ''})"
+                plots[mode].append((len(blocks) - 1, name))
     data = "\n\n\n".join(blocks) + "\n"
     dat = path + ".dat"
     with open(dat, "w") as f:
