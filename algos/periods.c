@@ -103,6 +103,31 @@ double le_bins_baseline(const le_bin *b, int64_t n, double q, double floor)
     return r > floor ? r : floor;
 }
 
+/* The share in the bins with no abnormal trace in the k bins either side
+ * (bins absent from b hold nothing); *traffic their traces. */
+static double isolated_share_k(const le_bin *b, int64_t n, int64_t k, int64_t *traffic)
+{
+    int64_t tn = 0, ta = 0, lo = 0, hi = 0, abn = 0; /* abn: abnormal traces in bins [lo, hi) */
+    for (int64_t i = 0; i < n; i++) {
+        for (; hi < n && b[hi].index <= b[i].index + k; hi++) abn += b[hi].abnormal;
+        for (; b[lo].index < b[i].index - k; lo++) abn -= b[lo].abnormal;
+        if (abn == b[i].abnormal) tn += b[i].n, ta += b[i].abnormal;
+    }
+    *traffic = tn;
+    return tn ? (double)ta / (double)tn : 0;
+}
+
+double le_bins_isolated_share(const le_bin *b, int64_t n, int64_t max_k, int64_t min_traffic)
+{
+    int64_t k = 1, traffic = 0;
+    while (2 * k <= max_k) k *= 2;
+    for (; k > 1; k /= 2) {
+        double r = isolated_share_k(b, n, k, &traffic);
+        if (traffic >= min_traffic) return r;
+    }
+    return isolated_share_k(b, n, 1, &traffic);
+}
+
 int64_t le_bin_width(int64_t span_us, int64_t n_traces, int64_t target, int64_t base_us, int64_t max_us)
 {
     if (n_traces <= 0 || span_us <= 0) return base_us;

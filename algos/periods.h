@@ -45,6 +45,16 @@ double le_poisson_sf(int64_t k, double lambda);
  * shares (bins with traffic), at least floor. */
 double le_bins_baseline(const le_bin *b, int64_t n, double q, double floor);
 
+/* The abnormal share of the bins with no abnormal trace in the k bins on
+ * either side: wrong labels fall on traces independently of time, so the
+ * share of a bin does not depend on its neighbours being empty, while a
+ * fault's abnormal traces come together and leave few such bins. This
+ * reads a background of wrong labels too thin for the quantile (under one
+ * a bin: most bins hold none, and the quantile reads 0). k is the largest
+ * power of 2 up to max_k whose bins hold at least min_traffic traces (1
+ * when none does); 0 without such bins. */
+double le_bins_isolated_share(const le_bin *b, int64_t n, int64_t max_k, int64_t min_traffic);
+
 /* Bin width (a multiple of base_us, at most max_us) that holds about
  * target traces on average: n_traces over span_us. */
 int64_t le_bin_width(int64_t span_us, int64_t n_traces, int64_t target, int64_t base_us, int64_t max_us);

@@ -83,6 +83,7 @@ static int in_group(const void *a, const void *b)
 {
     const key *x = a, *y = b;
     if (x->group != y->group) return x->group - y->group;
+    if (x->group < 0 && x->depth != y->depth) return x->depth > y->depth ? -1 : 1; /* implicated: callee first */
     if (x->evidence != y->evidence) return x->evidence > y->evidence ? -1 : 1;
     if (x->depth != y->depth) return x->depth > y->depth ? -1 : 1;
     return by_score(a, b);
@@ -95,10 +96,15 @@ void le_sbfl_order(int32_t n, const double *score, const double *evidence, const
         k[s] = (key){.s = s, .score = score[s], .evidence = evidence ? evidence[s] : 0, .depth = depth ? depth[s] : 0};
     qsort(k, (size_t)n, sizeof *k, by_score);
     /* Groups: a leader and every following score within tie of it. A zero
-     * score never joins a positive group (it has no failing trace). */
+     * score never joins a positive group (it has no failing trace). The
+     * implicated are group -1. */
     double leader = 0;
     int32_t g = -1;
     for (int32_t i = 0; i < n; i++) {
+        if (tie > 0 && k[i].evidence >= LE_SBFL_IMPLICATED) {
+            k[i].group = -1;
+            continue;
+        }
         int joins = g >= 0 && k[i].score >= leader * (1 - tie) && (k[i].score > 0 || leader == 0);
         if (!joins) leader = k[i].score, g++;
         k[i].group = g;

@@ -44,14 +44,22 @@ int le_sbfl_parse(const char *name);
  * services²); present[s] nonzero when s occurs. */
 void le_call_depth(int32_t n, int64_t n_edges, const le_kc *edges, const uint8_t *present, int32_t *depth);
 
-/* The ranking (docs/rootcause.md, "Ordering"): services by score, but
- * scores within a relative `tie` of a group's leader form one group,
- * ordered inside by evidence (the share of abnormal traces whose own
- * anomalous span points at the service), then by depth (deeper first:
- * latency and errors propagate to callers, TraceAnomaly's rule), then
- * score, then index. order[0..n) receives service indices, best first.
- * Every key is a pure function of integer counts, so the order is the
- * same at any rank count. */
+/* A service at least this share of a period's abnormal traces point at
+ * (evidence) is implicated: it ranks before every other. */
+#define LE_SBFL_IMPLICATED 0.5
+
+/* The ranking (docs/rootcause.md, "Ordering"). With tie > 0, first the
+ * implicated services (evidence >= LE_SBFL_IMPLICATED), deeper first
+ * (latency and errors propagate to callers: TraceAnomaly's rule), then
+ * evidence, score, index. Then the others by score, but scores within a
+ * relative `tie` of a group's leader form one group, ordered inside by
+ * evidence (the share of abnormal traces whose own anomalous span points
+ * at the service), then depth, score, index. Groups form among the others
+ * alone, so that a few wrong labels moving an implicated service's score
+ * do not regroup the rest. tie 0: by score, evidence, depth and index
+ * only. order[0..n) receives service indices, best first. Every key is a
+ * pure function of integer counts, so the order is the same at any rank
+ * count. */
 void le_sbfl_order(int32_t n, const double *score, const double *evidence, const int32_t *depth, double tie, int32_t *order);
 
 #endif

@@ -47,7 +47,9 @@ static const char usage[] =
     "options:\n"
     "  -o, --output FILE  the root-cause file to write (required)\n"
     "  --periods P        rate (default): bins whose abnormal count is improbable\n"
-    "                     (Poisson tail under --alpha) at the normal abnormal share;\n"
+    "                     (Poisson tail under --alpha) at the normal abnormal share\n"
+    "                     (the larger of the bins' 0.25-quantile and the share in bins\n"
+    "                     with no abnormal neighbour);\n"
     "                     window: each abnormal trace opens [start, start + --window]\n"
     "  --bin S            rate: bin width in seconds (default: about 30 traces a bin,\n"
     "                     5 to 300 s)\n"
@@ -57,13 +59,17 @@ static const char usage[] =
     "  --min-traces N     abnormal traces a period needs (default 2 for rate, 1 for window)\n"
     "  --support-z Z      rate: a period's abnormal traces (confidence-weighted) must\n"
     "                     reach mu + Z sqrt(mu), mu = what its traffic holds at the\n"
-    "                     normal share (default 2; 0: mu)\n"
+    "                     normal share (0: mu). Default: more than normal traffic\n"
+    "                     makes with chance --alpha anywhere in the corpus (Poisson\n"
+    "                     tail under alpha / bins)\n"
     "  --counts C         confidence (default): an abnormal trace counts by its\n"
     "                     label's confidence (1 for given labels, else 1 - exp(-margin /\n"
     "                     the median abnormal margin)), a normal one 1; plain: all 1\n"
     "  --score F          ochiai (default, the paper's Eq. 3), tarantula, dstar, jaccard\n"
-    "  --tie T            scores within T (relative) of a group's leader are ordered\n"
-    "                     by evidence and depth, not by score (default 0.2; 0: exact ties only)\n"
+    "  --tie T            the implicated (evidence >= 0.5) first, deeper first; then\n"
+    "                     scores within T (relative) of a group's leader are ordered\n"
+    "                     by evidence and depth, not by score (default 0.2; 0: the\n"
+    "                     plain score order, exact ties only)\n"
     "  --from-truth       abnormal traces from the corpus ground truth instead of a\n"
     "                     labels file (for a fault-list corpus its visible truth)\n"
     "  --truth T          with --from-truth on a fault-list corpus: visible (default)\n"
@@ -115,7 +121,7 @@ static int parse(int argc, char **argv, rc_opts *o)
                                          {"support-z", required_argument, 0, 'Z'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
-    *o = (rc_opts){.window_s = 300, .min_traces = -1, .chunk = 65536, .tie = 0.2, .alpha = 0.01, .support_z = 2};
+    *o = (rc_opts){.window_s = 300, .min_traces = -1, .chunk = 65536, .tie = 0.2, .alpha = 0.01, .support_z = -1};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -186,6 +192,7 @@ typedef struct rc_job {
     int64_t unsupported; /* periods dropped by the support rule */
     int64_t bin_us;      /* rate rule: the bin width used */
     double baseline;     /* rate rule: the normal abnormal share */
+    int64_t n_bins;      /* rate rule: time bins with traffic */
     le_period *iv;       /* window rule: local intervals, merged as they grow */
     le_period *part;     /* the times each period counts (rate rule: its hot runs) */
     int64_t *part_per, n_part;
@@ -333,6 +340,9 @@ static int each_block(rc_job *j, block_fn fn)
 #define BASELINE_QUANTILE 0.25 /* of the bins' abnormal shares: the normal share */
 #define BASELINE_FLOOR 1e-4
 #define MAX_HOLE_US INT64_C(600000000) /* a hole in a period: at most 10 minutes */
+/* The isolated bins that read a thin background must hold this many
+ * traces: a background of 0.5% wrong labels shows as 5 of them. */
+#define ISOLATED_MIN_TRAFFIC 1000
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
@@ -472,7 +482,9 @@ static int keep_supported(rc_job *j, const le_kc *v, int64_t n)
     part_weights(j, v, n, wv, nw, traffic, support);
     j->w_mean = background_weight(j, v, n, wv, nw, support);
     for (int64_t k = 0; k < j->n_part; k++) support[k] /= j->w_mean;
-    j->n_part = le_groups_keep_supported(j->part, j->part_per, support, traffic, j->n_part, j->baseline, j->o->support_z,
+    /* the tail rule unless --support-z: alpha over the bins a period could start in */
+    double p = j->o->support_z < 0 ? j->o->alpha / (double)(j->n_bins > 1 ? j->n_bins : 1) : 0;
+    j->n_part = le_groups_keep_supported(j->part, j->part_per, support, traffic, j->n_part, j->baseline, j->o->support_z, p,
                                          j->o->min_traces, &j->unsupported);
     free(wv), free(traffic), free(support);
     return 0;
@@ -493,6 +505,9 @@ static int periods_from_rates(rc_job *j)
     le_bin *b = le_malloc(sizeof *b * (size_t)(n + 1));
     int64_t nb = widen_bins(v, n, j->bin_us, b);
     j->baseline = le_bins_baseline(b, nb, BASELINE_QUANTILE, BASELINE_FLOOR);
+    double thin = le_bins_isolated_share(b, nb, MAX_HOLE_US / j->bin_us, ISOLATED_MIN_TRAFFIC);
+    if (thin > j->baseline) j->baseline = thin;
+    j->n_bins = nb;
     j->n_part =
         le_periods_from_bins(b, nb, j->bin_us, j->baseline, j->o->alpha, MAX_HOLE_US / j->bin_us, &j->part, &j->part_per);
     free(b);
@@ -795,7 +810,10 @@ static int report(const rc_job *j, const le_rc *rc, const char *page, double sec
     le_report_int("periods", rc->n_periods);
     le_report_str("period_rule", o->window_rule ? "window" : "rate");
     if (!o->window_rule) le_report_dbl("bin_s", (double)j->bin_us / 1e6), le_report_dbl("baseline", j->baseline);
-    if (!o->window_rule) le_report_int("periods_below_support", j->unsupported);
+    if (!o->window_rule) {
+        le_report_str("support_rule", o->support_z < 0 ? "tail" : "z");
+        le_report_int("periods_below_support", j->unsupported);
+    }
     le_report_str("counts", rc->counts);
     if (j->conf) {
         le_report_dbl("margin_scale_normal", j->scale[0]), le_report_dbl("margin_scale_abnormal", j->scale[1]);

@@ -8,6 +8,7 @@
 #include "page.h"
 #include "page_assets.h"
 #include "rcfile.h"
+#include "sbfl.h"
 
 static void ints(FILE *f, const char *key, const int64_t *v, int64_t n)
 {
@@ -68,6 +69,8 @@ static int rc_data(FILE *f, const void *ctx)
     le_json_string(f, rc->truth, sizeof rc->truth);
     fprintf(f, ",\"window_us\":%" PRId64 ",\"tie\":", rc->window_us);
     le_json_double(f, rc->tie);
+    fputs(",\"implicated\":", f);
+    le_json_double(f, rc->tie > 0 ? LE_SBFL_IMPLICATED : 2); /* tie 0: nobody (evidence <= 1) */
     fputs(",\n\"services\":", f);
     le_json_names(f, rc->services, rc->n_services);
     ints(f, "all_count", rc->all_count, rc->n_services);

@@ -202,13 +202,18 @@
 
   /* The tie groups as algos/sbfl.c forms them: by score, a service within
    * tie (relative) of its group's leader joins the group. */
+  /* Groups as rootcause formed them (algos/sbfl.h): the implicated
+   * (evidence >= D.implicated) are group 0, the others form tie groups
+   * 1, 2, ... among themselves. */
   function tieGroups(p) {
-    const tie = D.tie ?? 0, bySc = present(p).slice().sort((a, b) => (p.score[b] ?? 0) - (p.score[a] ?? 0) || a - b);
+    const tie = D.tie ?? 0, imp = D.implicated ?? 2;
+    const bySc = present(p).slice().sort((a, b) => (p.score[b] ?? 0) - (p.score[a] ?? 0) || a - b);
     const group = {};
     let leader = 0, g = 0;
-    bySc.forEach((s, k) => {
+    bySc.forEach((s) => {
+      if ((p.evidence[s] ?? 0) >= imp) { group[s] = 0; return; }
       const sc = p.score[s] ?? 0;
-      const joins = k > 0 && sc >= leader * (1 - tie) && (sc > 0 || leader === 0);
+      const joins = g > 0 && sc >= leader * (1 - tie) && (sc > 0 || leader === 0);
       if (!joins) { leader = sc; g++; }
       group[s] = g;
     });
@@ -219,7 +224,11 @@
   function why(p, s, later) {
     const o = later.find((x) => (p.score[x] ?? 0) > (p.score[s] ?? 0));
     if (o === undefined) return "";
-    const dep = (x) => (p.depth ? p.depth[x] : -1);
+    const dep = (x) => (p.depth ? p.depth[x] : -1), imp = (x) => (p.evidence[x] ?? 0) >= (D.implicated ?? 2);
+    if (imp(s) && !imp(o))
+      return "↑ implicated, above " + SV[o] + " (ev " + fmt(p.evidence[s]) + " ≥ " + fmt(D.implicated) + "): most abnormal traces point at it";
+    if (imp(s) && dep(s) > dep(o))
+      return "↑ deeper than " + SV[o] + " (depth " + dep(s) + " > " + dep(o) + "), both implicated: a callee before its caller";
     if ((p.evidence[s] ?? 0) > (p.evidence[o] ?? 0))
       return "↑ more evidence than " + SV[o] + " (" + fmt(p.evidence[s]) + " > " + fmt(p.evidence[o]) + ")";
     if (dep(s) > dep(o)) return "↑ deeper than " + SV[o] + " (depth " + dep(s) + " > " + dep(o) + "): a callee before its caller";
@@ -237,7 +246,8 @@
       tr.setAttribute("role", "button");
       if (s === sel) tr.classList.add("selected");
       if (label && SV[s] === label.service) tr.classList.add("confirmed");
-      const later = list.slice(r + 1).filter((x) => group[x] === group[s]);
+      /* the implicated (group 0) rank above every other service */
+      const later = list.slice(r + 1).filter((x) => group[s] === 0 || group[x] === group[s]);
       const reason = why(p, s, later);
       [r + 1, (label && SV[s] === label.service ? "✓ " : "") + SV[s], fmt(p.score[s]), group[s], p.ef[s], p.ep[s], fmt(p.evidence[s]),
         reason ? reason.split(" (")[0] : "", ms(p.mean_us[s], p.std_us[s]), ms(D.all_mean_us[s], D.all_std_us[s])].forEach((v, c) => {
@@ -251,10 +261,12 @@
       tb.appendChild(tr);
     });
     $("th-score").title = "suspiciousness (" + D.score + ") from the abnormal and normal traces through the service";
-    $("rank-legend").textContent = "Order: services are sorted by score (" + D.score + "); a service whose score is within " +
-      Math.round((D.tie ?? 0) * 100) + "% of its group leader's score joins that tie group (column group, --tie " + (D.tie ?? 0) +
+    $("rank-legend").textContent = "Order: first the implicated services (group 0: ev ≥ " + fmt(D.implicated ?? 2) +
+      ", most of the period's abnormal traces point at them), the deeper first; then the others sorted by score (" + D.score +
+      "); a service whose score is within " + Math.round((D.tie ?? 0) * 100) +
+      "% of its group leader's score joins that tie group (column group, --tie " + (D.tie ?? 0) +
       "). Inside a group the order is by evidence (ev), then call depth (the deeper service first: latency and errors spread " +
-      "to callers), then score, so a lower score can rank above a higher one of its group (why here). ef / ep: abnormal / normal " +
+      "to callers), then score, so a lower score can rank above a higher one (why here). ef / ep: abnormal / normal " +
       "traces of the period through the service; ev: the share of the period's abnormal traces whose own anomalous spans point at it.";
   }
 

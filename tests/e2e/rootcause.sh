@@ -30,12 +30,15 @@ for np in 2 4; do
     h5diff -p 1e-9 rc1.h5 rc$np.h5 /rank/mean_us /rank/mean_us >/dev/null || fail "period latency means differ beyond 1e-9 at $np ranks"
 done
 # The rate rule by hand (docs/rootcause.md, "Fault periods"): 5 s fine
-# bins widened to ~30 traces a bin, the normal share = the 0.25-quantile of
-# the bins' shares (at least 1e-4), hot bins by a Poisson tail under 0.01,
-# runs of hot bins = parts, a cold hole the period's own share explains
-# (and at most 10 minutes) keeps the next part in the period, parts of < 2
-# abnormal traces dropped, each part trimmed to its first and last fine
-# bin with an abnormal trace.
+# bins widened to ~30 traces a bin, the normal share = the larger of the
+# 0.25-quantile of the bins' shares (at least 1e-4) and the share in the
+# bins with no abnormal trace within k bins (k the largest power of 2 up to
+# 10 minutes whose such bins hold 1,000 traces, else 1), hot bins by a
+# Poisson tail under 0.01, runs of hot bins = parts, a cold hole the
+# period's own share explains (and at most 10 minutes) keeps the next part
+# in the period, parts of < 2 abnormal traces dropped, each part trimmed to
+# its first and last fine bin with an abnormal trace, and periods whose
+# abnormal traces normal traffic makes with chance 0.01 / bins dropped.
 $PY - <<'PY'
 import h5py, numpy as np
 from scipy.stats import poisson
@@ -51,6 +54,14 @@ keys, inv = np.unique(idx, return_inverse=True)
 n, a = np.bincount(inv), np.bincount(inv, weights=lab).astype(int)
 share = np.sort(a / n)
 base = max(share[int(0.25 * (len(share) - 1))], 1e-4)
+def isolated(k):  # share and traffic of the bins with no abnormal trace within k bins
+    near = np.array([a[(keys >= keys[i] - k) & (keys <= keys[i] + k)].sum() for i in range(len(keys))])
+    q = near == a
+    return a[q].sum() / max(1, n[q].sum()), n[q].sum()
+k = 1
+while 2 * k <= 600_000_000 // width: k *= 2
+while k > 1 and isolated(k)[1] < 1000: k //= 2
+base = max(base, isolated(k)[0])
 hot = poisson.sf(a - 1, base * n) < 0.01
 parts, group = [], []
 per_n = per_a = hole_n = hole_a = 0
@@ -74,6 +85,15 @@ abn_fine = np.unique(fine[lab]) * BASE
 for p in parts:
     x = abn_fine[(abn_fine >= p[0]) & (abn_fine <= p[1])]
     p[0], p[1] = x[0], x[-1] + BASE - 1
+# support (truth labels weigh 1): the tail rule at 0.01 over the bins
+need = lambda mu: next(k for k in range(max(1, int(mu)), 10**9) if poisson.sf(k - 1, mu) < 0.01 / len(keys))
+kept = []
+for g in dict.fromkeys(group):
+    mine = [p for p, gg in zip(parts, group) if gg == g]
+    traffic = sum(((s >= p[0]) & (s <= p[1])).sum() for p in mine)
+    abn = sum(((s >= p[0]) & (s <= p[1]) & lab).sum() for p in mine)
+    if abn >= 2 and abn >= need(base * traffic): kept.append(g)
+parts, group = [p for p, g in zip(parts, group) if g in kept], [g for g in group if g in kept]
 ids = {g: i for i, g in enumerate(dict.fromkeys(group))}
 P = len(ids)
 st, en, na = np.zeros(P, np.int64), np.zeros(P, np.int64), np.zeros(P, np.int64)

@@ -72,6 +72,21 @@ static void test_support_needed(void **state)
     assert_true(b > a && b < 10 * a);
 }
 
+/* The tail rule: the smallest k with P(X >= k) < p. mu = 1 (100 traces at
+ * .01): P(X >= 5) = .0037, P(X >= 6) = .00059, so p = .001 needs 6; mu = 0
+ * (no background) needs 1; a smaller p needs more. */
+static void test_support_needed_tail(void **state)
+{
+    (void)state;
+    assert_true(le_support_needed_tail(100, 0.01, 0.001) == 6);
+    assert_true(le_support_needed_tail(100, 0.01, 0.01) == 5);
+    assert_true(le_support_needed_tail(100, 0, 0.001) == 1);
+    assert_true(le_support_needed_tail(100, 0.01, 1e-6) > 6);
+    /* mu = 100: about mu + 3 sqrt(mu) at p = .001 */
+    double k = le_support_needed_tail(10000, 0.01, 0.001);
+    assert_true(k > 125 && k < 140);
+}
+
 /* Periods 0 (parts 0, 1), 1 (part 2), 2 (part 3), 3 (part 4). Share 0.01,
  * z 2, min 2 abnormal traces:
  * period 0: traffic 400 + 600, mu 10, needs 16.32; support 9 + 8 = 17: kept.
@@ -84,7 +99,7 @@ static void test_keep_supported(void **state)
     le_period part[5] = {{0, 9, 9}, {20, 29, 8}, {40, 49, 4}, {60, 69, 2}, {80, 89, 1}};
     int64_t group[5] = {0, 0, 1, 2, 3}, traffic[5] = {400, 600, 100, 50, 10}, dropped = -1;
     double support[5] = {9, 8, 2.5, 2, 5};
-    int64_t n = le_groups_keep_supported(part, group, support, traffic, 5, 0.01, 2, 2, &dropped);
+    int64_t n = le_groups_keep_supported(part, group, support, traffic, 5, 0.01, 2, 0, 2, &dropped);
     assert_int_equal(n, 3);
     assert_int_equal(dropped, 2);
     assert_int_equal(group[0], 0), assert_int_equal(group[1], 0), assert_int_equal(group[2], 1);
@@ -96,7 +111,7 @@ static void test_keep_supported(void **state)
     le_period p2[4] = {{0, 9, 9}, {20, 29, 8}, {40, 49, 4}, {60, 69, 2}};
     int64_t g2[4] = {0, 0, 1, 2}, t2[4] = {400, 600, 100, 50};
     double s2[4] = {9, 8, 2.5, 4};
-    assert_int_equal(le_groups_keep_supported(p2, g2, s2, t2, 4, 0.01, 3, 2, &dropped), 1);
+    assert_int_equal(le_groups_keep_supported(p2, g2, s2, t2, 4, 0.01, 3, 0, 2, &dropped), 1);
     assert_int_equal(dropped, 2);
     assert_int_equal(g2[0], 0);
     assert_int_equal(p2[0].start_us, 60);
@@ -116,8 +131,8 @@ static void test_weighted_ochiai(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_weight), cmocka_unit_test(test_margin_quantile),
-                                       cmocka_unit_test(test_support_needed), cmocka_unit_test(test_keep_supported),
-                                       cmocka_unit_test(test_weighted_ochiai)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_weight),         cmocka_unit_test(test_margin_quantile),
+                                       cmocka_unit_test(test_support_needed), cmocka_unit_test(test_support_needed_tail),
+                                       cmocka_unit_test(test_keep_supported), cmocka_unit_test(test_weighted_ochiai)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,30 @@ static void test_baseline_and_width(void **state)
     assert_int_equal(le_bin_width(100000000, 7, 30, 5000000, 300000000), 300000000);
 }
 
+/* Wrong labels scattered thin: 100 bins of 20 traces, one abnormal trace in
+ * bins 9, 19, ... 99 (share .005), and a fault in bins 40-49 with 5
+ * abnormal each (bin 49 is the fault's). The 0.25-quantile reads the
+ * floor; the isolated share reads the background. With k = 2 a bin
+ * qualifies when the 2 bins on each side hold no abnormal trace: of the 90
+ * bins outside the fault, not the 4 around each of 9 ... 89 but 39 (28),
+ * not 97 and 98, not 37-39 (next to the fault) nor 50-51: 55 bins, 1,100
+ * traces, holding 8 of the scattered ones (all but 39): 8 / 1100. Asking
+ * 1,200 traces, k = 1: not the 2 beside each of them but 39 (14), not 98,
+ * not 38-39 nor 50: 72 bins, 1,440 traces, 8 / 1440. */
+static void test_isolated_share(void **state)
+{
+    (void)state;
+    le_bin b[100];
+    for (int64_t i = 0; i < 100; i++) b[i] = (le_bin){i, 20, (i >= 40 && i < 50) ? 5 : (i % 10 == 9)};
+    assert_float_equal(le_bins_baseline(b, 100, 0.25, 1e-4), 1e-4, 1e-12);
+    assert_float_equal(le_bins_isolated_share(b, 100, 2, 1000), 8.0 / 1100, 1e-12);
+    assert_float_equal(le_bins_isolated_share(b, 100, 2, 1200), 8.0 / 1440, 1e-12);
+    assert_float_equal(le_bins_isolated_share(b, 100, 3, 1000), 8.0 / 1100, 1e-12); /* k: a power of 2 up to max_k */
+    /* no abnormal trace outside the fault: 0, whatever k */
+    for (int64_t i = 0; i < 100; i++) b[i].abnormal = (i >= 40 && i < 50) ? 5 : 0;
+    assert_float_equal(le_bins_isolated_share(b, 100, 8, 1000), 0, 1e-12);
+}
+
 /* Bins of 10 traces at a normal share of .01 (lambda .1): 2 abnormal is
  * hot (P(X >= 2) = .0047), 1 is not (.095). Bins 0-1 (3 + 3 of 20: share
  * .3) open a period; the hole of bins 2-3 holds 2 abnormal of 20, likely at
@@ -175,9 +199,9 @@ static void test_parts_from_bins(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_merge_with_gap), cmocka_unit_test(test_filter_and_find),
-        cmocka_unit_test(test_overlap),        cmocka_unit_test(test_pieces_merge_like_the_whole),
-        cmocka_unit_test(test_poisson_tails),  cmocka_unit_test(test_baseline_and_width),
-        cmocka_unit_test(test_parts_from_bins)};
+        cmocka_unit_test(test_merge_with_gap),  cmocka_unit_test(test_filter_and_find),
+        cmocka_unit_test(test_overlap),         cmocka_unit_test(test_pieces_merge_like_the_whole),
+        cmocka_unit_test(test_poisson_tails),   cmocka_unit_test(test_baseline_and_width),
+        cmocka_unit_test(test_parts_from_bins), cmocka_unit_test(test_isolated_share)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

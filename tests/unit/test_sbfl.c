@@ -106,9 +106,40 @@ static void test_order(void **state)
     assert_int_equal(o[2], 0);
 }
 
+/* A period where ad (1) is broken: most abnormal traces point at ad and
+ * at frontend (0), its caller; bystanders currency (2), catalog (3) and
+ * cart (4) score close to ad. The implicated come first, the callee before
+ * its caller, even with frontend's low score; the bystanders then form
+ * their tie groups among themselves, so ad's score (which a few wrong
+ * labels move) does not decide whether catalog joins currency's group. */
+static void test_order_implicated(void **state)
+{
+    (void)state;
+    double score[5] = {0.546, 0.73, 0.62, 0.578, 0.40}, ev[5] = {1.0, 1.0, 0.027, 0.09, 0.01};
+    int32_t depth[5] = {0, 1, 1, 1, 1}, o[5];
+    le_sbfl_order(5, score, ev, depth, 0.2, o);
+    assert_int_equal(o[0], 1); /* ad: implicated, deeper */
+    assert_int_equal(o[1], 0); /* frontend: implicated */
+    assert_int_equal(o[2], 3); /* catalog: in currency's group (0.578 >= 0.8 * 0.62), more evidence */
+    assert_int_equal(o[3], 2);
+    assert_int_equal(o[4], 4); /* cart: its own group (0.40 < 0.496) */
+    /* ad's score over 0.7225 (0.578 / 0.8) would have split catalog from
+     * currency had ad led the group: the order stays */
+    score[1] = 0.80;
+    le_sbfl_order(5, score, ev, depth, 0.2, o);
+    assert_int_equal(o[2], 3);
+    /* tie 0: no implicated, plain score order */
+    le_sbfl_order(5, score, ev, depth, 0, o);
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[1], 2);
+    assert_int_equal(o[2], 3);
+    assert_int_equal(o[3], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_formulas), cmocka_unit_test(test_welford_halves),
-                                       cmocka_unit_test(test_depth), cmocka_unit_test(test_order)};
+                                       cmocka_unit_test(test_depth), cmocka_unit_test(test_order),
+                                       cmocka_unit_test(test_order_implicated)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
