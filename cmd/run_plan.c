@@ -100,6 +100,18 @@ static void round_file(char *buf, size_t cap, const char *stem, int r, const cha
         snprintf(buf, cap, "%s-%d.%s", stem, r, ext);
 }
 
+/* Model-free vectors are built once: round 1's select writes them, the
+ * later rounds and propagate read them (propagate a chunk at a time, so its
+ * memory is the chunk's, not the shard's). */
+static void add_vectors(const le_ini *c, run_stage *t, const char *dir, int r)
+{
+    int is_select = !strcmp(t->def->name, "select");
+    if (le_repr_uses_model(run_representation(c)) || (!is_select && strcmp(t->def->name, "propagate"))) return;
+    int writes = is_select && r <= 1;
+    run_sv_add(&t->argv, writes ? "--dump-vectors" : "--vectors"), sv_addf(&t->argv, dir, RUN_VECTORS);
+    sv_addf(writes ? &t->outputs : &t->inputs, dir, RUN_VECTORS);
+}
+
 /* A stage's command line, inputs and outputs from its table row and section:
  * NAME READS... [-o WRITES] OPTIONS... [ARGS_KEY paths...]. */
 static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r, int last)
@@ -159,6 +171,7 @@ static void build_stage(const le_ini *c, run_stage *t, const char *dir, int r, i
         round_file(prev_reps, sizeof prev_reps, "reps", r - 1, "h5");
         if (r >= 3) run_sv_add(a, "--previous"), sv_addf(a, dir, prev_reps), sv_addf(&t->inputs, dir, prev_reps);
     }
+    add_vectors(c, t, dir, r);
     /* train resumes from the checkpoint when it exists and exits 75 when a
      * signal stopped it after writing one (docs/model.md). */
     if (!strcmp(d->name, "train")) run_sv_add(a, "--checkpoint"), sv_addf(a, dir, "train.ckpt.h5");

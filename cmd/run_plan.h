@@ -9,6 +9,9 @@
 #include "run_config.h"
 
 #define RUN_MAX_STAGES 32
+/* DIR/vectors.h5: round 1's select writes the model-free vectors once, the
+ * later rounds and propagate read them. */
+#define RUN_VECTORS "vectors.h5"
 
 /* A NULL-terminated list of strings (an argv). */
 typedef struct run_strv {

@@ -23,6 +23,14 @@ expect representation tail o/select.txt
 [ "$(tail -n +2 o/labels-2.csv | wc -l)" = 20 ] || fail "labels-2.csv does not hold both rounds"
 expect labeled 20 o/eval.txt
 grep -q "labels-2.csv" o/manifest.json || fail "the manifest does not record round 2"
+# the vectors are built once (round 1's select) and read by select-2 and
+# propagate, with the labels a propagate that builds them gives, bit for bit
+expect dump_vectors o/vectors.h5 o/select.txt
+expect vectors o/vectors.h5 o/select-2.txt
+expect vectors o/vectors.h5 o/propagate.txt
+run_le 2 propagate o/corpus.h5 o/labels-2.csv -o built.h5 > built.txt
+h5diff o/labels.h5 built.h5 /labels/label /labels/label || fail "propagate from vectors.h5 labels otherwise than building them"
+h5diff o/labels.h5 built.h5 /labels/confidence /labels/confidence || fail "propagate from vectors.h5 has other margins"
 run_le 2 run oracle.ini --out o > o2.out 2> o2.err || fail "re-run failed"
 [ "$(grep -cE '^  [a-z0-9-]+ +skipped' o2.out)" = 10 ] || fail "a re-run did not skip every stage: $(cat o2.out)"
 
