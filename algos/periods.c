@@ -121,11 +121,16 @@ double le_bins_isolated_share(const le_bin *b, int64_t n, int64_t max_k, int64_t
 {
     int64_t k = 1, traffic = 0;
     while (2 * k <= max_k) k *= 2;
-    for (; k > 1; k /= 2) {
+    for (;; k /= 2) {
         double r = isolated_share_k(b, n, k, &traffic);
-        if (traffic >= min_traffic) return r;
+        if (traffic >= min_traffic || k == 1) return r;
     }
-    return isolated_share_k(b, n, 1, &traffic);
+}
+
+double le_bins_normal_share(const le_bin *b, int64_t n, double q, double floor, int64_t max_k, int64_t min_traffic)
+{
+    double quantile = le_bins_baseline(b, n, q, floor), thin = le_bins_isolated_share(b, n, max_k, min_traffic);
+    return thin > quantile ? thin : quantile;
 }
 
 int64_t le_bin_width(int64_t span_us, int64_t n_traces, int64_t target, int64_t base_us, int64_t max_us)

@@ -55,6 +55,10 @@ double le_bins_baseline(const le_bin *b, int64_t n, double q, double floor);
  * when none does); 0 without such bins. */
 double le_bins_isolated_share(const le_bin *b, int64_t n, int64_t max_k, int64_t min_traffic);
 
+/* The rate rule's normal share: the larger of the two readings above (the
+ * q-quantile at least floor, and the isolated share). */
+double le_bins_normal_share(const le_bin *b, int64_t n, double q, double floor, int64_t max_k, int64_t min_traffic);
+
 /* Bin width (a multiple of base_us, at most max_us) that holds about
  * target traces on average: n_traces over span_us. */
 int64_t le_bin_width(int64_t span_us, int64_t n_traces, int64_t target, int64_t base_us, int64_t max_us);

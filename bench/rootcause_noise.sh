@@ -36,40 +36,40 @@ for corpus in default separated; do
     for rule in rate window; do
         for src in truth fp-normal fp-positives; do
             run rootcause c.h5 $src.h5 -o rc-$rule-$src.h5 --no-page -q --periods $rule > /dev/null
+            $PY "$SRC/bench/rootcause_compare.py" rc-$rule-truth.h5 rc-$rule-$src.h5 --quiet > same-$rule-$src.txt || true
         done
-        for src in truth fp-normal fp-positives; do
-            same=$($PY "$SRC/bench/rootcause_compare.py" rc-$rule-truth.h5 rc-$rule-$src.h5 --quiet || true)
-            $PY - "$corpus" "$rule" "$src" "$same" <<'PY'
+    done
+    $PY - "$corpus" <<'PY'
 import sys, h5py, numpy as np
 from scipy.stats import poisson
-corpus, rule, src, same = sys.argv[1:]
+corpus = sys.argv[1]
 c = h5py.File("c.h5")
 fs, fe = c["ground_truth/faults/start_us"][:], c["ground_truth/faults/end_us"][:]
 svc = [x.decode() for x in c["ground_truth/faults/service_name"][:]]
 start = c["traces/start_us"][:]
 truth = h5py.File("truth.h5")["labels/label"][:] == 1
-lab = h5py.File(f"{src}.h5")["labels/label"][:] == 1
-added = int((lab & ~truth).sum())
-q = added / max(1, int((~truth).sum()))  # the chance a normal trace was turned
-above = 0
-for f in range(len(fs)):
-    w = (start >= fs[f]) & (start <= fe[f])
-    a, lam = int(truth[w].sum()), q * int((~truth[w]).sum())
-    above += a > 0 and (lam == 0 or poisson.sf(a - 1, lam) < 0.01)
-r = h5py.File(f"rc-{rule}-{src}.h5")
-st, en = r["periods/start_us"][:], r["periods/end_us"][:]
-names = [x.decode() for x in r["services/name"][:]]
-order = r["rank/order"][:]
-found = intop = 0
-for f in range(len(fs)):
-    ov = np.minimum(en, fe[f]) - np.maximum(st, fs[f])
-    if len(ov) and ov.max() > 0:
-        found += 1
-        intop += svc[f] in [names[s] for s in order[int(ov.argmax())][:3]]
-w = same.split()  # periods A B matched M top3 T
-ps, t3 = ("-", "-") if src == "truth" else (f"{w[4]}/{w[1]}", f"{w[6]}/{w[4]}")
-print(f"{corpus:10s} {rule:7s} {src if src != 'truth' else 'none':14s} {added:5d}  {above:11d}  {len(st):7d}  {found:5d}  {ps:>12s}  {t3:>9s}  {intop:12d}")
+for rule in ("rate", "window"):
+    for src in ("truth", "fp-normal", "fp-positives"):
+        lab = h5py.File(f"{src}.h5")["labels/label"][:] == 1
+        added = int((lab & ~truth).sum())
+        q = added / max(1, int((~truth).sum()))  # the chance a normal trace was turned
+        above = 0
+        for f in range(len(fs)):
+            w = (start >= fs[f]) & (start <= fe[f])
+            a, lam = int(truth[w].sum()), q * int((~truth[w]).sum())
+            above += a > 0 and (lam == 0 or poisson.sf(a - 1, lam) < 0.01)
+        r = h5py.File(f"rc-{rule}-{src}.h5")
+        st, en = r["periods/start_us"][:], r["periods/end_us"][:]
+        names = [x.decode() for x in r["services/name"][:]]
+        order = r["rank/order"][:]
+        found = intop = 0
+        for f in range(len(fs)):
+            ov = np.minimum(en, fe[f]) - np.maximum(st, fs[f])
+            if len(ov) and ov.max() > 0:
+                found += 1
+                intop += svc[f] in [names[s] for s in order[int(ov.argmax())][:3]]
+        w = open(f"same-{rule}-{src}.txt").read().split()  # periods A B matched M top3 T
+        ps, t3 = ("-", "-") if src == "truth" else (f"{w[4]}/{w[1]}", f"{w[6]}/{w[4]}")
+        print(f"{corpus:10s} {rule:7s} {src if src != 'truth' else 'none':14s} {added:5d}  {above:11d}  {len(st):7d}  {found:5d}  {ps:>12s}  {t3:>9s}  {intop:12d}")
 PY
-        done
-    done
 done

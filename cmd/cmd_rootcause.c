@@ -504,9 +504,8 @@ static int periods_from_rates(rc_job *j)
                             : le_bin_width(span, j->c->meta.n_traces, BIN_TARGET, BIN_BASE_US, BIN_MAX_US);
     le_bin *b = le_malloc(sizeof *b * (size_t)(n + 1));
     int64_t nb = widen_bins(v, n, j->bin_us, b);
-    j->baseline = le_bins_baseline(b, nb, BASELINE_QUANTILE, BASELINE_FLOOR);
-    double thin = le_bins_isolated_share(b, nb, MAX_HOLE_US / j->bin_us, ISOLATED_MIN_TRAFFIC);
-    if (thin > j->baseline) j->baseline = thin;
+    j->baseline =
+        le_bins_normal_share(b, nb, BASELINE_QUANTILE, BASELINE_FLOOR, MAX_HOLE_US / j->bin_us, ISOLATED_MIN_TRAFFIC);
     j->n_bins = nb;
     j->n_part =
         le_periods_from_bins(b, nb, j->bin_us, j->baseline, j->o->alpha, MAX_HOLE_US / j->bin_us, &j->part, &j->part_per);
