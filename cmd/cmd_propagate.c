@@ -16,7 +16,7 @@
 #include "reps.h"
 #include "samefile.h"
 #include "labeled_dist.h"
-#include "stv_dist.h"
+#include "rowsource_dist.h"
 
 static const char usage[] =
     "usage: labelease propagate CORPUS.h5 [EMBEDDINGS.h5] LABELS.csv -o LABELS.h5 [options]\n"
@@ -41,12 +41,16 @@ static const char usage[] =
     "                          hybrid-burst, hybrid-burst-count)\n"
     "  --vectors FILE          read the vectors from FILE (select --dump-vectors of this\n"
     "                          corpus and representation) instead of building them\n"
+    "  --vector-stats FILE     the default representation: read the corpus statistics\n"
+    "                          its vectors are made from from FILE (select\n"
+    "                          --save-vector-stats of this corpus) instead of fitting them\n"
     "  --chunk C               traces labelled and written at a time per rank (default\n"
     "                          65536, rounded up to a multiple of 256; k/M suffixes\n"
-    "                          work). With --vectors or the gat representation the\n"
-    "                          vectors are read a chunk at a time too, so memory per rank\n"
-    "                          follows C, not the corpus; the built representations still\n"
-    "                          build the rank's whole shard (docs/labeling.md, Memory).\n"
+    "                          work). With the default representation (tail), --vectors\n"
+    "                          or gat the vectors are read or made a chunk at a time too,\n"
+    "                          so memory per rank follows C, not the corpus; the other\n"
+    "                          (ablation) representations still build the rank's whole\n"
+    "                          shard (docs/labeling.md, Memory).\n"
     "                          The labels are the same bits at any C\n" LE_COMMON_HELP
     "\n"
     "example:\n"
@@ -55,12 +59,11 @@ static const char usage[] =
     "  mpirun -np 2 labelease propagate corpus.h5 labels.csv -o labels.h5 --reps reps.h5   # select --representation gat "
     "emb.h5\n";
 
-/* Traces a rank labels (and, from a file, reads) at a time: 65536 rows of
- * the default representation's ~400 floats are 110 MB, as synth's chunk. */
-#define LE_PROP_CHUNK_DEFAULT 65536
+/* Traces a rank labels (and, from a file, reads) at a time. */
+#define LE_PROP_CHUNK_DEFAULT LE_ROWSRC_CHUNK_DEFAULT
 
 typedef struct prop_opts {
-    const char *corpus, *emb, *csv, *out, *repr, *vectors, *reps;
+    const char *corpus, *emb, *csv, *out, *repr, *vectors, *reps, *stats_in;
     int knn, repr_given;
     int64_t chunk;
     char reps_repr[32], reps_emb[512]; /* what --reps resolved repr and emb to */
@@ -77,15 +80,6 @@ static int need_embeddings(const prop_opts *o)
     return 0;
 }
 
-/* A chunk of whole distance blocks: the rows then go to sgemm in the same
- * blocks as in one chunk (BLAS rounds a row differently in a block of
- * another height), so the margins do not depend on the chunk, bit for bit. */
-static int64_t aligned_chunk(int64_t c)
-{
-    const int64_t most = INT64_C(1) << 40; /* more than any shard, and no overflow in the chunk arithmetic */
-    return c > most ? most : (c + LE_KM_BLOCK - 1) / LE_KM_BLOCK * LE_KM_BLOCK;
-}
-
 static int parse(int argc, char **argv, prop_opts *o)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
@@ -94,6 +88,7 @@ static int parse(int argc, char **argv, prop_opts *o)
                                          {"vectors", required_argument, 0, 'V'},
                                          {"reps", required_argument, 0, 'R'},
                                          {"chunk", required_argument, 0, 'C'},
+                                         {"vector-stats", required_argument, 0, 'x'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
     *o = (prop_opts){.repr = LE_REPRESENTATION_DEFAULT, .knn = 1, .chunk = LE_PROP_CHUNK_DEFAULT};
@@ -111,10 +106,12 @@ static int parse(int argc, char **argv, prop_opts *o)
             o->reps = optarg;
         else if (c == 'V')
             o->vectors = optarg;
+        else if (c == 'x')
+            o->stats_in = optarg;
         else if (c == 'C') {
             LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk));
             if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1 trace");
-            o->chunk = aligned_chunk(o->chunk);
+            o->chunk = le_rowsrc_align_chunk(o->chunk);
         } else if (c == 'k') {
             LE_CHECK(le_parse_range("--knn", optarg, 1, 64, &v));
             o->knn = (int)v;
@@ -125,8 +122,8 @@ static int parse(int argc, char **argv, prop_opts *o)
     LE_CHECK(le_check_args(usage, argc - optind, argv + optind, args, 2, 3, o->out ? NULL : "-o LABELS.h5"));
     o->corpus = argv[optind], o->csv = argv[argc - 1], o->emb = optind + 3 == argc ? argv[optind + 1] : "-";
     if (!o->reps) LE_CHECK(need_embeddings(o)); /* with --reps, once it is read */
-    const char *const inputs[] = {o->corpus, o->emb, o->csv, o->vectors, o->reps};
-    return le_refuse_input_as_output("-o", o->out, inputs, 5);
+    const char *const inputs[] = {o->corpus, o->emb, o->csv, o->vectors, o->reps, o->stats_in};
+    return le_refuse_input_as_output("-o", o->out, inputs, 6);
 }
 
 /* ---- --reps: what select recorded ---- */
@@ -188,90 +185,11 @@ static int resolve_reps(prop_opts *o, const le_corpus *c)
     return 0;
 }
 
-/* Where the vectors of this rank's traces [t0, t1) come from: the shard,
- * built whole (the model-free representations need statistics of every
- * span of the corpus before any row), or a file read a chunk at a time
- * (--vectors; or the GAT embeddings, scaled to unit length as select
- * does, row by row, so a chunk gives the same rows as the shard). */
-typedef struct prop_source {
-    le_shard s;      /* built: s.x; from a file: s.t0, s.t1 and s.n alone */
-    le_embreader er; /* from a file */
-    int from_file, unit, dim;
-    double seconds_rows, cpu_rows; /* reading the file's rows */
-} prop_source;
-
 /* Phase durations (wall, MPI_Wtime; cpu: this rank's). */
 typedef struct prop_times {
-    double read, vec, prop, write, total;
-    double cpu_vec, cpu_prop;
+    double read, prop, write, total;
+    double cpu_prop;
 } prop_times;
-
-static int source_is_file(const prop_opts *o) { return o->vectors || !strcmp(o->repr, "gat"); }
-
-/* Rows [a, a + n) of this rank's traces: into the shard, or read into buf. */
-static int source_rows(prop_source *src, int64_t a, int64_t n, float *buf, const float **rows)
-{
-    if (!src->from_file) {
-        *rows = src->s.x + (a - src->s.t0) * src->dim;
-        return 0;
-    }
-    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
-    int rc = le_emb_read_rows(&src->er, a, n, buf);
-    src->seconds_rows += MPI_Wtime() - t0, src->cpu_rows += le_cpu_seconds() - c0;
-    if (!rc && src->unit) le_km_normalize_rows(buf, n, src->dim);
-    *rows = buf;
-    return rc;
-}
-
-/* Collective: this rank's range and the file open, nothing read yet. */
-static int open_file_source(le_corpus *c, const prop_opts *o, prop_source *src)
-{
-    le_shard *s = &src->s;
-    LE_CHECK(le_agree(le_corpus_shard(c, le_world.comm, &s->t0, &s->t1)));
-    s->n = s->t1 - s->t0;
-    const char *path = o->vectors ? o->vectors : o->emb;
-    LE_CHECK(le_agree(le_vectors_open(le_world.comm, c, path, o->vectors ? o->repr : NULL, &src->er)));
-    src->from_file = 1, src->unit = !o->vectors, src->dim = src->er.dim;
-    return 0;
-}
-
-/* Collective: the shard and its vectors, built whole. */
-static int build_source(le_corpus *c, const prop_opts *o, le_callpaths *cp, prop_source *src, prop_times *tm)
-{
-    le_shard *s = &src->s;
-    double t0 = MPI_Wtime();
-    int rc = le_agree(le_shard_load(le_world.comm, c, s));
-    double t1 = MPI_Wtime(), c1 = le_cpu_seconds();
-    if (!rc && le_repr_needs_paths(o->repr)) rc = le_agree(le_callpaths_vocabulary(le_world.comm, s, cp));
-    if (!rc) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, cp, s));
-    src->dim = s->dim;
-    tm->read = t1 - t0 + s->seconds_emb_read, tm->vec = MPI_Wtime() - t1 - s->seconds_emb_read;
-    tm->cpu_vec = le_cpu_seconds() - c1 - s->cpu_emb_read;
-    src->seconds_rows = s->seconds_emb_read, src->cpu_rows = s->cpu_emb_read;
-    return rc;
-}
-
-/* Collective: the labels CSV against the file source, the corpus ids read a
- * chunk at a time, then each labeled row read by the rank that holds it. */
-static int labeled_from_file(le_corpus *c, const prop_opts *o, prop_source *src, le_labeled *lab)
-{
-    const le_shard *s = &src->s;
-    int rc = le_labeled_begin(le_world.comm, c, o->csv, src->dim, lab);
-    for (int64_t a = s->t0; !rc && a < s->t1; a += o->chunk) {
-        le_corpus_block b;
-        rc = le_corpus_read_ids(c, a, a + o->chunk < s->t1 ? a + o->chunk : s->t1, &b);
-        if (!rc) le_labeled_match(lab, &b, NULL), le_block_free(&b);
-    }
-    rc = le_agree(rc);
-    if (!rc) rc = le_labeled_found(le_world.comm, c, o->csv, lab);
-    for (int64_t i = 0; !rc && i < lab->n; i++) {
-        const float *row;
-        if (lab->index[i] >= s->t0 && lab->index[i] < s->t1)
-            rc = source_rows(src, lab->index[i], 1, lab->x + i * src->dim, &row);
-    }
-    rc = le_agree(rc);
-    return rc ? rc : le_labeled_vectors_done(le_world.comm, lab);
-}
 
 /* Labels and margins of rows x of traces [a, a + n); given traces keep the
  * person's label. Returns how many are abnormal. */
@@ -290,26 +208,23 @@ static int64_t label_rows(const float *x, int64_t a, int64_t n, int dim, const l
     return abnormal;
 }
 
-/* Collective: every rank labels and writes its traces o->chunk at a time,
+/* Collective: every rank labels and writes its traces a chunk at a time,
  * as many writes on every rank (the last ones empty where a shard is
  * shorter). */
-static int label_chunks(prop_source *src, const le_labeled *lab, const prop_opts *o, le_labelsfile_writer *w,
+static int label_chunks(le_rowsrc *src, const le_labeled *lab, const prop_opts *o, le_labelsfile_writer *w,
                         int64_t *abnormal, prop_times *tm)
 {
-    const le_shard *s = &src->s;
-    int64_t cap = o->chunk < s->n ? o->chunk : s->n > 0 ? s->n : 1, steps = (s->n + o->chunk - 1) / o->chunk;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, le_world.comm));
+    int64_t cap = src->chunk < src->n ? src->chunk : src->n > 0 ? src->n : 1;
     int8_t *label = le_malloc((size_t)cap), *given = le_malloc((size_t)cap);
     float *conf = le_malloc(sizeof(float) * (size_t)cap);
     float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab->n > 0 ? lab->n : 1));
-    float *buf = src->from_file ? le_malloc_big(sizeof(float) * (size_t)cap * (size_t)src->dim) : NULL;
     int rc = 0;
     *abnormal = 0;
-    for (int64_t k = 0; k < steps && !rc; k++) {
-        int64_t a = s->t0 + k * o->chunk < s->t1 ? s->t0 + k * o->chunk : s->t1;
-        int64_t n = s->t1 - a < o->chunk ? s->t1 - a : o->chunk;
+    for (int64_t k = 0; k < src->steps && !rc; k++) {
+        int64_t a, n;
+        le_rowsrc_chunk(src, k, &a, &n);
         const float *x = NULL;
-        rc = le_agree(source_rows(src, a, n, buf, &x));
+        rc = le_agree(n ? le_rowsrc_rows(src, a, n, &x, NULL) : 0);
         double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
         if (!rc) *abnormal += label_rows(x, a, n, src->dim, lab, o->knn, work, label, conf, given);
         double t1 = MPI_Wtime();
@@ -317,12 +232,12 @@ static int label_chunks(prop_source *src, const le_labeled *lab, const prop_opts
         if (!rc) rc = le_labelsfile_write_rows(w, a, n, label, conf, given);
         tm->write += MPI_Wtime() - t1;
     }
-    free(label), free(given), free(conf), free(work), free(buf);
+    free(label), free(given), free(conf), free(work);
     return rc;
 }
 
 /* Collective: the labels file, written a chunk at a time. */
-static int write_labels(const le_corpus *c, const prop_opts *o, prop_source *src, const le_labeled *lab, int64_t *abnormal,
+static int write_labels(const le_corpus *c, const prop_opts *o, le_rowsrc *src, const le_labeled *lab, int64_t *abnormal,
                         prop_times *tm)
 {
     le_labelsfile_info info = {.n_traces = c->meta.n_traces, .n_given = lab->n};
@@ -340,7 +255,14 @@ static int write_labels(const le_corpus *c, const prop_opts *o, prop_source *src
     return rc;
 }
 
-static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const prop_source *src,
+/* The rows' reads of a streamed source (the file's, the model kind's
+ * corpus blocks): I/O, reported with seconds_read. */
+static double rows_read(const le_rowsrc *src)
+{
+    return src->kind == LE_ROWSRC_SHARD ? 0 : src->seconds_emb + src->seconds_rows_read;
+}
+
+static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab, int64_t abnormal, const le_rowsrc *src,
                   const prop_times *t)
 {
     int64_t n_lab[2] = {0, 0};
@@ -357,16 +279,18 @@ static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab,
     le_report_dbl("abnormal_share", c->meta.n_traces ? (double)abnormal / (double)c->meta.n_traces : 0);
     le_report_str("output", o->out);
     if (o->vectors) le_report_str("vectors", o->vectors);
+    if (o->stats_in) le_report_str("vector_stats", o->stats_in);
     le_report_int("chunk", o->chunk);
-    le_report_int("streamed", src->from_file);
-    /* the vectors' file rows are I/O, not the vectors' compute */
-    le_report_dbl("seconds_read", t->read + (src->from_file ? src->seconds_rows : 0));
-    le_report_dbl("seconds_read_embeddings", o->vectors ? 0 : src->seconds_rows);
-    le_report_dbl("seconds_vectors", t->vec);
+    le_report_int("streamed", src->kind != LE_ROWSRC_SHARD);
+    /* the norms and thresholds' sample (mpi/tailvec_dist.h) */
+    if (src->kind == LE_ROWSRC_MODEL) le_report_int("vector_sample_traces", src->m.sample_traces);
+    le_report_dbl("seconds_read", t->read + rows_read(src));
+    le_report_dbl("seconds_read_embeddings", o->vectors ? 0 : src->seconds_emb);
+    le_report_dbl("seconds_vectors", src->seconds_vec + src->seconds_rows_vec);
     le_report_dbl("seconds_propagate", t->prop);
     le_report_dbl("seconds_write", t->write);
-    le_report_dbl("cpu_seconds_read_embeddings", o->vectors ? 0 : src->cpu_rows);
-    le_report_dbl("cpu_seconds_vectors", t->cpu_vec);
+    le_report_dbl("cpu_seconds_read_embeddings", o->vectors ? 0 : src->cpu_emb);
+    le_report_dbl("cpu_seconds_vectors", src->cpu_vec + src->cpu_rows_vec);
     le_report_dbl("cpu_seconds_propagate", t->cpu_prop);
     le_report_dbl("seconds", t->total);
     int rc = le_report_rank_seconds("seconds", t->total);
@@ -374,17 +298,17 @@ static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab,
     return rc;
 }
 
-/* Collective: the labeled rows and the source of every rank's vectors. */
-static int prepare(le_corpus *c, const prop_opts *o, le_callpaths *cp, prop_source *src, le_labeled *lab, prop_times *tm)
+/* Collective: the source of every rank's vectors (mpi/rowsource_dist.h)
+ * and the labeled rows; tm->read: what of it is not the vectors' build nor
+ * the rows' reads. */
+static int prepare(le_corpus *c, const prop_opts *o, le_rowsrc *src, le_labeled *lab, prop_times *tm)
 {
-    if (!source_is_file(o)) {
-        LE_CHECK(build_source(c, o, cp, src, tm));
-        return le_agree(le_labeled_load(le_world.comm, c, &src->s, o->csv, lab));
-    }
     double t0 = MPI_Wtime();
-    LE_CHECK(open_file_source(c, o, src));
-    int rc = labeled_from_file(c, o, src, lab);
-    tm->read = MPI_Wtime() - t0 - src->seconds_rows; /* the rows' reads join it in the report */
+    const le_rowsrc_opts ro = {
+        .repr = o->repr, .emb = o->emb, .vectors = o->vectors, .chunk = o->chunk, .stats_in = o->stats_in};
+    int rc = le_rowsrc_open(le_world.comm, c, &ro, src);
+    if (!rc) rc = le_rowsrc_labeled(le_world.comm, src, o->csv, lab);
+    tm->read = MPI_Wtime() - t0 - src->seconds_vec - src->seconds_rows_vec - rows_read(src);
     return rc;
 }
 
@@ -392,19 +316,16 @@ static int run(le_corpus *c, const prop_opts *o)
 {
     double t0 = MPI_Wtime();
     prop_times tm = {0};
-    prop_source src = {.er = {.hid_file = -1, .hid_dset = -1}};
-    le_callpaths cp = {0};
+    le_rowsrc src;
     le_labeled lab = {0};
     int64_t abnormal = 0;
-    int rc = prepare(c, o, &cp, &src, &lab, &tm);
-    le_callpaths_free(&cp); /* the vectors are built */
+    int rc = prepare(c, o, &src, &lab, &tm);
     if (!rc) rc = write_labels(c, o, &src, &lab, &abnormal, &tm);
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &abnormal, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
     tm.total = MPI_Wtime() - t0;
     if (!rc) rc = report(c, o, &lab, abnormal, &src, &tm);
     le_labeled_free(&lab);
-    le_emb_close_reader(&src.er);
-    le_shard_free(&src.s);
+    le_rowsrc_free(&src);
     return rc;
 }
 
@@ -417,6 +338,10 @@ int le_cmd_propagate(int argc, char **argv)
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return le_corpus_close(c), rc;
     rc = resolve_reps(&o, c);
+    /* with --reps, the representation is known only now */
+    if (!rc)
+        rc =
+            le_agree(le_rowsrc_check_stats(&(le_rowsrc_opts){.repr = o.repr, .vectors = o.vectors, .stats_in = o.stats_in}));
     if (!rc) rc = run(c, &o);
     le_corpus_close(c);
     return rc;

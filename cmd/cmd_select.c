@@ -19,6 +19,7 @@
 #include "reps.h"
 #include "samefile.h"
 #include "labeled_dist.h"
+#include "rowsource_dist.h"
 #include "spectral_dist.h"
 
 static const char usage[] =
@@ -70,7 +71,8 @@ static const char usage[] =
     "                          give EMBEDDINGS.h5), stv, dev, dev-burst, dev-burst-count,\n"
     "                          hybrid, hybrid-burst, hybrid-burst-count\n"
     "  --sample X              share of traces k-means clusters (default: enough for 30\n"
-    "                          a centre, at least 0.1; the default budget's later rounds:\n"
+    "                          a centre, at least 0.1 or 262,144 traces over all ranks,\n"
+    "                          whichever is fewer; the default budget's later rounds:\n"
     "                          13,000 traces at any N)\n"
     "  --seed N                sample and initialisation (default 1)\n"
     "  --max-iter N            Lloyd iterations at most (default 100)\n"
@@ -84,7 +86,19 @@ static const char usage[] =
     "                          embeddings file: for --vectors, or to study a run offline\n"
     "  --vectors FILE          read the vectors from FILE (a --dump-vectors of this corpus\n"
     "                          and representation) instead of building them: later rounds\n"
-    "                          and propagate then skip the representation's cost\n" LE_COMMON_HELP
+    "                          and propagate then skip the representation's cost\n"
+    "  --save-vector-stats FILE  the default representation: also write the corpus\n"
+    "                          statistics its vectors are made from (a few MB) to FILE\n"
+    "  --vector-stats FILE     read them from FILE (a --save-vector-stats of this corpus)\n"
+    "                          instead of fitting them: later rounds and propagate skip\n"
+    "                          two passes over the corpus (labelease run does this)\n"
+    "  --chunk C               traces a rank reads and represents at a time (default\n"
+    "                          65536, rounded up to a multiple of 256; k/M suffixes\n"
+    "                          work): with the default representation, --vectors or gat,\n"
+    "                          memory per rank follows C and the sample, not the corpus;\n"
+    "                          the other representations and --method random or spectral\n"
+    "                          still hold the rank's whole shard (docs/labeling.md,\n"
+    "                          Memory). The picks are the same at any C\n" LE_COMMON_HELP
     "\n"
     "example (the default budget: rounds until the labels are stable):\n"
     "  mpirun -np 2 labelease select corpus.h5 -o reps.h5 --dump-vectors vec.h5     # 100\n"
@@ -107,6 +121,8 @@ static const char usage[] =
 
 typedef struct sel_opts {
     const char *corpus, *emb, *out, *method, *repr, *labels, *dump, *vectors, *previous;
+    const char *stats_in, *stats_out;     /* --vector-stats, --save-vector-stats */
+    int64_t chunk;                        /* traces at a time (mpi/rowsource_dist.h) */
     int64_t budget, picks;                /* a fixed budget, the whole labeling's; this round's picks when given */
     int64_t first, per_round, max_labels; /* the default budget's; 0: not given */
     int rounds;                           /* 0: not given */
@@ -153,6 +169,9 @@ static const struct option select_longopts[] = {{"output", required_argument, 0,
                                                 {"max-labels", required_argument, 0, 'M'},
                                                 {"stable", required_argument, 0, 'T'},
                                                 {"previous", required_argument, 0, 'Q'},
+                                                {"chunk", required_argument, 0, 'C'},
+                                                {"vector-stats", required_argument, 0, 'x'},
+                                                {"save-vector-stats", required_argument, 0, 'X'},
                                                 LE_COMMON_LONGOPTS,
                                                 {0}};
 
@@ -189,6 +208,11 @@ static int check_opts(const sel_opts *o)
     if (o->dump && o->vectors)
         return le_fail(LE_ERR_USAGE, "--vectors and --dump-vectors: the vectors are in %s already", o->vectors);
     if (o->round < 1) return le_fail(LE_ERR_USAGE, "--round must be at least 1");
+    LE_CHECK(le_rowsrc_check_stats(&(le_rowsrc_opts){.repr = o->repr,
+                                                     .vectors = o->vectors,
+                                                     .whole = o->round == 1 && strcmp(o->method, "kmeans"),
+                                                     .stats_in = o->stats_in,
+                                                     .stats_out = o->stats_out}));
     LE_CHECK(check_budget_opts(o));
     if (o->round > 1 && !o->labels) return le_fail(LE_ERR_USAGE, "--round %d needs --labels (the labels so far)", o->round);
     if (strcmp(o->method, "kmeans") && strcmp(o->method, "random") && strcmp(o->method, "spectral"))
@@ -199,12 +223,13 @@ static int check_opts(const sel_opts *o)
 /* No output (the reps file, its page, --dump-vectors) may be an input. */
 static int refuse_overwrites(const sel_opts *o)
 {
-    const char *const inputs[] = {o->corpus, o->emb, o->labels, o->vectors, o->previous};
+    const char *const inputs[] = {o->corpus, o->emb, o->labels, o->vectors, o->previous, o->stats_in};
     char page[600];
     le_page_path(o->out, page, sizeof page);
-    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 5));
-    if (o->page) LE_CHECK(le_refuse_input_as_output("the page", page, inputs, 5));
-    return le_refuse_input_as_output("--dump-vectors", o->dump, inputs, 5);
+    LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 6));
+    if (o->page) LE_CHECK(le_refuse_input_as_output("the page", page, inputs, 6));
+    LE_CHECK(le_refuse_input_as_output("--save-vector-stats", o->stats_out, inputs, 6));
+    return le_refuse_input_as_output("--dump-vectors", o->dump, inputs, 6);
 }
 
 static int parse(int argc, char **argv, sel_opts *o)
@@ -218,7 +243,8 @@ static int parse(int argc, char **argv, sel_opts *o)
                     .round = 1,
                     .page = 1,
                     .budget_share = -1,
-                    .stable = -1};
+                    .stable = -1,
+                    .chunk = LE_ROWSRC_CHUNK_DEFAULT};
     int c;
     int64_t v;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
@@ -248,6 +274,8 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 't': LE_CHECK(le_parse_double("--tol", optarg, 0, 1, 0, &o->tol)); break;
         case 'D': o->dump = optarg; break;
         case 'V': o->vectors = optarg; break;
+        case 'x': o->stats_in = optarg; break;
+        case 'X': o->stats_out = optarg; break;
         case 'N':
             LE_CHECK(le_parse_range("--rounds", optarg, 1, 1000000, &v));
             o->rounds = (int)v;
@@ -259,6 +287,11 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 'M': LE_CHECK(le_parse_range("--max-labels", optarg, 1, INT64_MAX, &o->max_labels)); break;
         case 'T': LE_CHECK(le_parse_double("--stable", optarg, 0, 1, 0, &o->stable)); break;
         case 'Q': o->previous = optarg; break;
+        case 'C':
+            LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk));
+            if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1 trace");
+            o->chunk = le_rowsrc_align_chunk(o->chunk);
+            break;
         default: return le_usage(usage, 1);
         }
     }
@@ -276,14 +309,19 @@ static int parse(int argc, char **argv, sel_opts *o)
 /* The share of traces k-means clusters for k centres out of N traces: the
  * one given, or enough for LE_SAMPLE_PER_CENTRE sampled traces a centre
  * (with 10 a centre, k-means over a 10% sample of 57,000 traces split
- * the rare abnormal groups it was to find), at least LE_SAMPLE_MIN. */
+ * the rare abnormal groups it was to find), at least LE_SAMPLE_MIN, or
+ * LE_SAMPLE_MAX_ROWS rows over all ranks when that is fewer (issue 19: the
+ * sample is held whole; 10% of 1e8 traces would be 1e7 rows). Corpora under
+ * 2.6e6 traces keep the 10%. */
 #define LE_SAMPLE_PER_CENTRE 30.0
 #define LE_SAMPLE_MIN 0.1
+#define LE_SAMPLE_MAX_ROWS 262144.0
 static double sample_share(double given, int64_t k, int64_t N)
 {
     if (given > 0) return given;
     double x = N > 0 ? LE_SAMPLE_PER_CENTRE * (double)k / (double)N : 1;
-    return x < LE_SAMPLE_MIN ? LE_SAMPLE_MIN : x > 1 ? 1 : x;
+    double floor = N > 0 && LE_SAMPLE_MAX_ROWS / (double)N < LE_SAMPLE_MIN ? LE_SAMPLE_MAX_ROWS / (double)N : LE_SAMPLE_MIN;
+    return x < floor ? floor : x > 1 ? 1 : x;
 }
 
 /* The default budget's later rounds: a sample of LE_ROUND_SAMPLE_TRACES
@@ -295,17 +333,79 @@ static double round_sample_share(int64_t k, int64_t N)
     return N > 0 && want < (double)N ? want / (double)N : 1;
 }
 
-/* Local rows whose draw falls under the share (keyed by global index). */
-static int64_t pick_sample(const le_shard *s, double share, uint64_t seed, int64_t *gidx, float *xs)
+/* --dump-vectors: the file, written during the first pass over the rows
+ * (done), and the seconds its writes took (not select's). */
+typedef struct sel_dump {
+    le_embfile *f;
+    int done;
+    double seconds;
+} sel_dump;
+
+typedef void (*chunk_fn)(void *ctx, const float *x, int64_t a, int64_t n, int dim);
+
+/* Collective: one pass over this rank's rows, a chunk at a time, as many
+ * steps on every rank (the dump's writes are collective): each chunk to
+ * fn (may be NULL) and, unless done, to the dump file. */
+static int each_chunk(le_rowsrc *src, sel_dump *d, chunk_fn fn, void *ctx)
+{
+    int rc = 0, dump = d && d->f && !d->done;
+    for (int64_t k = 0; k < src->steps && !rc; k++) {
+        int64_t a, n;
+        const float *x = NULL;
+        le_rowsrc_chunk(src, k, &a, &n);
+        rc = le_agree(n ? le_rowsrc_rows(src, a, n, &x, NULL) : 0);
+        double t0 = MPI_Wtime();
+        if (!rc && dump) rc = le_agree(le_emb_write(d->f, a, n, x));
+        if (dump) d->seconds += MPI_Wtime() - t0;
+        if (!rc && n && fn) fn(ctx, x, a, n, src->dim);
+    }
+    if (dump) d->done = 1;
+    return rc;
+}
+
+/* The sampled rows: traces whose draw falls under the share (keyed by
+ * global index), but those of skip [n_skip] (sorted); m rows of g, xs. */
+typedef struct sample_acc {
+    double share;
+    uint64_t seed;
+    const int64_t *skip;
+    int64_t n_skip, m;
+    int64_t *g;
+    float *xs;
+} sample_acc;
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int sampled(const sample_acc *sa, int64_t t)
+{
+    if (sa->share < 1 && le_km_uniform(sa->seed, (uint64_t)t, LE_KM_DRAW_SAMPLE, 0) >= sa->share) return 0;
+    return !sa->n_skip || !bsearch(&t, sa->skip, (size_t)sa->n_skip, sizeof(int64_t), cmp_i64);
+}
+
+/* Room for the sampled rows of traces [t0, t1): counted from the draws
+ * alone, before any row is read. */
+static void sample_alloc(sample_acc *sa, int64_t t0, int64_t t1, int dim)
 {
     int64_t m = 0;
-    for (int64_t t = 0; t < s->n; t++) {
-        if (share < 1 && le_km_uniform(seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) >= share) continue;
-        gidx[m] = s->t0 + t;
-        memcpy(xs + m * s->dim, s->x + t * s->dim, sizeof(float) * (size_t)s->dim);
-        m++;
+    for (int64_t t = t0; t < t1; t++) m += sampled(sa, t);
+    sa->m = 0;
+    sa->g = le_malloc(sizeof(int64_t) * (size_t)(m ? m : 1));
+    sa->xs = le_malloc_big(sizeof(float) * (size_t)(m ? m : 1) * (size_t)dim);
+}
+
+static void sample_rows(void *ctx, const float *x, int64_t a, int64_t n, int dim)
+{
+    sample_acc *sa = ctx;
+    for (int64_t t = 0; t < n; t++) {
+        if (!sampled(sa, a + t)) continue;
+        sa->g[sa->m] = a + t;
+        memcpy(sa->xs + sa->m * dim, x + t * dim, sizeof(float) * (size_t)dim);
+        sa->m++;
     }
-    return m;
 }
 
 static void result_alloc(sel_result *r, int k)
@@ -315,10 +415,8 @@ static void result_alloc(sel_result *r, int k)
     r->size = le_malloc(sizeof(int64_t) * (size_t)k);
 }
 
-/* k-means over rows xs (global indices g), representatives over rows
- * (x_rep, g_rep): the whole shard for round 1, the candidates later. */
-static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const float *x_rep, const int64_t *g_rep,
-                        int64_t first_rep, int64_t n_rep, int dim, int k, const sel_opts *o, sel_result *r)
+/* Collective: k-means over rows xs (global indices g): r's centroids. */
+static int kmeans_centroids(const float *xs, const int64_t *g, int64_t m, int dim, int k, const sel_opts *o, sel_result *r)
 {
     le_kmd_opts ko;
     le_kmd_defaults(&ko, k, o->seed);
@@ -329,23 +427,49 @@ static int cluster_rows(const float *xs, const int64_t *g, int64_t m, const floa
     result_alloc(r, k);
     r->centroids = kr.centroids, r->iterations = kr.iterations, r->inertia = kr.inertia, r->candidates = kr.candidates;
     r->seconds_init = kr.seconds_init, r->seconds_lloyd = kr.seconds_lloyd;
-    return le_kmeans_assign_reps(le_world.comm, x_rep, g_rep, first_rep, n_rep, dim, kr.centroids, k, r->size, r->rep, NULL,
-                                 NULL);
+    return 0;
 }
 
-static int select_kmeans(const le_shard *s, int k, const sel_opts *o, sel_result *r)
+/* k-means over rows xs (global indices g) and the representatives among
+ * the same rows (the later rounds' pool). */
+static int cluster_rows(const float *xs, const int64_t *g, int64_t m, int dim, int k, const sel_opts *o, sel_result *r)
 {
-    int64_t *g = le_malloc(sizeof(int64_t) * (size_t)s->n);
-    float *xs = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim); /* touched for the sample only */
-    int64_t m = pick_sample(s, o->sample, o->seed, g, xs), total = m;
-    int rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (rc) goto cleanup;
-    if (total < k) m = pick_sample(s, 1.0, o->seed, g, xs), total = -1; /* a tiny corpus: cluster it all */
+    LE_CHECK(kmeans_centroids(xs, g, m, dim, k, o, r));
+    return le_kmeans_assign_reps(le_world.comm, xs, g, 0, m, dim, r->centroids, k, r->size, r->rep, NULL, NULL);
+}
+
+static void reps_add(void *ctx, const float *x, int64_t a, int64_t n, int dim)
+{
+    (void)dim;
+    le_km_reps_add(ctx, x, NULL, a, n, NULL, NULL);
+}
+
+/* Collective: every trace to its nearest centroid, a chunk at a time:
+ * r's cluster sizes and representatives over the whole corpus. */
+static int assign_chunks(le_rowsrc *src, sel_dump *d, sel_result *r)
+{
+    le_km_reps acc;
+    le_km_reps_begin(&acc, r->centroids, r->k, src->dim);
+    int rc = each_chunk(src, d, reps_add, &acc);
+    int rc2 = le_km_reps_end(le_world.comm, &acc, r->size, r->rep);
+    return rc ? rc : rc2;
+}
+
+/* Round 1: a pass for the sample (and the dump), k-means over it, a pass
+ * for the representatives. */
+static int select_kmeans(le_rowsrc *src, int k, const sel_opts *o, sel_dump *d, sel_result *r)
+{
+    sample_acc sa = {.share = o->sample, .seed = o->seed};
+    int64_t total = 0;
+    for (int64_t t = src->t0; t < src->t1; t++) total += sampled(&sa, t);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (total < k) sa.share = 1.0, total = -1; /* a tiny corpus: cluster it all */
     r->sample_rows = total;
-    rc = cluster_rows(xs, g, m, s->x, NULL, s->t0, s->n, s->dim, k, o, r);
-cleanup:
-    free(g), free(xs);
-    return rc;
+    sample_alloc(&sa, src->t0, src->t1, src->dim);
+    int rc = each_chunk(src, d, sample_rows, &sa);
+    if (!rc) rc = le_agree(kmeans_centroids(sa.xs, sa.g, sa.m, src->dim, k, o, r));
+    free(sa.g), free(sa.xs);
+    return rc ? rc : assign_chunks(src, d, r);
 }
 
 /* The k traces with the smallest draws over all ranks; cluster sizes are
@@ -408,30 +532,25 @@ static int select_spectral(const le_shard *s, int k, const sel_opts *o, sel_resu
 /* Collective, round >= 2: for each pick, the label the labels so far
  * propagate to it and its margin, by propagate's rule (le_prop_label_rows,
  * nearest labelled vector) on the pick's own vector alone, so the numbers
- * are those of `propagate` whatever the rank count. The rank holding the
- * trace computes; a max-reduction gives everyone the result. */
-static int suggest_picks(const le_shard *s, const le_labeled *lab, sel_result *r)
+ * are those of `propagate` whatever the rank count. The picks are in the
+ * pool (rows xs, sorted global indices g [m]); the rank holding the trace
+ * computes, a max-reduction gives everyone the result. */
+static int suggest_picks(const float *xs, const int64_t *g, int64_t m, int dim, const le_labeled *lab, sel_result *r)
 {
     r->sugg = le_malloc((size_t)(r->k ? r->k : 1));
     r->sugg_margin = le_malloc(sizeof(float) * (size_t)(r->k ? r->k : 1));
     float *work = le_malloc(sizeof(float) * (size_t)(lab->n ? lab->n : 1));
     for (int j = 0; j < r->k; j++) {
         r->sugg[j] = -1, r->sugg_margin[j] = -INFINITY;
-        int64_t g = r->rep[j];
-        if (lab->n <= 0 || g < s->t0 || g >= s->t1) continue;
-        le_prop_label_rows(s->x + (g - s->t0) * s->dim, 1, s->dim, lab->x, lab->label, lab->n, 1, work, &r->sugg[j],
+        const int64_t *hit = m > 0 ? bsearch(&r->rep[j], g, (size_t)m, sizeof(int64_t), cmp_i64) : NULL;
+        if (lab->n <= 0 || !hit) continue;
+        le_prop_label_rows(xs + (hit - g) * dim, 1, dim, lab->x, lab->label, lab->n, 1, work, &r->sugg[j],
                            &r->sugg_margin[j]);
     }
     free(work);
     int rc = le_allreduce_big(le_world.comm, r->sugg, r->k, MPI_INT8_T, MPI_MAX);
     if (!rc) rc = le_allreduce_big(le_world.comm, r->sugg_margin, r->k, MPI_FLOAT, MPI_MAX);
     return rc;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -519,40 +638,38 @@ static int previous_round(const le_corpus *c, const le_labeled *lab, const float
     return rc;
 }
 
-/* Collective: the sampled, unlabelled traces of the shard (rows packed into
- * *xs, global indices *g; only they can enter the pool) and their labels
- * and margins under the labels so far. Returns their number. */
-static int64_t sampled_unlabelled(const le_shard *s, const le_labeled *lab, const sel_opts *o, int64_t **g, float **xs,
-                                  int8_t **label, float **ms)
+/* Collective: the sampled, unlabelled traces of this rank (rows packed
+ * into *xs, global indices *g; only they can enter the pool), read in a
+ * pass over the chunks, and their labels and margins under the labels so
+ * far. Returns their number. */
+static int64_t sampled_unlabelled(le_rowsrc *src, const le_labeled *lab, const sel_opts *o, sel_dump *d, int64_t **g,
+                                  float **xs, int8_t **label, float **ms, int *rc)
 {
-    size_t nn = (size_t)(s->n ? s->n : 1);
-    uint8_t *given_here = le_calloc(nn, 1);
-    for (int64_t i = 0; i < lab->n; i++)
-        if (lab->index[i] >= s->t0 && lab->index[i] < s->t1) given_here[lab->index[i] - s->t0] = 1;
-    int64_t m = 0;
-    *g = le_malloc(sizeof(int64_t) * nn);
-    for (int64_t t = 0; t < s->n; t++)
-        if (!given_here[t] && le_km_uniform(o->seed, (uint64_t)(s->t0 + t), LE_KM_DRAW_SAMPLE, 0) < o->sample)
-            (*g)[m++] = s->t0 + t;
-    *xs = le_malloc_big(sizeof(float) * (size_t)m * (size_t)s->dim), *ms = le_malloc(sizeof(float) * (size_t)m);
-    for (int64_t i = 0; i < m; i++)
-        memcpy(*xs + i * s->dim, s->x + ((*g)[i] - s->t0) * s->dim, sizeof(float) * (size_t)s->dim);
-    *label = le_malloc((size_t)m);
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)lab->n);
-    le_prop_label_rows(*xs, m, s->dim, lab->x, lab->label, lab->n, 1, work, *label, *ms);
-    free(given_here), free(work);
+    int64_t *given = le_malloc(sizeof(int64_t) * (size_t)(lab->n ? lab->n : 1));
+    memcpy(given, lab->index, sizeof(int64_t) * (size_t)lab->n);
+    qsort(given, (size_t)lab->n, sizeof(int64_t), cmp_i64);
+    sample_acc sa = {.share = o->sample, .seed = o->seed, .skip = given, .n_skip = lab->n};
+    sample_alloc(&sa, src->t0, src->t1, src->dim);
+    *rc = each_chunk(src, d, sample_rows, &sa);
+    int64_t m = sa.m;
+    *g = sa.g, *xs = sa.xs, *ms = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    *label = le_malloc((size_t)(m ? m : 1));
+    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(lab->n ? lab->n : 1));
+    le_prop_label_rows(*xs, m, src->dim, lab->x, lab->label, lab->n, 1, work, *label, *ms);
+    free(given), free(work);
     return m;
 }
 
 /* Collective: the k least certain of the m sampled rows (about 20 per new
  * label: margins ms) clustered into k groups, so the new picks are
- * uncertain and unlike each other. xs and g are packed in place. */
-static int cluster_uncertain(const le_shard *s, float *xs, int64_t *g, const float *ms, int64_t m, int k, const sel_opts *o,
+ * uncertain and unlike each other. xs and g are packed in place: the
+ * pool's *m_io rows. */
+static int cluster_uncertain(int dim, float *xs, int64_t *g, const float *ms, int64_t *m_io, int k, const sel_opts *o,
                              sel_result *r)
 {
     /* Threshold: the pool-th smallest sampled margin over all ranks. */
     void *all = NULL;
-    int64_t tot = 0, cap = 0;
+    int64_t tot = 0, cap = 0, m = *m_io;
     int rc = le_allgatherv_append(le_world.comm, ms, m, MPI_FLOAT, &all, &tot, &cap, "sampled margins");
     if (rc) return free(all), rc;
     float *allm = all;
@@ -562,13 +679,14 @@ static int cluster_uncertain(const le_shard *s, float *xs, int64_t *g, const flo
     int64_t mp = 0; /* the pool: packed in place, in trace order */
     for (int64_t i = 0; i < m; i++) {
         if (!(ms[i] <= tau)) continue;
-        if (mp != i) g[mp] = g[i], memcpy(xs + mp * s->dim, xs + i * s->dim, sizeof(float) * (size_t)s->dim);
+        if (mp != i) g[mp] = g[i], memcpy(xs + mp * dim, xs + i * dim, sizeof(float) * (size_t)dim);
         mp++;
     }
     free(all);
     if (k > pool) k = (int)pool;
     r->sample_rows = pool;
-    rc = k > 0 ? cluster_rows(xs, g, mp, xs, g, 0, mp, s->dim, k, o, r)
+    *m_io = mp;
+    rc = k > 0 ? cluster_rows(xs, g, mp, dim, k, o, r)
                : le_fail(LE_ERR_USAGE, "round %d: no unlabeled traces left", o->round);
     return le_agree(rc);
 }
@@ -576,11 +694,11 @@ static int cluster_uncertain(const le_shard *s, float *xs, int64_t *g, const flo
 /* Round >= 2: margins of every sampled trace under the labels so far; the
  * least certain are clustered into this round's picks (cluster_uncertain),
  * unless the budget's rule stops the labeling here (r->stop: no picks). */
-static int select_uncertain(le_corpus *c, const le_shard *s, const le_budget *b, const sel_opts *o, sel_result *r,
+static int select_uncertain(le_corpus *c, le_rowsrc *src, const le_budget *b, const sel_opts *o, sel_dump *d, sel_result *r,
                             int64_t *given)
 {
     le_labeled lab;
-    LE_CHECK(le_labeled_load(le_world.comm, c, s, o->labels, &lab));
+    LE_CHECK(le_rowsrc_labeled(le_world.comm, src, o->labels, &lab));
     *given = lab.n;
     int64_t want = o->picks ? o->picks : le_budget_picks(b, o->round, lab.n);
     sel_opts eff = *o;
@@ -600,28 +718,44 @@ static int select_uncertain(le_corpus *c, const le_shard *s, const le_budget *b,
     int64_t *g = NULL;
     float *xs = NULL, *ms = NULL;
     int8_t *label = NULL;
-    int64_t m = r->stop ? 0 : sampled_unlabelled(s, &lab, o, &g, &xs, &label, &ms);
-    int rc = !r->stop && o->previous ? previous_round(c, &lab, xs, label, m, s->dim, o, r) : 0;
+    int rc = 0;
+    int64_t m = r->stop ? 0 : sampled_unlabelled(src, &lab, o, d, &g, &xs, &label, &ms, &rc);
+    if (!rc && !r->stop && o->previous) rc = previous_round(c, &lab, xs, label, m, src->dim, o, r);
     if (!rc && !r->stop) r->stop = le_budget_stop(b, o->round, lab.n, r->changed_share);
     if (!rc && r->stop)
         result_alloc(r, 0);
     else if (!rc)
-        rc = cluster_uncertain(s, xs, g, ms, m, (int)(want < INT32_MAX ? want : INT32_MAX), o, r);
-    if (!rc) rc = suggest_picks(s, &lab, r);
+        rc = cluster_uncertain(src->dim, xs, g, ms, &m, (int)(want < INT32_MAX ? want : INT32_MAX), o, r);
+    if (!rc) rc = suggest_picks(xs, g, m, src->dim, &lab, r);
     free(label), free(g), free(xs), free(ms);
     le_labeled_free(&lab);
     return rc;
 }
 
-/* Collective: the shard's vectors in corpus order, in the embeddings file
- * format, so a run's exact vectors can be inspected offline. */
-static int dump_vectors(le_corpus *c, const le_shard *s, const sel_opts *o)
+/* Collective: --dump-vectors created (every trace's vector in corpus
+ * order, in the embeddings file format, so a run's exact vectors can be
+ * inspected offline or read back with --vectors); the rows are written
+ * during the first pass over them (each_chunk). */
+static int dump_open(le_corpus *c, const le_rowsrc *src, const sel_opts *o, sel_dump *d)
 {
-    le_embfile *f = NULL;
+    if (!o->dump) return 0;
+    double t0 = MPI_Wtime();
     int rc = le_agree(
-        le_emb_create(le_world.comm, o->dump, c->meta.n_traces, s->dim, o->corpus, c->meta.fingerprint, o->repr, &f));
-    if (!rc) rc = le_emb_write(f, s->t0, s->n, s->x);
-    int rc2 = le_emb_close(f, rc);
+        le_emb_create(le_world.comm, o->dump, c->meta.n_traces, src->dim, o->corpus, c->meta.fingerprint, o->repr, &d->f));
+    d->seconds += MPI_Wtime() - t0;
+    return rc;
+}
+
+/* Collective: the rows no pass wrote yet (the methods that hold the whole
+ * shard, the rounds that stop), and the file published, or removed when
+ * rc is not 0. */
+static int dump_close(le_rowsrc *src, sel_dump *d, int rc)
+{
+    if (!d->f) return rc;
+    if (!rc && !d->done) rc = each_chunk(src, d, NULL, NULL);
+    double t0 = MPI_Wtime();
+    int rc2 = le_emb_close(d->f, rc);
+    d->f = NULL, d->seconds += MPI_Wtime() - t0;
     return le_agree(rc ? rc : rc2);
 }
 
@@ -637,32 +771,56 @@ static size_t rep_bytes(int64_t m, size_t id_len) { return sizeof(rep_head) + id
 #define PACK(p, src, n) (memcpy((p), (src), sizeof(*(src)) * (size_t)(n)), (p) + sizeof(*(src)) * (size_t)(n))
 #define UNPACK(dst, p, n) (memcpy((dst), (p), sizeof(*(dst)) * (size_t)(n)), (p) + sizeof(*(dst)) * (size_t)(n))
 
-/* Collective: the representatives' whole traces to rank 0, from the shards
- * that hold them already (reading them back from the compressed corpus
- * inflated a chunk of every column per representative: 1.3 s for 90). On
- * rank 0, tb[j] is cluster j's trace (clusters without a member: empty). */
-static int collect_rep_traces(const le_shard *s, const sel_result *sr, le_corpus_block *tb)
+/* Representative j's trace t of block b packed at *buf + *len (grown). */
+static void pack_rep(const le_corpus_block *b, int64_t t, int j, char **buf, size_t *len, size_t *cap)
 {
-    const le_corpus_block *b = &s->b;
-    size_t len = 0;
-    for (int j = 0; j < sr->k; j++)
-        if (sr->rep[j] >= s->t0 && sr->rep[j] < s->t1) {
-            int64_t t = sr->rep[j] - s->t0;
-            len += rep_bytes(b->span_offset[t + 1] - b->span_offset[t], le_block_id_len(b, t));
+    int64_t lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
+    rep_head h = {j, m, b->trace_start_us[t], (int64_t)le_block_id_len(b, t)};
+    size_t need = rep_bytes(m, (size_t)h.id_len);
+    if (*len + need > *cap) *cap = 2 * (*len + need), *buf = le_realloc(*buf, *cap);
+    char *p = *buf + *len;
+    p = PACK(p, &h, 1), p = PACK(p, le_block_id(b, t), h.id_len);
+    p = PACK(p, b->parent + lo, m), p = PACK(p, b->service + lo, m), p = PACK(p, b->operation + lo, m);
+    p = PACK(p, b->start_us + lo, m), p = PACK(p, b->duration_us + lo, m), p = PACK(p, b->status_code + lo, m);
+    p = PACK(p, b->error + lo, m);
+    *len += need;
+}
+
+/* This rank's representatives' traces packed for rank 0: from the shard
+ * that holds them already (reading them back from the compressed corpus
+ * inflated a chunk of every column per representative: 1.3 s for 90), or,
+ * from a streamed source, each read alone. */
+static int pack_rep_traces(le_rowsrc *src, const sel_result *sr, char **buf, size_t *len)
+{
+    size_t cap = 0;
+    int rc = 0;
+    *buf = NULL, *len = 0;
+    for (int j = 0; j < sr->k && !rc; j++) {
+        int64_t g = sr->rep[j];
+        if (g < src->t0 || g >= src->t1) continue;
+        if (src->kind == LE_ROWSRC_SHARD) {
+            pack_rep(&src->s.b, g - src->t0, j, buf, len, &cap);
+            continue;
         }
-    char *buf = le_malloc(len), *p = buf;
-    for (int j = 0; j < sr->k; j++) {
-        if (!(sr->rep[j] >= s->t0 && sr->rep[j] < s->t1)) continue;
-        int64_t t = sr->rep[j] - s->t0, lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
-        rep_head h = {j, m, b->trace_start_us[t], (int64_t)le_block_id_len(b, t)};
-        p = PACK(p, &h, 1), p = PACK(p, le_block_id(b, t), h.id_len);
-        p = PACK(p, b->parent + lo, m), p = PACK(p, b->service + lo, m), p = PACK(p, b->operation + lo, m);
-        p = PACK(p, b->start_us + lo, m), p = PACK(p, b->duration_us + lo, m), p = PACK(p, b->status_code + lo, m);
-        p = PACK(p, b->error + lo, m);
+        le_corpus_block one;
+        if ((rc = le_corpus_read_block(src->c, g, g + 1, &one))) break;
+        pack_rep(&one, 0, j, buf, len, &cap);
+        le_block_free(&one);
     }
+    return rc;
+}
+
+/* Collective: the representatives' whole traces to rank 0. On rank 0,
+ * tb[j] is cluster j's trace (clusters without a member: empty). */
+static int collect_rep_traces(le_rowsrc *src, const sel_result *sr, le_corpus_block *tb)
+{
+    char *buf;
+    size_t len;
+    int rc = le_agree(pack_rep_traces(src, sr, &buf, &len));
+    if (rc) return free(buf), rc;
     char *all = NULL;
     uint64_t all_len = 0;
-    int rc = le_gather_bytes(le_world.comm, buf, len, &all, &all_len, 0);
+    rc = le_gather_bytes(le_world.comm, buf, len, &all, &all_len, 0);
     free(buf);
     for (const char *q = all, *end = all + all_len; !rc && q < end;) {
         rep_head h;
@@ -682,14 +840,14 @@ static int collect_rep_traces(const le_shard *s, const sel_result *sr, le_corpus
 /* Rank 0: the representatives (traces from collect_rep_traces) with each
  * span's call-path statistics. Clusters without members drop out; the rest
  * are stored in trace order (le_km_clusters_by_rep: any k). */
-static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
+static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, int dim,
                        const le_corpus_block *traces, le_reps *r)
 {
     memset(r, 0, sizeof *r);
     int64_t k = 0, ns = 0;
     r->trace_index = le_malloc(sizeof(int64_t) * (size_t)sr->k);
     r->cluster_size = le_malloc(sizeof(int64_t) * (size_t)sr->k);
-    if (sr->centroids) r->centroids = le_malloc(sizeof(float) * (size_t)sr->k * (size_t)s->dim), r->dim = s->dim;
+    if (sr->centroids) r->centroids = le_malloc(sizeof(float) * (size_t)sr->k * (size_t)dim), r->dim = dim;
     if (sr->sugg) {
         r->suggested_label = le_malloc((size_t)sr->k);
         r->suggested_margin = le_malloc(sizeof(float) * (size_t)sr->k);
@@ -709,8 +867,7 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
         const le_corpus_block *x = &traces[j];
         r->trace_index[k] = sr->rep[j], r->cluster_size[k] = sr->size[j];
         if (sr->sugg) r->suggested_label[k] = sr->sugg[j], r->suggested_margin[k] = sr->sugg_margin[j];
-        if (sr->centroids)
-            memcpy(r->centroids + k * s->dim, sr->centroids + (int64_t)j * s->dim, sizeof(float) * (size_t)s->dim);
+        if (sr->centroids) memcpy(r->centroids + k * dim, sr->centroids + (int64_t)j * dim, sizeof(float) * (size_t)dim);
         int64_t o0 = b->span_offset[k], m = x->n_spans;
         b->span_offset[k + 1] = o0 + m;
         le_block_put_id(b, k, le_block_id(x, 0), le_block_id_len(x, 0));
@@ -738,11 +895,11 @@ static int gather_reps(le_corpus *c, const le_callpaths *cp, const sel_result *s
 }
 
 /* Rank 0 writes reps.h5 (and the page) from the other ranks' traces. */
-static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
+static int write_reps(le_corpus *c, const sel_result *sr, const sel_opts *o, const le_rowsrc *src,
                       const le_corpus_block *traces, int64_t *n_reps, char *page, size_t page_cap)
 {
     le_reps r;
-    int rc = gather_reps(c, cp, sr, o, s, traces, &r);
+    int rc = gather_reps(c, src->paths, sr, o, src->dim, traces, &r);
     if (!rc) rc = le_reps_write(o->out, &r, &c->meta);
     if (!rc && o->page) {
         le_page_path(o->out, page, page_cap);
@@ -754,13 +911,13 @@ static int write_reps(le_corpus *c, const le_callpaths *cp, const sel_result *sr
 }
 
 /* Collective. */
-static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result *sr, const sel_opts *o, const le_shard *s,
-                         int64_t *n_reps, char *page, size_t page_cap)
+static int write_outputs(le_corpus *c, const sel_result *sr, const sel_opts *o, le_rowsrc *src, int64_t *n_reps, char *page,
+                         size_t page_cap)
 {
     page[0] = 0;
-    le_corpus_block *traces = le_calloc((size_t)sr->k, sizeof *traces);
-    int rc = le_agree(collect_rep_traces(s, sr, traces));
-    if (!rc && le_world.rank == 0) rc = write_reps(c, cp, sr, o, s, traces, n_reps, page, page_cap);
+    le_corpus_block *traces = le_calloc((size_t)(sr->k ? sr->k : 1), sizeof *traces);
+    int rc = collect_rep_traces(src, sr, traces);
+    if (!rc && le_world.rank == 0) rc = write_reps(c, sr, o, src, traces, n_reps, page, page_cap);
     for (int j = 0; j < sr->k; j++) le_block_free(&traces[j]);
     free(traces);
     return le_agree(rc);
@@ -768,9 +925,18 @@ static int write_outputs(le_corpus *c, const le_callpaths *cp, const sel_result 
 
 /* Wall and CPU clocks at the steps of run(), for the report. */
 typedef struct sel_times {
-    double start, read, vec, sel0, sel, end, dump; /* dump: writing --dump-vectors, not select's */
-    double c_read, c_vec, c_sel0, c_sel;
+    double start, opened, sel, end;
+    double dump, dump_sel;       /* writing --dump-vectors (not select's): in all, by the end of the selection */
+    double rows_sel, c_rows_sel; /* the rows' reads and build by the end of the selection (not select's) */
+    double c_opened, c_sel;
 } sel_times;
+
+/* The rows' reads of a streamed source (the file's, the model kind's
+ * corpus blocks) so far: I/O, reported with seconds_read. */
+static double rows_read(const le_rowsrc *src)
+{
+    return src->kind == LE_ROWSRC_SHARD ? 0 : src->seconds_emb + src->seconds_rows_read;
+}
 
 /* The budget's keys of the report: a fixed one's K (budget) and rounds, or
  * the default's round sizes, cap and stopping threshold. */
@@ -815,7 +981,7 @@ static void report_stop(const sel_opts *o, const le_budget *b, const sel_result 
 
 /* Collective (the ranks' seconds): the key: value report on rank 0. */
 static int report(const le_corpus *c, const sel_opts *o, const le_budget *b, int64_t given, int64_t n_reps,
-                  const le_shard *s, const le_callpaths *cp, const sel_result *sr, const char *page, const sel_times *t)
+                  const le_rowsrc *src, const sel_result *sr, const char *page, const sel_times *t)
 {
     int64_t N = c->meta.n_traces;
     le_report_begin();
@@ -825,8 +991,8 @@ static int report(const le_corpus *c, const sel_opts *o, const le_budget *b, int
     le_report_str("method", o->round > 1 ? "uncertainty" : o->method);
     le_report_str("representation", o->repr);
     le_report_int("round", o->round);
-    le_report_int("dim", s->dim);
-    le_report_int("call_paths", cp->n);
+    le_report_int("dim", src->dim);
+    le_report_int("call_paths", src->paths->n);
     report_budget(o, b, N);
     if (o->round > 1) le_report_int("labels_before", given);
     le_report_int("representatives", n_reps);
@@ -847,20 +1013,26 @@ static int report(const le_corpus *c, const sel_opts *o, const le_budget *b, int
     if (sr->iterations) le_report_dbl("inertia", sr->inertia);
     le_report_str("output", o->out);
     if (o->vectors) le_report_str("vectors", o->vectors);
+    if (o->stats_in) le_report_str("vector_stats", o->stats_in);
+    if (o->stats_out) le_report_str("save_vector_stats", o->stats_out);
     if (o->dump) le_report_str("dump_vectors", o->dump);
     if (page[0]) le_report_str("page", page);
-    /* the embeddings file is read inside le_shard_vectors: I/O, not the vectors' compute */
-    le_report_dbl("seconds_read", t->read - t->start + s->seconds_emb_read);
-    le_report_dbl("seconds_read_embeddings", s->seconds_emb_read);
-    le_report_dbl("seconds_vectors", t->vec - t->read - s->seconds_emb_read);
-    le_report_dbl("seconds_select", t->sel - t->sel0);
+    le_report_int("chunk", src->chunk);
+    le_report_int("streamed", src->kind != LE_ROWSRC_SHARD);
+    /* the norms and thresholds' sample (mpi/tailvec_dist.h) */
+    if (src->kind == LE_ROWSRC_MODEL) le_report_int("vector_sample_traces", src->m.sample_traces);
+    /* the embeddings' and the streamed rows' reads are I/O, not the vectors' compute */
+    le_report_dbl("seconds_read", src->seconds_read + rows_read(src));
+    le_report_dbl("seconds_read_embeddings", o->vectors ? 0 : src->seconds_emb);
+    le_report_dbl("seconds_vectors", src->seconds_vec + src->seconds_rows_vec);
+    le_report_dbl("seconds_select", t->sel - t->opened - t->rows_sel - t->dump_sel);
     if (sr->iterations)
         le_report_dbl("seconds_kmeans_init", sr->seconds_init), le_report_dbl("seconds_lloyd", sr->seconds_lloyd);
-    le_report_dbl("seconds_write", t->end - t->sel + t->dump);
+    le_report_dbl("seconds_write", t->end - t->sel + t->dump_sel);
     if (o->dump) le_report_dbl("seconds_dump_vectors", t->dump);
-    le_report_dbl("cpu_seconds_read_embeddings", s->cpu_emb_read);
-    le_report_dbl("cpu_seconds_vectors", t->c_vec - t->c_read - s->cpu_emb_read);
-    le_report_dbl("cpu_seconds_select", t->c_sel - t->c_sel0);
+    le_report_dbl("cpu_seconds_read_embeddings", o->vectors ? 0 : src->cpu_emb);
+    le_report_dbl("cpu_seconds_vectors", src->cpu_vec + src->cpu_rows_vec);
+    le_report_dbl("cpu_seconds_select", t->c_sel - t->c_opened - t->c_rows_sel);
     le_report_dbl("seconds", t->end - t->start);
     int rc = le_report_rank_seconds("seconds", t->end - t->start);
     le_report_end();
@@ -889,68 +1061,74 @@ static void resolve_budget(const sel_opts *o, int64_t N, le_budget *b)
     if (o->stable >= 0) b->stable = o->stable;
 }
 
-static int run(le_corpus *c, const sel_opts *o)
+/* Collective: this round's picks into sr (the method's, every trace when
+ * the budget covers the corpus, or round >= 2's). */
+static int select_round(le_corpus *c, le_rowsrc *src, const le_budget *b, const sel_opts *o, int64_t k1, int whole,
+                        sel_dump *d, sel_result *sr, int64_t *given)
 {
-    double t_start = MPI_Wtime();
-    le_shard s;
-    le_callpaths cp = {0};
-    int rc = le_agree(le_shard_load(le_world.comm, c, &s));
-    if (!rc && o->vectors) rc = le_agree(le_shard_vectors_read(le_world.comm, c, o->repr, o->vectors, &s));
-    double t_read = MPI_Wtime(), c_read = le_cpu_seconds();
-    /* the path statistics are for reps.h5 whether the vectors are built or read */
-    if (!rc) rc = le_agree(le_callpaths_build(le_world.comm, &s, &cp));
-    if (!rc && !o->vectors) rc = le_agree(le_shard_vectors(le_world.comm, c, o->repr, o->emb, &cp, &s));
-    double t_vec = MPI_Wtime(), c_vec = le_cpu_seconds();
-    if (!rc && o->dump) rc = dump_vectors(c, &s, o);
-    if (rc) {
-        le_shard_free(&s), le_callpaths_free(&cp);
-        return rc;
-    }
-    double t_sel0 = MPI_Wtime(), c_sel0 = le_cpu_seconds(), t_dump = t_sel0 - t_vec; /* a write: not select's */
-    int64_t N = c->meta.n_traces;
-    le_budget b;
-    resolve_budget(o, N, &b);
-    /* round 1 picks its share of a fixed budget, or the default's first round (docs/labeling.md "Budget") */
-    int64_t k1 = o->picks ? o->picks : le_budget_picks(&b, 1, 0), given = 0;
-    int whole = o->round == 1 && ((b.fixed && b.fixed >= N) || k1 >= N);
-    if (whole && o->budget > N)
+    int rc = 0;
+    if (o->round > 1)
+        rc = select_uncertain(c, src, b, o, d, sr, given);
+    else if (whole)
+        select_all(c->meta.n_traces, sr);
+    else if (!strcmp(o->method, "random"))
+        rc = select_random(&src->s, (int)k1, o, sr);
+    else if (!strcmp(o->method, "spectral"))
+        rc = select_spectral(&src->s, (int)k1, o, sr);
+    else
+        rc = select_kmeans(src, (int)k1, o, d, sr);
+    return le_agree(rc);
+}
+
+/* Round 1's picks: its share of a fixed budget, or the default's first
+ * round (docs/labeling.md "Budget"), at most N; *whole when the budget
+ * covers the corpus. */
+static int64_t first_picks(const sel_opts *o, const le_budget *b, int64_t N, int *whole)
+{
+    int64_t k1 = o->picks ? o->picks : le_budget_picks(b, 1, 0);
+    *whole = o->round == 1 && ((b->fixed && b->fixed >= N) || k1 >= N);
+    if (*whole && o->budget > N)
         le_warn("--budget %lld is more than the %lld traces of %s: every trace is a representative", (long long)o->budget,
                 (long long)N, o->corpus);
-    if (k1 > N) k1 = N;
+    return k1 > N ? N : k1;
+}
+
+static int run(le_corpus *c, const sel_opts *o)
+{
+    sel_times t = {.start = MPI_Wtime()};
+    int64_t N = c->meta.n_traces, given = 0;
+    le_budget b;
+    resolve_budget(o, N, &b);
+    int whole;
+    int64_t k1 = first_picks(o, &b, N, &whole);
     sel_opts eff = *o;
     sel_result sr = {0};
     if (o->round == 1) eff.sample = sr.sample_share = sample_share(o->sample, k1, N), o = &eff;
-    if (o->round > 1)
-        rc = select_uncertain(c, &s, &b, o, &sr, &given);
-    else if (whole)
-        select_all(N, &sr);
-    else if (!strcmp(o->method, "random"))
-        rc = select_random(&s, (int)k1, o, &sr);
-    else if (!strcmp(o->method, "spectral"))
-        rc = select_spectral(&s, (int)k1, o, &sr);
-    else
-        rc = select_kmeans(&s, (int)k1, o, &sr);
-    rc = le_agree(rc);
-    double t_sel = MPI_Wtime(), c_sel = le_cpu_seconds();
+    /* random and spectral need every row at once: the shard kind */
+    const le_rowsrc_opts ro = {.repr = o->repr,
+                               .emb = o->emb,
+                               .vectors = o->vectors,
+                               .stats_in = o->stats_in,
+                               .stats_out = o->stats_out,
+                               .chunk = o->chunk,
+                               .stats = 1,
+                               .whole = o->round == 1 && !whole && strcmp(o->method, "kmeans")};
+    le_rowsrc src;
+    sel_dump d = {0};
+    int rc = le_rowsrc_open(le_world.comm, c, &ro, &src);
+    if (!rc) rc = dump_open(c, &src, o, &d);
+    t.opened = MPI_Wtime(), t.c_opened = le_cpu_seconds();
+    if (!rc) rc = select_round(c, &src, &b, o, k1, whole, &d, &sr, &given);
+    t.sel = MPI_Wtime(), t.c_sel = le_cpu_seconds(), t.dump_sel = d.seconds;
+    t.rows_sel = rows_read(&src) + src.seconds_rows_vec, t.c_rows_sel = src.cpu_rows_vec;
+    rc = dump_close(&src, &d, rc);
     int64_t n_reps = 0;
     char page[600] = "";
-    if (!rc) rc = write_outputs(c, &cp, &sr, o, &s, &n_reps, page, sizeof page);
-    double t_end = MPI_Wtime();
-    const sel_times t = {.start = t_start,
-                         .read = t_read,
-                         .vec = t_vec,
-                         .sel0 = t_sel0,
-                         .sel = t_sel,
-                         .end = t_end,
-                         .dump = t_dump,
-                         .c_read = c_read,
-                         .c_vec = c_vec,
-                         .c_sel0 = c_sel0,
-                         .c_sel = c_sel};
-    if (!rc) rc = report(c, o, &b, given, n_reps, &s, &cp, &sr, page, &t);
+    if (!rc) rc = write_outputs(c, &sr, o, &src, &n_reps, page, sizeof page);
+    t.end = MPI_Wtime(), t.dump = d.seconds;
+    if (!rc) rc = report(c, o, &b, given, n_reps, &src, &sr, page, &t);
     free(sr.rep), free(sr.size), free(sr.centroids), free(sr.sugg), free(sr.sugg_margin);
-    le_shard_free(&s);
-    le_callpaths_free(&cp);
+    le_rowsrc_free(&src);
     return rc;
 }
 

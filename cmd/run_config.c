@@ -29,7 +29,7 @@ static const run_stage_def defs[] = {
     {"embed", le_cmd_embed, "chunk batch", "", "", "corpus.h5 model.h5", "embeddings.h5", "", ""},
     {"select", le_cmd_select,
      "budget budget-share first-round round-picks max-labels stable rounds method representation sample seed max-iter "
-     "no-page tol",
+     "no-page tol chunk",
      "", "", "corpus.h5 embeddings.h5", "reps.h5", "reps.html", ""},
     {"label", le_cmd_label, "", "", "mode labels", "reps.h5", "labels.csv", "", ""},
     {"propagate", le_cmd_propagate, "knn representation chunk", "", "", "corpus.h5 embeddings.h5 labels.csv", "labels.h5",

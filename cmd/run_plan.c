@@ -100,16 +100,25 @@ static void round_file(char *buf, size_t cap, const char *stem, int r, const cha
         snprintf(buf, cap, "%s-%d.%s", stem, r, ext);
 }
 
-/* Model-free vectors are built once: round 1's select writes them, the
- * later rounds and propagate read them (propagate a chunk at a time, so its
- * memory is the chunk's, not the shard's). */
+/* Model-free vectors are made once: with the default representation and
+ * method, round 1's select writes the statistics they are made from and the
+ * later rounds and propagate read them (RUN_VECTOR_STATS; every stage then
+ * holds a chunk of vectors, never the corpus' nor a file of them); else
+ * round 1's select writes the vectors themselves and the others read those
+ * (RUN_VECTORS; propagate a chunk at a time). */
 static void add_vectors(const le_ini *c, run_stage *t, const char *dir, int r)
 {
     int is_select = !strcmp(t->def->name, "select");
     if (le_repr_uses_model(run_representation(c)) || (!is_select && strcmp(t->def->name, "propagate"))) return;
+    const char *method = le_ini_get(le_ini_section_of(c, "select"), "method");
+    int stats = !strcmp(run_representation(c), "tail") && (!method || !strcmp(method, "kmeans"));
     int writes = is_select && r <= 1;
-    run_sv_add(&t->argv, writes ? "--dump-vectors" : "--vectors"), sv_addf(&t->argv, dir, RUN_VECTORS);
-    sv_addf(writes ? &t->outputs : &t->inputs, dir, RUN_VECTORS);
+    const char *file = stats ? RUN_VECTOR_STATS : RUN_VECTORS;
+    run_sv_add(&t->argv, stats    ? (writes ? "--save-vector-stats" : "--vector-stats")
+                         : writes ? "--dump-vectors"
+                                  : "--vectors");
+    sv_addf(&t->argv, dir, file);
+    sv_addf(writes ? &t->outputs : &t->inputs, dir, file);
 }
 
 /* A stage's command line, inputs and outputs from its table row and section:

@@ -12,6 +12,11 @@
 /* DIR/vectors.h5: round 1's select writes the model-free vectors once, the
  * later rounds and propagate read them. */
 #define RUN_VECTORS "vectors.h5"
+/* DIR/vector-stats.bin: with the default representation (tail, streamed) and
+ * method, round 1's select writes the statistics its vectors are made from
+ * (a few MB, mpi/tailvec_dist.h), the later rounds and propagate read them
+ * and make each chunk's vectors as they go. */
+#define RUN_VECTOR_STATS "vector-stats.bin"
 
 /* A NULL-terminated list of strings (an argv). */
 typedef struct run_strv {

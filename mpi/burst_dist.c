@@ -12,12 +12,17 @@ int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, 
     for (int64_t t = 0; t < n; t++) lo = start_us[t] < lo ? start_us[t] : lo, hi = start_us[t] > hi ? start_us[t] : hi;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_INT64_T, MPI_MIN, comm));
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT64_T, MPI_MAX, comm));
+    le_burst_bins_range(lo, hi, d, g);
+    return 0;
+}
+
+void le_burst_bins_range(int64_t lo, int64_t hi, int64_t d, le_burst_grid *g)
+{
     if (lo > hi) lo = hi = 0; /* no traces anywhere */
     int64_t dd = d > 0 ? d : 1;
     g->t0 = lo, g->width = LE_BURST_BIN_US;
     while ((hi - lo) / g->width + 1 > LE_BURST_MAX_CELLS / dd) g->width *= 2;
     g->nb = (hi - lo) / g->width + 1;
-    return 0;
 }
 
 /* The medians were the one part of the burst vectors that every rank

@@ -17,6 +17,10 @@ typedef struct le_burst_grid {
  * stays under LE_BURST_MAX_CELLS. The same on every rank. */
 int le_burst_bins(MPI_Comm comm, int64_t n, const int64_t *start_us, int64_t d, le_burst_grid *g);
 
+/* The same grid from the first and last start over every rank (lo > hi:
+ * no traces). */
+void le_burst_bins_range(int64_t lo, int64_t hi, int64_t d, le_burst_grid *g);
+
 static inline int64_t le_burst_bin_of(const le_burst_grid *g, int64_t start_us) { return (start_us - g->t0) / g->width; }
 
 /* Collective: base [d] of le_burst_base, each rank sorting its slice of the

@@ -280,70 +280,97 @@ static int row_is_zero(const float *x, int d)
     return 1;
 }
 
-int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d,
-                          const float *c, int k, int64_t *size, int64_t *rep, int32_t *assign, float *d2)
+void le_km_reps_begin(le_km_reps *a, const float *c, int k, int d)
 {
+    a->k = k, a->d = d, a->c = c;
+    a->cnorm = le_malloc(sizeof(float) * (size_t)(k ? k : 1));
+    a->work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * (size_t)(k ? k : 1));
+    a->best = le_malloc(sizeof(double) * (size_t)(k ? k : 1));
+    a->reach = le_malloc(sizeof(float) * (size_t)(k ? k : 1));
+    a->czero = le_malloc(sizeof(double) * (size_t)(k ? k : 1));
+    a->size = le_malloc(sizeof(int64_t) * (size_t)(k ? k : 1));
+    a->rep = le_malloc(sizeof(int64_t) * (size_t)(k ? k : 1));
+    le_km_row_norms(c, k, d, a->cnorm);
+    for (int j = 0; j < k; j++) a->size[j] = 0, a->best[j] = DBL_MAX, a->rep[j] = INT64_MAX, a->reach[j] = INFINITY;
+    /* A row of zeros (most traces of a real corpus: nothing unusual) is at
+     * the same exact distance from its centre as every other: the sum below
+     * with x = 0, done once a centre. */
+    for (int j = 0; j < k; j++) {
+        const float *cj = c + (int64_t)j * d;
+        double e = 0;
+        for (int t = 0; t < d; t++) e += ((double)0.0f - cj[t]) * ((double)0.0f - cj[t]);
+        a->czero[j] = e;
+    }
+}
+
+void le_km_reps_add(le_km_reps *acc, const float *x, const int64_t *gidx, int64_t first, int64_t n, int32_t *assign,
+                    float *d2)
+{
+    const int d = acc->d;
     size_t nn = (size_t)(n ? n : 1);
-    float *xnorm = le_malloc(sizeof(float) * nn), *cnorm = le_malloc(sizeof(float) * (size_t)k);
-    float *work = le_malloc(sizeof(float) * (size_t)LE_KM_BLOCK * k);
+    float *xnorm = le_malloc(sizeof(float) * nn), *cnorm = acc->cnorm, *reach = acc->reach;
     int32_t *a = assign ? assign : le_malloc(sizeof(int32_t) * nn);
     float *dd = d2 ? d2 : le_malloc(sizeof(float) * nn);
     le_km_row_norms(x, n, d, xnorm);
-    le_km_row_norms(c, k, d, cnorm);
-    le_km_nearest(x, xnorm, n, d, c, cnorm, k, work, a, dd);
-    double *best = le_malloc(sizeof(double) * (size_t)k);
-    float *reach = le_malloc(sizeof(float) * (size_t)k);
-    for (int j = 0; j < k; j++) size[j] = 0, best[j] = DBL_MAX, rep[j] = INT64_MAX, reach[j] = INFINITY;
+    le_km_nearest(x, xnorm, n, d, acc->c, cnorm, acc->k, acc->work, a, dd);
     /* The float distance is within `slack` of the exact one (float sgemm and
      * norms: |error| <= 4 d u (|x|^2 + |c|^2), u = 2^-24; twice that here),
      * so a member whose float distance less its slack exceeds the smallest
-     * float distance plus slack in its cluster cannot be the nearest: the
-     * exact pass below, a double loop over d for every row before, then
-     * visits a handful of rows a cluster, with the same winners. */
+     * float distance plus slack in its cluster (over the chunks so far)
+     * cannot be the nearest: the exact pass below, a double loop over d for
+     * every row before, then visits a handful of rows a cluster, with the
+     * same winners. */
     const float ulp_d = 8.0f * (float)d / 16777216.0f;
     for (int64_t i = 0; i < n; i++) {
         float hi = dd[i] + ulp_d * (xnorm[i] + cnorm[a[i]]);
         if (hi < reach[a[i]]) reach[a[i]] = hi;
     }
-    /* A row of zeros (most traces of a real corpus: nothing unusual) is at
-     * the same exact distance from its centre as every other: the sum below
-     * with x = 0, done once a centre. */
-    double *czero = le_malloc(sizeof(double) * (size_t)k);
-    for (int j = 0; j < k; j++) {
-        const float *cj = c + (int64_t)j * d;
-        double e = 0;
-        for (int t = 0; t < d; t++) e += ((double)0.0f - cj[t]) * ((double)0.0f - cj[t]);
-        czero[j] = e;
-    }
     for (int64_t i = 0; i < n; i++) {
         int j = a[i];
-        size[j]++;
+        acc->size[j]++;
         if (dd[i] - ulp_d * (xnorm[i] + cnorm[j]) > reach[j]) continue;
         /* The sgemm distance of a row depends in its last bits on where the
          * row falls in a block, i.e. on the shard bounds; near-identical
          * members then pick different representatives at different rank
          * counts. The member's own distance, summed in row order in double,
          * does not. */
-        const float *xi = x + i * (int64_t)d, *cj = c + (int64_t)j * d;
+        const float *xi = x + i * (int64_t)d, *cj = acc->c + (int64_t)j * d;
         double e = 0;
         if (xnorm[i] == 0 && row_is_zero(xi, d))
-            e = czero[j];
+            e = acc->czero[j];
         else
             for (int t = 0; t < d; t++) e += ((double)xi[t] - cj[t]) * ((double)xi[t] - cj[t]);
-        if (e < best[j]) best[j] = e, rep[j] = gidx ? gidx[i] : first + i;
+        if (e < acc->best[j]) acc->best[j] = e, acc->rep[j] = gidx ? gidx[i] : first + i;
     }
+    free(xnorm);
+    if (!assign) free(a);
+    if (!d2) free(dd);
+}
+
+int le_km_reps_end(MPI_Comm comm, le_km_reps *a, int64_t *size, int64_t *rep)
+{
+    const int k = a->k;
     /* MINLOC in two steps, since MPI has no (double, int64) pair type. */
+    memcpy(size, a->size, sizeof(int64_t) * (size_t)k), memcpy(rep, a->rep, sizeof(int64_t) * (size_t)k);
     int rc = le_allreduce_big(comm, size, k, MPI_INT64_T, MPI_SUM);
-    double *gbest = le_malloc(sizeof(double) * (size_t)k);
-    memcpy(gbest, best, sizeof(double) * (size_t)k);
+    double *gbest = le_malloc(sizeof(double) * (size_t)(k ? k : 1));
+    memcpy(gbest, a->best, sizeof(double) * (size_t)k);
     if (!rc) rc = le_allreduce_big(comm, gbest, k, MPI_DOUBLE, MPI_MIN);
     for (int j = 0; !rc && j < k; j++)
-        if (best[j] != gbest[j]) rep[j] = INT64_MAX;
+        if (a->best[j] != gbest[j]) rep[j] = INT64_MAX;
     if (!rc) rc = le_allreduce_big(comm, rep, k, MPI_INT64_T, MPI_MIN);
     for (int j = 0; j < k; j++)
         if (rep[j] == INT64_MAX) rep[j] = -1;
-    free(xnorm), free(cnorm), free(work), free(best), free(gbest), free(reach), free(czero);
-    if (!assign) free(a);
-    if (!d2) free(dd);
+    free(gbest), free(a->cnorm), free(a->work), free(a->best), free(a->reach), free(a->czero), free(a->size), free(a->rep);
+    memset(a, 0, sizeof *a);
     return rc;
+}
+
+int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d,
+                          const float *c, int k, int64_t *size, int64_t *rep, int32_t *assign, float *d2)
+{
+    le_km_reps a;
+    le_km_reps_begin(&a, c, k, d);
+    le_km_reps_add(&a, x, gidx, first, n, assign, d2);
+    return le_km_reps_end(comm, &a, size, rep);
 }

@@ -51,4 +51,23 @@ int le_kmeans_dist(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t n
 int le_kmeans_assign_reps(MPI_Comm comm, const float *x, const int64_t *gidx, int64_t first, int64_t n, int d,
                           const float *c, int k, int64_t *size, int64_t *rep, int32_t *assign, float *d2);
 
+/* The same a chunk of rows at a time, for rows never held at once:
+ * le_km_reps_begin, le_km_reps_add for each chunk in ascending global
+ * order (rows x [n x d], global indices gidx[i] or first + i; assign and d2
+ * as above, of the chunk's rows), then le_km_reps_end (collective) for size
+ * and rep; it frees the accumulator. Chunks of whole LE_KM_BLOCK rows (the
+ * last may be shorter) give each row the centroid one call gives it, bit
+ * for bit, and so the same sizes and representatives (same tie rule). */
+typedef struct le_km_reps {
+    int k, d;
+    const float *c;
+    float *cnorm, *reach, *work;
+    double *best, *czero;
+    int64_t *size, *rep; /* this rank's so far */
+} le_km_reps;
+void le_km_reps_begin(le_km_reps *a, const float *c, int k, int d);
+void le_km_reps_add(le_km_reps *a, const float *x, const int64_t *gidx, int64_t first, int64_t n, int32_t *assign,
+                    float *d2);
+int le_km_reps_end(MPI_Comm comm, le_km_reps *a, int64_t *size, int64_t *rep);
+
 #endif

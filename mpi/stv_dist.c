@@ -9,7 +9,9 @@
 #include "embread.h"
 #include "fingerprint.h"
 #include "groundtruth.h"
+#include "norms_dist.h"
 #include "tail_dist.h"
+#include "tailvec_dist.h"
 #include "kmeans.h"
 
 int le_shard_load(MPI_Comm comm, le_corpus *c, le_shard *s)
@@ -131,56 +133,6 @@ static int build_stv(MPI_Comm comm, const le_callpaths *cp, le_shard *s)
     return rc;
 }
 
-/* Per-path self-time norm over the corpus, in two exact passes (all spans,
- * then those within LE_DEV_TRIM deviations), and every span's log self time. */
-static int dev_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, float *x, float *mean, float *std)
-{
-    int64_t d = cp->n, ns = s->b.n_spans;
-    int64_t longest = 0; /* scratch for the largest trace */
-    for (int64_t t = 0; t < s->n; t++)
-        if (s->b.span_offset[t + 1] - s->b.span_offset[t] > longest) longest = s->b.span_offset[t + 1] - s->b.span_offset[t];
-    int64_t *wait = le_malloc(sizeof(int64_t) * (size_t)(2 * longest + 1));
-    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
-    for (int64_t t = 0; t < s->n; t++) {
-        int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
-        le_dev_selftime(s->b.parent + lo, s->b.start_us + lo, s->b.duration_us + lo, hi - lo, wait, x + lo);
-    }
-    int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
-        le_dev_stats_add(sums, s->pidx, x, ns, pass ? mean : NULL, pass ? std : NULL);
-        rc = le_allreduce_big(comm, sums, d * LE_DEV_COLS, MPI_INT64_T, MPI_SUM);
-        if (!rc) le_dev_stats_finish(sums, d, mean, std);
-    }
-    free(wait), free(sums);
-    return rc;
-}
-
-/* Two more passes over norms from dev_norms: spans within LE_DEV_TIGHT std,
- * then within LE_DEV_TRIM std of that. A fault that slows a path in a tenth
- * of its spans (a redis delay lasting an hour) widens the first std so much
- * that the 3-std trim keeps all of it, and the fault then hides inside its
- * own norm; the tighter cut drops it, the last pass restores the tails of
- * the ordinary spread that the tight cut lost. */
-static int dev_norms_tighten(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, const float *x, float *mean,
-                             float *std)
-{
-    int64_t d = cp->n;
-    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
-    float *cut = le_malloc(sizeof(float) * (size_t)d);
-    int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        /* le_dev_stats_add trims at LE_DEV_TRIM of the std it is given */
-        for (int64_t j = 0; j < d; j++) cut[j] = pass ? std[j] : std[j] * (float)(LE_DEV_TIGHT / LE_DEV_TRIM);
-        memset(sums, 0, sizeof(int64_t) * (size_t)d * LE_DEV_COLS);
-        le_dev_stats_add(sums, s->pidx, x, s->b.n_spans, mean, cut);
-        rc = le_allreduce_big(comm, sums, d * LE_DEV_COLS, MPI_INT64_T, MPI_SUM);
-        if (!rc) le_dev_stats_finish(sums, d, mean, std);
-    }
-    free(sums), free(cut);
-    return rc;
-}
-
 /* "hybrid": [unit GAT embedding | deviation row]; "dev": the deviation row
  * alone (no model needed); "-burst": then the burst part. See algos/stv.h. */
 /* Where a row's blocks of d columns start: the deviation and failure
@@ -220,29 +172,6 @@ static int root_index(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, 
     return rc;
 }
 
-/* Per (root path, path) count norms in two exact passes (all traces of the
- * root, then those within LE_CNT_TRIM std): mean and std [n_roots x d]. */
-static int count_norms(MPI_Comm comm, const le_callpaths *cp, const le_shard *s, const int64_t *root, int64_t n_roots,
-                       int32_t *cnt, double *mean, double *std)
-{
-    int64_t d = cp->n, cells = n_roots * d;
-    int64_t *sums = le_malloc(sizeof(int64_t) * (size_t)cells * LE_CNT_COLS);
-    int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        memset(sums, 0, sizeof(int64_t) * (size_t)cells * LE_CNT_COLS);
-        for (int64_t t = 0; t < s->n; t++) {
-            if (root[t] < 0) continue;
-            int64_t lo = s->b.span_offset[t], r = root[t] * d;
-            le_count_paths(s->pidx + lo, s->b.span_offset[t + 1] - lo, d, cnt);
-            le_count_stats_add(sums + r * LE_CNT_COLS, cnt, d, pass ? mean + r : NULL, pass ? std + r : NULL);
-        }
-        rc = le_allreduce_big(comm, sums, cells * LE_CNT_COLS, MPI_INT64_T, MPI_SUM);
-        if (!rc) le_count_stats_finish(sums, cells, mean, std);
-    }
-    free(sums);
-    return rc;
-}
-
 /* The count components of trace t (algos/stv.h le_count_sides) into comp [2d]. */
 static void count_components(const le_callpaths *cp, const le_shard *s, int64_t t, const int64_t *root, const double *mean,
                              const double *std, int32_t *cnt, float *comp)
@@ -272,7 +201,7 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
     double *mean = le_malloc(sizeof(double) * cells), *std = le_malloc(sizeof(double) * cells);
     int32_t *cnt = le_malloc(sizeof(int32_t) * (size_t)d);
     float *comp = le_malloc(sizeof(float) * (size_t)(d2 + 1));
-    if (!rc) rc = count_norms(comm, cp, s, root, n_roots, cnt, mean, std);
+    if (!rc) rc = le_count_norms(comm, cp->n, s, root, n_roots, mean, std);
     if (!rc) rc = le_burst_bins(comm, s->n, s->b.trace_start_us, d2, &g);
     int64_t *bcnt = le_calloc((size_t)(g.nb * d2), sizeof(int64_t)), *tot = le_calloc((size_t)g.nb, sizeof(int64_t));
     double *base = le_malloc(sizeof(double) * (size_t)d2);
@@ -297,15 +226,9 @@ static int add_count_burst(MPI_Comm comm, const le_callpaths *cp, le_shard *s, i
 }
 
 /* The deviation rows: [unit GAT embedding (with_gat) | dev | fail | burst
- * (with_burst) | call-count burst (with_burst 2)], see algos/stv.h. With
- * lead, the columns of a block built after (the tail block of "tail") are
- * left free at the start of every row, so the vectors are allocated once,
- * and the row is the tail vector's: [dev at LE_TAIL_DEV_WEIGHT | burst |
- * count burst], the fail block kept in the count burst's columns until the
- * burst part has read it (the operations' error block of "tail" holds the
- * failures). */
+ * (with_burst) | call-count burst (with_burst 2)], see algos/stv.h. */
 static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const le_callpaths *cp, int with_gat,
-                        int with_burst, int lead, le_shard *s)
+                        int with_burst, le_shard *s)
 {
     int64_t d = cp->n, ns = s->b.n_spans;
     if (d > (1 << 19)) return le_fail(LE_ERR_USAGE, "deviation vector: %lld call paths is too many", (long long)d);
@@ -315,26 +238,22 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
         LE_CHECK(read_gat(comm, c, emb_path, s));
         g = s->dim, gat = s->x;
     }
-    int64_t at = lead + g, blocks = 2 + (with_burst > 0) + (with_burst > 1);
-    /* [dev | fail | burst | count], or the tail's [dev | burst | count] with
-     * fail in count's columns */
-    const dev_layout L =
-        lead ? (dev_layout){at, at + 2 * d, at + d, at + 2 * d} : (dev_layout){at, at + d, at + 2 * d, at + 3 * d};
-    const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT * (lead ? LE_TAIL_DEV_WEIGHT : 1.0f), LE_ERR_WEIGHT};
-    s->dim = (int)(at + (lead ? 3 : blocks) * d);
+    int64_t at = g, blocks = 2 + (with_burst > 0) + (with_burst > 1);
+    const dev_layout L = {at, at + d, at + 2 * d, at + 3 * d};
+    const le_dev_cfg cfg = {LE_DEV_THRESHOLD, LE_DEV_WEIGHT, LE_ERR_WEIGHT};
+    s->dim = (int)(at + blocks * d);
     s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim);
     float *x = le_malloc(sizeof(float) * (size_t)ns);
     float *mean = le_malloc(sizeof(float) * (size_t)d), *std = le_malloc(sizeof(float) * (size_t)d);
     int8_t *err = le_malloc((size_t)ns);
     for (int64_t i = 0; i < ns; i++) err[i] = s->b.error[i] || s->b.status_code[i] >= 500;
     double w0 = MPI_Wtime();
-    int rc = dev_norms(comm, cp, s, x, mean, std);
-    if (!rc && with_burst > 1) rc = dev_norms_tighten(comm, cp, s, x, mean, std);
+    int rc = le_dev_norms_x(comm, cp->n, s, with_burst > 1, x, mean, std);
     double w1 = MPI_Wtime();
     for (int64_t t = 0; !rc && t < s->n; t++) {
         int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
         float *row = s->x + t * s->dim;
-        if (g) memcpy(row + lead, gat + t * g, sizeof(float) * (size_t)g);
+        if (g) memcpy(row, gat + t * g, sizeof(float) * (size_t)g);
         le_dev_row(s->pidx + lo, x + lo, err + lo, hi - lo, d, mean, std, &cfg, row + L.dev, row + L.fail);
     }
     free(gat), free(x), free(mean), free(std), free(err);
@@ -346,20 +265,17 @@ static int build_hybrid(MPI_Comm comm, le_corpus *c, const char *emb_path, const
     return rc;
 }
 
-/* "tail" (the default, algos/tail.h and docs/labeling.md): per operation
- * [tail | error | rare | their burst], then the dev-burst-count row of the
- * call paths without its failure block (the operations' error block holds
- * those) and with its deviation block at LE_TAIL_DEV_WEIGHT. */
-static int build_tail(MPI_Comm comm, le_corpus *c, const le_callpaths *cp, le_shard *s)
+/* "tail" (the default, algos/tail.h and docs/labeling.md): the streamed
+ * builder's statistics (mpi/tailvec_dist.h), then the shard's rows. */
+static int build_tail(MPI_Comm comm, le_corpus *c, le_shard *s)
 {
-    int64_t P = cp->n, O = c->meta.n_operations, ot = LE_TAIL_COLS(O);
-    if (ot + 3 * P > (1 << 21))
-        return le_fail(LE_ERR_USAGE, "tail vector: %lld operations and %lld call paths are too many", (long long)O,
-                       (long long)P);
-    double w0 = MPI_Wtime();
-    LE_CHECK(build_hybrid(comm, c, NULL, cp, 0, 2, (int)ot, s));
-    le_debug("tail: dev-burst-count part %.3f s", MPI_Wtime() - w0);
-    return le_tail_append(comm, (int32_t)O, s);
+    le_tailvec m;
+    LE_CHECK(le_tailvec_fit(comm, c, s->t0, s->t1, LE_TAILVEC_CHUNK, &m));
+    s->dim = m.dim;
+    s->x = le_malloc_big(sizeof(float) * (size_t)s->n * (size_t)s->dim);
+    le_tailvec_rows(&m, &s->b, s->x);
+    le_tailvec_free(&m);
+    return 0;
 }
 
 int le_repr_needs_paths(const char *representation) { return strcmp(representation, "gat") != 0; }
@@ -375,14 +291,14 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
 {
     if (!strcmp(representation, "gat")) return read_gat(comm, c, emb_path, s);
     if (!s->pidx) index_paths(cp, s); /* le_callpaths_build indexed them against cp */
-    if (!strcmp(representation, "tail")) return build_tail(comm, c, cp, s);
+    if (!strcmp(representation, "tail")) return build_tail(comm, c, s);
     if (!strcmp(representation, "stv")) return build_stv(comm, cp, s);
-    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, 0, s);
-    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, 0, s);
-    if (!strcmp(representation, "hybrid-burst")) return build_hybrid(comm, c, emb_path, cp, 1, 1, 0, s);
-    if (!strcmp(representation, "dev-burst")) return build_hybrid(comm, c, emb_path, cp, 0, 1, 0, s);
-    if (!strcmp(representation, "hybrid-burst-count")) return build_hybrid(comm, c, emb_path, cp, 1, 2, 0, s);
-    if (!strcmp(representation, "dev-burst-count")) return build_hybrid(comm, c, emb_path, cp, 0, 2, 0, s);
+    if (!strcmp(representation, "hybrid")) return build_hybrid(comm, c, emb_path, cp, 1, 0, s);
+    if (!strcmp(representation, "dev")) return build_hybrid(comm, c, emb_path, cp, 0, 0, s);
+    if (!strcmp(representation, "hybrid-burst")) return build_hybrid(comm, c, emb_path, cp, 1, 1, s);
+    if (!strcmp(representation, "dev-burst")) return build_hybrid(comm, c, emb_path, cp, 0, 1, s);
+    if (!strcmp(representation, "hybrid-burst-count")) return build_hybrid(comm, c, emb_path, cp, 1, 2, s);
+    if (!strcmp(representation, "dev-burst-count")) return build_hybrid(comm, c, emb_path, cp, 0, 2, s);
     return le_fail(LE_ERR_USAGE,
                    "--representation must be tail, gat, stv, hybrid, dev, hybrid-burst, dev-burst, hybrid-burst-count or "
                    "dev-burst-count, not '%s'",
@@ -392,4 +308,71 @@ int le_shard_vectors(MPI_Comm comm, le_corpus *c, const char *representation, co
 int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representation, const char *path, le_shard *s)
 {
     return read_emb_rows(comm, c, path, representation, s);
+}
+
+/* ---- le_callpaths_stream (select's reps.h5 without the shard) ---- */
+
+/* Traces [a, b) read and their spans' path ids into *ids (grown to *cap). */
+static int chunk_paths(le_corpus *c, int64_t a, int64_t b, le_corpus_block *blk, uint64_t **ids, int64_t *cap)
+{
+    LE_CHECK(le_corpus_read_block(c, a, b, blk));
+    if (blk->n_spans > *cap) {
+        free(*ids);
+        *cap = blk->n_spans;
+        *ids = le_malloc(sizeof(uint64_t) * (size_t)*cap);
+    }
+    for (int64_t t = 0; t < blk->n_traces; t++) {
+        int64_t lo = blk->span_offset[t], hi = blk->span_offset[t + 1];
+        le_callpath_ids(blk->parent + lo, blk->operation + lo, hi - lo, *ids + lo);
+    }
+    return 0;
+}
+
+/* Pass 1: this rank's distinct path ids, a chunk at a time, then every rank's. */
+static int stream_vocabulary(MPI_Comm comm, le_corpus *c, int64_t t0, int64_t t1, int64_t chunk, le_callpaths *cp)
+{
+    uint64_t *ids = NULL, *mine = le_malloc(sizeof(uint64_t)), *merged;
+    int64_t cap = 0, n_mine = 0;
+    int rc = 0;
+    for (int64_t a = t0; !rc && a < t1; a += chunk) {
+        le_corpus_block blk;
+        rc = chunk_paths(c, a, t1 - a < chunk ? t1 : a + chunk, &blk, &ids, &cap);
+        if (rc) break;
+        int64_t m = le_callpath_unique(ids, blk.n_spans);
+        le_block_free(&blk);
+        merged = le_malloc(sizeof(uint64_t) * (size_t)(n_mine + m + 1));
+        memcpy(merged, mine, sizeof(uint64_t) * (size_t)n_mine), memcpy(merged + n_mine, ids, sizeof(uint64_t) * (size_t)m);
+        free(mine), mine = merged;
+        n_mine = le_callpath_unique(mine, n_mine + m);
+    }
+    free(ids);
+    rc = le_agree_on(comm, rc);
+    if (!rc) rc = le_allgather_unique_u64(comm, mine, n_mine, &cp->id, &cp->n, "call paths");
+    free(mine);
+    return rc;
+}
+
+int le_callpaths_stream(MPI_Comm comm, le_corpus *c, int64_t t0, int64_t t1, int64_t chunk, le_callpaths *cp)
+{
+    memset(cp, 0, sizeof *cp);
+    LE_CHECK(stream_vocabulary(comm, c, t0, t1, chunk, cp));
+    cp->stat = le_calloc((size_t)(cp->n ? cp->n : 1), sizeof(le_welford));
+    uint64_t *ids = NULL;
+    int32_t *pidx = NULL;
+    int64_t cap = 0, pcap = 0;
+    int rc = 0;
+    for (int64_t a = t0; !rc && a < t1; a += chunk) { /* pass 2: the spans' latencies in trace order, as the shard's */
+        le_corpus_block blk;
+        rc = chunk_paths(c, a, t1 - a < chunk ? t1 : a + chunk, &blk, &ids, &cap);
+        if (rc) break;
+        if (blk.n_spans > pcap) free(pidx), pcap = blk.n_spans, pidx = le_malloc(sizeof(int32_t) * (size_t)pcap);
+        le_callpath_index(ids, blk.n_spans, cp->id, cp->n, pidx);
+        for (int64_t i = 0; i < blk.n_spans; i++) le_welford_add(&cp->stat[pidx[i]], (double)blk.duration_us[i]);
+        le_block_free(&blk);
+    }
+    free(ids), free(pidx);
+    rc = le_agree_on(comm, rc);
+    if (!rc) rc = le_allreduce_welford(comm, cp->stat, cp->n);
+    if (rc) le_callpaths_free(cp);
+    return rc;
 }

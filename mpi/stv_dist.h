@@ -84,4 +84,10 @@ int le_shard_vectors_read(MPI_Comm comm, le_corpus *c, const char *representatio
  * failure. */
 int le_vectors_open(MPI_Comm comm, le_corpus *c, const char *path, const char *want_model, le_embreader *er);
 
+/* Collective: le_callpaths_build's vocabulary and statistics without the
+ * shard: each rank reads its traces [t0, t1) chunk traces at a time, twice
+ * (the path ids, then the spans' latencies in the same order). The
+ * statistics are the whole shard's up to float rounding in the merge. */
+int le_callpaths_stream(MPI_Comm comm, le_corpus *c, int64_t t0, int64_t t1, int64_t chunk, le_callpaths *cp);
+
 #endif

@@ -107,67 +107,13 @@ static int robust_thresholds(MPI_Comm comm, const tail_keys *k, int32_t O, int64
     return rc;
 }
 
-/* rare [n_spans]: whether each span's call structure is rare for its
- * operation, from structure and operation counts over every rank. */
-static int rare_structures(MPI_Comm comm, const le_shard *s, int32_t O, uint8_t *rare)
+int le_tail_thresholds(MPI_Comm comm, const le_shard *s, int32_t O, const le_burst_grid *g, double *thr)
 {
-    const le_corpus_block *b = &s->b;
-    size_t ns = (size_t)b->n_spans;
-    uint64_t *h = le_malloc(sizeof(uint64_t) * ns), *voc = NULL;
-    for (int64_t t = 0; t < s->n; t++) {
-        int64_t lo = b->span_offset[t];
-        le_vis_structure(b->parent + lo, b->operation + lo, b->span_offset[t + 1] - lo, h + lo);
-    }
-    int64_t V = 0;
-    int rc = le_allgather_unique_u64(comm, h, b->n_spans, &voc, &V, "call structures");
-    int64_t *cnt = le_calloc((size_t)V, sizeof(int64_t)), *opn = le_calloc((size_t)O, sizeof(int64_t));
-    int32_t *at = le_malloc(sizeof(int32_t) * ns);
-    if (!rc) le_callpath_index(h, b->n_spans, voc, V, at);
-    for (int64_t i = 0; !rc && i < b->n_spans; i++) {
-        cnt[at[i]]++;
-        if (b->operation[i] >= 0 && b->operation[i] < O) opn[b->operation[i]]++;
-    }
-    if (!rc) rc = le_allreduce_big(comm, cnt, V, MPI_INT64_T, MPI_SUM);
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, opn, O, MPI_INT64_T, MPI_SUM, comm));
-    for (int64_t i = 0; !rc && i < b->n_spans; i++) {
-        int32_t o = b->operation[i];
-        rare[i] = (uint8_t)le_tail_rare(cnt[at[i]], o >= 0 && o < O ? opn[o] : 0);
-    }
-    free(h), free(voc), free(cnt), free(opn), free(at);
-    return rc;
-}
-
-int le_tail_append(MPI_Comm comm, int32_t O, le_shard *s)
-{
-    const le_corpus_block *b = &s->b;
-    size_t ns = (size_t)b->n_spans;
-    le_burst_grid g;
-    LE_CHECK(le_burst_bins(comm, s->n, b->trace_start_us, O, &g));
-    int64_t nb = g.nb;
-    int64_t *self = le_malloc(sizeof(int64_t) * ns);
-    double w0 = MPI_Wtime();
+    int64_t *self = le_malloc(sizeof(int64_t) * (size_t)(s->b.n_spans ? s->b.n_spans : 1));
     tail_keys k;
-    keys_sorted(s, O, &g, self, &k);
-    double w1 = MPI_Wtime();
-    double *thr = le_malloc(sizeof(double) * (size_t)O);
-    uint8_t *rare = le_malloc(ns);
-    int8_t *failed = le_malloc(ns);
-    int rc = robust_thresholds(comm, &k, O, nb, thr);
-    double w2 = MPI_Wtime();
+    keys_sorted(s, O, g, self, &k);
+    free(self);
+    int rc = robust_thresholds(comm, &k, O, g->nb, thr);
     free(k.key), free(k.off);
-    if (!rc) rc = rare_structures(comm, s, O, rare);
-    double w3 = MPI_Wtime();
-    for (int64_t i = 0; i < b->n_spans; i++) failed[i] = b->error[i] || b->status_code[i] >= 500;
-    for (int64_t t = 0; !rc && t < s->n; t++) {
-        int64_t lo = b->span_offset[t];
-        le_tail_row(b->operation + lo, self + lo, failed + lo, rare + lo, b->span_offset[t + 1] - lo, thr, O,
-                    s->x + t * s->dim);
-    }
-    if (!rc)
-        rc = le_burst_append(comm, &g, s->n, b->trace_start_us, s->x, s->dim, O, LE_TAIL_BLOCKS, O,
-                             s->x + LE_TAIL_BLOCKS * O, s->dim);
-    le_debug("tail: sort %.3f thresholds %.3f structures %.3f rows+burst %.3f s", w1 - w0, w2 - w1, w3 - w2,
-             MPI_Wtime() - w3);
-    free(self), free(thr), free(rare), free(failed);
     return rc;
 }
