@@ -4,6 +4,9 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +84,13 @@ void *le_calloc(size_t n, size_t size)
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) die_nomem(n * size);
     return p;
+}
+
+void le_heap_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 void *le_realloc(void *p, size_t n)

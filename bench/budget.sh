@@ -7,6 +7,7 @@
 #
 #   CORPUS         synth:N (labelease synth --traces N --seed 1; the default
 #                  synthetic corpus is synth:130363, 48 h and 36 faults at any N),
+#                  daysD:N (synth --days D --traces N: 18 faults a day, 540 in 30),
 #                  ob (Online Boutique stream), tt (TrainTicket 2023-01-29),
 #                  dtl (DeepTraLog TrainTicket): the archives of
 #                  ../shared/data/real (LE_SHARED=DIR for another place), ingested as
@@ -61,6 +62,8 @@ input_section() {
     local d
     case $1 in
     synth:*) printf '[synth]\ntraces = %s\nseed = 1\n' "${1#synth:}" ;;
+    days*:*) # daysD:N: the synthetic system over D days (18 faults a day), N traces in all
+        printf '[synth]\ntraces = %s\ndays = %s\nseed = 1\n' "${1#*:}" "$(cut -d: -f1 <<< "${1#days}")" ;;
     ob | tt)
         local arch=onlineboutique-stream-2022-08-22.tar.xz
         [ "$1" = tt ] && arch=trainticket-2023-01-29.tar.xz
@@ -72,7 +75,7 @@ input_section() {
         [ -d "$d" ] || { mkdir -p "$d" && tar -xJf "$REAL/deeptralog-trainticket.tar.xz" -C "$d"; }
         printf '[ingest]\nformat = skywalking\nlabel-by-filename = ERROR_*=abnormal,SUCCESS*=normal\ninputs = %s\n' \
             "$(echo "$d"/*/)" ;;
-    *) echo "bench/budget.sh: unknown corpus '$1' (synth:N, ob, tt, dtl)" >&2; exit 2 ;;
+    *) echo "bench/budget.sh: unknown corpus '$1' (synth:N, daysD:N, ob, tt, dtl)" >&2; exit 2 ;;
     esac
 }
 

@@ -283,7 +283,8 @@ static int report(const le_corpus *c, const prop_opts *o, const le_labeled *lab,
     le_report_int("chunk", o->chunk);
     le_report_int("streamed", src->kind != LE_ROWSRC_SHARD);
     /* the norms and thresholds' sample (mpi/tailvec_dist.h) */
-    if (src->kind == LE_ROWSRC_MODEL) le_report_int("vector_sample_traces", src->m.sample_traces);
+    if (src->kind == LE_ROWSRC_MODEL)
+        le_report_int("vector_sample_traces", src->m.sample_traces), le_report_int("call_structures", src->m.n_struct);
     le_report_dbl("seconds_read", t->read + rows_read(src));
     le_report_dbl("seconds_read_embeddings", o->vectors ? 0 : src->seconds_emb);
     le_report_dbl("seconds_vectors", src->seconds_vec + src->seconds_rows_vec);

@@ -71,7 +71,7 @@ static const char usage[] =
     "                          give EMBEDDINGS.h5), stv, dev, dev-burst, dev-burst-count,\n"
     "                          hybrid, hybrid-burst, hybrid-burst-count\n"
     "  --sample X              share of traces k-means clusters (default: enough for 30\n"
-    "                          a centre, at least 0.1 or 262,144 traces over all ranks,\n"
+    "                          a centre, at least 0.1 or 131,072 traces over all ranks,\n"
     "                          whichever is fewer; the default budget's later rounds:\n"
     "                          13,000 traces at any N)\n"
     "  --seed N                sample and initialisation (default 1)\n"
@@ -312,10 +312,10 @@ static int parse(int argc, char **argv, sel_opts *o)
  * the rare abnormal groups it was to find), at least LE_SAMPLE_MIN, or
  * LE_SAMPLE_MAX_ROWS rows over all ranks when that is fewer (issue 19: the
  * sample is held whole; 10% of 1e8 traces would be 1e7 rows). Corpora under
- * 2.6e6 traces keep the 10%. */
+ * 1.31e6 traces keep the 10%. */
 #define LE_SAMPLE_PER_CENTRE 30.0
 #define LE_SAMPLE_MIN 0.1
-#define LE_SAMPLE_MAX_ROWS 262144.0
+#define LE_SAMPLE_MAX_ROWS 131072.0
 static double sample_share(double given, int64_t k, int64_t N)
 {
     if (given > 0) return given;
@@ -1020,7 +1020,8 @@ static int report(const le_corpus *c, const sel_opts *o, const le_budget *b, int
     le_report_int("chunk", src->chunk);
     le_report_int("streamed", src->kind != LE_ROWSRC_SHARD);
     /* the norms and thresholds' sample (mpi/tailvec_dist.h) */
-    if (src->kind == LE_ROWSRC_MODEL) le_report_int("vector_sample_traces", src->m.sample_traces);
+    if (src->kind == LE_ROWSRC_MODEL)
+        le_report_int("vector_sample_traces", src->m.sample_traces), le_report_int("call_structures", src->m.n_struct);
     /* the embeddings' and the streamed rows' reads are I/O, not the vectors' compute */
     le_report_dbl("seconds_read", src->seconds_read + rows_read(src));
     le_report_dbl("seconds_read_embeddings", o->vectors ? 0 : src->seconds_emb);

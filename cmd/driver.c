@@ -180,9 +180,7 @@ static int report_over_ranks(const char *k, double local)
 
 void le_peak_rss_reset(void)
 {
-#ifdef __GLIBC__
-    malloc_trim(0); /* what earlier commands freed goes back to the system, not into this one's peak */
-#endif
+    le_heap_trim(); /* what earlier commands freed goes back to the system, not into this one's peak */
     FILE *f = fopen("/proc/self/clear_refs", "w");
     if (!f) return;
     fputs("5", f);

@@ -142,6 +142,9 @@ void le_corpus_close(le_corpus *c);
 /* Traces [t0, t1) for rank r of p, balanced by span count (collective:
  * each rank reads an equal slice of span_offset, one allreduce of p values). */
 int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1);
+/* Span offsets le_corpus_shard reads at a time (default 2^20, 8 MB: its
+ * memory does not grow with the corpus); tests lower it. */
+extern int64_t le_corpus_shard_piece;
 /* Read traces [t0, t1) into b (allocates b). */
 int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b);
 /* Traces [t0, t1) into b with their ids alone (no spans, no ground truth):

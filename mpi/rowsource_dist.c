@@ -164,7 +164,7 @@ static int file_rows(le_rowsrc *r, int64_t a, int64_t n, int ids)
 
 int le_rowsrc_rows(le_rowsrc *r, int64_t a, int64_t n, const float **x, const le_corpus_block **b)
 {
-    if (r->own_b) le_block_free(&r->b), r->own_b = 0;
+    if (r->own_b) le_block_free(&r->b), r->own_b = 0, le_heap_trim(); /* before the next chunk's (le_base.h) */
     memset(&r->b, 0, sizeof r->b);
     int rc = 0;
     if (n > r->chunk || a < r->t0 || a + n > r->t1)

@@ -159,6 +159,14 @@ static void write_then_read_back(void **state)
     assert_int_equal(hi, N_TRACES);
     int64_t ideal = m.n_spans / p;
     assert_true(mine >= ideal - 13 && mine <= ideal + 13);
+    /* the same shards when the offsets are read 7 at a time (a boundary in
+     * a later piece than the first, or between two) */
+    int64_t saved_piece = le_corpus_shard_piece, q0, q1;
+    le_corpus_shard_piece = 7;
+    assert_int_equal(le_corpus_shard(c, MPI_COMM_WORLD, &q0, &q1), 0);
+    le_corpus_shard_piece = saved_piece;
+    assert_int_equal(q0, s0);
+    assert_int_equal(q1, s1);
 
     le_corpus_block got, want;
     assert_int_equal(le_corpus_read_block(c, s0, s1, &got), 0);
