@@ -647,7 +647,7 @@ int le_corpus_shard(le_corpus *c, MPI_Comm comm, int64_t *t0, int64_t *t1)
         for (int k = 0; !rc && k <= p; k++) {
             int64_t target = k == 0 ? 0 : (int64_t)((double)M * k / p);
             if (bound[k] >= 0 || so[y - x] < target) continue; /* found, or past this piece */
-            int64_t lo = x, hi = y;                             /* smallest t in [x, y] with so[t] >= target */
+            int64_t lo = x, hi = y;                            /* smallest t in [x, y] with so[t] >= target */
             while (lo < hi) {
                 int64_t mid = lo + (hi - lo) / 2;
                 if (so[mid - x] >= target)
