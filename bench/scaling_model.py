@@ -42,8 +42,11 @@ DIM_TAIL = 417                    # select's report `dim` (tail) on synth --trac
 # ---- pipeline defaults (the code's options, and issue 19's design) ---------
 DIM = 64                          # GAT embedding out_dim (docs/model.md): the train/embed option
 SAMPLE = 0.1                      # select --sample
+SAMPLE_MAX = 131072               # select: the k-means sample's cap (LE_SAMPLE_MAX_ROWS)
+VEC_FIT_SAMPLE = 2 ** 20          # the vector statistics' sample (LE_TAILVEC_SAMPLE)
+ROUND_SAMPLE = 13000              # later rounds' sample (LE_ROUND_SAMPLE_TRACES)
 FIRST, ROUND_K, MAX_LABELS = 200, 200, 2000   # issue 19: first round, labels per active-learning round, the cap
-CHUNK = 1e6                       # traces a rank holds at a time in select, propagate, rootcause (the chunk design)
+CHUNK = 65536                     # traces a rank holds at a time in select, propagate (--chunk default)
 KMPAR_ROUNDS, KMPAR_OVERSAMPLE = 5, 2   # k-means||: 5 rounds of 2k candidates (docs/labeling.md)
 STEPS, BATCH, MICRO = 400, 64, 16 # train defaults: M = BATCH/MICRO = 4 micro-batches per step
 INGEST_SAMPLES_PER_RANK = 64      # mpi/ingest_order.c choose_splitters
@@ -158,47 +161,50 @@ def model(traces, n, o):
     }
     t["embed"] = {"compute": traces / (p * EMBED_TRACES_PER_S), "read": corpus / fs(n), "write": emb / fs(n)}
 
-    # select: every round reads the corpus in chunks and builds the tail
-    # vectors (the measured per-trace cost, statistics passes included),
-    # clusters the sample and picks the round's representatives; rounds
-    # after the first also rank each trace by its distance to the K labeled
-    # so far (the active-learning score).
+    # select as built (mpi/tailvec_dist.h, mpi/rowsource_dist.h): round 1
+    # fits the vector statistics in two passes (a census; the burst counts,
+    # which make every trace's row once), then a pass for the k-means sample
+    # and a pass assigning every trace (rows made again each time): four
+    # reads of the corpus, three of the rows. It writes the statistics; a
+    # later round reads them and takes one pass, reading the corpus and
+    # making rows only for its sample (LE_ROUND_SAMPLE_TRACES) and the
+    # labeled traces, then clusters the pool and picks.
     d = DIM_TAIL
     sel, km_mem = {}, 0
     for r in range(rounds):
         k = o.first if r == 0 else o.round
-        labeled = min(o.max_labels, o.first + (r - 1) * o.round) if r else 0
+        passes, row_passes = (4, 3) if r == 0 else (1, 0)
+        made = traces * row_passes + (0 if r == 0 else ROUND_SAMPLE + o.max_labels)
         add(sel, {
-            "read": corpus / fs(n),
-            "vectors": traces * TAIL_VEC_S_PER_TRACE / p,
-            "stats allreduce": QUANTILE_STEPS * allreduce(OPERATIONS * 8 * 64, n, p) + allreduce(TAIL_CELLS * 8 * 4, n, p),
-            "al score": 2 * traces * labeled * d / (p * SGEMM_FLOPS),
-            "assign+minloc": 2 * traces * k * d / (p * SGEMM_FLOPS) + 3 * allreduce(k * 8, n, p),
+            "read": passes * corpus / fs(n),
+            "vectors": made * TAIL_VEC_S_PER_TRACE / p,
+            "stats allreduce": (QUANTILE_STEPS * allreduce(OPERATIONS * 8 * 64, n, p) + allreduce(TAIL_CELLS * 8 * 4, n, p)
+                                if r == 0 else 0.0),
+            "assign+minloc": (2 * traces * k * d / (p * SGEMM_FLOPS) if r == 0 else 0.0) + 3 * allreduce(k * 8, n, p),
             "reps gather": gather(k * SPANS_PER_TRACE * REP_SPAN_BYTES / p, n, p),
         })
-        kt, km = kmeans_round(ns, k, d, n, p, o.no_kmpp)
+        kt, km = kmeans_round(ns if r == 0 else 20 * k, k, d, n, p, o.no_kmpp)
         add(sel, kt)
         km_mem = max(km_mem, km)
     t["select"] = sel
     sample_bytes = ns / p * d * 4
     labeled_bytes = o.max_labels * d * 4
-    mem["select"] = CORES * (chunk * (SHARD_BYTES_PER_TRACE + (d - 64) * 4) + sample_bytes + km_mem + labeled_bytes)
+    fit_bytes = VEC_FIT_SAMPLE / p * SHARD_BYTES_PER_TRACE   # the fit's sample, spans and scratch, while fitting
+    mem["select"] = CORES * (chunk * (SHARD_BYTES_PER_TRACE + (d - 64) * 4) + max(fit_bytes, sample_bytes + km_mem)
+                             + labeled_bytes)
 
-    # propagate after every round (the stop rule compares the labels of two
-    # rounds): vectors again (measured), the nearest of the K labeled, labels written.
-    prop = {}
-    for r in range(rounds):
-        labeled = min(o.max_labels, o.first + r * o.round)
-        add(prop, {
-            "read": corpus / fs(n),
-            "vectors": traces * PROP_VEC_S_PER_TRACE / p,
-            "stats allreduce": QUANTILE_STEPS * allreduce(OPERATIONS * 8 * 64, n, p) + allreduce(TAIL_CELLS * 8 * 4, n, p),
-            "labels bcast": LABEL_CSV_BYTES * labeled / NIC_BPS + math.log2(max(p, 2)) * ALPHA,
-            "labeled allreduce": allreduce(labeled * 8, n, p) + allreduce(labeled * d * 4, n, p),
-            "nearest": 2 * traces * labeled * d / (p * SGEMM_FLOPS),
-            "write": traces * 9 / fs(n),
-        })
-    t["propagate"] = prop
+    # propagate once, after the last round, from the statistics file: a pass
+    # reading the corpus and making every row, the nearest of the labeled,
+    # the labels written.
+    labeled = o.max_labels
+    t["propagate"] = {
+        "read": corpus / fs(n),
+        "vectors": traces * PROP_VEC_S_PER_TRACE / p,
+        "labels bcast": LABEL_CSV_BYTES * labeled / NIC_BPS + math.log2(max(p, 2)) * ALPHA,
+        "labeled allreduce": allreduce(labeled * 8, n, p) + allreduce(labeled * d * 4, n, p),
+        "nearest": 2 * traces * labeled * d / (p * SGEMM_FLOPS),
+        "write": traces * 9 / fs(n),
+    }
     mem["propagate"] = CORES * (chunk * (SHARD_BYTES_PER_TRACE + (d - 64) * 4) + labeled_bytes)
 
     stride = 2 + 3 * SERVICES + 2 * OPERATIONS + SERVICES * SERVICES
@@ -250,8 +256,8 @@ def main():
     ap.add_argument("--max-labels", type=int, default=MAX_LABELS, help="the cap: every round up to it runs (default 2000)")
     ap.add_argument("--ingest-spill", action="store_true",
                     help="ingest holds a chunk of rows and spills (external sort) instead of its whole shard")
-    ap.add_argument("--sample-max", type=float, default=None,
-                    help="cap the k-means sample at this many rows (default: none, 10%% of the traces as select does)")
+    ap.add_argument("--sample-max", type=float, default=SAMPLE_MAX,
+                    help="cap the k-means sample at this many rows (default 131072, as select does)")
     ap.add_argument("--no-kmpp", action="store_true", help="leave out the weighted k-means++ on the candidates")
     ap.add_argument("--fs-max", type=float, default=FS_BPS_MAX,
                     help="aggregate file-system bandwidth, bytes/s (default 100e9; 1e15: no cap, 10 GB/s a node)")
@@ -262,7 +268,7 @@ def main():
     rounds = res[nodes[0]][2]
     print("traces: %.3g  cores/node: %d  fs: %.3g GB/s at most  labels: %d first + %d a round, <= %d (%d rounds)"
           % (a.traces, CORES, FS_BPS_MAX / 1e9, a.first, a.round, a.max_labels, rounds))
-    print("chunk: %.3g traces a rank  sample: %s%s" % (a.chunk, "10%" if a.sample_max is None else "<= %.3g rows" % a.sample_max,
+    print("chunk: %.3g traces a rank  sample: %s%s" % (a.chunk, "10%%, <= %.3g rows" % a.sample_max,
                                                      "  ingest spills" if a.ingest_spill else ""))
     print("(times: s, m, h, d, y; ! = memory over %.0f GB/node)" % (NODE_MEM / 1e9))
     print("%-10s" % "stage" + "".join("%11s" % ("%d node%s" % (n, "s" if n > 1 else "")) for n in nodes))
