@@ -229,6 +229,10 @@ static int refuse_overwrites(const sel_opts *o)
     LE_CHECK(le_refuse_input_as_output("-o", o->out, inputs, 6));
     if (o->page) LE_CHECK(le_refuse_input_as_output("the page", page, inputs, 6));
     LE_CHECK(le_refuse_input_as_output("--save-vector-stats", o->stats_out, inputs, 6));
+    const char *const outputs[] = {o->out, o->page ? page : NULL, o->dump};
+    for (int i = 0; o->stats_out && i < 3; i++)
+        if (outputs[i] && !strcmp(o->stats_out, outputs[i]))
+            return le_fail(LE_ERR_USAGE, "--save-vector-stats %s is also another output of select", o->stats_out);
     return le_refuse_input_as_output("--dump-vectors", o->dump, inputs, 6);
 }
 

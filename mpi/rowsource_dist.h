@@ -72,8 +72,8 @@ int64_t le_rowsrc_align_chunk(int64_t c);
 /* The kind the options give. */
 int le_rowsrc_kind(const le_rowsrc_opts *o);
 
-/* stats_in and stats_out given only for the model kind, and not the same
- * file: LE_ERR_USAGE saying why. */
+/* stats_in and stats_out given only for the model kind: LE_ERR_USAGE
+ * saying why. */
 int le_rowsrc_check_stats(const le_rowsrc_opts *o);
 
 /* Collective: this rank's range and its source opened (the shard kind:

@@ -1,6 +1,7 @@
 #include "tailvec_dist.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,6 @@
 #include "atomicfile.h"
 #include "burst.h"
 #include "h5util.h"
-#include "infile.h"
 #include "callpath.h"
 #include "comm.h"
 #include "exchange.h"
@@ -126,7 +126,7 @@ static void chunk_ids(const le_corpus_block *b, uint64_t *ids, uint64_t *h, uint
         int64_t lo = b->span_offset[t], m = b->span_offset[t + 1] - lo;
         le_callpath_ids(b->parent + lo, b->operation + lo, m, ids + lo);
         le_vis_structure(b->parent + lo, b->operation + lo, m, h + lo);
-        roots[t] = ids[lo];
+        roots[t] = m > 0 ? ids[lo] : 0; /* not counted: census_chunk skips traces without spans */
     }
 }
 
@@ -199,7 +199,8 @@ static int vocabularies(MPI_Comm comm, const census *cs, le_tailvec *m)
     m->P = m->cp.n;
     uint64_t *roots = NULL;
     int64_t nr = 0;
-    LE_CHECK(le_allgather_unique_u64(comm, cs->roots.id, cs->roots.n, &roots, &nr, "root call paths"));
+    int rc = le_allgather_unique_u64(comm, cs->roots.id, cs->roots.n, &roots, &nr, "root call paths");
+    if (rc) return free(roots), rc;
     m->root_slot = le_malloc(sizeof(int32_t) * (size_t)(m->P ? m->P : 1));
     for (int64_t j = 0; j < m->P; j++)
         m->root_slot[j] = le_callpath_find(roots, nr, m->cp.id[j]) >= 0 ? (int32_t)m->n_roots++ : -1;
@@ -223,6 +224,29 @@ static void burst_alloc(le_tailvec_burst *bt, int64_t lo, int64_t hi, int64_t d)
 static void burst_free(le_tailvec_burst *bt) { free(bt->cnt), free(bt->tot), free(bt->base); }
 
 /* ---- the norms and thresholds, over the sample ---- */
+
+/* Collective: call paths and root paths the sample missed (a corpus over
+ * LE_TAILVEC_SAMPLE traces; a rare path is in a few dozen traces of 1e8)
+ * have no norm: their self times are then never a deviation (std +inf)
+ * and their traces have no call-count components (root slot -1), rather
+ * than every span of them deviating from a norm of zeros. */
+static int unsampled_paths(MPI_Comm comm, const le_shard *s, le_tailvec *m)
+{
+    int64_t P = m->P;
+    int64_t *seen = le_calloc((size_t)(2 * P + 1), sizeof(int64_t)); /* [spans of j | traces starting with j] */
+    for (int64_t t = 0; t < s->n; t++) {
+        int64_t lo = s->b.span_offset[t], hi = s->b.span_offset[t + 1];
+        for (int64_t i = lo; i < hi; i++) seen[s->pidx[i]]++;
+        if (hi > lo) seen[P + s->pidx[lo]]++;
+    }
+    int rc = le_allreduce_big(comm, seen, 2 * P, MPI_INT64_T, MPI_SUM);
+    for (int64_t j = 0; !rc && j < P; j++) {
+        if (!seen[j]) m->dev_std[j] = INFINITY;
+        if (!seen[P + j]) m->root_slot[j] = -1;
+    }
+    free(seen);
+    return rc;
+}
 
 /* Collective: the sample's spans indexed, its traces' roots, then the
  * deviation norms, call-count norms and tail thresholds over every rank's
@@ -249,6 +273,7 @@ static int fit_sample(MPI_Comm comm, le_shard *s, le_tailvec *m)
     int rc = le_dev_norms(comm, P, s, 1, m->dev_mean, m->dev_std);
     if (!rc) rc = le_count_norms(comm, P, s, root, m->n_roots, m->cnt_mean, m->cnt_std);
     if (!rc) rc = le_tail_thresholds(comm, s, (int32_t)m->O, &m->tail.g, m->thr);
+    if (!rc) rc = unsampled_paths(comm, s, m);
     free(root);
     return rc;
 }
@@ -318,7 +343,7 @@ static void row_base(const le_tailvec *m, const le_corpus_block *b, int64_t t, r
     memset(row, 0, sizeof(float) * (size_t)m->dim);
     le_tail_row(b->operation + lo, w->self + lo, w->failed + lo, w->rare + lo, n, m->thr, (int32_t)m->O, row);
     le_dev_row(w->pidx + lo, w->x + lo, w->failed + lo, n, P, m->dev_mean, m->dev_std, &cfg, row + L.dev, row + L.count);
-    int32_t r = n > 0 ? m->root_slot[w->pidx[lo]] : -1;
+    int32_t r = n > 0 && w->pidx[lo] >= 0 ? m->root_slot[w->pidx[lo]] : -1;
     if (r < 0) {
         memset(w->comp, 0, sizeof(float) * (size_t)(2 * P));
         return;
@@ -562,48 +587,86 @@ int le_tailvec_save(MPI_Comm comm, const le_tailvec *m, const le_corpus *c, cons
     return le_agree_on(comm, rc);
 }
 
+/* The head of a statistics file checked against the corpus c and against
+ * itself (every size the rows index by), so that a file of another corpus,
+ * cut short or damaged is an error, never an access out of bounds; *len:
+ * the file's whole length that the head gives. */
+static int check_head(const file_head *h, const le_corpus *c, const char *path, size_t *len)
+{
+    if (memcmp(h->magic, FILE_MAGIC, sizeof FILE_MAGIC))
+        return le_fail(LE_ERR_FORMAT, "%s is not a vector statistics file of select --save-vector-stats", path);
+    char fp[LE_FP_LEN];
+    memcpy(fp, h->fp, LE_FP_LEN), fp[LE_FP_LEN - 1] = 0;
+    if (strcmp(fp, c->meta.fingerprint) || h->n_traces != c->meta.n_traces)
+        return le_fail(LE_ERR_USAGE, "%s was made from another corpus than %s (fingerprint %s, not %s)", path, c->path, fp,
+                       c->meta.fingerprint);
+    int64_t P = h->P, O = h->O, want_d[3] = {O, P, 2 * P};
+    int ok = O == c->meta.n_operations && P >= 0 && P <= (1 << 21) && h->dim == LE_TAIL_COLS(O) + 3 * P && h->n_roots >= 0 &&
+             h->n_roots <= P && h->n_struct >= 0 && h->n_struct <= (INT64_C(1) << 40);
+    for (int i = 0; ok && i < 3; i++)
+        ok = h->d[i] == want_d[i] && h->g[i].width >= 1 && h->g[i].nb >= 1 &&
+             h->g[i].nb <= LE_BURST_MAX_CELLS / (want_d[i] > 0 ? want_d[i] : 1);
+    if (!ok) return le_fail(LE_ERR_FORMAT, "%s: the vector statistics are corrupt (sizes that do not fit together)", path);
+    le_tailvec m = {.P = P, .O = O, .n_roots = h->n_roots, .n_struct = h->n_struct};
+    le_tailvec_burst *all[3] = {&m.tail, &m.dev, &m.count};
+    for (int i = 0; i < 3; i++) all[i]->g = h->g[i], all[i]->d = h->d[i];
+    field f[MAX_FIELDS];
+    int n = fields_of(&m, f);
+    *len = sizeof *h;
+    for (int i = 0; i < n; i++) *len += f[i].size * (size_t)f[i].n;
+    return 0;
+}
+
+/* The arrays' own invariants: sorted vocabularies, root slots in range. */
+static int check_arrays(const le_tailvec *m, const char *path)
+{
+    int ok = 1;
+    for (int64_t j = 1; ok && j < m->P; j++) ok = m->cp.id[j - 1] < m->cp.id[j];
+    for (int64_t j = 1; ok && j < m->n_struct; j++) ok = m->struct_id[j - 1] < m->struct_id[j];
+    for (int64_t j = 0; ok && j < m->P; j++) ok = m->root_slot[j] >= -1 && m->root_slot[j] < m->n_roots;
+    return ok ? 0 : le_fail(LE_ERR_FORMAT, "%s: the vector statistics are corrupt (vocabularies)", path);
+}
+
 static int unpack(le_tailvec *m, const le_corpus *c, const char *path, char *buf, size_t len)
 {
-    packer k = {buf, 0};
     file_head h;
-    int bad = 0;
-    get(&k, &h, sizeof h, len, &bad);
-    if (bad || memcmp(h.magic, FILE_MAGIC, sizeof FILE_MAGIC))
-        return le_fail(LE_ERR_FORMAT, "%s is not a vector statistics file of select --save-vector-stats", path);
-    h.fp[LE_FP_LEN - 1] = 0;
-    if (strcmp(h.fp, c->meta.fingerprint) || h.n_traces != c->meta.n_traces)
-        return le_fail(LE_ERR_USAGE, "%s was made from another corpus than %s (fingerprint %s, not %s)", path, c->path, h.fp,
-                       c->meta.fingerprint);
+    size_t want = 0;
+    if (len < sizeof h) return le_fail(LE_ERR_FORMAT, "%s: the vector statistics are truncated", path);
+    memcpy(&h, buf, sizeof h);
+    LE_CHECK(check_head(&h, c, path, &want));
+    if (want != len) return le_fail(LE_ERR_FORMAT, "%s: the vector statistics are truncated or corrupt", path);
     m->P = h.P, m->O = h.O, m->dim = (int)h.dim, m->n_roots = h.n_roots, m->n_struct = h.n_struct;
     m->sample_traces = h.sample_traces, m->cp.n = m->P;
     le_tailvec_burst *all[3] = {&m->tail, &m->dev, &m->count};
     for (int i = 0; i < 3; i++) all[i]->g = h.g[i], all[i]->d = h.d[i];
     field f[MAX_FIELDS];
     int n = fields_of(m, f);
-    for (int i = 0; i < n && !bad; i++) {
-        bad = f[i].n < 0 || f[i].n > (int64_t)len;
-        if (bad) break;
+    packer k = {buf, sizeof h};
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
         *f[i].p = le_malloc(f[i].size * (size_t)(f[i].n > 0 ? f[i].n : 1));
         get(&k, *f[i].p, f[i].size * (size_t)f[i].n, len, &bad);
     }
-    if (bad || k.len != len) return le_fail(LE_ERR_FORMAT, "%s: the vector statistics are truncated or corrupt", path);
-    return 0;
+    return bad ? le_fail(LE_ERR_FORMAT, "%s: the vector statistics are truncated", path) : check_arrays(m, path);
 }
 
-/* The whole file into *buf (rank 0). */
-static int read_whole(const char *path, char **buf, uint64_t *len)
+/* Rank 0: the head read and checked first (a wrong file, say the corpus,
+ * is refused before it is read whole), then exactly the length it gives. */
+static int read_file(const char *path, const le_corpus *c, char **buf, uint64_t *len)
 {
-    le_infile *f;
-    LE_CHECK(le_infile_open(path, &f));
-    size_t cap = 1 << 20, got = 0;
-    *buf = le_malloc(cap), *len = 0;
-    int rc = 0;
-    do {
-        if (*len + (1 << 16) > cap) *buf = le_realloc(*buf, cap *= 2);
-        rc = le_infile_read(f, *buf + *len, cap - *len, &got);
-        *len += got;
-    } while (!rc && got > 0);
-    le_infile_close(f);
+    FILE *f = fopen(path, "rb");
+    if (!f) return le_fail(LE_ERR_IO, "%s: cannot open the vector statistics: %s", path, strerror(errno));
+    file_head h;
+    size_t want = 0;
+    int rc = fread(&h, sizeof h, 1, f) == 1 ? check_head(&h, c, path, &want)
+                                            : le_fail(LE_ERR_FORMAT, "%s: the vector statistics are truncated", path);
+    if (!rc) {
+        *buf = le_malloc(want), *len = want;
+        memcpy(*buf, &h, sizeof h);
+        if (fread(*buf + sizeof h, 1, want - sizeof h, f) != want - sizeof h || fgetc(f) != EOF)
+            rc = le_fail(LE_ERR_FORMAT, "%s: the vector statistics are truncated or corrupt (not %zu bytes)", path, want);
+    }
+    fclose(f);
     return rc;
 }
 
@@ -614,8 +677,9 @@ int le_tailvec_load(MPI_Comm comm, le_corpus *c, const char *path, le_tailvec *m
     LE_MPI(MPI_Comm_rank(comm, &rank));
     char *buf = NULL;
     uint64_t len = 0;
-    if (rank == 0) rc = read_whole(path, &buf, &len);
-    LE_CHECK(le_agree_on(comm, rc));
+    if (rank == 0) rc = read_file(path, c, &buf, &len);
+    rc = le_agree_on(comm, rc);
+    if (rc) return free(buf), rc;
     rc = le_bcast_bytes(comm, &buf, &len, 0);
     if (!rc) rc = unpack(m, c, path, buf, (size_t)len);
     free(buf);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "corpus.h"
 #include "driver.h"
 #include "mpi_test.h"
+#include "tail_dist.h"
 #include "tailvec_dist.h"
 
 static le_corpus *corpus, *other;
@@ -110,6 +112,31 @@ static void a_sample_is_the_same_at_any_rank_count(void **state)
     le_tailvec_free(&all), le_tailvec_free(&alone), le_tailvec_free(&full);
 }
 
+/* A sample that misses call paths (20 traces of 3000): those paths have no
+ * norm, so no trace deviates on them, rather than every one (a norm of
+ * zeros); the rows stay finite and the same at any rank count. */
+static void paths_the_sample_missed(void **state)
+{
+    (void)state;
+    setenv("LE_TAILVEC_SAMPLE", "20", 1);
+    le_tailvec m, alone;
+    fit(MPI_COMM_WORLD, t0, t1, 500, &m);
+    fit(MPI_COMM_SELF, 0, corpus->meta.n_traces, 500, &alone);
+    unsetenv("LE_TAILVEC_SAMPLE");
+    int64_t missed = 0, at = LE_TAIL_COLS(m.O);
+    for (int64_t j = 0; j < m.P; j++) missed += isinf(m.dev_std[j]);
+    assert_true(missed > 0);
+    float *x = rows_of(&m, corpus, t0, t1), *z = rows_of(&alone, corpus, t0, t1);
+    assert_same_rows(x, z, t1 - t0, m.dim);
+    for (int64_t t = 0; t < t1 - t0; t++)
+        for (int64_t j = 0; j < m.P; j++) {
+            assert_true(isfinite(x[t * m.dim + at + j]));
+            if (isinf(m.dev_std[j])) assert_true(x[t * m.dim + at + j] == 0);
+        }
+    free(x), free(z);
+    le_tailvec_free(&m), le_tailvec_free(&alone);
+}
+
 static void rows_of_a_few_traces(void **state)
 {
     (void)state;
@@ -149,6 +176,33 @@ static void the_statistics_file(void **state)
     assert_int_equal(LE_MPI_RC(MPI_Barrier(MPI_COMM_WORLD)), 0);
     assert_int_equal(le_tailvec_load(MPI_COMM_WORLD, corpus, stats_path, &back), LE_ERR_FORMAT);
     assert_non_null(strstr(le_errmsg(), "truncated"));
+    /* sizes that do not fit together (the call paths' count one more),
+     * and a byte more than the head gives: errors, not reads out of bounds */
+    if (le_world.rank == 0) {
+        assert_int_equal(le_tailvec_save(MPI_COMM_SELF, &m, corpus, stats_path), 0);
+        FILE *f = fopen(stats_path, "r+b");
+        assert_non_null(f);
+        int64_t P;
+        long at = 21 + LE_FP_LEN + 2 + 8; /* magic, fingerprint, padding to 8, n_traces */
+        assert_int_equal(fseek(f, at, SEEK_SET), 0);
+        assert_int_equal(fread(&P, sizeof P, 1, f), 1);
+        P++;
+        assert_int_equal(fseek(f, at, SEEK_SET), 0);
+        assert_int_equal(fwrite(&P, sizeof P, 1, f), 1);
+        fclose(f);
+    }
+    assert_int_equal(LE_MPI_RC(MPI_Barrier(MPI_COMM_WORLD)), 0);
+    assert_int_equal(le_tailvec_load(MPI_COMM_WORLD, corpus, stats_path, &back), LE_ERR_FORMAT);
+    assert_non_null(strstr(le_errmsg(), "do not fit together"));
+    if (le_world.rank == 0) {
+        assert_int_equal(le_tailvec_save(MPI_COMM_SELF, &m, corpus, stats_path), 0);
+        FILE *f = fopen(stats_path, "ab");
+        assert_non_null(f);
+        fputc(0, f);
+        fclose(f);
+    }
+    assert_int_equal(LE_MPI_RC(MPI_Barrier(MPI_COMM_WORLD)), 0);
+    assert_int_equal(le_tailvec_load(MPI_COMM_WORLD, corpus, stats_path, &back), LE_ERR_FORMAT);
     /* not one at all */
     assert_int_equal(le_tailvec_load(MPI_COMM_WORLD, corpus, c_path, &back), LE_ERR_FORMAT);
     assert_int_equal(le_tailvec_load(MPI_COMM_WORLD, corpus, "missing.bin", &back), LE_ERR_IO);
@@ -159,9 +213,8 @@ int main(int argc, char **argv)
 {
     if (le_test_mpi_begin(&argc, &argv)) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(chunk_and_ranks_do_not_matter),
-        cmocka_unit_test(a_sample_is_the_same_at_any_rank_count),
-        cmocka_unit_test(rows_of_a_few_traces),
+        cmocka_unit_test(chunk_and_ranks_do_not_matter), cmocka_unit_test(a_sample_is_the_same_at_any_rank_count),
+        cmocka_unit_test(paths_the_sample_missed),       cmocka_unit_test(rows_of_a_few_traces),
         cmocka_unit_test(the_statistics_file),
     };
     return le_test_mpi_end(cmocka_run_group_tests(tests, setup, teardown));
