@@ -161,6 +161,7 @@ static void the_statistics_file(void **state)
     float *x = rows_of(&m, corpus, t0, t1), *y = rows_of(&back, corpus, t0, t1);
     assert_same_rows(x, y, t1 - t0, m.dim);
     free(x), free(y);
+    le_tailvec_free(&back);
     /* another corpus: refused, naming the file */
     assert_int_equal(le_tailvec_load(MPI_COMM_WORLD, other, stats_path, &back), LE_ERR_USAGE);
     assert_non_null(strstr(le_errmsg(), stats_path));
