@@ -17,7 +17,8 @@ void le_budget_default(le_budget *b)
                      .first = LE_FIRST_ROUND_DEFAULT,
                      .per_round = LE_ROUND_PICKS_DEFAULT,
                      .max_labels = LE_MAX_LABELS_DEFAULT,
-                     .stable = LE_STABLE_DEFAULT};
+                     .stable = LE_STABLE_DEFAULT,
+                     .disagree = LE_DISAGREE_DEFAULT};
 }
 
 int64_t le_budget_of_share(double share, int64_t N)
@@ -34,12 +35,12 @@ int64_t le_budget_picks(const le_budget *b, int r, int64_t given)
     return want < left ? want : left;
 }
 
-le_stop le_budget_stop(const le_budget *b, int r, int64_t given, double changed_share)
+le_stop le_budget_stop(const le_budget *b, int r, int64_t given, double changed_share, double disagreed_share)
 {
     if (b->fixed || r <= 1) return LE_STOP_NONE;
     if (r > b->rounds) return LE_STOP_ROUNDS;
     if (given >= b->max_labels) return LE_STOP_MAX_LABELS;
-    if (changed_share >= 0 && changed_share < b->stable) return LE_STOP_STABLE;
+    if (changed_share >= 0 && changed_share < b->stable && disagreed_share < b->disagree) return LE_STOP_STABLE;
     return LE_STOP_NONE;
 }
 

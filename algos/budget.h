@@ -5,7 +5,8 @@
  *  - the default follows behaviours, not traces: a fixed first round, then
  *    active-learning rounds of a fixed size until the labels are stable (the
  *    last round's labels moved less than a share of the traces labelled
- *    abnormal) or a cap on the labels is reached. It does not grow with N:
+ *    abnormal, and the person gave most of its picks the label suggested to
+ *    them) or a cap on the labels is reached. It does not grow with N:
  *    more traffic with the same behaviours needs the same labels;
  *  - a fixed budget K (--budget K, or --budget-share X: the paper's 0.1% is
  *    0.001) spread over R rounds: round 1 picks K less round(0.4 K), the
@@ -29,6 +30,11 @@ int64_t le_round_budget(int64_t K, int R, int r, int64_t given);
 #define LE_ROUND_PICKS_DEFAULT 30
 #define LE_MAX_LABELS_DEFAULT 400
 #define LE_STABLE_DEFAULT 0.01
+/* Stable also needs the last round's picks to have been labelled as
+ * suggested: while the person corrects this share of them or more, the
+ * labels are still being learnt, however little one small round moved them
+ * (a month of faults: 30 picks moved 0.5% while a third were corrected). */
+#define LE_DISAGREE_DEFAULT 0.1
 #define LE_STABLE_ROUNDS_DEFAULT 10
 /* The default budget's later rounds draw their uncertain pool from a sample
  * of this many traces at any N (10% of the 130,363-trace corpus the rounds
@@ -47,6 +53,7 @@ typedef struct le_budget {
     int64_t per_round;  /* default: each later round's picks */
     int64_t max_labels; /* default: labels in all, every round included */
     double stable;      /* default: stop when the last round moved less than this share */
+    double disagree;    /* ... and under this share of its picks got another label than suggested */
 } le_budget;
 
 /* The default budget (rounds: LE_STABLE_ROUNDS_DEFAULT). */
@@ -61,16 +68,17 @@ int64_t le_budget_picks(const le_budget *b, int r, int64_t given);
 /* Why round r stops the labeling before it picks anything. */
 typedef enum le_stop {
     LE_STOP_NONE = 0,
-    LE_STOP_STABLE,     /* the last round moved less than b->stable of the labels */
+    LE_STOP_STABLE,     /* the last round moved less than b->stable of the labels, its picks agreed */
     LE_STOP_MAX_LABELS, /* given >= b->max_labels */
     LE_STOP_ROUNDS,     /* r > b->rounds */
 } le_stop;
 
-/* The default budget's rule for round r >= 2, given labels so far and the
+/* The default budget's rule for round r >= 2, given labels so far, the
  * share the last round's labels moved (le_changed_share; < 0: unknown, as
- * before round 3, when round 1 had nothing to move). A fixed budget never
- * stops here (a spent one is select's error). */
-le_stop le_budget_stop(const le_budget *b, int r, int64_t given, double changed_share);
+ * before round 3, when round 1 had nothing to move) and the share of its
+ * picks labelled otherwise than suggested (< 0: unknown). A fixed budget
+ * never stops here (a spent one is select's error). */
+le_stop le_budget_stop(const le_budget *b, int r, int64_t given, double changed_share, double disagreed_share);
 
 /* "stable", "max-labels", "rounds" ("no" for LE_STOP_NONE): the report's word. */
 const char *le_stop_name(le_stop s);

@@ -37,8 +37,9 @@ static const char usage[] =
     "\n"
     "The default budget follows behaviours, not traces (docs/labeling.md, Budget):\n"
     "round 1 picks 100, each later round 30, until the labels are stable (the\n"
-    "previous round's labels moved under 1% of the traces labelled abnormal:\n"
-    "--previous gives that round's REPS.h5) or 400 labels are reached; a round that\n"
+    "previous round's labels moved under 1% of the traces labelled abnormal, and\n"
+    "under 10% of its picks were labelled otherwise than suggested: --previous gives\n"
+    "that round's REPS.h5) or 400 labels are reached; a round that\n"
     "stops picks nothing and says why (report key stop: stable, max-labels, rounds).\n"
     "\n"
     "options:\n"
@@ -50,6 +51,9 @@ static const char usage[] =
     "  --stable X              the default budget: stop when the previous round moved the\n"
     "                          propagated labels of less than this share of the sampled\n"
     "                          traces labelled abnormal before or after it (default 0.01)\n"
+    "  --disagree X            the default budget: stable also needs under this share of the\n"
+    "                          previous round's picks labelled otherwise than suggested\n"
+    "                          (default 0.1; 1: the change alone)\n"
     "  --previous REPS.h5      round N >= 3: round N-1's representatives file, whose labels\n"
     "                          the stopping rule measures (without it round N only picks)\n"
     "  --budget K              a fixed budget instead: K labels in all, every round\n"
@@ -121,12 +125,12 @@ static const char usage[] =
 
 typedef struct sel_opts {
     const char *corpus, *emb, *out, *method, *repr, *labels, *dump, *vectors, *previous;
-    const char *stats_in, *stats_out;     /* --vector-stats, --save-vector-stats */
-    int64_t chunk;                        /* traces at a time (mpi/rowsource_dist.h) */
-    int64_t budget, picks;                /* a fixed budget, the whole labeling's; this round's picks when given */
-    int64_t first, per_round, max_labels; /* the default budget's; 0: not given */
-    int rounds;                           /* 0: not given */
-    double budget_share, stable;          /* < 0: not given */
+    const char *stats_in, *stats_out;      /* --vector-stats, --save-vector-stats */
+    int64_t chunk;                         /* traces at a time (mpi/rowsource_dist.h) */
+    int64_t budget, picks;                 /* a fixed budget, the whole labeling's; this round's picks when given */
+    int64_t first, per_round, max_labels;  /* the default budget's; 0: not given */
+    int rounds;                            /* 0: not given */
+    double budget_share, stable, disagree; /* < 0: not given */
     double sample, tol;
     uint64_t seed;
     int max_iter, round, page;
@@ -168,6 +172,7 @@ static const struct option select_longopts[] = {{"output", required_argument, 0,
                                                 {"round-picks", required_argument, 0, 'p'},
                                                 {"max-labels", required_argument, 0, 'M'},
                                                 {"stable", required_argument, 0, 'T'},
+                                                {"disagree", required_argument, 0, 'G'},
                                                 {"previous", required_argument, 0, 'Q'},
                                                 {"chunk", required_argument, 0, 'C'},
                                                 {"vector-stats", required_argument, 0, 'x'},
@@ -181,11 +186,12 @@ static int check_budget_opts(const sel_opts *o)
 {
     if (o->budget && o->budget_share >= 0) return le_fail(LE_ERR_USAGE, "--budget and --budget-share: give one");
     const char *fixed = o->budget ? "--budget" : o->budget_share >= 0 ? "--budget-share" : NULL;
-    const char *dflt = o->first         ? "--first-round"
-                       : o->per_round   ? "--round-picks"
-                       : o->max_labels  ? "--max-labels"
-                       : o->stable >= 0 ? "--stable"
-                                        : NULL;
+    const char *dflt = o->first           ? "--first-round"
+                       : o->per_round     ? "--round-picks"
+                       : o->max_labels    ? "--max-labels"
+                       : o->stable >= 0   ? "--stable"
+                       : o->disagree >= 0 ? "--disagree"
+                                          : NULL;
     if (fixed && dflt)
         return le_fail(LE_ERR_USAGE,
                        "%s belongs to the default budget (rounds until the labels are stable), %s is a fixed one: give "
@@ -248,6 +254,7 @@ static int parse(int argc, char **argv, sel_opts *o)
                     .page = 1,
                     .budget_share = -1,
                     .stable = -1,
+                    .disagree = -1,
                     .chunk = LE_ROWSRC_CHUNK_DEFAULT};
     int c;
     int64_t v;
@@ -290,6 +297,7 @@ static int parse(int argc, char **argv, sel_opts *o)
         case 'p': LE_CHECK(le_parse_range("--round-picks", optarg, 1, INT32_MAX, &o->per_round)); break;
         case 'M': LE_CHECK(le_parse_range("--max-labels", optarg, 1, INT64_MAX, &o->max_labels)); break;
         case 'T': LE_CHECK(le_parse_double("--stable", optarg, 0, 1, 0, &o->stable)); break;
+        case 'G': LE_CHECK(le_parse_double("--disagree", optarg, 0, 1, 0, &o->disagree)); break;
         case 'Q': o->previous = optarg; break;
         case 'C':
             LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk));
@@ -711,7 +719,7 @@ static int select_uncertain(le_corpus *c, le_rowsrc *src, const le_budget *b, co
         b->fixed || o->sample > 0 ? sample_share(o->sample, k_sample, N) : round_sample_share(k_sample, N);
     o = &eff;
     r->changed_share = -1;
-    r->stop = le_budget_stop(b, o->round, lab.n, -1);
+    r->stop = le_budget_stop(b, o->round, lab.n, -1, -1);
     if (!r->stop && want <= 0) {
         le_labeled_free(&lab);
         return le_fail(LE_ERR_USAGE,
@@ -725,7 +733,9 @@ static int select_uncertain(le_corpus *c, le_rowsrc *src, const le_budget *b, co
     int rc = 0;
     int64_t m = r->stop ? 0 : sampled_unlabelled(src, &lab, o, d, &g, &xs, &label, &ms, &rc);
     if (!rc && !r->stop && o->previous) rc = previous_round(c, &lab, xs, label, m, src->dim, o, r);
-    if (!rc && !r->stop) r->stop = le_budget_stop(b, o->round, lab.n, r->changed_share);
+    if (!rc && !r->stop)
+        r->stop = le_budget_stop(b, o->round, lab.n, r->changed_share,
+                                 r->prev_picks > 0 ? (double)r->prev_disagreed / (double)r->prev_picks : -1);
     if (!rc && r->stop)
         result_alloc(r, 0);
     else if (!rc)
@@ -953,6 +963,7 @@ static void report_budget(const sel_opts *o, const le_budget *b, int64_t N)
     } else {
         le_report_int("first_round", b->first), le_report_int("round_picks", b->per_round);
         le_report_int("max_labels", b->max_labels), le_report_dbl("stable_below", b->stable);
+        le_report_dbl("disagreed_below", b->disagree);
     }
     le_report_int("rounds", b->rounds);
 }
@@ -971,10 +982,12 @@ static void report_stop(const sel_opts *o, const le_budget *b, const sel_result 
     }
     le_report_str("stop", le_stop_name(sr->stop));
     if (!sr->stop) return;
-    char why[200];
+    char why[300];
     if (sr->stop == LE_STOP_STABLE)
-        snprintf(why, sizeof why, "round %d's labels moved %.4f of the traces labelled abnormal, under %g", o->round - 1,
-                 sr->changed_share, b->stable);
+        snprintf(why, sizeof why,
+                 "round %d's labels moved %.4f of the traces labelled abnormal, under %g, and %lld of its %lld picks "
+                 "were labelled otherwise than suggested",
+                 o->round - 1, sr->changed_share, b->stable, (long long)sr->prev_disagreed, (long long)sr->prev_picks);
     else if (sr->stop == LE_STOP_MAX_LABELS)
         snprintf(why, sizeof why, "the labels so far reach --max-labels %lld", (long long)b->max_labels);
     else
@@ -1064,6 +1077,7 @@ static void resolve_budget(const sel_opts *o, int64_t N, le_budget *b)
     if (o->per_round) b->per_round = o->per_round;
     if (o->max_labels) b->max_labels = o->max_labels;
     if (o->stable >= 0) b->stable = o->stable;
+    if (o->disagree >= 0) b->disagree = o->disagree;
 }
 
 /* Collective: this round's picks into sr (the method's, every trace when

@@ -28,8 +28,8 @@ static const run_stage_def defs[] = {
      "", "", "corpus.h5", "model.h5", "", ""},
     {"embed", le_cmd_embed, "chunk batch", "", "", "corpus.h5 model.h5", "embeddings.h5", "", ""},
     {"select", le_cmd_select,
-     "budget budget-share first-round round-picks max-labels stable rounds method representation sample seed max-iter "
-     "no-page tol chunk",
+     "budget budget-share first-round round-picks max-labels stable disagree rounds method representation sample seed "
+     "max-iter no-page tol chunk",
      "", "", "corpus.h5 embeddings.h5", "reps.h5", "reps.html", ""},
     {"label", le_cmd_label, "", "", "mode labels", "reps.h5", "labels.csv", "", ""},
     {"propagate", le_cmd_propagate, "knn representation chunk", "", "", "corpus.h5 embeddings.h5 labels.csv", "labels.h5",
@@ -126,7 +126,7 @@ static int check_names(const le_ini *cfg)
  * the corpus is made). */
 static int check_budget_keys(const le_ini *cfg, const le_ini_section *sel)
 {
-    static const char *const dflt[] = {"first-round", "round-picks", "max-labels", "stable"};
+    static const char *const dflt[] = {"first-round", "round-picks", "max-labels", "stable", "disagree"};
     if (le_ini_get(sel, "budget") && le_ini_get(sel, "budget-share"))
         return le_fail(LE_ERR_USAGE, "%s:%d: [select] has budget and budget-share: give one", cfg->path, sel->line);
     for (size_t i = 0; run_fixed_budget(cfg) && i < sizeof dflt / sizeof *dflt; i++)

@@ -3,7 +3,8 @@
 #  - the default budget does not grow with N: round 1 picks 100 of 500 and of
 #    1,000 traces;
 #  - a later round measures what the previous round's labels did (--previous;
-#    the same counts at 1 and 2 ranks) and stops, picking nothing, when they are stable (stop: stable) or at
+#    the same counts at 1 and 2 ranks) and stops, picking nothing, when they are stable and the last
+#    round's picks were mostly labelled as suggested (stop: stable) or at
 #    --max-labels (stop: max-labels), saying why;
 #  - the fixed budgets still work: --budget 20 (12 then 8), --budget-share;
 #    mixing the two kinds is refused;
@@ -42,11 +43,17 @@ run_le 1 select c1.h5 -o a3_1.h5 "${S[@]}" --round 3 --labels l2.csv --previous 
 for k in changed_traces abnormal_sampled previous_disagreed representatives stop; do
     expect $k "$(value $k a3.txt)" a3_1.txt
 done
-# a threshold above what round 2 moved stops; the picks file holds none
+# stable needs both: round 2's change under --stable and its corrected picks
+# under --disagree; exactly at the corrected share it goes on
 above=$(awk -v s="$share" 'BEGIN { print s + 0.01 }')
-run_le 2 select c1.h5 -o a3s.h5 "${S[@]}" --stable "$above" --round 3 --labels l2.csv --previous a2.h5 --no-page \
+at=$(awk -v d="$(value previous_disagreed a3.txt)" 'BEGIN { print d / 8 }')
+run_le 2 select c1.h5 -o a3d.h5 "${S[@]}" --stable "$above" --disagree "$at" --round 3 --labels l2.csv --previous a2.h5 \
+    --no-page > a3d.txt
+expect stop no a3d.txt
+run_le 2 select c1.h5 -o a3s.h5 "${S[@]}" --stable "$above" --disagree 1 --round 3 --labels l2.csv --previous a2.h5 --no-page \
     > a3s.txt 2> a3s.err
 expect stop stable a3s.txt
+expect disagreed_below 1 a3s.txt
 expect representatives 0 a3s.txt
 grep -q "stop_reason: round 2's labels moved .* under $above" a3s.txt || fail "no reason: $(cat a3s.txt)"
 grep -q "stopped before round 3's picks" a3s.err || fail "no stop line on stderr: $(cat a3s.err)"

@@ -44,24 +44,28 @@ static void test_fixed_budget(void **state)
     assert_int_equal(le_budget_of_share(0.001, 1303630), 1304); /* the paper's rule grows with N */
     assert_int_equal(le_budget_of_share(0.001, 3000), 10);
     /* a fixed budget never stops by the rule */
-    assert_int_equal(le_budget_stop(&b, 3, 500, 0.0), LE_STOP_NONE);
+    assert_int_equal(le_budget_stop(&b, 3, 500, 0.0, 0.0), LE_STOP_NONE);
 }
 
 /* Stop reasons, in their order: past the rounds, the cap, then stability;
- * an unmeasured change (< 0, before round 3) never stops. */
+ * an unmeasured change (< 0, before round 3) never stops, nor does a round
+ * whose picks were corrected in 10% of cases or more. */
 static void test_stop_rule(void **state)
 {
     (void)state;
     le_budget b;
     le_budget_default(&b);
     b.rounds = 4, b.max_labels = 200, b.stable = 0.01;
-    assert_int_equal(le_budget_stop(&b, 1, 0, 0.0), LE_STOP_NONE);
-    assert_int_equal(le_budget_stop(&b, 2, 100, -1), LE_STOP_NONE);
-    assert_int_equal(le_budget_stop(&b, 3, 130, 0.05), LE_STOP_NONE);
-    assert_int_equal(le_budget_stop(&b, 3, 130, 0.009), LE_STOP_STABLE);
-    assert_int_equal(le_budget_stop(&b, 3, 130, 0.01), LE_STOP_NONE); /* "below": 0.01 is not */
-    assert_int_equal(le_budget_stop(&b, 3, 200, 0.5), LE_STOP_MAX_LABELS);
-    assert_int_equal(le_budget_stop(&b, 5, 160, 0.5), LE_STOP_ROUNDS);
+    assert_true(b.disagree == 0.1);
+    assert_int_equal(le_budget_stop(&b, 1, 0, 0.0, 0.0), LE_STOP_NONE);
+    assert_int_equal(le_budget_stop(&b, 2, 100, -1, -1), LE_STOP_NONE);
+    assert_int_equal(le_budget_stop(&b, 3, 130, 0.05, 0.0), LE_STOP_NONE);
+    assert_int_equal(le_budget_stop(&b, 3, 130, 0.009, 2.0 / 30), LE_STOP_STABLE);
+    assert_int_equal(le_budget_stop(&b, 3, 130, 0.01, 0.0), LE_STOP_NONE);       /* "below": 0.01 is not */
+    assert_int_equal(le_budget_stop(&b, 3, 130, 0.005, 8.0 / 50), LE_STOP_NONE); /* still corrected: a month's faults */
+    assert_int_equal(le_budget_stop(&b, 3, 130, 0.005, 0.1), LE_STOP_NONE);      /* "under": 10% is not */
+    assert_int_equal(le_budget_stop(&b, 3, 200, 0.5, 0.5), LE_STOP_MAX_LABELS);
+    assert_int_equal(le_budget_stop(&b, 5, 160, 0.5, 0.5), LE_STOP_ROUNDS);
     assert_string_equal(le_stop_name(LE_STOP_STABLE), "stable");
     assert_string_equal(le_stop_name(LE_STOP_MAX_LABELS), "max-labels");
     assert_string_equal(le_stop_name(LE_STOP_ROUNDS), "rounds");
