@@ -10,7 +10,7 @@
 #    mixing the two kinds is refused;
 #  - labelease run ends its rounds where a select stops: propagate reads the
 #    last labelled round, a re-run skips every stage, and old keys
-#    (budget =) still give two rounds (e2e_run_rounds).
+#    (budget =) still give two rounds (e2e_run_rounds); bench/run_sizes.py tables the run.
 source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 export OPENBLAS_NUM_THREADS=1
@@ -81,6 +81,11 @@ grep -q 'select-3: the labeling stops here: the labels so far reach --max-labels
 grep -qE '^  (label-3|select-4) ' o.out && fail "a round ran past the stop: $(cat o.out)"
 grep -q 'propagate o/corpus.h5 o/labels-2.csv' o.err || fail "propagate does not read round 2's labels: $(grep propagate o.err)"
 expect labeled 28 o/eval.txt
+# bench/run_sizes.py tables the run: every stage, the later rounds summed, the total without synth
+python3 "$LE_SRC/bench/run_sizes.py" --csv rs.csv --png rs.png small=o > /dev/null || fail "run_sizes failed"
+awk -F, '$5 == "select-R" && $8 == 28 && $6 > 0 { ok++ } $5 == "total" && $6 > 0 && $7 > 0 { ok++ } END { exit ok != 2 }' rs.csv \
+    || fail "run_sizes rows: $(cat rs.csv)"
+[ "$(grep -c '^small,500,2,2,' rs.csv)" = "$(( $(grep -c '"name"' o/manifest.json) + 2 ))" ] || fail "run_sizes: a stage missing: $(cat rs.csv)"
 run_le 2 run r.ini --out o > o2.out 2> o2.err || fail "re-run failed"
 [ "$(grep -cE '^  [a-z0-9-]+ +skipped' o2.out)" = 10 ] || fail "a re-run did not skip every stage: $(cat o2.out)"
 printf '[synth]\ntraces = 1000\n[select]\nbudget = 20\nmax-labels = 30\n[label]\nmode = oracle\n' > bad.ini
