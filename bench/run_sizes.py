@@ -19,12 +19,12 @@ The plot: seconds and peak RSS a rank of each stage group against traces.
 Standard library only.
 """
 import argparse
-import csv
 import json
 import os
-import shutil
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "slurm"))
+from gather_scaling import gnuplot, write_table  # noqa: E402 (the CSV and gnuplot helpers)
 
 GROUPS = ["synth", "select", "select-R", "propagate", "rootcause", "total"]
 
@@ -72,21 +72,7 @@ def rows_of(name, directory):
     return rows
 
 
-def write_csv(rows, path):
-    cols = ["run", "traces", "days", "ranks", "stage", "seconds", "rss_mib_max", "labels", "f1"]
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in cols})
-
-
 def plot(rows, path):
-    gp = shutil.which("gnuplot")
-    if not gp:
-        print("run_sizes: gnuplot not found, no plot (apt-get install gnuplot-nox)", file=sys.stderr)
-        return False
     blocks, names = [], []
     for g in GROUPS:
         pts = sorted((r for r in rows if r["stage"] == g), key=lambda r: r["traces"])
@@ -94,8 +80,6 @@ def plot(rows, path):
             blocks.append("\n".join(f'{r["traces"]} {r["seconds"]:.6g} {r["rss_mib_max"] or "NaN"}' for r in pts))
             names.append(g)
     dat = path + ".dat"
-    with open(dat, "w") as f:
-        f.write("\n\n\n".join(blocks) + "\n")
     runs = ", ".join(dict.fromkeys(f'{r["run"]}: {r["labels"]} labels, F1 {r["f1"]:.4f}' for r in rows))
     cmds = ["set terminal pngcairo size 1200,480 font ',10'", f"set output '{path}'",
             f"set multiplot layout 1,2 title '{runs}' font ',9'",
@@ -107,12 +91,7 @@ def plot(rows, path):
             "plot " + ", ".join(f"'{dat}' index {i} using 1:3 with linespoints lt {i + 1} title '{n}'"
                                 for i, n in enumerate(names) if n != "synth"),
             "unset multiplot"]
-    res = subprocess.run([gp], input="\n".join(cmds) + "\n", text=True, capture_output=True)
-    os.remove(dat)
-    if res.returncode:
-        print("run_sizes: gnuplot failed:\n" + res.stderr, file=sys.stderr)
-        return False
-    return True
+    return gnuplot("run_sizes", cmds, "\n\n\n".join(blocks) + "\n", dat)
 
 
 def main():
@@ -127,7 +106,7 @@ def main():
         if not sep or not os.path.isdir(directory):
             sys.exit(f"run_sizes: '{item}' is not NAME=DIR of a run directory")
         rows += rows_of(name, directory)
-    write_csv(rows, a.csv)
+    write_table(rows, ["run", "traces", "days", "ranks", "stage", "seconds", "rss_mib_max", "labels", "f1"], a.csv, 6)
     print(f"run_sizes: wrote {a.csv}" + (f" and {a.png}" if plot(rows, a.png) else ""))
 
 

@@ -75,22 +75,42 @@ def rows_of(runs):
     return rows
 
 
-def write_csv(rows, path):
-    cols = ["mode", "pipeline", "nodes", "tasks", "traces", "stage", "min", "max", "mean", "speedup", "efficiency",
-            "rss_mib_max", "labels", "f1", "note"]
+def write_table(rows, cols, path, digits=4):
+    """rows (dicts) as a CSV of the columns cols, floats to `digits` digits
+    (bench/run_sizes.py writes its table with it too)."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols)
         w.writeheader()
         for r in rows:
-            w.writerow({k: (f"{r[k]:.4g}" if isinstance(r[k], float) else r[k]) for k in cols})
+            w.writerow({k: (f"{r[k]:.{digits}g}" if isinstance(r[k], float) else r[k]) for k in cols})
+
+
+def write_csv(rows, path):
+    write_table(rows, ["mode", "pipeline", "nodes", "tasks", "traces", "stage", "min", "max", "mean", "speedup",
+                       "efficiency", "rss_mib_max", "labels", "f1", "note"], path)
+
+
+def gnuplot(who, cmds, data, dat):
+    """Runs gnuplot on cmds (a list of lines) with the data blocks written to
+    dat first and removed after; False (with why on stderr) when gnuplot is
+    missing or fails. who names the caller in the messages."""
+    gp = shutil.which("gnuplot")
+    if not gp:
+        print(f"{who}: gnuplot not found, no plot (apt-get install gnuplot-nox)", file=sys.stderr)
+        return False
+    with open(dat, "w") as f:
+        f.write(data)
+    term = cmds[0] if "pngcairo" in terminals(gp) else cmds[0].replace("pngcairo", "png").replace(" font ',10'", "")
+    res = subprocess.run([gp], input="\n".join([term] + cmds[1:]) + "\n", text=True, capture_output=True)
+    os.remove(dat)
+    if res.returncode:
+        print(f"{who}: gnuplot failed:\n" + res.stderr, file=sys.stderr)
+        return False
+    return True
 
 
 def plot(rows, path):
-    gp = shutil.which("gnuplot")
-    if not gp:
-        print("gather_scaling: gnuplot not found, no plot (apt-get install gnuplot-nox)", file=sys.stderr)
-        return False
     stages = list(dict.fromkeys(r["stage"] for r in rows))
     blocks, plots = [], {"strong": [], "weak": []}
     for mode in ("strong", "weak"):
@@ -106,13 +126,11 @@ def plot(rows, path):
                 plots[mode].append((len(blocks) - 1, name))
     data = "\n\n\n".join(blocks) + "\n"
     dat = path + ".dat"
-    with open(dat, "w") as f:
-        f.write(data)
     max_tasks = max(r["tasks"] for r in rows)
     over = sorted({r["tasks"] for r in rows if r["note"]})
     label = f'tasks {", ".join(map(str, over))}: oversubscribed, correctness only' if over else ""
     cmds = [
-        "set terminal pngcairo size 1200,450 font ',10'" if "pngcairo" in terminals(gp) else "set terminal png size 1200,450",
+        "set terminal pngcairo size 1200,450 font ',10'",
         f"set output '{path}'", "set multiplot layout 1,3", "set key top left", "set grid",
         f"set xrange [0.8:{max_tasks * 1.25}]", "set logscale x 2", "set xlabel 'tasks'",
     ]
@@ -130,12 +148,7 @@ def plot(rows, path):
         parts.append("x title 'ideal' dashtype 2 lc 'black'" if ideal else "1 title 'ideal' dashtype 2 lc 'black'")
         cmds.append("plot " + ", ".join(parts))
     cmds.append("unset multiplot")
-    res = subprocess.run([gp], input="\n".join(cmds) + "\n", text=True, capture_output=True)
-    os.remove(dat)
-    if res.returncode:
-        print("gather_scaling: gnuplot failed:\n" + res.stderr, file=sys.stderr)
-        return False
-    return True
+    return gnuplot("gather_scaling", cmds, data, dat)
 
 
 def terminals(gp):
