@@ -420,6 +420,17 @@ static void sample_rows(void *ctx, const float *x, int64_t a, int64_t n, int dim
     }
 }
 
+/* The sampled rows alone (le_rowsrc_rows_at) rather than every row of a
+ * pass over the chunks: a later round makes 13,000 rows at any N. A dump
+ * still to write needs the pass. */
+static int sample_read(le_rowsrc *src, sel_dump *d, sample_acc *sa)
+{
+    if (d && d->f && !d->done) return each_chunk(src, d, sample_rows, sa);
+    for (int64_t t = src->t0; t < src->t1; t++)
+        if (sampled(sa, t)) sa->g[sa->m++] = t;
+    return le_agree(le_rowsrc_rows_at(src, sa->g, sa->m, sa->xs));
+}
+
 static void result_alloc(sel_result *r, int k)
 {
     r->k = k;
@@ -651,9 +662,9 @@ static int previous_round(const le_corpus *c, const le_labeled *lab, const float
 }
 
 /* Collective: the sampled, unlabelled traces of this rank (rows packed
- * into *xs, global indices *g; only they can enter the pool), read in a
- * pass over the chunks, and their labels and margins under the labels so
- * far. Returns their number. */
+ * into *xs, global indices *g; only they can enter the pool), only their
+ * rows made, and their labels and margins under the labels so far. Returns
+ * their number. */
 static int64_t sampled_unlabelled(le_rowsrc *src, const le_labeled *lab, const sel_opts *o, sel_dump *d, int64_t **g,
                                   float **xs, int8_t **label, float **ms, int *rc)
 {
@@ -662,7 +673,7 @@ static int64_t sampled_unlabelled(le_rowsrc *src, const le_labeled *lab, const s
     qsort(given, (size_t)lab->n, sizeof(int64_t), cmp_i64);
     sample_acc sa = {.share = o->sample, .seed = o->seed, .skip = given, .n_skip = lab->n};
     sample_alloc(&sa, src->t0, src->t1, src->dim);
-    *rc = each_chunk(src, d, sample_rows, &sa);
+    *rc = sample_read(src, d, &sa);
     int64_t m = sa.m;
     *g = sa.g, *xs = sa.xs, *ms = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
     *label = le_malloc((size_t)(m ? m : 1));

@@ -181,6 +181,50 @@ int le_rowsrc_rows(le_rowsrc *r, int64_t a, int64_t n, const float **x, const le
     return rc;
 }
 
+/* The rows out [n x dim] of the traces a + at[i] (at ascending, a + at[n-1]
+ * < a + span <= a + chunk) of the file or model kind: the span read as one
+ * block, only the wanted rows made. */
+static int rows_in_span(le_rowsrc *r, int64_t a, int64_t span, const int64_t *at, int64_t n, float *out)
+{
+    double t0 = MPI_Wtime(), c0 = le_cpu_seconds();
+    size_t row = sizeof(float) * (size_t)r->dim;
+    if (r->kind == LE_ROWSRC_FILE) {
+        LE_CHECK(le_emb_read_rows(&r->er, a, span, r->buf));
+        for (int64_t i = 0; i < n; i++) memcpy(out + i * r->dim, r->buf + at[i] * r->dim, row);
+        if (r->unit) le_km_normalize_rows(out, n, r->dim);
+        r->seconds_emb += MPI_Wtime() - t0, r->cpu_emb += le_cpu_seconds() - c0;
+        return 0;
+    }
+    le_corpus_block b;
+    LE_CHECK(le_corpus_read_block(r->c, a, a + span, &b));
+    double t1 = MPI_Wtime(), c1 = le_cpu_seconds();
+    le_tailvec_rows_of(&r->m, &b, at, n, out);
+    le_block_free(&b);
+    r->seconds_rows_read += t1 - t0, r->seconds_rows_vec += MPI_Wtime() - t1, r->cpu_rows_vec += le_cpu_seconds() - c1;
+    return 0;
+}
+
+int le_rowsrc_rows_at(le_rowsrc *r, const int64_t *g, int64_t m, float *out)
+{
+    for (int64_t i = 0; i < m; i++)
+        if (g[i] < r->t0 || g[i] >= r->t1 || (i > 0 && g[i] <= g[i - 1]))
+            return le_fail(LE_ERR_USAGE, "rows of trace %lld: not in this rank's [%lld, %lld) or not ascending",
+                           (long long)g[i], (long long)r->t0, (long long)r->t1);
+    int64_t dim = r->dim, *at = le_malloc(sizeof(int64_t) * (size_t)(m < r->chunk ? m + 1 : r->chunk + 1));
+    int rc = 0;
+    for (int64_t i = 0, j; !rc && i < m; i = j) {
+        int64_t a = g[i];
+        for (j = i; j < m && g[j] < a + r->chunk; j++) at[j - i] = g[j] - a;
+        if (r->kind == LE_ROWSRC_SHARD)
+            for (int64_t k = i; k < j; k++)
+                memcpy(out + k * dim, r->s.x + (g[k] - r->t0) * dim, sizeof(float) * (size_t)dim);
+        else
+            rc = rows_in_span(r, a, g[j - 1] + 1 - a, at, j - i, out + i * dim);
+    }
+    free(at);
+    return rc;
+}
+
 int le_rowsrc_labeled(MPI_Comm comm, le_rowsrc *r, const char *csv, le_labeled *lab)
 {
     if (r->kind == LE_ROWSRC_SHARD) return le_agree_on(comm, le_labeled_load(comm, r->c, &r->s, csv, lab));

@@ -90,6 +90,12 @@ void le_rowsrc_chunk(const le_rowsrc *r, int64_t k, int64_t *a, int64_t *n);
  * spans at span_offset[t] .. span_offset[t + 1]. */
 int le_rowsrc_rows(le_rowsrc *r, int64_t a, int64_t n, const float **x, const le_corpus_block **b);
 
+/* Local: the rows out [m x dim] of this rank's traces g [m] (ascending, in
+ * [t0, t1)): the traces from each g[i] to the last of them within a chunk
+ * read as one block, and only their rows made (select's later rounds need
+ * 13,000 traces' rows at any N, not every row of the shard). */
+int le_rowsrc_rows_at(le_rowsrc *r, const int64_t *g, int64_t m, float *out);
+
 /* Collective: the labels CSV against the source (mpi/labeled_dist.h): the
  * shard kind matches the shard; the others match the ids a chunk at a
  * time, then read each labeled row on the rank that holds it. */
