@@ -129,11 +129,19 @@ void le_reserve(void **p, size_t *cap, size_t need, size_t elem)
 int le_log_level = 1;
 int le_log_rank = 0;
 
+/* One write of the whole line: stderr is unbuffered, and the ranks share
+ * it; written in three parts, another rank's line could land between them
+ * (seen in e2e_bad_usage under load: "labelease: labelease: stopped ..."). */
 static void vlog(const char *tag, const char *fmt, va_list ap)
 {
-    fprintf(stderr, "labelease%s: ", tag);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char line[4096];
+    int n = snprintf(line, sizeof line, "labelease%s: ", tag);
+    if (n < 0 || n >= (int)sizeof line - 2) n = 0;
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    if (m < 0) m = 0;
+    n += m < (int)(sizeof line - (size_t)n - 2) ? m : (int)(sizeof line - (size_t)n - 2); /* cut, not lost */
+    line[n++] = '\n', line[n] = 0;
+    fputs(line, stderr);
 }
 
 void le_info(const char *fmt, ...)
