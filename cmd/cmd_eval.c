@@ -225,6 +225,7 @@ int le_cmd_eval(int argc, char **argv)
         le_report_str("truth", le_truth_name(kinds));
         if (le_log_level >= 2 && corpus->meta.n_faults) le_report_faults(&corpus->meta);
         if (rcpath) rc_report(&rs);
+        rc = le_report_rank_peak_rss(); /* collective: every rank is here */
         le_report_end();
     }
     le_corpus_close(corpus);

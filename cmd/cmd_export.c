@@ -470,6 +470,7 @@ int le_cmd_export(int argc, char **argv)
         le_report_int("confirmed", confirmed);
         le_report_int("suggested", o.rc ? ep.n - confirmed : 0);
         le_report_str("output", o.dir);
+        rc = le_report_rank_peak_rss(); /* collective: every rank is here */
         le_report_end();
     }
     void *all[] = {ep.per, ep.n_normal, ep.label, r.ids, r.start, r.label, r.given, r.conf, r.period};

@@ -81,6 +81,7 @@ grep -q 'select-3: the labeling stops here: the labels so far reach --max-labels
 grep -qE '^  (label-3|select-4) ' o.out && fail "a round ran past the stop: $(cat o.out)"
 grep -q 'propagate o/corpus.h5 o/labels-2.csv' o.err || fail "propagate does not read round 2's labels: $(grep propagate o.err)"
 expect labeled 28 o/eval.txt
+for st in eval export; do grep -q '^peak_rss_mib_max: ' o/$st.txt || fail "$st reports no peak RSS: $(cat o/$st.txt)"; done
 # bench/run_sizes.py tables the run: every stage, the later rounds summed, the total without synth
 python3 "$LE_SRC/bench/run_sizes.py" --csv rs.csv --png rs.png small=o > /dev/null || fail "run_sizes failed"
 awk -F, '$5 == "select-R" && $8 == 28 && $6 > 0 { ok++ } $5 == "total" && $6 > 0 && $7 > 0 { ok++ } END { exit ok != 2 }' rs.csv \
