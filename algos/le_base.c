@@ -129,6 +129,17 @@ void le_reserve(void **p, size_t *cap, size_t need, size_t elem)
 int le_log_level = 1;
 int le_log_rank = 0;
 
+/* The line through one vfprintf: on the unbuffered stderr glibc writes a
+ * call's output at once, and vfprintf is what tests/shim/raise_after.c
+ * watches. */
+static void put_line(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
 /* One write of the whole line: stderr is unbuffered, and the ranks share
  * it; written in three parts, another rank's line could land between them
  * (seen in e2e_bad_usage under load: "labelease: labelease: stopped ..."). */
@@ -141,7 +152,7 @@ static void vlog(const char *tag, const char *fmt, va_list ap)
     if (m < 0) m = 0;
     n += m < (int)(sizeof line - (size_t)n - 2) ? m : (int)(sizeof line - (size_t)n - 2); /* cut, not lost */
     line[n++] = '\n', line[n] = 0;
-    fputs(line, stderr);
+    put_line("%s", line);
 }
 
 void le_info(const char *fmt, ...)
