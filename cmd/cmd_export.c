@@ -2,8 +2,10 @@
  * per-trace labels and confidence with the fault period each trace falls
  * in, and the periods with their root-cause service and fault type, as HDF5
  * (dataset.h5), CSV (traces.csv, periods.csv) and JSON (dataset.json).
- * Trace rows are written collectively: each rank formats its shard and
- * writes at an offset from one exclusive scan, in HDF5 and in the CSV. */
+ * Trace rows stream: each rank reads its shard a chunk at a time, twice.
+ * The first pass counts the CSV bytes and the longest id; one exclusive
+ * scan gives each rank its offset in traces.csv; the second pass formats
+ * the chunk again and writes it there and into dataset.h5's columns. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -35,13 +37,16 @@ static const char usage[] =
     "override the suggestions of the same period.\n"
     "\n"
     "options:\n"
-    "  -o, --output DIR   directory to write (created if absent)\n" LE_COMMON_HELP
+    "  -o, --output DIR   directory to write (created if absent)\n"
+    "  --chunk N          traces read and written at a time per rank (default 65536):\n"
+    "                     memory grows with it, not with the corpus\n" LE_COMMON_HELP
     "\n"
     "example:\n"
     "  mpirun -np 2 labelease export corpus.h5 labels.h5 rootcause.h5 rootcause-labels.csv -o dataset/\n";
 
 typedef struct ex_opts {
     const char *corpus, *labels, *rc, *csv, *dir;
+    int64_t chunk;
 } ex_opts;
 
 static int ends_with(const char *s, const char *suffix)
@@ -52,16 +57,20 @@ static int ends_with(const char *s, const char *suffix)
 
 static int parse(int argc, char **argv, ex_opts *o)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, LE_COMMON_LONGOPTS, {0}};
-    *o = (ex_opts){0};
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"chunk", required_argument, 0, 'c'}, LE_COMMON_LONGOPTS, {0}};
+    *o = (ex_opts){.chunk = 65536};
     int c;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
-    while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:c:vqh", opts, NULL)) != -1) {
         if (le_common_opt(c)) continue;
         if (c == 'h') return le_usage(usage, 0) ? LE_ERR_USAGE : -1;
         if (c == 'o')
             o->dir = optarg;
-        else
+        else if (c == 'c') {
+            LE_CHECK(le_parse_count("--chunk", optarg, &o->chunk));
+            if (o->chunk < 1) return le_fail(LE_ERR_USAGE, "--chunk must be at least 1 trace");
+        } else
             return le_usage(usage, 1);
     }
     int n = argc - optind;
@@ -133,16 +142,126 @@ static int load_periods(const ex_opts *o, const le_corpus *c, ex_periods *ep, in
 
 /* ---- writers ---- */
 
-/* Write this rank's bytes at its offset in path (collective). */
-static int write_at(const char *path, const char *buf, int64_t len)
+/* ---- the trace rows, a chunk at a time ---- */
+
+/* This rank's traces [t0, t1) in steps chunks that start at multiples of
+ * chunk (dataset.h5's chunks: a chunk written once, not read back and
+ * rewritten). Every rank makes as many steps, some empty: the labels file
+ * opens and dataset.h5 writes collectively. */
+typedef struct ex_shard {
+    int64_t t0, t1, chunk, steps;
+} ex_shard;
+
+/* One step's rows: traces [a, a + n). */
+typedef struct ex_chunk {
+    int64_t a, n;
+    le_corpus_block ids; /* ids alone */
+    int64_t *start, *period;
+    int8_t *label, *given;
+    float *conf;
+    char *padded; /* [n * id_len] NUL-padded: dataset.h5 stores fixed-length ids */
+    char *csv;    /* the rows as traces.csv lines */
+    size_t csv_cap, csv_len;
+} ex_chunk;
+
+static int plan_shard(le_corpus *c, int64_t chunk, ex_shard *s)
 {
-    int64_t off = 0;
-    LE_MPI(MPI_Exscan(&len, &off, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (le_world.rank == 0) off = 0;
-    MPI_File fh;
-    if (le_world.rank == 0) remove(path);
-    LE_MPI(MPI_Barrier(le_world.comm));
-    LE_MPI(MPI_File_open(le_world.comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
+    LE_CHECK(le_corpus_shard(c, le_world.comm, &s->t0, &s->t1));
+    s->chunk = chunk;
+    s->steps = s->t1 > s->t0 ? (s->t1 - 1) / chunk - s->t0 / chunk + 1 : 0;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &s->steps, 1, MPI_INT64_T, MPI_MAX, le_world.comm));
+    return 0;
+}
+
+static void chunk_alloc(ex_chunk *ch, int64_t chunk)
+{
+    size_t n = (size_t)chunk;
+    *ch = (ex_chunk){0};
+    ch->start = le_malloc(n * sizeof *ch->start), ch->period = le_malloc(n * sizeof *ch->period);
+    ch->label = le_malloc(n), ch->given = le_malloc(n), ch->conf = le_malloc(n * sizeof *ch->conf);
+}
+
+static void chunk_free(ex_chunk *ch)
+{
+    le_block_free(&ch->ids);
+    void *all[] = {ch->start, ch->period, ch->label, ch->given, ch->conf, ch->padded, ch->csv};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    *ch = (ex_chunk){0};
+}
+
+/* Collective: step k's traces with their labels, start times and periods. */
+static int read_chunk(le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_shard *s, int64_t k, ex_chunk *ch)
+{
+    int64_t a = (s->t0 / s->chunk + k) * s->chunk, e = a + s->chunk;
+    a = a < s->t0 ? s->t0 : a > s->t1 ? s->t1 : a, e = e > s->t1 ? s->t1 : e < a ? a : e;
+    ch->a = a, ch->n = e - a;
+    le_labelsfile_info info;
+    int rc = le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, a, ch->n, ch->label, ch->conf, ch->given, &info);
+    if (!rc && k == 0) rc = le_fp_check(o->labels, info.corpus_fp, info.corpus, o->corpus, c->meta.fingerprint);
+    le_block_free(&ch->ids);
+    if (!rc) rc = le_corpus_read_ids(c, a, e, &ch->ids);
+    if (!rc) rc = le_corpus_read_starts(c, a, e, ch->start);
+    LE_CHECK(le_agree(rc)); /* a corrupt chunk stops every rank before the next collective */
+    for (int64_t t = 0; t < ch->n; t++) ch->period[t] = le_periods_find(ep->per, ep->n, ch->start[t]);
+    return 0;
+}
+
+static const char csv_head[] = "trace_id,start_us,label,confidence,given,period\n";
+
+static void format_csv(ex_chunk *ch)
+{
+    ch->csv_len = 0;
+    for (int64_t t = 0; t < ch->n; t++) {
+        size_t idn = le_block_id_len(&ch->ids, t);
+        LE_RESERVE(ch->csv, ch->csv_cap, ch->csv_len + le_csv_field_max(idn) + 96);
+        char *p = ch->csv + ch->csv_len;
+        p += le_csv_format_field(p, le_block_id(&ch->ids, t), idn);
+        p += sprintf(p, ",%" PRId64 ",%s,%.6g,%d,%" PRId64 "\n", ch->start[t], ch->label[t] == 1 ? "abnormal" : "normal",
+                     (double)ch->conf[t], ch->given[t], ch->period[t]);
+        ch->csv_len = (size_t)(p - ch->csv);
+    }
+}
+
+static void pad_ids(ex_chunk *ch, int32_t w)
+{
+    ch->padded = le_realloc(ch->padded, (size_t)(ch->n ? ch->n : 1) * (size_t)w);
+    memset(ch->padded, 0, (size_t)ch->n * (size_t)w);
+    for (int64_t t = 0; t < ch->n; t++) memcpy(ch->padded + t * w, le_block_id(&ch->ids, t), le_block_id_len(&ch->ids, t));
+}
+
+/* What the first pass over the shard finds: the width of dataset.h5's ids
+ * (the corpus's longest + 1; ids are capped: LE_TRACE_ID_MAX), where this
+ * rank's lines start in traces.csv, and the abnormal traces. */
+typedef struct ex_sizes {
+    int32_t id_len;
+    int64_t csv_off, abnormal;
+} ex_sizes;
+
+/* Collective: the first pass, which formats the lines to count their bytes. */
+static int measure_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_shard *s, ex_chunk *ch, ex_sizes *z)
+{
+    int64_t bytes = le_world.rank == 0 ? (int64_t)strlen(csv_head) : 0;
+    *z = (ex_sizes){.id_len = 1};
+    for (int64_t k = 0; k < s->steps; k++) {
+        LE_CHECK(read_chunk(c, o, ep, s, k, ch));
+        format_csv(ch);
+        bytes += (int64_t)ch->csv_len;
+        for (int64_t t = 0; t < ch->n; t++) {
+            int32_t w = (int32_t)le_block_id_len(&ch->ids, t) + 1;
+            z->id_len = w > z->id_len ? w : z->id_len;
+            z->abnormal += ch->label[t] == 1;
+        }
+    }
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &z->id_len, 1, MPI_INT32_T, MPI_MAX, le_world.comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &z->abnormal, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    LE_MPI(MPI_Exscan(&bytes, &z->csv_off, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (le_world.rank == 0) z->csv_off = 0;
+    return 0;
+}
+
+/* Independent: len bytes at off, in pieces an int counts. */
+static int write_bytes(MPI_File fh, const char *path, int64_t off, const char *buf, int64_t len)
+{
     int rc = 0;
     for (int64_t done = 0; done < len && !rc;) {
         int piece = (int)(len - done < (1 << 30) ? len - done : 1 << 30), wrote = 0;
@@ -155,86 +274,87 @@ static int write_at(const char *path, const char *buf, int64_t len)
         if (!rc && wrote != piece) rc = le_h5_write_error(path, "(MPI-IO: a short write)", err);
         done += piece;
     }
-    int crc = LE_MPI_RC(MPI_File_close(&fh)); /* collective: every rank closes, a failed writer too */
-    return rc ? rc : crc;
-}
-
-typedef struct ex_rows {
-    int64_t t0, n;
-    char *ids;      /* [n * id_len] NUL-padded: dataset.h5 stores fixed-length ids */
-    int32_t id_len; /* the longest id of the corpus + 1 (ids are capped: LE_TRACE_ID_MAX) */
-    int64_t *start;
-    int8_t *label, *given;
-    float *conf;
-    int64_t *period;
-} ex_rows;
-
-/* Collective: the block's ids at the width of the corpus's longest. */
-static int pad_ids(const le_corpus_block *b, ex_rows *r)
-{
-    int32_t w = 1;
-    for (int64_t t = 0; t < b->n_traces; t++)
-        if ((int32_t)le_block_id_len(b, t) + 1 > w) w = (int32_t)le_block_id_len(b, t) + 1;
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &w, 1, MPI_INT32_T, MPI_MAX, le_world.comm));
-    r->id_len = w;
-    r->ids = le_calloc((size_t)(b->n_traces ? b->n_traces : 1), (size_t)w);
-    for (int64_t t = 0; t < b->n_traces; t++) memcpy(r->ids + t * w, le_block_id(b, t), le_block_id_len(b, t));
-    return 0;
-}
-
-static int read_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, ex_rows *r)
-{
-    int64_t t1;
-    LE_CHECK(le_corpus_shard(c, le_world.comm, &r->t0, &t1));
-    r->n = t1 - r->t0;
-    size_t n = (size_t)(r->n ? r->n : 1);
-    r->label = le_malloc(n), r->given = le_malloc(n), r->conf = le_malloc(n * sizeof(float));
-    r->period = le_malloc(n * sizeof(int64_t));
-    le_labelsfile_info info;
-    int rc = le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, r->t0, r->n, r->label, r->conf, r->given, &info);
-    if (!rc) rc = le_fp_check(o->labels, info.corpus_fp, info.corpus, o->corpus, c->meta.fingerprint);
-    le_corpus_block b;
-    if (!rc) rc = le_corpus_read_block(c, r->t0, t1, &b);
-    LE_CHECK(le_agree(rc)); /* a corrupt block stops every rank; pad_ids is collective */
-    rc = pad_ids(&b, r);
-    r->start = b.trace_start_us, b.trace_start_us = NULL;
-    le_block_free(&b);
-    LE_CHECK(rc);
-    for (int64_t t = 0; t < r->n; t++) r->period[t] = le_periods_find(ep->per, ep->n, r->start[t]);
-    return 0;
-}
-
-static int write_traces_csv(const char *dir, const ex_rows *r)
-{
-    char path[4200], *buf = NULL;
-    size_t cap = 0, len = 0;
-    snprintf(path, sizeof path, "%s/traces.csv", dir);
-    if (le_world.rank == 0) {
-        static const char head[] = "trace_id,start_us,label,confidence,given,period\n";
-        LE_RESERVE(buf, cap, sizeof head);
-        memcpy(buf, head, sizeof head - 1), len = sizeof head - 1;
-    }
-    for (int64_t t = 0; t < r->n; t++) {
-        const char *id = r->ids + t * r->id_len;
-        size_t idn = strnlen(id, (size_t)r->id_len);
-        LE_RESERVE(buf, cap, len + le_csv_field_max(idn) + 96);
-        len += le_csv_format_field(buf + len, id, idn);
-        len += (size_t)sprintf(buf + len, ",%" PRId64 ",%s,%.6g,%d,%" PRId64 "\n", r->start[t],
-                               r->label[t] == 1 ? "abnormal" : "normal", (double)r->conf[t], r->given[t], r->period[t]);
-    }
-    int rc = write_at(path, buf, (int64_t)len);
-    free(buf);
     return rc;
 }
 
-static int h5_column(hid_t f, const char *name, hid_t type, int64_t total, const ex_rows *r, const void *buf,
-                     const char *path)
+/* Collective: traces.csv created empty (an older one removed first). */
+static int open_csv(const char *path, MPI_File *fh)
+{
+    if (le_world.rank == 0) remove(path);
+    LE_MPI(MPI_Barrier(le_world.comm));
+    LE_MPI(MPI_File_open(le_world.comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, fh));
+    return 0;
+}
+
+enum { EX_NCOLS = 6 };
+static const char *const trace_cols[EX_NCOLS] = {"traces/trace_id",   "traces/start_us", "traces/label",
+                                                 "traces/confidence", "traces/given",    "traces/period"};
+
+/* dataset.h5's trace columns, open for writing. */
+typedef struct ex_columns {
+    hid_t d[EX_NCOLS], type[EX_NCOLS]; /* type[0]: the ids' string type, closed with the columns */
+} ex_columns;
+
+/* Collective: the trace columns of dataset.h5, N rows each. */
+static int create_columns(hid_t f, int64_t N, int32_t id_len, const char *path, ex_columns *x)
+{
+    hid_t types[EX_NCOLS] = {le_h5_strtype((size_t)id_len),
+                             H5T_NATIVE_INT64,
+                             H5T_NATIVE_INT8,
+                             H5T_NATIVE_FLOAT,
+                             H5T_NATIVE_INT8,
+                             H5T_NATIVE_INT64};
+    int rc = 0;
+    for (int i = 0; i < EX_NCOLS; i++) x->d[i] = -1, x->type[i] = types[i];
+    for (int i = 0; i < EX_NCOLS && !rc; i++)
+        if ((x->d[i] = le_h5_create_1d(f, trace_cols[i], types[i], N, 1)) < 0)
+            rc = le_fail(LE_ERR_IO, "%s: cannot create %s", path, trace_cols[i]);
+    return rc;
+}
+
+static void close_columns(ex_columns *x)
+{
+    for (int i = 0; i < EX_NCOLS; i++)
+        if (x->d[i] >= 0) H5Dclose(x->d[i]);
+    if (x->type[0] >= 0) H5Tclose(x->type[0]);
+}
+
+/* Collective: the second pass, which writes each step's lines at this
+ * rank's offset in traces.csv and its rows into dataset.h5's columns. */
+static int write_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_shard *s, ex_chunk *ch,
+                      const ex_sizes *z, MPI_File fh, const ex_columns *x)
+{
+    char csv_path[4200], h5_path[4200], what[4300];
+    snprintf(csv_path, sizeof csv_path, "%s/traces.csv", o->dir);
+    snprintf(h5_path, sizeof h5_path, "%s/dataset.h5", o->dir);
+    int64_t off = z->csv_off;
+    int rc = 0;
+    if (le_world.rank == 0) rc = write_bytes(fh, csv_path, 0, csv_head, (int64_t)strlen(csv_head));
+    off += le_world.rank == 0 ? (int64_t)strlen(csv_head) : 0;
+    LE_CHECK(le_agree(rc));
+    for (int64_t k = 0; k < s->steps && !rc; k++) {
+        rc = read_chunk(c, o, ep, s, k, ch);
+        if (rc) break;
+        format_csv(ch);
+        rc = le_agree(write_bytes(fh, csv_path, off, ch->csv, (int64_t)ch->csv_len));
+        off += (int64_t)ch->csv_len;
+        pad_ids(ch, z->id_len);
+        const void *bufs[EX_NCOLS] = {ch->padded, ch->start, ch->label, ch->conf, ch->given, ch->period};
+        for (int i = 0; i < EX_NCOLS && !rc; i++) {
+            snprintf(what, sizeof what, "%s: %s", h5_path, trace_cols[i]);
+            rc = le_h5_write_1d(x->d[i], x->type[i], ch->a, ch->n, bufs[i], what);
+        }
+    }
+    return rc;
+}
+
+static int h5_column(hid_t f, const char *name, hid_t type, int64_t total, int64_t mine, const void *buf, const char *path)
 {
     hid_t d = le_h5_create_1d(f, name, type, total, 1);
     LE_H5(d, "%s: cannot create %s", path, name);
     char what[4300];
     snprintf(what, sizeof what, "%s: %s", path, name);
-    int rc = le_h5_write_1d(d, type, r->t0, r->n, buf, what);
+    int rc = le_h5_write_1d(d, type, 0, mine, buf, what);
     H5Dclose(d);
     return rc;
 }
@@ -248,9 +368,8 @@ static int h5_periods(hid_t f, const ex_periods *ep, const char *path)
         a[p] = ep->per[p].start_us, a[n + p] = ep->per[p].end_us, a[2 * n + p] = ep->per[p].n_traces,
         a[3 * n + p] = ep->n_normal[p];
     const char *cols[] = {"periods/start_us", "periods/end_us", "periods/n_abnormal", "periods/n_normal"};
-    ex_rows r0 = {.t0 = 0, .n = mine};
     int rc = 0;
-    for (int i = 0; i < 4 && !rc; i++) rc = h5_column(f, cols[i], H5T_NATIVE_INT64, n, &r0, a + i * n, path);
+    for (int i = 0; i < 4 && !rc; i++) rc = h5_column(f, cols[i], H5T_NATIVE_INT64, n, mine, a + i * n, path);
     free(a);
     const char *scol[] = {"periods/service", "periods/fault_type", "periods/note", "periods/source"};
     size_t width[] = {sizeof ep->label->service, sizeof ep->label->fault_type, sizeof ep->label->note,
@@ -263,44 +382,54 @@ static int h5_periods(hid_t f, const ex_periods *ep, const char *path)
             memcpy(s + (size_t)p * width[i], v, strlen(v));
         }
         hid_t t = le_h5_strtype(width[i]);
-        rc = h5_column(f, scol[i], t, n, &r0, s, path);
+        rc = h5_column(f, scol[i], t, n, mine, s, path);
         H5Tclose(t);
         free(s);
     }
     return rc;
 }
 
-static int write_h5(const char *dir, const le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_rows *r,
-                    int64_t confirmed)
+static int h5_attrs(hid_t f, const le_corpus *c, const ex_opts *o, const ex_periods *ep, int64_t confirmed)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/dataset.h5", dir);
-    le_h5_quiet();
-    hid_t fapl = le_h5_fapl(le_world.comm), f;
-    int created = le_h5_create(le_world.comm, path, "the dataset file", fapl, &f);
-    H5Pclose(fapl);
-    if (created) return created;
-    int64_t N = c->meta.n_traces;
     int rc = le_h5_attr_str(f, "schema", "labelease-dataset");
     if (!rc) rc = le_h5_attr_i64(f, "schema_version", 1);
     if (!rc) rc = le_h5_attr_str(f, "corpus", o->corpus);
     if (!rc) rc = le_fp_write_attr(f, c->meta.fingerprint);
     if (!rc) rc = le_h5_attr_str(f, "labels", o->labels);
     if (!rc) rc = le_h5_attr_str(f, "rootcause", o->rc ? o->rc : "");
-    if (!rc) rc = le_h5_attr_i64(f, "n_traces", N);
+    if (!rc) rc = le_h5_attr_i64(f, "n_traces", c->meta.n_traces);
     if (!rc) rc = le_h5_attr_i64(f, "n_periods", ep->n);
     if (!rc) rc = le_h5_attr_i64(f, "n_confirmed", confirmed);
     hid_t g1 = H5Gcreate2(f, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
           g2 = H5Gcreate2(f, "periods", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(g1), H5Gclose(g2);
-    hid_t idt = le_h5_strtype((size_t)r->id_len);
-    if (!rc) rc = h5_column(f, "traces/trace_id", idt, N, r, r->ids, path);
-    H5Tclose(idt);
-    if (!rc) rc = h5_column(f, "traces/start_us", H5T_NATIVE_INT64, N, r, r->start, path);
-    if (!rc) rc = h5_column(f, "traces/label", H5T_NATIVE_INT8, N, r, r->label, path);
-    if (!rc) rc = h5_column(f, "traces/confidence", H5T_NATIVE_FLOAT, N, r, r->conf, path);
-    if (!rc) rc = h5_column(f, "traces/given", H5T_NATIVE_INT8, N, r, r->given, path);
-    if (!rc) rc = h5_column(f, "traces/period", H5T_NATIVE_INT64, N, r, r->period, path);
+    return rc;
+}
+
+/* Collective: dataset.h5 and traces.csv, written together in the second
+ * pass over the shard. */
+static int write_dataset(le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_shard *s, ex_chunk *ch,
+                         const ex_sizes *z, int64_t confirmed)
+{
+    char path[4200], csv_path[4200];
+    snprintf(path, sizeof path, "%s/dataset.h5", o->dir);
+    snprintf(csv_path, sizeof csv_path, "%s/traces.csv", o->dir);
+    le_h5_quiet();
+    hid_t fapl = le_h5_fapl(le_world.comm), f;
+    int created = le_h5_create(le_world.comm, path, "the dataset file", fapl, &f);
+    H5Pclose(fapl);
+    if (created) return created;
+    ex_columns x = {{-1, -1, -1, -1, -1, -1}, {-1}};
+    int rc = h5_attrs(f, c, o, ep, confirmed);
+    if (!rc) rc = le_agree(create_columns(f, c->meta.n_traces, z->id_len, path, &x));
+    MPI_File fh;
+    if (!rc) rc = le_agree(open_csv(csv_path, &fh));
+    if (!rc) {
+        rc = write_rows(c, o, ep, s, ch, z, fh, &x);
+        int crc = LE_MPI_RC(MPI_File_close(&fh)); /* collective: every rank closes, a failed writer too */
+        rc = rc ? rc : crc;
+    }
+    close_columns(&x);
     if (!rc) rc = h5_periods(f, ep, path);
     return le_h5_finish(le_world.comm, f, path, rc);
 }
@@ -353,15 +482,32 @@ static int write_small(const char *dir, const ex_opts *o, const ex_periods *ep, 
     return 0;
 }
 
-static int run(const ex_opts *o, le_corpus *c, ex_periods *ep, ex_rows *r, int64_t *confirmed)
+static int prepare(const ex_opts *o, le_corpus *c, ex_periods *ep, int64_t *confirmed)
 {
     int made = le_world.rank == 0 && mkdir(o->dir, 0777) && errno != EEXIST
                    ? le_fail(LE_ERR_IO, "%s: cannot create the directory: %s", o->dir, strerror(errno))
                    : 0;
     LE_CHECK(le_agree(made)); /* before the collective reads: the others must not wait for rank 0 */
-    LE_CHECK(load_periods(o, c, ep, confirmed));
-    LE_CHECK(read_rows(c, o, ep, r));
-    return 0;
+    return load_periods(o, c, ep, confirmed);
+}
+
+/* Collective: every file of the dataset into o->dir. */
+static int export_all(const ex_opts *o, le_corpus *c, ex_periods *ep, int64_t *confirmed, ex_sizes *z)
+{
+    LE_CHECK(le_agree(prepare(o, c, ep, confirmed)));
+    ex_shard s;
+    LE_CHECK(plan_shard(c, o->chunk, &s));
+    ex_chunk ch;
+    chunk_alloc(&ch, s.t1 - s.t0 < o->chunk ? (s.t1 > s.t0 ? s.t1 - s.t0 : 1) : o->chunk);
+    double t = MPI_Wtime();
+    int rc = measure_rows(c, o, ep, &s, &ch, z);
+    if (!rc)
+        le_info("export: first pass over %lld traces, %lld steps of %lld a rank (%.1f s)", (long long)c->meta.n_traces,
+                (long long)s.steps, (long long)s.chunk, MPI_Wtime() - t);
+    if (!rc) rc = write_dataset(c, o, ep, &s, &ch, z, *confirmed);
+    chunk_free(&ch);
+    if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o->dir, o, ep, c->meta.n_traces, z->abnormal) : 0);
+    return rc;
 }
 
 /* The files export writes into DIR. */
@@ -451,21 +597,16 @@ int le_cmd_export(int argc, char **argv)
     rc = le_agree(le_corpus_open(le_world.comm, o.corpus, &c));
     if (rc) return le_corpus_close(c), rc;
     ex_periods ep = {0};
-    ex_rows r = {0};
-    int64_t confirmed = 0, n_abn = 0;
-    rc = le_agree(run(&o, c, &ep, &r, &confirmed));
-    if (!rc) rc = le_agree(write_traces_csv(o.dir, &r));
-    if (!rc) rc = le_agree(write_h5(o.dir, c, &o, &ep, &r, confirmed));
-    for (int64_t t = 0; t < r.n; t++) n_abn += r.label[t] == 1;
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &n_abn, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o.dir, &o, &ep, c->meta.n_traces, n_abn) : 0);
+    ex_sizes z = {0};
+    int64_t confirmed = 0;
+    rc = export_all(&o, c, &ep, &confirmed, &z);
     if (!rc) rc = le_agree(le_world.rank == 0 ? publish_dir(partial, final) : 0);
     if (rc && le_world.rank == 0) discard_dir(partial);
     o.dir = final;
     if (!rc) {
         le_report_begin();
         le_report_int("traces", c->meta.n_traces);
-        le_report_int("abnormal", n_abn);
+        le_report_int("abnormal", z.abnormal);
         le_report_int("periods", ep.n);
         le_report_int("confirmed", confirmed);
         le_report_int("suggested", o.rc ? ep.n - confirmed : 0);
@@ -473,7 +614,7 @@ int le_cmd_export(int argc, char **argv)
         rc = le_report_rank_peak_rss(); /* collective: every rank is here */
         le_report_end();
     }
-    void *all[] = {ep.per, ep.n_normal, ep.label, r.ids, r.start, r.label, r.given, r.conf, r.period};
+    void *all[] = {ep.per, ep.n_normal, ep.label};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     le_corpus_close(c);
     return rc;

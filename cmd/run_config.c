@@ -37,7 +37,7 @@ static const run_stage_def defs[] = {
     {"rootcause", le_cmd_rootcause, "window gap min-traces score tie page no-page chunk", "", "", "corpus.h5 labels.h5",
      "rootcause.h5", "rootcause.html", ""},
     {"eval", le_cmd_eval, "chunk", "", "skip", "corpus.h5 labels.h5 rootcause.h5", "", "", ""},
-    {"export", le_cmd_export, "", "", "rootcause-labels", "corpus.h5 labels.h5 rootcause.h5", "dataset", "",
+    {"export", le_cmd_export, "chunk", "", "rootcause-labels", "corpus.h5 labels.h5 rootcause.h5", "dataset", "",
      "rootcause-labels"},
 };
 enum { NDEFS = sizeof defs / sizeof *defs };

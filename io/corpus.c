@@ -685,14 +685,20 @@ static int read_span_array(le_corpus *c, const char *name, hid_t mtype, int64_t 
     return 0;
 }
 
+static int check_range(const le_corpus *c, int64_t t0, int64_t t1)
+{
+    if (t0 < 0 || t1 < t0 || t1 > c->meta.n_traces)
+        return le_fail(LE_ERR_USAGE, "%s: trace range [%lld, %lld) outside [0, %lld)", c->path, (long long)t0, (long long)t1,
+                       (long long)c->meta.n_traces);
+    return 0;
+}
+
 /* A block of traces [t0, t1) with their ids alone (no spans): what
  * matching ids against a labels file needs, a chunk at a time. */
 int le_corpus_read_ids(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b)
 {
     const le_corpus_meta *m = &c->meta;
-    if (t0 < 0 || t1 < t0 || t1 > m->n_traces)
-        return le_fail(LE_ERR_USAGE, "%s: trace range [%lld, %lld) outside [0, %lld)", c->path, (long long)t0, (long long)t1,
-                       (long long)m->n_traces);
+    LE_CHECK(check_range(c, t0, t1));
     le_block_alloc(b, t1 - t0, 0, (size_t)(t1 - t0) * 33, 0);
     b->trace_begin = t0;
     int rc = le_ids_read((hid_t)c->hid_file, m, c->path, t0, t1 - t0, b);
@@ -700,12 +706,16 @@ int le_corpus_read_ids(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b)
     return rc;
 }
 
+int le_corpus_read_starts(le_corpus *c, int64_t t0, int64_t t1, int64_t *start)
+{
+    LE_CHECK(check_range(c, t0, t1));
+    return read_span_array(c, DS_TRACE_START, H5T_NATIVE_INT64, t0, t1 - t0, start);
+}
+
 int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b)
 {
     const le_corpus_meta *m = &c->meta;
-    if (t0 < 0 || t1 < t0 || t1 > m->n_traces)
-        return le_fail(LE_ERR_USAGE, "%s: trace range [%lld, %lld) outside [0, %lld)", c->path, (long long)t0, (long long)t1,
-                       (long long)m->n_traces);
+    LE_CHECK(check_range(c, t0, t1));
     int64_t bounds[2];
     int64_t nt = t1 - t0;
     int64_t *so = le_malloc((size_t)(nt + 1) * sizeof *so);

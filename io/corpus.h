@@ -150,6 +150,8 @@ int le_corpus_read_block(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *
 /* Traces [t0, t1) into b with their ids alone (no spans, no ground truth):
  * a chunk of ids at a time. */
 int le_corpus_read_ids(le_corpus *c, int64_t t0, int64_t t1, le_corpus_block *b);
+/* The start times of traces [t0, t1) into start[t1 - t0]. */
+int le_corpus_read_starts(le_corpus *c, int64_t t0, int64_t t1, int64_t *start);
 
 void le_meta_free(le_corpus_meta *m);
 
