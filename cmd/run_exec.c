@@ -26,9 +26,10 @@ typedef struct run_job {
     const le_ini *cfg;
     run_stage *st;
     int n, root, stop_for_labels;
-    int stop_round; /* select-R stopped the labeling: the plan ends its rounds there */
-    char ran[24];   /* the first stage this run ran ("": none yet) */
-    int log_level;  /* as run started: a stage's -v/-q must not outlive it */
+    int stop_round;      /* select-R stopped the labeling: the plan ends its rounds there */
+    char stop_why[1100]; /* its report's reason */
+    char ran[24];        /* the first stage this run ran ("": none yet) */
+    int log_level;       /* as run started: a stage's -v/-q must not outlive it */
     run_mentry ent[RUN_MAX_STAGES];
     int plan[RUN_MAX_STAGES]; /* 1: run */
     char *why[RUN_MAX_STAGES];
@@ -169,23 +170,54 @@ static void replan(run_job *j, int i, int r)
 
 /* Collective, after select-R (stage i) completed or was skipped: when its
  * report says the labeling stops there, no round after it runs and
- * propagate reads round R-1's labels (docs/run.md "Rounds"). */
-static int follow_stop(run_job *j, int i)
+ * propagate reads round R-1's labels (docs/run.md "Rounds"). Returns 1
+ * when the plan changed. */
+static int apply_stop(run_job *j, int i)
 {
     int r = later_select_round(&j->st[i]);
     if (r < 2 || r == j->stop_round) return 0;
-    char why[1100] = "";
+    char why[sizeof j->stop_why] = "";
     int stop = j->root ? report_says_stop(j->o->dir, j->st[i].name, why, sizeof why) : 0;
     LE_MPI(MPI_Bcast(&stop, 1, MPI_INT, 0, le_world.comm));
     if (!stop) return 0;
-    if (j->root) {
-        printf("  (%s: the labeling stops here: %s)\n", j->st[i].name, why);
-        fflush(stdout);
-        le_info("run: %s stopped the labeling (%s): no later round; propagate reads round %d's labels", j->st[i].name, why,
-                r - 1);
-    }
+    memcpy(j->stop_why, why, sizeof why);
     replan(j, i, r);
-    return decide_from(j, i + 1);
+    LE_CHECK(decide_from(j, i + 1));
+    return 1;
+}
+
+/* Rank 0: the line that says where the labeling stopped. */
+static void print_stop(const run_job *j, int i)
+{
+    printf("  (%s: the labeling stops here: %s)\n", j->st[i].name, j->stop_why);
+    fflush(stdout);
+}
+
+/* Collective, as the run passes stage i: the stop applied if select-R says
+ * so, and announced where the rounds end. */
+static int follow_stop(run_job *j, int i)
+{
+    int rc = apply_stop(j, i);
+    if (rc < 0 || later_select_round(&j->st[i]) != j->stop_round || !j->stop_round) return rc < 0 ? rc : 0;
+    if (j->root) {
+        print_stop(j, i);
+        le_info("run: %s stopped the labeling (%s): no later round; propagate reads round %d's labels", j->st[i].name,
+                j->stop_why, j->stop_round - 1);
+    }
+    return 0;
+}
+
+/* Collective, before the plan is shown: the stops of rounds already done
+ * (skipped) applied, so that the plan and --dry-run end where the labeling
+ * did (a finished run resumed at export must not list rounds after it). */
+static int apply_done_stops(run_job *j)
+{
+    for (int i = 0; i < j->n; i++)
+        if (!j->plan[i]) {
+            int rc = apply_stop(j, i);
+            if (rc < 0) return rc;
+        }
+    return 0;
 }
 
 /* Rank 0: the title line, then with --dry-run every stage's command line
@@ -200,6 +232,7 @@ static void print_plan(const run_job *j)
             run_stage_line(&j->st[i], line, sizeof line);
             printf("  %-10s %-6s %s\n             labelease %s\n", j->st[i].name, j->plan[i] ? "run" : "skip",
                    j->plan[i] ? j->why[i] : "(completed, unchanged)", line);
+            if (j->stop_round && later_select_round(&j->st[i]) == j->stop_round) print_stop(j, i);
         }
         if (j->stop_for_labels) printf("  (then stops for labeling: [label] gives neither mode = oracle nor labels =)\n");
         fflush(stdout);
@@ -376,6 +409,7 @@ int run_exec(const run_opts *o, const le_ini *cfg, run_stage *st, int *n, int st
     if (j->root && !o->dry && !rc) rc = lock_dir(o->dir);
     rc = le_agree(rc);
     if (!rc) rc = decide_from(j, 0);
+    if (!rc) rc = apply_done_stops(j);
     if (!rc) {
         if (j->root) print_plan(j);
         if (!o->dry) rc = run_stages(j, res);

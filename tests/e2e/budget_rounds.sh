@@ -89,6 +89,13 @@ awk -F, '$5 == "select-R" && $8 == 28 && $6 > 0 { ok++ } $5 == "total" && $6 > 0
 [ "$(grep -c '^small,500,2,2,' rs.csv)" = "$(( $(grep -c '"name"' o/manifest.json) + 2 ))" ] || fail "run_sizes: a stage missing: $(cat rs.csv)"
 run_le 2 run r.ini --out o > o2.out 2> o2.err || fail "re-run failed"
 [ "$(grep -cE '^  [a-z0-9-]+ +skipped' o2.out)" = 10 ] || fail "a re-run did not skip every stage: $(cat o2.out)"
+grep -q 'select-3: the labeling stops here: the labels so far reach --max-labels 28' o2.out || fail "re-run: no stop line: $(cat o2.out)"
+# --dry-run of the finished run ends its rounds where select-3 stopped them
+run_le 2 run r.ini --out o --dry-run > dry.out 2> dry.err || fail "--dry-run failed: $(cat dry.err)"
+grep -qE '^  (label-3|select-4) ' dry.out && fail "--dry-run lists rounds past the stop: $(cat dry.out)"
+grep -q 'labelease propagate o/corpus.h5 o/labels-2.csv' dry.out || fail "--dry-run: propagate not on round 2's labels: $(cat dry.out)"
+grep -q '(select-3: the labeling stops here: ' dry.out || fail "--dry-run: no stop line: $(cat dry.out)"
+grep -qE '^  [a-z0-9-]+ +run ' dry.out && fail "--dry-run of a finished run would run a stage: $(cat dry.out)"
 printf '[synth]\ntraces = 1000\n[select]\nbudget = 20\nmax-labels = 30\n[label]\nmode = oracle\n' > bad.ini
 run_le 2 run bad.ini --out b 2> bad.err && fail "budget with max-labels accepted"
 grep -q 'bad.ini:3: \[select\] max-labels belongs to the default budget' bad.err || fail "bad config: $(cat bad.err)"
