@@ -7,6 +7,10 @@
 # order, write). The CSV is also ingested gzip-compressed (csvgz_*: the same
 # files through gzip -6; bytes and MB/s count the uncompressed text, as
 # bytes_read does, and csvgz_np*_compressed_bytes is what was on disk).
+# The CSV is ingested once more through the spill (csvspill_*: --max-rows
+# an eighth of a rank's rows, docs/ingest.md "Memory"): seconds and peak
+# RSS a rank beside the in-memory join's, and whether the corpus is the
+# same (h5diff).
 #
 #   bench/ingest.sh                 # 1 GiB of each, 1 and 2 ranks (~5 min here)
 #   bench/ingest.sh --quick         # 16 MiB of each, for CI (tests/e2e/bench_ingest_quick.sh)
@@ -85,6 +89,18 @@ for fmt in nezha:gen_nezha_csv.py:csv:csv nezha:gen_nezha_csv.py:csv:csvgz jaege
         echo "${tag}_np${np}_parse_mb_per_s_per_rank: $(v parse_mb_per_s_per_rank)"
         echo "${tag}_np${np}_seconds: $(v seconds)"
         echo "${tag}_np${np}_end_to_end_mb_per_s: $(awk -v b="$(v bytes_read)" -v s="$(v seconds)" 'BEGIN{printf "%.1f", b/1e6/s}')"
+        echo "${tag}_np${np}_peak_rss_mib_max: $(v peak_rss_mib_max)"
+        if [ "$tag" = csv ]; then
+            rows=$(( $(v rows_read) / np / 8 + 1 ))
+            "${mpi[@]}" -np "$np" "$bin" ingest -q --format "$name" -o "$out.spill.h5" --max-rows "$rows" "$in" > "$rep.spill"
+            w() { sed -n "s/^$1: //p" "$rep.spill"; }
+            echo "csvspill_np${np}_max_rows: $rows"
+            echo "csvspill_np${np}_buckets_steps: $(w spill_buckets) $(w spill_steps)"
+            echo "csvspill_np${np}_seconds: $(w seconds)"
+            echo "csvspill_np${np}_peak_rss_mib_max: $(w peak_rss_mib_max)"
+            echo "csvspill_np${np}_same_corpus: $(h5diff -q "$out" "$out.spill.h5" > /dev/null 2>&1 && echo yes || echo no)"
+            rm -f "$out.spill.h5"
+        fi
         rm -f "$out"
     done
 done

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver.h"
 #include "exchange.h"
@@ -74,7 +75,13 @@ static const char usage[] =
     "                               (invalid JSON, corrupt gzip, ...) with a warning; the\n"
     "                               summary names the skipped files\n"
     "  --allow-drops                exit 0 when no trace is left (an empty corpus is then\n"
-    "                               written) or more than half of the rows were dropped\n" LE_COMMON_HELP
+    "                               written) or more than half of the rows were dropped\n"
+    "  --max-rows N                 span rows a rank holds at a time (default 8388608, about\n"
+    "                               1 GB). An input with more on some rank is joined and\n"
+    "                               ordered through files (an external sort): memory stays\n"
+    "                               near N rows a rank, the disk holds about the input once\n"
+    "  --spill-dir DIR              where those files go (default: beside the output, in\n"
+    "                               OUTPUT.spill-PID, removed at the end)\n" LE_COMMON_HELP
     "\n"
     "examples:\n"
     "  mpirun -np 4 labelease ingest --format nezha --faults fault_list.json -o tt.h5 trace/\n"
@@ -88,6 +95,10 @@ static const char usage[] =
 
 typedef enum { FMT_CSV, FMT_JAEGER, FMT_ZIPKIN, FMT_OTLP, FMT_OTLP_PROTO } fmt_kind;
 
+/* --max-rows' default: about 1 GB of parsed rows a rank (~3 with the
+ * exchange's buffers), under the 4 GB a rank issue 19 bounds. */
+#define LE_INGEST_MAX_ROWS ((int64_t)1 << 23)
+
 typedef struct label_rule {
     char *glob;
     int8_t label;
@@ -100,6 +111,8 @@ typedef struct ingest_opts {
     int strict, keep_going, allow_drops;
     int tree_mode; /* --roots: LE_TT_WHOLE or LE_TT_FIRST_ROOT */
     double fault_duration_s, max_duration_s;
+    int64_t max_rows;      /* rows a rank parses before it routes them on */
+    const char *spill_dir; /* NULL: OUTPUT.spill-PID */
     fmt_kind kind;
 } ingest_opts;
 
@@ -197,6 +210,8 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
                                          {"roots", required_argument, 0, 'R'},
                                          {"keep-going", no_argument, 0, 'k'},
                                          {"allow-drops", no_argument, 0, 'A'},
+                                         {"max-rows", required_argument, 0, 'M'},
+                                         {"spill-dir", required_argument, 0, 'S'},
                                          {"output", required_argument, 0, 'o'},
                                          LE_COMMON_LONGOPTS,
                                          {0}};
@@ -204,6 +219,7 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
     o->fault_duration_s = 300;
     o->max_duration_s = 86400;
     o->tree_mode = LE_TT_WHOLE;
+    o->max_rows = LE_INGEST_MAX_ROWS;
     optind = 0; /* 0, not 1: glibc then resets all its state (commands may run in-process) */
     int c;
     while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) != -1) {
@@ -221,6 +237,11 @@ static int parse_options(int argc, char **argv, ingest_opts *o)
         case 'R': LE_CHECK(parse_roots(optarg, o)); break;
         case 'k': o->keep_going = 1; break;
         case 'A': o->allow_drops = 1; break;
+        case 'M':
+            LE_CHECK(le_parse_count("--max-rows", optarg, &o->max_rows));
+            if (o->max_rows < 1) return le_fail(LE_ERR_USAGE, "--max-rows must be at least 1");
+            break;
+        case 'S': o->spill_dir = optarg; break;
         case 'o': o->output = optarg; break;
         default: return le_usage(usage, 1);
         }
@@ -502,14 +523,27 @@ static char *first_line(const char *msg)
     return nl ? le_strndup(msg, (size_t)(nl - msg)) : le_strdup(msg);
 }
 
-static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf *rows, le_ingest_stats *st, skip_list *skips)
+/* Where a rank is in its files, across batches. */
+typedef struct parse_state {
+    int next, done, mine; /* next file index to look at; files parsed; files of this rank */
+    double t0, last;
+} parse_state;
+
+static void parse_state_init(const file_list *fl, parse_state *ps)
 {
-    le_csv_map *map = NULL;
-    if (o->kind == FMT_CSV) LE_CHECK(o->map ? le_csv_map_load(o->map, &map) : le_csv_map_named(o->format, &map));
-    int rc = 0, mine = 0, done = 0;
-    for (int i = 0; i < fl->n; i++) mine += fl->owner[i] == le_world.rank;
-    double t0 = le_now(), last = t0;
-    for (int i = 0; i < fl->n && !rc; i++) {
+    *ps = (parse_state){.t0 = le_now()};
+    ps->last = ps->t0;
+    for (int i = 0; i < fl->n; i++) ps->mine += fl->owner[i] == le_world.rank;
+}
+
+/* This rank's next files into rows, until it holds max_rows rows or has
+ * parsed them all (a file is never cut: a batch ends after one). */
+static int parse_batch(const ingest_opts *o, const le_csv_map *map, const file_list *fl, parse_state *ps, le_spanbuf *rows,
+                       le_ingest_stats *st, skip_list *skips)
+{
+    int rc = 0;
+    for (; ps->next < fl->n && !rc && (int64_t)rows->n < o->max_rows; ps->next++) {
+        int i = ps->next;
         if (fl->owner[i] != le_world.rank) continue;
         le_parse_ctx ctx = {rows, st, fl->path[i], (uint32_t)i, fl->label[i], o->strict, (int64_t)(o->max_duration_s * 1e6)};
         uint64_t bytes0 = st->bytes_read;
@@ -525,15 +559,23 @@ static int parse_my_files(const ingest_opts *o, const file_list *fl, le_spanbuf 
             rc = le_fail(rc, "%s (--keep-going skips such a file)", why);
             free(why);
         }
-        done++;
-        if (le_now() - last > 5 || done == mine) {
-            last = le_now();
-            le_info("parse: rank 0 %d/%d files, %.1f MB, %.1f MB/s", done, mine, (double)st->bytes_read / 1e6,
-                    (double)st->bytes_read / 1e6 / (last - t0 + 1e-9));
+        ps->done++;
+        if (le_now() - ps->last > 5 || ps->done == ps->mine) {
+            ps->last = le_now();
+            le_info("parse: rank 0 %d/%d files, %.1f MB, %.1f MB/s", ps->done, ps->mine, (double)st->bytes_read / 1e6,
+                    (double)st->bytes_read / 1e6 / (ps->last - ps->t0 + 1e-9));
         }
     }
-    if (map) le_csv_map_free(map);
     return rc;
+}
+
+/* Collective: 1 when some rank has files left after its batch. */
+static int files_left(const file_list *fl, const parse_state *ps, int *left)
+{
+    int mine = 0;
+    for (int i = ps->next; i < fl->n && !mine; i++) mine = fl->owner[i] == le_world.rank;
+    LE_MPI(MPI_Allreduce(&mine, left, 1, MPI_INT, MPI_MAX, le_world.comm));
+    return 0;
 }
 
 static int skip_cmp(const void *a, const void *b)
@@ -637,30 +679,56 @@ static int route_labels(const char *path, le_strtab *ids, int8_t **labels)
     return 0;
 }
 
+/* --labels, routed once: the ids this rank owns, their labels, and which
+ * of them a trace took (the rest are counted as unmatched at the end). */
+typedef struct label_table {
+    le_strtab ids;
+    int8_t *lab;
+    char *used;
+} label_table;
+
+static int label_table_load(const char *path, label_table *lt)
+{
+    *lt = (label_table){0};
+    le_strtab_init(&lt->ids);
+    int rc = route_labels(path, &lt->ids, &lt->lab);
+    lt->used = le_calloc(lt->ids.n + 1, 1);
+    return rc;
+}
+
+static void label_table_apply(label_table *lt, le_asm *a, int64_t *applied)
+{
+    for (size_t t = 0; t < a->n; t++) {
+        uint32_t id = le_strtab_find(&lt->ids, le_strtab_str(&a->ids, a->id[t]), a->ids.len[a->id[t]]);
+        if (id == UINT32_MAX) continue;
+        a->label[t] = lt->lab[id];
+        lt->used[id] = 1;
+        ++*applied;
+    }
+}
+
+static int64_t label_table_unused(const label_table *lt)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < lt->ids.n; i++) n += !lt->used[i];
+    return n;
+}
+
+static void label_table_free(label_table *lt)
+{
+    free(lt->used);
+    free(lt->lab);
+    le_strtab_free(&lt->ids);
+}
+
 /* Apply the labels file to the assembled traces; count ids not in the corpus. */
 static int apply_labels(const char *path, le_asm *a, int64_t *unmatched, int64_t *applied)
 {
-    le_strtab ids;
-    le_strtab_init(&ids);
-    int8_t *lab = NULL;
-    int rc = route_labels(path, &ids, &lab);
-    if (rc) {
-        le_strtab_free(&ids);
-        return rc;
-    }
-    char *used = le_calloc(ids.n, 1);
-    for (size_t t = 0; t < a->n; t++) {
-        uint32_t id = le_strtab_find(&ids, le_strtab_str(&a->ids, a->id[t]), a->ids.len[a->id[t]]);
-        if (id == UINT32_MAX) continue;
-        a->label[t] = lab[id];
-        used[id] = 1;
-        ++*applied;
-    }
-    for (size_t i = 0; i < ids.n; i++) *unmatched += !used[i];
-    free(used);
-    free(lab);
-    le_strtab_free(&ids);
-    return 0;
+    label_table lt;
+    int rc = label_table_load(path, &lt);
+    if (!rc) label_table_apply(&lt, a, applied), *unmatched += label_table_unused(&lt);
+    label_table_free(&lt);
+    return rc;
 }
 
 static int load_faults(const ingest_opts *o, le_corpus_meta *meta)
@@ -787,7 +855,8 @@ static void report_drops(const le_ingest_stats *st, const file_list *fl, le_pos_
 typedef struct summary {
     int64_t traces, spans, abnormal, normal, promoted, via_ancestor, labels_applied, labels_unmatched;
     double seconds, parse_seconds;
-    int written; /* the corpus file was written (not when no trace is left) */
+    int written;                    /* the corpus file was written (not when no trace is left) */
+    int spill_buckets, spill_steps; /* 0: joined in memory */
 } summary;
 
 static uint64_t sum_dropped(const le_ingest_stats *st)
@@ -862,6 +931,9 @@ static int report(const ingest_opts *o, const file_list *fl, le_ingest_stats *st
         }
     }
     le_report_int("ranks", le_world.size);
+    le_report_int("max_rows", o->max_rows);
+    le_report_int("spilled", s->spill_buckets > 0);
+    if (s->spill_buckets) le_report_int("spill_buckets", s->spill_buckets), le_report_int("spill_steps", s->spill_steps);
     le_report_dbl("seconds", s->seconds);
     le_report_dbl("parse_mb_per_s_per_rank",
                   (double)st->bytes_read / 1e6 / (s->parse_seconds > 0 ? s->parse_seconds : 1e-9) / le_world.size);
@@ -927,8 +999,8 @@ static int count_labels(const le_corpus_block *b, summary *s)
         c[1] += b->label[t] == LE_LABEL_NORMAL;
     }
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, c, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
-    s->abnormal = c[0];
-    s->normal = c[1];
+    s->abnormal += c[0]; /* a block at a time */
+    s->normal += c[1];
     return 0;
 }
 
@@ -940,74 +1012,224 @@ static int any_row_label(const le_spanbuf *rows, int *has)
     return 0;
 }
 
+/* One ingest: what the join and the report share. */
+typedef struct ingest_run {
+    const ingest_opts *o;
+    const file_list *fl;
+    le_pos_kind kind;
+    le_ingest_stats st;
+    skip_list skips;
+    summary s;
+    le_corpus_meta meta;
+    int64_t tree_counts[2]; /* roots promoted, parents found via an ancestor */
+    double t0;
+} ingest_run;
+
+static void init_meta(ingest_run *r, int has_labels)
+{
+    const ingest_opts *o = r->o;
+    r->meta.has_ground_truth = has_labels || o->n_rules || o->labels || o->faults;
+    snprintf(r->meta.source, sizeof r->meta.source, "labelease ingest --format %s (%d files)", o->format, r->fl->n);
+}
+
+/* Collective: the corpus written, one block after the other (no trace: no
+ * corpus, unless asked for: check_outcome says why). */
+static int create_corpus(ingest_run *r, le_corpus_writer **w)
+{
+    *w = NULL;
+    r->s.written = r->meta.n_traces > 0 || r->o->allow_drops;
+    if (!r->s.written) return 0;
+    le_info("write: %lld traces, %lld spans -> %s", (long long)r->meta.n_traces, (long long)r->meta.n_spans, r->o->output);
+    return le_agree(le_corpus_create(le_world.comm, r->o->output, &r->meta, w));
+}
+
+static int close_corpus(le_corpus_writer *w, int rc)
+{
+    if (!w) return rc;
+    int rc_close = le_corpus_close_writer(w, rc);
+    return le_agree(rc ? rc : rc_close);
+}
+
+/* Every rank's rows in memory at once: route, assemble, order, write. */
+static int join_in_memory(ingest_run *r, le_spanbuf *parsed)
+{
+    const ingest_opts *o = r->o;
+    int has_labels = 0;
+    int rc = any_row_label(parsed, &has_labels);
+    le_spanbuf rows;
+    if (!rc) rc = le_agree(le_route_rows(le_world.comm, parsed, &rows));
+    if (rc) return rc;
+    le_info("join: %zu rows on rank 0 after routing by trace", rows.n);
+    le_asm a;
+    le_assemble_opts ao = {o->strict, r->fl->path, r->kind, o->tree_mode};
+    rc = le_agree(le_assemble(&rows, &a, &r->st, &ao));
+    le_spanbuf_free(&rows);
+    init_meta(r, has_labels);
+    if (!rc && o->labels) rc = le_agree(apply_labels(o->labels, &a, &r->s.labels_unmatched, &r->s.labels_applied));
+    if (!rc) rc = le_agree(le_unify_names(le_world.comm, &a, &r->meta));
+    if (!rc && o->faults) rc = load_faults(o, &r->meta);
+    le_corpus_block block = {0};
+    if (!rc) rc = le_agree(le_order_traces(le_world.comm, &a, &r->meta, &block));
+    if (!rc && o->faults) rc = le_agree(le_vis_truth(le_world.comm, &r->meta, &block));
+    r->tree_counts[0] = (int64_t)a.promoted_roots, r->tree_counts[1] = (int64_t)a.parents_via_ancestor;
+    le_asm_free(&a);
+    if (!rc) rc = count_labels(&block, &r->s);
+    le_corpus_writer *w = NULL;
+    if (!rc) rc = create_corpus(r, &w);
+    if (!rc && w) rc = le_agree(le_corpus_write_block(w, &block));
+    rc = close_corpus(w, rc);
+    le_block_free(&block);
+    return rc;
+}
+
+/* Buckets a rank's rows spill into: each about half of --max-rows, from
+ * the rows per input byte of the first batch (the largest rank's). */
+static int spill_buckets(ingest_run *r, const le_spanbuf *parsed)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < r->fl->n; i++) bytes += r->fl->owner[i] == le_world.rank ? r->fl->size[i] : 0;
+    double per_byte = r->st.bytes_read ? (double)parsed->n / (double)r->st.bytes_read : 0, est = per_byte * (double)bytes;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &est, 1, MPI_DOUBLE, MPI_SUM, le_world.comm));
+    double h = 2 * est / le_world.size / (double)r->o->max_rows + 1;
+    return h > 512 ? 512 : (int)h;
+}
+
+static int spill_dir(const ingest_opts *o, char *buf, size_t cap)
+{
+    long pid = (long)getpid(); /* rank 0's: one name for every rank */
+    LE_MPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, le_world.comm));
+    if (o->spill_dir)
+        snprintf(buf, cap, "%s/labelease-spill-%ld", o->spill_dir, pid);
+    else
+        snprintf(buf, cap, "%s.spill-%ld", o->output, pid);
+    return 0;
+}
+
+/* Collective: every batch routed and spilled; then bucket by bucket each
+ * rank's traces assembled and labelled into the trace file. */
+static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, parse_state *ps, const le_csv_map *map,
+                              le_asm *a, int buckets)
+{
+    const ingest_opts *o = r->o;
+    int rc = 0, left = 1, has_labels = 0;
+    for (int batch = 1; !rc; batch++) {
+        int any = 0;
+        rc = any_row_label(parsed, &any);
+        has_labels |= any;
+        if (!rc) rc = le_spill_rows(sp, parsed);
+        if (!rc) le_info("spill: batch %d routed into %d buckets a rank", batch, buckets);
+        if (rc || !left) break;
+        le_spanbuf_free(parsed), le_spanbuf_init(parsed);
+        rc = le_agree(parse_batch(o, map, r->fl, ps, parsed, &r->st, &r->skips));
+        if (!rc) rc = files_left(r->fl, ps, &left);
+    }
+    if (!rc) rc = le_agree(gather_skips(&r->skips, r->fl));
+    r->s.parse_seconds = le_now() - r->t0;
+    init_meta(r, has_labels);
+    label_table lt = {0};
+    if (!rc && o->labels) rc = le_agree(label_table_load(o->labels, &lt));
+    le_assemble_opts ao = {o->strict, r->fl->path, r->kind, o->tree_mode};
+    for (int h = 0; h < buckets && !rc; h++) {
+        le_spanbuf rows;
+        le_asm_clear_traces(a);
+        rc = le_spill_bucket(sp, h, &rows);
+        if (!rc) rc = le_assemble_more(&rows, a, &r->st, &ao);
+        le_spanbuf_free(&rows);
+        if (!rc && o->labels) label_table_apply(&lt, a, &r->s.labels_applied);
+        if (!rc) rc = le_spill_traces(sp, a);
+        rc = le_agree(rc);
+    }
+    if (o->labels) r->s.labels_unmatched += label_table_unused(&lt), label_table_free(&lt);
+    le_asm_clear_traces(a);
+    return rc;
+}
+
+/* More rows than --max-rows on some rank: the join and the order go
+ * through files (mpi/ingest_spill.c), a bucket or a step at a time. */
+static int join_spilled(ingest_run *r, le_spanbuf *parsed, parse_state *ps, const le_csv_map *map)
+{
+    const ingest_opts *o = r->o;
+    if (o->faults)
+        return le_fail(LE_ERR_USAGE,
+                       "--faults needs every trace in memory at once (the visible truth compares each operation's "
+                       "latency over the whole corpus), and this input has more than --max-rows %lld rows on a "
+                       "rank: give a larger --max-rows or more ranks",
+                       (long long)o->max_rows);
+    char dir[4400];
+    LE_CHECK(spill_dir(o, dir, sizeof dir));
+    int buckets = spill_buckets(r, parsed);
+    le_info("spill: more than --max-rows %lld rows on a rank: joining through %s, %d buckets a rank", (long long)o->max_rows,
+            dir, buckets);
+    le_spill *sp = NULL;
+    le_asm a;
+    le_asm_init(&a);
+    int rc = le_spill_open(le_world.comm, dir, buckets, o->max_rows / 2, &sp);
+    if (!rc) rc = spill_and_assemble(r, sp, parsed, ps, map, &a, buckets);
+    int32_t *svc_map = NULL, *op_map = NULL;
+    int steps = 0;
+    if (!rc) rc = le_agree(le_unify_names_map(le_world.comm, &a, &r->meta, &svc_map, &op_map));
+    r->tree_counts[0] = (int64_t)a.promoted_roots, r->tree_counts[1] = (int64_t)a.parents_via_ancestor;
+    le_asm_free(&a);
+    if (!rc) rc = le_spill_plan(sp, svc_map, op_map, &r->meta, &steps);
+    r->s.spill_buckets = buckets, r->s.spill_steps = steps;
+    free(svc_map), free(op_map);
+    le_corpus_writer *w = NULL;
+    if (!rc) rc = create_corpus(r, &w);
+    for (int s = 0; s < steps && !rc; s++) {
+        le_corpus_block block = {0};
+        rc = le_spill_block(sp, s, r->meta.has_ground_truth, &block);
+        if (!rc) rc = count_labels(&block, &r->s);
+        if (!rc && w) rc = le_agree(le_corpus_write_block(w, &block));
+        le_block_free(&block);
+    }
+    rc = close_corpus(w, rc);
+    int crc = le_spill_close(sp);
+    return rc ? rc : crc;
+}
+
+static int report_run(ingest_run *r)
+{
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, r->tree_counts, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
+    LE_CHECK(reduce_stats(&r->st));
+    warn_time_units(&r->st);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &r->s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &r->s.labels_unmatched, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    r->s.traces = r->meta.n_traces;
+    r->s.spans = r->meta.n_spans;
+    r->s.promoted = r->tree_counts[0];
+    r->s.via_ancestor = r->tree_counts[1];
+    r->s.seconds = le_now() - r->t0;
+    LE_CHECK(report(r->o, r->fl, &r->st, &r->meta, &r->s, r->kind, &r->skips));
+    return check_outcome(r->o, &r->st, &r->s, r->skips.n);
+}
+
 static int run_ingest(const ingest_opts *o, file_list *fl)
 {
-    double t0 = le_now();
-    le_pos_kind kind = o->kind == FMT_CSV ? LE_POS_LINE : LE_POS_BYTE;
-    le_ingest_stats st;
-    le_stats_init(&st);
-    le_spanbuf parsed, rows;
+    ingest_run r = {.o = o, .fl = fl, .kind = o->kind == FMT_CSV ? LE_POS_LINE : LE_POS_BYTE, .t0 = le_now()};
+    le_stats_init(&r.st);
+    le_csv_map *map = NULL;
+    int rc = 0;
+    if (o->kind == FMT_CSV) rc = o->map ? le_csv_map_load(o->map, &map) : le_csv_map_named(o->format, &map);
+    parse_state ps;
+    parse_state_init(fl, &ps);
+    le_spanbuf parsed;
     le_spanbuf_init(&parsed);
-    skip_list skips = {0};
-    int rc = le_agree(parse_my_files(o, fl, &parsed, &st, &skips));
-    if (!rc) rc = le_agree(gather_skips(&skips, fl));
-    if (!rc) rc = LE_MPI_RC(MPI_Barrier(le_world.comm));
-    summary s = {.parse_seconds = le_now() - t0};
-    int has_labels = 0;
-    if (!rc) rc = any_row_label(&parsed, &has_labels);
-    if (!rc) rc = le_agree(le_route_rows(le_world.comm, &parsed, &rows));
+    int left = 0;
+    rc = le_agree(rc ? rc : parse_batch(o, map, fl, &ps, &parsed, &r.st, &r.skips));
+    if (!rc) rc = files_left(fl, &ps, &left);
+    if (!rc && !left) {
+        rc = le_agree(gather_skips(&r.skips, fl));
+        if (!rc) rc = LE_MPI_RC(MPI_Barrier(le_world.comm));
+        r.s.parse_seconds = le_now() - r.t0;
+        if (!rc) rc = join_in_memory(&r, &parsed);
+    } else if (!rc) {
+        rc = join_spilled(&r, &parsed, &ps, map);
+    }
     le_spanbuf_free(&parsed);
-    if (rc) {
-        skip_list_free(&skips);
-        return rc;
-    }
-    le_info("join: %zu rows on rank 0 after routing by trace", rows.n);
-
-    le_asm a;
-    le_assemble_opts ao = {o->strict, fl->path, kind, o->tree_mode};
-    rc = le_agree(le_assemble(&rows, &a, &st, &ao));
-    le_spanbuf_free(&rows);
-    le_corpus_meta meta = {0};
-    meta.has_ground_truth = has_labels || o->n_rules || o->labels || o->faults;
-    snprintf(meta.source, sizeof meta.source, "labelease ingest --format %s (%d files)", o->format, fl->n);
-    if (!rc && o->labels) rc = le_agree(apply_labels(o->labels, &a, &s.labels_unmatched, &s.labels_applied));
-    if (!rc) rc = le_agree(le_unify_names(le_world.comm, &a, &meta));
-    if (!rc && o->faults) rc = load_faults(o, &meta);
-    le_corpus_block block = {0};
-    if (!rc) rc = le_agree(le_order_traces(le_world.comm, &a, &meta, &block));
-    if (!rc && o->faults) rc = le_agree(le_vis_truth(le_world.comm, &meta, &block));
-    int64_t tree_counts[2] = {(int64_t)a.promoted_roots, (int64_t)a.parents_via_ancestor};
-    le_asm_free(&a);
-    if (!rc) rc = count_labels(&block, &s);
-    /* no trace: no corpus, unless asked for (check_outcome says why) */
-    s.written = !rc && (meta.n_traces > 0 || o->allow_drops);
-    if (s.written) {
-        le_info("write: %lld traces, %lld spans -> %s", (long long)meta.n_traces, (long long)meta.n_spans, o->output);
-        le_corpus_writer *w = NULL;
-        rc = le_agree(le_corpus_create(le_world.comm, o->output, &meta, &w));
-        if (!rc) rc = le_agree(le_corpus_write_block(w, &block));
-        if (w) {
-            int rc_close = le_corpus_close_writer(w, rc);
-            rc = le_agree(rc ? rc : rc_close);
-        }
-    }
-    le_block_free(&block);
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, tree_counts, 2, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (!rc) rc = reduce_stats(&st);
-    if (!rc) warn_time_units(&st);
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_applied, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &s.labels_unmatched, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (!rc) {
-        s.traces = meta.n_traces;
-        s.spans = meta.n_spans;
-        s.promoted = tree_counts[0];
-        s.via_ancestor = tree_counts[1];
-        s.seconds = le_now() - t0;
-        rc = report(o, fl, &st, &meta, &s, kind, &skips);
-    }
-    if (!rc) rc = check_outcome(o, &st, &s, skips.n);
-    le_meta_free(&meta);
-    skip_list_free(&skips);
+    if (map) le_csv_map_free(map);
+    if (!rc) rc = report_run(&r);
+    le_meta_free(&r.meta);
+    skip_list_free(&r.skips);
     return rc;
 }
 

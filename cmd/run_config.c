@@ -19,7 +19,8 @@
 static const run_stage_def defs[] = {
     {"synth", le_cmd_synth, "traces days seed config chunk", "config", "", "", "corpus.h5", "", ""},
     {"ingest", le_cmd_ingest,
-     "format map label-by-filename labels faults fault-duration max-duration strict keep-going allow-drops",
+     "format map label-by-filename labels faults fault-duration max-duration strict keep-going allow-drops max-rows "
+     "spill-dir",
      "map labels faults", "inputs", "", "corpus.h5", "", "inputs"},
     {"info", le_cmd_info, "faults chunk", "", "skip", "corpus.h5", "", "", ""},
     {"train", le_cmd_train,

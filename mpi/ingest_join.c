@@ -71,7 +71,7 @@ static const char *row_str(const le_spanbuf *b, size_t i, int k, uint32_t *len)
     return s;
 }
 
-static size_t pack_row(const le_spanbuf *b, size_t i, char *dst)
+size_t le_row_pack(const le_spanbuf *b, size_t i, char *dst)
 {
     wire_row w = {b->start_us[i], b->duration_us[i], b->pos[i],  b->status_code[i], b->file[i], {0},
                   b->error[i],    b->label[i],       b->flags[i]};
@@ -93,7 +93,7 @@ static size_t pack_row(const le_spanbuf *b, size_t i, char *dst)
     return n;
 }
 
-static size_t unpack_row(const char *src, le_spanbuf *out)
+size_t le_row_unpack(const char *src, le_spanbuf *out)
 {
     wire_row w;
     memcpy(&w, src, sizeof w);
@@ -180,7 +180,7 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     int *dest = le_malloc(in->n * sizeof *dest);
     for (size_t i = 0; i < in->n; i++) {
         dest[i] = owner_of(in, i, p);
-        if (dest[i] != rank) count[dest[i]] += pack_row(in, i, NULL);
+        if (dest[i] != rank) count[dest[i]] += le_row_pack(in, i, NULL);
     }
     uint64_t total = 0;
     for (int r = 0; r < p; r++) cursor[r] = total, total += count[r];
@@ -191,7 +191,7 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
         if (dest[i] == rank)
             keep_row(in, i, out);
         else
-            cursor[dest[i]] += pack_row(in, i, send + cursor[dest[i]]);
+            cursor[dest[i]] += le_row_pack(in, i, send + cursor[dest[i]]);
     }
     free(dest);
     free(cursor);
@@ -203,7 +203,7 @@ int le_route_rows(MPI_Comm comm, le_spanbuf *in, le_spanbuf *out)
     free(count);
     free(rcount);
     if (rc) return rc;
-    for (uint64_t off = 0; off < rtotal;) off += unpack_row(recv + off, out);
+    for (uint64_t off = 0; off < rtotal;) off += le_row_unpack(recv + off, out);
     free(recv);
     return 0;
 }
@@ -648,7 +648,22 @@ static void assemble_trace(asm_ctx *c, uint32_t trace, uint32_t *rows, size_t n,
     append_trace(a, b, trace, label, w, k, info.virtual_root, &c->key, &c->keycap);
 }
 
+/* The traces of a bucket replace the last bucket's; the name tables stay,
+ * so local name ids mean the same in every bucket (ingest's spill). */
+void le_asm_clear_traces(le_asm *a)
+{
+    a->n = 0, a->m = 0;
+    le_strtab_free(&a->ids);
+    le_strtab_init(&a->ids);
+}
+
 int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, const le_assemble_opts *o)
+{
+    le_asm_init(out);
+    return le_assemble_more(rows, out, st, o);
+}
+
+int le_assemble_more(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, const le_assemble_opts *o)
 {
     /* Group rows by trace with a counting sort over the dense trace ids. */
     size_t nt = rows->traces.n;
@@ -661,7 +676,6 @@ int le_assemble(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, const 
     for (size_t i = 0; i < rows->n; i++) byt[fill[rows->trace[i]]++] = (uint32_t)i;
     free(fill);
 
-    le_asm_init(out);
     trace_work w = {0};
     drop_ctx d = {st, o->strict, o->files, o->kind, 0};
     asm_ctx c = {rows, le_malloc(rows->n + 1), o->tree_mode, NULL, 0};

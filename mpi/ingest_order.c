@@ -92,6 +92,19 @@ static int32_t find_sorted(const bstr *v, size_t n, const char *s, uint32_t len)
 
 int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
 {
+    int32_t *svc_map, *op_map;
+    LE_CHECK(le_unify_names_map(comm, a, meta, &svc_map, &op_map));
+    for (size_t s = 0; s < a->m; s++) {
+        a->service[s] = svc_map[a->service[s]];
+        a->operation[s] = op_map[a->operation[s]];
+    }
+    free(svc_map);
+    free(op_map);
+    return 0;
+}
+
+int le_unify_names_map(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, int32_t **svc_map_out, int32_t **op_map_out)
+{
     char *svc_buf, *op_buf;
     uint64_t svc_len, op_len;
     LE_CHECK(global_table(comm, &a->services, &svc_buf, &svc_len));
@@ -115,18 +128,13 @@ int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
         meta->operations[i] = le_strndup(ops[i].s + cut + 1, ops[i].n - cut - 1);
     }
 
-    int32_t *svc_map = le_malloc(a->services.n * sizeof *svc_map);
-    int32_t *op_map = le_malloc(a->operations.n * sizeof *op_map);
+    int32_t *svc_map = le_malloc((a->services.n + 1) * sizeof *svc_map);
+    int32_t *op_map = le_malloc((a->operations.n + 1) * sizeof *op_map);
     for (size_t i = 0; i < a->services.n; i++)
         svc_map[i] = find_sorted(svc, ns, le_strtab_str(&a->services, (uint32_t)i), a->services.len[i]);
     for (size_t i = 0; i < a->operations.n; i++)
         op_map[i] = find_sorted(ops, no, le_strtab_str(&a->operations, (uint32_t)i), a->operations.len[i]);
-    for (size_t s = 0; s < a->m; s++) {
-        a->service[s] = svc_map[a->service[s]];
-        a->operation[s] = op_map[a->operation[s]];
-    }
-    free(svc_map);
-    free(op_map);
+    *svc_map_out = svc_map, *op_map_out = op_map;
     free(svc);
     free(ops);
     free(svc_buf);
@@ -136,20 +144,16 @@ int le_unify_names(MPI_Comm comm, le_asm *a, le_corpus_meta *meta)
 
 /* --------------------------------------------------------- trace order */
 
-/* The corpus order: root start, then hash of the id, then the id itself. */
-typedef struct tkey {
-    int64_t start;
-    uint64_t hash;
-} tkey;
+typedef le_tkey tkey;
 
-static int tkey_cmp(tkey a, tkey b)
+int le_tkey_cmp(le_tkey a, le_tkey b)
 {
     if (a.start != b.start) return a.start < b.start ? -1 : 1;
     if (a.hash != b.hash) return a.hash < b.hash ? -1 : 1;
     return 0;
 }
 
-static int tkey_qcmp(const void *a, const void *b) { return tkey_cmp(*(const tkey *)a, *(const tkey *)b); }
+static int tkey_qcmp(const void *a, const void *b) { return le_tkey_cmp(*(const tkey *)a, *(const tkey *)b); }
 
 /* Wire format of one trace in the order exchange. */
 typedef struct wire_trace {
@@ -171,7 +175,7 @@ static int asm_trace_cmp(const void *pa, const void *pb)
 {
     size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
     const le_asm *a = g_asm;
-    int c = tkey_cmp((tkey){a->start[x], a->hash[x]}, (tkey){a->start[y], a->hash[y]});
+    int c = le_tkey_cmp((tkey){a->start[x], a->hash[x]}, (tkey){a->start[y], a->hash[y]});
     if (c) return c;
     bstr bx = {le_strtab_str(&a->ids, a->id[x]), a->ids.len[a->id[x]]},
          by = {le_strtab_str(&a->ids, a->id[y]), a->ids.len[a->id[y]]};
@@ -206,7 +210,7 @@ static int choose_splitters(MPI_Comm comm, const le_asm *a, const size_t *sorted
     return 0;
 }
 
-static size_t pack_trace(const le_asm *a, size_t t, char *dst)
+size_t le_trace_pack(const le_asm *a, size_t t, char *dst)
 {
     int64_t s0 = a->span_off[t], s1 = a->span_off[t + 1];
     wire_trace w = {a->start[t], a->hash[t], a->ids.len[a->id[t]], (uint32_t)(s1 - s0), a->label[t]};
@@ -231,7 +235,7 @@ typedef struct recv_trace {
 static int recv_cmp(const void *pa, const void *pb)
 {
     const recv_trace *x = pa, *y = pb;
-    int c = tkey_cmp((tkey){x->w.start, x->w.hash}, (tkey){y->w.start, y->w.hash});
+    int c = le_tkey_cmp((tkey){x->w.start, x->w.hash}, (tkey){y->w.start, y->w.hash});
     if (c) return c;
     bstr bx = {x->rec + sizeof(wire_trace), x->w.id_len}, by = {y->rec + sizeof(wire_trace), y->w.id_len};
     return bstr_cmp(&bx, &by);
@@ -278,14 +282,14 @@ static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted,
     int d = 0;
     for (size_t k = 0; k < a->n; k++) { /* sorted: the bucket only moves forward */
         size_t t = sorted[k];
-        while (d < p - 1 && tkey_cmp((tkey){a->start[t], a->hash[t]}, split[d]) >= 0) d++;
+        while (d < p - 1 && le_tkey_cmp((tkey){a->start[t], a->hash[t]}, split[d]) >= 0) d++;
         dest[k] = d;
-        count[d] += pack_trace(a, t, NULL);
+        count[d] += le_trace_pack(a, t, NULL);
     }
     uint64_t total = 0;
     for (int r = 0; r < p; r++) total += count[r];
     char *send = le_malloc(total), *q = send;
-    for (size_t k = 0; k < a->n; k++) q += pack_trace(a, sorted[k], q);
+    for (size_t k = 0; k < a->n; k++) q += le_trace_pack(a, sorted[k], q);
     free(dest);
     int rc = le_alltoallv_bytes(comm, send, count, recv, rcount, rtotal);
     free(send);
@@ -294,11 +298,83 @@ static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted,
     return rc;
 }
 
+size_t le_trace_size(const char *rec)
+{
+    wire_trace w;
+    memcpy(&w, rec, sizeof w);
+    return sizeof w + w.id_len + (size_t)w.n_spans * sizeof(wire_span);
+}
+
+le_tkey le_trace_key(const char *rec)
+{
+    wire_trace w;
+    memcpy(&w, rec, sizeof w);
+    return (le_tkey){w.start, w.hash};
+}
+
+void le_trace_remap(char *rec, const int32_t *svc_map, const int32_t *op_map)
+{
+    wire_trace w;
+    memcpy(&w, rec, sizeof w);
+    char *p = rec + sizeof w + w.id_len;
+    for (uint32_t j = 0; j < w.n_spans; j++, p += sizeof(wire_span)) {
+        wire_span ws;
+        memcpy(&ws, p, sizeof ws);
+        ws.service = svc_map[ws.service], ws.operation = op_map[ws.operation];
+        memcpy(p, &ws, sizeof ws);
+    }
+}
+
+/* This rank's received traces, sorted, as a block (no global offsets yet). */
+static void sort_received(const char *recv, uint64_t rtotal, int gt, le_corpus_block *block)
+{
+    size_t n = 0, cap = 0;
+    recv_trace *v = NULL;
+    for (uint64_t off = 0; off < rtotal; off += le_trace_size(recv + off)) {
+        LE_RESERVE(v, cap, n + 1);
+        v[n].rec = recv + off;
+        memcpy(&v[n].w, recv + off, sizeof v[n].w);
+        n++;
+    }
+    if (n) qsort(v, n, sizeof *v, recv_cmp); /* v is NULL on a rank that received no trace */
+    fill_block(v, n, gt, block);
+    free(v);
+}
+
+int le_order_packed(MPI_Comm comm, const char *send, const uint64_t *count, int gt, le_corpus_block *block)
+{
+    int p;
+    LE_MPI(MPI_Comm_size(comm, &p));
+    uint64_t *rcount = le_calloc((size_t)p, sizeof *rcount), rtotal = 0;
+    char *recv = NULL;
+    int rc = le_alltoallv_bytes(comm, send, count, &recv, rcount, &rtotal);
+    free(rcount);
+    LE_CHECK(rc);
+    sort_received(recv, rtotal, gt, block);
+    free(recv);
+    return 0;
+}
+
+int le_block_place(MPI_Comm comm, le_corpus_block *block, const int64_t base[3], int64_t total[3])
+{
+    int rank;
+    LE_MPI(MPI_Comm_rank(comm, &rank));
+    /* Ids are stored without their terminators (docs/corpus.md). */
+    int64_t mine[3] = {block->n_traces, block->n_spans, block->id_offset[block->n_traces] - block->n_traces};
+    int64_t before[3] = {0, 0, 0};
+    LE_MPI(MPI_Exscan(mine, before, 3, MPI_INT64_T, MPI_SUM, comm));
+    LE_MPI(MPI_Allreduce(mine, total, 3, MPI_INT64_T, MPI_SUM, comm));
+    if (!rank) before[0] = before[1] = before[2] = 0;
+    block->trace_begin = base[0] + before[0];
+    block->span_begin = base[1] + before[1];
+    block->id_byte_begin = base[2] + before[2];
+    return 0;
+}
+
 int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_corpus_block *block)
 {
-    int p, rank;
+    int p;
     LE_MPI(MPI_Comm_size(comm, &p));
-    LE_MPI(MPI_Comm_rank(comm, &rank));
     size_t *sorted = le_malloc(a->n * sizeof *sorted);
     for (size_t i = 0; i < a->n; i++) sorted[i] = i;
     g_asm = a;
@@ -311,29 +387,10 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
     free(split);
     free(sorted);
     LE_CHECK(rc);
-
-    size_t n = 0, cap = 0;
-    recv_trace *v = NULL;
-    for (uint64_t off = 0; off < rtotal;) {
-        LE_RESERVE(v, cap, n + 1);
-        v[n].rec = recv + off;
-        memcpy(&v[n].w, recv + off, sizeof v[n].w);
-        off += sizeof(wire_trace) + v[n].w.id_len + (uint64_t)v[n].w.n_spans * sizeof(wire_span);
-        n++;
-    }
-    if (n) qsort(v, n, sizeof *v, recv_cmp); /* v is NULL on a rank that received no trace */
-    fill_block(v, n, meta->has_ground_truth, block);
-    free(v);
+    sort_received(recv, rtotal, meta->has_ground_truth, block);
     free(recv);
-
-    /* Ids are stored without their terminators (docs/corpus.md). */
-    int64_t mine[3] = {block->n_traces, block->n_spans, block->id_offset[block->n_traces] - block->n_traces};
-    int64_t before[3] = {0, 0, 0}, total[3];
-    LE_MPI(MPI_Exscan(mine, before, 3, MPI_INT64_T, MPI_SUM, comm));
-    LE_MPI(MPI_Allreduce(mine, total, 3, MPI_INT64_T, MPI_SUM, comm));
-    block->trace_begin = rank ? before[0] : 0;
-    block->span_begin = rank ? before[1] : 0;
-    block->id_byte_begin = rank ? before[2] : 0;
+    int64_t base[3] = {0, 0, 0}, total[3];
+    LE_CHECK(le_block_place(comm, block, base, total));
     meta->n_traces = total[0];
     meta->n_spans = total[1];
     meta->n_id_bytes = total[2];

@@ -15,4 +15,8 @@ done
     || fail "the gzip CSV gives other spans than the plain CSV"
 [ "$(value csvgz_np1_bytes "$WORK/out.txt")" = "$(value csv_np1_bytes "$WORK/out.txt")" ] \
     || fail "bytes_read of the gzip CSV is not the uncompressed size"
+for np in 1 2; do
+    [ "$(value csvspill_np${np}_same_corpus "$WORK/out.txt")" = yes ] || fail "np$np: the spill gives another corpus"
+    [ -n "$(value csvspill_np${np}_peak_rss_mib_max "$WORK/out.txt")" ] || fail "np$np: no spill RSS figure"
+done
 echo "PASS bench_ingest_quick"

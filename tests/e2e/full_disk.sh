@@ -58,7 +58,9 @@ if [ "$all" = 1 ]; then
     printf 'TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano,Duration\n' > in/a.csv
     for t in $(seq 1 200); do
         printf 't%d,a,root,front-7d9f8b6c5d-abcde,GET /,%d000000000,%d000500000,500\n' "$t" "$t" "$t" >> in/a.csv
-    done
+    done    # the same rows in 4 files, for ingest's spill (more than --max-rows 50 on a rank)
+    mkdir -p in4
+    awk 'NR == 1 { for (i = 0; i < 4; i++) print > ("in4/" i ".csv"); next } { print >> ("in4/" (NR % 4) ".csv") }' in/a.csv
 fi
 inputs=(c.h5 r.h5)
 [ "$all" = 1 ] && inputs+=(m.h5 e.h5 l.csv p.h5 rc.h5 in/a.csv)
@@ -89,6 +91,7 @@ dd if=/dev/zero of="$FULL/fill2" bs=4k 2> /dev/null || true
 full 2 label_page label r.h5 --page "$FULL/r.html"
 if [ "$all" = 1 ]; then
     full 2 ingest ingest --format nezha -o "$FULL/i.h5" in
+    full 2 ingest_spill ingest --format nezha -o "$FULL/i2.h5" --max-rows 50 in4
     full 2 propagate propagate c.h5 e.h5 l.csv -o "$FULL/p.h5"
     # a few periods (the rate rule): a file that fits in 32 KiB, so here
     full 2 rootcause rootcause c.h5 p.h5 -o "$FULL/rc.h5" --no-page

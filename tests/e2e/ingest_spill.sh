@@ -1,0 +1,68 @@
+#!/bin/bash
+# ingest's spill (issue 19, docs/ingest.md "Memory"): with more than
+# --max-rows rows on a rank, ingest joins and orders through files (an
+# external sort: rows routed and appended to trace-hash buckets, bucket by
+# bucket assembled, traces spread into steps of key ranges, each step sorted
+# and written) instead of in memory. The corpus must be the one the
+# in-memory join writes, byte for byte (h5diff, the fingerprint too), with
+# the same report: every count, drop and label.
+#  - Alibaba's real call graph (tests/fixtures/csv), its rows dealt over 5
+#    files so that traces span files and ranks: path ids whose missing
+#    parents go to an ancestor, both sides of a call, names not recorded;
+#    with --labels (some ids not in the corpus);
+#  - Zipkin's real files: fragments of one span merged;
+#  - at 1, 2 and 4 ranks, with --max-rows 40 or 4 (many batches, buckets, steps);
+#  - no spill directory left, --spill-dir honoured, --faults refused clearly.
+source "$(dirname "$0")/lib.bash"
+command -v h5diff > /dev/null || skip "h5diff is absent (apt-get install hdf5-tools)"
+FX=$LE_SRC/tests/fixtures
+cd "$WORK"
+mkdir ali
+awk -F, 'NR == 1 { for (i = 0; i < 5; i++) print > ("ali/part" i ".csv"); next } { print >> ("ali/part" (NR % 5) ".csv") }' \
+    "$FX/csv/alibaba2021_callgraph.csv"
+# labels for every 3rd trace, and two ids the corpus lacks
+awk -F, 'NR > 1 && !($2 in seen) { seen[$2] = 1; if (++n % 3 == 0) print $2 "," (n % 2 ? "abnormal" : "normal") }' \
+    "$FX/csv/alibaba2021_callgraph.csv" | { echo trace_id,label; cat; echo nosuchtrace1,abnormal; echo nosuchtrace2,normal; } > labels.csv
+
+# counts: the report without what depends on ranks, time or the spill
+counts() { grep -vE '^(output|seconds|parse_mb_per_s_per_rank|peak_rss_mib_[a-z]+|ranks|max_rows|spilled|spill_[a-z]+):' "$1"; }
+# same NAME MEM SPILLED: corpora and counts equal
+same() {
+    h5diff -q "$2.h5" "$3.h5" || fail "$1: the spilled corpus differs from the in-memory one"
+    diff <(counts "$2.txt") <(counts "$3.txt") > /dev/null || fail "$1: reports differ: $(diff <(counts "$2.txt") <(counts "$3.txt"))"
+}
+check() { # check NAME ROWS INGEST-ARGS...: in memory at 1 rank, spilled (--max-rows ROWS) at 1, 2 and 4
+    local name=$1 rows=$2; shift 2
+    run_le 1 ingest "$@" -o "$name-mem.h5" > "$name-mem.txt" 2> "$name-mem.err" || fail "$name in memory: $(cat "$name-mem.err")"
+    expect spilled 0 "$name-mem.txt"
+    for np in 1 2 4; do
+        run_le $np ingest "$@" -o "$name-$np.h5" --max-rows "$rows" > "$name-$np.txt" 2> "$name-$np.err" \
+            || fail "$name spilled at $np ranks: $(cat "$name-$np.err")"
+        expect spilled 1 "$name-$np.txt"
+        [ "$(value spill_steps "$name-$np.txt")" -gt 1 ] || fail "$name at $np ranks: one step: $(cat "$name-$np.txt")"
+        same "$name at $np ranks" "$name-mem" "$name-$np"
+    done
+}
+check ali 40 --format alibaba2021 --labels labels.csv ali
+[ "$(value parents_from_ancestors ali-mem.txt)" -gt 0 ] || fail "the Alibaba sample lost its path ids: $(cat ali-mem.txt)"
+[ "$(value labels_unmatched ali-mem.txt)" = 2 ] || fail "labels_unmatched: $(cat ali-mem.txt)"
+[ "$(value labels_applied ali-mem.txt)" -gt 0 ] || fail "no label applied: $(cat ali-mem.txt)"
+Z=$FX/zipkin
+check zip 4 --format zipkin "$Z"/lens_*.json "$Z/spans.json" "$Z/traces.json" "$Z/ui_netflix.json" "$Z/v1_rpc.json"
+[ "$(value merged_fragments zip-mem.txt)" -gt 0 ] || fail "the Zipkin files merged no fragment: $(cat zip-mem.txt)"
+ls -d ./*.spill-* 2> /dev/null && fail "a spill directory was left behind"
+
+# --spill-dir: the files go there (a directory of its own inside), and go
+mkdir sd
+run_le 2 ingest --format alibaba2021 -o sd.h5 --max-rows 40 --spill-dir sd ali > sd.txt 2> sd.err || fail "--spill-dir: $(cat sd.err)"
+grep -q "joining through sd/labelease-spill-" sd.err || fail "--spill-dir not used: $(cat sd.err)"
+[ -z "$(ls -A sd)" ] || fail "--spill-dir left $(ls -A sd)"
+h5diff -q ali-2.h5 sd.h5 /traces/start_us /traces/start_us || fail "--spill-dir gives another corpus"
+
+# --faults needs the whole corpus in memory: refused with the way out
+printf 'service,type,start,end\nx,cpu,0,1\n' > faults.csv
+rc=0; run_le 2 ingest --format alibaba2021 --faults faults.csv -o f.h5 --max-rows 40 ali > /dev/null 2> f.err || rc=$?
+[ $rc -ne 0 ] && grep -q -- "--faults needs every trace in memory at once" f.err || fail "--faults spilled: status $rc, $(cat f.err)"
+[ ! -e f.h5 ] || fail "a refused ingest wrote f.h5"
+ls -d ./*.spill-* 2> /dev/null && fail "a refused ingest left a spill directory"
+echo "PASS: ingest through its spill files writes the in-memory corpus and report at 1, 2 and 4 ranks"
