@@ -26,7 +26,7 @@ same() { # same DIR WHAT
     for f in periods.csv dataset.json; do cmp -s "whole/$f" "$1/$f" || fail "$2: $f differs"; done
 }
 for np in 1 2 4; do
-    for chunk in 7 100 1000000; do
+    for chunk in 7 100; do
         run_le $np export c.h5 p.h5 rc.h5 -o "d$np-$chunk" --chunk $chunk > "d$np-$chunk.txt" \
             || fail "--chunk $chunk at $np ranks failed"
         same "d$np-$chunk" "--chunk $chunk at $np ranks"
