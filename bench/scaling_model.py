@@ -4,7 +4,7 @@ stage for a 1e9-trace corpus on 1..1024 nodes (docs/scaling.md explains every te
 
     bench/scaling_model.py [--traces N] [--nodes "1 4 16 64 256 1024"] [--terms]
                            [--chunk C] [--first 200] [--round 200] [--max-labels 2000]
-                           [--ingest-spill] [--sample-max ROWS] [--fs-max BYTES_PER_S] [--no-kmpp]
+                           [--no-ingest-spill] [--sample-max ROWS] [--fs-max BYTES_PER_S] [--no-kmpp]
 
 The default labeling (tail representation, no model to train) with a budget
 that does not grow with N: a first round of --first labels, then active-
@@ -38,6 +38,10 @@ PROP_VEC_S_PER_TRACE = 0.632779 / 130363    # propagate_seconds_vectors.np1
 SELECT_REST_S_PER_TRACE = 0.284929 / 130363 # select_seconds_select.np1 (k = 130): checks the flop terms below
 SHARD_BYTES_PER_TRACE = 1181 * 2**20 / 1e6  # docs/benchmarks.md: select's peak RSS per 1e6 shard traces (spans, path ids, 64-float vectors)
 DIM_TAIL = 417                    # select's report `dim` (tail) on synth --traces 20000 --seed 1 here
+# ingest's peak RSS a rank per span row it holds, bench/ingest.sh 1 GiB CSV, 1 rank (results/ingest-bench.txt):
+INGEST_MEM_BYTES_PER_ROW = 824.113 * 2**20 / 6119055     # in memory: csv_np1_peak_rss_mib_max / spans (141 B)
+INGEST_SPILL_BYTES_PER_ROW = 224.984 * 2**20 / 764882    # spilling: csvspill_np1_peak_rss_mib_max / its batch (308 B)
+INGEST_SPILL_S_PER_SPAN = (15.3596 - 9.15934) / 6119055  # csvspill_np1_seconds - csv_np1_seconds, a span (1 us)
 
 # ---- pipeline defaults (the code's options, and issue 19's design) ---------
 DIM = 64                          # GAT embedding out_dim (docs/model.md): the train/embed option
@@ -50,6 +54,7 @@ CHUNK = 65536                     # traces a rank holds at a time in select, pro
 KMPAR_ROUNDS, KMPAR_OVERSAMPLE = 5, 2   # k-means||: 5 rounds of 2k candidates (docs/labeling.md)
 STEPS, BATCH, MICRO = 400, 64, 16 # train defaults: M = BATCH/MICRO = 4 micro-batches per step
 INGEST_SAMPLES_PER_RANK = 64      # mpi/ingest_order.c choose_splitters
+MAX_ROWS = 2 ** 23                # ingest --max-rows: the rows a rank holds before it spills
 SERVICES, OPERATIONS = 12, 42     # synthetic corpus tables
 
 # ---- ASSUMED: a typical HPC node and workload (not measured here) ----------
@@ -69,7 +74,6 @@ MERGE_S = 10e-9                   # one Welford (Chan) merge
 LABEL_CSV_BYTES = 40              # per labeled trace id
 TAIL_CELLS = OPERATIONS * 24 * 12 * 30   # 5-minute cells per operation over 30 days: the quantile/burst counts reduced
 QUANTILE_STEPS = 40               # bisection steps of the exact quantiles (one allreduce of counts each)
-INGEST_ROW_BYTES = JOIN_BYTES_PER_SPAN + RAW_BYTES_PER_SPAN  # a span in the join buffer, then in the ordered copy
 
 
 def fs(n):
@@ -136,6 +140,7 @@ def model(traces, n, o):
 
     csv = spans * CSV_BYTES_PER_SPAN
     smp = INGEST_SAMPLES_PER_RANK * p
+    spills = o.ingest_spill and spans / p > MAX_ROWS
     t["ingest"] = {
         "compute": csv / (p * INGEST_BPS_PER_RANK),
         "read": csv / fs(n), "write": corpus / fs(n),
@@ -143,11 +148,11 @@ def model(traces, n, o):
         "order a2a": alltoallv(raw, n, p),
         "splitters rank0": gather(INGEST_SAMPLES_PER_RANK * 16, n, p) + smp * math.log2(max(smp, 2)) * SORT_STEP_S,
         "names": gather(1024, n, p) + math.log2(max(p, 2)) * ALPHA,
-        # an external sort writes the rows once and reads them back
-        "spill": 2 * raw / fs(n) if o.ingest_spill else 0.0,
+        # past --max-rows a rank, the external sort (mpi/ingest_spill.c): the rows written to
+        # the buckets and read back, the traces written, read, written to the steps, read back
+        "spill": spills * (spans / p * INGEST_SPILL_S_PER_SPAN + (2 * spans * JOIN_BYTES_PER_SPAN + 4 * raw) / fs(n)),
     }
-    held = chunk if o.ingest_spill else shard
-    mem["ingest"] = CORES * held * SPANS_PER_TRACE * INGEST_ROW_BYTES
+    mem["ingest"] = CORES * (MAX_ROWS * INGEST_SPILL_BYTES_PER_ROW if spills else spans / p * INGEST_MEM_BYTES_PER_ROW)
     t["synth"] = {"compute": traces / (p * SYNTH_TRACES_PER_S), "write": corpus / fs(n)}
     mem["synth"] = CORES * 65536 * SPANS_PER_TRACE * 40
 
@@ -254,8 +259,8 @@ def main():
     ap.add_argument("--first", type=int, default=FIRST, help="labels of the first round (default 200)")
     ap.add_argument("--round", type=int, default=ROUND_K, help="labels of each later round (default 200)")
     ap.add_argument("--max-labels", type=int, default=MAX_LABELS, help="the cap: every round up to it runs (default 2000)")
-    ap.add_argument("--ingest-spill", action="store_true",
-                    help="ingest holds a chunk of rows and spills (external sort) instead of its whole shard")
+    ap.add_argument("--no-ingest-spill", dest="ingest_spill", action="store_false",
+                    help="ingest holds its whole shard of rows (the join before its spill was built)")
     ap.add_argument("--sample-max", type=float, default=SAMPLE_MAX,
                     help="cap the k-means sample at this many rows (default 131072, as select does)")
     ap.add_argument("--no-kmpp", action="store_true", help="leave out the weighted k-means++ on the candidates")
@@ -269,7 +274,7 @@ def main():
     print("traces: %.3g  cores/node: %d  fs: %.3g GB/s at most  labels: %d first + %d a round, <= %d (%d rounds)"
           % (a.traces, CORES, FS_BPS_MAX / 1e9, a.first, a.round, a.max_labels, rounds))
     print("chunk: %.3g traces a rank  sample: %s%s" % (a.chunk, "10%%, <= %.3g rows" % a.sample_max,
-                                                     "  ingest spills" if a.ingest_spill else ""))
+                                                     "  ingest spills past %.3g rows a rank" % MAX_ROWS if a.ingest_spill else "  ingest holds its shard"))
     print("(times: s, m, h, d, y; ! = memory over %.0f GB/node)" % (NODE_MEM / 1e9))
     print("%-10s" % "stage" + "".join("%11s" % ("%d node%s" % (n, "s" if n > 1 else "")) for n in nodes))
     tot = {n: 0.0 for n in nodes}
