@@ -381,7 +381,9 @@ typedef struct sample_acc {
     double share;
     uint64_t seed;
     const int64_t *skip;
-    int64_t n_skip, m;
+    int64_t n_skip;
+    int64_t n; /* traces sampled, listed in g (ascending) */
+    int64_t m; /* of them, those whose rows are in xs so far */
     int64_t *g;
     float *xs;
 } sample_acc;
@@ -398,26 +400,29 @@ static int sampled(const sample_acc *sa, int64_t t)
     return !sa->n_skip || !bsearch(&t, sa->skip, (size_t)sa->n_skip, sizeof(int64_t), cmp_i64);
 }
 
-/* Room for the sampled rows of traces [t0, t1): counted from the draws
- * alone, before any row is read. */
+/* The sampled traces of [t0, t1), from the draws alone before any row is
+ * read, and room for their rows. */
 static void sample_alloc(sample_acc *sa, int64_t t0, int64_t t1, int dim)
 {
-    int64_t m = 0;
-    for (int64_t t = t0; t < t1; t++) m += sampled(sa, t);
-    sa->m = 0;
-    sa->g = le_malloc(sizeof(int64_t) * (size_t)(m ? m : 1));
-    sa->xs = le_malloc_big(sizeof(float) * (size_t)(m ? m : 1) * (size_t)dim);
+    size_t cap = 0;
+    sa->g = NULL, sa->n = 0, sa->m = 0;
+    for (int64_t t = t0; t < t1; t++)
+        if (sampled(sa, t)) {
+            LE_RESERVE(sa->g, cap, (size_t)sa->n + 1);
+            sa->g[sa->n++] = t;
+        }
+    if (!sa->g) sa->g = le_malloc(sizeof(int64_t));
+    sa->xs = le_malloc_big(sizeof(float) * (size_t)(sa->n ? sa->n : 1) * (size_t)dim);
 }
 
+static void sample_free(sample_acc *sa) { free(sa->g), free(sa->xs), sa->g = NULL, sa->xs = NULL; }
+
+/* A pass's chunk of rows [a, a + n): those of the sampled traces in it. */
 static void sample_rows(void *ctx, const float *x, int64_t a, int64_t n, int dim)
 {
     sample_acc *sa = ctx;
-    for (int64_t t = 0; t < n; t++) {
-        if (!sampled(sa, a + t)) continue;
-        sa->g[sa->m] = a + t;
-        memcpy(sa->xs + sa->m * dim, x + t * dim, sizeof(float) * (size_t)dim);
-        sa->m++;
-    }
+    for (; sa->m < sa->n && sa->g[sa->m] < a + n; sa->m++)
+        memcpy(sa->xs + sa->m * dim, x + (sa->g[sa->m] - a) * dim, sizeof(float) * (size_t)dim);
 }
 
 /* The sampled rows alone (le_rowsrc_rows_at) rather than every row of a
@@ -426,8 +431,7 @@ static void sample_rows(void *ctx, const float *x, int64_t a, int64_t n, int dim
 static int sample_read(le_rowsrc *src, sel_dump *d, sample_acc *sa)
 {
     if (d && d->f && !d->done) return each_chunk(src, d, sample_rows, sa);
-    for (int64_t t = src->t0; t < src->t1; t++)
-        if (sampled(sa, t)) sa->g[sa->m++] = t;
+    sa->m = sa->n;
     return le_agree(le_rowsrc_rows_at(src, sa->g, sa->m, sa->xs));
 }
 
@@ -483,15 +487,17 @@ static int assign_chunks(le_rowsrc *src, sel_dump *d, sel_result *r)
 static int select_kmeans(le_rowsrc *src, int k, const sel_opts *o, sel_dump *d, sel_result *r)
 {
     sample_acc sa = {.share = o->sample, .seed = o->seed};
-    int64_t total = 0;
-    for (int64_t t = src->t0; t < src->t1; t++) total += sampled(&sa, t);
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
-    if (total < k) sa.share = 1.0, total = -1; /* a tiny corpus: cluster it all */
-    r->sample_rows = total;
     sample_alloc(&sa, src->t0, src->t1, src->dim);
+    int64_t total = sa.n;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, le_world.comm));
+    if (total < k) { /* a tiny corpus: cluster it all */
+        sample_free(&sa), sa.share = 1.0, total = -1;
+        sample_alloc(&sa, src->t0, src->t1, src->dim);
+    }
+    r->sample_rows = total;
     int rc = each_chunk(src, d, sample_rows, &sa);
     if (!rc) rc = le_agree(kmeans_centroids(sa.xs, sa.g, sa.m, src->dim, k, o, r));
-    free(sa.g), free(sa.xs);
+    sample_free(&sa);
     return rc ? rc : assign_chunks(src, d, r);
 }
 
