@@ -27,14 +27,14 @@
 struct le_spill {
     MPI_Comm comm;
     int rank, p, buckets, steps;
-    char path_sep; /* the rows' (le_spanbuf.path_sep), as routing agreed it */
+    char path_sep;      /* the rows' (le_spanbuf.path_sep), as routing agreed it */
     int64_t step_spans; /* spans a rank takes in one step, about */
     char dir[4096];
     FILE **bucket; /* [buckets], open while rows arrive */
     FILE *traces;  /* assembled traces, open until the plan */
     le_tkey *key;  /* [n_traces] */
     int64_t n_traces, n_spans, n_id_bytes, cap_key;
-    le_tkey *split; /* [p * steps - 1] */
+    le_tkey *split;  /* [p * steps - 1] */
     int64_t base[3]; /* traces, spans, id bytes of the steps written */
 };
 
@@ -43,7 +43,10 @@ static void file_path(const le_spill *sp, const char *what, int k, char *buf, si
     snprintf(buf, cap, "%s/r%d.%s%d", sp->dir, sp->rank, what, k);
 }
 
-static int write_error(const char *path) { return le_fail(LE_ERR_IO, "%s: cannot write the spill file: %s", path, strerror(errno)); }
+static int write_error(const char *path)
+{
+    return le_fail(LE_ERR_IO, "%s: cannot write the spill file: %s", path, strerror(errno));
+}
 
 static FILE *open_file(const le_spill *sp, const char *what, int k, const char *mode)
 {
@@ -71,7 +74,8 @@ int le_spill_open(MPI_Comm comm, const char *dir, int buckets, int64_t step_span
     LE_MPI(MPI_Comm_size(comm, &sp->p));
     snprintf(sp->dir, sizeof sp->dir, "%s", dir);
     *out = sp;
-    int rc = sp->rank == 0 && mkdir(dir, 0700) && errno != EEXIST
+    /* every rank: a node-local --spill-dir exists only where a rank made it */
+    int rc = mkdir(dir, 0700) && errno != EEXIST
                  ? le_fail(LE_ERR_IO, "%s: cannot create the spill directory: %s", dir, strerror(errno))
                  : 0;
     LE_CHECK(le_agree_on(comm, rc));
@@ -334,8 +338,8 @@ int le_spill_close(le_spill *sp)
     if (sp->traces) fclose(sp->traces);
     file_path(sp, "t", 0, path, sizeof path), unlink(path);
     for (int s = 0; s < sp->steps; s++) file_path(sp, "s", s, path, sizeof path), unlink(path);
-    int rc = LE_MPI_RC(MPI_Barrier(sp->comm)); /* every rank's files are gone before rank 0 removes the directory */
-    if (sp->rank == 0) rmdir(sp->dir);
+    int rc = LE_MPI_RC(MPI_Barrier(sp->comm)); /* every rank's files are gone before the directory goes */
+    rmdir(sp->dir);                            /* every rank: one per node when it is node-local, else the first one */
     free(sp->bucket), free(sp->key), free(sp->split);
     free(sp);
     return rc;
