@@ -170,8 +170,7 @@ static void replan(run_job *j, int i, int r)
 
 /* Collective, after select-R (stage i) completed or was skipped: when its
  * report says the labeling stops there, no round after it runs and
- * propagate reads round R-1's labels (docs/run.md "Rounds"). Returns 1
- * when the plan changed. */
+ * propagate reads round R-1's labels (docs/run.md "Rounds"). */
 static int apply_stop(run_job *j, int i)
 {
     int r = later_select_round(&j->st[i]);
@@ -182,8 +181,7 @@ static int apply_stop(run_job *j, int i)
     if (!stop) return 0;
     memcpy(j->stop_why, why, sizeof why);
     replan(j, i, r);
-    LE_CHECK(decide_from(j, i + 1));
-    return 1;
+    return decide_from(j, i + 1);
 }
 
 /* Rank 0: the line that says where the labeling stopped. */
@@ -197,9 +195,9 @@ static void print_stop(const run_job *j, int i)
  * so, and announced where the rounds end. */
 static int follow_stop(run_job *j, int i)
 {
-    int rc = apply_stop(j, i);
-    if (rc < 0 || later_select_round(&j->st[i]) != j->stop_round || !j->stop_round) return rc < 0 ? rc : 0;
-    if (j->root) {
+    LE_CHECK(apply_stop(j, i));
+    int ends_here = j->stop_round && later_select_round(&j->st[i]) == j->stop_round;
+    if (ends_here && j->root) {
         print_stop(j, i);
         le_info("run: %s stopped the labeling (%s): no later round; propagate reads round %d's labels", j->st[i].name,
                 j->stop_why, j->stop_round - 1);
@@ -213,10 +211,7 @@ static int follow_stop(run_job *j, int i)
 static int apply_done_stops(run_job *j)
 {
     for (int i = 0; i < j->n; i++)
-        if (!j->plan[i]) {
-            int rc = apply_stop(j, i);
-            if (rc < 0) return rc;
-        }
+        if (!j->plan[i]) LE_CHECK(apply_stop(j, i));
     return 0;
 }
 

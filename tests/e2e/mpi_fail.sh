@@ -68,4 +68,16 @@ for c in MPI_Allgatherv MPI_Bcast; do
 done
 failed 4 select "MPI_Allreduce:$((n / 2))" r.h5 "${SELECT[@]}" -o r.h5
 failed 2 synth MPI_Exscan:1 c2.h5 synth -q -o c2.h5 --traces 500 --seed 5
+# run's plan of a finished run whose rounds stopped at select-3: a failed
+# broadcast while it applies that stop (or decides again after it) stops
+# run with the error on every rank; it was dropped, and the ranks could go
+# on with different plans
+printf '[synth]\ntraces = 500\nseed = 2\n[info]\nskip = true\n[select]\nfirst-round = 20\nround-picks = 8\nmax-labels = 28\n[label]\nmode = oracle\n' > r.ini
+run_le 2 run r.ini --out o > /dev/null 2> o.err || { cat o.err >&2; fail "run failed"; }
+le_inject 2 "" run r.ini --out o --dry-run > ok.txt 2> ok.err || { cat ok.err >&2; fail "run --dry-run with the interposer failed"; }
+grep -q 'select-3: the labeling stops here' ok.txt || fail "the dry run does not apply select-3's stop: $(cat ok.txt)"
+mv counts.txt ok_counts.txt
+n=$(calls MPI_Bcast)
+[ "${n:-0}" -ge 3 ] || fail "only ${n:-no} Bcast calls of run's plan counted"
+for ((k = 1; k <= n; k++)); do failed 2 run "MPI_Bcast:$k" - run r.ini --out o --dry-run; done
 echo "PASS mpi_fail"
