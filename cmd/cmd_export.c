@@ -126,10 +126,11 @@ static int load_periods(const ex_opts *o, const le_corpus *c, ex_periods *ep, in
     for (int64_t i = 0; i < n_csv; i++) {
         int64_t p = o->rc ? csv[i].period : i;
         if (p < 0 || p >= ep->n || csv[i].start_us != ep->per[p].start_us || csv[i].end_us != ep->per[p].end_us) {
-            free(csv);
+            int e = le_fail(LE_ERR_FORMAT, "%s: period %lld [%lld, %lld] is not a period of %s", o->csv,
+                            (long long)csv[i].period, (long long)csv[i].start_us, (long long)csv[i].end_us, o->rc);
+            free(csv); /* after the message, which names the row */
             le_rc_free(&rc);
-            return le_fail(LE_ERR_FORMAT, "%s: period %lld [%lld, %lld] is not a period of %s", o->csv,
-                           (long long)csv[i].period, (long long)csv[i].start_us, (long long)csv[i].end_us, o->rc);
+            return e;
         }
         ep->label[p] = csv[i];
         ep->label[p].period = p;
@@ -145,9 +146,10 @@ static int load_periods(const ex_opts *o, const le_corpus *c, ex_periods *ep, in
 /* ---- the trace rows, a chunk at a time ---- */
 
 /* This rank's traces [t0, t1) in steps chunks that start at multiples of
- * chunk (dataset.h5's chunks: a chunk written once, not read back and
- * rewritten). Every rank makes as many steps, some empty: the labels file
- * opens and dataset.h5 writes collectively. */
+ * chunk: with the default chunk, dataset.h5's compressed chunks are written
+ * whole, except the one each rank boundary cuts. Every rank makes as many
+ * steps, some empty: the labels file opens and dataset.h5 writes
+ * collectively. */
 typedef struct ex_shard {
     int64_t t0, t1, chunk, steps;
 } ex_shard;
@@ -170,6 +172,7 @@ static int plan_shard(le_corpus *c, int64_t chunk, ex_shard *s)
     s->chunk = chunk;
     s->steps = s->t1 > s->t0 ? (s->t1 - 1) / chunk - s->t0 / chunk + 1 : 0;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &s->steps, 1, MPI_INT64_T, MPI_MAX, le_world.comm));
+    if (s->steps < 1) s->steps = 1; /* an empty corpus: the labels file is still opened and checked */
     return 0;
 }
 

@@ -231,6 +231,13 @@ expect confirmed 1 ex.txt
 [ "$(( $(wc -l < ds/traces.csv) - 1 ))" = 20000 ] || fail "traces.csv rows"
 [ "$(( $(wc -l < ds/periods.csv) - 1 ))" = "$periods" ] || fail "periods.csv rows"
 grep -q '^1,.*,cartservice,"other:disk, full","x ""y""",confirmed$' ds/periods.csv || fail "confirmed period row: $(sed -n 3p ds/periods.csv)"
+# a confirmed row whose period is not one of rc1.h5's: refused, naming it (the
+# message was formatted from the rows after they were freed: sanitized CI sees it)
+printf 'period,start_us,end_us,service,fault_type,note\n1,%s,%s,cartservice,cpu,\n' "$((s0 + 1))" "$e0" > rcbad.csv
+rc=0; run_le 2 export c.h5 labels.h5 rc1.h5 rcbad.csv -o dsbad > /dev/null 2> exbad.err || rc=$?
+[ $rc -ne 0 ] && grep -q "rcbad.csv: period 1 \[$((s0 + 1)), $e0\] is not a period of rc1.h5" exbad.err \
+    || fail "a period not in rc1.h5: status $rc, $(cat exbad.err)"
+[ ! -e dsbad ] || fail "a refused export wrote dsbad"
 $PY - <<'PY'
 import csv, json, h5py, numpy as np
 def trace_ids(f):  # corpus schema 2: offsets + bytes (docs/corpus.md)
