@@ -76,10 +76,12 @@ static const char usage[] =
     "                               summary names the skipped files\n"
     "  --allow-drops                exit 0 when no trace is left (an empty corpus is then\n"
     "                               written) or more than half of the rows were dropped\n"
-    "  --max-rows N                 span rows a rank holds at a time (default 8388608, about\n"
-    "                               1 GB). An input with more on some rank is joined and\n"
-    "                               ordered through files (an external sort): memory stays\n"
-    "                               near N rows a rank, the disk holds about the input once\n"
+    "  --max-rows N                 span rows a rank parses before it joins them (default\n"
+    "                               8388608, about 1 GB; a file is never cut). When a rank has\n"
+    "                               files left after N rows, the join and the order go\n"
+    "                               through files (an external sort): memory stays near N\n"
+    "                               rows (or the largest file) a rank, the disk holds about\n"
+    "                               the input's rows twice\n"
     "  --spill-dir DIR              where those files go (default: beside the output, in\n"
     "                               OUTPUT.spill-PID, removed at the end)\n" LE_COMMON_HELP
     "\n"
@@ -1083,15 +1085,21 @@ static int join_in_memory(ingest_run *r, le_spanbuf *parsed)
 }
 
 /* Buckets a rank's rows spill into: each about half of --max-rows, from
- * the rows per input byte of the first batch (the largest rank's). */
-static int spill_buckets(ingest_run *r, const le_spanbuf *parsed)
+ * the rows per byte on disk of the first batch's files (on disk: a
+ * compressed input's rows per uncompressed byte would count them short),
+ * the ranks' estimates averaged (the join spreads the rows evenly). */
+static int spill_buckets(ingest_run *r, const le_spanbuf *parsed, const parse_state *ps)
 {
-    uint64_t bytes = 0;
-    for (int i = 0; i < r->fl->n; i++) bytes += r->fl->owner[i] == le_world.rank ? r->fl->size[i] : 0;
-    double per_byte = r->st.bytes_read ? (double)parsed->n / (double)r->st.bytes_read : 0, est = per_byte * (double)bytes;
+    double parsed_bytes = 0, all_bytes = 0;
+    for (int i = 0; i < r->fl->n; i++)
+        if (r->fl->owner[i] == le_world.rank) {
+            all_bytes += (double)r->fl->size[i];
+            if (i < ps->next) parsed_bytes += (double)r->fl->size[i];
+        }
+    double est = parsed_bytes > 0 ? (double)parsed->n / parsed_bytes * all_bytes : 0;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &est, 1, MPI_DOUBLE, MPI_SUM, le_world.comm));
     double h = 2 * est / le_world.size / (double)r->o->max_rows + 1;
-    return h > 512 ? 512 : (int)h;
+    return h > INT32_MAX / 2 ? INT32_MAX / 2 : (int)h; /* le_spill_open lowers it to the open-file limit */
 }
 
 static int spill_dir(const ingest_opts *o, char *buf, size_t cap)
@@ -1123,8 +1131,9 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
         rc = le_agree(parse_batch(o, map, r->fl, ps, parsed, &r->st, &r->skips));
         if (!rc) rc = files_left(r->fl, ps, &left);
     }
+    if (!rc) rc = le_spill_rows_end(sp);
     if (!rc) rc = le_agree(gather_skips(&r->skips, r->fl));
-    r->s.parse_seconds = le_now() - r->t0;
+    r->s.parse_seconds = le_now() - r->t0; /* here with the routing and the bucket files */
     init_meta(r, has_labels);
     label_table lt = {0};
     if (!rc && o->labels) rc = le_agree(label_table_load(o->labels, &lt));
@@ -1157,13 +1166,13 @@ static int join_spilled(ingest_run *r, le_spanbuf *parsed, parse_state *ps, cons
                        (long long)o->max_rows);
     char dir[4400];
     LE_CHECK(spill_dir(o, dir, sizeof dir));
-    int buckets = spill_buckets(r, parsed);
-    le_info("spill: more than --max-rows %lld rows on a rank: joining through %s, %d buckets a rank", (long long)o->max_rows,
-            dir, buckets);
+    int buckets = spill_buckets(r, parsed, ps);
     le_spill *sp = NULL;
     le_asm a;
     le_asm_init(&a);
-    int rc = le_spill_open(le_world.comm, dir, buckets, o->max_rows / 2, &sp);
+    int rc = le_spill_open(le_world.comm, dir, &buckets, o->max_rows / 2, &sp);
+    le_info("spill: more than --max-rows %lld rows on a rank: joining through %s, %d buckets a rank", (long long)o->max_rows,
+            dir, buckets);
     if (!rc) rc = spill_and_assemble(r, sp, parsed, ps, map, &a, buckets);
     int32_t *svc_map = NULL, *op_map = NULL;
     int steps = 0;

@@ -298,6 +298,8 @@ static int exchange_traces(MPI_Comm comm, const le_asm *a, const size_t *sorted,
     return rc;
 }
 
+size_t le_trace_head_size(void) { return sizeof(wire_trace); }
+
 size_t le_trace_size(const char *rec)
 {
     wire_trace w;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,9 +25,13 @@
 #include "exchange.h"
 #include "ingest_stages.h"
 
+/* The most bucket or step files a rank opens at once (fewer under ulimit -n). */
+#define LE_SPILL_MAX_FILES 4096
+
 struct le_spill {
     MPI_Comm comm;
     int rank, p, buckets, steps;
+    int file_room;      /* files a rank may hold open at once (the lowest over the ranks) */
     char path_sep;      /* the rows' (le_spanbuf.path_sep), as routing agreed it */
     int64_t step_spans; /* spans a rank takes in one step, about */
     char dir[4096];
@@ -34,8 +39,9 @@ struct le_spill {
     FILE *traces;  /* assembled traces, open until the plan */
     le_tkey *key;  /* [n_traces] */
     int64_t n_traces, n_spans, n_id_bytes, cap_key;
-    le_tkey *split;  /* [p * steps - 1] */
-    int64_t base[3]; /* traces, spans, id bytes of the steps written */
+    le_tkey *split;   /* [p * steps - 1] */
+    int64_t base[3];  /* traces, spans, id bytes of the steps written */
+    int64_t total[3]; /* the same over every step, as the plan counted them */
 };
 
 static void file_path(const le_spill *sp, const char *what, int k, char *buf, size_t cap)
@@ -66,21 +72,44 @@ static int close_file(const le_spill *sp, const char *what, int k, FILE **f)
     return rc;
 }
 
-int le_spill_open(MPI_Comm comm, const char *dir, int buckets, int64_t step_spans, le_spill **out)
+/* Files this rank may open for the spill: its limit (ulimit -n) less room
+ * for MPI, HDF5 and the input being read. */
+static int open_file_room(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY) return LE_SPILL_MAX_FILES;
+    long room = (long)rl.rlim_cur - 64;
+    return room < 2 ? 2 : room > LE_SPILL_MAX_FILES ? LE_SPILL_MAX_FILES : (int)room;
+}
+
+/* n files of a kind, or fewer (larger ones) where the open-file limit says so. */
+static int within_room(const le_spill *sp, int n, const char *what)
+{
+    if (n < sp->file_room) return n;
+    le_warn(
+        "spill: %d %s files a rank would pass the open-file limit (ulimit -n): %d, each larger than "
+        "--max-rows / 2",
+        n, what, sp->file_room - 1);
+    return sp->file_room - 1;
+}
+
+int le_spill_open(MPI_Comm comm, const char *dir, int *buckets, int64_t step_spans, le_spill **out)
 {
     le_spill *sp = le_calloc(1, sizeof *sp);
-    sp->comm = comm, sp->buckets = buckets, sp->step_spans = step_spans > 0 ? step_spans : 1;
+    *out = sp;
+    sp->comm = comm, sp->step_spans = step_spans > 0 ? step_spans : 1, sp->file_room = open_file_room();
+    snprintf(sp->dir, sizeof sp->dir, "%s", dir);
     LE_MPI(MPI_Comm_rank(comm, &sp->rank));
     LE_MPI(MPI_Comm_size(comm, &sp->p));
-    snprintf(sp->dir, sizeof sp->dir, "%s", dir);
-    *out = sp;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &sp->file_room, 1, MPI_INT, MPI_MIN, comm));
+    sp->buckets = *buckets = within_room(sp, *buckets, "bucket");
     /* every rank: a node-local --spill-dir exists only where a rank made it */
     int rc = mkdir(dir, 0700) && errno != EEXIST
                  ? le_fail(LE_ERR_IO, "%s: cannot create the spill directory: %s", dir, strerror(errno))
                  : 0;
     LE_CHECK(le_agree_on(comm, rc));
-    sp->bucket = le_calloc((size_t)buckets, sizeof *sp->bucket);
-    for (int h = 0; h < buckets && !rc; h++)
+    sp->bucket = le_calloc((size_t)sp->buckets, sizeof *sp->bucket);
+    for (int h = 0; h < sp->buckets && !rc; h++)
         if (!(sp->bucket[h] = open_file(sp, "b", h, "wb"))) rc = LE_ERR_IO;
     if (!rc && !(sp->traces = open_file(sp, "t", 0, "wb"))) rc = LE_ERR_IO;
     return le_agree_on(comm, rc);
@@ -130,15 +159,24 @@ static int read_whole(const le_spill *sp, const char *what, int k, char **buf, s
     size_t got = fread(*buf, 1, *len, f);
     fclose(f);
     unlink(path); /* read once: the disk it held is free for the next files */
-    if (got != *len) return le_fail(LE_ERR_IO, "%s: short read of the spill file", path);
-    return 0;
+    if (got == *len) return 0;
+    free(*buf), *buf = NULL;
+    return le_fail(LE_ERR_IO, "%s: short read of the spill file", path);
+}
+
+int le_spill_rows_end(le_spill *sp)
+{
+    int rc = 0;
+    for (int k = 0; k < sp->buckets; k++) {
+        int c = close_file(sp, "b", k, &sp->bucket[k]); /* a full disk may show only here, at the flush */
+        rc = rc ? rc : c;
+    }
+    return le_agree_on(sp->comm, rc);
 }
 
 int le_spill_bucket(le_spill *sp, int h, le_spanbuf *rows)
 {
     le_spanbuf_init(rows);
-    if (h == 0)
-        for (int k = 0; k < sp->buckets; k++) LE_CHECK(close_file(sp, "b", k, &sp->bucket[k]));
     char *buf;
     size_t len;
     LE_CHECK(read_whole(sp, "b", h, &buf, &len));
@@ -181,7 +219,7 @@ int le_spill_traces(le_spill *sp, const le_asm *a)
 static int key_qcmp(const void *a, const void *b) { return le_tkey_cmp(*(const le_tkey *)a, *(const le_tkey *)b); }
 
 /* Collective: p * steps - 1 splitters from a regular sample of every rank's
- * sorted keys (64 a range and rank). */
+ * sorted keys (64 a step from each rank: 64 a range over all ranks). */
 static int choose_ranges(le_spill *sp)
 {
     int64_t r = (int64_t)sp->p * sp->steps;
@@ -228,27 +266,28 @@ static int64_t range_of(const le_spill *sp, le_tkey k)
  * names mapped. Read a piece at a time: a rank's traces need not fit. */
 static int spread_traces(le_spill *sp, const int32_t *svc_map, const int32_t *op_map)
 {
+    char path[4200];
+    file_path(sp, "t", 0, path, sizeof path);
     FILE **step = le_calloc((size_t)sp->steps, sizeof *step);
     int rc = 0;
     for (int s = 0; s < sp->steps && !rc; s++)
         if (!(step[s] = open_file(sp, "s", s, "wb"))) rc = LE_ERR_IO;
     FILE *in = rc ? NULL : open_file(sp, "t", 0, "rb");
     if (!rc && !in) rc = LE_ERR_IO;
-    size_t cap = 1 << 24, have = 0, at = 0;
+    size_t cap = 1 << 24, have = 0, at = 0, head = le_trace_head_size();
     char *buf = le_malloc(cap);
     for (int eof = 0; !rc && !(eof && at == have);) {
-        if (!eof && (have - at < sizeof(int64_t) * 8 || have - at < le_trace_size(buf + at))) {
+        if (!eof && (have - at < head || have - at < le_trace_size(buf + at))) { /* refill */
             memmove(buf, buf + at, have - at), have -= at, at = 0;
-            if (have >= sizeof(int64_t) * 8 && le_trace_size(buf) > cap) LE_RESERVE(buf, cap, le_trace_size(buf));
+            if (have >= head && le_trace_size(buf) > cap) LE_RESERVE(buf, cap, le_trace_size(buf));
             size_t got = fread(buf + have, 1, cap - have, in);
+            if (!got && ferror(in)) rc = le_fail(LE_ERR_IO, "%s: cannot read the spill file: %s", path, strerror(errno));
             have += got, eof = got == 0;
             continue;
         }
         char *rec = buf + at;
-        size_t n = le_trace_size(rec);
+        size_t n = have - at < head ? SIZE_MAX : le_trace_size(rec);
         if (n > have - at) {
-            char path[4200];
-            file_path(sp, "t", 0, path, sizeof path);
             rc = le_fail(LE_ERR_IO, "%s: the spill file ends inside a trace", path);
             break;
         }
@@ -257,7 +296,6 @@ static int spread_traces(le_spill *sp, const int32_t *svc_map, const int32_t *op
         le_trace_remap(rec, svc_map, op_map);
         FILE *f = step[r / sp->p];
         if (fwrite(&dest, sizeof dest, 1, f) != 1 || fwrite(rec, 1, n, f) != n) {
-            char path[4200];
             file_path(sp, "s", (int)(r / sp->p), path, sizeof path);
             rc = write_error(path);
         }
@@ -265,7 +303,6 @@ static int spread_traces(le_spill *sp, const int32_t *svc_map, const int32_t *op
     }
     free(buf);
     if (in) fclose(in);
-    char path[4200];
     file_path(sp, "t", 0, path, sizeof path);
     unlink(path);
     for (int s = 0; s < sp->steps; s++) {
@@ -279,13 +316,13 @@ static int spread_traces(le_spill *sp, const int32_t *svc_map, const int32_t *op
 int le_spill_plan(le_spill *sp, const int32_t *svc_map, const int32_t *op_map, le_corpus_meta *meta, int *steps)
 {
     LE_CHECK(le_agree_on(sp->comm, close_file(sp, "t", 0, &sp->traces)));
-    int64_t tot[3] = {sp->n_traces, sp->n_spans, sp->n_id_bytes}, most = sp->n_spans;
+    int64_t tot[3] = {sp->n_traces, sp->n_spans, sp->n_id_bytes};
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, tot, 3, MPI_INT64_T, MPI_SUM, sp->comm));
-    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_INT64_T, MPI_MAX, sp->comm));
     meta->n_traces = tot[0], meta->n_spans = tot[1], meta->n_id_bytes = tot[2];
+    memcpy(sp->total, tot, sizeof tot);
     /* a step gives each rank about step_spans spans when the keys spread evenly */
     int64_t want = (tot[1] / sp->p + sp->step_spans - 1) / sp->step_spans;
-    sp->steps = (int)(want < 1 ? 1 : want > 4096 ? 4096 : want);
+    sp->steps = within_room(sp, (int)(want < 1 ? 1 : want > LE_SPILL_MAX_FILES ? LE_SPILL_MAX_FILES : want), "step");
     *steps = sp->steps;
     LE_CHECK(choose_ranges(sp));
     return le_agree_on(sp->comm, spread_traces(sp, svc_map, op_map));
@@ -324,6 +361,9 @@ int le_spill_block(le_spill *sp, int s, int gt, le_corpus_block *block)
     int64_t total[3];
     LE_CHECK(le_block_place(sp->comm, block, sp->base, total));
     for (int k = 0; k < 3; k++) sp->base[k] += total[k];
+    if (s == sp->steps - 1 && memcmp(sp->base, sp->total, sizeof sp->total)) /* nothing lost on the way */
+        return le_fail(LE_ERR_INTERNAL, "spill: %lld traces, %lld spans written of %lld, %lld assembled",
+                       (long long)sp->base[0], (long long)sp->base[1], (long long)sp->total[0], (long long)sp->total[1]);
     return 0;
 }
 

@@ -84,7 +84,8 @@ int le_tkey_cmp(le_tkey a, le_tkey b);
 /* One assembled trace in the wire format of the order exchange (and of
  * ingest's spill files): its size, key, and its name ids mapped. */
 size_t le_trace_pack(const le_asm *a, size_t t, char *dst);
-size_t le_trace_size(const char *rec);
+size_t le_trace_size(const char *rec); /* reads the head alone */
+size_t le_trace_head_size(void);
 le_tkey le_trace_key(const char *rec);
 void le_trace_remap(char *rec, const int32_t *svc_map, const int32_t *op_map);
 
@@ -100,16 +101,22 @@ int le_block_place(MPI_Comm comm, le_corpus_block *block, const int64_t base[3],
 int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_corpus_block *block);
 
 /* ingest's spill (mpi/ingest_spill.c): an input larger than the ranks'
- * memory joined and ordered through files under dir, a bucket or a step
- * at a time. Collective unless said: open; rows after each batch of parsed
- * rows (consumed); bucket (independent: bucket h's rows on this rank,
- * rows initialised here) and traces (independent: the bucket's assembled
- * traces, local name ids) for h = 0 .. buckets-1; plan (the steps, meta's
- * totals); block for s = 0 .. steps-1 (step s's block at its global
- * offsets); close (whatever the outcome: every file removed). */
+ * memory joined and ordered through files under dir, a bucket or a step at
+ * a time. In order, collective unless said:
+ *   open        the files; *buckets lowered where ulimit -n says so;
+ *   rows        after each batch of parsed rows (consumed);
+ *   rows_end    the bucket files closed (a full disk may show here);
+ *   bucket      (independent) bucket h's rows on this rank, rows initialised
+ *               here, and traces (independent) the bucket's assembled
+ *               traces, local name ids, for h = 0 .. buckets-1;
+ *   plan        the steps, meta's totals;
+ *   block       step s's block at its global offsets, s = 0 .. steps-1 (the
+ *               last checks that every assembled trace was written);
+ *   close       whatever the outcome: every file removed. */
 typedef struct le_spill le_spill;
-int le_spill_open(MPI_Comm comm, const char *dir, int buckets, int64_t step_spans, le_spill **out);
+int le_spill_open(MPI_Comm comm, const char *dir, int *buckets, int64_t step_spans, le_spill **out);
 int le_spill_rows(le_spill *sp, le_spanbuf *rows);
+int le_spill_rows_end(le_spill *sp);
 int le_spill_bucket(le_spill *sp, int h, le_spanbuf *rows);
 int le_spill_traces(le_spill *sp, const le_asm *a);
 int le_spill_plan(le_spill *sp, const int32_t *svc_map, const int32_t *op_map, le_corpus_meta *meta, int *steps);

@@ -12,7 +12,9 @@
 #    with --labels (some ids not in the corpus);
 #  - Zipkin's real files: fragments of one span merged;
 #  - at 1, 2 and 4 ranks, with --max-rows 40 or 4 (many batches, buckets, steps);
-#  - no spill directory left, --spill-dir honoured, --faults refused clearly.
+#  - no spill directory left, --spill-dir honoured, --faults refused clearly;
+#  - gzip input gets as many buckets as plain; under ulimit -n 90 the
+#    buckets and steps shrink to fit, with a warning.
 source "$(dirname "$0")/lib.bash"
 command -v h5diff > /dev/null || skip "h5diff is absent (apt-get install hdf5-tools)"
 FX=$LE_SRC/tests/fixtures
@@ -48,9 +50,23 @@ check ali 40 --format alibaba2021 --labels labels.csv ali
 [ "$(value labels_unmatched ali-mem.txt)" = 2 ] || fail "labels_unmatched: $(cat ali-mem.txt)"
 [ "$(value labels_applied ali-mem.txt)" -gt 0 ] || fail "no label applied: $(cat ali-mem.txt)"
 Z=$FX/zipkin
-check zip 4 --format zipkin "$Z"/lens_*.json "$Z/spans.json" "$Z/traces.json" "$Z/ui_netflix.json" "$Z/v1_rpc.json"
+ZIP=(--format zipkin "$Z"/lens_*.json "$Z/spans.json" "$Z/traces.json" "$Z/ui_netflix.json" "$Z/v1_rpc.json")
+check zip 4 "${ZIP[@]}"
 [ "$(value merged_fragments zip-mem.txt)" -gt 0 ] || fail "the Zipkin files merged no fragment: $(cat zip-mem.txt)"
 ls -d ./*.spill-* 2> /dev/null && fail "a spill directory was left behind"
+
+# compressed input: the buckets come from the rows per byte on disk (per
+# uncompressed byte they came out as many times too few as gzip shrinks)
+mkdir aligz && for f in ali/*.csv; do gzip -c "$f" > "aligz/$(basename "$f").gz"; done
+run_le 1 ingest --format alibaba2021 --labels labels.csv -o gz.h5 --max-rows 40 aligz > gz.txt 2> gz.err || fail "gzip: $(cat gz.err)"
+h5diff -q ali-mem.h5 gz.h5 || fail "the gzip input spilled gives another corpus"
+[ $((2 * $(value spill_buckets gz.txt))) -ge "$(value spill_buckets ali-1.txt)" ] \
+    || fail "gzip input: $(value spill_buckets gz.txt) buckets against $(value spill_buckets ali-1.txt) for the plain files"
+
+# a low open-file limit: fewer, larger buckets and steps, with a warning, the same corpus
+(ulimit -n 90 && run_le 2 ingest "${ZIP[@]}" -o lim.h5 --max-rows 4 > lim.txt 2> lim.err) || fail "ulimit -n 90: $(cat lim.err)"
+grep -q "would pass the open-file limit" lim.err || fail "no warning under ulimit -n 90: $(cat lim.err)"
+h5diff -q zip-mem.h5 lim.h5 || fail "under ulimit -n 90 the corpus differs"
 
 # --spill-dir: the files go there (a directory of its own inside), and go
 mkdir sd
