@@ -148,10 +148,11 @@ static int load_periods(const ex_opts *o, const le_corpus *c, ex_periods *ep, in
 /* This rank's traces [t0, t1) in steps chunks that start at multiples of
  * chunk: with the default chunk, dataset.h5's compressed chunks are written
  * whole, except the one each rank boundary cuts. Every rank makes as many
- * steps, some empty: the labels file opens and dataset.h5 writes
- * collectively. */
+ * steps, some empty: dataset.h5 writes collectively. The labels file is
+ * open for both passes. */
 typedef struct ex_shard {
     int64_t t0, t1, chunk, steps;
+    le_labelsfile_reader labels;
 } ex_shard;
 
 /* One step's rows: traces [a, a + n). */
@@ -166,14 +167,19 @@ typedef struct ex_chunk {
     size_t csv_cap, csv_len;
 } ex_chunk;
 
-static int plan_shard(le_corpus *c, int64_t chunk, ex_shard *s)
+/* Collective: the shard, its steps, the labels file opened and checked. */
+static int plan_shard(le_corpus *c, const ex_opts *o, ex_shard *s)
 {
+    int64_t chunk = o->chunk;
+    s->labels.file = -1;
     LE_CHECK(le_corpus_shard(c, le_world.comm, &s->t0, &s->t1));
     s->chunk = chunk;
     s->steps = s->t1 > s->t0 ? (s->t1 - 1) / chunk - s->t0 / chunk + 1 : 0;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &s->steps, 1, MPI_INT64_T, MPI_MAX, le_world.comm));
-    if (s->steps < 1) s->steps = 1; /* an empty corpus: the labels file is still opened and checked */
-    return 0;
+    le_labelsfile_info info;
+    int rc = le_labelsfile_open(le_world.comm, o->labels, c->meta.n_traces, &s->labels, &info);
+    if (!rc) rc = le_fp_check(o->labels, info.corpus_fp, info.corpus, o->corpus, c->meta.fingerprint);
+    return le_agree(rc);
 }
 
 static void chunk_alloc(ex_chunk *ch, int64_t chunk)
@@ -192,15 +198,14 @@ static void chunk_free(ex_chunk *ch)
     *ch = (ex_chunk){0};
 }
 
-/* Collective: step k's traces with their labels, start times and periods. */
-static int read_chunk(le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_shard *s, int64_t k, ex_chunk *ch)
+/* Collective (the ranks agree): step k's traces with their labels, start
+ * times and periods. */
+static int read_chunk(le_corpus *c, const ex_periods *ep, const ex_shard *s, int64_t k, ex_chunk *ch)
 {
     int64_t a = (s->t0 / s->chunk + k) * s->chunk, e = a + s->chunk;
     a = a < s->t0 ? s->t0 : a > s->t1 ? s->t1 : a, e = e > s->t1 ? s->t1 : e < a ? a : e;
     ch->a = a, ch->n = e - a;
-    le_labelsfile_info info;
-    int rc = le_labelsfile_read(le_world.comm, o->labels, c->meta.n_traces, a, ch->n, ch->label, ch->conf, ch->given, &info);
-    if (!rc && k == 0) rc = le_fp_check(o->labels, info.corpus_fp, info.corpus, o->corpus, c->meta.fingerprint);
+    int rc = le_labelsfile_read_rows(&s->labels, a, ch->n, ch->label, ch->conf, ch->given);
     le_block_free(&ch->ids);
     if (!rc) rc = le_corpus_read_ids(c, a, e, &ch->ids);
     if (!rc) rc = le_corpus_read_starts(c, a, e, ch->start);
@@ -241,12 +246,12 @@ typedef struct ex_sizes {
 } ex_sizes;
 
 /* Collective: the first pass, which formats the lines to count their bytes. */
-static int measure_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, const ex_shard *s, ex_chunk *ch, ex_sizes *z)
+static int measure_rows(le_corpus *c, const ex_periods *ep, const ex_shard *s, ex_chunk *ch, ex_sizes *z)
 {
     int64_t bytes = le_world.rank == 0 ? (int64_t)strlen(csv_head) : 0;
     *z = (ex_sizes){.id_len = 1};
     for (int64_t k = 0; k < s->steps; k++) {
-        LE_CHECK(read_chunk(c, o, ep, s, k, ch));
+        LE_CHECK(read_chunk(c, ep, s, k, ch));
         format_csv(ch);
         bytes += (int64_t)ch->csv_len;
         for (int64_t t = 0; t < ch->n; t++) {
@@ -336,7 +341,7 @@ static int write_rows(le_corpus *c, const ex_opts *o, const ex_periods *ep, cons
     off += le_world.rank == 0 ? (int64_t)strlen(csv_head) : 0;
     LE_CHECK(le_agree(rc));
     for (int64_t k = 0; k < s->steps && !rc; k++) {
-        rc = read_chunk(c, o, ep, s, k, ch);
+        rc = read_chunk(c, ep, s, k, ch);
         if (rc) break;
         format_csv(ch);
         rc = le_agree(write_bytes(fh, csv_path, off, ch->csv, (int64_t)ch->csv_len));
@@ -499,16 +504,18 @@ static int export_all(const ex_opts *o, le_corpus *c, ex_periods *ep, int64_t *c
 {
     LE_CHECK(le_agree(prepare(o, c, ep, confirmed)));
     ex_shard s;
-    LE_CHECK(plan_shard(c, o->chunk, &s));
+    int rc = plan_shard(c, o, &s);
+    if (rc) return le_labelsfile_close_reader(&s.labels), rc;
     ex_chunk ch;
     chunk_alloc(&ch, s.t1 - s.t0 < o->chunk ? (s.t1 > s.t0 ? s.t1 - s.t0 : 1) : o->chunk);
     double t = MPI_Wtime();
-    int rc = measure_rows(c, o, ep, &s, &ch, z);
+    rc = measure_rows(c, ep, &s, &ch, z);
     if (!rc)
         le_info("export: first pass over %lld traces, %lld steps of %lld a rank (%.1f s)", (long long)c->meta.n_traces,
                 (long long)s.steps, (long long)s.chunk, MPI_Wtime() - t);
     if (!rc) rc = write_dataset(c, o, ep, &s, &ch, z, *confirmed);
     chunk_free(&ch);
+    le_labelsfile_close_reader(&s.labels);
     if (!rc) rc = le_agree(le_world.rank == 0 ? write_small(o->dir, o, ep, c->meta.n_traces, z->abnormal) : 0);
     return rc;
 }

@@ -100,8 +100,7 @@ static int read_column(hid_t f, const char *name, hid_t type, int64_t row0, int6
     return rc;
 }
 
-static int read_body(hid_t f, const char *path, int64_t n_expected, int64_t row0, int64_t n, int8_t *label,
-                     float *confidence, int8_t *given, le_labelsfile_info *info)
+static int read_info(hid_t f, const char *path, int64_t n_expected, le_labelsfile_info *info)
 {
     char schema[64];
     int64_t v;
@@ -119,22 +118,47 @@ static int read_body(hid_t f, const char *path, int64_t n_expected, int64_t row0
     if (n_expected >= 0 && info->n_traces != n_expected)
         return le_fail(LE_ERR_FORMAT, "%s: labels for %lld traces, the corpus has %lld", path, (long long)info->n_traces,
                        (long long)n_expected);
-    LE_CHECK(read_column(f, "labels/label", H5T_NATIVE_INT8, row0, n, label, path));
-    LE_CHECK(read_column(f, "labels/confidence", H5T_NATIVE_FLOAT, row0, n, confidence, path));
-    LE_CHECK(read_column(f, "labels/given", H5T_NATIVE_INT8, row0, n, given, path));
     return 0;
 }
 
-int le_labelsfile_read(MPI_Comm comm, const char *path, int64_t n_expected, int64_t row0, int64_t n, int8_t *label,
-                       float *confidence, int8_t *given, le_labelsfile_info *info)
+int le_labelsfile_open(MPI_Comm comm, const char *path, int64_t n_expected, le_labelsfile_reader *r,
+                       le_labelsfile_info *info)
 {
     le_h5_quiet();
+    r->file = -1;
+    snprintf(r->path, sizeof r->path, "%s", path);
     if (H5Fis_hdf5(path) <= 0) return le_fail(LE_ERR_IO, "%s: cannot open (missing, unreadable or not HDF5)", path);
     hid_t fapl = le_h5_fapl(comm);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     if (f < 0) return le_fail(LE_ERR_FORMAT, "%s: HDF5 cannot open it", path);
-    int rc = read_body(f, path, n_expected, row0, n, label, confidence, given, info);
-    H5Fclose(f);
+    r->file = f;
+    int rc = read_info(f, path, n_expected, info);
+    if (rc) le_labelsfile_close_reader(r);
+    return rc;
+}
+
+int le_labelsfile_read_rows(const le_labelsfile_reader *r, int64_t row0, int64_t n, int8_t *label, float *confidence,
+                            int8_t *given)
+{
+    hid_t f = (hid_t)r->file;
+    LE_CHECK(read_column(f, "labels/label", H5T_NATIVE_INT8, row0, n, label, r->path));
+    LE_CHECK(read_column(f, "labels/confidence", H5T_NATIVE_FLOAT, row0, n, confidence, r->path));
+    return read_column(f, "labels/given", H5T_NATIVE_INT8, row0, n, given, r->path);
+}
+
+void le_labelsfile_close_reader(le_labelsfile_reader *r)
+{
+    if (r->file >= 0) H5Fclose((hid_t)r->file);
+    r->file = -1;
+}
+
+int le_labelsfile_read(MPI_Comm comm, const char *path, int64_t n_expected, int64_t row0, int64_t n, int8_t *label,
+                       float *confidence, int8_t *given, le_labelsfile_info *info)
+{
+    le_labelsfile_reader r;
+    LE_CHECK(le_labelsfile_open(comm, path, n_expected, &r, info));
+    int rc = le_labelsfile_read_rows(&r, row0, n, label, confidence, given);
+    le_labelsfile_close_reader(&r);
     return rc;
 }

@@ -50,8 +50,22 @@ int le_labelsfile_write_rows(le_labelsfile_writer *w, int64_t row0, int64_t n, c
                              const int8_t *given);
 int le_labelsfile_close(le_labelsfile_writer *w, int status);
 
-/* Collective open, then independent reads of rows [row0, row0 + n); any of
- * the output arrays may be NULL. n_expected (>= 0) must equal n_traces. */
+/* A labels file open for reading rows a chunk at a time: open (collective;
+ * checks the schema, and n_traces against n_expected when >= 0), read_rows
+ * (independent; any of the output arrays may be NULL) as often as wanted,
+ * close_reader (collective: the file closes on every rank). open closes the
+ * file itself when it fails. */
+typedef struct le_labelsfile_reader {
+    int64_t file; /* hid_t, opaque here */
+    char path[4096];
+} le_labelsfile_reader;
+int le_labelsfile_open(MPI_Comm comm, const char *path, int64_t n_expected, le_labelsfile_reader *r,
+                       le_labelsfile_info *info);
+int le_labelsfile_read_rows(const le_labelsfile_reader *r, int64_t row0, int64_t n, int8_t *label, float *confidence,
+                            int8_t *given);
+void le_labelsfile_close_reader(le_labelsfile_reader *r);
+
+/* The same at once: open, rows [row0, row0 + n), close. */
 int le_labelsfile_read(MPI_Comm comm, const char *path, int64_t n_expected, int64_t row0, int64_t n, int8_t *label,
                        float *confidence, int8_t *given, le_labelsfile_info *info);
 
