@@ -127,7 +127,11 @@ int le_labelsfile_open(MPI_Comm comm, const char *path, int64_t n_expected, le_l
     le_h5_quiet();
     r->file = -1;
     snprintf(r->path, sizeof r->path, "%s", path);
-    if (H5Fis_hdf5(path) <= 0) return le_fail(LE_ERR_IO, "%s: cannot open (missing, unreadable or not HDF5)", path);
+    /* agreed before the collective open: a rank that cannot see the file
+     * must not leave the others waiting in H5Fopen */
+    int seen = H5Fis_hdf5(path) > 0;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &seen, 1, MPI_INT, MPI_MIN, comm));
+    if (!seen) return le_fail(LE_ERR_IO, "%s: cannot open (missing, unreadable or not HDF5)", path);
     hid_t fapl = le_h5_fapl(comm);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
