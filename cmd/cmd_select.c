@@ -1,6 +1,7 @@
 /* labelease select: pick the representative traces a person labels
  * (LabelEase's hybrid representative selection, paper section III-C), and
  * write them with the corpus reference statistics to reps.h5 (+ reps.html). */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "exchange.h"
 #include "embfile.h"
 #include "fingerprint.h"
+#include "hash.h"
 #include "kmeans.h"
 #include "kmeans_dist.h"
 #include "page.h"
@@ -150,6 +152,13 @@ typedef struct sel_result {
     int iterations;
     double inertia;
     double seconds_init, seconds_lloyd; /* of seconds_select, k-means only */
+    /* round >= 2 with --vector-stats: the sampled unlabelled rows, gathered
+     * on rank 0 for the reps file's /sample (io/reps.h) */
+    uint64_t sample_key; /* 0: none kept */
+    int sample_cached;   /* 1: read from --previous's /sample, not made */
+    int64_t n_sample;
+    int64_t *sample_index; /* rank 0 */
+    float *sample_x;       /* rank 0: [n_sample x dim] */
 } sel_result;
 
 static const struct option select_longopts[] = {{"output", required_argument, 0, 'o'},
@@ -667,19 +676,70 @@ static int previous_round(const le_corpus *c, const le_labeled *lab, const float
     return rc;
 }
 
+/* Collective: the key of a later round's sample rows, which --previous's
+ * /sample must carry to be used: the seed and the vector statistics file's
+ * bytes (the rows are made from them), 0 without --vector-stats. */
+static int sample_key_of(const sel_opts *o, uint64_t *key)
+{
+    *key = 0;
+    if (o->round < 2 || !o->stats_in) return 0;
+    int rc = 0;
+    if (le_world.rank == 0) {
+        FILE *f = fopen(o->stats_in, "rb");
+        uint64_t h = le_hash64(&o->seed, sizeof o->seed);
+        char buf[1 << 16];
+        for (size_t n; f && (n = fread(buf, 1, sizeof buf, f)) > 0;) h = le_hash64(buf, n) ^ (h * 0x9e3779b97f4a7c15ULL);
+        if (!f) rc = le_fail(LE_ERR_IO, "%s: cannot read: %s", o->stats_in, strerror(errno));
+        if (f) fclose(f);
+        *key = h ? h : 1;
+    }
+    LE_CHECK(le_agree(rc));
+    LE_MPI(MPI_Bcast(key, 1, MPI_UINT64_T, 0, le_world.comm));
+    return 0;
+}
+
+/* Collective: the sampled rows read from --previous's /sample when every
+ * rank finds all of its own there (r->sample_cached); the same rows a pass
+ * would make, without the pass. */
+static int sample_from_previous(le_rowsrc *src, const sel_dump *d, const sel_opts *o, sample_acc *sa, sel_result *r)
+{
+    r->sample_cached = 0;
+    if (!r->sample_key || !o->previous || (d && d->f && !d->done)) return 0;
+    int hit = le_reps_read_sample(o->previous, sa->share, r->sample_key, (int32_t)src->dim, sa->g, sa->n, sa->xs);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &hit, 1, MPI_INT, MPI_MIN, le_world.comm));
+    if (hit) sa->m = sa->n;
+    r->sample_cached = hit;
+    return 0;
+}
+
+/* Collective: this round's sampled rows gathered on rank 0 (before the pool
+ * packs them), for the reps file and the next round. */
+static int keep_sample(const int64_t *g, const float *xs, int64_t m, int dim, sel_result *r)
+{
+    if (!r->sample_key) return 0;
+    char *gi = NULL, *gx = NULL;
+    uint64_t ni = 0, nx = 0;
+    LE_CHECK(le_gather_bytes(le_world.comm, (const char *)g, sizeof(int64_t) * (uint64_t)m, &gi, &ni, 0));
+    int rc = le_gather_bytes(le_world.comm, (const char *)xs, sizeof(float) * (uint64_t)m * (uint64_t)dim, &gx, &nx, 0);
+    if (rc) return free(gi), rc;
+    r->n_sample = (int64_t)(ni / sizeof(int64_t)), r->sample_index = (int64_t *)gi, r->sample_x = (float *)gx;
+    return 0;
+}
+
 /* Collective: the sampled, unlabelled traces of this rank (rows packed
  * into *xs, global indices *g; only they can enter the pool), only their
  * rows made, and their labels and margins under the labels so far. Returns
  * their number. */
-static int64_t sampled_unlabelled(le_rowsrc *src, const le_labeled *lab, const sel_opts *o, sel_dump *d, int64_t **g,
-                                  float **xs, int8_t **label, float **ms, int *rc)
+static int64_t sampled_unlabelled(le_rowsrc *src, const le_labeled *lab, const sel_opts *o, sel_dump *d, sel_result *r,
+                                  int64_t **g, float **xs, int8_t **label, float **ms, int *rc)
 {
     int64_t *given = le_malloc(sizeof(int64_t) * (size_t)(lab->n ? lab->n : 1));
     memcpy(given, lab->index, sizeof(int64_t) * (size_t)lab->n);
     qsort(given, (size_t)lab->n, sizeof(int64_t), cmp_i64);
     sample_acc sa = {.share = o->sample, .seed = o->seed, .skip = given, .n_skip = lab->n};
     sample_alloc(&sa, src->t0, src->t1, src->dim);
-    *rc = sample_read(src, d, &sa);
+    *rc = sample_from_previous(src, d, o, &sa, r);
+    if (!*rc && !r->sample_cached) *rc = sample_read(src, d, &sa);
     int64_t m = sa.m;
     *g = sa.g, *xs = sa.xs, *ms = le_malloc(sizeof(float) * (size_t)(m ? m : 1));
     *label = le_malloc((size_t)(m ? m : 1));
@@ -748,7 +808,8 @@ static int select_uncertain(le_corpus *c, le_rowsrc *src, const le_budget *b, co
     float *xs = NULL, *ms = NULL;
     int8_t *label = NULL;
     int rc = 0;
-    int64_t m = r->stop ? 0 : sampled_unlabelled(src, &lab, o, d, &g, &xs, &label, &ms, &rc);
+    int64_t m = r->stop ? 0 : sampled_unlabelled(src, &lab, o, d, r, &g, &xs, &label, &ms, &rc);
+    if (!rc && !r->stop) rc = keep_sample(g, xs, m, src->dim, r);
     if (!rc && !r->stop && o->previous) rc = previous_round(c, &lab, xs, label, m, src->dim, o, r);
     if (!rc && !r->stop)
         r->stop = le_budget_stop(b, o->round, lab.n, r->changed_share,
@@ -931,7 +992,11 @@ static int write_reps(le_corpus *c, const sel_result *sr, const sel_opts *o, con
 {
     le_reps r;
     int rc = gather_reps(c, src->paths, sr, o, src->dim, traces, &r);
+    if (sr->n_sample > 0) /* lent for the write, not r's to free */
+        r.n_sample = sr->n_sample, r.sample_index = sr->sample_index, r.sample_rows = sr->sample_x,
+        r.sample_dim = (int32_t)src->dim, r.sample_share = sr->sample_share, r.sample_key = sr->sample_key;
     if (!rc) rc = le_reps_write(o->out, &r, &c->meta);
+    r.sample_index = NULL, r.sample_rows = NULL;
     if (!rc && o->page) {
         le_page_path(o->out, page, page_cap);
         rc = le_page_labeling_write(page, &r, &c->meta);
@@ -1042,6 +1107,7 @@ static int report(const le_corpus *c, const sel_opts *o, const le_budget *b, int
             b->fixed ? "" : ", unless the labels are stable by then");
     }
     if (sr->sample_share > 0) le_report_dbl("sample_share", sr->sample_share);
+    if (o->round > 1) le_report_int("sample_rows_from_previous", sr->sample_cached);
     if (sr->sample_rows) le_report_int(o->round > 1 ? "uncertain_pool" : "sample_rows", sr->sample_rows);
     if (sr->iterations) le_report_int("lloyd_iterations", sr->iterations), le_report_int("init_candidates", sr->candidates);
     if (sr->iterations) le_report_dbl("inertia", sr->inertia);
@@ -1103,9 +1169,10 @@ static int select_round(le_corpus *c, le_rowsrc *src, const le_budget *b, const 
                         sel_dump *d, sel_result *sr, int64_t *given)
 {
     int rc = 0;
-    if (o->round > 1)
-        rc = select_uncertain(c, src, b, o, d, sr, given);
-    else if (whole)
+    if (o->round > 1) {
+        if (src->kind == LE_ROWSRC_MODEL) rc = sample_key_of(o, &sr->sample_key);
+        if (!rc) rc = select_uncertain(c, src, b, o, d, sr, given);
+    } else if (whole)
         select_all(c->meta.n_traces, sr);
     else if (!strcmp(o->method, "random"))
         rc = select_random(&src->s, (int)k1, o, sr);
@@ -1164,6 +1231,7 @@ static int run(le_corpus *c, const sel_opts *o)
     t.end = MPI_Wtime(), t.dump = d.seconds;
     if (!rc) rc = report(c, o, &b, given, n_reps, &src, &sr, page, &t);
     free(sr.rep), free(sr.size), free(sr.centroids), free(sr.sugg), free(sr.sugg_margin);
+    free(sr.sample_index), free(sr.sample_x);
     le_rowsrc_free(&src);
     return rc;
 }

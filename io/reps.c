@@ -55,6 +55,19 @@ static int put_ids(hid_t loc, const le_corpus_block *b, const char *path)
     return rc;
 }
 
+static int put_sample(hid_t f, const le_reps *r, const char *path)
+{
+    hid_t g = H5Gcreate2(f, "sample", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    LE_H5(g, "%s: cannot create /sample", path);
+    int rc = le_h5_attr_f64(g, "share", r->sample_share);
+    if (!rc) rc = le_h5_attr_i64(g, "key", (int64_t)r->sample_key);
+    if (!rc) rc = le_h5_attr_i64(g, "dim", r->sample_dim);
+    if (!rc) rc = put(g, "trace_index", H5T_NATIVE_INT64, r->n_sample, 0, r->sample_index, path);
+    if (!rc) rc = put(g, "rows", H5T_NATIVE_FLOAT, r->n_sample, r->sample_dim, r->sample_rows, path);
+    H5Gclose(g);
+    return rc;
+}
+
 static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const char *path)
 {
     const le_corpus_block *b = &r->traces;
@@ -91,6 +104,7 @@ static int write_body(hid_t f, const le_reps *r, const le_corpus_meta *m, const 
     if (!rc && r->suggested_label) rc = put(g, "suggested_label", H5T_NATIVE_INT8, k, 0, r->suggested_label, path);
     if (!rc && r->suggested_label && r->suggested_margin)
         rc = put(g, "suggested_margin", H5T_NATIVE_FLOAT, k, 0, r->suggested_margin, path);
+    if (!rc && r->n_sample > 0) rc = put_sample(f, r, path);
     if (!rc) rc = put_strings(gt, "services", m->services, m->n_services, path);
     if (!rc) rc = put_strings(gt, "operations", m->operations, m->n_operations, path);
     if (!rc) rc = put(gt, "operation_service", H5T_NATIVE_INT32, m->n_operations, 0, m->operation_service, path);
@@ -278,6 +292,7 @@ void le_reps_free(le_reps *r)
 {
     free(r->trace_index), free(r->cluster_size), free(r->path_count), free(r->path_mean_us), free(r->path_std_us);
     free(r->centroids), free(r->suggested_label), free(r->suggested_margin);
+    free(r->sample_index), free(r->sample_rows);
     le_block_free(&r->traces);
     memset(r, 0, sizeof *r);
 }
@@ -286,4 +301,72 @@ void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char
 {
     (void)m; /* ids are packed in the block since corpus schema 2 */
     snprintf(buf, cap, "%s", le_block_id(&r->traces, t));
+}
+
+/* Where each of g [m] (ascending) is in index [n] (ascending): pos [m], or
+ * 0 when one is missing. */
+static int positions(const int64_t *index, int64_t n, const int64_t *g, int64_t m, int64_t *pos)
+{
+    int64_t j = 0;
+    for (int64_t i = 0; i < m; i++) {
+        while (j < n && index[j] < g[i]) j++;
+        if (j == n || index[j] != g[i]) return 0;
+        pos[i] = j;
+    }
+    return 1;
+}
+
+static int sample_matches(hid_t s, double share, uint64_t key, int32_t dim, const char *path)
+{
+    double sh;
+    int64_t k, d;
+    return !le_h5_get_attr_f64(s, "share", &sh, path) && sh == share && !le_h5_get_attr_i64(s, "key", &k, path) &&
+           (uint64_t)k == key && !le_h5_get_attr_i64(s, "dim", &d, path) && d == dim;
+}
+
+/* Rows [p0, p1) of /sample/rows (dim floats each) into buf. */
+static int read_row_range(hid_t s, int64_t p0, int64_t p1, int32_t dim, float *buf)
+{
+    hid_t d = H5Dopen2(s, "rows", H5P_DEFAULT);
+    if (d < 0) return 0;
+    hid_t fs = H5Dget_space(d);
+    hsize_t off[2] = {(hsize_t)p0, 0}, cnt[2] = {(hsize_t)(p1 - p0), (hsize_t)dim};
+    hid_t ms = H5Screate_simple(2, cnt, NULL);
+    herr_t e = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL);
+    if (e >= 0) e = H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
+    H5Sclose(ms), H5Sclose(fs), H5Dclose(d);
+    return e >= 0;
+}
+
+int le_reps_read_sample(const char *path, double share, uint64_t key, int32_t dim, const int64_t *g, int64_t m, float *out)
+{
+    le_h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return 0;
+    int hit = 0;
+    hid_t s = H5Lexists(f, "sample", H5P_DEFAULT) > 0 ? H5Gopen2(f, "sample", H5P_DEFAULT) : -1;
+    if (s >= 0 && sample_matches(s, share, key, dim, path)) {
+        hid_t d = H5Dopen2(s, "trace_index", H5P_DEFAULT);
+        int64_t n = -1;
+        if (d >= 0) {
+            hid_t sp = H5Dget_space(d);
+            n = H5Sget_simple_extent_npoints(sp);
+            H5Sclose(sp), H5Dclose(d);
+        }
+        int64_t *index = NULL, *pos = le_malloc(sizeof(int64_t) * (size_t)(m ? m : 1));
+        if (n >= 0 && !get(s, "trace_index", H5T_NATIVE_INT64, sizeof(int64_t), n, (void **)&index, path) &&
+            positions(index, n, g, m, pos)) {
+            int64_t p0 = m ? pos[0] : 0, p1 = m ? pos[m - 1] + 1 : 0;
+            float *buf = le_malloc_big(sizeof(float) * (size_t)(p1 - p0 ? p1 - p0 : 1) * (size_t)dim);
+            hit = m == 0 || read_row_range(s, p0, p1, dim, buf);
+            for (int64_t i = 0; hit && i < m; i++)
+                memcpy(out + i * dim, buf + (pos[i] - p0) * dim, sizeof(float) * (size_t)dim);
+            free(buf);
+        }
+        free(index), free(pos);
+    }
+    if (s >= 0) H5Gclose(s);
+    H5Fclose(f);
+    le_err_clear(); /* a sample that cannot be used is no error: the rows are made again */
+    return hit;
 }

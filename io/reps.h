@@ -53,6 +53,16 @@ typedef struct le_reps {
     char method[32], representation[32];
     int32_t round;
     int64_t n_corpus_traces;
+    /* A later round's sampled unlabelled traces and their rows (group
+     * /sample): the next round draws the same sample (the draw depends on
+     * the seed and the trace, not the round) and reads them with --previous
+     * instead of making them again. n_sample 0: none written. */
+    int64_t n_sample;
+    int64_t *sample_index; /* [n_sample] ascending */
+    float *sample_rows;    /* [n_sample * sample_dim] */
+    int32_t sample_dim;
+    double sample_share;
+    uint64_t sample_key; /* the seed and the vector statistics the rows come from (cmd/cmd_select.c) */
 } le_reps;
 
 /* meta supplies the tables (services, operations). */
@@ -64,6 +74,12 @@ int le_reps_read(const char *path, le_reps *r, le_corpus_meta *meta);
  * needs freeing. */
 int le_reps_read_attrs(const char *path, le_reps *r);
 void le_reps_free(le_reps *r);
+
+/* The rows out [m * dim] of traces g [m] (ascending) from path's /sample,
+ * when it was drawn with the same share and key, has rows of dim and holds
+ * every one of g: 1; otherwise (or when it cannot be read) 0 and out is
+ * left as it was. Any process may call it alone. */
+int le_reps_read_sample(const char *path, double share, uint64_t key, int32_t dim, const int64_t *g, int64_t m, float *out);
 
 /* The trace id of representative t, NUL-terminated in buf (cut to cap). */
 void le_reps_trace_id(const le_reps *r, const le_corpus_meta *m, int64_t t, char *buf, size_t cap);
