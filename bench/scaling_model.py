@@ -31,6 +31,7 @@ SGEMM_FLOPS = 54e9                # docs/labeling.md, bench/kmeans.sh: Lloyd dis
 ROOTCAUSE_TRACES_PER_S = 20000 / 0.1386  # results/scaling.csv strong,1,1,rootcause (read + both passes)
 SPANS_PER_TRACE = 21.9            # results/gat-bench.txt spans_per_trace (synthetic corpus)
 CORPUS_BYTES_PER_TRACE = 11158438 / 100000  # synth --traces 100000 --seed 1 here: 11.2 MB file (shuffle+deflate)
+ID_BYTES_PER_TRACE = (188451966 + 624250) / 1e7  # trace_id_bytes + trace_id_offset stored, synth --traces 1e7 here (18.9 B)
 RAW_BYTES_PER_SPAN = 37.0         # docs/corpus.md schema: 33 B of span columns + per-trace columns spread over ~22 spans
 # the default labeling (tail representation, two rounds), 130,363 traces, 1 rank: results/bench.txt run N (2026-12-06 08:46)
 TAIL_VEC_S_PER_TRACE = 0.813966 / 130363    # select_seconds_vectors.np1: the tail vectors (statistics passes included)
@@ -173,15 +174,18 @@ def model(traces, n, o):
     # reads of the corpus, three of the rows. It writes the statistics; a
     # later round reads them and takes one pass, reading the corpus and
     # making rows only for its sample (LE_ROUND_SAMPLE_TRACES) and the
-    # labeled traces, then clusters the pool and picks.
+    # labeled traces, then clusters the pool and picks. It keeps the sample's
+    # rows in its reps file: from round 3 on a round reads them there and
+    # reads only the corpus's ids (to find the labelled traces).
     d = DIM_TAIL
     sel, km_mem = {}, 0
     for r in range(rounds):
         k = o.first if r == 0 else o.round
         passes, row_passes = (4, 3) if r == 0 else (1, 0)
-        made = traces * row_passes + (0 if r == 0 else ROUND_SAMPLE + o.max_labels)
+        made = traces * row_passes + (0 if r == 0 else o.max_labels + (ROUND_SAMPLE if r == 1 else 0))
+        read = passes * corpus if r <= 1 else traces * ID_BYTES_PER_TRACE + ROUND_SAMPLE * d * 4
         add(sel, {
-            "read": passes * corpus / fs(n),
+            "read": read / fs(n),
             "vectors": made * TAIL_VEC_S_PER_TRACE / p,
             "stats allreduce": (QUANTILE_STEPS * allreduce(OPERATIONS * 8 * 64, n, p) + allreduce(TAIL_CELLS * 8 * 4, n, p)
                                 if r == 0 else 0.0),
