@@ -1,7 +1,6 @@
 /* labelease select: pick the representative traces a person labels
  * (LabelEase's hybrid representative selection, paper section III-C), and
  * write them with the corpus reference statistics to reps.h5 (+ reps.html). */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -676,26 +675,14 @@ static int previous_round(const le_corpus *c, const le_labeled *lab, const float
     return rc;
 }
 
-/* Collective: the key of a later round's sample rows, which --previous's
- * /sample must carry to be used: the seed and the vector statistics file's
- * bytes (the rows are made from them), 0 without --vector-stats. */
-static int sample_key_of(const sel_opts *o, uint64_t *key)
+/* The key of a later round's sample rows, which --previous's /sample must
+ * carry to be used: the seed and the vector statistics file's bytes (the
+ * rows are made from them, le_tailvec.file_hash), 0 without --vector-stats. */
+static uint64_t sample_key_of(const sel_opts *o, const le_rowsrc *src)
 {
-    *key = 0;
-    if (o->round < 2 || !o->stats_in) return 0;
-    int rc = 0;
-    if (le_world.rank == 0) {
-        FILE *f = fopen(o->stats_in, "rb");
-        uint64_t h = le_hash64(&o->seed, sizeof o->seed);
-        char buf[1 << 16];
-        for (size_t n; f && (n = fread(buf, 1, sizeof buf, f)) > 0;) h = le_hash64(buf, n) ^ (h * 0x9e3779b97f4a7c15ULL);
-        if (!f) rc = le_fail(LE_ERR_IO, "%s: cannot read: %s", o->stats_in, strerror(errno));
-        if (f) fclose(f);
-        *key = h ? h : 1;
-    }
-    LE_CHECK(le_agree(rc));
-    LE_MPI(MPI_Bcast(key, 1, MPI_UINT64_T, 0, le_world.comm));
-    return 0;
+    if (o->round < 2 || !o->stats_in || src->kind != LE_ROWSRC_MODEL || !src->m.file_hash) return 0;
+    uint64_t h = src->m.file_hash ^ (le_hash64(&o->seed, sizeof o->seed) * 0x9e3779b97f4a7c15ULL);
+    return h ? h : 1;
 }
 
 /* Collective: the sampled rows read from --previous's /sample when every
@@ -1170,8 +1157,8 @@ static int select_round(le_corpus *c, le_rowsrc *src, const le_budget *b, const 
 {
     int rc = 0;
     if (o->round > 1) {
-        if (src->kind == LE_ROWSRC_MODEL) rc = sample_key_of(o, &sr->sample_key);
-        if (!rc) rc = select_uncertain(c, src, b, o, d, sr, given);
+        sr->sample_key = sample_key_of(o, src);
+        rc = select_uncertain(c, src, b, o, d, sr, given);
     } else if (whole)
         select_all(c->meta.n_traces, sr);
     else if (!strcmp(o->method, "random"))

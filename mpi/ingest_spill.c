@@ -38,7 +38,8 @@ struct le_spill {
     FILE **bucket; /* [buckets], open while rows arrive */
     FILE *traces;  /* assembled traces, open until the plan */
     le_tkey *key;  /* [n_traces] */
-    int64_t n_traces, n_spans, n_id_bytes, cap_key;
+    int64_t n_traces, n_spans, n_id_bytes;
+    size_t cap_key;
     le_tkey *split;   /* [p * steps - 1] */
     int64_t base[3];  /* traces, spans, id bytes of the steps written */
     int64_t total[3]; /* the same over every step, as the plan counted them */
@@ -202,10 +203,7 @@ int le_spill_traces(le_spill *sp, const le_asm *a)
             file_path(sp, "t", 0, path, sizeof path);
             return write_error(path);
         }
-        if (sp->n_traces == sp->cap_key) {
-            sp->cap_key = sp->cap_key ? 2 * sp->cap_key : 1024;
-            sp->key = le_realloc(sp->key, (size_t)sp->cap_key * sizeof *sp->key);
-        }
+        LE_RESERVE(sp->key, sp->cap_key, (size_t)sp->n_traces + 1);
         sp->key[sp->n_traces++] = (le_tkey){a->start[t], a->hash[t]};
         sp->n_spans += a->span_off[t + 1] - a->span_off[t];
         sp->n_id_bytes += a->ids.len[a->id[t]];

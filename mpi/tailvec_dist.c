@@ -9,6 +9,7 @@
 #include "atomicfile.h"
 #include "burst.h"
 #include "h5util.h"
+#include "hash.h"
 #include "callpath.h"
 #include "comm.h"
 #include "exchange.h"
@@ -682,6 +683,7 @@ int le_tailvec_load(MPI_Comm comm, le_corpus *c, const char *path, le_tailvec *m
     if (rc) return free(buf), rc;
     rc = le_bcast_bytes(comm, &buf, &len, 0);
     if (!rc) rc = unpack(m, c, path, buf, (size_t)len);
+    if (!rc) m->file_hash = le_hash64(buf, (size_t)len);
     free(buf);
     rc = le_agree_on(comm, rc);
     if (rc) le_tailvec_free(m);

@@ -52,6 +52,7 @@ typedef struct le_tailvec {
     int64_t *struct_cnt, *op_cnt;      /* [n_struct] and [O] span counts */
     le_tailvec_burst dev, count, tail; /* the deviation, call-count and tail bursts */
     int64_t sample_traces;             /* traces the norms and thresholds came from */
+    uint64_t file_hash;                /* le_hash64 of the file le_tailvec_load read (0: fitted here) */
     double seconds_read;               /* of the fit, reading the corpus (rank 0) */
 } le_tailvec;
 
