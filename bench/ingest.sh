@@ -10,7 +10,8 @@
 # The CSV is ingested once more through the spill (csvspill_*: --max-rows
 # an eighth of a rank's rows, docs/ingest.md "Memory"): seconds and peak
 # RSS a rank beside the in-memory join's, and whether the corpus is the
-# same (h5diff).
+# same (h5diff). Last, the CSV as one file (csvone_*): in memory, then with
+# --max-rows an eighth of a rank's rows, where the file is read in parts.
 #
 #   bench/ingest.sh                 # 1 GiB of each, 1 and 2 ranks (~5 min here)
 #   bench/ingest.sh --quick         # 16 MiB of each, for CI (tests/e2e/bench_ingest_quick.sh)
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --files) files=$2; shift ;;
     --np) nps=$2; shift ;;
     --dir) dir=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench/ingest.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -103,4 +104,33 @@ for fmt in nezha:gen_nezha_csv.py:csv:csv nezha:gen_nezha_csv.py:csv:csvgz jaege
         fi
         rm -f "$out"
     done
+done
+
+# one_file DIR: DIR's CSV files as one file (a header, then every row), cached
+one_file() {
+    local d=$1-one
+    if [ ! -f "$d/.done" ]; then
+        rm -rf "$d" && mkdir -p "$d"
+        local f=("$1"/*.csv)
+        { head -n 1 "${f[0]}"; tail -q -n +2 "${f[@]}"; } > "$d/all.csv"
+        touch "$d/.done"
+    fi
+    echo "$d/all.csv"
+}
+one=$(one_file "$(make_input nezha gen_nezha_csv.py csv)")
+for np in $nps; do
+    out=$dir/out-one-np$np.h5 rep=$dir/report-one-np$np.txt
+    "${mpi[@]}" -np "$np" "$bin" ingest -q --format nezha -o "$out" "$one" > "$rep"
+    v() { sed -n "s/^$1: //p" "$rep"; }
+    rows=$(( $(v rows_read) / np / 8 + 1 ))
+    "${mpi[@]}" -np "$np" "$bin" ingest -q --format nezha -o "$out.spill.h5" --max-rows "$rows" "$one" > "$rep.spill"
+    w() { sed -n "s/^$1: //p" "$rep.spill"; }
+    echo "csvone_np${np}_seconds_in_memory: $(v seconds)"
+    echo "csvone_np${np}_peak_rss_mib_max_in_memory: $(v peak_rss_mib_max)"
+    echo "csvone_np${np}_max_rows: $rows"
+    echo "csvone_np${np}_spilled: $(w spilled)"
+    echo "csvone_np${np}_seconds: $(w seconds)"
+    echo "csvone_np${np}_peak_rss_mib_max: $(w peak_rss_mib_max)"
+    echo "csvone_np${np}_same_corpus: $(h5diff -q "$out" "$out.spill.h5" > /dev/null 2>&1 && echo yes || echo no)"
+    rm -f "$out" "$out.spill.h5"
 done

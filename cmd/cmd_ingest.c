@@ -77,11 +77,11 @@ static const char usage[] =
     "  --allow-drops                exit 0 when no trace is left (an empty corpus is then\n"
     "                               written) or more than half of the rows were dropped\n"
     "  --max-rows N                 span rows a rank parses before it joins them (default\n"
-    "                               8388608, about 1 GB; a file is never cut). When a rank has\n"
-    "                               files left after N rows, the join and the order go\n"
-    "                               through files (an external sort): memory stays near N\n"
-    "                               rows (or the largest file) a rank, the disk holds about\n"
-    "                               the input's rows twice\n"
+    "                               8388608, about 1 GB). When a rank has input left after\n"
+    "                               N rows, the join and the order go through files (an\n"
+    "                               external sort): memory stays near N rows a rank (a CSV\n"
+    "                               file is read in parts; a JSON or OTLP file whole), the\n"
+    "                               disk holds about the input's rows twice\n"
     "  --spill-dir DIR              where those files go (default: beside the output, in\n"
     "                               OUTPUT.spill-PID, removed at the end)\n" LE_COMMON_HELP
     "\n"
@@ -525,43 +525,107 @@ static char *first_line(const char *msg)
     return nl ? le_strndup(msg, (size_t)(nl - msg)) : le_strdup(msg);
 }
 
-/* Where a rank is in its files, across batches. */
+/* Where a rank is in its files, across batches. A batch may end inside a
+ * CSV file (csv open): the next batch goes on from there. */
 typedef struct parse_state {
-    int next, done, mine; /* next file index to look at; files parsed; files of this rank */
+    int next, done, mine;   /* the file being or next to be read; files parsed; files of this rank */
+    le_csv_stream *csv;     /* file next, when a batch ended inside it */
+    int split;              /* some of file next's rows left with an earlier batch */
+    le_parse_mark mark;     /* the stats where file next started; the rows where its part in this batch did */
+    uint64_t bytes0;        /* bytes_read where file next started */
+    uint8_t *skipped_split; /* [files] 1: skipped by --keep-going after rows of it left (NULL: none) */
     double t0, last;
 } parse_state;
+
+/* The first file at or after from that this rank parses (fl->n: none). */
+static int next_own_file(const file_list *fl, int from)
+{
+    while (from < fl->n && fl->owner[from] != le_world.rank) from++;
+    return from;
+}
 
 static void parse_state_init(const file_list *fl, parse_state *ps)
 {
     *ps = (parse_state){.t0 = le_now()};
     ps->last = ps->t0;
     for (int i = 0; i < fl->n; i++) ps->mine += fl->owner[i] == le_world.rank;
+    ps->next = next_own_file(fl, 0);
+}
+
+static void parse_state_free(parse_state *ps)
+{
+    le_csv_stream_close(ps->csv);
+    free(ps->skipped_split);
+    ps->csv = NULL, ps->skipped_split = NULL;
+}
+
+/* Where file next's rows start in this batch: the file's start, or the
+ * start of the batch when it goes on from an earlier one (whose rows are
+ * gone: the stats of its whole file stay marked). */
+static void mark_part(const le_parse_ctx *ctx, parse_state *ps)
+{
+    if (ps->csv) {
+        ps->mark.n = ctx->out->n, ps->mark.ids_len = ctx->out->ids_len;
+        return;
+    }
+    le_parse_mark_take(ctx, &ps->mark);
+    ps->bytes0 = ctx->st->bytes_read;
+    ps->split = 0;
+}
+
+/* File next, or its next part, into ctx->out; *done = 0 when the batch
+ * filled up inside it (a CSV file: the other formats are read whole). A
+ * failed file leaves no rows in ctx->out nor counts in ctx->st. */
+static int parse_part(const ingest_opts *o, const le_csv_map *map, le_parse_ctx *ctx, parse_state *ps, int *done)
+{
+    *done = 1;
+    if (o->kind != FMT_CSV) return parse_one(o, map, ctx);
+    mark_part(ctx, ps);
+    int rc = ps->csv ? 0 : le_csv_stream_open(ctx, map, &ps->csv);
+    if (!rc) rc = le_csv_stream_read(ps->csv, (size_t)o->max_rows, done);
+    if (rc || *done) le_csv_stream_close(ps->csv), ps->csv = NULL;
+    if (rc) le_parse_roll_back(ctx, &ps->mark);
+    if (!rc && !*done) ps->split = 1;
+    return rc;
+}
+
+/* A file that failed: skipped under --keep-going (when its rows left with
+ * an earlier batch, the spill drops them: skipped_split), else the error. */
+static int file_failed(const ingest_opts *o, const file_list *fl, parse_state *ps, int rc, uint64_t bytes, skip_list *skips)
+{
+    if (!skippable(rc)) return rc;
+    char *why = first_line(le_errmsg());
+    if (o->keep_going) {
+        skip_add(skips, (uint32_t)ps->next, bytes, why);
+        if (ps->split) {
+            if (!ps->skipped_split) ps->skipped_split = le_calloc((size_t)fl->n, 1);
+            ps->skipped_split[ps->next] = 1;
+        }
+        le_err_clear();
+        rc = 0;
+    } else {
+        rc = le_fail(rc, "%s (--keep-going skips such a file)", why);
+    }
+    free(why);
+    return rc;
 }
 
 /* This rank's next files into rows, until it holds max_rows rows or has
- * parsed them all (a file is never cut: a batch ends after one). */
+ * parsed them all. A CSV file larger than that is read in parts, a batch
+ * each; the other formats are read a whole file at a time. */
 static int parse_batch(const ingest_opts *o, const le_csv_map *map, const file_list *fl, parse_state *ps, le_spanbuf *rows,
                        le_ingest_stats *st, skip_list *skips)
 {
     int rc = 0;
-    for (; ps->next < fl->n && !rc && (int64_t)rows->n < o->max_rows; ps->next++) {
-        int i = ps->next;
-        if (fl->owner[i] != le_world.rank) continue;
+    while (ps->next < fl->n && !rc && (int64_t)rows->n < o->max_rows) {
+        int i = ps->next, done;
         le_parse_ctx ctx = {rows, st, fl->path[i], (uint32_t)i, fl->label[i], o->strict, (int64_t)(o->max_duration_s * 1e6)};
-        uint64_t bytes0 = st->bytes_read;
-        rc = parse_one(o, map, &ctx);
-        if (rc && o->keep_going && skippable(rc)) { /* the reader rolled the file back: go on without it */
-            char *why = first_line(le_errmsg());
-            skip_add(skips, (uint32_t)i, st->bytes_read - bytes0, why);
-            free(why);
-            le_err_clear();
-            rc = 0;
-        } else if (rc && skippable(rc)) {
-            char *why = first_line(le_errmsg());
-            rc = le_fail(rc, "%s (--keep-going skips such a file)", why);
-            free(why);
-        }
+        uint64_t bytes0 = ps->csv ? ps->bytes0 : st->bytes_read;
+        rc = parse_part(o, map, &ctx, ps, &done);
+        if (rc) rc = file_failed(o, fl, ps, rc, st->bytes_read - bytes0, skips), done = 1;
+        if (!done) break;
         ps->done++;
+        ps->next = next_own_file(fl, i + 1);
         if (le_now() - ps->last > 5 || ps->done == ps->mine) {
             ps->last = le_now();
             le_info("parse: rank 0 %d/%d files, %.1f MB, %.1f MB/s", ps->done, ps->mine, (double)st->bytes_read / 1e6,
@@ -574,8 +638,7 @@ static int parse_batch(const ingest_opts *o, const le_csv_map *map, const file_l
 /* Collective: 1 when some rank has files left after its batch. */
 static int files_left(const file_list *fl, const parse_state *ps, int *left)
 {
-    int mine = 0;
-    for (int i = ps->next; i < fl->n && !mine; i++) mine = fl->owner[i] == le_world.rank;
+    int mine = ps->next < fl->n;
     LE_MPI(MPI_Allreduce(&mine, left, 1, MPI_INT, MPI_MAX, le_world.comm));
     return 0;
 }
@@ -1096,6 +1159,7 @@ static int spill_buckets(ingest_run *r, const le_spanbuf *parsed, const parse_st
             all_bytes += (double)r->fl->size[i];
             if (i < ps->next) parsed_bytes += (double)r->fl->size[i];
         }
+    if (ps->csv) parsed_bytes += (double)le_csv_stream_disk_bytes(ps->csv); /* the file a batch ended in */
     double est = parsed_bytes > 0 ? (double)parsed->n / parsed_bytes * all_bytes : 0;
     LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &est, 1, MPI_DOUBLE, MPI_SUM, le_world.comm));
     double h = 2 * est / le_world.size / (double)r->o->max_rows + 1;
@@ -1110,6 +1174,18 @@ static int spill_dir(const ingest_opts *o, char *buf, size_t cap)
         snprintf(buf, cap, "%s/labelease-spill-%ld", o->spill_dir, pid);
     else
         snprintf(buf, cap, "%s.spill-%ld", o->output, pid);
+    return 0;
+}
+
+/* Collective: the files --keep-going skipped after rows of them were
+ * spilled, known to every rank (their rows are in any rank's buckets). */
+static int agree_skipped_split(const file_list *fl, parse_state *ps)
+{
+    int any = ps->skipped_split != NULL;
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, le_world.comm));
+    if (!any) return 0;
+    if (!ps->skipped_split) ps->skipped_split = le_calloc((size_t)fl->n, 1);
+    LE_MPI(MPI_Allreduce(MPI_IN_PLACE, ps->skipped_split, fl->n, MPI_UINT8_T, MPI_MAX, le_world.comm));
     return 0;
 }
 
@@ -1132,6 +1208,7 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
         if (!rc) rc = files_left(r->fl, ps, &left);
     }
     if (!rc) rc = le_spill_rows_end(sp);
+    if (!rc) rc = agree_skipped_split(r->fl, ps);
     if (!rc) rc = le_agree(gather_skips(&r->skips, r->fl));
     r->s.parse_seconds = le_now() - r->t0; /* here with the routing and the bucket files */
     init_meta(r, has_labels);
@@ -1141,7 +1218,7 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
     for (int h = 0; h < buckets && !rc; h++) {
         le_spanbuf rows;
         le_asm_clear_traces(a);
-        rc = le_spill_bucket(sp, h, &rows);
+        rc = le_spill_bucket(sp, h, ps->skipped_split, &rows);
         if (!rc) rc = le_assemble_more(&rows, a, &r->st, &ao);
         le_spanbuf_free(&rows);
         if (!rc && o->labels) label_table_apply(&lt, a, &r->s.labels_applied);
@@ -1235,6 +1312,7 @@ static int run_ingest(const ingest_opts *o, file_list *fl)
         rc = join_spilled(&r, &parsed, &ps, map);
     }
     le_spanbuf_free(&parsed);
+    parse_state_free(&ps);
     if (map) le_csv_map_free(map);
     if (!rc) rc = report_run(&r);
     le_meta_free(&r.meta);

@@ -1155,17 +1155,19 @@ static int feed(csv_reader *r, const char *p, size_t n)
     return 0;
 }
 
-/* Split a block into lines for feed(); a line cut by the block end is
- * continued by the next block (libcsv keeps its state). */
-static int feed_block(csv_reader *r, const char *p, const char *end)
+/* Feed the lines of [*p, end) to feed(), up to the line after which
+ * ctx->out holds rows rows; *p is left where the next call goes on. A line
+ * cut by the block end is continued by the next block (libcsv keeps its
+ * state). */
+static int feed_lines(csv_reader *r, const char **p, const char *end, size_t rows)
 {
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
+    while (*p < end && r->ctx->out->n < rows) {
+        const char *nl = memchr(*p, '\n', (size_t)(end - *p));
         const char *stop = nl ? nl + 1 : end;
-        LE_CHECK(feed(r, p, (size_t)(stop - p)));
+        LE_CHECK(feed(r, *p, (size_t)(stop - *p)));
         if (nl) r->line++, r->skip_to_eol = 0;
         r->line_ended = nl != NULL;
-        p = stop;
+        *p = stop;
     }
     return 0;
 }
@@ -1176,24 +1178,6 @@ static int finish(csv_reader *r)
     if (csv_fini(&r->parser, on_field, on_row, r) != 0 && !r->rc)
         return abandon_row(r, "unterminated quote at end of file", r->line_ended ? r->line - 1 : r->line);
     return r->rc;
-}
-
-static int read_all(csv_reader *r, le_infile *in)
-{
-    char *buf = le_malloc(LE_CSV_BLOCK);
-    int rc = 0, first = 1;
-    for (;;) {
-        size_t got;
-        if ((rc = le_infile_read(in, buf, LE_CSV_BLOCK, &got))) break;
-        if (got == 0) break;
-        r->ctx->st->bytes_read += (uint64_t)got;
-        const char *p = buf;
-        if (first && got >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 BOM */
-        first = 0;
-        if ((rc = feed_block(r, p, buf + got))) break;
-    }
-    free(buf);
-    return rc ? rc : finish(r);
 }
 
 static void reader_init(csv_reader *r, le_parse_ctx *ctx, const le_csv_map *map)
@@ -1220,17 +1204,79 @@ static void reader_free(csv_reader *r)
     for (int f = 0; f < F_N; f++) free(r->bound[f]), free(r->subkey[f]), free(r->sub[f]);
 }
 
-int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map)
+/* The reader's state (libcsv's, the line count, the header's columns) lives
+ * between calls, so a file read in several calls gives the rows one call
+ * gives. The stream keeps its own copy of the context. */
+struct le_csv_stream {
+    le_parse_ctx ctx;
+    csv_reader r;
+    le_infile *in;
+    char *buf;              /* [LE_CSV_BLOCK] the block being parsed */
+    const char *next, *end; /* its lines not fed yet */
+    int first, done;
+};
+
+int le_csv_stream_open(const le_parse_ctx *ctx, const le_csv_map *map, le_csv_stream **out)
 {
+    *out = NULL;
     le_infile *in;
     LE_CHECK(le_infile_open(ctx->path, &in));
+    le_csv_stream *s = le_calloc(1, sizeof *s);
+    s->ctx = *ctx;
+    s->in = in;
+    s->buf = le_malloc(LE_CSV_BLOCK);
+    s->next = s->end = s->buf;
+    s->first = 1;
+    reader_init(&s->r, &s->ctx, map);
+    *out = s;
+    return 0;
+}
+
+/* The next block into buf; at the end of the file, the last row. */
+static int next_block(le_csv_stream *s)
+{
+    size_t got;
+    LE_CHECK(le_infile_read(s->in, s->buf, LE_CSV_BLOCK, &got));
+    if (got == 0) {
+        s->done = 1;
+        return finish(&s->r);
+    }
+    s->ctx.st->bytes_read += (uint64_t)got;
+    s->next = s->buf, s->end = s->buf + got;
+    if (s->first && got >= 3 && !memcmp(s->buf, "\xEF\xBB\xBF", 3)) s->next += 3; /* UTF-8 BOM */
+    s->first = 0;
+    return 0;
+}
+
+int le_csv_stream_read(le_csv_stream *s, size_t rows, int *done)
+{
+    int rc = 0;
+    while (!s->done && s->ctx.out->n < rows && !rc)
+        rc = s->next < s->end ? feed_lines(&s->r, &s->next, s->end, rows) : next_block(s);
+    *done = s->done;
+    return rc;
+}
+
+uint64_t le_csv_stream_disk_bytes(const le_csv_stream *s) { return le_infile_disk_pos(s->in); }
+
+void le_csv_stream_close(le_csv_stream *s)
+{
+    if (!s) return;
+    reader_free(&s->r);
+    le_infile_close(s->in);
+    free(s->buf);
+    free(s);
+}
+
+int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map)
+{
     le_parse_mark mark;
     le_parse_mark_take(ctx, &mark);
-    csv_reader r;
-    reader_init(&r, ctx, map);
-    int rc = read_all(&r, in);
-    reader_free(&r);
-    le_infile_close(in);
+    le_csv_stream *s;
+    LE_CHECK(le_csv_stream_open(ctx, map, &s));
+    int done;
+    int rc = le_csv_stream_read(s, SIZE_MAX, &done);
+    le_csv_stream_close(s);
     if (rc) le_parse_roll_back(ctx, &mark); /* all-or-nothing, as the JSON readers */
     return rc;
 }

@@ -138,7 +138,7 @@ static int read_plain(le_infile *f, unsigned char *buf, size_t cap, size_t *got)
  * positions count) and the compressed one. */
 static int corrupt(const le_infile *f, size_t produced, const char *why)
 {
-    uint64_t raw_at = f->raw_off - (f->raw_len - f->raw_pos);
+    uint64_t raw_at = le_infile_disk_pos(f);
     return le_fail(LE_ERR_FORMAT, "%s: uncompressed byte %llu (compressed byte %llu): %s data is corrupt: %s", f->path,
                    (unsigned long long)(f->pos + produced), (unsigned long long)raw_at, le_codec_name(f->codec), why);
 }
@@ -212,6 +212,7 @@ int le_infile_read(le_infile *f, void *buf, size_t cap, size_t *got)
 }
 
 uint64_t le_infile_pos(const le_infile *f) { return f->pos; }
+uint64_t le_infile_disk_pos(const le_infile *f) { return f->raw_off - (f->raw_len - f->raw_pos); }
 le_codec le_infile_codec(const le_infile *f) { return f->codec; }
 
 const char *le_codec_name(le_codec c)

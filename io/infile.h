@@ -36,6 +36,8 @@ int le_infile_open(const char *path, le_infile **out);
 int le_infile_read(le_infile *f, void *buf, size_t cap, size_t *got);
 /* Uncompressed bytes returned so far. */
 uint64_t le_infile_pos(const le_infile *f);
+/* Bytes of the file as stored (compressed, for gzip and zstd) consumed so far. */
+uint64_t le_infile_disk_pos(const le_infile *f);
 le_codec le_infile_codec(const le_infile *f);
 const char *le_codec_name(le_codec c); /* "plain", "gzip", "zstd" */
 void le_infile_close(le_infile *f);

@@ -113,7 +113,7 @@ typedef struct le_parse_mark {
 void le_parse_mark_take(const le_parse_ctx *ctx, le_parse_mark *m);
 void le_parse_roll_back(le_parse_ctx *ctx, const le_parse_mark *m);
 
-/* ---- readers: each parses one whole file into ctx->out ---- */
+/* ---- readers: each parses one whole file into ctx->out (CSV also in parts) ---- */
 
 /* CSV column mapping, loaded from an INI file (configs/formats/NAME.ini). */
 typedef struct le_csv_map le_csv_map;
@@ -122,6 +122,18 @@ int le_csv_map_load(const char *path, le_csv_map **out);
 int le_csv_map_named(const char *name, le_csv_map **out);
 void le_csv_map_free(le_csv_map *m);
 int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map);
+/* A CSV file read in parts (ingest past --max-rows: a file larger than a
+ * rank's batch). le_csv_stream_read parses blocks of the file into
+ * ctx->out until it holds at least rows rows or the file ends (*done = 1);
+ * the rows are those le_read_csv gives, whatever the parts. A failed read
+ * leaves the file's rows parsed so far: rolling back is the caller's (a
+ * mark taken before open), as only it knows whether they are still there.
+ * le_csv_stream_disk_bytes: bytes of the file as stored consumed so far. */
+typedef struct le_csv_stream le_csv_stream;
+int le_csv_stream_open(const le_parse_ctx *ctx, const le_csv_map *map, le_csv_stream **out);
+int le_csv_stream_read(le_csv_stream *s, size_t rows, int *done);
+uint64_t le_csv_stream_disk_bytes(const le_csv_stream *s);
+void le_csv_stream_close(le_csv_stream *s);
 
 int le_read_jaeger(le_parse_ctx *ctx);
 int le_read_zipkin(le_parse_ctx *ctx);

@@ -175,13 +175,17 @@ int le_spill_rows_end(le_spill *sp)
     return le_agree_on(sp->comm, rc);
 }
 
-int le_spill_bucket(le_spill *sp, int h, le_spanbuf *rows)
+int le_spill_bucket(le_spill *sp, int h, const uint8_t *skip_file, le_spanbuf *rows)
 {
     le_spanbuf_init(rows);
     char *buf;
     size_t len;
     LE_CHECK(read_whole(sp, "b", h, &buf, &len));
-    for (size_t off = 0; off < len;) off += le_row_unpack(buf + off, rows);
+    for (size_t off = 0; off < len;) {
+        size_t n0 = rows->n, ids0 = rows->ids_len;
+        off += le_row_unpack(buf + off, rows);
+        if (skip_file && skip_file[rows->file[n0]]) rows->n = n0, rows->ids_len = ids0; /* as le_parse_roll_back */
+    }
     rows->path_sep = sp->path_sep;
     free(buf);
     return 0;

@@ -107,7 +107,9 @@ int le_order_traces(MPI_Comm comm, const le_asm *a, le_corpus_meta *meta, le_cor
  *   rows        after each batch of parsed rows (consumed);
  *   rows_end    the bucket files closed (a full disk may show here);
  *   bucket      (independent) bucket h's rows on this rank, rows initialised
- *               here, and traces (independent) the bucket's assembled
+ *               here, without those of files whose skip_file is 1 (a CSV
+ *               file --keep-going skipped after some of its rows were
+ *               spilled; NULL: keep every row), and traces (independent) the bucket's assembled
  *               traces, local name ids, for h = 0 .. buckets-1;
  *   plan        the steps, meta's totals;
  *   block       step s's block at its global offsets, s = 0 .. steps-1 (the
@@ -117,7 +119,7 @@ typedef struct le_spill le_spill;
 int le_spill_open(MPI_Comm comm, const char *dir, int *buckets, int64_t step_spans, le_spill **out);
 int le_spill_rows(le_spill *sp, le_spanbuf *rows);
 int le_spill_rows_end(le_spill *sp);
-int le_spill_bucket(le_spill *sp, int h, le_spanbuf *rows);
+int le_spill_bucket(le_spill *sp, int h, const uint8_t *skip_file, le_spanbuf *rows);
 int le_spill_traces(le_spill *sp, const le_asm *a);
 int le_spill_plan(le_spill *sp, const int32_t *svc_map, const int32_t *op_map, le_corpus_meta *meta, int *steps);
 int le_spill_block(le_spill *sp, int s, int gt, le_corpus_block *block);

@@ -18,5 +18,7 @@ done
 for np in 1 2; do
     [ "$(value csvspill_np${np}_same_corpus "$WORK/out.txt")" = yes ] || fail "np$np: the spill gives another corpus"
     [ -n "$(value csvspill_np${np}_peak_rss_mib_max "$WORK/out.txt")" ] || fail "np$np: no spill RSS figure"
+    [ "$(value csvone_np${np}_spilled "$WORK/out.txt")" = 1 ] || fail "np$np: one file over --max-rows did not spill"
+    [ "$(value csvone_np${np}_same_corpus "$WORK/out.txt")" = yes ] || fail "np$np: one file read in parts gives another corpus"
 done
 echo "PASS bench_ingest_quick"

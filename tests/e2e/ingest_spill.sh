@@ -12,6 +12,10 @@
 #    with --labels (some ids not in the corpus);
 #  - Zipkin's real files: fragments of one span merged;
 #  - at 1, 2 and 4 ranks, with --max-rows 40 or 4 (many batches, buckets, steps);
+#  - one CSV file of 419 rows with --max-rows 40: read in parts, a batch
+#    each, the parts joined as if read at once; under --keep-going a
+#    truncated gzip file that fails after parts of it were spilled leaves
+#    none of its rows in the corpus and no count in the report;
 #  - no spill directory left, --spill-dir honoured, --faults refused clearly;
 #  - gzip input gets as many buckets as plain; under ulimit -n 90 the
 #    buckets and steps shrink to fit, with a warning.
@@ -49,6 +53,27 @@ check ali 40 --format alibaba2021 --labels labels.csv ali
 [ "$(value parents_from_ancestors ali-mem.txt)" -gt 0 ] || fail "the Alibaba sample lost its path ids: $(cat ali-mem.txt)"
 [ "$(value labels_unmatched ali-mem.txt)" = 2 ] || fail "labels_unmatched: $(cat ali-mem.txt)"
 [ "$(value labels_applied ali-mem.txt)" -gt 0 ] || fail "no label applied: $(cat ali-mem.txt)"
+# one file larger than --max-rows: a rank's batches end inside it
+check one 40 --format alibaba2021 --labels labels.csv "$FX/csv/alibaba2021_callgraph.csv"
+h5diff -q ali-mem.h5 one-mem.h5 /traces/start_us /traces/start_us || fail "one file and five give other traces"
+# a split file that fails late: skipped whole, its spilled rows too
+mkdir bad ok && cp ali/*.csv bad/ && cp ali/*.csv ok/
+gzip -c "$FX/csv/alibaba2021_callgraph.csv" > full.gz
+head -c $(($(stat -c %s full.gz) * 7 / 10)) full.gz > bad/zz-truncated.csv.gz
+head -n 1 "$FX/csv/alibaba2021_callgraph.csv" > ok/zz-header-only.csv # 6 files too (the corpus's source says how many)
+run_le 1 ingest --format alibaba2021 --labels labels.csv -o ok.h5 ok > ok.txt 2> ok.err || fail "ok: $(cat ok.err)"
+for np in 1 2; do
+    run_le $np ingest --format alibaba2021 --labels labels.csv --keep-going -o bad-$np.h5 --max-rows 40 bad \
+        > bad-$np.txt 2> bad-$np.err || fail "--keep-going, a split file truncated, $np ranks: $(cat bad-$np.err)"
+    grep -q 'zz-truncated.csv.gz.*truncated' bad-$np.err || fail "the truncated file was not named: $(cat bad-$np.err)"
+    expect files_skipped 1 bad-$np.txt
+    h5diff -q ok.h5 bad-$np.h5 || fail "$np ranks: rows of a skipped file that had been spilled are in the corpus"
+    for k in rows_read spans traces labels_applied; do
+        [ "$(value $k bad-$np.txt)" = "$(value $k ok.txt)" ] || fail "$np ranks: $k counts the skipped file: $(cat bad-$np.txt)"
+    done
+done
+rc=0; run_le 2 ingest --format alibaba2021 -o bad.h5 --max-rows 40 bad > /dev/null 2> bad.err || rc=$?
+[ $rc -ne 0 ] && grep -q -- "--keep-going skips such a file" bad.err || fail "a truncated split file: status $rc, $(cat bad.err)"
 Z=$FX/zipkin
 ZIP=(--format zipkin "$Z"/lens_*.json "$Z/spans.json" "$Z/traces.json" "$Z/ui_netflix.json" "$Z/v1_rpc.json")
 check zip 4 "${ZIP[@]}"

@@ -603,6 +603,76 @@ static void test_rows_across_read_blocks(void **state)
     unlink(path);
 }
 
+/* The file read k rows at a time through le_csv_stream (ingest past
+ * --max-rows), into one buffer. */
+static void parse_in_parts(parsed *p, const char *path, const char *map_name, size_t k)
+{
+    le_spanbuf_init(&p->buf);
+    le_stats_init(&p->st);
+    le_err_clear();
+    le_csv_map *m = load_map(map_name);
+    le_parse_ctx ctx = {.out = &p->buf, .st = &p->st, .path = path, .file_label = -1, .max_duration_us = INT64_MAX};
+    le_csv_stream *s;
+    p->rc = le_csv_stream_open(&ctx, m, &s);
+    assert_int_equal(p->rc, 0);
+    int end = 0, calls = 0;
+    while (!end && !p->rc) {
+        size_t before = p->buf.n;
+        p->rc = le_csv_stream_read(s, before + k, &end);
+        assert_true(end || p->buf.n >= before + k); /* a part ends at its rows, or the file */
+        calls++;
+    }
+    assert_true(calls > 1);
+    le_csv_stream_close(s);
+    le_csv_map_free(m);
+}
+
+static void assert_same_rows(const parsed *a, const parsed *b)
+{
+    assert_int_equal(a->rc, b->rc);
+    assert_int_equal(a->buf.n, b->buf.n);
+    assert_memory_equal(&a->st, &b->st, sizeof a->st); /* every count, drop example and byte */
+    for (size_t i = 0; i < a->buf.n; i++) {
+        assert_string_equal(trace_of(a, i), trace_of(b, i));
+        assert_string_equal(a->buf.ids + a->buf.span_off[i], b->buf.ids + b->buf.span_off[i]);
+        assert_string_equal(operation_of(a, i), operation_of(b, i));
+        assert_int_equal(a->buf.pos[i], b->buf.pos[i]);
+        assert_int_equal(a->buf.start_us[i], b->buf.start_us[i]);
+        assert_int_equal(a->buf.duration_us[i], b->buf.duration_us[i]);
+    }
+}
+
+/* A file read in parts gives the rows, positions and counts of one read:
+ * quoted fields over several lines, broken rows and resyncs, rows across
+ * 4 MiB read blocks. */
+static void test_stream_in_parts_is_one_read(void **state)
+{
+    (void)state;
+    const char *names[] = {"quoted.csv", "broken_rows.csv", "nezha.csv"};
+    for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s", fixture(names[f]));
+        parsed whole, parts;
+        parse_path(&whole, path, "nezha", (opts){0, -1, 0});
+        parse_in_parts(&parts, path, "nezha", 1);
+        assert_same_rows(&whole, &parts);
+        done(&whole), done(&parts);
+    }
+    FILE *fp;
+    char *path = temp_csv(&fp);
+    for (int i = 0; i < 60000; i++) /* ~6 MB: two read blocks; a quoted two-line operation every 997th row */
+        fprintf(fp, "trace%05d,span%06d,root,ts-order-service-5d8b9c7f4-abcde,\"%s%d\",%d000,0,%d\n", i / 50, i,
+                i % 997 ? "op" : "two\nlines ", i, 1674981768 + i, i);
+    fclose(fp);
+    parsed whole, parts;
+    parse_path(&whole, path, "nezha", (opts){0, -1, 0});
+    parse_in_parts(&parts, path, "nezha", 7001);
+    assert_int_equal(whole.buf.n, 60000);
+    assert_same_rows(&whole, &parts);
+    done(&whole), done(&parts);
+    unlink(path);
+}
+
 static void test_runaway_quote_resyncs(void **state)
 {
     (void)state;
@@ -766,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_map_errors),
         cmocka_unit_test(test_named_layouts),
         cmocka_unit_test(test_rows_across_read_blocks),
+        cmocka_unit_test(test_stream_in_parts_is_one_read),
         cmocka_unit_test(test_runaway_quote_resyncs),
     };
     int failed = cmocka_run_group_tests_name("csv_fixtures", fixtures, NULL, NULL);
