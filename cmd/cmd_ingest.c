@@ -535,6 +535,7 @@ typedef struct parse_state {
     uint64_t bytes0;        /* bytes_read where file next started */
     uint8_t *skipped_split; /* [files] 1: skipped by --keep-going after rows of it left (NULL: none) */
     double t0, last;
+    double parse_s; /* seconds in the readers, without the routing and spilling between batches */
 } parse_state;
 
 /* The first file at or after from that this rank parses (fl->n: none). */
@@ -621,7 +622,9 @@ static int parse_batch(const ingest_opts *o, const le_csv_map *map, const file_l
         int i = ps->next, done;
         le_parse_ctx ctx = {rows, st, fl->path[i], (uint32_t)i, fl->label[i], o->strict, (int64_t)(o->max_duration_s * 1e6)};
         uint64_t bytes0 = ps->csv ? ps->bytes0 : st->bytes_read;
+        double t = le_now();
         rc = parse_part(o, map, &ctx, ps, &done);
+        ps->parse_s += le_now() - t;
         if (rc) rc = file_failed(o, fl, ps, rc, st->bytes_read - bytes0, skips), done = 1;
         if (!done) break;
         ps->done++;
@@ -1210,7 +1213,8 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
     if (!rc) rc = le_spill_rows_end(sp);
     if (!rc) rc = agree_skipped_split(r->fl, ps);
     if (!rc) rc = le_agree(gather_skips(&r->skips, r->fl));
-    r->s.parse_seconds = le_now() - r->t0; /* here with the routing and the bucket files */
+    r->s.parse_seconds = ps->parse_s; /* the slowest rank's, without the routing and the bucket files */
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &r->s.parse_seconds, 1, MPI_DOUBLE, MPI_MAX, le_world.comm));
     init_meta(r, has_labels);
     label_table lt = {0};
     if (!rc && o->labels) rc = le_agree(label_table_load(o->labels, &lt));
