@@ -11,7 +11,7 @@
 # an eighth of a rank's rows, docs/ingest.md "Memory"): seconds and peak
 # RSS a rank beside the in-memory join's, and whether the corpus is the
 # same (h5diff). Last, the CSV as one file (csvone_*): in memory, then with
-# --max-rows an eighth of a rank's rows, where the file is read in parts.
+# --max-rows an eighth of its rows, where the file is read in parts.
 #
 #   bench/ingest.sh                 # 1 GiB of each, 1 and 2 ranks (~5 min here)
 #   bench/ingest.sh --quick         # 16 MiB of each, for CI (tests/e2e/bench_ingest_quick.sh)
@@ -123,7 +123,7 @@ for np in $nps; do
     out=$dir/out-one-np$np.h5 rep=$dir/report-one-np$np.txt
     "${mpi[@]}" -np "$np" "$bin" ingest -q --format nezha -o "$out" "$one" > "$rep"
     v() { sed -n "s/^$1: //p" "$rep"; }
-    rows=$(( $(v rows_read) / np / 8 + 1 ))
+    rows=$(( $(v rows_read) / 8 + 1 )) # one rank reads the file
     "${mpi[@]}" -np "$np" "$bin" ingest -q --format nezha -o "$out.spill.h5" --max-rows "$rows" "$one" > "$rep.spill"
     w() { sed -n "s/^$1: //p" "$rep.spill"; }
     echo "csvone_np${np}_seconds_in_memory: $(v seconds)"

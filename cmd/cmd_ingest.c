@@ -1072,10 +1072,16 @@ static int count_labels(const le_corpus_block *b, summary *s)
     return 0;
 }
 
+static int has_row_label(const le_spanbuf *rows)
+{
+    for (size_t i = 0; i < rows->n; i++)
+        if (rows->label[i] >= 0) return 1;
+    return 0;
+}
+
 static int any_row_label(const le_spanbuf *rows, int *has)
 {
-    int mine = 0;
-    for (size_t i = 0; i < rows->n && !mine; i++) mine = rows->label[i] >= 0;
+    int mine = has_row_label(rows);
     LE_MPI(MPI_Allreduce(&mine, has, 1, MPI_INT, MPI_MAX, le_world.comm));
     return 0;
 }
@@ -1198,12 +1204,9 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
                               le_asm *a, int buckets)
 {
     const ingest_opts *o = r->o;
-    int rc = 0, left = 1, has_labels = 0;
+    int rc = 0, left = 1, mine = 0, has_labels = 0;
     for (int batch = 1; !rc; batch++) {
-        int any = 0;
-        rc = any_row_label(parsed, &any);
-        has_labels |= any;
-        if (!rc) rc = le_spill_rows(sp, parsed);
+        rc = le_spill_rows(sp, parsed);
         if (!rc) le_info("spill: batch %d routed into %d buckets a rank", batch, buckets);
         if (rc || !left) break;
         le_spanbuf_free(parsed), le_spanbuf_init(parsed);
@@ -1215,7 +1218,6 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
     if (!rc) rc = le_agree(gather_skips(&r->skips, r->fl));
     r->s.parse_seconds = ps->parse_s; /* the slowest rank's, without the routing and the bucket files */
     if (!rc) rc = LE_MPI_RC(MPI_Allreduce(MPI_IN_PLACE, &r->s.parse_seconds, 1, MPI_DOUBLE, MPI_MAX, le_world.comm));
-    init_meta(r, has_labels);
     label_table lt = {0};
     if (!rc && o->labels) rc = le_agree(label_table_load(o->labels, &lt));
     le_assemble_opts ao = {o->strict, r->fl->path, r->kind, o->tree_mode};
@@ -1224,6 +1226,7 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
         le_asm_clear_traces(a);
         rc = le_spill_bucket(sp, h, ps->skipped_split, &rows);
         if (!rc) rc = le_assemble_more(&rows, a, &r->st, &ao);
+        mine |= has_row_label(&rows); /* the rows of files skipped after they were spilled left out */
         le_spanbuf_free(&rows);
         if (!rc && o->labels) label_table_apply(&lt, a, &r->s.labels_applied);
         if (!rc) rc = le_spill_traces(sp, a);
@@ -1231,6 +1234,8 @@ static int spill_and_assemble(ingest_run *r, le_spill *sp, le_spanbuf *parsed, p
     }
     if (o->labels) r->s.labels_unmatched += label_table_unused(&lt), label_table_free(&lt);
     le_asm_clear_traces(a);
+    if (!rc) rc = LE_MPI_RC(MPI_Allreduce(&mine, &has_labels, 1, MPI_INT, MPI_MAX, le_world.comm));
+    init_meta(r, has_labels);
     return rc;
 }
 

@@ -1253,11 +1253,17 @@ int le_csv_stream_read(le_csv_stream *s, size_t rows, int *done)
     int rc = 0;
     while (!s->done && s->ctx.out->n < rows && !rc)
         rc = s->next < s->end ? feed_lines(&s->r, &s->next, s->end, rows) : next_block(s);
+    if (!rc && !s->done && s->next == s->end) rc = next_block(s); /* the rows ended with the file: say so now */
     *done = s->done;
     return rc;
 }
 
-uint64_t le_csv_stream_disk_bytes(const le_csv_stream *s) { return le_infile_disk_pos(s->in); }
+uint64_t le_csv_stream_disk_bytes(const le_csv_stream *s)
+{
+    uint64_t read = le_infile_pos(s->in), ahead = (uint64_t)(s->end - s->next);
+    if (!read) return 0;
+    return (uint64_t)((double)le_infile_disk_pos(s->in) * (double)(read - ahead) / (double)read);
+}
 
 void le_csv_stream_close(le_csv_stream *s)
 {

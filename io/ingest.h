@@ -128,7 +128,8 @@ int le_read_csv(le_parse_ctx *ctx, const le_csv_map *map);
  * the rows are those le_read_csv gives, whatever the parts. A failed read
  * leaves the file's rows parsed so far: rolling back is the caller's (a
  * mark taken before open), as only it knows whether they are still there.
- * le_csv_stream_disk_bytes: bytes of the file as stored consumed so far. */
+ * le_csv_stream_disk_bytes: bytes of the file as stored that the rows parsed
+ * so far came from (pro rata of the block read ahead, for compressed files). */
 typedef struct le_csv_stream le_csv_stream;
 int le_csv_stream_open(const le_parse_ctx *ctx, const le_csv_map *map, le_csv_stream **out);
 int le_csv_stream_read(le_csv_stream *s, size_t rows, int *done);

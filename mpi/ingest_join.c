@@ -681,7 +681,8 @@ int le_assemble_more(const le_spanbuf *rows, le_asm *out, le_ingest_stats *st, c
     asm_ctx c = {rows, le_malloc(rows->n + 1), o->tree_mode, NULL, 0};
     for (size_t i = 0; i < rows->n; i++) c.shared[i] = (rows->flags[i] & LE_SPAN_SHARED) != 0;
     for (size_t t = 0; t < nt && !d.failed; t++)
-        assemble_trace(&c, (uint32_t)t, byt + first[t], first[t + 1] - first[t], out, &w, &d);
+        if (first[t + 1] > first[t]) /* no rows: an id only a rolled-back file had (le_parse_roll_back) */
+            assemble_trace(&c, (uint32_t)t, byt + first[t], first[t + 1] - first[t], out, &w, &d);
     free(c.key);
     free(c.shared);
     tw_free(&w);

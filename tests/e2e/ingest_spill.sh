@@ -15,7 +15,10 @@
 #  - one CSV file of 419 rows with --max-rows 40: read in parts, a batch
 #    each, the parts joined as if read at once; under --keep-going a
 #    truncated gzip file that fails after parts of it were spilled leaves
-#    none of its rows in the corpus and no count in the report;
+#    none of its rows in the corpus and no count in the report (nor a
+#    dropped trace, nor ground truth when only it had labels); input of
+#    exactly --max-rows rows stays in memory; one large file gets the
+#    buckets its rows per byte call for, plain or gzip;
 #  - no spill directory left, --spill-dir honoured, --faults refused clearly;
 #  - gzip input gets as many buckets as plain; under ulimit -n 90 the
 #    buckets and steps shrink to fit, with a warning.
@@ -71,6 +74,47 @@ for np in 1 2; do
     for k in rows_read spans traces labels_applied; do
         [ "$(value $k bad-$np.txt)" = "$(value $k ok.txt)" ] || fail "$np ranks: $k counts the skipped file: $(cat bad-$np.txt)"
     done
+done
+# ... when its traces are its own and it alone carries labels: no trace of it
+# (not even as a dropped one) and no ground truth from it, spilled or not
+mkdir tv-ok tv-bad
+tv_rows() { # tv_rows FIRST-TRACE TRACES [LABELLED]: TraceVAE rows, 5 spans a trace
+    awk -v t0="$1" -v n="$2" -v lab="${3:-}" 'BEGIN {
+        print "traceIdHigh,traceIdLow,parentSpanId,spanId,startTime,duration,nanosecond,DBhash,status,operationName,serviceName" \
+            (lab ? ",nodeLatencyLabel,graphLatencyLabel,graphStructureLabel" : "")
+        for (t = t0; t < t0 + n; t++) for (s = 0; s < 5; s++)
+            print t "," 7 "," (s ? t * 10 + s : 0) "," t * 10 + s + 1 ",2022-05-02 18:32:16," 10 - s "," s * 1000000 ",0,0," s "," s \
+                (lab ? ",0,0," t % 2 : "")
+    }'
+}
+tv_rows 1 60 > tv-ok/a.csv && cp tv-ok/a.csv tv-bad/
+tv_rows 1000 0 1 > tv-ok/zz.csv
+tv_rows 1000 100 1 | gzip -c > tv.gz && head -c $(($(stat -c %s tv.gz) * 7 / 10)) tv.gz > tv-bad/zz.csv.gz
+run_le 1 ingest --format tracevae -o tv-ok.h5 tv-ok > tv-ok.txt 2> tv-ok.err || fail "tv-ok: $(cat tv-ok.err)"
+for run in "1 --max-rows 40" "2 --max-rows 40" "1"; do
+    set -- $run
+    np=$1; shift
+    run_le $np ingest --format tracevae --keep-going -o tv-bad.h5 "$@" tv-bad > tv-bad.txt 2> tv-bad.err \
+        || fail "a labelled file skipped ($np ranks $*): $(cat tv-bad.err)"
+    expect files_skipped 1 tv-bad.txt
+    h5diff -q tv-ok.h5 tv-bad.h5 || fail "$np ranks $*: the skipped labelled file left a trace or the ground truth"
+    for k in rows_read traces spans traces_dropped; do
+        [ "$(value $k tv-bad.txt)" = "$(value $k tv-ok.txt)" ] || fail "$np ranks $*: $k counts the skipped file: $(cat tv-bad.txt)"
+    done
+done
+# input that ends at exactly --max-rows rows stays in memory (one file, or two)
+mkdir tv-two && tv_rows 1 30 > tv-two/a.csv && tv_rows 31 30 > tv-two/b.csv
+for in in tv-ok/a.csv tv-two; do
+    run_le 1 ingest --format tracevae -o exact.h5 --max-rows 300 $in > exact.txt 2> exact.err || fail "exact: $(cat exact.err)"
+    expect spilled 0 exact.txt
+done
+# the buckets of one large file (120,000 rows, about 2 x rows / --max-rows + 1 = 13), plain and gzip:
+# the rows per byte come from the part parsed, not from the block read ahead
+tv_rows 1 24000 > big.csv && gzip -c big.csv > big.csv.gz
+for in in big.csv big.csv.gz; do
+    run_le 1 ingest --format tracevae -o big.h5 --max-rows 20000 $in > big.txt 2> big.err || fail "$in: $(cat big.err)"
+    b=$(value spill_buckets big.txt)
+    [ "$b" -ge 11 ] && [ "$b" -le 15 ] || fail "$in: $b buckets for 120,000 rows at --max-rows 20000 (13 wanted)"
 done
 rc=0; run_le 2 ingest --format alibaba2021 -o bad.h5 --max-rows 40 bad > /dev/null 2> bad.err || rc=$?
 [ $rc -ne 0 ] && grep -q -- "--keep-going skips such a file" bad.err || fail "a truncated split file: status $rc, $(cat bad.err)"
