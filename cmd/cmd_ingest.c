@@ -626,14 +626,13 @@ static int parse_batch(const ingest_opts *o, const le_csv_map *map, const file_l
         rc = parse_part(o, map, &ctx, ps, &done);
         ps->parse_s += le_now() - t;
         if (rc) rc = file_failed(o, fl, ps, rc, st->bytes_read - bytes0, skips), done = 1;
-        if (!done) break;
-        ps->done++;
-        ps->next = next_own_file(fl, i + 1);
+        if (done) ps->done++, ps->next = next_own_file(fl, i + 1);
         if (le_now() - ps->last > 5 || ps->done == ps->mine) {
             ps->last = le_now();
             le_info("parse: rank 0 %d/%d files, %.1f MB, %.1f MB/s", ps->done, ps->mine, (double)st->bytes_read / 1e6,
                     (double)st->bytes_read / 1e6 / (ps->last - ps->t0 + 1e-9));
         }
+        if (!done) break;
     }
     return rc;
 }
