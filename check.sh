@@ -127,14 +127,17 @@ SAN_EXCLUDE=(
 # each sanitized): the id datasets run sanitized in mpi_corpus_io, the CSV
 # field writer and readers in unit_csv, unit_labels and unit_period_labels.
 # e2e_rootcause_noise: its rootcause code (the normal share, the support
-# rule, the order) runs sanitized in e2e_rootcause.
+# rule, the order) runs sanitized in e2e_rootcause. e2e_ingest_spill_parts
+# (14 spilled ingests, ~100 s sanitized): files read in parts and a
+# truncated split file skipped run sanitized in e2e_ingest_spill, the
+# reader's parts in unit_csv.
 SAN_LONG=(
     e2e_bad_usage e2e_bench_all_quick e2e_bench_ingest_quick e2e_corpus_checks e2e_edge_cases e2e_fingerprint e2e_gat_torch
     e2e_info_kinds e2e_ingest_formats e2e_ingest_real e2e_label_pipeline
     e2e_label_tui e2e_labeling_page e2e_pages_workflow e2e_propagate_reps e2e_rootcause_page e2e_rootcause_tui
     e2e_run_kill e2e_slurm_requeue e2e_timings e2e_train_checkpoint
     e2e_train_embed e2e_ingest_inputs e2e_select_suggest e2e_long_ids e2e_csv_hostile e2e_ingest_zipkin_trees e2e_ingest_jaeger_otlp_variants e2e_ingest_csv_maps
-    e2e_rootcause_noise
+    e2e_rootcause_noise e2e_ingest_spill_parts
 )
 [ $san_all = 1 ] || SAN_EXCLUDE+=("${SAN_LONG[@]}")
 SAN_BUILD_DIR=${SAN_BUILD_DIR:-build-san}
