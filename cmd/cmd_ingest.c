@@ -580,8 +580,8 @@ static void mark_part(const le_parse_ctx *ctx, parse_state *ps)
 static int parse_part(const ingest_opts *o, const le_csv_map *map, le_parse_ctx *ctx, parse_state *ps, int *done)
 {
     *done = 1;
-    if (o->kind != FMT_CSV) return parse_one(o, map, ctx);
     mark_part(ctx, ps);
+    if (o->kind != FMT_CSV) return parse_one(o, map, ctx); /* the reader rolls a failed file back itself */
     int rc = ps->csv ? 0 : le_csv_stream_open(ctx, map, &ps->csv);
     if (!rc) rc = le_csv_stream_read(ps->csv, (size_t)o->max_rows, done);
     if (rc || *done) le_csv_stream_close(ps->csv), ps->csv = NULL;
@@ -621,11 +621,10 @@ static int parse_batch(const ingest_opts *o, const le_csv_map *map, const file_l
     while (ps->next < fl->n && !rc && (int64_t)rows->n < o->max_rows) {
         int i = ps->next, done;
         le_parse_ctx ctx = {rows, st, fl->path[i], (uint32_t)i, fl->label[i], o->strict, (int64_t)(o->max_duration_s * 1e6)};
-        uint64_t bytes0 = ps->csv ? ps->bytes0 : st->bytes_read;
         double t = le_now();
         rc = parse_part(o, map, &ctx, ps, &done);
         ps->parse_s += le_now() - t;
-        if (rc) rc = file_failed(o, fl, ps, rc, st->bytes_read - bytes0, skips), done = 1;
+        if (rc) rc = file_failed(o, fl, ps, rc, st->bytes_read - ps->bytes0, skips), done = 1;
         if (done) ps->done++, ps->next = next_own_file(fl, i + 1);
         if (le_now() - ps->last > 5 || ps->done == ps->mine) {
             ps->last = le_now();
